@@ -1,0 +1,101 @@
+"""Money as Decimal with two places and a currency.
+
+Floats never enter: every constructor goes through ``to_decimal`` which refuses them, because a
+float amount (0.1 + 0.2) is a silent rounding error waiting for the day a debtor disputes a fen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+FEN = Decimal("0.01")
+YUAN = Decimal("1")
+ZERO = Decimal("0.00")
+DEFAULT_CURRENCY = "CNY"
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be money: a float, garbage text, too many places."""
+
+
+def to_decimal(value: object) -> Decimal:
+    """Parse an amount exactly; accepts Decimal, int and text such as '1,234.50' or '￥1 234.5'."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError(f"refusing {type(value).__name__} {value!r} as money: use Decimal or text")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        cleaned = (
+            value.strip()
+            .replace(",", "")
+            .replace("，", "")
+            .replace(" ", "")
+            .replace("\u3000", "")
+            .replace("¥", "")
+            .replace("￥", "")
+            .replace("元", "")
+        )
+        if not cleaned:
+            raise MoneyError("empty amount")
+        try:
+            result = Decimal(cleaned)
+        except InvalidOperation as exc:
+            raise MoneyError(f"not an amount: {value!r}") from exc
+    else:
+        raise MoneyError(f"not an amount: {value!r}")
+    if not result.is_finite():
+        raise MoneyError(f"not a finite amount: {value!r}")
+    return result
+
+
+def quantize_fen(value: Decimal) -> Decimal:
+    """Round half up to the fen, the way Chinese bank statements and contracts round."""
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(value: object) -> Decimal:
+    """An amount to the fen; more than two decimal places is an error, not a silent rounding."""
+    amount = to_decimal(value)
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2 and amount != quantize_fen(amount):
+        raise MoneyError(f"more than two decimal places: {value!r}")
+    return quantize_fen(amount)
+
+
+def format_yuan(amount: Decimal, *, fen: bool = True) -> str:
+    """'12,400.00' (or '12,400' when the policy shows whole yuan) with thousands separators."""
+    if fen:
+        return f"{quantize_fen(amount):,.2f}"
+    return f"{amount.quantize(YUAN, rounding=ROUND_HALF_UP):,.0f}"
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str = DEFAULT_CURRENCY
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", parse_amount(self.amount))
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise MoneyError(f"currency must be an ISO 4217 code such as CNY, got {self.currency!r}")
+
+    def _same(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise MoneyError(f"cannot mix {self.currency} and {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __str__(self) -> str:
+        return f"{format_yuan(self.amount)} {self.currency}"
