@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from huikuan.kernel import delinquency
+from huikuan.portfolio.fields import MoneyField
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ON_HOLD = "on_hold", _("On hold")
+    CLOSED = "closed", _("Closed")
+    LEGAL = "legal", _("Legal")
+
+
+class HoldReason(models.TextChoices):
+    DISPUTE = "dispute", _("Dispute")
+    HARDSHIP_REVIEW = "hardship_review", _("Hardship review")
+    COMPLAINT = "complaint", _("Complaint")
+    DECEASED = "deceased", _("Deceased")
+    BANKRUPTCY = "bankruptcy", _("Bankruptcy")
+    LEGAL = "legal", _("Legal")
+
+
+class Case(models.Model):
+    """The collection file of one debtor: all their delinquent accounts together."""
+
+    debtor = models.OneToOneField(
+        "portfolio.Debtor", on_delete=models.PROTECT, related_name="case", verbose_name=_("debtor")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN, db_index=True
+    )
+    hold_reason = models.CharField(_("hold reason"), max_length=20, choices=HoldReason.choices, blank=True)
+    hold_since = models.DateTimeField(_("on hold since"), null=True, blank=True)
+    # The earliest due date among the debtor's accounts that still owe money; DPD derives from it.
+    oldest_due_date = models.DateField(_("oldest unpaid due date"), null=True, blank=True, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
+    team = models.ForeignKey(
+        "org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", verbose_name=_("team")
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.CharField(_("close reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [models.Index(fields=["assignee", "status"]), models.Index(fields=["team", "status"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    def dpd(self, as_of: date) -> int:
+        return delinquency.days_past_due(self.oldest_due_date, as_of)
+
+    def bucket(self, as_of: date) -> delinquency.Bucket:
+        return delinquency.bucket(self.dpd(as_of))
+
+    def stage(self, as_of: date) -> delinquency.Stage:
+        return delinquency.stage(self.dpd(as_of), legal=self.status == CaseStatus.LEGAL)
+
+
+class Channel(models.TextChoices):
+    CALL = "call", _("Call")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    LETTER = "letter", _("Letter")
+    VISIT = "visit", _("Visit")
+
+
+class Party(models.TextChoices):
+    DEBTOR = "debtor", _("Debtor")
+    THIRD_PARTY = "third_party", _("Third party")
+    NOBODY = "nobody", _("Nobody reached")
+
+
+class Outcome(models.TextChoices):
+    RIGHT_PARTY = "right_party", _("Right party contact")
+    THIRD_PARTY = "third_party", _("Third party")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    SWITCHED_OFF = "switched_off", _("Switched off")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    PROMISE = "promise", _("Promise to pay")
+    PLAN_ACCEPTED = "plan_accepted", _("Plan accepted")
+    REFUSAL = "refusal", _("Refusal")
+    DISPUTE = "dispute", _("Dispute")
+    HARDSHIP = "hardship", _("Hardship")
+    CALLBACK = "callback", _("Call-back requested")
+    HUNG_UP = "hung_up", _("Hung up")
+    SENT = "sent", _("Sent")
+
+
+class Interaction(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("case"))
+    contact_point = models.ForeignKey(
+        "portfolio.ContactPoint", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("contact point")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    party = models.CharField(_("party reached"), max_length=12, choices=Party.choices, default=Party.NOBODY)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+    )
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.outcome} {self.at:%Y-%m-%d}"
+
+
+class PromiseState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    KEPT = "kept", _("Kept")
+    PARTLY_KEPT = "partly_kept", _("Partly kept")
+    BROKEN = "broken", _("Broken")
+
+
+class Promise(models.Model):
+    """A promise to pay (PTP); its state is settled from the payments by the nightly job."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="promises", verbose_name=_("case"))
+    amount = MoneyField(_("amount"))
+    due_date = models.DateField(_("due date"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.CALL)
+    state = models.CharField(
+        _("state"), max_length=12, choices=PromiseState.choices, default=PromiseState.PENDING, db_index=True
+    )
+    paid_amount = MoneyField(_("paid towards it"), default=0)
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("given in")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("promise to pay")
+        verbose_name_plural = _("promises to pay")
+        ordering = ["-due_date"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} @ {self.due_date}"

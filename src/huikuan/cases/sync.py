@@ -1,0 +1,108 @@
+"""Keeping cases in step with the ledger: one case per debtor with delinquent accounts.
+
+Called after bulk writes (import, generator) and after each posted entry. Works in chunks with a
+handful of statements per chunk, never one query per debtor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Min
+from django.utils import timezone
+
+from huikuan.cases.models import Case, CaseStatus
+
+_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Assignment:
+    team_id: int | None = None
+    assignee_id: int | None = None
+
+
+@dataclass
+class SyncCounts:
+    created: int = 0
+    updated: int = 0
+    closed: int = 0
+
+
+def refresh_cases(
+    debtor_ids: Iterable[int],
+    as_of: date,
+    assignments: Mapping[int, Assignment] | None = None,
+) -> SyncCounts:
+    from huikuan.portfolio.models import Account
+
+    counts = SyncCounts()
+    ids = sorted(set(debtor_ids))
+    assignments = assignments or {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        owing = dict(
+            Account.objects.filter(debtor_id__in=chunk, balance__total__gt=0)
+            .values("debtor_id")
+            .annotate(oldest=Min("due_date"))
+            .values_list("debtor_id", "oldest")
+        )
+        existing = {c.debtor_id: c for c in Case.objects.filter(debtor_id__in=chunk)}
+        to_create: list[Case] = []
+        to_update: list[Case] = []
+        for debtor_id in chunk:
+            oldest = owing.get(debtor_id)
+            case = existing.get(debtor_id)
+            wanted = assignments.get(debtor_id, Assignment())
+            if case is None:
+                if oldest is not None and oldest < as_of:
+                    to_create.append(
+                        Case(
+                            debtor_id=debtor_id,
+                            oldest_due_date=oldest,
+                            team_id=wanted.team_id,
+                            assignee_id=wanted.assignee_id,
+                        )
+                    )
+                continue
+            changed = _apply(case, oldest, as_of, wanted)
+            if changed == "closed":
+                counts.closed += 1
+            if changed:
+                to_update.append(case)
+        Case.objects.bulk_create(to_create, batch_size=1000)
+        counts.created += len(to_create)
+        Case.objects.bulk_update(
+            to_update,
+            ["oldest_due_date", "status", "closed_at", "close_reason", "team", "assignee"],
+            batch_size=1000,
+        )
+        counts.updated += len(to_update)
+    return counts
+
+
+def _apply(case: Case, oldest: date | None, as_of: date, wanted: Assignment) -> str:
+    changed = ""
+    if case.oldest_due_date != oldest:
+        case.oldest_due_date = oldest
+        changed = "updated"
+    if wanted.team_id is not None and case.team_id != wanted.team_id:
+        case.team_id = wanted.team_id
+        changed = "updated"
+    if wanted.assignee_id is not None and case.assignee_id != wanted.assignee_id:
+        case.assignee_id = wanted.assignee_id
+        changed = "updated"
+    if oldest is None and case.status in (CaseStatus.OPEN, CaseStatus.ON_HOLD):
+        case.status = CaseStatus.CLOSED
+        case.closed_at = timezone.now()
+        case.close_reason = "balance_paid"
+        return "closed"
+    if oldest is not None and oldest < as_of and case.status == CaseStatus.CLOSED:
+        # New delinquency on a debtor whose earlier file was closed: the same case reopens.
+        case.status = CaseStatus.OPEN
+        case.closed_at = None
+        case.close_reason = ""
+        changed = "updated"
+    return changed

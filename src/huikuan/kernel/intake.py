@@ -1,0 +1,455 @@
+"""Validation of imported account rows: raw text in, a clean record or precise errors out.
+
+Each error names the row (as the user counts it: the header is row 1), the column as it is headed in
+the user's file, the offending value and a reason code with parameters; the adapter turns the code into
+a sentence in the user's language. Nothing here touches a database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+import phonenumbers
+
+from huikuan.kernel import pii
+from huikuan.kernel.money import MoneyError, parse_amount
+
+REQUIRED = (
+    "customer_no",
+    "name",
+    "contract_no",
+    "product",
+    "original_amount",
+    "open_date",
+    "due_date",
+    "principal",
+)
+OPTIONAL = (
+    "debtor_kind",
+    "gender",
+    "id_type",
+    "id_number",
+    "employer",
+    "monthly_income",
+    "address",
+    "time_zone",
+    "language",
+    "mobile",
+    "home_phone",
+    "work_phone",
+    "email",
+    "contact1_name",
+    "contact1_relation",
+    "contact1_phone",
+    "contact2_name",
+    "contact2_relation",
+    "contact2_phone",
+    "currency",
+    "annual_interest_rate",
+    "daily_penalty_rate",
+    "interest",
+    "fee",
+    "penalty",
+    "as_of",
+    "team",
+    "collector",
+)
+FIELDS = REQUIRED + OPTIONAL
+
+# Values teams actually put in their exports, in both languages, mapped to the stored codes.
+PRODUCTS = {
+    "credit_card": "credit_card",
+    "信用卡": "credit_card",
+    "consumer_loan": "consumer_loan",
+    "消费贷": "consumer_loan",
+    "消费贷款": "consumer_loan",
+    "个人贷款": "consumer_loan",
+    "b2b_invoice": "b2b_invoice",
+    "赊销": "b2b_invoice",
+    "赊销账款": "b2b_invoice",
+    "应收账款": "b2b_invoice",
+}
+DEBTOR_KINDS = {"person": "person", "个人": "person", "company": "company", "企业": "company", "公司": "company"}
+GENDERS = {
+    "male": "male",
+    "m": "male",
+    "男": "male",
+    "female": "female",
+    "f": "female",
+    "女": "female",
+    "unknown": "unknown",
+    "": "unknown",
+}
+RELATIONS = {
+    "spouse": "spouse",
+    "配偶": "spouse",
+    "relative": "relative",
+    "亲属": "relative",
+    "父母": "relative",
+    "子女": "relative",
+    "colleague": "colleague",
+    "同事": "colleague",
+    "guarantor": "guarantor",
+    "担保人": "guarantor",
+    "emergency": "emergency",
+    "紧急联系人": "emergency",
+    "other": "other",
+    "其他": "other",
+    "朋友": "other",
+}
+ID_TYPES = {
+    "resident_id": "resident_id",
+    "身份证": "resident_id",
+    "credit_code": "credit_code",
+    "统一社会信用代码": "credit_code",
+    "passport": "passport",
+    "护照": "passport",
+    "other": "other",
+    "其他": "other",
+}
+LANGUAGES = {"zh-hans": "zh-hans", "zh": "zh-hans", "中文": "zh-hans", "en": "en", "english": "en", "英文": "en"}
+CURRENCIES = frozenset({"CNY", "HKD", "USD", "EUR", "GBP"})
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str
+    value: str
+    code: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    kind: str
+    value: str
+    relation: str = "self"
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    row: int
+    customer_no: str
+    debtor_kind: str
+    name: str
+    gender: str
+    id_type: str
+    id_number: str
+    employer: str
+    monthly_income: Decimal | None
+    address: str
+    time_zone: str
+    language: str
+    contacts: tuple[Contact, ...]
+    contract_no: str
+    product: str
+    currency: str
+    original_amount: Decimal
+    open_date: date
+    due_date: date
+    annual_interest_rate: Decimal
+    daily_penalty_rate: Decimal
+    principal: Decimal
+    interest: Decimal
+    fee: Decimal
+    penalty: Decimal
+    as_of: date | None
+    team: str
+    collector: str
+
+
+@dataclass(frozen=True)
+class RowContext:
+    region: str = "CN"
+    default_time_zone: str = "Asia/Shanghai"
+    default_currency: str = "CNY"
+
+
+class _Row:
+    """Collects errors while reading one row, so every problem of the row is reported at once."""
+
+    def __init__(self, number: int, raw: Mapping[str, str], headers: Mapping[str, str]) -> None:
+        self.number = number
+        self.raw = raw
+        self.headers = headers
+        self.errors: list[RowError] = []
+
+    def text(self, name: str) -> str:
+        return (self.raw.get(name) or "").strip()
+
+    def error(self, name: str, code: str, **params: str) -> None:
+        self.errors.append(RowError(self.number, self.headers.get(name, name), self.text(name), code, params))
+
+    def required(self, name: str) -> str:
+        value = self.text(name)
+        if not value:
+            self.error(name, "required")
+        return value
+
+    def choice(self, name: str, table: Mapping[str, str], default: str) -> str:
+        value = self.text(name)
+        if not value:
+            return default
+        found = table.get(value.lower()) or table.get(value)
+        if found is None:
+            self.error(name, "choice", allowed=", ".join(sorted(set(table.values()))))
+            return default
+        return found
+
+    def amount(self, name: str, *, required: bool = False, allow_zero: bool = True) -> Decimal | None:
+        value = self.text(name)
+        if not value:
+            if required:
+                self.error(name, "required")
+            return None
+        try:
+            amount = parse_amount(value)
+        except MoneyError:
+            self.error(name, "amount")
+            return None
+        if amount < 0:
+            self.error(name, "negative")
+            return None
+        if not allow_zero and amount == 0:
+            self.error(name, "zero")
+            return None
+        return amount
+
+    def rate(self, name: str) -> Decimal:
+        value = self.text(name).rstrip("%")
+        if not value:
+            return Decimal("0")
+        try:
+            rate = Decimal(value)
+        except ArithmeticError:
+            self.error(name, "rate")
+            return Decimal("0")
+        if self.text(name).endswith("%"):
+            rate = rate / 100
+        if rate < 0 or rate >= 10:
+            self.error(name, "rate")
+            return Decimal("0")
+        return rate
+
+    def date(self, name: str, *, required: bool = False) -> date | None:
+        value = self.text(name)
+        if not value:
+            if required:
+                self.error(name, "required")
+            return None
+        parsed = parse_date(value)
+        if parsed is None:
+            self.error(name, "date")
+        return parsed
+
+    def phone(self, name: str, region: str) -> str | None:
+        value = self.text(name)
+        if not value:
+            return None
+        normalised = normalise_phone(value, region)
+        if normalised is None:
+            self.error(name, "phone")
+        return normalised
+
+
+def parse_date(value: str) -> date | None:
+    text = value.strip()
+    if " " in text or "T" in text:
+        # Spreadsheets export dates as '2024-01-31 00:00:00'; the time carries no meaning here.
+        text = re.split(r"[ T]", text, maxsplit=1)[0]
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                return None
+    return None
+
+
+@lru_cache(maxsize=65536)
+def normalise_phone(value: str, region: str = "CN") -> str | None:
+    """E.164 for a valid number, None otherwise (the phonenumbers metadata decides validity)."""
+    cleaned = re.sub(r"[\s\-()（）]", "", value)
+    try:
+        number = phonenumbers.parse(cleaned, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=1)
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_row(
+    number: int, raw: Mapping[str, str], headers: Mapping[str, str], ctx: RowContext
+) -> tuple[AccountRow | None, list[RowError]]:
+    """Validate one row; `headers` maps each canonical field to the column title in the user's file."""
+    row = _Row(number, raw, headers)
+    customer_no = row.required("customer_no")
+    name = row.required("name")
+    contract_no = row.required("contract_no")
+    product = row.text("product")
+    if not product:
+        row.error("product", "required")
+    else:
+        product = row.choice("product", PRODUCTS, "")
+    debtor_kind = row.choice("debtor_kind", DEBTOR_KINDS, "person")
+    gender = row.choice("gender", GENDERS, "unknown")
+    default_id_type = "credit_code" if debtor_kind == "company" else "resident_id"
+    id_type = row.choice("id_type", ID_TYPES, default_id_type) if row.text("id_number") else ""
+    id_number = pii.normalise_id_number(row.text("id_number"))
+    if id_number:
+        problem = _check_id(id_type, id_number)
+        if problem:
+            row.error("id_number", "id_number", detail=problem)
+    original_amount = row.amount("original_amount", required=True, allow_zero=False)
+    principal = row.amount("principal", required=True)
+    interest = row.amount("interest")
+    fee = row.amount("fee")
+    penalty = row.amount("penalty")
+    monthly_income = row.amount("monthly_income")
+    open_date = row.date("open_date", required=True)
+    due_date = row.date("due_date", required=True)
+    as_of = row.date("as_of")
+    if open_date and due_date and due_date < open_date:
+        row.error("due_date", "before_open", open_date=open_date.isoformat())
+    currency = (row.text("currency") or ctx.default_currency).upper()
+    if currency not in CURRENCIES:
+        row.error("currency", "choice", allowed=", ".join(sorted(CURRENCIES)))
+    time_zone = row.text("time_zone") or ctx.default_time_zone
+    if time_zone not in _time_zones():
+        row.error("time_zone", "time_zone")
+    language = row.choice("language", LANGUAGES, "zh-hans")
+    contacts = _contacts(row, ctx.region)
+    annual_rate = row.rate("annual_interest_rate")
+    penalty_rate = row.rate("daily_penalty_rate")
+    if row.errors:
+        return None, row.errors
+    assert original_amount is not None and principal is not None and open_date and due_date
+    return (
+        AccountRow(
+            row=number,
+            customer_no=customer_no,
+            debtor_kind=debtor_kind,
+            name=name,
+            gender=gender,
+            id_type=id_type,
+            id_number=id_number,
+            employer=row.text("employer"),
+            monthly_income=monthly_income,
+            address=row.text("address"),
+            time_zone=time_zone,
+            language=language,
+            contacts=contacts,
+            contract_no=contract_no,
+            product=product,
+            currency=currency,
+            original_amount=original_amount,
+            open_date=open_date,
+            due_date=due_date,
+            annual_interest_rate=annual_rate,
+            daily_penalty_rate=penalty_rate,
+            principal=principal,
+            interest=interest or Decimal("0.00"),
+            fee=fee or Decimal("0.00"),
+            penalty=penalty or Decimal("0.00"),
+            as_of=as_of,
+            team=row.text("team"),
+            collector=row.text("collector"),
+        ),
+        [],
+    )
+
+
+def _check_id(id_type: str, id_number: str) -> str | None:
+    if id_type == "resident_id":
+        return pii.validate_cn_id(id_number)
+    if id_type == "credit_code":
+        return pii.validate_uscc(id_number)
+    if id_type == "passport" and not _PASSPORT.match(id_number):
+        return "5 to 20 letters or digits"
+    return None
+
+
+def _contacts(row: _Row, region: str) -> tuple[Contact, ...]:
+    found: list[Contact] = []
+    for name, kind in (("mobile", "mobile"), ("home_phone", "home"), ("work_phone", "work")):
+        value = row.phone(name, region)
+        if value:
+            found.append(Contact(kind, value))
+    email = row.text("email").lower()
+    if email:
+        if _EMAIL.match(email):
+            found.append(Contact("email", email))
+        else:
+            row.error("email", "email")
+    address = row.text("address")
+    if address:
+        found.append(Contact("postal", address))
+    for n in (1, 2):
+        phone = row.phone(f"contact{n}_phone", region)
+        relation = row.choice(f"contact{n}_relation", RELATIONS, "other")
+        if phone:
+            found.append(Contact("mobile", phone, relation, row.text(f"contact{n}_name")))
+        elif row.text(f"contact{n}_name"):
+            row.error(f"contact{n}_phone", "required")
+    return tuple(found)
+
+
+def check_file_rows(rows: list[AccountRow], headers: Mapping[str, str]) -> list[RowError]:
+    """Rules across rows: a contract number once per file, one name per customer number."""
+    errors: list[RowError] = []
+    contract_rows: dict[str, int] = {}
+    customer_names: dict[str, tuple[str, int]] = {}
+    for row in rows:
+        first = contract_rows.setdefault(row.contract_no, row.row)
+        if first != row.row:
+            errors.append(
+                RowError(row.row, headers.get("contract_no", "contract_no"), row.contract_no, "duplicate",
+                         {"first_row": str(first)})
+            )
+        name, name_row = customer_names.setdefault(row.customer_no, (row.name, row.row))
+        if name != row.name:
+            errors.append(
+                RowError(row.row, headers.get("name", "name"), row.name, "name_conflict",
+                         {"first_row": str(name_row), "customer_no": row.customer_no})
+            )
+    return errors
+
+
+def excel_value(value: object) -> str:
+    """Cell values from a spreadsheet as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # A float cell is the spreadsheet's own representation; repr keeps every digit it has.
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
+

@@ -1,0 +1,87 @@
+"""The limits a plan must respect, as plain values loaded from the policy version in force."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from huikuan.kernel.money import ZERO, quantize_fen
+from huikuan.kernel.plans.errors import PlanError
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverAuthority:
+    """How much penalty and fee one role may waive without a team lead's approval.
+
+    Both limits apply: at most ``max_percent`` % of the penalties and fees outstanding, and never more
+    than ``max_amount`` in total, so a generous percentage cannot become a large sum on a big file.
+    """
+
+    max_amount: Decimal
+    max_percent: Decimal
+
+    def limit(self, waivable: Decimal) -> Decimal:
+        """The most this role may waive when ``waivable`` (penalty + fee) is outstanding."""
+        by_percent = quantize_fen(waivable * self.max_percent / HUNDRED)
+        return quantize_fen(min(by_percent, self.max_amount, waivable))
+
+
+NO_AUTHORITY = WaiverAuthority(max_amount=ZERO, max_percent=ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPolicy:
+    max_instalments: int = 24
+    min_instalment: Decimal = Decimal("300.00")
+    # Five years is the cn pack's ceiling from the first day of the plan to its last due date.
+    max_plan_months: int = 60
+    waiver_authority: Mapping[str, WaiverAuthority] = field(default_factory=dict)
+    # Share of penalties and fees the pay-in-full offer waives; authority decides who may grant it.
+    full_payment_waiver_percent: Decimal = HUNDRED
+    waiver_valid_days: int = 3
+    waiver_deadline_hour: int = 18
+    goodwill_first_payment: Decimal = Decimal("500.00")
+    # Instalments used when the debtor states no monthly capacity.
+    default_instalments: int = 12
+    first_due_min_days: int = 7
+    deferral_allowed: bool = False
+    max_deferral_months: int = 3
+    show_whole_yuan: bool = True
+    time_zone: str = "Asia/Shanghai"
+
+    def authority(self, role: str) -> WaiverAuthority:
+        """A role the policy does not name has no authority: every waiver then needs approval."""
+        return self.waiver_authority.get(role, NO_AUTHORITY)
+
+
+def check_policy(policy: PlanPolicy) -> list[PlanError]:
+    errors: list[PlanError] = []
+    if policy.max_instalments < 1:
+        errors.append(PlanError("max_instalments must be at least 1"))
+    if policy.min_instalment <= 0 or policy.min_instalment != quantize_fen(policy.min_instalment):
+        errors.append(PlanError("min_instalment must be positive and to the fen"))
+    if policy.max_plan_months < 1:
+        errors.append(PlanError("max_plan_months must be at least 1"))
+    if not ZERO <= policy.full_payment_waiver_percent <= HUNDRED:
+        errors.append(PlanError("full_payment_waiver_percent must be between 0 and 100"))
+    if policy.waiver_valid_days < 0:
+        errors.append(PlanError("waiver_valid_days cannot be negative"))
+    if not 0 <= policy.waiver_deadline_hour <= 23:
+        errors.append(PlanError("waiver_deadline_hour must be between 0 and 23"))
+    if policy.goodwill_first_payment <= 0:
+        errors.append(PlanError("goodwill_first_payment must be positive"))
+    if policy.goodwill_first_payment != quantize_fen(policy.goodwill_first_payment):
+        errors.append(PlanError("goodwill_first_payment must be to the fen"))
+    if policy.default_instalments < 1:
+        errors.append(PlanError("default_instalments must be at least 1"))
+    if policy.first_due_min_days < 0:
+        errors.append(PlanError("first_due_min_days cannot be negative"))
+    if policy.max_deferral_months < 0:
+        errors.append(PlanError("max_deferral_months cannot be negative"))
+    for role, authority in policy.waiver_authority.items():
+        if authority.max_amount < 0 or not ZERO <= authority.max_percent <= HUNDRED:
+            errors.append(PlanError(f"waiver authority of {role!r} must be non-negative and at most 100 %"))
+    return errors

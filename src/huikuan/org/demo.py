@@ -1,0 +1,61 @@
+"""Demo teams and users with known passwords, printed by `make demo`. Never for production."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from huikuan.org.models import Role, Team, User
+
+DEMO_PASSWORD = "huikuan-demo"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role
+    team: str | None
+    first_name: str
+    last_name: str
+
+
+DEMO_USERS = (
+    DemoUser("admin", Role.ADMIN, None, "管理员", ""),
+    DemoUser("lead1", Role.TEAM_LEAD, "一组", "主管", "王"),
+    DemoUser("collector1", Role.COLLECTOR, "一组", "丽", "李"),
+    DemoUser("collector2", Role.COLLECTOR, "一组", "强", "张"),
+    DemoUser("lead2", Role.TEAM_LEAD, "二组", "主管", "赵"),
+    DemoUser("collector3", Role.COLLECTOR, "二组", "敏", "陈"),
+    DemoUser("collector4", Role.COLLECTOR, "二组", "伟", "刘"),
+    DemoUser("qa1", Role.QA, None, "质检", "孙"),
+    DemoUser("legal1", Role.LEGAL, None, "法务", "周"),
+)
+
+
+def ensure_demo_users() -> list[User]:
+    users = []
+    for spec in DEMO_USERS:
+        team = Team.objects.get_or_create(name=spec.team)[0] if spec.team else None
+        user, created = User.objects.get_or_create(
+            username=spec.username,
+            defaults={
+                "role": spec.role,
+                "team": team,
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "is_staff": spec.role in (Role.ADMIN, Role.TEAM_LEAD, Role.QA, Role.LEGAL),
+                "is_superuser": spec.role == Role.ADMIN,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        users.append(user)
+    return users
+
+
+def demo_collectors() -> list[tuple[int, int | None]]:
+    return list(
+        User.objects.filter(role=Role.COLLECTOR, username__in=[u.username for u in DEMO_USERS])
+        .order_by("username")
+        .values_list("id", "team_id")
+    )

@@ -1,0 +1,135 @@
+"""Posting to the ledger: the only code that writes LedgerEntry and AccountBalance rows.
+
+Single entries go through `post_entry`, which locks the account's balance row so two processes posting
+the same reference at once produce one entry. Bulk writers (import, generator) insert entries with
+ON CONFLICT DO NOTHING and then call `refresh_balances`, which recomputes the snapshots from the ledger
+in one statement inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from huikuan.audit.records import record_change
+from huikuan.kernel import ledger as kernel
+from huikuan.kernel.money import ZERO
+from huikuan.portfolio.models import Account, AccountBalance, LedgerEntry
+
+_CHUNK = 5000
+
+
+class LedgerRejected(ValueError):
+    def __init__(self, errors: list[kernel.LedgerError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Posted:
+    entry: LedgerEntry
+    created: bool
+
+
+def entry_fields(deltas: Mapping[kernel.Component, Decimal]) -> dict[str, Decimal]:
+    return {c.value: deltas.get(c, ZERO) for c in kernel.Component}
+
+
+def kernel_entry(entry: LedgerEntry) -> kernel.Entry:
+    return kernel.Entry(
+        kernel.EntryKind(entry.kind),
+        entry.reference,
+        {c: getattr(entry, c.value) for c in kernel.Component},
+    )
+
+
+def post_entry(
+    account: Account,
+    kind: kernel.EntryKind,
+    reference: str,
+    deltas: Mapping[kernel.Component, Decimal],
+    effective_date: date,
+    *,
+    user: Any = None,
+    note: str = "",
+    reversal_of: LedgerEntry | None = None,
+) -> Posted:
+    """Post one entry; a reference already on the account returns the existing entry untouched."""
+    with transaction.atomic():
+        snapshot = _locked_balance(account)
+        existing = LedgerEntry.objects.filter(account=account, reference=reference).first()
+        if existing is not None:
+            return Posted(existing, created=False)
+        candidate = kernel.Entry(kind, reference, dict(deltas))
+        errors = kernel.validate_entry(snapshot.as_kernel(), candidate)
+        if errors:
+            raise LedgerRejected(errors)
+        try:
+            with transaction.atomic():
+                entry = LedgerEntry.objects.create(
+                    account=account,
+                    kind=kind.value,
+                    reference=reference,
+                    effective_date=effective_date,
+                    reversal_of=reversal_of,
+                    note=note,
+                    created_by=user if getattr(user, "is_authenticated", False) else None,
+                    **entry_fields(deltas),
+                )
+        except IntegrityError:
+            # Another writer got there between our check and our insert (possible on SQLite, whose
+            # row locks are whole-database): the reference is taken, so this post is the replay.
+            return Posted(LedgerEntry.objects.get(account=account, reference=reference), created=False)
+        before = _balance_values(snapshot)
+        after_balance = kernel.apply(snapshot.as_kernel(), candidate)
+        for component in kernel.Component:
+            setattr(snapshot, component.value, after_balance.get(component))
+        snapshot.total = after_balance.total
+        snapshot.entry_count += 1
+        snapshot.save()
+        record_change(user, snapshot, f"ledger:{kind.value}:{reference}", before, _balance_values(snapshot))
+        from huikuan.cases.sync import refresh_cases
+
+        refresh_cases([account.debtor_id], as_of=timezone.localdate())
+    return Posted(entry, created=True)
+
+
+def _locked_balance(account: Account) -> AccountBalance:
+    AccountBalance.objects.get_or_create(account=account)
+    return AccountBalance.objects.select_for_update().get(account=account)
+
+
+def _balance_values(row: AccountBalance) -> dict[str, str]:
+    return {c.value: str(getattr(row, c.value)) for c in kernel.Component} | {"total": str(row.total)}
+
+
+def refresh_balances(account_ids: Iterable[int]) -> None:
+    """Recompute the snapshots of these accounts from their ledger entries, in bulk."""
+    ids = sorted(set(account_ids))
+    balance_table = AccountBalance._meta.db_table
+    entry_table = LedgerEntry._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        placeholders = ",".join(["%s"] * len(chunk))
+        sql = f"""
+            INSERT INTO {balance_table}
+                (account_id, principal, interest, fee, penalty, credit, total, entry_count, updated_at)
+            SELECT account_id, SUM(principal), SUM(interest), SUM(fee), SUM(penalty), SUM(credit),
+                   SUM(principal + interest + fee + penalty), COUNT(*), %s
+            FROM {entry_table}
+            WHERE account_id IN ({placeholders})
+            GROUP BY account_id
+            ON CONFLICT (account_id) DO UPDATE SET
+                principal = excluded.principal, interest = excluded.interest, fee = excluded.fee,
+                penalty = excluded.penalty, credit = excluded.credit, total = excluded.total,
+                entry_count = excluded.entry_count, updated_at = excluded.updated_at
+        """  # noqa: S608 - table names come from model metadata, values are parameters
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [now, *chunk])

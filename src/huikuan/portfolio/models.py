@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from huikuan.kernel import pii
+from huikuan.kernel.ledger import Balance
+from huikuan.portfolio.fields import MoneyField
+
+
+class DebtorKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    COMPANY = "company", _("Company")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident ID card")
+    CREDIT_CODE = "credit_code", _("Unified social credit code")
+    PASSPORT = "passport", _("Passport")
+    OTHER = "other", _("Other")
+
+
+class Debtor(models.Model):
+    customer_no = models.CharField(_("customer number"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=DebtorKind.choices, default=DebtorKind.PERSON)
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
+    id_hash = models.CharField(_("ID hash"), max_length=64, blank=True, db_index=True, editable=False)
+    id_last4 = models.CharField(_("ID last 4"), max_length=4, blank=True)
+    employer = models.CharField(_("employer"), max_length=200, blank=True)
+    monthly_income = MoneyField(_("monthly income"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("debtor")
+        verbose_name_plural = _("debtors")
+
+    def __str__(self) -> str:
+        return f"{pii.mask_text(self.name)} ({self.customer_no})"
+
+    def set_id_number(self, raw: str) -> None:
+        self.id_hash = pii.hash_id_number(raw, settings.PII_HASH_KEY)
+        self.id_last4 = pii.normalise_id_number(raw)[-4:]
+
+
+class ContactKind(models.TextChoices):
+    MOBILE = "mobile", _("Mobile")
+    HOME = "home", _("Home phone")
+    WORK = "work", _("Work phone")
+    EMAIL = "email", _("E-mail")
+    POSTAL = "postal", _("Postal address")
+
+
+PHONE_KINDS = frozenset({ContactKind.MOBILE, ContactKind.HOME, ContactKind.WORK})
+
+
+class Relation(models.TextChoices):
+    SELF = "self", _("Debtor")
+    SPOUSE = "spouse", _("Spouse")
+    RELATIVE = "relative", _("Relative")
+    COLLEAGUE = "colleague", _("Colleague")
+    GUARANTOR = "guarantor", _("Guarantor")
+    EMERGENCY = "emergency", _("Emergency contact")
+    OTHER = "other", _("Other")
+
+
+class Validity(models.TextChoices):
+    UNVERIFIED = "unverified", _("Unverified")
+    VALID = "valid", _("Valid")
+    INVALID = "invalid", _("Invalid")
+
+
+class ContactPoint(models.Model):
+    debtor = models.ForeignKey(
+        Debtor, on_delete=models.CASCADE, related_name="contact_points", verbose_name=_("debtor")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ContactKind.choices)
+    # Phones in E.164 (+8613812341234), e-mail addresses lower-cased, postal addresses as written.
+    value = models.CharField(_("value"), max_length=300)
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices, default=Relation.SELF)
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    validity = models.CharField(
+        _("validity"), max_length=12, choices=Validity.choices, default=Validity.UNVERIFIED
+    )
+    do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    dnc_reason = models.CharField(_("do-not-contact reason"), max_length=200, blank=True)
+    dnc_date = models.DateField(_("do-not-contact date"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=30, default="import")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact point")
+        verbose_name_plural = _("contact points")
+        constraints = [
+            models.UniqueConstraint(fields=["debtor", "kind", "value"], name="contact_point_unique_per_debtor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.masked}"
+
+    @property
+    def is_phone(self) -> bool:
+        return self.kind in PHONE_KINDS
+
+    @property
+    def national(self) -> str:
+        return self.value[3:] if self.value.startswith("+86") else self.value.lstrip("+")
+
+    @property
+    def masked(self) -> str:
+        if self.is_phone:
+            return pii.mask_phone(self.national)
+        if self.kind == ContactKind.EMAIL:
+            return pii.mask_email(self.value)
+        return pii.mask_text(self.value, keep=3)
+
+    @property
+    def tail(self) -> str:
+        return pii.phone_tail(self.national) if self.is_phone else self.masked
+
+
+class Product(models.TextChoices):
+    CREDIT_CARD = "credit_card", _("Credit card")
+    CONSUMER_LOAN = "consumer_loan", _("Consumer loan")
+    B2B_INVOICE = "b2b_invoice", _("B2B invoice")
+
+
+class Account(models.Model):
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("debtor"))
+    contract_no = models.CharField(_("contract number"), max_length=64, unique=True)
+    product = models.CharField(_("product"), max_length=20, choices=Product.choices)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    original_amount = MoneyField(_("original amount"))
+    open_date = models.DateField(_("open date"))
+    due_date = models.DateField(_("due date"), db_index=True)
+    annual_interest_rate = models.DecimalField(
+        _("annual interest rate"), max_digits=7, decimal_places=4, default=Decimal("0")
+    )
+    daily_penalty_rate = models.DecimalField(
+        _("daily penalty rate"), max_digits=7, decimal_places=5, default=Decimal("0")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self) -> str:
+        return self.contract_no
+
+    @property
+    def masked_contract(self) -> str:
+        return f"****{self.contract_no[-4:]}"
+
+
+class EntryKind(models.TextChoices):
+    PRINCIPAL = "principal", _("Principal")
+    INTEREST = "interest", _("Interest")
+    FEE = "fee", _("Fee")
+    PENALTY = "penalty", _("Late penalty")
+    PAYMENT = "payment", _("Payment")
+    WAIVER = "waiver", _("Waiver")
+    REVERSAL = "reversal", _("Reversal")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+
+
+class LedgerEntry(models.Model):
+    """Append-only: an entry is never updated or deleted; a mistake is undone by a reversal."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
+    reference = models.CharField(_("external reference"), max_length=100)
+    effective_date = models.DateField(_("effective date"))
+    principal = MoneyField(_("principal"), default=0)
+    interest = MoneyField(_("interest"), default=0)
+    fee = MoneyField(_("fee"), default=0)
+    penalty = MoneyField(_("penalty"), default=0)
+    credit = MoneyField(_("credit"), default=0)
+    reversal_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals", verbose_name=_("reverses")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["effective_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "reference"], name="ledger_reference_unique_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.kind} {self.amount}"
+
+    @property
+    def amount(self) -> Decimal:
+        return self.principal + self.interest + self.fee + self.penalty
+
+
+class AccountBalance(models.Model):
+    """The ledger's sums per account, rewritten in the same transaction as every entry."""
+
+    account = models.OneToOneField(
+        Account, primary_key=True, on_delete=models.CASCADE, related_name="balance", verbose_name=_("account")
+    )
+    principal = MoneyField(_("principal"), default=0)
+    interest = MoneyField(_("interest"), default=0)
+    fee = MoneyField(_("fee"), default=0)
+    penalty = MoneyField(_("penalty"), default=0)
+    credit = MoneyField(_("credit"), default=0)
+    total = MoneyField(_("total owed"), default=0, db_index=True)
+    entry_count = models.PositiveIntegerField(_("entries"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("account balance")
+        verbose_name_plural = _("account balances")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.total}"
+
+    def as_kernel(self) -> Balance:
+        return Balance(self.principal, self.interest, self.fee, self.penalty, self.credit)
+
+
+class ImportBatch(models.Model):
+    """One accepted import: which file (by content hash), by whom, and what it changed."""
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    rows = models.PositiveIntegerField(_("rows"))
+    debtors_created = models.PositiveIntegerField(_("debtors created"), default=0)
+    accounts_created = models.PositiveIntegerField(_("accounts created"), default=0)
+    accounts_updated = models.PositiveIntegerField(_("accounts updated"), default=0)
+    entries_posted = models.PositiveIntegerField(_("ledger entries posted"), default=0)
+    cases_created = models.PositiveIntegerField(_("cases created"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
