@@ -1,3 +1,212 @@
-from ninja import NinjaAPI
+"""REST API (OpenAPI at /api/docs). Handlers only translate HTTP to actions and read models."""
 
-api = NinjaAPI(title="huikuan API", version="1")
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import File, Form, NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import django_auth
+
+from huikuan.cases.models import Case
+from huikuan.cases.views_data import load_case, visible_cases
+from huikuan.org.models import Role
+from huikuan.org.visibility import can_view_case, case_filter
+from huikuan.portfolio.actions import reveal_contact_point
+from huikuan.portfolio.importer import ImportFileError, import_upload, reason
+from huikuan.portfolio.models import ContactPoint
+
+api = NinjaAPI(title="huikuan API", version="1", auth=django_auth, urls_namespace="api")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> object:
+    return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+class CaseRow(Schema):
+    id: int
+    customer_no: str
+    debtor: str
+    status: str
+    hold_reason: str
+    oldest_due_date: date | None
+    dpd: int
+    bucket: str
+    assignee: str | None
+
+
+class AccountOut(Schema):
+    contract_no: str
+    product: str
+    currency: str
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    fee: Decimal
+    penalty: Decimal
+    credit: Decimal
+    total: Decimal
+
+
+class ContactOut(Schema):
+    id: int
+    kind: str
+    masked: str
+    relation: str
+    validity: str
+    do_not_contact: bool
+
+
+class CaseDetail(Schema):
+    id: int
+    greeting: str
+    customer_no: str
+    status: str
+    dpd: int
+    bucket: str
+    stage: str
+    total: Decimal
+    accounts: list[AccountOut]
+    contacts: list[ContactOut]
+
+
+class RevealIn(Schema):
+    reason: str
+
+
+class RevealOut(Schema):
+    value: str
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+class ImportOut(Schema):
+    ok: bool
+    dry_run: bool
+    rows: int
+    summary: str
+    errors: list[ImportErrorOut]
+
+
+def _row(case: Case, today: date) -> CaseRow:
+    return CaseRow(
+        id=case.pk,
+        customer_no=case.debtor.customer_no,
+        debtor=str(case.debtor),
+        status=case.status,
+        hold_reason=case.hold_reason,
+        oldest_due_date=case.oldest_due_date,
+        dpd=case.dpd(today),
+        bucket=case.bucket(today).value,
+        assignee=case.assignee.username if case.assignee else None,
+    )
+
+
+@api.get("/cases", response=list[CaseRow], tags=["cases"])
+@paginate(LimitOffsetPagination)
+def list_cases(request: HttpRequest, status: str | None = None) -> list[CaseRow]:
+    cases = visible_cases(request.user).order_by("oldest_due_date", "id")
+    if status:
+        cases = cases.filter(status=status)
+    today = timezone.localdate()
+    return [_row(c, today) for c in cases]
+
+
+@api.get("/cases/{case_id}", response=CaseDetail, tags=["cases"])
+def get_case(request: HttpRequest, case_id: int) -> CaseDetail:
+    case = get_object_or_404(Case.objects.select_related("debtor"), pk=case_id)
+    if not can_view_case(request.user, case):
+        raise PermissionDenied
+    view = load_case(case, timezone.localdate())
+    return CaseDetail(
+        id=case.pk,
+        greeting=view.greeting,
+        customer_no=case.debtor.customer_no,
+        status=case.status,
+        dpd=view.dpd,
+        bucket=view.bucket,
+        stage=view.stage,
+        total=view.totals.total,
+        accounts=[
+            AccountOut(
+                contract_no=a.contract_no,
+                product=a.product,
+                currency=a.currency,
+                due_date=a.due_date,
+                principal=a.balance.principal,
+                interest=a.balance.interest,
+                fee=a.balance.fee,
+                penalty=a.balance.penalty,
+                credit=a.balance.credit,
+                total=a.balance.total,
+            )
+            for a in view.accounts
+        ],
+        contacts=[
+            ContactOut(
+                id=p.pk,
+                kind=p.kind,
+                masked=p.masked,
+                relation=p.relation,
+                validity=p.validity,
+                do_not_contact=p.do_not_contact,
+            )
+            for p in view.contacts
+        ],
+    )
+
+
+@api.post("/contacts/{point_id}/reveal", response=RevealOut, tags=["personal data"])
+def reveal(request: HttpRequest, point_id: int, body: RevealIn) -> RevealOut:
+    point = get_object_or_404(
+        ContactPoint.objects.filter(case_filter(request.user, "debtor__case__")).select_related("debtor"),
+        pk=point_id,
+    )
+    try:
+        return RevealOut(value=reveal_contact_point(request.user, point, body.reason, channel="api"))
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
+
+
+@api.post("/imports/accounts", response=ImportOut, tags=["import"])
+def import_accounts_api(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    mapping: File[UploadedFile] | None = None,
+    dry_run: Form[bool] = False,
+) -> ImportOut:
+    user = request.user
+    if not (user.is_superuser or getattr(user, "role", None) in {Role.TEAM_LEAD, Role.ADMIN}):
+        raise PermissionDenied
+    try:
+        report = import_upload(
+            file.name or "upload.csv",
+            file.chunks(),
+            mapping.read().decode("utf-8") if mapping else None,
+            dry_run=dry_run,
+            user=user,
+        )
+    except ImportFileError as exc:
+        raise HttpError(400, str(exc)) from exc
+    return ImportOut(
+        ok=report.ok,
+        dry_run=report.dry_run,
+        rows=report.rows,
+        summary=report.summary(),
+        errors=[
+            ImportErrorOut(row=e.row, column=e.column, value=e.value, reason=reason(e)) for e in report.errors
+        ],
+    )

@@ -48,7 +48,12 @@ class Case(models.Model):
         verbose_name=_("assignee"),
     )
     team = models.ForeignKey(
-        "org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", verbose_name=_("team")
+        "org.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        verbose_name=_("team"),
     )
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -104,9 +109,15 @@ class Outcome(models.TextChoices):
 
 
 class Interaction(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("case")
+    )
     contact_point = models.ForeignKey(
-        "portfolio.ContactPoint", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("contact point")
+        "portfolio.ContactPoint",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("contact point"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     party = models.CharField(_("party reached"), max_length=12, choices=Party.choices, default=Party.NOBODY)
@@ -149,7 +160,11 @@ class Promise(models.Model):
         Interaction, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("given in")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("created at"))
 

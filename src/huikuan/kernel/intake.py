@@ -75,7 +75,13 @@ PRODUCTS = {
     "赊销账款": "b2b_invoice",
     "应收账款": "b2b_invoice",
 }
-DEBTOR_KINDS = {"person": "person", "个人": "person", "company": "company", "企业": "company", "公司": "company"}
+DEBTOR_KINDS = {
+    "person": "person",
+    "个人": "person",
+    "company": "company",
+    "企业": "company",
+    "公司": "company",
+}
 GENDERS = {
     "male": "male",
     "m": "male",
@@ -113,7 +119,14 @@ ID_TYPES = {
     "other": "other",
     "其他": "other",
 }
-LANGUAGES = {"zh-hans": "zh-hans", "zh": "zh-hans", "中文": "zh-hans", "en": "en", "english": "en", "英文": "en"}
+LANGUAGES = {
+    "zh-hans": "zh-hans",
+    "zh": "zh-hans",
+    "中文": "zh-hans",
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+}
 CURRENCIES = frozenset({"CNY", "HKD", "USD", "EUR", "GBP"})
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
@@ -427,14 +440,24 @@ def check_file_rows(rows: list[AccountRow], headers: Mapping[str, str]) -> list[
         first = contract_rows.setdefault(row.contract_no, row.row)
         if first != row.row:
             errors.append(
-                RowError(row.row, headers.get("contract_no", "contract_no"), row.contract_no, "duplicate",
-                         {"first_row": str(first)})
+                RowError(
+                    row.row,
+                    headers.get("contract_no", "contract_no"),
+                    row.contract_no,
+                    "duplicate",
+                    {"first_row": str(first)},
+                )
             )
         name, name_row = customer_names.setdefault(row.customer_no, (row.name, row.row))
         if name != row.name:
             errors.append(
-                RowError(row.row, headers.get("name", "name"), row.name, "name_conflict",
-                         {"first_row": str(name_row), "customer_no": row.customer_no})
+                RowError(
+                    row.row,
+                    headers.get("name", "name"),
+                    row.name,
+                    "name_conflict",
+                    {"first_row": str(name_row), "customer_no": row.customer_no},
+                )
             )
     return errors
 
@@ -452,4 +475,3 @@ def excel_value(value: object) -> str:
         text = repr(value)
         return text[:-2] if text.endswith(".0") else text
     return str(value)
-

@@ -21,7 +21,7 @@ class MoneyError(ValueError):
 
 def to_decimal(value: object) -> Decimal:
     """Parse an amount exactly; accepts Decimal, int and text such as '1,234.50' or '￥1 234.5'."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(f"refusing {type(value).__name__} {value!r} as money: use Decimal or text")
     if isinstance(value, Decimal):
         result = value

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.expressions import Combinable
 
 from huikuan.kernel.money import FEN, MoneyError, parse_amount
 
@@ -26,12 +27,15 @@ def from_fen(value: int) -> Decimal:
 
 class MoneyField(models.BigIntegerField):
     description = "Amount in yuan with two places, stored as integer fen"
+    # What django-stubs reads for the attribute's type on model instances.
+    _pyi_private_set_type: Decimal | int | str | Combinable  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
         return None if value is None else from_fen(int(value))
 
     def to_python(self, value: Any) -> Decimal | None:
-        if value is None or isinstance(value, Decimal) and value == value.quantize(FEN):
+        if value is None or (isinstance(value, Decimal) and value == value.quantize(FEN)):
             return value
         try:
             return parse_amount(value if not isinstance(value, float) else str(value))

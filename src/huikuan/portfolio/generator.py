@@ -22,18 +22,69 @@ from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.kernel.money import FEN, ZERO, quantize_fen
 
 MOBILE_PREFIXES = (
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "156",
-    "157", "158", "159", "166", "176", "177", "178", "180", "181", "182", "183", "185", "186", "187",
-    "188", "189", "198", "199",
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "176",
+    "177",
+    "178",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "198",
+    "199",
 )
 LANDLINE_AREAS = ("010", "021", "020", "0755", "0571", "028", "027", "025", "029", "023")
-REGION_CODES = ("110101", "310101", "440106", "440305", "330106", "510107", "420106", "320102", "610113", "500103")
+REGION_CODES = (
+    "110101",
+    "310101",
+    "440106",
+    "440305",
+    "330106",
+    "510107",
+    "420106",
+    "320102",
+    "610113",
+    "500103",
+)
 CITIES = ("北京市", "上海市", "广州市", "深圳市", "杭州市", "成都市", "武汉市", "南京市", "西安市", "重庆市")
 RELATIONS = ("spouse", "relative", "colleague", "emergency", "guarantor")
 # Days past due, skewed to the early buckets as in a real delinquent book.
 DPD_BANDS = ((1, 30, 0.46), (31, 60, 0.2), (61, 90, 0.12), (91, 180, 0.12), (181, 720, 0.10))
-CALL_OUTCOMES = ("no_answer", "no_answer", "busy", "switched_off", "right_party", "right_party", "callback",
-                 "third_party", "hung_up", "refusal", "hardship")
+CALL_OUTCOMES = (
+    "no_answer",
+    "no_answer",
+    "busy",
+    "switched_off",
+    "right_party",
+    "right_party",
+    "callback",
+    "third_party",
+    "hung_up",
+    "refusal",
+    "hardship",
+)
 _CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -138,13 +189,17 @@ class PortfolioGenerator:
     def _resident_id(self, gender: str) -> str:
         rng = self.rng
         born = date(1965, 1, 1) + timedelta(days=rng.randrange(365 * 38))
-        serial = rng.randrange(100) * 10 + (rng.choice((1, 3, 5, 7, 9)) if gender == "male" else rng.choice((0, 2, 4, 6, 8)))
+        serial = rng.randrange(100) * 10 + (
+            rng.choice((1, 3, 5, 7, 9)) if gender == "male" else rng.choice((0, 2, 4, 6, 8))
+        )
         first17 = f"{rng.choice(REGION_CODES)}{born:%Y%m%d}{serial:03d}"
         return first17 + pii.cn_id_check_char(first17)
 
     def _credit_code(self) -> str:
-        body = "91" + self.rng.choice(REGION_CODES) + "".join(
-            self.rng.choice(_CREDIT_CODE_CHARS) for _ in range(9)
+        body = (
+            "91"
+            + self.rng.choice(REGION_CODES)
+            + "".join(self.rng.choice(_CREDIT_CODE_CHARS) for _ in range(9))
         )
         return body + pii.uscc_check_char(body)
 
@@ -163,13 +218,17 @@ class PortfolioGenerator:
             id_type, id_number = "resident_id", self._resident_id(gender)
             employer = rng.choice(self.companies)
             income = Decimal(rng.randrange(3000, 40000, 100))
-        contacts = [GenContact("mobile", self._mobile(), validity="invalid" if rng.random() < 0.06 else "valid")]
+        contacts = [
+            GenContact("mobile", self._mobile(), validity="invalid" if rng.random() < 0.06 else "valid")
+        ]
         if rng.random() < 0.35:
             contacts.append(GenContact("home", self._landline()))
         if rng.random() < 0.4:
             contacts.append(GenContact("work", self._landline()))
         if rng.random() < 0.5:
-            contacts.append(GenContact("email", f"u{n}{rng.randrange(1000)}@{rng.choice(self.email_domains)}"))
+            contacts.append(
+                GenContact("email", f"u{n}{rng.randrange(1000)}@{rng.choice(self.email_domains)}")
+            )
         contacts.append(GenContact("postal", address))
         if rng.random() < 0.6:
             relation = rng.choice(RELATIONS)
@@ -238,7 +297,11 @@ class PortfolioGenerator:
         # Repayments before the missed due date bring the principal down to what is still owed.
         repaid_share = Decimal(rng.randrange(0, 60)) / 100
         if repaid_share:
-            add(EntryKind.PAYMENT, opened + (due - opened) / 2, principal=-quantize_fen(original * repaid_share))
+            add(
+                EntryKind.PAYMENT,
+                opened + (due - opened) / 2,
+                principal=-quantize_fen(original * repaid_share),
+            )
         months = max(1, (min(self.as_of, due + timedelta(days=max(dpd, 0))) - opened).days // 30)
         outstanding = account.balance(Component.PRINCIPAL)
         monthly_interest = quantize_fen(outstanding * rate / 12)
@@ -249,7 +312,11 @@ class PortfolioGenerator:
             penalty = quantize_fen(outstanding * account.daily_penalty_rate * min(dpd, 180))
             add(EntryKind.PENALTY, self.as_of - timedelta(days=1), penalty=penalty)
             if rng.random() < 0.25:
-                add(EntryKind.FEE, due + timedelta(days=1), fee=Decimal(rng.choice(("30.00", "50.00", "80.00"))))
+                add(
+                    EntryKind.FEE,
+                    due + timedelta(days=1),
+                    fee=Decimal(rng.choice(("30.00", "50.00", "80.00"))),
+                )
             if rng.random() < 0.3:
                 # A partial payment after the due date, cleared penalty-first as the default allocation.
                 paid = quantize_fen(outstanding * Decimal(rng.randrange(5, 30)) / 100)
@@ -272,19 +339,31 @@ class PortfolioGenerator:
             day = self.as_of - timedelta(days=rng.randint(1, max(1, dpd)))
             at = datetime.combine(day, time(rng.randint(1, 12), rng.randrange(60)), tzinfo=UTC)
             outcome = rng.choice(CALL_OUTCOMES)
-            party = {"right_party": "debtor", "third_party": "third_party", "refusal": "debtor",
-                     "hardship": "debtor", "callback": "debtor", "hung_up": "debtor"}.get(outcome, "nobody")
+            party = {
+                "right_party": "debtor",
+                "third_party": "third_party",
+                "refusal": "debtor",
+                "hardship": "debtor",
+                "callback": "debtor",
+                "hung_up": "debtor",
+            }.get(outcome, "nobody")
             debtor.interactions.append(GenInteraction(at, "call", outcome, party, ""))
         if dpd > 3:
             debtor.interactions.append(
                 GenInteraction(
                     datetime.combine(self.as_of - timedelta(days=dpd - 1), time(2, 0), tzinfo=UTC),
-                    "sms", "sent", "debtor", "",
+                    "sms",
+                    "sent",
+                    "debtor",
+                    "",
                 )
             )
         total = sum(
-            (a.balance(c) for a in debtor.accounts for c in (Component.PRINCIPAL, Component.INTEREST,
-                                                             Component.FEE, Component.PENALTY)),
+            (
+                a.balance(c)
+                for a in debtor.accounts
+                for c in (Component.PRINCIPAL, Component.INTEREST, Component.FEE, Component.PENALTY)
+            ),
             ZERO,
         )
         if dpd > 5 and total > 0 and rng.random() < 0.35:
@@ -300,8 +379,10 @@ class PortfolioGenerator:
                 else:
                     roll = rng.random()
                     state, paid = (
-                        ("broken", ZERO) if roll < 0.5
-                        else ("partly_kept", quantize_fen(amount / 2)) if roll < 0.7
+                        ("broken", ZERO)
+                        if roll < 0.5
+                        else ("partly_kept", quantize_fen(amount / 2))
+                        if roll < 0.7
                         else ("kept", amount)
                     )
                 debtor.promises.append(GenPromise(amount.quantize(FEN), due, created, state, paid))
@@ -315,10 +396,34 @@ class PortfolioGenerator:
 
 
 IMPORT_HEADER = (
-    "customer_no", "debtor_kind", "name", "gender", "id_type", "id_number", "employer", "monthly_income",
-    "address", "mobile", "home_phone", "work_phone", "email", "contact1_name", "contact1_relation",
-    "contact1_phone", "contract_no", "product", "currency", "original_amount", "open_date", "due_date",
-    "annual_interest_rate", "daily_penalty_rate", "principal", "interest", "fee", "penalty",
+    "customer_no",
+    "debtor_kind",
+    "name",
+    "gender",
+    "id_type",
+    "id_number",
+    "employer",
+    "monthly_income",
+    "address",
+    "mobile",
+    "home_phone",
+    "work_phone",
+    "email",
+    "contact1_name",
+    "contact1_relation",
+    "contact1_phone",
+    "contract_no",
+    "product",
+    "currency",
+    "original_amount",
+    "open_date",
+    "due_date",
+    "annual_interest_rate",
+    "daily_penalty_rate",
+    "principal",
+    "interest",
+    "fee",
+    "penalty",
 )
 
 
@@ -329,14 +434,34 @@ def import_rows(debtors: list[GenDebtor]) -> Iterator[list[str]]:
         third = next((c for c in d.contacts if c.relation != "self"), None)
         for a in d.accounts:
             yield [
-                d.customer_no, d.kind, d.name, d.gender, d.id_type, d.id_number, d.employer,
-                str(d.monthly_income or ""), d.address, own.get("mobile", ""), own.get("home", ""),
-                own.get("work", ""), own.get("email", ""), third.name if third else "",
-                third.relation if third else "", third.value if third else "", a.contract_no, a.product, "CNY",
-                str(a.original_amount), a.open_date.isoformat(), a.due_date.isoformat(),
-                str(a.annual_interest_rate), str(a.daily_penalty_rate),
-                *(str(a.balance(c)) for c in (Component.PRINCIPAL, Component.INTEREST, Component.FEE,
-                                              Component.PENALTY)),
+                d.customer_no,
+                d.kind,
+                d.name,
+                d.gender,
+                d.id_type,
+                d.id_number,
+                d.employer,
+                str(d.monthly_income or ""),
+                d.address,
+                own.get("mobile", ""),
+                own.get("home", ""),
+                own.get("work", ""),
+                own.get("email", ""),
+                third.name if third else "",
+                third.relation if third else "",
+                third.value if third else "",
+                a.contract_no,
+                a.product,
+                "CNY",
+                str(a.original_amount),
+                a.open_date.isoformat(),
+                a.due_date.isoformat(),
+                str(a.annual_interest_rate),
+                str(a.daily_penalty_rate),
+                *(
+                    str(a.balance(c))
+                    for c in (Component.PRINCIPAL, Component.INTEREST, Component.FEE, Component.PENALTY)
+                ),
             ]
 
 

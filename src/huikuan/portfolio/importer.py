@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import yaml
 from django.conf import settings
@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 
 from huikuan.cases.sync import Assignment, refresh_cases
 from huikuan.kernel import intake
-from huikuan.kernel.pii import hash_id_number
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.kernel.money import ZERO
+from huikuan.kernel.pii import hash_id_number
 from huikuan.org.models import Team, User
 from huikuan.portfolio.ledger import refresh_balances
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
@@ -58,12 +58,17 @@ class ColumnMapping:
         return cls({name: name for name in intake.FIELDS})
 
     @classmethod
-    def load(cls, source: str | Path | IO[str]) -> ColumnMapping:
-        text = Path(source).read_text(encoding="utf-8") if isinstance(source, str | Path) else source.read()
+    def load(cls, path: Path) -> ColumnMapping:
+        return cls.parse(path.read_text(encoding="utf-8"))
+
+    @classmethod
+    def parse(cls, text: str) -> ColumnMapping:
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            raise ImportFileError(_("The mapping file is not valid YAML: %(error)s") % {"error": exc}) from exc
+            raise ImportFileError(
+                _("The mapping file is not valid YAML: %(error)s") % {"error": exc}
+            ) from exc
         columns = data.get("columns") if isinstance(data, dict) else None
         if not isinstance(columns, dict):
             raise ImportFileError(_("The mapping file needs a 'columns' section: field: column title"))
@@ -91,6 +96,10 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def errors_with_reasons(self) -> list[tuple[intake.RowError, str]]:
+        return [(e, reason(e)) for e in self.errors]
 
     def error_lines(self) -> list[str]:
         return [
@@ -256,25 +265,54 @@ def import_accounts(
     return report
 
 
+def import_upload(
+    file_name: str, chunks: Iterable[bytes], mapping_text: str | None, *, dry_run: bool, user: Any
+) -> ImportReport:
+    """An uploaded file (web form or API) imported like a file on disk; the copy is deleted after."""
+    mapping = ColumnMapping.parse(mapping_text) if mapping_text else None
+    suffix = Path(file_name or "upload.csv").suffix.lower()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        with path.open("wb") as handle:
+            for part in chunks:
+                handle.write(part)
+        return import_accounts(path, mapping, dry_run=dry_run, user=user)
+
+
 def _resolve_people(
     rows: list[intake.AccountRow], mapping: ColumnMapping
 ) -> tuple[dict[str, int], dict[str, tuple[int, int | None]], list[intake.RowError]]:
     team_names = {r.team for r in rows if r.team}
     usernames = {r.collector for r in rows if r.collector}
     teams = dict(Team.objects.filter(name__in=team_names).values_list("name", "id"))
-    collectors = {
-        u: (pk, team) for u, pk, team in User.objects.filter(username__in=usernames).values_list(
+    collectors: dict[str, tuple[int, int | None]] = {
+        u: (pk, team)
+        for u, pk, team in User.objects.filter(username__in=usernames).values_list(
             "username", "id", "team_id"
         )
     }
     errors = []
     for r in rows:
         if r.team and r.team not in teams:
-            errors.append(intake.RowError(r.row, mapping.columns.get("team", "team"), r.team, "choice",
-                                          {"allowed": ", ".join(sorted(teams)) or "-"}))
+            errors.append(
+                intake.RowError(
+                    r.row,
+                    mapping.columns.get("team", "team"),
+                    r.team,
+                    "choice",
+                    {"allowed": ", ".join(sorted(teams)) or "-"},
+                )
+            )
         if r.collector and r.collector not in collectors:
-            errors.append(intake.RowError(r.row, mapping.columns.get("collector", "collector"), r.collector,
-                                          "choice", {"allowed": _("existing user names")}))
+            errors.append(
+                intake.RowError(
+                    r.row,
+                    mapping.columns.get("collector", "collector"),
+                    r.collector,
+                    "choice",
+                    {"allowed": _("existing user names")},
+                )
+            )
     return teams, collectors, errors
 
 
@@ -298,7 +336,9 @@ def _write(
             collector = collectors.get(r.collector) if r.collector else None
             team_id = teams.get(r.team) if r.team else (collector[1] if collector else None)
             if team_id is not None or collector is not None:
-                assignments[debtor_ids[r.customer_no]] = Assignment(team_id, collector[0] if collector else None)
+                assignments[debtor_ids[r.customer_no]] = Assignment(
+                    team_id, collector[0] if collector else None
+                )
         refresh_balances(account_ids.values())
     debtor_ids_all = set(Account.objects.filter(id__in=touched_accounts).values_list("debtor_id", flat=True))
     report.cases_created = refresh_cases(debtor_ids_all, today, assignments).created
@@ -333,8 +373,18 @@ def _upsert_debtors(chunk: list[intake.AccountRow], report: ImportReport) -> dic
         update_conflicts=True,
         unique_fields=["customer_no"],
         update_fields=[
-            "kind", "name", "gender", "id_type", "id_hash", "id_last4", "employer", "monthly_income",
-            "address", "time_zone", "preferred_language", "updated_at",
+            "kind",
+            "name",
+            "gender",
+            "id_type",
+            "id_hash",
+            "id_last4",
+            "employer",
+            "monthly_income",
+            "address",
+            "time_zone",
+            "preferred_language",
+            "updated_at",
         ],
     )
     report.debtors_created += len(first) - len(existing)
@@ -381,8 +431,15 @@ def _upsert_accounts(
         update_conflicts=True,
         unique_fields=["contract_no"],
         update_fields=[
-            "debtor", "product", "currency", "original_amount", "open_date", "due_date",
-            "annual_interest_rate", "daily_penalty_rate", "updated_at",
+            "debtor",
+            "product",
+            "currency",
+            "original_amount",
+            "open_date",
+            "due_date",
+            "annual_interest_rate",
+            "daily_penalty_rate",
+            "updated_at",
         ],
     )
     report.accounts_created += len(numbers) - len(existing)
@@ -395,9 +452,7 @@ def _upsert_accounts(
 
 
 def _post_differences(chunk: list[intake.AccountRow], account_ids: Mapping[str, int], today: date) -> int:
-    current = {
-        b.account_id: b for b in AccountBalance.objects.filter(account_id__in=account_ids.values())
-    }
+    current = {b.account_id: b for b in AccountBalance.objects.filter(account_id__in=account_ids.values())}
     entries: list[LedgerEntry] = []
     for r in chunk:
         account_id = account_ids[r.contract_no]
@@ -442,4 +497,3 @@ def _post_differences(chunk: list[intake.AccountRow], account_ids: Mapping[str, 
     # guard only matters when two imports of the same state race.
     LedgerEntry.objects.bulk_create(entries, ignore_conflicts=True, batch_size=_BATCH)
     return len(entries)
-

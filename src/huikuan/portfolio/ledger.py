@@ -130,6 +130,6 @@ def refresh_balances(account_ids: Iterable[int]) -> None:
                 principal = excluded.principal, interest = excluded.interest, fee = excluded.fee,
                 penalty = excluded.penalty, credit = excluded.credit, total = excluded.total,
                 entry_count = excluded.entry_count, updated_at = excluded.updated_at
-        """  # noqa: S608 - table names come from model metadata, values are parameters
+        """
         with connection.cursor() as cursor:
             cursor.execute(sql, [now, *chunk])

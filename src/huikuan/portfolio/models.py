@@ -108,7 +108,9 @@ class ContactPoint(models.Model):
         verbose_name = _("contact point")
         verbose_name_plural = _("contact points")
         constraints = [
-            models.UniqueConstraint(fields=["debtor", "kind", "value"], name="contact_point_unique_per_debtor")
+            models.UniqueConstraint(
+                fields=["debtor", "kind", "value"], name="contact_point_unique_per_debtor"
+            )
         ]
 
     def __str__(self) -> str:
@@ -142,7 +144,9 @@ class Product(models.TextChoices):
 
 
 class Account(models.Model):
-    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("debtor"))
+    debtor = models.ForeignKey(
+        Debtor, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("debtor")
+    )
     contract_no = models.CharField(_("contract number"), max_length=64, unique=True)
     product = models.CharField(_("product"), max_length=20, choices=Product.choices)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
@@ -196,11 +200,20 @@ class LedgerEntry(models.Model):
     penalty = MoneyField(_("penalty"), default=0)
     credit = MoneyField(_("credit"), default=0)
     reversal_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals", verbose_name=_("reverses")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        verbose_name=_("reverses"),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -209,7 +222,9 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("ledger entries")
         ordering = ["effective_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "reference"], name="ledger_reference_unique_per_account")
+            models.UniqueConstraint(
+                fields=["account", "reference"], name="ledger_reference_unique_per_account"
+            )
         ]
 
     def __str__(self) -> str:

@@ -145,7 +145,9 @@ def _write_history(chunk: list[GenDebtor], debtor_ids: dict[str, int]) -> None:
         if case_id is None:
             continue
         interactions.extend(
-            Interaction(case_id=case_id, channel=i.channel, outcome=i.outcome, party=i.party, notes=i.notes, at=i.at)
+            Interaction(
+                case_id=case_id, channel=i.channel, outcome=i.outcome, party=i.party, notes=i.notes, at=i.at
+            )
             for i in d.interactions
         )
         promises.extend(

@@ -4,45 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_type', models.CharField(max_length=50, verbose_name='subject type')),
-                ('subject_id', models.CharField(max_length=50, verbose_name='subject id')),
-                ('field', models.CharField(max_length=50, verbose_name='field')),
-                ('reason', models.CharField(max_length=300, verbose_name='reason')),
-                ('channel', models.CharField(default='web', max_length=20, verbose_name='channel')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_type", models.CharField(max_length=50, verbose_name="subject type")),
+                ("subject_id", models.CharField(max_length=50, verbose_name="subject id")),
+                ("field", models.CharField(max_length=50, verbose_name="field")),
+                ("reason", models.CharField(max_length=300, verbose_name="reason")),
+                ("channel", models.CharField(default="web", max_length=20, verbose_name="channel")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="at")),
             ],
             options={
-                'verbose_name': 'personal data access',
-                'verbose_name_plural': 'personal data accesses',
-                'ordering': ['-at'],
+                "verbose_name": "personal data access",
+                "verbose_name_plural": "personal data accesses",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeLog',
+            name="ChangeLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_type', models.CharField(max_length=50, verbose_name='subject type')),
-                ('subject_id', models.CharField(max_length=50, verbose_name='subject id')),
-                ('action', models.CharField(max_length=50, verbose_name='action')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='before')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='after')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_type", models.CharField(max_length=50, verbose_name="subject type")),
+                ("subject_id", models.CharField(max_length=50, verbose_name="subject id")),
+                ("action", models.CharField(max_length=50, verbose_name="action")),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="before")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="after")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="at")),
             ],
             options={
-                'verbose_name': 'change',
-                'verbose_name_plural': 'changes',
-                'ordering': ['-at'],
+                "verbose_name": "change",
+                "verbose_name_plural": "changes",
+                "ordering": ["-at"],
             },
         ),
     ]

@@ -6,72 +6,124 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
-        ('org', '0001_initial'),
-        ('portfolio', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("org", "0001_initial"),
+        ("portfolio", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='assignee',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_cases', to=settings.AUTH_USER_MODEL, verbose_name='assignee'),
+            model_name="case",
+            name="assignee",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="assigned_cases",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="assignee",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='debtor',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='case', to='portfolio.debtor', verbose_name='debtor'),
+            model_name="case",
+            name="debtor",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="case",
+                to="portfolio.debtor",
+                verbose_name="debtor",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to='org.team', verbose_name='team'),
+            model_name="case",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="cases",
+                to="org.team",
+                verbose_name="team",
+            ),
         ),
         migrations.AddField(
-            model_name='interaction',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='cases.case', verbose_name='case'),
+            model_name="interaction",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="interactions",
+                to="cases.case",
+                verbose_name="case",
+            ),
         ),
         migrations.AddField(
-            model_name='interaction',
-            name='contact_point',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='portfolio.contactpoint', verbose_name='contact point'),
+            model_name="interaction",
+            name="contact_point",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to="portfolio.contactpoint",
+                verbose_name="contact point",
+            ),
         ),
         migrations.AddField(
-            model_name='interaction',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='by'),
+            model_name="interaction",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="by",
+            ),
         ),
         migrations.AddField(
-            model_name='promise',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='promises', to='cases.case', verbose_name='case'),
+            model_name="promise",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="promises",
+                to="cases.case",
+                verbose_name="case",
+            ),
         ),
         migrations.AddField(
-            model_name='promise',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='recorded by'),
+            model_name="promise",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="recorded by",
+            ),
         ),
         migrations.AddField(
-            model_name='promise',
-            name='interaction',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='cases.interaction', verbose_name='given in'),
+            model_name="promise",
+            name="interaction",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to="cases.interaction",
+                verbose_name="given in",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['assignee', 'status'], name='cases_case_assigne_d2820e_idx'),
+            model_name="case",
+            index=models.Index(fields=["assignee", "status"], name="cases_case_assigne_d2820e_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['team', 'status'], name='cases_case_team_id_846f88_idx'),
+            model_name="case",
+            index=models.Index(fields=["team", "status"], name="cases_case_team_id_846f88_idx"),
         ),
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(fields=['case', 'at'], name='cases_inter_case_id_a4b0c1_idx'),
+            model_name="interaction",
+            index=models.Index(fields=["case", "at"], name="cases_inter_case_id_a4b0c1_idx"),
         ),
     ]

@@ -137,9 +137,13 @@ def choose_count(
 
 
 def build_schedule(
-    amounts: Sequence[Decimal], dates: Sequence[date], start_n: int = 1
+    amounts: Sequence[Decimal], dates: Sequence[date], end_limit: date, start_n: int = 1
 ) -> tuple[Instalment, ...]:
-    return tuple(Instalment(start_n + i, d, a) for i, (d, a) in enumerate(zip(dates, amounts, strict=True)))
+    # Only a single instalment can fall past the limit (longer plans were cut to fit it); the plan's
+    # maximum length is a legal limit and the lead time a courtesy, so the limit wins.
+    capped = [min(d, end_limit) for d in dates]
+    pairs = zip(capped, amounts, strict=True)
+    return tuple(Instalment(start_n + i, d, a) for i, (d, a) in enumerate(pairs))
 
 
 def waiver_deadline(today: date, policy: PlanPolicy, zone: ZoneInfo) -> datetime:
@@ -174,21 +178,15 @@ def instalment_option(
 ) -> PlanOption:
     total = balance.total
     first_due = first_due_date(today, payment_day, policy.first_due_min_days)
-    highest = max_instalment_count(
-        total,
-        policy,
-        first_due,
-        payment_day,
-        policy.max_instalments,
-        plan_end_limit(today, policy.max_plan_months),
-    )
+    end_limit = plan_end_limit(today, policy.max_plan_months)
+    highest = max_instalment_count(total, policy, first_due, payment_day, policy.max_instalments, end_limit)
     count, fits = choose_count(total, policy, capacity, highest)
     dates = monthly_due_dates(first_due, count, payment_day)
     return PlanOption(
         kind=OptionKind.INSTALMENTS,
         owed=total,
         total=total,
-        schedule=build_schedule(split_whole_yuan(total, count), dates),
+        schedule=build_schedule(split_whole_yuan(total, count), dates, end_limit),
         payment_day=payment_day,
         fits_capacity=fits,
     )
@@ -206,17 +204,13 @@ def ladder_option(
         return PlanOption(OptionKind.LADDER, total, total, (first,), payment_day=payment_day)
     # The rest must start after today's goodwill payment, even with no lead time in the policy.
     first_due = first_due_date(today, payment_day, max(policy.first_due_min_days, 1))
+    end_limit = plan_end_limit(today, policy.max_plan_months)
     highest = max_instalment_count(
-        rest,
-        policy,
-        first_due,
-        payment_day,
-        max(policy.max_instalments - 1, 1),
-        plan_end_limit(today, policy.max_plan_months),
+        rest, policy, first_due, payment_day, max(policy.max_instalments - 1, 1), end_limit
     )
     count, fits = choose_count(rest, policy, capacity, highest)
     dates = monthly_due_dates(first_due, count, payment_day)
-    schedule = (first, *build_schedule(split_whole_yuan(rest, count), dates, start_n=2))
+    schedule = (first, *build_schedule(split_whole_yuan(rest, count), dates, end_limit, start_n=2))
     return PlanOption(OptionKind.LADDER, total, total, schedule, payment_day=payment_day, fits_capacity=fits)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
-from huikuan.kernel.money import ZERO, quantize_fen
+from huikuan.kernel.money import FEN, ZERO, quantize_fen
 from huikuan.kernel.plans.errors import PlanError
 
 HUNDRED = Decimal(100)
@@ -25,8 +25,9 @@ class WaiverAuthority:
 
     def limit(self, waivable: Decimal) -> Decimal:
         """The most this role may waive when ``waivable`` (penalty + fee) is outstanding."""
-        by_percent = quantize_fen(waivable * self.max_percent / HUNDRED)
-        return quantize_fen(min(by_percent, self.max_amount, waivable))
+        # Rounded down: an authority is a ceiling, and half a fen over it is over it.
+        by_percent = (waivable * self.max_percent / HUNDRED).quantize(FEN, rounding=ROUND_FLOOR)
+        return min(by_percent, self.max_amount, waivable).quantize(FEN, rounding=ROUND_FLOOR)
 
 
 NO_AUTHORITY = WaiverAuthority(max_amount=ZERO, max_percent=ZERO)

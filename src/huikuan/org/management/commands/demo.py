@@ -19,11 +19,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         ensure_demo_users()
         if not Debtor.objects.exists():
-            call_command("generate", debtors=options["debtors"], seed=options["seed"], assign=True, stdout=self.stdout)
+            call_command(
+                "generate", debtors=options["debtors"], seed=options["seed"], assign=True, stdout=self.stdout
+            )
         else:
             self.stdout.write(f"portfolio present: {Debtor.objects.count()} debtors")
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for user in DEMO_USERS:
             self.stdout.write(f"  {user.username:<12} {user.role.label}  {user.team or ''}")
         self.stdout.write("Open http://127.0.0.1:8000/")

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--debtors", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today")
+        parser.add_argument(
+            "--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today"
+        )
         parser.add_argument(
             "--assign", action="store_true", help="assign cases round-robin to the demo collectors"
         )
@@ -31,6 +33,6 @@ class Command(BaseCommand):
         counts = write_generated(generator.debtors(options["debtors"]), as_of, collectors)
         elapsed = time.perf_counter() - started
         self.stdout.write(
-            f"generated {counts.debtors} debtors, {counts.accounts} accounts, {counts.entries} ledger entries, "
-            f"{counts.cases} cases in {elapsed:.1f}s"
+            f"generated {counts.debtors} debtors, {counts.accounts} accounts, "
+            f"{counts.entries} ledger entries, {counts.cases} cases in {elapsed:.1f}s"
         )

@@ -1,0 +1,45 @@
+"""How a debtor is addressed: 张先生 / 李女士 / the company's name; Mr Zhang / Ms Li in English."""
+
+from __future__ import annotations
+
+# Two-character surnames, so 欧阳娜娜 becomes 欧阳女士 and not 欧女士.
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "令狐",
+        "端木",
+    }
+)
+
+
+def surname(name: str) -> str:
+    name = name.strip()
+    if name[:2] in COMPOUND_SURNAMES:
+        return name[:2]
+    return name[:1]
+
+
+def honorific(name: str, gender: str, *, company: bool = False, lang: str = "zh-hans") -> str:
+    if company or not name.strip():
+        return name.strip()
+    family = surname(name)
+    if lang.startswith("zh"):
+        if gender == "male":
+            return f"{family}先生"
+        if gender == "female":
+            return f"{family}女士"
+        return name.strip()
+    title = {"male": "Mr", "female": "Ms"}.get(gender)
+    return f"{title} {family}" if title else name.strip()

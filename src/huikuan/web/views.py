@@ -1,0 +1,105 @@
+"""Thin views: they read the request, call a read model or an action, and render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from huikuan.cases.models import Case, CaseStatus
+from huikuan.cases.views_data import load_case, visible_cases
+from huikuan.org.models import Role
+from huikuan.org.visibility import can_reveal_pii, can_view_case, case_filter
+from huikuan.portfolio.actions import reveal_contact_point
+from huikuan.portfolio.importer import ImportFileError, import_upload
+from huikuan.portfolio.models import ContactPoint
+
+IMPORT_ROLES = frozenset({Role.TEAM_LEAD, Role.ADMIN})
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    cases = visible_cases(request.user).order_by("oldest_due_date", "id")
+    status = request.GET.get("status", "")
+    if status in CaseStatus.values:
+        cases = cases.filter(status=status)
+    query = request.GET.get("q", "").strip()
+    if query:
+        cases = cases.filter(
+            Q(debtor__customer_no=query) | Q(debtor__accounts__contract_no=query) | Q(debtor__name=query)
+        ).distinct()
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [(case, case.dpd(today), case.bucket(today).value, case.stage(today).value) for case in page]
+    return render(
+        request,
+        "web/case_list.html",
+        {"page": page, "rows": rows, "status": status, "q": query, "statuses": CaseStatus.choices},
+    )
+
+
+@login_required
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_object_or_404(Case.objects.select_related("debtor", "assignee", "team"), pk=case_id)
+    if not can_view_case(request.user, case):
+        raise PermissionDenied
+    view = load_case(case, timezone.localdate())
+    return render(request, "web/case_detail.html", {"v": view, "can_reveal": can_reveal_pii(request.user)})
+
+
+@login_required
+@require_POST
+def reveal_contact(request: HttpRequest, point_id: int) -> HttpResponse:
+    point = get_object_or_404(
+        ContactPoint.objects.select_related("debtor"),
+        Q(pk=point_id),
+        case_filter(request.user, "debtor__case__"),
+    )
+    try:
+        value = reveal_contact_point(request.user, point, request.POST.get("reason", ""))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    return render(request, "web/_revealed.html", {"value": value})
+
+
+@login_required
+def import_accounts_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not (user.is_superuser or getattr(user, "role", None) in IMPORT_ROLES):
+        raise PermissionDenied
+    context: dict[str, object] = {}
+    if request.method == "POST" and request.FILES.get("file"):
+        upload = request.FILES["file"]
+        mapping_file = request.FILES.get("mapping")
+        assert isinstance(upload, UploadedFile)
+        assert mapping_file is None or isinstance(mapping_file, UploadedFile)
+        try:
+            report = import_upload(
+                upload.name or "upload.csv",
+                upload.chunks(),
+                mapping_file.read().decode("utf-8") if mapping_file else None,
+                dry_run=bool(request.POST.get("dry_run")),
+                user=user,
+            )
+            context["report"] = report
+            if report.errors:
+                request.session["import_errors_csv"] = report.errors_csv()
+        except ImportFileError as exc:
+            context["file_error"] = str(exc)
+    return render(request, "web/import.html", context)
+
+
+@login_required
+def import_errors_csv(request: HttpRequest) -> HttpResponse:
+    text = request.session.get("import_errors_csv")
+    if not text:
+        return HttpResponseBadRequest("no error report")
+    response = HttpResponse(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="import-errors.csv"'
+    return response
