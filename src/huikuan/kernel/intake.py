@@ -426,7 +426,7 @@ def _contacts(row: _Row, region: str) -> tuple[Contact, ...]:
         relation = row.choice(f"contact{n}_relation", RELATIONS, "other")
         if phone:
             found.append(Contact("mobile", phone, relation, row.text(f"contact{n}_name")))
-        elif row.text(f"contact{n}_name"):
+        elif row.text(f"contact{n}_name") and not row.text(f"contact{n}_phone"):
             row.error(f"contact{n}_phone", "required")
     return tuple(found)
 

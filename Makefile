@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+.PHONY: demo test venv system services lint typecheck messages test-sqlite test-postgres bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system:
+	bash scripts/system-packages.sh
+
+services:
+	bash scripts/services.sh
+
+messages: venv
+	cd src/huikuan && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v0
+
+demo: system venv messages
+	$(BIN)/huikuan migrate --noinput -v0
+	$(BIN)/huikuan demo
+	$(BIN)/huikuan runserver --insecure 127.0.0.1:8000
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+test-sqlite: venv messages
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: venv messages services
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+test: system services venv lint typecheck messages test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,85 @@
+"""Ledger arithmetic: balances are always the sum of entries, and a replayed reference changes nothing."""
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from huikuan.kernel.ledger import (
+    Balance,
+    Component,
+    Entry,
+    EntryKind,
+    apply,
+    replay,
+    reversal_of,
+    validate_entry,
+)
+
+cents = st.integers(min_value=1, max_value=10**8).map(lambda c: Decimal(c) / 100)
+charge = st.builds(
+    lambda kind, amount, ref: Entry(kind, f"c{ref}", {Component(kind.value): amount}),
+    st.sampled_from([EntryKind.PRINCIPAL, EntryKind.INTEREST, EntryKind.FEE, EntryKind.PENALTY]),
+    cents,
+    st.integers(0, 50),
+)
+payment = st.builds(
+    lambda comp, amount, ref: Entry(EntryKind.PAYMENT, f"p{ref}", {comp: -amount}),
+    st.sampled_from([Component.PRINCIPAL, Component.INTEREST, Component.FEE, Component.PENALTY]),
+    cents,
+    st.integers(0, 50),
+)
+
+
+@given(st.lists(st.one_of(charge, payment), max_size=60))
+def test_balance_is_the_sum_of_accepted_entries(entries: list[Entry]) -> None:
+    balance, _ = replay(entries)
+    accepted: dict[str, Entry] = {}
+    running = Balance()
+    for e in entries:
+        if e.reference in accepted or validate_entry(running, e):
+            continue
+        accepted[e.reference] = e
+        running = apply(running, e)
+    for c in Component:
+        assert balance.get(c) == sum((e.deltas.get(c, Decimal(0)) for e in accepted.values()), Decimal(0))
+        assert balance.get(c) >= 0
+    assert balance.total == sum((e.amount for e in accepted.values()), Decimal(0))
+
+
+@given(st.lists(charge, min_size=1, max_size=20), st.data())
+def test_replaying_an_entry_is_a_no_op(entries: list[Entry], data: st.DataObject) -> None:
+    once, _ = replay(entries)
+    repeated = entries + [data.draw(st.sampled_from(entries))]
+    twice, _ = replay(repeated)
+    assert once == twice
+
+
+@given(st.lists(charge, min_size=1, max_size=20, unique_by=lambda e: e.reference), st.data())
+def test_reversal_restores_the_balance_before_the_entry(entries: list[Entry], data: st.DataObject) -> None:
+    before, _ = replay(entries[:-1])
+    after, _ = replay(entries)
+    undone = apply(after, reversal_of(entries[-1], "rev"))
+    assert undone == before
+
+
+def test_payment_cannot_take_a_component_below_zero() -> None:
+    balance = Balance(principal=Decimal("100.00"))
+    errors = validate_entry(balance, Entry(EntryKind.PAYMENT, "p1", {Component.PRINCIPAL: Decimal("-100.01")}))
+    assert errors and "negative" in errors[0].message
+
+
+def test_charges_cannot_be_negative_and_payments_cannot_charge() -> None:
+    assert validate_entry(Balance(), Entry(EntryKind.FEE, "f", {Component.FEE: Decimal("-1.00")}))
+    assert validate_entry(
+        Balance(principal=Decimal(5)), Entry(EntryKind.PAYMENT, "p", {Component.PRINCIPAL: Decimal("1.00")})
+    )
+
+
+def test_amounts_below_the_fen_are_rejected() -> None:
+    assert validate_entry(Balance(), Entry(EntryKind.FEE, "f", {Component.FEE: Decimal("1.005")}))
+
+
+def test_an_entry_must_move_money_and_carry_a_reference() -> None:
+    assert validate_entry(Balance(), Entry(EntryKind.ADJUSTMENT, "a", {}))
+    assert validate_entry(Balance(), Entry(EntryKind.FEE, "", {Component.FEE: Decimal("1.00")}))

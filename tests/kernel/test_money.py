@@ -1,0 +1,44 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from huikuan.kernel.money import Money, MoneyError, format_yuan, parse_amount, to_decimal
+
+
+def test_floats_are_refused() -> None:
+    with pytest.raises(MoneyError):
+        to_decimal(0.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1,234.50", "1234.50"), ("￥1 234.5", "1234.50"), ("12400元", "12400.00"), ("0", "0.00"), ("-3.2", "-3.20")],
+)
+def test_parse_amount_reads_what_exports_contain(text: str, expected: str) -> None:
+    assert parse_amount(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1.234", "NaN", "1e400000x"])
+def test_parse_amount_rejects(text: str) -> None:
+    with pytest.raises(MoneyError):
+        parse_amount(text)
+
+
+def test_mixing_currencies_is_an_error() -> None:
+    with pytest.raises(MoneyError):
+        Money(Decimal("1"), "CNY") + Money(Decimal("1"), "USD")
+
+
+def test_format_yuan() -> None:
+    assert format_yuan(Decimal("12400")) == "12,400.00"
+    assert format_yuan(Decimal("12400.50"), fen=False) == "12,401"
+
+
+@given(st.lists(st.decimals(min_value=-10**9, max_value=10**9, places=2), max_size=30))
+def test_money_sums_are_exact(values: list[Decimal]) -> None:
+    total = Money(Decimal(0))
+    for v in values:
+        total = total + Money(v)
+    assert total.amount == sum(values, Decimal(0))

@@ -1,0 +1,257 @@
+"""Account import: every error kind reported with row and column, all-or-nothing, idempotent."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from huikuan.cases.models import Case
+from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts
+from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
+
+HEADER = [
+    "customer_no", "name", "gender", "id_number", "mobile", "email", "contact1_name", "contact1_relation",
+    "contact1_phone", "contract_no", "product", "original_amount", "open_date", "due_date",
+    "principal", "interest", "fee", "penalty",
+]  # fmt: skip
+GOOD = {
+    "customer_no": "C1",
+    "name": "张伟",
+    "gender": "男",
+    "id_number": "11010519491231002X",
+    "mobile": "138 1234 1234",
+    "email": "ZW@example.com",
+    "contact1_name": "李娜",
+    "contact1_relation": "配偶",
+    "contact1_phone": "13900001111",
+    "contract_no": "HT-1",
+    "product": "信用卡",
+    "original_amount": "20,000.00",
+    "open_date": "2025-01-15",
+    "due_date": "2026/09/30",
+    "principal": "12000",
+    "interest": "350.50",
+    "fee": "50",
+    "penalty": "120.25",
+}
+
+
+def write(path: Path, rows: list[dict[str, str]], header: list[str] = HEADER) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def row(**changes: str) -> dict[str, str]:
+    return {**GOOD, **changes}
+
+
+@pytest.fixture
+def good_file(tmp_path: Path) -> Path:
+    second = row(customer_no="C2", name="李娜", gender="女", id_number="", mobile="13700002222", email="",
+                 contact1_name="", contact1_relation="", contact1_phone="", contract_no="HT-2",
+                 product="consumer_loan", principal="5000", interest="0", fee="0", penalty="0")  # fmt: skip
+    return write(tmp_path / "good.csv", [row(), second])
+
+
+def counts() -> tuple[int, int, int, int, int]:
+    return (
+        Debtor.objects.count(),
+        Account.objects.count(),
+        LedgerEntry.objects.count(),
+        ContactPoint.objects.count(),
+        Case.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_valid_file_is_imported_with_exact_balances(good_file: Path) -> None:
+    report = import_accounts(good_file)
+    assert report.ok, report.error_lines()
+    balance = AccountBalance.objects.get(account__contract_no="HT-1")
+    assert (balance.principal, balance.interest, balance.fee, balance.penalty) == (
+        Decimal("12000.00"), Decimal("350.50"), Decimal("50.00"), Decimal("120.25"),
+    )  # fmt: skip
+    assert balance.total == Decimal("12520.75")
+    debtor = Debtor.objects.get(customer_no="C1")
+    assert debtor.id_last4 == "002X" and debtor.id_hash and "11010519491231002X" not in debtor.id_hash
+    phones = set(debtor.contact_points.values_list("kind", "value", "relation"))
+    assert ("mobile", "+8613812341234", "self") in phones
+    assert ("mobile", "+8613900001111", "spouse") in phones
+    assert debtor.contact_points.get(kind="email").value == "zw@example.com"
+    assert Case.objects.filter(debtor=debtor, oldest_due_date="2026-09-30").exists()
+
+
+@pytest.mark.django_db
+def test_reimporting_the_same_file_changes_nothing(good_file: Path) -> None:
+    import_accounts(good_file)
+    before = counts()
+    entries = list(LedgerEntry.objects.order_by("id").values_list("id", "principal", "interest"))
+    report = import_accounts(good_file)
+    assert report.ok
+    assert counts() == before
+    assert list(LedgerEntry.objects.order_by("id").values_list("id", "principal", "interest")) == entries
+    assert report.accounts_created == 0 and report.entries_posted == 0
+
+
+@pytest.mark.django_db
+def test_a_changed_balance_is_posted_as_one_adjustment(tmp_path: Path, good_file: Path) -> None:
+    import_accounts(good_file)
+    import_accounts(write(tmp_path / "next.csv", [row(principal="11000", penalty="150.25")]))
+    balance = AccountBalance.objects.get(account__contract_no="HT-1")
+    assert balance.principal == Decimal("11000.00") and balance.penalty == Decimal("150.25")
+    adjustment = LedgerEntry.objects.get(account__contract_no="HT-1", kind="adjustment")
+    assert adjustment.principal == Decimal("-1000.00") and adjustment.penalty == Decimal("30.00")
+    assert balance.total == sum((e.amount for e in LedgerEntry.objects.filter(account__contract_no="HT-1")),
+                                Decimal(0))  # fmt: skip
+
+
+ERROR_CASES = [
+    ("missing customer number", {"customer_no": ""}, "customer_no", "required"),
+    ("missing name", {"name": ""}, "name", "required"),
+    ("bad phone", {"mobile": "12345"}, "mobile", "phone"),
+    ("bad third-party phone", {"contact1_phone": "0000"}, "contact1_phone", "phone"),
+    ("bad id checksum", {"id_number": "110105194912310021"}, "id_number", "id_number"),
+    ("id too short", {"id_number": "11010519"}, "id_number", "id_number"),
+    ("negative principal", {"principal": "-1"}, "principal", "negative"),
+    ("amount with letters", {"interest": "12a"}, "interest", "amount"),
+    ("amount with three decimals", {"fee": "1.234"}, "fee", "amount"),
+    ("zero original amount", {"original_amount": "0"}, "original_amount", "zero"),
+    ("bad date", {"open_date": "2025-02-30"}, "open_date", "date"),
+    ("unreadable date", {"due_date": "next week"}, "due_date", "date"),
+    ("due before open", {"due_date": "2024-01-01"}, "due_date", "before_open"),
+    ("unknown product", {"product": "mortgage"}, "product", "choice"),
+    ("unknown relation", {"contact1_relation": "pet"}, "contact1_relation", "choice"),
+    ("bad e-mail", {"email": "not-an-address"}, "email", "email"),
+    ("third party without phone", {"contact1_phone": ""}, "contact1_phone", "required"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("label", "changes", "column", "code"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
+def test_every_error_kind_names_row_column_and_value(
+    tmp_path: Path, label: str, changes: dict[str, str], column: str, code: str
+) -> None:
+    path = write(tmp_path / "bad.csv", [row(customer_no="OK", contract_no="OK-1"), row(**changes)])
+    report = import_accounts(path)
+    assert not report.ok
+    assert [(e.row, e.column, e.code) for e in report.errors] == [(3, column, code)]
+    assert report.errors[0].value == changes[column]
+    assert counts() == (0, 0, 0, 0, 0), "an invalid file must write nothing"
+
+
+@pytest.mark.django_db
+def test_duplicate_contract_in_file(tmp_path: Path) -> None:
+    report = import_accounts(write(tmp_path / "dup.csv", [row(), row(customer_no="C9", name="王芳")]))
+    assert [(e.row, e.column, e.code, dict(e.params)) for e in report.errors] == [
+        (3, "contract_no", "duplicate", {"first_row": "2"})
+    ]
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_same_customer_with_two_names(tmp_path: Path) -> None:
+    report = import_accounts(write(tmp_path / "n.csv", [row(), row(contract_no="HT-9", name="张三")]))
+    assert [(e.row, e.code) for e in report.errors] == [(3, "name_conflict")]
+
+
+@pytest.mark.django_db
+def test_missing_required_column(tmp_path: Path) -> None:
+    header = [h for h in HEADER if h != "principal"]
+    report = import_accounts(write(tmp_path / "m.csv", [{k: v for k, v in GOOD.items() if k != "principal"}], header))
+    assert [(e.row, e.column, e.code) for e in report.errors] == [(1, "principal", "missing_column")]
+
+
+@pytest.mark.django_db
+def test_a_late_error_rolls_back_everything(tmp_path: Path) -> None:
+    rows = [row(customer_no=f"C{i}", contract_no=f"HT-{i}", name=f"客户{i}") for i in range(50)]
+    rows.append(row(customer_no="LAST", contract_no="HT-LAST", mobile="999"))
+    report = import_accounts(write(tmp_path / "late.csv", rows))
+    assert [e.row for e in report.errors] == [52]
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_unknown_collector_is_an_error_and_nothing_is_written(tmp_path: Path, personas: object) -> None:
+    header = [*HEADER, "collector"]
+    report = import_accounts(write(tmp_path / "c.csv", [row(collector="nobody")], header))
+    assert [(e.column, e.code) for e in report.errors] == [("collector", "choice")]
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_collector_column_assigns_the_case(tmp_path: Path, personas: object) -> None:
+    header = [*HEADER, "collector"]
+    assert import_accounts(write(tmp_path / "c.csv", [row(collector="alice")], header)).ok
+    case = Case.objects.get(debtor__customer_no="C1")
+    assert case.assignee.username == "alice" and case.team.name == "A组"
+
+
+@pytest.mark.django_db
+def test_dry_run_writes_nothing_but_counts(good_file: Path) -> None:
+    report = import_accounts(good_file, dry_run=True)
+    assert report.ok and report.accounts_created == 2 and report.entries_posted == 5
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_chinese_headers_through_the_example_mapping() -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    report = import_accounts(examples / "accounts-zh.csv", ColumnMapping.load(examples / "mapping-zh.yaml"))
+    assert report.ok, report.error_lines()
+    assert report.rows >= 5
+    assert Account.objects.count() == report.rows
+
+
+@pytest.mark.django_db
+def test_xlsx_with_chinese_headers(tmp_path: Path) -> None:
+    import openpyxl
+
+    mapping = ColumnMapping.parse("columns:\n  customer_no: 客户号\n  name: 姓名\n  contract_no: 合同编号\n"
+                                  "  product: 产品\n  original_amount: 合同金额\n  open_date: 放款日\n"
+                                  "  due_date: 到期日\n  principal: 剩余本金\n")  # fmt: skip
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["客户号", "姓名", "合同编号", "产品", "合同金额", "放款日", "到期日", "剩余本金"])
+    from datetime import datetime
+
+    sheet.append(["K1", "陈敏", "X-1", "消费贷", 30000, datetime(2025, 3, 1), datetime(2026, 8, 31), 8888.88])
+    sheet.append(["K2", "刘强", "X-2", "消费贷", 1000, datetime(2025, 3, 1), datetime(2026, 8, 31), -5])
+    book.save(tmp_path / "a.xlsx")
+    report = import_accounts(tmp_path / "a.xlsx", mapping)
+    assert [(e.row, e.column, e.code) for e in report.errors] == [(3, "剩余本金", "negative")]
+    sheet.delete_rows(3)
+    book.save(tmp_path / "a.xlsx")
+    assert import_accounts(tmp_path / "a.xlsx", mapping).ok
+    assert AccountBalance.objects.get(account__contract_no="X-1").principal == Decimal("8888.88")
+
+
+def test_mapping_with_unknown_field_is_refused() -> None:
+    with pytest.raises(ImportFileError, match="unknown fields"):
+        ColumnMapping.parse("columns:\n  colour: 颜色\n")
+
+
+@pytest.mark.django_db
+def test_gb18030_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.csv"
+    write(path, [row()])
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    assert import_accounts(path).ok
+    assert Debtor.objects.get().name == "张伟"
+
+
+@pytest.mark.django_db
+def test_command_line_reports_errors_and_fails(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.csv", [row(mobile="1")])
+    errors_csv = tmp_path / "errors.csv"
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_accounts", str(path), errors_csv=errors_csv)
+    text = errors_csv.read_text(encoding="utf-8-sig")
+    assert "mobile" in text and ",1," in text
