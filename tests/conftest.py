@@ -66,3 +66,9 @@ def small_portfolio(personas: Personas) -> Personas:
     collectors = [(u.pk, u.team_id) for u in (personas.alice, personas.bob, personas.carol)]  # type: ignore[attr-defined]
     write_generated(PortfolioGenerator(7, AS_OF).debtors(30), AS_OF, collectors)
     return personas
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    # PBKDF2's deliberate slowness protects real passwords; for test personas it only slows the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

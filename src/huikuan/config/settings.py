@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The working directory, not the package, owns ./var: an installed package must not write beside its code.
 VAR_DIR = Path(os.environ.get("HUIKUAN_VAR_DIR", Path.cwd() / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -85,6 +86,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+    # A file, not the shared in-memory database: concurrency tests need real locking and busy timeouts.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-huikuan.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from faker import Faker
@@ -156,16 +157,24 @@ class GenDebtor:
     hold_reason: str = ""
 
 
+@lru_cache(maxsize=4)
+def _pools(seed: int) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Faker is slow per call, so each seed draws its pools once per process."""
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    return (
+        [fake.name_male() for _ in range(600)],
+        [fake.name_female() for _ in range(600)],
+        [fake.company() for _ in range(400)],
+        [fake.street_address() for _ in range(800)],
+    )
+
+
 class PortfolioGenerator:
     def __init__(self, seed: int, as_of: date) -> None:
         self.rng = random.Random(seed)
         self.as_of = as_of
-        fake = Faker("zh_CN")
-        fake.seed_instance(seed)
-        self.male_names = [fake.name_male() for _ in range(600)]
-        self.female_names = [fake.name_female() for _ in range(600)]
-        self.companies = [fake.company() for _ in range(400)]
-        self.streets = [fake.street_address() for _ in range(800)]
+        self.male_names, self.female_names, self.companies, self.streets = _pools(seed)
         self.email_domains = ("qq.com", "163.com", "126.com", "sina.com", "outlook.com")
         self._mobiles: set[str] = set()
 
@@ -181,10 +190,9 @@ class PortfolioGenerator:
                 return "+86" + number
 
     def _landline(self) -> str:
+        # Every listed city dials 8-digit local numbers, starting 2-8.
         area = self.rng.choice(LANDLINE_AREAS)
-        digits = 8 if len(area) == 3 else 7
-        first = str(self.rng.randint(2, 8))
-        return "+86" + area[1:] + first + f"{self.rng.randrange(10 ** (digits - 1)):0{digits - 1}d}"
+        return "+86" + area[1:] + str(self.rng.randint(2, 8)) + f"{self.rng.randrange(10**7):07d}"
 
     def _resident_id(self, gender: str) -> str:
         rng = self.rng

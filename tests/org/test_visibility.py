@@ -1,0 +1,108 @@
+"""One visibility rule, asked by the web UI, the admin and the API: checked per persona."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from huikuan.cases.models import Case
+from huikuan.org.visibility import can_view_case, case_filter
+from tests.conftest import Personas
+
+
+def client_for(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
+
+
+@pytest.fixture
+def cases(small_portfolio: Personas) -> dict[str, Case]:
+    p = small_portfolio
+    return {
+        "alice": Case.objects.filter(assignee=p.alice).first(),  # type: ignore[misc]
+        "bob": Case.objects.filter(assignee=p.bob).first(),  # type: ignore[misc]
+        "carol": Case.objects.filter(assignee=p.carol).first(),  # type: ignore[misc]
+    }
+
+
+def visible_ids(user: object) -> set[int]:
+    return set(Case.objects.filter(case_filter(user)).values_list("id", flat=True))  # type: ignore[arg-type]
+
+
+def test_collector_sees_only_own_cases(small_portfolio: Personas, cases: dict[str, Case]) -> None:
+    p = small_portfolio
+    own = set(Case.objects.filter(assignee=p.alice).values_list("id", flat=True))
+    assert own and visible_ids(p.alice) == own
+    assert can_view_case(p.alice, cases["alice"])  # type: ignore[arg-type]
+    assert not can_view_case(p.alice, cases["bob"])  # teammate's case  # type: ignore[arg-type]
+    assert not can_view_case(p.alice, cases["carol"])  # outsider's case  # type: ignore[arg-type]
+
+
+def test_team_lead_sees_the_team_and_nothing_else(small_portfolio: Personas, cases: dict[str, Case]) -> None:
+    p = small_portfolio
+    team = set(Case.objects.filter(team=p.team_a).values_list("id", flat=True))
+    assert visible_ids(p.lena) == team
+    assert cases["alice"].pk in team and cases["bob"].pk in team and cases["carol"].pk not in team
+
+
+@pytest.mark.parametrize("who", ["quinn", "lara", "adam"])
+def test_qa_legal_and_admin_see_everything(small_portfolio: Personas, who: str) -> None:
+    assert visible_ids(getattr(small_portfolio, who)) == set(Case.objects.values_list("id", flat=True))
+
+
+def test_inactive_user_sees_nothing(small_portfolio: Personas) -> None:
+    user = small_portfolio.alice
+    user.is_active = False  # type: ignore[attr-defined]
+    assert visible_ids(user) == set()
+
+
+@pytest.mark.parametrize(
+    ("who", "whose", "status"),
+    [("alice", "alice", 200), ("alice", "bob", 403), ("alice", "carol", 403), ("lena", "bob", 200),
+     ("lena", "carol", 403), ("quinn", "carol", 200)],
+)  # fmt: skip
+def test_web_case_page(small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int) -> None:
+    response = client_for(getattr(small_portfolio, who)).get(f"/cases/{cases[whose].pk}/")
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("who", "whose", "status"),
+    [("alice", "alice", 200), ("alice", "bob", 403), ("lena", "bob", 200), ("lena", "carol", 403),
+     ("lara", "carol", 200)],
+)  # fmt: skip
+def test_api_case_detail(small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int) -> None:
+    response = client_for(getattr(small_portfolio, who)).get(f"/api/cases/{cases[whose].pk}")
+    assert response.status_code == status
+
+
+def test_api_list_is_scoped(small_portfolio: Personas) -> None:
+    p = small_portfolio
+    body = client_for(p.bob).get("/api/cases?limit=1000").json()
+    assert {c["id"] for c in body["items"]} == visible_ids(p.bob)
+    assert body["count"] == len(visible_ids(p.bob))
+
+
+def test_api_requires_login(small_portfolio: Personas) -> None:
+    assert Client().get("/api/cases").status_code == 401
+
+
+def test_web_list_is_scoped(small_portfolio: Personas, cases: dict[str, Case]) -> None:
+    html = client_for(small_portfolio.alice).get("/").content.decode()
+    assert f'href="/cases/{cases["alice"].pk}/"' in html
+    assert f'href="/cases/{cases["bob"].pk}/"' not in html
+
+
+def test_admin_changelist_is_scoped(small_portfolio: Personas, cases: dict[str, Case]) -> None:
+    p = small_portfolio
+    lena = client_for(p.lena)
+    # The team lead is staff with no model permissions by default; grant view rights as a deployment would.
+    from django.contrib.auth.models import Permission
+
+    p.lena.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))  # type: ignore[attr-defined]
+    assert lena.get(f"/admin/cases/case/{cases['bob'].pk}/change/").status_code == 200
+    response = lena.get(f"/admin/cases/case/{cases['carol'].pk}/change/")
+    assert response.status_code == 302  # the admin treats an object outside the queryset as missing
+    listing = lena.get("/admin/cases/case/?all=").content.decode()
+    assert f"/admin/cases/case/{cases['carol'].pk}/change/" not in listing

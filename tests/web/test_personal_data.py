@@ -1,0 +1,84 @@
+"""Masked by default; a reveal needs the role and a reason, and is audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from huikuan.audit.models import AccessLog
+from huikuan.cases.models import Case
+from huikuan.portfolio.models import ContactPoint
+from tests.conftest import Personas
+
+
+def client_for(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
+
+
+@pytest.fixture
+def phone(small_portfolio: Personas) -> ContactPoint:
+    case = Case.objects.filter(assignee=small_portfolio.alice).first()
+    assert case is not None
+    return ContactPoint.objects.filter(debtor=case.debtor, kind="mobile", relation="self").get()
+
+
+def test_case_page_shows_only_masked_numbers(small_portfolio: Personas, phone: ContactPoint) -> None:
+    html = client_for(small_portfolio.alice).get(f"/cases/{phone.debtor.case.pk}/").content.decode()
+    national = phone.national
+    assert national not in html
+    assert f"{national[:3]}****{national[-4:]}" in html
+    assert f"尾号{national[-4:]}" in html
+
+
+def test_api_shows_only_masked_numbers(small_portfolio: Personas, phone: ContactPoint) -> None:
+    body = client_for(small_portfolio.lena).get(f"/api/cases/{phone.debtor.case.pk}").json()
+    assert phone.national not in str(body)
+
+
+def test_team_lead_reveal_is_audited(small_portfolio: Personas, phone: ContactPoint) -> None:
+    response = client_for(small_portfolio.lena).post(f"/contacts/{phone.pk}/reveal/", {"reason": "核实号码"})
+    assert response.status_code == 200 and phone.national in response.content.decode()
+    log = AccessLog.objects.get()
+    assert (log.user, log.subject_id, log.field, log.reason) == (small_portfolio.lena, str(phone.pk), "value", "核实号码")
+
+
+def test_reveal_without_reason_is_refused_and_not_logged(small_portfolio: Personas, phone: ContactPoint) -> None:
+    response = client_for(small_portfolio.lena).post(f"/contacts/{phone.pk}/reveal/", {"reason": " "})
+    assert response.status_code == 400
+    assert not AccessLog.objects.exists()
+
+
+def test_collector_may_not_reveal(small_portfolio: Personas, phone: ContactPoint) -> None:
+    response = client_for(small_portfolio.alice).post(f"/contacts/{phone.pk}/reveal/", {"reason": "call"})
+    assert response.status_code == 403
+    assert not AccessLog.objects.exists()
+
+
+def test_lead_of_another_team_may_not_reveal(small_portfolio: Personas, phone: ContactPoint) -> None:
+    from huikuan.org.models import Role, User
+
+    other = User.objects.create_user("olga", role=Role.TEAM_LEAD, team=small_portfolio.team_b)  # type: ignore[misc]
+    response = client_for(other).post(f"/contacts/{phone.pk}/reveal/", {"reason": "x"})
+    assert response.status_code == 404
+    assert not AccessLog.objects.exists()
+
+
+def test_api_reveal_is_audited_with_its_channel(small_portfolio: Personas, phone: ContactPoint) -> None:
+    response = client_for(small_portfolio.quinn).post(
+        f"/api/contacts/{phone.pk}/reveal", {"reason": "质检复核"}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["value"] == phone.national
+    assert AccessLog.objects.get().channel == "api"
+
+
+def test_admin_form_hides_value_without_the_right(small_portfolio: Personas, phone: ContactPoint) -> None:
+    from django.contrib.auth.models import Permission
+
+    user = small_portfolio.lena
+    user.role = "team_lead"  # type: ignore[attr-defined]
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_contactpoint", "change_contactpoint"]))  # type: ignore[attr-defined]
+    html = client_for(user).get(f"/admin/portfolio/contactpoint/{phone.pk}/change/").content.decode()
+    assert phone.value in html  # lead may reveal: the form shows it ...
+    assert AccessLog.objects.filter(channel="admin").count() == 1  # ... and the look is logged
