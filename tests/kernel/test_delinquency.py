@@ -26,8 +26,17 @@ def test_dpd_counts_calendar_days_after_the_due_date(due: date, as_of: date, dpd
 
 @pytest.mark.parametrize(
     ("dpd", "expected"),
-    [(0, Bucket.CURRENT), (1, Bucket.M1), (30, Bucket.M1), (31, Bucket.M2), (60, Bucket.M2),
-     (61, Bucket.M3), (90, Bucket.M3), (91, Bucket.M3_PLUS), (4000, Bucket.M3_PLUS)],
+    [
+        (0, Bucket.CURRENT),
+        (1, Bucket.M1),
+        (30, Bucket.M1),
+        (31, Bucket.M2),
+        (60, Bucket.M2),
+        (61, Bucket.M3),
+        (90, Bucket.M3),
+        (91, Bucket.M3_PLUS),
+        (4000, Bucket.M3_PLUS),
+    ],
 )
 def test_bucket_boundaries(dpd: int, expected: Bucket) -> None:
     assert bucket(dpd) == expected
@@ -35,8 +44,15 @@ def test_bucket_boundaries(dpd: int, expected: Bucket) -> None:
 
 @pytest.mark.parametrize(
     ("dpd", "expected"),
-    [(0, Stage.REMINDER), (3, Stage.REMINDER), (4, Stage.EARLY), (30, Stage.EARLY), (31, Stage.MIDDLE),
-     (90, Stage.MIDDLE), (91, Stage.LATE)],
+    [
+        (0, Stage.REMINDER),
+        (3, Stage.REMINDER),
+        (4, Stage.EARLY),
+        (30, Stage.EARLY),
+        (31, Stage.MIDDLE),
+        (90, Stage.MIDDLE),
+        (91, Stage.LATE),
+    ],
 )
 def test_default_stage_boundaries(dpd: int, expected: Stage) -> None:
     assert stage(dpd) == expected

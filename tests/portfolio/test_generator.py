@@ -40,9 +40,7 @@ def test_identity_numbers_and_phones_are_valid() -> None:
 
 def test_the_mix_looks_like_a_delinquent_book() -> None:
     debtors = generate(11, 3000)
-    worst = Counter(
-        bucket(max(days_past_due(a.due_date, AS_OF) for a in d.accounts)).value for d in debtors
-    )
+    worst = Counter(bucket(max(days_past_due(a.due_date, AS_OF) for a in d.accounts)).value for d in debtors)
     assert worst["M1"] > worst["M2"] > worst["M3"] > 0 and worst["M3+"] > 0
     assert 0.35 < worst["M1"] / len(debtors) < 0.6
     products = Counter(a.product for d in debtors for a in d.accounts)
@@ -89,7 +87,9 @@ def test_generate_command_writes_consistent_snapshots(personas: object) -> None:
 
     call_command("generate", debtors=60, seed=2, as_of=AS_OF)
     assert Debtor.objects.count() == 60
-    ledger = LedgerEntry.objects.aggregate(p=Sum("principal"), i=Sum("interest"), f=Sum("fee"), n=Sum("penalty"))
+    ledger = LedgerEntry.objects.aggregate(
+        p=Sum("principal"), i=Sum("interest"), f=Sum("fee"), n=Sum("penalty")
+    )
     snaps = AccountBalance.objects.aggregate(t=Sum("total"))
     assert snaps["t"] == ledger["p"] + ledger["i"] + ledger["f"] + ledger["n"]
     # every debtor whose accounts are overdue and owing has exactly one case

@@ -165,7 +165,9 @@ def test_same_customer_with_two_names(tmp_path: Path) -> None:
 @pytest.mark.django_db
 def test_missing_required_column(tmp_path: Path) -> None:
     header = [h for h in HEADER if h != "principal"]
-    report = import_accounts(write(tmp_path / "m.csv", [{k: v for k, v in GOOD.items() if k != "principal"}], header))
+    report = import_accounts(
+        write(tmp_path / "m.csv", [{k: v for k, v in GOOD.items() if k != "principal"}], header)
+    )
     assert [(e.row, e.column, e.code) for e in report.errors] == [(1, "principal", "missing_column")]
 
 

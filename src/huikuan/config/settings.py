@@ -89,6 +89,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not the shared in-memory database: concurrency tests need real locking and busy timeouts.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-huikuan.sqlite3")}
 
+if os.environ.get("HUIKUAN_TEST_DB"):
+    # Lets several test runs share one PostgreSQL server without fighting over test_<name>.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = (
+        str(VAR_DIR / f"{os.environ['HUIKUAN_TEST_DB']}.sqlite3")
+        if DATABASES["default"]["ENGINE"].endswith("sqlite3")
+        else os.environ["HUIKUAN_TEST_DB"]
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 LOGIN_URL = "web:login"
