@@ -27,7 +27,7 @@ def test_same_seed_same_portfolio_other_seed_other_portfolio() -> None:
 
 
 def test_identity_numbers_and_phones_are_valid() -> None:
-    debtors = generate(5, 500)
+    debtors = generate(5, 3000)
     for d in debtors:
         check = validate_uscc if d.kind == "company" else validate_cn_id
         assert check(d.id_number) is None, d.id_number

@@ -190,9 +190,9 @@ class PortfolioGenerator:
                 return "+86" + number
 
     def _landline(self) -> str:
-        # Every listed city dials 8-digit local numbers, starting 2-8.
+        # Every listed city dials 8-digit local numbers; 2-7 is a valid first digit in all of them.
         area = self.rng.choice(LANDLINE_AREAS)
-        return "+86" + area[1:] + str(self.rng.randint(2, 8)) + f"{self.rng.randrange(10**7):07d}"
+        return "+86" + area[1:] + str(self.rng.randint(2, 7)) + f"{self.rng.randrange(10**7):07d}"
 
     def _resident_id(self, gender: str) -> str:
         rng = self.rng
