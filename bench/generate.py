@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from databases import fresh_database, peak_rss_mb, setup_django  # noqa: E402
+from databases import fresh_database, peak_rss_mb, setup_django
 
 
 def main() -> None:
@@ -47,8 +47,10 @@ def main() -> None:
         "debtors_per_second": round(counts.debtors / total, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
-    print(f"{counts.debtors} debtors ({counts.accounts} accounts, {counts.entries} entries) in {total:.1f}s "
-          f"= {figures['debtors_per_second']} debtors/s on {args.backend}")  # fmt: skip
+    print(
+        f"{counts.debtors} debtors ({counts.accounts} accounts, {counts.entries} entries) in {total:.1f}s "
+        f"= {figures['debtors_per_second']} debtors/s on {args.backend}"
+    )
     print(json.dumps(figures))
 
 

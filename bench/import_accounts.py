@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from databases import fresh_database, peak_rss_mb, setup_django  # noqa: E402
+from databases import fresh_database, peak_rss_mb, setup_django
 
 
 def make_file(rows: int, path: Path) -> int:
@@ -79,12 +79,17 @@ def main() -> None:
         for backend in ("sqlite", "postgres"):
             out = subprocess.run(
                 [sys.executable, __file__, "--backend", backend, "--file", str(path)],
-                check=True, capture_output=True, text=True,
-            )  # fmt: skip
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             result = json.loads(out.stdout.strip().splitlines()[-1])
             results.append(result)
-            print(f"{backend:<9} {result['rows']} rows in {result['seconds']}s = {result['rows_per_second']} rows/s "
-                  f"(replay {result['replay_seconds']}s, {result['replay_entries_posted']} entries)")  # fmt: skip
+            print(
+                f"{backend:<9} {result['rows']} rows in {result['seconds']}s "
+                f"= {result['rows_per_second']} rows/s "
+                f"(replay {result['replay_seconds']}s, {result['replay_entries_posted']} entries)"
+            )
     figures = {"benchmark": "import_accounts", "target_pg_rows_per_second": 5000, "results": results}
     print(json.dumps(figures))
 

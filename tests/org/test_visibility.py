@@ -59,9 +59,15 @@ def test_inactive_user_sees_nothing(small_portfolio: Personas) -> None:
 
 @pytest.mark.parametrize(
     ("who", "whose", "status"),
-    [("alice", "alice", 200), ("alice", "bob", 403), ("alice", "carol", 403), ("lena", "bob", 200),
-     ("lena", "carol", 403), ("quinn", "carol", 200)],
-)  # fmt: skip
+    [
+        ("alice", "alice", 200),
+        ("alice", "bob", 403),
+        ("alice", "carol", 403),
+        ("lena", "bob", 200),
+        ("lena", "carol", 403),
+        ("quinn", "carol", 200),
+    ],
+)
 def test_web_case_page(
     small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int
 ) -> None:
@@ -71,9 +77,14 @@ def test_web_case_page(
 
 @pytest.mark.parametrize(
     ("who", "whose", "status"),
-    [("alice", "alice", 200), ("alice", "bob", 403), ("lena", "bob", 200), ("lena", "carol", 403),
-     ("lara", "carol", 200)],
-)  # fmt: skip
+    [
+        ("alice", "alice", 200),
+        ("alice", "bob", 403),
+        ("lena", "bob", 200),
+        ("lena", "carol", 403),
+        ("lara", "carol", 200),
+    ],
+)
 def test_api_case_detail(
     small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int
 ) -> None:

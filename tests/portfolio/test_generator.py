@@ -93,5 +93,9 @@ def test_generate_command_writes_consistent_snapshots(personas: object) -> None:
     snaps = AccountBalance.objects.aggregate(t=Sum("total"))
     assert snaps["t"] == ledger["p"] + ledger["i"] + ledger["f"] + ledger["n"]
     # every debtor whose accounts are overdue and owing has exactly one case
-    assert Case.objects.count() == Debtor.objects.filter(accounts__balance__total__gt=0,
-                                                         accounts__due_date__lt=AS_OF).distinct().count()  # fmt: skip
+    assert (
+        Case.objects.count()
+        == Debtor.objects.filter(accounts__balance__total__gt=0, accounts__due_date__lt=AS_OF)
+        .distinct()
+        .count()
+    )

@@ -15,10 +15,25 @@ from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_ac
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
 
 HEADER = [
-    "customer_no", "name", "gender", "id_number", "mobile", "email", "contact1_name", "contact1_relation",
-    "contact1_phone", "contract_no", "product", "original_amount", "open_date", "due_date",
-    "principal", "interest", "fee", "penalty",
-]  # fmt: skip
+    "customer_no",
+    "name",
+    "gender",
+    "id_number",
+    "mobile",
+    "email",
+    "contact1_name",
+    "contact1_relation",
+    "contact1_phone",
+    "contract_no",
+    "product",
+    "original_amount",
+    "open_date",
+    "due_date",
+    "principal",
+    "interest",
+    "fee",
+    "penalty",
+]
 GOOD = {
     "customer_no": "C1",
     "name": "张伟",
@@ -55,9 +70,23 @@ def row(**changes: str) -> dict[str, str]:
 
 @pytest.fixture
 def good_file(tmp_path: Path) -> Path:
-    second = row(customer_no="C2", name="李娜", gender="女", id_number="", mobile="13700002222", email="",
-                 contact1_name="", contact1_relation="", contact1_phone="", contract_no="HT-2",
-                 product="consumer_loan", principal="5000", interest="0", fee="0", penalty="0")  # fmt: skip
+    second = row(
+        customer_no="C2",
+        name="李娜",
+        gender="女",
+        id_number="",
+        mobile="13700002222",
+        email="",
+        contact1_name="",
+        contact1_relation="",
+        contact1_phone="",
+        contract_no="HT-2",
+        product="consumer_loan",
+        principal="5000",
+        interest="0",
+        fee="0",
+        penalty="0",
+    )
     return write(tmp_path / "good.csv", [row(), second])
 
 
@@ -77,8 +106,11 @@ def test_valid_file_is_imported_with_exact_balances(good_file: Path) -> None:
     assert report.ok, report.error_lines()
     balance = AccountBalance.objects.get(account__contract_no="HT-1")
     assert (balance.principal, balance.interest, balance.fee, balance.penalty) == (
-        Decimal("12000.00"), Decimal("350.50"), Decimal("50.00"), Decimal("120.25"),
-    )  # fmt: skip
+        Decimal("12000.00"),
+        Decimal("350.50"),
+        Decimal("50.00"),
+        Decimal("120.25"),
+    )
     assert balance.total == Decimal("12520.75")
     debtor = Debtor.objects.get(customer_no="C1")
     assert debtor.id_last4 == "002X" and debtor.id_hash and "11010519491231002X" not in debtor.id_hash
@@ -109,8 +141,9 @@ def test_a_changed_balance_is_posted_as_one_adjustment(tmp_path: Path, good_file
     assert balance.principal == Decimal("11000.00") and balance.penalty == Decimal("150.25")
     adjustment = LedgerEntry.objects.get(account__contract_no="HT-1", kind="adjustment")
     assert adjustment.principal == Decimal("-1000.00") and adjustment.penalty == Decimal("30.00")
-    assert balance.total == sum((e.amount for e in LedgerEntry.objects.filter(account__contract_no="HT-1")),
-                                Decimal(0))  # fmt: skip
+    assert balance.total == sum(
+        (e.amount for e in LedgerEntry.objects.filter(account__contract_no="HT-1")), Decimal(0)
+    )
 
 
 ERROR_CASES = [
@@ -216,9 +249,11 @@ def test_chinese_headers_through_the_example_mapping() -> None:
 def test_xlsx_with_chinese_headers(tmp_path: Path) -> None:
     import openpyxl
 
-    mapping = ColumnMapping.parse("columns:\n  customer_no: 客户号\n  name: 姓名\n  contract_no: 合同编号\n"
-                                  "  product: 产品\n  original_amount: 合同金额\n  open_date: 放款日\n"
-                                  "  due_date: 到期日\n  principal: 剩余本金\n")  # fmt: skip
+    mapping = ColumnMapping.parse(
+        "columns:\n  customer_no: 客户号\n  name: 姓名\n  contract_no: 合同编号\n"
+        "  product: 产品\n  original_amount: 合同金额\n  open_date: 放款日\n"
+        "  due_date: 到期日\n  principal: 剩余本金\n"
+    )
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["客户号", "姓名", "合同编号", "产品", "合同金额", "放款日", "到期日", "剩余本金"])

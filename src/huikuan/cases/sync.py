@@ -14,6 +14,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from huikuan.cases.models import Case, CaseStatus
+from huikuan.portfolio.bulkwrite import insert_rows
 
 _CHUNK = 5000
 
@@ -72,7 +73,34 @@ def refresh_cases(
                 counts.closed += 1
             if changed:
                 to_update.append(case)
-        Case.objects.bulk_create(to_create, batch_size=1000)
+        now = timezone.now()
+        insert_rows(
+            Case._meta.db_table,
+            [
+                "debtor_id",
+                "status",
+                "hold_reason",
+                "oldest_due_date",
+                "team_id",
+                "assignee_id",
+                "opened_at",
+                "close_reason",
+            ],
+            [
+                (
+                    c.debtor_id,
+                    CaseStatus.OPEN.value,
+                    "",
+                    c.oldest_due_date.isoformat() if c.oldest_due_date else None,
+                    c.team_id,
+                    c.assignee_id,
+                    now,
+                    "",
+                )
+                for c in to_create
+            ],
+            conflict=["debtor_id"],
+        )
         counts.created += len(to_create)
         Case.objects.bulk_update(
             to_update,

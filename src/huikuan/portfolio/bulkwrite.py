@@ -30,23 +30,30 @@ def insert_rows(
     *,
     conflict: Sequence[str],
     update: Sequence[str] = (),
-) -> None:
-    """INSERT … ON CONFLICT for many rows; `update` empty means existing rows are left alone."""
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]] | None:
+    """INSERT … ON CONFLICT for many rows; `update` empty means existing rows are left alone.
+
+    With `returning`, PostgreSQL hands back those columns of every inserted or updated row plus a last
+    flag telling whether the row is new; SQLite returns None and the caller reads the rows back.
+    """
     if not rows:
-        return
+        return [] if returning and connection.vendor == "postgresql" else None
     cols = ", ".join(columns)
     clause = _conflict_clause(conflict, update)
     if connection.vendor == "postgresql":
-        _copy_insert(table, columns, rows, clause)
-        return
+        return _copy_insert(table, columns, rows, clause, returning)
     placeholders = ", ".join(["%s"] * len(columns))
     # The WHERE true keeps SQLite's parser from reading ON CONFLICT as a join constraint.
     sql = f"INSERT INTO {table} ({cols}) VALUES ({placeholders}) {clause}"
     with connection.cursor() as cursor:
         cursor.executemany(sql, [list(r) for r in rows])
+    return None
 
 
-def _copy_insert(table: str, columns: Sequence[str], rows: Sequence[Row], clause: str) -> None:
+def _copy_insert(
+    table: str, columns: Sequence[str], rows: Sequence[Row], clause: str, returning: Sequence[str]
+) -> list[tuple[Any, ...]] | None:
     cols = ", ".join(columns)
     stage = f"_stage_{table}"
     with connection.cursor() as cursor:
@@ -56,4 +63,10 @@ def _copy_insert(table: str, columns: Sequence[str], rows: Sequence[Row], clause
         with raw.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        raw.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} {clause}")
+        sql = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} {clause}"
+        if not returning:
+            raw.execute(sql)
+            return None
+        # xmax is 0 only on a freshly inserted tuple: the standard way to tell insert from update.
+        raw.execute(f"{sql} RETURNING {', '.join(returning)}, (xmax = 0)")
+        return [tuple(r) for r in raw.fetchall()]

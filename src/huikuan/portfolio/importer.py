@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +35,7 @@ from huikuan.portfolio.fields import to_fen
 from huikuan.portfolio.ledger import refresh_balances
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
 
-_BATCH = 2000
+_BATCH = 5000
 _COMPONENT_KINDS = {
     Component.PRINCIPAL: EntryKind.PRINCIPAL,
     Component.INTEREST: EntryKind.INTEREST,
@@ -356,12 +356,23 @@ def _upsert_debtors(chunk: list[intake.AccountRow], report: ImportReport) -> dic
     first: dict[str, intake.AccountRow] = {}
     for r in chunk:
         first.setdefault(r.customer_no, r)
-    existing = set(Debtor.objects.filter(customer_no__in=first).values_list("customer_no", flat=True))
     now = timezone.now()
     columns = [
-        "customer_no", "kind", "name", "gender", "id_type", "id_hash", "id_last4", "employer",
-        "monthly_income", "address", "time_zone", "preferred_language", "created_at", "updated_at",
-    ]  # fmt: skip
+        "customer_no",
+        "kind",
+        "name",
+        "gender",
+        "id_type",
+        "id_hash",
+        "id_last4",
+        "employer",
+        "monthly_income",
+        "address",
+        "time_zone",
+        "preferred_language",
+        "created_at",
+        "updated_at",
+    ]
     rows = [
         (
             r.customer_no,
@@ -378,14 +389,24 @@ def _upsert_debtors(chunk: list[intake.AccountRow], report: ImportReport) -> dic
             r.language,
             now,
             now,
-        )  # fmt: skip
+        )
         for r in first.values()
     ]
-    insert_rows(
-        Debtor._meta.db_table, columns, rows, conflict=["customer_no"],
+    before = (
+        None if connection.vendor == "postgresql" else Debtor.objects.filter(customer_no__in=first).count()
+    )
+    returned = insert_rows(
+        Debtor._meta.db_table,
+        columns,
+        rows,
+        conflict=["customer_no"],
         update=[c for c in columns if c not in ("customer_no", "created_at")],
-    )  # fmt: skip
-    report.debtors_created += len(first) - len(existing)
+        returning=["customer_no", "id"],
+    )
+    if returned is not None:
+        report.debtors_created += sum(1 for r in returned if r[2])
+        return {r[0]: r[1] for r in returned}
+    report.debtors_created += len(first) - (before or 0)
     return dict(Debtor.objects.filter(customer_no__in=first).values_list("customer_no", "id"))
 
 
@@ -409,23 +430,41 @@ def _insert_contacts(chunk: list[intake.AccountRow], debtor_ids: Mapping[str, in
     ]
     insert_rows(
         ContactPoint._meta.db_table,
-        ["debtor_id", "kind", "value", "relation", "contact_name", "validity", "do_not_contact", "dnc_reason",
-         "source", "created_at"],
+        [
+            "debtor_id",
+            "kind",
+            "value",
+            "relation",
+            "contact_name",
+            "validity",
+            "do_not_contact",
+            "dnc_reason",
+            "source",
+            "created_at",
+        ],
         rows,
         conflict=["debtor_id", "kind", "value"],
-    )  # fmt: skip
+    )
 
 
 def _upsert_accounts(
     chunk: list[intake.AccountRow], debtor_ids: Mapping[str, int], report: ImportReport
 ) -> tuple[dict[str, int], set[str]]:
     numbers = [r.contract_no for r in chunk]
-    existing = set(Account.objects.filter(contract_no__in=numbers).values_list("contract_no", flat=True))
     now = timezone.now()
     columns = [
-        "debtor_id", "contract_no", "product", "currency", "original_amount", "open_date", "due_date",
-        "annual_interest_rate", "daily_penalty_rate", "created_at", "updated_at",
-    ]  # fmt: skip
+        "debtor_id",
+        "contract_no",
+        "product",
+        "currency",
+        "original_amount",
+        "open_date",
+        "due_date",
+        "annual_interest_rate",
+        "daily_penalty_rate",
+        "created_at",
+        "updated_at",
+    ]
     rows = [
         (
             debtor_ids[r.customer_no],
@@ -439,16 +478,30 @@ def _upsert_accounts(
             str(r.daily_penalty_rate),
             now,
             now,
-        )  # fmt: skip
+        )
         for r in chunk
     ]
-    insert_rows(
-        Account._meta.db_table, columns, rows, conflict=["contract_no"],
+    known = (
+        None
+        if connection.vendor == "postgresql"
+        else set(Account.objects.filter(contract_no__in=numbers).values_list("contract_no", flat=True))
+    )
+    returned = insert_rows(
+        Account._meta.db_table,
+        columns,
+        rows,
+        conflict=["contract_no"],
         update=[c for c in columns if c not in ("contract_no", "created_at")],
-    )  # fmt: skip
+        returning=["contract_no", "id"],
+    )
+    if returned is not None:
+        ids = {r[0]: r[1] for r in returned}
+        existing = {r[0] for r in returned if not r[2]}
+    else:
+        ids = dict(Account.objects.filter(contract_no__in=numbers).values_list("contract_no", "id"))
+        existing = known or set()
     report.accounts_created += len(numbers) - len(existing)
     report.accounts_updated += len(existing)
-    ids = dict(Account.objects.filter(contract_no__in=numbers).values_list("contract_no", "id"))
     insert_rows(
         AccountBalance._meta.db_table,
         [
@@ -482,9 +535,16 @@ def _post_differences(
         account_id: int, kind: str, reference: str, effective: date, deltas: Mapping[Component, Decimal]
     ) -> None:
         rows.append(
-            (account_id, kind, reference, effective.isoformat(),
-             *(to_fen(deltas.get(c, ZERO)) for c in Component), "import", now)
-        )  # fmt: skip
+            (
+                account_id,
+                kind,
+                reference,
+                effective.isoformat(),
+                *(to_fen(deltas.get(c, ZERO)) for c in Component),
+                "import",
+                now,
+            )
+        )
 
     for r in chunk:
         account_id = account_ids[r.contract_no]
