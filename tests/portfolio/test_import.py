@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from huikuan.cases.models import Case
 from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts
@@ -271,7 +272,9 @@ def test_xlsx_with_chinese_headers(tmp_path: Path) -> None:
 
 
 def test_mapping_with_unknown_field_is_refused() -> None:
-    with pytest.raises(ImportFileError, match="unknown fields"):
+    with pytest.raises(ImportFileError, match="未知字段"):
+        ColumnMapping.parse("columns:\n  colour: 颜色\n")
+    with translation.override("en"), pytest.raises(ImportFileError, match="unknown fields"):
         ColumnMapping.parse("columns:\n  colour: 颜色\n")
 
 
@@ -288,7 +291,21 @@ def test_gb18030_file_is_read(tmp_path: Path) -> None:
 def test_command_line_reports_errors_and_fails(tmp_path: Path) -> None:
     path = write(tmp_path / "bad.csv", [row(mobile="1")])
     errors_csv = tmp_path / "errors.csv"
-    with pytest.raises(CommandError, match="nothing was imported"):
+    with pytest.raises(CommandError, match="未导入任何数据"):
         call_command("import_accounts", str(path), errors_csv=errors_csv)
     text = errors_csv.read_text(encoding="utf-8-sig")
     assert "mobile" in text and ",1," in text
+
+
+@pytest.mark.django_db
+def test_admin_offers_the_same_import(good_file: Path, personas: object) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(personas.adam)  # type: ignore[attr-defined]
+    page = client.get("/admin/portfolio/importbatch/")
+    assert "/admin/portfolio/importbatch/upload/" in page.content.decode()
+    with good_file.open("rb") as handle:
+        response = client.post("/admin/portfolio/importbatch/upload/", {"file": handle})
+    assert response.status_code == 200
+    assert Account.objects.count() == 2

@@ -96,6 +96,8 @@ def test_paying_the_balance_off_closes_the_case(account: Account) -> None:
     post_entry(account, EntryKind.PAYMENT, "p", {Component.PRINCIPAL: Decimal("-100.00")}, date(2025, 7, 2))
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED and case.close_reason == "balance_paid"
+    log = ChangeLog.objects.get(subject_type="cases.case", subject_id=str(case.pk), action="sync:close")
+    assert log.before == {"status": "open"} and log.after["status"] == "closed"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,6 +13,7 @@ from datetime import date
 from django.db.models import Min
 from django.utils import timezone
 
+from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case, CaseStatus
 from huikuan.portfolio.bulkwrite import insert_rows
 
@@ -51,6 +52,7 @@ def refresh_cases(
             .values_list("debtor_id", "oldest")
         )
         existing = {c.debtor_id: c for c in Case.objects.filter(debtor_id__in=chunk)}
+        existing_status = {c.pk: c.status for c in existing.values()}
         to_create: list[Case] = []
         to_update: list[Case] = []
         for debtor_id in chunk:
@@ -102,6 +104,7 @@ def refresh_cases(
             conflict=["debtor_id"],
         )
         counts.created += len(to_create)
+        _audit_status_changes(to_update, existing_status)
         Case.objects.bulk_update(
             to_update,
             ["oldest_due_date", "status", "closed_at", "close_reason", "team", "assignee"],
@@ -134,3 +137,21 @@ def _apply(case: Case, oldest: date | None, as_of: date, wanted: Assignment) -> 
         case.close_reason = ""
         changed = "updated"
     return changed
+
+
+def _audit_status_changes(cases: list[Case], before: Mapping[int, str]) -> None:
+    """A case closed or reopened by the ledger is a change to the case: logged as done by the system."""
+    ChangeLog.objects.bulk_create(
+        [
+            ChangeLog(
+                user=None,
+                subject_type=Case._meta.label_lower,
+                subject_id=str(c.pk),
+                action="sync:close" if c.status == CaseStatus.CLOSED else "sync:reopen",
+                before={"status": before[c.pk]},
+                after={"status": c.status, "close_reason": c.close_reason},
+            )
+            for c in cases
+            if before.get(c.pk) != c.status
+        ]
+    )
