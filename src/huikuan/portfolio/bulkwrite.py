@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 
 Row = Sequence[Any]
 
@@ -70,3 +71,29 @@ def _copy_insert(
         # xmax is 0 only on a freshly inserted tuple: the standard way to tell insert from update.
         raw.execute(f"{sql} RETURNING {', '.join(returning)}, (xmax = 0)")
         return [tuple(r) for r in raw.fetchall()]
+
+
+def upsert_ids(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Row],
+    *,
+    key: str,
+    update: Sequence[str] = (),
+) -> tuple[dict[Any, int], set[Any]]:
+    """Insert-or-update rows identified by the unique column `key`.
+
+    Returns key → primary key for every row, and the keys that existed before. PostgreSQL answers both
+    from the INSERT itself; SQLite needs a look before and after.
+    """
+    table = model._meta.db_table
+    keys = [r[columns.index(key)] for r in rows]
+    manager = model._default_manager
+    if connection.vendor == "postgresql":
+        returned = (
+            insert_rows(table, columns, rows, conflict=[key], update=update, returning=[key, "id"]) or []
+        )
+        return {r[0]: r[1] for r in returned}, {r[0] for r in returned if not r[2]}
+    existing = set(manager.filter(**{f"{key}__in": keys}).values_list(key, flat=True))
+    insert_rows(table, columns, rows, conflict=[key], update=update)
+    return dict(manager.filter(**{f"{key}__in": keys}).values_list(key, "id")), existing

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,7 @@ from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.kernel.money import ZERO
 from huikuan.kernel.pii import hash_id_number
 from huikuan.org.models import Team, User
-from huikuan.portfolio.bulkwrite import insert_rows
+from huikuan.portfolio.bulkwrite import insert_rows, upsert_ids
 from huikuan.portfolio.fields import to_fen
 from huikuan.portfolio.ledger import refresh_balances
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
@@ -392,22 +392,15 @@ def _upsert_debtors(chunk: list[intake.AccountRow], report: ImportReport) -> dic
         )
         for r in first.values()
     ]
-    before = (
-        None if connection.vendor == "postgresql" else Debtor.objects.filter(customer_no__in=first).count()
-    )
-    returned = insert_rows(
-        Debtor._meta.db_table,
+    ids, existing = upsert_ids(
+        Debtor,
         columns,
         rows,
-        conflict=["customer_no"],
+        key="customer_no",
         update=[c for c in columns if c not in ("customer_no", "created_at")],
-        returning=["customer_no", "id"],
     )
-    if returned is not None:
-        report.debtors_created += sum(1 for r in returned if r[2])
-        return {r[0]: r[1] for r in returned}
-    report.debtors_created += len(first) - (before or 0)
-    return dict(Debtor.objects.filter(customer_no__in=first).values_list("customer_no", "id"))
+    report.debtors_created += len(first) - len(existing)
+    return ids
 
 
 def _insert_contacts(chunk: list[intake.AccountRow], debtor_ids: Mapping[str, int]) -> None:
@@ -481,25 +474,13 @@ def _upsert_accounts(
         )
         for r in chunk
     ]
-    known = (
-        None
-        if connection.vendor == "postgresql"
-        else set(Account.objects.filter(contract_no__in=numbers).values_list("contract_no", flat=True))
-    )
-    returned = insert_rows(
-        Account._meta.db_table,
+    ids, existing = upsert_ids(
+        Account,
         columns,
         rows,
-        conflict=["contract_no"],
+        key="contract_no",
         update=[c for c in columns if c not in ("contract_no", "created_at")],
-        returning=["contract_no", "id"],
     )
-    if returned is not None:
-        ids = {r[0]: r[1] for r in returned}
-        existing = {r[0] for r in returned if not r[2]}
-    else:
-        ids = dict(Account.objects.filter(contract_no__in=numbers).values_list("contract_no", "id"))
-        existing = known or set()
     report.accounts_created += len(numbers) - len(existing)
     report.accounts_updated += len(existing)
     insert_rows(

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('collector', 'Collector'), ('team_lead', 'Team lead'), ('qa', 'QA and compliance'), ('legal', 'Legal counsel'), ('admin', 'Administrator')], default='collector', max_length=20, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("collector", "Collector"),
+                    ("team_lead", "Team lead"),
+                    ("qa", "QA and compliance"),
+                    ("legal", "Legal counsel"),
+                    ("admin", "Administrator"),
+                ],
+                default="collector",
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]
