@@ -36,8 +36,18 @@ def fill(path: Path) -> list[str]:
     missing: list[str] = []
     out: list[str] = []
     msgid = plural = None
+    fuzzy = False
     for line in lines:
-        if line.startswith("#, fuzzy") and out and out[-1].startswith("#"):
+        if not line.strip():
+            fuzzy = False  # entries are separated by blank lines
+        if line.startswith("#|"):
+            continue  # makemessages' memory of a previous msgid: noise once the entry is settled
+        if line.startswith("#,") and "fuzzy" in line:
+            # A fuzzy entry is a guess by makemessages from a similar string; the glossary decides instead.
+            fuzzy = True
+            flags = [f.strip() for f in line[2:].split(",") if f.strip() != "fuzzy"]
+            if flags:
+                out.append("#, " + ", ".join(flags))
             continue
         if line.startswith("msgid "):
             msgid, plural = unquote(line[6:]), None
@@ -46,12 +56,15 @@ def fill(path: Path) -> list[str]:
         elif line.startswith("msgstr") and msgid:
             key = line.split(" ", 1)[0]
             value = unquote(line.split(" ", 1)[1])
-            if not value:
+            if not value or (fuzzy and msgid):
+                value = ""
                 wanted = msgid if key in ("msgstr", "msgstr[0]") else (plural or msgid)
                 if wanted in terms:
                     line = f"{key} {quote(terms[wanted])}"
-                elif msgid not in missing:
-                    missing.append(msgid)
+                else:
+                    line = f'{key} ""'
+                    if msgid not in missing:
+                        missing.append(msgid)
         out.append(line)
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return missing

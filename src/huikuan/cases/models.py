@@ -10,6 +10,15 @@ from huikuan.kernel import delinquency
 from huikuan.portfolio.fields import MoneyField
 
 
+STAGE_LABELS = {
+    delinquency.Stage.REMINDER: _("Reminder"),
+    delinquency.Stage.EARLY: _("Early"),
+    delinquency.Stage.MIDDLE: _("Middle"),
+    delinquency.Stage.LATE: _("Late"),
+    delinquency.Stage.LEGAL: _("Legal action"),
+}
+
+
 class CaseStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ON_HOLD = "on_hold", _("On hold")
