@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from huikuan.kernel import delinquency
 from huikuan.portfolio.fields import MoneyField
 
-
 STAGE_LABELS = {
     delinquency.Stage.REMINDER: _("Reminder"),
     delinquency.Stage.EARLY: _("Early"),
