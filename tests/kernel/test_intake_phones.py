@@ -19,9 +19,7 @@ def reference(value: str) -> str | None:
 
 mobile = st.from_regex(r"\A1[0-9]{10}\Z")
 landline = st.from_regex(r"\A0[1-9][0-9]{1,2}[0-9]{7,8}\Z")
-prefixed = st.builds(
-    lambda p, n: p + n, st.sampled_from(["+86", "0086", "86", ""]), st.one_of(mobile, landline)
-)
+prefixed = st.builds(lambda p, n: p + n, st.sampled_from(["+86", "0086", "86", ""]), st.one_of(mobile, landline))
 
 
 @settings(max_examples=800)

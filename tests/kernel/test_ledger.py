@@ -65,9 +65,7 @@ def test_reversal_restores_the_balance_before_the_entry(entries: list[Entry], da
 
 def test_payment_cannot_take_a_component_below_zero() -> None:
     balance = Balance(principal=Decimal("100.00"))
-    errors = validate_entry(
-        balance, Entry(EntryKind.PAYMENT, "p1", {Component.PRINCIPAL: Decimal("-100.01")})
-    )
+    errors = validate_entry(balance, Entry(EntryKind.PAYMENT, "p1", {Component.PRINCIPAL: Decimal("-100.01")}))
     assert errors and "negative" in errors[0].message
 
 

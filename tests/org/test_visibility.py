@@ -68,9 +68,7 @@ def test_inactive_user_sees_nothing(small_portfolio: Personas) -> None:
         ("quinn", "carol", 200),
     ],
 )
-def test_web_case_page(
-    small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int
-) -> None:
+def test_web_case_page(small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int) -> None:
     response = client_for(getattr(small_portfolio, who)).get(f"/cases/{cases[whose].pk}/")
     assert response.status_code == status
 
@@ -85,9 +83,7 @@ def test_web_case_page(
         ("lara", "carol", 200),
     ],
 )
-def test_api_case_detail(
-    small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int
-) -> None:
+def test_api_case_detail(small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int) -> None:
     response = client_for(getattr(small_portfolio, who)).get(f"/api/cases/{cases[whose].pk}")
     assert response.status_code == status
 

@@ -87,15 +87,11 @@ def test_generate_command_writes_consistent_snapshots(personas: object) -> None:
 
     call_command("generate", debtors=60, seed=2, as_of=AS_OF)
     assert Debtor.objects.count() == 60
-    ledger = LedgerEntry.objects.aggregate(
-        p=Sum("principal"), i=Sum("interest"), f=Sum("fee"), n=Sum("penalty")
-    )
+    ledger = LedgerEntry.objects.aggregate(p=Sum("principal"), i=Sum("interest"), f=Sum("fee"), n=Sum("penalty"))
     snaps = AccountBalance.objects.aggregate(t=Sum("total"))
     assert snaps["t"] == ledger["p"] + ledger["i"] + ledger["f"] + ledger["n"]
     # every debtor whose accounts are overdue and owing has exactly one case
     assert (
         Case.objects.count()
-        == Debtor.objects.filter(accounts__balance__total__gt=0, accounts__due_date__lt=AS_OF)
-        .distinct()
-        .count()
+        == Debtor.objects.filter(accounts__balance__total__gt=0, accounts__due_date__lt=AS_OF).distinct().count()
     )

@@ -142,9 +142,7 @@ def test_a_changed_balance_is_posted_as_one_adjustment(tmp_path: Path, good_file
     assert balance.principal == Decimal("11000.00") and balance.penalty == Decimal("150.25")
     adjustment = LedgerEntry.objects.get(account__contract_no="HT-1", kind="adjustment")
     assert adjustment.principal == Decimal("-1000.00") and adjustment.penalty == Decimal("30.00")
-    assert balance.total == sum(
-        (e.amount for e in LedgerEntry.objects.filter(account__contract_no="HT-1")), Decimal(0)
-    )
+    assert balance.total == sum((e.amount for e in LedgerEntry.objects.filter(account__contract_no="HT-1")), Decimal(0))
 
 
 ERROR_CASES = [
@@ -199,9 +197,7 @@ def test_same_customer_with_two_names(tmp_path: Path) -> None:
 @pytest.mark.django_db
 def test_missing_required_column(tmp_path: Path) -> None:
     header = [h for h in HEADER if h != "principal"]
-    report = import_accounts(
-        write(tmp_path / "m.csv", [{k: v for k, v in GOOD.items() if k != "principal"}], header)
-    )
+    report = import_accounts(write(tmp_path / "m.csv", [{k: v for k, v in GOOD.items() if k != "principal"}], header))
     assert [(e.row, e.column, e.code) for e in report.errors] == [(1, "principal", "missing_column")]
 
 

@@ -32,9 +32,7 @@ def account(db: None) -> Account:
 
 
 def charge(account: Account, ref: str, amount: str, component: Component = Component.PRINCIPAL) -> object:
-    return post_entry(
-        account, EntryKind(component.value), ref, {component: Decimal(amount)}, date(2025, 1, 1)
-    )
+    return post_entry(account, EntryKind(component.value), ref, {component: Decimal(amount)}, date(2025, 1, 1))
 
 
 def test_snapshot_follows_each_entry_and_matches_the_ledger(account: Account) -> None:
@@ -76,9 +74,7 @@ def test_replaying_a_reference_is_a_no_op(account: Account) -> None:
 def test_overpaying_a_component_is_rejected_and_nothing_changes(account: Account) -> None:
     charge(account, "open", "100.00")
     with pytest.raises(LedgerRejected, match="negative"):
-        post_entry(
-            account, EntryKind.PAYMENT, "p", {Component.PRINCIPAL: Decimal("-100.01")}, date(2025, 2, 1)
-        )
+        post_entry(account, EntryKind.PAYMENT, "p", {Component.PRINCIPAL: Decimal("-100.01")}, date(2025, 2, 1))
     assert LedgerEntry.objects.count() == 1
     assert AccountBalance.objects.get(account=account).total == Decimal("100.00")
 

@@ -51,9 +51,7 @@ def record_change(
     )
 
 
-def record_access(
-    user: Any, instance: models.Model, field: str, reason: str, channel: str = "web"
-) -> AccessLog:
+def record_access(user: Any, instance: models.Model, field: str, reason: str, channel: str = "web") -> AccessLog:
     return AccessLog.objects.create(
         user=user,
         subject_type=instance._meta.label_lower,

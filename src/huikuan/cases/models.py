@@ -117,9 +117,7 @@ class Outcome(models.TextChoices):
 
 
 class Interaction(models.Model):
-    case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("case")
-    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("case"))
     contact_point = models.ForeignKey(
         "portfolio.ContactPoint",
         null=True,

@@ -44,9 +44,7 @@ class ContactPointAdmin(CaseScopedAdmin):
         # Without the reveal right the form never carries the full value; with it, opening it is audited.
         return [] if obj is None or can_reveal_pii(request.user) else ["value"]
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ) -> Any:
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET" and can_reveal_pii(request.user):
             record_access(request.user, obj, "value", "admin change form", channel="admin")
@@ -108,7 +106,5 @@ class ImportBatchAdmin(ReadOnlyAdmin):
 
         from huikuan.web.views import import_accounts_view
 
-        upload = path(
-            "upload/", self.admin_site.admin_view(import_accounts_view), name="portfolio_import_upload"
-        )
+        upload = path("upload/", self.admin_site.admin_view(import_accounts_view), name="portfolio_import_upload")
         return [upload, *super().get_urls()]

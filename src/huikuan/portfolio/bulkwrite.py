@@ -90,9 +90,7 @@ def upsert_ids(
     keys = [r[columns.index(key)] for r in rows]
     manager = model._default_manager
     if connection.vendor == "postgresql":
-        returned = (
-            insert_rows(table, columns, rows, conflict=[key], update=update, returning=[key, "id"]) or []
-        )
+        returned = insert_rows(table, columns, rows, conflict=[key], update=update, returning=[key, "id"]) or []
         return {r[0]: r[1] for r in returned}, {r[0] for r in returned if not r[2]}
     existing = set(manager.filter(**{f"{key}__in": keys}).values_list(key, flat=True))
     insert_rows(table, columns, rows, conflict=[key], update=update)

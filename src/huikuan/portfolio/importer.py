@@ -27,13 +27,12 @@ from django.utils.translation import gettext as _
 from huikuan.cases.sync import Assignment, refresh_cases
 from huikuan.kernel import intake
 from huikuan.kernel.ledger import Component, EntryKind
-from huikuan.kernel.money import ZERO
 from huikuan.kernel.pii import hash_id_number
 from huikuan.org.models import Team, User
 from huikuan.portfolio.bulkwrite import insert_rows, upsert_ids
 from huikuan.portfolio.fields import to_fen
-from huikuan.portfolio.ledger import refresh_balances
-from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
+from huikuan.portfolio.ledger import entry_row, insert_entries, open_balances, refresh_balances
+from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch
 
 _BATCH = 5000
 _COMPONENT_KINDS = {
@@ -69,9 +68,7 @@ class ColumnMapping:
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            raise ImportFileError(
-                _("The mapping file is not valid YAML: %(error)s") % {"error": exc}
-            ) from exc
+            raise ImportFileError(_("The mapping file is not valid YAML: %(error)s") % {"error": exc}) from exc
         columns = data.get("columns") if isinstance(data, dict) else None
         if not isinstance(columns, dict):
             raise ImportFileError(_("The mapping file needs a 'columns' section: field: column title"))
@@ -202,9 +199,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[list[
     header = next(rows, None)
     if header is None:
         raise ImportFileError(_("The file is empty"))
-    return [intake.excel_value(h).strip() for h in header], (
-        [intake.excel_value(v) for v in row] for row in rows
-    )
+    return [intake.excel_value(h).strip() for h in header], ([intake.excel_value(v) for v in row] for row in rows)
 
 
 def validate_file(path: Path, mapping: ColumnMapping) -> tuple[list[intake.AccountRow], ImportReport]:
@@ -290,9 +285,7 @@ def _resolve_people(
     teams = dict(Team.objects.filter(name__in=team_names).values_list("name", "id"))
     collectors: dict[str, tuple[int, int | None]] = {
         u: (pk, team)
-        for u, pk, team in User.objects.filter(username__in=usernames).values_list(
-            "username", "id", "team_id"
-        )
+        for u, pk, team in User.objects.filter(username__in=usernames).values_list("username", "id", "team_id")
     }
     errors = []
     for r in rows:
@@ -339,9 +332,7 @@ def _write(
             collector = collectors.get(r.collector) if r.collector else None
             team_id = teams.get(r.team) if r.team else (collector[1] if collector else None)
             if team_id is not None or collector is not None:
-                assignments[debtor_ids[r.customer_no]] = Assignment(
-                    team_id, collector[0] if collector else None
-                )
+                assignments[debtor_ids[r.customer_no]] = Assignment(team_id, collector[0] if collector else None)
         refresh_balances(account_ids.values())
     debtor_ids_all = set(Account.objects.filter(id__in=touched_accounts).values_list("debtor_id", flat=True))
     report.cases_created = refresh_cases(debtor_ids_all, today, assignments).created
@@ -483,22 +474,7 @@ def _upsert_accounts(
     )
     report.accounts_created += len(numbers) - len(existing)
     report.accounts_updated += len(existing)
-    insert_rows(
-        AccountBalance._meta.db_table,
-        [
-            "account_id",
-            "principal",
-            "interest",
-            "fee",
-            "penalty",
-            "credit",
-            "total",
-            "entry_count",
-            "updated_at",
-        ],
-        [(ids[n], 0, 0, 0, 0, 0, 0, 0, now) for n in numbers if n not in existing],
-        conflict=["account_id"],
-    )
+    open_balances(ids[n] for n in numbers if n not in existing)
     return ids, existing
 
 
@@ -506,27 +482,9 @@ def _post_differences(
     chunk: list[intake.AccountRow], account_ids: Mapping[str, int], existing: set[str], today: date
 ) -> int:
     current = {
-        b.account_id: b
-        for b in AccountBalance.objects.filter(account_id__in=[account_ids[n] for n in existing])
+        b.account_id: b for b in AccountBalance.objects.filter(account_id__in=[account_ids[n] for n in existing])
     }
-    now = timezone.now()
     rows: list[tuple[object, ...]] = []
-
-    def entry(
-        account_id: int, kind: str, reference: str, effective: date, deltas: Mapping[Component, Decimal]
-    ) -> None:
-        rows.append(
-            (
-                account_id,
-                kind,
-                reference,
-                effective.isoformat(),
-                *(to_fen(deltas.get(c, ZERO)) for c in Component),
-                "import",
-                now,
-            )
-        )
-
     for r in chunk:
         account_id = account_ids[r.contract_no]
         balance = current.get(account_id)
@@ -541,39 +499,18 @@ def _post_differences(
         tag = hashlib.sha1(state.encode(), usedforsecurity=False).hexdigest()[:12]
         if balance is None or balance.entry_count == 0:
             # A new account opens with one charge per component, so reports see principal as principal.
-            for c, v in target.items():
-                if v:
-                    entry(
-                        account_id,
-                        _COMPONENT_KINDS[c].value,
-                        f"import:opening:{c.value}:{tag}",
-                        effective,
-                        {c: v},
-                    )
+            rows.extend(
+                entry_row(account_id, _COMPONENT_KINDS[c].value, f"import:opening:{c.value}:{tag}", effective,
+                          {c: v}, "import")
+                for c, v in target.items()
+                if v
+            )  # fmt: skip
             continue
         deltas = {c: v - getattr(balance, c.value) for c, v in target.items()}
         if any(deltas.values()):
-            entry(
-                account_id,
-                EntryKind.ADJUSTMENT.value,
-                f"import:{effective.isoformat()}:{tag}",
-                effective,
-                deltas,
-            )
+            reference = f"import:{effective.isoformat()}:{tag}"
+            rows.append(entry_row(account_id, EntryKind.ADJUSTMENT.value, reference, effective, deltas, "import"))
     # Differences against the ledger make a replayed file produce no entries at all; the ON CONFLICT
     # guard only matters when two imports of the same state race.
-    insert_rows(
-        LedgerEntry._meta.db_table,
-        [
-            "account_id",
-            "kind",
-            "reference",
-            "effective_date",
-            *(c.value for c in Component),
-            "note",
-            "created_at",
-        ],
-        rows,
-        conflict=["account_id", "reference"],
-    )
+    insert_entries(rows)
     return len(rows)

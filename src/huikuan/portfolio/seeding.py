@@ -13,14 +13,12 @@ from django.utils import timezone
 
 from huikuan.cases.models import Case, CaseStatus, Interaction, Promise
 from huikuan.cases.sync import Assignment, refresh_cases
-from huikuan.kernel.ledger import Component
-from huikuan.kernel.money import ZERO
 from huikuan.kernel.pii import hash_id_number
 from huikuan.portfolio.bulkwrite import insert_rows, upsert_ids
 from huikuan.portfolio.fields import to_fen
 from huikuan.portfolio.generator import GenDebtor
-from huikuan.portfolio.ledger import refresh_balances
-from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
+from huikuan.portfolio.ledger import entry_row, insert_entries, open_balances, refresh_balances
+from huikuan.portfolio.models import Account, ContactPoint, Debtor
 
 
 @dataclass
@@ -94,42 +92,13 @@ def _write_chunk(
             ],
             key="contract_no",
         )  # fmt: skip
-        insert_rows(
-            AccountBalance._meta.db_table,
-            [
-                "account_id",
-                "principal",
-                "interest",
-                "fee",
-                "penalty",
-                "credit",
-                "total",
-                "entry_count",
-                "updated_at",
-            ],
-            [(i, 0, 0, 0, 0, 0, 0, 0, now) for i in account_ids.values()],
-            conflict=["account_id"],
-        )
+        open_balances(account_ids.values())
         entries = [
-            (account_ids[a.contract_no], e.kind, e.reference, e.effective_date.isoformat(),
-             *(to_fen(e.deltas.get(c, ZERO)) for c in Component), "generator", now)
+            entry_row(account_ids[a.contract_no], e.kind, e.reference, e.effective_date, e.deltas, "generator")
             for _, a in accounts
             for e in a.entries
-        ]  # fmt: skip
-        insert_rows(
-            LedgerEntry._meta.db_table,
-            [
-                "account_id",
-                "kind",
-                "reference",
-                "effective_date",
-                *(c.value for c in Component),
-                "note",
-                "created_at",
-            ],
-            entries,
-            conflict=["account_id", "reference"],
-        )
+        ]
+        insert_entries(entries)
         refresh_balances(account_ids.values())
         assignments: dict[int, Assignment] = {}
         if rotation is not None:
