@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,59 @@ def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
     if request.config.pluginmanager.has_plugin("django"):
         settings = request.getfixturevalue("settings")
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db: None, tmp_path: Path) -> object:
+    """A real Celery worker in its own process, on Redis, against this test's database.
+
+    Yields a function that sends a task by name to the worker's private queue and waits for the result.
+    Private queues keep parallel test runs on the same Redis from taking each other's tasks.
+    """
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from django.db import connection
+
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url}
+    env.pop("HUIKUAN_TEST_DB", None)
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "huikuan.config", "worker", "--pool=solo", "-Q", queue,
+         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"),
+    )  # fmt: skip
+    # A client app of its own: the project's app may already hold an in-memory broker from eager tests.
+    from celery import Celery
+    from kombu import Exchange, Queue
+
+    client = Celery("huikuan-test-client", broker=redis_url, backend=redis_url)
+    # On Redis a message to a queue nobody has declared yet is dropped; declare it before the worker is up.
+    with client.connection_for_write() as conn:
+        Queue(queue, Exchange(queue), routing_key=queue)(conn).declare()
+
+    def run(name: str, *args: object, timeout: float = 60, **kwargs: object) -> object:
+        result = client.send_task(name, args=args, kwargs=kwargs, queue=queue)
+        try:
+            return result.get(timeout=timeout)
+        except Exception as exc:
+            raise AssertionError(f"worker log:\n{log.read_text()[-3000:]}") from exc
+
+    try:
+        yield run
+    finally:
+        client.close()
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -1,0 +1,477 @@
+"""The contact gate: may this contact be made now, and if not, why and from when on?
+
+Every rule is a pure function of (rule, facts, instant) that returns an ``Outcome`` or None; nothing
+raises for a refusal. ``check_contact`` evaluates the pack once at the asked instant for the reasons,
+then, if only time-bound rules block, walks forward — each blocking rule names the earliest instant it
+would stop blocking, the latest of those becomes the next candidate — until no block remains. That fixed
+point is the answer to "when may I try again" even when rules interact (the cap resets at local midnight,
+but midnight is inside quiet hours, and tomorrow is a public holiday).
+
+All reasoning about days and hours happens in the debtor's IANA time zone via zoneinfo, so DST days
+(2026-03-08 and 2026-11-01 in America/New_York) shift the UTC instants, not the local rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from huikuan.kernel.compliance.packs import Pack, Rule
+from huikuan.kernel.holidays import day_info, next_non_holiday
+
+
+class Channel(StrEnum):
+    CALL = "call"
+    SMS = "sms"
+    EMAIL = "email"
+    LETTER = "letter"
+    VISIT = "visit"
+
+
+class PointKind(StrEnum):
+    MOBILE = "mobile"
+    HOME = "home"
+    WORK = "work"
+    EMAIL = "email"
+    POSTAL = "postal"
+
+
+class Owner(StrEnum):
+    DEBTOR = "debtor"
+    GUARANTOR = "guarantor"
+    THIRD_PARTY = "third_party"
+
+
+class Hold(StrEnum):
+    DISPUTE = "dispute"
+    COMPLAINT = "complaint"
+    HARDSHIP_REVIEW = "hardship_review"
+    PLAN_HONOURED = "plan_honoured"
+    DECEASED = "deceased"
+    BANKRUPTCY = "bankruptcy"
+    LEGAL = "legal"
+
+
+def _require_utc_aware(value: datetime, what: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be a time-zone-aware datetime, got naive {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactEvent:
+    """One past attempt. ``conversation`` means an effective conversation with the debtor (AI voice too);
+    a voicemail is an attempt that was not answered."""
+
+    at: datetime
+    channel: Channel
+    contact_point_id: str
+    debt_id: str = ""
+    answered: bool = False
+    conversation: bool = False
+    voicemail: bool = False
+    automated: bool = False
+    refused: bool = False  # a third party refused to help: stop at once
+
+    def __post_init__(self) -> None:
+        _require_utc_aware(self.at, "ContactEvent.at")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    debt_id: str = ""
+    timezone: str = "Asia/Shanghai"
+    holds: frozenset[Hold] = frozenset()
+    breathing_space_until: date | None = None  # last local day of the UK moratorium, inclusive
+    unreachable: bool = False  # 失联 established by a collector
+    incapacitated: bool = False
+    debtor_point_ids: frozenset[str] = frozenset()  # to derive 失联 from failed attempts
+    valid_debtor_points: int | None = None  # 0 means no valid way to reach the debtor: 失联
+    stopped_channels: frozenset[Channel] = frozenset()
+    quiet_hours_consent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPoint:
+    id: str
+    kind: PointKind
+    owner: Owner = Owner.DEBTOR
+    relation: str | None = None  # spouse, relative, colleague, emergency contact...
+    valid: bool = True
+    do_not_contact: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outreach:
+    """The contact being asked about: its channel, whether a machine sends it, visit party size."""
+
+    channel: Channel
+    automated: bool = False
+    collectors: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    rule_id: str
+    severity: str
+    source: str
+    text_zh: str
+    text_en: str
+    retry_at: datetime | None  # when this rule alone stops objecting; None: not by waiting
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """``next_allowed_at`` equals the asked instant when allowed, None when waiting never helps."""
+
+    allowed: bool
+    reasons: tuple[Reason, ...]
+    next_allowed_at: datetime | None
+    must_not_disclose_debt: bool = False
+    calendar_approximate: bool = False
+    local_time: str = ""
+
+    @property
+    def blocking_rule(self) -> str | None:
+        return next((r.rule_id for r in self.reasons if r.severity == "block"), None)
+
+    @property
+    def warnings(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.severity == "warn")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    timed: bool  # the objection lifts by itself at retry_at
+    retry_at: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_start(day: date, tz: ZoneInfo, at: time = time(0)) -> datetime:
+    """The UTC instant at which ``day`` reaches wall time ``at`` in ``tz`` (first occurrence on DST days)."""
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def parse_hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def in_window(tod: time, start: time, end: time) -> bool:
+    """Whether a wall-clock time falls in [start, end), the window possibly wrapping midnight."""
+    if start > end:
+        return tod >= start or tod < end
+    return start <= tod < end
+
+
+@dataclass(frozen=True, slots=True)
+class _Ctx:
+    pack: Pack
+    facts: CaseFacts
+    point: ContactPoint
+    outreach: Outreach
+    tz: ZoneInfo
+    events: tuple[tuple[date, ContactEvent], ...]  # (local day, event), oldest first
+
+
+def failed_attempts_in_a_row(history: Iterable[ContactEvent], debtor_point_ids: frozenset[str]) -> int:
+    """Trailing unanswered attempts to the debtor's own contact points (3 in a row is 失联 in cn)."""
+    count = 0
+    for event in sorted(history, key=lambda e: e.at):
+        if event.contact_point_id not in debtor_point_ids:
+            continue
+        count = 0 if (event.answered or event.conversation) else count + 1
+    return count
+
+
+def debtor_unreachable(history: Iterable[ContactEvent], facts: CaseFacts, failed_attempts: int) -> bool:
+    if facts.unreachable or facts.valid_debtor_points == 0:
+        return True
+    return failed_attempts_in_a_row(history, facts.debtor_point_ids) >= failed_attempts
+
+
+def _next_midnight(t: datetime, ctx: _Ctx) -> datetime:
+    return local_start(t.astimezone(ctx.tz).date() + timedelta(days=1), ctx.tz)
+
+
+def _applies(rule: Rule, ctx: _Ctx) -> bool:
+    return ctx.outreach.channel.value in rule.params["channels"]
+
+
+def _do_not_contact(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    return Outcome(timed=False) if ctx.point.do_not_contact else None
+
+
+def _invalid_point(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    return None if ctx.point.valid else Outcome(timed=False)
+
+
+def _stop_medium(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    return Outcome(timed=False) if ctx.outreach.channel in ctx.facts.stopped_channels else None
+
+
+def _holds(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    wanted = set(rule.params["holds"])
+    if ctx.point.owner is Owner.DEBTOR:
+        wanted |= set(rule.params["debtor_only_holds"])
+    active = sorted(h.value for h in ctx.facts.holds if h.value in wanted)
+    return Outcome(timed=False, extra={"active": ", ".join(active)}) if active else None
+
+
+def _breathing_space(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    until = ctx.facts.breathing_space_until
+    if until is None or t.astimezone(ctx.tz).date() > until:
+        return None
+    return Outcome(timed=True, retry_at=local_start(until + timedelta(days=1), ctx.tz))
+
+
+def _third_party(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    owner = ctx.point.owner
+    if owner is Owner.DEBTOR or (owner is Owner.GUARANTOR and rule.params["guarantor_is_party"]):
+        return None
+    history = [event for _, event in ctx.events]
+    grounds = {
+        "unreachable": debtor_unreachable(history, ctx.facts, rule.params["unreachable_after_failed_attempts"]),
+        "deceased": Hold.DECEASED in ctx.facts.holds,
+        "incapacitated": ctx.facts.incapacitated,
+    }
+    if not any(grounds[g] for g in rule.params["allowed_when"]):
+        return Outcome(timed=False)
+    mine = [event for event in history if event.contact_point_id == ctx.point.id]
+    if any(event.refused for event in mine):
+        return Outcome(timed=False)
+    if rule.params["once_per_person"] and any(event.answered or event.conversation for event in mine):
+        return Outcome(timed=False)
+    return None
+
+
+def _visit_collectors(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    if ctx.outreach.channel is Channel.VISIT and ctx.outreach.collectors < rule.params["min"]:
+        return Outcome(timed=False)
+    return None
+
+
+def _quiet_hours(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    if not _applies(rule, ctx) or (rule.params["consent_allows"] and ctx.facts.quiet_hours_consent):
+        return None
+    start, end = parse_hhmm(rule.params["start"]), parse_hhmm(rule.params["end"])
+    local = t.astimezone(ctx.tz)
+    if not in_window(local.time(), start, end):
+        return None
+    day = local.date()
+    if start > end and local.time() >= start:
+        day += timedelta(days=1)
+    retry = local_start(day, ctx.tz, end)
+    # A wall time swallowed by a DST gap resolves forward; never hand back an instant not after t.
+    return Outcome(timed=True, retry_at=max(retry, t + timedelta(minutes=1)))
+
+
+def _point_daily_attempts(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    if not _applies(rule, ctx):
+        return None
+    today = t.astimezone(ctx.tz).date()
+    unanswered_only = rule.params["count"] == "unanswered"
+    count = sum(
+        1
+        for day, event in ctx.events
+        if day == today
+        and event.contact_point_id == ctx.point.id
+        and event.channel.value in rule.params["channels"]
+        and not (unanswered_only and (event.answered or event.conversation))
+    )
+    return Outcome(timed=True, retry_at=_next_midnight(t, ctx)) if count >= rule.params["limit"] else None
+
+
+def _debtor_daily_conversations(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    if not _applies(rule, ctx):
+        return None
+    today = t.astimezone(ctx.tz).date()
+    count = sum(
+        1
+        for day, event in ctx.events
+        if day == today and event.conversation and event.channel.value in rule.params["channels"]
+    )
+    return Outcome(timed=True, retry_at=_next_midnight(t, ctx)) if count >= rule.params["limit"] else None
+
+
+def _about_this_debt(event: ContactEvent, ctx: _Ctx) -> bool:
+    return not ctx.facts.debt_id or event.debt_id == ctx.facts.debt_id
+
+
+def _rolling_attempts_per_debt(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    if not _applies(rule, ctx):
+        return None
+    today = t.astimezone(ctx.tz).date()
+    first = today - timedelta(days=rule.params["days"] - 1)
+    days = sorted(
+        (
+            day
+            for day, event in ctx.events
+            if first <= day <= today and event.channel.value in rule.params["channels"] and _about_this_debt(event, ctx)
+        ),
+        reverse=True,
+    )
+    limit = rule.params["limit"]
+    if len(days) < limit:
+        return None
+    # Once the limit-th most recent attempt leaves the window, fewer than `limit` remain in it.
+    return Outcome(timed=True, retry_at=local_start(days[limit - 1] + timedelta(days=rule.params["days"]), ctx.tz))
+
+
+def _after_conversation_quiet(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    if not _applies(rule, ctx):
+        return None
+    talks = [
+        day
+        for day, event in ctx.events
+        if event.conversation and event.channel is Channel.CALL and _about_this_debt(event, ctx)
+    ]
+    if not talks:
+        return None
+    # The conversation day is day 1, so the first free day is day 1 + `days`.
+    free_from = max(talks) + timedelta(days=rule.params["days"])
+    if t.astimezone(ctx.tz).date() >= free_from:
+        return None
+    return Outcome(timed=True, retry_at=local_start(free_from, ctx.tz))
+
+
+def _automated_holiday(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    if not (ctx.outreach.automated and _applies(rule, ctx)):
+        return None
+    today = t.astimezone(ctx.tz).date()
+    if not day_info(ctx.pack.holiday_calendar, today).public_holiday:
+        return None
+    free = next_non_holiday(ctx.pack.holiday_calendar, today + timedelta(days=1))
+    return Outcome(timed=True, retry_at=local_start(free, ctx.tz))
+
+
+RULE_FUNCTIONS: dict[str, Callable[[Rule, _Ctx, datetime], Outcome | None]] = {
+    "do_not_contact": _do_not_contact,
+    "invalid_point": _invalid_point,
+    "stop_medium": _stop_medium,
+    "holds": _holds,
+    "breathing_space": _breathing_space,
+    "third_party": _third_party,
+    "visit_collectors": _visit_collectors,
+    "quiet_hours": _quiet_hours,
+    "point_daily_attempts": _point_daily_attempts,
+    "debtor_daily_conversations": _debtor_daily_conversations,
+    "rolling_attempts_per_debt": _rolling_attempts_per_debt,
+    "after_conversation_quiet": _after_conversation_quiet,
+    "automated_holiday": _automated_holiday,
+}
+
+_MAX_STEPS = 400  # each step moves at least to the next local boundary; 400 covers a year of holidays
+
+
+def check_contact(
+    history: Sequence[ContactEvent],
+    case_facts: CaseFacts,
+    contact_point: ContactPoint,
+    channel: Outreach | Channel,
+    at: datetime,
+    pack: Pack,
+) -> Decision:
+    """Decide whether ``channel`` may reach ``contact_point`` at ``at`` (UTC-aware) under ``pack``.
+
+    Only events before ``at`` count. Warn-severity rules leave ``allowed`` True and add reasons a team lead
+    may override; block-severity rules make it False.
+    """
+    _require_utc_aware(at, "at")
+    at = at.astimezone(UTC)
+    outreach = channel if isinstance(channel, Outreach) else Outreach(channel)
+    tz = zone(case_facts.timezone)
+    events = tuple(
+        (event.at.astimezone(tz).date(), event) for event in sorted(history, key=lambda e: e.at) if event.at < at
+    )
+    ctx = _Ctx(pack, case_facts, contact_point, outreach, tz, events)
+
+    reasons: list[Reason] = []
+    permanent = False
+    for rule in pack.rules:
+        outcome = RULE_FUNCTIONS[rule.kind](rule, ctx, at)
+        if outcome is None:
+            continue
+        text_zh, text_en = rule.texts(**outcome.extra)
+        reasons.append(Reason(rule.id, rule.severity, rule.source, text_zh, text_en, outcome.retry_at))
+        permanent = permanent or (rule.severity == "block" and not outcome.timed)
+
+    blocked = any(reason.severity == "block" for reason in reasons)
+    next_allowed: datetime | None = at
+    if permanent:
+        next_allowed = None
+    elif blocked:
+        next_allowed = _walk_forward(ctx, at)
+    local = at.astimezone(tz)
+    return Decision(
+        allowed=not blocked,
+        reasons=tuple(reasons),
+        next_allowed_at=next_allowed,
+        must_not_disclose_debt=contact_point.owner is Owner.THIRD_PARTY,
+        calendar_approximate=day_info(pack.holiday_calendar, local.date()).approximate,
+        local_time=local.strftime("%Y-%m-%d %H:%M %Z"),
+    )
+
+
+def _walk_forward(ctx: _Ctx, at: datetime) -> datetime | None:
+    blocking = [rule for rule in ctx.pack.rules if rule.severity == "block"]
+    t = at
+    for _ in range(_MAX_STEPS):
+        retries: list[datetime] = []
+        for rule in blocking:
+            outcome = RULE_FUNCTIONS[rule.kind](rule, ctx, t)
+            if outcome is None:
+                continue
+            if not outcome.timed or outcome.retry_at is None:
+                return None
+            retries.append(outcome.retry_at)
+        if not retries:
+            return t
+        t = max(retries)
+    return None
+
+
+def explain_decision(decision: Decision, lang: str = "zh") -> str:
+    """Human-readable explanation for `huikuan gate` and the workbench."""
+    zh = lang.startswith("zh")
+    lines = []
+    if decision.allowed:
+        lines.append("允许联系" if zh else "Contact allowed")
+    else:
+        lines.append("禁止联系" if zh else "Contact blocked")
+    if decision.local_time:
+        lines.append(("债务人当地时间：" if zh else "Debtor local time: ") + decision.local_time)
+    for reason in decision.reasons:
+        label = {"block": "禁止" if zh else "BLOCK", "warn": "警告" if zh else "WARN"}[reason.severity]
+        text = reason.text_zh if zh else reason.text_en
+        lines.append(f"- [{label}] {reason.rule_id}: {text}")
+        lines.append(("  依据：" if zh else "  Source: ") + reason.source)
+    if not decision.allowed:
+        if decision.next_allowed_at is None:
+            lines.append(
+                "等待无法解除，需要人工处理。" if zh else "Waiting will not lift this; it needs a person to act."
+            )
+        else:
+            when = decision.next_allowed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            lines.append(("最早可联系时间（UTC）：" if zh else "Earliest allowed (UTC): ") + when)
+    if decision.must_not_disclose_debt:
+        lines.append(
+            "对方为第三方：不得透露任何债务信息，仅可请其转告回电。"
+            if zh
+            else "Third party: never mention the debt; only ask for a call-back message."
+        )
+    if decision.calendar_approximate:
+        lines.append(
+            "注意：该年份节假日安排尚未收录，仅按固定日期节日估算。"
+            if zh
+            else "Note: this year's holiday arrangement is not known yet; fixed-date holidays only."
+        )
+    return "\n".join(lines)

@@ -1,0 +1,357 @@
+"""The contact gate, rule by rule, from each source's own example; then properties over random plans.
+
+Persona: Alice collects for a Shanghai lender (cn pack); Bob works the US book out of New York (us pack);
+Carol handles the UK book (uk pack).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from huikuan.kernel.compliance.gate import (
+    CaseFacts,
+    Channel,
+    ContactEvent,
+    ContactPoint,
+    Hold,
+    Outreach,
+    Owner,
+    PointKind,
+    check_contact,
+    explain_decision,
+    in_window,
+    parse_hhmm,
+)
+from huikuan.kernel.compliance.packs import load_pack
+
+from .plans import random_situation
+
+CN, US, UK = load_pack("cn"), load_pack("us"), load_pack("uk")
+SHANGHAI, NEW_YORK, LONDON = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), ZoneInfo("Europe/London")
+MOBILE = ContactPoint("m1", PointKind.MOBILE)
+ALICE_CASE = CaseFacts(debt_id="loan-1", timezone="Asia/Shanghai", debtor_point_ids=frozenset({"m1", "h1"}))
+BOB_CASE = CaseFacts(debt_id="card-9", timezone="America/New_York", debtor_point_ids=frozenset({"m1"}))
+CAROL_CASE = CaseFacts(debt_id="ln-3", timezone="Europe/London", debtor_point_ids=frozenset({"m1"}))
+
+
+def local(tz: ZoneInfo, *args: int) -> datetime:
+    return datetime(*args, tzinfo=tz).astimezone(UTC)  # type: ignore[misc]
+
+
+def call(at: datetime, point: str = "m1", debt: str = "loan-1", **flags: bool) -> ContactEvent:
+    return ContactEvent(at=at, channel=Channel.CALL, contact_point_id=point, debt_id=debt, **flags)
+
+
+# --- quiet hours -------------------------------------------------------------------------------------
+
+
+def test_cn_call_at_2159_is_allowed_and_at_2200_is_blocked_until_0800() -> None:
+    ok = check_contact([], ALICE_CASE, MOBILE, Channel.CALL, local(SHANGHAI, 2026, 6, 10, 21, 59), CN)
+    assert ok.allowed and ok.reasons == ()
+    late = check_contact([], ALICE_CASE, MOBILE, Channel.CALL, local(SHANGHAI, 2026, 6, 10, 22, 0), CN)
+    assert not late.allowed
+    assert late.blocking_rule == "cn.quiet_hours"
+    assert late.next_allowed_at == local(SHANGHAI, 2026, 6, 11, 8, 0)
+    assert "22:00" in late.reasons[0].text_zh and "NIFA" in late.reasons[0].source
+
+
+def test_cn_early_morning_waits_for_0800_the_same_day_and_consent_lifts_quiet_hours() -> None:
+    early = check_contact([], ALICE_CASE, MOBILE, Channel.SMS, local(SHANGHAI, 2026, 6, 10, 7, 59), CN)
+    assert early.next_allowed_at == local(SHANGHAI, 2026, 6, 10, 8, 0)
+    assert check_contact([], ALICE_CASE, MOBILE, Channel.CALL, local(SHANGHAI, 2026, 6, 10, 8, 0), CN).allowed
+    agreed = replace(ALICE_CASE, quiet_hours_consent=True)
+    assert check_contact([], agreed, MOBILE, Channel.CALL, local(SHANGHAI, 2026, 6, 10, 23, 0), CN).allowed
+
+
+def test_letters_are_not_bound_by_quiet_hours() -> None:
+    post = ContactPoint("a1", PointKind.POSTAL)
+    assert check_contact([], ALICE_CASE, post, Channel.LETTER, local(SHANGHAI, 2026, 6, 10, 23, 0), CN).allowed
+
+
+def test_us_quiet_hours_follow_the_spring_dst_change_on_2026_03_08() -> None:
+    # 07:59 EDT on the change day is 11:59 UTC; a day earlier 08:00 EST was 13:00 UTC.
+    assert not check_contact([], BOB_CASE, MOBILE, Channel.CALL, datetime(2026, 3, 8, 11, 59, tzinfo=UTC), US).allowed
+    assert check_contact([], BOB_CASE, MOBILE, Channel.CALL, datetime(2026, 3, 8, 12, 0, tzinfo=UTC), US).allowed
+    assert not check_contact([], BOB_CASE, MOBILE, Channel.CALL, datetime(2026, 3, 7, 12, 30, tzinfo=UTC), US).allowed
+    # 21:30 EST on Saturday 7 March: next is 08:00 EDT on Sunday, i.e. 12:00 UTC, not 13:00.
+    late = check_contact([], BOB_CASE, MOBILE, Channel.CALL, local(NEW_YORK, 2026, 3, 7, 21, 30), US)
+    assert late.blocking_rule == "us.quiet_hours"
+    assert late.next_allowed_at == datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
+
+
+def test_us_quiet_hours_follow_the_autumn_dst_change_on_2026_11_01() -> None:
+    late = check_contact([], BOB_CASE, MOBILE, Channel.CALL, local(NEW_YORK, 2026, 10, 31, 21, 30), US)
+    assert late.next_allowed_at == datetime(2026, 11, 1, 13, 0, tzinfo=UTC)  # 08:00 EST
+    assert check_contact([], BOB_CASE, MOBILE, Channel.CALL, datetime(2026, 11, 1, 13, 0, tzinfo=UTC), US).allowed
+    assert not check_contact([], BOB_CASE, MOBILE, Channel.CALL, datetime(2026, 11, 1, 12, 59, tzinfo=UTC), US).allowed
+    # 20:59 EST is allowed, 21:00 is not (the window is closed at 21:00 sharp, the stricter reading).
+    assert check_contact([], BOB_CASE, MOBILE, Channel.CALL, datetime(2026, 11, 2, 1, 59, tzinfo=UTC), US).allowed
+    assert not check_contact([], BOB_CASE, MOBILE, Channel.CALL, datetime(2026, 11, 2, 2, 0, tzinfo=UTC), US).allowed
+
+
+def test_uk_quiet_hours_only_warn_and_leave_the_contact_allowed() -> None:
+    decision = check_contact([], CAROL_CASE, MOBILE, Channel.CALL, local(LONDON, 2026, 6, 10, 21, 30), UK)
+    assert decision.allowed
+    assert [r.rule_id for r in decision.warnings] == ["uk.quiet_hours"]
+
+
+# --- frequency ---------------------------------------------------------------------------------------
+
+
+def test_cn_sixth_attempt_to_the_same_number_is_the_last_one_today() -> None:
+    at = local(SHANGHAI, 2026, 6, 10, 15, 0)
+    five = [call(at - timedelta(minutes=20 * i + 10)) for i in range(5)]
+    assert check_contact(five, ALICE_CASE, MOBILE, Channel.CALL, at, CN).allowed
+    six = [*five, call(at - timedelta(minutes=5))]
+    decision = check_contact(six, ALICE_CASE, MOBILE, Channel.CALL, at, CN)
+    assert decision.blocking_rule == "cn.point_daily_attempts"
+    assert decision.next_allowed_at == local(SHANGHAI, 2026, 6, 11, 8, 0)
+    # The home number is a different number: still allowed.
+    home = ContactPoint("h1", PointKind.HOME)
+    assert check_contact(six, ALICE_CASE, home, Channel.CALL, at, CN).allowed
+    # Yesterday's attempts do not count.
+    yesterday = [replace(e, at=e.at - timedelta(days=1)) for e in six]
+    assert check_contact(yesterday, ALICE_CASE, MOBILE, Channel.CALL, at, CN).allowed
+
+
+def test_cn_counting_only_unanswered_attempts_is_a_parameter() -> None:
+    at = local(SHANGHAI, 2026, 6, 10, 15, 0)
+    six = [call(at - timedelta(minutes=10 * i + 1), answered=i == 0) for i in range(6)]
+    assert not check_contact(six, ALICE_CASE, MOBILE, Channel.CALL, at, CN).allowed
+    relaxed = load_pack("cn", {"cn.point_daily_attempts": {"params": {"count": "unanswered"}}})
+    assert check_contact(six, ALICE_CASE, MOBILE, Channel.CALL, at, relaxed).allowed
+
+
+def test_cn_three_effective_conversations_a_day_ai_voice_included() -> None:
+    at = local(SHANGHAI, 2026, 6, 10, 18, 0)
+    talks = [
+        call(local(SHANGHAI, 2026, 6, 10, 9, 0), answered=True, conversation=True),
+        call(local(SHANGHAI, 2026, 6, 10, 11, 0), point="h1", answered=True, conversation=True),
+        # the robot's call counts like a person's
+        ContactEvent(local(SHANGHAI, 2026, 6, 10, 14, 0), Channel.CALL, "m1", "loan-1", True, True, automated=True),
+    ]
+    decision = check_contact(talks, ALICE_CASE, ContactPoint("h1", PointKind.HOME), Channel.CALL, at, CN)
+    assert decision.blocking_rule == "cn.debtor_daily_conversations"
+    assert decision.next_allowed_at == local(SHANGHAI, 2026, 6, 11, 8, 0)
+    assert check_contact(talks, ALICE_CASE, MOBILE, Channel.SMS, at, CN).allowed
+    assert check_contact(talks[:2], ALICE_CASE, MOBILE, Channel.CALL, at, CN).allowed
+
+
+def test_us_seven_calls_in_seven_days_voicemails_count() -> None:
+    # Reg F: 7 attempts on day 1 (Monday 2 Nov 2026), some left as voicemail: no 8th until day 8.
+    day1 = [call(local(NEW_YORK, 2026, 11, 2, 9 + i, 0), debt="card-9", voicemail=i % 2 == 0) for i in range(7)]
+    for day in range(2, 8):  # days 2..7 stay closed
+        at = local(NEW_YORK, 2026, 11, day + 1, 10, 0)
+        decision = check_contact(day1, BOB_CASE, MOBILE, Channel.CALL, at, US)
+        assert decision.blocking_rule == "us.call_frequency", day
+        assert decision.next_allowed_at == local(NEW_YORK, 2026, 11, 9, 8, 0)
+    assert check_contact(day1, BOB_CASE, MOBILE, Channel.CALL, local(NEW_YORK, 2026, 11, 9, 8, 0), US).allowed
+    # Calls about another debt do not count toward this one.
+    other = [replace(e, debt_id="card-7") for e in day1]
+    assert check_contact(other, BOB_CASE, MOBILE, Channel.CALL, local(NEW_YORK, 2026, 11, 4, 10, 0), US).allowed
+
+
+def test_us_seven_calls_spread_over_seven_days_free_the_eighth_day() -> None:
+    week = [call(local(NEW_YORK, 2026, 6, 1 + i, 12, 0), debt="card-9") for i in range(7)]  # Mon..Sun
+    sunday = check_contact(week, BOB_CASE, MOBILE, Channel.CALL, local(NEW_YORK, 2026, 6, 7, 18, 0), US)
+    assert sunday.blocking_rule == "us.call_frequency"
+    assert sunday.next_allowed_at == local(NEW_YORK, 2026, 6, 8, 8, 0)
+    assert check_contact(week, BOB_CASE, MOBILE, Channel.CALL, local(NEW_YORK, 2026, 6, 8, 8, 0), US).allowed
+
+
+def test_us_no_call_within_seven_days_after_a_conversation_day_one_counts() -> None:
+    # Conversation on Tuesday 9 June 2026 (day 1): days 1..7 are closed, Tuesday 16 June is day 8.
+    talk = [call(local(NEW_YORK, 2026, 6, 9, 10, 0), debt="card-9", answered=True, conversation=True)]
+    monday = check_contact(talk, BOB_CASE, MOBILE, Channel.CALL, local(NEW_YORK, 2026, 6, 15, 12, 0), US)
+    assert monday.blocking_rule == "us.after_conversation"
+    assert monday.next_allowed_at == local(NEW_YORK, 2026, 6, 16, 8, 0)
+    assert check_contact(talk, BOB_CASE, MOBILE, Channel.CALL, local(NEW_YORK, 2026, 6, 16, 8, 0), US).allowed
+    # The period bars calls, not a letter or an e-mail.
+    email = ContactPoint("e1", PointKind.EMAIL)
+    assert check_contact(talk, BOB_CASE, email, Channel.EMAIL, local(NEW_YORK, 2026, 6, 10, 12, 0), US).allowed
+
+
+# --- who may be contacted ------------------------------------------------------------------------------
+
+
+def test_dnc_and_stopped_medium_never_become_allowed_by_waiting() -> None:
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    dnc = check_contact([], ALICE_CASE, replace(MOBILE, do_not_contact=True), Channel.CALL, at, CN)
+    assert (dnc.allowed, dnc.blocking_rule, dnc.next_allowed_at) == (False, "cn.do_not_contact", None)
+    no_sms = replace(ALICE_CASE, stopped_channels=frozenset({Channel.SMS}))
+    assert check_contact([], no_sms, MOBILE, Channel.SMS, at, CN).blocking_rule == "cn.stop_medium"
+    assert check_contact([], no_sms, MOBILE, Channel.CALL, at, CN).allowed
+    dead = check_contact([], ALICE_CASE, replace(MOBILE, valid=False), Channel.CALL, at, CN)
+    assert dead.blocking_rule == "cn.invalid_point"
+
+
+def test_cn_third_party_only_when_the_debtor_is_unreachable_and_never_told_the_debt() -> None:
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    sister = ContactPoint("t1", PointKind.MOBILE, owner=Owner.THIRD_PARTY, relation="sister")
+    reachable = check_contact([], ALICE_CASE, sister, Channel.CALL, at, CN)
+    assert reachable.blocking_rule == "cn.third_party" and reachable.next_allowed_at is None
+    two_failed = [call(at - timedelta(hours=h)) for h in (3, 2)]
+    assert not check_contact(two_failed, ALICE_CASE, sister, Channel.CALL, at, CN).allowed
+    three_failed = [*two_failed, call(at - timedelta(hours=1), point="h1")]
+    unreachable = check_contact(three_failed, ALICE_CASE, sister, Channel.CALL, at, CN)
+    assert unreachable.allowed and unreachable.must_not_disclose_debt
+    answered_since = [*three_failed, call(at - timedelta(minutes=5), answered=True)]
+    assert not check_contact(answered_since, ALICE_CASE, sister, Channel.CALL, at, CN).allowed
+    refused = [*three_failed, ContactEvent(at - timedelta(minutes=30), Channel.CALL, "t1", refused=True)]
+    assert not check_contact(refused, ALICE_CASE, sister, Channel.CALL, at, CN).allowed
+    for facts in (
+        replace(ALICE_CASE, valid_debtor_points=0),
+        replace(ALICE_CASE, holds=frozenset({Hold.DECEASED})),
+        replace(ALICE_CASE, incapacitated=True),
+    ):
+        assert check_contact([], facts, sister, Channel.CALL, at, CN).allowed
+    guarantor = ContactPoint("g1", PointKind.MOBILE, owner=Owner.GUARANTOR)
+    decision = check_contact([], ALICE_CASE, guarantor, Channel.CALL, at, CN)
+    assert decision.allowed and not decision.must_not_disclose_debt
+
+
+def test_us_third_party_once_per_person() -> None:
+    at = local(NEW_YORK, 2026, 6, 10, 10, 0)
+    neighbour = ContactPoint("t1", PointKind.HOME, owner=Owner.THIRD_PARTY, relation="neighbour")
+    lost = replace(BOB_CASE, unreachable=True)
+    assert check_contact([], lost, neighbour, Channel.CALL, at, US).allowed
+    spoke = [ContactEvent(at - timedelta(days=2), Channel.CALL, "t1", "card-9", answered=True)]
+    assert check_contact(spoke, lost, neighbour, Channel.CALL, at, US).blocking_rule == "us.third_party"
+
+
+# --- holds -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hold", [Hold.DISPUTE, Hold.COMPLAINT, Hold.HARDSHIP_REVIEW, Hold.PLAN_HONOURED])
+def test_cn_holds_stop_collection_contact(hold: Hold) -> None:
+    facts = replace(ALICE_CASE, holds=frozenset({hold}))
+    decision = check_contact([], facts, MOBILE, Channel.CALL, local(SHANGHAI, 2026, 6, 10, 10, 0), CN)
+    assert decision.blocking_rule == "cn.holds" and decision.next_allowed_at is None
+    assert hold.value in decision.reasons[0].text_zh
+
+
+def test_cn_legal_hold_only_warns_so_a_team_lead_may_override() -> None:
+    facts = replace(ALICE_CASE, holds=frozenset({Hold.LEGAL}))
+    decision = check_contact([], facts, MOBILE, Channel.CALL, local(SHANGHAI, 2026, 6, 10, 10, 0), CN)
+    assert decision.allowed and [r.rule_id for r in decision.warnings] == ["cn.legal_hold"]
+
+
+def test_deceased_debtor_blocks_the_debtor_points_only() -> None:
+    facts = replace(ALICE_CASE, holds=frozenset({Hold.DECEASED}))
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    assert check_contact([], facts, MOBILE, Channel.CALL, at, CN).blocking_rule == "cn.holds"
+    guarantor = ContactPoint("g1", PointKind.MOBILE, owner=Owner.GUARANTOR)
+    assert check_contact([], facts, guarantor, Channel.CALL, at, CN).allowed
+
+
+def test_uk_breathing_space_sixty_days_then_contact_resumes_next_morning() -> None:
+    start = date(2026, 3, 2)
+    facts = replace(CAROL_CASE, breathing_space_until=start + timedelta(days=59))
+    decision = check_contact([], facts, MOBILE, Channel.CALL, local(LONDON, 2026, 4, 1, 11, 0), UK)
+    assert decision.blocking_rule == "uk.breathing_space"
+    # 30 April is the 60th day; British Summer Time is in force, so midnight is 23:00 UTC the day before.
+    assert decision.next_allowed_at == datetime(2026, 4, 30, 23, 0, tzinfo=UTC)
+    assert check_contact([], facts, MOBILE, Channel.CALL, local(LONDON, 2026, 5, 1, 9, 0), UK).allowed
+
+
+# --- holidays and visits -------------------------------------------------------------------------------
+
+
+def test_cn_no_automated_message_in_golden_week_but_a_collector_may_call() -> None:
+    at = local(SHANGHAI, 2026, 10, 2, 10, 0)
+    robot = check_contact([], ALICE_CASE, MOBILE, Outreach(Channel.SMS, automated=True), at, CN)
+    assert robot.blocking_rule == "cn.automated_holiday"
+    assert robot.next_allowed_at == local(SHANGHAI, 2026, 10, 8, 8, 0)
+    assert check_contact([], ALICE_CASE, MOBILE, Channel.CALL, at, CN).allowed
+
+
+def test_cn_make_up_working_day_is_not_a_holiday_and_2027_is_flagged_approximate() -> None:
+    saturday_workday = local(SHANGHAI, 2026, 2, 14, 10, 0)
+    sms = Outreach(Channel.SMS, automated=True)
+    assert check_contact([], ALICE_CASE, MOBILE, sms, saturday_workday, CN).allowed
+    assert not check_contact([], ALICE_CASE, MOBILE, sms, local(SHANGHAI, 2026, 2, 17, 10, 0), CN).allowed
+    national_day = check_contact([], ALICE_CASE, MOBILE, sms, local(SHANGHAI, 2027, 10, 2, 10, 0), CN)
+    assert national_day.calendar_approximate and not national_day.allowed
+    assert national_day.next_allowed_at == local(SHANGHAI, 2027, 10, 4, 8, 0)
+
+
+def test_cap_reset_at_midnight_lands_after_the_holiday_and_after_quiet_hours() -> None:
+    at = local(SHANGHAI, 2026, 9, 30, 20, 0)
+    six = [call(at - timedelta(minutes=i + 1), automated=True) for i in range(6)]
+    robot = check_contact(six, ALICE_CASE, MOBILE, Outreach(Channel.CALL, automated=True), at, CN)
+    assert robot.blocking_rule == "cn.point_daily_attempts"
+    assert robot.next_allowed_at == local(SHANGHAI, 2026, 10, 8, 8, 0)
+
+
+def test_visits_need_two_collectors() -> None:
+    home = ContactPoint("a1", PointKind.POSTAL)
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    alone = check_contact([], ALICE_CASE, home, Outreach(Channel.VISIT, collectors=1), at, CN)
+    assert alone.blocking_rule == "cn.visit_collectors" and alone.next_allowed_at is None
+    assert check_contact([], ALICE_CASE, home, Outreach(Channel.VISIT, collectors=2), at, CN).allowed
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError, match="time-zone-aware"):
+        check_contact([], ALICE_CASE, MOBILE, Channel.CALL, datetime(2026, 6, 10, 10, 0), CN)
+
+
+def test_explanation_names_rule_source_and_next_time_in_both_languages() -> None:
+    decision = check_contact([], ALICE_CASE, MOBILE, Channel.CALL, local(SHANGHAI, 2026, 6, 10, 22, 30), CN)
+    zh, en = explain_decision(decision, "zh"), explain_decision(decision, "en")
+    assert "禁止联系" in zh and "cn.quiet_hours" in zh and "2026-06-11T00:00:00Z" in zh
+    assert "Contact blocked" in en and "Source:" in en
+
+
+# --- properties --------------------------------------------------------------------------------------
+
+ALL_ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    zone_name=st.sampled_from(ALL_ZONES),
+    at=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)),
+    pack_name=st.sampled_from(["cn", "us"]),
+    channel=st.sampled_from([Channel.CALL, Channel.SMS, Channel.EMAIL]),
+)
+def test_no_allowed_decision_lands_inside_quiet_hours(
+    zone_name: str, at: datetime, pack_name: str, channel: Channel
+) -> None:
+    pack = load_pack(pack_name)
+    quiet = pack.rule(f"{pack_name}.quiet_hours").params
+    start, end = parse_hhmm(quiet["start"]), parse_hhmm(quiet["end"])
+    facts = CaseFacts(timezone=zone_name)
+    decision = check_contact([], facts, MOBILE, channel, at, pack)
+    tz = ZoneInfo(zone_name)
+    if decision.allowed:
+        assert not in_window(at.astimezone(tz).time(), start, end)
+    else:
+        assert decision.next_allowed_at is not None and decision.next_allowed_at > at
+        assert not in_window(decision.next_allowed_at.astimezone(tz).time(), start, end)
+        again = check_contact([], facts, MOBILE, channel, decision.next_allowed_at, pack)
+        assert again.allowed
+        # and it is the earliest: a minute before is still blocked
+        assert not check_contact(
+            [], facts, MOBILE, channel, decision.next_allowed_at - timedelta(minutes=1), pack
+        ).allowed
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), pack_name=st.sampled_from(["cn", "us", "uk"]))
+def test_next_allowed_at_is_itself_allowed_whatever_the_situation(seed: int, pack_name: str) -> None:
+    pack = load_pack(pack_name)
+    s = random_situation(random.Random(seed))
+    decision = check_contact(s.history, s.facts, s.point, s.outreach, s.at, pack)
+    if decision.allowed:
+        assert decision.next_allowed_at == s.at
+    elif decision.next_allowed_at is not None:
+        assert decision.next_allowed_at > s.at
+        assert check_contact(s.history, s.facts, s.point, s.outreach, decision.next_allowed_at, pack).allowed
