@@ -319,7 +319,7 @@ def _write(
     collectors: Mapping[str, tuple[int, int | None]],
 ) -> None:
     today = timezone.localdate()
-    touched_accounts: list[int] = []
+    touched_debtors: set[int] = set()
     assignments: dict[int, Assignment] = {}
     for start in range(0, len(rows), _BATCH):
         chunk = rows[start : start + _BATCH]
@@ -327,15 +327,14 @@ def _write(
         _insert_contacts(chunk, debtor_ids)
         account_ids, existing = _upsert_accounts(chunk, debtor_ids, report)
         report.entries_posted += _post_differences(chunk, account_ids, existing, today)
-        touched_accounts.extend(account_ids.values())
+        touched_debtors.update(debtor_ids.values())
         for r in chunk:
             collector = collectors.get(r.collector) if r.collector else None
             team_id = teams.get(r.team) if r.team else (collector[1] if collector else None)
             if team_id is not None or collector is not None:
                 assignments[debtor_ids[r.customer_no]] = Assignment(team_id, collector[0] if collector else None)
         refresh_balances(account_ids.values())
-    debtor_ids_all = set(Account.objects.filter(id__in=touched_accounts).values_list("debtor_id", flat=True))
-    report.cases_created = refresh_cases(debtor_ids_all, today, assignments).created
+    report.cases_created = refresh_cases(touched_debtors, today, assignments).created
 
 
 def _fen(value: Decimal | None) -> int | None:
