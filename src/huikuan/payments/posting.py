@@ -1,0 +1,457 @@
+"""Writing payments, reversals and waivers to the ledger, one or fifty thousand at a time.
+
+Everything runs inside the caller's transaction and follows the same steps: lock the balance rows
+of every account involved (in account order, so two writers never deadlock), compute the entries in
+the kernel against the locked balances, insert them in bulk, let ``refresh_balances`` recompute the
+snapshots from the ledger, record the before/after balances in the audit log in bulk, and refresh
+the debtors' cases (which closes a case whose balance reached zero). A manual payment is a batch of
+one; a bank statement is a batch of many: same rules, same code.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from huikuan.audit.models import ChangeLog
+from huikuan.audit.records import change_record
+from huikuan.cases.models import Case, CaseStatus
+from huikuan.cases.sync import refresh_cases
+from huikuan.kernel import allocation as alloc
+from huikuan.kernel.ledger import Balance, Component, Entry, apply, reversal_of, validate_entry
+from huikuan.kernel.plans.render import show_amount
+from huikuan.payments.models import (
+    EntryRole,
+    MessageKind,
+    Payment,
+    PaymentEntry,
+    PaymentStatus,
+    PendingMessage,
+    WaiverRequest,
+)
+from huikuan.payments.policy import PaymentsPolicy
+from huikuan.portfolio.ledger import entry_fields, kernel_entry, refresh_balances
+from huikuan.portfolio.models import AccountBalance, Debtor, LedgerEntry
+
+_CHUNK = 2000
+_BALANCE_FIELDS = ("principal", "interest", "fee", "penalty", "credit")
+
+
+class PaymentRejected(ValueError):
+    """The ledger cannot take this payment (or reversal, or waiver) as it stands; nothing was written."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
+
+
+class KeyConflict(ValueError):
+    """An idempotency key already used for a different payment: a replay must repeat the same facts."""
+
+    def __init__(self, key: str, existing: Payment) -> None:
+        super().__init__(f"idempotency key {key!r} was already used for another payment")
+        self.key = key
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class PaymentIntent:
+    key: str
+    debtor_id: int
+    amount: Decimal
+    paid_on: date
+    source: str
+    reference: str = ""
+    # A payment that names a contract pays that account first, then the others in the policy's order.
+    first_account_id: int | None = None
+
+
+@dataclass
+class PostResult:
+    # One per intent, in the intents' order; ``created`` is False for a replayed key.
+    payments: list[Payment] = field(default_factory=list)
+    created: list[bool] = field(default_factory=list)
+    closed_case_ids: set[int] = field(default_factory=set)
+
+    @property
+    def case_ids(self) -> set[int]:
+        return {p.case_id for p in self.payments if p.case_id is not None}
+
+
+@dataclass
+class _Ledger:
+    """The locked balances of a set of accounts, kept current as entries are planned."""
+
+    balances: dict[int, Balance]
+    due: dict[int, date]
+    by_debtor: dict[int, list[int]]
+
+    def kernel_accounts(self, debtor_id: int) -> list[alloc.AccountBalance]:
+        return [
+            alloc.AccountBalance(str(a), self.balances[a], self.due[a])
+            for a in self.by_debtor.get(debtor_id, [])
+        ]
+
+
+def _lock(debtor_ids: Iterable[int] = (), account_ids: Iterable[int] = ()) -> _Ledger:
+    """Lock and read the balance rows (SELECT … FOR UPDATE) of the debtors' or the named accounts."""
+    ledger = _Ledger({}, {}, defaultdict(list))
+    for column, ids in (
+        ("account__debtor_id__in", sorted(set(debtor_ids))),
+        ("account_id__in", sorted(set(account_ids))),
+    ):
+        for start in range(0, len(ids), _CHUNK):
+            rows = (
+                AccountBalance.objects.select_for_update(of=("self",))
+                .filter(**{column: ids[start : start + _CHUNK]})
+                .order_by("account_id")
+                .values_list("account_id", "account__debtor_id", "account__due_date", *_BALANCE_FIELDS)
+            )
+            for account_id, debtor_id, due, *values in rows:
+                if account_id in ledger.balances:
+                    continue
+                ledger.balances[account_id] = Balance(*values)
+                ledger.due[account_id] = due
+                ledger.by_debtor[debtor_id].append(account_id)
+    return ledger
+
+
+def _balance_doc(balances: Mapping[int, Balance], account_ids: Iterable[int]) -> dict[str, str]:
+    doc: dict[str, str] = {}
+    for account_id in sorted(set(account_ids)):
+        balance = balances[account_id]
+        for component in Component:
+            doc[f"{account_id}.{component.value}"] = str(balance.get(component))
+        doc[f"{account_id}.total"] = str(balance.total)
+    return doc
+
+
+def _new_entry(
+    account_id: int,
+    entry: Entry,
+    effective: date,
+    user: Any,
+    note: str,
+    reversal_of_id: int | None = None,
+) -> LedgerEntry:
+    return LedgerEntry(
+        account_id=account_id,
+        kind=entry.kind.value,
+        reference=entry.reference,
+        effective_date=effective,
+        note=note[:300],
+        reversal_of_id=reversal_of_id,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        **entry_fields(entry.deltas),
+    )
+
+
+def _case_states(debtor_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    ids = sorted(set(debtor_ids))
+    states: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for case_id, debtor_id, status in Case.objects.filter(
+            debtor_id__in=ids[start : start + _CHUNK]
+        ).values_list("id", "debtor_id", "status"):
+            states[debtor_id] = (case_id, status)
+    return states
+
+
+def _refresh_cases(debtor_ids: set[int], today: date, user: Any) -> set[int]:
+    """Refresh the cases; a case this closed gets its thank-you queued and its closing audited."""
+    before = _case_states(debtor_ids)
+    refresh_cases(debtor_ids, as_of=today)
+    after = _case_states(debtor_ids)
+    closed = {
+        debtor_id
+        for debtor_id, (_, status) in after.items()
+        if status == CaseStatus.CLOSED and before.get(debtor_id, (0, ""))[1] != CaseStatus.CLOSED
+    }
+    changed = [d for d, (_, status) in after.items() if before.get(d, (0, status))[1] != status]
+    if changed:
+        cases = Case.objects.filter(debtor_id__in=changed)
+        ChangeLog.objects.bulk_create(
+            [
+                change_record(
+                    user,
+                    case,
+                    f"case:{case.status}",
+                    {"status": before[case.debtor_id][1]},
+                    {"status": case.status, "close_reason": case.close_reason},
+                )
+                for case in cases
+            ],
+            batch_size=_CHUNK,
+        )
+    if closed:
+        languages = _languages(closed)
+        PendingMessage.objects.bulk_create(
+            [
+                PendingMessage(
+                    kind=MessageKind.CASE_CLOSED,
+                    debtor_id=debtor_id,
+                    body=thank_you_text(languages.get(debtor_id, "")),
+                    cause=f"case:{after[debtor_id][0]}:closed:{today.isoformat()}",
+                )
+                for debtor_id in sorted(closed)
+            ],
+            ignore_conflicts=True,
+            batch_size=_CHUNK,
+        )
+    return {after[d][0] for d in closed}
+
+
+def _languages(debtor_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(debtor_ids))
+    result: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        result.update(
+            Debtor.objects.filter(id__in=ids[start : start + _CHUNK]).values_list("id", "preferred_language")
+        )
+    return result
+
+
+def confirmation_text(amount: Decimal, paid_on: date, language: str) -> str:
+    # Whole yuan without ".00", fen kept when there are any: "2,000元", "1,234.50元".
+    shown = show_amount(amount, whole_yuan=True)
+    if language.startswith("en"):
+        return f"Your payment of {shown} yuan made on {paid_on:%d %b} has been received. Thank you."
+    return f"您于{paid_on.month}月{paid_on.day}日偿还的{shown}元已到账。"
+
+
+def thank_you_text(language: str) -> str:
+    if language.startswith("en"):
+        return "Thank you: your balance is fully repaid and your file is closed."
+    return "感谢您的配合，您的欠款已全部还清，案件已结清。"
+
+
+def post_payments(
+    intents: Sequence[PaymentIntent], *, user: Any, policy: PaymentsPolicy, today: date
+) -> PostResult:
+    """Post the payments whose keys are new; a known key returns its payment (KeyConflict if it differs).
+
+    Intents are allocated in the order given, each against the balances the earlier ones left.
+    """
+    result = PostResult()
+    if not intents:
+        return result
+    with transaction.atomic():
+        ledger = _lock(debtor_ids={i.debtor_id for i in intents})
+        # Looked up after the lock: a concurrent post of the same debtor has committed by now, so its
+        # key is visible and this one is a replay instead of a second payment.
+        existing = _existing(i.key for i in intents)
+        cases = _case_states(i.debtor_id for i in intents)
+        fresh: list[tuple[PaymentIntent, alloc.Allocation, dict[str, str]]] = []
+        seen: set[str] = set()
+        problems: list[str] = []
+        for intent in intents:
+            if intent.key in existing or intent.key in seen:
+                continue
+            seen.add(intent.key)
+            planned = _allocate(intent, ledger, policy)
+            if isinstance(planned, list):
+                problems.extend(planned)
+                continue
+            fresh.append(planned)
+        if problems:
+            raise PaymentRejected(problems)
+        payments = [
+            Payment(
+                idempotency_key=intent.key,
+                source=intent.source,
+                debtor_id=intent.debtor_id,
+                case_id=cases.get(intent.debtor_id, (None, ""))[0],
+                amount=intent.amount,
+                credit=allocation.credit,
+                paid_on=intent.paid_on,
+                reference=intent.reference,
+                created_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            for intent, allocation, _ in fresh
+        ]
+        # A unique-key race with a writer on other accounts surfaces here as IntegrityError; the
+        # single-payment caller turns it into a replay, a statement import into a failed import.
+        Payment.objects.bulk_create(payments, batch_size=_CHUNK)
+        entries: list[LedgerEntry] = []
+        owners: list[Payment] = []
+        audit: list[ChangeLog] = []
+        messages: list[PendingMessage] = []
+        languages = _languages(i.debtor_id for i, _, _ in fresh)
+        for payment, (intent, allocation, before) in zip(payments, fresh, strict=True):
+            touched = [int(a) for a, _ in allocation.entries]
+            for account_id, entry in allocation.entries:
+                kernel = Entry(entry.kind, payment.ledger_reference, entry.deltas)
+                entries.append(_new_entry(int(account_id), kernel, intent.paid_on, user, intent.reference))
+                owners.append(payment)
+            audit.append(
+                change_record(user, payment, "payment:posted", before, _balance_doc(ledger.balances, touched))
+            )
+            messages.append(
+                PendingMessage(
+                    kind=MessageKind.PAYMENT_CONFIRMATION,
+                    debtor_id=intent.debtor_id,
+                    body=confirmation_text(
+                        intent.amount, intent.paid_on, languages.get(intent.debtor_id, "")
+                    ),
+                    cause=f"payment:{payment.pk}",
+                )
+            )
+        LedgerEntry.objects.bulk_create(entries, batch_size=_CHUNK)
+        PaymentEntry.objects.bulk_create(
+            [PaymentEntry(payment=p, entry=e) for p, e in zip(owners, entries, strict=True)],
+            batch_size=_CHUNK,
+        )
+        refresh_balances({e.account_id for e in entries})
+        ChangeLog.objects.bulk_create(audit, batch_size=_CHUNK)
+        PendingMessage.objects.bulk_create(messages, batch_size=_CHUNK, ignore_conflicts=True)
+        result.closed_case_ids = _refresh_cases({i.debtor_id for i, _, _ in fresh}, today, user)
+    by_key = {p.idempotency_key: p for p in payments}
+    for intent in intents:
+        if intent.key in existing:
+            known = existing[intent.key]
+            if not same_payment(known, intent):
+                raise KeyConflict(intent.key, known)
+            result.payments.append(known)
+            result.created.append(False)
+        else:
+            result.payments.append(by_key[intent.key])
+            result.created.append(True)
+    return result
+
+
+def same_payment(payment: Payment, intent: PaymentIntent) -> bool:
+    return (payment.amount, payment.debtor_id, payment.paid_on) == (
+        intent.amount,
+        intent.debtor_id,
+        intent.paid_on,
+    )
+
+
+def _existing(keys: Iterable[str]) -> dict[str, Payment]:
+    wanted = sorted(set(keys))
+    found: dict[str, Payment] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        for payment in Payment.objects.filter(idempotency_key__in=wanted[start : start + _CHUNK]):
+            found[payment.idempotency_key] = payment
+    return found
+
+
+def _allocate(
+    intent: PaymentIntent, ledger: _Ledger, policy: PaymentsPolicy
+) -> tuple[PaymentIntent, alloc.Allocation, dict[str, str]] | list[str]:
+    accounts = ledger.kernel_accounts(intent.debtor_id)
+    order: alloc.AccountOrder | list[str] = policy.account_order
+    if intent.first_account_id is not None:
+        if intent.first_account_id not in ledger.balances:
+            return [f"{intent.key}: account {intent.first_account_id} is not the debtor's"]
+        order = [str(intent.first_account_id)]
+        if policy.account_order is not alloc.AccountOrder.OLDEST_DUE_FIRST:
+            rest, _ = alloc.order_accounts(accounts, policy.account_order)
+            order += [a.account_id for a in rest]
+    allocation, errors = alloc.allocate_payment(
+        accounts, intent.amount, intent.key, component_order=policy.component_order, account_order=order
+    )
+    if allocation is None:
+        return [f"{e.reference}: {e.message}" for e in errors]
+    before = _balance_doc(ledger.balances, (int(a) for a, _ in allocation.entries))
+    problems = _apply(ledger, allocation.entries)
+    if problems:
+        return problems
+    return intent, allocation, before
+
+
+def _apply(ledger: _Ledger, entries: Iterable[tuple[str, Entry]]) -> list[str]:
+    """Move the in-memory balances by the entries, checking each with the kernel first."""
+    planned = list(entries)
+    problems = [
+        f"{account_id}: {p.message}"
+        for account_id, entry in planned
+        for p in validate_entry(ledger.balances[int(account_id)], entry)
+    ]
+    if problems:
+        return problems
+    for account_id, entry in planned:
+        ledger.balances[int(account_id)] = apply(ledger.balances[int(account_id)], entry)
+    return []
+
+
+def reverse_posted(payment: Payment, *, user: Any, reason: str, today: date) -> set[int]:
+    """Undo a posted payment entry by entry (a bounced transfer); returns the cases this closed (none)."""
+    from django.utils import timezone
+
+    with transaction.atomic():
+        links = list(
+            PaymentEntry.objects.filter(payment=payment, role=EntryRole.ALLOCATION)
+            .select_related("entry")
+            .order_by("entry__account_id")
+        )
+        ledger = _lock(account_ids=[link.entry.account_id for link in links])
+        planned = [
+            (link.entry, reversal_of(kernel_entry(link.entry), payment.reversal_reference)) for link in links
+        ]
+        touched = [original.account_id for original, _ in planned]
+        before = _balance_doc(ledger.balances, touched)
+        problems = _apply(ledger, [(str(original.account_id), entry) for original, entry in planned])
+        if problems:
+            raise PaymentRejected(problems)
+        entries = [
+            _new_entry(original.account_id, entry, today, user, reason, reversal_of_id=original.pk)
+            for original, entry in planned
+        ]
+        LedgerEntry.objects.bulk_create(entries)
+        PaymentEntry.objects.bulk_create(
+            [PaymentEntry(payment=payment, entry=e, role=EntryRole.REVERSAL) for e in entries]
+        )
+        refresh_balances(touched)
+        payment.status = PaymentStatus.REVERSED
+        payment.reversed_at = timezone.now()
+        payment.reversed_by = user if getattr(user, "is_authenticated", False) else None
+        payment.reversal_reason = reason[:200]
+        payment.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason"])
+        after = _balance_doc(ledger.balances, touched)
+        ChangeLog.objects.bulk_create(
+            [
+                change_record(
+                    user,
+                    payment,
+                    "payment:reversed",
+                    before | {"status": "posted"},
+                    after | {"status": "reversed"},
+                )
+            ]
+        )
+        return _refresh_cases({payment.debtor_id}, today, user)
+
+
+def write_waiver(request: WaiverRequest, *, user: Any, policy: PaymentsPolicy, today: date) -> set[int]:
+    """Write an approved waiver off as WAIVER entries, penalty first, across the debtor's accounts."""
+    with transaction.atomic():
+        debtor_id = request.case.debtor_id
+        ledger = _lock(debtor_ids=[debtor_id])
+        allocation, errors = alloc.allocate_waiver(
+            ledger.kernel_accounts(debtor_id),
+            request.penalty,
+            request.fee,
+            request.ledger_reference,
+            account_order=policy.account_order,
+        )
+        if allocation is None:
+            raise PaymentRejected([e.message for e in errors])
+        touched = [int(a) for a, _ in allocation.entries]
+        before = _balance_doc(ledger.balances, touched)
+        problems = _apply(ledger, allocation.entries)
+        if problems:
+            raise PaymentRejected(problems)
+        entries = [_new_entry(int(a), e, today, user, request.reason) for a, e in allocation.entries]
+        LedgerEntry.objects.bulk_create(entries)
+        refresh_balances(touched)
+        ChangeLog.objects.bulk_create(
+            [change_record(user, request, "waiver:applied", before, _balance_doc(ledger.balances, touched))]
+        )
+        return _refresh_cases({debtor_id}, today, user)
