@@ -28,7 +28,9 @@ class Debt:
 
         return {
             b.account.contract_no: b.as_kernel()
-            for b in AccountBalance.objects.select_related("account").filter(account__debtor_id=self.case.debtor_id)  # type: ignore[attr-defined]
+            for b in AccountBalance.objects.select_related("account").filter(
+                account__debtor_id=self.case.debtor_id
+            )  # type: ignore[attr-defined]
         }
 
     def total(self) -> Decimal:

@@ -106,18 +106,31 @@ def test_one_pending_promise_per_case(personas: Personas, debt: Debt) -> None:
 
 @pytest.mark.parametrize(
     ("now", "february"),
-    [(datetime(2024, 1, 20, 10, tzinfo=SH), date(2024, 2, 29)), (datetime(2025, 1, 20, 10, tzinfo=SH), date(2025, 2, 28))],
+    [
+        (datetime(2024, 1, 20, 10, tzinfo=SH), date(2024, 2, 29)),
+        (datetime(2025, 1, 20, 10, tzinfo=SH), date(2025, 2, 28)),
+    ],
 )
 def test_a_plan_on_the_31st_is_stored_with_month_end_dates(
     personas: Personas, debt: Debt, now: datetime, february: date
 ) -> None:
     plan = actions.agree_plan(
-        personas.alice, debt.case, "instalments", confirmation="SMS 确认 回复1", payment_day=31, now=now  # type: ignore[arg-type]
+        personas.alice,
+        debt.case,
+        "instalments",
+        confirmation="SMS 确认 回复1",
+        payment_day=31,
+        now=now,  # type: ignore[arg-type]
     )
     assert plan.status == PlanStatus.ACTIVE and plan.accepted_on == now.date()
     rows = list(plan.instalments.order_by("n"))
     year = now.year
-    assert [r.due_date for r in rows[:4]] == [date(year, 1, 31), february, date(year, 3, 31), date(year, 4, 30)]
+    assert [r.due_date for r in rows[:4]] == [
+        date(year, 1, 31),
+        february,
+        date(year, 3, 31),
+        date(year, 4, 30),
+    ]
     assert sum((r.amount for r in rows), Decimal("0.00")) == Decimal("3220.00") == plan.total
     # 10 × 322: eleven would fall below the 300 yuan minimum.
     assert len(rows) == 10 and {r.amount for r in rows} == {Decimal("322.00")}
@@ -128,14 +141,23 @@ def test_late_instalment_lifts_the_suspension_and_a_missed_one_breaks_the_plan(
 ) -> None:
     now = datetime(2024, 1, 20, 10, tzinfo=SH)
     plan = actions.agree_plan(
-        personas.alice, debt.case, "instalments", confirmation="signed", payment_day=31, now=now  # type: ignore[arg-type]
+        personas.alice,
+        debt.case,
+        "instalments",
+        confirmation="signed",
+        payment_day=31,
+        now=now,  # type: ignore[arg-type]
     )
     pay_on(personas, debt, "322.00", date(2024, 1, 31), "i1")
     settle("2024-02-05")
     plan.refresh_from_db()
     first, second = plan.instalments.order_by("n")[:2]
     assert plan.status == PlanStatus.ACTIVE
-    assert (first.status, first.paid_on, second.status) == (InstalmentStatus.PAID, date(2024, 1, 31), InstalmentStatus.DUE)
+    assert (first.status, first.paid_on, second.status) == (
+        InstalmentStatus.PAID,
+        date(2024, 1, 31),
+        InstalmentStatus.DUE,
+    )
     assert actions.plan_suspends_collection(debt.case, date(2024, 2, 5))  # type: ignore[arg-type]
     # 29 Feb + 3 grace days = 3 Mar is the last day; on 4 Mar the instalment is late.
     assert actions.plan_suspends_collection(debt.case, date(2024, 3, 3))  # type: ignore[arg-type]
@@ -151,7 +173,9 @@ def test_late_instalment_lifts_the_suspension_and_a_missed_one_breaks_the_plan(
 
 def test_paying_the_whole_plan_completes_it(personas: Personas, debt: Debt) -> None:
     now = datetime(2024, 1, 20, 10, tzinfo=SH)
-    plan = actions.agree_plan(personas.alice, debt.case, "instalments", confirmation="ok", payment_day=31, now=now)  # type: ignore[arg-type]
+    plan = actions.agree_plan(
+        personas.alice, debt.case, "instalments", confirmation="ok", payment_day=31, now=now
+    )  # type: ignore[arg-type]
     pay_on(personas, debt, "3220.00", date(2024, 1, 25), "all")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.COMPLETED

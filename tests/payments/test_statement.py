@@ -28,7 +28,7 @@ def test_a_statement_posts_every_row_once(personas: Personas, debt: Debt, tmp_pa
     other = make_debt(personas, "C-200")
     path = write(
         tmp_path,
-        "T1,\"1,100.00\",2025-11-03,HT-OLD,,工资\n"
+        'T1,"1,100.00",2025-11-03,HT-OLD,,工资\n'
         "T2,3220.00,2025/11/04,,C-200,\n"
         "T3,2120.00,2025年11月5日,HT-NEW,C-100,\n",
     )
@@ -77,7 +77,9 @@ def test_a_transaction_replayed_with_other_facts_is_an_error(
     personas: Personas, debt: Debt, tmp_path: Path
 ) -> None:
     import_statement(write(tmp_path, "T1,100.00,2025-11-03,HT-OLD,,\n", "a.csv"))
-    report = import_statement(write(tmp_path, "T1,200.00,2025-11-03,HT-OLD,,\nT2,5.00,2025-11-03,HT-OLD,,\n", "b.csv"))
+    report = import_statement(
+        write(tmp_path, "T1,200.00,2025-11-03,HT-OLD,,\nT2,5.00,2025-11-03,HT-OLD,,\n", "b.csv")
+    )
     assert [(e.row, e.code) for e in report.errors] == [(2, "key_conflict")]
     assert Payment.objects.count() == 1
 
@@ -86,7 +88,8 @@ def test_mapping_file_gb18030_and_dry_run(personas: Personas, debt: Debt, tmp_pa
     path = tmp_path / "bank.csv"
     path.write_text("流水号,金额,交易日期,合同号\nB-1,300.00,2025-11-03,HT-NEW\n", encoding="gb18030")
     mapping = ColumnMapping.parse(
-        "columns:\n  transaction_id: 流水号\n  amount: 金额\n  paid_on: 交易日期\n  contract_no: 合同号\n", FIELDS
+        "columns:\n  transaction_id: 流水号\n  amount: 金额\n  paid_on: 交易日期\n  contract_no: 合同号\n",
+        FIELDS,
     )
     dry = import_statement(path, mapping, dry_run=True)
     assert (dry.ok, dry.posted) == (True, 1)

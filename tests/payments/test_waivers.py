@@ -45,7 +45,11 @@ def test_a_waiver_within_authority_is_applied_at_once_penalty_oldest_first(
 
 def test_beyond_authority_waits_for_the_lead_of_the_cases_team(personas: Personas, debt: Debt) -> None:
     request = actions.request_waiver(
-        personas.alice, debt.case, penalty=D("70.00"), fee=D("20.00"), reason="一次性结清"  # type: ignore[arg-type]
+        personas.alice,
+        debt.case,
+        penalty=D("70.00"),
+        fee=D("20.00"),
+        reason="一次性结清",  # type: ignore[arg-type]
     )
     assert request.status == WaiverStatus.PENDING
     assert debt.total() == D("3220.00")
@@ -93,7 +97,9 @@ def test_pay_in_full_offer_beyond_authority_activates_on_approval_and_closes_the
     options = actions.propose_options(personas.alice, debt.case, now=now)  # type: ignore[arg-type]
     assert options.options.full.total == D("3130.00") and options.options.full.needs_approval
     assert not actions.propose_options(personas.lena, debt.case, now=now).options.full.needs_approval  # type: ignore[arg-type]
-    plan = actions.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    plan = actions.agree_plan(
+        personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now
+    )  # type: ignore[arg-type]
     assert plan.status == PlanStatus.ACCEPTED
     request = plan.waiver_requests.get()
     assert request.amount == D("90.00")

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Header, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from huikuan.cases.models import Case, Interaction
 from huikuan.kernel.plans import PlanOption, summary
@@ -159,7 +160,7 @@ def _interaction(case: Case, interaction_id: int | None) -> Interaction | None:
 @router.post("/payments", response={200: PaymentOut, 201: PaymentOut})
 def post_payment(
     request: HttpRequest, body: PaymentIn, idempotency_key: str = Header(..., alias="Idempotency-Key")
-) -> tuple[int, PaymentOut]:
+) -> Status[PaymentOut]:
     case = _case(request, body.case_id)
     account = None
     if body.contract_no:
@@ -179,7 +180,7 @@ def post_payment(
         raise HttpError(409, str(exc)) from exc
     except actions.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
-    return (201 if created else 200), _payment_out(payment, created)
+    return Status(201 if created else 200, _payment_out(payment, created))
 
 
 @router.post("/payments/{payment_id}/reverse", response=PaymentOut)
@@ -206,7 +207,7 @@ def plan_options(
 
 
 @router.post("/cases/{case_id}/promises", response={201: PromiseOut})
-def record_promise(request: HttpRequest, case_id: int, body: PromiseIn) -> tuple[int, PromiseOut]:
+def record_promise(request: HttpRequest, case_id: int, body: PromiseIn) -> Status[PromiseOut]:
     case = _case(request, case_id)
     try:
         promise = actions.record_promise(
@@ -225,7 +226,7 @@ def record_promise(request: HttpRequest, case_id: int, body: PromiseIn) -> tuple
 
 
 @router.post("/cases/{case_id}/plans", response={201: PlanOut})
-def accept_plan(request: HttpRequest, case_id: int, body: PlanIn) -> tuple[int, PlanOut]:
+def accept_plan(request: HttpRequest, case_id: int, body: PlanIn) -> Status[PlanOut]:
     case = _case(request, case_id)
     try:
         plan = actions.agree_plan(
@@ -240,7 +241,7 @@ def accept_plan(request: HttpRequest, case_id: int, body: PlanIn) -> tuple[int, 
         )
     except actions.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
-    return 201, _plan_out(plan)
+    return Status(201, _plan_out(plan))
 
 
 def _decide(request: HttpRequest, waiver_id: int, body: DecisionIn, approve: bool) -> WaiverOut:
