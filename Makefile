@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test venv system services lint typecheck messages test-sqlite test-postgres bench clean
+.PHONY: demo test venv system services lint typecheck messages messages-update test-sqlite test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ services:
 
 messages: venv
 	cd src/huikuan && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v0
+
+# After adding user-facing strings: refresh the catalogue, then add the new terms to scripts/zh_hans_terms.tsv.
+messages-update: venv
+	cd src/huikuan && DJANGO_SETTINGS_MODULE=huikuan.config.settings ../../$(BIN)/django-admin makemessages \
+		-l zh_Hans --ignore=migrations --no-wrap --no-location -v0
+	$(BIN)/python scripts/translate_po.py src/huikuan/locale/zh_Hans/LC_MESSAGES/django.po
 
 demo: system venv messages
 	$(BIN)/huikuan migrate --noinput -v0

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages huikuan needs, only those missing (apt-get needs root; CI runs as root).
 #   gettext              msgfmt, to compile the zh-Hans/English message catalogues
-#   fonts-wqy-microhei   the Chinese font embedded in PDF letters
+#   fonts-wqy-microhei   the Chinese font embedded in PDF letters (and shown in browser tests)
+#   chromium, chromium-driver   the real browser the UI tests drive through Playwright
 set -euo pipefail
-packages=(gettext fonts-wqy-microhei)
+packages=(gettext fonts-wqy-microhei chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

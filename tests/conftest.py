@@ -69,6 +69,9 @@ def small_portfolio(personas: Personas) -> Personas:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: object) -> None:
+def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
     # PBKDF2's deliberate slowness protects real passwords; for test personas it only slows the suite.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    # Kernel tests also run with `-p no:django`, where there are no settings to change.
+    if request.config.pluginmanager.has_plugin("django"):
+        settings = request.getfixturevalue("settings")
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -23,9 +23,22 @@ def test_huikuan_import_dry_run_from_the_command_line(tmp_path: Path) -> None:
     python = sys.executable
     subprocess.run([python, "-m", "huikuan.cli", "migrate", "-v0"], check=True, env=env, cwd=tmp_path)
     result = subprocess.run(
-        [python, "-m", "huikuan.cli", "import", "accounts", str(ROOT / "examples" / "accounts-zh.csv"),
-         "--mapping", str(ROOT / "examples" / "mapping-zh.yaml"), "--dry-run"],
-        env={**env, "LANGUAGE_CODE": "en"}, cwd=tmp_path, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            python,
+            "-m",
+            "huikuan.cli",
+            "import",
+            "accounts",
+            str(ROOT / "examples" / "accounts-zh.csv"),
+            "--mapping",
+            str(ROOT / "examples" / "mapping-zh.yaml"),
+            "--dry-run",
+        ],
+        env={**env, "LANGUAGE_CODE": "en"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "would import 6 rows" in result.stdout

@@ -89,9 +89,7 @@ def test_configurable_account_order() -> None:
     )
     assert allocation is not None
     assert [a for a, _ in allocation.entries] == ["loan", "card"]
-    allocation, _ = allocate_payment(
-        [LOAN, CARD], D("600.00"), "P-7", account_order=AccountOrder.LARGEST_BALANCE_FIRST
-    )
+    allocation, _ = allocate_payment([LOAN, CARD], D("600.00"), "P-7", account_order=AccountOrder.LARGEST_BALANCE_FIRST)
     assert allocation is not None
     assert [a for a, _ in allocation.entries] == ["card"]
 
@@ -145,9 +143,7 @@ def accounts(draw: st.DrawFn) -> list[AccountBalance]:
     return [
         AccountBalance(
             f"acc{i}",
-            Balance(
-                principal=draw(fen), interest=draw(fen), fee=draw(fen), penalty=draw(fen), credit=draw(fen)
-            ),
+            Balance(principal=draw(fen), interest=draw(fen), fee=draw(fen), penalty=draw(fen), credit=draw(fen)),
             draw(st.dates(min_value=date(2020, 1, 1), max_value=date(2025, 12, 31))),
         )
         for i in range(count)
@@ -155,9 +151,7 @@ def accounts(draw: st.DrawFn) -> list[AccountBalance]:
 
 
 payments = st.lists(st.integers(1, 3_000_000).map(lambda n: Decimal(n) / 100), min_size=1, max_size=6)
-component_orders = st.permutations(
-    [Component.PENALTY, Component.FEE, Component.INTEREST, Component.PRINCIPAL]
-)
+component_orders = st.permutations([Component.PENALTY, Component.FEE, Component.INTEREST, Component.PRINCIPAL])
 account_orders = st.sampled_from(list(AccountOrder))
 
 

@@ -50,7 +50,7 @@ def test_balance_is_the_sum_of_accepted_entries(entries: list[Entry]) -> None:
 @given(st.lists(charge, min_size=1, max_size=20), st.data())
 def test_replaying_an_entry_is_a_no_op(entries: list[Entry], data: st.DataObject) -> None:
     once, _ = replay(entries)
-    repeated = entries + [data.draw(st.sampled_from(entries))]
+    repeated = [*entries, data.draw(st.sampled_from(entries))]
     twice, _ = replay(repeated)
     assert once == twice
 
@@ -65,9 +65,7 @@ def test_reversal_restores_the_balance_before_the_entry(entries: list[Entry], da
 
 def test_payment_cannot_take_a_component_below_zero() -> None:
     balance = Balance(principal=Decimal("100.00"))
-    errors = validate_entry(
-        balance, Entry(EntryKind.PAYMENT, "p1", {Component.PRINCIPAL: Decimal("-100.01")})
-    )
+    errors = validate_entry(balance, Entry(EntryKind.PAYMENT, "p1", {Component.PRINCIPAL: Decimal("-100.01")}))
     assert errors and "negative" in errors[0].message
 
 

@@ -59,9 +59,7 @@ def pay(day: int, amount: str, month: int = 3) -> PromisePayment:
         ([pay(8, "500.00"), pay(14, "500.00")], date(2025, 3, 20), PromiseState.PARTLY_KEPT),
     ],
 )
-def test_state_around_the_grace_boundary(
-    payments: list[PromisePayment], as_of: date, expected: PromiseState
-) -> None:
+def test_state_around_the_grace_boundary(payments: list[PromisePayment], as_of: date, expected: PromiseState) -> None:
     assert promise_state(PROMISE, payments, as_of, GRACE) is expected
 
 
@@ -72,9 +70,7 @@ def test_without_grace_the_due_date_is_the_last_day() -> None:
 
 
 def test_outcome_carries_paid_and_shortfall() -> None:
-    outcome = evaluate_promise(
-        PROMISE, [pay(8, "400.00"), pay(28, "50.00", month=2)], date(2025, 3, 14), GRACE
-    )
+    outcome = evaluate_promise(PROMISE, [pay(8, "400.00"), pay(28, "50.00", month=2)], date(2025, 3, 14), GRACE)
     assert outcome.state is PromiseState.PARTLY_KEPT
     assert outcome.paid == D("400.00")
     assert outcome.shortfall == D("600.00")

@@ -59,24 +59,31 @@ def test_inactive_user_sees_nothing(small_portfolio: Personas) -> None:
 
 @pytest.mark.parametrize(
     ("who", "whose", "status"),
-    [("alice", "alice", 200), ("alice", "bob", 403), ("alice", "carol", 403), ("lena", "bob", 200),
-     ("lena", "carol", 403), ("quinn", "carol", 200)],
-)  # fmt: skip
-def test_web_case_page(
-    small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int
-) -> None:
+    [
+        ("alice", "alice", 200),
+        ("alice", "bob", 403),
+        ("alice", "carol", 403),
+        ("lena", "bob", 200),
+        ("lena", "carol", 403),
+        ("quinn", "carol", 200),
+    ],
+)
+def test_web_case_page(small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int) -> None:
     response = client_for(getattr(small_portfolio, who)).get(f"/cases/{cases[whose].pk}/")
     assert response.status_code == status
 
 
 @pytest.mark.parametrize(
     ("who", "whose", "status"),
-    [("alice", "alice", 200), ("alice", "bob", 403), ("lena", "bob", 200), ("lena", "carol", 403),
-     ("lara", "carol", 200)],
-)  # fmt: skip
-def test_api_case_detail(
-    small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int
-) -> None:
+    [
+        ("alice", "alice", 200),
+        ("alice", "bob", 403),
+        ("lena", "bob", 200),
+        ("lena", "carol", 403),
+        ("lara", "carol", 200),
+    ],
+)
+def test_api_case_detail(small_portfolio: Personas, cases: dict[str, Case], who: str, whose: str, status: int) -> None:
     response = client_for(getattr(small_portfolio, who)).get(f"/api/cases/{cases[whose].pk}")
     assert response.status_code == status
 

@@ -28,9 +28,7 @@ class Debt:
 
         return {
             b.account.contract_no: b.as_kernel()
-            for b in AccountBalance.objects.select_related("account").filter(
-                account__debtor_id=self.case.debtor_id
-            )  # type: ignore[attr-defined]
+            for b in AccountBalance.objects.select_related("account").filter(account__debtor_id=self.case.debtor_id)  # type: ignore[attr-defined]
         }
 
     def total(self) -> Decimal:
@@ -65,7 +63,8 @@ def make_debt(personas: Personas, customer_no: str = "C-100", assignee: object =
             (Component.PRINCIPAL, Component.INTEREST, Component.FEE, Component.PENALTY), parts, strict=True
         ):
             if Decimal(value):
-                post_entry(account, EntryKind(component.value), f"open:{component.value}", {component: Decimal(value)}, date(2025, 1, 1))  # fmt: skip
+                kind = EntryKind(component.value)
+                post_entry(account, kind, f"open:{component.value}", {component: Decimal(value)}, date(2025, 1, 1))
         accounts.append(account)
     case = Case.objects.get(debtor=debtor)
     case.team = personas.team_a  # type: ignore[assignment]

@@ -48,20 +48,14 @@ def test_roles_and_visibility_over_http(personas: Personas, debt: Debt) -> None:
     body = {"case_id": debt.case.pk, "amount": "1.00", "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
     hdr = {"Idempotency-Key": "k"}
     assert (
-        client_for(personas.alice)
-        .post("/api/payments", body, content_type="application/json", headers=hdr)
-        .status_code
+        client_for(personas.alice).post("/api/payments", body, content_type="application/json", headers=hdr).status_code
         == 403
     )
     assert (
-        client_for(personas.carol)
-        .post("/api/payments", body, content_type="application/json", headers=hdr)
-        .status_code
+        client_for(personas.carol).post("/api/payments", body, content_type="application/json", headers=hdr).status_code
         == 404
     )
-    assert (
-        Client().post("/api/payments", body, content_type="application/json", headers=hdr).status_code == 401
-    )
+    assert Client().post("/api/payments", body, content_type="application/json", headers=hdr).status_code == 401
 
 
 def test_options_promise_and_plan(personas: Personas, debt: Debt) -> None:

@@ -28,9 +28,7 @@ def pay(personas: Personas, debt: Debt, amount: str, key: str, **kw: object) -> 
     return actions.post_payment(personas.lena, debt.case, Decimal(amount), PAID_ON, key, **kw)  # type: ignore[arg-type]
 
 
-def test_payment_clears_charges_before_principal_and_the_oldest_contract_first(
-    personas: Personas, debt: Debt
-) -> None:
+def test_payment_clears_charges_before_principal_and_the_oldest_contract_first(personas: Personas, debt: Debt) -> None:
     payment, created = pay(personas, debt, "1200.00", "k1")
     assert created and payment.credit == Decimal("0.00")
     b = debt.balances()
@@ -68,9 +66,7 @@ def test_overpayment_becomes_credit_and_the_case_closes_itself_then_reopens_on_r
     assert debt.balances()["HT-OLD"].credit == Decimal("80.50")
     case = debt.refresh()
     assert (case.status, case.close_reason) == (CaseStatus.CLOSED, "balance_paid")  # type: ignore[attr-defined]
-    assert (
-        PendingMessage.objects.filter(kind=MessageKind.CASE_CLOSED, debtor_id=payment.debtor_id).count() == 1
-    )
+    assert PendingMessage.objects.filter(kind=MessageKind.CASE_CLOSED, debtor_id=payment.debtor_id).count() == 1
 
     reversed_payment = actions.reverse_payment(personas.lena, payment, "退票 bounced")
     assert reversed_payment.status == PaymentStatus.REVERSED
@@ -144,10 +140,7 @@ def test_reversing_every_payment_in_any_order_restores_the_exact_balances(
             cleared = -sum((e.amount for e in stored), Decimal("0.00"))
             assert cleared + sum((e.credit for e in stored), Decimal("0.00")) == payment.amount
             for balance in debt.balances().values():
-                assert (
-                    min(balance.principal, balance.interest, balance.fee, balance.penalty, balance.credit)
-                    >= 0
-                )
+                assert min(balance.principal, balance.interest, balance.fee, balance.penalty, balance.credit) >= 0
         rnd.shuffle(posted)  # type: ignore[attr-defined]
         for payment in posted:
             actions.reverse_payment(personas.lena, payment, "bounced")

@@ -136,9 +136,7 @@ def test_a_plan_on_the_31st_is_stored_with_month_end_dates(
     assert len(rows) == 10 and {r.amount for r in rows} == {Decimal("322.00")}
 
 
-def test_late_instalment_lifts_the_suspension_and_a_missed_one_breaks_the_plan(
-    personas: Personas, debt: Debt
-) -> None:
+def test_late_instalment_lifts_the_suspension_and_a_missed_one_breaks_the_plan(personas: Personas, debt: Debt) -> None:
     now = datetime(2024, 1, 20, 10, tzinfo=SH)
     plan = actions.agree_plan(
         personas.alice,
@@ -173,9 +171,7 @@ def test_late_instalment_lifts_the_suspension_and_a_missed_one_breaks_the_plan(
 
 def test_paying_the_whole_plan_completes_it(personas: Personas, debt: Debt) -> None:
     now = datetime(2024, 1, 20, 10, tzinfo=SH)
-    plan = actions.agree_plan(
-        personas.alice, debt.case, "instalments", confirmation="ok", payment_day=31, now=now
-    )  # type: ignore[arg-type]
+    plan = actions.agree_plan(personas.alice, debt.case, "instalments", confirmation="ok", payment_day=31, now=now)  # type: ignore[arg-type]
     pay_on(personas, debt, "3220.00", date(2024, 1, 25), "all")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.COMPLETED

@@ -73,13 +73,9 @@ def test_one_bad_row_and_nothing_is_posted(personas: Personas, debt: Debt, tmp_p
     assert debt.total() == Decimal("3220.00")
 
 
-def test_a_transaction_replayed_with_other_facts_is_an_error(
-    personas: Personas, debt: Debt, tmp_path: Path
-) -> None:
+def test_a_transaction_replayed_with_other_facts_is_an_error(personas: Personas, debt: Debt, tmp_path: Path) -> None:
     import_statement(write(tmp_path, "T1,100.00,2025-11-03,HT-OLD,,\n", "a.csv"))
-    report = import_statement(
-        write(tmp_path, "T1,200.00,2025-11-03,HT-OLD,,\nT2,5.00,2025-11-03,HT-OLD,,\n", "b.csv")
-    )
+    report = import_statement(write(tmp_path, "T1,200.00,2025-11-03,HT-OLD,,\nT2,5.00,2025-11-03,HT-OLD,,\n", "b.csv"))
     assert [(e.row, e.code) for e in report.errors] == [(2, "key_conflict")]
     assert Payment.objects.count() == 1
 

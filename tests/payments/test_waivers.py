@@ -30,9 +30,7 @@ def test_authority_follows_the_role(personas: Personas, debt: Debt) -> None:
     assert actions.waiver_authority(personas.quinn, debt.case) == D("0.00")  # type: ignore[arg-type]
 
 
-def test_a_waiver_within_authority_is_applied_at_once_penalty_oldest_first(
-    personas: Personas, debt: Debt
-) -> None:
+def test_a_waiver_within_authority_is_applied_at_once_penalty_oldest_first(personas: Personas, debt: Debt) -> None:
     request = actions.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
     assert request.status == WaiverStatus.APPROVED and request.decided_by == personas.alice
     b = debt.balances()
@@ -97,9 +95,7 @@ def test_pay_in_full_offer_beyond_authority_activates_on_approval_and_closes_the
     options = actions.propose_options(personas.alice, debt.case, now=now)  # type: ignore[arg-type]
     assert options.options.full.total == D("3130.00") and options.options.full.needs_approval
     assert not actions.propose_options(personas.lena, debt.case, now=now).options.full.needs_approval  # type: ignore[arg-type]
-    plan = actions.agree_plan(
-        personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now
-    )  # type: ignore[arg-type]
+    plan = actions.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
     assert plan.status == PlanStatus.ACCEPTED
     request = plan.waiver_requests.get()
     assert request.amount == D("90.00")

@@ -27,7 +27,7 @@ def test_same_seed_same_portfolio_other_seed_other_portfolio() -> None:
 
 
 def test_identity_numbers_and_phones_are_valid() -> None:
-    debtors = generate(5, 500)
+    debtors = generate(5, 3000)
     for d in debtors:
         check = validate_uscc if d.kind == "company" else validate_cn_id
         assert check(d.id_number) is None, d.id_number
@@ -87,11 +87,11 @@ def test_generate_command_writes_consistent_snapshots(personas: object) -> None:
 
     call_command("generate", debtors=60, seed=2, as_of=AS_OF)
     assert Debtor.objects.count() == 60
-    ledger = LedgerEntry.objects.aggregate(
-        p=Sum("principal"), i=Sum("interest"), f=Sum("fee"), n=Sum("penalty")
-    )
+    ledger = LedgerEntry.objects.aggregate(p=Sum("principal"), i=Sum("interest"), f=Sum("fee"), n=Sum("penalty"))
     snaps = AccountBalance.objects.aggregate(t=Sum("total"))
     assert snaps["t"] == ledger["p"] + ledger["i"] + ledger["f"] + ledger["n"]
     # every debtor whose accounts are overdue and owing has exactly one case
-    assert Case.objects.count() == Debtor.objects.filter(accounts__balance__total__gt=0,
-                                                         accounts__due_date__lt=AS_OF).distinct().count()  # fmt: skip
+    assert (
+        Case.objects.count()
+        == Debtor.objects.filter(accounts__balance__total__gt=0, accounts__due_date__lt=AS_OF).distinct().count()
+    )

@@ -9,16 +9,32 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from huikuan.cases.models import Case
 from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
 
 HEADER = [
-    "customer_no", "name", "gender", "id_number", "mobile", "email", "contact1_name", "contact1_relation",
-    "contact1_phone", "contract_no", "product", "original_amount", "open_date", "due_date",
-    "principal", "interest", "fee", "penalty",
-]  # fmt: skip
+    "customer_no",
+    "name",
+    "gender",
+    "id_number",
+    "mobile",
+    "email",
+    "contact1_name",
+    "contact1_relation",
+    "contact1_phone",
+    "contract_no",
+    "product",
+    "original_amount",
+    "open_date",
+    "due_date",
+    "principal",
+    "interest",
+    "fee",
+    "penalty",
+]
 GOOD = {
     "customer_no": "C1",
     "name": "张伟",
@@ -55,9 +71,23 @@ def row(**changes: str) -> dict[str, str]:
 
 @pytest.fixture
 def good_file(tmp_path: Path) -> Path:
-    second = row(customer_no="C2", name="李娜", gender="女", id_number="", mobile="13700002222", email="",
-                 contact1_name="", contact1_relation="", contact1_phone="", contract_no="HT-2",
-                 product="consumer_loan", principal="5000", interest="0", fee="0", penalty="0")  # fmt: skip
+    second = row(
+        customer_no="C2",
+        name="李娜",
+        gender="女",
+        id_number="",
+        mobile="13700002222",
+        email="",
+        contact1_name="",
+        contact1_relation="",
+        contact1_phone="",
+        contract_no="HT-2",
+        product="consumer_loan",
+        principal="5000",
+        interest="0",
+        fee="0",
+        penalty="0",
+    )
     return write(tmp_path / "good.csv", [row(), second])
 
 
@@ -77,8 +107,11 @@ def test_valid_file_is_imported_with_exact_balances(good_file: Path) -> None:
     assert report.ok, report.error_lines()
     balance = AccountBalance.objects.get(account__contract_no="HT-1")
     assert (balance.principal, balance.interest, balance.fee, balance.penalty) == (
-        Decimal("12000.00"), Decimal("350.50"), Decimal("50.00"), Decimal("120.25"),
-    )  # fmt: skip
+        Decimal("12000.00"),
+        Decimal("350.50"),
+        Decimal("50.00"),
+        Decimal("120.25"),
+    )
     assert balance.total == Decimal("12520.75")
     debtor = Debtor.objects.get(customer_no="C1")
     assert debtor.id_last4 == "002X" and debtor.id_hash and "11010519491231002X" not in debtor.id_hash
@@ -109,8 +142,7 @@ def test_a_changed_balance_is_posted_as_one_adjustment(tmp_path: Path, good_file
     assert balance.principal == Decimal("11000.00") and balance.penalty == Decimal("150.25")
     adjustment = LedgerEntry.objects.get(account__contract_no="HT-1", kind="adjustment")
     assert adjustment.principal == Decimal("-1000.00") and adjustment.penalty == Decimal("30.00")
-    assert balance.total == sum((e.amount for e in LedgerEntry.objects.filter(account__contract_no="HT-1")),
-                                Decimal(0))  # fmt: skip
+    assert balance.total == sum((e.amount for e in LedgerEntry.objects.filter(account__contract_no="HT-1")), Decimal(0))
 
 
 ERROR_CASES = [
@@ -165,9 +197,7 @@ def test_same_customer_with_two_names(tmp_path: Path) -> None:
 @pytest.mark.django_db
 def test_missing_required_column(tmp_path: Path) -> None:
     header = [h for h in HEADER if h != "principal"]
-    report = import_accounts(
-        write(tmp_path / "m.csv", [{k: v for k, v in GOOD.items() if k != "principal"}], header)
-    )
+    report = import_accounts(write(tmp_path / "m.csv", [{k: v for k, v in GOOD.items() if k != "principal"}], header))
     assert [(e.row, e.column, e.code) for e in report.errors] == [(1, "principal", "missing_column")]
 
 
@@ -216,9 +246,11 @@ def test_chinese_headers_through_the_example_mapping() -> None:
 def test_xlsx_with_chinese_headers(tmp_path: Path) -> None:
     import openpyxl
 
-    mapping = ColumnMapping.parse("columns:\n  customer_no: 客户号\n  name: 姓名\n  contract_no: 合同编号\n"
-                                  "  product: 产品\n  original_amount: 合同金额\n  open_date: 放款日\n"
-                                  "  due_date: 到期日\n  principal: 剩余本金\n")  # fmt: skip
+    mapping = ColumnMapping.parse(
+        "columns:\n  customer_no: 客户号\n  name: 姓名\n  contract_no: 合同编号\n"
+        "  product: 产品\n  original_amount: 合同金额\n  open_date: 放款日\n"
+        "  due_date: 到期日\n  principal: 剩余本金\n"
+    )
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["客户号", "姓名", "合同编号", "产品", "合同金额", "放款日", "到期日", "剩余本金"])
@@ -236,7 +268,9 @@ def test_xlsx_with_chinese_headers(tmp_path: Path) -> None:
 
 
 def test_mapping_with_unknown_field_is_refused() -> None:
-    with pytest.raises(ImportFileError, match="unknown fields"):
+    with pytest.raises(ImportFileError, match="未知字段"):
+        ColumnMapping.parse("columns:\n  colour: 颜色\n")
+    with translation.override("en"), pytest.raises(ImportFileError, match="unknown fields"):
         ColumnMapping.parse("columns:\n  colour: 颜色\n")
 
 
@@ -253,7 +287,21 @@ def test_gb18030_file_is_read(tmp_path: Path) -> None:
 def test_command_line_reports_errors_and_fails(tmp_path: Path) -> None:
     path = write(tmp_path / "bad.csv", [row(mobile="1")])
     errors_csv = tmp_path / "errors.csv"
-    with pytest.raises(CommandError, match="nothing was imported"):
+    with pytest.raises(CommandError, match="未导入任何数据"):
         call_command("import_accounts", str(path), errors_csv=errors_csv)
     text = errors_csv.read_text(encoding="utf-8-sig")
     assert "mobile" in text and ",1," in text
+
+
+@pytest.mark.django_db
+def test_admin_offers_the_same_import(good_file: Path, personas: object) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(personas.adam)  # type: ignore[attr-defined]
+    page = client.get("/admin/portfolio/importbatch/")
+    assert "/admin/portfolio/importbatch/upload/" in page.content.decode()
+    with good_file.open("rb") as handle:
+        response = client.post("/admin/portfolio/importbatch/upload/", {"file": handle})
+    assert response.status_code == 200
+    assert Account.objects.count() == 2

@@ -32,25 +32,34 @@ def account(db: None) -> Account:
 
 
 def charge(account: Account, ref: str, amount: str, component: Component = Component.PRINCIPAL) -> object:
-    return post_entry(
-        account, EntryKind(component.value), ref, {component: Decimal(amount)}, date(2025, 1, 1)
-    )
+    return post_entry(account, EntryKind(component.value), ref, {component: Decimal(amount)}, date(2025, 1, 1))
 
 
 def test_snapshot_follows_each_entry_and_matches_the_ledger(account: Account) -> None:
     charge(account, "open", "1000.00")
     charge(account, "int-1", "12.34", Component.INTEREST)
-    post_entry(account, EntryKind.PAYMENT, "pay-1", {Component.INTEREST: Decimal("-12.34"),
-                                                     Component.PRINCIPAL: Decimal("-87.66")}, date(2025, 2, 1))  # fmt: skip
+    post_entry(
+        account,
+        EntryKind.PAYMENT,
+        "pay-1",
+        {Component.INTEREST: Decimal("-12.34"), Component.PRINCIPAL: Decimal("-87.66")},
+        date(2025, 2, 1),
+    )
     snap = AccountBalance.objects.get(account=account)
     assert (snap.principal, snap.interest, snap.total, snap.entry_count) == (
-        Decimal("912.34"), Decimal("0.00"), Decimal("912.34"), 3,
-    )  # fmt: skip
+        Decimal("912.34"),
+        Decimal("0.00"),
+        Decimal("912.34"),
+        3,
+    )
     refresh_balances([account.pk])
     again = AccountBalance.objects.get(account=account)
     assert (again.principal, again.interest, again.total, again.entry_count) == (
-        snap.principal, snap.interest, snap.total, snap.entry_count,
-    )  # fmt: skip
+        snap.principal,
+        snap.interest,
+        snap.total,
+        snap.entry_count,
+    )
 
 
 def test_replaying_a_reference_is_a_no_op(account: Account) -> None:
@@ -65,9 +74,7 @@ def test_replaying_a_reference_is_a_no_op(account: Account) -> None:
 def test_overpaying_a_component_is_rejected_and_nothing_changes(account: Account) -> None:
     charge(account, "open", "100.00")
     with pytest.raises(LedgerRejected, match="negative"):
-        post_entry(
-            account, EntryKind.PAYMENT, "p", {Component.PRINCIPAL: Decimal("-100.01")}, date(2025, 2, 1)
-        )
+        post_entry(account, EntryKind.PAYMENT, "p", {Component.PRINCIPAL: Decimal("-100.01")}, date(2025, 2, 1))
     assert LedgerEntry.objects.count() == 1
     assert AccountBalance.objects.get(account=account).total == Decimal("100.00")
 
@@ -85,15 +92,22 @@ def test_paying_the_balance_off_closes_the_case(account: Account) -> None:
     post_entry(account, EntryKind.PAYMENT, "p", {Component.PRINCIPAL: Decimal("-100.00")}, date(2025, 7, 2))
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED and case.close_reason == "balance_paid"
+    log = ChangeLog.objects.get(subject_type="cases.case", subject_id=str(case.pk), action="sync:close")
+    assert log.before == {"status": "open"} and log.after["status"] == "closed"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_connections_posting_the_same_reference_yield_one_entry() -> None:
     """Real concurrent connections (threads each hold their own); on PostgreSQL the row lock decides."""
     debtor = Debtor.objects.create(customer_no="C2", name="王芳")
-    acc = Account.objects.create(debtor=debtor, contract_no="HT-2", product="consumer_loan",
-                                 original_amount=Decimal("500.00"), open_date=date(2025, 1, 1),
-                                 due_date=date(2025, 2, 1))  # fmt: skip
+    acc = Account.objects.create(
+        debtor=debtor,
+        contract_no="HT-2",
+        product="consumer_loan",
+        original_amount=Decimal("500.00"),
+        open_date=date(2025, 1, 1),
+        due_date=date(2025, 2, 1),
+    )
     AccountBalance.objects.create(account=acc)
     barrier = threading.Barrier(2)
     results: list[bool] = []
@@ -102,8 +116,13 @@ def test_two_connections_posting_the_same_reference_yield_one_entry() -> None:
     def worker() -> None:
         try:
             barrier.wait()
-            posted = post_entry(acc, EntryKind.PRINCIPAL, "same-ref", {Component.PRINCIPAL: Decimal("500.00")},
-                                date(2025, 1, 1))  # fmt: skip
+            posted = post_entry(
+                acc,
+                EntryKind.PRINCIPAL,
+                "same-ref",
+                {Component.PRINCIPAL: Decimal("500.00")},
+                date(2025, 1, 1),
+            )
             results.append(posted.created)
         except BaseException as exc:  # surfaced below; a thread must not swallow failures
             errors.append(exc)

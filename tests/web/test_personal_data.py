@@ -49,9 +49,7 @@ def test_team_lead_reveal_is_audited(small_portfolio: Personas, phone: ContactPo
     )
 
 
-def test_reveal_without_reason_is_refused_and_not_logged(
-    small_portfolio: Personas, phone: ContactPoint
-) -> None:
+def test_reveal_without_reason_is_refused_and_not_logged(small_portfolio: Personas, phone: ContactPoint) -> None:
     response = client_for(small_portfolio.lena).post(f"/contacts/{phone.pk}/reveal/", {"reason": " "})
     assert response.status_code == 400
     assert not AccessLog.objects.exists()
@@ -85,9 +83,7 @@ def test_admin_form_hides_value_without_the_right(small_portfolio: Personas, pho
 
     user = small_portfolio.lena
     user.role = "team_lead"  # type: ignore[attr-defined]
-    user.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_contactpoint", "change_contactpoint"])
-    )  # type: ignore[attr-defined]
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_contactpoint", "change_contactpoint"]))  # type: ignore[attr-defined]
     html = client_for(user).get(f"/admin/portfolio/contactpoint/{phone.pk}/change/").content.decode()
     assert phone.value in html  # lead may reveal: the form shows it ...
     assert AccessLog.objects.filter(channel="admin").count() == 1  # ... and the look is logged

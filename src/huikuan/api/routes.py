@@ -206,9 +206,7 @@ def import_accounts_api(
         dry_run=report.dry_run,
         rows=report.rows,
         summary=report.summary(),
-        errors=[
-            ImportErrorOut(row=e.row, column=e.column, value=e.value, reason=reason(e)) for e in report.errors
-        ],
+        errors=[ImportErrorOut(row=e.row, column=e.column, value=e.value, reason=reason(e)) for e in report.errors],
     )
 
 

@@ -64,9 +64,7 @@ def record_change(
     return row
 
 
-def record_access(
-    user: Any, instance: models.Model, field: str, reason: str, channel: str = "web"
-) -> AccessLog:
+def record_access(user: Any, instance: models.Model, field: str, reason: str, channel: str = "web") -> AccessLog:
     return AccessLog.objects.create(
         user=user,
         subject_type=instance._meta.label_lower,

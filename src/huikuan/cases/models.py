@@ -9,6 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from huikuan.kernel import delinquency
 from huikuan.portfolio.fields import MoneyField
 
+STAGE_LABELS = {
+    delinquency.Stage.REMINDER: _("Reminder"),
+    delinquency.Stage.EARLY: _("Early"),
+    delinquency.Stage.MIDDLE: _("Middle"),
+    delinquency.Stage.LATE: _("Late"),
+    delinquency.Stage.LEGAL: _("Legal action"),
+}
+
 
 class CaseStatus(models.TextChoices):
     OPEN = "open", _("Open")
@@ -109,9 +117,7 @@ class Outcome(models.TextChoices):
 
 
 class Interaction(models.Model):
-    case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("case")
-    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("case"))
     contact_point = models.ForeignKey(
         "portfolio.ContactPoint",
         null=True,

@@ -13,7 +13,9 @@ from datetime import date
 from django.db.models import Min
 from django.utils import timezone
 
+from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case, CaseStatus
+from huikuan.portfolio.bulkwrite import insert_rows
 
 _CHUNK = 5000
 
@@ -50,6 +52,7 @@ def refresh_cases(
             .values_list("debtor_id", "oldest")
         )
         existing = {c.debtor_id: c for c in Case.objects.filter(debtor_id__in=chunk)}
+        existing_status = {c.pk: c.status for c in existing.values()}
         to_create: list[Case] = []
         to_update: list[Case] = []
         for debtor_id in chunk:
@@ -72,8 +75,36 @@ def refresh_cases(
                 counts.closed += 1
             if changed:
                 to_update.append(case)
-        Case.objects.bulk_create(to_create, batch_size=1000)
+        now = timezone.now()
+        insert_rows(
+            Case._meta.db_table,
+            [
+                "debtor_id",
+                "status",
+                "hold_reason",
+                "oldest_due_date",
+                "team_id",
+                "assignee_id",
+                "opened_at",
+                "close_reason",
+            ],
+            [
+                (
+                    c.debtor_id,
+                    CaseStatus.OPEN.value,
+                    "",
+                    c.oldest_due_date.isoformat() if c.oldest_due_date else None,
+                    c.team_id,
+                    c.assignee_id,
+                    now,
+                    "",
+                )
+                for c in to_create
+            ],
+            conflict=["debtor_id"],
+        )
         counts.created += len(to_create)
+        _audit_status_changes(to_update, existing_status)
         Case.objects.bulk_update(
             to_update,
             ["oldest_due_date", "status", "closed_at", "close_reason", "team", "assignee"],
@@ -106,3 +137,21 @@ def _apply(case: Case, oldest: date | None, as_of: date, wanted: Assignment) -> 
         case.close_reason = ""
         changed = "updated"
     return changed
+
+
+def _audit_status_changes(cases: list[Case], before: Mapping[int, str]) -> None:
+    """A case closed or reopened by the ledger is a change to the case: logged as done by the system."""
+    ChangeLog.objects.bulk_create(
+        [
+            ChangeLog(
+                user=None,
+                subject_type=Case._meta.label_lower,
+                subject_id=str(c.pk),
+                action="sync:close" if c.status == CaseStatus.CLOSED else "sync:reopen",
+                before={"status": before[c.pk]},
+                after={"status": c.status, "close_reason": c.close_reason},
+            )
+            for c in cases
+            if before.get(c.pk) != c.status
+        ]
+    )

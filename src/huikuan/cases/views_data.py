@@ -52,9 +52,7 @@ class CaseView:
 
 def load_case(case: Case, as_of: date) -> CaseView:
     debtor = case.debtor
-    accounts = list(
-        Account.objects.filter(debtor_id=debtor.pk).select_related("balance").order_by("due_date")
-    )
+    accounts = list(Account.objects.filter(debtor_id=debtor.pk).select_related("balance").order_by("due_date"))
     totals = CaseTotals()
     for account in accounts:
         balance = account.balance

@@ -29,9 +29,7 @@ DEBUG = _env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "huikuan-demo-secret-key-change-me-in-production-0123456789")
 # Keys national ID numbers before hashing: without it a 18-digit ID space is small enough to brute-force.
 PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "huikuan-demo-pii-key-change-me")
-ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-]
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -82,9 +82,7 @@ def order_accounts(
     if unknown:
         return [], [f"order names unknown accounts: {', '.join(unknown)}"]
     named = [by_id[account_id] for account_id in dict.fromkeys(order)]
-    rest = sorted(
-        (a for a in accounts if a.account_id not in set(order)), key=lambda a: (a.due_date, a.account_id)
-    )
+    rest = sorted((a for a in accounts if a.account_id not in set(order)), key=lambda a: (a.due_date, a.account_id))
     return named + rest, []
 
 
@@ -110,9 +108,7 @@ def check_allocation(
     for account in accounts:
         for component, value in account.balance.as_dict().items():
             if value < 0 or value != quantize_fen(value):
-                problems.append(
-                    f"{account.account_id}: {component} is {value}, not a non-negative fen amount"
-                )
+                problems.append(f"{account.account_id}: {component} is {value}, not a non-negative fen amount")
     return problems
 
 

@@ -53,9 +53,7 @@ def bucket(dpd: int) -> Bucket:
     return Bucket.M3_PLUS
 
 
-def stage(
-    dpd: int, *, legal: bool = False, bounds: tuple[tuple[int, Stage], ...] = DEFAULT_STAGE_BOUNDS
-) -> Stage:
+def stage(dpd: int, *, legal: bool = False, bounds: tuple[tuple[int, Stage], ...] = DEFAULT_STAGE_BOUNDS) -> Stage:
     if legal:
         return Stage.LEGAL
     for upper, name in bounds:

@@ -297,10 +297,47 @@ def parse_date(value: str) -> date | None:
     return None
 
 
+_PHONE_NOISE = re.compile(r"[\s\-()（）]")
+_CN_SHAPE = re.compile(r"^(?:\+86|0086)?(0?)(\d{9,11})$")
+
+
+@lru_cache(maxsize=1)
+def _cn_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    assert metadata is not None and metadata.mobile and metadata.fixed_line
+    return (
+        re.compile(metadata.mobile.national_number_pattern or "(?!)"),
+        re.compile(metadata.fixed_line.national_number_pattern or "(?!)"),
+    )
+
+
+def _fast_cn(cleaned: str) -> str | None:
+    """Accept a Chinese mobile or landline with phonenumbers' own metadata patterns, without parsing.
+
+    Parsing costs ~60 µs a number, a pattern match ~1 µs; an import of 100,000 rows holds 200,000+
+    numbers. Only acceptance is decided here: anything this does not accept goes to the full parser, so
+    the answers are phonenumbers' answers (a test compares both on many numbers).
+    """
+    match = _CN_SHAPE.match(cleaned)
+    if match is None:
+        return None
+    trunk, nsn = match.groups()
+    mobile, fixed = _cn_patterns()
+    if not trunk and len(nsn) == 11 and nsn[0] == "1" and mobile.fullmatch(nsn):
+        return "+86" + nsn
+    if (trunk or cleaned.startswith(("+86", "0086"))) and nsn[0] != "1" and fixed.fullmatch(nsn):
+        return "+86" + nsn
+    return None
+
+
 @lru_cache(maxsize=65536)
 def normalise_phone(value: str, region: str = "CN") -> str | None:
     """E.164 for a valid number, None otherwise (the phonenumbers metadata decides validity)."""
-    cleaned = re.sub(r"[\s\-()（）]", "", value)
+    cleaned = _PHONE_NOISE.sub("", value)
+    if region == "CN":
+        fast = _fast_cn(cleaned)
+        if fast is not None:
+            return fast
     try:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException:

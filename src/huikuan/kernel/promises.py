@@ -65,9 +65,7 @@ class PromiseError:
 def check_promise(promise: Promise) -> list[PromiseError]:
     errors: list[PromiseError] = []
     if promise.amount <= 0 or promise.amount != quantize_fen(promise.amount):
-        errors.append(
-            PromiseError(promise.promise_id, f"amount must be positive and to the fen: {promise.amount}")
-        )
+        errors.append(PromiseError(promise.promise_id, f"amount must be positive and to the fen: {promise.amount}"))
     if promise.due_date < promise.created_on:
         errors.append(PromiseError(promise.promise_id, "a promise cannot fall due before it was made"))
     if not promise.channel:
@@ -80,9 +78,7 @@ def grace_deadline(promise: Promise, grace_days: int) -> date:
     return promise.due_date + timedelta(days=grace_days)
 
 
-def paid_towards(
-    promise: Promise, payments: Iterable[PromisePayment], as_of: date, grace_days: int
-) -> Decimal:
+def paid_towards(promise: Promise, payments: Iterable[PromisePayment], as_of: date, grace_days: int) -> Decimal:
     last = min(as_of, grace_deadline(promise, grace_days))
     return sum((p.amount for p in payments if promise.created_on <= p.paid_on <= last), ZERO)
 
@@ -104,9 +100,7 @@ def evaluate_promise(
     return PromiseOutcome(promise.promise_id, state, paid, max(promise.amount - paid, ZERO))
 
 
-def promise_state(
-    promise: Promise, payments: Iterable[PromisePayment], as_of: date, grace_days: int
-) -> PromiseState:
+def promise_state(promise: Promise, payments: Iterable[PromisePayment], as_of: date, grace_days: int) -> PromiseState:
     return evaluate_promise(promise, payments, as_of, grace_days).state
 
 

@@ -9,7 +9,7 @@ class Role(models.TextChoices):
     COLLECTOR = "collector", _("Collector")
     TEAM_LEAD = "team_lead", _("Team lead")
     QA = "qa", _("QA and compliance")
-    LEGAL = "legal", _("Legal")
+    LEGAL = "legal", _("Legal counsel")
     ADMIN = "admin", _("Administrator")
 
 

@@ -295,9 +295,7 @@ def agree_plan(
             now=now,
             policy=policy,
         )
-        return accept_plan(
-            user, plan, interaction=interaction, confirmation=confirmation, now=now, policy=policy
-        )
+        return accept_plan(user, plan, interaction=interaction, confirmation=confirmation, now=now, policy=policy)
 
 
 def cancel_plan(user: Any, plan: RepaymentPlan, reason: str) -> RepaymentPlan:
@@ -315,9 +313,7 @@ def cancel_plan(user: Any, plan: RepaymentPlan, reason: str) -> RepaymentPlan:
         WaiverRequest.objects.filter(plan=plan, status=WaiverStatus.PENDING).update(
             status=WaiverStatus.REJECTED, decision_reason=_("plan cancelled"), decided_at=timezone.now()
         )
-        record_change(
-            user, plan, "plan:cancelled", {"status": before}, {"status": plan.status, "reason": reason}
-        )
+        record_change(user, plan, "plan:cancelled", {"status": before}, {"status": plan.status, "reason": reason})
     return plan
 
 
@@ -522,9 +518,7 @@ def _new_waiver(
         decided_at=timezone.now() if within else None,
         decision_reason=_("within the requester's authority") if within else "",
     )
-    record_change(
-        user, request, "waiver:requested", None, {"amount": str(request.amount), "status": request.status}
-    )
+    record_change(user, request, "waiver:requested", None, {"amount": str(request.amount), "status": request.status})
     return request
 
 
@@ -571,9 +565,7 @@ def can_decide_waiver(user: Any, request: WaiverRequest) -> bool:
     )
 
 
-def _decide(
-    user: Any, request: WaiverRequest, reason: str, approve: bool, today: date | None
-) -> WaiverRequest:
+def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today: date | None) -> WaiverRequest:
     if not can_decide_waiver(user, request):
         raise PermissionDenied(_("Only a team lead of the case's team may decide this waiver."))
     if not reason.strip():
@@ -612,15 +604,11 @@ def _decide(
     return request
 
 
-def approve_waiver(
-    user: Any, request: WaiverRequest, reason: str, *, today: date | None = None
-) -> WaiverRequest:
+def approve_waiver(user: Any, request: WaiverRequest, reason: str, *, today: date | None = None) -> WaiverRequest:
     return _decide(user, request, reason, True, today)
 
 
-def reject_waiver(
-    user: Any, request: WaiverRequest, reason: str, *, today: date | None = None
-) -> WaiverRequest:
+def reject_waiver(user: Any, request: WaiverRequest, reason: str, *, today: date | None = None) -> WaiverRequest:
     return _decide(user, request, reason, False, today)
 
 

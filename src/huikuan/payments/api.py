@@ -109,9 +109,7 @@ class WaiverOut(Schema):
 
 
 def _case(request: HttpRequest, case_id: int) -> Case:
-    return get_object_or_404(
-        Case.objects.filter(case_filter(request.user)).select_related("debtor"), pk=case_id
-    )
+    return get_object_or_404(Case.objects.filter(case_filter(request.user)).select_related("debtor"), pk=case_id)
 
 
 def _payment_out(payment: Payment, created: bool) -> PaymentOut:
@@ -220,9 +218,8 @@ def record_promise(request: HttpRequest, case_id: int, body: PromiseIn) -> Statu
         )
     except actions.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
-    return 201, PromiseOut(
-        id=promise.pk, amount=promise.amount, due_date=promise.due_date, state=promise.state
-    )
+    out = PromiseOut(id=promise.pk, amount=promise.amount, due_date=promise.due_date, state=promise.state)
+    return Status(201, out)
 
 
 @router.post("/cases/{case_id}/plans", response={201: PlanOut})

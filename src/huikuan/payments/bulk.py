@@ -47,9 +47,7 @@ def update_by_id(model: type[models.Model], columns: Sequence[str], rows: Iterab
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("DROP TABLE IF EXISTS _huikuan_bulk_update")
-            cursor.execute(
-                f"CREATE TEMP TABLE _huikuan_bulk_update AS SELECT id, {cols} FROM {table} WITH NO DATA"
-            )
+            cursor.execute(f"CREATE TEMP TABLE _huikuan_bulk_update AS SELECT id, {cols} FROM {table} WITH NO DATA")
             raw = cursor.cursor
             with raw.copy(f"COPY _huikuan_bulk_update (id, {cols}) FROM STDIN") as copy:
                 for row in data:

@@ -48,9 +48,7 @@ class Payment(models.Model):
     credit = MoneyField(_("credit"), default=0)
     paid_on = models.DateField(_("paid on"), db_index=True)
     reference = models.CharField(_("payer's reference"), max_length=120, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.POSTED
-    )
+    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.POSTED)
     entries = models.ManyToManyField(
         "portfolio.LedgerEntry",
         through="PaymentEntry",
@@ -138,9 +136,7 @@ TRACKED_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.COMPLETED, PlanStatus.BRO
 
 
 class RepaymentPlan(models.Model):
-    case = models.ForeignKey(
-        "cases.Case", on_delete=models.PROTECT, related_name="plans", verbose_name=_("case")
-    )
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="plans", verbose_name=_("case"))
     kind = models.CharField(_("kind"), max_length=20, choices=PlanKind.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.PROPOSED, db_index=True
@@ -286,9 +282,7 @@ class PendingMessage(models.Model):
     """A message to the debtor waiting for the communications outbox, which will consume these rows."""
 
     kind = models.CharField(_("kind"), max_length=24, choices=MessageKind.choices)
-    debtor = models.ForeignKey(
-        "portfolio.Debtor", on_delete=models.CASCADE, related_name="+", verbose_name=_("debtor")
-    )
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.CASCADE, related_name="+", verbose_name=_("debtor"))
     body = models.CharField(_("text"), max_length=500)
     # What caused it ("payment:17", "case:3:closed"): unique so a replayed event queues nothing twice.
     cause = models.CharField(_("cause"), max_length=80, unique=True)

@@ -93,10 +93,7 @@ class _Ledger:
     by_debtor: dict[int, list[int]]
 
     def kernel_accounts(self, debtor_id: int) -> list[alloc.AccountBalance]:
-        return [
-            alloc.AccountBalance(str(a), self.balances[a], self.due[a])
-            for a in self.by_debtor.get(debtor_id, [])
-        ]
+        return [alloc.AccountBalance(str(a), self.balances[a], self.due[a]) for a in self.by_debtor.get(debtor_id, [])]
 
 
 def _lock(debtor_ids: Iterable[int] = (), account_ids: Iterable[int] = ()) -> _Ledger:
@@ -156,9 +153,9 @@ def _case_states(debtor_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
     ids = sorted(set(debtor_ids))
     states: dict[int, tuple[int, str]] = {}
     for start in range(0, len(ids), _CHUNK):
-        for case_id, debtor_id, status in Case.objects.filter(
-            debtor_id__in=ids[start : start + _CHUNK]
-        ).values_list("id", "debtor_id", "status"):
+        for case_id, debtor_id, status in Case.objects.filter(debtor_id__in=ids[start : start + _CHUNK]).values_list(
+            "id", "debtor_id", "status"
+        ):
             states[debtor_id] = (case_id, status)
     return states
 
@@ -211,9 +208,7 @@ def _languages(debtor_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted(set(debtor_ids))
     result: dict[int, str] = {}
     for start in range(0, len(ids), _CHUNK):
-        result.update(
-            Debtor.objects.filter(id__in=ids[start : start + _CHUNK]).values_list("id", "preferred_language")
-        )
+        result.update(Debtor.objects.filter(id__in=ids[start : start + _CHUNK]).values_list("id", "preferred_language"))
     return result
 
 
@@ -231,9 +226,7 @@ def thank_you_text(language: str) -> str:
     return "感谢您的配合，您的欠款已全部还清，案件已结清。"
 
 
-def post_payments(
-    intents: Sequence[PaymentIntent], *, user: Any, policy: PaymentsPolicy, today: date
-) -> PostResult:
+def post_payments(intents: Sequence[PaymentIntent], *, user: Any, policy: PaymentsPolicy, today: date) -> PostResult:
     """Post the payments whose keys are new; a known key returns its payment (KeyConflict if it differs).
 
     Intents are allocated in the order given, each against the balances the earlier ones left.
@@ -289,16 +282,12 @@ def post_payments(
                 kernel = Entry(entry.kind, payment.ledger_reference, entry.deltas)
                 entries.append(_new_entry(int(account_id), kernel, intent.paid_on, user, intent.reference))
                 owners.append(payment)
-            audit.append(
-                change_record(user, payment, "payment:posted", before, _balance_doc(ledger.balances, touched))
-            )
+            audit.append(change_record(user, payment, "payment:posted", before, _balance_doc(ledger.balances, touched)))
             messages.append(
                 PendingMessage(
                     kind=MessageKind.PAYMENT_CONFIRMATION,
                     debtor_id=intent.debtor_id,
-                    body=confirmation_text(
-                        intent.amount, intent.paid_on, languages.get(intent.debtor_id, "")
-                    ),
+                    body=confirmation_text(intent.amount, intent.paid_on, languages.get(intent.debtor_id, "")),
                     cause=f"payment:{payment.pk}",
                 )
             )
@@ -392,9 +381,7 @@ def reverse_posted(payment: Payment, *, user: Any, reason: str, today: date) -> 
             .order_by("entry__account_id")
         )
         ledger = _lock(account_ids=[link.entry.account_id for link in links])
-        planned = [
-            (link.entry, reversal_of(kernel_entry(link.entry), payment.reversal_reference)) for link in links
-        ]
+        planned = [(link.entry, reversal_of(kernel_entry(link.entry), payment.reversal_reference)) for link in links]
         touched = [original.account_id for original, _ in planned]
         before = _balance_doc(ledger.balances, touched)
         problems = _apply(ledger, [(str(original.account_id), entry) for original, entry in planned])

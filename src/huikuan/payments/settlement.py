@@ -123,9 +123,9 @@ def settle_promises(
         payments = payment_frame(keys, since)
         # Amounts stay integer fen end to end: exact, and what the columns hold.
         settled = settle_promises_frame(promises, payments, as_of, policy.promise_grace_days)
-        changed = settled.join(
-            promises.select("promise_id", "old_state", "old_paid"), on="promise_id"
-        ).filter((pl.col("state") != pl.col("old_state")) | (pl.col("paid") != pl.col("old_paid")))
+        changed = settled.join(promises.select("promise_id", "old_state", "old_paid"), on="promise_id").filter(
+            (pl.col("state") != pl.col("old_state")) | (pl.col("paid") != pl.col("old_paid"))
+        )
         counts.changed = update_by_id(
             Promise, ["state", "paid_amount"], changed.select("promise_id", "state", "paid").iter_rows()
         )
@@ -139,9 +139,7 @@ def refresh_plans(
     """Instalment and plan states of each case's current plan, from the payments since it was agreed."""
     policy = policy or current_policy()
     counts = SettleCounts()
-    plans_qs = RepaymentPlan.objects.filter(status__in=TRACKED_PLAN_STATUSES).order_by(
-        "case_id", "-created_at"
-    )
+    plans_qs = RepaymentPlan.objects.filter(status__in=TRACKED_PLAN_STATUSES).order_by("case_id", "-created_at")
     if case_ids is not None:
         plans_qs = plans_qs.filter(case_id__in=sorted(set(case_ids)))
     with transaction.atomic():
@@ -186,9 +184,7 @@ def refresh_plans(
                 PlanProgress.BROKEN: PlanStatus.BROKEN,
             }[status.progress]
             if plan.status != wanted:
-                audit.append(
-                    change_record(None, plan, f"plan:{wanted}", {"status": plan.status}, {"status": wanted})
-                )
+                audit.append(change_record(None, plan, f"plan:{wanted}", {"status": plan.status}, {"status": wanted}))
                 plan.status = wanted
                 plan.status_changed_at = now
                 changed_plans.append(plan)

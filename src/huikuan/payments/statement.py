@@ -150,9 +150,7 @@ def parse_rows(
         if problems or amount is None or paid_on is None:
             errors.extend(problems)
             continue
-        rows.append(
-            StatementRow(number, txn, amount, paid_on, contract, customer, raw.get("memo", "").strip())
-        )
+        rows.append(StatementRow(number, txn, amount, paid_on, contract, customer, raw.get("memo", "").strip()))
     return rows, errors, count
 
 
@@ -171,9 +169,7 @@ def _resolve(
     by_customer: dict[str, int] = {}
     for start in range(0, len(customers), _CHUNK):
         by_customer.update(
-            Debtor.objects.filter(customer_no__in=customers[start : start + _CHUNK]).values_list(
-                "customer_no", "id"
-            )
+            Debtor.objects.filter(customer_no__in=customers[start : start + _CHUNK]).values_list("customer_no", "id")
         )
     resolved: list[tuple[StatementRow, int, int | None]] = []
     errors: list[intake.RowError] = []
@@ -182,9 +178,7 @@ def _resolve(
             found = by_contract.get(r.contract_no)
             if found is None:
                 errors.append(
-                    intake.RowError(
-                        r.row, columns.get("contract_no", "contract_no"), r.contract_no, "unknown_contract"
-                    )
+                    intake.RowError(r.row, columns.get("contract_no", "contract_no"), r.contract_no, "unknown_contract")
                 )
                 continue
             account_id, debtor_id, customer_no = found
@@ -200,9 +194,7 @@ def _resolve(
             debtor = by_customer.get(r.customer_no)
             if debtor is None:
                 errors.append(
-                    intake.RowError(
-                        r.row, columns.get("customer_no", "customer_no"), r.customer_no, "unknown_customer"
-                    )
+                    intake.RowError(r.row, columns.get("customer_no", "customer_no"), r.customer_no, "unknown_customer")
                 )
                 continue
             resolved.append((r, debtor, None))
@@ -256,9 +248,7 @@ def import_statement(
         report.errors.append(intake.RowError(0, "", "", "not_allocatable", {"detail": str(exc)}))
     except IntegrityError as exc:
         # Another import posted some of these transactions while this one ran: nothing of this one stays.
-        raise ImportFileError(
-            _("Another import posted the same transactions meanwhile; run it again.")
-        ) from exc
+        raise ImportFileError(_("Another import posted the same transactions meanwhile; run it again.")) from exc
     return report
 
 
@@ -272,13 +262,10 @@ def _conflicts(
     known: dict[str, Payment] = {}
     for start in range(0, len(keys), _CHUNK):
         known.update(
-            (p.idempotency_key, p)
-            for p in Payment.objects.filter(idempotency_key__in=keys[start : start + _CHUNK])
+            (p.idempotency_key, p) for p in Payment.objects.filter(idempotency_key__in=keys[start : start + _CHUNK])
         )
     return [
-        intake.RowError(
-            r.row, columns.get("transaction_id", "transaction_id"), r.transaction_id, "key_conflict"
-        )
+        intake.RowError(r.row, columns.get("transaction_id", "transaction_id"), r.transaction_id, "key_conflict")
         for intent, (r, _, _) in zip(intents, resolved, strict=True)
         if intent.key in known and not same_payment(known[intent.key], intent)
     ]

@@ -44,9 +44,7 @@ class ContactPointAdmin(CaseScopedAdmin):
         # Without the reveal right the form never carries the full value; with it, opening it is audited.
         return [] if obj is None or can_reveal_pii(request.user) else ["value"]
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ) -> Any:
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET" and can_reveal_pii(request.user):
             record_access(request.user, obj, "value", "admin change form", channel="admin")
@@ -98,4 +96,15 @@ class LedgerEntryAdmin(ReadOnlyAdmin, CaseScopedAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ReadOnlyAdmin):
+    """Past imports, and the import form itself (the same view as the web UI's, inside the admin)."""
+
     list_display = ["created_at", "file_name", "rows", "accounts_created", "accounts_updated", "created_by"]
+    change_list_template = "admin/portfolio/importbatch/change_list.html"
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        from huikuan.web.views import import_accounts_view
+
+        upload = path("upload/", self.admin_site.admin_view(import_accounts_view), name="portfolio_import_upload")
+        return [upload, *super().get_urls()]

@@ -190,9 +190,9 @@ class PortfolioGenerator:
                 return "+86" + number
 
     def _landline(self) -> str:
-        # Every listed city dials 8-digit local numbers, starting 2-8.
+        # Every listed city dials 8-digit local numbers; 2-7 is a valid first digit in all of them.
         area = self.rng.choice(LANDLINE_AREAS)
-        return "+86" + area[1:] + str(self.rng.randint(2, 8)) + f"{self.rng.randrange(10**7):07d}"
+        return "+86" + area[1:] + str(self.rng.randint(2, 7)) + f"{self.rng.randrange(10**7):07d}"
 
     def _resident_id(self, gender: str) -> str:
         rng = self.rng
@@ -204,11 +204,7 @@ class PortfolioGenerator:
         return first17 + pii.cn_id_check_char(first17)
 
     def _credit_code(self) -> str:
-        body = (
-            "91"
-            + self.rng.choice(REGION_CODES)
-            + "".join(self.rng.choice(_CREDIT_CODE_CHARS) for _ in range(9))
-        )
+        body = "91" + self.rng.choice(REGION_CODES) + "".join(self.rng.choice(_CREDIT_CODE_CHARS) for _ in range(9))
         return body + pii.uscc_check_char(body)
 
     def _debtor(self, n: int) -> GenDebtor:
@@ -226,17 +222,13 @@ class PortfolioGenerator:
             id_type, id_number = "resident_id", self._resident_id(gender)
             employer = rng.choice(self.companies)
             income = Decimal(rng.randrange(3000, 40000, 100))
-        contacts = [
-            GenContact("mobile", self._mobile(), validity="invalid" if rng.random() < 0.06 else "valid")
-        ]
+        contacts = [GenContact("mobile", self._mobile(), validity="invalid" if rng.random() < 0.06 else "valid")]
         if rng.random() < 0.35:
             contacts.append(GenContact("home", self._landline()))
         if rng.random() < 0.4:
             contacts.append(GenContact("work", self._landline()))
         if rng.random() < 0.5:
-            contacts.append(
-                GenContact("email", f"u{n}{rng.randrange(1000)}@{rng.choice(self.email_domains)}")
-            )
+            contacts.append(GenContact("email", f"u{n}{rng.randrange(1000)}@{rng.choice(self.email_domains)}"))
         contacts.append(GenContact("postal", address))
         if rng.random() < 0.6:
             relation = rng.choice(RELATIONS)
@@ -394,9 +386,7 @@ class PortfolioGenerator:
                         else ("kept", amount)
                     )
                 debtor.promises.append(GenPromise(amount.quantize(FEN), due, created, state, paid))
-                debtor.interactions.append(
-                    GenInteraction(created, "call", "promise", "debtor", f"promise {i + 1}")
-                )
+                debtor.interactions.append(GenInteraction(created, "call", "promise", "debtor", f"promise {i + 1}"))
         if rng.random() < 0.02:
             debtor.hold_reason = "dispute"
         elif rng.random() < 0.01:

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,14 @@ from django.utils.translation import gettext as _
 from huikuan.cases.sync import Assignment, refresh_cases
 from huikuan.kernel import intake
 from huikuan.kernel.ledger import Component, EntryKind
-from huikuan.kernel.money import ZERO
 from huikuan.kernel.pii import hash_id_number
 from huikuan.org.models import Team, User
-from huikuan.portfolio.ledger import refresh_balances
-from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
+from huikuan.portfolio.bulkwrite import insert_rows, upsert_ids
+from huikuan.portfolio.fields import to_fen
+from huikuan.portfolio.ledger import entry_row, insert_entries, open_balances, refresh_balances
+from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch
 
-_BATCH = 2000
+_BATCH = 5000
 _COMPONENT_KINDS = {
     Component.PRINCIPAL: EntryKind.PRINCIPAL,
     Component.INTEREST: EntryKind.INTEREST,
@@ -67,9 +69,7 @@ class ColumnMapping:
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            raise ImportFileError(
-                _("The mapping file is not valid YAML: %(error)s") % {"error": exc}
-            ) from exc
+            raise ImportFileError(_("The mapping file is not valid YAML: %(error)s") % {"error": exc}) from exc
         columns = data.get("columns") if isinstance(data, dict) else None
         if not isinstance(columns, dict):
             raise ImportFileError(_("The mapping file needs a 'columns' section: field: column title"))
@@ -218,9 +218,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[list[
     header = next(rows, None)
     if header is None:
         raise ImportFileError(_("The file is empty"))
-    return [intake.excel_value(h).strip() for h in header], (
-        [intake.excel_value(v) for v in row] for row in rows
-    )
+    return [intake.excel_value(h).strip() for h in header], ([intake.excel_value(v) for v in row] for row in rows)
 
 
 def mapped_rows(
@@ -234,9 +232,7 @@ def mapped_rows(
     headers = dict(mapping.columns)
     position = {title: i for i, title in enumerate(header)}
     missing = [
-        intake.RowError(1, headers.get(f, f), "", "missing_column")
-        for f in required
-        if headers.get(f) not in position
+        intake.RowError(1, headers.get(f, f), "", "missing_column") for f in required if headers.get(f) not in position
     ]
     if missing:
         return missing, iter(())
@@ -327,9 +323,7 @@ def _resolve_people(
     teams = dict(Team.objects.filter(name__in=team_names).values_list("name", "id"))
     collectors: dict[str, tuple[int, int | None]] = {
         u: (pk, team)
-        for u, pk, team in User.objects.filter(username__in=usernames).values_list(
-            "username", "id", "team_id"
-        )
+        for u, pk, team in User.objects.filter(username__in=usernames).values_list("username", "id", "team_id")
     }
     errors = []
     for r in rows:
@@ -369,19 +363,21 @@ def _write(
         chunk = rows[start : start + _BATCH]
         debtor_ids = _upsert_debtors(chunk, report)
         _insert_contacts(chunk, debtor_ids)
-        account_ids = _upsert_accounts(chunk, debtor_ids, report)
-        report.entries_posted += _post_differences(chunk, account_ids, today)
+        account_ids, existing = _upsert_accounts(chunk, debtor_ids, report)
+        report.entries_posted += _post_differences(chunk, account_ids, existing, today)
         touched_accounts.extend(account_ids.values())
         for r in chunk:
             collector = collectors.get(r.collector) if r.collector else None
             team_id = teams.get(r.team) if r.team else (collector[1] if collector else None)
             if team_id is not None or collector is not None:
-                assignments[debtor_ids[r.customer_no]] = Assignment(
-                    team_id, collector[0] if collector else None
-                )
+                assignments[debtor_ids[r.customer_no]] = Assignment(team_id, collector[0] if collector else None)
         refresh_balances(account_ids.values())
     debtor_ids_all = set(Account.objects.filter(id__in=touched_accounts).values_list("debtor_id", flat=True))
     report.cases_created = refresh_cases(debtor_ids_all, today, assignments).created
+
+
+def _fen(value: Decimal | None) -> int | None:
+    return None if value is None else to_fen(value)
 
 
 def _upsert_debtors(chunk: list[intake.AccountRow], report: ImportReport) -> dict[str, int]:
@@ -389,111 +385,144 @@ def _upsert_debtors(chunk: list[intake.AccountRow], report: ImportReport) -> dic
     first: dict[str, intake.AccountRow] = {}
     for r in chunk:
         first.setdefault(r.customer_no, r)
-    existing = set(Debtor.objects.filter(customer_no__in=first).values_list("customer_no", flat=True))
-    debtors = []
-    for r in first.values():
-        debtor = Debtor(
-            customer_no=r.customer_no,
-            kind=r.debtor_kind,
-            name=r.name,
-            gender=r.gender,
-            id_type=r.id_type,
-            employer=r.employer,
-            monthly_income=r.monthly_income,
-            address=r.address,
-            time_zone=r.time_zone,
-            preferred_language=r.language,
+    now = timezone.now()
+    columns = [
+        "customer_no",
+        "kind",
+        "name",
+        "gender",
+        "id_type",
+        "id_hash",
+        "id_last4",
+        "employer",
+        "monthly_income",
+        "address",
+        "time_zone",
+        "preferred_language",
+        "created_at",
+        "updated_at",
+    ]
+    rows = [
+        (
+            r.customer_no,
+            r.debtor_kind,
+            r.name,
+            r.gender,
+            r.id_type,
+            hash_id_number(r.id_number, key) if r.id_number else "",
+            r.id_number[-4:],
+            r.employer,
+            _fen(r.monthly_income),
+            r.address,
+            r.time_zone,
+            r.language,
+            now,
+            now,
         )
-        if r.id_number:
-            debtor.id_hash = hash_id_number(r.id_number, key)
-            debtor.id_last4 = r.id_number[-4:]
-        debtors.append(debtor)
-    Debtor.objects.bulk_create(
-        debtors,
-        update_conflicts=True,
-        unique_fields=["customer_no"],
-        update_fields=[
-            "kind",
-            "name",
-            "gender",
-            "id_type",
-            "id_hash",
-            "id_last4",
-            "employer",
-            "monthly_income",
-            "address",
-            "time_zone",
-            "preferred_language",
-            "updated_at",
-        ],
+        for r in first.values()
+    ]
+    ids, existing = upsert_ids(
+        Debtor,
+        columns,
+        rows,
+        key="customer_no",
+        update=[c for c in columns if c not in ("customer_no", "created_at")],
     )
     report.debtors_created += len(first) - len(existing)
-    return dict(Debtor.objects.filter(customer_no__in=first).values_list("customer_no", "id"))
+    return ids
 
 
 def _insert_contacts(chunk: list[intake.AccountRow], debtor_ids: Mapping[str, int]) -> None:
-    points = [
-        ContactPoint(
-            debtor_id=debtor_ids[r.customer_no],
-            kind=c.kind,
-            value=c.value,
-            relation=c.relation,
-            contact_name=c.name,
-            source="import",
+    now = timezone.now()
+    rows = [
+        (
+            debtor_ids[r.customer_no],
+            c.kind,
+            c.value,
+            c.relation,
+            c.name,
+            "unverified",
+            False,
+            "",
+            "import",
+            now,
         )
         for r in chunk
         for c in r.contacts
     ]
-    ContactPoint.objects.bulk_create(points, ignore_conflicts=True, batch_size=_BATCH)
+    insert_rows(
+        ContactPoint._meta.db_table,
+        [
+            "debtor_id",
+            "kind",
+            "value",
+            "relation",
+            "contact_name",
+            "validity",
+            "do_not_contact",
+            "dnc_reason",
+            "source",
+            "created_at",
+        ],
+        rows,
+        conflict=["debtor_id", "kind", "value"],
+    )
 
 
 def _upsert_accounts(
     chunk: list[intake.AccountRow], debtor_ids: Mapping[str, int], report: ImportReport
-) -> dict[str, int]:
+) -> tuple[dict[str, int], set[str]]:
     numbers = [r.contract_no for r in chunk]
-    existing = set(Account.objects.filter(contract_no__in=numbers).values_list("contract_no", flat=True))
-    accounts = [
-        Account(
-            debtor_id=debtor_ids[r.customer_no],
-            contract_no=r.contract_no,
-            product=r.product,
-            currency=r.currency,
-            original_amount=r.original_amount,
-            open_date=r.open_date,
-            due_date=r.due_date,
-            annual_interest_rate=r.annual_interest_rate,
-            daily_penalty_rate=r.daily_penalty_rate,
+    now = timezone.now()
+    columns = [
+        "debtor_id",
+        "contract_no",
+        "product",
+        "currency",
+        "original_amount",
+        "open_date",
+        "due_date",
+        "annual_interest_rate",
+        "daily_penalty_rate",
+        "created_at",
+        "updated_at",
+    ]
+    rows = [
+        (
+            debtor_ids[r.customer_no],
+            r.contract_no,
+            r.product,
+            r.currency,
+            to_fen(r.original_amount),
+            r.open_date.isoformat(),
+            r.due_date.isoformat(),
+            str(r.annual_interest_rate),
+            str(r.daily_penalty_rate),
+            now,
+            now,
         )
         for r in chunk
     ]
-    Account.objects.bulk_create(
-        accounts,
-        update_conflicts=True,
-        unique_fields=["contract_no"],
-        update_fields=[
-            "debtor",
-            "product",
-            "currency",
-            "original_amount",
-            "open_date",
-            "due_date",
-            "annual_interest_rate",
-            "daily_penalty_rate",
-            "updated_at",
-        ],
+    ids, existing = upsert_ids(
+        Account,
+        columns,
+        rows,
+        key="contract_no",
+        update=[c for c in columns if c not in ("contract_no", "created_at")],
     )
     report.accounts_created += len(numbers) - len(existing)
     report.accounts_updated += len(existing)
-    ids = dict(Account.objects.filter(contract_no__in=numbers).values_list("contract_no", "id"))
-    AccountBalance.objects.bulk_create(
-        [AccountBalance(account_id=i) for n, i in ids.items() if n not in existing], ignore_conflicts=True
-    )
-    return ids
+    open_balances(ids[n] for n in numbers if n not in existing)
+    return ids, existing
 
 
-def _post_differences(chunk: list[intake.AccountRow], account_ids: Mapping[str, int], today: date) -> int:
-    current = {b.account_id: b for b in AccountBalance.objects.filter(account_id__in=account_ids.values())}
-    entries: list[LedgerEntry] = []
+def _post_differences(
+    chunk: list[intake.AccountRow], account_ids: Mapping[str, int], existing: set[str], today: date
+) -> int:
+    current = {
+        b.account_id: b for b in AccountBalance.objects.filter(account_id__in=[account_ids[n] for n in existing])
+    }
+    rows: list[tuple[object, ...]] = []
     for r in chunk:
         account_id = account_ids[r.contract_no]
         balance = current.get(account_id)
@@ -508,32 +537,18 @@ def _post_differences(chunk: list[intake.AccountRow], account_ids: Mapping[str, 
         tag = hashlib.sha1(state.encode(), usedforsecurity=False).hexdigest()[:12]
         if balance is None or balance.entry_count == 0:
             # A new account opens with one charge per component, so reports see principal as principal.
-            entries.extend(
-                LedgerEntry(
-                    account_id=account_id,
-                    kind=_COMPONENT_KINDS[c].value,
-                    reference=f"import:opening:{c.value}:{tag}",
-                    effective_date=effective,
-                    **{k.value: (v if k is c else ZERO) for k, v in target.items()},
-                    note="import",
-                )
+            rows.extend(
+                entry_row(account_id, _COMPONENT_KINDS[c].value, f"import:opening:{c.value}:{tag}", effective,
+                          {c: v}, "import")
                 for c, v in target.items()
                 if v
-            )
+            )  # fmt: skip
             continue
         deltas = {c: v - getattr(balance, c.value) for c, v in target.items()}
         if any(deltas.values()):
-            entries.append(
-                LedgerEntry(
-                    account_id=account_id,
-                    kind=EntryKind.ADJUSTMENT.value,
-                    reference=f"import:{effective.isoformat()}:{tag}",
-                    effective_date=effective,
-                    note="import",
-                    **{c.value: d for c, d in deltas.items()},
-                )
-            )
+            reference = f"import:{effective.isoformat()}:{tag}"
+            rows.append(entry_row(account_id, EntryKind.ADJUSTMENT.value, reference, effective, deltas, "import"))
     # Differences against the ledger make a replayed file produce no entries at all; the ON CONFLICT
     # guard only matters when two imports of the same state race.
-    LedgerEntry.objects.bulk_create(entries, ignore_conflicts=True, batch_size=_BATCH)
-    return len(entries)
+    insert_entries(rows)
+    return len(rows)

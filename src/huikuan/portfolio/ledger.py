@@ -8,7 +8,7 @@ in one statement inside the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +20,8 @@ from django.utils import timezone
 from huikuan.audit.records import record_change
 from huikuan.kernel import ledger as kernel
 from huikuan.kernel.money import ZERO
+from huikuan.portfolio.bulkwrite import insert_rows
+from huikuan.portfolio.fields import to_fen
 from huikuan.portfolio.models import Account, AccountBalance, LedgerEntry
 
 _CHUNK = 5000
@@ -107,6 +109,61 @@ def _locked_balance(account: Account) -> AccountBalance:
 
 def _balance_values(row: AccountBalance) -> dict[str, str]:
     return {c.value: str(getattr(row, c.value)) for c in kernel.Component} | {"total": str(row.total)}
+
+
+def open_balances(account_ids: Iterable[int]) -> None:
+    """Zero snapshot rows for new accounts (existing rows are left alone)."""
+    now = timezone.now()
+    insert_rows(
+        AccountBalance._meta.db_table,
+        [
+            "account_id",
+            "principal",
+            "interest",
+            "fee",
+            "penalty",
+            "credit",
+            "total",
+            "entry_count",
+            "updated_at",
+        ],
+        [(i, 0, 0, 0, 0, 0, 0, 0, now) for i in account_ids],
+        conflict=["account_id"],
+    )
+
+
+def entry_row(
+    account_id: int,
+    kind: str,
+    reference: str,
+    effective: date,
+    deltas: Mapping[kernel.Component, Decimal],
+    note: str,
+) -> tuple[object, ...]:
+    """One ledger row as `insert_entries` takes it: money as integer fen, the date as ISO text."""
+    return (
+        account_id,
+        kind,
+        reference,
+        effective.isoformat(),
+        *(to_fen(deltas.get(c, ZERO)) for c in kernel.Component),
+        note,
+        timezone.now(),
+    )
+
+
+def insert_entries(rows: Sequence[tuple[object, ...]]) -> None:
+    """Bulk-append entries built by `entry_row`; a reference already on its account is skipped.
+
+    The caller must call `refresh_balances` for the touched accounts in the same transaction.
+    """
+    insert_rows(
+        LedgerEntry._meta.db_table,
+        ["account_id", "kind", "reference", "effective_date", *(c.value for c in kernel.Component), "note",
+         "created_at"],
+        rows,
+        conflict=["account_id", "reference"],
+    )  # fmt: skip
 
 
 def refresh_balances(account_ids: Iterable[int]) -> None:

@@ -95,9 +95,7 @@ class ContactPoint(models.Model):
     value = models.CharField(_("value"), max_length=300)
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices, default=Relation.SELF)
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
-    validity = models.CharField(
-        _("validity"), max_length=12, choices=Validity.choices, default=Validity.UNVERIFIED
-    )
+    validity = models.CharField(_("validity"), max_length=12, choices=Validity.choices, default=Validity.UNVERIFIED)
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
     dnc_reason = models.CharField(_("do-not-contact reason"), max_length=200, blank=True)
     dnc_date = models.DateField(_("do-not-contact date"), null=True, blank=True)
@@ -108,9 +106,7 @@ class ContactPoint(models.Model):
         verbose_name = _("contact point")
         verbose_name_plural = _("contact points")
         constraints = [
-            models.UniqueConstraint(
-                fields=["debtor", "kind", "value"], name="contact_point_unique_per_debtor"
-            )
+            models.UniqueConstraint(fields=["debtor", "kind", "value"], name="contact_point_unique_per_debtor")
         ]
 
     def __str__(self) -> str:
@@ -144,9 +140,7 @@ class Product(models.TextChoices):
 
 
 class Account(models.Model):
-    debtor = models.ForeignKey(
-        Debtor, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("debtor")
-    )
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("debtor"))
     contract_no = models.CharField(_("contract number"), max_length=64, unique=True)
     product = models.CharField(_("product"), max_length=20, choices=Product.choices)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
@@ -188,9 +182,7 @@ class EntryKind(models.TextChoices):
 class LedgerEntry(models.Model):
     """Append-only: an entry is never updated or deleted; a mistake is undone by a reversal."""
 
-    account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
-    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account"))
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
     reference = models.CharField(_("external reference"), max_length=100)
     effective_date = models.DateField(_("effective date"))
@@ -222,9 +214,7 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("ledger entries")
         ordering = ["effective_date", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["account", "reference"], name="ledger_reference_unique_per_account"
-            )
+            models.UniqueConstraint(fields=["account", "reference"], name="ledger_reference_unique_per_account")
         ]
 
     def __str__(self) -> str:

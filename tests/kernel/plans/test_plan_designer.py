@@ -166,9 +166,7 @@ def test_capacity_too_low_takes_the_longest_allowed_plan() -> None:
 
 
 def test_plan_length_limit_caps_the_count() -> None:
-    policy = PlanPolicy(
-        max_instalments=120, min_instalment=D("1.00"), max_plan_months=60, default_instalments=120
-    )
+    policy = PlanPolicy(max_instalments=120, min_instalment=D("1.00"), max_plan_months=60, default_instalments=120)
     options, _ = design_options(Balance(principal=D("1000000.00")), policy, "x", CALL_TIME, payment_day=31)
     assert options is not None
     schedule = options.instalments.schedule
@@ -240,10 +238,7 @@ def test_deferral_only_when_allowed() -> None:
     assert option.schedule == (Instalment(1, date(2024, 2, 29), D("12400.00")),)
     option, errors = propose_deferral(WANG, allowing, date(2024, 1, 31), 4)
     assert option is None and errors
-    assert (
-        summary(propose_deferral(WANG, allowing, date(2024, 1, 31), 1)[0])
-        == "延期还款：2024年2月29日前还清12,400元"
-    )  # type: ignore[arg-type]
+    assert summary(propose_deferral(WANG, allowing, date(2024, 1, 31), 1)[0]) == "延期还款：2024年2月29日前还清12,400元"  # type: ignore[arg-type]
 
 
 def test_deferring_a_plan_keeps_the_payment_day() -> None:
@@ -321,9 +316,7 @@ def test_every_option_is_exact_bounded_and_dated(
         assert sum(amounts) == option.total
         assert all(a == a.quantize(D("0.01")) for a in amounts)
         # Nothing to pay happens only when the waiver covers everything owed.
-        assert all(a > 0 for a in amounts) or (
-            option.kind is OptionKind.FULL_WITH_WAIVER and option.total == 0
-        )
+        assert all(a > 0 for a in amounts) or (option.kind is OptionKind.FULL_WITH_WAIVER and option.total == 0)
         dates = [i.due_date for i in option.schedule]
         assert all(a < b for a, b in itertools.pairwise(dates))
         assert dates[0] >= today and dates[-1] <= end

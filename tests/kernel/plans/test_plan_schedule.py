@@ -88,9 +88,7 @@ def _months_between(a: date, b: date) -> int:
     day=st.integers(1, 31),
     count=st.integers(1, 72),
 )
-def test_schedule_is_monotonic_one_per_month_on_the_day_or_month_end(
-    start: date, day: int, count: int
-) -> None:
+def test_schedule_is_monotonic_one_per_month_on_the_day_or_month_end(start: date, day: int, count: int) -> None:
     first = first_due_date(start, day, 0)
     dates = monthly_due_dates(first, count, day)
     assert len(dates) == count

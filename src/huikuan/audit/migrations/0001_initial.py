@@ -14,9 +14,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("subject_type", models.CharField(max_length=50, verbose_name="subject type")),
                 ("subject_id", models.CharField(max_length=50, verbose_name="subject id")),
@@ -36,9 +34,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("subject_type", models.CharField(max_length=50, verbose_name="subject type")),
                 ("subject_id", models.CharField(max_length=50, verbose_name="subject id")),

@@ -16,9 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "status",
@@ -54,9 +52,7 @@ class Migration(migrations.Migration):
                 ("hold_since", models.DateTimeField(blank=True, null=True, verbose_name="on hold since")),
                 (
                     "oldest_due_date",
-                    models.DateField(
-                        blank=True, db_index=True, null=True, verbose_name="oldest unpaid due date"
-                    ),
+                    models.DateField(blank=True, db_index=True, null=True, verbose_name="oldest unpaid due date"),
                 ),
                 ("opened_at", models.DateTimeField(auto_now_add=True, verbose_name="opened at")),
                 ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed at")),
@@ -72,9 +68,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "channel",
@@ -140,9 +134,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("amount", huikuan.portfolio.fields.MoneyField(verbose_name="amount")),
                 ("due_date", models.DateField(verbose_name="due date")),

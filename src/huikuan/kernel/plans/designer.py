@@ -124,9 +124,7 @@ def max_instalment_count(
     return best
 
 
-def choose_count(
-    total: Decimal, policy: PlanPolicy, capacity: Decimal | None, highest: int
-) -> tuple[int, bool | None]:
+def choose_count(total: Decimal, policy: PlanPolicy, capacity: Decimal | None, highest: int) -> tuple[int, bool | None]:
     """Fewest instalments whose largest one fits the stated capacity; without one, the policy default."""
     if capacity is None:
         return min(policy.default_instalments, highest), None
@@ -152,9 +150,7 @@ def waiver_deadline(today: date, policy: PlanPolicy, zone: ZoneInfo) -> datetime
     )
 
 
-def full_payment_option(
-    balance: Balance, policy: PlanPolicy, role: str, today: date, zone: ZoneInfo
-) -> PlanOption:
+def full_payment_option(balance: Balance, policy: PlanPolicy, role: str, today: date, zone: ZoneInfo) -> PlanOption:
     waivable = balance.penalty + balance.fee
     offered = quantize_fen(waivable * policy.full_payment_waiver_percent / HUNDRED)
     # Penalties go first: they are the charge a debtor resents most and the cheapest to give up.
@@ -205,9 +201,7 @@ def ladder_option(
     # The rest must start after today's goodwill payment, even with no lead time in the policy.
     first_due = first_due_date(today, payment_day, max(policy.first_due_min_days, 1))
     end_limit = plan_end_limit(today, policy.max_plan_months)
-    highest = max_instalment_count(
-        rest, policy, first_due, payment_day, max(policy.max_instalments - 1, 1), end_limit
-    )
+    highest = max_instalment_count(rest, policy, first_due, payment_day, max(policy.max_instalments - 1, 1), end_limit)
     count, fits = choose_count(rest, policy, capacity, highest)
     dates = monthly_due_dates(first_due, count, payment_day)
     schedule = (first, *build_schedule(split_whole_yuan(rest, count), dates, end_limit, start_n=2))
@@ -331,9 +325,7 @@ def defer_schedule(
         return None, errors
     # The agreed payment day, not each date's own day: a date clamped to 28 Feb must return to the 31st.
     moved = tuple(
-        item
-        if item.n < from_n
-        else Instalment(item.n, add_months(item.due_date, months, payment_day), item.amount)
+        item if item.n < from_n else Instalment(item.n, add_months(item.due_date, months, payment_day), item.amount)
         for item in schedule
     )
     if moved and moved[-1].due_date > plan_end_limit(plan_start, policy.max_plan_months):

@@ -51,12 +51,9 @@ def _zh_instalments(option: PlanOption, start: int, whole: bool) -> str:
     if len(items) == 1:
         return f"{zh_date(items[0].due_date)}还{y(items[0].amount)}元"
     equal, last = items[0].amount, items[-1].amount
-    amounts = (
-        f"每期{y(equal)}元" if equal == last else f"前{len(items) - 1}期每期{y(equal)}元，最后一期{y(last)}元"
-    )
+    amounts = f"每期{y(equal)}元" if equal == last else f"前{len(items) - 1}期每期{y(equal)}元，最后一期{y(last)}元"
     return (
-        f"分{len(items)}期，{day}还款，{amounts}，"
-        f"首期{zh_date(items[0].due_date)}，末期{zh_date(items[-1].due_date)}"
+        f"分{len(items)}期，{day}还款，{amounts}，首期{zh_date(items[0].due_date)}，末期{zh_date(items[-1].due_date)}"
     )
 
 

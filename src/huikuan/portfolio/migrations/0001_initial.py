@@ -22,9 +22,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("contract_no", models.CharField(max_length=64, unique=True, verbose_name="contract number")),
                 (
@@ -74,9 +72,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("customer_no", models.CharField(max_length=64, unique=True, verbose_name="customer number")),
                 (
@@ -114,9 +110,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "id_hash",
-                    models.CharField(
-                        blank=True, db_index=True, editable=False, max_length=64, verbose_name="ID hash"
-                    ),
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=64, verbose_name="ID hash"),
                 ),
                 ("id_last4", models.CharField(blank=True, max_length=4, verbose_name="ID last 4")),
                 ("employer", models.CharField(blank=True, max_length=200, verbose_name="employer")),
@@ -192,9 +186,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("file_name", models.CharField(max_length=255, verbose_name="file name")),
                 ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
@@ -230,9 +222,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "kind",
@@ -298,9 +288,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "contact point",
                 "verbose_name_plural": "contact points",
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("debtor", "kind", "value"), name="contact_point_unique_per_debtor"
-                    )
+                    models.UniqueConstraint(fields=("debtor", "kind", "value"), name="contact_point_unique_per_debtor")
                 ],
             },
         ),
@@ -309,9 +297,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "kind",
@@ -375,9 +361,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "ledger entries",
                 "ordering": ["effective_date", "id"],
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("account", "reference"), name="ledger_reference_unique_per_account"
-                    )
+                    models.UniqueConstraint(fields=("account", "reference"), name="ledger_reference_unique_per_account")
                 ],
             },
         ),

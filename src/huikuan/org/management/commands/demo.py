@@ -19,9 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         ensure_demo_users()
         if not Debtor.objects.exists():
-            call_command(
-                "generate", debtors=options["debtors"], seed=options["seed"], assign=True, stdout=self.stdout
-            )
+            call_command("generate", debtors=options["debtors"], seed=options["seed"], assign=True, stdout=self.stdout)
         else:
             self.stdout.write(f"portfolio present: {Debtor.objects.count()} debtors")
         self.stdout.write("")

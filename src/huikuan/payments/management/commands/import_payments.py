@@ -10,9 +10,7 @@ from huikuan.portfolio.importer import ColumnMapping, ImportFileError
 
 
 class Command(BaseCommand):
-    help = (
-        "Import a bank statement (CSV/XLSX) as payments: all rows or none (`huikuan import payments FILE`)."
-    )
+    help = "Import a bank statement (CSV/XLSX) as payments: all rows or none (`huikuan import payments FILE`)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)

@@ -18,12 +18,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--debtors", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument(
-            "--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today"
-        )
-        parser.add_argument(
-            "--assign", action="store_true", help="assign cases round-robin to the demo collectors"
-        )
+        parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today")
+        parser.add_argument("--assign", action="store_true", help="assign cases round-robin to the demo collectors")
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = options["as_of"] or timezone.localdate()

@@ -1,0 +1,42 @@
+"""Fresh databases for benchmarks: a SQLite file in a temporary folder or a new PostgreSQL database.
+
+Each benchmark measures one backend per process, because Django binds its settings at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def fresh_database(backend: str, name: str) -> str:
+    """A DATABASE_URL for an empty database of `backend` ('sqlite' or 'postgres')."""
+    if backend == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+        return f"sqlite:///{folder / 'bench.sqlite3'}"
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def setup_django(database_url: str) -> None:
+    """Point Django at the database and create the schema."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,27 @@
+"""Template filters for how money and stages read on screen."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from huikuan.cases.models import STAGE_LABELS
+from huikuan.kernel.delinquency import Stage
+from huikuan.kernel.money import format_yuan
+
+register = template.Library()
+
+
+@register.filter
+def yuan(value: Decimal | None) -> str:
+    """12400.5 → 12,400.50: exact to the fen, with thousands separators."""
+    return "" if value is None else format_yuan(value)
+
+
+@register.filter
+def stage_label(value: str) -> str:
+    try:
+        return str(STAGE_LABELS[Stage(value)])
+    except ValueError:
+        return value
