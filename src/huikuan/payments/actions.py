@@ -455,7 +455,7 @@ def post_payment(
     try:
         with transaction.atomic():
             result = post_payments([intent], user=user, policy=policy, today=today)
-            if result.created[0]:
+            if key in result.created:
                 settle_cases(result.case_ids, today, policy)
     except IntegrityError:
         # Another connection inserted the same key between our look-up and our insert (the balance
@@ -466,7 +466,7 @@ def post_payment(
         return existing, False
     except PaymentRejected as exc:
         raise ActionError(exc.messages) from exc
-    return result.payments[0], result.created[0]
+    return Payment.objects.get(pk=result.ids[key]), key in result.created
 
 
 def reverse_payment(user: Any, payment: Payment, reason: str, *, today: date | None = None) -> Payment:

@@ -1,17 +1,16 @@
-"""Reading query results into Polars and writing changed columns back, in bulk on both databases.
+"""Reading query results into Polars in bulk: COPY on PostgreSQL, a plain fetch on SQLite.
 
-PostgreSQL gets COPY both ways (the nightly jobs move millions of rows); SQLite, the demo database,
-gets a plain fetch and executemany, which is fast enough at its sizes.
+Writing back goes through portfolio.bulkwrite (COPY into a staging table, one UPDATE … FROM).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from django.db import connection, models
+from django.db import connection
 
 
 def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
@@ -35,27 +34,3 @@ def read_frame(sql: str, params: Sequence[Any], schema: Mapping[str, Any]) -> pl
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
     return pl.DataFrame(rows, schema=dict(schema), orient="row")
-
-
-def update_by_id(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Set ``columns`` of the rows ``(id, *values)``; values are raw column values (fen, not Decimal)."""
-    table = model._meta.db_table
-    data = [tuple(r) for r in rows]
-    if not data:
-        return 0
-    cols = ", ".join(columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("DROP TABLE IF EXISTS _huikuan_bulk_update")
-            cursor.execute(f"CREATE TEMP TABLE _huikuan_bulk_update AS SELECT id, {cols} FROM {table} WITH NO DATA")
-            raw = cursor.cursor
-            with raw.copy(f"COPY _huikuan_bulk_update (id, {cols}) FROM STDIN") as copy:
-                for row in data:
-                    copy.write_row(row)
-            sets = ", ".join(f"{c} = u.{c}" for c in columns)
-            cursor.execute(f"UPDATE {table} t SET {sets} FROM _huikuan_bulk_update u WHERE t.id = u.id")
-            cursor.execute("DROP TABLE _huikuan_bulk_update")
-        else:
-            sets = ", ".join(f"{c} = %s" for c in columns)
-            cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", [(*r[1:], r[0]) for r in data])
-    return len(data)

@@ -10,6 +10,7 @@ one; a bank statement is a batch of many: same rules, same code.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
@@ -25,6 +27,7 @@ from huikuan.cases.models import Case, CaseStatus
 from huikuan.cases.sync import refresh_cases
 from huikuan.kernel import allocation as alloc
 from huikuan.kernel.ledger import Balance, Component, Entry, apply, reversal_of, validate_entry
+from huikuan.kernel.money import ZERO
 from huikuan.kernel.plans.render import show_amount
 from huikuan.payments.models import (
     EntryRole,
@@ -36,10 +39,23 @@ from huikuan.payments.models import (
     WaiverRequest,
 )
 from huikuan.payments.policy import PaymentsPolicy
+from huikuan.portfolio.bulkwrite import insert_rows, reserve_ids
+from huikuan.portfolio.fields import to_fen
 from huikuan.portfolio.ledger import entry_fields, kernel_entry, refresh_balances
 from huikuan.portfolio.models import AccountBalance, Debtor, LedgerEntry
 
 _CHUNK = 2000
+_PAYMENT_LABEL = Payment._meta.label_lower
+_PAYMENT_COLUMNS = [
+    "id", "idempotency_key", "source", "debtor_id", "case_id", "amount", "credit", "paid_on", "reference",
+    "status", "created_by_id", "created_at", "reversal_reason",
+]  # fmt: skip
+_ENTRY_COLUMNS = [
+    "id", "account_id", "kind", "reference", "effective_date", *(c.value for c in Component), "note",
+    "created_by_id", "created_at",
+]  # fmt: skip
+_AUDIT_COLUMNS = ["user_id", "subject_type", "subject_id", "action", "before", "after", "at"]
+_MESSAGE_COLUMNS = ["kind", "debtor_id", "body", "cause", "created_at"]
 _BALANCE_FIELDS = ("principal", "interest", "fee", "penalty", "credit")
 
 
@@ -74,14 +90,15 @@ class PaymentIntent:
 
 @dataclass
 class PostResult:
-    # One per intent, in the intents' order; ``created`` is False for a replayed key.
-    payments: list[Payment] = field(default_factory=list)
-    created: list[bool] = field(default_factory=list)
-    closed_case_ids: set[int] = field(default_factory=set)
+    """What a batch did, by idempotency key; the rows themselves are read back only when wanted."""
 
-    @property
-    def case_ids(self) -> set[int]:
-        return {p.case_id for p in self.payments if p.case_id is not None}
+    ids: dict[str, int] = field(default_factory=dict)
+    created: set[str] = field(default_factory=set)
+    replayed: dict[str, Payment] = field(default_factory=dict)
+    case_ids: set[int] = field(default_factory=set)
+    amount: Decimal = ZERO
+    credit: Decimal = ZERO
+    closed_case_ids: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -160,8 +177,8 @@ def _case_states(debtor_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
     return states
 
 
-def _refresh_cases(debtor_ids: set[int], today: date, user: Any) -> set[int]:
-    """Refresh the cases; a case this closed gets its thank-you queued and its closing audited."""
+def _refresh_cases(debtor_ids: set[int], today: date) -> set[int]:
+    """Refresh the cases (sync audits any status change); a case this closed gets its thank-you queued."""
     before = _case_states(debtor_ids)
     refresh_cases(debtor_ids, as_of=today)
     after = _case_states(debtor_ids)
@@ -170,36 +187,23 @@ def _refresh_cases(debtor_ids: set[int], today: date, user: Any) -> set[int]:
         for debtor_id, (_, status) in after.items()
         if status == CaseStatus.CLOSED and before.get(debtor_id, (0, ""))[1] != CaseStatus.CLOSED
     }
-    changed = [d for d, (_, status) in after.items() if before.get(d, (0, status))[1] != status]
-    if changed:
-        cases = Case.objects.filter(debtor_id__in=changed)
-        ChangeLog.objects.bulk_create(
-            [
-                change_record(
-                    user,
-                    case,
-                    f"case:{case.status}",
-                    {"status": before[case.debtor_id][1]},
-                    {"status": case.status, "close_reason": case.close_reason},
-                )
-                for case in cases
-            ],
-            batch_size=_CHUNK,
-        )
     if closed:
         languages = _languages(closed)
-        PendingMessage.objects.bulk_create(
+        now = _db_now()
+        insert_rows(
+            PendingMessage._meta.db_table,
+            _MESSAGE_COLUMNS,
             [
-                PendingMessage(
-                    kind=MessageKind.CASE_CLOSED,
-                    debtor_id=debtor_id,
-                    body=thank_you_text(languages.get(debtor_id, "")),
-                    cause=f"case:{after[debtor_id][0]}:closed:{today.isoformat()}",
+                (
+                    MessageKind.CASE_CLOSED.value,
+                    debtor_id,
+                    thank_you_text(languages.get(debtor_id, "")),
+                    f"case:{after[debtor_id][0]}:closed:{today.isoformat()}",
+                    now,
                 )
                 for debtor_id in sorted(closed)
             ],
-            ignore_conflicts=True,
-            batch_size=_CHUNK,
+            conflict=["cause"],
         )
     return {after[d][0] for d in closed}
 
@@ -227,91 +231,103 @@ def thank_you_text(language: str) -> str:
 
 
 def post_payments(intents: Sequence[PaymentIntent], *, user: Any, policy: PaymentsPolicy, today: date) -> PostResult:
-    """Post the payments whose keys are new; a known key returns its payment (KeyConflict if it differs).
+    """Post the payments whose keys are new; a known key is a replay (KeyConflict if its facts differ).
 
-    Intents are allocated in the order given, each against the balances the earlier ones left.
+    Intents are allocated in the order given, each against the balances the earlier ones left. Rows are
+    written as database values through COPY (PostgreSQL) or executemany, with ids reserved up front so
+    a payment, its entries and their links are written in one pass each.
     """
     result = PostResult()
     if not intents:
         return result
     with transaction.atomic():
         ledger = _lock(debtor_ids={i.debtor_id for i in intents})
-        # Looked up after the lock: a concurrent post of the same debtor has committed by now, so its
+        # Looked up after the lock: a concurrent post for the same debtor has committed by now, so its
         # key is visible and this one is a replay instead of a second payment.
         existing = _existing(i.key for i in intents)
+        for intent in intents:
+            known = existing.get(intent.key)
+            if known is not None:
+                if not same_payment(known, intent):
+                    raise KeyConflict(intent.key, known)
+                result.replayed[intent.key] = known
+                result.ids[intent.key] = known.pk
         cases = _case_states(i.debtor_id for i in intents)
-        fresh: list[tuple[PaymentIntent, alloc.Allocation, dict[str, str]]] = []
-        seen: set[str] = set()
+        fresh: list[tuple[PaymentIntent, alloc.Allocation, dict[str, str], dict[str, str]]] = []
         problems: list[str] = []
         for intent in intents:
-            if intent.key in existing or intent.key in seen:
+            if intent.key in existing or intent.key in result.created:
                 continue
-            seen.add(intent.key)
+            result.created.add(intent.key)
             planned = _allocate(intent, ledger, policy)
             if isinstance(planned, list):
                 problems.extend(planned)
-                continue
-            fresh.append(planned)
+            else:
+                fresh.append(planned)
         if problems:
             raise PaymentRejected(problems)
-        payments = [
-            Payment(
-                idempotency_key=intent.key,
-                source=intent.source,
-                debtor_id=intent.debtor_id,
-                case_id=cases.get(intent.debtor_id, (None, ""))[0],
-                amount=intent.amount,
-                credit=allocation.credit,
-                paid_on=intent.paid_on,
-                reference=intent.reference,
-                created_by=user if getattr(user, "is_authenticated", False) else None,
-            )
-            for intent, allocation, _ in fresh
-        ]
-        # A unique-key race with a writer on other accounts surfaces here as IntegrityError; the
-        # single-payment caller turns it into a replay, a statement import into a failed import.
-        Payment.objects.bulk_create(payments, batch_size=_CHUNK)
-        entries: list[LedgerEntry] = []
-        owners: list[Payment] = []
-        audit: list[ChangeLog] = []
-        messages: list[PendingMessage] = []
-        languages = _languages(i.debtor_id for i, _, _ in fresh)
-        for payment, (intent, allocation, before) in zip(payments, fresh, strict=True):
-            touched = [int(a) for a, _ in allocation.entries]
-            for account_id, entry in allocation.entries:
-                kernel = Entry(entry.kind, payment.ledger_reference, entry.deltas)
-                entries.append(_new_entry(int(account_id), kernel, intent.paid_on, user, intent.reference))
-                owners.append(payment)
-            audit.append(change_record(user, payment, "payment:posted", before, _balance_doc(ledger.balances, touched)))
-            messages.append(
-                PendingMessage(
-                    kind=MessageKind.PAYMENT_CONFIRMATION,
-                    debtor_id=intent.debtor_id,
-                    body=confirmation_text(intent.amount, intent.paid_on, languages.get(intent.debtor_id, "")),
-                    cause=f"payment:{payment.pk}",
-                )
-            )
-        LedgerEntry.objects.bulk_create(entries, batch_size=_CHUNK)
-        PaymentEntry.objects.bulk_create(
-            [PaymentEntry(payment=p, entry=e) for p, e in zip(owners, entries, strict=True)],
-            batch_size=_CHUNK,
-        )
-        refresh_balances({e.account_id for e in entries})
-        ChangeLog.objects.bulk_create(audit, batch_size=_CHUNK)
-        PendingMessage.objects.bulk_create(messages, batch_size=_CHUNK, ignore_conflicts=True)
-        result.closed_case_ids = _refresh_cases({i.debtor_id for i, _, _ in fresh}, today, user)
-    by_key = {p.idempotency_key: p for p in payments}
-    for intent in intents:
-        if intent.key in existing:
-            known = existing[intent.key]
-            if not same_payment(known, intent):
-                raise KeyConflict(intent.key, known)
-            result.payments.append(known)
-            result.created.append(False)
-        else:
-            result.payments.append(by_key[intent.key])
-            result.created.append(True)
+        _write_payments(fresh, cases, user, result)
+        result.closed_case_ids = _refresh_cases({i.debtor_id for i, *_ in fresh}, today)
     return result
+
+
+def _write_payments(
+    fresh: list[tuple[PaymentIntent, alloc.Allocation, dict[str, str], dict[str, str]]],
+    cases: Mapping[int, tuple[int, str]],
+    user: Any,
+    result: PostResult,
+) -> None:
+    payment_ids = reserve_ids(Payment, len(fresh))
+    entry_ids = iter(reserve_ids(LedgerEntry, sum(len(a.entries) for _, a, _, _ in fresh)))
+    now = _db_now()
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    languages = _languages(i.debtor_id for i, *_ in fresh)
+    payments: list[tuple[object, ...]] = []
+    entries: list[tuple[object, ...]] = []
+    links: list[tuple[object, ...]] = []
+    audit: list[tuple[object, ...]] = []
+    messages: list[tuple[object, ...]] = []
+    for payment_id, (intent, allocation, before, after) in zip(payment_ids, fresh, strict=True):
+        case_id = cases.get(intent.debtor_id, (None, ""))[0]
+        paid_on = intent.paid_on.isoformat()
+        payments.append(
+            (payment_id, intent.key, intent.source, intent.debtor_id, case_id, to_fen(intent.amount),
+             to_fen(allocation.credit), paid_on, intent.reference, PaymentStatus.POSTED.value, user_id, now, "")
+        )  # fmt: skip
+        for account_id, entry in allocation.entries:
+            entry_id = next(entry_ids)
+            entries.append(
+                (entry_id, int(account_id), entry.kind.value, f"payment:{payment_id}", paid_on,
+                 *(to_fen(entry.deltas.get(c, ZERO)) for c in Component), intent.reference[:300], user_id, now)
+            )  # fmt: skip
+            links.append((payment_id, entry_id, EntryRole.ALLOCATION.value))
+        old, new = _changed(before, after)
+        audit.append((user_id, _PAYMENT_LABEL, str(payment_id), "payment:posted", old, new, now))
+        text = confirmation_text(intent.amount, intent.paid_on, languages.get(intent.debtor_id, ""))
+        messages.append((MessageKind.PAYMENT_CONFIRMATION.value, intent.debtor_id, text, f"payment:{payment_id}", now))
+        result.ids[intent.key] = payment_id
+        result.amount += intent.amount
+        result.credit += allocation.credit
+        if case_id is not None:
+            result.case_ids.add(case_id)
+    # ON CONFLICT (id) only: a racing insert of the same idempotency key still fails on its unique
+    # index, which the single-payment caller turns into a replay and an import into a failed import.
+    insert_rows(Payment._meta.db_table, _PAYMENT_COLUMNS, payments, conflict=["id"])
+    insert_rows(LedgerEntry._meta.db_table, _ENTRY_COLUMNS, entries, conflict=["id"])
+    insert_rows(PaymentEntry._meta.db_table, ["payment_id", "entry_id", "role"], links, conflict=["entry_id"])
+    refresh_balances({e[1] for e in entries})  # type: ignore[misc]
+    insert_rows(ChangeLog._meta.db_table, _AUDIT_COLUMNS, audit, conflict=["id"])
+    insert_rows(PendingMessage._meta.db_table, _MESSAGE_COLUMNS, messages, conflict=["cause"])
+
+
+def _changed(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, str]:
+    """The audit's before/after as JSON, keeping only the values that moved (as record_change does)."""
+    keys = sorted(k for k in after if before.get(k) != after[k])
+    return json.dumps({k: before.get(k) for k in keys}), json.dumps({k: after[k] for k in keys})
+
+
+def _db_now() -> Any:
+    return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
 def same_payment(payment: Payment, intent: PaymentIntent) -> bool:
@@ -333,7 +349,7 @@ def _existing(keys: Iterable[str]) -> dict[str, Payment]:
 
 def _allocate(
     intent: PaymentIntent, ledger: _Ledger, policy: PaymentsPolicy
-) -> tuple[PaymentIntent, alloc.Allocation, dict[str, str]] | list[str]:
+) -> tuple[PaymentIntent, alloc.Allocation, dict[str, str], dict[str, str]] | list[str]:
     accounts = ledger.kernel_accounts(intent.debtor_id)
     order: alloc.AccountOrder | list[str] = policy.account_order
     if intent.first_account_id is not None:
@@ -348,11 +364,12 @@ def _allocate(
     )
     if allocation is None:
         return [f"{e.reference}: {e.message}" for e in errors]
-    before = _balance_doc(ledger.balances, (int(a) for a, _ in allocation.entries))
+    touched = [int(a) for a, _ in allocation.entries]
+    before = _balance_doc(ledger.balances, touched)
     problems = _apply(ledger, allocation.entries)
     if problems:
         return problems
-    return intent, allocation, before
+    return intent, allocation, before, _balance_doc(ledger.balances, touched)
 
 
 def _apply(ledger: _Ledger, entries: Iterable[tuple[str, Entry]]) -> list[str]:
@@ -372,8 +389,6 @@ def _apply(ledger: _Ledger, entries: Iterable[tuple[str, Entry]]) -> list[str]:
 
 def reverse_posted(payment: Payment, *, user: Any, reason: str, today: date) -> set[int]:
     """Undo a posted payment entry by entry (a bounced transfer); returns the cases this closed (none)."""
-    from django.utils import timezone
-
     with transaction.atomic():
         links = list(
             PaymentEntry.objects.filter(payment=payment, role=EntryRole.ALLOCATION)
@@ -413,7 +428,7 @@ def reverse_posted(payment: Payment, *, user: Any, reason: str, today: date) -> 
                 )
             ]
         )
-        return _refresh_cases({payment.debtor_id}, today, user)
+        return _refresh_cases({payment.debtor_id}, today)
 
 
 def write_waiver(request: WaiverRequest, *, user: Any, policy: PaymentsPolicy, today: date) -> set[int]:
@@ -441,4 +456,4 @@ def write_waiver(request: WaiverRequest, *, user: Any, policy: PaymentsPolicy, t
         ChangeLog.objects.bulk_create(
             [change_record(user, request, "waiver:applied", before, _balance_doc(ledger.balances, touched))]
         )
-        return _refresh_cases({debtor_id}, today, user)
+        return _refresh_cases({debtor_id}, today)

@@ -24,7 +24,7 @@ from huikuan.cases.models import Promise, PromiseState
 from huikuan.kernel.plans import Instalment as KernelInstalment
 from huikuan.kernel.plans.tracking import PlanPayment, PlanProgress, track_plan
 from huikuan.kernel.promises import settle_promises_frame
-from huikuan.payments.bulk import read_frame, update_by_id
+from huikuan.payments.bulk import read_frame
 from huikuan.payments.models import (
     TRACKED_PLAN_STATUSES,
     Instalment,
@@ -34,6 +34,7 @@ from huikuan.payments.models import (
     RepaymentPlan,
 )
 from huikuan.payments.policy import PaymentsPolicy, current_policy
+from huikuan.portfolio.bulkwrite import update_rows
 
 
 @dataclass
@@ -126,8 +127,8 @@ def settle_promises(
         changed = settled.join(promises.select("promise_id", "old_state", "old_paid"), on="promise_id").filter(
             (pl.col("state") != pl.col("old_state")) | (pl.col("paid") != pl.col("old_paid"))
         )
-        counts.changed = update_by_id(
-            Promise, ["state", "paid_amount"], changed.select("promise_id", "state", "paid").iter_rows()
+        counts.changed = update_rows(
+            Promise._meta.db_table, ["state", "paid_amount"], changed.select("promise_id", "state", "paid").rows()
         )
         counts.by_state = dict(settled.group_by("state").len().iter_rows())
     return counts

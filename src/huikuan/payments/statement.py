@@ -233,13 +233,8 @@ def import_statement(
         with transaction.atomic():
             result = post_payments(intents, user=user, policy=policy, today=today)
             settle_cases(result.case_ids, today, policy)
-            for payment, created in zip(result.payments, result.created, strict=True):
-                if created:
-                    report.posted += 1
-                    report.amount += payment.amount
-                    report.credit += payment.credit
-                else:
-                    report.replayed += 1
+            report.posted, report.replayed = len(result.created), len(result.replayed)
+            report.amount, report.credit = result.amount, result.credit
             report.closed_cases = len(result.closed_case_ids)
             if dry_run:
                 # Everything ran for real so the figures are exact; rolling back leaves no trace.
