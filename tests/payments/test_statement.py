@@ -68,7 +68,7 @@ def test_one_bad_row_and_nothing_is_posted(personas: Personas, debt: Debt, tmp_p
         (9, "amount", "zero"),
         (10, "customer_no", "contract_customer"),
     ]
-    assert "transaction already appears in row 2" in report.error_lines()[2]
+    assert "该交易已出现在第2行" in report.error_lines()[2]
     assert Payment.objects.count() == 0
     assert debt.total() == Decimal("3220.00")
 
@@ -104,7 +104,7 @@ def test_missing_columns_are_reported(personas: Personas, debt: Debt, tmp_path: 
 def test_the_command(personas: Personas, debt: Debt, tmp_path: Path) -> None:
     good = write(tmp_path, "T1,100.00,2025-11-03,HT-OLD,,\n", "good.csv")
     bad = write(tmp_path, "T2,x,2025-11-03,HT-OLD,,\n", "bad.csv")
-    with pytest.raises(CommandError, match="nothing was posted"):
+    with pytest.raises(CommandError, match="未入账任何还款"):
         call_command("import_payments", str(bad), stderr=open("/dev/null", "w"))  # noqa: SIM115
     call_command("import_payments", str(good), "--dry-run", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert Payment.objects.count() == 0
