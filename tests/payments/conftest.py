@@ -76,3 +76,12 @@ def make_debt(personas: Personas, customer_no: str = "C-100", assignee: object =
 @pytest.fixture
 def debt(personas: Personas) -> Debt:
     return make_debt(personas)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> object:
+    # Messages are matched in English here; the zh-Hans wording is checked where it matters.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
