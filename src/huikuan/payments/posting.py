@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -94,7 +94,7 @@ class PostResult:
 
     ids: dict[str, int] = field(default_factory=dict)
     created: set[str] = field(default_factory=set)
-    replayed: dict[str, Payment] = field(default_factory=dict)
+    replayed: dict[str, int] = field(default_factory=dict)
     case_ids: set[int] = field(default_factory=set)
     amount: Decimal = ZERO
     credit: Decimal = ZERO
@@ -244,14 +244,14 @@ def post_payments(intents: Sequence[PaymentIntent], *, user: Any, policy: Paymen
         ledger = _lock(debtor_ids={i.debtor_id for i in intents})
         # Looked up after the lock: a concurrent post for the same debtor has committed by now, so its
         # key is visible and this one is a replay instead of a second payment.
-        existing = _existing(i.key for i in intents)
+        existing = known_payments(i.key for i in intents)
         for intent in intents:
             known = existing.get(intent.key)
             if known is not None:
                 if not same_payment(known, intent):
-                    raise KeyConflict(intent.key, known)
-                result.replayed[intent.key] = known
-                result.ids[intent.key] = known.pk
+                    raise KeyConflict(intent.key, Payment.objects.get(pk=known.id))
+                result.replayed[intent.key] = known.id
+                result.ids[intent.key] = known.id
         cases = _case_states(i.debtor_id for i in intents)
         fresh: list[tuple[PaymentIntent, alloc.Allocation, dict[str, str], dict[str, str]]] = []
         problems: list[str] = []
@@ -327,7 +327,16 @@ def _db_now() -> Any:
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
-def same_payment(payment: Payment, intent: PaymentIntent) -> bool:
+class KnownPayment(NamedTuple):
+    """The facts of a posted payment that a replay must repeat; read without building model objects."""
+
+    id: int
+    amount: Decimal
+    debtor_id: int
+    paid_on: date
+
+
+def same_payment(payment: Payment | KnownPayment, intent: PaymentIntent) -> bool:
     return (payment.amount, payment.debtor_id, payment.paid_on) == (
         intent.amount,
         intent.debtor_id,
@@ -335,12 +344,15 @@ def same_payment(payment: Payment, intent: PaymentIntent) -> bool:
     )
 
 
-def _existing(keys: Iterable[str]) -> dict[str, Payment]:
+def known_payments(keys: Iterable[str]) -> dict[str, KnownPayment]:
     wanted = sorted(set(keys))
-    found: dict[str, Payment] = {}
+    found: dict[str, KnownPayment] = {}
     for start in range(0, len(wanted), _CHUNK):
-        for payment in Payment.objects.filter(idempotency_key__in=wanted[start : start + _CHUNK]):
-            found[payment.idempotency_key] = payment
+        rows = Payment.objects.filter(idempotency_key__in=wanted[start : start + _CHUNK]).values_list(
+            "idempotency_key", "id", "amount", "debtor_id", "paid_on"
+        )
+        for key, payment_id, amount, debtor_id, paid_on in rows:
+            found[key] = KnownPayment(payment_id, amount, debtor_id, paid_on)
     return found
 
 

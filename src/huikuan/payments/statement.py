@@ -22,9 +22,16 @@ from django.utils.translation import gettext as _
 
 from huikuan.kernel import intake
 from huikuan.kernel.money import MoneyError, parse_amount
-from huikuan.payments.models import Payment, PaymentSource
+from huikuan.payments.models import PaymentSource
 from huikuan.payments.policy import current_policy
-from huikuan.payments.posting import KeyConflict, PaymentIntent, PaymentRejected, post_payments, same_payment
+from huikuan.payments.posting import (
+    KeyConflict,
+    PaymentIntent,
+    PaymentRejected,
+    known_payments,
+    post_payments,
+    same_payment,
+)
 from huikuan.payments.settlement import settle_cases
 from huikuan.portfolio.importer import ColumnMapping, ImportFileError, error_lines, errors_csv, mapped_rows
 from huikuan.portfolio.models import Account, Debtor
@@ -253,12 +260,7 @@ def _conflicts(
     columns: dict[str, str],
 ) -> list[intake.RowError]:
     """Rows whose transaction was posted before with other facts: a replay must repeat them exactly."""
-    keys = [i.key for i in intents]
-    known: dict[str, Payment] = {}
-    for start in range(0, len(keys), _CHUNK):
-        known.update(
-            (p.idempotency_key, p) for p in Payment.objects.filter(idempotency_key__in=keys[start : start + _CHUNK])
-        )
+    known = known_payments(i.key for i in intents)
     return [
         intake.RowError(r.row, columns.get("transaction_id", "transaction_id"), r.transaction_id, "key_conflict")
         for intent, (r, _, _) in zip(intents, resolved, strict=True)
