@@ -208,3 +208,8 @@ def import_accounts_api(
         summary=report.summary(),
         errors=[ImportErrorOut(row=e.row, column=e.column, value=e.value, reason=reason(e)) for e in report.errors],
     )
+
+
+from huikuan.payments.api import router as payments_router  # noqa: E402
+
+api.add_router("/", payments_router)

@@ -28,20 +28,21 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return {name: _plain(getattr(instance, name)) for name in names}
 
 
-def record_change(
+def change_record(
     user: Any,
     instance: models.Model,
     action: str,
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any] | None,
 ) -> ChangeLog:
+    """The unsaved ChangeLog row; bulk writers collect these and save them with one bulk_create."""
     changed_before = dict(before) if before else None
     changed_after = dict(after) if after else None
     if changed_before and changed_after:
         keys = {k for k in changed_after if changed_before.get(k) != changed_after.get(k)}
         changed_before = {k: changed_before.get(k) for k in sorted(keys)}
         changed_after = {k: changed_after[k] for k in sorted(keys)}
-    return ChangeLog.objects.create(
+    return ChangeLog(
         user=user if getattr(user, "is_authenticated", False) else None,
         subject_type=instance._meta.label_lower,
         subject_id=str(instance.pk),
@@ -49,6 +50,18 @@ def record_change(
         before=changed_before,
         after=changed_after,
     )
+
+
+def record_change(
+    user: Any,
+    instance: models.Model,
+    action: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> ChangeLog:
+    row = change_record(user, instance, action, before, after)
+    row.save()
+    return row
 
 
 def record_access(user: Any, instance: models.Model, field: str, reason: str, channel: str = "web") -> AccessLog:

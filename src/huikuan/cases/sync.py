@@ -10,12 +10,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case, CaseStatus
-from huikuan.portfolio.bulkwrite import insert_rows
+from huikuan.portfolio.bulkwrite import insert_rows, update_rows
 
 _CHUNK = 5000
 
@@ -105,10 +106,21 @@ def refresh_cases(
         )
         counts.created += len(to_create)
         _audit_status_changes(to_update, existing_status)
-        Case.objects.bulk_update(
-            to_update,
-            ["oldest_due_date", "status", "closed_at", "close_reason", "team", "assignee"],
-            batch_size=1000,
+        update_rows(
+            Case._meta.db_table,
+            ["oldest_due_date", "status", "closed_at", "close_reason", "team_id", "assignee_id"],
+            [
+                (
+                    c.pk,
+                    connection.ops.adapt_datefield_value(c.oldest_due_date),
+                    c.status,
+                    connection.ops.adapt_datetimefield_value(c.closed_at),
+                    c.close_reason,
+                    c.team_id,
+                    c.assignee_id,
+                )
+                for c in to_update
+            ],
         )
         counts.updated += len(to_update)
     return counts

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "huikuan.audit",
     "huikuan.portfolio",
     "huikuan.cases",
+    "huikuan.payments",
     "huikuan.web",
 ]
 

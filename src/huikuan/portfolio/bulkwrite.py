@@ -7,6 +7,7 @@ integer fen, dates as ISO text) and write them with one statement per chunk.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,7 +57,9 @@ def _copy_insert(
     table: str, columns: Sequence[str], rows: Sequence[Row], clause: str, returning: Sequence[str]
 ) -> list[tuple[Any, ...]] | None:
     cols = ", ".join(columns)
-    stage = f"_stage_{table}"
+    # One staging table per column list: two writers of one table with different columns (the import's
+    # entries and the payments' entries, which carry ids) must not share a temporary table's shape.
+    stage = f"_stage_{table}_{zlib.crc32(cols.encode()):08x}"
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no COPY
         raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {cols} FROM {table} WITH NO DATA")
@@ -95,3 +98,52 @@ def upsert_ids(
     existing = set(manager.filter(**{f"{key}__in": keys}).values_list(key, flat=True))
     insert_rows(table, columns, rows, conflict=[key], update=update)
     return dict(manager.filter(**{f"{key}__in": keys}).values_list(key, "id")), existing
+
+
+def update_rows(table: str, columns: Sequence[str], rows: Sequence[Row]) -> int:
+    """Set `columns` on the rows given as (id, *values), values already database values.
+
+    Django's bulk_update builds a CASE expression per field and row, which costs more than the write
+    itself at tens of thousands of rows; PostgreSQL gets COPY into a staging table and one UPDATE … FROM.
+    """
+    if not rows:
+        return 0
+    cols = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            stage = f"_update_{table}"
+            raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no COPY
+            raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT id, {cols} FROM {table} WITH NO DATA")
+            raw.execute(f"TRUNCATE {stage}")
+            with raw.copy(f"COPY {stage} (id, {cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            sets = ", ".join(f"{c} = s.{c}" for c in columns)
+            raw.execute(f"UPDATE {table} t SET {sets} FROM {stage} s WHERE t.id = s.id")
+        else:
+            sets = ", ".join(f"{c} = %s" for c in columns)
+            cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", [(*r[1:], r[0]) for r in rows])
+    return len(rows)
+
+
+def reserve_ids(model: type[Model], count: int) -> list[int]:
+    """Primary keys for `count` new rows, so a bulk writer can link rows before inserting them.
+
+    PostgreSQL hands them out from the column's sequence (safe under concurrency); SQLite writers hold
+    the database's write lock for the whole transaction, so the next free numbers are ours alone.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [r[0] for r in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        top = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        start = max(top, row[0] if row else 0) + 1
+    return list(range(start, start + count))

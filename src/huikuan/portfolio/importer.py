@@ -11,7 +11,7 @@ import csv
 import hashlib
 import io
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -56,15 +56,16 @@ class ColumnMapping:
     encoding: str | None = None
 
     @classmethod
-    def identity(cls) -> ColumnMapping:
-        return cls({name: name for name in intake.FIELDS})
+    def identity(cls, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
+        return cls({name: name for name in fields})
 
     @classmethod
-    def load(cls, path: Path) -> ColumnMapping:
-        return cls.parse(path.read_text(encoding="utf-8"))
+    def load(cls, path: Path, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
+        return cls.parse(path.read_text(encoding="utf-8"), fields)
 
     @classmethod
-    def parse(cls, text: str) -> ColumnMapping:
+    def parse(cls, text: str, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
+        """``fields`` are the canonical names this kind of file knows (accounts, bank statement)."""
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
@@ -72,11 +73,11 @@ class ColumnMapping:
         columns = data.get("columns") if isinstance(data, dict) else None
         if not isinstance(columns, dict):
             raise ImportFileError(_("The mapping file needs a 'columns' section: field: column title"))
-        unknown = sorted(set(columns) - set(intake.FIELDS))
+        unknown = sorted(set(columns) - set(fields))
         if unknown:
             raise ImportFileError(
                 _("The mapping names unknown fields: %(fields)s. Known fields: %(known)s")
-                % {"fields": ", ".join(map(str, unknown)), "known": ", ".join(intake.FIELDS)}
+                % {"fields": ", ".join(map(str, unknown)), "known": ", ".join(fields)}
             )
         return cls({str(k): str(v) for k, v in columns.items()}, data.get("sheet"), data.get("encoding"))
 
@@ -102,19 +103,10 @@ class ImportReport:
         return [(e, reason(e)) for e in self.errors]
 
     def error_lines(self) -> list[str]:
-        return [
-            _("Row %(row)s, column %(column)s, value “%(value)s”: %(reason)s")
-            % {"row": e.row, "column": e.column, "value": e.value, "reason": reason(e)}
-            for e in self.errors
-        ]
+        return error_lines(self.errors)
 
     def errors_csv(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([_("row"), _("column"), _("value"), _("reason")])
-        for e in self.errors:
-            writer.writerow([e.row, e.column, e.value, reason(e)])
-        return buffer.getvalue()
+        return errors_csv(self.errors)
 
     def summary(self) -> str:
         if not self.ok:
@@ -137,6 +129,24 @@ class ImportReport:
         }
 
 
+def error_lines(errors: Iterable[intake.RowError]) -> list[str]:
+    """One translated line per row error; shared by every file import."""
+    return [
+        _("Row %(row)s, column %(column)s, value “%(value)s”: %(reason)s")
+        % {"row": e.row, "column": e.column, "value": e.value, "reason": reason(e)}
+        for e in errors
+    ]
+
+
+def errors_csv(errors: Iterable[intake.RowError]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("row"), _("column"), _("value"), _("reason")])
+    for e in errors:
+        writer.writerow([e.row, e.column, e.value, reason(e)])
+    return buffer.getvalue()
+
+
 def reason(error: intake.RowError) -> str:
     messages = {
         "required": _("a value is required"),
@@ -154,6 +164,15 @@ def reason(error: intake.RowError) -> str:
         "duplicate": _("contract number already appears in row %(first_row)s"),
         "name_conflict": _("customer %(customer_no)s has another name in row %(first_row)s"),
         "missing_column": _("the file has no column for this required field"),
+        # Bank statements (payments/statement.py).
+        "duplicate_transaction": _("transaction already appears in row %(first_row)s"),
+        "unknown_contract": _("no account has this contract number"),
+        "unknown_customer": _("no debtor has this customer number"),
+        "contract_customer": _("the contract belongs to another customer"),
+        "payer_required": _("give a contract number or a customer number"),
+        "future_date": _("the payment date is in the future"),
+        "key_conflict": _("this transaction was already posted with another amount, date or payer"),
+        "not_allocatable": _("the payment cannot be allocated: %(detail)s"),
     }
     template = messages.get(error.code, error.code)
     return template % dict(error.params) if error.params else template.replace("%%", "%")
@@ -202,24 +221,43 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[list[
     return [intake.excel_value(h).strip() for h in header], ([intake.excel_value(v) for v in row] for row in rows)
 
 
-def validate_file(path: Path, mapping: ColumnMapping) -> tuple[list[intake.AccountRow], ImportReport]:
+def mapped_rows(
+    path: Path, mapping: ColumnMapping, required: Sequence[str]
+) -> tuple[list[intake.RowError], Iterator[tuple[int, dict[str, str]]]]:
+    """The file's non-empty rows as (row number, canonical field → text), or the missing columns.
+
+    Row numbers count the header as row 1, as a spreadsheet shows them.
+    """
     header, body = read_table(path, mapping)
     headers = dict(mapping.columns)
     position = {title: i for i, title in enumerate(header)}
-    report = ImportReport()
-    missing = [f for f in intake.REQUIRED if headers.get(f) not in position]
-    for name in missing:
-        report.errors.append(intake.RowError(1, headers.get(name, name), "", "missing_column"))
+    missing = [
+        intake.RowError(1, headers.get(f, f), "", "missing_column") for f in required if headers.get(f) not in position
+    ]
     if missing:
-        return [], report
+        return missing, iter(())
     indexes = {f: position[t] for f, t in headers.items() if t in position}
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        for number, values in enumerate(body, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            yield number, {f: values[i] if i < len(values) else "" for f, i in indexes.items()}
+
+    return [], rows()
+
+
+def validate_file(path: Path, mapping: ColumnMapping) -> tuple[list[intake.AccountRow], ImportReport]:
+    headers = dict(mapping.columns)
+    report = ImportReport()
+    missing, body = mapped_rows(path, mapping, intake.REQUIRED)
+    if missing:
+        report.errors.extend(missing)
+        return [], report
     ctx = intake.RowContext(region=settings.DEFAULT_PHONE_REGION, default_currency=settings.DEFAULT_CURRENCY)
     rows: list[intake.AccountRow] = []
-    for number, values in enumerate(body, start=2):
-        if not any(v.strip() for v in values):
-            continue
+    for number, raw in body:
         report.rows += 1
-        raw = {f: values[i] if i < len(values) else "" for f, i in indexes.items()}
         record, errors = intake.validate_row(number, raw, headers, ctx)
         if record is not None:
             rows.append(record)

@@ -1,0 +1,216 @@
+"""The nightly settlement: promise states from the payments, and where each agreed plan stands.
+
+Both are recomputed from facts (promises, schedules, payments still posted) so a reversed payment
+simply stops counting and the states fall back; the actions call the same functions for one case
+right after a payment or a reversal, the nightly job calls them for everything still open.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from huikuan.audit.models import ChangeLog
+from huikuan.audit.records import change_record
+from huikuan.cases.models import Promise, PromiseState
+from huikuan.kernel.plans import Instalment as KernelInstalment
+from huikuan.kernel.plans.tracking import PlanPayment, PlanProgress, track_plan
+from huikuan.kernel.promises import settle_promises_frame
+from huikuan.payments.bulk import read_frame
+from huikuan.payments.models import (
+    TRACKED_PLAN_STATUSES,
+    Instalment,
+    Payment,
+    PaymentStatus,
+    PlanStatus,
+    RepaymentPlan,
+)
+from huikuan.payments.policy import PaymentsPolicy, current_policy
+from huikuan.portfolio.bulkwrite import update_rows
+
+
+@dataclass
+class SettleCounts:
+    promises: int = 0
+    changed: int = 0
+    by_state: dict[str, int] = field(default_factory=dict)
+    plans: int = 0
+    plans_changed: int = 0
+
+
+def _case_clause(case_ids: Iterable[int] | None, column: str) -> tuple[str, list[Any]]:
+    if case_ids is None:
+        return "", []
+    ids = sorted(set(case_ids))
+    if not ids:
+        return " AND 1 = 0", []
+    return f" AND {column} IN ({','.join(['%s'] * len(ids))})", list(ids)
+
+
+def promise_frame(as_of: date, case_ids: Iterable[int] | None, horizon: date) -> pl.DataFrame:
+    """Promises still open, or settled but young enough that late news may change them.
+
+    For named cases every promise is read: a reversal may reopen one settled long ago.
+    """
+    table = Promise._meta.db_table
+    ids = None if case_ids is None else sorted(set(case_ids))
+    where, params = _case_clause(ids, "case_id")
+    scope = "1 = 1" if ids is not None else "(state = %s OR due_date >= %s)"
+    scope_params: list[Any] = [] if ids is not None else [PromiseState.PENDING.value, horizon]
+    if connection.vendor == "postgresql":
+        made = "(created_at AT TIME ZONE %s)::date"
+        made_params: list[Any] = [settings.TIME_ZONE]
+        made_type: Any = pl.Date
+    else:
+        # SQLite keeps UTC text; the local day is taken in Polars below.
+        made, made_params, made_type = "substr(created_at, 1, 19)", [], pl.String
+    frame = read_frame(
+        f"SELECT id, case_id, amount, due_date, {made}, state, paid_amount FROM {table} WHERE {scope}{where}",
+        [*made_params, *scope_params, *params],
+        {
+            "promise_id": pl.Int64,
+            "key": pl.Int64,
+            "amount": pl.Int64,
+            "due_date": pl.Date,
+            "created_on": made_type,
+            "old_state": pl.String,
+            "old_paid": pl.Int64,
+        },
+    )
+    if made_type == pl.String:
+        frame = frame.with_columns(
+            pl.col("created_on")
+            .str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
+            .dt.convert_time_zone(settings.TIME_ZONE)
+            .dt.date()
+        )
+    return frame
+
+
+def payment_frame(case_ids: Iterable[int] | None, since: date) -> pl.DataFrame:
+    """Posted (not reversed) payments by case, amounts in fen."""
+    where, params = _case_clause(case_ids, "case_id")
+    return read_frame(
+        f"SELECT case_id, paid_on, amount FROM {Payment._meta.db_table} "
+        f"WHERE status = %s AND case_id IS NOT NULL AND paid_on >= %s{where}",
+        [PaymentStatus.POSTED.value, since, *params],
+        {"key": pl.Int64, "paid_on": pl.Date, "amount": pl.Int64},
+    )
+
+
+def settle_promises(
+    as_of: date, *, case_ids: Iterable[int] | None = None, policy: PaymentsPolicy | None = None
+) -> SettleCounts:
+    """Settle promise states in bulk through the kernel's Polars rules; only changed rows are written."""
+    policy = policy or current_policy()
+    horizon = as_of - timedelta(days=policy.promise_grace_days + policy.resettle_days)
+    counts = SettleCounts()
+    with transaction.atomic():
+        promises = promise_frame(as_of, case_ids, horizon)
+        counts.promises = promises.height
+        if promises.is_empty():
+            return counts
+        since = promises["created_on"].min()
+        assert isinstance(since, date)
+        keys = None if case_ids is None else promises["key"].unique().to_list()
+        payments = payment_frame(keys, since)
+        # Amounts stay integer fen end to end: exact, and what the columns hold.
+        settled = settle_promises_frame(promises, payments, as_of, policy.promise_grace_days)
+        changed = settled.join(promises.select("promise_id", "old_state", "old_paid"), on="promise_id").filter(
+            (pl.col("state") != pl.col("old_state")) | (pl.col("paid") != pl.col("old_paid"))
+        )
+        counts.changed = update_rows(
+            Promise._meta.db_table, ["state", "paid_amount"], changed.select("promise_id", "state", "paid").rows()
+        )
+        counts.by_state = dict(settled.group_by("state").len().iter_rows())
+    return counts
+
+
+def refresh_plans(
+    as_of: date, *, case_ids: Iterable[int] | None = None, policy: PaymentsPolicy | None = None
+) -> SettleCounts:
+    """Instalment and plan states of each case's current plan, from the payments since it was agreed."""
+    policy = policy or current_policy()
+    counts = SettleCounts()
+    plans_qs = RepaymentPlan.objects.filter(status__in=TRACKED_PLAN_STATUSES).order_by("case_id", "-created_at")
+    if case_ids is not None:
+        plans_qs = plans_qs.filter(case_id__in=sorted(set(case_ids)))
+    with transaction.atomic():
+        current: dict[int, RepaymentPlan] = {}
+        for plan in plans_qs.select_for_update():
+            current.setdefault(plan.case_id, plan)
+        if not current:
+            return counts
+        plans = list(current.values())
+        counts.plans = len(plans)
+        schedule: dict[int, list[Instalment]] = defaultdict(list)
+        for item in Instalment.objects.filter(plan__in=plans).order_by("plan_id", "n"):
+            schedule[item.plan_id].append(item)
+        since = min((p.accepted_on or as_of) for p in plans)
+        paid: dict[int, list[PlanPayment]] = defaultdict(list)
+        for case_id, paid_on, amount in Payment.objects.filter(
+            case_id__in=list(current), status=PaymentStatus.POSTED, paid_on__gte=since
+        ).values_list("case_id", "paid_on", "amount"):
+            paid[case_id].append(PlanPayment(paid_on, amount))
+        changed_items: list[Instalment] = []
+        changed_plans: list[RepaymentPlan] = []
+        audit: list[ChangeLog] = []
+        now = timezone.now()
+        for plan in plans:
+            items = schedule[plan.pk]
+            start = plan.accepted_on or as_of
+            status = track_plan(
+                [KernelInstalment(i.n, i.due_date, i.amount) for i in items],
+                [p for p in paid[plan.case_id] if p.paid_on >= start],
+                as_of,
+                grace_days=policy.instalment_grace_days,
+                broken_after_days=policy.plan_broken_after_days,
+            )
+            for item, tracked in zip(items, status.instalments, strict=True):
+                new = (tracked.state.value, tracked.paid, tracked.paid_on)
+                if (item.status, item.paid_amount, item.paid_on) != new:
+                    item.status, item.paid_amount, item.paid_on = new
+                    changed_items.append(item)
+            wanted = {
+                PlanProgress.ACTIVE: PlanStatus.ACTIVE,
+                PlanProgress.COMPLETED: PlanStatus.COMPLETED,
+                PlanProgress.BROKEN: PlanStatus.BROKEN,
+            }[status.progress]
+            if plan.status != wanted:
+                audit.append(change_record(None, plan, f"plan:{wanted}", {"status": plan.status}, {"status": wanted}))
+                plan.status = wanted
+                plan.status_changed_at = now
+                changed_plans.append(plan)
+        Instalment.objects.bulk_update(changed_items, ["status", "paid_amount", "paid_on"], batch_size=2000)
+        RepaymentPlan.objects.bulk_update(changed_plans, ["status", "status_changed_at"], batch_size=2000)
+        ChangeLog.objects.bulk_create(audit, batch_size=2000)
+        counts.plans_changed = len(changed_plans)
+    return counts
+
+
+def nightly_settlement(as_of: date | None = None) -> SettleCounts:
+    """The nightly job: promises first, then plans; one policy for both."""
+    as_of = as_of or timezone.localdate()
+    policy = current_policy()
+    counts = settle_promises(as_of, policy=policy)
+    plans = refresh_plans(as_of, policy=policy)
+    counts.plans, counts.plans_changed = plans.plans, plans.plans_changed
+    return counts
+
+
+def settle_cases(case_ids: Iterable[int], as_of: date, policy: PaymentsPolicy) -> None:
+    """The same settlement for a few cases right after their money moved."""
+    ids = sorted(set(case_ids))
+    # Chunked so a statement touching fifty thousand cases stays within SQLite's parameter limit.
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        settle_promises(as_of, case_ids=chunk, policy=policy)
+        refresh_plans(as_of, case_ids=chunk, policy=policy)

@@ -1,0 +1,268 @@
+"""Bank statement import: every row a payment, all rows posted or none.
+
+Reading, column mapping and the row-error report are the account import's (portfolio.importer); what
+is new here is the meaning of a row. The bank's transaction id is the idempotency key, so importing a
+statement twice, or two overlapping statements, posts each transaction once. Rows are validated
+first, payers resolved in bulk, and then the whole file is allocated and written in one transaction
+through the same posting code as a manual payment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huikuan.kernel import intake
+from huikuan.kernel.money import MoneyError, parse_amount
+from huikuan.payments.models import PaymentSource
+from huikuan.payments.policy import current_policy
+from huikuan.payments.posting import (
+    KeyConflict,
+    PaymentIntent,
+    PaymentRejected,
+    known_payments,
+    post_payments,
+    same_payment,
+)
+from huikuan.payments.settlement import settle_cases
+from huikuan.portfolio.importer import ColumnMapping, ImportFileError, error_lines, errors_csv, mapped_rows
+from huikuan.portfolio.models import Account, Debtor
+
+REQUIRED = ("transaction_id", "amount", "paid_on")
+OPTIONAL = ("contract_no", "customer_no", "payer_name", "memo")
+FIELDS = REQUIRED + OPTIONAL
+# The key space of statement rows, apart from API and manual keys.
+KEY_PREFIX = "bank:"
+_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    row: int
+    transaction_id: str
+    amount: Decimal
+    paid_on: date
+    contract_no: str
+    customer_no: str
+    memo: str
+
+
+@dataclass
+class StatementReport:
+    rows: int = 0
+    errors: list[intake.RowError] = field(default_factory=list)
+    posted: int = 0
+    replayed: int = 0
+    amount: Decimal = Decimal("0.00")
+    credit: Decimal = Decimal("0.00")
+    closed_cases: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error_lines(self) -> list[str]:
+        return error_lines(self.errors)
+
+    def errors_csv(self) -> str:
+        return errors_csv(self.errors)
+
+    def summary(self) -> str:
+        if not self.ok:
+            return _("%(count)s problem(s) in %(rows)s rows; nothing was posted.") % {
+                "count": len(self.errors),
+                "rows": self.rows,
+            }
+        verb = _("would post") if self.dry_run else _("posted")
+        return _(
+            "%(verb)s %(posted)s payments totalling %(amount)s (%(credit)s kept as credit); "
+            "%(replayed)s already posted; %(closed)s cases closed."
+        ) % {
+            "verb": verb,
+            "posted": self.posted,
+            "amount": self.amount,
+            "credit": self.credit,
+            "replayed": self.replayed,
+            "closed": self.closed_cases,
+        }
+
+
+def _collector(
+    number: int, raw: dict[str, str], columns: dict[str, str], into: list[intake.RowError]
+) -> Callable[..., None]:
+    def problem(name: str, code: str, params: dict[str, str] | None = None) -> None:
+        into.append(intake.RowError(number, columns.get(name, name), raw.get(name, ""), code, params or {}))
+
+    return problem
+
+
+def parse_rows(
+    path: Path, mapping: ColumnMapping, today: date
+) -> tuple[list[StatementRow], list[intake.RowError], int]:
+    """Validated rows, the row errors and the number of rows read."""
+    columns = dict(mapping.columns)
+    missing, body = mapped_rows(path, mapping, REQUIRED)
+    if missing:
+        return [], missing, 0
+    rows: list[StatementRow] = []
+    errors: list[intake.RowError] = []
+    first_row: dict[str, int] = {}
+    count = 0
+    for number, raw in body:
+        count += 1
+        problems: list[intake.RowError] = []
+        problem = _collector(number, raw, columns, problems)
+        txn = raw.get("transaction_id", "").strip()
+        if not txn:
+            problem("transaction_id", "required")
+        elif txn in first_row:
+            problem("transaction_id", "duplicate_transaction", {"first_row": str(first_row[txn])})
+        else:
+            first_row[txn] = number
+        amount: Decimal | None = None
+        text = raw.get("amount", "").strip()
+        if not text:
+            problem("amount", "required")
+        else:
+            try:
+                amount = parse_amount(text)
+            except MoneyError:
+                problem("amount", "amount")
+            else:
+                if amount <= 0:
+                    problem("amount", "zero")
+        paid_on: date | None = None
+        text = raw.get("paid_on", "").strip()
+        if not text:
+            problem("paid_on", "required")
+        else:
+            paid_on = intake.parse_date(text)
+            if paid_on is None:
+                problem("paid_on", "date")
+            elif paid_on > today:
+                problem("paid_on", "future_date")
+        contract = raw.get("contract_no", "").strip()
+        customer = raw.get("customer_no", "").strip()
+        if not contract and not customer:
+            problem("contract_no" if "contract_no" in columns else "customer_no", "payer_required")
+        if problems or amount is None or paid_on is None:
+            errors.extend(problems)
+            continue
+        rows.append(StatementRow(number, txn, amount, paid_on, contract, customer, raw.get("memo", "").strip()))
+    return rows, errors, count
+
+
+def _resolve(
+    rows: list[StatementRow], columns: dict[str, str]
+) -> tuple[list[tuple[StatementRow, int, int | None]], list[intake.RowError]]:
+    """Each row's debtor (and named account), looked up in bulk."""
+    contracts = sorted({r.contract_no for r in rows if r.contract_no})
+    customers = sorted({r.customer_no for r in rows if r.customer_no})
+    by_contract: dict[str, tuple[int, int, str]] = {}
+    for start in range(0, len(contracts), _CHUNK):
+        for number, account_id, debtor_id, customer_no in Account.objects.filter(
+            contract_no__in=contracts[start : start + _CHUNK]
+        ).values_list("contract_no", "id", "debtor_id", "debtor__customer_no"):
+            by_contract[number] = (account_id, debtor_id, customer_no)
+    by_customer: dict[str, int] = {}
+    for start in range(0, len(customers), _CHUNK):
+        by_customer.update(
+            Debtor.objects.filter(customer_no__in=customers[start : start + _CHUNK]).values_list("customer_no", "id")
+        )
+    resolved: list[tuple[StatementRow, int, int | None]] = []
+    errors: list[intake.RowError] = []
+    for r in rows:
+        if r.contract_no:
+            found = by_contract.get(r.contract_no)
+            if found is None:
+                errors.append(
+                    intake.RowError(r.row, columns.get("contract_no", "contract_no"), r.contract_no, "unknown_contract")
+                )
+                continue
+            account_id, debtor_id, customer_no = found
+            if r.customer_no and r.customer_no != customer_no:
+                errors.append(
+                    intake.RowError(
+                        r.row, columns.get("customer_no", "customer_no"), r.customer_no, "contract_customer"
+                    )
+                )
+                continue
+            resolved.append((r, debtor_id, account_id))
+        else:
+            debtor = by_customer.get(r.customer_no)
+            if debtor is None:
+                errors.append(
+                    intake.RowError(r.row, columns.get("customer_no", "customer_no"), r.customer_no, "unknown_customer")
+                )
+                continue
+            resolved.append((r, debtor, None))
+    return resolved, errors
+
+
+def import_statement(
+    path: Path, mapping: ColumnMapping | None = None, *, dry_run: bool = False, user: Any = None
+) -> StatementReport:
+    mapping = mapping or ColumnMapping.identity(FIELDS)
+    columns = dict(mapping.columns)
+    today = timezone.localdate()
+    report = StatementReport(dry_run=dry_run)
+    rows, errors, report.rows = parse_rows(path, mapping, today)
+    report.errors.extend(errors)
+    resolved, errors = _resolve(rows, columns)
+    report.errors.extend(errors)
+    intents = [
+        PaymentIntent(
+            key=KEY_PREFIX + r.transaction_id,
+            debtor_id=debtor_id,
+            amount=r.amount,
+            paid_on=r.paid_on,
+            source=PaymentSource.BANK_STATEMENT,
+            reference=r.memo or r.transaction_id,
+            first_account_id=account_id,
+        )
+        for r, debtor_id, account_id in resolved
+    ]
+    report.errors.extend(_conflicts(intents, resolved, columns))
+    if not report.ok:
+        report.errors.sort(key=lambda e: e.row)
+        return report
+    policy = current_policy()
+    try:
+        with transaction.atomic():
+            result = post_payments(intents, user=user, policy=policy, today=today)
+            settle_cases(result.case_ids, today, policy)
+            report.posted, report.replayed = len(result.created), len(result.replayed)
+            report.amount, report.credit = result.amount, result.credit
+            report.closed_cases = len(result.closed_case_ids)
+            if dry_run:
+                # Everything ran for real so the figures are exact; rolling back leaves no trace.
+                transaction.set_rollback(True)
+    except (PaymentRejected, KeyConflict) as exc:
+        report.errors.append(intake.RowError(0, "", "", "not_allocatable", {"detail": str(exc)}))
+    except IntegrityError as exc:
+        # Another import posted some of these transactions while this one ran: nothing of this one stays.
+        raise ImportFileError(_("Another import posted the same transactions meanwhile; run it again.")) from exc
+    return report
+
+
+def _conflicts(
+    intents: list[PaymentIntent],
+    resolved: list[tuple[StatementRow, int, int | None]],
+    columns: dict[str, str],
+) -> list[intake.RowError]:
+    """Rows whose transaction was posted before with other facts: a replay must repeat them exactly."""
+    known = known_payments(i.key for i in intents)
+    return [
+        intake.RowError(r.row, columns.get("transaction_id", "transaction_id"), r.transaction_id, "key_conflict")
+        for intent, (r, _, _) in zip(intents, resolved, strict=True)
+        if intent.key in known and not same_payment(known[intent.key], intent)
+    ]

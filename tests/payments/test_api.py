@@ -1,0 +1,100 @@
+"""The payments API through HTTP: idempotency header, reversal, options, promise, plan, waiver decisions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.test import Client
+
+from huikuan.payments import actions
+from huikuan.payments.models import Payment
+from tests.conftest import Personas
+from tests.payments.conftest import Debt
+
+
+def client_for(user: object) -> Client:
+    c = Client()
+    c.force_login(user)  # type: ignore[arg-type]
+    return c
+
+
+def test_post_payment_with_idempotency_key(personas: Personas, debt: Debt) -> None:
+    c = client_for(personas.lena)
+    body = {"case_id": debt.case.pk, "amount": "1200.00", "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
+    first = c.post("/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "abc"})
+    assert first.status_code == 201, first.content
+    again = c.post("/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "abc"})
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert again.json()["created"] is False
+    other = c.post(
+        "/api/payments",
+        body | {"amount": "1.00"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "abc"},
+    )
+    assert other.status_code == 409
+    missing = c.post("/api/payments", body, content_type="application/json")
+    assert missing.status_code == 422
+    assert Payment.objects.count() == 1
+
+    reversed_ = c.post(
+        f"/api/payments/{first.json()['id']}/reverse", {"reason": "退票"}, content_type="application/json"
+    )
+    assert reversed_.status_code == 200 and reversed_.json()["status"] == "reversed"
+    assert debt.total() == Decimal("3220.00")
+
+
+def test_roles_and_visibility_over_http(personas: Personas, debt: Debt) -> None:
+    body = {"case_id": debt.case.pk, "amount": "1.00", "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
+    hdr = {"Idempotency-Key": "k"}
+    assert (
+        client_for(personas.alice).post("/api/payments", body, content_type="application/json", headers=hdr).status_code
+        == 403
+    )
+    assert (
+        client_for(personas.carol).post("/api/payments", body, content_type="application/json", headers=hdr).status_code
+        == 404
+    )
+    assert Client().post("/api/payments", body, content_type="application/json", headers=hdr).status_code == 401
+
+
+def test_options_promise_and_plan(personas: Personas, debt: Debt) -> None:
+    c = client_for(personas.alice)
+    case_id = debt.case.pk  # type: ignore[attr-defined]
+    options = c.get(f"/api/cases/{case_id}/plan-options?payment_day=15")
+    assert options.status_code == 200
+    kinds = [o["kind"] for o in options.json()]
+    assert kinds == ["full_with_waiver", "instalments", "ladder"]
+    ladder = options.json()[2]
+    assert ladder["schedule"][0]["amount"] == "500.00" and ladder["summary"].startswith("阶梯式还款")
+    promise = c.post(
+        f"/api/cases/{case_id}/promises",
+        {"amount": "500.00", "due_date": "2099-01-05"},
+        content_type="application/json",
+    )
+    assert promise.status_code == 201 and promise.json()["state"] == "pending"
+    plan = c.post(
+        f"/api/cases/{case_id}/plans",
+        {"kind": "instalments", "confirmation": "录音 #88", "payment_day": 15},
+        content_type="application/json",
+    )
+    assert plan.status_code == 201, plan.content
+    assert plan.json()["status"] == "active"
+    assert sum(Decimal(i["amount"]) for i in plan.json()["schedule"]) == Decimal("3220.00")
+    bad = c.post(f"/api/cases/{case_id}/plans", {"kind": "instalments"}, content_type="application/json")
+    assert bad.status_code == 400
+
+
+def test_waiver_decisions_over_http(personas: Personas, debt: Debt) -> None:
+    request = actions.request_waiver(personas.alice, debt.case, penalty=Decimal("70.00"), reason="x")  # type: ignore[arg-type]
+    assert (
+        client_for(personas.alice)
+        .post(f"/api/waivers/{request.pk}/approve", {"reason": "ok"}, content_type="application/json")
+        .status_code
+        == 403
+    )
+    done = client_for(personas.lena).post(
+        f"/api/waivers/{request.pk}/approve", {"reason": "同意"}, content_type="application/json"
+    )
+    assert done.status_code == 200 and done.json()["status"] == "approved"
+    assert debt.total() == Decimal("3150.00")

@@ -1,0 +1,164 @@
+"""Posting and reversing payments: allocation, credit, case closing and reopening, idempotency, roles."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from huikuan.audit.models import ChangeLog
+from huikuan.cases.models import CaseStatus
+from huikuan.kernel.ledger import Balance
+from huikuan.payments import actions
+from huikuan.payments.models import MessageKind, Payment, PaymentStatus, PendingMessage
+from huikuan.payments.posting import KeyConflict
+from huikuan.portfolio.models import LedgerEntry
+from tests.conftest import Personas
+from tests.payments.conftest import Debt
+
+PAID_ON = date(2025, 11, 3)
+
+
+def pay(personas: Personas, debt: Debt, amount: str, key: str, **kw: object) -> tuple[Payment, bool]:
+    return actions.post_payment(personas.lena, debt.case, Decimal(amount), PAID_ON, key, **kw)  # type: ignore[arg-type]
+
+
+def test_payment_clears_charges_before_principal_and_the_oldest_contract_first(personas: Personas, debt: Debt) -> None:
+    payment, created = pay(personas, debt, "1200.00", "k1")
+    assert created and payment.credit == Decimal("0.00")
+    b = debt.balances()
+    # HT-OLD fully cleared (1,100), then HT-NEW's penalty 40 and 60 of its interest.
+    assert b["HT-OLD"] == Balance()
+    assert b["HT-NEW"] == Balance(Decimal("2000.00"), Decimal("20.00"), Decimal("0.00"), Decimal("0.00"))
+    entries = list(payment.entries.order_by("account__due_date"))
+    assert [(e.account.contract_no, e.kind, e.amount) for e in entries] == [
+        ("HT-OLD", "payment", Decimal("-1100.00")),
+        ("HT-NEW", "payment", Decimal("-100.00")),
+    ]
+    assert ChangeLog.objects.filter(action="payment:posted", subject_id=str(payment.pk)).count() == 1
+
+
+def test_a_named_contract_is_paid_first(personas: Personas, debt: Debt) -> None:
+    pay(personas, debt, "40.00", "k1", account=debt.new)
+    assert debt.balances()["HT-NEW"].penalty == Decimal("0.00")
+    assert debt.balances()["HT-OLD"].penalty == Decimal("30.00")
+
+
+def test_confirmation_message_is_queued_for_the_debtor(personas: Personas, debt: Debt) -> None:
+    payment, _ = pay(personas, debt, "2000.00", "k1")
+    message = PendingMessage.objects.get(cause=f"payment:{payment.pk}")
+    assert message.kind == MessageKind.PAYMENT_CONFIRMATION
+    assert message.body == "您于11月3日偿还的2,000元已到账。"
+
+
+def test_overpayment_becomes_credit_and_the_case_closes_itself_then_reopens_on_reversal(
+    personas: Personas, debt: Debt
+) -> None:
+    before = debt.balances()
+    payment, _ = pay(personas, debt, "3300.50", "k1")
+    assert payment.credit == Decimal("80.50")
+    assert debt.total() == Decimal("0.00")
+    assert debt.balances()["HT-OLD"].credit == Decimal("80.50")
+    case = debt.refresh()
+    assert (case.status, case.close_reason) == (CaseStatus.CLOSED, "balance_paid")  # type: ignore[attr-defined]
+    assert PendingMessage.objects.filter(kind=MessageKind.CASE_CLOSED, debtor_id=payment.debtor_id).count() == 1
+
+    reversed_payment = actions.reverse_payment(personas.lena, payment, "退票 bounced")
+    assert reversed_payment.status == PaymentStatus.REVERSED
+    assert debt.balances() == before
+    case = debt.refresh()
+    assert (case.status, case.close_reason) == (CaseStatus.OPEN, "")  # type: ignore[attr-defined]
+    assert ChangeLog.objects.filter(action="payment:reversed").count() == 1
+    # Reversing again changes nothing.
+    actions.reverse_payment(personas.lena, payment, "again")
+    assert LedgerEntry.objects.filter(kind="reversal").count() == 2
+
+
+def test_the_same_key_twice_is_one_payment(personas: Personas, debt: Debt) -> None:
+    first, created_first = pay(personas, debt, "100.00", "same")
+    second, created_second = pay(personas, debt, "100.00", "same")
+    assert (created_first, created_second) == (True, False)
+    assert first.pk == second.pk
+    assert Payment.objects.count() == 1
+    assert debt.total() == Decimal("3120.00")
+    with pytest.raises(KeyConflict):
+        pay(personas, debt, "101.00", "same")
+
+
+def test_who_may_post(personas: Personas, debt: Debt) -> None:
+    with pytest.raises(PermissionDenied):
+        actions.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")  # type: ignore[arg-type]
+    with pytest.raises(PermissionDenied):
+        actions.post_payment(personas.carol, debt.case, Decimal("1.00"), PAID_ON, "c")  # type: ignore[arg-type]
+    with pytest.raises(PermissionDenied):
+        actions.post_payment(personas.quinn, debt.case, Decimal("1.00"), PAID_ON, "q")  # type: ignore[arg-type]
+    actions.post_payment(personas.adam, debt.case, Decimal("1.00"), PAID_ON, "adam")  # type: ignore[arg-type]
+    payment, _ = pay(personas, debt, "1.00", "lena")
+    with pytest.raises(PermissionDenied):
+        actions.reverse_payment(personas.alice, payment, "no")
+    assert Payment.objects.count() == 2
+
+
+def test_bad_payments_are_refused_with_reasons(personas: Personas, debt: Debt) -> None:
+    with pytest.raises(actions.ActionError, match="positive"):
+        pay(personas, debt, "0.00", "z")
+    with pytest.raises(actions.ActionError, match="future"):
+        actions.post_payment(
+            personas.lena,
+            debt.case,  # type: ignore[arg-type]
+            Decimal("1.00"),
+            date.today() + timedelta(days=2),
+            "f",
+        )
+    with pytest.raises(actions.ActionError, match="idempotency key"):
+        pay(personas, debt, "1.00", "  ")
+    assert Payment.objects.count() == 0
+
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("4000.00"), places=2)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(amounts, min_size=1, max_size=5), st.randoms(use_true_random=False))
+def test_reversing_every_payment_in_any_order_restores_the_exact_balances(
+    personas: Personas, debt: Debt, payments: list[Decimal], rnd: object
+) -> None:
+    with transaction.atomic():
+        start = debt.balances()
+        posted = [
+            actions.post_payment(personas.lena, debt.case, a, PAID_ON, f"p{i}")[0]  # type: ignore[arg-type]
+            for i, a in enumerate(payments)
+        ]
+        for payment in posted:
+            # Money is conserved in what was stored: cleared + credit == payment, to the fen.
+            stored = list(payment.entries.all())
+            cleared = -sum((e.amount for e in stored), Decimal("0.00"))
+            assert cleared + sum((e.credit for e in stored), Decimal("0.00")) == payment.amount
+            for balance in debt.balances().values():
+                assert min(balance.principal, balance.interest, balance.fee, balance.penalty, balance.credit) >= 0
+        rnd.shuffle(posted)  # type: ignore[attr-defined]
+        for payment in posted:
+            actions.reverse_payment(personas.lena, payment, "bounced")
+        assert debt.balances() == start
+        assert debt.refresh().status == CaseStatus.OPEN  # type: ignore[attr-defined]
+        transaction.set_rollback(True)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amounts, st.integers(min_value=2, max_value=4))
+def test_posting_a_key_any_number_of_times_yields_one_payment(
+    personas: Personas, debt: Debt, amount: Decimal, times: int
+) -> None:
+    with transaction.atomic():
+        start_total = debt.total()
+        results = [pay(personas, debt, str(amount), "k") for _ in range(times)]
+        assert [created for _, created in results] == [True] + [False] * (times - 1)
+        assert Payment.objects.count() == 1
+        assert LedgerEntry.objects.filter(kind="payment").count() == len(list(results[0][0].entries.all()))
+        assert debt.total() == max(start_total - amount, Decimal("0.00"))
+        transaction.set_rollback(True)

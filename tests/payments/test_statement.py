@@ -1,0 +1,116 @@
+"""Bank statement import: all rows or none, row errors with column and reason, replays post nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from huikuan.cases.models import CaseStatus
+from huikuan.payments.models import Payment, PaymentSource
+from huikuan.payments.statement import FIELDS, import_statement
+from huikuan.portfolio.importer import ColumnMapping
+from tests.conftest import Personas
+from tests.payments.conftest import Debt, make_debt
+
+HEADER = "transaction_id,amount,paid_on,contract_no,customer_no,memo\n"
+
+
+def write(tmp_path: Path, body: str, name: str = "stmt.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding=encoding)
+    return path
+
+
+def test_a_statement_posts_every_row_once(personas: Personas, debt: Debt, tmp_path: Path) -> None:
+    other = make_debt(personas, "C-200")
+    path = write(
+        tmp_path,
+        'T1,"1,100.00",2025-11-03,HT-OLD,,工资\n'
+        "T2,3220.00,2025/11/04,,C-200,\n"
+        "T3,2120.00,2025年11月5日,HT-NEW,C-100,\n",
+    )
+    report = import_statement(path)
+    assert report.ok, report.error_lines()
+    assert (report.posted, report.replayed, report.amount) == (3, 0, Decimal("6440.00"))
+    assert debt.total() == Decimal("0.00") and other.total() == Decimal("0.00")
+    assert report.closed_cases == 2 and debt.refresh().status == CaseStatus.CLOSED  # type: ignore[attr-defined]
+    assert set(Payment.objects.values_list("source", flat=True)) == {PaymentSource.BANK_STATEMENT}
+    again = import_statement(path)
+    assert (again.ok, again.posted, again.replayed) == (True, 0, 3)
+    assert Payment.objects.count() == 3
+
+
+def test_one_bad_row_and_nothing_is_posted(personas: Personas, debt: Debt, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "T1,100.00,2025-11-03,HT-OLD,,\n"
+        "T2,abc,2025-11-03,HT-OLD,,\n"
+        "T3,100.00,2025-13-40,HT-OLD,,\n"
+        "T1,100.00,2025-11-03,HT-OLD,,\n"
+        "T5,100.00,2025-11-03,HT-NOPE,,\n"
+        "T6,100.00,2025-11-03,,,\n"
+        "T7,100.00,2099-01-01,HT-OLD,,\n"
+        "T8,-5,2025-11-03,HT-OLD,,\n"
+        "T9,1.00,2025-11-03,HT-OLD,C-999,\n",
+    )
+    report = import_statement(path)
+    assert not report.ok
+    assert [(e.row, e.column, e.code) for e in report.errors] == [
+        (3, "amount", "amount"),
+        (4, "paid_on", "date"),
+        (5, "transaction_id", "duplicate_transaction"),
+        (6, "contract_no", "unknown_contract"),
+        (7, "contract_no", "payer_required"),
+        (8, "paid_on", "future_date"),
+        (9, "amount", "zero"),
+        (10, "customer_no", "contract_customer"),
+    ]
+    assert "transaction already appears in row 2" in report.error_lines()[2]
+    with translation.override("zh-hans"):
+        assert "该交易已出现在第2行" in report.error_lines()[2]
+        assert report.summary() == "9行中有8个问题，未入账任何还款。"
+    assert Payment.objects.count() == 0
+    assert debt.total() == Decimal("3220.00")
+
+
+def test_a_transaction_replayed_with_other_facts_is_an_error(personas: Personas, debt: Debt, tmp_path: Path) -> None:
+    import_statement(write(tmp_path, "T1,100.00,2025-11-03,HT-OLD,,\n", "a.csv"))
+    report = import_statement(write(tmp_path, "T1,200.00,2025-11-03,HT-OLD,,\nT2,5.00,2025-11-03,HT-OLD,,\n", "b.csv"))
+    assert [(e.row, e.code) for e in report.errors] == [(2, "key_conflict")]
+    assert Payment.objects.count() == 1
+
+
+def test_mapping_file_gb18030_and_dry_run(personas: Personas, debt: Debt, tmp_path: Path) -> None:
+    path = tmp_path / "bank.csv"
+    path.write_text("流水号,金额,交易日期,合同号\nB-1,300.00,2025-11-03,HT-NEW\n", encoding="gb18030")
+    mapping = ColumnMapping.parse(
+        "columns:\n  transaction_id: 流水号\n  amount: 金额\n  paid_on: 交易日期\n  contract_no: 合同号\n",
+        FIELDS,
+    )
+    dry = import_statement(path, mapping, dry_run=True)
+    assert (dry.ok, dry.posted) == (True, 1)
+    assert Payment.objects.count() == 0 and debt.total() == Decimal("3220.00")
+    report = import_statement(path, mapping)
+    assert report.posted == 1 and debt.balances()["HT-NEW"].penalty == Decimal("0.00")
+
+
+def test_missing_columns_are_reported(personas: Personas, debt: Debt, tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("transaction_id,amount\nT1,1.00\n", encoding="utf-8")
+    report = import_statement(path)
+    assert [(e.column, e.code) for e in report.errors] == [("paid_on", "missing_column")]
+
+
+def test_the_command(personas: Personas, debt: Debt, tmp_path: Path) -> None:
+    good = write(tmp_path, "T1,100.00,2025-11-03,HT-OLD,,\n", "good.csv")
+    bad = write(tmp_path, "T2,x,2025-11-03,HT-OLD,,\n", "bad.csv")
+    with pytest.raises(CommandError, match="nothing was posted"):
+        call_command("import_payments", str(bad), stderr=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("import_payments", str(good), "--dry-run", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Payment.objects.count() == 0
+    call_command("import_payments", str(good), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Payment.objects.count() == 1

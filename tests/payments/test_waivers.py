@@ -1,0 +1,116 @@
+"""Waiver authority per role, the team lead's approval flow, and waivers as audited ledger entries.
+
+The debt owes penalty 70 and fee 20: 90 waivable. A collector may waive 50 % of that, at most 500 → 45;
+a team lead 100 %, at most 5,000 → 90.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from huikuan.audit.models import ChangeLog
+from huikuan.cases.models import CaseStatus
+from huikuan.payments import actions
+from huikuan.payments.models import PlanStatus, WaiverStatus
+from huikuan.portfolio.models import LedgerEntry
+from tests.conftest import Personas
+from tests.payments.conftest import Debt
+
+D = Decimal
+
+
+def test_authority_follows_the_role(personas: Personas, debt: Debt) -> None:
+    assert actions.waiver_authority(personas.alice, debt.case) == D("45.00")  # type: ignore[arg-type]
+    assert actions.waiver_authority(personas.lena, debt.case) == D("90.00")  # type: ignore[arg-type]
+    assert actions.waiver_authority(personas.quinn, debt.case) == D("0.00")  # type: ignore[arg-type]
+
+
+def test_a_waiver_within_authority_is_applied_at_once_penalty_oldest_first(personas: Personas, debt: Debt) -> None:
+    request = actions.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
+    assert request.status == WaiverStatus.APPROVED and request.decided_by == personas.alice
+    b = debt.balances()
+    assert (b["HT-OLD"].penalty, b["HT-NEW"].penalty) == (D("0.00"), D("30.00"))
+    assert LedgerEntry.objects.filter(kind="waiver", reference=request.ledger_reference).count() == 2
+    log = ChangeLog.objects.get(action="waiver:applied")
+    assert log.before is not None and log.after is not None
+    assert log.before[f"{debt.old.pk}.penalty"] == "30.00" and log.after[f"{debt.old.pk}.penalty"] == "0.00"  # type: ignore[attr-defined]
+
+
+def test_beyond_authority_waits_for_the_lead_of_the_cases_team(personas: Personas, debt: Debt) -> None:
+    request = actions.request_waiver(
+        personas.alice,
+        debt.case,
+        penalty=D("70.00"),
+        fee=D("20.00"),
+        reason="一次性结清",  # type: ignore[arg-type]
+    )
+    assert request.status == WaiverStatus.PENDING
+    assert debt.total() == D("3220.00")
+    assert list(actions.waivers_awaiting(personas.lena)) == [request]
+    assert list(actions.waivers_awaiting(personas.alice)) == []
+    for outsider in (personas.alice, personas.bob, personas.carol, personas.quinn, personas.adam):
+        with pytest.raises(PermissionDenied):
+            actions.approve_waiver(outsider, request, "ok")
+    with pytest.raises(actions.ActionError, match="reason"):
+        actions.approve_waiver(personas.lena, request, " ")
+    decided = actions.approve_waiver(personas.lena, request, "客户配合，同意减免")
+    assert (decided.status, decided.decided_by) == (WaiverStatus.APPROVED, personas.lena)
+    assert debt.total() == D("3130.00")
+    assert ChangeLog.objects.filter(action="waiver:approved", user=personas.lena).count() == 1
+    with pytest.raises(actions.ActionError, match="already decided"):
+        actions.reject_waiver(personas.lena, request, "changed my mind")
+
+
+def test_rejection_changes_no_money(personas: Personas, debt: Debt) -> None:
+    request = actions.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
+    actions.reject_waiver(personas.lena, request, "金额过大")
+    request.refresh_from_db()
+    assert (request.status, request.decision_reason) == (WaiverStatus.REJECTED, "金额过大")
+    assert debt.total() == D("3220.00")
+    assert not LedgerEntry.objects.filter(kind="waiver").exists()
+
+
+def test_a_lead_cannot_approve_their_own_request(personas: Personas, debt: Debt) -> None:
+    request = actions.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
+    request.requested_by = personas.lena  # type: ignore[assignment]
+    request.save()
+    with pytest.raises(PermissionDenied):
+        actions.approve_waiver(personas.lena, request, "self")
+
+
+def test_waiver_cannot_exceed_what_is_owed(personas: Personas, debt: Debt) -> None:
+    with pytest.raises(actions.ActionError, match="exceed"):
+        actions.request_waiver(personas.lena, debt.case, fee=D("20.01"), reason="x")  # type: ignore[arg-type]
+
+
+def test_pay_in_full_offer_beyond_authority_activates_on_approval_and_closes_the_case(
+    personas: Personas, debt: Debt
+) -> None:
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    options = actions.propose_options(personas.alice, debt.case, now=now)  # type: ignore[arg-type]
+    assert options.options.full.total == D("3130.00") and options.options.full.needs_approval
+    assert not actions.propose_options(personas.lena, debt.case, now=now).options.full.needs_approval  # type: ignore[arg-type]
+    plan = actions.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    assert plan.status == PlanStatus.ACCEPTED
+    request = plan.waiver_requests.get()
+    assert request.amount == D("90.00")
+    actions.approve_waiver(personas.lena, request, "ok")
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE
+    assert debt.total() == D("3130.00")
+    actions.post_payment(personas.lena, debt.case, D("3130.00"), now.date(), "full")  # type: ignore[arg-type]
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED
+    assert debt.refresh().status == CaseStatus.CLOSED  # type: ignore[attr-defined]
+
+
+def test_qa_may_not_negotiate(personas: Personas, debt: Debt) -> None:
+    with pytest.raises(PermissionDenied):
+        actions.propose_options(personas.quinn, debt.case)  # type: ignore[arg-type]
+    with pytest.raises(PermissionDenied):
+        actions.request_waiver(personas.carol, debt.case, penalty=D("1.00"), reason="x")  # type: ignore[arg-type]
