@@ -59,7 +59,7 @@ def test_a_broken_pack_names_the_file_and_the_rule(tmp_path: Path, mutate: objec
 
 
 def test_overrides_are_validated_too() -> None:
-    with pytest.raises(PackError, match="cn.quiet_hours"):
+    with pytest.raises(PackError, match=r"cn\.quiet_hours"):
         load_pack("cn", {"cn.quiet_hours": {"params": {"end": "8am"}}})
     with pytest.raises(PackError, match="no such rule"):
         load_pack("cn", {"cn.nap_time": {"severity": "warn"}})

@@ -119,7 +119,7 @@ def _per_zone(zones: list[str], build: pl.Expr | None = None, *, to_local: bool)
         condition = pl.col("debtor_tz") == name
         chain = pl.when(condition).then(value) if chain is None else chain.when(condition).then(value)  # type: ignore[attr-defined]
     assert chain is not None
-    return chain.otherwise(None)  # type: ignore[attr-defined,no-any-return]
+    return chain.otherwise(None)  # type: ignore[attr-defined]
 
 
 def _in_channels(rule: Rule) -> pl.Expr:
