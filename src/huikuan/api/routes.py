@@ -13,10 +13,15 @@ from ninja import File, Form, NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 from ninja.security import django_auth
 
-from huikuan.cases.models import Case
+from huikuan.cases.actions import log_contact
+from huikuan.cases.models import Case, Channel, Outcome
 from huikuan.cases.views_data import load_case, visible_cases
+from huikuan.compliance.actions import ContactBlocked
+from huikuan.compliance.api import router as compliance_router
+from huikuan.compliance.models import GateSource
 from huikuan.org.models import Role
 from huikuan.org.visibility import can_view_case, case_filter
 from huikuan.portfolio.actions import reveal_contact_point
@@ -29,6 +34,25 @@ api = NinjaAPI(title="huikuan API", version="1", auth=django_auth, urls_namespac
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> object:
     return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+@api.exception_handler(ContactBlocked)
+def _blocked(request: HttpRequest, exc: ContactBlocked) -> object:
+    """409: the contact may not be made now; the body says which rule, why, its source and when."""
+    decision = exc.answer.decision
+    return api.create_response(
+        request,
+        {
+            "detail": "contact blocked by the compliance gate",
+            "blocking_rule": decision.blocking_rule,
+            "reasons": [
+                {"rule_id": r.rule_id, "severity": r.severity, "source": r.source, "zh": r.text_zh, "en": r.text_en}
+                for r in decision.reasons
+            ],
+            "next_allowed_at": decision.next_allowed_at.isoformat() if decision.next_allowed_at else None,
+        },
+        status=409,
+    )
 
 
 class CaseRow(Schema):
@@ -213,3 +237,43 @@ def import_accounts_api(
 from huikuan.payments.api import router as payments_router  # noqa: E402
 
 api.add_router("/", payments_router)
+
+
+class ContactIn(Schema):
+    contact_point_id: int | None = None
+    channel: str = "call"
+    outcome: str
+    notes: str = ""
+
+
+class LoggedContactOut(Schema):
+    interaction_id: int
+    warnings: list[str]
+    flags: list[str]
+
+
+@api.post("/cases/{case_id}/contacts", response={201: LoggedContactOut}, tags=["cases"])
+def log_contact_api(request: HttpRequest, case_id: int, body: ContactIn) -> Status:
+    """Record an outbound contact made now; the compliance gate is asked first (409 when it says no)."""
+    case = get_object_or_404(Case.objects.filter(case_filter(request.user)).select_related("debtor"), pk=case_id)
+    point = (
+        get_object_or_404(ContactPoint, pk=body.contact_point_id, debtor_id=case.debtor_id)
+        if body.contact_point_id
+        else None
+    )
+    if body.channel not in Channel.values or body.outcome not in Outcome.values:
+        raise HttpError(422, "unknown channel or outcome")
+    logged = log_contact(
+        case, point, body.channel, body.outcome, user=request.user, notes=body.notes, source=GateSource.API
+    )
+    return Status(
+        201,
+        LoggedContactOut(
+            interaction_id=logged.interaction.pk,
+            warnings=[r.rule_id for r in logged.gate.decision.warnings],
+            flags=[f.category for f in logged.flags],
+        ),
+    )
+
+
+api.add_router("/compliance", compliance_router)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "huikuan.audit",
     "huikuan.portfolio",
     "huikuan.cases",
+    "huikuan.compliance",
     "huikuan.payments",
     "huikuan.web",
 ]
@@ -131,6 +132,8 @@ PII_REVEAL_ROLES = [
 ]
 DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "CN")
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "CNY")
+# The collection rule pack in force (cn, us, uk); COMPLIANCE_OVERRIDES (JSON: rule id → params) adjusts it.
+COMPLIANCE_PACK = os.environ.get("COMPLIANCE_PACK", "cn")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open", _("Open")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class GateSource(models.TextChoices):
+    WORKBENCH = "workbench", _("Workbench")
+    API = "api", _("API")
+    OUTBOX = "outbox", _("Outbox")
+    STRATEGY = "strategy", _("Strategy")
+
+
+class ContactDecision(models.Model):
+    """A gate answer that blocked or warned, kept for QA; allowed-and-clean answers are not stored."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="gate_decisions", verbose_name=_("case")
+    )
+    contact_point = models.ForeignKey(
+        "portfolio.ContactPoint", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("contact point")
+    )
+    channel = models.CharField(_("channel"), max_length=10)
+    source = models.CharField(_("source"), max_length=10, choices=GateSource.choices)
+    at = models.DateTimeField(_("contact time"))
+    allowed = models.BooleanField(_("allowed"))
+    rule_ids = models.JSONField(_("rules"), default=list)
+    reasons = models.JSONField(_("reasons"), default=list)
+    next_allowed_at = models.DateTimeField(_("next allowed at"), null=True, blank=True)
+    pack = models.CharField(_("rule pack"), max_length=10)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("overridden by"),
+    )
+    override_reason = models.CharField(_("override reason"), max_length=300, blank=True)
+    overridden_at = models.DateTimeField(_("overridden at"), null=True, blank=True)
+    review_state = models.CharField(
+        _("review"), max_length=10, choices=ReviewState.choices, default=ReviewState.OPEN, db_index=True
+    )
+    review_note = models.CharField(_("review note"), max_length=300, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("gate decision")
+        verbose_name_plural = _("gate decisions")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {'allowed' if self.allowed else 'blocked'} {', '.join(self.rule_ids)}"
+
+
+class TextFlag(models.Model):
+    """A screener hit on words that were about to leave the system, or on a note or transcript."""
+
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="text_flags", verbose_name=_("case")
+    )
+    source = models.CharField(_("source"), max_length=20)
+    subject = models.CharField(_("subject"), max_length=100, blank=True, help_text=_("e.g. template:12, note:5"))
+    excerpt = models.CharField(_("excerpt"), max_length=300)
+    category = models.CharField(_("category"), max_length=30, db_index=True)
+    severity = models.CharField(_("severity"), max_length=10)
+    rule_id = models.CharField(_("rule"), max_length=60)
+    suggestion = models.TextField(_("suggestion"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    review_state = models.CharField(
+        _("review"), max_length=10, choices=ReviewState.choices, default=ReviewState.OPEN, db_index=True
+    )
+    review_note = models.CharField(_("review note"), max_length=300, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("text flag")
+        verbose_name_plural = _("text flags")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.excerpt[:30]}"
+
+
+class StopRequest(models.Model):
+    """The debtor asked to stop one medium (calls, texts, e-mails): the gate refuses it from then on."""
+
+    debtor = models.ForeignKey(
+        "portfolio.Debtor", on_delete=models.CASCADE, related_name="stop_requests", verbose_name=_("debtor")
+    )
+    channel = models.CharField(_("channel"), max_length=10)
+    source = models.CharField(_("source"), max_length=30, help_text=_("call, inbound SMS, e-mail link, letter"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stop request")
+        verbose_name_plural = _("stop requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debtor", "channel"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_active_stop_per_channel",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor_id} stop {self.channel}"
