@@ -74,7 +74,7 @@ def arm_for(case_id: int, experiment_key: str, arms: Sequence[tuple[str, Decimal
 
 
 def assign_arms(case_ids: pl.Series, experiment_key: str, arms: Sequence[tuple[str, Decimal]]) -> pl.Series:
-    """``arm_for`` over a column of case ids, in numpy's wrapping 64-bit arithmetic (about 50 ms a million)."""
+    """``arm_for`` over a column of case ids in numpy's wrapping 64-bit arithmetic (50 ms a million)."""
     check_shares(arms)
     x = case_ids.cast(pl.Int64).to_numpy().astype(np.uint64) ^ np.uint64(experiment_salt(experiment_key))
     with np.errstate(over="ignore"):
