@@ -98,7 +98,9 @@ def resolve_arms(policy_label: str | None = None) -> tuple[list[Arm], Experiment
     experiment = Experiment.objects.filter(active=True).prefetch_related("arms__policy_version").first()
     if experiment is not None:
         arms = [
-            Arm(a.name, a.policy_version, a.policy_version.policy(), a.share) for a in experiment.arms.all()
+            Arm(a.name, a.policy_version, a.policy_version.policy(), a.share)
+            # Arm-name order fixes where the hash circle is cut, whatever order the arms were made in.
+            for a in experiment.arms.order_by("name")
         ]
         if arms:
             return arms, experiment
