@@ -86,7 +86,9 @@ def test_rerun_the_same_day_replaces_pending_items_and_never_duplicates(
     assert StrategyRun.objects.filter(dry_run=False).count() == 2
 
 
-def test_dry_run_writes_nothing(champion: Any, make_case: CaseMaker, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_writes_nothing(
+    champion: Any, make_case: CaseMaker, capsys: pytest.CaptureFixture[str]
+) -> None:
     make_case(45, promises=(("broken", -1), ("broken", -10)))
     make_case(13)
     assignees = sorted(
@@ -150,7 +152,10 @@ def test_sharded_run_plans_the_same_items(champion: Any, small_portfolio: Person
     whole = sorted(WorkItem.objects.values_list("case_id", "action", "reason", "priority", "window_start"))
     WorkItem.objects.all().delete()
     run_strategy(AS_OF, shards=3)
-    assert sorted(WorkItem.objects.values_list("case_id", "action", "reason", "priority", "window_start")) == whole
+    assert (
+        sorted(WorkItem.objects.values_list("case_id", "action", "reason", "priority", "window_start"))
+        == whole
+    )
     # Workload is balanced within each shard, so who gets a new case may differ from the unsharded run;
     # it is always someone from the case's own team.
     for item in WorkItem.objects.filter(assignee__isnull=False).select_related("assignee", "case"):

@@ -310,8 +310,10 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     clock = time.perf_counter()
     with transaction.atomic():
         result.written = write_items(run_id, run.as_of, items, shard)
+        result.timings["write"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         _update_assignees(changed)
-    result.timings["write"] += time.perf_counter() - clock
+    result.timings["reassign_cases"] += time.perf_counter() - clock
     return result
 
 

@@ -52,7 +52,12 @@ def test_vector_and_scalar_agree() -> None:
 
 @pytest.mark.parametrize(
     "arms",
-    [[], [("a", Decimal("0.5"))], [("a", Decimal("0.5")), ("a", Decimal("0.5"))], [("a", Decimal("1.1")), ("b", Decimal("-0.1"))]],
+    [
+        [],
+        [("a", Decimal("0.5"))],
+        [("a", Decimal("0.5")), ("a", Decimal("0.5"))],
+        [("a", Decimal("1.1")), ("b", Decimal("-0.1"))],
+    ],
 )
 def test_shares_must_be_a_partition(arms: list[tuple[str, Decimal]]) -> None:
     with pytest.raises(ArmError):
