@@ -112,22 +112,27 @@ SELECT i, 'B' || i, 'person', '债务人' || i, 'unknown', '', '', '', '', '',
 FROM generate_series(1, %(n)s) i;
 INSERT INTO portfolio_contactpoint (debtor_id, kind, value, relation, contact_name, validity, do_not_contact,
                                     dnc_reason, source, created_at)
-SELECT i, k.kind, '+86' || k.kind || i, k.relation, '', CASE WHEN random() < 0.06 THEN 'invalid' ELSE 'valid' END,
+SELECT i, k.kind, '+86' || k.kind || i, k.relation, '',
+       CASE WHEN random() < 0.06 THEN 'invalid' ELSE 'valid' END,
        random() < 0.01, '', 'bench', now()
 FROM generate_series(1, %(n)s) i
 CROSS JOIN (VALUES ('mobile', 'self', 1.0), ('home', 'self', 0.35), ('work', 'self', 0.4),
-                   ('email', 'self', 0.5), ('postal', 'self', 1.0), ('mobile', 'spouse', 0.6)) AS k(kind, relation, p)
+                   ('email', 'self', 0.5), ('postal', 'self', 1.0), ('mobile', 'spouse', 0.6))
+     AS k(kind, relation, p)
 WHERE random() < k.p;
 INSERT INTO portfolio_account (id, debtor_id, contract_no, product, currency, original_amount, open_date,
                                due_date, annual_interest_rate, daily_penalty_rate, created_at, updated_at)
 SELECT i, i, 'HT' || i, 'consumer_loan', 'CNY', 0, DATE %(as_of)s - 400,
        DATE %(as_of)s - LEAST(720, 1 + floor(-60 * ln(1 - random())))::int, 0.18, 0.0005, now(), now()
 FROM generate_series(1, %(n)s) i;
-UPDATE portfolio_account SET original_amount = (exp(9.5 + 1.1 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())))::bigint * 100;
-INSERT INTO portfolio_accountbalance (account_id, principal, interest, fee, penalty, credit, total, entry_count,
+UPDATE portfolio_account SET original_amount =
+    (exp(9.5 + 1.1 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())))::bigint * 100;
+INSERT INTO portfolio_accountbalance (account_id, principal, interest, fee, penalty, credit, total,
+                                      entry_count,
                                       updated_at)
 SELECT id, original_amount, 0, 0, 0, 0, original_amount, 1, now() FROM portfolio_account;
-INSERT INTO portfolio_ledgerentry (account_id, kind, reference, effective_date, principal, interest, fee, penalty,
+INSERT INTO portfolio_ledgerentry (account_id, kind, reference, effective_date, principal, interest, fee,
+                                   penalty,
                                    credit, note, created_at)
 SELECT id, 'payment', 'bench', due_date + 1, -100, 0, 0, 0, 0, '', now()
 FROM portfolio_account WHERE random() < 0.3 AND due_date + 1 < DATE %(as_of)s;
@@ -146,7 +151,8 @@ FROM (SELECT g, (ARRAY['no_answer','no_answer','busy','switched_off','right_part
                        'refusal','hardship','dispute'])[1 + floor(random() * 10)::int] AS o
       FROM generate_series(1, %(n)s * 4) g) x;
 INSERT INTO cases_promise (case_id, amount, due_date, channel, state, paid_amount, created_at)
-SELECT id, 50000, DATE %(as_of)s + d, 'call', CASE WHEN d >= 0 THEN 'pending' WHEN random() < 0.5 THEN 'broken'
+SELECT id, 50000, DATE %(as_of)s + d, 'call',
+       CASE WHEN d >= 0 THEN 'pending' WHEN random() < 0.5 THEN 'broken'
        ELSE 'kept' END, 0, TIMESTAMPTZ %(as_of)s - INTERVAL '20 days'
 FROM (SELECT id, floor(random() * 30)::int - 15 AS d FROM cases_case WHERE random() < 0.3) p;
 """

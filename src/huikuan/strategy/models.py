@@ -41,19 +41,19 @@ class PolicyVersion(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    @property
-    def label(self) -> str:
-        return f"{self.name}@{self.number}"
-
-    def policy(self) -> Policy:
-        return parse_policy(self.source)
-
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None and self.first_used_at is not None:
             stored = PolicyVersion.objects.filter(pk=self.pk).values_list("source", flat=True).first()
             if stored is not None and stored != self.source:
                 raise ValidationError(_("This policy version has been used by a run; save a new version."))
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.number}"
+
+    def policy(self) -> Policy:
+        return parse_policy(self.source)
 
 
 class Experiment(models.Model):

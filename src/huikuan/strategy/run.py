@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import resource
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -104,13 +104,13 @@ def resolve_arms(policy_label: str | None = None) -> tuple[list[Arm], Experiment
         ]
         if arms:
             return arms, experiment
-    version = PolicyVersion.objects.filter(in_force=True).first()
-    if version is None:
+    champion = PolicyVersion.objects.filter(in_force=True).first()
+    if champion is None:
         raise StrategyError(
             "no policy in force: import one with "
             "`huikuan strategy import examples/policy-default.yaml --activate`"
         )
-    return [Arm("", version, version.policy())], None
+    return [Arm("", champion, champion.policy())], None
 
 
 def find_version(label: str) -> PolicyVersion:
@@ -133,14 +133,16 @@ class ShardResult:
     counts: Counter[str] = field(default_factory=Counter)
     gate: Counter[str] = field(default_factory=Counter)
     unplanned: Counter[str] = field(default_factory=Counter)
-    timings: Counter[str] = field(default_factory=Counter)
+    timings: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     items: pl.DataFrame | None = None
 
     def add(self, other: ShardResult) -> None:
         for name in ("cases", "planned", "written", "blocked", "held"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("counts", "gate", "unplanned", "timings"):
+        for name in ("counts", "gate", "unplanned"):
             getattr(self, name).update(getattr(other, name))
+        for phase, seconds in other.timings.items():
+            self.timings[phase] = self.timings.get(phase, 0.0) + seconds
         if other.items is not None:
             self.items = other.items if self.items is None else pl.concat([self.items, other.items])
 
@@ -154,12 +156,13 @@ def plan(
     as_of: date,
     arms: list[Arm],
     experiment: Experiment | None,
-    shard: Shard = Shard(),
+    shard: Shard | None = None,
     gate: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, ShardResult]:
     """Read and evaluate one shard: the allowed items (PLANNED_SCHEMA + arm, policy_version_id)."""
     result = ShardResult()
     clock = time.perf_counter()
+    shard = shard or Shard()
     snapshot = read_snapshot(as_of, shard)
     result.timings["read"] += time.perf_counter() - clock
     result.cases = snapshot.height
@@ -252,7 +255,8 @@ def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> 
     """Replace the day's pending items of the shard's cases; inside the caller's transaction."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM strategy_workitem WHERE as_of = %(as_of)s AND status = %(pending)s{shard.where('case_id')}",
+            "DELETE FROM strategy_workitem WHERE as_of = %(as_of)s AND status = %(pending)s"
+            + shard.where("case_id"),
             {"as_of": connection.ops.adapt_datefield_value(as_of), "pending": WorkStatus.PENDING.value},
         )
     # What was already done or cancelled today stays; it is not planned a second time.
@@ -398,8 +402,11 @@ def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
 
 
 def counts_table(counts: dict[str, int]) -> list[tuple[str, str, int]]:
-    rows = [(*key.split("|", 1), n) for key, n in counts.items()]
-    return sorted((stage, action, n) for stage, action, n in rows)
+    rows: list[tuple[str, str, int]] = []
+    for key, n in counts.items():
+        stage, _, action = key.partition("|")
+        rows.append((stage, action, n))
+    return sorted(rows)
 
 
 def counts_diff(now: dict[str, int], before: dict[str, int]) -> list[tuple[str, str, int, int]]:

@@ -81,8 +81,9 @@ def _day_start(as_of: date) -> Any:
     return connection.ops.adapt_datetimefield_value(start)
 
 
-def read_snapshot(as_of: date, shard: Shard = Shard()) -> pl.DataFrame:
+def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
     """One row per open case with SNAPSHOT_SCHEMA columns, sorted by case id."""
+    shard = shard or Shard()
     day = _day_start(as_of)
     since_30 = _day_start(as_of - timedelta(days=30))
     since_90 = _day_start(as_of - timedelta(days=90))

@@ -38,8 +38,9 @@ def finish_run_task(results: list[dict[str, Any]], run_id: int, started: float) 
     total = ShardResult()
     for part in results:
         shard = ShardResult(part["cases"], part["planned"], part["written"], part["blocked"], part["held"])
-        for name in ("counts", "gate", "unplanned", "timings"):
+        for name in ("counts", "gate", "unplanned"):
             getattr(shard, name).update(part[name])
+        shard.timings.update(part["timings"])
         total.add(shard)
     finish_run(run_id, total, time.time() - started)
 

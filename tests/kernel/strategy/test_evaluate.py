@@ -22,7 +22,8 @@ def _planned(*rows: dict[str, object]) -> pl.DataFrame:
 
 @pytest.mark.parametrize(
     ("dpd", "stage", "bucket"),
-    [(1, "reminder", "M1"), (3, "reminder", "M1"), (4, "early", "M1"), (30, "early", "M1"), (31, "middle", "M2"),
+    [(1, "reminder", "M1"), (3, "reminder", "M1"), (4, "early", "M1"), (30, "early", "M1"),
+     (31, "middle", "M2"),
      (60, "middle", "M2"), (61, "middle", "M3"), (90, "middle", "M3"), (91, "late", "M3+")],
 )  # fmt: skip
 def test_stage_boundaries(dpd: int, stage: str, bucket: str) -> None:

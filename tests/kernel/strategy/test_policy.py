@@ -13,8 +13,8 @@ def test_the_example_policies_parse_and_the_challenger_calls_earlier() -> None:
     assert [s.key for s in champion.stages] == ["reminder", "early", "middle", "late"]
     assert [s.max_dpd for s in champion.stages] == [3, 30, 90, None]
     first_call = {
-        p.name: min(min(r.trigger.days or (p.stage_start(r.stages[0]),)) for r in p.cadence if r.action == "call"
-                    and r.trigger.event is None)
+        p.name: min(min(r.trigger.days or (p.stage_start(r.stages[0]),))
+                    for r in p.cadence if r.action == "call" and r.trigger.event is None)
         for p in (champion, challenger)
     }  # fmt: skip
     assert first_call == {"default": 4, "challenger-early-calls": 2}

@@ -25,8 +25,8 @@ ALICE, BOB, SAM, CAROL = (Collector(1, 10, False, 5), Collector(2, 10, False, 0)
 def test_fill_levels_loads() -> None:
     assert _fill([5, 0, 0], 7) == [0, 4, 3]
     extra = _fill([5, 0, 0], 13)
-    assert sum(extra) == 13 and max(l + e for l, e in zip([5, 0, 0], extra)) - min(
-        l + e for l, e in zip([5, 0, 0], extra)) <= 1  # fmt: skip
+    final = [load + e for load, e in zip([5, 0, 0], extra, strict=True)]
+    assert sum(extra) == 13 and max(final) - min(final) <= 1
 
 
 def test_a_case_keeps_its_collector() -> None:
@@ -57,8 +57,9 @@ def test_collector_of_another_team_is_replaced() -> None:
 def _planned(**overrides: object) -> pl.DataFrame:
     base: dict[str, object] = {name: None for name in PLANNED_SCHEMA}
     base.update(
-        case_id=1, action="call", channel="call", party="debtor", hold="", unreachable=False, contact_dnc=False,
-        window_start=datetime(2026, 11, 20, 1, tzinfo=UTC), window_end=datetime(2026, 11, 20, 3, 30, tzinfo=UTC),
+        case_id=1, action="call", channel="call", party="debtor", hold="", unreachable=False,
+        contact_dnc=False, window_start=datetime(2026, 11, 20, 1, tzinfo=UTC),
+        window_end=datetime(2026, 11, 20, 3, 30, tzinfo=UTC),
         window_start_local=9 * 60, window_end_local=11 * 60 + 30,
     )  # fmt: skip
     base.update(overrides)

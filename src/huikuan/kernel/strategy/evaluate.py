@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
@@ -116,7 +117,7 @@ def _days(as_of: date, column: str) -> pl.Expr:
 def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFrame:
     """Adds dpd, bucket, stage, hold, unreachable, behaviour, risk and balance bands, specialist."""
     dpd = _days(as_of, "oldest_due_date").fill_null(0).clip(lower_bound=0).cast(pl.Int32)
-    stage = pl.when(pl.lit(False)).then(pl.lit(""))
+    stage: Any = pl.when(pl.lit(False)).then(pl.lit(""))
     for spec in policy.stages:
         stage = (
             stage.when(pl.col("dpd") <= spec.max_dpd).then(pl.lit(spec.key))
@@ -206,7 +207,7 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
 
 
 def _band(value: pl.Expr, bands: list[tuple[str, float | int | None]]) -> pl.Expr:
-    expr = pl.when(pl.lit(False)).then(pl.lit(""))
+    expr: Any = pl.when(pl.lit(False)).then(pl.lit(""))
     for key, upper in bands:
         expr = (
             expr.when(value <= upper).then(pl.lit(key)) if upper is not None else expr.otherwise(pl.lit(key))

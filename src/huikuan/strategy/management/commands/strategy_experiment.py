@@ -15,7 +15,8 @@ from huikuan.strategy.run import StrategyError, find_version
 class Command(BaseCommand):
     help = (
         "Start a champion/challenger experiment: huikuan strategy experiment KEY "
-        "--arm champion=default@1:0.8 --arm challenger=challenger-early-calls@1:0.2; --stop ends the active one."
+        "--arm champion=default@1:0.8 --arm challenger=challenger-early-calls@1:0.2; "
+        "--stop ends the active one."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -40,7 +40,8 @@ class Command(BaseCommand):
         self.stdout.write(_("Policy: %(arms)s") % {"arms": arms})
         self.stdout.write(
             _(
-                "%(cases)d cases read, %(planned)d items planned, %(blocked)d blocked by the gate, %(held)d held"
+                "%(cases)d cases read, %(planned)d items planned, "
+                "%(blocked)d blocked by the gate, %(held)d held"
             )
             % {
                 "cases": result.cases,
