@@ -175,7 +175,7 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def bench_end_to_end(n: int, url: str) -> dict[str, object]:
+def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings")
     ensure_database(url)
@@ -188,8 +188,24 @@ def bench_end_to_end(n: int, url: str) -> dict[str, object]:
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
-        for statement in GENERATE_SQL.split(";\n"):
+        cursor.execute("SELECT count(*) FROM cases_case")
+        row = cursor.fetchone()
+        reuse = reuse and row is not None and row[0] == n
+        statements: list[str] = []
+        if reuse:
+            # Same cases; the runs, items and assignments of earlier benchmarks are reset.
+            cursor.execute(
+                "TRUNCATE strategy_workitem, strategy_strategyrun, strategy_experimentarm, "
+                "strategy_experiment, strategy_policyversion CASCADE"
+            )
+            cursor.execute(
+                "UPDATE cases_case SET assignee_id = CASE WHEN id % 5 = 0 THEN NULL"
+                " ELSE 1 + (id - 1) % 3 + 3 * (id % 20) END"
+            )
+        else:
+            cursor.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+            statements = GENERATE_SQL.split(";\n")
+        for statement in statements:
             if statement.strip():
                 cursor.execute(statement, {"n": n, "as_of": AS_OF.isoformat()})
         cursor.execute("ANALYZE")
@@ -229,12 +245,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_strategy")
     parser.add_argument("--skip-end-to-end", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep cases already generated for this N")
     args = parser.parse_args()
     figures: dict[str, object] = {"cases": args.cases}
     figures.update(bench_evaluation(args.cases))
     figures["peak_rss_after_evaluation_mb"] = rss_peak_mb()
     if not args.skip_end_to_end:
-        figures.update(bench_end_to_end(args.cases, args.database_url))
+        figures.update(bench_end_to_end(args.cases, args.database_url, args.reuse))
     figures["peak_rss_mb"] = rss_peak_mb()
     print(f"peak memory (RSS high-water mark of the process): {figures['peak_rss_mb']} MB")
     print(json.dumps(figures))

@@ -83,7 +83,7 @@ class ExperimentArm(models.Model):
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="arms")
     name = models.CharField(_("arm"), max_length=40)
     policy_version = models.ForeignKey(
-        PolicyVersion, on_delete=models.PROTECT, verbose_name=_("policy version")
+        PolicyVersion, on_delete=models.PROTECT, verbose_name=_("policy version"), db_constraint=False
     )
     share = models.DecimalField(_("share"), max_digits=5, decimal_places=4, default=Decimal("0.5"))
 
@@ -148,12 +148,23 @@ class WorkStatus(models.TextChoices):
 class WorkItem(models.Model):
     """One thing to do today on a case: written in bulk by the nightly run, worked by people or the outbox."""
 
+    # Only the case keeps a database constraint: the other references are ids the run has just read, and
+    # PostgreSQL checks every constraint row by row at COMMIT, which on a million items costs a minute.
+    # Django still applies on_delete for them. Indexes only where a query needs one.
     run = models.ForeignKey(
-        StrategyRun, on_delete=models.CASCADE, related_name="items", verbose_name=_("run")
+        StrategyRun,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=_("run"),
+        db_constraint=False,
     )
     as_of = models.DateField(_("day"))
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, related_name="work_items", verbose_name=_("case")
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="work_items",
+        verbose_name=_("case"),
+        db_index=False,
     )
     action = models.CharField(_("action"), max_length=24)
     channel = models.CharField(_("channel"), max_length=10)
@@ -165,6 +176,8 @@ class WorkItem(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         verbose_name=_("contact point"),
+        db_constraint=False,
+        db_index=False,
     )
     party = models.CharField(_("party"), max_length=12, blank=True)
     window_start = models.DateTimeField(_("window start (UTC)"))
@@ -190,6 +203,8 @@ class WorkItem(models.Model):
         on_delete=models.SET_NULL,
         related_name="work_items",
         verbose_name=_("assignee"),
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"))
 
