@@ -27,8 +27,10 @@ from huikuan.org.visibility import can_view_case, case_filter
 from huikuan.portfolio.actions import reveal_contact_point
 from huikuan.portfolio.importer import ImportFileError, import_upload, reason
 from huikuan.portfolio.models import ContactPoint
+from huikuan.strategy.api import router as strategy_router
 
 api = NinjaAPI(title="huikuan API", version="1", auth=django_auth, urls_namespace="api")
+api.add_router("/strategy", strategy_router)
 
 
 @api.exception_handler(PermissionDenied)

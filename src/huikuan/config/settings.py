@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "huikuan.compliance",
     "huikuan.payments",
     "huikuan.web",
+    "huikuan.strategy",
 ]
 
 MIDDLEWARE = [
@@ -141,3 +143,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# The nightly strategy run (strategy/tasks.py): 01:30 local time, before anyone starts working the queues.
+CELERY_BEAT_SCHEDULE = {
+    "strategy-nightly-run": {
+        "task": "huikuan.strategy.nightly_run",
+        "schedule": crontab(hour=1, minute=30),
+        "options": {"expires": 60 * 60 * 6},
+    }
+}
+# The contact gate the strategy run asks before writing planned contacts; the compliance batch gate
+# replaces it when that issue lands.
+HUIKUAN_STRATEGY_GATE = os.environ.get("HUIKUAN_STRATEGY_GATE", "huikuan.kernel.strategy.gate.minimal_gate")

@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("qa/", include("huikuan.compliance.urls")),
+    path("strategy/", include("huikuan.strategy.urls")),
     path("", include("huikuan.web.urls")),
 ]

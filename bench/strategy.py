@@ -1,0 +1,261 @@
+"""Benchmark of the strategy run: `python bench/strategy.py --cases 1000000`.
+
+1. Policy evaluation in memory: a synthetic columnar snapshot of N cases (numpy), evaluated with the
+   example default policy, then the minimal contact gate.
+2. End to end on PostgreSQL: N cases generated server-side with generate_series (the full portfolio
+   generator writes realistic ledgers through the ORM and would take hours at this size), then
+   `run_strategy`: snapshot read → evaluation → gate → queue assignment → work items written by COPY.
+
+Prints the figures and ends with one JSON line. Needs PostgreSQL; the database (default bench_strategy) is
+created if missing and its tables are emptied first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+AS_OF = date(2026, 11, 20)
+
+
+def rss_peak_mb() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+def synthetic_snapshot(n: int):  # type: ignore[no-untyped-def]
+    import numpy as np
+    import polars as pl
+
+    from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
+
+    rng = np.random.default_rng(1)
+
+    def ids(p: float) -> pl.Series:
+        return pl.Series(np.arange(1, n + 1, dtype=np.int64) * 10).set(pl.Series(rng.random(n) >= p), None)
+
+    dpd = np.minimum(rng.geometric(1 / 60, n), 720)
+    frame = pl.DataFrame({"case_id": np.arange(1, n + 1), "dpd": dpd}).with_columns(
+        (pl.lit(AS_OF) - pl.duration(days=pl.col("dpd"))).alias("oldest_due_date"),
+        status=pl.Series(np.where(rng.random(n) < 0.03, "on_hold", "open")),
+        hold_reason=pl.Series(np.where(rng.random(n) < 0.6, "dispute", "complaint")),
+        team_id=pl.Series(rng.integers(1, 4, n)),
+        assignee_id=pl.Series(rng.integers(1, 61, n)),
+        time_zone=pl.Series(np.where(rng.random(n) < 0.95, "Asia/Shanghai", "Asia/Urumqi")),
+        balance_fen=pl.Series(rng.lognormal(9.5, 1.1, n).astype(np.int64) * 100),
+        risk_score=pl.lit(None, pl.Float64),
+        broken_promises=pl.Series(rng.poisson(0.3, n)),
+        kept_promises=pl.Series(rng.poisson(0.2, n)),
+        last_broken_due=pl.lit(AS_OF) - pl.duration(days=pl.Series(rng.integers(1, 60, n))),
+        next_promise_due=pl.lit(AS_OF) + pl.duration(days=pl.Series(rng.integers(-1, 30, n))),
+        payments_since_due=pl.Series(rng.poisson(0.3, n)),
+        refusals_30d=pl.Series(rng.poisson(0.05, n)),
+        hardship_90d=pl.Series(rng.poisson(0.03, n)),
+        disputes_90d=pl.Series(rng.poisson(0.01, n)),
+        failed_attempts_30d=pl.Series(rng.poisson(1.5, n)),
+        rpc_30d=pl.Series(rng.poisson(0.8, n)),
+        escalated_before=pl.Series(rng.random(n) < 0.5),
+        legal_review_before=pl.Series(rng.random(n) < 0.5),
+        mobile_id=ids(0.94),
+        home_id=ids(0.35),
+        work_id=ids(0.4),
+        email_id=ids(0.5),
+        postal_id=ids(1.0),
+        third_party_id=ids(0.6),
+    )
+    return frame.select([pl.col(k).cast(v) for k, v in SNAPSHOT_SCHEMA.items()])
+
+
+def bench_evaluation(n: int) -> dict[str, float]:
+    from huikuan.kernel.strategy.evaluate import evaluate
+    from huikuan.kernel.strategy.gate import minimal_gate
+    from huikuan.kernel.strategy.policy import parse_policy
+
+    policy = parse_policy((ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8"))
+    snapshot = synthetic_snapshot(n)
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        evaluation = evaluate(snapshot, policy, AS_OF)
+        best = min(best, time.perf_counter() - started)
+    started = time.perf_counter()
+    minimal_gate(evaluation.planned)
+    gate = time.perf_counter() - started
+    print(f"evaluation: {n:,} cases -> {evaluation.planned.height:,} items in {best:.2f}s (best of 3)")
+    print(f"gate: {gate:.2f}s")
+    return {
+        "evaluate_s": round(best, 3),
+        "gate_s": round(gate, 3),
+        "items_in_memory": evaluation.planned.height,
+    }
+
+
+GENERATE_SQL = """
+SELECT setseed(0.42);
+INSERT INTO org_team (id, name, created_at) VALUES (1, 'A', now()), (2, 'B', now()), (3, 'C', now());
+INSERT INTO org_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+                      date_joined, role, team_id, skills)
+SELECT u, '!', false, 'c' || u, '', '', '', false, true, now(), 'collector', 1 + (u - 1) %% 3,
+       CASE WHEN u <= 6 THEN 'specialist' ELSE '' END
+FROM generate_series(1, 60) u;
+INSERT INTO portfolio_debtor (id, customer_no, kind, name, gender, id_type, id_hash, id_last4, employer,
+                              address, time_zone, preferred_language, created_at, updated_at)
+SELECT i, 'B' || i, 'person', '债务人' || i, 'unknown', '', '', '', '', '',
+       CASE WHEN i %% 20 = 0 THEN 'Asia/Urumqi' ELSE 'Asia/Shanghai' END, 'zh-hans', now(), now()
+FROM generate_series(1, %(n)s) i;
+INSERT INTO portfolio_contactpoint (debtor_id, kind, value, relation, contact_name, validity, do_not_contact,
+                                    dnc_reason, source, created_at)
+SELECT i, k.kind, '+86' || k.kind || i, k.relation, '',
+       CASE WHEN random() < 0.06 THEN 'invalid' ELSE 'valid' END,
+       random() < 0.01, '', 'bench', now()
+FROM generate_series(1, %(n)s) i
+CROSS JOIN (VALUES ('mobile', 'self', 1.0), ('home', 'self', 0.35), ('work', 'self', 0.4),
+                   ('email', 'self', 0.5), ('postal', 'self', 1.0), ('mobile', 'spouse', 0.6))
+     AS k(kind, relation, p)
+WHERE random() < k.p;
+INSERT INTO portfolio_account (id, debtor_id, contract_no, product, currency, original_amount, open_date,
+                               due_date, annual_interest_rate, daily_penalty_rate, created_at, updated_at)
+SELECT i, i, 'HT' || i, 'consumer_loan', 'CNY', 0, DATE %(as_of)s - 400,
+       DATE %(as_of)s - LEAST(720, 1 + floor(-60 * ln(1 - random())))::int, 0.18, 0.0005, now(), now()
+FROM generate_series(1, %(n)s) i;
+UPDATE portfolio_account SET original_amount =
+    (exp(9.5 + 1.1 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())))::bigint * 100;
+INSERT INTO portfolio_accountbalance (account_id, principal, interest, fee, penalty, credit, total,
+                                      entry_count,
+                                      updated_at)
+SELECT id, original_amount, 0, 0, 0, 0, original_amount, 1, now() FROM portfolio_account;
+INSERT INTO portfolio_ledgerentry (account_id, kind, reference, effective_date, principal, interest, fee,
+                                   penalty,
+                                   credit, note, created_at)
+SELECT id, 'payment', 'bench', due_date + 1, -100, 0, 0, 0, 0, '', now()
+FROM portfolio_account WHERE random() < 0.3 AND due_date + 1 < DATE %(as_of)s;
+INSERT INTO cases_case (id, debtor_id, status, hold_reason, oldest_due_date, assignee_id, team_id, opened_at,
+                        close_reason)
+SELECT a.id, a.debtor_id,
+       CASE WHEN r < 0.02 THEN 'on_hold' ELSE 'open' END, CASE WHEN r < 0.02 THEN 'dispute' ELSE '' END,
+       a.due_date, CASE WHEN random() < 0.8 THEN 1 + (a.id - 1) %% 3 + 3 * floor(random() * 20)::int END,
+       1 + (a.id - 1) %% 3, now(), ''
+FROM (SELECT *, random() AS r FROM portfolio_account) a;
+INSERT INTO cases_interaction (case_id, channel, party, outcome, notes, at)
+SELECT 1 + (g %% %(n)s), 'call',
+       CASE WHEN o IN ('no_answer', 'busy', 'switched_off') THEN 'nobody' ELSE 'debtor' END, o, '',
+       TIMESTAMPTZ %(as_of)s - (1 + floor(random() * 60)) * INTERVAL '1 day'
+FROM (SELECT g, (ARRAY['no_answer','no_answer','busy','switched_off','right_party','right_party','callback',
+                       'refusal','hardship','dispute'])[1 + floor(random() * 10)::int] AS o
+      FROM generate_series(1, %(n)s * 4) g) x;
+INSERT INTO cases_promise (case_id, amount, due_date, channel, state, paid_amount, created_at)
+SELECT id, 50000, DATE %(as_of)s + d, 'call',
+       CASE WHEN d >= 0 THEN 'pending' WHEN random() < 0.5 THEN 'broken'
+       ELSE 'kept' END, 0, TIMESTAMPTZ %(as_of)s - INTERVAL '20 days'
+FROM (SELECT id, floor(random() * 30)::int - 15 AS d FROM cases_case WHERE random() < 0.3) p;
+"""
+
+TABLES = (
+    "strategy_workitem, strategy_strategyrun, strategy_experimentarm, strategy_experiment, "
+    "strategy_policyversion, audit_changelog, cases_promise, cases_interaction, cases_case, "
+    "portfolio_ledgerentry, portfolio_accountbalance, portfolio_account, portfolio_contactpoint, "
+    "portfolio_debtor, org_user, org_team"
+)
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings")
+    ensure_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cases_case")
+        row = cursor.fetchone()
+        reuse = reuse and row is not None and row[0] == n
+        statements: list[str] = []
+        if reuse:
+            # Same cases; the runs, items and assignments of earlier benchmarks are reset.
+            cursor.execute(
+                "TRUNCATE strategy_workitem, strategy_strategyrun, strategy_experimentarm, "
+                "strategy_experiment, strategy_policyversion CASCADE"
+            )
+            cursor.execute(
+                "UPDATE cases_case SET assignee_id = CASE WHEN id % 5 = 0 THEN NULL"
+                " ELSE 1 + (id - 1) % 3 + 3 * (id % 20) END"
+            )
+        else:
+            cursor.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+            statements = GENERATE_SQL.split(";\n")
+        for statement in statements:
+            if statement.strip():
+                cursor.execute(statement, {"n": n, "as_of": AS_OF.isoformat()})
+        cursor.execute("ANALYZE")
+    generated = time.perf_counter() - started
+    print(f"generated {n:,} cases in PostgreSQL in {generated:.1f}s (server-side generate_series)")
+
+    from huikuan.strategy.actions import import_policy
+    from huikuan.strategy.run import run_strategy
+
+    import_policy((ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8"), activate=True)
+    before = rss_peak_mb()
+    started = time.perf_counter()
+    report = run_strategy(AS_OF)
+    end_to_end = time.perf_counter() - started
+    assert report.run is not None
+    run = report.run
+    print(f"end to end: {run.cases:,} cases -> {run.written:,} work items in {end_to_end:.1f}s")
+    print(f"  phases: {run.timings}")
+    started = time.perf_counter()
+    rerun = run_strategy(AS_OF)
+    rerun_s = time.perf_counter() - started
+    assert rerun.run is not None and rerun.run.written == run.written
+    print(f"re-run the same day (replaces pending items): {rerun_s:.1f}s, {rerun.run.written:,} items")
+    return {
+        "generate_s": round(generated, 1),
+        "end_to_end_s": round(end_to_end, 2),
+        "rerun_s": round(rerun_s, 2),
+        "phases_s": run.timings,
+        "cases": run.cases,
+        "items_written": run.written,
+        "rss_before_run_mb": before,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_strategy")
+    parser.add_argument("--skip-end-to-end", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep cases already generated for this N")
+    args = parser.parse_args()
+    figures: dict[str, object] = {"cases": args.cases}
+    figures.update(bench_evaluation(args.cases))
+    figures["peak_rss_after_evaluation_mb"] = rss_peak_mb()
+    if not args.skip_end_to_end:
+        figures.update(bench_end_to_end(args.cases, args.database_url, args.reuse))
+    figures["peak_rss_mb"] = rss_peak_mb()
+    print(f"peak memory (RSS high-water mark of the process): {figures['peak_rss_mb']} MB")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

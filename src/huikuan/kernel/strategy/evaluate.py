@@ -1,0 +1,473 @@
+"""Policy evaluation over a columnar snapshot of open cases: what happens today for every case, and why.
+
+Everything is Polars expressions over whole columns: one pass classifies every case (DPD, stage, bucket,
+behaviour type, segment), then each cadence rule is one filter. There is no per-case Python, which is what
+keeps a million cases within a few seconds.
+
+The snapshot (one row per open case) is described by ``SNAPSHOT_SCHEMA``; the Django side reads it in bulk
+and the tests build it by hand. Money arrives as integer fen, so no float ever touches an amount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+
+from huikuan.kernel.strategy.policy import BEHAVIOURS, WEEKDAYS, CadenceRule, Policy, Window
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
+    "case_id": pl.Int64(),
+    "status": pl.Utf8(),
+    "hold_reason": pl.Utf8(),
+    "oldest_due_date": pl.Date(),
+    "team_id": pl.Int64(),
+    "assignee_id": pl.Int64(),
+    "time_zone": pl.Utf8(),
+    "balance_fen": pl.Int64(),
+    # Repayment probability from the scoring model; null until that lands, then rules stand in.
+    "risk_score": pl.Float64(),
+    "broken_promises": pl.Int32(),
+    "kept_promises": pl.Int32(),
+    "last_broken_due": pl.Date(),
+    # The earliest pending promise falling due on or after yesterday.
+    "next_promise_due": pl.Date(),
+    "payments_since_due": pl.Int32(),
+    "refusals_30d": pl.Int32(),
+    "hardship_90d": pl.Int32(),
+    "disputes_90d": pl.Int32(),
+    "failed_attempts_30d": pl.Int32(),
+    "rpc_30d": pl.Int32(),
+    "escalated_before": pl.Boolean(),
+    "legal_review_before": pl.Boolean(),
+    # The first usable (valid or unverified, not do-not-contact) contact point of each kind.
+    "mobile_id": pl.Int64(),
+    "home_id": pl.Int64(),
+    "work_id": pl.Int64(),
+    "email_id": pl.Int64(),
+    "postal_id": pl.Int64(),
+    "third_party_id": pl.Int64(),
+}
+
+PLANNED_SCHEMA: dict[str, pl.DataType] = {
+    "case_id": pl.Int64(),
+    "action": pl.Utf8(),
+    "channel": pl.Utf8(),
+    "template": pl.Utf8(),
+    "rule": pl.Utf8(),
+    "contact_point_id": pl.Int64(),
+    "party": pl.Utf8(),
+    "window_start": pl.Datetime("us", "UTC"),
+    "window_end": pl.Datetime("us", "UTC"),
+    "window_start_local": pl.Int32(),
+    "window_end_local": pl.Int32(),
+    "priority": pl.Int64(),
+    "stage": pl.Utf8(),
+    "bucket": pl.Utf8(),
+    "behaviour": pl.Utf8(),
+    "risk_band": pl.Utf8(),
+    "balance_band": pl.Utf8(),
+    "hold": pl.Utf8(),
+    "unreachable": pl.Boolean(),
+    "specialist": pl.Boolean(),
+    "contact_dnc": pl.Boolean(),
+    "queue": pl.Utf8(),
+    "team_id": pl.Int64(),
+    "assignee_id": pl.Int64(),
+    "reason_zh": pl.Utf8(),
+    "reason_en": pl.Utf8(),
+}
+
+# Who works an item: automatic channels go to the outbox, calls and visits to collectors.
+QUEUES = {
+    "sms": "auto",
+    "email": "auto",
+    "letter": "auto",
+    "lawyer_letter": "auto",
+    "call": "collector",
+    "visit": "collector",
+    "escalate_specialist": "specialist",
+    "legal_review": "legal",
+}
+_CONTACT_COLUMNS = {"mobile": "mobile_id", "home": "home_id", "work": "work_id"}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    planned: pl.DataFrame
+    # Items the policy wanted but could not plan, by why: no contact point, no window today.
+    unplanned: dict[str, int]
+    held: int
+
+
+def empty_snapshot() -> pl.DataFrame:
+    return pl.DataFrame(schema=SNAPSHOT_SCHEMA)
+
+
+def _days(as_of: date, column: str) -> pl.Expr:
+    """Whole days from the date in ``column`` to ``as_of`` (positive when the date is earlier)."""
+    return (pl.lit(as_of) - pl.col(column)).dt.total_days()
+
+
+def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFrame:
+    """Adds dpd, bucket, stage, hold, unreachable, behaviour, risk and balance bands, specialist."""
+    dpd = _days(as_of, "oldest_due_date").fill_null(0).clip(lower_bound=0).cast(pl.Int32)
+    stage: Any = pl.when(pl.lit(False)).then(pl.lit(""))
+    for spec in policy.stages:
+        stage = (
+            stage.when(pl.col("dpd") <= spec.max_dpd).then(pl.lit(spec.key))
+            if spec.max_dpd is not None
+            else (stage.otherwise(pl.lit(spec.key)))
+        )
+    bucket = (
+        pl.when(pl.col("dpd") <= 0)
+        .then(pl.lit("M0"))
+        .when(pl.col("dpd") <= 30)
+        .then(pl.lit("M1"))
+        .when(pl.col("dpd") <= 60)
+        .then(pl.lit("M2"))
+        .when(pl.col("dpd") <= 90)
+        .then(pl.lit("M3"))
+        .otherwise(pl.lit("M3+"))
+    )
+    # A case handed to legal behaves like a hold named "legal": only what that hold allows goes ahead.
+    hold = (
+        pl.when(pl.col("status") == "legal")
+        .then(pl.lit("legal"))
+        .when(pl.col("status") == "on_hold")
+        .then(pl.col("hold_reason").fill_null(""))
+        .otherwise(pl.lit(""))
+    )
+    own_phone = pl.any_horizontal(pl.col(c).is_not_null() for c in _CONTACT_COLUMNS.values())
+    unreachable = ~own_phone | (
+        (pl.col("failed_attempts_30d") >= policy.behaviour.unreachable_failed_attempts)
+        & (pl.col("rpc_30d") == 0)
+    )
+    until_promise = -_days(as_of, "next_promise_due")
+    promise_pending = until_promise.is_between(-1, policy.behaviour.promise_lookahead_days).fill_null(False)
+    # The order is the precedence: a dispute outranks everything, first-time late is what remains.
+    behaviour = (
+        pl.when((pl.col("disputes_90d") > 0) | (pl.col("hold") == "dispute"))
+        .then(pl.lit("dispute"))
+        .when((pl.col("hardship_90d") > 0) | (pl.col("hold") == "hardship_review"))
+        .then(pl.lit("hardship"))
+        .when(pl.col("refusals_30d") > 0)
+        .then(pl.lit("refuses"))
+        .when(promise_pending)
+        .then(pl.lit("promise_pending"))
+        .when(pl.col("unreachable"))
+        .then(pl.lit("unreachable"))
+        .when(pl.col("broken_promises") > 0)
+        .then(pl.lit("broken_promise"))
+        .when((pl.col("payments_since_due") > 0) | (pl.col("kept_promises") > 0))
+        .then(pl.lit("sincere_payer"))
+        .otherwise(pl.lit("first_time_late"))
+    )
+    # Until the scoring issue lands, a rules proxy for the repayment risk (0 good, 1 bad): older debt,
+    # broken promises and being unreachable raise it, paying lowers it.
+    proxy = (
+        pl.lit(0.1)
+        + (pl.col("dpd") > 30).cast(pl.Float64) * 0.25
+        + (pl.col("dpd") > 90).cast(pl.Float64) * 0.2
+        + pl.col("broken_promises").clip(upper_bound=2).cast(pl.Float64) * 0.15
+        + pl.col("unreachable").cast(pl.Float64) * 0.15
+        - (pl.col("payments_since_due") > 0).cast(pl.Float64) * 0.1
+    ).clip(0.0, 1.0)
+    risk_score = pl.coalesce(pl.col("risk_score"), proxy)
+    risk_band = _band(
+        risk_score, [(b.key, float(b.upper) if b.upper is not None else None) for b in policy.risk_bands]
+    )
+    balance_band = _band(
+        pl.col("balance_fen"),
+        [(b.key, int(b.upper * 100) if b.upper is not None else None) for b in policy.balance_bands],
+    )
+    esc = policy.escalation
+    specialist = (
+        (pl.col("balance_fen") >= int(esc.specialist_min_balance * 100))
+        | (pl.col("broken_promises") >= esc.specialist_broken_promises)
+        | pl.col("behaviour").is_in(list(esc.specialist_behaviours))
+        | pl.col("hold").is_in(list(esc.specialist_holds))
+    )
+    return (
+        snapshot.with_columns(dpd.alias("dpd"), hold.alias("hold"), unreachable.alias("unreachable"))
+        .with_columns(
+            stage.alias("stage"),
+            bucket.alias("bucket"),
+            behaviour.alias("behaviour"),
+        )
+        .with_columns(
+            risk_band.alias("risk_band"), balance_band.alias("balance_band"), specialist.alias("specialist")
+        )
+    )
+
+
+def _band(value: pl.Expr, bands: list[tuple[str, float | int | None]]) -> pl.Expr:
+    expr: Any = pl.when(pl.lit(False)).then(pl.lit(""))
+    for key, upper in bands:
+        expr = (
+            expr.when(value <= upper).then(pl.lit(key)) if upper is not None else expr.otherwise(pl.lit(key))
+        )
+    return expr
+
+
+def _rule_mask(rule: CadenceRule, policy: Policy, as_of: date) -> pl.Expr:
+    mask = pl.col("stage").is_in(list(rule.stages))
+    trigger = rule.trigger
+    if trigger.days:
+        mask &= pl.col("dpd").is_in(list(trigger.days))
+    elif trigger.every is not None:
+        start = policy.stage_start(rule.stages[0])
+        mask &= ((pl.col("dpd") - start) % trigger.every) == 0
+    elif trigger.event == "promise_due":
+        mask &= _days(as_of, "next_promise_due").is_in(list(trigger.offsets)).fill_null(False)
+    elif trigger.event == "promise_broken":
+        mask &= _days(as_of, "last_broken_due").is_in(list(trigger.offsets)).fill_null(False)
+    if rule.behaviours:
+        mask &= pl.col("behaviour").is_in(list(rule.behaviours))
+    if rule.risk:
+        mask &= pl.col("risk_band").is_in(list(rule.risk))
+    if rule.balance:
+        mask &= pl.col("balance_band").is_in(list(rule.balance))
+    if rule.min_balance is not None:
+        mask &= pl.col("balance_fen") >= int(rule.min_balance * 100)
+    if rule.max_balance is not None:
+        mask &= pl.col("balance_fen") <= int(rule.max_balance * 100)
+    return mask
+
+
+def _wanted(classified: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFrame:
+    """Every (case, action) the policy asks for today, before holds, contacts and windows."""
+    base = ["case_id"]
+    parts: list[pl.LazyFrame] = []
+    lazy = classified.lazy()
+    for rule in policy.cadence:
+        parts.append(
+            lazy.filter(_rule_mask(rule, policy, as_of)).select(
+                *base,
+                pl.lit(rule.action).alias("action"),
+                pl.lit(rule.template).alias("template"),
+                pl.lit(rule.key).alias("rule"),
+                pl.lit(rule.priority, pl.Int64).alias("weight"),
+            )
+        )
+    esc = policy.escalation
+    parts.append(
+        lazy.filter(pl.col("specialist") & ~pl.col("escalated_before").fill_null(False)).select(
+            *base,
+            pl.lit("escalate_specialist").alias("action"),
+            pl.lit("escalate_specialist").alias("template"),
+            pl.lit("escalation.specialist").alias("rule"),
+            pl.lit(esc.specialist_priority, pl.Int64).alias("weight"),
+        )
+    )
+    parts.append(
+        lazy.filter(
+            (pl.col("dpd") >= esc.legal_review_dpd) & ~pl.col("legal_review_before").fill_null(False)
+        ).select(
+            *base,
+            pl.lit("legal_review").alias("action"),
+            pl.lit("legal_review").alias("template"),
+            pl.lit("escalation.legal_review").alias("rule"),
+            pl.lit(esc.legal_review_priority, pl.Int64).alias("weight"),
+        )
+    )
+    wanted = pl.concat(parts).collect()
+    # One item per case and action: the heaviest rule wins, ties broken by rule key so runs are stable.
+    return wanted.sort(["weight", "rule"], descending=[True, False]).unique(
+        ["case_id", "action"], keep="first"
+    )
+
+
+def _window_table(policy: Policy, time_zones: list[str], as_of: date) -> pl.DataFrame:
+    """Each time zone's contact and business window for ``as_of`` in UTC; computed per zone, not per row."""
+    weekday = WEEKDAYS[as_of.weekday()]
+
+    def today(windows: tuple[Window, ...]) -> Window | None:
+        return next((w for w in windows if weekday in w.days), None)
+
+    rows: list[dict[str, object]] = []
+    for tz_name in time_zones:
+        try:
+            zone = ZoneInfo(tz_name or DEFAULT_TIME_ZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo(DEFAULT_TIME_ZONE)
+        for kind, window in (
+            ("contact", today(policy.windows)),
+            ("business", today((policy.business_hours,))),
+        ):
+            if window is None:
+                continue
+            start = datetime.combine(as_of, window.start, tzinfo=zone).astimezone(UTC)
+            end = datetime.combine(as_of, window.end, tzinfo=zone).astimezone(UTC)
+            rows.append(
+                {
+                    "time_zone": tz_name,
+                    "window_kind": kind,
+                    "window_start": start,
+                    "window_end": end,
+                    "window_start_local": window.start.hour * 60 + window.start.minute,
+                    "window_end_local": window.end.hour * 60 + window.end.minute,
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "time_zone": pl.Utf8,
+            "window_kind": pl.Utf8,
+            "window_start": pl.Datetime("us", "UTC"),
+            "window_end": pl.Datetime("us", "UTC"),
+            "window_start_local": pl.Int32,
+            "window_end_local": pl.Int32,
+        },
+    )
+
+
+def _thousands(fen: pl.Expr) -> pl.Expr:
+    """Whole yuan, rounded half up, with thousands separators: 1240000 fen -> '12,400'.
+
+    Arithmetic on groups of three digits rather than a regular expression: a third of the time.
+    """
+    yuan = (fen.abs() + 50) // 100
+
+    def group(divisor: int) -> pl.Expr:
+        return ((yuan // divisor) % 1000).cast(pl.Utf8).str.zfill(3)
+
+    text = (
+        pl.when(yuan >= 1_000_000_000)
+        .then(
+            pl.concat_str(
+                (yuan // 1_000_000_000).cast(pl.Utf8), group(1_000_000), group(1000), group(1), separator=","
+            )
+        )
+        .when(yuan >= 1_000_000)
+        .then(pl.concat_str((yuan // 1_000_000).cast(pl.Utf8), group(1000), group(1), separator=","))
+        .when(yuan >= 1000)
+        .then(pl.concat_str((yuan // 1000).cast(pl.Utf8), group(1), separator=","))
+        .otherwise(yuan.cast(pl.Utf8))
+    )
+    return pl.when(fen < 0).then(pl.lit("-") + text).otherwise(text)
+
+
+def _reason(policy: Policy, language: str) -> pl.Expr:
+    plain = {key: policy.label(language, key) for key in BEHAVIOURS if key != "broken_promise"}
+    head, _, tail = policy.label(language, "broken_promise").partition("{n}")
+    behaviour = (
+        pl.when(pl.col("behaviour") == "broken_promise")
+        .then(pl.concat_str(pl.lit(head), pl.col("broken_promises").cast(pl.Utf8), pl.lit(tail)))
+        .otherwise(pl.col("behaviour").replace_strict(plain, default=pl.col("behaviour")))
+    )
+    money_head, _, money_tail = policy.label(language, "balance").partition("{amount}")
+    action = pl.col("action").replace_strict({key: policy.label(language, key) for key in QUEUES}, default="")
+    held = (
+        pl.when(pl.col("hold") != "")
+        .then(pl.concat_str(pl.lit(" · " + policy.label(language, "hold") + " "), pl.col("hold")))
+        .otherwise(pl.lit(""))
+    )
+    return pl.concat_str(
+        pl.col("bucket"),
+        pl.lit(" · "),
+        behaviour,
+        pl.lit(" · "),
+        pl.lit(money_head),
+        pl.col("balance_text"),
+        pl.lit(money_tail),
+        held,
+        pl.lit(" → "),
+        action,
+    )
+
+
+def evaluate(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> Evaluation:
+    """Today's planned items for every case in ``snapshot`` under ``policy`` (PLANNED_SCHEMA columns)."""
+    classified = classify(snapshot, policy, as_of)
+    wanted = _wanted(classified, policy, as_of)
+    items = wanted.join(classified, on="case_id", how="left")
+
+    allowed = pl.DataFrame(
+        [(reason, action) for reason, actions in policy.holds.items() for action in actions],
+        schema={"hold": pl.Utf8, "action": pl.Utf8},
+        orient="row",
+    ).with_columns(pl.lit(True).alias("hold_allows"))
+    items = items.join(allowed, on=["hold", "action"], how="left")
+    on_hold = (pl.col("hold") != "") & pl.col("hold_allows").is_null()
+    held = int(items.select(on_hold.sum()).item())
+    items = items.filter(~on_hold)
+
+    own_phone = pl.coalesce(
+        *(pl.col(_CONTACT_COLUMNS[k]) for k in policy.contact_order if k in _CONTACT_COLUMNS)
+    )
+    third_party_allowed = "third_party" in policy.contact_order
+    call_point = (
+        pl.coalesce(own_phone, pl.when(pl.col("unreachable")).then(pl.col("third_party_id")))
+        if third_party_allowed
+        else own_phone
+    )
+    items = items.with_columns(
+        pl.when(pl.col("action") == "call")
+        .then(call_point)
+        .when(pl.col("action") == "sms")
+        .then(pl.col("mobile_id"))
+        .when(pl.col("action") == "email")
+        .then(pl.col("email_id"))
+        .when(pl.col("action").is_in(["letter", "lawyer_letter", "visit"]))
+        .then(pl.col("postal_id"))
+        .otherwise(pl.lit(None, pl.Int64))
+        .alias("contact_point_id"),
+        pl.when(pl.col("action").is_in(["escalate_specialist", "legal_review"]))
+        .then(pl.lit("queue"))
+        .when(pl.col("action") == "lawyer_letter")
+        .then(pl.lit("letter"))
+        .otherwise(pl.col("action"))
+        .alias("channel"),
+    )
+    is_contact = pl.col("channel") != "queue"
+    no_contact = is_contact & pl.col("contact_point_id").is_null()
+    unplanned = {"no_contact_point": int(items.select(no_contact.sum()).item())}
+    items = items.filter(~no_contact).with_columns(
+        pl.when(~is_contact)
+        .then(pl.lit(""))
+        .when(
+            (pl.col("action") == "call")
+            & (pl.col("contact_point_id") == pl.col("third_party_id"))
+            & pl.coalesce(*(pl.col(c) for c in _CONTACT_COLUMNS.values())).is_null()
+        )
+        .then(pl.lit("third_party"))
+        .otherwise(pl.lit("debtor"))
+        .alias("party"),
+        pl.when(pl.col("channel").is_in(["letter", "queue"]))
+        .then(pl.lit("business"))
+        .otherwise(pl.lit("contact"))
+        .alias("window_kind"),
+        pl.col("time_zone").fill_null(DEFAULT_TIME_ZONE),
+    )
+    zones = sorted(items.get_column("time_zone").unique().to_list())
+    items = items.join(_window_table(policy, zones, as_of), on=["time_zone", "window_kind"], how="left")
+    no_window = pl.col("window_start").is_null()
+    unplanned["no_window_today"] = int(items.select(no_window.sum()).item())
+    items = items.filter(~no_window)
+
+    balance_rank = pl.col("balance_band").replace_strict(
+        {band.key: rank for rank, band in enumerate(policy.balance_bands)}, default=0, return_dtype=pl.Int64
+    )
+    queue = pl.col("action").replace_strict(QUEUES, default="auto")
+    queue = pl.when((queue == "collector") & pl.col("specialist")).then(pl.lit("specialist")).otherwise(queue)
+    items = items.with_columns(_thousands(pl.col("balance_fen")).alias("balance_text"))
+    planned = items.with_columns(
+        # Rule weight first, then the money at stake, then age: the order a collector's queue is sorted in.
+        (pl.col("weight") * 100 + balance_rank * 10 + (pl.col("dpd") // 30).clip(upper_bound=9)).alias(
+            "priority"
+        ),
+        queue.alias("queue"),
+        pl.lit(False).alias("contact_dnc"),
+        _reason(policy, "zh").alias("reason_zh"),
+        _reason(policy, "en").alias("reason_en"),
+    )
+    planned = planned.select([pl.col(name).cast(dtype) for name, dtype in PLANNED_SCHEMA.items()]).sort(
+        ["case_id", "action"]
+    )
+    return Evaluation(planned, unplanned, held)

@@ -1,0 +1,94 @@
+"""Use cases around policies and experiments, each in one transaction and audited."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from huikuan.audit.records import record_change, snapshot
+from huikuan.kernel.strategy.arms import check_shares
+from huikuan.kernel.strategy.policy import canonical_yaml, diff_policies, parse_policy
+from huikuan.strategy.models import Experiment, ExperimentArm, PolicyVersion
+
+
+@transaction.atomic
+def import_policy(text: str, user: Any = None, *, activate: bool = False) -> tuple[PolicyVersion, bool]:
+    """Store the YAML as a new version of its policy unless the newest version means the same.
+
+    Returns (version, created). Raises PolicyError with every problem in the file.
+    """
+    policy = parse_policy(text)
+    digest = hashlib.sha256(canonical_yaml(policy).encode()).hexdigest()
+    latest = PolicyVersion.objects.filter(name=policy.name).order_by("-number").first()
+    if latest is not None and latest.sha256 == digest:
+        version, created = latest, False
+    else:
+        number = (PolicyVersion.objects.filter(name=policy.name).aggregate(n=Max("number"))["n"] or 0) + 1
+        version = PolicyVersion.objects.create(
+            name=policy.name,
+            number=number,
+            source=text,
+            parsed=policy.as_dict(),
+            sha256=digest,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        record_change(user, version, "policy.import", None, snapshot(version, ["name", "number", "sha256"]))
+        created = True
+    if activate:
+        activate_policy(version, user)
+    return version, created
+
+
+@transaction.atomic
+def activate_policy(version: PolicyVersion, user: Any = None) -> None:
+    """Make ``version`` the champion, the policy every case not in an experiment gets."""
+    previous = PolicyVersion.objects.filter(in_force=True).exclude(pk=version.pk).first()
+    PolicyVersion.objects.filter(in_force=True).exclude(pk=version.pk).update(in_force=False)
+    PolicyVersion.objects.filter(pk=version.pk).update(in_force=True)
+    version.in_force = True
+    record_change(
+        user,
+        version,
+        "policy.activate",
+        {"in_force": previous.label if previous else None},
+        {"in_force": version.label},
+    )
+
+
+def version_diff(old: PolicyVersion, new: PolicyVersion) -> str:
+    return diff_policies(old.policy(), new.policy(), old.label, new.label)
+
+
+@transaction.atomic
+def start_experiment(
+    key: str, name: str, arms: Sequence[tuple[str, PolicyVersion, Decimal]], user: Any = None
+) -> Experiment:
+    """Start an experiment (stopping any other): cases split by a stable hash of case id and ``key``."""
+    check_shares([(arm, share) for arm, _, share in arms])
+    Experiment.objects.filter(active=True).update(active=False)
+    experiment = Experiment.objects.create(key=key, name=name, active=True)
+    ExperimentArm.objects.bulk_create(
+        ExperimentArm(experiment=experiment, name=arm, policy_version=version, share=share)
+        for arm, version, share in arms
+    )
+    record_change(
+        user,
+        experiment,
+        "experiment.start",
+        None,
+        {"key": key, "arms": {arm: [version.label, str(share)] for arm, version, share in arms}},
+    )
+    return experiment
+
+
+@transaction.atomic
+def stop_experiment(experiment: Experiment, user: Any = None) -> None:
+    from django.utils import timezone
+
+    Experiment.objects.filter(pk=experiment.pk).update(active=False, ended_on=timezone.localdate())
+    record_change(user, experiment, "experiment.stop", {"active": True}, {"active": False})

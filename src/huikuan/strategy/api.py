@@ -1,0 +1,161 @@
+"""REST endpoints for policies, runs and a case's plan. Handlers translate HTTP to actions and read models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from huikuan.cases.models import Case
+from huikuan.kernel.strategy.policy import PolicyError
+from huikuan.org.visibility import can_view_case
+from huikuan.strategy.actions import import_policy, version_diff
+from huikuan.strategy.models import PolicyVersion
+from huikuan.strategy.run import StrategyError, run_strategy
+from huikuan.strategy.views_data import can_view_strategy, case_reasons, last_runs
+
+router = Router(tags=["strategy"])
+MANAGER_ROLES = frozenset({"team_lead", "admin"})
+
+
+def _lead(request: HttpRequest) -> None:
+    if not can_view_strategy(request.user):
+        raise PermissionDenied
+
+
+def _manager(request: HttpRequest) -> None:
+    user = request.user
+    if not (user.is_superuser or getattr(user, "role", None) in MANAGER_ROLES):
+        raise PermissionDenied
+
+
+class VersionOut(Schema):
+    id: int
+    label: str
+    in_force: bool
+    first_used_at: datetime | None
+    source: str
+
+
+class PolicyIn(Schema):
+    yaml: str
+    activate: bool = False
+
+
+class DiffOut(Schema):
+    diff: str
+
+
+class RunIn(Schema):
+    as_of: date | None = None
+    dry_run: bool = True
+    policy: str | None = None
+
+
+class RunOut(Schema):
+    id: int | None
+    as_of: date
+    dry_run: bool
+    status: str
+    cases: int
+    written: int
+    blocked: int
+    counts: dict[str, int]
+    timings: dict[str, float]
+    peak_memory_mb: int
+
+
+class ItemOut(Schema):
+    as_of: date
+    action: str
+    channel: str
+    window_start: datetime
+    window_end: datetime
+    priority: int
+    reason: str
+    reason_en: str
+    queue: str
+    arm: str
+    policy: str
+    status: str
+
+
+def _version(v: PolicyVersion) -> VersionOut:
+    return VersionOut(
+        id=v.pk, label=v.label, in_force=v.in_force, first_used_at=v.first_used_at, source=v.source
+    )
+
+
+@router.get("/policies", response=list[VersionOut])
+def list_policies(request: HttpRequest) -> list[VersionOut]:
+    _lead(request)
+    return [_version(v) for v in PolicyVersion.objects.all()]
+
+
+@router.post("/policies", response=VersionOut)
+def create_policy(request: HttpRequest, body: PolicyIn) -> VersionOut:
+    _manager(request)
+    try:
+        version, _created = import_policy(body.yaml, request.user, activate=body.activate)
+    except PolicyError as exc:
+        raise HttpError(400, "; ".join(exc.errors)) from exc
+    return _version(version)
+
+
+@router.get("/policies/{old_id}/diff/{new_id}", response=DiffOut)
+def diff(request: HttpRequest, old_id: int, new_id: int) -> DiffOut:
+    _lead(request)
+    old = get_object_or_404(PolicyVersion, pk=old_id)
+    new = get_object_or_404(PolicyVersion, pk=new_id)
+    return DiffOut(diff=version_diff(old, new))
+
+
+@router.get("/runs", response=list[RunOut])
+def runs(request: HttpRequest) -> list[RunOut]:
+    _lead(request)
+    return [
+        RunOut(id=r.pk, as_of=r.as_of, dry_run=r.dry_run, status=r.status, cases=r.cases, written=r.written,
+               blocked=r.blocked, counts=r.counts, timings=r.timings, peak_memory_mb=r.peak_memory_mb)
+        for r in last_runs(50)
+    ]  # fmt: skip
+
+
+@router.post("/runs", response=RunOut)
+def start_run(request: HttpRequest, body: RunIn) -> RunOut:
+    """Runs in the request on the embedded set-up; give dry_run=false to write today's items."""
+    _manager(request)
+    try:
+        report = run_strategy(body.as_of, dry_run=body.dry_run, policy=body.policy)
+    except StrategyError as exc:
+        raise HttpError(400, str(exc)) from exc
+    result = report.result
+    run = report.run
+    return RunOut(
+        id=run.pk if run else None,
+        as_of=run.as_of if run else (body.as_of or date.today()),
+        dry_run=body.dry_run,
+        status=run.status if run else "dry_run",
+        cases=result.cases,
+        written=run.written if run else 0,
+        blocked=result.blocked,
+        counts=report.counts,
+        timings=dict(result.timings),
+        peak_memory_mb=run.peak_memory_mb if run else 0,
+    )
+
+
+@router.get("/cases/{case_id}/plan", response=list[ItemOut])
+def case_plan(request: HttpRequest, case_id: int) -> list[ItemOut]:
+    case = get_object_or_404(Case, pk=case_id)
+    if not can_view_case(request.user, case):
+        raise PermissionDenied
+    return [
+        ItemOut(as_of=w.as_of, action=w.action, channel=w.channel, window_start=w.window_start,
+                window_end=w.window_end, priority=w.priority, reason=w.reason, reason_en=w.reason_en,
+                queue=w.queue, arm=w.arm, policy=w.policy_version.label, status=w.status)
+        for w in case_reasons(case.pk)
+    ]  # fmt: skip

@@ -1,0 +1,435 @@
+"""The nightly strategy run: snapshot → policy per arm → contact gate → queue assignment → work items.
+
+``run_strategy`` is the use case behind the command, the Celery beat task and the API. It shards by case
+id: each shard reads its cases, evaluates, asks the gate and replaces that day's pending items for its
+cases in one transaction. On one machine the shards run in-process one after the other; with a broker
+each shard is a Celery task (see tasks.py).
+
+Idempotent for a day: a re-run deletes the day's pending items of its cases and writes them again;
+items already done or cancelled that day are left alone and not planned twice.
+"""
+
+from __future__ import annotations
+
+import io
+import resource
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from huikuan.kernel.strategy.arms import assign_arms
+from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, evaluate
+from huikuan.kernel.strategy.gate import ContactGate
+from huikuan.kernel.strategy.policy import Policy
+from huikuan.kernel.strategy.queue import Collector, assign
+from huikuan.org.models import Role, User
+from huikuan.strategy.models import (
+    Experiment,
+    PolicyVersion,
+    RunStatus,
+    StrategyRun,
+    WorkItem,
+    WorkStatus,
+)
+from huikuan.strategy.snapshot import Shard, read_snapshot
+
+DEFAULT_GATE = "huikuan.kernel.strategy.gate.minimal_gate"
+SPECIALIST_SKILL = "specialist"
+_WRITE_COLUMNS = (
+    "run_id",
+    "as_of",
+    "case_id",
+    "action",
+    "channel",
+    "template",
+    "rule",
+    "contact_point_id",
+    "party",
+    "window_start",
+    "window_end",
+    "priority",
+    "stage",
+    "behaviour",
+    "segment",
+    "queue",
+    "arm",
+    "policy_version_id",
+    "reason",
+    "reason_en",
+    "status",
+    "assignee_id",
+    "created_at",
+)
+
+
+class StrategyError(RuntimeError):
+    pass
+
+
+def contact_gate() -> ContactGate:
+    """The gate in force: ``settings.HUIKUAN_STRATEGY_GATE`` (a dotted path), the minimal gate by default."""
+    gate: ContactGate = import_string(getattr(settings, "HUIKUAN_STRATEGY_GATE", DEFAULT_GATE))
+    return gate
+
+
+@dataclass(frozen=True)
+class Arm:
+    name: str
+    version: PolicyVersion
+    policy: Policy
+    share: Any = None
+
+
+def resolve_arms(policy_label: str | None = None) -> tuple[list[Arm], Experiment | None]:
+    """Which policy versions run tonight: a forced version, the active experiment's arms, or the champion."""
+    if policy_label:
+        version = find_version(policy_label)
+        return [Arm("", version, version.policy())], None
+    experiment = Experiment.objects.filter(active=True).prefetch_related("arms__policy_version").first()
+    if experiment is not None:
+        arms = [
+            Arm(a.name, a.policy_version, a.policy_version.policy(), a.share)
+            # Arm-name order fixes where the hash circle is cut, whatever order the arms were made in.
+            for a in experiment.arms.order_by("name")
+        ]
+        if arms:
+            return arms, experiment
+    champion = PolicyVersion.objects.filter(in_force=True).first()
+    if champion is None:
+        raise StrategyError(
+            "no policy in force: import one with "
+            "`huikuan strategy import examples/policy-default.yaml --activate`"
+        )
+    return [Arm("", champion, champion.policy())], None
+
+
+def find_version(label: str) -> PolicyVersion:
+    """'name@3' or a bare name for its newest version."""
+    name, _, number = label.partition("@")
+    versions = PolicyVersion.objects.filter(name=name)
+    version = versions.filter(number=int(number)).first() if number.isdigit() else versions.first()
+    if version is None:
+        raise StrategyError(f"no policy version {label!r}")
+    return version
+
+
+@dataclass
+class ShardResult:
+    cases: int = 0
+    planned: int = 0
+    written: int = 0
+    blocked: int = 0
+    held: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    gate: Counter[str] = field(default_factory=Counter)
+    unplanned: Counter[str] = field(default_factory=Counter)
+    timings: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    items: pl.DataFrame | None = None
+
+    def add(self, other: ShardResult) -> None:
+        for name in ("cases", "planned", "written", "blocked", "held"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("counts", "gate", "unplanned"):
+            getattr(self, name).update(getattr(other, name))
+        for phase, seconds in other.timings.items():
+            self.timings[phase] = self.timings.get(phase, 0.0) + seconds
+        if other.items is not None:
+            self.items = other.items if self.items is None else pl.concat([self.items, other.items])
+
+
+def peak_memory_mb() -> int:
+    # ru_maxrss is in kilobytes on Linux: the process's high-water mark, Polars' buffers included.
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+def plan(
+    as_of: date,
+    arms: list[Arm],
+    experiment: Experiment | None,
+    shard: Shard | None = None,
+    gate: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+) -> tuple[pl.DataFrame, ShardResult]:
+    """Read and evaluate one shard: the allowed items (PLANNED_SCHEMA + arm, policy_version_id)."""
+    result = ShardResult()
+    clock = time.perf_counter()
+    shard = shard or Shard()
+    snapshot = read_snapshot(as_of, shard)
+    result.timings["read"] += time.perf_counter() - clock
+    result.cases = snapshot.height
+    clock = time.perf_counter()
+    if experiment is not None:
+        shares = [(a.name, a.share) for a in arms]
+        snapshot = snapshot.with_columns(assign_arms(snapshot.get_column("case_id"), experiment.key, shares))
+    parts: list[pl.DataFrame] = []
+    for arm in arms:
+        subset = snapshot.filter(pl.col("arm") == arm.name) if experiment is not None else snapshot
+        evaluation = evaluate(subset.drop("arm", strict=False), arm.policy, as_of)
+        result.held += evaluation.held
+        result.unplanned.update(evaluation.unplanned)
+        parts.append(
+            evaluation.planned.with_columns(
+                pl.lit(arm.name).alias("arm"), pl.lit(arm.version.pk, pl.Int64).alias("policy_version_id")
+            )
+        )
+    planned = pl.concat(parts).sort(["case_id", "action"]) if parts else pl.DataFrame(schema=PLANNED_SCHEMA)
+    result.timings["evaluate"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    decided = (gate or contact_gate())(planned)
+    blocked = decided.filter(~pl.col("allowed"))
+    result.gate.update(dict(blocked.group_by("gate_reason").len().iter_rows()))
+    result.blocked = blocked.height
+    allowed = decided.filter(pl.col("allowed")).drop("allowed", "gate_reason")
+    result.timings["gate"] += time.perf_counter() - clock
+    result.planned = allowed.height
+    result.counts.update(
+        {f"{stage}|{action}": n for stage, action, n in allowed.group_by("stage", "action").len().iter_rows()}
+    )
+    return allowed, result
+
+
+def _collectors() -> list[Collector]:
+    users = User.objects.filter(is_active=True, role=Role.COLLECTOR).values_list("id", "team_id", "skills")
+    open_load = Counter(
+        dict(
+            WorkItem.objects.filter(status=WorkStatus.PENDING, assignee__isnull=False)
+            .values("assignee_id")
+            .annotate(n=Count("id"))
+            .values_list("assignee_id", "n")
+        )
+    )
+    return [
+        Collector(uid, team_id, SPECIALIST_SKILL in {s.strip() for s in skills.split(",")}, open_load[uid])
+        for uid, team_id, skills in users
+    ]
+
+
+def assign_queue(items: pl.DataFrame, rebalance: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Assignees for the collector and specialist queues; returns (items, changed case assignees)."""
+    worked = items.filter(pl.col("queue").is_in(["collector", "specialist"]))
+    cases = worked.group_by("case_id").agg(
+        pl.col("team_id").first(),
+        pl.col("assignee_id").first(),
+        (pl.col("queue") == "specialist").any().alias("specialist"),
+        pl.col("priority").max(),
+    )
+    if rebalance:
+        cases = cases.with_columns(pl.lit(None, pl.Int64).alias("assignee_id"))
+    chosen = assign(cases, _collectors()).rename({"assignee_id": "chosen"})
+    changed = (
+        cases.join(chosen, on="case_id")
+        .filter(pl.col("chosen").is_not_null() & (pl.col("chosen") != pl.col("assignee_id").fill_null(-1)))
+        .select("case_id", "chosen")
+    )
+    items = items.join(chosen, on="case_id", how="left").with_columns(
+        pl.when(pl.col("queue").is_in(["collector", "specialist"]))
+        .then(pl.col("chosen"))
+        .otherwise(pl.lit(None, pl.Int64))
+        .alias("assignee_id")
+    )
+    return items.drop("chosen"), changed
+
+
+def _rows(run_id: int, as_of: date, items: pl.DataFrame) -> pl.DataFrame:
+    now = timezone.now()
+    return items.with_columns(
+        pl.lit(run_id, pl.Int64).alias("run_id"),
+        pl.lit(as_of).alias("as_of"),
+        pl.concat_str("risk_band", "balance_band", separator="/").alias("segment"),
+        pl.col("reason_zh").alias("reason"),
+        pl.lit(WorkStatus.PENDING.value).alias("status"),
+        pl.lit(now).dt.cast_time_unit("us").alias("created_at"),
+    ).select(_WRITE_COLUMNS)
+
+
+def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> int:
+    """Replace the day's pending items of the shard's cases; inside the caller's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM strategy_workitem WHERE as_of = %(as_of)s AND status = %(pending)s"
+            + shard.where("case_id"),
+            {"as_of": connection.ops.adapt_datefield_value(as_of), "pending": WorkStatus.PENDING.value},
+        )
+    # What was already done or cancelled today stays; it is not planned a second time.
+    settled = pl.DataFrame(
+        list(
+            WorkItem.objects.filter(as_of=as_of)
+            .exclude(status=WorkStatus.PENDING)
+            .values_list("case_id", "action")
+        ),
+        schema={"case_id": pl.Int64, "action": pl.Utf8},
+        orient="row",
+    )
+    if settled.height:
+        items = items.join(settled, on=["case_id", "action"], how="anti")
+    rows = _rows(run_id, as_of, items)
+    if rows.height == 0:
+        return 0
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        rows.write_csv(buffer, include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f+00:00")
+        buffer.seek(0)
+        text_columns = ("party", "arm", "segment", "reason", "reason_en", "template", "rule")
+        sql = (
+            f"COPY strategy_workitem ({', '.join(_WRITE_COLUMNS)}) FROM STDIN WITH "
+            f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(text_columns)}))"
+        )
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            while block := buffer.read(1 << 20):
+                copy.write(block)
+    else:
+        WorkItem.objects.bulk_create(
+            (WorkItem(**dict(zip(_WRITE_COLUMNS, row, strict=True))) for row in rows.iter_rows()),
+            batch_size=2000,
+        )
+    return rows.height
+
+
+def _update_assignees(changed: pl.DataFrame) -> None:
+    """Persist new case assignees: one UPDATE ... FROM a COPY-filled temporary table on PostgreSQL."""
+    from huikuan.cases.models import Case
+
+    if changed.height == 0:
+        return
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        changed.select("case_id", "chosen").write_csv(buffer, include_header=False)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE strategy_new_assignee (case_id bigint, assignee_id bigint)"
+                " ON COMMIT DROP"
+            )
+            with cursor.cursor.copy("COPY strategy_new_assignee FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(buffer.getvalue())
+            cursor.execute(
+                "UPDATE cases_case c SET assignee_id = n.assignee_id FROM strategy_new_assignee n"
+                " WHERE c.id = n.case_id"
+            )
+        return
+    for (user_id,), group in changed.group_by(["chosen"]):
+        ids = group.get_column("case_id").to_list()
+        for start in range(0, len(ids), 5000):
+            Case.objects.filter(id__in=ids[start : start + 5000]).update(assignee_id=user_id)
+
+
+def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardResult:
+    """One shard of a real run: plan, assign, write. The unit a Celery worker takes."""
+    run = StrategyRun.objects.select_related("policy_version", "experiment").get(pk=run_id)
+    arms, experiment = resolve_arms(run.policy_version.label if run.policy_version else None)
+    allowed, result = plan(run.as_of, arms, experiment, shard)
+    clock = time.perf_counter()
+    items, changed = assign_queue(allowed, rebalance)
+    result.timings["assign"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    with transaction.atomic():
+        result.written = write_items(run_id, run.as_of, items, shard)
+        _update_assignees(changed)
+    result.timings["write"] += time.perf_counter() - clock
+    return result
+
+
+@dataclass
+class RunReport:
+    run: StrategyRun | None
+    result: ShardResult
+    previous: StrategyRun | None
+    arms: list[Arm]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(self.result.counts)
+
+
+def run_strategy(
+    as_of: date | None = None,
+    *,
+    dry_run: bool = False,
+    policy: str | None = None,
+    shards: int = 1,
+    rebalance: bool = False,
+) -> RunReport:
+    """The use case: a real run records a StrategyRun and writes items; a dry run writes nothing at all."""
+    as_of = as_of or timezone.localdate()
+    arms, experiment = resolve_arms(policy)
+    previous = StrategyRun.objects.filter(dry_run=False, status=RunStatus.DONE).first()
+    started = time.perf_counter()
+    if dry_run:
+        total = ShardResult()
+        for index in range(shards):
+            allowed, part = plan(as_of, arms, experiment, Shard(index, shards))
+            part.items = allowed
+            total.add(part)
+        total.timings["total"] = time.perf_counter() - started
+        return RunReport(None, total, previous, arms)
+    run = StrategyRun.objects.create(
+        as_of=as_of,
+        policy_version=arms[0].version if policy else None,
+        experiment=experiment,
+        shards=shards,
+    )
+    try:
+        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) or shards == 1:
+            total = ShardResult()
+            for index in range(shards):
+                total.add(run_shard(run.pk, Shard(index, shards), rebalance=rebalance))
+            finish_run(run.pk, total, time.perf_counter() - started)
+        else:
+            from huikuan.strategy.tasks import dispatch_shards
+
+            dispatch_shards(run.pk, shards, rebalance)
+            total = ShardResult()
+    except Exception as exc:
+        StrategyRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, error=repr(exc), finished_at=timezone.now()
+        )
+        raise
+    run.refresh_from_db()
+    return RunReport(run, total, previous, arms)
+
+
+def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
+    total.timings["total"] = seconds
+    versions = PolicyVersion.objects.filter(
+        pk__in=WorkItem.objects.filter(run_id=run_id).values("policy_version_id").distinct()
+    )
+    versions.filter(first_used_at__isnull=True).update(first_used_at=timezone.now())
+    StrategyRun.objects.filter(pk=run_id).update(
+        status=RunStatus.DONE,
+        cases=total.cases,
+        planned=total.planned,
+        written=total.written,
+        blocked=total.blocked,
+        held=total.held,
+        counts=dict(sorted(total.counts.items())),
+        details={"gate": dict(total.gate), "unplanned": dict(total.unplanned)},
+        timings={k: round(v, 3) for k, v in total.timings.items()},
+        peak_memory_mb=peak_memory_mb(),
+        finished_at=timezone.now(),
+    )
+
+
+def counts_table(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    rows: list[tuple[str, str, int]] = []
+    for key, n in counts.items():
+        stage, _, action = key.partition("|")
+        rows.append((stage, action, n))
+    return sorted(rows)
+
+
+def counts_diff(now: dict[str, int], before: dict[str, int]) -> list[tuple[str, str, int, int]]:
+    """(stage, action, before, now) for every cell that differs from the last real run."""
+    keys = sorted(set(now) | set(before))
+    return [
+        (*k.split("|", 1), before.get(k, 0), now.get(k, 0))  # type: ignore[misc]
+        for k in keys
+        if before.get(k, 0) != now.get(k, 0)
+    ]

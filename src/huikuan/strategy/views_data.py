@@ -1,0 +1,89 @@
+"""Read models for the team-lead page, the API and the case page's reason chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+
+from huikuan.kernel.strategy.policy import Policy
+from huikuan.strategy.models import PolicyVersion, StrategyRun, WorkItem
+
+LEAD_ROLES = frozenset({"team_lead", "admin", "qa", "legal"})
+
+
+def can_view_strategy(user: Any) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or getattr(user, "role", None) in LEAD_ROLES))
+
+
+@dataclass(frozen=True)
+class StageTable:
+    key: str
+    label: str
+    tone: str
+    dpd: str
+    rules: list[dict[str, str]]
+
+
+def policy_tables(policy: Policy, language: str = "zh") -> list[StageTable]:
+    """The policy as one table per stage: which action, when, for whom, with what weight."""
+    tables: list[StageTable] = []
+    for spec in policy.stages:
+        start = policy.stage_start(spec.key)
+        rules = [
+            {
+                "key": r.key,
+                "action": policy.label(language, r.action),
+                "channel": r.channel,
+                "template": r.template,
+                "when": (
+                    ", ".join(map(str, r.trigger.days))
+                    if r.trigger.days
+                    else f"every {r.trigger.every} d"
+                    if r.trigger.every
+                    else f"{r.trigger.event} {', '.join(f'{o:+d}' for o in r.trigger.offsets)}"
+                ),
+                "who": ", ".join(r.behaviours) or "*",
+                "conditions": " ".join(
+                    part
+                    for part in (
+                        f"≥ {r.min_balance}" if r.min_balance is not None else "",
+                        f"≤ {r.max_balance}" if r.max_balance is not None else "",
+                        "/".join(r.risk),
+                        "/".join(r.balance),
+                    )
+                    if part
+                ),
+                "priority": str(r.priority),
+            }
+            for r in policy.cadence
+            if spec.key in r.stages
+        ]
+        dpd = f"{start}–{spec.max_dpd}" if spec.max_dpd is not None else f"{start}+"
+        tables.append(
+            StageTable(spec.key, spec.label_zh if language == "zh" else spec.label_en, spec.tone, dpd, rules)
+        )
+    return tables
+
+
+def policy_in_force() -> PolicyVersion | None:
+    return PolicyVersion.objects.filter(in_force=True).first()
+
+
+def last_runs(limit: int = 10) -> QuerySet[StrategyRun]:
+    return StrategyRun.objects.filter(dry_run=False).select_related("policy_version", "experiment")[:limit]
+
+
+def case_reasons(case_id: int, as_of: date | None = None) -> QuerySet[WorkItem]:
+    """A case's work items of its latest planned day (or ``as_of``), highest priority first."""
+    items = WorkItem.objects.filter(case_id=case_id)
+    if as_of is None:
+        latest = items.order_by("-as_of").values_list("as_of", flat=True).first()
+        if latest is None:
+            return items.none()
+        as_of = latest
+    return (
+        items.filter(as_of=as_of).select_related("policy_version", "assignee").order_by("-priority", "action")
+    )
