@@ -305,9 +305,12 @@ def _update_assignees(changed: pl.DataFrame) -> None:
         changed.select("case_id", "chosen").write_csv(buffer, include_header=False)
         with connection.cursor() as cursor:
             cursor.execute(
-                "CREATE TEMPORARY TABLE strategy_new_assignee (case_id bigint, assignee_id bigint)"
+                "CREATE TEMPORARY TABLE IF NOT EXISTS strategy_new_assignee"
+                " (case_id bigint, assignee_id bigint)"
                 " ON COMMIT DROP"
             )
+            # Several shards in one outer transaction (tests, a caller's atomic) share the table.
+            cursor.execute("TRUNCATE strategy_new_assignee")
             with cursor.cursor.copy("COPY strategy_new_assignee FROM STDIN WITH (FORMAT csv)") as copy:
                 copy.write(buffer.getvalue())
             cursor.execute(
