@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import translation
 
 from huikuan.kernel.strategy.arms import arm_for
 from huikuan.strategy.models import StrategyRun, WorkItem, WorkStatus
@@ -104,6 +105,9 @@ def test_dry_run_writes_nothing(
     assert sorted(Case.objects.values_list("id", "assignee_id")) == assignees
     run_strategy(AS_OF)
     call_command("strategy_run", "--as-of", AS_OF.isoformat(), "--dry-run")
+    assert "无差异" in capsys.readouterr().out  # zh-Hans is the default language
+    with translation.override("en"):
+        call_command("strategy_run", "--as-of", AS_OF.isoformat(), "--dry-run")
     assert "no difference" in capsys.readouterr().out
 
 
@@ -177,4 +181,4 @@ def _fingerprint() -> tuple[int, str]:
 def test_same_work_items_on_sqlite_and_postgresql(champion: Any, small_portfolio: Personas) -> None:
     """The suite runs on both databases; both must arrive at this one fingerprint."""
     run_strategy(AS_OF)
-    assert _fingerprint() == (34, "d71fa37a50b3f36af0057cedd988a5d4ff04363c2c90b2551376a1ffb9d4af4b")
+    assert _fingerprint() == (32, "a540c20917c2d6eaed8af9001250457fd1ecbef86bd26fc63c05cf71f7ddad95")

@@ -152,6 +152,6 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60 * 60 * 6},
     }
 }
-# The contact gate the strategy run asks before writing planned contacts; the compliance batch gate
-# replaces it when that issue lands.
-HUIKUAN_STRATEGY_GATE = os.environ.get("HUIKUAN_STRATEGY_GATE", "huikuan.kernel.strategy.gate.minimal_gate")
+# The contact gate the strategy run asks before writing planned contacts: the compliance pack's batch gate;
+# huikuan.kernel.strategy.gate.minimal_gate is the pack-free fallback.
+HUIKUAN_STRATEGY_GATE = os.environ.get("HUIKUAN_STRATEGY_GATE", "huikuan.compliance.strategy_gate.compliance_gate")

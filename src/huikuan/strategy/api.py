@@ -85,9 +85,7 @@ class ItemOut(Schema):
 
 
 def _version(v: PolicyVersion) -> VersionOut:
-    return VersionOut(
-        id=v.pk, label=v.label, in_force=v.in_force, first_used_at=v.first_used_at, source=v.source
-    )
+    return VersionOut(id=v.pk, label=v.label, in_force=v.in_force, first_used_at=v.first_used_at, source=v.source)
 
 
 @router.get("/policies", response=list[VersionOut])

@@ -33,9 +33,7 @@ class PolicyVersion(models.Model):
         ordering = ["name", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["name", "number"], name="policy_version_unique_number"),
-            models.UniqueConstraint(
-                fields=["in_force"], condition=models.Q(in_force=True), name="one_policy_in_force"
-            ),
+            models.UniqueConstraint(fields=["in_force"], condition=models.Q(in_force=True), name="one_policy_in_force"),
         ]
 
     def __str__(self) -> str:
@@ -70,9 +68,7 @@ class Experiment(models.Model):
         verbose_name = _("experiment")
         verbose_name_plural = _("experiments")
         constraints = [
-            models.UniqueConstraint(
-                fields=["active"], condition=models.Q(active=True), name="one_active_experiment"
-            )
+            models.UniqueConstraint(fields=["active"], condition=models.Q(active=True), name="one_active_experiment")
         ]
 
     def __str__(self) -> str:
@@ -106,9 +102,7 @@ class RunStatus(models.TextChoices):
 class StrategyRun(models.Model):
     as_of = models.DateField(_("as of"), db_index=True)
     dry_run = models.BooleanField(_("dry run"), default=False)
-    status = models.CharField(
-        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING
-    )
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
     policy_version = models.ForeignKey(
         PolicyVersion, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("policy (forced)")
     )
@@ -188,14 +182,10 @@ class WorkItem(models.Model):
     segment = models.CharField(_("segment"), max_length=40)
     queue = models.CharField(_("queue"), max_length=12)
     arm = models.CharField(_("arm"), max_length=40, blank=True)
-    policy_version = models.ForeignKey(
-        PolicyVersion, on_delete=models.PROTECT, verbose_name=_("policy version")
-    )
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, verbose_name=_("policy version"))
     reason = models.TextField(_("reason"))
     reason_en = models.TextField(_("reason (English)"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=WorkStatus.choices, default=WorkStatus.PENDING
-    )
+    status = models.CharField(_("status"), max_length=10, choices=WorkStatus.choices, default=WorkStatus.PENDING)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

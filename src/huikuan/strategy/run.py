@@ -107,8 +107,7 @@ def resolve_arms(policy_label: str | None = None) -> tuple[list[Arm], Experiment
     champion = PolicyVersion.objects.filter(in_force=True).first()
     if champion is None:
         raise StrategyError(
-            "no policy in force: import one with "
-            "`huikuan strategy import examples/policy-default.yaml --activate`"
+            "no policy in force: import one with `huikuan strategy import examples/policy-default.yaml --activate`"
         )
     return [Arm("", champion, champion.policy())], None
 
@@ -255,17 +254,12 @@ def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> 
     """Replace the day's pending items of the shard's cases; inside the caller's transaction."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "DELETE FROM strategy_workitem WHERE as_of = %(as_of)s AND status = %(pending)s"
-            + shard.where("case_id"),
+            "DELETE FROM strategy_workitem WHERE as_of = %(as_of)s AND status = %(pending)s" + shard.where("case_id"),
             {"as_of": connection.ops.adapt_datefield_value(as_of), "pending": WorkStatus.PENDING.value},
         )
     # What was already done or cancelled today stays; it is not planned a second time.
     settled = pl.DataFrame(
-        list(
-            WorkItem.objects.filter(as_of=as_of)
-            .exclude(status=WorkStatus.PENDING)
-            .values_list("case_id", "action")
-        ),
+        list(WorkItem.objects.filter(as_of=as_of).exclude(status=WorkStatus.PENDING).values_list("case_id", "action")),
         schema={"case_id": pl.Int64, "action": pl.Utf8},
         orient="row",
     )

@@ -63,17 +63,13 @@ def _read(sql: str, params: dict[str, Any], schema: dict[str, pl.DataType]) -> p
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        text_schema = {
-            n: (pl.Utf8 if dtype in (pl.Date(), pl.Boolean()) else dtype) for n, dtype in schema.items()
-        }
+        text_schema = {n: (pl.Utf8 if dtype in (pl.Date(), pl.Boolean()) else dtype) for n, dtype in schema.items()}
         frame = pl.DataFrame(
             [tuple(str(v) if isinstance(v, date) else v for v in row) for row in rows],
             schema=text_schema,
             orient="row",
         )
-    return frame.with_columns(
-        [pl.col(n).str.to_date("%Y-%m-%d") for n, dtype in schema.items() if dtype == pl.Date()]
-    )
+    return frame.with_columns([pl.col(n).str.to_date("%Y-%m-%d") for n, dtype in schema.items() if dtype == pl.Date()])
 
 
 def _day_start(as_of: date) -> Any:

@@ -62,9 +62,7 @@ def policy_tables(policy: Policy, language: str = "zh") -> list[StageTable]:
             if spec.key in r.stages
         ]
         dpd = f"{start}–{spec.max_dpd}" if spec.max_dpd is not None else f"{start}+"
-        tables.append(
-            StageTable(spec.key, spec.label_zh if language == "zh" else spec.label_en, spec.tone, dpd, rules)
-        )
+        tables.append(StageTable(spec.key, spec.label_zh if language == "zh" else spec.label_en, spec.tone, dpd, rules))
     return tables
 
 
@@ -84,6 +82,4 @@ def case_reasons(case_id: int, as_of: date | None = None) -> QuerySet[WorkItem]:
         if latest is None:
             return items.none()
         as_of = latest
-    return (
-        items.filter(as_of=as_of).select_related("policy_version", "assignee").order_by("-priority", "action")
-    )
+    return items.filter(as_of=as_of).select_related("policy_version", "assignee").order_by("-priority", "action")

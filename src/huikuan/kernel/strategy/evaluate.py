@@ -145,8 +145,7 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
     )
     own_phone = pl.any_horizontal(pl.col(c).is_not_null() for c in _CONTACT_COLUMNS.values())
     unreachable = ~own_phone | (
-        (pl.col("failed_attempts_30d") >= policy.behaviour.unreachable_failed_attempts)
-        & (pl.col("rpc_30d") == 0)
+        (pl.col("failed_attempts_30d") >= policy.behaviour.unreachable_failed_attempts) & (pl.col("rpc_30d") == 0)
     )
     until_promise = -_days(as_of, "next_promise_due")
     promise_pending = until_promise.is_between(-1, policy.behaviour.promise_lookahead_days).fill_null(False)
@@ -179,9 +178,7 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
         - (pl.col("payments_since_due") > 0).cast(pl.Float64) * 0.1
     ).clip(0.0, 1.0)
     risk_score = pl.coalesce(pl.col("risk_score"), proxy)
-    risk_band = _band(
-        risk_score, [(b.key, float(b.upper) if b.upper is not None else None) for b in policy.risk_bands]
-    )
+    risk_band = _band(risk_score, [(b.key, float(b.upper) if b.upper is not None else None) for b in policy.risk_bands])
     balance_band = _band(
         pl.col("balance_fen"),
         [(b.key, int(b.upper * 100) if b.upper is not None else None) for b in policy.balance_bands],
@@ -200,18 +197,14 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
             bucket.alias("bucket"),
             behaviour.alias("behaviour"),
         )
-        .with_columns(
-            risk_band.alias("risk_band"), balance_band.alias("balance_band"), specialist.alias("specialist")
-        )
+        .with_columns(risk_band.alias("risk_band"), balance_band.alias("balance_band"), specialist.alias("specialist"))
     )
 
 
 def _band(value: pl.Expr, bands: list[tuple[str, float | int | None]]) -> pl.Expr:
     expr: Any = pl.when(pl.lit(False)).then(pl.lit(""))
     for key, upper in bands:
-        expr = (
-            expr.when(value <= upper).then(pl.lit(key)) if upper is not None else expr.otherwise(pl.lit(key))
-        )
+        expr = expr.when(value <= upper).then(pl.lit(key)) if upper is not None else expr.otherwise(pl.lit(key))
     return expr
 
 
@@ -266,9 +259,7 @@ def _wanted(classified: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFra
         )
     )
     parts.append(
-        lazy.filter(
-            (pl.col("dpd") >= esc.legal_review_dpd) & ~pl.col("legal_review_before").fill_null(False)
-        ).select(
+        lazy.filter((pl.col("dpd") >= esc.legal_review_dpd) & ~pl.col("legal_review_before").fill_null(False)).select(
             *base,
             pl.lit("legal_review").alias("action"),
             pl.lit("legal_review").alias("template"),
@@ -278,9 +269,7 @@ def _wanted(classified: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFra
     )
     wanted = pl.concat(parts).collect()
     # One item per case and action: the heaviest rule wins, ties broken by rule key so runs are stable.
-    return wanted.sort(["weight", "rule"], descending=[True, False]).unique(
-        ["case_id", "action"], keep="first"
-    )
+    return wanted.sort(["weight", "rule"], descending=[True, False]).unique(["case_id", "action"], keep="first")
 
 
 def _window_table(policy: Policy, time_zones: list[str], as_of: date) -> pl.DataFrame:
@@ -340,9 +329,7 @@ def _thousands(fen: pl.Expr) -> pl.Expr:
     text = (
         pl.when(yuan >= 1_000_000_000)
         .then(
-            pl.concat_str(
-                (yuan // 1_000_000_000).cast(pl.Utf8), group(1_000_000), group(1000), group(1), separator=","
-            )
+            pl.concat_str((yuan // 1_000_000_000).cast(pl.Utf8), group(1_000_000), group(1000), group(1), separator=",")
         )
         .when(yuan >= 1_000_000)
         .then(pl.concat_str((yuan // 1_000_000).cast(pl.Utf8), group(1000), group(1), separator=","))
@@ -398,9 +385,7 @@ def evaluate(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> Evaluation:
     held = int(items.select(on_hold.sum()).item())
     items = items.filter(~on_hold)
 
-    own_phone = pl.coalesce(
-        *(pl.col(_CONTACT_COLUMNS[k]) for k in policy.contact_order if k in _CONTACT_COLUMNS)
-    )
+    own_phone = pl.coalesce(*(pl.col(_CONTACT_COLUMNS[k]) for k in policy.contact_order if k in _CONTACT_COLUMNS))
     third_party_allowed = "third_party" in policy.contact_order
     call_point = (
         pl.coalesce(own_phone, pl.when(pl.col("unreachable")).then(pl.col("third_party_id")))
@@ -459,9 +444,7 @@ def evaluate(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> Evaluation:
     items = items.with_columns(_thousands(pl.col("balance_fen")).alias("balance_text"))
     planned = items.with_columns(
         # Rule weight first, then the money at stake, then age: the order a collector's queue is sorted in.
-        (pl.col("weight") * 100 + balance_rank * 10 + (pl.col("dpd") // 30).clip(upper_bound=9)).alias(
-            "priority"
-        ),
+        (pl.col("weight") * 100 + balance_rank * 10 + (pl.col("dpd") // 30).clip(upper_bound=9)).alias("priority"),
         queue.alias("queue"),
         pl.lit(False).alias("contact_dnc"),
         _reason(policy, "zh").alias("reason_zh"),

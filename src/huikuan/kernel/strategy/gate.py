@@ -36,10 +36,7 @@ def minimal_gate(planned: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("third_party_not_allowed"))
         .when(
             contact
-            & (
-                (pl.col("window_start_local") < QUIET_END_MINUTE)
-                | (pl.col("window_end_local") > QUIET_START_MINUTE)
-            )
+            & ((pl.col("window_start_local") < QUIET_END_MINUTE) | (pl.col("window_end_local") > QUIET_START_MINUTE))
         )
         .then(pl.lit("quiet_hours"))
         .otherwise(pl.lit(""))

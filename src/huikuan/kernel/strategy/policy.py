@@ -379,9 +379,7 @@ def parse_policy(text: str) -> Policy:
         if max_dpd is not None:
             max_dpd = reader.integer(max_dpd, f"{here}.max_dpd", minimum=0)
         tone = reader.choice(data.get("tone"), f"{here}.tone", TONES)
-        stages.append(
-            StageSpec(key, max_dpd, tone, str(data.get("label_zh", key)), str(data.get("label_en", key)))
-        )
+        stages.append(StageSpec(key, max_dpd, tone, str(data.get("label_zh", key)), str(data.get("label_en", key))))
     if not stages:
         reader.fail("stages", "at least one stage is required")
     for i, spec in enumerate(stages):
@@ -413,9 +411,7 @@ def parse_policy(text: str) -> Policy:
         rule_stages = reader.choices(data.get("stages"), f"{here}.stages", stage_keys)
         if not rule_stages:
             reader.fail(f"{here}.stages", "name at least one stage")
-        trigger = _trigger(
-            reader, reader.mapping(data.get("trigger", {}), f"{here}.trigger"), f"{here}.trigger"
-        )
+        trigger = _trigger(reader, reader.mapping(data.get("trigger", {}), f"{here}.trigger"), f"{here}.trigger")
         if trigger.every is not None and len(rule_stages) != 1:
             reader.fail(f"{here}.trigger.every", "'every' counts from one stage's first day: name one stage")
         balance_keys = tuple(b.key for b in balance_bands)
@@ -467,15 +463,9 @@ def parse_policy(text: str) -> Policy:
         specialist_holds=reader.choices(
             esc.get("specialist_holds", ["complaint"]), "escalation.specialist_holds", HOLD_REASONS
         ),
-        specialist_priority=reader.integer(
-            esc.get("specialist_priority", 80), "escalation.specialist_priority"
-        ),
-        legal_review_dpd=reader.integer(
-            esc.get("legal_review_dpd", 90), "escalation.legal_review_dpd", minimum=1
-        ),
-        legal_review_priority=reader.integer(
-            esc.get("legal_review_priority", 70), "escalation.legal_review_priority"
-        ),
+        specialist_priority=reader.integer(esc.get("specialist_priority", 80), "escalation.specialist_priority"),
+        legal_review_dpd=reader.integer(esc.get("legal_review_dpd", 90), "escalation.legal_review_dpd", minimum=1),
+        legal_review_priority=reader.integer(esc.get("legal_review_priority", 70), "escalation.legal_review_priority"),
         legal_checklist=tuple(
             reader.text(v, f"escalation.legal_checklist[{i}]")
             for i, v in enumerate(reader.seq(esc.get("legal_checklist"), "escalation.legal_checklist"))

@@ -22,15 +22,11 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "key",
-                    models.SlugField(
-                        help_text="Part of the arm hash.", max_length=60, unique=True, verbose_name="key"
-                    ),
+                    models.SlugField(help_text="Part of the arm hash.", max_length=60, unique=True, verbose_name="key"),
                 ),
                 ("name", models.CharField(max_length=200, verbose_name="name")),
                 ("active", models.BooleanField(default=False, verbose_name="active")),
@@ -53,9 +49,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=100, verbose_name="name")),
                 ("number", models.PositiveIntegerField(verbose_name="version")),
@@ -90,16 +84,12 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=40, verbose_name="arm")),
                 (
                     "share",
-                    models.DecimalField(
-                        decimal_places=4, default=Decimal("0.5"), max_digits=5, verbose_name="share"
-                    ),
+                    models.DecimalField(decimal_places=4, default=Decimal("0.5"), max_digits=5, verbose_name="share"),
                 ),
                 (
                     "experiment",
@@ -130,9 +120,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("as_of", models.DateField(db_index=True, verbose_name="as of")),
                 ("dry_run", models.BooleanField(default=False, verbose_name="dry run")),
@@ -190,9 +178,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("as_of", models.DateField(verbose_name="day")),
                 ("action", models.CharField(max_length=24, verbose_name="action")),
@@ -281,9 +267,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="policyversion",
-            constraint=models.UniqueConstraint(
-                fields=("name", "number"), name="policy_version_unique_number"
-            ),
+            constraint=models.UniqueConstraint(fields=("name", "number"), name="policy_version_unique_number"),
         ),
         migrations.AddConstraint(
             model_name="policyversion",
@@ -309,8 +293,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="workitem",
-            constraint=models.UniqueConstraint(
-                fields=("as_of", "case", "action"), name="work_item_once_a_day"
-            ),
+            constraint=models.UniqueConstraint(fields=("as_of", "case", "action"), name="work_item_once_a_day"),
         ),
     ]

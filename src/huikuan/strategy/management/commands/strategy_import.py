@@ -19,9 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            version, created = import_policy(
-                options["file"].read_text(encoding="utf-8"), activate=options["activate"]
-            )
+            version, created = import_policy(options["file"].read_text(encoding="utf-8"), activate=options["activate"])
         except PolicyError as exc:
             raise CommandError("\n".join([_("The policy has errors:"), *exc.errors])) from exc
         message = _("Imported %(label)s.") if created else _("Unchanged: %(label)s already says this.")

@@ -13,12 +13,8 @@ class Command(BaseCommand):
     help = "Decide today's work items for every open case (huikuan strategy run)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today"
-        )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="print what would be planned, write nothing"
-        )
+        parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today")
+        parser.add_argument("--dry-run", action="store_true", help="print what would be planned, write nothing")
         parser.add_argument("--policy", default=None, help="force one policy version, e.g. default@2")
         parser.add_argument("--shards", type=int, default=1, help="split the run by case id")
         parser.add_argument("--rebalance", action="store_true", help="deal every worked case out afresh")
@@ -39,10 +35,7 @@ class Command(BaseCommand):
         arms = ", ".join(f"{a.name or 'champion'}={a.version.label}" for a in report.arms)
         self.stdout.write(_("Policy: %(arms)s") % {"arms": arms})
         self.stdout.write(
-            _(
-                "%(cases)d cases read, %(planned)d items planned, "
-                "%(blocked)d blocked by the gate, %(held)d held"
-            )
+            _("%(cases)d cases read, %(planned)d items planned, %(blocked)d blocked by the gate, %(held)d held")
             % {
                 "cases": result.cases,
                 "planned": result.planned,
@@ -61,9 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(_("Timings: %(t)s; peak memory %(mb)d MB") % {"t": timings, "mb": peak_memory_mb()})
         if not options["dry_run"]:
             assert report.run is not None
-            self.stdout.write(
-                _("Run #%(id)d wrote %(n)d work items.") % {"id": report.run.pk, "n": report.run.written}
-            )
+            self.stdout.write(_("Run #%(id)d wrote %(n)d work items.") % {"id": report.run.pk, "n": report.run.written})
             return
         if result.items is not None and result.items.height:
             self.stdout.write(_("Sample of reasons:"))
@@ -75,8 +66,7 @@ class Command(BaseCommand):
             return
         diff = counts_diff(report.counts, report.previous.counts)
         self.stdout.write(
-            _("Difference against run #%(id)d of %(day)s:")
-            % {"id": report.previous.pk, "day": report.previous.as_of}
+            _("Difference against run #%(id)d of %(day)s:") % {"id": report.previous.pk, "day": report.previous.as_of}
         )
         if not diff:
             self.stdout.write(_("  no difference"))

@@ -1,0 +1,87 @@
+"""The compliance batch gate as the strategy run's gate: stored facts reach it, windows shrink, not vanish."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from huikuan.cases.models import Case
+from huikuan.compliance.actions import record_stop_request
+from huikuan.compliance.strategy_gate import compliance_gate
+from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA
+from tests.conftest import Personas
+
+
+def planned(case: Case, channel: str, start: datetime, end: datetime, party: str = "debtor") -> dict[str, object]:
+    row: dict[str, object] = {name: None for name in PLANNED_SCHEMA}
+    row.update(
+        case_id=case.pk, action=channel, channel=channel, party=party, window_start=start, window_end=end,
+        window_start_local=(start.hour + 8) % 24 * 60, window_end_local=(end.hour + 8) % 24 * 60, priority=1,
+        hold=case.hold_reason, unreachable=False, contact_dnc=False, specialist=False, reason_zh="", reason_en="",
+    )  # fmt: skip
+    return row
+
+
+def frame(rows: list[dict[str, object]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=PLANNED_SCHEMA)
+
+
+@pytest.fixture
+def cases(small_portfolio: Personas) -> list[Case]:
+    found = list(Case.objects.filter(hold_reason="").select_related("debtor")[:3])
+    for case in found:
+        case.debtor.time_zone = "Asia/Shanghai"
+        case.debtor.save()
+    return found
+
+
+# Friday 20 November 2026, Shanghai: 09:00-11:30 local is 01:00-03:30 UTC.
+MORNING = (datetime(2026, 11, 20, 1, 0, tzinfo=UTC), datetime(2026, 11, 20, 3, 30, tzinfo=UTC))
+
+
+def test_stop_request_and_hold_block_and_clean_rows_pass(cases: list[Case], small_portfolio: Personas) -> None:
+    stopped, held, clean = cases
+    record_stop_request(stopped, "sms", source="inbound_sms")
+    held.hold_reason = "dispute"
+    held.save()
+    out = compliance_gate(
+        frame(
+            [
+                planned(stopped, "sms", *MORNING),
+                planned(
+                    held,
+                    "call",
+                    *MORNING,
+                ),
+                planned(clean, "call", *MORNING),
+            ]
+        )
+    )
+    pairs = zip(out.get_column("allowed"), out.get_column("gate_reason"), strict=True)
+    answers = dict(zip(out.get_column("case_id").to_list(), pairs, strict=True))
+    assert answers[stopped.pk] == (False, "cn.stop_medium")
+    assert answers[held.pk] == (False, "cn.holds")
+    assert answers[clean.pk] == (True, "")
+
+
+def test_a_window_opening_in_quiet_hours_starts_at_eight(cases: list[Case]) -> None:
+    # 07:00-09:00 Shanghai: the first hour is quiet, the second is not.
+    start, end = datetime(2026, 11, 19, 23, 0, tzinfo=UTC), datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+    out = compliance_gate(frame([planned(cases[0], "call", start, end)]))
+    assert out.get_column("allowed").to_list() == [True]
+    assert out.get_column("window_start").to_list() == [datetime(2026, 11, 20, 0, 0, tzinfo=UTC)]
+
+
+def test_third_party_while_the_debtor_is_reachable(cases: list[Case]) -> None:
+    out = compliance_gate(frame([planned(cases[0], "call", *MORNING, party="third_party")]))
+    assert out.get_column("gate_reason").to_list() == ["cn.third_party"]
+
+
+def test_automated_sms_on_a_public_holiday(cases: list[Case]) -> None:
+    # 1 October 2026 is National Day: no automatic messages; the next non-holiday is 8 October.
+    start, end = datetime(2026, 10, 1, 1, 0, tzinfo=UTC), datetime(2026, 10, 1, 3, 30, tzinfo=UTC)
+    out = compliance_gate(frame([planned(cases[0], "sms", start, end)]))
+    assert out.get_column("allowed").to_list() == [False]
+    assert out.get_column("gate_reason").to_list() == ["cn.automated_holiday"]
