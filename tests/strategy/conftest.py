@@ -21,9 +21,7 @@ _serial = count(1)
 def champion(db: None) -> Any:
     from huikuan.strategy.actions import import_policy
 
-    version, _ = import_policy(
-        (ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8"), activate=True
-    )
+    version, _ = import_policy((ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8"), activate=True)
     return version
 
 
@@ -49,9 +47,7 @@ def make_case(personas: Personas) -> CaseMaker:
         n = next(_serial)
         debtor = Debtor.objects.create(customer_no=f"S{n:05d}", name=f"测试{n}")
         if mobile:
-            ContactPoint.objects.create(
-                debtor=debtor, kind="mobile", value=f"+8613800{n:06d}", validity="valid"
-            )
+            ContactPoint.objects.create(debtor=debtor, kind="mobile", value=f"+8613800{n:06d}", validity="valid")
         ContactPoint.objects.create(debtor=debtor, kind="postal", value="北京市朝阳区1号")
         due = AS_OF - timedelta(days=dpd)
         account = Account.objects.create(

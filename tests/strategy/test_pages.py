@@ -11,9 +11,7 @@ from tests.conftest import AS_OF, Personas
 from .conftest import CaseMaker
 
 
-def test_team_lead_sees_policy_tables_and_last_runs(
-    champion: Any, make_case: CaseMaker, personas: Personas
-) -> None:
+def test_team_lead_sees_policy_tables_and_last_runs(champion: Any, make_case: CaseMaker, personas: Personas) -> None:
     make_case(45)
     run_strategy(AS_OF)
     client = Client()
@@ -37,8 +35,5 @@ def test_case_reason_chain_fragment_and_api(champion: Any, make_case: CaseMaker,
     plan = client.get(f"/api/strategy/cases/{case.pk}/plan").json()
     assert {p["action"] for p in plan} >= {"call", "escalate_specialist"}
     assert (
-        client.post(
-            "/api/strategy/policies", {"yaml": "stages: 3"}, content_type="application/json"
-        ).status_code
-        == 400
+        client.post("/api/strategy/policies", {"yaml": "stages: 3"}, content_type="application/json").status_code == 400
     )

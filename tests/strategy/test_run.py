@@ -71,9 +71,7 @@ def test_holds_stop_outbound_contact(champion: Any, make_case: CaseMaker) -> Non
     assert set(_items(held)) == {"escalate_specialist"}
 
 
-def test_rerun_the_same_day_replaces_pending_items_and_never_duplicates(
-    champion: Any, make_case: CaseMaker
-) -> None:
+def test_rerun_the_same_day_replaces_pending_items_and_never_duplicates(champion: Any, make_case: CaseMaker) -> None:
     cases = [make_case(dpd) for dpd in (1, 4, 13, 31, 45, 95)]
     run_strategy(AS_OF)
     first = sorted(WorkItem.objects.values_list("case_id", "action", "reason"))
@@ -87,9 +85,7 @@ def test_rerun_the_same_day_replaces_pending_items_and_never_duplicates(
     assert StrategyRun.objects.filter(dry_run=False).count() == 2
 
 
-def test_dry_run_writes_nothing(
-    champion: Any, make_case: CaseMaker, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_dry_run_writes_nothing(champion: Any, make_case: CaseMaker, capsys: pytest.CaptureFixture[str]) -> None:
     make_case(45, promises=(("broken", -1), ("broken", -10)))
     make_case(13)
     assignees = sorted(
@@ -144,9 +140,7 @@ def test_experiment_arms_are_recorded_and_stable(champion: Any, make_case: CaseM
     # Only the challenger calls on day 2; the champion sends an e-mail, and these debtors have none.
     callers = set(WorkItem.objects.filter(action="call").values_list("case_id", flat=True))
     assert callers == {pk for pk, arm in expected.items() if arm == "challenger"}
-    assert all(
-        w.arm == expected[w.case_id] and w.policy_version_id == challenger.pk for w in WorkItem.objects.all()
-    )
+    assert all(w.arm == expected[w.case_id] and w.policy_version_id == challenger.pk for w in WorkItem.objects.all())
     run_strategy(AS_OF)
     assert set(WorkItem.objects.filter(action="call").values_list("case_id", flat=True)) == callers
 
@@ -156,10 +150,7 @@ def test_sharded_run_plans_the_same_items(champion: Any, small_portfolio: Person
     whole = sorted(WorkItem.objects.values_list("case_id", "action", "reason", "priority", "window_start"))
     WorkItem.objects.all().delete()
     run_strategy(AS_OF, shards=3)
-    assert (
-        sorted(WorkItem.objects.values_list("case_id", "action", "reason", "priority", "window_start"))
-        == whole
-    )
+    assert sorted(WorkItem.objects.values_list("case_id", "action", "reason", "priority", "window_start")) == whole
     # Workload is balanced within each shard, so who gets a new case may differ from the unsharded run;
     # it is always someone from the case's own team.
     for item in WorkItem.objects.filter(assignee__isnull=False).select_related("assignee", "case"):

@@ -81,10 +81,7 @@ def test_escalation_rules() -> None:
 
 def test_legal_review_from_day_90_once() -> None:
     def reviewed(dpd: int, before: bool = False) -> bool:
-        return (
-            "legal_review"
-            in _planned(row(dpd=dpd, legal_review_before=before)).get_column("action").to_list()
-        )
+        return "legal_review" in _planned(row(dpd=dpd, legal_review_before=before)).get_column("action").to_list()
 
     assert not reviewed(89)
     assert reviewed(90)
@@ -101,9 +98,7 @@ def test_escalated_calls_go_to_the_specialist_queue() -> None:
 def test_hold_allows_only_what_it_names() -> None:
     planned = _planned(row(dpd=31, status="on_hold", hold_reason="dispute"))
     assert planned.get_column("action").to_list() == ["escalate_specialist"]
-    held = evaluate(
-        snapshot(row(dpd=31, status="on_hold", hold_reason="dispute")), default_policy(), AS_OF
-    ).held
+    held = evaluate(snapshot(row(dpd=31, status="on_hold", hold_reason="dispute")), default_policy(), AS_OF).held
     assert held == 2  # the middle-stage call and SMS of day 31
     deceased = _planned(row(dpd=95, status="on_hold", hold_reason="deceased", balance_fen=100))
     assert deceased.get_column("action").to_list() == ["legal_review"]
@@ -114,9 +109,7 @@ def test_broken_promise_gets_a_call_next_morning_with_higher_priority() -> None:
         row(1, dpd=12, broken_promises=1, last_broken_due=AS_OF - timedelta(days=1)),
         row(2, dpd=13),  # an ordinary early-stage call day (4, 7, 10, 13, ...)
     )
-    calls = planned.filter(pl.col("action") == "call").select(
-        "case_id", "template", "priority", "window_start"
-    )
+    calls = planned.filter(pl.col("action") == "call").select("case_id", "template", "priority", "window_start")
     broken, ordinary = calls.row(0, named=True), calls.row(1, named=True)
     assert broken["template"] == "broken_promise_reason"
     assert broken["priority"] > ordinary["priority"]
@@ -150,9 +143,7 @@ def test_contact_order_and_third_parties_only_when_unreachable() -> None:
 
 
 def test_windows_in_the_debtors_time_zone_and_evenings_at_weekends() -> None:
-    urumqi = (
-        _planned(row(dpd=13, time_zone="Asia/Urumqi")).filter(pl.col("action") == "call").row(0, named=True)
-    )
+    urumqi = _planned(row(dpd=13, time_zone="Asia/Urumqi")).filter(pl.col("action") == "call").row(0, named=True)
     assert urumqi["window_start"] == datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 09:00 at UTC+6
     saturday = AS_OF + timedelta(days=1)
     planned = evaluate(snapshot(row(dpd=12)), default_policy(), saturday).planned

@@ -43,9 +43,7 @@ def test_new_cases_balance_workload_within_the_team() -> None:
 
 
 def test_escalations_go_to_specialists_and_leave_the_collector() -> None:
-    chosen = dict(
-        assign(_cases([(1, 10, 1, True, 80), (2, 10, None, True, 80)]), [ALICE, BOB, SAM]).iter_rows()
-    )
+    chosen = dict(assign(_cases([(1, 10, 1, True, 80), (2, 10, None, True, 80)]), [ALICE, BOB, SAM]).iter_rows())
     assert chosen == {1: 3, 2: 3}
 
 
