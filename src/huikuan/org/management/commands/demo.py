@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from huikuan.org.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
 from huikuan.portfolio.models import Debtor
+from huikuan.strategy.models import PolicyVersion, StrategyRun
+
+DEFAULT_POLICY = Path(__file__).resolve().parents[3] / "strategy" / "policies" / "default.yaml"
 
 
 class Command(BaseCommand):
@@ -22,6 +27,11 @@ class Command(BaseCommand):
             call_command("generate", debtors=options["debtors"], seed=options["seed"], assign=True, stdout=self.stdout)
         else:
             self.stdout.write(f"portfolio present: {Debtor.objects.count()} debtors")
+        # A team opening the demo expects today's queue: the default policy in force and tonight's run done.
+        if not PolicyVersion.objects.exists():
+            call_command("strategy_import", str(DEFAULT_POLICY), activate=True, stdout=self.stdout)
+        if not StrategyRun.objects.filter(as_of=timezone.localdate(), dry_run=False).exists():
+            call_command("strategy_run", stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for user in DEMO_USERS:
