@@ -222,7 +222,7 @@ def dispatch_batch(providers: Providers, now: datetime | None = None, batch_size
                 )  # fmt: skip
             continue
         retry_at = next_try(
-            sent_at, attempt, settings.COMMS_MAX_ATTEMPTS, base_seconds=settings.COMMS_RETRY_BASE_SECONDS
+            now, attempt, settings.COMMS_MAX_ATTEMPTS, base_seconds=settings.COMMS_RETRY_BASE_SECONDS
         )
         if isinstance(result, TemporaryFailure) and retry_at is not None:
             report.retrying += 1

@@ -6,10 +6,14 @@ from celery import shared_task
 
 
 @shared_task(name="huikuan.comms.tasks.dispatch_outbox")
-def dispatch_outbox(max_batches: int | None = None) -> dict[str, int]:
+def dispatch_outbox(max_batches: int | None = None, now: str | None = None) -> dict[str, int]:
+    """``now`` (ISO 8601, for tests and replays) fixes the instant the gate judges; default: the clock."""
+    from datetime import datetime
+
     from huikuan.comms.dispatch import dispatch_due
 
-    return dispatch_due(max_batches=max_batches).as_dict()
+    at = datetime.fromisoformat(now) if now else None
+    return dispatch_due(max_batches=max_batches, now=at).as_dict()
 
 
 @shared_task(name="huikuan.comms.tasks.consume_pending")
