@@ -134,15 +134,15 @@ def start_gateway() -> tuple[ThreadingHTTPServer, Gateway]:
                 failing = state.fail_next > 0
                 if failing:
                     state.fail_next -= 1
-            if slow:
-                time.sleep(state.delay)
             if failing:
                 self._answer(state.fail_status, {"error": "busy"})
                 return
-            reference = body["ref"]
             with state.lock:
                 # Like a real gateway: the same client reference is one SMS, whatever the number of requests.
-                provider_id = state.delivered.setdefault(reference, f"gw-{len(state.delivered) + 1}")
+                # A slow answer comes after the SMS was accepted, the case where a retry could double it.
+                provider_id = state.delivered.setdefault(body["ref"], f"gw-{len(state.delivered) + 1}")
+            if slow:
+                time.sleep(state.delay)
             self._answer(200, {"result": {"msgid": provider_id}, "status": "queued"})
 
         def _answer(self, status: int, data: dict[str, Any]) -> None:
