@@ -38,8 +38,10 @@ def test_worker_killed_mid_send_never_sends_twice(transactional_db: None, zhang:
     else:
         url = f"sqlite:///{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "HUIKUAN_SMS_PROVIDER": "http",
-           "HUIKUAN_SMS_URL": gateway.url, "HUIKUAN_SMS_PAYLOAD": GATEWAY_PAYLOAD, "HUIKUAN_SMS_ID_FIELD": "result.msgid",
-           "HUIKUAN_SMS_TIMEOUT": "60", "HUIKUAN_COMMS_LEASE_SECONDS": "5"}  # fmt: skip
+           "HUIKUAN_SMS_URL": gateway.url,
+           "HUIKUAN_SMS_PAYLOAD": GATEWAY_PAYLOAD,
+           "HUIKUAN_SMS_ID_FIELD": "result.msgid", "HUIKUAN_SMS_TIMEOUT": "60",
+           "HUIKUAN_COMMS_LEASE_SECONDS": "5"}  # fmt: skip
     env.pop("HUIKUAN_TEST_DB", None)
     log = tmp_path / "worker.log"
     client = Celery("comms-test-client", broker=redis_url, backend=redis_url)

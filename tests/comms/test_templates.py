@@ -46,7 +46,10 @@ def test_a_new_version_retires_the_old_one(templates: int, personas: Any) -> Non
         create_version(personas.lena, template, body="{{honorific}}您的工资{{salary}}")
     v2 = create_version(personas.lena, template, body="【{{company}}】{{honorific}}您好，待还{{total}}元。回复TD退订。")
     activate_version(personas.lena, v2)
-    assert dict(template.versions.values_list("number", "status")) == {1: VersionStatus.RETIRED, 2: VersionStatus.ACTIVE}
+    assert dict(template.versions.values_list("number", "status")) == {
+        1: VersionStatus.RETIRED,
+        2: VersionStatus.ACTIVE,
+    }
 
 
 def test_preview_with_a_real_case_shows_exact_values_and_sms_length(zhang: Any) -> None:

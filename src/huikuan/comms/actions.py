@@ -52,9 +52,7 @@ class ActivationRefused(ValueError):
 # Templates -----------------------------------------------------------------------------------------------------
 
 
-def create_version(
-    user: Any, template: Template, *, body: str, subject: str = "", html: str = ""
-) -> TemplateVersion:
+def create_version(user: Any, template: Template, *, body: str, subject: str = "", html: str = "") -> TemplateVersion:
     unknown = unknown_variables([subject, body, html])
     if unknown:
         raise TemplateError("unknown variables: " + ", ".join(unknown))
@@ -176,7 +174,11 @@ class QueueReport:
     missing_values: int = 0
 
 
-_POINT_KIND = {CommChannel.SMS: ("mobile",), CommChannel.EMAIL: ("email",), CommChannel.LETTER: ("postal",)}
+_POINT_KIND: dict[str, tuple[str, ...]] = {
+    CommChannel.SMS: ("mobile",),
+    CommChannel.EMAIL: ("email",),
+    CommChannel.LETTER: ("postal",),
+}
 
 
 def _default_points(debtor_ids: set[int]) -> dict[tuple[int, str], tuple[int, str]]:

@@ -32,9 +32,7 @@ def facts_for_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, Messa
     from huikuan.portfolio.models import Account, Debtor
 
     ids = set(debtor_ids)
-    debtors = {
-        row["id"]: row for row in Debtor.objects.filter(id__in=ids).values("id", "name", "gender", "kind")
-    }
+    debtors = {row["id"]: row for row in Debtor.objects.filter(id__in=ids).values("id", "name", "gender", "kind")}
     sums: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
     largest: dict[int, tuple[Decimal, str]] = {}
     oldest_due: dict[int, date] = {}

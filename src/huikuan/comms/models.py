@@ -64,7 +64,9 @@ class VersionStatus(models.TextChoices):
 class TemplateVersion(models.Model):
     """Immutable once activated: a change is a new version, so evidence always points at what was sent."""
 
-    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="versions", verbose_name=_("template"))
+    template = models.ForeignKey(
+        Template, on_delete=models.PROTECT, related_name="versions", verbose_name=_("template")
+    )
     number = models.PositiveIntegerField(_("version"))
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"))
@@ -135,9 +137,7 @@ class Message(models.Model):
     # The placeholder values used: evidence of what was stated, and the letter layout's amounts and address.
     variables = models.JSONField(_("variables"), default=dict, blank=True)
     batch = models.CharField(_("batch"), max_length=60, blank=True, db_index=True)
-    status = models.CharField(
-        _("status"), max_length=12, choices=MessageStatus.choices, default=MessageStatus.QUEUED
-    )
+    status = models.CharField(_("status"), max_length=12, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
     due_at = models.DateTimeField(_("due at"))
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     lease_token = models.CharField(_("lease"), max_length=32, blank=True)

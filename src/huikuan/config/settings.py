@@ -174,7 +174,8 @@ COMMS_SENDER = {
     "hotline": os.environ.get("HUIKUAN_SENDER_HOTLINE", "400-800-1234"),
     "address": os.environ.get("HUIKUAN_SENDER_ADDRESS", "上海市浦东新区世纪大道100号"),
     "payment_channels_zh": os.environ.get(
-        "HUIKUAN_PAYMENT_CHANNELS_ZH", "官方App“还款”页面、对公账户转账（开户行：招商银行上海分行，账号：1219 0000 8888）"
+        "HUIKUAN_PAYMENT_CHANNELS_ZH",
+        "官方App“还款”页面、对公账户转账（开户行：招商银行上海分行，账号：1219 0000 8888）",
     ),
     "payment_channels_en": os.environ.get(
         "HUIKUAN_PAYMENT_CHANNELS_EN",

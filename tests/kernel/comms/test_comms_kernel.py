@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from huikuan.kernel.comms.delivery import Recovery, backoff, is_opt_out_reply, next_try, recover_expired_lease
-from huikuan.kernel.comms.render import content_hash, render, render_strict, unknown_variables, TemplateError
+from huikuan.kernel.comms.render import TemplateError, content_hash, render, render_strict, unknown_variables
 from huikuan.kernel.comms.sms import sms_length
 from huikuan.kernel.comms.variables import Amounts, MessageFacts, values_for
 from huikuan.kernel.comms.webhook import sign, verify
@@ -40,7 +40,9 @@ def test_sms_segments_counted_like_carriers(text: str, encoding: str, segments: 
 
 
 def test_render_fills_and_reports_missing_values() -> None:
-    result = render("{{honorific}}您好，待还{{ total }}元，约定{{promise_date}}", {"honorific": "张先生", "total": "1.00"})
+    result = render(
+        "{{honorific}}您好，待还{{ total }}元，约定{{promise_date}}", {"honorific": "张先生", "total": "1.00"}
+    )
     assert result.text == "张先生您好，待还1.00元，约定{{promise_date}}"
     assert result.missing == ("promise_date",)
     with pytest.raises(TemplateError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from email.utils import make_msgid
 
@@ -42,7 +43,7 @@ class EmailProvider:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.recipient],
             headers=headers,
-            connection=self._connection(),  # type: ignore[arg-type]
+            connection=self._connection(),
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
@@ -65,8 +66,7 @@ class EmailProvider:
     def close(self) -> None:
         with self._lock:
             for connection in self._connections:
-                try:
+                # Closing a dead connection must not hide the send results already recorded.
+                with contextlib.suppress(Exception):
                     connection.close()  # type: ignore[attr-defined]
-                except Exception:  # noqa: BLE001 - closing a dead connection must not hide the send result
-                    pass
             self._connections.clear()

@@ -15,8 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from huikuan.comms.channels.letter.pdf import concatenate, render_many
-from huikuan.comms.compose import paragraphs
 from huikuan.comms.compliance_adapter import decision_record, gate_inputs, gate_messages
+from huikuan.comms.compose import paragraphs
 from huikuan.comms.models import CommChannel, Message, MessageStatus
 
 _AMOUNT_ROWS = (("principal", "Principal"), ("interest", "Interest"), ("fee", "Fees"), ("penalty", "Late charges"))

@@ -11,7 +11,6 @@ import hashlib
 import http.client
 import json
 import os
-import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -73,7 +72,7 @@ class HttpJsonProvider:
             cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
             connection = cls(self.host, self.port, timeout=self.timeout)
             self._local.connection = connection
-        return connection  # type: ignore[no-any-return]
+        return connection
 
     def _drop(self) -> None:
         connection = getattr(self._local, "connection", None)
@@ -92,7 +91,7 @@ class HttpJsonProvider:
             connection.request("POST", self.path, body=body, headers=headers)
             response = connection.getresponse()
             raw = response.read()
-        except (TimeoutError, socket.timeout, ConnectionError, http.client.HTTPException, OSError) as exc:
+        except (TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
             # A timeout may hide a message the gateway did accept: the retry carries the same key.
             self._drop()
             raise TemporaryFailure(f"SMS gateway unreachable or slow: {exc!r}") from exc
