@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "huikuan.cases",
     "huikuan.compliance",
     "huikuan.payments",
+    "huikuan.comms",
     "huikuan.web",
     "huikuan.strategy",
 ]
@@ -155,3 +156,53 @@ CELERY_BEAT_SCHEDULE = {
 # The contact gate the strategy run asks before writing planned contacts: the compliance pack's batch gate;
 # huikuan.kernel.strategy.gate.minimal_gate is the pack-free fallback.
 HUIKUAN_STRATEGY_GATE = os.environ.get("HUIKUAN_STRATEGY_GATE", "huikuan.compliance.strategy_gate.compliance_gate")
+# Communications (docs/comms.md). The demo default needs no provider: SMS and e-mail land as files in ./var.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "collections@huikuan.invalid")
+COMMS_EMAIL_BACKEND = os.environ.get(
+    "HUIKUAN_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend",
+)
+COMMS_SMS_PROVIDER = os.environ.get("HUIKUAN_SMS_PROVIDER", "file")  # file / http
+COMMS_SMS_FILE_DIR = VAR_DIR / "sms"
+COMMS_SMS_HTTP = {
+    "url": os.environ.get("HUIKUAN_SMS_URL", ""),
+    "key": os.environ.get("HUIKUAN_SMS_KEY", ""),
+    # JSON object whose string values are filled from {to}, {text}, {key}, {sender}: the provider's field names.
+    "payload": os.environ.get("HUIKUAN_SMS_PAYLOAD", '{"to": "{to}", "text": "{text}", "reference": "{key}"}'),
+    "id_field": os.environ.get("HUIKUAN_SMS_ID_FIELD", "id"),
+    "timeout": float(os.environ.get("HUIKUAN_SMS_TIMEOUT", "5")),
+}
+COMMS_WEBHOOK_SECRET = os.environ.get("HUIKUAN_WEBHOOK_SECRET", "huikuan-demo-webhook-secret-change-me")
+COMMS_LEASE_SECONDS = int(os.environ.get("HUIKUAN_COMMS_LEASE_SECONDS", "120"))
+COMMS_MAX_ATTEMPTS = int(os.environ.get("HUIKUAN_COMMS_MAX_ATTEMPTS", "6"))
+COMMS_RETRY_BASE_SECONDS = float(os.environ.get("HUIKUAN_COMMS_RETRY_BASE_SECONDS", "30"))
+COMMS_BATCH_SIZE = int(os.environ.get("HUIKUAN_COMMS_BATCH_SIZE", "200"))
+COMMS_SEND_THREADS = int(os.environ.get("HUIKUAN_COMMS_SEND_THREADS", "16"))
+COMMS_LETTER_DIR = VAR_DIR / "letters"
+COMMS_SENDER = {
+    "company": os.environ.get("HUIKUAN_SENDER_COMPANY", "回款消费金融有限公司"),
+    "company_en": os.environ.get("HUIKUAN_SENDER_COMPANY_EN", "Huikuan Consumer Finance Co., Ltd."),
+    "hotline": os.environ.get("HUIKUAN_SENDER_HOTLINE", "400-800-1234"),
+    "address": os.environ.get("HUIKUAN_SENDER_ADDRESS", "上海市浦东新区世纪大道100号"),
+    "payment_channels_zh": os.environ.get(
+        "HUIKUAN_PAYMENT_CHANNELS_ZH",
+        "官方App“还款”页面、对公账户转账（开户行：招商银行上海分行，账号：1219 0000 8888）",
+    ),
+    "payment_channels_en": os.environ.get(
+        "HUIKUAN_PAYMENT_CHANNELS_EN",
+        "the Repay page of our app, or a bank transfer to China Merchants Bank Shanghai, account 1219 0000 8888",
+    ),
+    "law_firm": os.environ.get("HUIKUAN_LAW_FIRM", "上海明正律师事务所"),
+    "law_firm_en": os.environ.get("HUIKUAN_LAW_FIRM_EN", "Shanghai Mingzheng Law Firm"),
+}
+# fontconfig family name of the Chinese font embedded in letters (Debian package fonts-wqy-microhei).
+COMMS_LETTER_FONT = os.environ.get("HUIKUAN_LETTER_FONT", "WenQuanYi Micro Hei")
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "comms-consume-pending": {"task": "huikuan.comms.tasks.consume_pending", "schedule": 60.0},
+    "comms-dispatch": {"task": "huikuan.comms.tasks.dispatch_outbox", "schedule": 30.0},
+}

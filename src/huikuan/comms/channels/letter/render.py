@@ -1,0 +1,116 @@
+"""Letters (催款函, 律师函): HTML from the letter layout, PDFs in batches, files in the evidence archive."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from huikuan.comms.channels.letter.pdf import concatenate, render_many
+from huikuan.comms.compliance_adapter import decision_record, gate_inputs, gate_messages
+from huikuan.comms.compose import paragraphs
+from huikuan.comms.models import CommChannel, Message, MessageStatus
+
+_AMOUNT_ROWS = (("principal", "Principal"), ("interest", "Interest"), ("fee", "Fees"), ("penalty", "Late charges"))
+
+
+def letter_html(message: Message, today: date | None = None) -> str:
+    values: dict[str, Any] = dict(message.variables)
+    sender = settings.COMMS_SENDER
+    zh = message.language.startswith("zh")
+    with translation.override(message.language):
+        return render_to_string(
+            "comms/letter/letter.html",
+            {
+                "zh": zh,
+                "title": message.subject,
+                "paragraphs": paragraphs(message.body),
+                "values": values,
+                "company": sender["company"] if zh else sender["company_en"],
+                "sender_address": sender["address"],
+                "hotline": sender["hotline"],
+                "law_firm": (sender["law_firm"] if zh else sender["law_firm_en"])
+                if message.purpose == "lawyer_letter"
+                else "",
+                "reference": message.idempotency_key,
+                "font": settings.COMMS_LETTER_FONT,
+            },
+        )
+
+
+@dataclass
+class BatchResult:
+    batch: str
+    letters: int
+    blocked: int
+    print_file: Path | None
+    directory: Path
+
+
+def render_letter_batch(batch: str, *, out_dir: Path | None = None, workers: int | None = None) -> BatchResult:
+    """Render every queued letter of ``batch``: one merged print file plus one PDF per letter.
+
+    The gate is asked for each letter first (a case put on hold since the run gets no letter). The files are
+    written before the rows are marked sent; a crash in between leaves the letters queued and a re-run simply
+    renders them again into the same paths.
+    """
+    from huikuan.cases.models import Interaction, Outcome, Party
+
+    now = timezone.now()
+    safe = batch.replace(":", "-").replace("/", "-")
+    directory = Path(out_dir or settings.COMMS_LETTER_DIR) / safe
+    directory.mkdir(parents=True, exist_ok=True)
+    messages = list(
+        Message.objects.filter(channel=CommChannel.LETTER, batch=batch, status=MessageStatus.QUEUED).order_by("id")
+    )
+    decisions = gate_messages(gate_inputs(messages), now) if messages else {}
+    allowed = [m for m in messages if decisions[m.id].allowed]
+    blocked = [m for m in messages if not decisions[m.id].allowed]
+    if blocked:
+        with transaction.atomic():
+            for message in blocked:
+                message.status = MessageStatus.BLOCKED
+                message.gate_decision = decision_record(decisions[message.id], now)
+            Message.objects.bulk_update(blocked, ["status", "gate_decision"])
+    if not allowed:
+        return BatchResult(batch, 0, len(blocked), None, directory)
+    htmls = [letter_html(m) for m in allowed]
+    chunks = render_many(htmls, workers=workers or min(os.cpu_count() or 1, 4))
+    letter_pdfs = [pdf for chunk in chunks for pdf in chunk.letters]
+    print_file = directory / f"{safe}-print.pdf"
+    print_file.write_bytes(concatenate([chunk.merged for chunk in chunks]) if len(chunks) > 1 else chunks[0].merged)
+    sent_at = timezone.now()
+    evidence = []
+    for message, pdf in zip(allowed, letter_pdfs, strict=True):
+        path = directory / f"letter-{message.id}.pdf"
+        path.write_bytes(pdf)
+        message.status = MessageStatus.SENT
+        message.document = str(path)
+        message.content_hash = hashlib.sha256(pdf).hexdigest()
+        message.gate_decision = decision_record(decisions[message.id], now)
+        message.provider = "print"
+        message.provider_id = print_file.name
+        message.sent_at = sent_at
+        message.attempts += 1
+        if message.case_id:
+            evidence.append(
+                Interaction(case_id=message.case_id, contact_point_id=message.contact_point_id,
+                            channel=CommChannel.LETTER, party=Party.NOBODY, outcome=Outcome.SENT,
+                            notes=f"{message.purpose} #{message.id}", at=sent_at)
+            )  # fmt: skip
+    with transaction.atomic():
+        Message.objects.bulk_update(
+            allowed,
+            ["status", "document", "content_hash", "gate_decision", "provider", "provider_id", "sent_at", "attempts"],
+            batch_size=500,
+        )
+        Interaction.objects.bulk_create(evidence, batch_size=500)
+    return BatchResult(batch, len(allowed), len(blocked), print_file, directory)

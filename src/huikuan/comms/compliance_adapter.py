@@ -1,0 +1,221 @@
+"""The one place communications talk to the compliance kernel: the contact gate and the text screener.
+
+Everything else in comms calls ``gate_messages`` and ``screen_text``; when the compliance engineer changes a
+signature, this module is the only one to adjust.
+
+Service messages (payment and plan confirmations, the thank-you on closing) are not collection contact: case
+holds (a plan being honoured, a dispute) do not stop a receipt for money the debtor paid. Quiet hours,
+do-not-contact, invalid points and opt-outs still apply to them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+
+from huikuan.kernel.compliance.gate import (
+    CaseFacts,
+    Channel,
+    ContactEvent,
+    ContactPoint,
+    Decision,
+    Hold,
+    Outreach,
+    Owner,
+    PointKind,
+    check_contact,
+)
+from huikuan.kernel.compliance.packs import Pack, load_pack
+
+SERVICE_PURPOSES = frozenset({"payment_confirmation", "plan_confirmation", "case_closed"})
+_HOLDS = {hold.value: hold for hold in Hold}
+_CONVERSATIONS = frozenset({"right_party", "promise", "plan_accepted", "refusal", "dispute", "hardship", "callback"})
+_HISTORY_DAYS = 8  # the longest look-back of a rule that concerns messages (rolling call windows are 7 days)
+
+
+@lru_cache(maxsize=8)
+def pack(name: str | None = None) -> Pack:
+    return load_pack(name or settings.COMPLIANCE_PACK)
+
+
+@dataclass(frozen=True, slots=True)
+class GateInput:
+    """What the gate needs to know about one message, read in bulk by ``gate_inputs``."""
+
+    message_id: int
+    case_id: int | None
+    debtor_id: int
+    channel: str
+    purpose: str
+    point: ContactPoint
+    timezone: str
+
+
+def _owner(relation: str) -> Owner:
+    if relation == "self":
+        return Owner.DEBTOR
+    if relation == "guarantor":
+        return Owner.GUARANTOR
+    return Owner.THIRD_PARTY
+
+
+def gate_inputs(messages: Sequence[Any]) -> list[GateInput]:
+    """One query for the contact points and debtors of a batch of messages (rows with the Message fields)."""
+    from huikuan.portfolio.models import ContactPoint as PointRow
+
+    point_ids = {m.contact_point_id for m in messages if m.contact_point_id}
+    points = {
+        p["id"]: p
+        for p in PointRow.objects.filter(id__in=point_ids).values(
+            "id", "kind", "relation", "validity", "do_not_contact", "debtor__time_zone"
+        )
+    }
+    result = []
+    for m in messages:
+        row = points.get(m.contact_point_id)
+        if row is None:
+            # No point left (deleted, or a letter with no address): treat as an invalid point, never "allowed".
+            point = ContactPoint(id="none", kind=PointKind.POSTAL, valid=False)
+            tz = "Asia/Shanghai"
+        else:
+            point = ContactPoint(
+                id=str(row["id"]),
+                kind=PointKind(row["kind"]),
+                owner=_owner(row["relation"]),
+                relation=row["relation"],
+                valid=row["validity"] != "invalid",
+                do_not_contact=row["do_not_contact"],
+            )
+            tz = row["debtor__time_zone"] or "Asia/Shanghai"
+        result.append(GateInput(m.id, m.case_id, m.debtor_id, m.channel, m.purpose, point, tz))
+    return result
+
+
+def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decision]:
+    """The gate's decision for each message at ``at``, with history, holds and opt-outs read in bulk."""
+    from huikuan.cases.models import Case, CaseStatus, Interaction
+    from huikuan.comms.models import OptOut
+    from huikuan.payments.models import PlanStatus, RepaymentPlan
+
+    case_ids = {i.case_id for i in inputs if i.case_id}
+    debtor_ids = {i.debtor_id for i in inputs}
+    holds: dict[int, set[Hold]] = defaultdict(set)
+    for case_id, status, reason in Case.objects.filter(id__in=case_ids).values_list("id", "status", "hold_reason"):
+        if status == CaseStatus.ON_HOLD and reason in _HOLDS:
+            holds[case_id].add(_HOLDS[reason])
+        if status == CaseStatus.LEGAL:
+            holds[case_id].add(Hold.LEGAL)
+    for case_id in RepaymentPlan.objects.filter(case_id__in=case_ids, status=PlanStatus.ACTIVE).values_list(
+        "case_id", flat=True
+    ):
+        holds[case_id].add(Hold.PLAN_HONOURED)
+    stopped: dict[int, set[Channel]] = defaultdict(set)
+    for debtor_id, channel in OptOut.objects.filter(debtor_id__in=debtor_ids).values_list("debtor_id", "channel"):
+        stopped[debtor_id].add(Channel(channel))
+    history: dict[int, list[ContactEvent]] = defaultdict(list)
+    since = at - timedelta(days=_HISTORY_DAYS)
+    rows = Interaction.objects.filter(case_id__in=case_ids, at__gte=since, at__lt=at).values_list(
+        "case_id", "at", "channel", "contact_point_id", "party", "outcome"
+    )
+    for case_id, when, channel, point_id, party, outcome in rows:
+        history[case_id].append(
+            ContactEvent(
+                at=when,
+                channel=Channel(channel),
+                contact_point_id=str(point_id or ""),
+                answered=party != "nobody",
+                conversation=outcome in _CONVERSATIONS and party == "debtor",
+                automated=channel in ("sms", "email"),
+            )
+        )
+    rules = pack()
+    decisions = {}
+    for item in inputs:
+        service = item.purpose in SERVICE_PURPOSES
+        facts = CaseFacts(
+            timezone=item.timezone,
+            holds=frozenset() if service else frozenset(holds.get(item.case_id or 0, ())),
+            stopped_channels=frozenset(stopped.get(item.debtor_id, ())),
+        )
+        outreach = Outreach(Channel(item.channel), automated=item.channel != "letter")
+        decisions[item.message_id] = check_contact(
+            history.get(item.case_id or 0, []), facts, item.point, outreach, at, rules
+        )
+    return decisions
+
+
+def decision_record(decision: Decision, at: datetime) -> dict[str, object]:
+    """The decision as stored on the message: enough to show later why it was (or was not) sent."""
+    return {
+        "pack": pack().name,
+        "checked_at": at.isoformat(),
+        "allowed": decision.allowed,
+        "blocking_rule": decision.blocking_rule,
+        "next_allowed_at": decision.next_allowed_at.isoformat() if decision.next_allowed_at else None,
+        "local_time": decision.local_time,
+        "reasons": [
+            {"rule_id": r.rule_id, "severity": r.severity, "text_zh": r.text_zh, "text_en": r.text_en}
+            for r in decision.reasons
+        ],
+    }
+
+
+# Screening -----------------------------------------------------------------------------------------------------
+
+# Used only while the kernel screener (huikuan.kernel.compliance.screening) is not in this tree: the banned
+# practices of the cn pack in their plainest forms, so that activation is never unscreened.
+_INTERIM_PATTERNS = {
+    "false_authority": ("公安", "警察", "法院通知", "传票", "police", "arrest warrant"),
+    "threat": ("坐牢", "拘留", "逮捕", "后果自负", "jail", "arrest"),
+    "abuse": ("老赖", "无赖", "骗子", "deadbeat", "scum"),
+    "borrow_to_repay": ("以贷还贷", "借钱还", "网贷还", "borrow to repay"),
+    "harassment": ("通知你的家人", "曝光", "通讯录", "tell your family", "expose you"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenFlag:
+    category: str
+    severity: str
+    start: int
+    end: int
+    rule_id: str
+    suggestion: str
+
+
+def _screening_module() -> Any:
+    try:
+        return importlib.import_module("huikuan.kernel.compliance.screening")
+    except ModuleNotFoundError:
+        return None
+
+
+def screen_text(text: str, lang: str, audience: str = "debtor") -> list[ScreenFlag]:
+    """Flags the compliance screener raises on an outgoing template text."""
+    module = _screening_module()
+    short = "zh" if lang.startswith("zh") else "en"
+    if module is not None:
+        context = module.ScreenContext(lang=short, audience=audience, source="template")
+        return [
+            ScreenFlag(f.category, f.severity, f.start, f.end, f.rule_id, f.suggestion)
+            for f in module.screen(text, context)
+        ]
+    flags = []
+    lowered = text.lower()
+    for category, words in _INTERIM_PATTERNS.items():
+        for word in words:
+            start = lowered.find(word)
+            if start >= 0:
+                flags.append(ScreenFlag(category, "block", start, start + len(word), f"interim.{category}", ""))
+    return flags
+
+
+def screen_texts(texts: Iterable[str], lang: str) -> list[ScreenFlag]:
+    return [flag for text in texts if text for flag in screen_text(text, lang)]

@@ -1,0 +1,70 @@
+"""Turning an active template version and a case's values into the exact text, HTML and hash to send."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from huikuan.kernel.comms.render import content_hash, render
+from huikuan.kernel.comms.sms import SmsLength, sms_length
+
+OPT_OUT_SALT = "huikuan.comms.opt-out"
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    subject: str
+    body: str
+    html: str
+    content_hash: str
+    missing: tuple[str, ...]
+    sms: SmsLength | None
+
+
+def opt_out_url(idempotency_key: str) -> str:
+    token = signing.dumps(idempotency_key, salt=OPT_OUT_SALT, compress=True)
+    return settings.SITE_URL.rstrip("/") + reverse("comms:opt_out", args=[token])
+
+
+def paragraphs(text: str) -> list[str]:
+    return [block.strip() for block in text.strip().split("\n\n") if block.strip()]
+
+
+def compose(
+    channel: str, language: str, subject: str, body: str, values: Mapping[str, str], idempotency_key: str = ""
+) -> Composed:
+    rendered_subject = render(subject, values)
+    rendered_body = render(body, values)
+    missing = tuple(dict.fromkeys(rendered_subject.missing + rendered_body.missing))
+    html = ""
+    if channel == "email":
+        with translation.override(language):
+            html = render_to_string(
+                "comms/email/message.html",
+                {
+                    "subject": rendered_subject.text,
+                    "paragraphs": paragraphs(rendered_body.text),
+                    "opt_out_url": opt_out_url(idempotency_key) if idempotency_key else "",
+                    "company": values.get("company", ""),
+                },
+            )
+    text = rendered_body.text
+    if channel == "email" and idempotency_key:
+        with translation.override(language):
+            text = render_to_string(
+                "comms/email/message.txt", {"body": text.strip(), "opt_out_url": opt_out_url(idempotency_key)}
+            )
+    return Composed(
+        subject=rendered_subject.text,
+        body=text,
+        html=html,
+        content_hash=content_hash(rendered_subject.text, text, html),
+        missing=missing,
+        sms=sms_length(text) if channel == "sms" else None,
+    )

@@ -1,0 +1,70 @@
+"""Letters: HTML/CSS to PDF with an embedded Chinese font, checked through poppler like a reader would."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.comms.conftest import owed
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+def test_batch_renders_print_file_and_one_pdf_per_letter(zhang: Any, tmp_path: Path) -> None:
+    from huikuan.comms.actions import Request, queue_messages
+    from huikuan.comms.channels.letter.render import render_letter_batch
+    from huikuan.comms.models import Message, MessageStatus
+    from huikuan.kernel.money import format_yuan
+
+    report = queue_messages(
+        [
+            Request("work:1", zhang.debtor_id, "letter", "demand_letter", "formal", case_id=zhang.pk, batch="run:7"),
+            Request("work:2", zhang.debtor_id, "letter", "lawyer_letter", "formal", case_id=zhang.pk, batch="run:7"),
+        ]
+    )
+    assert report.queued == 2
+    result = render_letter_batch("run:7", out_dir=tmp_path, workers=1)
+    assert result.letters == 2 and result.print_file is not None
+
+    def pdftext(path: Path) -> str:
+        return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                              text=True).stdout  # fmt: skip
+
+    demand = Message.objects.get(idempotency_key="work:1")
+    assert demand.status == MessageStatus.SENT and len(demand.content_hash) == 64
+    text = pdftext(Path(demand.document))
+    amount_line = f"尚欠款项合计人民币{format_yuan(owed(zhang))}元"
+    assert amount_line in text.replace(" ", "")
+    for part in ("催款函", "张先生", "上海市徐汇区漕溪北路88号5楼", "滞纳金", "还款方式", "依法向人民法院提起诉讼"):
+        assert part in text.replace(" ", ""), part
+    assert "{{" not in text
+    fonts = subprocess.run(["pdffonts", demand.document], check=True, capture_output=True, text=True).stdout
+    assert "WenQuanYi" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
+    merged = pdftext(result.print_file)
+    assert "催款函" in merged.replace(" ", "") and "律师函" in merged.replace(" ", "")
+
+    # A PNG of the first page, as a person would see it; kept by CI as an artefact.
+    prefix = tmp_path / "page"
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", demand.document, str(prefix)], check=True)
+    png = next(tmp_path.glob("page*.png"))
+    assert png.stat().st_size > 20_000  # a blank or tofu page compresses to far less
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(png, ARTIFACTS / "letter-sample.png")
+
+
+def test_letter_for_a_case_on_hold_is_not_printed(zhang: Any, tmp_path: Path) -> None:
+    from huikuan.cases.models import CaseStatus, HoldReason
+    from huikuan.comms.actions import Request, queue_messages
+    from huikuan.comms.channels.letter.render import render_letter_batch
+    from huikuan.comms.models import Message, MessageStatus
+
+    queue_messages([Request("work:9", zhang.debtor_id, "letter", "demand_letter", "formal", case_id=zhang.pk,
+                            batch="run:8")])  # fmt: skip
+    zhang.status, zhang.hold_reason = CaseStatus.ON_HOLD, HoldReason.DISPUTE
+    zhang.save()
+    result = render_letter_batch("run:8", out_dir=tmp_path, workers=1)
+    assert (result.letters, result.blocked) == (0, 1)
+    message = Message.objects.get(idempotency_key="work:9")
+    assert message.status == MessageStatus.BLOCKED and message.gate_decision["blocking_rule"] == "cn.holds"

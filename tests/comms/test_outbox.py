@@ -1,0 +1,260 @@
+"""The outbox against real loopback providers: SMTP (aiosmtpd) and an HTTP/JSON SMS gateway."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from tests.comms.conftest import DAYTIME, EMAIL, MOBILE, Gateway, SmtpSink, owed
+
+
+def queue_sms(case: Any, key: str = "work:100", purpose: str = "reminder", **kwargs: Any) -> Any:
+    from huikuan.comms.actions import Request, queue_message
+
+    message = queue_message(Request(key, case.debtor_id, "sms", purpose, case_id=case.pk, due_at=DAYTIME, **kwargs))
+    assert message is not None
+    return message
+
+
+def dispatch(at: Any = DAYTIME) -> Any:
+    from huikuan.comms.dispatch import dispatch_due
+
+    return dispatch_due(now=at)
+
+
+def test_message_exists_only_if_its_cause_commits(zhang: Any) -> None:
+    from huikuan.comms.actions import Request, queue_messages
+    from huikuan.comms.models import Message
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue_messages([Request("work:1", zhang.debtor_id, "sms", "reminder", case_id=zhang.pk)])
+        raise RuntimeError("the strategy run failed after queuing")
+    assert not Message.objects.exists()
+    queue_messages([Request("work:1", zhang.debtor_id, "sms", "reminder", case_id=zhang.pk)])
+    again = queue_messages([Request("work:1", zhang.debtor_id, "sms", "reminder", case_id=zhang.pk)])
+    assert again.duplicate == 1 and Message.objects.count() == 1
+
+
+def test_sms_sent_through_the_http_gateway(zhang: Any, sms_gateway: Gateway) -> None:
+    from huikuan.cases.models import Interaction
+    from huikuan.comms.models import MessageStatus
+    from huikuan.comms.timeline import case_timeline
+    from huikuan.kernel.money import format_yuan
+
+    message = queue_sms(zhang)
+    report = dispatch()
+    assert report.sent == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    assert (message.provider, message.provider_id, message.provider_status) == ("http", "gw-1", "queued")
+    assert message.gate_decision["allowed"] is True and message.gate_decision["pack"] == "cn"
+    (request,) = sms_gateway.requests
+    assert request["auth"] == "Bearer test-key"
+    assert request["body"]["mobile"] == MOBILE and request["body"]["ref"] == "work:100"
+    assert f"待还{format_yuan(owed(zhang))}元" in request["body"]["content"]
+    assert Interaction.objects.filter(case=zhang, channel="sms", notes=f"reminder #{message.pk}").count() == 1
+    (entry,) = case_timeline(zhang.pk)
+    assert entry.content_hash == message.content_hash and entry.template.endswith("v1")
+    assert entry.recipient != MOBILE and entry.recipient.endswith("1111")
+    assert dispatch().sent == 0  # nothing due twice
+
+
+def test_gateway_failure_is_retried_with_backoff(zhang: Any, sms_gateway: Gateway, settings: Any) -> None:
+    from huikuan.comms.models import MessageStatus
+
+    settings.COMMS_RETRY_BASE_SECONDS = 30
+    message = queue_sms(zhang)
+    sms_gateway.fail_next = 2
+    assert dispatch().retrying == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.QUEUED, 1)
+    assert "503" in message.last_error
+    first_retry = message.due_at
+    assert dispatch(DAYTIME + timedelta(seconds=10)).sent == 0  # not yet due
+    assert dispatch(first_retry).retrying == 1
+    message.refresh_from_db()
+    assert message.due_at - first_retry >= timedelta(seconds=60)  # doubled
+    assert dispatch(message.due_at).sent == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.SENT, 3)
+    assert list(sms_gateway.delivered) == ["work:100"]
+
+
+def test_slow_gateway_times_out_and_the_retry_is_not_a_second_sms(zhang: Any, sms_gateway: Gateway) -> None:
+    from huikuan.comms.models import MessageStatus
+
+    message = queue_sms(zhang)
+    sms_gateway.delay, sms_gateway.slow_first = 2.5, 1  # the client gives up after 1 s; the gateway still sends
+    assert dispatch().retrying == 1
+    time.sleep(2)
+    message.refresh_from_db()
+    assert dispatch(message.due_at).sent == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    assert len(sms_gateway.requests) == 2 and sms_gateway.delivered == {"work:100": "gw-1"}
+    assert message.provider_id == "gw-1"
+
+
+def test_rejected_message_fails_without_retry(zhang: Any, sms_gateway: Gateway) -> None:
+    from huikuan.comms.models import MessageStatus
+
+    message = queue_sms(zhang)
+    sms_gateway.fail_next, sms_gateway.fail_status = 1, 400
+    assert dispatch().failed == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED and "400" in message.last_error
+
+
+def test_quiet_hours_reschedule_instead_of_sending(zhang: Any, sms_gateway: Gateway) -> None:
+    from datetime import UTC, datetime
+
+    from huikuan.comms.models import MessageStatus
+
+    late = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+    message = queue_sms(zhang)
+    assert dispatch(late).rescheduled == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.QUEUED and message.attempts == 0
+    assert message.due_at == datetime(2026, 11, 19, 0, 0, tzinfo=UTC)  # 08:00 the next morning, local
+    assert message.gate_decision["blocking_rule"] == "cn.quiet_hours"
+    assert sms_gateway.requests == []
+    assert dispatch(late + timedelta(hours=1)).sent == 0
+    assert dispatch(message.due_at).sent == 1
+
+
+def signed(client: Any, url: str, payload: dict[str, Any], secret: str) -> Any:
+    from huikuan.kernel.comms.webhook import sign
+
+    body = json.dumps(payload).encode()
+    stamp = int(time.time())
+    return client.post(url, body, content_type="application/json", HTTP_X_HUIKUAN_TIMESTAMP=str(stamp),
+                       HTTP_X_HUIKUAN_SIGNATURE=sign(secret, stamp, body))  # fmt: skip
+
+
+def test_sms_reply_td_opts_out_and_the_gate_honours_it(zhang: Any, sms_gateway: Gateway, client: Any,
+                                                        settings: Any) -> None:  # fmt: skip
+    from huikuan.comms.models import MessageStatus, OptOut
+
+    waiting = queue_sms(zhang, "work:1")
+    forged = signed(client, "/comms/webhooks/inbound-sms/", {"from": MOBILE, "text": "TD"}, "wrong-secret")
+    assert forged.status_code == 403 and not OptOut.objects.exists()
+    answer = signed(client, "/comms/webhooks/inbound-sms/", {"from": "13900001111", "text": " td "},
+                    settings.COMMS_WEBHOOK_SECRET)  # fmt: skip
+    assert answer.status_code == 200 and answer.json()["opted_out"] is True
+    assert OptOut.objects.filter(debtor_id=zhang.debtor_id, channel="sms", source="sms_reply").exists()
+    waiting.refresh_from_db()
+    assert waiting.status == MessageStatus.CANCELLED
+    later = queue_sms(zhang, "work:2")
+    assert dispatch().blocked == 1
+    later.refresh_from_db()
+    assert later.status == MessageStatus.BLOCKED and later.gate_decision["blocking_rule"] == "cn.stop_medium"
+    assert sms_gateway.requests == []
+
+
+def test_delivery_receipt_webhook_checks_the_signature(zhang: Any, sms_gateway: Gateway, client: Any,
+                                                        settings: Any) -> None:  # fmt: skip
+    from huikuan.comms.models import DeliveryReceipt, MessageStatus
+
+    message = queue_sms(zhang)
+    dispatch()
+    url = "/comms/webhooks/delivery/"
+    assert signed(client, url, {"id": "gw-1", "status": "delivered"}, "not-the-secret").status_code == 403
+    unsigned = client.post(url, b'{"id": "gw-1", "status": "delivered"}', content_type="application/json")
+    assert unsigned.status_code == 403
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and not DeliveryReceipt.objects.exists()
+    assert signed(client, url, {"id": "gw-1", "status": "delivered"}, settings.COMMS_WEBHOOK_SECRET).status_code == 200
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DELIVERED and message.delivered_at is not None
+    assert DeliveryReceipt.objects.get().payload == {"id": "gw-1", "status": "delivered"}
+
+
+def test_email_over_smtp_with_html_text_and_opt_out(zhang: Any, smtp_server: SmtpSink, client: Any) -> None:
+    from huikuan.comms.actions import Request, queue_message
+    from huikuan.comms.models import MessageStatus, OptOut
+    from huikuan.kernel.money import format_yuan
+
+    message = queue_message(Request("work:200", zhang.debtor_id, "email", "e_bill", case_id=zhang.pk, due_at=DAYTIME))
+    assert message is not None
+    assert dispatch().sent == 1
+    (mail,) = smtp_server.messages
+    assert mail["To"] == EMAIL and "电子账单" in mail["Subject"]
+    assert mail["Message-ID"].strip("<>") == (message.__class__.objects.get(pk=message.pk).provider_id)
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    amount = format_yuan(owed(zhang))
+    assert f"合计待还人民币{amount}元" in text and amount in html
+    link = next(line.split()[-1] for line in text.splitlines() if "/comms/opt-out/" in line)
+    assert link in html
+    path = link.split("127.0.0.1:8000", 1)[1]
+    assert client.get(path).status_code == 200 and not OptOut.objects.exists()  # a mail scanner's GET
+    assert client.post(path).status_code == 200
+    assert OptOut.objects.filter(debtor_id=zhang.debtor_id, channel="email").exists()
+    assert client.get(path[:-3] + "xx/").status_code == 400
+    second = queue_message(Request("work:201", zhang.debtor_id, "email", "reminder", case_id=zhang.pk, due_at=DAYTIME))
+    assert second is not None and dispatch().blocked == 1
+    assert len(smtp_server.messages) == 1
+    second.refresh_from_db()
+    assert second.status == MessageStatus.BLOCKED
+
+
+def test_smtp_message_lost_mid_send_is_not_resent(zhang: Any, smtp_server: SmtpSink) -> None:
+    from huikuan.comms.actions import Request, queue_message
+    from huikuan.comms.models import Message, MessageStatus
+
+    message = queue_message(Request("work:300", zhang.debtor_id, "email", "reminder", case_id=zhang.pk, due_at=DAYTIME))
+    assert message is not None
+    # What a worker killed after handing the mail to SMTP leaves behind: a claimed row whose lease ran out.
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, lease_token="dead", attempts=1,
+                                                 lease_until=DAYTIME - timedelta(seconds=1))  # fmt: skip
+    assert dispatch().uncertain == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.UNCERTAIN and smtp_server.messages == []
+
+
+def test_payments_pending_messages_become_confirmations(zhang: Any, sms_gateway: Gateway) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from huikuan.comms.actions import consume_pending_messages
+    from huikuan.comms.models import Message
+    from huikuan.payments.models import Payment, PendingMessage
+
+    payment = Payment.objects.create(
+        idempotency_key="bank:1", debtor_id=zhang.debtor_id, case=zhang, amount=Decimal("1234.50"),
+        paid_on=date(2026, 11, 17), source="bank",
+    )  # fmt: skip
+    PendingMessage.objects.create(kind="payment_confirmation", debtor_id=zhang.debtor_id, body="x",
+                                  cause=f"payment:{payment.pk}")  # fmt: skip
+    assert consume_pending_messages().queued == 1
+    assert consume_pending_messages().queued == 0
+    message = Message.objects.get(idempotency_key=f"pending:payment:{payment.pk}")
+    assert "收到您的还款1,234.50元" in message.body and "2026年11月17日" in message.body
+    assert PendingMessage.objects.get().consumed_at is not None
+
+
+def test_strategy_work_items_feed_the_outbox(zhang: Any) -> None:
+    from types import SimpleNamespace
+
+    from huikuan.comms.actions import enqueue_for_work_items
+    from huikuan.comms.models import Message
+
+    items = [
+        SimpleNamespace(id=11, case_id=zhang.pk, action="sms", template="middle_firm", contact_point_id=None,
+                        window_start=DAYTIME),
+        SimpleNamespace(id=12, case_id=zhang.pk, action="letter", template="demand_letter", contact_point_id=None,
+                        window_start=DAYTIME),
+        SimpleNamespace(id=13, case_id=zhang.pk, action="call", template="early_call", contact_point_id=None,
+                        window_start=DAYTIME),
+    ]  # fmt: skip
+    assert enqueue_for_work_items(items, run_id=5).queued == 2
+    assert enqueue_for_work_items(items, run_id=5).duplicate == 2
+    sms = Message.objects.get(idempotency_key="work:11")
+    assert (sms.purpose, sms.template_version.template.tone) == ("reminder", "firm")
+    letter = Message.objects.get(idempotency_key="work:12")
+    assert (letter.purpose, letter.batch) == ("demand_letter", "run:5")
