@@ -138,7 +138,8 @@ def signed(client: Any, url: str, payload: dict[str, Any], secret: str) -> Any:
 
 def test_sms_reply_td_opts_out_and_the_gate_honours_it(zhang: Any, sms_gateway: Gateway, client: Any,
                                                         settings: Any) -> None:  # fmt: skip
-    from huikuan.comms.models import MessageStatus, OptOut
+    from huikuan.comms.models import MessageStatus
+    from huikuan.compliance.models import StopRequest as OptOut
 
     waiting = queue_sms(zhang, "work:1")
     forged = signed(client, "/comms/webhooks/inbound-sms/", {"from": MOBILE, "text": "TD"}, "wrong-secret")
@@ -176,7 +177,8 @@ def test_delivery_receipt_webhook_checks_the_signature(zhang: Any, sms_gateway: 
 
 def test_email_over_smtp_with_html_text_and_opt_out(zhang: Any, smtp_server: SmtpSink, client: Any) -> None:
     from huikuan.comms.actions import Request, queue_message
-    from huikuan.comms.models import MessageStatus, OptOut
+    from huikuan.comms.models import MessageStatus
+    from huikuan.compliance.models import StopRequest as OptOut
     from huikuan.kernel.money import format_yuan
 
     message = queue_message(Request("work:200", zhang.debtor_id, "email", "e_bill", case_id=zhang.pk, due_at=DAYTIME))
@@ -245,16 +247,16 @@ def test_strategy_work_items_feed_the_outbox(zhang: Any) -> None:
     from huikuan.comms.models import Message
 
     items = [
-        SimpleNamespace(id=11, case_id=zhang.pk, action="sms", template="middle_firm", contact_point_id=None,
-                        window_start=DAYTIME),
-        SimpleNamespace(id=12, case_id=zhang.pk, action="letter", template="demand_letter", contact_point_id=None,
-                        window_start=DAYTIME),
-        SimpleNamespace(id=13, case_id=zhang.pk, action="call", template="early_call", contact_point_id=None,
-                        window_start=DAYTIME),
+        SimpleNamespace(id=11, as_of=DAYTIME.date(), case_id=zhang.pk, action="sms", template="middle_firm",
+                        contact_point_id=None, window_start=DAYTIME),
+        SimpleNamespace(id=12, as_of=DAYTIME.date(), case_id=zhang.pk, action="letter", template="demand_letter",
+                        contact_point_id=None, window_start=DAYTIME),
+        SimpleNamespace(id=13, as_of=DAYTIME.date(), case_id=zhang.pk, action="call", template="early_call",
+                        contact_point_id=None, window_start=DAYTIME),
     ]  # fmt: skip
     assert enqueue_for_work_items(items, run_id=5).queued == 2
     assert enqueue_for_work_items(items, run_id=5).duplicate == 2
-    sms = Message.objects.get(idempotency_key="work:11")
+    sms = Message.objects.get(idempotency_key=f"work:{DAYTIME.date().isoformat()}:{zhang.pk}:sms")
     assert (sms.purpose, sms.template_version.template.tone) == ("reminder", "firm")
-    letter = Message.objects.get(idempotency_key="work:12")
+    letter = Message.objects.get(idempotency_key=f"work:{DAYTIME.date().isoformat()}:{zhang.pk}:letter")
     assert (letter.purpose, letter.batch) == ("demand_letter", "run:5")

@@ -25,7 +25,6 @@ from huikuan.comms.models import (
     DeliveryReceipt,
     Message,
     MessageStatus,
-    OptOut,
     OptOutSource,
     Purpose,
     Template,
@@ -33,6 +32,7 @@ from huikuan.comms.models import (
     Tone,
     VersionStatus,
 )
+from huikuan.compliance.models import StopRequest
 from huikuan.kernel.comms.delivery import is_opt_out_reply
 from huikuan.kernel.comms.render import TemplateError, unknown_variables
 from huikuan.kernel.comms.variables import values_for
@@ -329,6 +329,7 @@ class WorkItemLike(Protocol):
     """The fields of strategy.WorkItem the outbox reads (kept structural so comms does not import strategy)."""
 
     id: int
+    as_of: date
     case_id: int
     action: str
     template: str
@@ -357,8 +358,9 @@ def purpose_and_tone(action: str, template_key: str) -> tuple[str, str]:
 def enqueue_for_work_items(items: Iterable[WorkItemLike], run_id: int | str, today: date | None = None) -> QueueReport:
     """Outbox rows for a strategy run's message and letter items; call it inside the run's transaction.
 
-    The key is the work item's id, so re-running the hand-over queues nothing twice; letters carry the run as
-    their batch, which ``render_letter_batch`` prints together.
+    The key is the day, case and action (a work item's identity across re-runs of the same day, which rewrite
+    the items), so re-running queues nothing twice; letters carry the run as their batch, which
+    ``render_letter_batch`` prints together.
     """
     from huikuan.cases.models import Case
 
@@ -370,7 +372,7 @@ def enqueue_for_work_items(items: Iterable[WorkItemLike], run_id: int | str, tod
         channel = _ACTION_CHANNEL[item.action]
         requests.append(
             Request(
-                idempotency_key=f"work:{item.id}",
+                idempotency_key=f"work:{item.as_of.isoformat()}:{item.case_id}:{item.action}",
                 debtor_id=debtors[item.case_id],
                 channel=channel,
                 purpose=purpose,
@@ -443,11 +445,15 @@ def consume_pending_messages(limit: int = 5000, channel: str = CommChannel.SMS) 
 
 
 def record_opt_out(debtor_id: int, channel: str, source: str, evidence: str = "") -> bool:
-    """Record the opt-out and cancel what is still queued on that channel; False if it was already recorded."""
+    """Record the opt-out and cancel what is still queued on that channel; False if it was already recorded.
+
+    An opt-out is the compliance app's stop request, the one record every gate reads, whether the debtor
+    replied TD, clicked the e-mail link or told a collector on the phone.
+    """
     with transaction.atomic():
         try:
             with transaction.atomic():
-                OptOut.objects.create(debtor_id=debtor_id, channel=channel, source=source, evidence=evidence[:300])
+                StopRequest.objects.create(debtor_id=debtor_id, channel=channel, source=source, note=evidence[:300])
         except IntegrityError:
             return False
         Message.objects.filter(debtor_id=debtor_id, channel=channel, status=MessageStatus.QUEUED).update(

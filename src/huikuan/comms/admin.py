@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from huikuan.comms.models import Message, OptOut, Template, TemplateVersion
+from huikuan.comms.models import Message, Template, TemplateVersion
 
 
 @admin.register(Template)
@@ -21,8 +21,3 @@ class MessageAdmin(admin.ModelAdmin):
     list_display = ("idempotency_key", "channel", "purpose", "status", "due_at", "sent_at")
     list_filter = ("channel", "status", "purpose")
     readonly_fields = [f.name for f in Message._meta.fields]
-
-
-@admin.register(OptOut)
-class OptOutAdmin(admin.ModelAdmin):
-    list_display = ("debtor", "channel", "source", "created_at")

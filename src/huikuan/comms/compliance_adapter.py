@@ -10,7 +10,6 @@ do-not-contact, invalid points and opt-outs still apply to them.
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 
+from huikuan.compliance.facts import CONVERSATION
 from huikuan.kernel.compliance.gate import (
     CaseFacts,
     Channel,
@@ -33,10 +33,11 @@ from huikuan.kernel.compliance.gate import (
     check_contact,
 )
 from huikuan.kernel.compliance.packs import Pack, load_pack
+from huikuan.kernel.compliance.screening import ScreenContext, screen
 
 SERVICE_PURPOSES = frozenset({"payment_confirmation", "plan_confirmation", "case_closed"})
 _HOLDS = {hold.value: hold for hold in Hold}
-_CONVERSATIONS = frozenset({"right_party", "promise", "plan_accepted", "refusal", "dispute", "hardship", "callback"})
+_CONVERSATIONS = frozenset(str(o) for o in CONVERSATION)
 _HISTORY_DAYS = 8  # the longest look-back of a rule that concerns messages (rolling call windows are 7 days)
 
 
@@ -101,7 +102,7 @@ def gate_inputs(messages: Sequence[Any]) -> list[GateInput]:
 def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decision]:
     """The gate's decision for each message at ``at``, with history, holds and opt-outs read in bulk."""
     from huikuan.cases.models import Case, CaseStatus, Interaction
-    from huikuan.comms.models import OptOut
+    from huikuan.compliance.models import StopRequest
     from huikuan.payments.models import PlanStatus, RepaymentPlan
 
     case_ids = {i.case_id for i in inputs if i.case_id}
@@ -117,7 +118,9 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
     ):
         holds[case_id].add(Hold.PLAN_HONOURED)
     stopped: dict[int, set[Channel]] = defaultdict(set)
-    for debtor_id, channel in OptOut.objects.filter(debtor_id__in=debtor_ids).values_list("debtor_id", "channel"):
+    for debtor_id, channel in StopRequest.objects.filter(
+        debtor_id__in=debtor_ids, withdrawn_at__isnull=True
+    ).values_list("debtor_id", "channel"):
         stopped[debtor_id].add(Channel(channel))
     history: dict[int, list[ContactEvent]] = defaultdict(list)
     since = at - timedelta(days=_HISTORY_DAYS)
@@ -169,16 +172,6 @@ def decision_record(decision: Decision, at: datetime) -> dict[str, object]:
 
 # Screening -----------------------------------------------------------------------------------------------------
 
-# Used only while the kernel screener (huikuan.kernel.compliance.screening) is not in this tree: the banned
-# practices of the cn pack in their plainest forms, so that activation is never unscreened.
-_INTERIM_PATTERNS = {
-    "false_authority": ("公安", "警察", "法院通知", "传票", "police", "arrest warrant"),
-    "threat": ("坐牢", "拘留", "逮捕", "后果自负", "jail", "arrest"),
-    "abuse": ("老赖", "无赖", "骗子", "deadbeat", "scum"),
-    "borrow_to_repay": ("以贷还贷", "借钱还", "网贷还", "borrow to repay"),
-    "harassment": ("通知你的家人", "曝光", "通讯录", "tell your family", "expose you"),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class ScreenFlag:
@@ -190,31 +183,10 @@ class ScreenFlag:
     suggestion: str
 
 
-def _screening_module() -> Any:
-    try:
-        return importlib.import_module("huikuan.kernel.compliance.screening")
-    except ModuleNotFoundError:
-        return None
-
-
 def screen_text(text: str, lang: str, audience: str = "debtor") -> list[ScreenFlag]:
     """Flags the compliance screener raises on an outgoing template text."""
-    module = _screening_module()
-    short = "zh" if lang.startswith("zh") else "en"
-    if module is not None:
-        context = module.ScreenContext(lang=short, audience=audience, source="template")
-        return [
-            ScreenFlag(f.category, f.severity, f.start, f.end, f.rule_id, f.suggestion)
-            for f in module.screen(text, context)
-        ]
-    flags = []
-    lowered = text.lower()
-    for category, words in _INTERIM_PATTERNS.items():
-        for word in words:
-            start = lowered.find(word)
-            if start >= 0:
-                flags.append(ScreenFlag(category, "block", start, start + len(word), f"interim.{category}", ""))
-    return flags
+    context = ScreenContext(lang="zh" if lang.startswith("zh") else "en", audience=audience, source="template")
+    return [ScreenFlag(f.category, f.severity, f.start, f.end, f.rule_id, f.suggestion) for f in screen(text, context)]
 
 
 def screen_texts(texts: Iterable[str], lang: str) -> list[ScreenFlag]:

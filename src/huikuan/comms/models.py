@@ -181,23 +181,3 @@ class OptOutSource(models.TextChoices):
     SMS_REPLY = "sms_reply", _("SMS reply")
     EMAIL_LINK = "email_link", _("E-mail link")
     COLLECTOR = "collector", _("Recorded by a collector")
-
-
-class OptOut(models.Model):
-    """The debtor asked us to stop using a channel; the gate reads these as stopped channels."""
-
-    debtor = models.ForeignKey(
-        "portfolio.Debtor", on_delete=models.CASCADE, related_name="opt_outs", verbose_name=_("debtor")
-    )
-    channel = models.CharField(_("channel"), max_length=10, choices=CommChannel.choices)
-    source = models.CharField(_("source"), max_length=12, choices=OptOutSource.choices)
-    evidence = models.CharField(_("evidence"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("opt-out")
-        verbose_name_plural = _("opt-outs")
-        constraints = [models.UniqueConstraint(fields=["debtor", "channel"], name="comms_opt_out_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.debtor_id} {self.channel}"

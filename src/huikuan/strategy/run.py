@@ -23,12 +23,12 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from huikuan.kernel.strategy.arms import assign_arms
-from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, evaluate
+from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, QUEUES, evaluate
 from huikuan.kernel.strategy.gate import ContactGate
 from huikuan.kernel.strategy.policy import Policy
 from huikuan.kernel.strategy.queue import Collector, assign
@@ -330,8 +330,27 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     with transaction.atomic():
         result.written = write_items(run_id, run.as_of, items, shard)
         _update_assignees(changed)
-    result.timings["write"] += time.perf_counter() - clock
+        result.timings["write"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        _hand_over_messages(run_id, shard)
+        result.timings["outbox"] += time.perf_counter() - clock
     return result
+
+
+# Work items that the outbox carries out rather than a person.
+AUTOMATIC_ACTIONS = tuple(action for action, queue in QUEUES.items() if queue == "auto")
+
+
+def _hand_over_messages(run_id: int, shard: Shard) -> None:
+    """Today's SMS, e-mails and letters go to the outbox in the same transaction as their work items."""
+    from huikuan.comms.actions import enqueue_for_work_items
+
+    items = WorkItem.objects.filter(run_id=run_id, action__in=AUTOMATIC_ACTIONS).only(
+        "id", "as_of", "case_id", "action", "template", "contact_point_id", "window_start"
+    )
+    if shard.count > 1:
+        items = items.annotate(_shard=F("case_id") % shard.count).filter(_shard=shard.index)
+    enqueue_for_work_items(items.iterator(chunk_size=5000), run_id)
 
 
 @dataclass

@@ -7,6 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from huikuan.comms.actions import seed_default_templates
+from huikuan.comms.models import Template
 from huikuan.org.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
 from huikuan.portfolio.models import Debtor
 from huikuan.strategy.models import PolicyVersion, StrategyRun
@@ -27,6 +29,8 @@ class Command(BaseCommand):
             call_command("generate", debtors=options["debtors"], seed=options["seed"], assign=True, stdout=self.stdout)
         else:
             self.stdout.write(f"portfolio present: {Debtor.objects.count()} debtors")
+        if not Template.objects.exists():
+            seed_default_templates()
         # A team opening the demo expects today's queue: the default policy in force and tonight's run done.
         if not PolicyVersion.objects.exists():
             call_command("strategy_import", str(DEFAULT_POLICY), activate=True, stdout=self.stdout)

@@ -1,0 +1,25 @@
+"""The nightly run hands its SMS, e-mail and letter items to the outbox, once per day per case and action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huikuan.comms.actions import seed_default_templates
+from huikuan.comms.models import Message
+from huikuan.strategy.models import WorkItem
+from huikuan.strategy.run import AUTOMATIC_ACTIONS, run_strategy
+from tests.strategy.conftest import AS_OF, CaseMaker
+
+
+def test_automatic_items_reach_the_outbox_and_a_rerun_adds_nothing(champion: Any, make_case: CaseMaker) -> None:
+    seed_default_templates()
+    for dpd in (1, 2, 3, 10, 45, 95):
+        make_case(dpd)
+    run_strategy(AS_OF)
+    automatic = WorkItem.objects.filter(as_of=AS_OF, action__in=AUTOMATIC_ACTIONS)
+    assert automatic.exists(), "the default policy sends reminders in the early days"
+    keys = {f"work:{AS_OF.isoformat()}:{i.case_id}:{i.action}" for i in automatic}
+    assert set(Message.objects.values_list("idempotency_key", flat=True)) >= keys
+    count = Message.objects.count()
+    run_strategy(AS_OF)
+    assert Message.objects.count() == count
