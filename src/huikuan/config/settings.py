@@ -145,8 +145,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# The nightly strategy run (strategy/tasks.py): 01:30 local time, before anyone starts working the queues.
+# The nightly jobs: promises and plans are settled at 01:00 so the strategy run at 01:30 (strategy/tasks.py)
+# sees yesterday's kept and broken promises before anyone starts working the queues.
 CELERY_BEAT_SCHEDULE = {
+    "payments-nightly-settlement": {
+        "task": "payments.nightly_settlement",
+        "schedule": crontab(hour=1, minute=0),
+        "options": {"expires": 60 * 60 * 6},
+    },
     "strategy-nightly-run": {
         "task": "huikuan.strategy.nightly_run",
         "schedule": crontab(hour=1, minute=30),
@@ -202,7 +208,7 @@ COMMS_SENDER = {
 # fontconfig family name of the Chinese font embedded in letters (Debian package fonts-wqy-microhei).
 COMMS_LETTER_FONT = os.environ.get("HUIKUAN_LETTER_FONT", "WenQuanYi Micro Hei")
 CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    **CELERY_BEAT_SCHEDULE,
     "comms-consume-pending": {"task": "huikuan.comms.tasks.consume_pending", "schedule": 60.0},
     "comms-dispatch": {"task": "huikuan.comms.tasks.dispatch_outbox", "schedule": 30.0},
 }
