@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "huikuan.payments",
     "huikuan.web",
     "huikuan.strategy",
+    "huikuan.workbench",
 ]
 
 MIDDLEWARE = [

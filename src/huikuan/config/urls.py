@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("qa/", include("huikuan.compliance.urls")),
     path("strategy/", include("huikuan.strategy.urls")),
+    path("work/", include("huikuan.workbench.urls")),
     path("", include("huikuan.web.urls")),
 ]
