@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import browser, page  # noqa: F401  (the shared Chromium fixtures, reused as they are)
 from tests.conftest import Personas
 
 ROOT = Path(__file__).resolve().parents[2]
