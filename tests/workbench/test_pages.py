@@ -16,8 +16,7 @@ from huikuan.compliance.models import StopRequest, TextFlag
 from huikuan.portfolio.models import ContactPoint
 from huikuan.strategy.models import WorkItem
 from huikuan.workbench.models import CallBack, CallRecording
-
-from .conftest import CaseMaker
+from tests.workbench.fixtures import CaseMaker
 
 
 def client_for(user: Any) -> Client:

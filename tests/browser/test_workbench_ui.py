@@ -13,10 +13,10 @@ from django.utils import timezone
 from huikuan.cases.models import Case, Interaction, Promise
 from huikuan.strategy.models import WorkItem
 from tests.browser.conftest import login, screenshot
-
-from .conftest import CaseMaker
+from tests.workbench.fixtures import CaseMaker, make_case, run, workday
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+__all__ = ["make_case", "run", "workday"]  # fixtures of the workbench's working day, used below
 
 
 @pytest.fixture
