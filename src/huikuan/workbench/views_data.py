@@ -53,7 +53,8 @@ CHANNEL_OF_KIND = {
     ContactKind.EMAIL: gate.Channel.EMAIL,
     ContactKind.POSTAL: gate.Channel.LETTER,
 }
-QUEUE_LIMIT = 200
+# One screen of work: a collector takes the next case from the top; "next case" always sees the best one.
+QUEUE_LIMIT = 100
 
 
 # ----------------------------------------------------------------------------------------- gate previews
@@ -170,7 +171,11 @@ def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang:
         items = items.filter(action=filters.action)
     if filters.behaviour:
         items = items.filter(behaviour=filters.behaviour)
-    rows = list(items.select_related("case__debtor").order_by("-priority", "case_id", "action")[:QUEUE_LIMIT])
+    # The top of the queue by id first, then those rows with their cases: joining before the LIMIT made
+    # PostgreSQL join every item of a busy queue (8,000 items: 100 ms).
+    ids = list(items.order_by("-priority", "case_id", "action").values_list("id", flat=True)[:QUEUE_LIMIT])
+    rank = {pk: i for i, pk in enumerate(ids)}
+    rows = sorted(WorkItem.objects.filter(id__in=ids).select_related("case__debtor"), key=lambda i: rank[i.pk])
     cases = {i.case_id: i.case for i in rows}
     debtor_ids = [c.debtor_id for c in cases.values()]
     owed = dict(
