@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "huikuan.comms",
     "huikuan.web",
     "huikuan.strategy",
+    "huikuan.workbench",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +158,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "huikuan.strategy.nightly_run",
         "schedule": crontab(hour=1, minute=30),
         "options": {"expires": 60 * 60 * 6},
-    }
+    },
 }
 # The contact gate the strategy run asks before writing planned contacts: the compliance pack's batch gate;
 # huikuan.kernel.strategy.gate.minimal_gate is the pack-free fallback.

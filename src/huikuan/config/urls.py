@@ -10,5 +10,6 @@ urlpatterns = [
     path("qa/", include("huikuan.compliance.urls")),
     path("strategy/", include("huikuan.strategy.urls")),
     path("comms/", include("huikuan.comms.urls")),
+    path("work/", include("huikuan.workbench.urls")),
     path("", include("huikuan.web.urls")),
 ]

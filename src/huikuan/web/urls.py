@@ -2,13 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from huikuan.web import views
+from huikuan.workbench import views as workbench
 
 app_name = "web"
 urlpatterns = [
     path("", views.case_list, name="cases"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("cases/<int:case_id>/", workbench.case_page, name="case"),
     path("contacts/<int:point_id>/reveal/", views.reveal_contact, name="reveal"),
     path("import/", views.import_accounts_view, name="import"),
     path("import/errors.csv", views.import_errors_csv, name="import-errors"),

@@ -1,0 +1,228 @@
+"""Workbench use cases: save a call's outcome with everything that follows from it, reassign a case.
+
+``save_outcome`` is the one-click save of the call screen. Everything it changes — the interaction (through
+cases.actions.log_contact, which asks the gate first and screens the notes), the contact point's validity,
+the promise or plan (through payments.actions), a stop request, a complaint hold, the recording, the
+call-back and today's work items — is written in ONE transaction: a refused promise leaves no half-logged call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huikuan.audit.records import record_change, snapshot
+from huikuan.cases.actions import log_contact
+from huikuan.cases.models import Case, CaseStatus, Channel, HoldReason, Interaction, Outcome, Promise
+from huikuan.compliance.actions import ContactBlocked, record_stop_request
+from huikuan.kernel.compliance.screening import Flag
+from huikuan.org.models import Role, User
+from huikuan.org.visibility import can_view_case
+from huikuan.payments.actions import ActionError, agree_plan, record_promise
+from huikuan.payments.models import RepaymentPlan
+from huikuan.portfolio.models import ContactPoint
+from huikuan.strategy.models import WorkItem, WorkStatus
+from huikuan.workbench.models import CallBack, CallRecording
+from huikuan.workbench.views_data import gate_facts, preview, reason_text
+
+
+class OutcomeError(ValueError):
+    """The outcome cannot be saved as entered; the messages say why, in the user's language."""
+
+    def __init__(self, messages: list[str], blocked: ContactBlocked | None = None) -> None:
+        self.messages = messages
+        self.blocked = blocked
+        super().__init__("; ".join(messages))
+
+
+@dataclass(frozen=True)
+class OutcomeEntry:
+    outcome: str
+    point_id: int | None = None
+    channel: str = Channel.CALL
+    notes: str = ""
+    callback_at: datetime | None = None
+    promise_amount: Decimal | None = None
+    promise_date: date | None = None
+    plan_kind: str = ""
+    payment_reference: str = ""
+    stop_calls: bool = False
+    complaint: bool = False
+
+
+@dataclass
+class Saved:
+    interaction: Interaction
+    flags: list[Flag]
+    promise: Promise | None = None
+    plan: RepaymentPlan | None = None
+    callback: CallBack | None = None
+    items_done: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _check(entry: OutcomeEntry, case: Case, now: datetime, point: ContactPoint | None) -> list[str]:
+    errors = []
+    if entry.outcome not in Outcome.values or entry.outcome == Outcome.SENT:
+        errors.append(_("Choose an outcome."))
+    if entry.outcome == Outcome.PROMISE and (entry.promise_amount is None or entry.promise_date is None):
+        errors.append(_("A promise needs an amount and a date."))
+    if entry.outcome == Outcome.PLAN_ACCEPTED and not entry.plan_kind:
+        errors.append(_("Choose the plan the debtor accepted."))
+    if entry.outcome == Outcome.CALLBACK and entry.callback_at is None:
+        errors.append(_("Give the call-back time."))
+    if entry.callback_at is not None:
+        if entry.callback_at <= now:
+            errors.append(_("The call-back time must be in the future."))
+        else:
+            # The debtor's wish does not make a time lawful: quiet hours and caps still apply then.
+            decision = preview(case, point, Channel.CALL, gate_facts([case], now), entry.callback_at)
+            if not decision.allowed:
+                when = decision.next_allowed_at
+                local = timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else "—"
+                errors.append(
+                    _("The gate does not allow a call-back then (%(why)s); the earliest allowed time is %(when)s.")
+                    % {"why": reason_text(decision, "zh"), "when": local}
+                )
+    return errors
+
+
+def save_outcome(
+    user: Any,
+    case: Case,
+    entry: OutcomeEntry,
+    *,
+    recording: UploadedFile | None = None,
+    now: datetime | None = None,
+) -> Saved:
+    """Log the call and everything agreed in it; raises OutcomeError (nothing saved) when anything fails."""
+    if not can_view_case(user, case):
+        raise PermissionDenied(_("This case is not yours to see."))
+    now = now or timezone.now()
+    point = None
+    if entry.point_id is not None:
+        point = ContactPoint.objects.filter(pk=entry.point_id, debtor_id=case.debtor_id).first()
+        if point is None:
+            raise OutcomeError([_("The contact point belongs to another debtor.")])
+    errors = _check(entry, case, now, point)
+    if errors:
+        raise OutcomeError(errors)
+    notes = entry.notes.strip()
+    if entry.payment_reference.strip():
+        notes = (notes + "\n" if notes else "") + _("Payment reference to check: %(ref)s") % {
+            "ref": entry.payment_reference.strip()
+        }
+    try:
+        with transaction.atomic():
+            logged = log_contact(case, point, entry.channel, entry.outcome, user=user, notes=notes, at=now)
+            saved = Saved(logged.interaction, logged.flags)
+            interaction = logged.interaction
+            if entry.promise_amount is not None and entry.promise_date is not None:
+                saved.promise = record_promise(
+                    user, case, entry.promise_amount, entry.promise_date, interaction=interaction, now=now
+                )
+            if entry.plan_kind:
+                saved.plan = agree_plan(user, case, entry.plan_kind, interaction=interaction, now=now)
+            if entry.payment_reference.strip():
+                # Marked for checking: the payments team finds these claims in the audit trail by action.
+                record_change(user, case, "payment:claimed", None, {"reference": entry.payment_reference.strip()})
+            if entry.stop_calls:
+                record_stop_request(case, Channel.CALL, source="call", user=user, note=notes[:300])
+            if entry.complaint:
+                open_hold(user, case, HoldReason.COMPLAINT, now=now)
+            if entry.callback_at is not None:
+                saved.callback = CallBack.objects.create(
+                    case=case, interaction=interaction, at=entry.callback_at, user=user
+                )
+            CallBack.objects.filter(case=case, done=False, at__lte=now).update(done=True)
+            if recording is not None:
+                CallRecording.objects.create(interaction=interaction, file=recording, uploaded_by=user)
+            # The queue moves on: today's call items on this case are done, whoever's queue holds them.
+            saved.items_done = WorkItem.objects.filter(
+                case_id=case.pk,
+                as_of=timezone.localdate(now),
+                status=WorkStatus.PENDING,
+                queue__in=("collector", "specialist"),
+            ).update(status=WorkStatus.DONE)
+    except ContactBlocked as blocked:
+        _keep_gate_evidence(blocked)
+        decision = blocked.answer.decision
+        when = decision.next_allowed_at
+        raise OutcomeError(
+            [
+                _("The gate blocks this contact: %(why)s") % {"why": reason_text(decision, "zh")},
+                _("Earliest allowed: %(when)s")
+                % {"when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else "—"},
+            ],
+            blocked,
+        ) from blocked
+    except ActionError as exc:
+        raise OutcomeError(exc.messages) from exc
+    return saved
+
+
+def _keep_gate_evidence(blocked: ContactBlocked) -> None:
+    """log_contact logs a refusal for QA before it raises; our transaction rolled that row back, so it is
+    written again here, outside the transaction."""
+    logged = blocked.answer.logged
+    if logged is not None:
+        logged.pk = None
+        logged._state.adding = True
+        logged.save()
+
+
+def open_hold(user: Any, case: Case, reason: str, *, now: datetime | None = None) -> Case:
+    """Put the case on hold (a complaint, a dispute under review); the gate stops collection contact."""
+    if reason not in HoldReason.values:
+        raise ValueError(reason)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        before = snapshot(case, ["status", "hold_reason"])
+        case.status = CaseStatus.ON_HOLD
+        case.hold_reason = reason
+        case.hold_since = now or timezone.now()
+        case.save(update_fields=["status", "hold_reason", "hold_since"])
+        record_change(user, case, f"hold:{reason}", before, snapshot(case, ["status", "hold_reason"]))
+    return case
+
+
+def can_lead(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", None) in (Role.TEAM_LEAD, Role.ADMIN))
+
+
+def team_collectors(lead: Any) -> list[User]:
+    if getattr(lead, "team_id", None) is None:
+        return []
+    return list(User.objects.filter(team_id=lead.team_id, is_active=True, role=Role.COLLECTOR).order_by("username"))
+
+
+def reassign_case(lead: Any, case: Case, to: User, reason: str, *, now: datetime | None = None) -> Case:
+    """A team lead moves a case (and its open work items) to a collector of the team; audited."""
+    if not can_lead(lead) or not can_view_case(lead, case):
+        raise PermissionDenied(_("Only the team's lead may reassign its cases."))
+    if not lead.is_superuser and (to.team_id != lead.team_id or to.role != Role.COLLECTOR or not to.is_active):
+        raise ValueError(_("Cases go to an active collector of your team."))
+    if not reason.strip():
+        raise ValueError(_("Say why the case is reassigned."))
+    today = timezone.localdate(now or timezone.now())
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        before = {"assignee": case.assignee_id}
+        case.assignee = to
+        case.team_id = to.team_id or case.team_id
+        case.save(update_fields=["assignee", "team"])
+        moved = WorkItem.objects.filter(
+            case_id=case.pk, as_of__gte=today, status=WorkStatus.PENDING, queue__in=("collector", "specialist")
+        ).update(assignee=to)
+        record_change(
+            lead, case, "case:reassigned", before, {"assignee": to.pk, "reason": reason.strip(), "items": moved}
+        )
+    return case

@@ -1,0 +1,32 @@
+"""Labels for strategy codes on the workbench, from the strategy kernel's own wording (zh and en)."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+from huikuan.kernel.strategy.policy import DEFAULT_LABELS
+
+register = template.Library()
+
+
+def _label(code: str) -> str:
+    labels = DEFAULT_LABELS["en" if (get_language() or "").startswith("en") else "zh"]
+    text = labels.get(code, code)
+    # "跳票{n}次" names a count the reason chain fills; as a bare label the count is dropped.
+    return text.replace("{n}次", "").replace("{n} ", "").replace("(s)", "s")
+
+
+@register.filter
+def action_label(code: str) -> str:
+    return _label(code)
+
+
+@register.filter
+def behaviour_label(code: str) -> str:
+    return _label(code) if code else "—"
+
+
+@register.filter
+def split_words(text: str) -> list[str]:
+    return text.split()

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from huikuan.workbench import views
+
+app_name = "workbench"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("next/", views.next_case, name="next"),
+    path("cases/<int:case_id>/save/", views.save, name="save"),
+    path("cases/<int:case_id>/notes/preview/", views.notes_preview, name="notes-preview"),
+    path("cases/<int:case_id>/objections/", views.objections, name="objections"),
+    path("team/", views.team, name="team"),
+    path("team/reassign/", views.reassign, name="reassign"),
+    path("team/waivers/<int:request_id>/", views.decide_waiver, name="decide-waiver"),
+]

@@ -1,0 +1,266 @@
+"""Thin views of the workbench: read the request, call a read model or an action, render."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from huikuan.cases.models import STAGE_LABELS, Outcome
+from huikuan.compliance.actions import screen_and_register
+from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
+from huikuan.kernel.delinquency import Stage
+from huikuan.kernel.scripts import card, match_objections
+from huikuan.org.models import User
+from huikuan.org.visibility import can_reveal_pii
+from huikuan.payments.actions import ActionError, approve_waiver, reject_waiver, waivers_awaiting
+from huikuan.payments.models import WaiverRequest
+from huikuan.strategy.models import WorkItem, WorkStatus
+from huikuan.workbench.actions import OutcomeEntry, OutcomeError, can_lead, reassign_case, save_outcome, team_collectors
+from huikuan.workbench.library import current_library
+from huikuan.workbench.views_data import (
+    QueueFilters,
+    callbacks_due,
+    load_queue,
+    load_workbench,
+    next_case_id,
+    team_overview,
+    visible_case_or_403,
+)
+
+# Keyboard shortcut of each outcome code on the call screen (digits first: the hand is on the number row).
+SHORTCUTS = (
+    ("1", Outcome.RIGHT_PARTY),
+    ("2", Outcome.THIRD_PARTY),
+    ("3", Outcome.NO_ANSWER),
+    ("4", Outcome.BUSY),
+    ("5", Outcome.SWITCHED_OFF),
+    ("6", Outcome.WRONG_NUMBER),
+    ("7", Outcome.PROMISE),
+    ("8", Outcome.PLAN_ACCEPTED),
+    ("9", Outcome.REFUSAL),
+    ("0", Outcome.DISPUTE),
+    ("h", Outcome.HARDSHIP),
+    ("c", Outcome.CALLBACK),
+    ("u", Outcome.HUNG_UP),
+)
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh"
+
+
+def _local(value: str) -> datetime | None:
+    """A datetime-local input (the collector's wall clock, i.e. the site's zone) as an aware instant."""
+    parsed = parse_datetime(value) if value else None
+    if parsed is None:
+        return None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    filters = QueueFilters(
+        stage=request.GET.get("stage", ""),
+        action=request.GET.get("action", ""),
+        behaviour=request.GET.get("behaviour", ""),
+        callable_now=request.GET.get("now") == "1",
+    )
+    rows = load_queue(request.user, today, filters, now, _lang())
+    day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(0)))
+    return render(
+        request,
+        "workbench/queue.html",
+        {
+            "rows": rows,
+            "filters": filters,
+            "today": today,
+            "callbacks": callbacks_due(request.user, day_end),
+            "stages": [(s.value, STAGE_LABELS[s]) for s in Stage],
+        },
+    )
+
+
+@login_required
+def next_case(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    after = request.GET.get("after")
+    case_id = next_case_id(
+        request.user, timezone.localdate(now), now, int(after) if after and after.isdigit() else None
+    )
+    if case_id is None:
+        return redirect("workbench:queue")
+    return redirect("web:case", case_id=case_id)
+
+
+@login_required
+def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = visible_case_or_403(request.user, case_id)
+    wb = load_workbench(case, request.user, timezone.now(), _lang())
+    return render(
+        request,
+        "workbench/case.html",
+        {
+            "wb": wb,
+            "v": wb.view,
+            "can_reveal": can_reveal_pii(request.user),
+            "shortcuts": SHORTCUTS,
+            "outcomes": Outcome.choices,
+            "min_date": timezone.localdate().isoformat(),
+        },
+    )
+
+
+def _entry(post: Any) -> OutcomeEntry:
+    amount: Decimal | None = None
+    if post.get("promise_amount"):
+        try:
+            amount = Decimal(post["promise_amount"].replace(",", ""))
+        except InvalidOperation as exc:
+            raise OutcomeError([_("The amount is not a number.")]) from exc
+    promise_date: date | None = parse_date(post.get("promise_date", "")) if post.get("promise_date") else None
+    point = post.get("point", "")
+    return OutcomeEntry(
+        outcome=post.get("outcome", ""),
+        point_id=int(point) if point.isdigit() else None,
+        notes=post.get("notes", ""),
+        callback_at=_local(post.get("callback_at", "")),
+        promise_amount=amount,
+        promise_date=promise_date,
+        plan_kind=post.get("plan_kind", ""),
+        payment_reference=post.get("payment_reference", ""),
+        stop_calls=post.get("stop_calls") == "on",
+        complaint=post.get("complaint") == "on",
+    )
+
+
+@login_required
+@require_POST
+def save(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = visible_case_or_403(request.user, case_id)
+    recording = request.FILES.get("recording")
+    assert recording is None or isinstance(recording, UploadedFile)
+    try:
+        saved = save_outcome(request.user, case, _entry(request.POST), recording=recording)
+    except OutcomeError as exc:
+        return render(request, "workbench/_errors.html", {"errors": exc.messages}, status=200)
+    now = timezone.now()
+    following = next_case_id(request.user, timezone.localdate(now), now, after=case.pk)
+    target = reverse("web:case", args=[following]) if following else reverse("workbench:queue")
+    if request.headers.get("HX-Request"):
+        response = render(request, "workbench/_saved.html", {"saved": saved, "target": target})
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def notes_preview(request: HttpRequest, case_id: int) -> HttpResponse:
+    visible_case_or_403(request.user, case_id)
+    text = request.POST.get("notes", "")
+    # A preview is not evidence: nothing is registered until the note is saved.
+    flags = screen_and_register(text, source="note", lang=_lang(), register=False) if text.strip() else []
+    marked = [(f, text[f.start : f.end]) for f in flags]
+    return render(request, "workbench/_flags.html", {"flags": marked})
+
+
+@login_required
+def objections(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = visible_case_or_403(request.user, case_id)
+    library = current_library()
+    lang = _lang()
+    key = request.GET.get("key", "")
+    keys = [key] if key else [m.key for m in match_objections(request.GET.get("q", ""), library)]
+    wb = load_workbench(case, request.user, timezone.now(), lang) if keys else None
+    cards = [c for c in wb.objections if c.key in keys] if wb else []
+    cards.sort(key=lambda c: keys.index(c.key))
+    return render(request, "workbench/_objections.html", {"cards": cards, "q": request.GET.get("q", ""), "card": card})
+
+
+# --------------------------------------------------------------------------------------------- team lead
+
+
+def _require_lead(user: Any) -> None:
+    if not can_lead(user):
+        raise PermissionDenied
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    _require_lead(request.user)
+    user: Any = request.user
+    today = timezone.localdate()
+    collectors = team_collectors(user)
+    overview = team_overview(collectors, today)
+    team_cases = Q(case__team_id=user.team_id) if user.team_id else Q(pk__in=[])
+    return render(
+        request,
+        "workbench/team.html",
+        {
+            "overview": overview,
+            "collectors": collectors,
+            "waivers": list(waivers_awaiting(user)),
+            "flags": list(
+                TextFlag.objects.filter(team_cases, review_state=ReviewState.OPEN).select_related("case", "user")[:50]
+            ),
+            "decisions": list(
+                ContactDecision.objects.filter(team_cases, review_state=ReviewState.OPEN).select_related(
+                    "case", "user"
+                )[:50]
+            ),
+            "open_items": list(
+                WorkItem.objects.filter(as_of=today, assignee__in=collectors, status=WorkStatus.PENDING)
+                .select_related("assignee", "case__debtor")
+                .order_by("-priority")[:100]
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reassign(request: HttpRequest) -> HttpResponse:
+    _require_lead(request.user)
+    case_id = request.POST.get("case", "")
+    to_id = request.POST.get("to", "")
+    if not (case_id.isdigit() and to_id.isdigit()):
+        return HttpResponseBadRequest(_("Choose a case and a collector."))
+    case = visible_case_or_403(request.user, int(case_id))
+    to = get_object_or_404(User, pk=int(to_id))
+    try:
+        reassign_case(request.user, case, to, request.POST.get("reason", ""))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    return redirect("workbench:team")
+
+
+@login_required
+@require_POST
+def decide_waiver(request: HttpRequest, request_id: int) -> HttpResponse:
+    _require_lead(request.user)
+    waiver = get_object_or_404(WaiverRequest.objects.select_related("case"), pk=request_id)
+    reason = request.POST.get("reason", "")
+    try:
+        if request.POST.get("decision") == "approve":
+            approve_waiver(request.user, waiver, reason)
+        else:
+            reject_waiver(request.user, waiver, reason)
+    except ActionError as exc:
+        return HttpResponseBadRequest("; ".join(exc.messages))
+    return redirect("workbench:team")

@@ -1,0 +1,437 @@
+"""Read models of the workbench: today's queue and the case page, each in a fixed number of queries.
+
+The gate is asked here only to *show* when a contact may be made: these answers are previews and are not
+written to the QA register (a page view is not a contact). The contact itself goes through
+cases.actions.log_contact, which asks the gate again and records what it must.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from huikuan.cases.models import Case, CaseStatus, Interaction, Promise, PromiseState
+from huikuan.cases.views_data import CaseView, load_case
+from huikuan.compliance.facts import HISTORY_DAYS, HOLD_OF_CASE, current_pack, event_of, point_facts
+from huikuan.compliance.models import ContactDecision, StopRequest, TextFlag
+from huikuan.kernel.compliance import gate
+from huikuan.kernel.delinquency import bucket, stage
+from huikuan.kernel.names import honorific
+from huikuan.kernel.plans import PlanOption
+from huikuan.kernel.scripts import (
+    DEFAULT_TONES,
+    Library,
+    ObjectionCard,
+    Script,
+    ScriptFacts,
+    card,
+    compose,
+    values,
+)
+from huikuan.kernel.strategy.policy import parse_policy
+from huikuan.payments.actions import ActionError, propose_options, suspended_case_ids
+from huikuan.payments.models import MessageKind, Payment, PendingMessage, RepaymentPlan
+from huikuan.portfolio.models import PHONE_KINDS, AccountBalance, ContactKind, ContactPoint, Relation, Validity
+from huikuan.strategy.models import PolicyVersion, WorkItem, WorkStatus
+from huikuan.workbench.library import current_library
+from huikuan.workbench.models import CallBack
+
+# The channel the gate is asked about for each kind of contact point.
+CHANNEL_OF_KIND = {
+    ContactKind.MOBILE: gate.Channel.CALL,
+    ContactKind.HOME: gate.Channel.CALL,
+    ContactKind.WORK: gate.Channel.CALL,
+    ContactKind.EMAIL: gate.Channel.EMAIL,
+    ContactKind.POSTAL: gate.Channel.LETTER,
+}
+# One screen of work: a collector takes the next case from the top; "next case" always sees the best one.
+QUEUE_LIMIT = 100
+
+
+# ----------------------------------------------------------------------------------------- gate previews
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """What the gate needs for a set of cases, read in four queries whatever their number."""
+
+    points: dict[int, list[ContactPoint]]  # by debtor id
+    history: dict[int, list[gate.ContactEvent]]  # by case id
+    stopped: dict[int, set[str]]  # by debtor id
+    suspended: set[int]  # case ids whose honoured plan suspends collection
+
+
+def gate_facts(cases: Iterable[Case], now: datetime) -> GateFacts:
+    cases = list(cases)
+    case_ids = [c.pk for c in cases]
+    debtor_ids = [c.debtor_id for c in cases]
+    points: dict[int, list[ContactPoint]] = defaultdict(list)
+    for p in ContactPoint.objects.filter(debtor_id__in=debtor_ids).order_by("relation", "kind", "id"):
+        points[p.debtor_id].append(p)
+    history: dict[int, list[gate.ContactEvent]] = defaultdict(list)
+    rows = Interaction.objects.filter(
+        case_id__in=case_ids, at__gte=now - timedelta(days=HISTORY_DAYS), at__lt=now
+    ).only("case_id", "at", "channel", "contact_point_id", "outcome", "party", "user_id")
+    for row in rows:
+        history[row.case_id].append(event_of(row, str(row.case_id)))
+    stopped: dict[int, set[str]] = defaultdict(set)
+    for debtor_id, channel in StopRequest.objects.filter(
+        debtor_id__in=debtor_ids, withdrawn_at__isnull=True
+    ).values_list("debtor_id", "channel"):
+        stopped[debtor_id].add(channel)
+    return GateFacts(points, history, stopped, suspended_case_ids(case_ids, now.date()))
+
+
+def case_gate_facts(case: Case, facts: GateFacts) -> gate.CaseFacts:
+    """compliance.facts.case_facts over facts read in bulk (same meaning, no query per case)."""
+    points = facts.points.get(case.debtor_id, [])
+    own_phones = [p for p in points if p.relation == Relation.SELF and p.kind in PHONE_KINDS]
+    holds = {HOLD_OF_CASE[case.hold_reason]} if case.hold_reason in HOLD_OF_CASE else set()
+    if case.status == CaseStatus.LEGAL:
+        holds.add(gate.Hold.LEGAL)
+    if case.pk in facts.suspended:
+        holds.add(gate.Hold.PLAN_HONOURED)
+    return gate.CaseFacts(
+        debt_id=str(case.pk),
+        timezone=case.debtor.time_zone,
+        holds=frozenset(holds),
+        debtor_point_ids=frozenset(str(p.pk) for p in own_phones),
+        valid_debtor_points=sum(1 for p in own_phones if p.validity != Validity.INVALID and not p.do_not_contact),
+        stopped_channels=frozenset(gate.Channel(c) for c in facts.stopped.get(case.debtor_id, ())),
+    )
+
+
+def preview(case: Case, point: ContactPoint | None, channel: str, facts: GateFacts, at: datetime) -> gate.Decision:
+    """The gate's answer for a contact at ``at`` (not logged)."""
+    target = point_facts(point) if point is not None else gate.ContactPoint(id="", kind=gate.PointKind.POSTAL)
+    return gate.check_contact(
+        facts.history.get(case.pk, []),
+        case_gate_facts(case, facts),
+        target,
+        gate.Outreach(gate.Channel(channel)),
+        at,
+        current_pack(),
+    )
+
+
+def first_own_phone(points: list[ContactPoint]) -> ContactPoint | None:
+    usable = [p for p in points if p.relation == Relation.SELF and p.kind in PHONE_KINDS]
+    usable.sort(key=lambda p: (p.validity == Validity.INVALID, p.do_not_contact, p.kind != ContactKind.MOBILE))
+    return usable[0] if usable else None
+
+
+def reason_text(decision: gate.Decision, lang: str) -> str:
+    return "；".join(r.text_en if lang.startswith("en") else r.text_zh for r in decision.reasons)
+
+
+# ------------------------------------------------------------------------------------------------ queue
+
+
+@dataclass
+class QueueRow:
+    item: WorkItem
+    case: Case
+    name: str
+    dpd: int
+    bucket: str
+    stage: str
+    amount: Decimal
+    allowed: bool
+    next_at: datetime | None
+    gate_reason: str
+
+
+@dataclass
+class QueueFilters:
+    stage: str = ""
+    action: str = ""
+    behaviour: str = ""
+    callable_now: bool = False
+
+
+def queue_items(user: Any, day: date) -> Any:
+    return WorkItem.objects.filter(as_of=day, assignee=user, status=WorkStatus.PENDING)
+
+
+def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang: str = "zh") -> list[QueueRow]:
+    """Today's pending items of this user, highest priority first, each with the gate's next allowed time."""
+    items = queue_items(user, day)
+    if filters.stage:
+        items = items.filter(stage=filters.stage)
+    if filters.action:
+        items = items.filter(action=filters.action)
+    if filters.behaviour:
+        items = items.filter(behaviour=filters.behaviour)
+    # The top of the queue by id first, then those rows with their cases: joining before the LIMIT made
+    # PostgreSQL join every item of a busy queue (8,000 items: 100 ms).
+    ids = list(items.order_by("-priority", "case_id", "action").values_list("id", flat=True)[:QUEUE_LIMIT])
+    rank = {pk: i for i, pk in enumerate(ids)}
+    rows = sorted(WorkItem.objects.filter(id__in=ids).select_related("case__debtor"), key=lambda i: rank[i.pk])
+    cases = {i.case_id: i.case for i in rows}
+    debtor_ids = [c.debtor_id for c in cases.values()]
+    owed = dict(
+        AccountBalance.objects.filter(account__debtor_id__in=debtor_ids)
+        .values("account__debtor_id")
+        .annotate(total=Sum("total"))
+        .values_list("account__debtor_id", "total")
+    )
+    facts = gate_facts(cases.values(), now)
+    result = []
+    for item in rows:
+        case = item.case
+        points = facts.points.get(case.debtor_id, [])
+        point = next((p for p in points if p.pk == item.contact_point_id), None) or first_own_phone(points)
+        channel = item.channel if item.channel in gate.Channel.__members__.values() else gate.Channel.CALL
+        decision = preview(case, point, channel, facts, now)
+        dpd = case.dpd(day)
+        debtor = case.debtor
+        result.append(
+            QueueRow(
+                item=item,
+                case=case,
+                name=honorific(debtor.name, debtor.gender, company=debtor.kind == "company", lang=lang),
+                dpd=dpd,
+                bucket=bucket(dpd).value,
+                stage=item.stage or case.stage(day).value,
+                amount=owed.get(case.debtor_id) or Decimal("0.00"),
+                allowed=decision.allowed,
+                next_at=decision.next_allowed_at,
+                gate_reason=reason_text(decision, lang) if not decision.allowed else "",
+            )
+        )
+    if filters.callable_now:
+        result = [r for r in result if r.allowed]
+    return result
+
+
+def callbacks_due(user: Any, day_end: datetime) -> list[CallBack]:
+    return list(
+        CallBack.objects.filter(user=user, done=False, at__lt=day_end).select_related("case__debtor").order_by("at")
+    )
+
+
+def next_case_id(user: Any, day: date, now: datetime, after: int | None = None) -> int | None:
+    """The case to work next: the best item the gate allows now (else the best item), skipping ``after``."""
+    rows = [r for r in load_queue(user, day, QueueFilters(), now) if r.case.pk != after]
+    chosen = next((r for r in rows if r.allowed), rows[0] if rows else None)
+    return chosen.case.pk if chosen else None
+
+
+# ------------------------------------------------------------------------------------------- case page
+
+
+@dataclass
+class PointRow:
+    point: ContactPoint
+    channel: str
+    allowed: bool
+    next_at: datetime | None
+    reason: str
+    third_party: bool
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str
+    detail: str = ""
+    flagged: bool = False
+
+
+@dataclass
+class Workbench:
+    view: CaseView
+    name: str
+    phone_tail: str
+    risk_band: str
+    behaviour: str
+    promise: Promise | None
+    promise_label: str
+    items: list[WorkItem]
+    points: list[PointRow]
+    timeline: list[TimelineEntry]
+    options: list[PlanOption]
+    option_texts: list[tuple[str, str]]
+    script: Script
+    objections: list[ObjectionCard]
+    plans: list[RepaymentPlan]
+    open_flags: int
+    library: Library
+    known: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=8)
+def _stage_tones(source: str) -> dict[str, str]:
+    return {s.key: s.tone for s in parse_policy(source).stages}
+
+
+def stage_tone(stage_key: str) -> str:
+    """The tone the policy in force gives the stage (gentle/firm/legal); the kernel default otherwise."""
+    source = PolicyVersion.objects.filter(in_force=True).values_list("source", flat=True).first()
+    tones = _stage_tones(source) if source else {}
+    tone = tones.get(stage_key) or DEFAULT_TONES.get(stage_key, "gentle")
+    return tone if tone in ("gentle", "firm", "legal") else DEFAULT_TONES.get(stage_key, "gentle")
+
+
+def _agent(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username()) if hasattr(user, "get_username") else ""
+
+
+def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Workbench:
+    today = timezone.localdate(now)
+    view = load_case(case, today)
+    debtor = case.debtor
+    company = debtor.kind == "company"
+    name = honorific(debtor.name, debtor.gender, company=company, lang=lang)
+    facts = gate_facts([case], now)
+    points = facts.points.get(debtor.pk, [])
+    own = first_own_phone(points)
+    point_rows = []
+    for p in points:
+        channel = CHANNEL_OF_KIND.get(ContactKind(p.kind), gate.Channel.CALL)
+        decision = preview(case, p, channel, facts, now)
+        point_rows.append(
+            PointRow(p, channel, decision.allowed, decision.next_allowed_at, reason_text(decision, lang),
+                     decision.must_not_disclose_debt)
+        )  # fmt: skip
+    items = [i for i in WorkItem.objects.filter(case_id=case.pk, as_of=today).order_by("-priority", "action")]
+    lead = items[0] if items else None
+    promises = list(Promise.objects.filter(case=case).order_by("-created_at")[:50])
+    pending = next((p for p in promises if p.state == PromiseState.PENDING), None)
+    last = promises[0] if promises else None
+    plans = list(RepaymentPlan.objects.filter(case=case).order_by("-created_at")[:20])
+    try:
+        proposed = propose_options(user, case, now=now)
+        options = list(proposed.options)
+    except (ActionError, PermissionDenied):
+        options = []
+    deadline = options[0].schedule[0].due_date if options else None
+    stage_key = view.stage
+    facts_for_script = ScriptFacts(
+        name=name,
+        agent=_agent(user),
+        amount=view.totals.total,
+        dpd=view.dpd,
+        stage=stage_key,
+        deadline=deadline,
+        phone_tail=own.national[-4:] if own is not None else "",
+        tone=stage_tone(stage_key),
+        promise_amount=pending.amount if pending else None,
+        promise_date=pending.due_date if pending else None,
+        options=tuple(options),
+        has_id=bool(debtor.id_last4),
+        company=company,
+    )
+    library = current_library()
+    script = compose(facts_for_script, library, lang)
+    known = values(facts_for_script, library, lang)
+    held = {"company" if company else "person", "has_promise" if pending else "no_promise"}
+    objections = [card(spec, lang, known, held) for spec in library.objections]
+    timeline = _timeline(case, promises, plans, lang)
+    return Workbench(
+        view=view,
+        name=name,
+        phone_tail=own.national[-4:] if own is not None else "",
+        risk_band=lead.segment.split("/")[0] if lead and lead.segment else "",
+        behaviour=lead.behaviour if lead else "",
+        promise=pending,
+        promise_label=(last.get_state_display() if last else ""),
+        items=items,
+        points=point_rows,
+        timeline=timeline,
+        options=options,
+        option_texts=[(o.kind.value, line) for o, line in zip(options, _option_lines(options, lang), strict=True)],
+        script=script,
+        objections=objections,
+        plans=plans,
+        open_flags=sum(1 for t in timeline if t.flagged),
+        library=library,
+        known=known,
+    )
+
+
+def _option_lines(options: list[PlanOption], lang: str) -> list[str]:
+    from huikuan.kernel.plans import summary
+
+    return [summary(o, lang) for o in options]
+
+
+def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], lang: str) -> list[TimelineEntry]:
+    """Every interaction, promise, plan, payment, message and flag of the case, newest first."""
+    en = lang.startswith("en")
+    entries: list[TimelineEntry] = []
+    for i in Interaction.objects.filter(case=case).select_related("user", "contact_point").order_by("-at")[:100]:
+        point = f" · {i.contact_point.tail}" if i.contact_point is not None else ""
+        entries.append(
+            TimelineEntry(i.at, "interaction", f"{i.get_channel_display()} · {i.get_outcome_display()}{point}",
+                          f"{i.notes}{' — ' + str(i.user) if i.user else ''}")
+        )  # fmt: skip
+    for p in promises:
+        entries.append(
+            TimelineEntry(p.created_at, "promise", f"{p.amount:,.2f} → {p.due_date:%Y-%m-%d}", p.get_state_display())
+        )
+    for plan in plans:
+        entries.append(TimelineEntry(plan.created_at, "plan", plan.get_kind_display(), plan.summary))
+    for pay in Payment.objects.filter(case=case).order_by("-paid_on")[:50]:
+        entries.append(
+            TimelineEntry(pay.created_at, "payment", f"{pay.amount:,.2f}", f"{pay.paid_on:%Y-%m-%d} {pay.reference}")
+        )
+    for msg in PendingMessage.objects.filter(debtor_id=case.debtor_id).order_by("-created_at")[:20]:
+        entries.append(TimelineEntry(msg.created_at, "message", str(MessageKind(msg.kind).label), msg.body))
+    for flag in TextFlag.objects.filter(case=case).order_by("-created_at")[:50]:
+        entries.append(
+            TimelineEntry(flag.created_at, "flag", f"{flag.category} · {flag.severity}", flag.excerpt, flagged=True)
+        )
+    for d in ContactDecision.objects.filter(case=case).order_by("-created_at")[:50]:
+        text = "; ".join(str(r.get("en" if en else "zh", "")) for r in d.reasons)
+        entries.append(TimelineEntry(d.created_at, "gate", ", ".join(d.rule_ids), text, flagged=not d.allowed))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def visible_case_or_403(user: Any, case_id: int) -> Case:
+    from django.shortcuts import get_object_or_404
+
+    from huikuan.org.visibility import case_filter
+
+    case = get_object_or_404(Case.objects.select_related("debtor", "assignee", "team"), pk=case_id)
+    if not Case.objects.filter(case_filter(user), pk=case.pk).exists():
+        raise PermissionDenied
+    return case
+
+
+def stage_of(case: Case, day: date) -> str:
+    return stage(case.dpd(day), legal=case.status == CaseStatus.LEGAL).value
+
+
+def team_overview(collectors: list[Any], day: date) -> list[tuple[Any, int, int, int]]:
+    """Per collector: open and done items of the day and cases held (two grouped queries)."""
+    counts: dict[int, dict[str, int]] = {
+        row["assignee_id"]: {"pending": row["pending"], "done": row["done"]}
+        for row in WorkItem.objects.filter(as_of=day, assignee__in=collectors)
+        .values("assignee_id")
+        .annotate(
+            pending=Count("id", filter=Q(status=WorkStatus.PENDING)),
+            done=Count("id", filter=Q(status=WorkStatus.DONE)),
+        )
+    }
+    cases = dict(
+        Case.objects.filter(assignee__in=collectors)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    return [
+        (c, counts.get(c.pk, {}).get("pending", 0), counts.get(c.pk, {}).get("done", 0), cases.get(c.pk, 0))
+        for c in collectors
+    ]
