@@ -54,7 +54,7 @@ CHANNEL_OF_KIND = {
     ContactKind.POSTAL: gate.Channel.LETTER,
 }
 # One screen of work: a collector takes the next case from the top; "next case" always sees the best one.
-QUEUE_LIMIT = 100
+QUEUE_LIMIT = 50
 
 
 # ----------------------------------------------------------------------------------------- gate previews
