@@ -180,3 +180,24 @@ def test_query_counts_are_bounded(
     assert case is not None
     with django_assert_max_num_queries(40):
         assert client.get(f"/cases/{case.pk}/").status_code == 200
+
+
+def test_a_call_the_gate_blocks_is_not_recorded_and_the_refusal_is_kept(workday: dict[str, Any]) -> None:
+    """The UI path of issue 4's rule: a blocked contact cannot be logged from the workbench either."""
+    from huikuan.compliance.actions import record_stop_request
+    from huikuan.compliance.models import ContactDecision
+
+    case = workday["middle"]
+    record_stop_request(case, "call", source="call")
+    mobile = ContactPoint.objects.get(debtor=case.debtor, kind="mobile")
+    response = client_for(workday["personas"].alice).post(
+        f"/work/cases/{case.pk}/save/", {"outcome": "no_answer", "point": mobile.pk}
+    )
+    text = response.content.decode()
+    from huikuan.compliance.facts import current_pack
+
+    source = next(r.source for r in current_pack().rules if r.id == "cn.stop_medium")
+    assert "save-errors" in text and "cn.stop_medium" in text and source in text
+    assert not Interaction.objects.filter(case=case).exists()
+    assert WorkItem.objects.get(case=case).status == "pending"
+    assert ContactDecision.objects.filter(case=case, allowed=False, rule_ids=["cn.stop_medium"]).exists()

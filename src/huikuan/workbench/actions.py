@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from huikuan.audit.records import record_change, snapshot
@@ -156,9 +156,16 @@ def save_outcome(
         _keep_gate_evidence(blocked)
         decision = blocked.answer.decision
         when = decision.next_allowed_at
+        zh = (translation.get_language() or "zh-hans").startswith("zh")
+        # Which rule, why, its legal source and when: what the collector needs to explain the refusal.
         raise OutcomeError(
             [
-                _("The gate blocks this contact: %(why)s") % {"why": reason_text(decision, "zh")},
+                _("The gate blocks this contact: %(why)s") % {"why": reason_text(decision, "zh" if zh else "en")},
+                *(
+                    _("%(rule)s — source: %(source)s") % {"rule": r.rule_id, "source": r.source}
+                    for r in decision.reasons
+                    if r.severity == "block"
+                ),
                 _("Earliest allowed: %(when)s")
                 % {"when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else "—"},
             ],
