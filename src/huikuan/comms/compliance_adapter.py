@@ -12,38 +12,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-
-from huikuan.compliance.facts import CONVERSATION
 from huikuan.kernel.compliance.gate import (
     CaseFacts,
     Channel,
-    ContactEvent,
     ContactPoint,
     Decision,
-    Hold,
     Outreach,
     Owner,
     PointKind,
     check_contact,
 )
-from huikuan.kernel.compliance.packs import Pack, load_pack
+from huikuan.kernel.compliance.packs import Pack
 from huikuan.kernel.compliance.screening import ScreenContext, screen
 
 SERVICE_PURPOSES = frozenset({"payment_confirmation", "plan_confirmation", "case_closed"})
-_HOLDS = {hold.value: hold for hold in Hold}
-_CONVERSATIONS = frozenset(str(o) for o in CONVERSATION)
-_HISTORY_DAYS = 8  # the longest look-back of a rule that concerns messages (rolling call windows are 7 days)
 
 
-@lru_cache(maxsize=8)
-def pack(name: str | None = None) -> Pack:
-    return load_pack(name or settings.COMPLIANCE_PACK)
+def pack() -> Pack:
+    from huikuan.compliance.facts import current_pack
+
+    return current_pack()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,57 +92,35 @@ def gate_inputs(messages: Sequence[Any]) -> list[GateInput]:
 
 
 def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decision]:
-    """The gate's decision for each message at ``at``, with history, holds and opt-outs read in bulk."""
-    from huikuan.cases.models import Case, CaseStatus, Interaction
+    """The gate's decision for each message at ``at``, from the compliance app's bulk reader of case facts."""
+    from huikuan.cases.models import Case
+    from huikuan.compliance.facts import case_gate_facts, gate_facts
     from huikuan.compliance.models import StopRequest
-    from huikuan.payments.models import PlanStatus, RepaymentPlan
 
-    case_ids = {i.case_id for i in inputs if i.case_id}
-    debtor_ids = {i.debtor_id for i in inputs}
-    holds: dict[int, set[Hold]] = defaultdict(set)
-    for case_id, status, reason in Case.objects.filter(id__in=case_ids).values_list("id", "status", "hold_reason"):
-        if status == CaseStatus.ON_HOLD and reason in _HOLDS:
-            holds[case_id].add(_HOLDS[reason])
-        if status == CaseStatus.LEGAL:
-            holds[case_id].add(Hold.LEGAL)
-    for case_id in RepaymentPlan.objects.filter(case_id__in=case_ids, status=PlanStatus.ACTIVE).values_list(
-        "case_id", flat=True
-    ):
-        holds[case_id].add(Hold.PLAN_HONOURED)
+    cases = {
+        c.pk: c for c in Case.objects.filter(id__in={i.case_id for i in inputs if i.case_id}).select_related("debtor")
+    }
+    facts = gate_facts(cases.values(), at)
+    caseless = {i.debtor_id for i in inputs if i.case_id not in cases}
     stopped: dict[int, set[Channel]] = defaultdict(set)
-    for debtor_id, channel in StopRequest.objects.filter(
-        debtor_id__in=debtor_ids, withdrawn_at__isnull=True
-    ).values_list("debtor_id", "channel"):
+    for debtor_id, channel in StopRequest.objects.filter(debtor_id__in=caseless, withdrawn_at__isnull=True).values_list(
+        "debtor_id", "channel"
+    ):
         stopped[debtor_id].add(Channel(channel))
-    history: dict[int, list[ContactEvent]] = defaultdict(list)
-    since = at - timedelta(days=_HISTORY_DAYS)
-    rows = Interaction.objects.filter(case_id__in=case_ids, at__gte=since, at__lt=at).values_list(
-        "case_id", "at", "channel", "contact_point_id", "party", "outcome"
-    )
-    for case_id, when, channel, point_id, party, outcome in rows:
-        history[case_id].append(
-            ContactEvent(
-                at=when,
-                channel=Channel(channel),
-                contact_point_id=str(point_id or ""),
-                answered=party != "nobody",
-                conversation=outcome in _CONVERSATIONS and party == "debtor",
-                automated=channel in ("sms", "email"),
-            )
-        )
     rules = pack()
     decisions = {}
     for item in inputs:
-        service = item.purpose in SERVICE_PURPOSES
-        facts = CaseFacts(
-            timezone=item.timezone,
-            holds=frozenset() if service else frozenset(holds.get(item.case_id or 0, ())),
-            stopped_channels=frozenset(stopped.get(item.debtor_id, ())),
-        )
+        case = cases.get(item.case_id or 0)
+        if case is not None:
+            case_facts = case_gate_facts(case, facts)
+            history = facts.history.get(case.pk, [])
+        else:
+            case_facts = CaseFacts(timezone=item.timezone, stopped_channels=frozenset(stopped.get(item.debtor_id, ())))
+            history = []
+        if item.purpose in SERVICE_PURPOSES:
+            case_facts = replace(case_facts, holds=frozenset())
         outreach = Outreach(Channel(item.channel), automated=item.channel != "letter")
-        decisions[item.message_id] = check_contact(
-            history.get(item.case_id or 0, []), facts, item.point, outreach, at, rules
-        )
+        decisions[item.message_id] = check_contact(history, case_facts, item.point, outreach, at, rules)
     return decisions
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from huikuan.audit.records import record_change, snapshot
 from huikuan.cases.models import Case
-from huikuan.compliance.facts import case_facts, current_pack, history, pack_name, point_facts
+from huikuan.compliance.facts import case_gate_facts, current_pack, gate_facts, pack_name, point_facts
 from huikuan.compliance.models import ContactDecision, GateSource, StopRequest, TextFlag
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.compliance.screening import Flag, ScreenContext, screen
@@ -56,15 +56,16 @@ def ask_gate(
 ) -> GateAnswer:
     """The gate's answer for this contact now (or at `at`); blocks and warnings are logged for QA."""
     at = at or timezone.now()
-    points = list(ContactPoint.objects.filter(debtor_id=case.debtor_id))
+    facts = gate_facts([case], at)
+    points = facts.points.get(case.debtor_id, [])
     if point is None:
         # Letters and visits go to the address on file; the gate still needs a point to reason about.
         point = next((p for p in points if p.kind == "postal" and p.relation == "self"), None)
-    facts = point_facts(point) if point is not None else gate.ContactPoint(id="", kind=gate.PointKind.POSTAL)
+    target = point_facts(point) if point is not None else gate.ContactPoint(id="", kind=gate.PointKind.POSTAL)
     decision = gate.check_contact(
-        history(case, at),
-        case_facts(case, points),
-        facts,
+        facts.history.get(case.pk, []),
+        case_gate_facts(case, facts),
+        target,
         gate.Outreach(gate.Channel(channel), automated=automated, collectors=collectors),
         at,
         current_pack(),

@@ -7,10 +7,8 @@ cases.actions.log_contact, which asks the gate again and records what it must.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -21,8 +19,8 @@ from django.utils import timezone
 
 from huikuan.cases.models import Case, CaseStatus, Interaction, Promise, PromiseState
 from huikuan.cases.views_data import CaseView, load_case
-from huikuan.compliance.facts import HISTORY_DAYS, HOLD_OF_CASE, current_pack, event_of, point_facts
-from huikuan.compliance.models import ContactDecision, StopRequest, TextFlag
+from huikuan.compliance.facts import GateFacts, case_gate_facts, current_pack, gate_facts, point_facts
+from huikuan.compliance.models import ContactDecision, TextFlag
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.delinquency import bucket, stage
 from huikuan.kernel.names import honorific
@@ -38,7 +36,7 @@ from huikuan.kernel.scripts import (
     values,
 )
 from huikuan.kernel.strategy.policy import parse_policy
-from huikuan.payments.actions import ActionError, propose_options, suspended_case_ids
+from huikuan.payments.actions import ActionError, propose_options
 from huikuan.payments.models import MessageKind, Payment, PendingMessage, RepaymentPlan
 from huikuan.portfolio.models import PHONE_KINDS, AccountBalance, ContactKind, ContactPoint, Relation, Validity
 from huikuan.strategy.models import PolicyVersion, WorkItem, WorkStatus
@@ -58,56 +56,6 @@ QUEUE_LIMIT = 50
 
 
 # ----------------------------------------------------------------------------------------- gate previews
-
-
-@dataclass(frozen=True)
-class GateFacts:
-    """What the gate needs for a set of cases, read in four queries whatever their number."""
-
-    points: dict[int, list[ContactPoint]]  # by debtor id
-    history: dict[int, list[gate.ContactEvent]]  # by case id
-    stopped: dict[int, set[str]]  # by debtor id
-    suspended: set[int]  # case ids whose honoured plan suspends collection
-
-
-def gate_facts(cases: Iterable[Case], now: datetime) -> GateFacts:
-    cases = list(cases)
-    case_ids = [c.pk for c in cases]
-    debtor_ids = [c.debtor_id for c in cases]
-    points: dict[int, list[ContactPoint]] = defaultdict(list)
-    for p in ContactPoint.objects.filter(debtor_id__in=debtor_ids).order_by("relation", "kind", "id"):
-        points[p.debtor_id].append(p)
-    history: dict[int, list[gate.ContactEvent]] = defaultdict(list)
-    rows = Interaction.objects.filter(
-        case_id__in=case_ids, at__gte=now - timedelta(days=HISTORY_DAYS), at__lt=now
-    ).only("case_id", "at", "channel", "contact_point_id", "outcome", "party", "user_id")
-    for row in rows:
-        history[row.case_id].append(event_of(row, str(row.case_id)))
-    stopped: dict[int, set[str]] = defaultdict(set)
-    for debtor_id, channel in StopRequest.objects.filter(
-        debtor_id__in=debtor_ids, withdrawn_at__isnull=True
-    ).values_list("debtor_id", "channel"):
-        stopped[debtor_id].add(channel)
-    return GateFacts(points, history, stopped, suspended_case_ids(case_ids, now.date()))
-
-
-def case_gate_facts(case: Case, facts: GateFacts) -> gate.CaseFacts:
-    """compliance.facts.case_facts over facts read in bulk (same meaning, no query per case)."""
-    points = facts.points.get(case.debtor_id, [])
-    own_phones = [p for p in points if p.relation == Relation.SELF and p.kind in PHONE_KINDS]
-    holds = {HOLD_OF_CASE[case.hold_reason]} if case.hold_reason in HOLD_OF_CASE else set()
-    if case.status == CaseStatus.LEGAL:
-        holds.add(gate.Hold.LEGAL)
-    if case.pk in facts.suspended:
-        holds.add(gate.Hold.PLAN_HONOURED)
-    return gate.CaseFacts(
-        debt_id=str(case.pk),
-        timezone=case.debtor.time_zone,
-        holds=frozenset(holds),
-        debtor_point_ids=frozenset(str(p.pk) for p in own_phones),
-        valid_debtor_points=sum(1 for p in own_phones if p.validity != Validity.INVALID and not p.do_not_contact),
-        stopped_channels=frozenset(gate.Channel(c) for c in facts.stopped.get(case.debtor_id, ())),
-    )
 
 
 def preview(case: Case, point: ContactPoint | None, channel: str, facts: GateFacts, at: datetime) -> gate.Decision:
