@@ -18,7 +18,28 @@ class GateSource(models.TextChoices):
     STRATEGY = "strategy", _("Strategy")
 
 
-class ContactDecision(models.Model):
+class Reviewed(models.Model):
+    """What QA records about an item of the register: its state, the note, who, and when the item arose."""
+
+    review_state = models.CharField(
+        _("review"), max_length=10, choices=ReviewState.choices, default=ReviewState.OPEN, db_index=True
+    )
+    review_note = models.CharField(_("review note"), max_length=300, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class ContactDecision(Reviewed):
     """A gate answer that blocked or warned, kept for QA; allowed-and-clean answers are not stored."""
 
     case = models.ForeignKey(
@@ -53,19 +74,6 @@ class ContactDecision(models.Model):
     )
     override_reason = models.CharField(_("override reason"), max_length=300, blank=True)
     overridden_at = models.DateTimeField(_("overridden at"), null=True, blank=True)
-    review_state = models.CharField(
-        _("review"), max_length=10, choices=ReviewState.choices, default=ReviewState.OPEN, db_index=True
-    )
-    review_note = models.CharField(_("review note"), max_length=300, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("reviewer"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("gate decision")
@@ -76,7 +84,7 @@ class ContactDecision(models.Model):
         return f"{self.channel} {'allowed' if self.allowed else 'blocked'} {', '.join(self.rule_ids)}"
 
 
-class TextFlag(models.Model):
+class TextFlag(Reviewed):
     """A screener hit on words that were about to leave the system, or on a note or transcript."""
 
     case = models.ForeignKey(
@@ -97,19 +105,6 @@ class TextFlag(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    review_state = models.CharField(
-        _("review"), max_length=10, choices=ReviewState.choices, default=ReviewState.OPEN, db_index=True
-    )
-    review_note = models.CharField(_("review note"), max_length=300, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("reviewer"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("text flag")
