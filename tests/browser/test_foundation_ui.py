@@ -35,8 +35,8 @@ def test_collector_sees_own_cases_with_masked_numbers(page: Any, portfolio: dict
     own = Case.objects.filter(assignee=portfolio["alice"]).count()
     assert rows.count() == own
     screenshot(page, "foundation-case-list")
-    page.locator("table.dense tbody tr a").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("table.dense tbody tr a").first.click()
     assert page.locator("[data-testid=total]").inner_text().endswith("元")
     text = page.content()
     case_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
@@ -68,6 +68,7 @@ def test_team_lead_reveals_a_number_with_a_reason(page: Any, portfolio: dict[str
 def test_language_switch_to_english(page: Any, portfolio: dict[str, Any]) -> None:
     login(page, portfolio["url"], "alice", "pw-alice")
     assert "案件" in page.content()
-    page.select_option("select[name=language]", "en")
-    page.wait_for_load_state()
+    # The select submits its form on change; wait for that navigation, not for the page already loaded.
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
     assert "Cases" in page.locator("header").inner_text()

@@ -93,8 +93,8 @@ def test_team_lead_reassigns_a_case(page: Any, day: dict[str, Any]) -> None:
     form.locator("input[name=case]").fill(str(case.pk))
     form.locator("select[name=to]").select_option(label="bob")
     form.locator("input[name=reason]").fill("平衡工作量")
-    form.locator("button").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.locator("button").click()
     screenshot(page, "workbench-team")
     case.refresh_from_db()
     assert case.assignee is not None and case.assignee.username == "bob"
