@@ -33,3 +33,16 @@ def test_case_page_speaks_chinese_by_default_and_english_on_request(small_portfo
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     english = client.get(f"/cases/{case.pk}/").content.decode()
     assert "Total owed" in english and "欠款总额" not in english
+
+
+def test_risk_bands_read_in_the_users_language() -> None:
+    from django.utils import translation
+
+    from huikuan.web.templatetags.huikuan import risk_label
+
+    with translation.override("zh-hans"):
+        assert risk_label("medium") == "中"
+    with translation.override("en"):
+        assert risk_label("high") == "High"
+    assert risk_label("vip") == "vip"  # a band a team's own policy names is shown as written
+    assert risk_label(None) == "—"

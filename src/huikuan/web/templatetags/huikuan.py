@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from huikuan.cases.models import STAGE_LABELS
 from huikuan.kernel.delinquency import Stage
@@ -17,6 +18,15 @@ register = template.Library()
 def yuan(value: Decimal | None) -> str:
     """12400.5 → 12,400.50: exact to the fen, with thousands separators."""
     return "" if value is None else format_yuan(value)
+
+
+# The default policy's risk bands; a policy may name its own, which are then shown as written.
+RISK_LABELS = {"low": _("Low"), "medium": _("Medium"), "high": _("High")}
+
+
+@register.filter
+def risk_label(value: str | None) -> str:
+    return str(RISK_LABELS.get(value or "", value or "—"))
 
 
 @register.filter
