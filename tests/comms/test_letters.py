@@ -68,3 +68,51 @@ def test_letter_for_a_case_on_hold_is_not_printed(zhang: Any, tmp_path: Path) ->
     assert (result.letters, result.blocked) == (0, 1)
     message = Message.objects.get(idempotency_key="work:9")
     assert message.status == MessageStatus.BLOCKED and message.gate_decision["blocking_rule"] == "cn.holds"
+
+
+def _pdf_pages_text(pdf: bytes, tmp_path: Path, name: str) -> list[str]:
+    path = tmp_path / name
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return [page.replace(" ", "") for page in text.split("\f") if page.strip()]
+
+
+def test_a_chunk_is_one_layout_split_back_letter_by_letter(tmp_path: Path) -> None:
+    """A letter running over a page keeps both pages in its own file, numbered from 1 with its reference."""
+    from huikuan.comms.channels.letter.pdf import LetterSource, render_chunk
+    from huikuan.comms.channels.letter.render import letter_shell
+
+    def section(anchor: str, reference: str, paragraphs: int) -> LetterSource:
+        body = "".join(f"<p>第{i}段：请于期限内还款。</p>" for i in range(paragraphs))
+        html = (
+            f'<section class="letter zh" id="{anchor}" data-reference="{reference}"><h1>{anchor}</h1>{body}</section>'
+        )
+        return LetterSource(anchor, html)
+
+    letters = [section("long", "REF-A", 90), section("short", "REF-B", 3), section("last", "REF-C", 3)]
+    chunk = render_chunk(letter_shell("test"), letters)
+
+    long_pages, short_pages, last_pages = (
+        _pdf_pages_text(pdf, tmp_path, f"{n}.pdf") for n, pdf in enumerate(chunk.letters)
+    )
+    assert len(long_pages) >= 2 and len(short_pages) == 1 and len(last_pages) == 1
+    assert "第0段" in long_pages[0] and "第89段" in long_pages[-1]
+    assert "REF-A·1" in long_pages[0] and "REF-A·2" in long_pages[1]
+    assert "REF-B·1" in short_pages[0] and "第2段" in short_pages[0] and "long" not in short_pages[0]
+    assert "REF-C·1" in last_pages[0]
+    merged = _pdf_pages_text(chunk.merged, tmp_path, "merged.pdf")
+    assert len(merged) == len(long_pages) + 2
+
+
+def test_pages_must_be_told_apart_letter_by_letter() -> None:
+    import pytest
+
+    from huikuan.comms.channels.letter.pdf import LayoutError, first_pages
+
+    assert first_pages([["a", "x"], [], ["b"], ["c"]], ["a", "b", "c"]) == [0, 2, 3]
+    with pytest.raises(LayoutError, match="without a page: b"):
+        first_pages([["a"], ["c"]], ["a", "b", "c"])
+    with pytest.raises(LayoutError, match="start a new page"):
+        first_pages([["a", "b"], ["c"]], ["a", "b", "c"])
+    with pytest.raises(LayoutError, match="start a new page"):
+        first_pages([["b"], ["a"]], ["a", "b"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from huikuan.comms.channels.letter.pdf import concatenate, render_many
+from huikuan.comms.channels.letter.pdf import LetterSource, concatenate, render_many
 from huikuan.comms.compliance_adapter import decision_record, gate_inputs, gate_messages
 from huikuan.comms.compose import paragraphs
 from huikuan.comms.models import CommChannel, Message, MessageStatus
@@ -22,7 +21,12 @@ from huikuan.comms.models import CommChannel, Message, MessageStatus
 _AMOUNT_ROWS = (("principal", "Principal"), ("interest", "Interest"), ("fee", "Fees"), ("penalty", "Late charges"))
 
 
-def letter_html(message: Message, today: date | None = None) -> str:
+def letter_anchor(message: Message) -> str:
+    return f"letter-{message.pk}"
+
+
+def letter_html(message: Message) -> str:
+    """One letter's `<section>`; `letter_document` holds one or many of them."""
     values: dict[str, Any] = dict(message.variables)
     sender = settings.COMMS_SENDER
     zh = message.language.startswith("zh")
@@ -31,6 +35,7 @@ def letter_html(message: Message, today: date | None = None) -> str:
             "comms/letter/letter.html",
             {
                 "zh": zh,
+                "anchor": letter_anchor(message),
                 "title": message.subject,
                 "paragraphs": paragraphs(message.body),
                 "values": values,
@@ -41,9 +46,13 @@ def letter_html(message: Message, today: date | None = None) -> str:
                 if message.purpose == "lawyer_letter"
                 else "",
                 "reference": message.idempotency_key,
-                "font": settings.COMMS_LETTER_FONT,
             },
         )
+
+
+def letter_shell(title: str) -> str:
+    """The document around the letters: page set-up, font and styles, and the slot the sections go in."""
+    return render_to_string("comms/letter/document.html", {"title": title, "font": settings.COMMS_LETTER_FONT})
 
 
 @dataclass
@@ -82,8 +91,8 @@ def render_letter_batch(batch: str, *, out_dir: Path | None = None, workers: int
             Message.objects.bulk_update(blocked, ["status", "gate_decision"])
     if not allowed:
         return BatchResult(batch, 0, len(blocked), None, directory)
-    htmls = [letter_html(m) for m in allowed]
-    chunks = render_many(htmls, workers=workers or min(os.cpu_count() or 1, 4))
+    sources = [LetterSource(letter_anchor(m), letter_html(m)) for m in allowed]
+    chunks = render_many(letter_shell(batch), sources, workers=workers or min(os.cpu_count() or 1, 4))
     letter_pdfs = [pdf for chunk in chunks for pdf in chunk.letters]
     print_file = directory / f"{safe}-print.pdf"
     print_file.write_bytes(concatenate([chunk.merged for chunk in chunks]) if len(chunks) > 1 else chunks[0].merged)
