@@ -111,6 +111,7 @@ class Gateway:
     fail_status: int = 503
     delay: float = 0.0
     slow_first: int = 0  # that many requests answer after ``delay``
+    hang_up_after_answer: bool = False  # close kept-alive connections silently, as gateways behind proxies do
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -144,6 +145,8 @@ def start_gateway() -> tuple[ThreadingHTTPServer, Gateway]:
             if slow:
                 time.sleep(state.delay)
             self._answer(200, {"result": {"msgid": provider_id}, "status": "queued"})
+            if state.hang_up_after_answer:
+                self.close_connection = True  # no "Connection: close" header: the client learns on its next request
 
         def _answer(self, status: int, data: dict[str, Any]) -> None:
             payload = json.dumps(data).encode()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from tests.comms.conftest import DAYTIME, EMAIL, MOBILE, Gateway, SmtpSink, owed
+from tests.comms.conftest import DAYTIME, EMAIL, MOBILE, Gateway, SmtpSink, free_port, owed
 
 
 def queue_sms(case: Any, key: str = "work:100", purpose: str = "reminder", **kwargs: Any) -> Any:
@@ -98,6 +98,33 @@ def test_slow_gateway_times_out_and_the_retry_is_not_a_second_sms(zhang: Any, sm
     assert message.status == MessageStatus.SENT
     assert len(sms_gateway.requests) == 2 and sms_gateway.delivered == {"work:100": "gw-1"}
     assert message.provider_id == "gw-1"
+
+
+def test_a_kept_alive_connection_the_gateway_closed_is_reopened_once(sms_gateway: Gateway) -> None:
+    from huikuan.comms.channels.base import Outgoing
+    from huikuan.comms.channels.sms.providers import sms_provider
+
+    provider = sms_provider("http")
+    sms_gateway.hang_up_after_answer = True
+    try:
+        first = provider.send(Outgoing("k:1", MOBILE, "", "第一条", "", "zh-hans"))
+        second = provider.send(Outgoing("k:2", MOBILE, "", "第二条", "", "zh-hans"))
+        assert (first.provider_id, second.provider_id) == ("gw-1", "gw-2")
+        assert [r["body"]["ref"] for r in sms_gateway.requests] == ["k:1", "k:2"]
+    finally:
+        provider.close()
+
+
+def test_an_unreachable_gateway_is_a_temporary_failure_without_resend(sms_gateway: Gateway, settings: Any) -> None:
+    from huikuan.comms.channels.base import Outgoing, TemporaryFailure
+    from huikuan.comms.channels.sms.providers import HttpJsonProvider
+
+    provider = HttpJsonProvider({**settings.COMMS_SMS_HTTP, "url": f"http://127.0.0.1:{free_port()}/sms"})
+    try:
+        with pytest.raises(TemporaryFailure, match="unreachable"):
+            provider.send(Outgoing("k:3", MOBILE, "", "第三条", "", "zh-hans"))
+    finally:
+        provider.close()
 
 
 def test_rejected_message_fails_without_retry(zhang: Any, sms_gateway: Gateway) -> None:

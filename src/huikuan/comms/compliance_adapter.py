@@ -97,9 +97,13 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
     from huikuan.compliance.facts import case_gate_facts, gate_facts
     from huikuan.compliance.models import StopRequest
 
-    cases = {
-        c.pk: c for c in Case.objects.filter(id__in={i.case_id for i in inputs if i.case_id}).select_related("debtor")
-    }
+    # Only what case_gate_facts reads: whole case and debtor rows cost more to build than the gate itself.
+    rows = (
+        Case.objects.filter(id__in={i.case_id for i in inputs if i.case_id})
+        .select_related("debtor")
+        .only("id", "debtor_id", "status", "hold_reason", "debtor__time_zone")
+    )
+    cases = {c.pk: c for c in rows}
     facts = gate_facts(cases.values(), at)
     caseless = {i.debtor_id for i in inputs if i.case_id not in cases}
     stopped: dict[int, set[Channel]] = defaultdict(set)

@@ -57,17 +57,35 @@ class DispatchReport:
 
 @dataclass
 class Providers:
-    """The adapters for this run, built once per dispatch and closed at its end."""
+    """The adapters for this run and the threads that call them, built once per dispatch and closed at its end.
+
+    The sending threads outlive a batch so that each keeps its provider connection (HTTP keep-alive, SMTP
+    session) from one batch to the next instead of reconnecting every batch.
+    """
 
     factories: Mapping[str, Callable[[], Provider]] = field(default_factory=dict)
     _built: dict[str, Provider] = field(default_factory=dict)
+    _pool: ThreadPoolExecutor | None = None
 
     def get(self, channel: str) -> Provider:
         if channel not in self._built:
             self._built[channel] = self.factories[channel]() if channel in self.factories else _default(channel)
         return self._built[channel]
 
+    def send_all(self, messages: list[Message]) -> list[SendResult | Exception]:
+        if not messages:
+            return []
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=max(1, settings.COMMS_SEND_THREADS))
+        return list(self._pool.map(lambda m: _send_one(self.get(m.channel), m), messages))
+
+    def stop_threads(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
     def close(self) -> None:
+        self.stop_threads()
         for provider in self._built.values():
             provider.close()
         self._built.clear()
@@ -212,12 +230,7 @@ def dispatch_batch(providers: Providers, now: datetime | None = None, batch_size
         else:
             report.blocked += 1
             updates.append((message, {"status": MessageStatus.BLOCKED, "gate_decision": record}))
-    threads = max(1, min(settings.COMMS_SEND_THREADS, len(to_send)))
-    if to_send:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            results = list(pool.map(lambda m: _send_one(providers.get(m.channel), m), to_send))
-    else:
-        results = []
+    results = providers.send_all(to_send)
     sent_at = timezone.now()
     evidence = []
     for message, result in zip(to_send, results, strict=True):
@@ -274,4 +287,6 @@ def dispatch_due(
     finally:
         if own:
             providers.close()
+        else:
+            providers.stop_threads()
     return total

@@ -74,11 +74,21 @@ class HttpJsonProvider:
             self._local.connection = connection
         return connection
 
+    def _post(self, body: bytes, headers: dict[str, str]) -> tuple[http.client.HTTPResponse, bytes]:
+        connection = self._connection()
+        self._local.reused = getattr(self._local, "sent_on_connection", 0) > 0
+        connection.request("POST", self.path, body=body, headers=headers)
+        response = connection.getresponse()
+        raw = response.read()
+        self._local.sent_on_connection = getattr(self._local, "sent_on_connection", 0) + 1
+        return response, raw
+
     def _drop(self) -> None:
         connection = getattr(self._local, "connection", None)
         if connection is not None:
             connection.close()
         self._local.connection = None
+        self._local.sent_on_connection = 0
 
     def send(self, message: Outgoing) -> SendResult:
         fields = {"to": message.recipient, "text": message.body, "key": message.key, "sender": self.sender}
@@ -87,10 +97,15 @@ class HttpJsonProvider:
         if self.key:
             headers["Authorization"] = f"Bearer {self.key}"
         try:
-            connection = self._connection()
-            connection.request("POST", self.path, body=body, headers=headers)
-            response = connection.getresponse()
-            raw = response.read()
+            try:
+                response, raw = self._post(body, headers)
+            except (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine):
+                if not getattr(self._local, "reused", False):
+                    raise
+                # The gateway closed a kept-alive connection while it sat idle: resend once on a fresh one.
+                # The key travels with it, so a gateway that did take the first attempt delivers it once.
+                self._drop()
+                response, raw = self._post(body, headers)
         except (TimeoutError, ConnectionError, http.client.HTTPException, OSError) as exc:
             # A timeout may hide a message the gateway did accept: the retry carries the same key.
             self._drop()
