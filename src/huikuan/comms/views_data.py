@@ -31,6 +31,8 @@ SCREEN_CATEGORIES = {
     "harassment": _("Harassment"),
 }
 
+SCREEN_SEVERITIES = {"block": _("Blocks activation"), "warn": _("Warning")}
+
 
 def can_view_templates(user: Any) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or getattr(user, "role", None) in VIEW_ROLES))

@@ -18,6 +18,7 @@ from huikuan.comms.actions import ActivationRefused, activate_version, create_ve
 from huikuan.comms.models import CommChannel, Purpose, Template, TemplateVersion, Tone, VersionStatus
 from huikuan.comms.views_data import (
     SCREEN_CATEGORIES,
+    SCREEN_SEVERITIES,
     TemplateFilters,
     can_edit_templates,
     can_view_templates,
@@ -41,7 +42,11 @@ def _editor(request: HttpRequest) -> None:
 
 
 def _flags(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**f, "label": SCREEN_CATEGORIES.get(f["category"], f["category"])} for f in flags]
+    return [
+        {**f, "label": SCREEN_CATEGORIES.get(f["category"], f["category"]),
+         "severity_label": SCREEN_SEVERITIES.get(f["severity"], f["severity"])}
+        for f in flags
+    ]  # fmt: skip
 
 
 @login_required
