@@ -211,3 +211,13 @@ def test_version_ids_of_another_template_are_not_reachable(screens: Any) -> None
     template = sms_reminder()
     assert client_for(screens.lena).get(f"/comms/templates/{template.pk}/v99/").status_code == 404
     assert TemplateVersion.objects.filter(template=template).count() == 1
+
+
+def test_screens_speak_chinese_by_default_and_english_on_request(screens: Any) -> None:
+    client = client_for(screens.lena)
+    template = sms_reminder()
+    chinese = client.get(f"/comms/templates/{template.pk}/").content.decode()
+    assert "消息模板" in chinese and "当前生效版本：v1" in chinese
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(f"/comms/templates/{template.pk}/").content.decode()
+    assert "Message templates" in english and "Version in force: v1" in english and "消息模板" not in english
