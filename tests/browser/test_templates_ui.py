@@ -65,6 +65,12 @@ def test_team_lead_writes_previews_and_activates_an_sms_version(
 
     assert page.locator("[data-testid=status]").inner_text() == "草稿"
     page.locator("[data-testid=screening-clean]").wait_for()
+    # A case of another team is answered like one that does not exist, and the answer is shown, not dropped.
+    hidden = Case.objects.filter(team=small_portfolio.team_b).order_by("id").first()
+    assert hidden is not None
+    page.fill("[data-testid=preview-case]", str(hidden.pk))
+    page.click("[data-testid=preview-button]")
+    page.locator("[data-testid=preview-not-found]").wait_for()
     page.fill("[data-testid=preview-case]", str(case.pk))
     page.click("[data-testid=preview-button]")
     preview = page.locator("[data-testid=preview-body]")
