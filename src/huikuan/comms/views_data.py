@@ -79,10 +79,12 @@ def template_rows(filters: TemplateFilters) -> list[TemplateRow]:
     return rows
 
 
-def starting_point(template: Template) -> TemplateVersion | None:
-    """What a new version starts from: the active text, or the latest draft while nothing is active."""
+def starting_point(template: Template, number: int | None = None) -> TemplateVersion | None:
+    """What a new version starts from: the version asked for (a refused draft to correct), else the active
+    text, else the latest version while nothing is active."""
     versions = template.versions.order_by("-number")
-    return versions.filter(status=VersionStatus.ACTIVE).first() or versions.first()
+    chosen = versions.filter(number=number).first() if number else None
+    return chosen or versions.filter(status=VersionStatus.ACTIVE).first() or versions.first()
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,7 +103,7 @@ def _number(raw: str | None) -> int:
 def new_version(request: HttpRequest, template_id: int) -> HttpResponse:
     _editor(request)
     template = get_object_or_404(Template, pk=template_id)
-    base = starting_point(template)
+    base = starting_point(template, _number(request.GET.get("from")) or None)
     form = {"subject": base.subject, "body": base.body, "html": base.html} if base else {}
     error = ""
     if request.method == "POST":
