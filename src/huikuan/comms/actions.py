@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import yaml
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from huikuan.audit.records import record_change
 from huikuan.comms.compliance_adapter import screen_texts
@@ -35,7 +36,7 @@ from huikuan.comms.models import (
 from huikuan.compliance.models import StopRequest
 from huikuan.kernel.comms.delivery import is_opt_out_reply
 from huikuan.kernel.comms.render import TemplateError, unknown_variables
-from huikuan.kernel.comms.variables import values_for
+from huikuan.kernel.comms.variables import masked_for_display, values_for
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 DEADLINE_DAYS = 15  # a demand letter's deadline: long enough to pay or to answer a dispute
@@ -53,9 +54,11 @@ class ActivationRefused(ValueError):
 
 
 def create_version(user: Any, template: Template, *, body: str, subject: str = "", html: str = "") -> TemplateVersion:
+    if not body.strip():
+        raise TemplateError(gettext("The text cannot be empty."))
     unknown = unknown_variables([subject, body, html])
     if unknown:
-        raise TemplateError("unknown variables: " + ", ".join(unknown))
+        raise TemplateError(gettext("Unknown variables: %(names)s") % {"names": ", ".join(unknown)})
     with transaction.atomic():
         Template.objects.select_for_update().filter(pk=template.pk).first()
         last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -66,13 +69,20 @@ def create_version(user: Any, template: Template, *, body: str, subject: str = "
     return version
 
 
+_SCREENED_PARTS = ("subject", "body", "html")
+
+
 def screen_version(version: TemplateVersion) -> list[dict[str, Any]]:
-    flags = screen_texts([version.subject, version.body, version.html], version.template.language)
-    return [
-        {"category": f.category, "severity": f.severity, "start": f.start, "end": f.end, "rule_id": f.rule_id,
-         "suggestion": f.suggestion}
-        for f in flags
-    ]  # fmt: skip
+    """The screener's flags on each part; offsets are into that part, and the flagged words come along."""
+    flags = []
+    for part in _SCREENED_PARTS:
+        text = getattr(version, part)
+        for f in screen_texts([text], version.template.language):
+            flags.append(
+                {"category": f.category, "severity": f.severity, "start": f.start, "end": f.end,
+                 "rule_id": f.rule_id, "suggestion": f.suggestion, "part": part, "excerpt": text[f.start : f.end]}
+            )  # fmt: skip
+    return flags
 
 
 def activate_version(user: Any, version: TemplateVersion) -> TemplateVersion:
@@ -84,6 +94,8 @@ def activate_version(user: Any, version: TemplateVersion) -> TemplateVersion:
         version.screened_at = timezone.now()
         if flags:
             version.save(update_fields=["screening", "screened_at"])
+            categories = sorted({f["category"] for f in flags})
+            record_change(user, version, "template:activation_refused", None, {"flags": categories})
         else:
             previous = TemplateVersion.objects.filter(template_id=version.template_id, status=VersionStatus.ACTIVE)
             previous.update(status=VersionStatus.RETIRED)
@@ -132,17 +144,34 @@ def seed_default_templates(user: Any = None) -> int:
 class Preview:
     composed: Composed
     values: dict[str, str]
+    letter_html: str = ""  # the letter as printed, for letter templates
 
 
-def preview(version: TemplateVersion, case: Any, today: date | None = None) -> Preview:
-    """The version rendered with a real case's values, SMS length included; nothing is written."""
+def preview(version: TemplateVersion, case: Any, today: date | None = None, *, masked: bool = False) -> Preview:
+    """The version rendered with a real case's values, SMS length included; nothing is written.
+
+    ``masked`` is for screens: the full contract number and a letter's recipient are masked, the amounts and
+    dates stay exact, because checking them is what a preview is for.
+    """
     today = today or timezone.localdate()
     facts = facts_for_debtors([case.debtor_id], today)[case.debtor_id]
     facts = with_deadline(facts, today + timedelta(days=DEADLINE_DAYS))
     values = values_for(facts, version.template.language)
     template = version.template
+    if template.channel == CommChannel.LETTER:
+        values["recipient_name"] = case.debtor.name
+        values["recipient_address"] = case.debtor.address
+    if masked:
+        values = masked_for_display(values)
     composed = compose(template.channel, template.language, version.subject, version.body, values, "preview")
-    return Preview(composed, values)
+    letter = ""
+    if template.channel == CommChannel.LETTER:
+        from huikuan.comms.channels.letter.render import letter_html
+
+        unsaved = Message(idempotency_key="preview", language=template.language, purpose=template.purpose,
+                          subject=composed.subject, body=composed.body, variables=values)  # fmt: skip
+        letter = letter_html(unsaved, today)
+    return Preview(composed, values, letter)
 
 
 # Queuing -------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from huikuan.kernel.money import format_yuan
 from huikuan.kernel.names import honorific
+from huikuan.kernel.pii import mask_text
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")  # fmt: skip
@@ -102,3 +103,19 @@ def values_for(facts: MessageFacts, lang: str) -> dict[str, str]:
         if amount is not None:
             values[name] = format_yuan(amount)
     return values
+
+
+def masked_for_display(values: dict[str, str]) -> dict[str, str]:
+    """The values with the personal ones masked, for a preview on screen (nothing is sent from it).
+
+    The honorific stays: it is the surname and a title, the way every screen addresses the debtor. The full
+    contract number and the letter's recipient name and address are masked as the case pages mask them.
+    """
+    shown = dict(values)
+    if shown.get("contract_no"):
+        shown["contract_no"] = masked_contract(shown["contract_no"])
+    if shown.get("recipient_name"):
+        shown["recipient_name"] = mask_text(shown["recipient_name"])
+    if shown.get("recipient_address"):
+        shown["recipient_address"] = mask_text(shown["recipient_address"], keep=3)
+    return shown
