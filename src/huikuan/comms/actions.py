@@ -166,11 +166,11 @@ def preview(version: TemplateVersion, case: Any, today: date | None = None, *, m
     composed = compose(template.channel, template.language, version.subject, version.body, values, "preview")
     letter = ""
     if template.channel == CommChannel.LETTER:
-        from huikuan.comms.channels.letter.render import letter_html
+        from huikuan.comms.channels.letter.render import letter_document
 
         unsaved = Message(idempotency_key="preview", language=template.language, purpose=template.purpose,
                           subject=composed.subject, body=composed.body, variables=values)  # fmt: skip
-        letter = letter_html(unsaved, today)
+        letter = letter_document(unsaved)
     return Preview(composed, values, letter)
 
 

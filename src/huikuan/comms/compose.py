@@ -43,6 +43,8 @@ def compose(
     rendered_body = render(body, values)
     missing = tuple(dict.fromkeys(rendered_subject.missing + rendered_body.missing))
     html = ""
+    # Signed once: the token carries a timestamp, and the text and HTML parts must offer the same link.
+    link = opt_out_url(idempotency_key) if channel == "email" and idempotency_key else ""
     if channel == "email":
         with translation.override(language):
             html = render_to_string(
@@ -50,16 +52,14 @@ def compose(
                 {
                     "subject": rendered_subject.text,
                     "paragraphs": paragraphs(rendered_body.text),
-                    "opt_out_url": opt_out_url(idempotency_key) if idempotency_key else "",
+                    "opt_out_url": link,
                     "company": values.get("company", ""),
                 },
             )
     text = rendered_body.text
     if channel == "email" and idempotency_key:
         with translation.override(language):
-            text = render_to_string(
-                "comms/email/message.txt", {"body": text.strip(), "opt_out_url": opt_out_url(idempotency_key)}
-            )
+            text = render_to_string("comms/email/message.txt", {"body": text.strip(), "opt_out_url": link})
     return Composed(
         subject=rendered_subject.text,
         body=text,

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from huikuan.comms.channels.letter.pdf import LetterSource, concatenate, render_many
+from huikuan.comms.channels.letter.pdf import SLOT, LetterSource, concatenate, render_many
 from huikuan.comms.compliance_adapter import decision_record, gate_inputs, gate_messages
 from huikuan.comms.compose import paragraphs
 from huikuan.comms.models import CommChannel, Message, MessageStatus
@@ -22,7 +22,7 @@ _AMOUNT_ROWS = (("principal", "Principal"), ("interest", "Interest"), ("fee", "F
 
 
 def letter_anchor(message: Message) -> str:
-    return f"letter-{message.pk}"
+    return f"letter-{message.pk or 'preview'}"
 
 
 def letter_html(message: Message) -> str:
@@ -53,6 +53,11 @@ def letter_html(message: Message) -> str:
 def letter_shell(title: str) -> str:
     """The document around the letters: page set-up, font and styles, and the slot the sections go in."""
     return render_to_string("comms/letter/document.html", {"title": title, "font": settings.COMMS_LETTER_FONT})
+
+
+def letter_document(message: Message) -> str:
+    """One letter as a whole HTML document, laid out as the batch lays it out (the template preview)."""
+    return letter_shell(message.subject).replace(SLOT, letter_html(message))
 
 
 @dataclass
