@@ -20,6 +20,7 @@ class CommChannel(models.TextChoices):
 
 class Purpose(models.TextChoices):
     REMINDER = "reminder", _("Reminder")
+    DUE_REMINDER = "due_reminder", _("Due-date reminder")
     E_BILL = "e_bill", _("E-bill")
     PROMISE_REMINDER = "promise_reminder", _("Promise reminder")
     BROKEN_PROMISE = "broken_promise", _("Broken-promise follow-up")

@@ -41,6 +41,7 @@ from huikuan.strategy.models import (
     WorkItem,
     WorkStatus,
 )
+from huikuan.strategy.predue import plan_due_reminders, queue_due_reminders
 from huikuan.strategy.snapshot import Shard, read_snapshot
 
 DEFAULT_GATE = "huikuan.kernel.strategy.gate.minimal_gate"
@@ -334,6 +335,11 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         clock = time.perf_counter()
         _hand_over_messages(run_id, shard)
         result.timings["outbox"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        due = plan_due_reminders(run.as_of, arms[0].policy, shard)
+        queue_due_reminders(due, run_id, run.as_of)
+        result.counts.update(due.counts)
+        result.timings["pre_due"] += time.perf_counter() - clock
     return result
 
 
@@ -383,6 +389,7 @@ def run_strategy(
         for index in range(shards):
             allowed, part = plan(as_of, arms, experiment, Shard(index, shards))
             part.items = allowed
+            part.counts.update(plan_due_reminders(as_of, arms[0].policy, Shard(index, shards)).counts)
             total.add(part)
         total.timings["total"] = time.perf_counter() - started
         return RunReport(None, total, previous, arms)

@@ -36,6 +36,7 @@ VARIABLES: dict[str, str] = {
     "plan_summary": "the agreed repayment plan",
     "next_due_date": "next instalment date",
     "next_due_amount": "next instalment amount",
+    "due_amount": "amount falling due on the account (reminders before the due date)",
     "payment_channels": "how to pay",
     "company": "creditor's name",
     "hotline": "creditor's service line",

@@ -152,6 +152,20 @@ class CadenceRule:
 
 
 @dataclass(frozen=True, slots=True)
+class DueReminder:
+    """A reminder before the due date to a debtor not yet in collection: self-service, never a call."""
+
+    key: str
+    action: str  # sms or email, with the outbox's due_reminder template of that channel
+    days_before: int
+    min_balance: Decimal | None = None
+
+
+# Before the due date nobody owes anything yet: only automatic, informative messages are allowed.
+DUE_REMINDER_ACTIONS = ("sms", "email")
+
+
+@dataclass(frozen=True, slots=True)
 class Window:
     days: tuple[str, ...]
     start: time
@@ -193,6 +207,7 @@ class Policy:
     holds: Mapping[str, tuple[str, ...]]
     behaviour: Behaviour = field(default_factory=Behaviour)
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_LABELS)
+    pre_due: tuple[DueReminder, ...] = ()
 
     def stage(self, key: str) -> StageSpec:
         return next(s for s in self.stages if s.key == key)
@@ -489,6 +504,23 @@ def parse_policy(text: str) -> Policy:
             beh.get("promise_lookahead_days", 3), "behaviour.promise_lookahead_days", minimum=0
         ),
     )
+    due_reminders: list[DueReminder] = []
+    for i, item in enumerate(reader.seq(doc.get("pre_due", []), "pre_due")):
+        here = f"pre_due[{i}]"
+        data = reader.mapping(item, here)
+        key = reader.text(data.get("key"), f"{here}.key")
+        if key in seen_keys:
+            reader.fail(f"{here}.key", f"duplicate rule key {key!r}")
+        seen_keys.add(key)
+        due_reminders.append(
+            DueReminder(
+                key=key,
+                action=reader.choice(data.get("action"), f"{here}.action", DUE_REMINDER_ACTIONS),
+                days_before=reader.integer(data.get("days_before"), f"{here}.days_before", minimum=1),
+                min_balance=reader.amount(data.get("min_balance"), f"{here}.min_balance"),
+            )
+        )
+
     labels_raw = reader.mapping(doc.get("labels", {}), "labels")
     labels: dict[str, dict[str, str]] = {lang: dict(words) for lang, words in DEFAULT_LABELS.items()}
     for lang, words in labels_raw.items():
@@ -514,6 +546,7 @@ def parse_policy(text: str) -> Policy:
         holds=holds,
         behaviour=behaviour,
         labels=labels,
+        pre_due=tuple(due_reminders),
     )
 
 
