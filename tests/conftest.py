@@ -104,7 +104,7 @@ def celery_worker_process(transactional_db: None, tmp_path: Path) -> object:
         url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     else:
         url = f"sqlite:///{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url}
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "HUIKUAN_CELERY_QUEUE": queue}
     env.pop("HUIKUAN_TEST_DB", None)
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(

@@ -129,6 +129,9 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# The queue tasks go to when nothing routes them (the strategy's shards, the outbox): lets one deployment
+# (or one test run) share a Redis with another without taking its tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("HUIKUAN_CELERY_QUEUE", "celery")
 
 # Roles that may ask to see a full phone number or contact detail (every reveal is audited).
 PII_REVEAL_ROLES = [
