@@ -173,3 +173,48 @@ def test_same_work_items_on_sqlite_and_postgresql(champion: Any, small_portfolio
     """The suite runs on both databases; both must arrive at this one fingerprint."""
     run_strategy(AS_OF)
     assert _fingerprint() == (32, "a540c20917c2d6eaed8af9001250457fd1ecbef86bd26fc63c05cf71f7ddad95")
+
+
+def test_a_shard_deals_by_the_workload_of_its_own_cases(
+    champion: Any, make_case: CaseMaker, personas: Personas
+) -> None:
+    """Shards that run at once cannot see each other's new items; so each levels its own part of the cases,
+    and a shard deals the same whether the others ran before it or not."""
+    from collections import Counter
+    from datetime import UTC, datetime, timedelta
+
+    from huikuan.cases.models import Case
+    from huikuan.strategy.run import Shard, run_shard
+
+    alice, bob = personas.alice, personas.bob  # type: ignore[attr-defined]
+    new_cases = [make_case(13) for _ in range(24)]
+    # Yesterday's unfinished calls, all on cases of shard 0: alice is busy there, not in shard 1.
+    busy = [c for c in (make_case(40, assignee=alice) for _ in range(24)) if c.pk % 3 == 0][:6]
+    yesterday = StrategyRun.objects.create(as_of=AS_OF - timedelta(days=1))
+    at = datetime(2026, 11, 19, 2, tzinfo=UTC)
+    for case in busy:
+        WorkItem.objects.create(
+            run=yesterday, as_of=yesterday.as_of, case=case, action="call", channel="call", template="t", rule="r",
+            window_start=at, window_end=at, priority=1, stage="middle", behaviour="first_time_late", segment="s",
+            queue="collector", policy_version=champion, reason="r", reason_en="r", assignee=alice, created_at=at,
+        )  # fmt: skip
+    in_shard_1 = {c.pk for c in new_cases if c.pk % 3 == 1}
+    initial = dict(Case.objects.values_list("id", "assignee_id"))
+
+    def shard_1_deal(before: tuple[int, ...]) -> dict[int, int]:
+        WorkItem.objects.filter(as_of=AS_OF).delete()
+        for case_id, assignee_id in initial.items():
+            Case.objects.filter(pk=case_id).update(assignee_id=assignee_id)
+        run = StrategyRun.objects.create(as_of=AS_OF, shards=3)
+        for index in (*before, 1):
+            run_shard(run.pk, Shard(index, 3))
+        return dict(WorkItem.objects.filter(as_of=AS_OF, case_id__in=in_shard_1).values_list("case_id", "assignee_id"))
+
+    alone = shard_1_deal(())
+    assert shard_1_deal((0, 2)) == alone
+    assert set(Counter(alone.values())) == {alice.pk, bob.pk}
+    # The whole is level: every shard levelled its part (alice's old calls count in shard 0 only).
+    pending = Counter(
+        WorkItem.objects.filter(status=WorkStatus.PENDING, queue="collector").values_list("assignee_id", flat=True)
+    )
+    assert abs(pending[alice.pk] - pending[bob.pk]) <= 3

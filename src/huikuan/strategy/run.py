@@ -197,23 +197,24 @@ def plan(
     return allowed, result
 
 
-def _collectors() -> list[Collector]:
+def _collectors(shard: Shard | None = None) -> list[Collector]:
+    """Collectors with their open workload. A shard counts only the pending items of its own cases: shards
+    partition cases by id, so each one levelling its part levels the whole (within one case per shard),
+    whichever order the shards run in and whether or not they run at once."""
     users = User.objects.filter(is_active=True, role=Role.COLLECTOR).values_list("id", "team_id", "skills")
-    open_load = Counter(
-        dict(
-            WorkItem.objects.filter(status=WorkStatus.PENDING, assignee__isnull=False)
-            .values("assignee_id")
-            .annotate(n=Count("id"))
-            .values_list("assignee_id", "n")
-        )
-    )
+    pending = WorkItem.objects.filter(status=WorkStatus.PENDING, assignee__isnull=False)
+    if shard is not None and shard.count > 1:
+        pending = pending.annotate(_shard=F("case_id") % shard.count).filter(_shard=shard.index)
+    open_load = Counter(dict(pending.values("assignee_id").annotate(n=Count("id")).values_list("assignee_id", "n")))
     return [
         Collector(uid, team_id, SPECIALIST_SKILL in {s.strip() for s in skills.split(",")}, open_load[uid])
         for uid, team_id, skills in users
     ]
 
 
-def assign_queue(items: pl.DataFrame, rebalance: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
+def assign_queue(
+    items: pl.DataFrame, rebalance: bool = False, shard: Shard | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Assignees for the collector and specialist queues; returns (items, changed case assignees)."""
     worked = items.filter(pl.col("queue").is_in(["collector", "specialist"]))
     cases = worked.group_by("case_id").agg(
@@ -224,7 +225,7 @@ def assign_queue(items: pl.DataFrame, rebalance: bool = False) -> tuple[pl.DataF
     )
     if rebalance:
         cases = cases.with_columns(pl.lit(None, pl.Int64).alias("assignee_id"))
-    chosen = assign(cases, _collectors()).rename({"assignee_id": "chosen"})
+    chosen = assign(cases, _collectors(shard)).rename({"assignee_id": "chosen"})
     changed = (
         cases.join(chosen, on="case_id")
         .filter(pl.col("chosen").is_not_null() & (pl.col("chosen") != pl.col("assignee_id").fill_null(-1)))
@@ -325,7 +326,7 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     arms, experiment = resolve_arms(run.policy_version.label if run.policy_version else None)
     allowed, result = plan(run.as_of, arms, experiment, shard)
     clock = time.perf_counter()
-    items, changed = assign_queue(allowed, rebalance)
+    items, changed = assign_queue(allowed, rebalance, shard)
     result.timings["assign"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic():

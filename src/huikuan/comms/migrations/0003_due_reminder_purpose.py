@@ -4,20 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comms', '0002_opt_outs_are_stop_requests'),
+        ("comms", "0002_opt_outs_are_stop_requests"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='purpose',
-            field=models.CharField(choices=[('reminder', 'Reminder'), ('due_reminder', 'Due-date reminder'), ('e_bill', 'E-bill'), ('promise_reminder', 'Promise reminder'), ('broken_promise', 'Broken-promise follow-up'), ('payment_confirmation', 'Payment confirmation'), ('plan_confirmation', 'Plan confirmation'), ('case_closed', 'Thank-you on closing'), ('holiday_greeting', 'Holiday greeting'), ('demand_letter', 'Demand letter'), ('lawyer_letter', "Lawyer's letter")], max_length=24, verbose_name='purpose'),
+            model_name="message",
+            name="purpose",
+            field=models.CharField(
+                choices=[
+                    ("reminder", "Reminder"),
+                    ("due_reminder", "Due-date reminder"),
+                    ("e_bill", "E-bill"),
+                    ("promise_reminder", "Promise reminder"),
+                    ("broken_promise", "Broken-promise follow-up"),
+                    ("payment_confirmation", "Payment confirmation"),
+                    ("plan_confirmation", "Plan confirmation"),
+                    ("case_closed", "Thank-you on closing"),
+                    ("holiday_greeting", "Holiday greeting"),
+                    ("demand_letter", "Demand letter"),
+                    ("lawyer_letter", "Lawyer's letter"),
+                ],
+                max_length=24,
+                verbose_name="purpose",
+            ),
         ),
         migrations.AlterField(
-            model_name='template',
-            name='purpose',
-            field=models.CharField(choices=[('reminder', 'Reminder'), ('due_reminder', 'Due-date reminder'), ('e_bill', 'E-bill'), ('promise_reminder', 'Promise reminder'), ('broken_promise', 'Broken-promise follow-up'), ('payment_confirmation', 'Payment confirmation'), ('plan_confirmation', 'Plan confirmation'), ('case_closed', 'Thank-you on closing'), ('holiday_greeting', 'Holiday greeting'), ('demand_letter', 'Demand letter'), ('lawyer_letter', "Lawyer's letter")], max_length=24, verbose_name='purpose'),
+            model_name="template",
+            name="purpose",
+            field=models.CharField(
+                choices=[
+                    ("reminder", "Reminder"),
+                    ("due_reminder", "Due-date reminder"),
+                    ("e_bill", "E-bill"),
+                    ("promise_reminder", "Promise reminder"),
+                    ("broken_promise", "Broken-promise follow-up"),
+                    ("payment_confirmation", "Payment confirmation"),
+                    ("plan_confirmation", "Plan confirmation"),
+                    ("case_closed", "Thank-you on closing"),
+                    ("holiday_greeting", "Holiday greeting"),
+                    ("demand_letter", "Demand letter"),
+                    ("lawyer_letter", "Lawyer's letter"),
+                ],
+                max_length=24,
+                verbose_name="purpose",
+            ),
         ),
     ]
