@@ -307,6 +307,14 @@ class _Reader:
     def choices(self, value: Any, path: str, allowed: Sequence[str]) -> tuple[str, ...]:
         return tuple(self.choice(v, f"{path}[{i}]", allowed) for i, v in enumerate(self.seq(value, path)))
 
+    def rule_key(self, data: Mapping[str, Any], path: str, seen: set[str]) -> str:
+        """A rule's key, unique across every rule of the policy: work items and messages are named by it."""
+        key = self.text(data.get("key"), f"{path}.key")
+        if key in seen:
+            self.fail(f"{path}.key", f"duplicate rule key {key!r}")
+        seen.add(key)
+        return key
+
     def clock(self, value: Any, path: str) -> time:
         try:
             hours, minutes = str(value).split(":")
@@ -416,10 +424,7 @@ def parse_policy(text: str) -> Policy:
     for i, item in enumerate(reader.seq(doc.get("cadence"), "cadence")):
         here = f"cadence[{i}]"
         data = reader.mapping(item, here)
-        key = reader.text(data.get("key"), f"{here}.key")
-        if key in seen_keys:
-            reader.fail(f"{here}.key", f"duplicate rule key {key!r}")
-        seen_keys.add(key)
+        key = reader.rule_key(data, here, seen_keys)
         action = reader.choice(data.get("action"), f"{here}.action", ACTIONS)
         if "channel" in data and action and data["channel"] != ACTION_CHANNELS[action]:
             reader.fail(f"{here}.channel", f"{action} goes out as {ACTION_CHANNELS[action]}")
@@ -508,10 +513,7 @@ def parse_policy(text: str) -> Policy:
     for i, item in enumerate(reader.seq(doc.get("pre_due", []), "pre_due")):
         here = f"pre_due[{i}]"
         data = reader.mapping(item, here)
-        key = reader.text(data.get("key"), f"{here}.key")
-        if key in seen_keys:
-            reader.fail(f"{here}.key", f"duplicate rule key {key!r}")
-        seen_keys.add(key)
+        key = reader.rule_key(data, here, seen_keys)
         due_reminders.append(
             DueReminder(
                 key=key,
