@@ -52,7 +52,7 @@ def first_pages(page_anchors: Sequence[Sequence[str]], anchors: Sequence[str]) -
 
 
 def render_chunk(shell: str, letters: Sequence[LetterSource], base_url: str = "") -> RenderedChunk:
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
     from weasyprint import HTML
 
     if SLOT not in shell:
@@ -62,16 +62,16 @@ def render_chunk(shell: str, letters: Sequence[LetterSource], base_url: str = ""
     starts = first_pages([list(page.anchors) for page in document.pages], [letter.anchor for letter in letters])
     merged = document.write_pdf()
     assert merged is not None
-    reader = PdfReader(io.BytesIO(merged))
     ends = [*starts[1:], len(document.pages)]
     pdfs = []
-    for start, end in zip(starts, ends, strict=True):
-        writer = PdfWriter()
-        for index in range(start, end):
-            writer.add_page(reader.pages[index])
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        pdfs.append(buffer.getvalue())
+    # qpdf copies the pages with the objects they use (the chunk's font subset) ten times faster than pypdf.
+    with pikepdf.open(io.BytesIO(merged)) as source:
+        for start, end in zip(starts, ends, strict=True):
+            with pikepdf.new() as letter:
+                letter.pages.extend(source.pages[start:end])
+                buffer = io.BytesIO()
+                letter.save(buffer)
+            pdfs.append(buffer.getvalue())
     return RenderedChunk(merged, tuple(pdfs))
 
 
@@ -88,11 +88,16 @@ def render_many(
 
 def concatenate(pdfs: Sequence[bytes]) -> bytes:
     """One print file from several PDFs, pages in order."""
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
 
-    writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(PdfReader(io.BytesIO(pdf)))
-    buffer = io.BytesIO()
-    writer.write(buffer)
+    with pikepdf.new() as merged:
+        sources = [pikepdf.open(io.BytesIO(pdf)) for pdf in pdfs]
+        try:
+            for source in sources:
+                merged.pages.extend(source.pages)
+            buffer = io.BytesIO()
+            merged.save(buffer)
+        finally:
+            for source in sources:
+                source.close()
     return buffer.getvalue()
