@@ -6,17 +6,19 @@ exists exactly when its cause does: a rolled-back payment leaves no confirmation
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import yaml
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from huikuan.audit.records import record_change
+from huikuan.comms.bulk_compose import BulkComposer
 from huikuan.comms.compliance_adapter import screen_texts
 from huikuan.comms.compose import Composed, compose
 from huikuan.comms.facts import facts_for_debtors, with_deadline
@@ -36,6 +38,7 @@ from huikuan.compliance.models import StopRequest
 from huikuan.kernel.comms.delivery import is_opt_out_reply
 from huikuan.kernel.comms.render import TemplateError, unknown_variables
 from huikuan.kernel.comms.variables import values_for
+from huikuan.portfolio.bulkwrite import insert_rows
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 DEADLINE_DAYS = 15  # a demand letter's deadline: long enough to pay or to answer a dispute
@@ -223,11 +226,7 @@ def queue_messages(requests: Sequence[Request], today: date | None = None) -> Qu
     today = today or timezone.localdate()
     now = timezone.now()
     debtor_ids = {r.debtor_id for r in requests}
-    existing = set(
-        Message.objects.filter(idempotency_key__in=[r.idempotency_key for r in requests]).values_list(
-            "idempotency_key", flat=True
-        )
-    )
+    existing = _existing_keys([r.idempotency_key for r in requests])
     facts = facts_for_debtors(debtor_ids, today)
     points = _default_points(debtor_ids)
     explicit = {
@@ -239,7 +238,9 @@ def queue_messages(requests: Sequence[Request], today: date | None = None) -> Qu
     cases = _cases_of(debtor_ids)
     debtors = _languages(debtor_ids)
     versions: dict[tuple[str, str, str, str], TemplateVersion | None] = {}
-    rows: list[Message] = []
+    composers: dict[int, BulkComposer] = {}
+    rows: list[tuple[Any, ...]] = []
+    created_at = connection.ops.adapt_datetimefield_value(now)
     for request in requests:
         if request.idempotency_key in existing:
             report.duplicate += 1
@@ -257,43 +258,79 @@ def queue_messages(requests: Sequence[Request], today: date | None = None) -> Qu
         if version is None or request.debtor_id not in facts:
             report.no_template += 1
             continue
+        composer = composers.get(version.pk)
+        if composer is None:
+            composer = BulkComposer(request.channel, version.template.language, version.subject, version.body)
+            composers[version.pk] = composer
         deadline = request.deadline or (today + timedelta(days=DEADLINE_DAYS))
         values = values_for(with_deadline(facts[request.debtor_id], deadline), version.template.language)
         values.update(dict(request.extra))
         if request.channel == CommChannel.LETTER:
             values["recipient_name"] = name
             values["recipient_address"] = recipient
-        composed = compose(
-            request.channel, version.template.language, version.subject, version.body, values, request.idempotency_key
-        )
-        if composed.missing:
+        if composer.missing(values):
             # A reminder reading "{{promise_amount}}" must never leave: count it, queue nothing.
             report.missing_values += 1
             continue
+        composed = composer.compose_one(values, request.idempotency_key) or compose(
+            request.channel, version.template.language, version.subject, version.body, values, request.idempotency_key
+        )
         rows.append(
-            Message(
-                idempotency_key=request.idempotency_key,
-                case_id=request.case_id or cases.get(request.debtor_id),
-                debtor_id=request.debtor_id,
-                contact_point_id=point_id,
-                channel=request.channel,
-                purpose=request.purpose,
-                language=version.template.language,
-                template_version=version,
-                recipient=recipient,
-                subject=composed.subject,
-                body=composed.body,
-                html=composed.html,
-                content_hash=composed.content_hash,
-                variables=values,
-                batch=request.batch,
-                due_at=request.due_at or now,
+            (
+                request.idempotency_key,
+                request.case_id or cases.get(request.debtor_id),
+                request.debtor_id,
+                point_id,
+                request.channel,
+                request.purpose,
+                version.template.language,
+                version.pk,
+                recipient,
+                composed.subject,
+                composed.body,
+                composed.html,
+                composed.content_hash,
+                json.dumps(values),
+                request.batch,
+                connection.ops.adapt_datetimefield_value(request.due_at or now),
+                created_at,
+                *_MESSAGE_DEFAULTS.values(),
             )
         )
     with transaction.atomic():
-        created = Message.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    report.queued = len(created)
+        insert_rows(Message._meta.db_table, _MESSAGE_COLUMNS, rows, conflict=["idempotency_key"])
+    report.queued = len(rows)
     return report
+
+
+# The outbox row as queuing writes it: set-based (COPY on PostgreSQL), as the ORM would, defaults included.
+_MESSAGE_DEFAULTS: dict[str, Any] = {
+    "status": MessageStatus.QUEUED.value,
+    "attempts": 0,
+    "lease_token": "",
+    "gate_decision": "{}",
+    "provider": "",
+    "provider_id": "",
+    "provider_status": "",
+    "last_error": "",
+    "document": "",
+}
+_MESSAGE_COLUMNS = (
+    "idempotency_key", "case_id", "debtor_id", "contact_point_id", "channel", "purpose", "language",
+    "template_version_id", "recipient", "subject", "body", "html", "content_hash", "variables", "batch", "due_at",
+    "created_at", *_MESSAGE_DEFAULTS,
+)  # fmt: skip
+
+
+def _existing_keys(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 5000):
+        found.update(
+            Message.objects.filter(idempotency_key__in=keys[start : start + 5000]).values_list(
+                "idempotency_key", flat=True
+            )
+        )
+    return found
 
 
 def _recipient(
@@ -328,7 +365,23 @@ def queue_message(request: Request, today: date | None = None) -> Message | None
 class WorkItemLike(Protocol):
     """The fields of strategy.WorkItem the outbox reads (kept structural so comms does not import strategy)."""
 
-    id: int
+    @property
+    def as_of(self) -> date: ...
+    @property
+    def case_id(self) -> int: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def template(self) -> str: ...
+    @property
+    def contact_point_id(self) -> int | None: ...
+    @property
+    def window_start(self) -> datetime: ...
+
+
+class WorkItemRow(NamedTuple):
+    """A work item as the nightly run holds it in memory, before any ORM object exists."""
+
     as_of: date
     case_id: int
     action: str
