@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -43,7 +44,8 @@ def test_every_default_template_composes_alike_with_ordinary_values(raw: dict[st
     values = ordinary_values()
     fast = composer.compose_one(values, "work:2026-11-20:7:" + channel)
     assert fast is not None, "ordinary values take the fast path"
-    assert fast == compose(channel, language, subject, body, values, "work:2026-11-20:7:" + channel)
+    expected = compose(channel, language, subject, body, values, "work:2026-11-20:7:" + channel)
+    assert fast == replace(expected, sms=None)
     assert composer.missing(values) == ()
 
 
@@ -57,4 +59,4 @@ def test_skeleton_composition_matches_compose_or_declines(index: int, values: di
     assert composer.missing(values) == expected.missing
     fast = composer.compose_one(values, "work:k")
     if fast is not None:
-        assert fast == expected
+        assert fast == replace(expected, sms=None)

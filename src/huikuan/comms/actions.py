@@ -38,6 +38,7 @@ from huikuan.compliance.models import StopRequest
 from huikuan.kernel.comms.delivery import is_opt_out_reply
 from huikuan.kernel.comms.render import TemplateError, unknown_variables
 from huikuan.kernel.comms.variables import values_for
+from huikuan.portfolio.bulkread import one_of
 from huikuan.portfolio.bulkwrite import insert_rows
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
@@ -190,7 +191,7 @@ def _default_points(debtor_ids: set[int]) -> dict[tuple[int, str], tuple[int, st
 
     points: dict[tuple[int, str], tuple[int, str]] = {}
     rows = (
-        ContactPoint.objects.filter(debtor_id__in=debtor_ids, relation=Relation.SELF, do_not_contact=False)
+        ContactPoint.objects.filter(debtor_id__in=one_of(debtor_ids), relation=Relation.SELF, do_not_contact=False)
         .exclude(validity=Validity.INVALID)
         .order_by("debtor_id", "validity", "id")  # "unverified" < "valid": reversed below
         .values_list("debtor_id", "kind", "id", "value", "validity")
@@ -204,7 +205,7 @@ def _default_points(debtor_ids: set[int]) -> dict[tuple[int, str], tuple[int, st
 def _cases_of(debtor_ids: set[int]) -> dict[int, int]:
     from huikuan.cases.models import Case
 
-    return dict(Case.objects.filter(debtor_id__in=debtor_ids).values_list("debtor_id", "id"))
+    return dict(Case.objects.filter(debtor_id__in=one_of(debtor_ids)).values_list("debtor_id", "id"))
 
 
 def _languages(debtor_ids: set[int]) -> dict[int, tuple[str, str, str]]:
@@ -212,7 +213,9 @@ def _languages(debtor_ids: set[int]) -> dict[int, tuple[str, str, str]]:
 
     return {
         row[0]: (row[1] or "zh-hans", row[2], row[3])
-        for row in Debtor.objects.filter(id__in=debtor_ids).values_list("id", "preferred_language", "name", "address")
+        for row in Debtor.objects.filter(id__in=one_of(debtor_ids)).values_list(
+            "id", "preferred_language", "name", "address"
+        )
     }
 
 
@@ -232,7 +235,7 @@ def queue_messages(requests: Sequence[Request], today: date | None = None) -> Qu
     explicit = {
         p[0]: (p[1], p[2])
         for p in ContactPoint.objects.filter(
-            id__in={r.contact_point_id for r in requests if r.contact_point_id}
+            id__in=one_of({r.contact_point_id for r in requests if r.contact_point_id})
         ).values_list("id", "value", "debtor_id")
     }
     cases = _cases_of(debtor_ids)
@@ -323,14 +326,7 @@ _MESSAGE_COLUMNS = (
 
 
 def _existing_keys(keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 5000):
-        found.update(
-            Message.objects.filter(idempotency_key__in=keys[start : start + 5000]).values_list(
-                "idempotency_key", flat=True
-            )
-        )
-    return found
+    return set(Message.objects.filter(idempotency_key__in=one_of(keys)).values_list("idempotency_key", flat=True))
 
 
 def _recipient(
@@ -418,7 +414,7 @@ def enqueue_for_work_items(items: Iterable[WorkItemLike], run_id: int | str, tod
     from huikuan.cases.models import Case
 
     chosen = [item for item in items if item.action in _ACTION_CHANNEL]
-    debtors = dict(Case.objects.filter(id__in={i.case_id for i in chosen}).values_list("id", "debtor_id"))
+    debtors = dict(Case.objects.filter(id__in=one_of({i.case_id for i in chosen})).values_list("id", "debtor_id"))
     requests = []
     for item in chosen:
         purpose, tone = purpose_and_tone(item.action, item.template)
