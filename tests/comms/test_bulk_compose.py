@@ -27,6 +27,9 @@ def fake_url(key: str) -> str:
     return f"http://127.0.0.1:8000/comms/opt-out/{key}/?a=1&b=<2>"
 
 
+real_opt_out_url = compose_module.opt_out_url
+
+
 @pytest.fixture(autouse=True)
 def fixed_opt_out_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compose_module, "opt_out_url", fake_url)
@@ -60,3 +63,20 @@ def test_skeleton_composition_matches_compose_or_declines(index: int, values: di
     fast = composer.compose_one(values, "work:k")
     if fast is not None:
         assert fast == replace(expected, sms=None)
+
+
+def test_opt_out_links_resolved_once_are_the_links_compose_makes() -> None:
+    from django.core import signing
+
+    from huikuan.comms.bulk_compose import OptOutLinks
+
+    links = OptOutLinks()
+    for key in ("work:2026-11-20:7:email", "pending:payment:12", "work:x/y?z"):
+        made = links(key)
+        prefix, _, token = made.rstrip("/").rpartition("/")
+        assert made == prefix + "/" + token + "/"
+        assert signing.loads(token, salt=compose_module.OPT_OUT_SALT) == key
+        # The same URL the per-message path builds, token aside (it carries the signing second).
+        assert made.replace(token, "T") == real_opt_out_url(key).replace(
+            real_opt_out_url(key).rstrip("/").rpartition("/")[2], "T"
+        )

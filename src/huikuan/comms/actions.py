@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -18,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from huikuan.audit.records import record_change
-from huikuan.comms.bulk_compose import BulkComposer
+from huikuan.comms.bulk_compose import BulkComposer, OptOutLinks
 from huikuan.comms.compliance_adapter import screen_texts
 from huikuan.comms.compose import Composed, compose
 from huikuan.comms.facts import facts_for_debtors, with_deadline
@@ -242,6 +243,7 @@ def queue_messages(requests: Sequence[Request], today: date | None = None) -> Qu
     debtors = _languages(debtor_ids)
     versions: dict[tuple[str, str, str, str], TemplateVersion | None] = {}
     composers: dict[int, BulkComposer] = {}
+    links = OptOutLinks()
     rows: list[tuple[Any, ...]] = []
     created_at = connection.ops.adapt_datetimefield_value(now)
     for request in requests:
@@ -263,7 +265,7 @@ def queue_messages(requests: Sequence[Request], today: date | None = None) -> Qu
             continue
         composer = composers.get(version.pk)
         if composer is None:
-            composer = BulkComposer(request.channel, version.template.language, version.subject, version.body)
+            composer = BulkComposer(request.channel, version.template.language, version.subject, version.body, links)
             composers[version.pk] = composer
         deadline = request.deadline or (today + timedelta(days=DEADLINE_DAYS))
         values = values_for(with_deadline(facts[request.debtor_id], deadline), version.template.language)
@@ -391,7 +393,9 @@ _ACTION_CHANNEL = {"sms": CommChannel.SMS, "email": CommChannel.EMAIL, "letter":
                    "lawyer_letter": CommChannel.LETTER}  # fmt: skip
 
 
+@lru_cache(maxsize=1024)
 def purpose_and_tone(action: str, template_key: str) -> tuple[str, str]:
+    # Cached: a night asks it once per message about a handful of (action, template) pairs.
     if action == "lawyer_letter" or template_key.startswith("lawyer"):
         return Purpose.LAWYER_LETTER, Tone.FORMAL
     if action == "letter":

@@ -16,10 +16,13 @@ import html
 import re
 from collections.abc import Mapping
 
+from django.conf import settings
+from django.core import signing
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
-from huikuan.comms.compose import Composed, opt_out_url, paragraphs
+from huikuan.comms.compose import OPT_OUT_SALT, Composed, opt_out_url, paragraphs
 from huikuan.kernel.comms.render import VARIABLES, content_hash, placeholders, render
 
 _MARK = "\x00"
@@ -45,11 +48,30 @@ class _Skeleton:
         return "".join(values[text] if is_value else text for is_value, text in self.parts)
 
 
+class OptOutLinks:
+    """``opt_out_url`` for many keys: the URL resolved once, only the signed token made per message.
+
+    Resolving the URL costs as much as signing; the token is URL-safe (base64 and colons), so it goes
+    between the resolved prefix and suffix unchanged, as ``reverse`` would leave it.
+    """
+
+    def __init__(self) -> None:
+        mark = "TOKEN0opt0out"
+        self.prefix, _, self.suffix = (settings.SITE_URL.rstrip("/") + reverse("comms:opt_out", args=[mark])).partition(
+            mark
+        )
+
+    def __call__(self, idempotency_key: str) -> str:
+        token = signing.dumps(idempotency_key, salt=OPT_OUT_SALT, compress=True)
+        return self.prefix + token + self.suffix
+
+
 class BulkComposer:
     """``compose`` for many messages of one template version (same channel, language, subject and body)."""
 
-    def __init__(self, channel: str, language: str, subject: str, body: str) -> None:
+    def __init__(self, channel: str, language: str, subject: str, body: str, links: OptOutLinks | None = None) -> None:
         self.channel = channel
+        self.links = links
         self.used = tuple(dict.fromkeys(placeholders(subject) + placeholders(body)))
         names = [*VARIABLES, _URL]
         marks = {name: f"{_MARK}{i}{_MARK}" for i, name in enumerate(names)}
@@ -76,7 +98,7 @@ class BulkComposer:
             if not idempotency_key or _MARK in company or "\n" in company or "\r" in company:
                 return None
             filled["company"] = company
-            filled[_URL] = opt_out_url(idempotency_key)
+            filled[_URL] = self.links(idempotency_key) if self.links is not None else opt_out_url(idempotency_key)
         subject = self.subject.fill(filled, escape=False)
         body = self.body.fill(filled, escape=False)
         html_text = self.html.fill(filled, escape=True)
