@@ -183,7 +183,12 @@ def plan(
                 pl.lit(arm.name).alias("arm"), pl.lit(arm.version.pk, pl.Int64).alias("policy_version_id")
             )
         )
-    planned = pl.concat(parts).sort(["case_id", "action"]) if parts else pl.DataFrame(schema=PLANNED_SCHEMA)
+    if not parts:
+        planned = pl.DataFrame(schema=PLANNED_SCHEMA)
+    elif len(parts) == 1:
+        planned = parts[0]  # evaluate already sorts by case and action
+    else:
+        planned = pl.concat(parts).sort(["case_id", "action"])
     result.timings["evaluate"] += time.perf_counter() - clock
     clock = time.perf_counter()
     decided = (gate or contact_gate())(planned)
