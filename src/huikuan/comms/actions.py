@@ -229,14 +229,16 @@ def queue_messages(requests: Sequence[Request], today: date | None = None) -> Qu
         return report
     today = today or timezone.localdate()
     now = timezone.now()
-    debtor_ids = {r.debtor_id for r in requests}
     existing = _existing_keys([r.idempotency_key for r in requests])
+    # Only what is not queued yet needs facts: a same-day re-run of the strategy reads nothing more.
+    fresh = [r for r in requests if r.idempotency_key not in existing]
+    debtor_ids = {r.debtor_id for r in fresh}
     facts = facts_for_debtors(debtor_ids, today)
     points = _default_points(debtor_ids)
     explicit = {
         p[0]: (p[1], p[2])
         for p in ContactPoint.objects.filter(
-            id__in=one_of({r.contact_point_id for r in requests if r.contact_point_id})
+            id__in=one_of({r.contact_point_id for r in fresh if r.contact_point_id})
         ).values_list("id", "value", "debtor_id")
     }
     cases = _cases_of(debtor_ids)
