@@ -3,8 +3,9 @@
 1. Policy evaluation in memory: a synthetic columnar snapshot of N cases (numpy), evaluated with the
    example default policy, then the minimal contact gate.
 2. End to end on PostgreSQL: N cases generated server-side with generate_series (the full portfolio
-   generator writes realistic ledgers through the ORM and would take hours at this size), then
-   `run_strategy`: snapshot read → evaluation → gate → queue assignment → work items written by COPY.
+   generator writes realistic ledgers through the ORM and would take hours at this size), the default
+   message templates seeded, then `run_strategy`: snapshot read → evaluation → compliance gate → queue
+   assignment → work items written by COPY → SMS, e-mails and letters rendered into the comms outbox.
 
 Prints the figures and ends with one JSON line. Needs PostgreSQL; the database (default bench_strategy) is
 created if missing and its tables are emptied first.
@@ -158,7 +159,7 @@ FROM (SELECT id, floor(random() * 30)::int - 15 AS d FROM cases_case WHERE rando
 """
 
 TABLES = (
-    "strategy_workitem, strategy_strategyrun, strategy_experimentarm, strategy_experiment, "
+    "comms_message, strategy_workitem, strategy_strategyrun, strategy_experimentarm, strategy_experiment, "
     "strategy_policyversion, audit_changelog, cases_promise, cases_interaction, cases_case, "
     "portfolio_ledgerentry, portfolio_accountbalance, portfolio_account, portfolio_contactpoint, "
     "portfolio_debtor, org_user, org_team"
@@ -195,7 +196,7 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]
         if reuse:
             # Same cases; the runs, items and assignments of earlier benchmarks are reset.
             cursor.execute(
-                "TRUNCATE strategy_workitem, strategy_strategyrun, strategy_experimentarm, "
+                "TRUNCATE comms_message, strategy_workitem, strategy_strategyrun, strategy_experimentarm, "
                 "strategy_experiment, strategy_policyversion CASCADE"
             )
             cursor.execute(
@@ -212,9 +213,12 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]
     generated = time.perf_counter() - started
     print(f"generated {n:,} cases in PostgreSQL in {generated:.1f}s (server-side generate_series)")
 
+    from huikuan.comms.actions import seed_default_templates
+    from huikuan.comms.models import Message
     from huikuan.strategy.actions import import_policy
     from huikuan.strategy.run import run_strategy
 
+    seed_default_templates()
     import_policy((ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8"), activate=True)
     before = rss_peak_mb()
     started = time.perf_counter()
@@ -224,11 +228,15 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]
     run = report.run
     print(f"end to end: {run.cases:,} cases -> {run.written:,} work items in {end_to_end:.1f}s")
     print(f"  phases: {run.timings}")
+    messages = Message.objects.count()
+    print(f"  outbox: {messages:,} messages queued; peak memory of the run {run.peak_memory_mb} MB")
     started = time.perf_counter()
     rerun = run_strategy(AS_OF)
     rerun_s = time.perf_counter() - started
     assert rerun.run is not None and rerun.run.written == run.written
+    assert Message.objects.count() == messages, "a re-run queues nothing twice"
     print(f"re-run the same day (replaces pending items): {rerun_s:.1f}s, {rerun.run.written:,} items")
+    print(f"  phases: {rerun.run.timings}")
     return {
         "generate_s": round(generated, 1),
         "end_to_end_s": round(end_to_end, 2),
@@ -236,6 +244,8 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]
         "phases_s": run.timings,
         "cases": run.cases,
         "items_written": run.written,
+        "messages_queued": messages,
+        "rerun_phases_s": rerun.run.timings,
         "rss_before_run_mb": before,
     }
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import polars as pl
 import pytest
 
-from huikuan.cases.models import Case
+from huikuan.cases.models import Case, Interaction
 from huikuan.compliance.actions import record_stop_request
 from huikuan.compliance.strategy_gate import compliance_gate
 from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA
@@ -85,3 +86,24 @@ def test_automated_sms_on_a_public_holiday(cases: list[Case]) -> None:
     out = compliance_gate(frame([planned(cases[0], "sms", start, end)]))
     assert out.get_column("allowed").to_list() == [False]
     assert out.get_column("gate_reason").to_list() == ["cn.automated_holiday"]
+
+
+def test_the_weeks_calls_read_in_bulk_reach_the_us_rules(cases: list[Case], settings: Any) -> None:
+    """Seven attempts in seven days, or a conversation two days ago, stop tonight's call under Reg F."""
+    settings.COMPLIANCE_PACK = "us"
+    busy, talked, quiet = cases
+    first = MORNING[0]
+    Interaction.objects.filter(case__in=cases).delete()
+    # Seven attempts within the seven local days that end today: one early this morning, one on each day before.
+    for at in [first - timedelta(hours=3), *(first - timedelta(days=day) for day in range(1, 7))]:
+        Interaction.objects.create(case=busy, channel="call", outcome="no_answer", party="nobody", at=at)
+    Interaction.objects.create(case=talked, channel="call", outcome="right_party", party="debtor",
+                               at=first - timedelta(days=2))  # fmt: skip
+    # Older than the week the gate reads, and an SMS: neither counts.
+    Interaction.objects.create(case=quiet, channel="call", outcome="right_party", party="debtor",
+                               at=first - timedelta(days=12))  # fmt: skip
+    Interaction.objects.create(case=quiet, channel="sms", outcome="right_party", party="debtor",
+                               at=first - timedelta(days=1))  # fmt: skip
+    out = compliance_gate(frame([planned(c, "call", *MORNING) for c in cases]))
+    reasons = dict(zip(out.get_column("case_id").to_list(), out.get_column("gate_reason").to_list(), strict=True))
+    assert reasons == {busy.pk: "us.call_frequency", talked.pk: "us.after_conversation", quiet.pk: ""}

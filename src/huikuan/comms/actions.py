@@ -6,18 +6,21 @@ exists exactly when its cause does: a rolled-back payment leaves no confirmation
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import yaml
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from huikuan.audit.records import record_change
+from huikuan.comms.bulk_compose import BulkComposer, OptOutLinks
 from huikuan.comms.compliance_adapter import screen_texts
 from huikuan.comms.compose import Composed, compose
 from huikuan.comms.facts import facts_for_debtors, with_deadline
@@ -37,6 +40,8 @@ from huikuan.compliance.models import StopRequest
 from huikuan.kernel.comms.delivery import is_opt_out_reply
 from huikuan.kernel.comms.render import TemplateError, unknown_variables
 from huikuan.kernel.comms.variables import masked_for_display, values_for
+from huikuan.portfolio.bulkread import one_of
+from huikuan.portfolio.bulkwrite import insert_rows
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 DEADLINE_DAYS = 15  # a demand letter's deadline: long enough to pay or to answer a dispute
@@ -216,7 +221,7 @@ def _default_points(debtor_ids: set[int]) -> dict[tuple[int, str], tuple[int, st
 
     points: dict[tuple[int, str], tuple[int, str]] = {}
     rows = (
-        ContactPoint.objects.filter(debtor_id__in=debtor_ids, relation=Relation.SELF, do_not_contact=False)
+        ContactPoint.objects.filter(debtor_id__in=one_of(debtor_ids), relation=Relation.SELF, do_not_contact=False)
         .exclude(validity=Validity.INVALID)
         .order_by("debtor_id", "validity", "id")  # "unverified" < "valid": reversed below
         .values_list("debtor_id", "kind", "id", "value", "validity")
@@ -230,7 +235,7 @@ def _default_points(debtor_ids: set[int]) -> dict[tuple[int, str], tuple[int, st
 def _cases_of(debtor_ids: set[int]) -> dict[int, int]:
     from huikuan.cases.models import Case
 
-    return dict(Case.objects.filter(debtor_id__in=debtor_ids).values_list("debtor_id", "id"))
+    return dict(Case.objects.filter(debtor_id__in=one_of(debtor_ids)).values_list("debtor_id", "id"))
 
 
 def _languages(debtor_ids: set[int]) -> dict[int, tuple[str, str, str]]:
@@ -238,7 +243,9 @@ def _languages(debtor_ids: set[int]) -> dict[int, tuple[str, str, str]]:
 
     return {
         row[0]: (row[1] or "zh-hans", row[2], row[3])
-        for row in Debtor.objects.filter(id__in=debtor_ids).values_list("id", "preferred_language", "name", "address")
+        for row in Debtor.objects.filter(id__in=one_of(debtor_ids)).values_list(
+            "id", "preferred_language", "name", "address"
+        )
     }
 
 
@@ -251,24 +258,25 @@ def queue_messages(requests: Sequence[Request], today: date | None = None) -> Qu
         return report
     today = today or timezone.localdate()
     now = timezone.now()
-    debtor_ids = {r.debtor_id for r in requests}
-    existing = set(
-        Message.objects.filter(idempotency_key__in=[r.idempotency_key for r in requests]).values_list(
-            "idempotency_key", flat=True
-        )
-    )
+    existing = _existing_keys([r.idempotency_key for r in requests])
+    # Only what is not queued yet needs facts: a same-day re-run of the strategy reads nothing more.
+    fresh = [r for r in requests if r.idempotency_key not in existing]
+    debtor_ids = {r.debtor_id for r in fresh}
     facts = facts_for_debtors(debtor_ids, today)
     points = _default_points(debtor_ids)
     explicit = {
         p[0]: (p[1], p[2])
         for p in ContactPoint.objects.filter(
-            id__in={r.contact_point_id for r in requests if r.contact_point_id}
+            id__in=one_of({r.contact_point_id for r in fresh if r.contact_point_id})
         ).values_list("id", "value", "debtor_id")
     }
     cases = _cases_of(debtor_ids)
     debtors = _languages(debtor_ids)
     versions: dict[tuple[str, str, str, str], TemplateVersion | None] = {}
-    rows: list[Message] = []
+    composers: dict[int, BulkComposer] = {}
+    links = OptOutLinks()
+    rows: list[tuple[Any, ...]] = []
+    created_at = connection.ops.adapt_datetimefield_value(now)
     for request in requests:
         if request.idempotency_key in existing:
             report.duplicate += 1
@@ -286,43 +294,72 @@ def queue_messages(requests: Sequence[Request], today: date | None = None) -> Qu
         if version is None or request.debtor_id not in facts:
             report.no_template += 1
             continue
+        composer = composers.get(version.pk)
+        if composer is None:
+            composer = BulkComposer(request.channel, version.template.language, version.subject, version.body, links)
+            composers[version.pk] = composer
         deadline = request.deadline or (today + timedelta(days=DEADLINE_DAYS))
         values = values_for(with_deadline(facts[request.debtor_id], deadline), version.template.language)
         values.update(dict(request.extra))
         if request.channel == CommChannel.LETTER:
             values["recipient_name"] = name
             values["recipient_address"] = recipient
-        composed = compose(
-            request.channel, version.template.language, version.subject, version.body, values, request.idempotency_key
-        )
-        if composed.missing:
+        if composer.missing(values):
             # A reminder reading "{{promise_amount}}" must never leave: count it, queue nothing.
             report.missing_values += 1
             continue
+        composed = composer.compose_one(values, request.idempotency_key) or compose(
+            request.channel, version.template.language, version.subject, version.body, values, request.idempotency_key
+        )
         rows.append(
-            Message(
-                idempotency_key=request.idempotency_key,
-                case_id=request.case_id or cases.get(request.debtor_id),
-                debtor_id=request.debtor_id,
-                contact_point_id=point_id,
-                channel=request.channel,
-                purpose=request.purpose,
-                language=version.template.language,
-                template_version=version,
-                recipient=recipient,
-                subject=composed.subject,
-                body=composed.body,
-                html=composed.html,
-                content_hash=composed.content_hash,
-                variables=values,
-                batch=request.batch,
-                due_at=request.due_at or now,
+            (
+                request.idempotency_key,
+                request.case_id or cases.get(request.debtor_id),
+                request.debtor_id,
+                point_id,
+                request.channel,
+                request.purpose,
+                version.template.language,
+                version.pk,
+                recipient,
+                composed.subject,
+                composed.body,
+                composed.html,
+                composed.content_hash,
+                json.dumps(values),
+                request.batch,
+                connection.ops.adapt_datetimefield_value(request.due_at or now),
+                created_at,
+                *_MESSAGE_DEFAULTS.values(),
             )
         )
     with transaction.atomic():
-        created = Message.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    report.queued = len(created)
+        insert_rows(Message._meta.db_table, _MESSAGE_COLUMNS, rows, conflict=["idempotency_key"])
+    report.queued = len(rows)
     return report
+
+
+# The outbox row as queuing writes it: set-based (COPY on PostgreSQL), as the ORM would, defaults included.
+_MESSAGE_DEFAULTS: dict[str, Any] = {
+    "status": MessageStatus.QUEUED.value,
+    "attempts": 0,
+    "lease_token": "",
+    "gate_decision": "{}",
+    "provider": "",
+    "provider_id": "",
+    "provider_status": "",
+    "last_error": "",
+    "document": "",
+}
+_MESSAGE_COLUMNS = (
+    "idempotency_key", "case_id", "debtor_id", "contact_point_id", "channel", "purpose", "language",
+    "template_version_id", "recipient", "subject", "body", "html", "content_hash", "variables", "batch", "due_at",
+    "created_at", *_MESSAGE_DEFAULTS,
+)  # fmt: skip
+
+
+def _existing_keys(keys: list[str]) -> set[str]:
+    return set(Message.objects.filter(idempotency_key__in=one_of(keys)).values_list("idempotency_key", flat=True))
 
 
 def _recipient(
@@ -357,7 +394,23 @@ def queue_message(request: Request, today: date | None = None) -> Message | None
 class WorkItemLike(Protocol):
     """The fields of strategy.WorkItem the outbox reads (kept structural so comms does not import strategy)."""
 
-    id: int
+    @property
+    def as_of(self) -> date: ...
+    @property
+    def case_id(self) -> int: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def template(self) -> str: ...
+    @property
+    def contact_point_id(self) -> int | None: ...
+    @property
+    def window_start(self) -> datetime: ...
+
+
+class WorkItemRow(NamedTuple):
+    """A work item as the nightly run holds it in memory, before any ORM object exists."""
+
     as_of: date
     case_id: int
     action: str
@@ -371,7 +424,9 @@ _ACTION_CHANNEL = {"sms": CommChannel.SMS, "email": CommChannel.EMAIL, "letter":
                    "lawyer_letter": CommChannel.LETTER}  # fmt: skip
 
 
+@lru_cache(maxsize=1024)
 def purpose_and_tone(action: str, template_key: str) -> tuple[str, str]:
+    # Cached: a night asks it once per message about a handful of (action, template) pairs.
     if action == "lawyer_letter" or template_key.startswith("lawyer"):
         return Purpose.LAWYER_LETTER, Tone.FORMAL
     if action == "letter":
@@ -394,7 +449,7 @@ def enqueue_for_work_items(items: Iterable[WorkItemLike], run_id: int | str, tod
     from huikuan.cases.models import Case
 
     chosen = [item for item in items if item.action in _ACTION_CHANNEL]
-    debtors = dict(Case.objects.filter(id__in={i.case_id for i in chosen}).values_list("id", "debtor_id"))
+    debtors = dict(Case.objects.filter(id__in=one_of({i.case_id for i in chosen})).values_list("id", "debtor_id"))
     requests = []
     for item in chosen:
         purpose, tone = purpose_and_tone(item.action, item.template)

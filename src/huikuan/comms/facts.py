@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from huikuan.kernel.comms.variables import Amounts, MessageFacts
+from huikuan.portfolio.bulkread import one_of
 
 ZERO = Decimal("0.00")
 
@@ -32,11 +33,13 @@ def facts_for_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, Messa
     from huikuan.portfolio.models import Account, Debtor
 
     ids = set(debtor_ids)
-    debtors = {row["id"]: row for row in Debtor.objects.filter(id__in=ids).values("id", "name", "gender", "kind")}
+    debtors = {
+        row["id"]: row for row in Debtor.objects.filter(id__in=one_of(ids)).values("id", "name", "gender", "kind")
+    }
     sums: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
     largest: dict[int, tuple[Decimal, str]] = {}
     oldest_due: dict[int, date] = {}
-    accounts = Account.objects.filter(debtor_id__in=ids).values_list(
+    accounts = Account.objects.filter(debtor_id__in=one_of(ids)).values_list(
         "debtor_id", "contract_no", "due_date", "balance__principal", "balance__interest", "balance__fee",
         "balance__penalty", "balance__total",
     )  # fmt: skip
@@ -53,14 +56,16 @@ def facts_for_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, Messa
             largest[debtor_id] = (total, contract_no)
     promises: dict[int, tuple[Decimal, date]] = {}
     for debtor_id, amount, due in (
-        Promise.objects.filter(case__debtor_id__in=ids, state__in=[PromiseState.PENDING, PromiseState.BROKEN])
+        Promise.objects.filter(case__debtor_id__in=one_of(ids), state__in=[PromiseState.PENDING, PromiseState.BROKEN])
         .order_by("case__debtor_id", "-due_date")
         .values_list("case__debtor_id", "amount", "due_date")
     ):
         promises.setdefault(debtor_id, (amount, due))
     plans: dict[int, str] = {}
     for debtor_id, summary in (
-        RepaymentPlan.objects.filter(case__debtor_id__in=ids, status__in=[PlanStatus.ACTIVE, PlanStatus.ACCEPTED])
+        RepaymentPlan.objects.filter(
+            case__debtor_id__in=one_of(ids), status__in=[PlanStatus.ACTIVE, PlanStatus.ACCEPTED]
+        )
         .order_by("case__debtor_id", "-created_at")
         .values_list("case__debtor_id", "summary")
     ):
@@ -68,7 +73,7 @@ def facts_for_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, Messa
     instalments: dict[int, tuple[date, Decimal]] = {}
     for debtor_id, due, amount, paid in (
         Instalment.objects.filter(
-            plan__case__debtor_id__in=ids,
+            plan__case__debtor_id__in=one_of(ids),
             plan__status=PlanStatus.ACTIVE,
             status__in=[InstalmentStatus.DUE, InstalmentStatus.PARTLY_PAID],
         )

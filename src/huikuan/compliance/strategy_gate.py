@@ -1,7 +1,9 @@
 """The compliance pack's batch gate, plugged into the nightly strategy run (HUIKUAN_STRATEGY_GATE).
 
 The strategy hands over its planned frame; this adapter adds what the gate needs from the database in a
-few bulk reads (debtor time zones, honoured plans, stop requests, the last week's calls), asks
+few set-based reads straight into Polars (debtor time zones, honoured plans, stop requests, the last
+week's calls; COPY on PostgreSQL, no ORM objects: a million planned contacts must not cost a Python object
+each), asks
 ``kernel.compliance.batch.check_contacts`` and answers with ``allowed`` and ``gate_reason``. A contact
 blocked only for part of its window (it opens in quiet hours, say) keeps the rest of the window: its start
 moves to the gate's next allowed instant when that is still inside the window.
@@ -9,22 +11,21 @@ moves to the gate's next allowed instant when that is still inside the window.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
-from django.db.models import Q
+from django.db import connection
 
-from huikuan.cases.models import Case, Interaction
 from huikuan.compliance.facts import CONVERSATION, current_pack
-from huikuan.compliance.models import StopRequest
 from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_contacts
 from huikuan.kernel.compliance.gate import Hold
+from huikuan.payments.models import PlanStatus
+from huikuan.portfolio.bulkread import read_frame
 
 # Strategy actions that are contacts, and the gate channel each one is.
 CHANNEL_OF_ACTION = {"sms": "sms", "email": "email", "letter": "letter", "lawyer_letter": "letter",
                      "call": "call", "visit": "visit"}  # fmt: skip
 AUTOMATED = frozenset({"sms", "email", "letter"})
-_CHUNK = 20_000
 _FACTS_SCHEMA: dict[str, pl.DataType] = {
     "case_id": pl.Int64(),
     "debtor_tz": pl.Utf8(),
@@ -47,9 +48,10 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
     contacts = frame.filter(pl.col("_gate_channel").is_not_null())
     if contacts.is_empty():
         return planned.with_columns(pl.lit(True).alias("allowed"), pl.lit("").alias("gate_reason"))
-    case_ids = contacts.get_column("case_id").unique().to_list()
+    case_ids = contacts.get_column("case_id")
     facts = _case_facts(case_ids)
-    history = _call_history(case_ids, contacts.get_column("window_start").min())
+    first_window: datetime | None = contacts.get_column("window_start").min()  # type: ignore[assignment]
+    history = _call_history(case_ids, facts.select("case_id", "debtor_tz"), first_window)
     joined = contacts.join(facts, on="case_id", how="left").join(history, on="case_id", how="left")
     plan = joined.select(
         pl.col("window_start").alias("at"),
@@ -102,60 +104,87 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
     ).drop("_row", "_gate_channel", "_ok", "_rule", "_next")
 
 
-def _case_facts(case_ids: list[int]) -> pl.DataFrame:
+def _case_range(case_ids: pl.Series) -> dict[str, int]:
+    # A cheap bound rather than a list of a million ids: the rows outside the planned cases fall away in the
+    # joins below, and a whole-portfolio run wants every case in the range anyway.
+    return {"lo": int(case_ids.min()), "hi": int(case_ids.max())}  # type: ignore[arg-type]
+
+
+def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
+    """Per case: the debtor's time zone, whether an honoured plan suspends collection, the stopped media."""
     from huikuan.payments.actions import suspended_case_ids
 
-    rows: list[tuple[int, str, int]] = []
-    for start in range(0, len(case_ids), _CHUNK):
-        chunk = case_ids[start : start + _CHUNK]
-        rows.extend(Case.objects.filter(id__in=chunk).values_list("id", "debtor__time_zone", "debtor_id"))
-    honoured = suspended_case_ids(case_ids)
-    stops: dict[int, list[str]] = {}
-    debtors = [r[2] for r in rows]
-    for start in range(0, len(debtors), _CHUNK):
-        for debtor_id, channel in StopRequest.objects.filter(
-            debtor_id__in=debtors[start : start + _CHUNK], withdrawn_at__isnull=True
-        ).values_list("debtor_id", "channel"):
-            stops.setdefault(debtor_id, []).append(channel)
-    return pl.DataFrame(
-        {
-            "case_id": [r[0] for r in rows],
-            "debtor_tz": [r[1] for r in rows],
-            "plan_honoured": [r[0] in honoured for r in rows],
-            "stopped": [stops.get(r[2], []) for r in rows],
-        },
-        schema=_FACTS_SCHEMA,
+    bounds = _case_range(case_ids)
+    wanted = pl.DataFrame({"case_id": case_ids.unique()})
+    cases = read_frame(
+        "SELECT c.id, d.time_zone FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id"
+        " WHERE c.id BETWEEN %(lo)s AND %(hi)s",
+        bounds,
+        {"case_id": pl.Int64(), "debtor_tz": pl.Utf8()},
+    ).join(wanted, on="case_id", how="semi")
+    stops = (
+        read_frame(
+            "SELECT c.id, s.channel FROM compliance_stoprequest s JOIN cases_case c ON c.debtor_id = s.debtor_id"
+            " WHERE s.withdrawn_at IS NULL AND c.id BETWEEN %(lo)s AND %(hi)s",
+            bounds,
+            {"case_id": pl.Int64(), "channel": pl.Utf8()},
+        )
+        .group_by("case_id")
+        .agg(pl.col("channel").alias("stopped"))
+    )
+    # Few cases have an active plan: ask the payments rule only about those, not about every planned case.
+    with_plan = read_frame(
+        "SELECT DISTINCT case_id FROM payments_repaymentplan WHERE status = %(active)s"
+        " AND case_id BETWEEN %(lo)s AND %(hi)s",
+        {**bounds, "active": PlanStatus.ACTIVE.value},
+        {"case_id": pl.Int64()},
+    ).join(wanted, on="case_id", how="semi")
+    honoured = suspended_case_ids(with_plan.get_column("case_id").to_list()) if with_plan.height else set()
+    return (
+        cases.join(stops, on="case_id", how="left")
+        .with_columns(
+            pl.col("case_id").is_in(list(honoured)).alias("plan_honoured"),
+            pl.col("stopped").fill_null([]),
+        )
+        .select([pl.col(n).cast(t) for n, t in _FACTS_SCHEMA.items()])
     )
 
 
-def _call_history(case_ids: list[int], first_window: object) -> pl.DataFrame:
+def _epoch_seconds(column: str) -> str:
+    # The instant as Unix seconds: only its local day matters here, and integers read alike from both databases.
+    if connection.vendor == "postgresql":
+        return f"floor(extract(epoch FROM {column}))::bigint"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+
+def _call_history(case_ids: pl.Series, zones: pl.DataFrame, first_window: datetime | None) -> pl.DataFrame:
     """Per case: the local days of call attempts in the past week, and the last conversation's day.
 
-    Days are taken in Asia/Shanghai unless the debtor's zone says otherwise in the join; the weekly
-    counts only feed the US 7-in-7 rule, whose debtors carry their own zones.
+    Days are taken in the debtor's own zone; the weekly counts feed the US 7-in-7 rule and the
+    after-conversation quiet period.
     """
     schema = _HISTORY_SCHEMA
     if first_window is None:
         return pl.DataFrame(schema=schema)
-    since = first_window - timedelta(days=8)  # type: ignore[operator]
-    rows: list[tuple[int, object, str, str, str]] = []
-    for start in range(0, len(case_ids), _CHUNK):
-        chunk = case_ids[start : start + _CHUNK]
-        rows.extend(
-            Interaction.objects.filter(
-                Q(case_id__in=chunk), channel="call", at__gte=since, at__lt=first_window
-            ).values_list("case_id", "at", "outcome", "party", "case__debtor__time_zone")
-        )
-    if not rows:
+    since = first_window - timedelta(days=8)
+    calls = read_frame(
+        f"SELECT i.case_id, {_epoch_seconds('i.at')}, i.outcome, i.party FROM cases_interaction i"
+        " WHERE i.channel = 'call' AND i.at >= %(since)s AND i.at < %(until)s"
+        " AND i.case_id BETWEEN %(lo)s AND %(hi)s",
+        {
+            **_case_range(case_ids),
+            "since": connection.ops.adapt_datetimefield_value(since),
+            "until": connection.ops.adapt_datetimefield_value(first_window),
+        },
+        {"case_id": pl.Int64(), "epoch": pl.Int64(), "outcome": pl.Utf8(), "party": pl.Utf8()},
+    ).join(zones, on="case_id", how="inner")
+    if calls.is_empty():
         return pl.DataFrame(schema=schema)
-    calls = pl.DataFrame(
-        rows, schema={"case_id": pl.Int64, "at": pl.Datetime("us", "UTC"), "outcome": pl.Utf8, "party": pl.Utf8,
-                      "tz": pl.Utf8}, orient="row",
-    )  # fmt: skip
+    at = pl.from_epoch("epoch", time_unit="s").dt.replace_time_zone("UTC")
     local_day = pl.concat(
         [
-            part.with_columns(pl.col("at").dt.convert_time_zone(zone).dt.date().alias("day"))
-            for (zone,), part in calls.group_by("tz")
+            part.with_columns(at.dt.convert_time_zone(zone).dt.date().alias("day"))
+            for (zone,), part in calls.group_by("debtor_tz")
         ]
     )
     talked = pl.col("outcome").is_in([str(o) for o in CONVERSATION]) & (pl.col("party") == "debtor")

@@ -144,13 +144,17 @@ class WorkItem(models.Model):
 
     # Only the case keeps a database constraint: the other references are ids the run has just read, and
     # PostgreSQL checks every constraint row by row at COMMIT, which on a million items costs a minute.
-    # Django still applies on_delete for them. Indexes only where a query needs one.
+    # Django still applies on_delete for them. Indexes only where a query needs one: every index is
+    # maintained for each of the night's million rows. Nothing reads items by run, by policy version or by
+    # priority alone (queues filter by assignee first, then sort), and the day's delete uses the unique
+    # (as_of, case, action) index.
     run = models.ForeignKey(
         StrategyRun,
         on_delete=models.CASCADE,
         related_name="items",
         verbose_name=_("run"),
         db_constraint=False,
+        db_index=False,
     )
     as_of = models.DateField(_("day"))
     case = models.ForeignKey(
@@ -176,13 +180,19 @@ class WorkItem(models.Model):
     party = models.CharField(_("party"), max_length=12, blank=True)
     window_start = models.DateTimeField(_("window start (UTC)"))
     window_end = models.DateTimeField(_("window end (UTC)"))
-    priority = models.IntegerField(_("priority"), db_index=True)
+    priority = models.IntegerField(_("priority"))
     stage = models.CharField(_("stage"), max_length=20)
     behaviour = models.CharField(_("behaviour"), max_length=20)
     segment = models.CharField(_("segment"), max_length=40)
     queue = models.CharField(_("queue"), max_length=12)
     arm = models.CharField(_("arm"), max_length=40, blank=True)
-    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, verbose_name=_("policy version"))
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        on_delete=models.PROTECT,
+        verbose_name=_("policy version"),
+        db_constraint=False,
+        db_index=False,
+    )
     reason = models.TextField(_("reason"))
     reason_en = models.TextField(_("reason (English)"))
     status = models.CharField(_("status"), max_length=10, choices=WorkStatus.choices, default=WorkStatus.PENDING)
@@ -205,7 +215,6 @@ class WorkItem(models.Model):
             models.UniqueConstraint(fields=["as_of", "case", "action"], name="work_item_once_a_day"),
         ]
         indexes = [
-            models.Index(fields=["as_of", "status"]),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["case", "as_of"]),
         ]

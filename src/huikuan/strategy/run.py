@@ -135,10 +135,13 @@ class ShardResult:
     unplanned: Counter[str] = field(default_factory=Counter)
     timings: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     items: pl.DataFrame | None = None
+    # Policy versions that wrote at least one item: they become immutable when the run finishes.
+    versions: set[int] = field(default_factory=set)
 
     def add(self, other: ShardResult) -> None:
         for name in ("cases", "planned", "written", "blocked", "held"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.versions |= other.versions
         for name in ("counts", "gate", "unplanned"):
             getattr(self, name).update(getattr(other, name))
         for phase, seconds in other.timings.items():
@@ -181,7 +184,12 @@ def plan(
                 pl.lit(arm.name).alias("arm"), pl.lit(arm.version.pk, pl.Int64).alias("policy_version_id")
             )
         )
-    planned = pl.concat(parts).sort(["case_id", "action"]) if parts else pl.DataFrame(schema=PLANNED_SCHEMA)
+    if not parts:
+        planned = pl.DataFrame(schema=PLANNED_SCHEMA)
+    elif len(parts) == 1:
+        planned = parts[0]  # evaluate already sorts by case and action
+    else:
+        planned = pl.concat(parts).sort(["case_id", "action"])
     result.timings["evaluate"] += time.perf_counter() - clock
     clock = time.perf_counter()
     decided = (gate or contact_gate())(planned)
@@ -252,8 +260,11 @@ def _rows(run_id: int, as_of: date, items: pl.DataFrame) -> pl.DataFrame:
     ).select(_WRITE_COLUMNS)
 
 
-def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> int:
-    """Replace the day's pending items of the shard's cases; inside the caller's transaction."""
+def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> pl.DataFrame:
+    """Replace the day's pending items of the shard's cases; inside the caller's transaction.
+
+    Returns the rows written (``_WRITE_COLUMNS``).
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM strategy_workitem WHERE as_of = %(as_of)s AND status = %(pending)s" + shard.where("case_id"),
@@ -269,7 +280,7 @@ def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> 
         items = items.join(settled, on=["case_id", "action"], how="anti")
     rows = _rows(run_id, as_of, items)
     if rows.height == 0:
-        return 0
+        return rows
     if connection.vendor == "postgresql":
         buffer = io.BytesIO()
         rows.write_csv(buffer, include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f+00:00")
@@ -287,7 +298,7 @@ def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> 
             (WorkItem(**dict(zip(_WRITE_COLUMNS, row, strict=True))) for row in rows.iter_rows()),
             batch_size=2000,
         )
-    return rows.height
+    return rows
 
 
 def _update_assignees(changed: pl.DataFrame) -> None:
@@ -330,17 +341,24 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     result.timings["assign"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic():
-        result.written = write_items(run_id, run.as_of, items, shard)
-        _update_assignees(changed)
+        written = write_items(run_id, run.as_of, items, shard)
+        result.written = written.height
+        result.versions = set(written.get_column("policy_version_id").unique().to_list())
         result.timings["write"] += time.perf_counter() - clock
         clock = time.perf_counter()
-        _hand_over_messages(run_id, shard)
+        _update_assignees(changed)
+        result.timings["assignees"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        _hand_over_messages(run_id, written)
         result.timings["outbox"] += time.perf_counter() - clock
         clock = time.perf_counter()
         due = plan_due_reminders(run.as_of, arms[0].policy, shard)
         queue_due_reminders(due, run_id, run.as_of)
         result.counts.update(due.counts)
         result.timings["pre_due"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+    # Deferred constraints are checked and the WAL flushed here, once for the whole shard.
+    result.timings["commit"] += time.perf_counter() - clock
     return result
 
 
@@ -348,16 +366,18 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
 AUTOMATIC_ACTIONS = tuple(action for action, queue in QUEUES.items() if queue == "auto")
 
 
-def _hand_over_messages(run_id: int, shard: Shard) -> None:
-    """Today's SMS, e-mails and letters go to the outbox in the same transaction as their work items."""
-    from huikuan.comms.actions import enqueue_for_work_items
+def _hand_over_messages(run_id: int, written: pl.DataFrame) -> None:
+    """Today's SMS, e-mails and letters go to the outbox in the same transaction as their work items.
 
-    items = WorkItem.objects.filter(run_id=run_id, action__in=AUTOMATIC_ACTIONS).only(
-        "id", "as_of", "case_id", "action", "template", "contact_point_id", "window_start"
+    The rows just written are handed over from memory: reading a hundred thousand of them back through
+    the ORM cost more than queuing them.
+    """
+    from huikuan.comms.actions import WorkItemRow, enqueue_for_work_items
+
+    automatic = written.filter(pl.col("action").is_in(AUTOMATIC_ACTIONS)).select(
+        "as_of", "case_id", "action", "template", "contact_point_id", "window_start"
     )
-    if shard.count > 1:
-        items = items.annotate(_shard=F("case_id") % shard.count).filter(_shard=shard.index)
-    enqueue_for_work_items(items.iterator(chunk_size=5000), run_id)
+    enqueue_for_work_items((WorkItemRow(*row) for row in automatic.iter_rows()), run_id)
 
 
 @dataclass
@@ -422,9 +442,7 @@ def run_strategy(
 
 def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
     total.timings["total"] = seconds
-    versions = PolicyVersion.objects.filter(
-        pk__in=WorkItem.objects.filter(run_id=run_id).values("policy_version_id").distinct()
-    )
+    versions = PolicyVersion.objects.filter(pk__in=total.versions)
     versions.filter(first_used_at__isnull=True).update(first_used_at=timezone.now())
     StrategyRun.objects.filter(pk=run_id).update(
         status=RunStatus.DONE,

@@ -11,7 +11,6 @@ sees what that night would have seen, and a re-run the same day is not affected 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -23,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
+from huikuan.portfolio.bulkread import read_frame
 
 
 @dataclass(frozen=True)
@@ -42,34 +42,6 @@ OPEN_STATUSES = ("open", "on_hold", "legal")
 
 def _quoted(values: Sequence[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
-
-
-def _read(sql: str, params: dict[str, Any], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    names = list(schema)
-    if connection.vendor == "postgresql":
-        raw = connection.cursor().cursor
-        buffer = io.BytesIO()
-        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-        # psycopg binds COPY parameters on the client side; the values are dates and datetimes we made.
-        with raw.copy(copy_sql, params) as copy:
-            for block in copy:
-                buffer.write(block)
-        if buffer.tell() == 0:
-            return pl.DataFrame(schema=schema)
-        buffer.seek(0)
-        text_schema = {n: (pl.Utf8 if dtype == pl.Date() else dtype) for n, dtype in schema.items()}
-        frame = pl.read_csv(buffer, has_header=False, new_columns=names, schema_overrides=text_schema)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        text_schema = {n: (pl.Utf8 if dtype in (pl.Date(), pl.Boolean()) else dtype) for n, dtype in schema.items()}
-        frame = pl.DataFrame(
-            [tuple(str(v) if isinstance(v, date) else v for v in row) for row in rows],
-            schema=text_schema,
-            orient="row",
-        )
-    return frame.with_columns([pl.col(n).str.to_date("%Y-%m-%d") for n, dtype in schema.items() if dtype == pl.Date()])
 
 
 def _day_start(as_of: date) -> Any:
@@ -97,7 +69,7 @@ def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
         "since_90": since_90,
     }
 
-    cases = _read(
+    cases = read_frame(
         f"""SELECT c.id, c.status, c.hold_reason, c.oldest_due_date, c.team_id, c.assignee_id, d.time_zone
             FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id
             WHERE {case_where}""",
@@ -112,7 +84,7 @@ def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
             "time_zone": pl.Utf8(),
         },
     )
-    balances = _read(
+    balances = read_frame(
         f"""SELECT c.id, SUM(b.total)
             FROM cases_case c
             JOIN portfolio_account a ON a.debtor_id = c.debtor_id
@@ -121,7 +93,7 @@ def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
         params,
         {"case_id": pl.Int64(), "balance_fen": pl.Int64()},
     )
-    payments = _read(
+    payments = read_frame(
         f"""SELECT c.id, COUNT(*)
             FROM cases_case c
             JOIN portfolio_account a ON a.debtor_id = c.debtor_id
@@ -132,7 +104,7 @@ def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
         params,
         {"case_id": pl.Int64(), "payments_since_due": pl.Int32()},
     )
-    promises = _read(
+    promises = read_frame(
         f"""SELECT p.case_id,
                    SUM(CASE WHEN p.state = 'broken' THEN 1 ELSE 0 END),
                    SUM(CASE WHEN p.state = 'kept' THEN 1 ELSE 0 END),
@@ -150,7 +122,7 @@ def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
             "next_promise_due": pl.Date(),
         },
     )
-    interactions = _read(
+    interactions = read_frame(
         f"""SELECT i.case_id,
                    SUM(CASE WHEN i.outcome = 'refusal' AND i.at >= %(since_30)s THEN 1 ELSE 0 END),
                    SUM(CASE WHEN i.outcome = 'hardship' THEN 1 ELSE 0 END),
@@ -172,7 +144,7 @@ def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
             "rpc_30d": pl.Int32(),
         },
     )
-    contacts = _read(
+    contacts = read_frame(
         f"""SELECT c.id,
                    MIN(CASE WHEN p.relation = 'self' AND p.kind = 'mobile' THEN p.id END),
                    MIN(CASE WHEN p.relation = 'self' AND p.kind = 'home' THEN p.id END),
@@ -194,7 +166,7 @@ def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
             "third_party_id": pl.Int64(),
         },
     )
-    earlier = _read(
+    earlier = read_frame(
         f"""SELECT w.case_id,
                    MAX(CASE WHEN w.action = 'escalate_specialist' THEN 1 ELSE 0 END),
                    MAX(CASE WHEN w.action = 'legal_review' THEN 1 ELSE 0 END)

@@ -30,6 +30,7 @@ def run_shard_task(run_id: int, index: int, count: int, rebalance: bool = False)
         "gate": dict(result.gate),
         "unplanned": dict(result.unplanned),
         "timings": dict(result.timings),
+        "versions": sorted(result.versions),
     }
 
 
@@ -41,6 +42,7 @@ def finish_run_task(results: list[dict[str, Any]], run_id: int, started: float) 
         for name in ("counts", "gate", "unplanned"):
             getattr(shard, name).update(part[name])
         shard.timings.update(part["timings"])
+        shard.versions = set(part.get("versions", ()))
         total.add(shard)
     finish_run(run_id, total, time.time() - started)
 

@@ -163,3 +163,26 @@ def test_same_snapshot_same_plan_whatever_the_row_order() -> None:
     first = _planned(*rows)
     second = _planned(*reversed(rows))
     assert first.equals(second)
+
+
+@pytest.mark.parametrize(
+    ("weights", "winner"),
+    [((5, 9, 7), "b_heavy"), ((9, 5, 9), "a_first"), ((5, 5, 5), "a_first"), ((1, 2, 3), "c_last")],
+)
+def test_one_item_per_case_and_action_the_heaviest_rule_then_the_first_key(
+    weights: tuple[int, int, int], winner: str
+) -> None:
+    from dataclasses import replace
+
+    from huikuan.kernel.strategy.policy import CadenceRule, Trigger
+
+    policy = default_policy()
+    # Listed out of key order: the choice must not depend on the order rules are written in.
+    rules = [
+        CadenceRule(key, "call", key, weight, ("early",), Trigger(days=(10,)))
+        for key, weight in zip(("c_last", "a_first", "b_heavy"), (weights[2], weights[0], weights[1]), strict=True)
+    ]
+    planned = evaluate(snapshot(row(dpd=10), row(case_id=2, dpd=11)), replace(policy, cadence=tuple(rules)), AS_OF)
+    calls = planned.planned.filter(pl.col("action") == "call")
+    assert calls.get_column("case_id").to_list() == [1]
+    assert calls.get_column("rule").to_list() == [winner]

@@ -236,40 +236,56 @@ def _rule_mask(rule: CadenceRule, policy: Policy, as_of: date) -> pl.Expr:
 def _wanted(classified: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFrame:
     """Every (case, action) the policy asks for today, before holds, contacts and windows."""
     base = ["case_id"]
-    parts: list[pl.LazyFrame] = []
+    parts: list[tuple[int, str, pl.LazyFrame]] = []
     lazy = classified.lazy()
     for rule in policy.cadence:
         parts.append(
-            lazy.filter(_rule_mask(rule, policy, as_of)).select(
-                *base,
-                pl.lit(rule.action).alias("action"),
-                pl.lit(rule.template).alias("template"),
-                pl.lit(rule.key).alias("rule"),
-                pl.lit(rule.priority, pl.Int64).alias("weight"),
+            (
+                rule.priority,
+                rule.key,
+                lazy.filter(_rule_mask(rule, policy, as_of)).select(
+                    *base,
+                    pl.lit(rule.action).alias("action"),
+                    pl.lit(rule.template).alias("template"),
+                    pl.lit(rule.key).alias("rule"),
+                    pl.lit(rule.priority, pl.Int64).alias("weight"),
+                ),
             )
         )
     esc = policy.escalation
     parts.append(
-        lazy.filter(pl.col("specialist") & ~pl.col("escalated_before").fill_null(False)).select(
-            *base,
-            pl.lit("escalate_specialist").alias("action"),
-            pl.lit("escalate_specialist").alias("template"),
-            pl.lit("escalation.specialist").alias("rule"),
-            pl.lit(esc.specialist_priority, pl.Int64).alias("weight"),
+        (
+            esc.specialist_priority,
+            "escalation.specialist",
+            lazy.filter(pl.col("specialist") & ~pl.col("escalated_before").fill_null(False)).select(
+                *base,
+                pl.lit("escalate_specialist").alias("action"),
+                pl.lit("escalate_specialist").alias("template"),
+                pl.lit("escalation.specialist").alias("rule"),
+                pl.lit(esc.specialist_priority, pl.Int64).alias("weight"),
+            ),
         )
     )
     parts.append(
-        lazy.filter((pl.col("dpd") >= esc.legal_review_dpd) & ~pl.col("legal_review_before").fill_null(False)).select(
-            *base,
-            pl.lit("legal_review").alias("action"),
-            pl.lit("legal_review").alias("template"),
-            pl.lit("escalation.legal_review").alias("rule"),
-            pl.lit(esc.legal_review_priority, pl.Int64).alias("weight"),
+        (
+            esc.legal_review_priority,
+            "escalation.legal_review",
+            lazy.filter(
+                (pl.col("dpd") >= esc.legal_review_dpd) & ~pl.col("legal_review_before").fill_null(False)
+            ).select(
+                *base,
+                pl.lit("legal_review").alias("action"),
+                pl.lit("legal_review").alias("template"),
+                pl.lit("escalation.legal_review").alias("rule"),
+                pl.lit(esc.legal_review_priority, pl.Int64).alias("weight"),
+            ),
         )
     )
-    wanted = pl.concat(parts).collect()
     # One item per case and action: the heaviest rule wins, ties broken by rule key so runs are stable.
-    return wanted.sort(["weight", "rule"], descending=[True, False]).unique(["case_id", "action"], keep="first")
+    # The rules are put in that order before concatenating, so keeping each pair's first row is the choice
+    # and the rows need no sort (a sort of every wanted row by weight and a string was a tenth of the time).
+    ordered = [frame for _, _, frame in sorted(parts, key=lambda part: (-part[0], part[1]))]
+    return pl.concat(ordered).collect().unique(["case_id", "action"], keep="first")
 
 
 def _window_table(policy: Policy, time_zones: list[str], as_of: date) -> pl.DataFrame:
