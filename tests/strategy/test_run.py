@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from huikuan.kernel.strategy.arms import arm_for
-from huikuan.strategy.models import StrategyRun, WorkItem, WorkStatus
+from huikuan.strategy.models import RunStatus, StrategyRun, WorkItem, WorkStatus
 from huikuan.strategy.run import StrategyError, run_strategy
 from tests.conftest import AS_OF, Personas
 
@@ -208,6 +208,8 @@ def test_a_shard_deals_by_the_workload_of_its_own_cases(
         run = StrategyRun.objects.create(as_of=AS_OF, shards=3)
         for index in (*before, 1):
             run_shard(run.pk, Shard(index, 3))
+        run.status = RunStatus.DONE  # only one run of a day may be running
+        run.save(update_fields=["status"])
         return dict(WorkItem.objects.filter(as_of=AS_OF, case_id__in=in_shard_1).values_list("case_id", "assignee_id"))
 
     alone = shard_1_deal(())

@@ -5,17 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from huikuan.cases.models import Case
 from huikuan.kernel.strategy.policy import PolicyError
 from huikuan.org.visibility import can_view_case
 from huikuan.strategy.actions import import_policy, version_diff
-from huikuan.strategy.models import PolicyVersion
-from huikuan.strategy.run import StrategyError, run_strategy
+from huikuan.strategy.models import PolicyVersion, RunStatus, StrategyRun
+from huikuan.strategy.run import RunInProgress, StrategyError, run_strategy
+from huikuan.strategy.tasks import start_run as start_background_run
 from huikuan.strategy.views_data import can_view_strategy, case_reasons, last_runs
 
 router = Router(tags=["strategy"])
@@ -67,6 +71,7 @@ class RunOut(Schema):
     counts: dict[str, int]
     timings: dict[str, float]
     peak_memory_mb: int
+    error: str = ""
 
 
 class ItemOut(Schema):
@@ -112,38 +117,50 @@ def diff(request: HttpRequest, old_id: int, new_id: int) -> DiffOut:
     return DiffOut(diff=version_diff(old, new))
 
 
+def _run_out(r: StrategyRun) -> RunOut:
+    return RunOut(
+        id=r.pk, as_of=r.as_of, dry_run=r.dry_run, status=r.status, cases=r.cases, written=r.written,
+        blocked=r.blocked, counts=r.counts, timings=r.timings, peak_memory_mb=r.peak_memory_mb, error=r.error,
+    )  # fmt: skip
+
+
 @router.get("/runs", response=list[RunOut])
 def runs(request: HttpRequest) -> list[RunOut]:
     _lead(request)
-    return [
-        RunOut(id=r.pk, as_of=r.as_of, dry_run=r.dry_run, status=r.status, cases=r.cases, written=r.written,
-               blocked=r.blocked, counts=r.counts, timings=r.timings, peak_memory_mb=r.peak_memory_mb)
-        for r in last_runs(50)
-    ]  # fmt: skip
+    return [_run_out(r) for r in last_runs(50)]
 
 
-@router.post("/runs", response=RunOut)
-def start_run(request: HttpRequest, body: RunIn) -> RunOut:
-    """Runs in the request on the embedded set-up; give dry_run=false to write today's items."""
+@router.get("/runs/{run_id}", response=RunOut)
+def run_detail(request: HttpRequest, run_id: int) -> RunOut:
+    """Where a run started in the background stands: running, done with its counts, or failed and why."""
+    _lead(request)
+    return _run_out(get_object_or_404(StrategyRun, pk=run_id))
+
+
+@router.post("/runs", response={200: RunOut, 202: RunOut})
+def start_run(request: HttpRequest, body: RunIn) -> Status[RunOut]:
+    """A dry run answers with its counts at once; a real run is handed to a worker (202, poll its id).
+
+    Without a broker (the embedded set-up) the real run happens within the request and answers 200.
+    """
     _manager(request)
+    as_of = body.as_of or timezone.localdate()
     try:
-        report = run_strategy(body.as_of, dry_run=body.dry_run, policy=body.policy)
+        if body.dry_run:
+            report = run_strategy(as_of, dry_run=True, policy=body.policy)
+            result = report.result
+            return Status(200, RunOut(
+                id=None, as_of=as_of, dry_run=True, status="dry_run", cases=result.cases, written=0,
+                blocked=result.blocked, counts=report.counts, timings=dict(result.timings), peak_memory_mb=0,
+            ))  # fmt: skip
+        with transaction.atomic():
+            run = start_background_run(as_of, policy=body.policy)
+    except RunInProgress as exc:
+        raise HttpError(409, str(exc)) from exc
     except StrategyError as exc:
         raise HttpError(400, str(exc)) from exc
-    result = report.result
-    run = report.run
-    return RunOut(
-        id=run.pk if run else None,
-        as_of=run.as_of if run else (body.as_of or date.today()),
-        dry_run=body.dry_run,
-        status=run.status if run else "dry_run",
-        cases=result.cases,
-        written=run.written if run else 0,
-        blocked=result.blocked,
-        counts=report.counts,
-        timings=dict(result.timings),
-        peak_memory_mb=run.peak_memory_mb if run else 0,
-    )
+    run.refresh_from_db()
+    return Status(202 if run.status == RunStatus.RUNNING else 200, _run_out(run))
 
 
 @router.get("/cases/{case_id}/plan", response=list[ItemOut])

@@ -128,6 +128,14 @@ class StrategyRun(models.Model):
         verbose_name = _("strategy run")
         verbose_name_plural = _("strategy runs")
         ordering = ["-started_at", "-id"]
+        constraints = [
+            # Two real runs of one day would replace each other's pending items half-way.
+            models.UniqueConstraint(
+                fields=["as_of"],
+                condition=models.Q(status="running", dry_run=False),
+                name="strategy_one_running_run_per_day",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.as_of} #{self.pk}{' (dry run)' if self.dry_run else ''}"

@@ -17,12 +17,12 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -46,6 +46,8 @@ from huikuan.strategy.snapshot import Shard, read_snapshot
 
 DEFAULT_GATE = "huikuan.kernel.strategy.gate.minimal_gate"
 SPECIALIST_SKILL = "specialist"
+# A 1,000,000-case run takes minutes; one still "running" after this has lost its process.
+RUN_STALE_AFTER = timedelta(hours=6)
 _WRITE_COLUMNS = (
     "run_id",
     "as_of",
@@ -75,6 +77,10 @@ _WRITE_COLUMNS = (
 
 class StrategyError(RuntimeError):
     pass
+
+
+class RunInProgress(StrategyError):
+    """Another real run of the same day has not finished."""
 
 
 def contact_gate() -> ContactGate:
@@ -414,30 +420,63 @@ def run_strategy(
             total.add(part)
         total.timings["total"] = time.perf_counter() - started
         return RunReport(None, total, previous, arms)
-    run = StrategyRun.objects.create(
-        as_of=as_of,
-        policy_version=arms[0].version if policy else None,
-        experiment=experiment,
-        shards=shards,
-    )
-    try:
-        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) or shards == 1:
-            total = ShardResult()
-            for index in range(shards):
-                total.add(run_shard(run.pk, Shard(index, shards), rebalance=rebalance))
-            finish_run(run.pk, total, time.perf_counter() - started)
-        else:
-            from huikuan.strategy.tasks import dispatch_shards
-
-            dispatch_shards(run.pk, shards, rebalance)
-            total = ShardResult()
-    except Exception as exc:
-        StrategyRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, error=repr(exc), finished_at=timezone.now()
-        )
-        raise
+    run = open_run(as_of, arms, experiment, forced=bool(policy), shards=shards)
+    total = execute_run(run, arms, rebalance=rebalance, started=started)
     run.refresh_from_db()
     return RunReport(run, total, previous, arms)
+
+
+def open_run(as_of: date, arms: list[Arm], experiment: Experiment | None, *, forced: bool, shards: int) -> StrategyRun:
+    """Records a real run as running, refusing a second one for the same day while the first is at work.
+
+    Two runs of one day would each replace the other's pending items half-way; the database's partial
+    unique index decides the race, so two web requests or a request and the beat task cannot both start.
+    A run still "running" after RUN_STALE_AFTER died with its worker and no longer blocks the day.
+    """
+    now = timezone.now()
+    running = StrategyRun.objects.filter(as_of=as_of, dry_run=False, status=RunStatus.RUNNING)
+    running.filter(started_at__lt=now - RUN_STALE_AFTER).update(
+        status=RunStatus.FAILED, error="abandoned: still running long after its start", finished_at=now
+    )
+    try:
+        with transaction.atomic():
+            return StrategyRun.objects.create(
+                as_of=as_of,
+                policy_version=arms[0].version if forced else None,
+                experiment=experiment,
+                shards=shards,
+            )
+    except IntegrityError:
+        other = running.first()
+        raise RunInProgress(
+            f"a run for {as_of} is already running"
+            + (f" (run #{other.pk}, started {timezone.localtime(other.started_at):%H:%M})" if other else "")
+        ) from None
+
+
+def execute_run(run: StrategyRun, arms: list[Arm], *, rebalance: bool, started: float | None = None) -> ShardResult:
+    """Runs an opened run's shards: in-process, or as Celery tasks whose chord closes the run."""
+    started = time.perf_counter() if started is None else started
+    try:
+        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) or run.shards == 1:
+            total = ShardResult()
+            for index in range(run.shards):
+                total.add(run_shard(run.pk, Shard(index, run.shards), rebalance=rebalance))
+            finish_run(run.pk, total, time.perf_counter() - started)
+            return total
+        from huikuan.strategy.tasks import dispatch_shards
+
+        dispatch_shards(run.pk, run.shards, rebalance)
+        return ShardResult()
+    except Exception as exc:
+        fail_run(run.pk, exc)
+        raise
+
+
+def fail_run(run_id: int, exc: BaseException) -> None:
+    StrategyRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, error=repr(exc), finished_at=timezone.now()
+    )
 
 
 def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
