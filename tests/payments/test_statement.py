@@ -13,6 +13,7 @@ from huikuan.cases.models import CaseStatus
 from huikuan.payments.models import Payment, PaymentSource
 from huikuan.payments.statement import FIELDS, import_statement
 from huikuan.portfolio.importer import ColumnMapping
+from huikuan.portfolio.models import AccountBalance
 from tests.conftest import Personas
 from tests.payments.conftest import Debt, make_debt
 
@@ -82,6 +83,17 @@ def test_a_transaction_replayed_with_other_facts_is_an_error(personas: Personas,
     report = import_statement(write(tmp_path, "T1,200.00,2025-11-03,HT-OLD,,\nT2,5.00,2025-11-03,HT-OLD,,\n", "b.csv"))
     assert [(e.row, e.code) for e in report.errors] == [(2, "key_conflict")]
     assert Payment.objects.count() == 1
+
+
+def test_a_payment_the_ledger_refuses_is_reported_at_its_row(personas: Personas, debt: Debt, tmp_path: Path) -> None:
+    # A snapshot the ledger itself would never write (a negative fee): allocation refuses to work on it.
+    AccountBalance.objects.filter(account__contract_no="HT-NEW").update(fee=-100)
+    make_debt(personas, "C-200")
+    path = write(tmp_path, "T1,100.00,2025-11-03,,C-200,\nT2,50.00,2025-11-04,HT-NEW,,\n")
+    report = import_statement(path)
+    assert [(e.row, e.column, e.value, e.code) for e in report.errors] == [(3, "amount", "50.00", "not_allocatable")]
+    assert "fee is -100.00" in report.error_lines()[0] and report.error_lines()[0].startswith("Row 3, column amount")
+    assert Payment.objects.count() == 0
 
 
 def test_mapping_file_gb18030_and_dry_run(personas: Personas, debt: Debt, tmp_path: Path) -> None:

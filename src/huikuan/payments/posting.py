@@ -62,9 +62,11 @@ _BALANCE_FIELDS = ("principal", "interest", "fee", "penalty", "credit")
 class PaymentRejected(ValueError):
     """The ledger cannot take this payment (or reversal, or waiver) as it stands; nothing was written."""
 
-    def __init__(self, messages: Sequence[str]) -> None:
+    def __init__(self, messages: Sequence[str], by_key: Mapping[str, Sequence[str]] | None = None) -> None:
         super().__init__("; ".join(messages))
         self.messages = list(messages)
+        # Which payments were refused and why, so a file import can name the rows.
+        self.by_key = {key: list(problems) for key, problems in (by_key or {}).items()}
 
 
 class KeyConflict(ValueError):
@@ -254,18 +256,20 @@ def post_payments(intents: Sequence[PaymentIntent], *, user: Any, policy: Paymen
                 result.ids[intent.key] = known.id
         cases = _case_states(i.debtor_id for i in intents)
         fresh: list[tuple[PaymentIntent, alloc.Allocation, dict[str, str], dict[str, str]]] = []
-        problems: list[str] = []
+        refused: dict[str, list[str]] = {}
         for intent in intents:
             if intent.key in existing or intent.key in result.created:
                 continue
             result.created.add(intent.key)
             planned = _allocate(intent, ledger, policy)
             if isinstance(planned, list):
-                problems.extend(planned)
+                refused[intent.key] = planned
             else:
                 fresh.append(planned)
-        if problems:
-            raise PaymentRejected(problems)
+        if refused:
+            raise PaymentRejected(
+                [f"{key}: {problem}" for key, problems in refused.items() for problem in problems], refused
+            )
         _write_payments(fresh, cases, user, result)
         result.closed_case_ids = _refresh_cases({i.debtor_id for i, *_ in fresh}, today, cases)
     return result
@@ -363,7 +367,7 @@ def _allocate(
     order: alloc.AccountOrder | list[str] = policy.account_order
     if intent.first_account_id is not None:
         if intent.first_account_id not in ledger.balances:
-            return [f"{intent.key}: account {intent.first_account_id} is not the debtor's"]
+            return [f"account {intent.first_account_id} is not the debtor's"]
         order = [str(intent.first_account_id)]
         if policy.account_order is not alloc.AccountOrder.OLDEST_DUE_FIRST:
             rest, _ = alloc.order_accounts(accounts, policy.account_order)
@@ -372,7 +376,7 @@ def _allocate(
         accounts, intent.amount, intent.key, component_order=policy.component_order, account_order=order
     )
     if allocation is None:
-        return [f"{e.reference}: {e.message}" for e in errors]
+        return [e.message for e in errors]
     # The kernel never clears more than a component holds (property-tested), so the entries are applied
     # without a second validation; the audit keeps only the components that moved.
     before: dict[str, str] = {}

@@ -246,12 +246,38 @@ def import_statement(
             if dry_run:
                 # Everything ran for real so the figures are exact; rolling back leaves no trace.
                 transaction.set_rollback(True)
-    except (PaymentRejected, KeyConflict) as exc:
-        report.errors.append(intake.RowError(0, "", "", "not_allocatable", {"detail": str(exc)}))
+    except PaymentRejected as exc:
+        report.errors.extend(_refused_rows(exc, intents, resolved, columns))
+    except KeyConflict as exc:
+        # Another import posted this transaction with other facts after _conflicts looked.
+        report.errors.extend(
+            intake.RowError(r.row, columns.get("transaction_id", "transaction_id"), r.transaction_id, "key_conflict")
+            for intent, (r, _, _) in zip(intents, resolved, strict=True)
+            if intent.key == exc.key
+        )
     except IntegrityError as exc:
         # Another import posted some of these transactions while this one ran: nothing of this one stays.
         raise ImportFileError(_("Another import posted the same transactions meanwhile; run it again.")) from exc
     return report
+
+
+def _refused_rows(
+    exc: PaymentRejected,
+    intents: list[PaymentIntent],
+    resolved: list[tuple[StatementRow, int, int | None]],
+    columns: dict[str, str],
+) -> list[intake.RowError]:
+    """The rows whose payment the ledger refused, each with the ledger's reason."""
+    rows = {intent.key: r for intent, (r, _, _) in zip(intents, resolved, strict=True)}
+    errors = [
+        intake.RowError(
+            rows[key].row, columns.get("amount", "amount"), str(rows[key].amount), "not_allocatable",
+            {"detail": "; ".join(problems)},
+        )
+        for key, problems in exc.by_key.items()
+        if key in rows
+    ]  # fmt: skip
+    return sorted(errors, key=lambda e: e.row) or [intake.RowError(0, "", "", "not_allocatable", {"detail": str(exc)})]
 
 
 def _conflicts(
