@@ -67,3 +67,18 @@ def test_preview_with_a_real_case_shows_exact_values_and_sms_length(zhang: Any) 
     sms = shown.composed.sms
     assert sms is not None and sms.encoding == "ucs2"
     assert sms.segments == -(-len(text) // 67) if len(text) > 70 else sms.segments == 1
+
+
+def test_letter_preview_is_addressed_like_the_outbox_would_print_it(zhang: Any) -> None:
+    from huikuan.comms.actions import active_version, preview
+    from huikuan.portfolio.models import ContactPoint, Debtor
+
+    version = active_version("letter", "demand_letter", "formal", "zh-hans")
+    assert version is not None
+    own_postal = ContactPoint.objects.filter(debtor_id=zhang.debtor_id, kind="postal", relation="self")
+    own_postal.update(value="北京市朝阳区建国路1号")
+    assert preview(version, zhang).values["recipient_address"] == "北京市朝阳区建国路1号"
+    # Without a usable postal point the registered address stands in, as in the outbox.
+    own_postal.update(do_not_contact=True)
+    zhang.debtor = Debtor.objects.get(pk=zhang.debtor_id)
+    assert preview(version, zhang).values["recipient_address"] == "上海市徐汇区漕溪北路88号5楼"

@@ -164,8 +164,11 @@ def preview(version: TemplateVersion, case: Any, today: date | None = None, *, m
     values = values_for(facts, version.template.language)
     template = version.template
     if template.channel == CommChannel.LETTER:
+        # The address the outbox would print: the postal contact point, else the registered address.
+        request = Request("preview", case.debtor_id, CommChannel.LETTER, template.purpose)
+        points = _default_points({case.debtor_id})
         values["recipient_name"] = case.debtor.name
-        values["recipient_address"] = case.debtor.address
+        values["recipient_address"] = _recipient(request, points, {}, case.debtor.name, case.debtor.address)[1]
     if masked:
         values = masked_for_display(values)
     composed = compose(template.channel, template.language, version.subject, version.body, values, "preview")
