@@ -116,7 +116,9 @@ def celery_worker_process(transactional_db: None, tmp_path: Path) -> object:
     from celery import Celery
     from kombu import Exchange, Queue
 
-    client = Celery("huikuan-test-client", broker=redis_url, backend=redis_url)
+    # Not the current app: shared tasks resolve through the current app, and eager tests that follow in this
+    # process must still find the project's app, not one that publishes to Redis.
+    client = Celery("huikuan-test-client", broker=redis_url, backend=redis_url, set_as_current=False)
     # On Redis a message to a queue nobody has declared yet is dropped; declare it before the worker is up.
     with client.connection_for_write() as conn:
         Queue(queue, Exchange(queue), routing_key=queue)(conn).declare()
