@@ -44,7 +44,7 @@ def test_worker_killed_mid_send_never_sends_twice(transactional_db: None, zhang:
            "HUIKUAN_COMMS_LEASE_SECONDS": "5"}  # fmt: skip
     env.pop("HUIKUAN_TEST_DB", None)
     log = tmp_path / "worker.log"
-    client = Celery("comms-test-client", broker=redis_url, backend=redis_url)
+    client = Celery("comms-test-client", broker=redis_url, backend=redis_url, set_as_current=False)
     with client.connection_for_write() as conn:
         Queue(queue, Exchange(queue), routing_key=queue)(conn).declare()
     worker = subprocess.Popen(
