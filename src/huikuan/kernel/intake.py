@@ -470,33 +470,51 @@ def _contacts(row: _Row, region: str) -> tuple[Contact, ...]:
 
 def check_file_rows(rows: list[AccountRow], headers: Mapping[str, str]) -> list[RowError]:
     """Rules across rows: a contract number once per file, one name per customer number."""
-    errors: list[RowError] = []
-    contract_rows: dict[str, int] = {}
-    customer_names: dict[str, tuple[str, int]] = {}
-    for row in rows:
-        first = contract_rows.setdefault(row.contract_no, row.row)
+    rules = FileRules(headers)
+    return [error for row in rows for error in rules.check(row)]
+
+
+class FileRules:
+    """The rules across rows, fed one valid row at a time in file order.
+
+    A streaming reader (the import validates the file in chunks) gets exactly the errors that
+    `check_file_rows` gives for the whole list, in the same order.
+    """
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self.headers = headers
+        self.contract_rows: dict[str, int] = {}
+        self.customer_names: dict[str, tuple[str, int]] = {}
+
+    def check(self, row: AccountRow) -> list[RowError]:
+        errors: list[RowError] = []
+        first = self.contract_rows.setdefault(row.contract_no, row.row)
         if first != row.row:
             errors.append(
                 RowError(
                     row.row,
-                    headers.get("contract_no", "contract_no"),
+                    self.headers.get("contract_no", "contract_no"),
                     row.contract_no,
                     "duplicate",
                     {"first_row": str(first)},
                 )
             )
-        name, name_row = customer_names.setdefault(row.customer_no, (row.name, row.row))
+        name, name_row = self.customer_names.setdefault(row.customer_no, (row.name, row.row))
         if name != row.name:
             errors.append(
                 RowError(
                     row.row,
-                    headers.get("name", "name"),
+                    self.headers.get("name", "name"),
                     row.name,
                     "name_conflict",
                     {"first_row": str(name_row), "customer_no": row.customer_no},
                 )
             )
-    return errors
+        return errors
+
+    def first_of_customer(self, row: AccountRow) -> bool:
+        """Whether `row` (already checked) is the first row of its customer in the file."""
+        return self.customer_names[row.customer_no][1] == row.row
 
 
 def excel_value(value: object) -> str:

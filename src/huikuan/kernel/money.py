@@ -65,6 +65,11 @@ def parse_amount(value: object) -> Decimal:
     return quantize_fen(amount)
 
 
+def to_fen(value: Decimal) -> int:
+    """An amount with at most two places as whole fen, exactly (the databases store money so)."""
+    return int((value / FEN).to_integral_exact())
+
+
 def format_yuan(amount: Decimal, *, fen: bool = True) -> str:
     """'12,400.00' (or '12,400' when the policy shows whole yuan) with thousands separators."""
     if fen:
