@@ -8,13 +8,17 @@ SQL in importer.py; for PostgreSQL it hands them as COPY text, so the importing 
 bytes on.
 
 Nothing here needs Django's models, so the worker starts in a fraction of a second; the same generator
-runs in-process for small files and where a child process is not allowed (a daemonic Celery worker).
+runs in-process for small files.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
+import os
+import pickle
+import re
+import subprocess
+import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -189,49 +193,57 @@ def _stage_row(r: intake.AccountRow, first: bool, job: StageJob) -> tuple[Any, .
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 
 
 def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
     """Rows in PostgreSQL's COPY text format; values are None, bool, int or str."""
-    lines = []
-    for row in rows:
-        fields = []
-        for value in row:
-            if value is None:
-                fields.append("\\N")
-            elif value is True:
-                fields.append("t")
-            elif value is False:
-                fields.append("f")
-            elif isinstance(value, str):
-                fields.append(value.translate(_COPY_ESCAPES))
-            else:
-                fields.append(str(value))
-        lines.append("\t".join(fields))
+    special = _COPY_SPECIAL.search
+    lines = [
+        "\t".join(
+            [
+                (v.translate(_COPY_ESCAPES) if special(v) else v)
+                if v.__class__ is str
+                else "\\N"
+                if v is None
+                else ("t" if v else "f")
+                if v.__class__ is bool
+                else str(v)
+                for v in row
+            ]
+        )
+        for row in rows
+    ]
     return "\n".join(lines) + "\n" if lines else ""
 
 
 def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Iterator[StagedChunk]:
     """`stage_chunks`, run in a worker process when the file is large enough to gain from it.
 
-    `parallel=None` decides by file size; the caller must exhaust or close the iterator (the worker is
-    stopped in either case).
+    `parallel=None` decides by file size. The worker is a plain child interpreter running this module
+    (not multiprocessing: its spawn mode re-runs the caller's main script in the child, and a daemonic
+    Celery worker may not use it at all); the job goes in on stdin, pickled chunks come back on stdout.
+    The pipe holds little, so the worker validates at most one chunk ahead of the writer. The caller
+    must exhaust or close the iterator; the worker is stopped in either case.
     """
     if parallel is None:
         parallel = job.path.stat().st_size >= PARALLEL_MIN_BYTES
-    if not parallel or multiprocessing.current_process().daemon:
-        # A daemonic process (a Celery prefork worker) may not start children.
+    if not parallel:
         yield from stage_chunks(job)
         return
-    # spawn, not fork: the importing process holds a database connection and may run threads.
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_work, args=(sender, job), name="huikuan-import-validation")
-    worker.start()
-    sender.close()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "huikuan.portfolio.staging"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    )
+    assert worker.stdin is not None and worker.stdout is not None
     try:
+        pickle.dump(job, worker.stdin)
+        worker.stdin.close()
         while True:
-            kind, payload = receiver.recv()
+            try:
+                kind, payload = pickle.load(worker.stdout)
+            except EOFError:
+                raise RuntimeError(f"the validation worker stopped (exit status {worker.wait()})") from None
             if kind == "chunk":
                 yield payload
             elif kind == "done":
@@ -239,21 +251,34 @@ def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Iterator
             else:
                 raise RuntimeError(f"the validation worker failed:\n{payload}")
     finally:
-        receiver.close()
-        worker.join(timeout=5)
-        if worker.is_alive():
-            worker.terminate()
-            worker.join()
+        worker.stdout.close()
+        try:
+            worker.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
-def _work(sender: Any, job: StageJob) -> None:
+def _serve() -> None:
+    """The worker's side: one job from stdin, its chunks to stdout."""
+    out = sys.stdout.buffer
+    job = pickle.load(sys.stdin.buffer)
     try:
         for chunk in stage_chunks(job):
-            sender.send(("chunk", chunk))
-        sender.send(("done", None))
+            pickle.dump(("chunk", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
+        pickle.dump(("done", None), out)
+        out.flush()
     except BrokenPipeError:
-        pass  # the importing process stopped reading (it failed or was closed); nothing to report to
+        pass  # the importing process stopped reading (it failed or was closed): nobody to report to
     except Exception:  # any failure is reported to the importing process, which raises it
-        sender.send(("failed", traceback.format_exc()))
-    finally:
-        sender.close()
+        pickle.dump(("failed", traceback.format_exc()), out)
+        out.flush()
+
+
+if __name__ == "__main__":
+    # Run from the module's importable name, so what is pickled names huikuan.portfolio.staging, not
+    # __main__, and the importing process can load it.
+    from huikuan.portfolio import staging
+
+    staging._serve()
