@@ -355,8 +355,6 @@ class _ChunkWriter:
             raw.execute(f"TRUNCATE {table}")
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 copy.write(rows)
-            # Fresh statistics, so the joins below are planned for this chunk's size.
-            raw.execute(f"ANALYZE {table}")
         else:
             cursor.execute(f"DELETE FROM {table}")
             placeholders = ", ".join(["%s"] * len(columns))
@@ -439,8 +437,6 @@ class _ChunkWriter:
             f"LEFT JOIN {self.balance} b ON b.account_id = a.id "
             f"WHERE b.account_id IS NULL OR b.entry_count = 0 OR " + " OR ".join(f"s.{c} <> b.{c}" for c in owed)
         )
-        if self.postgres:
-            cursor.execute(f"ANALYZE {_CHANGES}")
         money = ", ".join(c.value for c in Component)
         components = " UNION ALL ".join(f"SELECT {i} AS ordinal, '{c.value}' AS kind" for i, c in enumerate(_OWED))
         picked = "CASE k.ordinal " + " ".join(f"WHEN {i} THEN c.{c.value}" for i, c in enumerate(_OWED)) + " END"
