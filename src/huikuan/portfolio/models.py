@@ -87,8 +87,10 @@ class Validity(models.TextChoices):
 
 
 class ContactPoint(models.Model):
+    # No index of its own: the unique (debtor, kind, value) index serves lookups by debtor, and each
+    # index costs every imported contact a write.
     debtor = models.ForeignKey(
-        Debtor, on_delete=models.CASCADE, related_name="contact_points", verbose_name=_("debtor")
+        Debtor, on_delete=models.CASCADE, related_name="contact_points", verbose_name=_("debtor"), db_index=False
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ContactKind.choices)
     # Phones in E.164 (+8613812341234), e-mail addresses lower-cased, postal addresses as written.
@@ -182,7 +184,11 @@ class EntryKind(models.TextChoices):
 class LedgerEntry(models.Model):
     """Append-only: an entry is never updated or deleted; a mistake is undone by a reversal."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account"))
+    # Lookups by account use the unique (account, reference) index; the two rarely set links are indexed
+    # only where set (Meta.indexes). Every index costs each posted entry a write.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account"), db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
     reference = models.CharField(_("external reference"), max_length=100)
     effective_date = models.DateField(_("effective date"))
@@ -198,6 +204,7 @@ class LedgerEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="reversals",
         verbose_name=_("reverses"),
+        db_index=False,
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
@@ -206,6 +213,7 @@ class LedgerEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         verbose_name=_("created by"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -215,6 +223,14 @@ class LedgerEntry(models.Model):
         ordering = ["effective_date", "id"]
         constraints = [
             models.UniqueConstraint(fields=["account", "reference"], name="ledger_reference_unique_per_account")
+        ]
+        indexes = [
+            models.Index(
+                fields=["reversal_of"], condition=models.Q(reversal_of__isnull=False), name="ledger_reversal_of_set"
+            ),
+            models.Index(
+                fields=["created_by"], condition=models.Q(created_by__isnull=False), name="ledger_created_by_set"
+            ),
         ]
 
     def __str__(self) -> str:
