@@ -32,10 +32,10 @@ class IdType(models.TextChoices):
 class Debtor(models.Model):
     customer_no = models.CharField(_("customer number"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=DebtorKind.choices, default=DebtorKind.PERSON)
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
-    id_hash = models.CharField(_("ID hash"), max_length=64, blank=True, db_index=True, editable=False)
+    id_hash = models.CharField(_("ID hash"), max_length=64, blank=True, editable=False)
     id_last4 = models.CharField(_("ID last 4"), max_length=4, blank=True)
     employer = models.CharField(_("employer"), max_length=200, blank=True)
     monthly_income = MoneyField(_("monthly income"), null=True, blank=True)
@@ -50,6 +50,12 @@ class Debtor(models.Model):
     class Meta:
         verbose_name = _("debtor")
         verbose_name_plural = _("debtors")
+        # In Meta rather than db_index: on PostgreSQL db_index adds a LIKE-pattern index per text field
+        # that nothing queries, and every index costs each imported debtor a write.
+        indexes = [
+            models.Index(fields=["name"], name="debtor_name"),
+            models.Index(fields=["id_hash"], name="debtor_id_hash"),
+        ]
 
     def __str__(self) -> str:
         return f"{pii.mask_text(self.name)} ({self.customer_no})"
