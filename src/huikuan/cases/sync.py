@@ -168,7 +168,7 @@ def _apply(case: _CaseState, oldest: date | None, as_of: date, wanted: Assignmen
     return changed
 
 
-def _audit_status_changes(cases: list[_CaseState], before: Mapping[int, str]) -> None:
+def _audit_status_changes(cases: list[_CaseState], before: Mapping[int | None, str]) -> None:
     """A case closed or reopened by the ledger is a change to the case: logged as done by the system."""
     ChangeLog.objects.bulk_create(
         [

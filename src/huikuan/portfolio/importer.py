@@ -30,6 +30,7 @@ from huikuan.cases.sync import Assignment, refresh_cases
 from huikuan.kernel import intake
 from huikuan.kernel.ledger import Component
 from huikuan.org.models import Team, User
+from huikuan.portfolio import staging
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
 from huikuan.portfolio.reading import ColumnMapping, ImportFileError, mapped_rows, read_table
 from huikuan.portfolio.staging import CONTACT_COLUMNS, STAGE_COLUMNS, StagedChunk, StageJob, validated_chunks
@@ -170,6 +171,7 @@ def import_accounts(
         pii_key=settings.PII_HASH_KEY,
         today=today,
         copy_text=connection.vendor == "postgresql",
+        chunk_rows=staging.CHUNK_ROWS,
     )
     people = _People(mapping)
     outermost = not connection.in_atomic_block
