@@ -349,6 +349,14 @@ class _ChunkWriter:
             return
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
+            if self.postgres:
+                # Every statement below joins a few thousand staged rows to a table this transaction is
+                # filling. The planner's statistics know only the committed table (autovacuum cannot see
+                # our rows), so it hashes the whole table for each chunk, which grows quadratically with
+                # the file; a unique-index lookup per staged row is what these joins need. SET LOCAL is
+                # undone with the transaction or a failed savepoint, and RESET below ends it here.
+                cursor.execute("SET LOCAL enable_hashjoin = off")
+                cursor.execute("SET LOCAL enable_mergejoin = off")
             self._stage(cursor, _ROWS, STAGE_COLUMNS, chunk.accounts)
             self._stage(cursor, _CONTACTS, CONTACT_COLUMNS, chunk.contacts)
             self._debtors(cursor, now)
@@ -357,6 +365,9 @@ class _ChunkWriter:
             self._post_differences(cursor, now)
             cursor.execute(f"SELECT DISTINCT d.id FROM {_ROWS} s JOIN {self.debtor} d ON d.customer_no = s.customer_no")
             self.debtor_ids.update(r[0] for r in cursor.fetchall())
+            if self.postgres:
+                cursor.execute("RESET enable_hashjoin")
+                cursor.execute("RESET enable_mergejoin")
 
     def _stage(self, cursor: Any, table: str, columns: Sequence[tuple[str, str]], rows: str | list[Any]) -> None:
         names = ", ".join(name for name, _kind in columns)
