@@ -140,4 +140,6 @@ def test_text_with_tabs_backslashes_and_line_breaks_is_stored_as_written(tmp_pat
 
 def test_copy_text_escapes_what_copy_would_misread() -> None:
     assert copy_text([(1, None, True, False, "a\tb\\c\nd\re", "张")]) == "1\t\\N\tt\tf\ta\\tb\\\\c\\nd\\re\t张\n"
+    # A field that reads like COPY's null marker must stay text, also beside a real null.
+    assert copy_text([("\\N", None), (None, "x")]) == "\\\\N\t\\N\n\\N\tx\n"
     assert copy_text([]) == ""

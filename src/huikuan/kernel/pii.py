@@ -95,4 +95,5 @@ def uscc_check_char(first17: str) -> str:
 
 
 def hash_id_number(raw: str, key: str) -> str:
-    return hmac.new(key.encode(), normalise_id_number(raw).encode(), hashlib.sha256).hexdigest()
+    # hmac.digest is the one-shot C implementation of hmac.new(...).digest().
+    return hmac.digest(key.encode(), normalise_id_number(raw).encode(), hashlib.sha256).hex()

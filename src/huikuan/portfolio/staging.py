@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import re
 import subprocess
 import sys
 import traceback
@@ -193,28 +192,33 @@ def _stage_row(r: intake.AccountRow, first: bool, job: StageJob) -> tuple[Any, .
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 
 
 def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
     """Rows in PostgreSQL's COPY text format; values are None, bool, int or str."""
-    special = _COPY_SPECIAL.search
-    lines = [
-        "\t".join(
-            [
-                (v.translate(_COPY_ESCAPES) if special(v) else v)
-                if v.__class__ is str
-                else "\\N"
-                if v is None
-                else ("t" if v else "f")
-                if v.__class__ is bool
-                else str(v)
-                for v in row
-            ]
-        )
-        for row in rows
-    ]
+    lines = []
+    for row in rows:
+        fields = [v if v.__class__ is str else _copy_value(v) for v in row]
+        line = "\t".join(fields)
+        # Nearly every row holds no tab, backslash or line break of its own: then its only backslashes
+        # are the nulls' \\N and its only tabs the separators, and the line is right as it is.
+        if (
+            line.count("\\") != row.count(None)
+            or line.count("\t") != len(fields) - 1
+            or "\n" in line
+            or "\r" in line
+        ):
+            line = "\t".join(v.translate(_COPY_ESCAPES) if v.__class__ is str else _copy_value(v) for v in row)
+        lines.append(line)
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value.__class__ is bool:
+        return "t" if value else "f"
+    return str(value)
 
 
 def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Iterator[StagedChunk]:
