@@ -143,3 +143,22 @@ def test_copy_text_escapes_what_copy_would_misread() -> None:
     # A field that reads like COPY's null marker must stay text, also beside a real null.
     assert copy_text([("\\N", None), (None, "x")]) == "\\\\N\t\\N\n\\N\tx\n"
     assert copy_text([]) == ""
+
+
+@pytest.mark.django_db
+def test_unknown_team_in_a_later_chunk_lists_every_team_the_file_found(
+    tmp_path: Path, tiny_chunks: None, personas: object
+) -> None:
+    rows = many_rows()
+    rows[5]["team"] = "Z组"  # row 7, in the fourth chunk
+    rows[6]["team"] = "B组"  # row 8, found after the unknown one
+    rows[0]["collector"] = "alice"
+    report = import_accounts(write(tmp_path / "teams.csv", rows, [*COLUMNS, "team", "collector"]))
+    assert [(e.row, e.column, e.value, e.code, dict(e.params)) for e in report.errors] == [
+        (7, "team", "Z组", "choice", {"allowed": "B组"})
+    ]
+    assert counts() == (0, 0, 0, 0, 0)
+    rows[5]["team"] = "A组"
+    assert import_accounts(write(tmp_path / "teams.csv", rows, [*COLUMNS, "team", "collector"])).ok
+    assert Case.objects.get(debtor__customer_no="C0").assignee.username == "alice"  # type: ignore[union-attr]
+    assert Case.objects.get(debtor__customer_no="C5").team.name == "B组"  # type: ignore[union-attr]

@@ -189,12 +189,12 @@ def import_accounts(
             report.errors.extend(chunk.errors)
             if not report.ok:
                 continue  # keep reading: the report lists every error of the file
-            people.resolve(chunk)
-            if not people.errors:
+            people.add(chunk)
+            if not people.unknown:
                 writer.write(chunk)
-        if report.ok and people.errors:
+        if report.ok and people.unknown:
             # Unknown teams and collectors are reported only for an otherwise valid file, as before.
-            report.errors.extend(people.errors)
+            report.errors.extend(people.errors())
         if not report.ok:
             transaction.set_rollback(True)
             return report
@@ -242,18 +242,23 @@ def import_upload(
 
 
 class _People:
-    """Teams and collectors named in the file: checked against the database, turned into assignments."""
+    """Teams and collectors named in the file: checked against the database, turned into assignments.
+
+    Names are looked up chunk by chunk, so an unknown one stops the writing early; the errors are made
+    once the whole file is read, so they list the same allowed teams as a whole-file check.
+    """
 
     def __init__(self, mapping: ColumnMapping) -> None:
         self.columns = mapping.columns
         self.teams: dict[str, int] = {}
         self.collectors: dict[str, tuple[int, int | None]] = {}
-        self.errors: list[intake.RowError] = []
-        self.wanted: dict[str, Assignment] = {}  # customer number → the last row's assignment
+        self.rows: list[tuple[int, str, str, str]] = []
+        self.unknown = False
 
-    def resolve(self, chunk: StagedChunk) -> None:
+    def add(self, chunk: StagedChunk) -> None:
         if not chunk.people:
             return
+        self.rows.extend(chunk.people)
         team_names = {team for _r, _c, team, _u in chunk.people if team} - set(self.teams)
         usernames = {user for _r, _c, _t, user in chunk.people if user} - set(self.collectors)
         if team_names:
@@ -263,15 +268,26 @@ class _People:
                 (u, (pk, team))
                 for u, pk, team in User.objects.filter(username__in=usernames).values_list("username", "id", "team_id")
             )
-        for row, customer_no, team, username in chunk.people:
+        self.unknown = self.unknown or any(
+            (team and team not in self.teams) or (user and user not in self.collectors)
+            for _r, _c, team, user in chunk.people
+        )
+
+    def errors(self) -> list[intake.RowError]:
+        errors = []
+        for row, _customer, team, username in self.rows:
             if team and team not in self.teams:
-                # The allowed list names only the teams the file asked for and found, as it always has.
-                allowed = ", ".join(sorted(self.teams)) or "-"
-                self.errors.append(
-                    intake.RowError(row, self.columns.get("team", "team"), team, "choice", {"allowed": allowed})
+                errors.append(
+                    intake.RowError(
+                        row,
+                        self.columns.get("team", "team"),
+                        team,
+                        "choice",
+                        {"allowed": ", ".join(sorted(self.teams)) or "-"},
+                    )
                 )
             if username and username not in self.collectors:
-                self.errors.append(
+                errors.append(
                     intake.RowError(
                         row,
                         self.columns.get("collector", "collector"),
@@ -280,16 +296,20 @@ class _People:
                         {"allowed": _("existing user names")},
                     )
                 )
+        return errors
+
+    def assignments(self) -> dict[int, Assignment]:
+        """Debtor id → the team and collector of the debtor's last row naming one."""
+        wanted: dict[str, Assignment] = {}
+        for _row, customer_no, team, username in self.rows:
             collector = self.collectors.get(username) if username else None
             team_id = self.teams.get(team) if team else (collector[1] if collector else None)
             if team_id is not None or collector is not None:
-                self.wanted[customer_no] = Assignment(team_id, collector[0] if collector else None)
-
-    def assignments(self) -> dict[int, Assignment]:
-        if not self.wanted:
+                wanted[customer_no] = Assignment(team_id, collector[0] if collector else None)
+        if not wanted:
             return {}
-        ids = dict(Debtor.objects.filter(customer_no__in=list(self.wanted)).values_list("customer_no", "id"))
-        return {ids[number]: wanted for number, wanted in self.wanted.items()}
+        ids = dict(Debtor.objects.filter(customer_no__in=list(wanted)).values_list("customer_no", "id"))
+        return {ids[number]: assignment for number, assignment in wanted.items()}
 
 
 _ROWS = "_import_rows"

@@ -202,12 +202,7 @@ def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
         line = "\t".join(fields)
         # Nearly every row holds no tab, backslash or line break of its own: then its only backslashes
         # are the nulls' \\N and its only tabs the separators, and the line is right as it is.
-        if (
-            line.count("\\") != row.count(None)
-            or line.count("\t") != len(fields) - 1
-            or "\n" in line
-            or "\r" in line
-        ):
+        if line.count("\\") != row.count(None) or line.count("\t") != len(fields) - 1 or "\n" in line or "\r" in line:
             line = "\t".join(v.translate(_COPY_ESCAPES) if v.__class__ is str else _copy_value(v) for v in row)
         lines.append(line)
     return "\n".join(lines) + "\n" if lines else ""
