@@ -117,7 +117,7 @@ def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
         return
     ctx = intake.RowContext(region=job.region, default_currency=job.default_currency)
     rules = intake.FileRules(headers)
-    failed = False
+    failed = yielded = False
     chunk = StagedChunk(0)
     accounts: list[tuple[Any, ...]] = []
     contacts: list[tuple[Any, ...]] = []
@@ -137,7 +137,9 @@ def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
         if errors:
             failed = True
             chunk.errors.extend(errors)
-        if chunk.rows == job.chunk_rows:
+        # The writer waits for the first chunk with nothing to do, so the first one is small.
+        if chunk.rows == (job.chunk_rows if yielded else max(1, job.chunk_rows // 5)):
+            yielded = True
             yield _finish(chunk, accounts, contacts, failed, job)
             chunk, accounts, contacts = StagedChunk(0), [], []
     if chunk.rows or not failed:
