@@ -57,8 +57,10 @@ def test_worker_process_hands_back_what_inline_validation_gives(tmp_path: Path) 
         (7, "contract_no", "duplicate"),
         (9, "name", "name_conflict"),
     ]
-    # No rows are handed on from the chunk of the first error on: an invalid file writes nothing anyway.
-    assert not any(c.accounts or c.contacts for c in worker)
+    # The first chunk is row 2 alone; no rows are handed on from the chunk of the first error on (an
+    # invalid file writes nothing anyway).
+    assert worker[0].rows == 1 and worker[0].accounts
+    assert not any(c.accounts or c.contacts for c in worker[1:])
 
 
 @pytest.mark.django_db
