@@ -17,6 +17,7 @@ import hashlib
 import io
 import tempfile
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,14 +185,16 @@ def import_accounts(
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         writer = _ChunkWriter(report)
-        for chunk in validated_chunks(job, parallel=parallel):
-            report.rows += chunk.rows
-            report.errors.extend(chunk.errors)
-            if not report.ok:
-                continue  # keep reading: the report lists every error of the file
-            people.add(chunk)
-            if not people.unknown:
-                writer.write(chunk)
+        # closing(): a failed write stops the worker now, not whenever the generator is collected.
+        with closing(validated_chunks(job, parallel=parallel)) as chunks:
+            for chunk in chunks:
+                report.rows += chunk.rows
+                report.errors.extend(chunk.errors)
+                if not report.ok:
+                    continue  # keep reading: the report lists every error of the file
+                people.add(chunk)
+                if not people.unknown:
+                    writer.write(chunk)
         if report.ok and people.unknown:
             # Unknown teams and collectors are reported only for an otherwise valid file, as before.
             report.errors.extend(people.errors())
