@@ -19,7 +19,7 @@ import pickle
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -218,7 +218,7 @@ def _copy_value(value: Any) -> str:
     return str(value)
 
 
-def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Iterator[StagedChunk]:
+def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Generator[StagedChunk, None, None]:
     """`stage_chunks`, run in a worker process when the file is large enough to gain from it.
 
     `parallel=None` decides by file size. The worker is a plain child interpreter running this module
