@@ -229,7 +229,7 @@ def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Generato
     """
     if parallel is None:
         parallel = job.path.stat().st_size >= PARALLEL_MIN_BYTES
-    if not parallel:
+    if not parallel or not sys.executable:  # an embedded interpreter may have no executable to start
         yield from stage_chunks(job)
         return
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
