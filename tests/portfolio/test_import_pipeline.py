@@ -32,7 +32,17 @@ def many_rows() -> list[dict[str, str]]:
     rows = [
         row(customer_no=f"C{i}", contract_no=f"HT-{i}", name=f"客户{i}", mobile=f"1380000{i:04d}") for i in range(6)
     ]
-    rows.insert(4, row(customer_no="C1", contract_no="HT-1b", name="客户1", principal="700", employer="later"))
+    rows.insert(
+        4,
+        row(
+            customer_no="C1",
+            contract_no="HT-1b",
+            name="客户1",
+            principal="700",
+            employer="later",
+            due_date="2026-08-31",
+        ),
+    )
     return rows
 
 
@@ -96,6 +106,8 @@ def test_a_file_across_chunks_imports_like_one_piece(tmp_path: Path, tiny_chunks
     assert sorted(c1.accounts.values_list("contract_no", flat=True)) == ["HT-1", "HT-1b"]
     assert AccountBalance.objects.get(account__contract_no="HT-1b").principal == Decimal("700.00")
     assert report.cases_created == Case.objects.count() == 6
+    # Cases are synced chunk by chunk once a debtor's last row is written: C1's case knows both accounts.
+    assert Case.objects.get(debtor=c1).oldest_due_date == date(2026, 8, 31)
 
     replay = import_accounts(path, parallel=parallel)
     assert (replay.entries_posted, replay.debtors_created, replay.accounts_created, replay.accounts_updated) == (

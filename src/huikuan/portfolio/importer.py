@@ -16,8 +16,8 @@ import csv
 import hashlib
 import io
 import tempfile
-from collections.abc import Iterable, Sequence
-from contextlib import closing
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -185,6 +185,7 @@ def import_accounts(
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         writer = _ChunkWriter(report)
+        synced: set[int] = set()
         # closing(): a failed write stops the worker now, not whenever the generator is collected.
         with closing(validated_chunks(job, parallel=parallel)) as chunks:
             for chunk in chunks:
@@ -193,16 +194,24 @@ def import_accounts(
                 if not report.ok:
                     continue  # keep reading: the report lists every error of the file
                 people.add(chunk)
-                if not people.unknown:
-                    writer.write(chunk)
+                if people.unknown:
+                    continue
+                with _index_joins():
+                    complete = writer.write(chunk)
+                    if complete:
+                        # Debtors whose last row is written: their cases are synced now, beside the
+                        # worker, not all after the last chunk.
+                        report.cases_created += refresh_cases(complete, today, people.assignments(complete)).created
+                        synced.update(complete)
         if report.ok and people.unknown:
             # Unknown teams and collectors are reported only for an otherwise valid file, as before.
             report.errors.extend(people.errors())
         if not report.ok:
             transaction.set_rollback(True)
             return report
-        assignments = people.assignments()
-        report.cases_created = refresh_cases(writer.debtor_ids, today, assignments).created
+        rest = writer.debtor_ids - synced
+        with _index_joins():
+            report.cases_created += refresh_cases(rest, today, people.assignments(rest)).created
         batch = ImportBatch.objects.create(
             file_name=path.name,
             sha256=_sha256(path),
@@ -220,6 +229,28 @@ def import_accounts(
             transaction.set_rollback(True)
             report.batch_id = None
     return report
+
+
+@contextmanager
+def _index_joins() -> Iterator[None]:
+    """Joins by index lookups, not hashes, on PostgreSQL, for the statements of one chunk.
+
+    Each statement of a chunk joins a few thousand staged rows (or debtor ids) to a table this
+    transaction is filling. The planner's statistics know only the committed table (autovacuum cannot
+    see our rows), so it would hash the whole table for each chunk, growing quadratically with the file;
+    a unique-index lookup per row is what these joins need. SET LOCAL is undone with the transaction or
+    a failed savepoint; RESET ends it after a chunk written without error.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_hashjoin = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("RESET enable_hashjoin")
+        cursor.execute("RESET enable_mergejoin")
 
 
 def _sha256(path: Path) -> str:
@@ -301,8 +332,8 @@ class _People:
                 )
         return errors
 
-    def assignments(self) -> dict[int, Assignment]:
-        """Debtor id → the team and collector of the debtor's last row naming one."""
+    def assignments(self, debtor_ids: set[int]) -> dict[int, Assignment]:
+        """Debtor id → the team and collector of the debtor's last row naming one, for these debtors."""
         wanted: dict[str, Assignment] = {}
         for _row, customer_no, team, username in self.rows:
             collector = self.collectors.get(username) if username else None
@@ -312,7 +343,7 @@ class _People:
         if not wanted:
             return {}
         ids = dict(Debtor.objects.filter(customer_no__in=list(wanted)).values_list("customer_no", "id"))
-        return {ids[number]: assignment for number, assignment in wanted.items()}
+        return {ids[number]: assignment for number, assignment in wanted.items() if ids[number] in debtor_ids}
 
 
 _ROWS = "_import_rows"
@@ -367,30 +398,25 @@ class _ChunkWriter:
                 definition = ", ".join(f"{name} {kind}" for name, kind in columns)
                 cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition})")
 
-    def write(self, chunk: StagedChunk) -> None:
+    def write(self, chunk: StagedChunk) -> set[int]:
+        """Write the chunk; returns the debtors whose last row in the file it held."""
         if not chunk.accounts:
-            return
+            return set()
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
-            if self.postgres:
-                # Every statement below joins a few thousand staged rows to a table this transaction is
-                # filling. The planner's statistics know only the committed table (autovacuum cannot see
-                # our rows), so it hashes the whole table for each chunk, which grows quadratically with
-                # the file; a unique-index lookup per staged row is what these joins need. SET LOCAL is
-                # undone with the transaction or a failed savepoint, and RESET below ends it here.
-                cursor.execute("SET LOCAL enable_hashjoin = off")
-                cursor.execute("SET LOCAL enable_mergejoin = off")
             self._stage(cursor, _ROWS, STAGE_COLUMNS, chunk.accounts)
             self._stage(cursor, _CONTACTS, CONTACT_COLUMNS, chunk.contacts)
             self._debtors(cursor, now)
             self._contacts(cursor, now)
             self._accounts(cursor, now)
             self._post_differences(cursor, now)
-            cursor.execute(f"SELECT DISTINCT d.id FROM {_ROWS} s JOIN {self.debtor} d ON d.customer_no = s.customer_no")
-            self.debtor_ids.update(r[0] for r in cursor.fetchall())
-            if self.postgres:
-                cursor.execute("RESET enable_hashjoin")
-                cursor.execute("RESET enable_mergejoin")
+            cursor.execute(
+                f"SELECT DISTINCT d.id, s.last_of_customer FROM {_ROWS} s "
+                f"JOIN {self.debtor} d ON d.customer_no = s.customer_no"
+            )
+            found = cursor.fetchall()
+        self.debtor_ids.update(debtor_id for debtor_id, _last in found)
+        return {debtor_id for debtor_id, last in found if last}
 
     def _stage(self, cursor: Any, table: str, columns: Sequence[tuple[str, str]], rows: str | list[Any]) -> None:
         names = ", ".join(name for name, _kind in columns)

@@ -28,12 +28,14 @@ from typing import Any
 from huikuan.kernel import intake
 from huikuan.kernel.money import to_fen
 from huikuan.kernel.pii import hash_id_number
-from huikuan.portfolio.reading import ColumnMapping, mapped_rows
+from huikuan.portfolio.reading import ColumnMapping, mapped_rows, read_table
 
-# One row per account row of the file; `first_of_customer` marks the row whose debtor data is written.
+# One row per account row of the file; `first_of_customer` marks the row whose debtor data is written,
+# `last_of_customer` the row after which the debtor's case can be synced.
 STAGE_COLUMNS = (
     ("line_no", "integer"),
     ("first_of_customer", "boolean"),
+    ("last_of_customer", "boolean"),
     ("customer_no", "text"),
     ("debtor_kind", "text"),
     ("name", "text"),
@@ -117,6 +119,7 @@ def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
         return
     ctx = intake.RowContext(region=job.region, default_currency=job.default_currency)
     rules = intake.FileRules(headers)
+    last_rows = _last_rows(job)
     failed = yielded = False
     chunk = StagedChunk(0)
     accounts: list[tuple[Any, ...]] = []
@@ -127,7 +130,8 @@ def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
         if record is not None:
             errors = rules.check(record)
             if not errors and not failed:
-                accounts.append(_stage_row(record, rules.first_of_customer(record), job))
+                last = last_rows is not None and last_rows.get(record.customer_no) == number
+                accounts.append(_stage_row(record, rules.first_of_customer(record), last, job))
                 contacts.extend(
                     (number, i, record.customer_no, c.kind, c.value, c.relation, c.name)
                     for i, c in enumerate(record.contacts)
@@ -157,12 +161,28 @@ def _finish(
     return chunk
 
 
-def _stage_row(r: intake.AccountRow, first: bool, job: StageJob) -> tuple[Any, ...]:
+def _last_rows(job: StageJob) -> dict[str, int] | None:
+    """Customer number → the number of its last row, from a quick first pass over a CSV file.
+
+    It lets the importer sync a debtor's case as soon as the debtor's last row is written, beside the
+    worker, instead of all cases after the last chunk. A spreadsheet is not read twice (parsing it is
+    what costs); its cases are synced at the end.
+    """
+    if job.path.suffix.lower() not in {".csv", ".txt"}:
+        return None
+    header, body = read_table(job.path, job.mapping)
+    # The last column of that title, as mapped_rows reads it.
+    column = {title: i for i, title in enumerate(header)}[job.mapping.columns["customer_no"]]
+    return {values[column].strip(): number for number, values in enumerate(body, start=2) if column < len(values)}
+
+
+def _stage_row(r: intake.AccountRow, first: bool, last: bool, job: StageJob) -> tuple[Any, ...]:
     effective = (r.as_of or job.today).isoformat()
     tag = state_tag(r)
     return (
         r.row,
         first,
+        last,
         r.customer_no,
         r.debtor_kind,
         r.name,
