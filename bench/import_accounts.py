@@ -3,6 +3,10 @@
     .venv/bin/python bench/import_accounts.py --rows 100000
 Each backend runs in its own process on a fresh database; a second import of the same file (the idempotent
 replay) is timed too. Ends with one JSON line of figures. Target: at least 5,000 rows/s on PostgreSQL.
+
+The import validates in a worker process beside the writing one (see README, "How the import runs"), so
+the figures need two free cores; on a shared machine note the load average with them. `peak_rss_mb` is the
+importing process's own peak (the worker holds one chunk at a time and is not counted).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huikuan.kernel.money import Money, MoneyError, format_yuan, parse_amount, to_decimal
+from huikuan.kernel.money import Money, MoneyError, format_yuan, parse_amount, quantize_fen, to_decimal
 
 
 def test_floats_are_refused() -> None:
@@ -48,3 +48,16 @@ def test_money_sums_are_exact(values: list[Decimal]) -> None:
     for v in values:
         total = total + Money(v)
     assert total.amount == sum(values, Decimal(0))
+
+
+@given(st.from_regex(r"\A[0-9]{1,15}(\.[0-9]{0,3})?\Z"))
+def test_plain_amounts_parse_as_the_general_rules_say(text: str) -> None:
+    # The fast path for plain digits must give what the general path gives: the same value with exactly
+    # two places (the state tags of ledger references are built from its text), or the same refusal.
+    general = to_decimal(text)
+    if general != quantize_fen(general):
+        with pytest.raises(MoneyError):
+            parse_amount(text)
+        return
+    parsed = parse_amount(text)
+    assert parsed == general and str(parsed) == str(quantize_fen(general))

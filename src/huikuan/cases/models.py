@@ -40,9 +40,9 @@ class Case(models.Model):
     debtor = models.OneToOneField(
         "portfolio.Debtor", on_delete=models.PROTECT, related_name="case", verbose_name=_("debtor")
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN, db_index=True
-    )
+    # Indexed in Meta.indexes: a field's db_index on PostgreSQL adds a second, LIKE-pattern index on text
+    # that nothing here queries, and every index costs each case an import creates a write.
+    status = models.CharField(_("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     hold_reason = models.CharField(_("hold reason"), max_length=20, choices=HoldReason.choices, blank=True)
     hold_since = models.DateTimeField(_("on hold since"), null=True, blank=True)
     # The earliest due date among the debtor's accounts that still owe money; DPD derives from it.
@@ -54,6 +54,7 @@ class Case(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_cases",
         verbose_name=_("assignee"),
+        db_index=False,  # the (assignee, status) index serves lookups by assignee
     )
     team = models.ForeignKey(
         "org.Team",
@@ -62,6 +63,7 @@ class Case(models.Model):
         on_delete=models.SET_NULL,
         related_name="cases",
         verbose_name=_("team"),
+        db_index=False,  # the (team, status) index serves lookups by team
     )
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -70,7 +72,11 @@ class Case(models.Model):
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
-        indexes = [models.Index(fields=["assignee", "status"]), models.Index(fields=["team", "status"])]
+        indexes = [
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["team", "status"]),
+            models.Index(fields=["status"], name="case_status"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk}"

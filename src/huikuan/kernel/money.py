@@ -6,6 +6,7 @@ float amount (0.1 + 0.2) is a silent rounding error waiting for the day a debtor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -56,13 +57,28 @@ def quantize_fen(value: Decimal) -> Decimal:
     return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
+# What nearly every exported amount looks like: digits, then at most two decimals.
+_PLAIN_AMOUNT = re.compile(r"([0-9]{1,15})(?:\.([0-9]{1,2}))?")
+
+
 def parse_amount(value: object) -> Decimal:
     """An amount to the fen; more than two decimal places is an error, not a silent rounding."""
+    if isinstance(value, str):
+        plain = _PLAIN_AMOUNT.fullmatch(value)
+        if plain is not None:
+            # The same Decimal the general path gives (two places), without its clean-up and rounding.
+            whole, fraction = plain.groups()
+            return Decimal(f"{whole}.{(fraction or '').ljust(2, '0')}")
     amount = to_decimal(value)
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and amount != quantize_fen(amount):
         raise MoneyError(f"more than two decimal places: {value!r}")
     return quantize_fen(amount)
+
+
+def to_fen(value: Decimal) -> int:
+    """An amount with at most two places as whole fen, exactly (the databases store money so)."""
+    return int((value / FEN).to_integral_exact())
 
 
 def format_yuan(amount: Decimal, *, fen: bool = True) -> str:

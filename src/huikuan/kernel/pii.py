@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import operator
 from datetime import date
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -62,7 +63,7 @@ def validate_cn_id(raw: str) -> str | None:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return f"birth date {value[6:14]} is not a date"
-    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, value[:17]), _ID_WEIGHTS))
     if _ID_CHECK[total % 11] != value[17]:
         return "check character does not match"
     return None
@@ -94,4 +95,5 @@ def uscc_check_char(first17: str) -> str:
 
 
 def hash_id_number(raw: str, key: str) -> str:
-    return hmac.new(key.encode(), normalise_id_number(raw).encode(), hashlib.sha256).hexdigest()
+    # hmac.digest is the one-shot C implementation of hmac.new(...).digest().
+    return hmac.digest(key.encode(), normalise_id_number(raw).encode(), hashlib.sha256).hex()

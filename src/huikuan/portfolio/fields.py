@@ -14,11 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.expressions import Combinable
 
-from huikuan.kernel.money import FEN, MoneyError, parse_amount
+from huikuan.kernel.money import FEN, MoneyError, parse_amount, to_fen
 
-
-def to_fen(value: Decimal) -> int:
-    return int((value / FEN).to_integral_exact())
+__all__ = ["MoneyField", "from_fen", "to_fen"]
 
 
 def from_fen(value: int) -> Decimal:

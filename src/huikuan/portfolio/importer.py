@@ -1,8 +1,13 @@
 """Account import from CSV/XLSX: read, map columns, validate every row, then write all or nothing.
 
-The write is bulk (a few statements per 2,000 rows) inside one transaction. Re-importing a file changes
-nothing: debtors and accounts are upserted by their numbers, and balances move only by the difference
-between the file and the ledger, posted as entries whose reference names the target state.
+The file is validated in chunks by a worker process (portfolio/staging.py) while this process writes
+the previous chunk, all inside one transaction: any row error anywhere stops the writing and rolls back.
+A chunk is written set-based: its rows go into a temporary staging table (COPY on PostgreSQL), and a
+handful of INSERT … SELECT statements upsert debtors, contacts and accounts, post ledger entries and
+refresh the balances, so no Python work is done per row on this side. Re-importing a file changes
+nothing: debtors and accounts are upserted by their numbers (rows whose values did not change are not
+rewritten), and balances move only by the difference between the file and the ledger, posted as entries
+whose reference names the target state.
 """
 
 from __future__ import annotations
@@ -11,75 +16,38 @@ import csv
 import hashlib
 import io
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huikuan.cases.sync import Assignment, refresh_cases
 from huikuan.kernel import intake
-from huikuan.kernel.ledger import Component, EntryKind
-from huikuan.kernel.pii import hash_id_number
+from huikuan.kernel.ledger import Component
 from huikuan.org.models import Team, User
-from huikuan.portfolio.bulkwrite import insert_rows, upsert_ids
-from huikuan.portfolio.fields import to_fen
-from huikuan.portfolio.ledger import entry_row, insert_entries, open_balances, refresh_balances
-from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch
+from huikuan.portfolio import staging
+from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
+from huikuan.portfolio.reading import ColumnMapping, ImportFileError, mapped_rows, read_table
+from huikuan.portfolio.staging import CONTACT_COLUMNS, STAGE_COLUMNS, StagedChunk, StageJob, validated_chunks
 
-_BATCH = 5000
-_COMPONENT_KINDS = {
-    Component.PRINCIPAL: EntryKind.PRINCIPAL,
-    Component.INTEREST: EntryKind.INTEREST,
-    Component.FEE: EntryKind.FEE,
-    Component.PENALTY: EntryKind.PENALTY,
-}
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (format, encoding, mapping)."""
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    """Canonical field → column title in the user's file, plus the file's conventions."""
-
-    columns: Mapping[str, str]
-    sheet: str | None = None
-    encoding: str | None = None
-
-    @classmethod
-    def identity(cls, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
-        return cls({name: name for name in fields})
-
-    @classmethod
-    def load(cls, path: Path, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
-        return cls.parse(path.read_text(encoding="utf-8"), fields)
-
-    @classmethod
-    def parse(cls, text: str, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
-        """``fields`` are the canonical names this kind of file knows (accounts, bank statement)."""
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ImportFileError(_("The mapping file is not valid YAML: %(error)s") % {"error": exc}) from exc
-        columns = data.get("columns") if isinstance(data, dict) else None
-        if not isinstance(columns, dict):
-            raise ImportFileError(_("The mapping file needs a 'columns' section: field: column title"))
-        unknown = sorted(set(columns) - set(fields))
-        if unknown:
-            raise ImportFileError(
-                _("The mapping names unknown fields: %(fields)s. Known fields: %(known)s")
-                % {"fields": ", ".join(map(str, unknown)), "known": ", ".join(fields)}
-            )
-        return cls({str(k): str(v) for k, v in columns.items()}, data.get("sheet"), data.get("encoding"))
+__all__ = [
+    "ColumnMapping",
+    "ImportFileError",
+    "ImportReport",
+    "error_lines",
+    "errors_csv",
+    "import_accounts",
+    "import_upload",
+    "mapped_rows",
+    "read_table",
+    "reason",
+]
 
 
 @dataclass
@@ -178,113 +146,75 @@ def reason(error: intake.RowError) -> str:
     return template % dict(error.params) if error.params else template.replace("%%", "%")
 
 
-def read_table(path: Path, mapping: ColumnMapping) -> tuple[list[str], Iterator[list[str]]]:
-    suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        return _read_xlsx(path, mapping.sheet)
-    if suffix in {".csv", ".txt"}:
-        return _read_csv(path, mapping.encoding)
-    raise ImportFileError(_("Unsupported file type %(suffix)s: use .csv or .xlsx") % {"suffix": suffix})
-
-
-def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], Iterator[list[str]]]:
-    raw = path.read_bytes()
-    for candidate in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
-        try:
-            text = raw.decode(candidate)
-            break
-        except (UnicodeDecodeError, LookupError):
-            continue
-    else:
-        raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text"))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
-        raise ImportFileError(_("The file is empty"))
-    return [h.strip() for h in header], reader
-
-
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[list[str]]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many unrelated types for a damaged file
-        raise ImportFileError(_("The spreadsheet cannot be read: %(error)s") % {"error": exc}) from exc
-    if sheet and sheet not in book.sheetnames:
-        raise ImportFileError(_("The spreadsheet has no sheet named %(sheet)s") % {"sheet": sheet})
-    ws = book[sheet] if sheet else book.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise ImportFileError(_("The file is empty"))
-    return [intake.excel_value(h).strip() for h in header], ([intake.excel_value(v) for v in row] for row in rows)
-
-
-def mapped_rows(
-    path: Path, mapping: ColumnMapping, required: Sequence[str]
-) -> tuple[list[intake.RowError], Iterator[tuple[int, dict[str, str]]]]:
-    """The file's non-empty rows as (row number, canonical field → text), or the missing columns.
-
-    Row numbers count the header as row 1, as a spreadsheet shows them.
-    """
-    header, body = read_table(path, mapping)
-    headers = dict(mapping.columns)
-    position = {title: i for i, title in enumerate(header)}
-    missing = [
-        intake.RowError(1, headers.get(f, f), "", "missing_column") for f in required if headers.get(f) not in position
-    ]
-    if missing:
-        return missing, iter(())
-    indexes = {f: position[t] for f, t in headers.items() if t in position}
-
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        for number, values in enumerate(body, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            yield number, {f: values[i] if i < len(values) else "" for f, i in indexes.items()}
-
-    return [], rows()
-
-
-def validate_file(path: Path, mapping: ColumnMapping) -> tuple[list[intake.AccountRow], ImportReport]:
-    headers = dict(mapping.columns)
-    report = ImportReport()
-    missing, body = mapped_rows(path, mapping, intake.REQUIRED)
+def import_accounts(
+    path: Path,
+    mapping: ColumnMapping | None = None,
+    *,
+    dry_run: bool = False,
+    user: Any = None,
+    parallel: bool | None = None,
+) -> ImportReport:
+    """Validate and write the file in one transaction; `parallel` forces the worker process on or off."""
+    mapping = mapping or ColumnMapping.identity()
+    report = ImportReport(dry_run=dry_run)
+    # The file-level problems (type, encoding, missing columns) are found here, in the user's language,
+    # before a worker starts.
+    missing, _rows = mapped_rows(path, mapping, intake.REQUIRED)
     if missing:
         report.errors.extend(missing)
-        return [], report
-    ctx = intake.RowContext(region=settings.DEFAULT_PHONE_REGION, default_currency=settings.DEFAULT_CURRENCY)
-    rows: list[intake.AccountRow] = []
-    for number, raw in body:
-        report.rows += 1
-        record, errors = intake.validate_row(number, raw, headers, ctx)
-        if record is not None:
-            rows.append(record)
-        report.errors.extend(errors)
-    report.errors.extend(intake.check_file_rows(rows, headers))
-    report.errors.sort(key=lambda e: e.row)
-    return rows, report
-
-
-def import_accounts(
-    path: Path, mapping: ColumnMapping | None = None, *, dry_run: bool = False, user: Any = None
-) -> ImportReport:
-    mapping = mapping or ColumnMapping.identity()
-    rows, report = validate_file(path, mapping)
-    report.dry_run = dry_run
-    if not report.ok:
         return report
-    teams, collectors, errors = _resolve_people(rows, mapping)
-    if errors:
-        report.errors.extend(errors)
-        return report
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    today = timezone.localdate()
+    job = StageJob(
+        path=path,
+        mapping=mapping,
+        region=settings.DEFAULT_PHONE_REGION,
+        default_currency=settings.DEFAULT_CURRENCY,
+        pii_key=settings.PII_HASH_KEY,
+        today=today,
+        copy_text=connection.vendor == "postgresql",
+        chunk_rows=staging.CHUNK_ROWS,
+    )
+    people = _People(mapping)
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        _write(rows, report, teams, collectors)
+        if outermost and connection.vendor == "postgresql":
+            # Django's foreign keys are checked at commit by default: one queued check per written row,
+            # run after the last chunk. Checked at each statement instead, the same checks overlap the
+            # worker's validation of the next chunk. Only in a transaction of our own, because the
+            # setting lasts until the transaction ends.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        writer = _ChunkWriter(report)
+        synced: set[int] = set()
+        # closing(): a failed write stops the worker now, not whenever the generator is collected.
+        with closing(validated_chunks(job, parallel=parallel)) as chunks:
+            for chunk in chunks:
+                report.rows += chunk.rows
+                report.errors.extend(chunk.errors)
+                if not report.ok:
+                    continue  # keep reading: the report lists every error of the file
+                people.add(chunk)
+                if people.unknown:
+                    continue
+                with _index_joins():
+                    complete = writer.write(chunk)
+                    if complete:
+                        # Debtors whose last row is written: their cases are synced now, beside the
+                        # worker, not all after the last chunk.
+                        report.cases_created += refresh_cases(complete, today, people.assignments(complete)).created
+                        synced.update(complete)
+        if report.ok and people.unknown:
+            # Unknown teams and collectors are reported only for an otherwise valid file, as before.
+            report.errors.extend(people.errors())
+        if not report.ok:
+            transaction.set_rollback(True)
+            return report
+        rest = writer.debtor_ids - synced
+        with _index_joins():
+            report.cases_created += refresh_cases(rest, today, people.assignments(rest)).created
         batch = ImportBatch.objects.create(
             file_name=path.name,
-            sha256=digest,
+            sha256=_sha256(path),
             rows=report.rows,
             debtors_created=report.debtors_created,
             accounts_created=report.accounts_created,
@@ -301,6 +231,36 @@ def import_accounts(
     return report
 
 
+@contextmanager
+def _index_joins() -> Iterator[None]:
+    """Joins by index lookups, not hashes, on PostgreSQL, for the statements of one chunk.
+
+    Each statement of a chunk joins a few thousand staged rows (or debtor ids) to a table this
+    transaction is filling. The planner's statistics know only the committed table (autovacuum cannot
+    see our rows), so it would hash the whole table for each chunk, growing quadratically with the file;
+    a unique-index lookup per row is what these joins need. SET LOCAL is undone with the transaction or
+    a failed savepoint; RESET ends it after a chunk written without error.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_hashjoin = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("RESET enable_hashjoin")
+        cursor.execute("RESET enable_mergejoin")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def import_upload(
     file_name: str, chunks: Iterable[bytes], mapping_text: str | None, *, dry_run: bool, user: Any
 ) -> ImportReport:
@@ -315,239 +275,292 @@ def import_upload(
         return import_accounts(path, mapping, dry_run=dry_run, user=user)
 
 
-def _resolve_people(
-    rows: list[intake.AccountRow], mapping: ColumnMapping
-) -> tuple[dict[str, int], dict[str, tuple[int, int | None]], list[intake.RowError]]:
-    team_names = {r.team for r in rows if r.team}
-    usernames = {r.collector for r in rows if r.collector}
-    teams = dict(Team.objects.filter(name__in=team_names).values_list("name", "id"))
-    collectors: dict[str, tuple[int, int | None]] = {
-        u: (pk, team)
-        for u, pk, team in User.objects.filter(username__in=usernames).values_list("username", "id", "team_id")
-    }
-    errors = []
-    for r in rows:
-        if r.team and r.team not in teams:
-            errors.append(
-                intake.RowError(
-                    r.row,
-                    mapping.columns.get("team", "team"),
-                    r.team,
-                    "choice",
-                    {"allowed": ", ".join(sorted(teams)) or "-"},
-                )
-            )
-        if r.collector and r.collector not in collectors:
-            errors.append(
-                intake.RowError(
-                    r.row,
-                    mapping.columns.get("collector", "collector"),
-                    r.collector,
-                    "choice",
-                    {"allowed": _("existing user names")},
-                )
-            )
-    return teams, collectors, errors
+class _People:
+    """Teams and collectors named in the file: checked against the database, turned into assignments.
 
+    Names are looked up chunk by chunk, so an unknown one stops the writing early; the errors are made
+    once the whole file is read, so they list the same allowed teams as a whole-file check.
+    """
 
-def _write(
-    rows: list[intake.AccountRow],
-    report: ImportReport,
-    teams: Mapping[str, int],
-    collectors: Mapping[str, tuple[int, int | None]],
-) -> None:
-    today = timezone.localdate()
-    touched_debtors: set[int] = set()
-    assignments: dict[int, Assignment] = {}
-    for start in range(0, len(rows), _BATCH):
-        chunk = rows[start : start + _BATCH]
-        debtor_ids = _upsert_debtors(chunk, report)
-        _insert_contacts(chunk, debtor_ids)
-        account_ids, existing = _upsert_accounts(chunk, debtor_ids, report)
-        report.entries_posted += _post_differences(chunk, account_ids, existing, today)
-        touched_debtors.update(debtor_ids.values())
-        for r in chunk:
-            collector = collectors.get(r.collector) if r.collector else None
-            team_id = teams.get(r.team) if r.team else (collector[1] if collector else None)
+    def __init__(self, mapping: ColumnMapping) -> None:
+        self.columns = mapping.columns
+        self.teams: dict[str, int] = {}
+        self.collectors: dict[str, tuple[int, int | None]] = {}
+        self.rows: list[tuple[int, str, str, str]] = []
+        self.unknown = False
+
+    def add(self, chunk: StagedChunk) -> None:
+        if not chunk.people:
+            return
+        self.rows.extend(chunk.people)
+        team_names = {team for _r, _c, team, _u in chunk.people if team} - set(self.teams)
+        usernames = {user for _r, _c, _t, user in chunk.people if user} - set(self.collectors)
+        if team_names:
+            self.teams.update(Team.objects.filter(name__in=team_names).values_list("name", "id"))
+        if usernames:
+            self.collectors.update(
+                (u, (pk, team))
+                for u, pk, team in User.objects.filter(username__in=usernames).values_list("username", "id", "team_id")
+            )
+        self.unknown = self.unknown or any(
+            (team and team not in self.teams) or (user and user not in self.collectors)
+            for _r, _c, team, user in chunk.people
+        )
+
+    def errors(self) -> list[intake.RowError]:
+        errors = []
+        for row, _customer, team, username in self.rows:
+            if team and team not in self.teams:
+                errors.append(
+                    intake.RowError(
+                        row,
+                        self.columns.get("team", "team"),
+                        team,
+                        "choice",
+                        {"allowed": ", ".join(sorted(self.teams)) or "-"},
+                    )
+                )
+            if username and username not in self.collectors:
+                errors.append(
+                    intake.RowError(
+                        row,
+                        self.columns.get("collector", "collector"),
+                        username,
+                        "choice",
+                        {"allowed": _("existing user names")},
+                    )
+                )
+        return errors
+
+    def assignments(self, debtor_ids: set[int]) -> dict[int, Assignment]:
+        """Debtor id → the team and collector of the debtor's last row naming one, for these debtors."""
+        wanted: dict[str, Assignment] = {}
+        for _row, customer_no, team, username in self.rows:
+            collector = self.collectors.get(username) if username else None
+            team_id = self.teams.get(team) if team else (collector[1] if collector else None)
             if team_id is not None or collector is not None:
-                assignments[debtor_ids[r.customer_no]] = Assignment(team_id, collector[0] if collector else None)
-        refresh_balances(account_ids.values())
-    report.cases_created = refresh_cases(touched_debtors, today, assignments).created
+                wanted[customer_no] = Assignment(team_id, collector[0] if collector else None)
+        if not wanted:
+            return {}
+        ids = dict(Debtor.objects.filter(customer_no__in=list(wanted)).values_list("customer_no", "id"))
+        return {ids[number]: assignment for number, assignment in wanted.items() if ids[number] in debtor_ids}
 
 
-def _fen(value: Decimal | None) -> int | None:
-    return None if value is None else to_fen(value)
+_ROWS = "_import_rows"
+_CONTACTS = "_import_contacts"
+_CHANGES = "_import_changes"
+_OWED = (Component.PRINCIPAL, Component.INTEREST, Component.FEE, Component.PENALTY)
+_DEBTOR_COLUMNS = (
+    # (debtor column, staging column)
+    ("kind", "debtor_kind"),
+    ("name", "name"),
+    ("gender", "gender"),
+    ("id_type", "id_type"),
+    ("id_hash", "id_hash"),
+    ("id_last4", "id_last4"),
+    ("employer", "employer"),
+    ("monthly_income", "monthly_income"),
+    ("address", "address"),
+    ("time_zone", "time_zone"),
+    ("preferred_language", "language"),
+)
+_ACCOUNT_COLUMNS = (
+    "product",
+    "currency",
+    "original_amount",
+    "open_date",
+    "due_date",
+    "annual_interest_rate",
+    "daily_penalty_rate",
+)
 
 
-def _upsert_debtors(chunk: list[intake.AccountRow], report: ImportReport) -> dict[str, int]:
-    key = settings.PII_HASH_KEY
-    first: dict[str, intake.AccountRow] = {}
-    for r in chunk:
-        first.setdefault(r.customer_no, r)
-    now = timezone.now()
-    columns = [
-        "customer_no",
-        "kind",
-        "name",
-        "gender",
-        "id_type",
-        "id_hash",
-        "id_last4",
-        "employer",
-        "monthly_income",
-        "address",
-        "time_zone",
-        "preferred_language",
-        "created_at",
-        "updated_at",
-    ]
-    rows = [
-        (
-            r.customer_no,
-            r.debtor_kind,
-            r.name,
-            r.gender,
-            r.id_type,
-            hash_id_number(r.id_number, key) if r.id_number else "",
-            r.id_number[-4:],
-            r.employer,
-            _fen(r.monthly_income),
-            r.address,
-            r.time_zone,
-            r.language,
-            now,
-            now,
+class _ChunkWriter:
+    """Writes validated chunks with a few set-based statements each, counting into the report."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.debtor_ids: set[int] = set()
+        self.postgres = connection.vendor == "postgresql"
+        # PostgreSQL and SQLite both compare row values null-safely, under different names.
+        self.distinct = "IS DISTINCT FROM" if self.postgres else "IS NOT"
+        self.debtor = Debtor._meta.db_table
+        self.account = Account._meta.db_table
+        self.balance = AccountBalance._meta.db_table
+        self.entry = LedgerEntry._meta.db_table
+        self.contact = ContactPoint._meta.db_table
+        with connection.cursor() as cursor:
+            for table, columns in (
+                (_ROWS, STAGE_COLUMNS),
+                (_CONTACTS, CONTACT_COLUMNS),
+                (_CHANGES, _CHANGE_COLUMNS),
+            ):
+                definition = ", ".join(f"{name} {kind}" for name, kind in columns)
+                cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition})")
+
+    def write(self, chunk: StagedChunk) -> set[int]:
+        """Write the chunk; returns the debtors whose last row in the file it held."""
+        if not chunk.accounts:
+            return set()
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            self._stage(cursor, _ROWS, STAGE_COLUMNS, chunk.accounts)
+            self._stage(cursor, _CONTACTS, CONTACT_COLUMNS, chunk.contacts)
+            self._debtors(cursor, now)
+            self._contacts(cursor, now)
+            self._accounts(cursor, now)
+            self._post_differences(cursor, now)
+            cursor.execute(
+                f"SELECT DISTINCT d.id, s.last_of_customer FROM {_ROWS} s "
+                f"JOIN {self.debtor} d ON d.customer_no = s.customer_no"
+            )
+            found = cursor.fetchall()
+        self.debtor_ids.update(debtor_id for debtor_id, _last in found)
+        return {debtor_id for debtor_id, last in found if last}
+
+    def _stage(self, cursor: Any, table: str, columns: Sequence[tuple[str, str]], rows: str | list[Any]) -> None:
+        names = ", ".join(name for name, _kind in columns)
+        if self.postgres:
+            raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no COPY
+            raw.execute(f"TRUNCATE {table}")
+            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                copy.write(rows)
+        else:
+            cursor.execute(f"DELETE FROM {table}")
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+    def _debtors(self, cursor: Any, now: object) -> None:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {_ROWS} s WHERE s.first_of_customer AND NOT EXISTS "
+            f"(SELECT 1 FROM {self.debtor} d WHERE d.customer_no = s.customer_no)"
         )
-        for r in first.values()
-    ]
-    ids, existing = upsert_ids(
-        Debtor,
-        columns,
-        rows,
-        key="customer_no",
-        update=[c for c in columns if c not in ("customer_no", "created_at")],
-    )
-    report.debtors_created += len(first) - len(existing)
-    return ids
-
-
-def _insert_contacts(chunk: list[intake.AccountRow], debtor_ids: Mapping[str, int]) -> None:
-    now = timezone.now()
-    rows = [
-        (
-            debtor_ids[r.customer_no],
-            c.kind,
-            c.value,
-            c.relation,
-            c.name,
-            "unverified",
-            False,
-            "",
-            "import",
-            now,
+        self.report.debtors_created += cursor.fetchone()[0]
+        target = ", ".join(c for c, _s in _DEBTOR_COLUMNS)
+        source = ", ".join(s for _c, s in _DEBTOR_COLUMNS)
+        # The first row of a customer in the file carries the debtor's data; a debtor whose data did not
+        # change is not rewritten, so a replayed file leaves the table alone.
+        cursor.execute(
+            f"INSERT INTO {self.debtor} (customer_no, {target}, created_at, updated_at) "
+            f"SELECT customer_no, {source}, %s, %s FROM {_ROWS} WHERE first_of_customer ORDER BY line_no "
+            f"ON CONFLICT (customer_no) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c, _s in _DEBTOR_COLUMNS)
+            + ", updated_at = excluded.updated_at "
+            f"WHERE ({', '.join(f'{self.debtor}.{c}' for c, _s in _DEBTOR_COLUMNS)}) {self.distinct} "
+            f"({', '.join(f'excluded.{c}' for c, _s in _DEBTOR_COLUMNS)})",
+            [now, now],
         )
-        for r in chunk
-        for c in r.contacts
-    ]
-    insert_rows(
-        ContactPoint._meta.db_table,
-        [
-            "debtor_id",
-            "kind",
-            "value",
-            "relation",
-            "contact_name",
-            "validity",
-            "do_not_contact",
-            "dnc_reason",
-            "source",
-            "created_at",
-        ],
-        rows,
-        conflict=["debtor_id", "kind", "value"],
-    )
 
-
-def _upsert_accounts(
-    chunk: list[intake.AccountRow], debtor_ids: Mapping[str, int], report: ImportReport
-) -> tuple[dict[str, int], set[str]]:
-    numbers = [r.contract_no for r in chunk]
-    now = timezone.now()
-    columns = [
-        "debtor_id",
-        "contract_no",
-        "product",
-        "currency",
-        "original_amount",
-        "open_date",
-        "due_date",
-        "annual_interest_rate",
-        "daily_penalty_rate",
-        "created_at",
-        "updated_at",
-    ]
-    rows = [
-        (
-            debtor_ids[r.customer_no],
-            r.contract_no,
-            r.product,
-            r.currency,
-            to_fen(r.original_amount),
-            r.open_date.isoformat(),
-            r.due_date.isoformat(),
-            str(r.annual_interest_rate),
-            str(r.daily_penalty_rate),
-            now,
-            now,
+    def _contacts(self, cursor: Any, now: object) -> None:
+        cursor.execute(
+            f"INSERT INTO {self.contact} (debtor_id, kind, value, relation, contact_name, validity, "
+            f"do_not_contact, dnc_reason, source, created_at) "
+            f"SELECT d.id, c.kind, c.value, c.relation, c.contact_name, 'unverified', %s, '', 'import', %s "
+            f"FROM {_CONTACTS} c JOIN {self.debtor} d ON d.customer_no = c.customer_no WHERE true "
+            f"ORDER BY c.line_no, c.ordinal "
+            f"ON CONFLICT (debtor_id, kind, value) DO NOTHING",
+            [False, now],
         )
-        for r in chunk
-    ]
-    ids, existing = upsert_ids(
-        Account,
-        columns,
-        rows,
-        key="contract_no",
-        update=[c for c in columns if c not in ("contract_no", "created_at")],
-    )
-    report.accounts_created += len(numbers) - len(existing)
-    report.accounts_updated += len(existing)
-    open_balances(ids[n] for n in numbers if n not in existing)
-    return ids, existing
+
+    def _accounts(self, cursor: Any, now: object) -> None:
+        cursor.execute(f"SELECT COUNT(*) FROM {_ROWS} s JOIN {self.account} a ON a.contract_no = s.contract_no")
+        existing = cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) FROM {_ROWS}")
+        self.report.accounts_created += cursor.fetchone()[0] - existing
+        self.report.accounts_updated += existing
+        columns = ("debtor_id", *_ACCOUNT_COLUMNS)
+        cursor.execute(
+            f"INSERT INTO {self.account} (contract_no, {', '.join(columns)}, created_at, updated_at) "
+            f"SELECT s.contract_no, d.id, {', '.join(f's.{c}' for c in _ACCOUNT_COLUMNS)}, %s, %s "
+            f"FROM {_ROWS} s JOIN {self.debtor} d ON d.customer_no = s.customer_no WHERE true "
+            f"ORDER BY s.line_no "
+            f"ON CONFLICT (contract_no) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in columns)
+            + ", updated_at = excluded.updated_at "
+            f"WHERE ({', '.join(f'{self.account}.{c}' for c in columns)}) {self.distinct} "
+            f"({', '.join(f'excluded.{c}' for c in columns)})",
+            [now, now],
+        )
+
+    def _post_differences(self, cursor: Any, now: object) -> None:
+        """Entries for the difference between each row and its account's ledger, then fresh balances.
+
+        A new account (no entries yet) opens with one charge per non-zero component, so reports see
+        principal as principal; an account whose snapshot differs from the row gets one adjustment.
+        Differences against the ledger make a replayed file produce no entries at all; the ON CONFLICT
+        guard only matters when two imports of the same state race.
+        """
+        owed = [c.value for c in _OWED]
+        cursor.execute(f"DELETE FROM {_CHANGES}")
+        cursor.execute(
+            f"INSERT INTO {_CHANGES} (line_no, account_id, opening, effective_date, tag, adjustment_reference, "
+            + ", ".join(owed)
+            + ", "
+            + ", ".join(f"delta_{c}" for c in owed)
+            + ") "
+            "SELECT s.line_no, a.id, (b.account_id IS NULL OR b.entry_count = 0), s.effective_date, s.tag, "
+            "s.adjustment_reference, "
+            + ", ".join(f"s.{c}" for c in owed)
+            + ", "
+            + ", ".join(f"s.{c} - COALESCE(b.{c}, 0)" for c in owed)
+            + f" FROM {_ROWS} s JOIN {self.account} a ON a.contract_no = s.contract_no "
+            f"LEFT JOIN {self.balance} b ON b.account_id = a.id "
+            f"WHERE b.account_id IS NULL OR b.entry_count = 0 OR " + " OR ".join(f"s.{c} <> b.{c}" for c in owed)
+        )
+        money = ", ".join(c.value for c in Component)
+        components = " UNION ALL ".join(f"SELECT {i} AS ordinal, '{c.value}' AS kind" for i, c in enumerate(_OWED))
+        picked = "CASE k.ordinal " + " ".join(f"WHEN {i} THEN c.{c.value}" for i, c in enumerate(_OWED)) + " END"
+        opening_amounts = ", ".join(
+            f"CASE WHEN k.ordinal = {i} THEN c.{c.value} ELSE 0 END" for i, c in enumerate(_OWED)
+        )
+        cursor.execute(
+            f"INSERT INTO {self.entry} (account_id, kind, reference, effective_date, {money}, note, created_at) "
+            f"SELECT c.account_id, k.kind, 'import:opening:' || k.kind || ':' || c.tag, c.effective_date, "
+            f"{opening_amounts}, 0, 'import', %s "
+            f"FROM {_CHANGES} c CROSS JOIN ({components}) k WHERE c.opening AND {picked} <> 0 "
+            f"ORDER BY c.line_no, k.ordinal "
+            f"ON CONFLICT (account_id, reference) DO NOTHING",
+            [now],
+        )
+        posted = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {self.entry} (account_id, kind, reference, effective_date, {money}, note, created_at) "
+            f"SELECT c.account_id, 'adjustment', c.adjustment_reference, c.effective_date, "
+            + ", ".join(f"c.delta_{c}" for c in owed)
+            + ", 0, 'import', %s "
+            f"FROM {_CHANGES} c WHERE NOT c.opening ORDER BY c.line_no "
+            f"ON CONFLICT (account_id, reference) DO NOTHING",
+            [now],
+        )
+        posted += cursor.rowcount
+        self.report.entries_posted += posted
+        # The snapshots of the changed accounts, recomputed from their ledger in the same transaction; a
+        # new account with nothing owed gets its zero snapshot from the second statement.
+        sums = ", ".join(f"SUM(e.{c.value})" for c in Component)
+        cursor.execute(
+            f"INSERT INTO {self.balance} (account_id, {money}, total, entry_count, updated_at) "
+            f"SELECT e.account_id, {sums}, SUM(e.principal + e.interest + e.fee + e.penalty), COUNT(*), %s "
+            f"FROM {self.entry} e WHERE e.account_id IN (SELECT account_id FROM {_CHANGES}) "
+            f"GROUP BY e.account_id "
+            f"ON CONFLICT (account_id) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in (*money.split(", "), "total", "entry_count", "updated_at")),
+            [now],
+        )
+        cursor.execute(
+            f"INSERT INTO {self.balance} (account_id, {money}, total, entry_count, updated_at) "
+            f"SELECT account_id, 0, 0, 0, 0, 0, 0, 0, %s FROM {_CHANGES} WHERE true "
+            f"ON CONFLICT (account_id) DO NOTHING",
+            [now],
+        )
 
 
-def _post_differences(
-    chunk: list[intake.AccountRow], account_ids: Mapping[str, int], existing: set[str], today: date
-) -> int:
-    current = {
-        b.account_id: b for b in AccountBalance.objects.filter(account_id__in=[account_ids[n] for n in existing])
-    }
-    rows: list[tuple[object, ...]] = []
-    for r in chunk:
-        account_id = account_ids[r.contract_no]
-        balance = current.get(account_id)
-        target = {
-            Component.PRINCIPAL: r.principal,
-            Component.INTEREST: r.interest,
-            Component.FEE: r.fee,
-            Component.PENALTY: r.penalty,
-        }
-        effective = r.as_of or today
-        state = "|".join(f"{c.value}={v}" for c, v in target.items())
-        tag = hashlib.sha1(state.encode(), usedforsecurity=False).hexdigest()[:12]
-        if balance is None or balance.entry_count == 0:
-            # A new account opens with one charge per component, so reports see principal as principal.
-            rows.extend(
-                entry_row(account_id, _COMPONENT_KINDS[c].value, f"import:opening:{c.value}:{tag}", effective,
-                          {c: v}, "import")
-                for c, v in target.items()
-                if v
-            )  # fmt: skip
-            continue
-        deltas = {c: v - getattr(balance, c.value) for c, v in target.items()}
-        if any(deltas.values()):
-            reference = f"import:{effective.isoformat()}:{tag}"
-            rows.append(entry_row(account_id, EntryKind.ADJUSTMENT.value, reference, effective, deltas, "import"))
-    # Differences against the ledger make a replayed file produce no entries at all; the ON CONFLICT
-    # guard only matters when two imports of the same state race.
-    insert_entries(rows)
-    return len(rows)
+_CHANGE_COLUMNS = (
+    ("line_no", "integer"),
+    ("account_id", "bigint"),
+    ("opening", "boolean"),
+    ("effective_date", "date"),
+    ("tag", "text"),
+    ("adjustment_reference", "text"),
+    *((c.value, "bigint") for c in _OWED),
+    *((f"delta_{c.value}", "bigint") for c in _OWED),
+)

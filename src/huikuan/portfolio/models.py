@@ -32,10 +32,10 @@ class IdType(models.TextChoices):
 class Debtor(models.Model):
     customer_no = models.CharField(_("customer number"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=DebtorKind.choices, default=DebtorKind.PERSON)
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
-    id_hash = models.CharField(_("ID hash"), max_length=64, blank=True, db_index=True, editable=False)
+    id_hash = models.CharField(_("ID hash"), max_length=64, blank=True, editable=False)
     id_last4 = models.CharField(_("ID last 4"), max_length=4, blank=True)
     employer = models.CharField(_("employer"), max_length=200, blank=True)
     monthly_income = MoneyField(_("monthly income"), null=True, blank=True)
@@ -50,6 +50,12 @@ class Debtor(models.Model):
     class Meta:
         verbose_name = _("debtor")
         verbose_name_plural = _("debtors")
+        # In Meta rather than db_index: on PostgreSQL db_index adds a LIKE-pattern index per text field
+        # that nothing queries, and every index costs each imported debtor a write.
+        indexes = [
+            models.Index(fields=["name"], name="debtor_name"),
+            models.Index(fields=["id_hash"], name="debtor_id_hash"),
+        ]
 
     def __str__(self) -> str:
         return f"{pii.mask_text(self.name)} ({self.customer_no})"
@@ -87,8 +93,10 @@ class Validity(models.TextChoices):
 
 
 class ContactPoint(models.Model):
+    # No index of its own: the unique (debtor, kind, value) index serves lookups by debtor, and each
+    # index costs every imported contact a write.
     debtor = models.ForeignKey(
-        Debtor, on_delete=models.CASCADE, related_name="contact_points", verbose_name=_("debtor")
+        Debtor, on_delete=models.CASCADE, related_name="contact_points", verbose_name=_("debtor"), db_index=False
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ContactKind.choices)
     # Phones in E.164 (+8613812341234), e-mail addresses lower-cased, postal addresses as written.
@@ -182,7 +190,11 @@ class EntryKind(models.TextChoices):
 class LedgerEntry(models.Model):
     """Append-only: an entry is never updated or deleted; a mistake is undone by a reversal."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account"))
+    # Lookups by account use the unique (account, reference) index; the two rarely set links are indexed
+    # only where set (Meta.indexes). Every index costs each posted entry a write.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account"), db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
     reference = models.CharField(_("external reference"), max_length=100)
     effective_date = models.DateField(_("effective date"))
@@ -198,6 +210,7 @@ class LedgerEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="reversals",
         verbose_name=_("reverses"),
+        db_index=False,
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
@@ -206,6 +219,7 @@ class LedgerEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         verbose_name=_("created by"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -215,6 +229,14 @@ class LedgerEntry(models.Model):
         ordering = ["effective_date", "id"]
         constraints = [
             models.UniqueConstraint(fields=["account", "reference"], name="ledger_reference_unique_per_account")
+        ]
+        indexes = [
+            models.Index(
+                fields=["reversal_of"], condition=models.Q(reversal_of__isnull=False), name="ledger_reversal_of_set"
+            ),
+            models.Index(
+                fields=["created_by"], condition=models.Q(created_by__isnull=False), name="ledger_created_by_set"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,126 @@
+"""Reading an import file: CSV or XLSX rows as text, under the user's column titles.
+
+Kept apart from the database code so the validation worker process (portfolio/staging.py) can read the
+file without setting up Django's models.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.utils.translation import gettext as _
+
+from huikuan.kernel import intake
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (format, encoding, mapping)."""
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Canonical field → column title in the user's file, plus the file's conventions."""
+
+    columns: Mapping[str, str]
+    sheet: str | None = None
+    encoding: str | None = None
+
+    @classmethod
+    def identity(cls, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
+        return cls({name: name for name in fields})
+
+    @classmethod
+    def load(cls, path: Path, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
+        return cls.parse(path.read_text(encoding="utf-8"), fields)
+
+    @classmethod
+    def parse(cls, text: str, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
+        """``fields`` are the canonical names this kind of file knows (accounts, bank statement)."""
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise ImportFileError(_("The mapping file is not valid YAML: %(error)s") % {"error": exc}) from exc
+        columns = data.get("columns") if isinstance(data, dict) else None
+        if not isinstance(columns, dict):
+            raise ImportFileError(_("The mapping file needs a 'columns' section: field: column title"))
+        unknown = sorted(set(columns) - set(fields))
+        if unknown:
+            raise ImportFileError(
+                _("The mapping names unknown fields: %(fields)s. Known fields: %(known)s")
+                % {"fields": ", ".join(map(str, unknown)), "known": ", ".join(fields)}
+            )
+        return cls({str(k): str(v) for k, v in columns.items()}, data.get("sheet"), data.get("encoding"))
+
+
+def read_table(path: Path, mapping: ColumnMapping) -> tuple[list[str], Iterator[list[str]]]:
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        return _read_xlsx(path, mapping.sheet)
+    if suffix in {".csv", ".txt"}:
+        return _read_csv(path, mapping.encoding)
+    raise ImportFileError(_("Unsupported file type %(suffix)s: use .csv or .xlsx") % {"suffix": suffix})
+
+
+def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], Iterator[list[str]]]:
+    raw = path.read_bytes()
+    for candidate in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
+        try:
+            text = raw.decode(candidate)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    else:
+        raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text"))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise ImportFileError(_("The file is empty"))
+    return [h.strip() for h in header], reader
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[list[str]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many unrelated types for a damaged file
+        raise ImportFileError(_("The spreadsheet cannot be read: %(error)s") % {"error": exc}) from exc
+    if sheet and sheet not in book.sheetnames:
+        raise ImportFileError(_("The spreadsheet has no sheet named %(sheet)s") % {"sheet": sheet})
+    ws = book[sheet] if sheet else book.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise ImportFileError(_("The file is empty"))
+    return [intake.excel_value(h).strip() for h in header], ([intake.excel_value(v) for v in row] for row in rows)
+
+
+def mapped_rows(
+    path: Path, mapping: ColumnMapping, required: Sequence[str]
+) -> tuple[list[intake.RowError], Iterator[tuple[int, dict[str, str]]]]:
+    """The file's non-empty rows as (row number, canonical field → text), or the missing columns.
+
+    Row numbers count the header as row 1, as a spreadsheet shows them.
+    """
+    header, body = read_table(path, mapping)
+    headers = dict(mapping.columns)
+    position = {title: i for i, title in enumerate(header)}
+    missing = [
+        intake.RowError(1, headers.get(f, f), "", "missing_column") for f in required if headers.get(f) not in position
+    ]
+    if missing:
+        return missing, iter(())
+    indexes = {f: position[t] for f, t in headers.items() if t in position}
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        for number, values in enumerate(body, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            yield number, {f: values[i] if i < len(values) else "" for f, i in indexes.items()}
+
+    return [], rows()
