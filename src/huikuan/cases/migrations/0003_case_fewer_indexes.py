@@ -6,32 +6,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_initial'),
-        ('org', '0002_role_label'),
-        ('portfolio', '0001_initial'),
+        ("cases", "0002_initial"),
+        ("org", "0002_role_label"),
+        ("portfolio", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='assignee',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_cases', to=settings.AUTH_USER_MODEL, verbose_name='assignee'),
+            model_name="case",
+            name="assignee",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="assigned_cases",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="assignee",
+            ),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='status',
-            field=models.CharField(choices=[('open', 'Open'), ('on_hold', 'On hold'), ('closed', 'Closed'), ('legal', 'Legal')], default='open', max_length=10, verbose_name='status'),
+            model_name="case",
+            name="status",
+            field=models.CharField(
+                choices=[("open", "Open"), ("on_hold", "On hold"), ("closed", "Closed"), ("legal", "Legal")],
+                default="open",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='team',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to='org.team', verbose_name='team'),
+            model_name="case",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="cases",
+                to="org.team",
+                verbose_name="team",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status'], name='cases_case_status_idx'),
+            model_name="case",
+            index=models.Index(fields=["status"], name="cases_case_status_idx"),
         ),
     ]

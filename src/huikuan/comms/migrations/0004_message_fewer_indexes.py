@@ -5,44 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_case_fewer_indexes'),
-        ('comms', '0003_due_reminder_purpose'),
-        ('portfolio', '0001_initial'),
+        ("cases", "0003_case_fewer_indexes"),
+        ("comms", "0003_due_reminder_purpose"),
+        ("portfolio", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='batch',
-            field=models.CharField(blank=True, max_length=60, verbose_name='batch'),
+            model_name="message",
+            name="batch",
+            field=models.CharField(blank=True, max_length=60, verbose_name="batch"),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='case',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='cases.case', verbose_name='case'),
+            model_name="message",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="messages",
+                to="cases.case",
+                verbose_name="case",
+            ),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='idempotency_key',
-            field=models.CharField(max_length=120, verbose_name='idempotency key'),
+            model_name="message",
+            name="idempotency_key",
+            field=models.CharField(max_length=120, verbose_name="idempotency key"),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='provider_id',
-            field=models.CharField(blank=True, max_length=120, verbose_name='provider id'),
+            model_name="message",
+            name="provider_id",
+            field=models.CharField(blank=True, max_length=120, verbose_name="provider id"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['batch'], name='comms_message_batch_idx'),
+            model_name="message",
+            index=models.Index(fields=["batch"], name="comms_message_batch_idx"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['provider_id'], name='comms_message_provider_id_idx'),
+            model_name="message",
+            index=models.Index(fields=["provider_id"], name="comms_message_provider_id_idx"),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(fields=('idempotency_key',), name='comms_message_idempotency_key'),
+            model_name="message",
+            constraint=models.UniqueConstraint(fields=("idempotency_key",), name="comms_message_idempotency_key"),
         ),
     ]
