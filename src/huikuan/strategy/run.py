@@ -16,9 +16,10 @@ import resource
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from django.conf import settings
@@ -43,6 +44,9 @@ from huikuan.strategy.models import (
 )
 from huikuan.strategy.predue import plan_due_reminders, queue_due_reminders
 from huikuan.strategy.snapshot import Shard, read_snapshot
+
+if TYPE_CHECKING:
+    from huikuan.comms.actions import QueueBatch
 
 DEFAULT_GATE = "huikuan.kernel.strategy.gate.minimal_gate"
 SPECIALIST_SKILL = "specialist"
@@ -260,10 +264,10 @@ def _rows(run_id: int, as_of: date, items: pl.DataFrame) -> pl.DataFrame:
     ).select(_WRITE_COLUMNS)
 
 
-def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> pl.DataFrame:
-    """Replace the day's pending items of the shard's cases; inside the caller's transaction.
+def prepare_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> pl.DataFrame:
+    """Delete the day's pending items of the shard's cases and return the rows to write (``_WRITE_COLUMNS``).
 
-    Returns the rows written (``_WRITE_COLUMNS``).
+    Inside the caller's transaction.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -278,61 +282,115 @@ def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> 
     )
     if settled.height:
         items = items.join(settled, on=["case_id", "action"], how="anti")
-    rows = _rows(run_id, as_of, items)
+    return _rows(run_id, as_of, items)
+
+
+def _copy_items(cursor: Any, rows: pl.DataFrame) -> None:
+    """COPY the rows into strategy_workitem; ``cursor`` is a psycopg cursor of the run's transaction."""
     if rows.height == 0:
-        return rows
-    if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        rows.write_csv(buffer, include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f+00:00")
-        buffer.seek(0)
-        text_columns = ("party", "arm", "segment", "reason", "reason_en", "template", "rule")
-        sql = (
-            f"COPY strategy_workitem ({', '.join(_WRITE_COLUMNS)}) FROM STDIN WITH "
-            f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(text_columns)}))"
-        )
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            while block := buffer.read(1 << 20):
-                copy.write(block)
-    else:
-        WorkItem.objects.bulk_create(
-            (WorkItem(**dict(zip(_WRITE_COLUMNS, row, strict=True))) for row in rows.iter_rows()),
-            batch_size=2000,
-        )
-    return rows
+        return
+    buffer = io.BytesIO()
+    rows.write_csv(buffer, include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f+00:00")
+    buffer.seek(0)
+    text_columns = ("party", "arm", "segment", "reason", "reason_en", "template", "rule")
+    sql = (
+        f"COPY strategy_workitem ({', '.join(_WRITE_COLUMNS)}) FROM STDIN WITH "
+        f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(text_columns)}))"
+    )
+    with cursor.copy(sql) as copy:
+        while block := buffer.read(1 << 20):
+            copy.write(block)
 
 
-def _update_assignees(changed: pl.DataFrame) -> None:
-    """Persist new case assignees: one UPDATE ... FROM a COPY-filled temporary table on PostgreSQL."""
-    from huikuan.cases.models import Case
-
+def _copy_assignees(cursor: Any, changed: pl.DataFrame) -> None:
+    """New case assignees in one UPDATE ... FROM a COPY-filled temporary table (psycopg cursor)."""
     if changed.height == 0:
         return
-    if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        changed.select("case_id", "chosen").write_csv(buffer, include_header=False)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS strategy_new_assignee"
-                " (case_id bigint, assignee_id bigint)"
-                " ON COMMIT DROP"
-            )
-            # Several shards in one outer transaction (tests, a caller's atomic) share the table.
-            cursor.execute("TRUNCATE strategy_new_assignee")
-            with cursor.cursor.copy("COPY strategy_new_assignee FROM STDIN WITH (FORMAT csv)") as copy:
-                copy.write(buffer.getvalue())
-            cursor.execute(
-                "UPDATE cases_case c SET assignee_id = n.assignee_id FROM strategy_new_assignee n"
-                " WHERE c.id = n.case_id"
-            )
-        return
+    buffer = io.BytesIO()
+    # In case id order: the update then walks the case table and its primary key in order.
+    changed.select("case_id", "chosen").sort("case_id").write_csv(buffer, include_header=False)
+    cursor.execute(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS strategy_new_assignee (case_id bigint, assignee_id bigint) ON COMMIT DROP"
+    )
+    # Several shards in one outer transaction (tests, a caller's atomic) share the table.
+    cursor.execute("TRUNCATE strategy_new_assignee")
+    with cursor.copy("COPY strategy_new_assignee FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(buffer.getvalue())
+    cursor.execute("ANALYZE strategy_new_assignee")
+    cursor.execute(
+        "UPDATE cases_case c SET assignee_id = n.assignee_id FROM strategy_new_assignee n WHERE c.id = n.case_id"
+    )
+
+
+def _update_assignees_sqlite(changed: pl.DataFrame) -> None:
+    from huikuan.cases.models import Case
+
     for (user_id,), group in changed.group_by(["chosen"]):
         ids = group.get_column("case_id").to_list()
         for start in range(0, len(ids), 5000):
             Case.objects.filter(id__in=ids[start : start + 5000]).update(assignee_id=user_id)
 
 
+def _write_while_composing(
+    rows: pl.DataFrame, changed: pl.DataFrame, outbox: QueueBatch, timings: dict[str, float]
+) -> list[tuple[Any, ...]]:
+    """Write the items and the new assignees, compose the outbox messages; returns the composed rows.
+
+    On PostgreSQL the writes are a COPY and an UPDATE the server works on for most of a minute at a million
+    cases while Python waits, and composing the messages is Python work of about as long: the writes run in
+    a thread on the transaction's own psycopg connection (Django's connection object belongs to the thread
+    that opened it, so the thread borrows the raw one) while this thread composes, which touches no
+    database. The thread checks the constraints as each statement ends rather than leaving a million checks
+    to COMMIT, so they overlap the composing too; they are the same checks. SQLite writes, then composes.
+    The recorded ``write``, ``assignees`` and ``outbox`` times therefore overlap on PostgreSQL.
+    """
+    if connection.vendor != "postgresql":
+        clock = time.perf_counter()
+        if rows.height:
+            WorkItem.objects.bulk_create(
+                (WorkItem(**dict(zip(_WRITE_COLUMNS, row, strict=True))) for row in rows.iter_rows()),
+                batch_size=2000,
+            )
+        timings["write"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        _update_assignees_sqlite(changed)
+        timings["assignees"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        composed = outbox.compose()
+        timings["outbox"] += time.perf_counter() - clock
+        return composed
+    raw = connection.connection
+
+    def write() -> dict[str, float]:
+        spent: dict[str, float] = {}
+        with raw.cursor() as cursor:
+            clock = time.perf_counter()
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            _copy_items(cursor, rows)
+            spent["write"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            _copy_assignees(cursor, changed)
+            # Back to Django's default (every deferrable constraint here is INITIALLY DEFERRED).
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            spent["assignees"] = time.perf_counter() - clock
+        return spent
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="strategy-write") as pool:
+        writing = pool.submit(write)
+        clock = time.perf_counter()
+        # Leaving the pool waits for the writes even when composing fails: nothing may roll the
+        # transaction back while the thread still uses its connection.
+        composed = outbox.compose()
+        timings["outbox"] += time.perf_counter() - clock
+        for phase, seconds in writing.result().items():
+            timings[phase] += seconds
+    return composed
+
+
 def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardResult:
     """One shard of a real run: plan, assign, write. The unit a Celery worker takes."""
+    from huikuan.comms.actions import QueueBatch, WorkItemRow, work_item_requests
+
     run = StrategyRun.objects.select_related("policy_version", "experiment").get(pk=run_id)
     arms, experiment = resolve_arms(run.policy_version.label if run.policy_version else None)
     allowed, result = plan(run.as_of, arms, experiment, shard)
@@ -341,15 +399,22 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     result.timings["assign"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic():
-        written = write_items(run_id, run.as_of, items, shard)
-        result.written = written.height
-        result.versions = set(written.get_column("policy_version_id").unique().to_list())
+        rows = prepare_items(run_id, run.as_of, items, shard)
+        result.written = rows.height
+        result.versions = set(rows.get_column("policy_version_id").unique().to_list())
         result.timings["write"] += time.perf_counter() - clock
         clock = time.perf_counter()
-        _update_assignees(changed)
-        result.timings["assignees"] += time.perf_counter() - clock
+        # Today's SMS, e-mails and letters go to the outbox in the same transaction as their work items,
+        # handed over from memory: reading a hundred thousand rows back through the ORM cost more than
+        # queuing them. What queuing reads is read now, before the writes take the connection.
+        automatic = rows.filter(pl.col("action").is_in(AUTOMATIC_ACTIONS)).select(
+            "as_of", "case_id", "action", "template", "contact_point_id", "window_start"
+        )
+        outbox = QueueBatch(work_item_requests((WorkItemRow(*row) for row in automatic.iter_rows()), run_id))
+        result.timings["outbox"] += time.perf_counter() - clock
+        messages = _write_while_composing(rows, changed, outbox, result.timings)
         clock = time.perf_counter()
-        _hand_over_messages(run_id, written)
+        outbox.insert(messages)
         result.timings["outbox"] += time.perf_counter() - clock
         clock = time.perf_counter()
         due = plan_due_reminders(run.as_of, arms[0].policy, shard)
@@ -364,20 +429,6 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
 
 # Work items that the outbox carries out rather than a person.
 AUTOMATIC_ACTIONS = tuple(action for action, queue in QUEUES.items() if queue == "auto")
-
-
-def _hand_over_messages(run_id: int, written: pl.DataFrame) -> None:
-    """Today's SMS, e-mails and letters go to the outbox in the same transaction as their work items.
-
-    The rows just written are handed over from memory: reading a hundred thousand of them back through
-    the ORM cost more than queuing them.
-    """
-    from huikuan.comms.actions import WorkItemRow, enqueue_for_work_items
-
-    automatic = written.filter(pl.col("action").is_in(AUTOMATIC_ACTIONS)).select(
-        "as_of", "case_id", "action", "template", "contact_point_id", "window_start"
-    )
-    enqueue_for_work_items((WorkItemRow(*row) for row in automatic.iter_rows()), run_id)
 
 
 @dataclass
