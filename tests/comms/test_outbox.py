@@ -290,7 +290,7 @@ def test_strategy_work_items_feed_the_outbox(zhang: Any) -> None:
 
 
 def test_composing_a_batch_touches_no_database_and_queues_what_queue_messages_would(zhang: Any) -> None:
-    """The strategy run composes while another thread writes on the connection: composing must not query."""
+    """Composing is the per-message loop of a night's queuing: everything it needs is read before it."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

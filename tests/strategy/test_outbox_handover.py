@@ -28,8 +28,8 @@ def test_automatic_items_reach_the_outbox_and_a_rerun_adds_nothing(champion: Any
 def test_a_failed_write_leaves_no_items_no_messages_and_no_new_assignees(
     champion: Any, make_case: CaseMaker, monkeypatch: Any
 ) -> None:
-    """On PostgreSQL the items and assignees are written by a thread while messages are composed: its
-    failure must reach the run and roll back the shard's whole transaction, as a failure in line would."""
+    """The items are written (COPY) before the assignees: a failure after them rolls back the shard's whole
+    transaction and marks the run failed."""
     import pytest
 
     from huikuan.cases.models import Case

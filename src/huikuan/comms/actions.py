@@ -257,12 +257,11 @@ def queue_messages(requests: Sequence[Request], today: date | None = None) -> Qu
 
 
 class QueueBatch:
-    """Queuing in three steps: read (on creation), ``compose`` (no database access) and ``insert``.
+    """Queuing in three steps: read (on creation), ``compose`` and ``insert``.
 
-    Composing a night's messages is Python work of a minute at a million cases; the strategy run composes
-    them while the database writes the work items on the same transaction's connection. ``compose``
-    therefore touches neither the ORM nor the connection: every fact, contact point and template version
-    it needs is read here.
+    Everything ``compose`` needs (facts, contact points, template versions) is read up front in a handful of
+    set-based queries, and ``compose`` itself touches neither the ORM nor the connection: the loop over a
+    night's hundred thousand messages cannot fall into a query per message, and a test holds it to that.
     """
 
     def __init__(self, requests: Sequence[Request], today: date | None = None) -> None:

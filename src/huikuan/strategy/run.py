@@ -16,10 +16,9 @@ import resource
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 from django.conf import settings
@@ -44,9 +43,6 @@ from huikuan.strategy.models import (
 )
 from huikuan.strategy.predue import plan_due_reminders, queue_due_reminders
 from huikuan.strategy.snapshot import Shard, read_snapshot
-
-if TYPE_CHECKING:
-    from huikuan.comms.actions import QueueBatch
 
 DEFAULT_GATE = "huikuan.kernel.strategy.gate.minimal_gate"
 SPECIALIST_SKILL = "specialist"
@@ -331,66 +327,29 @@ def _update_assignees_sqlite(changed: pl.DataFrame) -> None:
             Case.objects.filter(id__in=ids[start : start + 5000]).update(assignee_id=user_id)
 
 
-def _write_while_composing(
-    rows: pl.DataFrame, changed: pl.DataFrame, outbox: QueueBatch, timings: dict[str, float]
-) -> list[tuple[Any, ...]]:
-    """Write the items and the new assignees, compose the outbox messages; returns the composed rows.
-
-    On PostgreSQL the writes are a COPY and an UPDATE the server works on for most of a minute at a million
-    cases while Python waits, and composing the messages is Python work of about as long: the writes run in
-    a thread on the transaction's own psycopg connection (Django's connection object belongs to the thread
-    that opened it, so the thread borrows the raw one) while this thread composes, which touches no
-    database. The thread checks the constraints as each statement ends rather than leaving a million checks
-    to COMMIT, so they overlap the composing too; they are the same checks. SQLite writes, then composes.
-    The recorded ``write``, ``assignees`` and ``outbox`` times therefore overlap on PostgreSQL.
-    """
-    if connection.vendor != "postgresql":
-        clock = time.perf_counter()
-        if rows.height:
-            WorkItem.objects.bulk_create(
-                (WorkItem(**dict(zip(_WRITE_COLUMNS, row, strict=True))) for row in rows.iter_rows()),
-                batch_size=2000,
-            )
-        timings["write"] += time.perf_counter() - clock
-        clock = time.perf_counter()
+def _write(rows: pl.DataFrame, changed: pl.DataFrame, timings: dict[str, float]) -> None:
+    """Write the items (COPY on PostgreSQL, ``bulk_create`` on SQLite) and the new case assignees."""
+    clock = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            _copy_items(cursor.cursor, rows)
+    elif rows.height:
+        WorkItem.objects.bulk_create(
+            (WorkItem(**dict(zip(_WRITE_COLUMNS, row, strict=True))) for row in rows.iter_rows()),
+            batch_size=2000,
+        )
+    timings["write"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            _copy_assignees(cursor.cursor, changed)
+    else:
         _update_assignees_sqlite(changed)
-        timings["assignees"] += time.perf_counter() - clock
-        clock = time.perf_counter()
-        composed = outbox.compose()
-        timings["outbox"] += time.perf_counter() - clock
-        return composed
-    raw = connection.connection
-
-    def write() -> dict[str, float]:
-        spent: dict[str, float] = {}
-        with raw.cursor() as cursor:
-            clock = time.perf_counter()
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            _copy_items(cursor, rows)
-            spent["write"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            _copy_assignees(cursor, changed)
-            # Back to Django's default (every deferrable constraint here is INITIALLY DEFERRED).
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            spent["assignees"] = time.perf_counter() - clock
-        return spent
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="strategy-write") as pool:
-        writing = pool.submit(write)
-        clock = time.perf_counter()
-        # Leaving the pool waits for the writes even when composing fails: nothing may roll the
-        # transaction back while the thread still uses its connection.
-        composed = outbox.compose()
-        timings["outbox"] += time.perf_counter() - clock
-        for phase, seconds in writing.result().items():
-            timings[phase] += seconds
-    return composed
+    timings["assignees"] += time.perf_counter() - clock
 
 
 def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardResult:
     """One shard of a real run: plan, assign, write. The unit a Celery worker takes."""
-    from huikuan.comms.actions import QueueBatch, WorkItemRow, work_item_requests
-
     run = StrategyRun.objects.select_related("policy_version", "experiment").get(pk=run_id)
     arms, experiment = resolve_arms(run.policy_version.label if run.policy_version else None)
     allowed, result = plan(run.as_of, arms, experiment, shard)
@@ -403,18 +362,9 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         result.written = rows.height
         result.versions = set(rows.get_column("policy_version_id").unique().to_list())
         result.timings["write"] += time.perf_counter() - clock
+        _write(rows, changed, result.timings)
         clock = time.perf_counter()
-        # Today's SMS, e-mails and letters go to the outbox in the same transaction as their work items,
-        # handed over from memory: reading a hundred thousand rows back through the ORM cost more than
-        # queuing them. What queuing reads is read now, before the writes take the connection.
-        automatic = rows.filter(pl.col("action").is_in(AUTOMATIC_ACTIONS)).select(
-            "as_of", "case_id", "action", "template", "contact_point_id", "window_start"
-        )
-        outbox = QueueBatch(work_item_requests((WorkItemRow(*row) for row in automatic.iter_rows()), run_id))
-        result.timings["outbox"] += time.perf_counter() - clock
-        messages = _write_while_composing(rows, changed, outbox, result.timings)
-        clock = time.perf_counter()
-        outbox.insert(messages)
+        _hand_over_messages(run_id, rows)
         result.timings["outbox"] += time.perf_counter() - clock
         clock = time.perf_counter()
         due = plan_due_reminders(run.as_of, arms[0].policy, shard)
@@ -429,6 +379,20 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
 
 # Work items that the outbox carries out rather than a person.
 AUTOMATIC_ACTIONS = tuple(action for action, queue in QUEUES.items() if queue == "auto")
+
+
+def _hand_over_messages(run_id: int, written: pl.DataFrame) -> None:
+    """Today's SMS, e-mails and letters go to the outbox in the same transaction as their work items.
+
+    The rows just written are handed over from memory: reading a hundred thousand of them back through
+    the ORM cost more than queuing them.
+    """
+    from huikuan.comms.actions import WorkItemRow, enqueue_for_work_items
+
+    automatic = written.filter(pl.col("action").is_in(AUTOMATIC_ACTIONS)).select(
+        "as_of", "case_id", "action", "template", "contact_point_id", "window_start"
+    )
+    enqueue_for_work_items((WorkItemRow(*row) for row in automatic.iter_rows()), run_id)
 
 
 @dataclass
