@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -40,11 +41,12 @@ from huikuan.compliance.models import StopRequest
 from huikuan.kernel.comms.delivery import is_opt_out_reply
 from huikuan.kernel.comms.render import TemplateError, unknown_variables
 from huikuan.kernel.comms.variables import MessageFacts, format_date, masked_for_display, values_for
-from huikuan.portfolio.bulkread import one_of
+from huikuan.portfolio.bulkread import bulk_reads, one_of
 from huikuan.portfolio.bulkwrite import insert_rows
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 DEADLINE_DAYS = 15  # a demand letter's deadline: long enough to pay or to answer a dispute
+BULK_BATCH = 1000  # from this many requests, queuing reads with the settings for whole-book queries
 
 
 class ActivationRefused(ValueError):
@@ -265,14 +267,19 @@ class QueueBatch:
     """
 
     def __init__(self, requests: Sequence[Request], today: date | None = None) -> None:
-        from huikuan.portfolio.models import ContactPoint
-
         self.requests = requests
         self.report = QueueReport()
         self.today = today or timezone.localdate()
         self.now = timezone.now()
         if not requests:
             return
+        # A night's batch groups and joins over a hundred thousand debtors; a single message needs no tuning.
+        with bulk_reads() if len(requests) >= BULK_BATCH else nullcontext():
+            self._read(requests)
+
+    def _read(self, requests: Sequence[Request]) -> None:
+        from huikuan.portfolio.models import ContactPoint
+
         self.existing = _existing_keys([r.idempotency_key for r in requests])
         # Only what is not queued yet needs facts: a same-day re-run of the strategy reads nothing more.
         fresh = [r for r in requests if r.idempotency_key not in self.existing]
