@@ -78,6 +78,10 @@ def one_of(values: Iterable[int] | Iterable[str]) -> RawSQL:
     """
     items = list(values)
     if connection.vendor == "postgresql":
-        kind = "text" if items and isinstance(items[0], str) else "bigint"
-        return RawSQL(f"SELECT unnest(%s::{kind}[])", (items,))
+        if items and isinstance(items[0], str):
+            return RawSQL("SELECT unnest(%s::text[])", (items,))
+        # Ids as one array literal: psycopg adapts a list element by element in Python (a quarter of a
+        # second per hundred thousand), joining their decimal digits costs a few milliseconds.
+        literal = "{" + ",".join(str(int(v)) for v in items) + "}"
+        return RawSQL("SELECT unnest(%s::bigint[])", (literal,))
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(items),))
