@@ -287,3 +287,46 @@ def test_strategy_work_items_feed_the_outbox(zhang: Any) -> None:
     assert (sms.purpose, sms.template_version.template.tone) == ("reminder", "firm")
     letter = Message.objects.get(idempotency_key=f"work:{DAYTIME.date().isoformat()}:{zhang.pk}:letter")
     assert (letter.purpose, letter.batch) == ("demand_letter", "run:5")
+
+
+def test_composing_a_batch_touches_no_database_and_queues_what_queue_messages_would(zhang: Any) -> None:
+    """Composing is the per-message loop of a night's queuing: everything it needs is read before it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from huikuan.comms.actions import QueueBatch, Request
+    from huikuan.comms.models import Message
+
+    requests = [
+        Request("work:1", zhang.debtor_id, "sms", "reminder", case_id=zhang.pk, due_at=DAYTIME),
+        Request("work:2", zhang.debtor_id, "email", "reminder", case_id=zhang.pk, due_at=DAYTIME),
+        Request("work:3", zhang.debtor_id, "letter", "demand_letter", "formal", case_id=zhang.pk, due_at=DAYTIME),
+    ]
+    batch = QueueBatch(requests)
+    with CaptureQueriesContext(connection) as queries:
+        rows = batch.compose()
+    assert len(queries) == 0
+    assert len(rows) == 3
+    batch.insert(rows)
+    assert batch.report.queued == 3
+    letter = Message.objects.get(idempotency_key="work:3")
+    assert letter.variables["deadline"] and letter.variables["recipient_address"] == "上海市徐汇区漕溪北路88号5楼"
+
+
+def test_values_shared_per_debtor_are_values_for_with_the_deadline(zhang: Any) -> None:
+    from datetime import date
+
+    from huikuan.comms.actions import _values
+    from huikuan.comms.facts import facts_for_debtors, with_deadline
+    from huikuan.kernel.comms.variables import values_for
+
+    today = date(2026, 11, 20)
+    facts = facts_for_debtors({zhang.debtor_id}, today)
+    shared: dict[tuple[int, str], dict[str, str]] = {}
+    for language in ("zh-hans", "en"):
+        for deadline in (date(2026, 12, 5), date(2026, 12, 31)):
+            expected = values_for(with_deadline(facts[zhang.debtor_id], deadline), language)
+            got = _values(shared, facts, zhang.debtor_id, language, deadline)
+            assert got == expected
+            got["recipient_name"] = "changed"  # a message's own values never leak into the next one
+    assert "recipient_name" not in shared[(zhang.debtor_id, "en")]

@@ -23,3 +23,32 @@ def test_automatic_items_reach_the_outbox_and_a_rerun_adds_nothing(champion: Any
     count = Message.objects.count()
     run_strategy(AS_OF)
     assert Message.objects.count() == count
+
+
+def test_a_failed_write_leaves_no_items_no_messages_and_no_new_assignees(
+    champion: Any, make_case: CaseMaker, monkeypatch: Any
+) -> None:
+    """The items are written (COPY) before the assignees: a failure after them rolls back the shard's whole
+    transaction and marks the run failed."""
+    import pytest
+
+    from huikuan.cases.models import Case
+    from huikuan.strategy import run as run_module
+    from huikuan.strategy.models import RunStatus, StrategyRun
+
+    seed_default_templates()
+    for dpd in (1, 2, 3, 10, 45):
+        make_case(dpd)
+
+    def fail(*args: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(run_module, "_copy_assignees", fail)
+    monkeypatch.setattr(run_module, "_update_assignees_sqlite", fail)
+    before = dict(Case.objects.values_list("id", "assignee_id"))
+    with pytest.raises(RuntimeError, match="went away"):
+        run_strategy(AS_OF)
+    assert not WorkItem.objects.exists()
+    assert not Message.objects.exists()
+    assert dict(Case.objects.values_list("id", "assignee_id")) == before
+    assert StrategyRun.objects.get().status == RunStatus.FAILED

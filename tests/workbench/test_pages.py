@@ -111,9 +111,12 @@ def test_a_failed_promise_leaves_nothing_behind(workday: dict[str, Any]) -> None
 
 
 def test_stop_request_complaint_and_callback_in_one_save(workday: dict[str, Any]) -> None:
+    from zoneinfo import ZoneInfo
+
     case = workday["late"]
-    zone_now = timezone.localtime()
-    callback = (zone_now + timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0)
+    # 15:00 tomorrow where the debtor lives (the fixture's zone follows the clock), typed in the server's zone.
+    debtor_now = timezone.now().astimezone(ZoneInfo(case.debtor.time_zone))
+    callback = timezone.localtime((debtor_now + timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0))
     client = client_for(workday["personas"].alice)
     response = client.post(
         f"/work/cases/{case.pk}/save/",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -39,12 +40,13 @@ from huikuan.comms.models import (
 from huikuan.compliance.models import StopRequest
 from huikuan.kernel.comms.delivery import is_opt_out_reply
 from huikuan.kernel.comms.render import TemplateError, unknown_variables
-from huikuan.kernel.comms.variables import masked_for_display, values_for
-from huikuan.portfolio.bulkread import one_of
+from huikuan.kernel.comms.variables import MessageFacts, format_date, masked_for_display, values_for
+from huikuan.portfolio.bulkread import bulk_reads, one_of
 from huikuan.portfolio.bulkwrite import insert_rows
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 DEADLINE_DAYS = 15  # a demand letter's deadline: long enough to pay or to answer a dispute
+BULK_BATCH = 1000  # from this many requests, queuing reads with the settings for whole-book queries
 
 
 class ActivationRefused(ValueError):
@@ -254,92 +256,147 @@ def _languages(debtor_ids: set[int]) -> dict[int, tuple[str, str, str]]:
 
 def queue_messages(requests: Sequence[Request], today: date | None = None) -> QueueReport:
     """Render and insert the outbox rows for ``requests`` in the caller's transaction, skipping duplicates."""
-    from huikuan.portfolio.models import ContactPoint
+    batch = QueueBatch(requests, today)
+    batch.insert(batch.compose())
+    return batch.report
 
-    report = QueueReport()
-    if not requests:
-        return report
-    today = today or timezone.localdate()
-    now = timezone.now()
-    existing = _existing_keys([r.idempotency_key for r in requests])
-    # Only what is not queued yet needs facts: a same-day re-run of the strategy reads nothing more.
-    fresh = [r for r in requests if r.idempotency_key not in existing]
-    debtor_ids = {r.debtor_id for r in fresh}
-    facts = facts_for_debtors(debtor_ids, today)
-    points = _default_points(debtor_ids)
-    explicit = {
-        p[0]: (p[1], p[2])
-        for p in ContactPoint.objects.filter(
-            id__in=one_of({r.contact_point_id for r in fresh if r.contact_point_id})
-        ).values_list("id", "value", "debtor_id")
-    }
-    cases = _cases_of(debtor_ids)
-    debtors = _languages(debtor_ids)
-    versions: dict[tuple[str, str, str, str], TemplateVersion | None] = {}
-    composers: dict[int, BulkComposer] = {}
-    links = OptOutLinks()
-    rows: list[tuple[Any, ...]] = []
-    created_at = connection.ops.adapt_datetimefield_value(now)
-    for request in requests:
-        if request.idempotency_key in existing:
-            report.duplicate += 1
-            continue
-        existing.add(request.idempotency_key)
-        language, name, address = debtors.get(request.debtor_id, ("zh-hans", "", ""))
-        point_id, recipient = _recipient(request, points, explicit, name, address)
-        if not recipient:
-            report.no_contact_point += 1
-            continue
-        key = (request.channel, request.purpose, request.tone, language)
-        if key not in versions:
-            versions[key] = active_version(*key)
-        version = versions[key]
-        if version is None or request.debtor_id not in facts:
-            report.no_template += 1
-            continue
-        composer = composers.get(version.pk)
-        if composer is None:
-            composer = BulkComposer(request.channel, version.template.language, version.subject, version.body, links)
-            composers[version.pk] = composer
-        deadline = request.deadline or (today + timedelta(days=DEADLINE_DAYS))
-        values = values_for(with_deadline(facts[request.debtor_id], deadline), version.template.language)
-        values.update(dict(request.extra))
-        if request.channel == CommChannel.LETTER:
-            values["recipient_name"] = name
-            values["recipient_address"] = recipient
-        if composer.missing(values):
-            # A reminder reading "{{promise_amount}}" must never leave: count it, queue nothing.
-            report.missing_values += 1
-            continue
-        composed = composer.compose_one(values, request.idempotency_key) or compose(
-            request.channel, version.template.language, version.subject, version.body, values, request.idempotency_key
-        )
-        rows.append(
-            (
-                request.idempotency_key,
-                request.case_id or cases.get(request.debtor_id),
-                request.debtor_id,
-                point_id,
+
+class QueueBatch:
+    """Queuing in three steps: read (on creation), ``compose`` and ``insert``.
+
+    Everything ``compose`` needs (facts, contact points, template versions) is read up front in a handful of
+    set-based queries, and ``compose`` itself touches neither the ORM nor the connection: the loop over a
+    night's hundred thousand messages cannot fall into a query per message, and a test holds it to that.
+    """
+
+    def __init__(self, requests: Sequence[Request], today: date | None = None) -> None:
+        self.requests = requests
+        self.report = QueueReport()
+        self.today = today or timezone.localdate()
+        self.now = timezone.now()
+        if not requests:
+            return
+        # A night's batch groups and joins over a hundred thousand debtors; a single message needs no tuning.
+        with bulk_reads() if len(requests) >= BULK_BATCH else nullcontext():
+            self._read(requests)
+
+    def _read(self, requests: Sequence[Request]) -> None:
+        from huikuan.portfolio.models import ContactPoint
+
+        self.existing = _existing_keys([r.idempotency_key for r in requests])
+        # Only what is not queued yet needs facts: a same-day re-run of the strategy reads nothing more.
+        fresh = [r for r in requests if r.idempotency_key not in self.existing]
+        debtor_ids = {r.debtor_id for r in fresh}
+        self.facts = facts_for_debtors(debtor_ids, self.today)
+        self.points = _default_points(debtor_ids)
+        self.explicit = {
+            p[0]: (p[1], p[2])
+            for p in ContactPoint.objects.filter(
+                id__in=one_of({r.contact_point_id for r in fresh if r.contact_point_id})
+            ).values_list("id", "value", "debtor_id")
+        }
+        self.cases = _cases_of(debtor_ids)
+        self.debtors = _languages(debtor_ids)
+        keys = {(r.channel, r.purpose, r.tone, self.debtors.get(r.debtor_id, ("zh-hans", "", ""))[0]) for r in fresh}
+        self.versions: dict[tuple[str, str, str, str], TemplateVersion | None] = {
+            key: active_version(*key) for key in keys
+        }
+
+    def compose(self) -> list[tuple[Any, ...]]:
+        """The outbox rows (``_MESSAGE_COLUMNS``) of the requests not queued yet; counts land in ``report``."""
+        report = self.report
+        if not self.requests:
+            return []
+        today, now, existing, facts, debtors = self.today, self.now, set(self.existing), self.facts, self.debtors
+        composers: dict[int, BulkComposer] = {}
+        links = OptOutLinks()
+        rows: list[tuple[Any, ...]] = []
+        created_at = connection.ops.adapt_datetimefield_value(now)
+        # Per debtor and language, the values without the deadline: a debtor's messages share them.
+        shared: dict[tuple[int, str], dict[str, str]] = {}
+        for request in self.requests:
+            if request.idempotency_key in existing:
+                report.duplicate += 1
+                continue
+            existing.add(request.idempotency_key)
+            language, name, address = debtors.get(request.debtor_id, ("zh-hans", "", ""))
+            point_id, recipient = _recipient(request, self.points, self.explicit, name, address)
+            if not recipient:
+                report.no_contact_point += 1
+                continue
+            version = self.versions[(request.channel, request.purpose, request.tone, language)]
+            if version is None or request.debtor_id not in facts:
+                report.no_template += 1
+                continue
+            composer = composers.get(version.pk)
+            if composer is None:
+                composer = BulkComposer(
+                    request.channel, version.template.language, version.subject, version.body, links
+                )
+                composers[version.pk] = composer
+            deadline = request.deadline or (today + timedelta(days=DEADLINE_DAYS))
+            values = _values(shared, facts, request.debtor_id, version.template.language, deadline)
+            values.update(dict(request.extra))
+            if request.channel == CommChannel.LETTER:
+                values["recipient_name"] = name
+                values["recipient_address"] = recipient
+            if composer.missing(values):
+                # A reminder reading "{{promise_amount}}" must never leave: count it, queue nothing.
+                report.missing_values += 1
+                continue
+            composed = composer.compose_one(values, request.idempotency_key) or compose(
                 request.channel,
-                request.purpose,
                 version.template.language,
-                version.pk,
-                recipient,
-                composed.subject,
-                composed.body,
-                composed.html,
-                composed.content_hash,
-                json.dumps(values),
-                request.batch,
-                connection.ops.adapt_datetimefield_value(request.due_at or now),
-                created_at,
-                *_MESSAGE_DEFAULTS.values(),
+                version.subject,
+                version.body,
+                values,
+                request.idempotency_key,
             )
-        )
-    with transaction.atomic():
-        insert_rows(Message._meta.db_table, _MESSAGE_COLUMNS, rows, conflict=["idempotency_key"])
-    report.queued = len(rows)
-    return report
+            rows.append(
+                (
+                    request.idempotency_key,
+                    request.case_id or self.cases.get(request.debtor_id),
+                    request.debtor_id,
+                    point_id,
+                    request.channel,
+                    request.purpose,
+                    version.template.language,
+                    version.pk,
+                    recipient,
+                    composed.subject,
+                    composed.body,
+                    composed.html,
+                    composed.content_hash,
+                    json.dumps(values),
+                    request.batch,
+                    connection.ops.adapt_datetimefield_value(request.due_at or now),
+                    created_at,
+                    *_MESSAGE_DEFAULTS.values(),
+                )
+            )
+        return rows
+
+    def insert(self, rows: list[tuple[Any, ...]]) -> None:
+        with transaction.atomic():
+            insert_rows(Message._meta.db_table, _MESSAGE_COLUMNS, rows, conflict=["idempotency_key"])
+        self.report.queued = len(rows)
+
+
+def _values(
+    shared: dict[tuple[int, str], dict[str, str]],
+    facts: dict[int, MessageFacts],
+    debtor_id: int,
+    language: str,
+    deadline: date,
+) -> dict[str, str]:
+    """The message's placeholder values: exactly ``values_for`` with the deadline, computed once per debtor."""
+    base = shared.get((debtor_id, language))
+    if base is None:
+        base = shared[(debtor_id, language)] = values_for(facts[debtor_id], language)
+    values = dict(base)
+    # values_for formats the deadline like the other optional dates; the facts' own deadline is unset.
+    values["deadline"] = format_date(deadline, language)
+    return values
 
 
 # The outbox row as queuing writes it: set-based (COPY on PostgreSQL), as the ORM would, defaults included.
@@ -449,6 +506,11 @@ def enqueue_for_work_items(items: Iterable[WorkItemLike], run_id: int | str, tod
     the items), so re-running queues nothing twice; letters carry the run as their batch, which
     ``render_letter_batch`` prints together.
     """
+    return queue_messages(work_item_requests(items, run_id), today)
+
+
+def work_item_requests(items: Iterable[WorkItemLike], run_id: int | str) -> list[Request]:
+    """The queuing requests of the items that are messages or letters (see ``enqueue_for_work_items``)."""
     from huikuan.cases.models import Case
 
     chosen = [item for item in items if item.action in _ACTION_CHANNEL]
@@ -470,7 +532,7 @@ def enqueue_for_work_items(items: Iterable[WorkItemLike], run_id: int | str, tod
                 batch=f"run:{run_id}" if channel == CommChannel.LETTER else "",
             )
         )
-    return queue_messages(requests, today)
+    return requests
 
 
 # Payments' pending messages → outbox -----------------------------------------------------------------------------

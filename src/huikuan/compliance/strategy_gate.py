@@ -20,7 +20,7 @@ from huikuan.compliance.facts import CONVERSATION, current_pack
 from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_contacts
 from huikuan.kernel.compliance.gate import Hold
 from huikuan.payments.models import PlanStatus
-from huikuan.portfolio.bulkread import read_frame
+from huikuan.portfolio.bulkread import bulk_reads, read_frame
 
 # Strategy actions that are contacts, and the gate channel each one is.
 CHANNEL_OF_ACTION = {"sms": "sms", "email": "email", "letter": "letter", "lawyer_letter": "letter",
@@ -49,9 +49,10 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
     if contacts.is_empty():
         return planned.with_columns(pl.lit(True).alias("allowed"), pl.lit("").alias("gate_reason"))
     case_ids = contacts.get_column("case_id")
-    facts = _case_facts(case_ids)
     first_window: datetime | None = contacts.get_column("window_start").min()  # type: ignore[assignment]
-    history = _call_history(case_ids, facts.select("case_id", "debtor_tz"), first_window)
+    with bulk_reads():
+        facts = _case_facts(case_ids)
+        history = _call_history(case_ids, facts.select("case_id", "debtor_tz"), first_window)
     joined = contacts.join(facts, on="case_id", how="left").join(history, on="case_id", how="left")
     plan = joined.select(
         pl.col("window_start").alias("at"),

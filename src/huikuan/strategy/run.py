@@ -266,10 +266,10 @@ def _rows(run_id: int, as_of: date, items: pl.DataFrame) -> pl.DataFrame:
     ).select(_WRITE_COLUMNS)
 
 
-def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> pl.DataFrame:
-    """Replace the day's pending items of the shard's cases; inside the caller's transaction.
+def prepare_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> pl.DataFrame:
+    """Delete the day's pending items of the shard's cases and return the rows to write (``_WRITE_COLUMNS``).
 
-    Returns the rows written (``_WRITE_COLUMNS``).
+    Inside the caller's transaction.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -284,57 +284,74 @@ def write_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> 
     )
     if settled.height:
         items = items.join(settled, on=["case_id", "action"], how="anti")
-    rows = _rows(run_id, as_of, items)
+    return _rows(run_id, as_of, items)
+
+
+def _copy_items(cursor: Any, rows: pl.DataFrame) -> None:
+    """COPY the rows into strategy_workitem; ``cursor`` is a psycopg cursor of the run's transaction."""
     if rows.height == 0:
-        return rows
-    if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        rows.write_csv(buffer, include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f+00:00")
-        buffer.seek(0)
-        text_columns = ("party", "arm", "segment", "reason", "reason_en", "template", "rule")
-        sql = (
-            f"COPY strategy_workitem ({', '.join(_WRITE_COLUMNS)}) FROM STDIN WITH "
-            f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(text_columns)}))"
-        )
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            while block := buffer.read(1 << 20):
-                copy.write(block)
-    else:
-        WorkItem.objects.bulk_create(
-            (WorkItem(**dict(zip(_WRITE_COLUMNS, row, strict=True))) for row in rows.iter_rows()),
-            batch_size=2000,
-        )
-    return rows
+        return
+    buffer = io.BytesIO()
+    rows.write_csv(buffer, include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f+00:00")
+    buffer.seek(0)
+    text_columns = ("party", "arm", "segment", "reason", "reason_en", "template", "rule")
+    sql = (
+        f"COPY strategy_workitem ({', '.join(_WRITE_COLUMNS)}) FROM STDIN WITH "
+        f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(text_columns)}))"
+    )
+    with cursor.copy(sql) as copy:
+        while block := buffer.read(1 << 20):
+            copy.write(block)
 
 
-def _update_assignees(changed: pl.DataFrame) -> None:
-    """Persist new case assignees: one UPDATE ... FROM a COPY-filled temporary table on PostgreSQL."""
-    from huikuan.cases.models import Case
-
+def _copy_assignees(cursor: Any, changed: pl.DataFrame) -> None:
+    """New case assignees in one UPDATE ... FROM a COPY-filled temporary table (psycopg cursor)."""
     if changed.height == 0:
         return
-    if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        changed.select("case_id", "chosen").write_csv(buffer, include_header=False)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS strategy_new_assignee"
-                " (case_id bigint, assignee_id bigint)"
-                " ON COMMIT DROP"
-            )
-            # Several shards in one outer transaction (tests, a caller's atomic) share the table.
-            cursor.execute("TRUNCATE strategy_new_assignee")
-            with cursor.cursor.copy("COPY strategy_new_assignee FROM STDIN WITH (FORMAT csv)") as copy:
-                copy.write(buffer.getvalue())
-            cursor.execute(
-                "UPDATE cases_case c SET assignee_id = n.assignee_id FROM strategy_new_assignee n"
-                " WHERE c.id = n.case_id"
-            )
-        return
+    buffer = io.BytesIO()
+    # In case id order: the update then walks the case table and its primary key in order.
+    changed.select("case_id", "chosen").sort("case_id").write_csv(buffer, include_header=False)
+    cursor.execute(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS strategy_new_assignee (case_id bigint, assignee_id bigint) ON COMMIT DROP"
+    )
+    # Several shards in one outer transaction (tests, a caller's atomic) share the table.
+    cursor.execute("TRUNCATE strategy_new_assignee")
+    with cursor.copy("COPY strategy_new_assignee FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(buffer.getvalue())
+    cursor.execute("ANALYZE strategy_new_assignee")
+    cursor.execute(
+        "UPDATE cases_case c SET assignee_id = n.assignee_id FROM strategy_new_assignee n WHERE c.id = n.case_id"
+    )
+
+
+def _update_assignees_sqlite(changed: pl.DataFrame) -> None:
+    from huikuan.cases.models import Case
+
     for (user_id,), group in changed.group_by(["chosen"]):
         ids = group.get_column("case_id").to_list()
         for start in range(0, len(ids), 5000):
             Case.objects.filter(id__in=ids[start : start + 5000]).update(assignee_id=user_id)
+
+
+def _write(rows: pl.DataFrame, changed: pl.DataFrame, timings: dict[str, float]) -> None:
+    """Write the items (COPY on PostgreSQL, ``bulk_create`` on SQLite) and the new case assignees."""
+    clock = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            _copy_items(cursor.cursor, rows)
+    elif rows.height:
+        WorkItem.objects.bulk_create(
+            (WorkItem(**dict(zip(_WRITE_COLUMNS, row, strict=True))) for row in rows.iter_rows()),
+            batch_size=2000,
+        )
+    timings["write"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            _copy_assignees(cursor.cursor, changed)
+    else:
+        _update_assignees_sqlite(changed)
+    timings["assignees"] += time.perf_counter() - clock
 
 
 def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardResult:
@@ -347,15 +364,13 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     result.timings["assign"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic():
-        written = write_items(run_id, run.as_of, items, shard)
-        result.written = written.height
-        result.versions = set(written.get_column("policy_version_id").unique().to_list())
+        rows = prepare_items(run_id, run.as_of, items, shard)
+        result.written = rows.height
+        result.versions = set(rows.get_column("policy_version_id").unique().to_list())
         result.timings["write"] += time.perf_counter() - clock
+        _write(rows, changed, result.timings)
         clock = time.perf_counter()
-        _update_assignees(changed)
-        result.timings["assignees"] += time.perf_counter() - clock
-        clock = time.perf_counter()
-        _hand_over_messages(run_id, written)
+        _hand_over_messages(run_id, rows)
         result.timings["outbox"] += time.perf_counter() - clock
         clock = time.perf_counter()
         due = plan_due_reminders(run.as_of, arms[0].policy, shard)

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
-from huikuan.portfolio.bulkread import read_frame
+from huikuan.portfolio.bulkread import bulk_reads, read_frame
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,11 @@ def _day_start(as_of: date) -> Any:
 
 def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
     """One row per open case with SNAPSHOT_SCHEMA columns, sorted by case id."""
+    with bulk_reads():
+        return _read_snapshot(as_of, shard)
+
+
+def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
     shard = shard or Shard()
     day = _day_start(as_of)
     since_30 = _day_start(as_of - timedelta(days=30))
