@@ -86,7 +86,7 @@ class StageJob:
     mapping: ColumnMapping
     region: str
     default_currency: str
-    pii_key: str
+    pii_key: str = field(repr=False)  # a logged job must not show the key
     today: date
     copy_text: bool  # PostgreSQL takes the rows as COPY text, SQLite as tuples
     chunk_rows: int = CHUNK_ROWS
