@@ -57,6 +57,7 @@ def synthetic_snapshot(n: int):  # type: ignore[no-untyped-def]
         last_broken_due=pl.lit(AS_OF) - pl.duration(days=pl.Series(rng.integers(1, 60, n))),
         next_promise_due=pl.lit(AS_OF) + pl.duration(days=pl.Series(rng.integers(-1, 30, n))),
         payments_since_due=pl.Series(rng.poisson(0.3, n)),
+        cured_episodes=pl.Series(rng.poisson(0.2, n)),
         refusals_30d=pl.Series(rng.poisson(0.05, n)),
         hardship_90d=pl.Series(rng.poisson(0.03, n)),
         disputes_90d=pl.Series(rng.poisson(0.01, n)),

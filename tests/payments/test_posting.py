@@ -73,6 +73,8 @@ def test_overpayment_becomes_credit_and_the_case_closes_itself_then_reopens_on_r
     assert debt.balances() == before
     case = debt.refresh()
     assert (case.status, case.close_reason) == (CaseStatus.OPEN, "")  # type: ignore[attr-defined]
+    # The bounced payment never paid the debt off: the same delinquency goes on, none was cured.
+    assert case.cured_episodes == 0  # type: ignore[attr-defined]
     assert ChangeLog.objects.filter(action="payment:reversed").count() == 1
     # Reversing again changes nothing.
     actions.reverse_payment(personas.lena, payment, "again")
@@ -162,3 +164,28 @@ def test_posting_a_key_any_number_of_times_yields_one_payment(
         assert LedgerEntry.objects.filter(kind="payment").count() == len(list(results[0][0].entries.all()))
         assert debt.total() == max(start_total - amount, Decimal("0.00"))
         transaction.set_rollback(True)
+
+
+def test_a_new_delinquency_after_a_paid_off_one_keeps_that_history(personas: Personas, debt: Debt) -> None:
+    from django.utils import timezone
+
+    from huikuan.cases.sync import refresh_cases
+    from huikuan.kernel.ledger import Component, EntryKind
+    from huikuan.portfolio.ledger import post_entry
+    from huikuan.portfolio.models import Account, AccountBalance
+
+    pay(personas, debt, "3220.00", "all")
+    case = debt.refresh()
+    assert case.status == CaseStatus.CLOSED and case.cured_episodes == 0  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    account = Account.objects.create(
+        debtor_id=case.debtor_id, contract_no="HT-NEXT", product="consumer_loan",  # type: ignore[attr-defined]
+        original_amount=Decimal("500.00"), open_date=today, due_date=today + timedelta(days=5),
+    )  # fmt: skip
+    AccountBalance.objects.create(account=account)
+    post_entry(account, EntryKind.PRINCIPAL, "open:principal", {Component.PRINCIPAL: Decimal("500.00")}, today)
+    assert debt.refresh().status == CaseStatus.CLOSED, "not overdue yet"  # type: ignore[attr-defined]
+    refresh_cases([case.debtor_id], today + timedelta(days=10))  # type: ignore[attr-defined]
+    case = debt.refresh()
+    assert (case.status, case.cured_episodes) == (CaseStatus.OPEN, 1)  # type: ignore[attr-defined]
+    assert case.oldest_due_date == today + timedelta(days=5)  # type: ignore[attr-defined]

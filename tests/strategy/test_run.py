@@ -220,3 +220,17 @@ def test_a_shard_deals_by_the_workload_of_its_own_cases(
         WorkItem.objects.filter(status=WorkStatus.PENDING, queue="collector").values_list("assignee_id", flat=True)
     )
     assert abs(pending[alice.pk] - pending[bob.pk]) <= 3
+
+
+def test_a_debtor_who_paid_off_an_earlier_delinquency_is_no_first_time_late(
+    champion: Any, make_case: CaseMaker
+) -> None:
+    from huikuan.cases.models import Case
+    from huikuan.kernel.strategy.evaluate import classify
+    from huikuan.strategy.snapshot import read_snapshot
+
+    first, again = make_case(13), make_case(13)
+    Case.objects.filter(pk=again.pk).update(cured_episodes=2)
+    classified = classify(read_snapshot(AS_OF), champion.policy(), AS_OF)
+    behaviour = dict(zip(classified["case_id"], classified["behaviour"], strict=True))
+    assert (behaviour[first.pk], behaviour[again.pk]) == ("first_time_late", "sincere_payer")

@@ -68,6 +68,10 @@ class Case(models.Model):
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_reason = models.CharField(_("close reason"), max_length=200, blank=True)
+    # Earlier delinquencies the debtor paid off (counted when a new one reopens the case): the history that
+    # tells a late payer who pays from one who is late for the first time.
+    # db_default: the bulk writers insert cases with an explicit column list that leaves this out.
+    cured_episodes = models.PositiveIntegerField(_("earlier delinquencies paid off"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("case")

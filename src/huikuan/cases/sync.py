@@ -42,6 +42,7 @@ class _CaseState:
     assignee_id: int | None
     closed_at: datetime | None = None
     close_reason: str = ""
+    cured_episodes: int = 0
 
 
 @dataclass
@@ -72,7 +73,15 @@ def refresh_cases(
         existing = {
             row[1]: _CaseState(*row)
             for row in Case.objects.filter(debtor_id__in=one_of(chunk)).values_list(
-                "id", "debtor_id", "status", "oldest_due_date", "team_id", "assignee_id", "closed_at", "close_reason"
+                "id",
+                "debtor_id",
+                "status",
+                "oldest_due_date",
+                "team_id",
+                "assignee_id",
+                "closed_at",
+                "close_reason",
+                "cured_episodes",
             )
         }
         existing_status = {c.pk: c.status for c in existing.values()}
@@ -125,7 +134,7 @@ def refresh_cases(
         _audit_status_changes(to_update, existing_status)
         update_rows(
             Case._meta.db_table,
-            ["oldest_due_date", "status", "closed_at", "close_reason", "team_id", "assignee_id"],
+            ["oldest_due_date", "status", "closed_at", "close_reason", "team_id", "assignee_id", "cured_episodes"],
             [
                 (
                     c.pk,
@@ -135,6 +144,7 @@ def refresh_cases(
                     c.close_reason,
                     c.team_id,
                     c.assignee_id,
+                    c.cured_episodes,
                 )
                 for c in to_update
             ],
@@ -160,7 +170,11 @@ def _apply(case: _CaseState, oldest: date | None, as_of: date, wanted: Assignmen
         case.close_reason = "balance_paid"
         return "closed"
     if oldest is not None and oldest < as_of and case.status == CaseStatus.CLOSED:
-        # New delinquency on a debtor whose earlier file was closed: the same case reopens.
+        # New delinquency on a debtor whose earlier file was closed: the same case reopens. Money owed from a
+        # due date after the close is a new delinquency, so the earlier one was paid off; a due date from
+        # before it is the old debt come back (a reversed payment), the same delinquency going on.
+        if case.closed_at is not None and oldest >= timezone.localdate(case.closed_at):
+            case.cured_episodes += 1
         case.status = CaseStatus.OPEN
         case.closed_at = None
         case.close_reason = ""

@@ -75,7 +75,8 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
     }
 
     cases = read_frame(
-        f"""SELECT c.id, c.status, c.hold_reason, c.oldest_due_date, c.team_id, c.assignee_id, d.time_zone
+        f"""SELECT c.id, c.status, c.hold_reason, c.oldest_due_date, c.team_id, c.assignee_id, d.time_zone,
+                   c.cured_episodes
             FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id
             WHERE {case_where}""",
         params,
@@ -87,6 +88,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
             "team_id": pl.Int64(),
             "assignee_id": pl.Int64(),
             "time_zone": pl.Utf8(),
+            "cured_episodes": pl.Int32(),
         },
     )
     balances = read_frame(

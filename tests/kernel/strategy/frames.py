@@ -36,6 +36,7 @@ def row(case_id: int = 1, dpd: int = 10, **overrides: Any) -> dict[str, Any]:
         "last_broken_due": None,
         "next_promise_due": None,
         "payments_since_due": 0,
+        "cured_episodes": 0,
         "refusals_30d": 0,
         "hardship_90d": 0,
         "disputes_90d": 0,

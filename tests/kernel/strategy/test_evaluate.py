@@ -37,6 +37,8 @@ def test_stage_boundaries(dpd: int, stage: str, bucket: str) -> None:
         ({}, "first_time_late"),
         ({"payments_since_due": 1}, "sincere_payer"),
         ({"kept_promises": 1}, "sincere_payer"),
+        ({"cured_episodes": 1}, "sincere_payer"),
+        ({"cured_episodes": 2, "broken_promises": 1, "last_broken_due": AS_OF - timedelta(days=5)}, "broken_promise"),
         ({"broken_promises": 1, "last_broken_due": AS_OF - timedelta(days=5)}, "broken_promise"),
         ({"broken_promises": 1, "next_promise_due": AS_OF + timedelta(days=2)}, "promise_pending"),
         ({"next_promise_due": AS_OF + timedelta(days=9)}, "first_time_late"),

@@ -38,6 +38,8 @@ SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
     # The earliest pending promise falling due on or after yesterday.
     "next_promise_due": pl.Date(),
     "payments_since_due": pl.Int32(),
+    # Earlier delinquencies of this debtor that ended with the balance paid.
+    "cured_episodes": pl.Int32(),
     "refusals_30d": pl.Int32(),
     "hardship_90d": pl.Int32(),
     "disputes_90d": pl.Int32(),
@@ -149,7 +151,8 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
     )
     until_promise = -_days(as_of, "next_promise_due")
     promise_pending = until_promise.is_between(-1, policy.behaviour.promise_lookahead_days).fill_null(False)
-    # The order is the precedence: a dispute outranks everything, first-time late is what remains.
+    # The order is the precedence: a dispute outranks everything. First-time late is what remains: no
+    # payment since the due date, no promise kept, no earlier delinquency paid off, nothing else known.
     behaviour = (
         pl.when((pl.col("disputes_90d") > 0) | (pl.col("hold") == "dispute"))
         .then(pl.lit("dispute"))
@@ -163,7 +166,7 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
         .then(pl.lit("unreachable"))
         .when(pl.col("broken_promises") > 0)
         .then(pl.lit("broken_promise"))
-        .when((pl.col("payments_since_due") > 0) | (pl.col("kept_promises") > 0))
+        .when((pl.col("payments_since_due") > 0) | (pl.col("kept_promises") > 0) | (pl.col("cured_episodes") > 0))
         .then(pl.lit("sincere_payer"))
         .otherwise(pl.lit("first_time_late"))
     )
