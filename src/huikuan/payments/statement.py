@@ -250,11 +250,7 @@ def import_statement(
         report.errors.extend(_refused_rows(exc, intents, resolved, columns))
     except KeyConflict as exc:
         # Another import posted this transaction with other facts after _conflicts looked.
-        report.errors.extend(
-            intake.RowError(r.row, columns.get("transaction_id", "transaction_id"), r.transaction_id, "key_conflict")
-            for intent, (r, _, _) in zip(intents, resolved, strict=True)
-            if intent.key == exc.key
-        )
+        report.errors.extend(_conflict_rows({exc.key}, intents, resolved, columns))
     except IntegrityError as exc:
         # Another import posted some of these transactions while this one ran: nothing of this one stays.
         raise ImportFileError(_("Another import posted the same transactions meanwhile; run it again.")) from exc
@@ -287,8 +283,18 @@ def _conflicts(
 ) -> list[intake.RowError]:
     """Rows whose transaction was posted before with other facts: a replay must repeat them exactly."""
     known = known_payments(i.key for i in intents)
+    keys = {i.key for i in intents if i.key in known and not same_payment(known[i.key], i)}
+    return _conflict_rows(keys, intents, resolved, columns)
+
+
+def _conflict_rows(
+    keys: set[str],
+    intents: list[PaymentIntent],
+    resolved: list[tuple[StatementRow, int, int | None]],
+    columns: dict[str, str],
+) -> list[intake.RowError]:
     return [
         intake.RowError(r.row, columns.get("transaction_id", "transaction_id"), r.transaction_id, "key_conflict")
         for intent, (r, _, _) in zip(intents, resolved, strict=True)
-        if intent.key in known and not same_payment(known[intent.key], intent)
+        if intent.key in keys
     ]
