@@ -165,6 +165,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # The contact gate the strategy run asks before writing planned contacts: the compliance pack's batch gate;
 # huikuan.kernel.strategy.gate.minimal_gate is the pack-free fallback.
+# How many shards (by case id) a strategy run splits into: without a broker they run side by side in child
+# processes on PostgreSQL (one after another on SQLite), with Redis each is a Celery task. Two for two cores.
+HUIKUAN_STRATEGY_SHARDS = int(os.environ.get("HUIKUAN_STRATEGY_SHARDS", "2"))
 HUIKUAN_STRATEGY_GATE = os.environ.get("HUIKUAN_STRATEGY_GATE", "huikuan.compliance.strategy_gate.compliance_gate")
 # Communications (docs/comms.md). The demo default needs no provider: SMS and e-mail land as files in ./var.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -143,6 +143,10 @@ class ShardResult:
     items: pl.DataFrame | None = None
     # Policy versions that wrote at least one item: they become immutable when the run finishes.
     versions: set[int] = field(default_factory=set)
+    # Wall-clock time (time.time()) when the shard's work items were committed; the latest of the shards.
+    items_committed_at: float = 0.0
+    # High-water mark of the process that ran the shard (the largest of the shards).
+    peak_memory_mb: int = 0
 
     def add(self, other: ShardResult) -> None:
         for name in ("cases", "planned", "written", "blocked", "held"):
@@ -154,6 +158,31 @@ class ShardResult:
             self.timings[phase] = self.timings.get(phase, 0.0) + seconds
         if other.items is not None:
             self.items = other.items if self.items is None else pl.concat([self.items, other.items])
+        self.items_committed_at = max(self.items_committed_at, other.items_committed_at)
+        self.peak_memory_mb = max(self.peak_memory_mb, other.peak_memory_mb)
+
+    _SCALARS = ("cases", "planned", "written", "blocked", "held", "items_committed_at", "peak_memory_mb")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-able data, for a Celery task's return value or a shard process's answer."""
+        data: dict[str, Any] = {name: getattr(self, name) for name in self._SCALARS}
+        data.update(
+            counts=dict(self.counts),
+            gate=dict(self.gate),
+            unplanned=dict(self.unplanned),
+            timings=dict(self.timings),
+            versions=sorted(self.versions),
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ShardResult:
+        result = cls(**{name: data[name] for name in cls._SCALARS if name in data})
+        for name in ("counts", "gate", "unplanned"):
+            getattr(result, name).update(data[name])
+        result.timings.update(data["timings"])
+        result.versions = set(data.get("versions", ()))
+        return result
 
 
 def peak_memory_mb() -> int:
@@ -370,16 +399,23 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         result.timings["write"] += time.perf_counter() - clock
         _write(rows, changed, result.timings)
         clock = time.perf_counter()
+    # Deferred constraints (the new assignees' users) are checked and the WAL flushed here.
+    result.timings["commit"] += time.perf_counter() - clock
+    result.items_committed_at = time.time()
+    # The outbox gets today's messages in a transaction of its own: the collectors' queues stand even if a
+    # message cannot be queued tonight (the run is then marked failed), and a re-run queues what is
+    # missing and nothing twice (the idempotency keys).
+    clock = time.perf_counter()
+    with transaction.atomic():
         _hand_over_messages(run_id, rows)
-        result.timings["outbox"] += time.perf_counter() - clock
-        clock = time.perf_counter()
+    result.timings["outbox"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    with transaction.atomic():
         due = plan_due_reminders(run.as_of, arms[0].policy, shard)
         queue_due_reminders(due, run_id, run.as_of)
-        result.counts.update(due.counts)
-        result.timings["pre_due"] += time.perf_counter() - clock
-        clock = time.perf_counter()
-    # Deferred constraints are checked and the WAL flushed here, once for the whole shard.
-    result.timings["commit"] += time.perf_counter() - clock
+    result.counts.update(due.counts)
+    result.timings["pre_due"] += time.perf_counter() - clock
+    result.peak_memory_mb = peak_memory_mb()
     return result
 
 
@@ -418,11 +454,15 @@ def run_strategy(
     *,
     dry_run: bool = False,
     policy: str | None = None,
-    shards: int = 1,
+    shards: int | None = None,
     rebalance: bool = False,
 ) -> RunReport:
-    """The use case: a real run records a StrategyRun and writes items; a dry run writes nothing at all."""
+    """The use case: a real run records a StrategyRun and writes items; a dry run writes nothing at all.
+
+    ``shards`` defaults to ``settings.HUIKUAN_STRATEGY_SHARDS``.
+    """
     as_of = as_of or timezone.localdate()
+    shards = max(1, shards or default_shards())
     arms, experiment = resolve_arms(policy)
     previous = StrategyRun.objects.filter(dry_run=False, status=RunStatus.DONE).first()
     started = time.perf_counter()
@@ -474,9 +514,7 @@ def execute_run(run: StrategyRun, arms: list[Arm], *, rebalance: bool, started: 
     started = time.perf_counter() if started is None else started
     try:
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) or run.shards == 1:
-            total = ShardResult()
-            for index in range(run.shards):
-                total.add(run_shard(run.pk, Shard(index, run.shards), rebalance=rebalance))
+            total = _run_in_process(run, rebalance)
             finish_run(run.pk, total, time.perf_counter() - started)
             return total
         from huikuan.strategy.tasks import dispatch_shards
@@ -494,8 +532,32 @@ def fail_run(run_id: int, exc: BaseException) -> None:
     )
 
 
+def _run_in_process(run: StrategyRun, rebalance: bool) -> ShardResult:
+    """The shards without a broker: side by side in child processes on PostgreSQL, else one after another.
+
+    Inside a caller's transaction (a test's, an admin action's) the shards run in it, one after another:
+    other connections could not see what it has not committed.
+    """
+    from huikuan.strategy.shard_process import run_in_processes, settings_module
+
+    if run.shards > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block and settings_module():
+        return run_in_processes(run.pk, run.shards, rebalance)
+    total = ShardResult()
+    for index in range(run.shards):
+        total.add(run_shard(run.pk, Shard(index, run.shards), rebalance=rebalance))
+    return total
+
+
+def default_shards() -> int:
+    return max(1, int(getattr(settings, "HUIKUAN_STRATEGY_SHARDS", 1)))
+
+
 def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
+    """Closes a run; ``seconds`` since it started. Phase timings are summed over the shards, and
+    ``items`` is when the last shard's work items were committed (the outbox hand-over comes after)."""
     total.timings["total"] = seconds
+    if total.items_committed_at:
+        total.timings["items"] = max(0.0, total.items_committed_at - (time.time() - seconds))
     versions = PolicyVersion.objects.filter(pk__in=total.versions)
     versions.filter(first_used_at__isnull=True).update(first_used_at=timezone.now())
     StrategyRun.objects.filter(pk=run_id).update(
@@ -508,7 +570,7 @@ def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
         counts=dict(sorted(total.counts.items())),
         details={"gate": dict(total.gate), "unplanned": dict(total.unplanned)},
         timings={k: round(v, 3) for k, v in total.timings.items()},
-        peak_memory_mb=peak_memory_mb(),
+        peak_memory_mb=max(peak_memory_mb(), total.peak_memory_mb),
         finished_at=timezone.now(),
     )
 

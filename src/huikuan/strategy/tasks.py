@@ -13,6 +13,7 @@ from huikuan.strategy.models import StrategyRun
 from huikuan.strategy.run import (
     Shard,
     ShardResult,
+    default_shards,
     execute_run,
     fail_run,
     finish_run,
@@ -24,20 +25,22 @@ from huikuan.strategy.run import (
 
 
 @shared_task(name="huikuan.strategy.nightly_run")
-def nightly_run(shards: int = 1) -> int | None:
-    """The beat schedule's entry point: today's run with the policy in force."""
+def nightly_run(shards: int | None = None) -> int | None:
+    """The beat schedule's entry point: today's run with the policy in force (shards: the setting's)."""
     report = run_strategy(shards=shards)
     return report.run.pk if report.run else None
 
 
-def start_run(as_of: date, *, policy: str | None = None, shards: int = 1, rebalance: bool = False) -> StrategyRun:
+def start_run(
+    as_of: date, *, policy: str | None = None, shards: int | None = None, rebalance: bool = False
+) -> StrategyRun:
     """Opens a real run now and leaves its work to a worker, so a web request does not wait minutes.
 
     The run is opened here, not in the task, so the caller learns at once that the day is already running
     or that no policy is in force. Without a broker the task runs in-process and the run comes back done.
     """
     arms, experiment = resolve_arms(policy)
-    run = open_run(as_of, arms, experiment, forced=bool(policy), shards=shards)
+    run = open_run(as_of, arms, experiment, forced=bool(policy), shards=shards or default_shards())
     # robust: without a broker a failing run is recorded as failed and reported, not raised into the caller.
     transaction.on_commit(lambda: execute_run_task.delay(run.pk, policy, rebalance), robust=True)
     return run
@@ -64,30 +67,14 @@ def run_shard_task(run_id: int, index: int, count: int, rebalance: bool = False)
         # "running" and keep the day blocked until it goes stale.
         fail_run(run_id, exc)
         raise
-    return {
-        "cases": result.cases,
-        "planned": result.planned,
-        "written": result.written,
-        "blocked": result.blocked,
-        "held": result.held,
-        "counts": dict(result.counts),
-        "gate": dict(result.gate),
-        "unplanned": dict(result.unplanned),
-        "timings": dict(result.timings),
-        "versions": sorted(result.versions),
-    }
+    return result.to_dict()
 
 
 @shared_task(name="huikuan.strategy.finish_run")
 def finish_run_task(results: list[dict[str, Any]], run_id: int, started: float) -> None:
     total = ShardResult()
     for part in results:
-        shard = ShardResult(part["cases"], part["planned"], part["written"], part["blocked"], part["held"])
-        for name in ("counts", "gate", "unplanned"):
-            getattr(shard, name).update(part[name])
-        shard.timings.update(part["timings"])
-        shard.versions = set(part.get("versions", ()))
-        total.add(shard)
+        total.add(ShardResult.from_dict(part))
     finish_run(run_id, total, time.time() - started)
 
 

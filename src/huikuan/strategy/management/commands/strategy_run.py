@@ -16,7 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today")
         parser.add_argument("--dry-run", action="store_true", help="print what would be planned, write nothing")
         parser.add_argument("--policy", default=None, help="force one policy version, e.g. default@2")
-        parser.add_argument("--shards", type=int, default=1, help="split the run by case id")
+        parser.add_argument(
+            "--shards", type=int, default=None, help="split the run by case id (default: HUIKUAN_STRATEGY_SHARDS)"
+        )
         parser.add_argument("--rebalance", action="store_true", help="deal every worked case out afresh")
         parser.add_argument("--sample", type=int, default=8, help="reasons to show in a dry run")
 
@@ -26,7 +28,7 @@ class Command(BaseCommand):
                 options["as_of"],
                 dry_run=options["dry_run"],
                 policy=options["policy"],
-                shards=max(1, options["shards"]),
+                shards=options["shards"],
                 rebalance=options["rebalance"],
             )
         except StrategyError as exc:
