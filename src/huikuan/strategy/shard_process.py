@@ -69,18 +69,23 @@ def run_in_processes(run_id: int, count: int, rebalance: bool) -> ShardResult:
             child.stdin.close()
         total = ShardResult()
         failures = []
+        # The children run at the same time: the run's memory is theirs added up (the parent only waits).
+        memory = 0
         for index, (child, log) in enumerate(children):
             assert child.stdout is not None
             answer = child.stdout.read()
             child.wait()
             if child.returncode == 0:
-                total.add(ShardResult.from_dict(json.loads(answer)))
+                part = ShardResult.from_dict(json.loads(answer))
+                memory += part.peak_memory_mb
+                total.add(part)
                 continue
             log.seek(0)
             tail = log.read().decode(errors="replace").strip().splitlines()[-1:]
             failures.append(f"shard {index}/{count}: {tail[0] if tail else f'exit {child.returncode}'}")
         if failures:
             raise StrategyError("; ".join(failures))
+        total.peak_memory_mb = memory
         return total
     finally:
         for child, log in children:
