@@ -538,9 +538,9 @@ def _run_in_process(run: StrategyRun, rebalance: bool) -> ShardResult:
     Inside a caller's transaction (a test's, an admin action's) the shards run in it, one after another:
     other connections could not see what it has not committed.
     """
-    from huikuan.strategy.shard_process import run_in_processes, settings_module
+    from huikuan.strategy.shard_process import can_start_children, run_in_processes
 
-    if run.shards > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block and settings_module():
+    if run.shards > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block and can_start_children():
         return run_in_processes(run.pk, run.shards, rebalance)
     total = ShardResult()
     for index in range(run.shards):

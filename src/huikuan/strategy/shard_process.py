@@ -36,6 +36,11 @@ def settings_module() -> str | None:
     return os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE
 
 
+def can_start_children() -> bool:
+    # An embedded interpreter (a web server's) may have no executable to start, or no settings module to name.
+    return bool(sys.executable and settings_module())
+
+
 def run_in_processes(run_id: int, count: int, rebalance: bool) -> ShardResult:
     """Runs shards 0..count-1 of the opened run in ``count`` child processes and adds up their results."""
     from django.db import connection
