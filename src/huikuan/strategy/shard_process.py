@@ -102,6 +102,8 @@ def run_in_processes(run_id: int, count: int, rebalance: bool) -> ShardResult:
 
 def main() -> int:
     job = json.loads(sys.stdin.read())
+    # stdout carries the answer alone: anything the run prints goes to stderr with the logs.
+    answer, sys.stdout = sys.stdout, sys.stderr
     import django
 
     django.setup()
@@ -117,7 +119,7 @@ def main() -> int:
         return 1
     finally:
         connections.close_all()
-    sys.stdout.write(json.dumps(result.to_dict()))
+    answer.write(json.dumps(result.to_dict()))
     return 0
 
 
