@@ -145,6 +145,38 @@ def test_a_changed_balance_is_posted_as_one_adjustment(tmp_path: Path, good_file
     assert balance.total == sum((e.amount for e in LedgerEntry.objects.filter(account__contract_no="HT-1")), Decimal(0))
 
 
+
+@pytest.mark.django_db
+def test_a_state_already_posted_today_is_not_posted_again(tmp_path: Path, good_file: Path) -> None:
+    import_accounts(good_file)
+    changed = write(tmp_path / "next.csv", [row(principal="11000")])
+    import_accounts(changed)
+    import_accounts(good_file)  # back to the first state: a second adjustment
+    entries = LedgerEntry.objects.filter(account__contract_no="HT-1").count()
+    report = import_accounts(changed)  # that state's adjustment of today is in the ledger already
+    assert report.ok and report.entries_posted == 0
+    assert LedgerEntry.objects.filter(account__contract_no="HT-1").count() == entries
+    balance = AccountBalance.objects.get(account__contract_no="HT-1")
+    assert balance.principal == Decimal("12000.00") and balance.entry_count == entries
+
+
+@pytest.mark.django_db
+def test_entries_already_in_the_ledger_make_the_snapshot_come_from_the_ledger(good_file: Path) -> None:
+    """When an entry the import meant to post is there already (another import of the same state got in
+    first), the snapshot is recomputed from the ledger rather than taken from the row."""
+    import_accounts(good_file)
+    account = Account.objects.get(contract_no="HT-1")
+    LedgerEntry.objects.create(
+        account=account, kind="adjustment", reference="manual", effective_date=account.open_date, principal=-100
+    )
+    AccountBalance.objects.filter(account=account).update(entry_count=0)  # looks unopened to the import
+    report = import_accounts(good_file)
+    assert report.ok and report.entries_posted == 0
+    balance = AccountBalance.objects.get(account=account)
+    assert balance.principal == Decimal("11900.00") and balance.entry_count == 5
+    assert balance.total == sum((e.amount for e in account.entries.all()), Decimal(0))
+
+
 ERROR_CASES = [
     ("missing customer number", {"customer_no": ""}, "customer_no", "required"),
     ("missing name", {"name": ""}, "name", "required"),
