@@ -264,7 +264,9 @@ class AccountBalance(models.Model):
     fee = MoneyField(_("fee"), default=0)
     penalty = MoneyField(_("penalty"), default=0)
     credit = MoneyField(_("credit"), default=0)
-    total = MoneyField(_("total owed"), default=0, db_index=True)
+    # Not indexed: no query picks balances by their total (they are read by account), and the index cost
+    # each imported account a write and each posted payment a non-HOT update.
+    total = MoneyField(_("total owed"), default=0)
     entry_count = models.PositiveIntegerField(_("entries"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
