@@ -145,7 +145,6 @@ def test_a_changed_balance_is_posted_as_one_adjustment(tmp_path: Path, good_file
     assert balance.total == sum((e.amount for e in LedgerEntry.objects.filter(account__contract_no="HT-1")), Decimal(0))
 
 
-
 @pytest.mark.django_db
 def test_a_state_already_posted_today_is_not_posted_again(tmp_path: Path, good_file: Path) -> None:
     import_accounts(good_file)

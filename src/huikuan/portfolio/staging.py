@@ -19,6 +19,7 @@ import pickle
 import subprocess
 import sys
 import traceback
+from collections import defaultdict
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -122,6 +123,7 @@ def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
     last_rows = _last_rows(job)
     failed = yielded = False
     chunk = StagedChunk(0)
+    seen: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)  # customer → contacts staged
     accounts: list[tuple[Any, ...]] = []
     contacts: list[tuple[Any, ...]] = []
     for number, raw in body:
@@ -132,10 +134,14 @@ def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
             if not errors and not failed:
                 last = last_rows is not None and last_rows.get(record.customer_no) == number
                 accounts.append(_stage_row(record, rules.first_of_customer(record), last, job))
-                contacts.extend(
-                    (number, i, record.customer_no, c.kind, c.value, c.relation, c.name)
-                    for i, c in enumerate(record.contacts)
-                )
+                # A customer's rows usually repeat the same contacts: only a contact's first appearance is
+                # staged (the one the database would keep), and the database is spared the rest. The set
+                # is dropped after the customer's last row, when that is known.
+                known = seen.pop(record.customer_no, set()) if last else seen[record.customer_no]
+                for i, c in enumerate(record.contacts):
+                    if (c.kind, c.value) not in known:
+                        known.add((c.kind, c.value))
+                        contacts.append((number, i, record.customer_no, c.kind, c.value, c.relation, c.name))
                 if record.team or record.collector:
                     chunk.people.append((number, record.customer_no, record.team, record.collector))
         if errors:
