@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from huikuan.cases.models import Case
-from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts
+from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts, mapped_rows
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
 
 HEADER = [
@@ -336,3 +336,17 @@ def test_admin_offers_the_same_import(good_file: Path, personas: object) -> None
         response = client.post("/admin/portfolio/importbatch/upload/", {"file": handle})
     assert response.status_code == 200
     assert Account.objects.count() == 2
+
+
+def test_rows_read_as_mapped_fields_skipping_empty_ones_and_padding_short_ones(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("b,a,c\n1,2,3\n , ,\t\n4\n5,6,7,8\n", encoding="utf-8")
+    missing, rows = mapped_rows(path, ColumnMapping({"first": "a", "second": "b", "third": "c"}), ["first"])
+    assert missing == []
+    assert list(rows) == [
+        (2, {"first": "2", "second": "1", "third": "3"}),
+        (4, {"first": "", "second": "4", "third": ""}),  # row 3 holds only whitespace
+        (5, {"first": "6", "second": "5", "third": "7"}),
+    ]
+    _missing, one = mapped_rows(path, ColumnMapping({"only": "c"}), ["only"])
+    assert [fields for _n, fields in one] == [{"only": "3"}, {"only": ""}, {"only": "7"}]
