@@ -197,3 +197,10 @@ def test_a_contact_is_staged_once_per_customer_and_keeps_its_first_appearance(
         ("+8613900001111", "spouse"),
         ("+8613900009999", "self"),
     }
+
+
+def test_a_file_without_the_customer_column_is_refused_for_it_not_by_the_first_pass(tmp_path: Path) -> None:
+    columns = [c for c in COLUMNS if c != "customer_no"]
+    path = write(tmp_path / "no_customer.csv", [{c: row().get(c, "") for c in columns}], columns)
+    chunks = list(validated_chunks(job(path), parallel=True))
+    assert [(e.row, e.column, e.code) for c in chunks for e in c.errors] == [(1, "customer_no", "missing_column")]
