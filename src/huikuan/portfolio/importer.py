@@ -420,15 +420,19 @@ class _ChunkWriter:
 
     def _stage(self, cursor: Any, table: str, columns: Sequence[tuple[str, str]], rows: str | list[Any]) -> None:
         names = ", ".join(name for name, _kind in columns)
+        self._empty(cursor, table)
         if self.postgres:
             raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no COPY
-            raw.execute(f"TRUNCATE {table}")
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 copy.write(rows)
         else:
-            cursor.execute(f"DELETE FROM {table}")
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+    def _empty(self, cursor: Any, table: str) -> None:
+        # TRUNCATE on PostgreSQL: a DELETE leaves the chunk's rows behind as dead tuples (nothing vacuums
+        # inside the transaction), and every later chunk would scan all of them again.
+        cursor.execute(f"TRUNCATE {table}" if self.postgres else f"DELETE FROM {table}")
 
     def _debtors(self, cursor: Any, now: object) -> None:
         cursor.execute(
@@ -491,7 +495,7 @@ class _ChunkWriter:
         payment). Differences against the ledger make a replayed file produce no entries at all.
         """
         owed = [c.value for c in _OWED]
-        cursor.execute(f"DELETE FROM {_CHANGES}")
+        self._empty(cursor, _CHANGES)
         cursor.execute(
             f"INSERT INTO {_CHANGES} (line_no, account_id, opening, effective_date, tag, adjustment_reference, "
             + ", ".join(owed)
