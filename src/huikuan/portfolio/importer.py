@@ -511,8 +511,10 @@ class _ChunkWriter:
             f"LEFT JOIN {self.balance} b ON b.account_id = a.id "
             f"WHERE b.account_id IS NULL OR b.entry_count = 0 OR (("
             + " OR ".join(f"s.{c} <> b.{c}" for c in owed)
-            + f") AND NOT EXISTS (SELECT 1 FROM {self.entry} e "
-            "WHERE e.account_id = a.id AND e.reference = s.adjustment_reference))"
+            # A scalar subquery rather than NOT EXISTS, which PostgreSQL may plan as a hash of the whole
+            # ledger: this is one lookup in the unique index, for the changed rows only.
+            + f") AND (SELECT e.id FROM {self.entry} e "
+            "WHERE e.account_id = a.id AND e.reference = s.adjustment_reference) IS NULL)"
         )
         money = ", ".join(c.value for c in Component)
         components = " UNION ALL ".join(f"SELECT {i} AS ordinal, '{c.value}' AS kind" for i, c in enumerate(_OWED))
