@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from huikuan.cases.models import Case
-from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts
+from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts, mapped_rows
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
 
 HEADER = [
@@ -143,6 +143,37 @@ def test_a_changed_balance_is_posted_as_one_adjustment(tmp_path: Path, good_file
     adjustment = LedgerEntry.objects.get(account__contract_no="HT-1", kind="adjustment")
     assert adjustment.principal == Decimal("-1000.00") and adjustment.penalty == Decimal("30.00")
     assert balance.total == sum((e.amount for e in LedgerEntry.objects.filter(account__contract_no="HT-1")), Decimal(0))
+
+
+@pytest.mark.django_db
+def test_a_state_already_posted_today_is_not_posted_again(tmp_path: Path, good_file: Path) -> None:
+    import_accounts(good_file)
+    changed = write(tmp_path / "next.csv", [row(principal="11000")])
+    import_accounts(changed)
+    import_accounts(good_file)  # back to the first state: a second adjustment
+    entries = LedgerEntry.objects.filter(account__contract_no="HT-1").count()
+    report = import_accounts(changed)  # that state's adjustment of today is in the ledger already
+    assert report.ok and report.entries_posted == 0
+    assert LedgerEntry.objects.filter(account__contract_no="HT-1").count() == entries
+    balance = AccountBalance.objects.get(account__contract_no="HT-1")
+    assert balance.principal == Decimal("12000.00") and balance.entry_count == entries
+
+
+@pytest.mark.django_db
+def test_entries_already_in_the_ledger_make_the_snapshot_come_from_the_ledger(good_file: Path) -> None:
+    """When an entry the import meant to post is there already (another import of the same state got in
+    first), the snapshot is recomputed from the ledger rather than taken from the row."""
+    import_accounts(good_file)
+    account = Account.objects.get(contract_no="HT-1")
+    LedgerEntry.objects.create(
+        account=account, kind="adjustment", reference="manual", effective_date=account.open_date, principal=-100
+    )
+    AccountBalance.objects.filter(account=account).update(entry_count=0)  # looks unopened to the import
+    report = import_accounts(good_file)
+    assert report.ok and report.entries_posted == 0
+    balance = AccountBalance.objects.get(account=account)
+    assert balance.principal == Decimal("11900.00") and balance.entry_count == 5
+    assert balance.total == sum((e.amount for e in account.entries.all()), Decimal(0))
 
 
 ERROR_CASES = [
@@ -305,3 +336,17 @@ def test_admin_offers_the_same_import(good_file: Path, personas: object) -> None
         response = client.post("/admin/portfolio/importbatch/upload/", {"file": handle})
     assert response.status_code == 200
     assert Account.objects.count() == 2
+
+
+def test_rows_read_as_mapped_fields_skipping_empty_ones_and_padding_short_ones(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("b,a,c\n1,2,3\n , ,\t\n4\n5,6,7,8\n", encoding="utf-8")
+    missing, rows = mapped_rows(path, ColumnMapping({"first": "a", "second": "b", "third": "c"}), ["first"])
+    assert missing == []
+    assert list(rows) == [
+        (2, {"first": "2", "second": "1", "third": "3"}),
+        (4, {"first": "", "second": "4", "third": ""}),  # row 3 holds only whitespace
+        (5, {"first": "6", "second": "5", "third": "7"}),
+    ]
+    _missing, one = mapped_rows(path, ColumnMapping({"only": "c"}), ["only"])
+    assert [fields for _n, fields in one] == [{"only": "3"}, {"only": ""}, {"only": "7"}]

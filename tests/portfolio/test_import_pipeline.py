@@ -176,3 +176,31 @@ def test_unknown_team_in_a_later_chunk_lists_every_team_the_file_found(
     assert import_accounts(write(tmp_path / "teams.csv", rows, [*COLUMNS, "team", "collector"])).ok
     assert Case.objects.get(debtor__customer_no="C0").assignee.username == "alice"  # type: ignore[union-attr]
     assert Case.objects.get(debtor__customer_no="C5").team.name == "B组"  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parallel", [False, True], ids=["inline", "worker"])
+def test_a_contact_is_staged_once_per_customer_and_keeps_its_first_appearance(
+    tmp_path: Path, tiny_chunks: None, parallel: bool
+) -> None:
+    rows = many_rows()
+    # C1's second row (in a later chunk) repeats its mobile as a third party's phone and adds one.
+    rows[4].update(contact1_phone=rows[1]["mobile"], contact1_relation="同事", mobile="13900009999")
+    path = write(tmp_path / "many.csv", rows, COLUMNS)
+    staged = [c for chunk in stage_chunks(job(path)) for c in chunk.contacts.splitlines()]
+    values = [line.split("\t")[2:5] for line in staged]
+    assert len(values) == len({tuple(v) for v in values}), "a customer's contact staged twice"
+    assert import_accounts(path, parallel=parallel).ok
+    c1 = Debtor.objects.get(customer_no="C1")
+    assert set(c1.contact_points.filter(kind="mobile").values_list("value", "relation")) == {
+        ("+8613800000001", "self"),
+        ("+8613900001111", "spouse"),
+        ("+8613900009999", "self"),
+    }
+
+
+def test_a_file_without_the_customer_column_is_refused_for_it_not_by_the_first_pass(tmp_path: Path) -> None:
+    columns = [c for c in COLUMNS if c != "customer_no"]
+    path = write(tmp_path / "no_customer.csv", [{c: row().get(c, "") for c in columns}], columns)
+    chunks = list(validated_chunks(job(path), parallel=True))
+    assert [(e.row, e.column, e.code) for c in chunks for e in c.errors] == [(1, "customer_no", "missing_column")]

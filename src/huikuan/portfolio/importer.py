@@ -420,15 +420,19 @@ class _ChunkWriter:
 
     def _stage(self, cursor: Any, table: str, columns: Sequence[tuple[str, str]], rows: str | list[Any]) -> None:
         names = ", ".join(name for name, _kind in columns)
+        self._empty(cursor, table)
         if self.postgres:
             raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no COPY
-            raw.execute(f"TRUNCATE {table}")
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 copy.write(rows)
         else:
-            cursor.execute(f"DELETE FROM {table}")
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+    def _empty(self, cursor: Any, table: str) -> None:
+        # TRUNCATE on PostgreSQL: a DELETE leaves the chunk's rows behind as dead tuples (nothing vacuums
+        # inside the transaction), and every later chunk would scan all of them again.
+        cursor.execute(f"TRUNCATE {table}" if self.postgres else f"DELETE FROM {table}")
 
     def _debtors(self, cursor: Any, now: object) -> None:
         cursor.execute(
@@ -486,12 +490,12 @@ class _ChunkWriter:
         """Entries for the difference between each row and its account's ledger, then fresh balances.
 
         A new account (no entries yet) opens with one charge per non-zero component, so reports see
-        principal as principal; an account whose snapshot differs from the row gets one adjustment.
-        Differences against the ledger make a replayed file produce no entries at all; the ON CONFLICT
-        guard only matters when two imports of the same state race.
+        principal as principal; an account whose snapshot differs from the row gets one adjustment, unless
+        the ledger already holds that adjustment (the same state imported the same day, then changed by a
+        payment). Differences against the ledger make a replayed file produce no entries at all.
         """
         owed = [c.value for c in _OWED]
-        cursor.execute(f"DELETE FROM {_CHANGES}")
+        self._empty(cursor, _CHANGES)
         cursor.execute(
             f"INSERT INTO {_CHANGES} (line_no, account_id, opening, effective_date, tag, adjustment_reference, "
             + ", ".join(owed)
@@ -505,7 +509,12 @@ class _ChunkWriter:
             + ", ".join(f"s.{c} - COALESCE(b.{c}, 0)" for c in owed)
             + f" FROM {_ROWS} s JOIN {self.account} a ON a.contract_no = s.contract_no "
             f"LEFT JOIN {self.balance} b ON b.account_id = a.id "
-            f"WHERE b.account_id IS NULL OR b.entry_count = 0 OR " + " OR ".join(f"s.{c} <> b.{c}" for c in owed)
+            f"WHERE b.account_id IS NULL OR b.entry_count = 0 OR (("
+            + " OR ".join(f"s.{c} <> b.{c}" for c in owed)
+            # A scalar subquery rather than NOT EXISTS, which PostgreSQL may plan as a hash of the whole
+            # ledger: this is one lookup in the unique index, for the changed rows only.
+            + f") AND (SELECT e.id FROM {self.entry} e "
+            "WHERE e.account_id = a.id AND e.reference = s.adjustment_reference) IS NULL)"
         )
         money = ", ".join(c.value for c in Component)
         components = " UNION ALL ".join(f"SELECT {i} AS ordinal, '{c.value}' AS kind" for i, c in enumerate(_OWED))
@@ -534,8 +543,29 @@ class _ChunkWriter:
         )
         posted += cursor.rowcount
         self.report.entries_posted += posted
-        # The snapshots of the changed accounts, recomputed from their ledger in the same transaction; a
-        # new account with nothing owed gets its zero snapshot from the second statement.
+        # Entries each change row meant to post: a charge per non-zero component, or one adjustment.
+        intended = " + ".join(f"CASE WHEN c.{c} <> 0 THEN 1 ELSE 0 END" for c in owed)
+        intended = f"CASE WHEN c.opening THEN {intended} ELSE 1 END"
+        cursor.execute(f"SELECT COALESCE(SUM({intended}), 0) FROM {_CHANGES} c")
+        if cursor.fetchone()[0] == posted:
+            # Every entry went in, so each changed account's ledger now sums to its row (an adjustment is
+            # the row minus the snapshot): the snapshot is the row, without reading the ledger back. Credit
+            # is left as it is; no import entry moves it.
+            cursor.execute(
+                f"INSERT INTO {self.balance} (account_id, {money}, total, entry_count, updated_at) "
+                f"SELECT c.account_id, {', '.join(f'c.{c}' for c in owed)}, 0, "
+                f"{' + '.join(f'c.{c}' for c in owed)}, {intended}, %s FROM {_CHANGES} c WHERE true "
+                f"ON CONFLICT (account_id) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in (*owed, "total", "updated_at"))
+                + f", entry_count = {self.balance}.entry_count + excluded.entry_count "
+                # A new account with nothing owed keeps the zero snapshot a replay found.
+                "WHERE excluded.entry_count > 0",
+                [now],
+            )
+            return
+        # Some entry was already there (another import of the same state got in first): the snapshots
+        # are recomputed from the ledger itself; a new account with nothing owed gets its zero snapshot
+        # from the second statement.
         sums = ", ".join(f"SUM(e.{c.value})" for c in Component)
         cursor.execute(
             f"INSERT INTO {self.balance} (account_id, {money}, total, entry_count, updated_at) "

@@ -3,7 +3,8 @@
 Single entries go through `post_entry`, which locks the account's balance row so two processes posting
 the same reference at once produce one entry. Bulk writers (import, generator) insert entries with
 ON CONFLICT DO NOTHING and then call `refresh_balances`, which recomputes the snapshots from the ledger
-in one statement inside the same transaction.
+in one statement inside the same transaction. The account import (portfolio/importer.py) does the same
+set-based from its staging tables, and takes a snapshot from the file's row when all its entries went in.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ class IdType(models.TextChoices):
 
 
 class Debtor(models.Model):
-    customer_no = models.CharField(_("customer number"), max_length=64, unique=True)
+    customer_no = models.CharField(_("customer number"), max_length=64)
     kind = models.CharField(_("kind"), max_length=10, choices=DebtorKind.choices, default=DebtorKind.PERSON)
     name = models.CharField(_("name"), max_length=200)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
@@ -56,6 +56,9 @@ class Debtor(models.Model):
             models.Index(fields=["name"], name="debtor_name"),
             models.Index(fields=["id_hash"], name="debtor_id_hash"),
         ]
+        # Unique by a constraint, not unique=True, for the same reason: lookups and the import's upsert
+        # compare whole numbers, never LIKE.
+        constraints = [models.UniqueConstraint(fields=["customer_no"], name="debtor_customer_no_unique")]
 
     def __str__(self) -> str:
         return f"{pii.mask_text(self.name)} ({self.customer_no})"
@@ -149,7 +152,7 @@ class Product(models.TextChoices):
 
 class Account(models.Model):
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("debtor"))
-    contract_no = models.CharField(_("contract number"), max_length=64, unique=True)
+    contract_no = models.CharField(_("contract number"), max_length=64)
     product = models.CharField(_("product"), max_length=20, choices=Product.choices)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     original_amount = MoneyField(_("original amount"))
@@ -167,6 +170,9 @@ class Account(models.Model):
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
+        # Not unique=True: on PostgreSQL that adds a LIKE-pattern twin index nothing queries, and each
+        # imported account would write it.
+        constraints = [models.UniqueConstraint(fields=["contract_no"], name="account_contract_no_unique")]
 
     def __str__(self) -> str:
         return self.contract_no
@@ -258,7 +264,9 @@ class AccountBalance(models.Model):
     fee = MoneyField(_("fee"), default=0)
     penalty = MoneyField(_("penalty"), default=0)
     credit = MoneyField(_("credit"), default=0)
-    total = MoneyField(_("total owed"), default=0, db_index=True)
+    # Not indexed: no query picks balances by their total (they are read by account), and the index cost
+    # each imported account a write and each posted payment a non-HOT update.
+    total = MoneyField(_("total owed"), default=0)
     entry_count = models.PositiveIntegerField(_("entries"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

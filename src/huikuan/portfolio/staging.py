@@ -19,6 +19,7 @@ import pickle
 import subprocess
 import sys
 import traceback
+from collections import defaultdict
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,6 +113,11 @@ def state_tag(record: intake.AccountRow) -> str:
 
 def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
     """The file validated in chunks of `job.chunk_rows` rows, errors in row order as a whole-file check."""
+    yield from _stage_chunks(job, find_last_rows(job))
+
+
+def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None) -> Iterator[StagedChunk]:
+    """`stage_chunks` with the first pass's answer given: the worker gets it from the importing process."""
     headers = dict(job.mapping.columns)
     missing, body = mapped_rows(job.path, job.mapping, intake.REQUIRED)
     if missing:
@@ -119,9 +125,9 @@ def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
         return
     ctx = intake.RowContext(region=job.region, default_currency=job.default_currency)
     rules = intake.FileRules(headers)
-    last_rows = _last_rows(job)
     failed = yielded = False
     chunk = StagedChunk(0)
+    seen: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)  # customer → contacts staged
     accounts: list[tuple[Any, ...]] = []
     contacts: list[tuple[Any, ...]] = []
     for number, raw in body:
@@ -132,10 +138,14 @@ def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
             if not errors and not failed:
                 last = last_rows is not None and last_rows.get(record.customer_no) == number
                 accounts.append(_stage_row(record, rules.first_of_customer(record), last, job))
-                contacts.extend(
-                    (number, i, record.customer_no, c.kind, c.value, c.relation, c.name)
-                    for i, c in enumerate(record.contacts)
-                )
+                # A customer's rows usually repeat the same contacts: only a contact's first appearance is
+                # staged (the one the database would keep), and the database is spared the rest. The set
+                # is dropped after the customer's last row, when that is known.
+                known = seen.pop(record.customer_no, set()) if last else seen[record.customer_no]
+                for i, c in enumerate(record.contacts):
+                    if (c.kind, c.value) not in known:
+                        known.add((c.kind, c.value))
+                        contacts.append((number, i, record.customer_no, c.kind, c.value, c.relation, c.name))
                 if record.team or record.collector:
                     chunk.people.append((number, record.customer_no, record.team, record.collector))
         if errors:
@@ -161,7 +171,7 @@ def _finish(
     return chunk
 
 
-def _last_rows(job: StageJob) -> dict[str, int] | None:
+def find_last_rows(job: StageJob) -> dict[str, int] | None:
     """Customer number → the number of its last row, from a quick first pass over a CSV file.
 
     It lets the importer sync a debtor's case as soon as the debtor's last row is written, beside the
@@ -172,7 +182,9 @@ def _last_rows(job: StageJob) -> dict[str, int] | None:
         return None
     header, body = read_table(job.path, job.mapping)
     # The last column of that title, as mapped_rows reads it.
-    column = {title: i for i, title in enumerate(header)}[job.mapping.columns["customer_no"]]
+    column = {title: i for i, title in enumerate(header)}.get(job.mapping.columns.get("customer_no", ""))
+    if column is None:
+        return None  # no customer numbers: the file is refused for that column
     return {values[column].strip(): number for number, values in enumerate(body, start=2) if column < len(values)}
 
 
@@ -258,7 +270,9 @@ def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Generato
     )
     assert worker.stdin is not None and worker.stdout is not None
     try:
-        pickle.dump(job, worker.stdin)
+        # The importing process has nothing to do until the first chunk: it makes the first pass over
+        # the file while the worker starts up, and the worker begins validating as soon as it is up.
+        pickle.dump((job, find_last_rows(job)), worker.stdin)
         worker.stdin.close()
         while True:
             try:
@@ -283,9 +297,9 @@ def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Generato
 def _serve() -> None:
     """The worker's side: one job from stdin, its chunks to stdout."""
     out = sys.stdout.buffer
-    job = pickle.load(sys.stdin.buffer)
+    job, last_rows = pickle.load(sys.stdin.buffer)
     try:
-        for chunk in stage_chunks(job):
+        for chunk in _stage_chunks(job, last_rows):
             pickle.dump(("chunk", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
             out.flush()
         pickle.dump(("done", None), out)
