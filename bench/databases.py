@@ -37,18 +37,7 @@ def setup_django(database_url: str) -> None:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory in MB.
+    """This process's peak resident memory in MB (VmHWM: see huikuan.memory)."""
+    from huikuan.memory import peak_memory_mb
 
-    Linux's VmHWM starts afresh at exec; getrusage's ru_maxrss does not, so a benchmark process started
-    by a parent that held a large generated portfolio would report the parent's peak instead of its own.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_memory_mb()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import time
 from datetime import date
@@ -30,7 +29,9 @@ AS_OF = date(2026, 11, 20)
 
 
 def rss_peak_mb() -> int:
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    from huikuan.memory import peak_memory_mb
+
+    return int(peak_memory_mb())
 
 
 def synthetic_snapshot(n: int):  # type: ignore[no-untyped-def]

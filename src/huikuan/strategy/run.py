@@ -12,7 +12,6 @@ items already done or cancelled that day are left alone and not planned twice.
 from __future__ import annotations
 
 import io
-import resource
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, QUEUES, evaluate
 from huikuan.kernel.strategy.gate import ContactGate
 from huikuan.kernel.strategy.policy import Policy
 from huikuan.kernel.strategy.queue import Collector, assign
+from huikuan.memory import peak_memory_mb as process_peak_mb
 from huikuan.org.models import Role, User
 from huikuan.strategy.models import (
     Experiment,
@@ -186,8 +186,8 @@ class ShardResult:
 
 
 def peak_memory_mb() -> int:
-    # ru_maxrss is in kilobytes on Linux: the process's high-water mark, Polars' buffers included.
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    # The process's high-water mark, Polars' buffers included; a shard process's own, not its parent's.
+    return int(process_peak_mb())
 
 
 def plan(
