@@ -52,6 +52,9 @@ def run_in_processes(run_id: int, count: int, rebalance: bool) -> ShardResult:
         "DJANGO_SETTINGS_MODULE": settings_module() or "",
         # The parent's import path, which a script or a test runner may have extended at run time.
         "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+        # The shards are the run's parallelism: N processes each with a Polars pool of one thread per
+        # core would put N times as many threads on the cores as there are cores.
+        "POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS") or str(max(1, (os.cpu_count() or 1) // count)),
     }
     # The database the parent is connected to, which differs from the settings' in a test run.
     database = connection.settings_dict["NAME"]
