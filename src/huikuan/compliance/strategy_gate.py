@@ -20,7 +20,7 @@ from huikuan.compliance.facts import CONVERSATION, current_pack
 from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_contacts
 from huikuan.kernel.compliance.gate import Hold
 from huikuan.payments.models import PlanStatus
-from huikuan.portfolio.bulkread import bulk_reads, read_frame
+from huikuan.portfolio.bulkread import bulk_reads, id_array_literal, read_frame
 
 # Strategy actions that are contacts, and the gate channel each one is.
 CHANNEL_OF_ACTION = {"sms": "sms", "email": "email", "letter": "letter", "lawyer_letter": "letter",
@@ -113,8 +113,7 @@ def _planned(case_ids: pl.Series, column: str) -> tuple[str, dict[str, object]]:
     range (the rows outside the planned cases fall away in the joins below).
     """
     if connection.vendor == "postgresql":
-        literal = "{" + ",".join(str(i) for i in case_ids.unique().sort().to_list()) + "}"
-        return f"{column} = ANY(%(ids)s::bigint[])", {"ids": literal}
+        return f"{column} = ANY(%(ids)s::bigint[])", {"ids": id_array_literal(case_ids.unique().sort().to_list())}
     bounds: dict[str, object] = {"lo": int(case_ids.min()), "hi": int(case_ids.max())}  # type: ignore[arg-type]
     return f"{column} BETWEEN %(lo)s AND %(hi)s", bounds
 

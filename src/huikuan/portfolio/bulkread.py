@@ -80,8 +80,14 @@ def one_of(values: Iterable[int] | Iterable[str]) -> RawSQL:
     if connection.vendor == "postgresql":
         if items and isinstance(items[0], str):
             return RawSQL("SELECT unnest(%s::text[])", (items,))
-        # Ids as one array literal: psycopg adapts a list element by element in Python (a quarter of a
-        # second per hundred thousand), joining their decimal digits costs a few milliseconds.
-        literal = "{" + ",".join(str(int(cast(int, v))) for v in items) + "}"
-        return RawSQL("SELECT unnest(%s::bigint[])", (literal,))
+        return RawSQL("SELECT unnest(%s::bigint[])", (id_array_literal(cast(list[int], items)),))
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(items),))
+
+
+def id_array_literal(ids: Iterable[int]) -> str:
+    """Ids as one PostgreSQL array literal ('{1,2,3}', bound as text and cast to bigint[]).
+
+    psycopg adapts a list element by element in Python (a quarter of a second per hundred thousand);
+    joining their decimal digits costs a few milliseconds.
+    """
+    return "{" + ",".join(str(int(v)) for v in ids) + "}"

@@ -14,7 +14,6 @@ runs in-process for small files.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from huikuan import interpreters
 from huikuan.kernel import intake
 from huikuan.kernel.money import to_fen
 from huikuan.kernel.pii import hash_id_number
@@ -261,13 +261,10 @@ def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Generato
     """
     if parallel is None:
         parallel = job.path.stat().st_size >= PARALLEL_MIN_BYTES
-    if not parallel or not sys.executable:  # an embedded interpreter may have no executable to start
+    if not parallel or not interpreters.can_start():
         yield from stage_chunks(job)
         return
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "huikuan.portfolio.staging"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
-    )
+    worker = interpreters.start("huikuan.portfolio.staging", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert worker.stdin is not None and worker.stdout is not None
     try:
         # The importing process has nothing to do until the first chunk: it makes the first pass over

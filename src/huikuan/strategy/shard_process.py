@@ -4,9 +4,9 @@ A night's run is half Python (parsing the snapshot, dealing the queue, composing
 PostgreSQL (aggregates, COPY, index upkeep, commit). One after another, the shards leave a core idle
 most of the time; two threads would not help, since the GIL serialises the Python halves and makes each
 thread wait for it after every round trip. So each shard runs in a plain child interpreter
-(``python -m huikuan.strategy.shard_process``, not multiprocessing: no fork of a process holding Polars'
-thread pool and a database connection), which takes its job as JSON on stdin and answers with its
-``ShardResult`` as JSON on stdout: the same unit and the same answer as a Celery shard task.
+(``python -m huikuan.strategy.shard_process``, see ``huikuan.interpreters``), which takes its job as
+JSON on stdin and answers with its ``ShardResult`` as JSON on stdout: the same unit and the same answer
+as a Celery shard task.
 
 Each shard commits on its own, as on Celery workers; if one fails, the run is marked failed and a re-run
 of the day replaces what the others wrote.
@@ -21,6 +21,8 @@ import sys
 import tempfile
 import traceback
 from typing import IO, TYPE_CHECKING
+
+from huikuan import interpreters
 
 if TYPE_CHECKING:
     from huikuan.strategy.run import ShardResult
@@ -37,8 +39,7 @@ def settings_module() -> str | None:
 
 
 def can_start_children() -> bool:
-    # An embedded interpreter (a web server's) may have no executable to start, or no settings module to name.
-    return bool(sys.executable and settings_module())
+    return interpreters.can_start() and bool(settings_module())
 
 
 def run_in_processes(run_id: int, count: int, rebalance: bool) -> ShardResult:
@@ -48,10 +49,7 @@ def run_in_processes(run_id: int, count: int, rebalance: bool) -> ShardResult:
     from huikuan.strategy.run import ShardResult, StrategyError
 
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": settings_module() or "",
-        # The parent's import path, which a script or a test runner may have extended at run time.
-        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
         # The shards are the run's parallelism: N processes each with a Polars pool of one thread per
         # core would put N times as many threads on the cores as there are cores.
         "POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS") or str(max(1, (os.cpu_count() or 1) // count)),
@@ -63,12 +61,8 @@ def run_in_processes(run_id: int, count: int, rebalance: bool) -> ShardResult:
         for index in range(count):
             # stderr to a file: a child that logs a lot must not block on a full pipe nobody reads yet.
             log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
-            child = subprocess.Popen(
-                [sys.executable, "-m", "huikuan.strategy.shard_process"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                env=env,
+            child = interpreters.start(
+                "huikuan.strategy.shard_process", env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log
             )
             children.append((child, log))
             job = {"run_id": run_id, "index": index, "count": count, "rebalance": rebalance, "database": database}
