@@ -4,7 +4,7 @@
 Each backend runs in its own process on a fresh database; a second import of the same file (the idempotent
 replay) is timed too. Ends with one JSON line of figures. Target: at least 5,000 rows/s on PostgreSQL.
 
-The import validates in a worker process beside the writing one (see README, "How the import runs"), so
+The import validates in a worker process beside the writing one (see docs/import.md), so
 the figures need two free cores; on a shared machine note the load average with them. `peak_rss_mb` is the
 importing process's own peak (the worker holds one chunk at a time and is not counted).
 """

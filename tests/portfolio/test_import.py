@@ -123,6 +123,20 @@ def test_valid_file_is_imported_with_exact_balances(good_file: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_contact_points_go_with_their_debtor_though_the_database_does_not_enforce_it() -> None:
+    # The database holds no constraint from contact point to debtor (portfolio 0006): the cascade is
+    # Django's, and a debtor deleted through the ORM must leave no contact point behind.
+    debtor = Debtor.objects.create(customer_no="C-DEL", name="李雷")
+    other = Debtor.objects.create(customer_no="C-KEEP", name="韩梅梅")
+    ContactPoint.objects.create(debtor=debtor, kind="mobile", value="+8613812341234")
+    ContactPoint.objects.create(debtor=debtor, kind="email", value="ll@example.com")
+    ContactPoint.objects.create(debtor=other, kind="mobile", value="+8613812341234")
+    debtor.delete()
+    assert list(ContactPoint.objects.values_list("debtor__customer_no", flat=True)) == ["C-KEEP"]
+    assert not ContactPoint.objects.exclude(debtor_id__in=Debtor.objects.values("id")).exists()
+
+
+@pytest.mark.django_db
 def test_reimporting_the_same_file_changes_nothing(good_file: Path) -> None:
     import_accounts(good_file)
     before = counts()
