@@ -234,3 +234,43 @@ def test_a_debtor_who_paid_off_an_earlier_delinquency_is_no_first_time_late(
     classified = classify(read_snapshot(AS_OF), champion.policy(), AS_OF)
     behaviour = dict(zip(classified["case_id"], classified["behaviour"], strict=True))
     assert (behaviour[first.pk], behaviour[again.pk]) == ("first_time_late", "sincere_payer")
+
+
+def test_the_snapshot_looks_back_on_earlier_hand_overs_only(champion: Any, make_case: CaseMaker) -> None:
+    """Earlier escalations and legal reviews count, today's and cancelled ones do not, and a shard sees
+    those of its own cases (the look-back is served by the partial index work_item_escalations)."""
+    from datetime import UTC, datetime, timedelta
+
+    from huikuan.strategy.snapshot import Shard, read_snapshot
+
+    escalated, reviewed, cancelled, today, plain = (make_case(40) for _ in range(5))
+    at = datetime(2026, 11, 1, 2, tzinfo=UTC)
+    earlier = StrategyRun.objects.create(as_of=AS_OF - timedelta(days=5))
+
+    def item(case: Any, action: str, as_of: Any, status: str = WorkStatus.DONE) -> None:
+        WorkItem.objects.create(
+            run=earlier, as_of=as_of, case=case, action=action, channel="queue", template="t", rule="r",
+            window_start=at, window_end=at, priority=1, stage="late", behaviour="b", segment="s",
+            queue="specialist", policy_version=champion, reason="r", reason_en="r", status=status, created_at=at,
+        )  # fmt: skip
+
+    item(escalated, "escalate_specialist", earlier.as_of)
+    item(reviewed, "legal_review", earlier.as_of)
+    item(cancelled, "escalate_specialist", earlier.as_of, WorkStatus.CANCELLED)
+    item(today, "legal_review", AS_OF)
+    item(plain, "call", earlier.as_of)
+
+    def looked_back(frame: Any) -> dict[int, tuple[bool, bool]]:
+        return {
+            case_id: (escalation, review)
+            for case_id, escalation, review in frame.select(
+                "case_id", "escalated_before", "legal_review_before"
+            ).iter_rows()
+        }
+
+    whole = looked_back(read_snapshot(AS_OF))
+    assert whole[escalated.pk] == (True, False)
+    assert whole[reviewed.pk] == (False, True)
+    assert whole[cancelled.pk] == whole[today.pk] == whole[plain.pk] == (False, False)
+    shards = {**looked_back(read_snapshot(AS_OF, Shard(0, 2))), **looked_back(read_snapshot(AS_OF, Shard(1, 2)))}
+    assert shards == whole

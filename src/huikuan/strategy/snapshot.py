@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
+from huikuan.kernel.strategy.policy import ESCALATIONS
 from huikuan.portfolio.bulkread import bulk_reads, read_frame
 
 
@@ -185,7 +186,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
                    MAX(CASE WHEN w.action = 'escalate_specialist' THEN 1 ELSE 0 END),
                    MAX(CASE WHEN w.action = 'legal_review' THEN 1 ELSE 0 END)
             FROM strategy_workitem w
-            WHERE w.action IN ('escalate_specialist', 'legal_review') AND w.status <> 'cancelled'
+            WHERE w.action IN ({_quoted(ESCALATIONS)}) AND w.status <> 'cancelled'
               AND w.as_of < %(as_of)s{shard.where("w.case_id")}
             GROUP BY w.case_id""",
         params,

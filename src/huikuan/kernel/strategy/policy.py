@@ -38,6 +38,8 @@ ACTIONS = (
     "escalate_specialist",
     "legal_review",
 )
+# Hand-overs the snapshot looks back on ("escalated before", "legal review before"), every night.
+ESCALATIONS = ("escalate_specialist", "legal_review")
 # The channel each action goes out on; "queue" actions are internal hand-overs, not contacts.
 ACTION_CHANNELS: Mapping[str, str] = {
     "sms": "sms",
