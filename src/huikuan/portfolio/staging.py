@@ -230,16 +230,29 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
     """Rows in PostgreSQL's COPY text format; values are None, bool, int or str."""
+    if not rows:
+        return ""
+    # Most columns hold text in every row: only those that do not in the first row are converted, and a
+    # row with another type where the first had text (join refuses it) takes the slow way. Looking at
+    # every value took a third more time (1.27 against 0.85 s of the worker's ~12 s per 100,000 rows).
+    typed = [i for i, v in enumerate(rows[0]) if v.__class__ is not str]
     lines = []
     for row in rows:
-        fields = [v if v.__class__ is str else _copy_value(v) for v in row]
-        line = "\t".join(fields)
+        fields = list(row)
+        for i in typed:
+            v = fields[i]
+            fields[i] = "t" if v is True else "f" if v is False else "\\N" if v is None else str(v)
+        try:
+            line = "\t".join(fields)
+        except TypeError:
+            fields = [v if v.__class__ is str else _copy_value(v) for v in row]
+            line = "\t".join(fields)
         # Nearly every row holds no tab, backslash or line break of its own: then its only backslashes
         # are the nulls' \\N and its only tabs the separators, and the line is right as it is.
         if line.count("\\") != row.count(None) or line.count("\t") != len(fields) - 1 or "\n" in line or "\r" in line:
             line = "\t".join(v.translate(_COPY_ESCAPES) if v.__class__ is str else _copy_value(v) for v in row)
         lines.append(line)
-    return "\n".join(lines) + "\n" if lines else ""
+    return "\n".join(lines) + "\n"
 
 
 def _copy_value(value: Any) -> str:
