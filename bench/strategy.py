@@ -23,15 +23,13 @@ import time
 from datetime import date
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from databases import peak_rss_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 AS_OF = date(2026, 11, 20)
-
-
-def rss_peak_mb() -> int:
-    from huikuan.memory import peak_memory_mb
-
-    return int(peak_memory_mb())
 
 
 def synthetic_snapshot(n: int):  # type: ignore[no-untyped-def]
@@ -229,7 +227,7 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]
 
     seed_default_templates()
     import_policy((ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8"), activate=True)
-    before = rss_peak_mb()
+    before = int(peak_rss_mb())
     started = time.perf_counter()
     report = run_strategy(AS_OF)
     end_to_end = time.perf_counter() - started
@@ -278,10 +276,10 @@ def main() -> None:
     args = parser.parse_args()
     figures: dict[str, object] = {"cases": args.cases}
     figures.update(bench_evaluation(args.cases))
-    figures["peak_rss_after_evaluation_mb"] = rss_peak_mb()
+    figures["peak_rss_after_evaluation_mb"] = int(peak_rss_mb())
     if not args.skip_end_to_end:
         figures.update(bench_end_to_end(args.cases, args.database_url, args.reuse))
-    figures["peak_rss_mb"] = rss_peak_mb()
+    figures["peak_rss_mb"] = int(peak_rss_mb())
     print(f"peak memory (RSS high-water mark of the process): {figures['peak_rss_mb']} MB")
     print(json.dumps(figures))
 

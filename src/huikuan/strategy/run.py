@@ -31,7 +31,7 @@ from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, QUEUES, evaluate
 from huikuan.kernel.strategy.gate import ContactGate
 from huikuan.kernel.strategy.policy import Policy
 from huikuan.kernel.strategy.queue import Collector, assign
-from huikuan.memory import peak_memory_mb as process_peak_mb
+from huikuan.memory import peak_memory_mb
 from huikuan.org.models import Role, User
 from huikuan.strategy.models import (
     Experiment,
@@ -183,11 +183,6 @@ class ShardResult:
         result.timings.update(data["timings"])
         result.versions = set(data.get("versions", ()))
         return result
-
-
-def peak_memory_mb() -> int:
-    # The process's high-water mark, Polars' buffers included; a shard process's own, not its parent's.
-    return int(process_peak_mb())
 
 
 def plan(
@@ -415,7 +410,8 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         queue_due_reminders(due, run_id, run.as_of)
     result.counts.update(due.counts)
     result.timings["pre_due"] += time.perf_counter() - clock
-    result.peak_memory_mb = peak_memory_mb()
+    # The process's high-water mark, Polars' buffers included; a shard process's own, not its parent's.
+    result.peak_memory_mb = int(peak_memory_mb())
     return result
 
 
@@ -570,7 +566,7 @@ def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
         counts=dict(sorted(total.counts.items())),
         details={"gate": dict(total.gate), "unplanned": dict(total.unplanned)},
         timings={k: round(v, 3) for k, v in total.timings.items()},
-        peak_memory_mb=max(peak_memory_mb(), total.peak_memory_mb),
+        peak_memory_mb=max(int(peak_memory_mb()), total.peak_memory_mb),
         finished_at=timezone.now(),
     )
 

@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from huikuan.strategy.run import StrategyError, counts_diff, counts_table, peak_memory_mb, run_strategy
+from huikuan.memory import peak_memory_mb
+from huikuan.strategy.run import StrategyError, counts_diff, counts_table, run_strategy
 
 
 class Command(BaseCommand):
