@@ -13,6 +13,7 @@ from huikuan.kernel.ledger import (
     apply,
     replay,
     reversal_of,
+    total_balance,
     validate_entry,
 )
 
@@ -83,3 +84,26 @@ def test_amounts_below_the_fen_are_rejected() -> None:
 def test_an_entry_must_move_money_and_carry_a_reference() -> None:
     assert validate_entry(Balance(), Entry(EntryKind.ADJUSTMENT, "a", {}))
     assert validate_entry(Balance(), Entry(EntryKind.FEE, "", {Component.FEE: Decimal("1.00")}))
+
+
+@given(st.lists(st.lists(charge, max_size=8), max_size=6))
+def test_the_total_of_several_accounts_is_the_replay_of_all_their_entries(accounts: list[list[Entry]]) -> None:
+    # Charges only, each account's references its own: every entry is accepted, so the accounts' summed
+    # balances must equal one replay of all their entries together, component by component.
+    balances = [
+        replay([Entry(e.kind, f"{n}:{e.reference}", e.deltas) for e in entries])[0]
+        for n, entries in enumerate(accounts)
+    ]
+    together, errors = replay(
+        Entry(e.kind, f"{n}:{e.reference}", e.deltas) for n, entries in enumerate(accounts) for e in entries
+    )
+    assert not errors
+    combined = total_balance(balances)
+    assert combined == together
+    assert combined.total == sum((b.total for b in balances), Decimal("0"))
+
+
+def test_the_total_of_one_balance_is_that_balance() -> None:
+    one = Balance(principal=Decimal("1.00"), credit=Decimal("2.00"))
+    assert total_balance(one) is one
+    assert total_balance([]) == Balance()

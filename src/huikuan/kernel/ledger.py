@@ -69,6 +69,17 @@ class Balance:
         return {c: self.get(c) for c in Component}
 
 
+def total_balance(balances: Balance | Iterable[Balance]) -> Balance:
+    """One balance for a debtor or a case: the per-account balances summed component by component."""
+    if isinstance(balances, Balance):
+        return balances
+    values = dict.fromkeys(Component, ZERO)
+    for balance in balances:
+        for component in Component:
+            values[component] += balance.get(component)
+    return Balance(**{c.value: v for c, v in values.items()})
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     kind: EntryKind

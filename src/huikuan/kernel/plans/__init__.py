@@ -17,7 +17,6 @@ from huikuan.kernel.plans.designer import (
     design_options,
     propose_deferral,
     split_whole_yuan,
-    total_balance,
 )
 from huikuan.kernel.plans.errors import PlanError
 from huikuan.kernel.plans.policy import NO_AUTHORITY, PlanPolicy, WaiverAuthority, check_policy
@@ -51,5 +50,4 @@ __all__ = [
     "summary",
     "summary_en",
     "summary_zh",
-    "total_balance",
 ]

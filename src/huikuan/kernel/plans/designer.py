@@ -15,7 +15,7 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from huikuan.kernel.ledger import Balance
+from huikuan.kernel.ledger import Balance, total_balance
 from huikuan.kernel.money import YUAN, ZERO, quantize_fen
 from huikuan.kernel.plans.errors import PlanError
 from huikuan.kernel.plans.policy import HUNDRED, PlanPolicy, check_policy
@@ -84,19 +84,6 @@ class PlanOptions:
 
     def __iter__(self) -> Iterator[PlanOption]:
         return iter((self.full, self.instalments, self.ladder))
-
-
-def total_balance(balances: Balance | Sequence[Balance]) -> Balance:
-    """One balance for the case: the per-account balances summed component by component."""
-    if isinstance(balances, Balance):
-        return balances
-    return Balance(
-        principal=sum((b.principal for b in balances), ZERO),
-        interest=sum((b.interest for b in balances), ZERO),
-        fee=sum((b.fee for b in balances), ZERO),
-        penalty=sum((b.penalty for b in balances), ZERO),
-        credit=sum((b.credit for b in balances), ZERO),
-    )
 
 
 def split_whole_yuan(total: Decimal, count: int) -> list[Decimal]:
