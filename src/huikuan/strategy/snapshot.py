@@ -63,6 +63,11 @@ def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
         return _read_snapshot(as_of, shard)
 
 
+def _columns(*names: str) -> dict[str, pl.DataType]:
+    """The snapshot's own types for the columns a query reads, so each column is typed in one place."""
+    return {name: SNAPSHOT_SCHEMA[name] for name in names}
+
+
 def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
     shard = shard or Shard()
     day = _day_start(as_of)
@@ -88,16 +93,16 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
             FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id
             WHERE {case_where}""",
         params,
-        {
-            "case_id": pl.Int64(),
-            "status": pl.Utf8(),
-            "hold_reason": pl.Utf8(),
-            "oldest_due_date": pl.Date(),
-            "team_id": pl.Int64(),
-            "assignee_id": pl.Int64(),
-            "time_zone": pl.Utf8(),
-            "cured_episodes": pl.Int32(),
-        },
+        _columns(
+            "case_id",
+            "status",
+            "hold_reason",
+            "oldest_due_date",
+            "team_id",
+            "assignee_id",
+            "time_zone",
+            "cured_episodes",
+        ),
     )
     balances = read_frame(
         f"""SELECT c.id, SUM(b.total)
@@ -106,7 +111,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
             JOIN portfolio_accountbalance b ON b.account_id = a.id
             WHERE {case_where} GROUP BY c.id""",
         params,
-        {"case_id": pl.Int64(), "balance_fen": pl.Int64()},
+        _columns("case_id", "balance_fen"),
     )
     payments = read_frame(
         f"""SELECT c.id, COUNT(*)
@@ -117,7 +122,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
               AND e.effective_date < %(as_of)s
             GROUP BY c.id""",
         params,
-        {"case_id": pl.Int64(), "payments_since_due": pl.Int32()},
+        _columns("case_id", "payments_since_due"),
     )
     promises = read_frame(
         f"""SELECT p.case_id,
@@ -129,13 +134,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
             WHERE p.created_at < %(day)s{shard.where("p.case_id")}
             GROUP BY p.case_id""",
         params,
-        {
-            "case_id": pl.Int64(),
-            "broken_promises": pl.Int32(),
-            "kept_promises": pl.Int32(),
-            "last_broken_due": pl.Date(),
-            "next_promise_due": pl.Date(),
-        },
+        _columns("case_id", "broken_promises", "kept_promises", "last_broken_due", "next_promise_due"),
     )
     interactions = read_frame(
         f"""SELECT i.case_id,
@@ -150,14 +149,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
             WHERE i.at >= %(since_90)s AND i.at < %(day)s{shard.where("i.case_id")}
             GROUP BY i.case_id""",
         params,
-        {
-            "case_id": pl.Int64(),
-            "refusals_30d": pl.Int32(),
-            "hardship_90d": pl.Int32(),
-            "disputes_90d": pl.Int32(),
-            "failed_attempts_30d": pl.Int32(),
-            "rpc_30d": pl.Int32(),
-        },
+        _columns("case_id", "refusals_30d", "hardship_90d", "disputes_90d", "failed_attempts_30d", "rpc_30d"),
     )
     contacts = read_frame(
         f"""SELECT c.id,
@@ -171,15 +163,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
             WHERE {case_where} AND p.validity <> 'invalid' AND p.do_not_contact = %(no)s
             GROUP BY c.id""",
         {**params, "no": False},
-        {
-            "case_id": pl.Int64(),
-            "mobile_id": pl.Int64(),
-            "home_id": pl.Int64(),
-            "work_id": pl.Int64(),
-            "email_id": pl.Int64(),
-            "postal_id": pl.Int64(),
-            "third_party_id": pl.Int64(),
-        },
+        _columns("case_id", "mobile_id", "home_id", "work_id", "email_id", "postal_id", "third_party_id"),
     )
     earlier = read_frame(
         f"""SELECT w.case_id,
