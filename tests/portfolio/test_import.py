@@ -329,6 +329,43 @@ def test_gb18030_file_is_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    # Excel's "CSV UTF-8" export starts with a BOM: it must not become part of the first column's title.
+    path = tmp_path / "bom.csv"
+    write(path, [row()])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert import_accounts(path).ok
+    assert Debtor.objects.get().customer_no == "C1"
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_no_known_text_is_refused_as_a_whole(tmp_path: Path) -> None:
+    # Valid UTF-8 for its first rows and broken far into the file: refused before any row is read, with
+    # an error about the file, not a failure half-way through.
+    path = tmp_path / "broken.csv"
+    write(path, [row(contract_no=f"HT-{n}", customer_no=f"C{n}") for n in range(3000)])
+    path.write_bytes(path.read_bytes() + b"\xff\xfe\xff\n")
+    with pytest.raises(ImportFileError, match="UTF-8"):
+        import_accounts(path)
+    assert not Debtor.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_mapping_can_name_the_encoding_and_a_wrong_one_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.csv"
+    write(path, [row()])
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    identity = "columns:\n" + "".join(f"  {f}: {f}\n" for f in HEADER)
+    with pytest.raises(ImportFileError, match="utf-8"):
+        import_accounts(path, ColumnMapping.parse(identity + "encoding: utf-8\n"))
+    with translation.override("en"), pytest.raises(ImportFileError, match="not no-such-codec text"):
+        import_accounts(path, ColumnMapping.parse(identity + "encoding: no-such-codec\n"))
+    assert not Debtor.objects.exists()
+    assert import_accounts(path, ColumnMapping.parse(identity + "encoding: gb18030\n")).ok
+    assert Debtor.objects.get().name == "张伟"
+
+
+@pytest.mark.django_db
 def test_command_line_reports_errors_and_fails(tmp_path: Path) -> None:
     path = write(tmp_path / "bad.csv", [row(mobile="1")])
     errors_csv = tmp_path / "errors.csv"

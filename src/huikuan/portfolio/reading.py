@@ -6,8 +6,8 @@ file without setting up Django's models.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -68,20 +68,46 @@ def read_table(path: Path, mapping: ColumnMapping) -> tuple[list[str], Iterator[
 
 
 def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], Iterator[list[str]]]:
-    raw = path.read_bytes()
-    for candidate in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
-        try:
-            text = raw.decode(candidate)
-            break
-        except (UnicodeDecodeError, LookupError):
-            continue
-    else:
-        raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text"))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    # Streamed, not read whole: a file of a million rows is hundreds of MB as bytes and again as text, and
+    # the importing process and the validation worker each read it.
+    chosen = _text_encoding(path, encoding)
+    with path.open(encoding=chosen, newline="") as handle:
+        header = next(csv.reader(handle), None)
     if header is None:
         raise ImportFileError(_("The file is empty"))
-    return [h.strip() for h in header], reader
+    return [h.strip() for h in header], _csv_body(path, chosen)
+
+
+def _text_encoding(path: Path, encoding: str | None) -> str:
+    """The mapping's encoding, else UTF-8 (with or without BOM), else GB18030; the whole file must decode.
+
+    Checked before any row is read, so a wrong encoding is one clear error about the file, not a row that
+    fails half-way through an import.
+    """
+    for candidate in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
+        try:
+            decoder = codecs.getincrementaldecoder(candidate)()
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        return candidate
+    if encoding:
+        raise ImportFileError(
+            _("The file is not %(encoding)s text, the encoding the mapping names") % {"encoding": encoding}
+        )
+    raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text"))
+
+
+def _csv_body(path: Path, encoding: str) -> Iterator[list[str]]:
+    # Opened on the first row asked for and closed when the rows run out or the reader is closed, so a
+    # caller that only looks at the header leaves no file open.
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)  # the header, read by _read_csv
+        yield from reader
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[list[str]]]:
