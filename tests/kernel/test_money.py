@@ -26,7 +26,27 @@ def test_parse_amount_reads_what_exports_contain(text: str, expected: str) -> No
     assert parse_amount(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1.234", "NaN", "1e400000x"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "abc",
+        "1.234",
+        "NaN",
+        "1e400000x",
+        # A decimal comma or separators in the wrong places: refused, not read as another amount.
+        "12,34",
+        "1.000,00",
+        "1,2,3",
+        "1,234.5,0",
+        "1,23,456",
+        # Exponents and magnitudes no amount has (1E+26 made quantize_fen raise InvalidOperation).
+        "1E+26",
+        "1e30",
+        "10000000000000",
+        "-",
+    ],
+)
 def test_parse_amount_rejects(text: str) -> None:
     with pytest.raises(MoneyError):
         parse_amount(text)
@@ -50,7 +70,7 @@ def test_money_sums_are_exact(values: list[Decimal]) -> None:
     assert total.amount == sum(values, Decimal(0))
 
 
-@given(st.from_regex(r"\A[0-9]{1,15}(\.[0-9]{0,3})?\Z"))
+@given(st.from_regex(r"\A[0-9]{1,13}(\.[0-9]{0,3})?\Z"))
 def test_plain_amounts_parse_as_the_general_rules_say(text: str) -> None:
     # The fast path for plain digits must give what the general path gives: the same value with exactly
     # two places (the state tags of ledger references are built from its text), or the same refusal.
@@ -61,3 +81,29 @@ def test_plain_amounts_parse_as_the_general_rules_say(text: str) -> None:
         return
     parsed = parse_amount(text)
     assert parsed == general and str(parsed) == str(quantize_fen(general))
+
+
+@given(st.decimals(min_value=-(10**12), max_value=10**12, places=2))
+def test_amounts_written_with_thousands_separators_read_back(amount: Decimal) -> None:
+    # What format_yuan (and any export) writes, with each separator a core knows, parses to itself.
+    text = format_yuan(amount)
+    for separator in (",", "，", " ", "\u00a0", "\u3000"):
+        assert parse_amount(text.replace(",", separator)) == amount
+
+
+@given(st.text("0123456789", min_size=2, max_size=12), st.data())
+def test_a_separator_that_does_not_split_off_groups_of_three_is_refused(digits: str, data: st.DataObject) -> None:
+    # A comma anywhere but between groups of three digits counted from the decimal point is not a thousands
+    # separator (a decimal comma, a typo): the amount is refused instead of read as another one.
+    position = data.draw(st.integers(1, len(digits) - 1))
+    if (len(digits) - position) % 3 == 0:
+        return
+    with pytest.raises(MoneyError):
+        parse_amount(f"{digits[:position]},{digits[position:]}")
+
+
+def test_amounts_beyond_the_limit_are_refused_whatever_their_type() -> None:
+    for value in (Decimal("1E+26"), 10**13, "9" * 14):
+        with pytest.raises(MoneyError):
+            parse_amount(value)
+    assert parse_amount("9" * 13) == Decimal("9" * 13)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 FEN = Decimal("0.01")
 YUAN = Decimal("1")
@@ -20,6 +20,18 @@ class MoneyError(ValueError):
     """An amount that cannot be money: a float, garbage text, too many places."""
 
 
+# Amount text once currency signs are gone: digits, either plain or grouped by three with a thousands
+# separator (a comma, a full-width comma, a space or a no-break space), then an optional decimal point
+# and decimals. Anything else ('12,34', '1.000,00', '1e3') is refused rather than read as some other
+# amount: stripping every comma read a decimal comma as a thousands separator, and '12,34' as 1,234.
+_SEPARATOR = r"[,，\u0020\u00a0\u3000]"
+_AMOUNT_TEXT = re.compile(rf"[+-]?(?:[0-9]{{1,3}}(?:{_SEPARATOR}[0-9]{{3}})+|[0-9]+)(?:\.[0-9]*)?")
+_CURRENCY_SIGNS = str.maketrans("", "", "¥￥元")
+# Ten trillion yuan: beyond any real amount, and far inside what a Decimal of 28 digits can hold to the fen
+# (an amount such as 1E+26 made quantize_fen raise InvalidOperation instead of a MoneyError).
+LIMIT = Decimal(10) ** 13
+
+
 def to_decimal(value: object) -> Decimal:
     """Parse an amount exactly; accepts Decimal, int and text such as '1,234.50' or '￥1 234.5'."""
     if isinstance(value, bool | float):
@@ -29,26 +41,18 @@ def to_decimal(value: object) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
-        cleaned = (
-            value.strip()
-            .replace(",", "")
-            .replace("，", "")
-            .replace(" ", "")
-            .replace("\u3000", "")
-            .replace("¥", "")
-            .replace("￥", "")
-            .replace("元", "")
-        )
+        cleaned = value.translate(_CURRENCY_SIGNS).strip()
         if not cleaned:
             raise MoneyError("empty amount")
-        try:
-            result = Decimal(cleaned)
-        except InvalidOperation as exc:
-            raise MoneyError(f"not an amount: {value!r}") from exc
+        if not _AMOUNT_TEXT.fullmatch(cleaned):
+            raise MoneyError(f"not an amount: {value!r}")
+        result = Decimal(re.sub(_SEPARATOR, "", cleaned))
     else:
         raise MoneyError(f"not an amount: {value!r}")
     if not result.is_finite():
         raise MoneyError(f"not a finite amount: {value!r}")
+    if abs(result) >= LIMIT:
+        raise MoneyError(f"amount out of range: {value!r}")
     return result
 
 
@@ -58,7 +62,7 @@ def quantize_fen(value: Decimal) -> Decimal:
 
 
 # What nearly every exported amount looks like: digits, then at most two decimals.
-_PLAIN_AMOUNT = re.compile(r"([0-9]{1,15})(?:\.([0-9]{1,2}))?")
+_PLAIN_AMOUNT = re.compile(r"([0-9]{1,13})(?:\.([0-9]{1,2}))?")
 
 
 def parse_amount(value: object) -> Decimal:
