@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import csv
+import threading
+import time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection, connections, transaction
+from django.db.models import Sum
 from django.utils import translation
 
 from huikuan.cases.models import Case
+from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts, mapped_rows
+from huikuan.portfolio.ledger import post_entry
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
 
 HEADER = [
@@ -146,6 +153,70 @@ def test_reimporting_the_same_file_changes_nothing(good_file: Path) -> None:
     assert counts() == before
     assert list(LedgerEntry.objects.order_by("id").values_list("id", "principal", "interest")) == entries
     assert report.accounts_created == 0 and report.entries_posted == 0
+
+
+def _ledger_sums(account: Account) -> tuple[Decimal, Decimal]:
+    sums = LedgerEntry.objects.filter(account=account).aggregate(p=Sum("principal"), t=Sum("penalty"))
+    return sums["p"], sums["t"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_committed_while_an_import_writes_its_account_keeps_snapshot_and_ledger_agreeing(
+    tmp_path: Path, good_file: Path
+) -> None:
+    # The import reads the snapshot (12,000 principal) and posts the difference to the file's 11,000; a
+    # payment of 1,000 holds the snapshot row locked across that read and commits while the import waits
+    # for the row. The ledger then holds both (10,000), and so must the snapshot: set to the file's row
+    # it said 11,000.
+    import_accounts(good_file)
+    account = Account.objects.get(contract_no="HT-1")
+    posted = threading.Event()
+    errors: list[BaseException] = []
+    postgres = connection.vendor == "postgresql"
+
+    def pay() -> None:
+        try:
+            with transaction.atomic():
+                post_entry(
+                    account, EntryKind.PAYMENT, "pay-1", {Component.PRINCIPAL: Decimal("-1000.00")}, date(2026, 1, 5)
+                )
+                posted.set()
+                if not postgres:
+                    return
+                with connection.cursor() as cursor:  # this thread's own connection
+                    for _ in range(400):
+                        cursor.execute(
+                            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND datname = current_database() AND pid <> pg_backend_pid()"
+                        )
+                        if cursor.fetchone()[0]:
+                            break
+                        time.sleep(0.05)
+                    else:
+                        raise AssertionError("the import never waited for the payment's row lock")
+        except BaseException as exc:  # surfaced below; a thread must not swallow failures
+            errors.append(exc)
+        finally:
+            if postgres:
+                connections.close_all()
+
+    if postgres:
+        payment = threading.Thread(target=pay)
+        payment.start()
+        assert posted.wait(20)
+    else:
+        # SQLite lets one writer at a time into the whole database, so the two cannot interleave: the
+        # payment goes first and the import then reads the snapshot it left.
+        pay()
+    report = import_accounts(write(tmp_path / "next.csv", [row(principal="11000")]))
+    if postgres:
+        payment.join()
+    assert not errors, errors
+    assert report.ok
+    balance = AccountBalance.objects.get(account=account)
+    assert _ledger_sums(account) == (balance.principal, balance.penalty)
+    assert balance.principal == Decimal("10000.00" if postgres else "11000.00")
+    assert balance.total == balance.principal + balance.interest + balance.fee + balance.penalty
 
 
 @pytest.mark.django_db

@@ -548,15 +548,18 @@ class _ChunkWriter:
         intended = f"CASE WHEN c.opening THEN {intended} ELSE 1 END"
         cursor.execute(f"SELECT COALESCE(SUM({intended}), 0) FROM {_CHANGES} c")
         if cursor.fetchone()[0] == posted:
-            # Every entry went in, so each changed account's ledger now sums to its row (an adjustment is
-            # the row minus the snapshot): the snapshot is the row, without reading the ledger back. Credit
-            # is left as it is; no import entry moves it.
+            # Every entry went in, so each changed snapshot moves by exactly what was posted: the deltas (a
+            # new account's delta is its row), without reading the ledger back. Added to the snapshot as it
+            # is now, not set to the row: a payment committed since the snapshot was read (it held the row
+            # locked until then) is kept, and snapshot and ledger still agree. Credit is left as it is; no
+            # import entry moves it.
             cursor.execute(
                 f"INSERT INTO {self.balance} (account_id, {money}, total, entry_count, updated_at) "
-                f"SELECT c.account_id, {', '.join(f'c.{c}' for c in owed)}, 0, "
-                f"{' + '.join(f'c.{c}' for c in owed)}, {intended}, %s FROM {_CHANGES} c WHERE true "
+                f"SELECT c.account_id, {', '.join(f'c.delta_{c}' for c in owed)}, 0, "
+                f"{' + '.join(f'c.delta_{c}' for c in owed)}, {intended}, %s FROM {_CHANGES} c WHERE true "
                 f"ON CONFLICT (account_id) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in (*owed, "total", "updated_at"))
+                + ", ".join(f"{c} = {self.balance}.{c} + excluded.{c}" for c in (*owed, "total"))
+                + ", updated_at = excluded.updated_at"
                 + f", entry_count = {self.balance}.entry_count + excluded.entry_count "
                 # A new account with nothing owed keeps the zero snapshot a replay found.
                 "WHERE excluded.entry_count > 0",
