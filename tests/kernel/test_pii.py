@@ -5,6 +5,7 @@ from huikuan.kernel.pii import (
     cn_id_check_char,
     hash_id_number,
     mask_email,
+    mask_id_number,
     mask_phone,
     phone_tail,
     validate_cn_id,
@@ -16,6 +17,12 @@ def test_phone_masks() -> None:
     assert mask_phone("13812341234") == "138****1234"
     assert phone_tail("13812341234") == "尾号1234"
     assert mask_email("zhangsan@qq.com") == "z***@qq.com"
+
+
+def test_id_numbers_show_their_last_four_characters_only() -> None:
+    assert mask_id_number("11010519491231002X") == "**************002X"
+    assert mask_id_number(" 1234 ") == "****"
+    assert mask_id_number("") == ""
 
 
 def test_resident_id_checksum() -> None:

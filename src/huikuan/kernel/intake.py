@@ -210,7 +210,12 @@ class _Row:
         self.errors: list[RowError] = []
 
     def error(self, name: str, code: str, **params: str) -> None:
-        self.errors.append(RowError(self.number, self.headers.get(name, name), self.text(name), code, params))
+        value = self.text(name)
+        if name == "id_number":
+            # The error report is shown, downloaded and kept in the session: an ID number is never shown
+            # whole there either, and one failing its check character is usually a real one mistyped.
+            value = pii.mask_id_number(value)
+        self.errors.append(RowError(self.number, self.headers.get(name, name), value, code, params))
 
     def required(self, name: str) -> str:
         value = self.text(name)

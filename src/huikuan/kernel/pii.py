@@ -48,6 +48,14 @@ def mask_text(text: str, keep: int = 1) -> str:
     return text[:keep] + "*" * min(len(text) - keep, 6)
 
 
+def mask_id_number(raw: str) -> str:
+    """An ID number with all but its last four characters hidden (**************002X)."""
+    text = raw.strip()
+    if len(text) <= 4:
+        return "*" * len(text)
+    return "*" * (len(text) - 4) + text[-4:]
+
+
 def normalise_id_number(raw: str) -> str:
     return raw.strip().replace(" ", "").upper()
 
