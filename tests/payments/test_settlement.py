@@ -81,6 +81,19 @@ def test_money_paid_before_the_promise_was_made_does_not_count(personas: Persona
     assert state(p) == PromiseState.BROKEN
 
 
+def test_a_promise_is_made_on_the_debtors_day_not_the_servers(personas: Personas, debt: Debt) -> None:
+    # 20:00 on 1 March in New York is already 2 March in Shanghai (the server's zone). The promise is for
+    # 1 March, the debtor's today, and paid that day: kept, not "paid before the promise was made".
+    debtor = debt.case.debtor  # type: ignore[attr-defined]
+    debtor.time_zone = "America/New_York"
+    debtor.save()
+    made = datetime(2025, 3, 1, 20, 0, tzinfo=ZoneInfo("America/New_York"))
+    p = actions.record_promise(personas.alice, debt.case, Decimal("500.00"), date(2025, 3, 1), now=made)  # type: ignore[arg-type]
+    pay_on(personas, debt, "500.00", date(2025, 3, 1), "same-evening")
+    settle("2025-03-05")
+    assert state(p) == PromiseState.KEPT
+
+
 def test_a_reversed_payment_reopens_a_kept_promise(personas: Personas, debt: Debt) -> None:
     p = promise(personas, debt)
     payment = pay_on(personas, debt, "500.00", date(2025, 11, 4), "bounce")

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
-from huikuan.cases.models import Promise, PromiseState
+from huikuan.cases.models import Case, Promise, PromiseState
 from huikuan.kernel.plans import Instalment as KernelInstalment
 from huikuan.kernel.plans.tracking import PlanPayment, PlanProgress, track_plan
 from huikuan.kernel.promises import settle_promises_frame
@@ -35,6 +35,7 @@ from huikuan.payments.models import (
 )
 from huikuan.payments.policy import PaymentsPolicy, current_policy
 from huikuan.portfolio.bulkwrite import update_rows
+from huikuan.portfolio.models import Debtor
 
 
 @dataclass
@@ -60,39 +61,46 @@ def promise_frame(as_of: date, case_ids: Iterable[int] | None, horizon: date) ->
 
     For named cases every promise is read: a reversal may reopen one settled long ago.
     """
-    table = Promise._meta.db_table
     ids = None if case_ids is None else sorted(set(case_ids))
-    where, params = _case_clause(ids, "case_id")
-    scope = "1 = 1" if ids is not None else "(state = %s OR due_date >= %s)"
+    where, params = _case_clause(ids, "p.case_id")
+    scope = "1 = 1" if ids is not None else "(p.state = %s OR p.due_date >= %s)"
     scope_params: list[Any] = [] if ids is not None else [PromiseState.PENDING.value, horizon]
-    if connection.vendor == "postgresql":
-        made = "(created_at AT TIME ZONE %s)::date"
-        made_params: list[Any] = [settings.TIME_ZONE]
-        made_type: Any = pl.Date
-    else:
-        # SQLite keeps UTC text; the local day is taken in Polars below.
-        made, made_params, made_type = "substr(created_at, 1, 19)", [], pl.String
-    frame = read_frame(
-        f"SELECT id, case_id, amount, due_date, {made}, state, paid_amount FROM {table} WHERE {scope}{where}",
-        [*made_params, *scope_params, *params],
-        {
-            "promise_id": pl.Int64,
-            "key": pl.Int64,
-            "amount": pl.Int64,
-            "due_date": pl.Date,
-            "created_on": made_type,
-            "old_state": pl.String,
-            "old_paid": pl.Int64,
-        },
+    # The day a promise was made is the debtor's day, as record_promise checked the due date against it:
+    # in the server's zone, a New York debtor's promise made on the evening of 1 March for 1 March was
+    # made "on 2 March", and the payment of 1 March fell before it.
+    zone = "COALESCE(NULLIF(d.time_zone, ''), %s)"
+    source = (
+        f"{Promise._meta.db_table} p JOIN {Case._meta.db_table} c ON c.id = p.case_id "
+        f"JOIN {Debtor._meta.db_table} d ON d.id = c.debtor_id"
     )
-    if made_type == pl.String:
-        frame = frame.with_columns(
-            pl.col("created_on")
-            .str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
-            .dt.convert_time_zone(settings.TIME_ZONE)
-            .dt.date()
+    columns = {
+        "promise_id": pl.Int64,
+        "key": pl.Int64,
+        "amount": pl.Int64,
+        "due_date": pl.Date,
+        "created_on": pl.Date,
+        "old_state": pl.String,
+        "old_paid": pl.Int64,
+    }
+    select = "p.id, p.case_id, p.amount, p.due_date, {made}, p.state, p.paid_amount"
+    if connection.vendor == "postgresql":
+        return read_frame(
+            f"SELECT {select.format(made=f'(p.created_at AT TIME ZONE {zone})::date')} FROM {source} "
+            f"WHERE {scope}{where}",
+            [settings.TIME_ZONE, *scope_params, *params],
+            columns,
         )
-    return frame
+    # SQLite keeps UTC text and knows no time zones: the local day is taken in Polars, zone by zone.
+    frame = read_frame(
+        f"SELECT {select.format(made='substr(p.created_at, 1, 19)')}, {zone} FROM {source} WHERE {scope}{where}",
+        [settings.TIME_ZONE, *scope_params, *params],
+        {**columns, "created_on": pl.String, "zone": pl.String},
+    )
+    made = pl.col("created_on").str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
+    parts = [
+        part.with_columns(made.dt.convert_time_zone(str(zone)).dt.date()) for (zone,), part in frame.group_by("zone")
+    ]
+    return pl.concat(parts).drop("zone") if parts else frame.cast({"created_on": pl.Date}).drop("zone")
 
 
 def payment_frame(case_ids: Iterable[int] | None, since: date) -> pl.DataFrame:
