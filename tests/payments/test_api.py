@@ -44,6 +44,17 @@ def test_post_payment_with_idempotency_key(personas: Personas, debt: Debt) -> No
     assert debt.total() == Decimal("3220.00")
 
 
+def test_an_amount_no_money_can_be_is_refused_as_bad_input(personas: Personas, debt: Debt) -> None:
+    # 1E+26 is a valid JSON number and Decimal; the fen check on it raised InvalidOperation (a 500).
+    c = client_for(personas.lena)
+    for amount in ("1E+26", "-1E+26", "10000000000000"):
+        body = {"case_id": debt.case.pk, "amount": amount, "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
+        answer = c.post("/api/payments", body, content_type="application/json", headers={"Idempotency-Key": amount})
+        assert answer.status_code == 422, answer.content
+        assert "amount" in answer.content.decode()
+    assert not Payment.objects.exists()
+
+
 def test_roles_and_visibility_over_http(personas: Personas, debt: Debt) -> None:
     body = {"case_id": debt.case.pk, "amount": "1.00", "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
     hdr = {"Idempotency-Key": "k"}
