@@ -76,3 +76,29 @@ def test_matches_numpy_financial_to_the_fen(principal_fen: int, annual_rate_bp: 
     assert abs(rows[-1].payment - Decimal(str(reference_payment))) <= Decimal("0.01") * periods
     assert sum(r.principal for r in rows) == principal
     assert rows[-1].balance_after == 0
+
+
+@settings(max_examples=300)
+@given(
+    principal_fen=st.integers(1, 100_000),
+    annual_rate_bp=st.integers(0, 3600),
+    periods=st.integers(1, 600),
+)
+def test_a_schedule_never_pays_money_back(principal_fen: int, annual_rate_bp: int, periods: int) -> None:
+    # Small principals over many periods: either a schedule whose every payment is positive and whose
+    # principal parts sum to the principal, or an error; never a last payment below zero.
+    principal = Decimal(principal_fen) / 100
+    rate = Decimal(annual_rate_bp) / Decimal(10000) / Decimal(12)
+    rows, errors = annuity_schedule(principal, rate, periods, date(2025, 1, 31), 31)
+    if errors:
+        assert rows == []
+        return
+    assert all(r.payment > 0 and r.principal >= 0 for r in rows)
+    assert sum(r.principal for r in rows) == principal
+
+
+def test_too_small_a_principal_for_the_periods_is_an_error() -> None:
+    rows, errors = annuity_schedule(Decimal("0.02"), Decimal("0"), 4, date(2025, 1, 1))
+    assert rows == [] and errors
+    rows, errors = annuity_schedule(Decimal("0.04"), Decimal("0"), 4, date(2025, 1, 1))
+    assert [r.payment for r in rows] == [Decimal("0.01")] * 4

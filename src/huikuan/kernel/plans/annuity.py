@@ -92,4 +92,9 @@ def annuity_schedule(
             repaid = payment - interest
             outstanding -= repaid
             rows.append(AnnuityRow(n, due, payment, interest, repaid, outstanding))
+    if any(r.payment <= 0 or r.principal < 0 for r in rows):
+        # Over more periods than the principal has fen, the level payment rounds to nothing (0.01 over 3:
+        # 0.00, 0.00, 0.01) or rounds up and repays more than was lent before the last period, which would
+        # then pay money back (0.02 over 4: 0.01, 0.01, 0.01, -0.01).
+        return [], [PlanError(f"{principal} cannot be spread over {periods} payments of at least a fen")]
     return rows, []
