@@ -114,3 +114,43 @@ def test_qa_may_not_negotiate(personas: Personas, debt: Debt) -> None:
         actions.propose_options(personas.quinn, debt.case)  # type: ignore[arg-type]
     with pytest.raises(PermissionDenied):
         actions.request_waiver(personas.carol, debt.case, penalty=D("1.00"), reason="x")  # type: ignore[arg-type]
+
+
+def test_a_replaced_offer_takes_its_pending_waiver_with_it(personas: Personas, debt: Debt) -> None:
+    """Alice's pay-in-full offer waits for Lena; the debtor then takes instalments instead."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    offer = actions.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    request = offer.waiver_requests.get()
+    assert (offer.status, request.status) == (PlanStatus.ACCEPTED, WaiverStatus.PENDING)
+
+    replacement = actions.agree_plan(personas.alice, debt.case, "instalments", confirmation="call 11:20", now=now)  # type: ignore[arg-type]
+    offer.refresh_from_db()
+    request.refresh_from_db()
+    assert (replacement.status, offer.status) == (PlanStatus.ACTIVE, PlanStatus.CANCELLED)
+    assert request.status == WaiverStatus.REJECTED and request.decided_at is not None
+    assert list(actions.waivers_awaiting(personas.lena)) == []
+    assert ChangeLog.objects.filter(action="waiver:rejected", subject_id=str(request.pk), user=personas.alice).exists()
+    assert ChangeLog.objects.filter(action="plan:cancelled", subject_id=str(offer.pk)).exists()
+    with pytest.raises(actions.ActionError, match="already decided"):
+        actions.approve_waiver(personas.lena, request, "ok")
+    assert debt.total() == D("3220.00")
+    assert not LedgerEntry.objects.filter(kind="waiver").exists()
+
+
+def test_a_waiver_is_never_written_for_a_plan_no_longer_waiting_for_it(personas: Personas, debt: Debt) -> None:
+    """A request left pending on a cancelled plan (older data, or any path that forgets it) stays unwritten."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    offer = actions.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    request = offer.waiver_requests.get()
+    type(offer).objects.filter(pk=offer.pk).update(status=PlanStatus.CANCELLED)
+
+    with pytest.raises(actions.ActionError, match="Cancelled"):
+        actions.approve_waiver(personas.lena, request, "ok")
+    request.refresh_from_db()
+    assert request.status == WaiverStatus.PENDING
+    assert debt.total() == D("3220.00")
+    assert not LedgerEntry.objects.filter(kind="waiver").exists()
+    # Rejecting it is still possible, and clears the list.
+    actions.reject_waiver(personas.lena, request, "方案已取消")
+    request.refresh_from_db()
+    assert request.status == WaiverStatus.REJECTED

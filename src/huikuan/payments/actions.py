@@ -18,7 +18,8 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huikuan.audit.records import record_change
+from huikuan.audit.models import ChangeLog
+from huikuan.audit.records import change_record, record_change
 from huikuan.cases.models import Case, Channel, Interaction, Promise, PromiseState
 from huikuan.kernel import promises as kernel_promises
 from huikuan.kernel.ledger import Balance
@@ -235,9 +236,7 @@ def accept_plan(
             raise ActionError([_("The balance changed since this plan was offered; offer it again.")])
         if plan.waiver_valid_until is not None and now > plan.waiver_valid_until:
             raise ActionError([_("The offer expired at %(when)s.") % {"when": plan.waiver_valid_until}])
-        RepaymentPlan.objects.filter(case=case, status__in=[*OPEN_PLAN_STATUSES, PlanStatus.BROKEN]).exclude(
-            pk=plan.pk
-        ).update(status=PlanStatus.CANCELLED, status_changed_at=now)
+        _supersede_plans(user, case, plan, now)
         plan.accepted_in = interaction
         plan.confirmation = confirmation[:200]
         plan.accepted_on = today
@@ -310,11 +309,64 @@ def cancel_plan(user: Any, plan: RepaymentPlan, reason: str) -> RepaymentPlan:
         plan.status = PlanStatus.CANCELLED
         plan.status_changed_at = timezone.now()
         plan.save(update_fields=["status", "status_changed_at"])
-        WaiverRequest.objects.filter(plan=plan, status=WaiverStatus.PENDING).update(
-            status=WaiverStatus.REJECTED, decision_reason=_("plan cancelled"), decided_at=timezone.now()
-        )
+        _reject_pending_waivers(user, [plan.pk], _("plan cancelled"), plan.status_changed_at)
         record_change(user, plan, "plan:cancelled", {"status": before}, {"status": plan.status, "reason": reason})
     return plan
+
+
+def _supersede_plans(user: Any, case: Case, kept: RepaymentPlan, now: datetime) -> None:
+    """The debtor agreed to ``kept``: every other open (or broken) plan of the case is cancelled."""
+    superseded = list(
+        RepaymentPlan.objects.select_for_update()
+        .filter(case=case, status__in=[*OPEN_PLAN_STATUSES, PlanStatus.BROKEN])
+        .exclude(pk=kept.pk)
+        .order_by("pk")
+    )
+    if not superseded:
+        return
+    audit = []
+    for old in superseded:
+        audit.append(
+            change_record(
+                user,
+                old,
+                "plan:cancelled",
+                {"status": old.status},
+                {"status": PlanStatus.CANCELLED, "replaced_by": kept.pk},
+            )
+        )
+        old.status = PlanStatus.CANCELLED
+        old.status_changed_at = now
+    RepaymentPlan.objects.bulk_update(superseded, ["status", "status_changed_at"])
+    ChangeLog.objects.bulk_create(audit)
+    # A waiver still waiting for a lead was part of the replaced offer; approving it later would write
+    # off money for an agreement the debtor no longer has.
+    _reject_pending_waivers(user, [p.pk for p in superseded], _("plan replaced by another"), now)
+
+
+def _reject_pending_waivers(user: Any, plan_ids: list[int], reason: str, now: datetime) -> None:
+    pending = list(
+        WaiverRequest.objects.select_for_update()
+        .filter(plan_id__in=plan_ids, status=WaiverStatus.PENDING)
+        .order_by("pk")
+    )
+    for request in pending:
+        request.status = WaiverStatus.REJECTED
+        request.decision_reason = reason[:300]
+        request.decided_at = now
+    WaiverRequest.objects.bulk_update(pending, ["status", "decision_reason", "decided_at"])
+    ChangeLog.objects.bulk_create(
+        [
+            change_record(
+                user,
+                request,
+                "waiver:rejected",
+                {"status": WaiverStatus.PENDING},
+                {"status": WaiverStatus.REJECTED, "reason": request.decision_reason},
+            )
+            for request in pending
+        ]
+    )
 
 
 def plan_suspends_collection(case: Case, as_of: date | None = None) -> bool:
@@ -573,9 +625,20 @@ def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today
     policy = current_policy()
     today = today or timezone.localdate()
     with transaction.atomic():
+        # The plan first, then the request: the order accept_plan and cancel_plan take them in.
+        plan = RepaymentPlan.objects.select_for_update().get(pk=request.plan_id) if request.plan_id else None
         request = WaiverRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
         if request.status != WaiverStatus.PENDING:
             raise ActionError([_("This waiver was already decided.")])
+        if approve and plan is not None and plan.status != PlanStatus.ACCEPTED:
+            # The waiver was the condition of that agreement; once the plan is replaced or cancelled
+            # there is nothing left to write it off for.
+            raise ActionError(
+                [
+                    _("This waiver belongs to a plan that is now %(status)s; it can only be rejected.")
+                    % {"status": plan.get_status_display()}
+                ]
+            )
         request.status = WaiverStatus.APPROVED if approve else WaiverStatus.REJECTED
         request.decided_by = user
         request.decided_at = timezone.now()
@@ -588,7 +651,6 @@ def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today
             {"status": WaiverStatus.PENDING},
             {"status": request.status, "reason": request.decision_reason},
         )
-        plan = request.plan
         if approve:
             try:
                 write_waiver(request, user=user, policy=policy, today=today)
