@@ -6,7 +6,7 @@ a team lead 100 %, at most 5,000 → 90.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,8 +15,10 @@ from django.core.exceptions import PermissionDenied
 
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import CaseStatus
+from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.payments import actions
 from huikuan.payments.models import PlanStatus, WaiverStatus
+from huikuan.portfolio.ledger import post_entry
 from huikuan.portfolio.models import LedgerEntry
 from tests.conftest import Personas
 from tests.payments.conftest import Debt
@@ -53,7 +55,7 @@ def test_beyond_authority_waits_for_the_lead_of_the_cases_team(personas: Persona
     assert debt.total() == D("3220.00")
     assert list(actions.waivers_awaiting(personas.lena)) == [request]
     assert list(actions.waivers_awaiting(personas.alice)) == []
-    for outsider in (personas.alice, personas.bob, personas.carol, personas.quinn, personas.adam):
+    for outsider in (personas.alice, personas.bob, personas.carol, personas.quinn):
         with pytest.raises(PermissionDenied):
             actions.approve_waiver(outsider, request, "ok")
     with pytest.raises(actions.ActionError, match="reason"):
@@ -154,3 +156,38 @@ def test_a_waiver_is_never_written_for_a_plan_no_longer_waiting_for_it(personas:
     actions.reject_waiver(personas.lena, request, "方案已取消")
     request.refresh_from_db()
     assert request.status == WaiverStatus.REJECTED
+
+
+def _late_penalty(debt: Debt, amount: str) -> None:
+    post_entry(debt.new, EntryKind.PENALTY, "late:penalty", {Component.PENALTY: D(amount)}, date(2025, 9, 30))  # type: ignore[arg-type]
+
+
+def test_a_lead_approves_only_within_their_own_authority(personas: Personas, debt: Debt) -> None:
+    """10,000 more penalty: 10,090 waivable. Lena's authority is 100 % but at most 5,000."""
+    _late_penalty(debt, "10000.00")
+    big = actions.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")  # type: ignore[arg-type]
+    assert big.status == WaiverStatus.PENDING
+    assert list(actions.waivers_awaiting(personas.lena)) == [big]
+
+    with pytest.raises(actions.ActionError, match=r"6000\.00 is beyond your authority of 5000\.00"):
+        actions.approve_waiver(personas.lena, big, "同意")
+    big.refresh_from_db()
+    assert big.status == WaiverStatus.PENDING
+    assert not LedgerEntry.objects.filter(kind="waiver").exists()
+    assert debt.total() == D("13220.00")
+
+    # Within her authority she approves as before; and she may always say no.
+    small = actions.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")  # type: ignore[arg-type]
+    assert actions.approve_waiver(personas.lena, small, "同意").status == WaiverStatus.APPROVED
+    assert debt.total() == D("9220.00")
+    assert actions.reject_waiver(personas.lena, big, "超出权限，驳回").status == WaiverStatus.REJECTED
+
+
+def test_an_administrator_decides_what_is_beyond_a_lead(personas: Personas, debt: Debt) -> None:
+    _late_penalty(debt, "10000.00")
+    big = actions.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")  # type: ignore[arg-type]
+    assert list(actions.waivers_awaiting(personas.adam)) == [big]
+    decided = actions.approve_waiver(personas.adam, big, "特批")
+    assert (decided.status, decided.decided_by) == (WaiverStatus.APPROVED, personas.adam)
+    assert debt.total() == D("7220.00")
+    assert ChangeLog.objects.filter(action="waiver:approved", user=personas.adam).count() == 1

@@ -607,19 +607,36 @@ def request_waiver(
 
 
 def can_decide_waiver(user: Any, request: WaiverRequest) -> bool:
-    """A team lead of the case's team decides, never on their own request."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and role_of(user) == Role.TEAM_LEAD
-        and user.team_id is not None
-        and user.team_id == request.case.team_id
-        and user.pk != request.requested_by_id
+    """A team lead of the case's team, or an administrator, decides; nobody on their own request.
+
+    Whether a lead may *approve* also depends on the amount (``_decide``); rejecting never does.
+    """
+    if not getattr(user, "is_authenticated", False) or user.pk == request.requested_by_id:
+        return False
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    return role == Role.TEAM_LEAD and user.team_id is not None and user.team_id == request.case.team_id
+
+
+def _locked_waivable(case: Case) -> Decimal:
+    """Penalties and fees outstanding, read with the debtor's balance rows locked.
+
+    Locked in account order, as posting locks them, so a decision and a payment queue instead of
+    deadlocking, and the amount cannot shrink between this check and the write.
+    """
+    rows = (
+        AccountBalance.objects.select_for_update(of=("self",))
+        .filter(account__debtor_id=case.debtor_id)
+        .order_by("account_id")
+        .values_list("penalty", "fee")
     )
+    return sum((penalty + fee for penalty, fee in rows), ZERO)
 
 
 def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today: date | None) -> WaiverRequest:
     if not can_decide_waiver(user, request):
-        raise PermissionDenied(_("Only a team lead of the case's team may decide this waiver."))
+        raise PermissionDenied(_("Only a team lead of the case's team or an administrator may decide this waiver."))
     if not reason.strip():
         raise ActionError([_("Give the reason for the decision.")])
     policy = current_policy()
@@ -639,6 +656,20 @@ def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today
                     % {"status": plan.get_status_display()}
                 ]
             )
+        if approve and role_of(user) != Role.ADMIN:
+            # An administrator is the top of the chain; anyone else approves only what they could have
+            # waived themselves, computed as for the requester (WaiverAuthority over what is outstanding).
+            limit = policy.plan.authority(role_of(user)).limit(_locked_waivable(request.case))
+            if request.amount > limit:
+                raise ActionError(
+                    [
+                        _(
+                            "This waiver of %(amount)s is beyond your authority of %(limit)s on this case; "
+                            "an administrator must approve it."
+                        )
+                        % {"amount": request.amount, "limit": limit}
+                    ]
+                )
         request.status = WaiverStatus.APPROVED if approve else WaiverStatus.REJECTED
         request.decided_by = user
         request.decided_at = timezone.now()
@@ -675,12 +706,15 @@ def reject_waiver(user: Any, request: WaiverRequest, reason: str, *, today: date
 
 
 def waivers_awaiting(user: Any) -> QuerySet[WaiverRequest]:
-    """The pending requests this team lead may decide (the approval list)."""
-    if role_of(user) != Role.TEAM_LEAD or getattr(user, "team_id", None) is None:
+    """The pending requests this team lead or administrator may decide (the approval list)."""
+    role = role_of(user)
+    pending = WaiverRequest.objects.filter(status=WaiverStatus.PENDING)
+    if role == Role.TEAM_LEAD and getattr(user, "team_id", None) is not None:
+        pending = pending.filter(case__team_id=user.team_id)
+    elif role != Role.ADMIN:
         return WaiverRequest.objects.none()
     return (
-        WaiverRequest.objects.filter(status=WaiverStatus.PENDING, case__team_id=user.team_id)
-        .exclude(requested_by=user)
+        pending.exclude(requested_by=user)
         .select_related("case", "case__debtor", "requested_by", "plan")
         .order_by("requested_at")
     )
