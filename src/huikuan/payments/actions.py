@@ -426,8 +426,11 @@ def record_promise(
     if errors:
         raise ActionError(errors)
     with transaction.atomic():
-        # One open promise per case: two overlapping promises would count the same money twice.
-        if Promise.objects.select_for_update().filter(case=case, state=PromiseState.PENDING).exists():
+        # One open promise per case: two overlapping promises would count the same money twice. The
+        # case row is the lock: with no pending promise a lock on promises locks nothing, and two
+        # callers would both find none and both insert.
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+        if Promise.objects.filter(case=case, state=PromiseState.PENDING).exists():
             raise ActionError([_("The case already has a pending promise; it must be settled first.")])
         promise = Promise.objects.create(
             case=case,
