@@ -18,7 +18,7 @@ from django.utils import translation
 
 from huikuan.cases.models import Promise, PromiseState
 from huikuan.payments import actions
-from huikuan.payments.models import Payment, PaymentEntry
+from huikuan.payments.models import Payment, PaymentEntry, WaiverRequest, WaiverStatus
 from huikuan.portfolio.models import LedgerEntry
 from tests.conftest import Personas
 from tests.payments.conftest import make_debt
@@ -110,3 +110,44 @@ def test_two_connections_recording_a_promise_on_one_case_leave_one_pending(perso
     assert list(pending.values_list("amount", flat=True)) == [Decimal("500.00")]
     assert isinstance(outcome["lena"], actions.ActionError)
     assert "already has a pending promise" in str(outcome["lena"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_waivers_asked_at_once_share_one_authority(personas: Personas) -> None:
+    """Alice may waive 45 of the 90 in all; two requests of 30 at once cannot both be written."""
+    debt = make_debt(personas)
+    first_wrote = threading.Event()
+    outcome: dict[str, WaiverRequest] = {}
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                outcome["first"] = actions.request_waiver(
+                    personas.alice, debt.case, penalty=Decimal("30.00"), reason="x"
+                )  # type: ignore[arg-type]
+                first_wrote.set()
+                threading.Event().wait(1.0)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            first_wrote.set()
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            first_wrote.wait(timeout=10)
+            outcome["second"] = actions.request_waiver(personas.alice, debt.case, penalty=Decimal("30.00"), reason="y")  # type: ignore[arg-type]
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert (outcome["first"].status, outcome["second"].status) == (WaiverStatus.APPROVED, WaiverStatus.PENDING)
+    assert debt.total() == Decimal("3190.00")

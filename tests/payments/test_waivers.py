@@ -191,3 +191,49 @@ def test_an_administrator_decides_what_is_beyond_a_lead(personas: Personas, debt
     assert (decided.status, decided.decided_by) == (WaiverStatus.APPROVED, personas.adam)
     assert debt.total() == D("7220.00")
     assert ChangeLog.objects.filter(action="waiver:approved", user=personas.adam).count() == 1
+
+
+def test_authority_covers_the_cases_waivers_together_not_each_request(personas: Personas, debt: Debt) -> None:
+    """Alice may waive 45 of the 90 in all; asking in pieces does not get her more."""
+    first = actions.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
+    assert first.status == WaiverStatus.APPROVED
+    # 50 still owed: per request she could waive 25 of it; 5 is what is left of her 45.
+    assert actions.waiver_authority(personas.alice, debt.case) == D("5.00")  # type: ignore[arg-type]
+    second = actions.request_waiver(personas.alice, debt.case, penalty=D("5.00"), reason="困难")  # type: ignore[arg-type]
+    assert second.status == WaiverStatus.APPROVED
+    third = actions.request_waiver(personas.alice, debt.case, penalty=D("20.00"), reason="困难")  # type: ignore[arg-type]
+    assert third.status == WaiverStatus.PENDING
+    assert debt.total() == D("3175.00")
+    assert actions.waiver_authority(personas.alice, debt.case) == D("0.00")  # type: ignore[arg-type]
+
+
+def test_a_pending_request_counts_against_the_requesters_authority(personas: Personas, debt: Debt) -> None:
+    big = actions.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
+    small = actions.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")  # type: ignore[arg-type]
+    assert (big.status, small.status) == (WaiverStatus.PENDING, WaiverStatus.PENDING)
+    assert debt.total() == D("3220.00")
+    # Once the big one is rejected, it no longer counts.
+    actions.reject_waiver(personas.lena, big, "过大")
+    again = actions.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")  # type: ignore[arg-type]
+    assert again.status == WaiverStatus.APPROVED
+
+
+def test_a_lead_approves_within_what_their_authority_leaves_on_the_case(personas: Personas, debt: Debt) -> None:
+    """10,090 waivable; Lena's 5,000 covers the case's waivers together."""
+    _late_penalty(debt, "10000.00")
+    first = actions.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")  # type: ignore[arg-type]
+    actions.approve_waiver(personas.lena, first, "同意")
+    second = actions.request_waiver(personas.alice, debt.case, penalty=D("2000.00"), reason="x")  # type: ignore[arg-type]
+    with pytest.raises(actions.ActionError, match=r"beyond your authority of 1000\.00"):
+        actions.approve_waiver(personas.lena, second, "同意")
+    assert debt.total() == D("9220.00")
+    actions.approve_waiver(personas.adam, second, "特批")
+    assert debt.total() == D("7220.00")
+
+
+def test_waivers_of_an_earlier_delinquency_do_not_count(personas: Personas, debt: Debt) -> None:
+    """The debtor paid a first delinquency off (a 45 waiver helped); a new one starts the count again."""
+    first = actions.request_waiver(personas.alice, debt.case, penalty=D("45.00"), reason="x")  # type: ignore[arg-type]
+    assert first.status == WaiverStatus.APPROVED
+    type(debt.case).objects.filter(pk=debt.case.pk).update(cured_episodes=1)  # type: ignore[attr-defined]
+    assert actions.waiver_authority(personas.alice, debt.case) == D("22.50")  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from huikuan.kernel.money import ZERO, quantize_fen
 from huikuan.kernel.plans import (
     PlanOption,
     PlanOptions,
+    WaiverAuthority,
     design_options,
     propose_deferral,
     summary,
@@ -549,21 +550,72 @@ def reverse_payment(user: Any, payment: Payment, reason: str, *, today: date | N
 # -------------------------------------------------------------------------------------------- waivers
 
 
+@dataclass(frozen=True)
+class CaseWaivers:
+    """Where a case's waivers stand in its current delinquency (see docs/plans.md, waiver authority)."""
+
+    episode: int
+    outstanding: Decimal  # penalties and fees owed now
+    written: Decimal  # approved, so written to the ledger
+    pending: Decimal  # waiting for a decision
+
+    def allowed(self, authority: WaiverAuthority) -> Decimal:
+        """The most a role may waive on the case in this delinquency, all waivers together.
+
+        The percentage is of what was owed before this delinquency's waivers: waiving part of the
+        penalties must not shrink the base, or asking in pieces would add up to more.
+        """
+        return authority.limit(self.outstanding + self.written)
+
+
+def _case_waivers(case: Case, *, lock: bool, exclude: int | None = None) -> CaseWaivers:
+    """The case's waiver standing; with ``lock``, the debtor's balances and then the case row are locked
+    (the order posting takes them), so no other waiver or payment moves these numbers until commit."""
+    if lock:
+        outstanding = _locked_waivable(case)
+        episode = Case.objects.select_for_update().values_list("cured_episodes", flat=True).get(pk=case.pk)
+    else:
+        outstanding = sum((b.penalty + b.fee for b in case_balances(case)), ZERO)
+        episode = Case.objects.values_list("cured_episodes", flat=True).get(pk=case.pk)
+    written = pending = ZERO
+    requests = WaiverRequest.objects.filter(
+        Q(episode=episode) | Q(episode__isnull=True),
+        case=case,
+        status__in=[WaiverStatus.APPROVED, WaiverStatus.PENDING],
+    )
+    if exclude is not None:
+        requests = requests.exclude(pk=exclude)
+    for status, penalty, fee in requests.values_list("status", "penalty", "fee"):
+        if status == WaiverStatus.APPROVED:
+            written += penalty + fee
+        else:
+            pending += penalty + fee
+    return CaseWaivers(episode, outstanding, written, pending)
+
+
 def waiver_authority(user: Any, case: Case, policy: PaymentsPolicy | None = None) -> Decimal:
-    """The most this user may waive on this case right now without anyone's approval."""
+    """The most this user may still waive on this case without anyone's approval.
+
+    What the role's authority allows for the delinquency, less the waivers already written or waiting.
+    """
     policy = policy or current_policy()
-    balances = case_balances(case)
-    waivable = sum((b.penalty + b.fee for b in balances), ZERO)
-    return policy.plan.authority(role_of(user)).limit(waivable)
+    standing = _case_waivers(case, lock=False)
+    allowed = standing.allowed(policy.plan.authority(role_of(user)))
+    return max(allowed - standing.written - standing.pending, ZERO)
 
 
 def _new_waiver(
     user: Any, case: Case, penalty: Decimal, fee: Decimal, reason: str, plan: RepaymentPlan | None
 ) -> WaiverRequest:
-    within = penalty + fee <= waiver_authority(user, case)
+    standing = _case_waivers(case, lock=True)
+    allowed = standing.allowed(current_policy().plan.authority(role_of(user)))
+    # Pending requests count too: each one might still be approved, and together with this one they
+    # would then be more than the requester could have granted.
+    within = standing.written + standing.pending + penalty + fee <= allowed
     request = WaiverRequest.objects.create(
         case=case,
         plan=plan,
+        episode=standing.episode,
         penalty=penalty,
         fee=fee,
         reason=reason,
@@ -661,8 +713,10 @@ def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today
             )
         if approve and role_of(user) != Role.ADMIN:
             # An administrator is the top of the chain; anyone else approves only what they could have
-            # waived themselves, computed as for the requester (WaiverAuthority over what is outstanding).
-            limit = policy.plan.authority(role_of(user)).limit(_locked_waivable(request.case))
+            # waived themselves: the case's written waivers and this one within their authority.
+            # Other pending requests are not counted: each is checked the same way when approved.
+            standing = _case_waivers(request.case, lock=True, exclude=request.pk)
+            limit = max(standing.allowed(policy.plan.authority(role_of(user))) - standing.written, ZERO)
             if request.amount > limit:
                 raise ActionError(
                     [
