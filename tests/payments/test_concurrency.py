@@ -1,4 +1,5 @@
-"""Two real connections posting the same idempotency key at the same moment yield one payment.
+"""Two real connections posting the same idempotency key at the same moment yield one payment;
+two collectors recording a promise on the same case at once leave one pending promise.
 
 Each thread holds its own database connection; the barrier releases both posts together. On
 PostgreSQL the balance-row lock and the unique key decide; on SQLite the IMMEDIATE transactions do.
@@ -7,13 +8,17 @@ PostgreSQL the balance-row lock and the unique key decide; on SQLite the IMMEDIA
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
+from django.utils import translation
 
+from huikuan.cases.models import Promise, PromiseState
 from huikuan.payments import actions
-from huikuan.payments.models import Payment, PaymentEntry
+from huikuan.payments.models import Payment, PaymentEntry, WaiverRequest, WaiverStatus
 from huikuan.portfolio.models import LedgerEntry
 from tests.conftest import Personas
 from tests.payments.conftest import make_debt
@@ -54,3 +59,95 @@ def test_two_connections_posting_the_same_key_yield_one_payment(personas: Person
     assert LedgerEntry.objects.filter(kind="payment").count() == PaymentEntry.objects.count()
     # 4 × 150 paid once each: 3,220 − 600.
     assert debt.total() == Decimal("2620.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_recording_a_promise_on_one_case_leave_one_pending(personas: Personas) -> None:
+    """Alice's promise is written but not yet committed when Lena records another on the same case.
+
+    With no pending promise there is no row to lock, so only a lock on the case makes Lena wait for
+    Alice's commit and then see her promise; without it Lena's call inserts a second pending promise.
+    """
+    debt = make_debt(personas)
+    now = datetime(2025, 11, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    due = now.date() + timedelta(days=4)
+    alice_wrote = threading.Event()
+    outcome: dict[str, object] = {}
+    errors: list[BaseException] = []
+
+    def alice() -> None:
+        try:
+            with transaction.atomic():
+                outcome["alice"] = actions.record_promise(personas.alice, debt.case, Decimal("500.00"), due, now=now)  # type: ignore[arg-type]
+                alice_wrote.set()
+                # Long enough for Lena's call to run its check (or to queue behind the lock).
+                threading.Event().wait(1.0)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            alice_wrote.set()
+            connections.close_all()
+
+    def lena() -> None:
+        try:
+            alice_wrote.wait(timeout=10)
+            with translation.override("en"):  # the fixture's override is per thread
+                outcome["lena"] = actions.record_promise(personas.lena, debt.case, Decimal("800.00"), due, now=now)  # type: ignore[arg-type]
+        except actions.ActionError as exc:
+            outcome["lena"] = exc
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=alice), threading.Thread(target=lena)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    pending = Promise.objects.filter(case=debt.case, state=PromiseState.PENDING)  # type: ignore[misc]
+    assert list(pending.values_list("amount", flat=True)) == [Decimal("500.00")]
+    assert isinstance(outcome["lena"], actions.ActionError)
+    assert "already has a pending promise" in str(outcome["lena"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_waivers_asked_at_once_share_one_authority(personas: Personas) -> None:
+    """Alice may waive 45 of the 90 in all; two requests of 30 at once cannot both be written."""
+    debt = make_debt(personas)
+    first_wrote = threading.Event()
+    outcome: dict[str, WaiverRequest] = {}
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                outcome["first"] = actions.request_waiver(
+                    personas.alice, debt.case, penalty=Decimal("30.00"), reason="x"
+                )  # type: ignore[arg-type]
+                first_wrote.set()
+                threading.Event().wait(1.0)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            first_wrote.set()
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            first_wrote.wait(timeout=10)
+            outcome["second"] = actions.request_waiver(personas.alice, debt.case, penalty=Decimal("30.00"), reason="y")  # type: ignore[arg-type]
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert (outcome["first"].status, outcome["second"].status) == (WaiverStatus.APPROVED, WaiverStatus.PENDING)
+    assert debt.total() == Decimal("3190.00")

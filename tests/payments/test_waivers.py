@@ -6,7 +6,7 @@ a team lead 100 %, at most 5,000 → 90.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,8 +15,10 @@ from django.core.exceptions import PermissionDenied
 
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import CaseStatus
+from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.payments import actions
 from huikuan.payments.models import PlanStatus, WaiverStatus
+from huikuan.portfolio.ledger import post_entry
 from huikuan.portfolio.models import LedgerEntry
 from tests.conftest import Personas
 from tests.payments.conftest import Debt
@@ -53,7 +55,7 @@ def test_beyond_authority_waits_for_the_lead_of_the_cases_team(personas: Persona
     assert debt.total() == D("3220.00")
     assert list(actions.waivers_awaiting(personas.lena)) == [request]
     assert list(actions.waivers_awaiting(personas.alice)) == []
-    for outsider in (personas.alice, personas.bob, personas.carol, personas.quinn, personas.adam):
+    for outsider in (personas.alice, personas.bob, personas.carol, personas.quinn):
         with pytest.raises(PermissionDenied):
             actions.approve_waiver(outsider, request, "ok")
     with pytest.raises(actions.ActionError, match="reason"):
@@ -114,3 +116,124 @@ def test_qa_may_not_negotiate(personas: Personas, debt: Debt) -> None:
         actions.propose_options(personas.quinn, debt.case)  # type: ignore[arg-type]
     with pytest.raises(PermissionDenied):
         actions.request_waiver(personas.carol, debt.case, penalty=D("1.00"), reason="x")  # type: ignore[arg-type]
+
+
+def test_a_replaced_offer_takes_its_pending_waiver_with_it(personas: Personas, debt: Debt) -> None:
+    """Alice's pay-in-full offer waits for Lena; the debtor then takes instalments instead."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    offer = actions.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    request = offer.waiver_requests.get()
+    assert (offer.status, request.status) == (PlanStatus.ACCEPTED, WaiverStatus.PENDING)
+
+    replacement = actions.agree_plan(personas.alice, debt.case, "instalments", confirmation="call 11:20", now=now)  # type: ignore[arg-type]
+    offer.refresh_from_db()
+    request.refresh_from_db()
+    assert (replacement.status, offer.status) == (PlanStatus.ACTIVE, PlanStatus.CANCELLED)
+    assert request.status == WaiverStatus.REJECTED and request.decided_at is not None
+    assert list(actions.waivers_awaiting(personas.lena)) == []
+    assert ChangeLog.objects.filter(action="waiver:rejected", subject_id=str(request.pk), user=personas.alice).exists()
+    assert ChangeLog.objects.filter(action="plan:cancelled", subject_id=str(offer.pk)).exists()
+    with pytest.raises(actions.ActionError, match="already decided"):
+        actions.approve_waiver(personas.lena, request, "ok")
+    assert debt.total() == D("3220.00")
+    assert not LedgerEntry.objects.filter(kind="waiver").exists()
+
+
+def test_a_waiver_is_never_written_for_a_plan_no_longer_waiting_for_it(personas: Personas, debt: Debt) -> None:
+    """A request left pending on a cancelled plan (older data, or any path that forgets it) stays unwritten."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    offer = actions.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    request = offer.waiver_requests.get()
+    type(offer).objects.filter(pk=offer.pk).update(status=PlanStatus.CANCELLED)
+
+    with pytest.raises(actions.ActionError, match="Cancelled"):
+        actions.approve_waiver(personas.lena, request, "ok")
+    request.refresh_from_db()
+    assert request.status == WaiverStatus.PENDING
+    assert debt.total() == D("3220.00")
+    assert not LedgerEntry.objects.filter(kind="waiver").exists()
+    # Rejecting it is still possible, and clears the list.
+    actions.reject_waiver(personas.lena, request, "方案已取消")
+    request.refresh_from_db()
+    assert request.status == WaiverStatus.REJECTED
+
+
+def _late_penalty(debt: Debt, amount: str) -> None:
+    post_entry(debt.new, EntryKind.PENALTY, "late:penalty", {Component.PENALTY: D(amount)}, date(2025, 9, 30))  # type: ignore[arg-type]
+
+
+def test_a_lead_approves_only_within_their_own_authority(personas: Personas, debt: Debt) -> None:
+    """10,000 more penalty: 10,090 waivable. Lena's authority is 100 % but at most 5,000."""
+    _late_penalty(debt, "10000.00")
+    big = actions.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")  # type: ignore[arg-type]
+    assert big.status == WaiverStatus.PENDING
+    assert list(actions.waivers_awaiting(personas.lena)) == [big]
+
+    with pytest.raises(actions.ActionError, match=r"6000\.00 is beyond your authority of 5000\.00"):
+        actions.approve_waiver(personas.lena, big, "同意")
+    big.refresh_from_db()
+    assert big.status == WaiverStatus.PENDING
+    assert not LedgerEntry.objects.filter(kind="waiver").exists()
+    assert debt.total() == D("13220.00")
+
+    # Within her authority she approves as before; and she may always say no.
+    small = actions.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")  # type: ignore[arg-type]
+    assert actions.approve_waiver(personas.lena, small, "同意").status == WaiverStatus.APPROVED
+    assert debt.total() == D("9220.00")
+    assert actions.reject_waiver(personas.lena, big, "超出权限，驳回").status == WaiverStatus.REJECTED
+
+
+def test_an_administrator_decides_what_is_beyond_a_lead(personas: Personas, debt: Debt) -> None:
+    _late_penalty(debt, "10000.00")
+    big = actions.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")  # type: ignore[arg-type]
+    assert list(actions.waivers_awaiting(personas.adam)) == [big]
+    decided = actions.approve_waiver(personas.adam, big, "特批")
+    assert (decided.status, decided.decided_by) == (WaiverStatus.APPROVED, personas.adam)
+    assert debt.total() == D("7220.00")
+    assert ChangeLog.objects.filter(action="waiver:approved", user=personas.adam).count() == 1
+
+
+def test_authority_covers_the_cases_waivers_together_not_each_request(personas: Personas, debt: Debt) -> None:
+    """Alice may waive 45 of the 90 in all; asking in pieces does not get her more."""
+    first = actions.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
+    assert first.status == WaiverStatus.APPROVED
+    # 50 still owed: per request she could waive 25 of it; 5 is what is left of her 45.
+    assert actions.waiver_authority(personas.alice, debt.case) == D("5.00")  # type: ignore[arg-type]
+    second = actions.request_waiver(personas.alice, debt.case, penalty=D("5.00"), reason="困难")  # type: ignore[arg-type]
+    assert second.status == WaiverStatus.APPROVED
+    third = actions.request_waiver(personas.alice, debt.case, penalty=D("20.00"), reason="困难")  # type: ignore[arg-type]
+    assert third.status == WaiverStatus.PENDING
+    assert debt.total() == D("3175.00")
+    assert actions.waiver_authority(personas.alice, debt.case) == D("0.00")  # type: ignore[arg-type]
+
+
+def test_a_pending_request_counts_against_the_requesters_authority(personas: Personas, debt: Debt) -> None:
+    big = actions.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
+    small = actions.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")  # type: ignore[arg-type]
+    assert (big.status, small.status) == (WaiverStatus.PENDING, WaiverStatus.PENDING)
+    assert debt.total() == D("3220.00")
+    # Once the big one is rejected, it no longer counts.
+    actions.reject_waiver(personas.lena, big, "过大")
+    again = actions.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")  # type: ignore[arg-type]
+    assert again.status == WaiverStatus.APPROVED
+
+
+def test_a_lead_approves_within_what_their_authority_leaves_on_the_case(personas: Personas, debt: Debt) -> None:
+    """10,090 waivable; Lena's 5,000 covers the case's waivers together."""
+    _late_penalty(debt, "10000.00")
+    first = actions.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")  # type: ignore[arg-type]
+    actions.approve_waiver(personas.lena, first, "同意")
+    second = actions.request_waiver(personas.alice, debt.case, penalty=D("2000.00"), reason="x")  # type: ignore[arg-type]
+    with pytest.raises(actions.ActionError, match=r"beyond your authority of 1000\.00"):
+        actions.approve_waiver(personas.lena, second, "同意")
+    assert debt.total() == D("9220.00")
+    actions.approve_waiver(personas.adam, second, "特批")
+    assert debt.total() == D("7220.00")
+
+
+def test_waivers_of_an_earlier_delinquency_do_not_count(personas: Personas, debt: Debt) -> None:
+    """The debtor paid a first delinquency off (a 45 waiver helped); a new one starts the count again."""
+    first = actions.request_waiver(personas.alice, debt.case, penalty=D("45.00"), reason="x")  # type: ignore[arg-type]
+    assert first.status == WaiverStatus.APPROVED
+    type(debt.case).objects.filter(pk=debt.case.pk).update(cured_episodes=1)  # type: ignore[attr-defined]
+    assert actions.waiver_authority(personas.alice, debt.case) == D("22.50")  # type: ignore[arg-type]

@@ -14,11 +14,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huikuan.audit.records import record_change
+from huikuan.audit.models import ChangeLog
+from huikuan.audit.records import change_record, record_change
 from huikuan.cases.models import Case, Channel, Interaction, Promise, PromiseState
 from huikuan.kernel import promises as kernel_promises
 from huikuan.kernel.ledger import Balance
@@ -26,6 +27,7 @@ from huikuan.kernel.money import ZERO, quantize_fen
 from huikuan.kernel.plans import (
     PlanOption,
     PlanOptions,
+    WaiverAuthority,
     design_options,
     propose_deferral,
     summary,
@@ -235,9 +237,7 @@ def accept_plan(
             raise ActionError([_("The balance changed since this plan was offered; offer it again.")])
         if plan.waiver_valid_until is not None and now > plan.waiver_valid_until:
             raise ActionError([_("The offer expired at %(when)s.") % {"when": plan.waiver_valid_until}])
-        RepaymentPlan.objects.filter(case=case, status__in=[*OPEN_PLAN_STATUSES, PlanStatus.BROKEN]).exclude(
-            pk=plan.pk
-        ).update(status=PlanStatus.CANCELLED, status_changed_at=now)
+        _supersede_plans(user, case, plan, now)
         plan.accepted_in = interaction
         plan.confirmation = confirmation[:200]
         plan.accepted_on = today
@@ -310,11 +310,64 @@ def cancel_plan(user: Any, plan: RepaymentPlan, reason: str) -> RepaymentPlan:
         plan.status = PlanStatus.CANCELLED
         plan.status_changed_at = timezone.now()
         plan.save(update_fields=["status", "status_changed_at"])
-        WaiverRequest.objects.filter(plan=plan, status=WaiverStatus.PENDING).update(
-            status=WaiverStatus.REJECTED, decision_reason=_("plan cancelled"), decided_at=timezone.now()
-        )
+        _reject_pending_waivers(user, [plan.pk], _("plan cancelled"), plan.status_changed_at)
         record_change(user, plan, "plan:cancelled", {"status": before}, {"status": plan.status, "reason": reason})
     return plan
+
+
+def _supersede_plans(user: Any, case: Case, kept: RepaymentPlan, now: datetime) -> None:
+    """The debtor agreed to ``kept``: every other open (or broken) plan of the case is cancelled."""
+    superseded = list(
+        RepaymentPlan.objects.select_for_update()
+        .filter(case=case, status__in=[*OPEN_PLAN_STATUSES, PlanStatus.BROKEN])
+        .exclude(pk=kept.pk)
+        .order_by("pk")
+    )
+    if not superseded:
+        return
+    audit = []
+    for old in superseded:
+        audit.append(
+            change_record(
+                user,
+                old,
+                "plan:cancelled",
+                {"status": old.status},
+                {"status": PlanStatus.CANCELLED, "replaced_by": kept.pk},
+            )
+        )
+        old.status = PlanStatus.CANCELLED
+        old.status_changed_at = now
+    RepaymentPlan.objects.bulk_update(superseded, ["status", "status_changed_at"])
+    ChangeLog.objects.bulk_create(audit)
+    # A waiver still waiting for a lead was part of the replaced offer; approving it later would write
+    # off money for an agreement the debtor no longer has.
+    _reject_pending_waivers(user, [p.pk for p in superseded], _("plan replaced by another"), now)
+
+
+def _reject_pending_waivers(user: Any, plan_ids: list[int], reason: str, now: datetime) -> None:
+    pending = list(
+        WaiverRequest.objects.select_for_update()
+        .filter(plan_id__in=plan_ids, status=WaiverStatus.PENDING)
+        .order_by("pk")
+    )
+    for request in pending:
+        request.status = WaiverStatus.REJECTED
+        request.decision_reason = reason[:300]
+        request.decided_at = now
+    WaiverRequest.objects.bulk_update(pending, ["status", "decision_reason", "decided_at"])
+    ChangeLog.objects.bulk_create(
+        [
+            change_record(
+                user,
+                request,
+                "waiver:rejected",
+                {"status": WaiverStatus.PENDING},
+                {"status": WaiverStatus.REJECTED, "reason": request.decision_reason},
+            )
+            for request in pending
+        ]
+    )
 
 
 def plan_suspends_collection(case: Case, as_of: date | None = None) -> bool:
@@ -374,8 +427,11 @@ def record_promise(
     if errors:
         raise ActionError(errors)
     with transaction.atomic():
-        # One open promise per case: two overlapping promises would count the same money twice.
-        if Promise.objects.select_for_update().filter(case=case, state=PromiseState.PENDING).exists():
+        # One open promise per case: two overlapping promises would count the same money twice. The
+        # case row is the lock: with no pending promise a lock on promises locks nothing, and two
+        # callers would both find none and both insert.
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+        if Promise.objects.filter(case=case, state=PromiseState.PENDING).exists():
             raise ActionError([_("The case already has a pending promise; it must be settled first.")])
         promise = Promise.objects.create(
             case=case,
@@ -494,21 +550,72 @@ def reverse_payment(user: Any, payment: Payment, reason: str, *, today: date | N
 # -------------------------------------------------------------------------------------------- waivers
 
 
+@dataclass(frozen=True)
+class CaseWaivers:
+    """Where a case's waivers stand in its current delinquency (see docs/plans.md, waiver authority)."""
+
+    episode: int
+    outstanding: Decimal  # penalties and fees owed now
+    written: Decimal  # approved, so written to the ledger
+    pending: Decimal  # waiting for a decision
+
+    def allowed(self, authority: WaiverAuthority) -> Decimal:
+        """The most a role may waive on the case in this delinquency, all waivers together.
+
+        The percentage is of what was owed before this delinquency's waivers: waiving part of the
+        penalties must not shrink the base, or asking in pieces would add up to more.
+        """
+        return authority.limit(self.outstanding + self.written)
+
+
+def _case_waivers(case: Case, *, lock: bool, exclude: int | None = None) -> CaseWaivers:
+    """The case's waiver standing; with ``lock``, the debtor's balances and then the case row are locked
+    (the order posting takes them), so no other waiver or payment moves these numbers until commit."""
+    if lock:
+        outstanding = _locked_waivable(case)
+        episode = Case.objects.select_for_update().values_list("cured_episodes", flat=True).get(pk=case.pk)
+    else:
+        outstanding = sum((b.penalty + b.fee for b in case_balances(case)), ZERO)
+        episode = Case.objects.values_list("cured_episodes", flat=True).get(pk=case.pk)
+    written = pending = ZERO
+    requests = WaiverRequest.objects.filter(
+        Q(episode=episode) | Q(episode__isnull=True),
+        case=case,
+        status__in=[WaiverStatus.APPROVED, WaiverStatus.PENDING],
+    )
+    if exclude is not None:
+        requests = requests.exclude(pk=exclude)
+    for status, penalty, fee in requests.values_list("status", "penalty", "fee"):
+        if status == WaiverStatus.APPROVED:
+            written += penalty + fee
+        else:
+            pending += penalty + fee
+    return CaseWaivers(episode, outstanding, written, pending)
+
+
 def waiver_authority(user: Any, case: Case, policy: PaymentsPolicy | None = None) -> Decimal:
-    """The most this user may waive on this case right now without anyone's approval."""
+    """The most this user may still waive on this case without anyone's approval.
+
+    What the role's authority allows for the delinquency, less the waivers already written or waiting.
+    """
     policy = policy or current_policy()
-    balances = case_balances(case)
-    waivable = sum((b.penalty + b.fee for b in balances), ZERO)
-    return policy.plan.authority(role_of(user)).limit(waivable)
+    standing = _case_waivers(case, lock=False)
+    allowed = standing.allowed(policy.plan.authority(role_of(user)))
+    return max(allowed - standing.written - standing.pending, ZERO)
 
 
 def _new_waiver(
     user: Any, case: Case, penalty: Decimal, fee: Decimal, reason: str, plan: RepaymentPlan | None
 ) -> WaiverRequest:
-    within = penalty + fee <= waiver_authority(user, case)
+    standing = _case_waivers(case, lock=True)
+    allowed = standing.allowed(current_policy().plan.authority(role_of(user)))
+    # Pending requests count too: each one might still be approved, and together with this one they
+    # would then be more than the requester could have granted.
+    within = standing.written + standing.pending + penalty + fee <= allowed
     request = WaiverRequest.objects.create(
         case=case,
         plan=plan,
+        episode=standing.episode,
         penalty=penalty,
         fee=fee,
         reason=reason,
@@ -555,27 +662,71 @@ def request_waiver(
 
 
 def can_decide_waiver(user: Any, request: WaiverRequest) -> bool:
-    """A team lead of the case's team decides, never on their own request."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and role_of(user) == Role.TEAM_LEAD
-        and user.team_id is not None
-        and user.team_id == request.case.team_id
-        and user.pk != request.requested_by_id
+    """A team lead of the case's team, or an administrator, decides; nobody on their own request.
+
+    Whether a lead may *approve* also depends on the amount (``_decide``); rejecting never does.
+    """
+    if not getattr(user, "is_authenticated", False) or user.pk == request.requested_by_id:
+        return False
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    return role == Role.TEAM_LEAD and user.team_id is not None and user.team_id == request.case.team_id
+
+
+def _locked_waivable(case: Case) -> Decimal:
+    """Penalties and fees outstanding, read with the debtor's balance rows locked.
+
+    Locked in account order, as posting locks them, so a decision and a payment queue instead of
+    deadlocking, and the amount cannot shrink between this check and the write.
+    """
+    rows = (
+        AccountBalance.objects.select_for_update(of=("self",))
+        .filter(account__debtor_id=case.debtor_id)
+        .order_by("account_id")
+        .values_list("penalty", "fee")
     )
+    return sum((penalty + fee for penalty, fee in rows), ZERO)
 
 
 def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today: date | None) -> WaiverRequest:
     if not can_decide_waiver(user, request):
-        raise PermissionDenied(_("Only a team lead of the case's team may decide this waiver."))
+        raise PermissionDenied(_("Only a team lead of the case's team or an administrator may decide this waiver."))
     if not reason.strip():
         raise ActionError([_("Give the reason for the decision.")])
     policy = current_policy()
     today = today or timezone.localdate()
     with transaction.atomic():
+        # The plan first, then the request: the order accept_plan and cancel_plan take them in.
+        plan = RepaymentPlan.objects.select_for_update().get(pk=request.plan_id) if request.plan_id else None
         request = WaiverRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
         if request.status != WaiverStatus.PENDING:
             raise ActionError([_("This waiver was already decided.")])
+        if approve and plan is not None and plan.status != PlanStatus.ACCEPTED:
+            # The waiver was the condition of that agreement; once the plan is replaced or cancelled
+            # there is nothing left to write it off for.
+            raise ActionError(
+                [
+                    _("This waiver belongs to a plan that is now %(status)s; it can only be rejected.")
+                    % {"status": plan.get_status_display()}
+                ]
+            )
+        if approve and role_of(user) != Role.ADMIN:
+            # An administrator is the top of the chain; anyone else approves only what they could have
+            # waived themselves: the case's written waivers and this one within their authority.
+            # Other pending requests are not counted: each is checked the same way when approved.
+            standing = _case_waivers(request.case, lock=True, exclude=request.pk)
+            limit = max(standing.allowed(policy.plan.authority(role_of(user))) - standing.written, ZERO)
+            if request.amount > limit:
+                raise ActionError(
+                    [
+                        _(
+                            "This waiver of %(amount)s is beyond your authority of %(limit)s on this case; "
+                            "an administrator must approve it."
+                        )
+                        % {"amount": request.amount, "limit": limit}
+                    ]
+                )
         request.status = WaiverStatus.APPROVED if approve else WaiverStatus.REJECTED
         request.decided_by = user
         request.decided_at = timezone.now()
@@ -588,7 +739,6 @@ def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today
             {"status": WaiverStatus.PENDING},
             {"status": request.status, "reason": request.decision_reason},
         )
-        plan = request.plan
         if approve:
             try:
                 write_waiver(request, user=user, policy=policy, today=today)
@@ -613,12 +763,15 @@ def reject_waiver(user: Any, request: WaiverRequest, reason: str, *, today: date
 
 
 def waivers_awaiting(user: Any) -> QuerySet[WaiverRequest]:
-    """The pending requests this team lead may decide (the approval list)."""
-    if role_of(user) != Role.TEAM_LEAD or getattr(user, "team_id", None) is None:
+    """The pending requests this team lead or administrator may decide (the approval list)."""
+    role = role_of(user)
+    pending = WaiverRequest.objects.filter(status=WaiverStatus.PENDING)
+    if role == Role.TEAM_LEAD and getattr(user, "team_id", None) is not None:
+        pending = pending.filter(case__team_id=user.team_id)
+    elif role != Role.ADMIN:
         return WaiverRequest.objects.none()
     return (
-        WaiverRequest.objects.filter(status=WaiverStatus.PENDING, case__team_id=user.team_id)
-        .exclude(requested_by=user)
+        pending.exclude(requested_by=user)
         .select_related("case", "case__debtor", "requested_by", "plan")
         .order_by("requested_at")
     )

@@ -254,6 +254,9 @@ class WaiverRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.CharField(_("decision reason"), max_length=300, blank=True)
+    # The case's delinquency (its cured_episodes when asked): waiver authority covers one delinquency's
+    # waivers together. Null for requests made before this was kept; those count as current.
+    episode = models.PositiveIntegerField(_("delinquency"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("waiver request")
