@@ -102,6 +102,23 @@ def test_third_party_number_is_refused_while_the_debtor_is_reachable(case: Case,
     assert raised.value.answer.decision.blocking_rule == "cn.third_party"
 
 
+def test_reminders_sent_by_the_outbox_do_not_open_third_party_calls(case: Case, small_portfolio: Personas) -> None:
+    """The outbox logs every SMS as an Interaction ``sent``: those are not failed calls, so no 失联."""
+    point = mobile(case)
+    spouse = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613900001234", relation="spouse")
+    Interaction.objects.filter(case=case).delete()
+    now = datetime.now(UTC)
+    for days in (4, 2, 1):
+        Interaction.objects.create(case=case, contact_point=point, channel="sms", party="nobody", outcome="sent",
+                                   at=now - timedelta(days=days))  # fmt: skip
+    answer = ask_gate(case, spouse, "call", source=GateSource.WORKBENCH, at=now)
+    assert answer.decision.blocking_rule == "cn.third_party"
+    for hours in (3, 2, 1):
+        Interaction.objects.create(case=case, contact_point=point, channel="call", party="nobody",
+                                   outcome="no_answer", at=now - timedelta(hours=hours))  # fmt: skip
+    assert ask_gate(case, spouse, "call", source=GateSource.WORKBENCH, at=now).allowed
+
+
 def test_hold_blocks_until_a_person_acts(case: Case, small_portfolio: Personas) -> None:
     case.hold_reason = "dispute"
     case.save()

@@ -25,7 +25,9 @@ from huikuan.kernel.compliance.gate import (
     Owner,
     PointKind,
     check_contact,
+    debtor_unreachable,
     explain_decision,
+    failed_attempts_in_a_row,
     in_window,
     parse_hhmm,
 )
@@ -215,6 +217,56 @@ def test_cn_third_party_only_when_the_debtor_is_unreachable_and_never_told_the_d
     guarantor = ContactPoint("g1", PointKind.MOBILE, owner=Owner.GUARANTOR)
     decision = check_contact([], ALICE_CASE, guarantor, Channel.CALL, at, CN)
     assert decision.allowed and not decision.must_not_disclose_debt
+
+
+def sms(at: datetime, point: str = "m1") -> ContactEvent:
+    return ContactEvent(at=at, channel=Channel.SMS, contact_point_id=point, debt_id="loan-1", automated=True)
+
+
+def test_cn_automated_reminders_do_not_make_the_debtor_unreachable() -> None:
+    """Three SMS reminders (the outbox logs each as an unanswered ``sent``) are not three failed calls."""
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    spouse = ContactPoint("t1", PointKind.MOBILE, owner=Owner.THIRD_PARTY, relation="spouse")
+    reminders = [sms(at - timedelta(days=d)) for d in (7, 4, 1)]
+    assert failed_attempts_in_a_row(reminders, ALICE_CASE.debtor_point_ids) == 0
+    assert check_contact(reminders, ALICE_CASE, spouse, Channel.CALL, at, CN).blocking_rule == "cn.third_party"
+    # Two failed calls and an SMS are still two: the message neither extends the run ...
+    mixed = [call(at - timedelta(hours=5)), call(at - timedelta(hours=4)), sms(at - timedelta(hours=3))]
+    assert failed_attempts_in_a_row(mixed, ALICE_CASE.debtor_point_ids) == 2
+    assert not check_contact(mixed, ALICE_CASE, spouse, Channel.CALL, at, CN).allowed
+    # ... nor breaks it: a third failed call after the SMS makes 失联.
+    three = [*mixed, call(at - timedelta(hours=2), point="h1")]
+    assert failed_attempts_in_a_row(three, ALICE_CASE.debtor_point_ids) == 3
+    assert check_contact(three, ALICE_CASE, spouse, Channel.CALL, at, CN).allowed
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    calls=st.lists(st.tuples(st.integers(0, 60 * 24 * 6), st.booleans(), st.sampled_from(["m1", "h1", "t1"]))),
+    others=st.lists(
+        st.tuples(
+            st.integers(0, 60 * 24 * 6),
+            st.sampled_from([Channel.SMS, Channel.EMAIL, Channel.LETTER, Channel.VISIT]),
+            st.booleans(),
+        )
+    ),
+)
+def test_only_calls_decide_whether_the_debtor_is_unreachable(
+    calls: list[tuple[int, bool, str]], others: list[tuple[int, Channel, bool]]
+) -> None:
+    """Adding messages, letters or visits anywhere in the history never changes 失联 or the third-party answer."""
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    start = at - timedelta(days=7)
+    spouse = ContactPoint("t2", PointKind.MOBILE, owner=Owner.THIRD_PARTY, relation="spouse")
+    history = [call(start + timedelta(minutes=m), point=p, answered=a) for m, a, p in calls]
+    noise = [
+        ContactEvent(start + timedelta(minutes=m), channel, "m1", "loan-1", answered=a) for m, channel, a in others
+    ]
+    ids = ALICE_CASE.debtor_point_ids
+    assert failed_attempts_in_a_row([*history, *noise], ids) == failed_attempts_in_a_row(history, ids)
+    assert debtor_unreachable([*history, *noise], ALICE_CASE, 3) == debtor_unreachable(history, ALICE_CASE, 3)
+    with_noise = check_contact([*history, *noise], ALICE_CASE, spouse, Channel.CALL, at, CN)
+    assert with_noise.allowed == check_contact(history, ALICE_CASE, spouse, Channel.CALL, at, CN).allowed
 
 
 def test_us_third_party_once_per_person() -> None:

@@ -183,10 +183,15 @@ class _Ctx:
 
 
 def failed_attempts_in_a_row(history: Iterable[ContactEvent], debtor_point_ids: frozenset[str]) -> int:
-    """Trailing unanswered attempts to the debtor's own contact points (3 in a row is 失联 in cn)."""
+    """Trailing unanswered call attempts to the debtor's own contact points (3 in a row is 失联 in cn).
+
+    Only calls count: an SMS, e-mail or letter has no "answered" (the outbox logs each as ``sent``), so
+    counting them would turn a few automated reminders into 失联 and open third-party contact. They
+    neither extend nor break a run of failed calls.
+    """
     count = 0
     for event in sorted(history, key=lambda e: e.at):
-        if event.contact_point_id not in debtor_point_ids:
+        if event.channel is not Channel.CALL or event.contact_point_id not in debtor_point_ids:
             continue
         count = 0 if (event.answered or event.conversation) else count + 1
     return count
