@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -117,6 +118,32 @@ def test_reminders_sent_by_the_outbox_do_not_open_third_party_calls(case: Case, 
         Interaction.objects.create(case=case, contact_point=point, channel="call", party="nobody",
                                    outcome="no_answer", at=now - timedelta(hours=hours))  # fmt: skip
     assert ask_gate(case, spouse, "call", source=GateSource.WORKBENCH, at=now).allowed
+
+
+def test_a_third_party_who_refused_long_ago_is_still_not_called(case: Case, small_portfolio: Personas) -> None:
+    """ "Stop at once if they refuse" has no expiry: the refusal is older than the weeks of history read."""
+    ContactPoint.objects.filter(debtor=case.debtor, relation="self").update(validity="invalid")  # 失联
+    spouse = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613900001234", relation="spouse")
+    sister = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613900005678", relation="relative")
+    now = datetime.now(UTC)
+    Interaction.objects.create(case=case, contact_point=spouse, channel="call", party="third_party",
+                               outcome="refusal", at=now - timedelta(days=400))  # fmt: skip
+    refused = ask_gate(case, spouse, "call", source=GateSource.WORKBENCH, at=now)
+    assert refused.decision.blocking_rule == "cn.third_party" and refused.decision.next_allowed_at is None
+    assert ask_gate(case, sister, "call", source=GateSource.WORKBENCH, at=now).allowed
+
+
+def test_us_each_third_party_once_however_long_ago(case: Case, small_portfolio: Personas, settings: Any) -> None:
+    settings.COMPLIANCE_PACK = "us"
+    ContactPoint.objects.filter(debtor=case.debtor, relation="self").update(validity="invalid")
+    neighbour = ContactPoint.objects.create(debtor=case.debtor, kind="home", value="+12125550100", relation="other")
+    now = datetime.now(UTC)
+    assert ask_gate(case, neighbour, "call", source=GateSource.WORKBENCH, at=now).allowed
+    Interaction.objects.create(case=case, contact_point=neighbour, channel="call", party="third_party",
+                               outcome="third_party", at=now - timedelta(days=60))  # fmt: skip
+    assert ask_gate(case, neighbour, "call", source=GateSource.WORKBENCH, at=now).decision.blocking_rule == (
+        "us.third_party"
+    )
 
 
 def test_hold_blocks_until_a_person_acts(case: Case, small_portfolio: Personas) -> None:

@@ -2,8 +2,8 @@
 
 The strategy hands over its planned frame; this adapter adds what the gate needs from the database in a
 few set-based reads straight into Polars (debtor time zones, honoured plans, stop requests, the last
-week's calls; COPY on PostgreSQL, no ORM objects: a million planned contacts must not cost a Python object
-each), asks
+week's calls, every refusal or answer ever given on a planned third-party number; COPY on PostgreSQL, no
+ORM objects: a million planned contacts must not cost a Python object each), asks
 ``kernel.compliance.batch.check_contacts`` and answers with ``allowed`` and ``gate_reason``. A contact
 blocked only for part of its window (it opens in quiet hours, say) keeps the rest of the window: its start
 moves to the gate's next allowed instant when that is still inside the window.
@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 import polars as pl
 from django.db import connection
 
-from huikuan.compliance.facts import CONVERSATION, current_pack
+from huikuan.cases.models import Outcome, Party
+from huikuan.compliance.facts import ANSWERED, CONVERSATION, current_pack
 from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_contacts
 from huikuan.kernel.compliance.gate import Hold
 from huikuan.payments.models import PlanStatus
@@ -31,6 +32,11 @@ _FACTS_SCHEMA: dict[str, pl.DataType] = {
     "debtor_tz": pl.Utf8(),
     "plan_honoured": pl.Boolean(),
     "stopped": pl.List(pl.Utf8()),
+}
+_RECORD_SCHEMA: dict[str, pl.DataType] = {
+    "contact_point_id": pl.Int64(),
+    "refused": pl.Boolean(),
+    "answered": pl.Boolean(),
 }
 _HISTORY_SCHEMA: dict[str, pl.DataType] = {
     "case_id": pl.Int64(),
@@ -50,10 +56,16 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         return planned.with_columns(pl.lit(True).alias("allowed"), pl.lit("").alias("gate_reason"))
     case_ids = contacts.get_column("case_id")
     first_window: datetime | None = contacts.get_column("window_start").min()  # type: ignore[assignment]
+    outsiders = contacts.filter((pl.col("party") != "debtor") & pl.col("contact_point_id").is_not_null())
     with bulk_reads():
         facts = _case_facts(case_ids)
         history = _call_history(case_ids, facts.select("case_id", "debtor_tz"), first_window)
-    joined = contacts.join(facts, on="case_id", how="left").join(history, on="case_id", how="left")
+        record = _third_party_record(outsiders.get_column("contact_point_id"), first_window)
+    joined = (
+        contacts.join(facts, on="case_id", how="left")
+        .join(history, on="case_id", how="left")
+        .join(record, on="contact_point_id", how="left")
+    )
     plan = joined.select(
         pl.col("window_start").alias("at"),
         pl.col("debtor_tz").fill_null("Asia/Shanghai"),
@@ -70,8 +82,8 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         pl.lit(False).alias("quiet_hours_consent"),
         pl.col("unreachable").fill_null(False).alias("debtor_unreachable"),
         pl.lit(False).alias("incapacitated"),
-        pl.lit(False).alias("third_party_refused"),
-        pl.lit(False).alias("third_party_answered_before"),
+        pl.col("refused").fill_null(False).alias("third_party_refused"),
+        pl.col("answered").fill_null(False).alias("third_party_answered_before"),
         pl.lit(0).cast(pl.Int64).alias("attempts_today_point"),
         pl.lit(0).cast(pl.Int64).alias("unanswered_today_point"),
         pl.lit(0).cast(pl.Int64).alias("conversations_today"),
@@ -154,6 +166,36 @@ def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
             pl.col("stopped").fill_null([]),
         )
         .select([pl.col(n).cast(t) for n, t in _FACTS_SCHEMA.items()])
+    )
+
+
+def _third_party_record(point_ids: pl.Series, until: datetime | None) -> pl.DataFrame:
+    """Per third-party point: whether it ever refused, and whether it was ever reached.
+
+    Over the whole history, not the week the other rules read: a refusal stops contact for good and
+    "each person once" has no expiry. One grouped read over the planned points' own interactions.
+    """
+    schema = _RECORD_SCHEMA
+    if point_ids.is_empty() or until is None:
+        return pl.DataFrame(schema=schema)
+    in_points, bounds = _planned(point_ids, "i.contact_point_id")
+    answered = ", ".join(f"'{o}'" for o in sorted(ANSWERED))
+    rows = read_frame(
+        "SELECT i.contact_point_id,"
+        " MAX(CASE WHEN i.party = %(third)s AND i.outcome = %(refusal)s THEN 1 ELSE 0 END),"
+        f" MAX(CASE WHEN i.outcome IN ({answered}) THEN 1 ELSE 0 END)"
+        f" FROM cases_interaction i WHERE i.at < %(until)s AND {in_points} GROUP BY i.contact_point_id",
+        {
+            **bounds,
+            "third": Party.THIRD_PARTY.value,
+            "refusal": Outcome.REFUSAL.value,
+            "until": connection.ops.adapt_datetimefield_value(until),
+        },
+        {"contact_point_id": pl.Int64(), "refused": pl.Int64(), "answered": pl.Int64()},
+    )
+    # SQLite reads the range of ids: keep only the planned points.
+    return rows.join(pl.DataFrame({"contact_point_id": point_ids.unique()}), on="contact_point_id", how="semi").select(
+        pl.col("contact_point_id"), (pl.col("refused") > 0).alias("refused"), (pl.col("answered") > 0).alias("answered")
     )
 
 

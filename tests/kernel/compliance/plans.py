@@ -77,6 +77,9 @@ def random_situation(rng: random.Random) -> Situation:
         valid_debtor_points=rng.choice((None, None, None, 0, 1, 2)),
         stopped_channels=frozenset(c for c in Channel if rng.random() < 0.03),
         quiet_hours_consent=rng.random() < 0.08,
+        # What the full history says about third parties, beyond the recent events below.
+        refused_points=frozenset({"p1"} if rng.random() < 0.05 else ()),
+        answered_points=frozenset({"p1"} if rng.random() < 0.1 else ()),
     )
     events = []
     for _ in range(rng.choice((0, 1, 3, 5, 7, 9, 12, 16))):

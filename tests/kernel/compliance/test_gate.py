@@ -278,6 +278,33 @@ def test_us_third_party_once_per_person() -> None:
     assert check_contact(spoke, lost, neighbour, Channel.CALL, at, US).blocking_rule == "us.third_party"
 
 
+def test_a_refusal_or_an_answer_known_only_from_the_full_record_still_counts() -> None:
+    """The history handed to the gate may be recent weeks only; the facts carry what the whole record says."""
+    at = local(SHANGHAI, 2026, 6, 10, 11, 0)
+    spouse = ContactPoint("t1", PointKind.MOBILE, owner=Owner.THIRD_PARTY, relation="spouse")
+    lost = replace(ALICE_CASE, unreachable=True)
+    assert check_contact([], lost, spouse, Channel.CALL, at, CN).allowed
+    refused = check_contact([], replace(lost, refused_points=frozenset({"t1"})), spouse, Channel.CALL, at, CN)
+    assert refused.blocking_rule == "cn.third_party" and refused.next_allowed_at is None
+    # cn does not limit a third party to one conversation; the US allows each person once.
+    reached = replace(lost, answered_points=frozenset({"t1"}))
+    assert check_contact([], reached, spouse, Channel.CALL, at, CN).allowed
+    bob_lost = replace(BOB_CASE, unreachable=True, answered_points=frozenset({"t1"}))
+    assert check_contact([], bob_lost, spouse, Channel.CALL, local(NEW_YORK, 2026, 6, 10, 11, 0), US).blocking_rule == (
+        "us.third_party"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), pack_name=st.sampled_from(["cn", "us", "uk"]))
+def test_a_third_party_who_refused_is_never_allowed_and_waiting_never_helps(seed: int, pack_name: str) -> None:
+    s = random_situation(random.Random(seed))
+    point = replace(s.point, owner=Owner.THIRD_PARTY, relation="spouse")
+    facts = replace(s.facts, refused_points=frozenset({point.id}))
+    decision = check_contact(s.history, facts, point, s.outreach, s.at, load_pack(pack_name))
+    assert not decision.allowed and decision.next_allowed_at is None
+
+
 # --- holds -------------------------------------------------------------------------------------------
 
 

@@ -22,8 +22,8 @@ channel_stopped              Boolean          the debtor asked to stop this chan
 quiet_hours_consent          Boolean          the debtor agreed to contact in quiet hours
 debtor_unreachable           Boolean          失联 (gate.debtor_unreachable on the history)
 incapacitated                Boolean          debtor lacks capacity
-third_party_refused          Boolean          this third party refused before
-third_party_answered_before  Boolean          this third party was already reached once
+third_party_refused          Boolean          this third party refused, at any time
+third_party_answered_before  Boolean          this third party was already reached, at any time
 attempts_today_point         Int64            call attempts to this point on the debtor-local day of ``at``
 unanswered_today_point       Int64            of those, unanswered ones
 conversations_today          Int64            effective conversations with the debtor that local day
@@ -56,6 +56,8 @@ from huikuan.kernel.compliance.gate import (
     Outreach,
     debtor_unreachable,
     parse_hhmm,
+    third_party_answered_before,
+    third_party_refused,
     zone,
 )
 from huikuan.kernel.compliance.packs import Pack, Rule
@@ -334,7 +336,6 @@ def plan_row(
         e for e in past if e.contact_point_id == contact_point.id and e.channel is Channel.CALL and day(e) == today
     ]
     talks = [day(e) for e in about_debt if e.conversation and e.channel is Channel.CALL]
-    mine = [e for e in past if e.contact_point_id == contact_point.id]
     return {
         "at": at,
         "debtor_tz": case_facts.timezone,
@@ -348,8 +349,8 @@ def plan_row(
         "quiet_hours_consent": case_facts.quiet_hours_consent,
         "debtor_unreachable": debtor_unreachable(past, case_facts, unreachable_after_failed_attempts),
         "incapacitated": case_facts.incapacitated,
-        "third_party_refused": any(e.refused for e in mine),
-        "third_party_answered_before": any(e.answered or e.conversation for e in mine),
+        "third_party_refused": third_party_refused(past, case_facts, contact_point.id),
+        "third_party_answered_before": third_party_answered_before(past, case_facts, contact_point.id),
         "attempts_today_point": len(to_point_today),
         "unanswered_today_point": sum(1 for e in to_point_today if not (e.answered or e.conversation)),
         "conversations_today": sum(1 for e in past if e.conversation and e.channel is Channel.CALL and day(e) == today),

@@ -92,6 +92,10 @@ class CaseFacts:
     valid_debtor_points: int | None = None  # 0 means no valid way to reach the debtor: 失联
     stopped_channels: frozenset[Channel] = frozenset()
     quiet_hours_consent: bool = False
+    # Third-party points that refused, or were reached, at any time: "stop once they refuse" and "each
+    # person once" have no time limit, while the history handed to the gate may cover only recent weeks.
+    refused_points: frozenset[str] = frozenset()
+    answered_points: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,12 +254,21 @@ def _third_party(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     }
     if not any(grounds[g] for g in rule.params["allowed_when"]):
         return Outcome(timed=False)
-    mine = [event for event in history if event.contact_point_id == ctx.point.id]
-    if any(event.refused for event in mine):
+    if third_party_refused(history, ctx.facts, ctx.point.id):
         return Outcome(timed=False)
-    if rule.params["once_per_person"] and any(event.answered or event.conversation for event in mine):
+    if rule.params["once_per_person"] and third_party_answered_before(history, ctx.facts, ctx.point.id):
         return Outcome(timed=False)
     return None
+
+
+def third_party_refused(history: Iterable[ContactEvent], facts: CaseFacts, point_id: str) -> bool:
+    return point_id in facts.refused_points or any(e.refused for e in history if e.contact_point_id == point_id)
+
+
+def third_party_answered_before(history: Iterable[ContactEvent], facts: CaseFacts, point_id: str) -> bool:
+    return point_id in facts.answered_points or any(
+        e.answered or e.conversation for e in history if e.contact_point_id == point_id
+    )
 
 
 def _visit_collectors(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
