@@ -178,4 +178,5 @@ def case_gate_facts(case: Case, facts: GateFacts) -> gate.CaseFacts:
         stopped_channels=frozenset(gate.Channel(c) for c in facts.stopped.get(case.debtor_id, ())),
         refused_points=frozenset(str(p.pk) for p in points if p.pk in facts.refused_points),
         answered_points=frozenset(str(p.pk) for p in points if p.pk in facts.answered_points),
+        closed=case.status == CaseStatus.CLOSED,
     )

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import polars as pl
 from django.db import connection
 
-from huikuan.cases.models import Outcome, Party
+from huikuan.cases.models import CaseStatus, Outcome, Party
 from huikuan.compliance.facts import ANSWERED, CONVERSATION, current_pack
 from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_contacts
 from huikuan.kernel.compliance.gate import Hold
@@ -32,6 +32,7 @@ _FACTS_SCHEMA: dict[str, pl.DataType] = {
     "debtor_tz": pl.Utf8(),
     "plan_honoured": pl.Boolean(),
     "stopped": pl.List(pl.Utf8()),
+    "case_closed": pl.Boolean(),
 }
 _RECORD_SCHEMA: dict[str, pl.DataType] = {
     "contact_point_id": pl.Int64(),
@@ -96,6 +97,8 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         ],
         pl.col("plan_honoured").fill_null(False).alias(HOLD_COLUMNS[Hold.PLAN_HONOURED]),
         pl.lit(None, pl.Date).alias("breathing_space_until"),
+        pl.col("case_closed").fill_null(False).alias("case_closed"),
+        pl.lit(False).alias("service"),  # the strategy plans collection only
     )
     decided = check_contacts(plan.select([pl.col(n).cast(t) for n, t in PLAN_SCHEMA.items()]), current_pack())
     answers = pl.DataFrame(
@@ -131,15 +134,17 @@ def _planned(case_ids: pl.Series, column: str) -> tuple[str, dict[str, object]]:
 
 
 def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
-    """Per case: the debtor's time zone, whether an honoured plan suspends collection, the stopped media."""
+    """Per case: the debtor's time zone, whether it is closed, whether an honoured plan suspends collection,
+    the stopped media."""
     from huikuan.payments.actions import suspended_case_ids
 
     in_cases, bounds = _planned(case_ids, "c.id")
     wanted = pl.DataFrame({"case_id": case_ids.unique()})
     cases = read_frame(
-        f"SELECT c.id, d.time_zone FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id WHERE {in_cases}",
-        bounds,
-        {"case_id": pl.Int64(), "debtor_tz": pl.Utf8()},
+        f"SELECT c.id, d.time_zone, CASE WHEN c.status = %(closed)s THEN 1 ELSE 0 END"
+        f" FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id WHERE {in_cases}",
+        {**bounds, "closed": CaseStatus.CLOSED.value},
+        {"case_id": pl.Int64(), "debtor_tz": pl.Utf8(), "closed": pl.Int64()},
     ).join(wanted, on="case_id", how="semi")
     stops = (
         read_frame(
@@ -164,6 +169,7 @@ def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
         .with_columns(
             pl.col("case_id").is_in(list(honoured)).alias("plan_honoured"),
             pl.col("stopped").fill_null([]),
+            (pl.col("closed") > 0).alias("case_closed"),
         )
         .select([pl.col(n).cast(t) for n, t in _FACTS_SCHEMA.items()])
     )

@@ -305,6 +305,33 @@ def test_a_third_party_who_refused_is_never_allowed_and_waiting_never_helps(seed
     assert not decision.allowed and decision.next_allowed_at is None
 
 
+@pytest.mark.parametrize("pack", [CN, US, UK], ids=lambda p: p.name)
+def test_a_closed_case_gets_receipts_but_no_collection_contact(pack: object) -> None:
+    at = local(SHANGHAI, 2026, 6, 10, 11, 0)
+    closed = replace(ALICE_CASE, closed=True)
+    for channel in (Channel.CALL, Channel.SMS, Channel.LETTER):
+        decision = check_contact([], closed, MOBILE, Outreach(channel), at, pack)  # type: ignore[arg-type]
+        assert decision.blocking_rule == f"{pack.name}.case_closed" and decision.next_allowed_at is None  # type: ignore[attr-defined]
+    receipt = check_contact([], closed, MOBILE, Outreach(Channel.SMS, service=True), at, pack)  # type: ignore[arg-type]
+    assert receipt.allowed
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), pack_name=st.sampled_from(["cn", "us", "uk"]))
+def test_a_closed_case_never_allows_collection_and_waiting_never_helps(seed: int, pack_name: str) -> None:
+    s = random_situation(random.Random(seed))
+    facts = replace(s.facts, closed=True)
+    outreach = replace(s.outreach, service=False)
+    decision = check_contact(s.history, facts, s.point, outreach, s.at, load_pack(pack_name))
+    assert not decision.allowed and decision.next_allowed_at is None
+    assert decision.blocking_rule == f"{pack_name}.case_closed"
+    # Closing the case never makes a receipt less allowed than it was on the open case.
+    receipt = replace(s.outreach, service=True)
+    open_case = check_contact(s.history, replace(s.facts, closed=False), s.point, receipt, s.at, load_pack(pack_name))
+    closed_case = check_contact(s.history, facts, s.point, receipt, s.at, load_pack(pack_name))
+    assert (closed_case.allowed, closed_case.blocking_rule) == (open_case.allowed, open_case.blocking_rule)
+
+
 # --- holds -------------------------------------------------------------------------------------------
 
 

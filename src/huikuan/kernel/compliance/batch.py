@@ -33,6 +33,8 @@ last_conversation_date       Date (nullable)  debtor-local day of the last conve
 hold_<name>                  Boolean          one per gate.Hold: dispute, complaint, hardship_review,
                                               plan_honoured, deceased, bankruptcy, legal
 breathing_space_until        Date (nullable)  last day of a UK Breathing Space
+case_closed                  Boolean          the case is closed: nothing left to collect
+service                      Boolean          a receipt or confirmation, not collection
 ===========================  ===============  ==========================================================
 
 Output: the input plus ``allowed`` (Boolean), ``blocking_rule`` (Utf8, first blocking rule in pack order,
@@ -86,6 +88,8 @@ PLAN_SCHEMA: dict[str, pl.DataType] = {
     "last_conversation_date": pl.Date(),
     **{column: pl.Boolean() for column in HOLD_COLUMNS.values()},
     "breathing_space_until": pl.Date(),
+    "case_closed": pl.Boolean(),
+    "service": pl.Boolean(),
 }
 
 _DAY = pl.duration(days=1)
@@ -138,6 +142,8 @@ def _rule_block(rule: Rule, pack: Pack) -> tuple[pl.Expr, pl.Expr | None]:
         return ~pl.col("point_valid"), None
     if rule.kind == "stop_medium":
         return pl.col("channel_stopped"), None
+    if rule.kind == "case_closed":
+        return pl.col("case_closed") & ~pl.col("service"), None
     if rule.kind == "holds":
         any_hold = pl.lit(False)
         for hold in p["holds"]:
@@ -358,6 +364,8 @@ def plan_row(
         "last_conversation_date": max(talks) if talks else None,
         **{column: Hold(hold) in case_facts.holds for hold, column in HOLD_COLUMNS.items()},
         "breathing_space_until": case_facts.breathing_space_until,
+        "case_closed": case_facts.closed,
+        "service": outreach.service,
     }
 
 

@@ -96,6 +96,7 @@ class CaseFacts:
     # person once" have no time limit, while the history handed to the gate may cover only recent weeks.
     refused_points: frozenset[str] = frozenset()
     answered_points: frozenset[str] = frozenset()
+    closed: bool = False  # nothing is owed on this case any more (paid off or written off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class Outreach:
     channel: Channel
     automated: bool = False
     collectors: int = 1
+    service: bool = False  # a receipt or confirmation the debtor is owed, not collection
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,10 @@ def _holds(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
         wanted |= set(rule.params["debtor_only_holds"])
     active = sorted(h.value for h in ctx.facts.holds if h.value in wanted)
     return Outcome(timed=False, extra={"active": ", ".join(active)}) if active else None
+
+
+def _case_closed(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    return Outcome(timed=False) if ctx.facts.closed and not ctx.outreach.service else None
 
 
 def _breathing_space(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
@@ -376,6 +382,7 @@ RULE_FUNCTIONS: dict[str, Callable[[Rule, _Ctx, datetime], Outcome | None]] = {
     "invalid_point": _invalid_point,
     "stop_medium": _stop_medium,
     "holds": _holds,
+    "case_closed": _case_closed,
     "breathing_space": _breathing_space,
     "third_party": _third_party,
     "visit_collectors": _visit_collectors,
