@@ -95,6 +95,36 @@ def test_daily_attempt_cap_through_the_api(case: Case, small_portfolio: Personas
     assert codes == [201] * 6 + [409]
 
 
+def test_a_call_or_sms_without_a_contact_point_is_refused_with_a_clear_message(
+    case: Case, small_portfolio: Personas
+) -> None:
+    """Standing in the postal address would skip do-not-contact, the per-number cap and the third-party check."""
+    from django.utils import translation
+
+    point = mobile(case)
+    point.do_not_contact = True
+    point.save()
+    client = client_for(small_portfolio.alice)
+    for channel in ("call", "sms"):
+        response = client.post(
+            f"/api/cases/{case.pk}/contacts",
+            {"channel": channel, "outcome": "no_answer"},
+            content_type="application/json",
+        )
+        assert response.status_code == 422, response.content
+        assert response.json()["detail"] == "电话、短信或电子邮件必须选择对应的号码或地址。"  # zh-Hans by default
+    assert not Interaction.objects.filter(case=case, at__gte=datetime.now(UTC) - timedelta(minutes=5)).exists()
+    with translation.override("en"), pytest.raises(ValueError) as raised:
+        log_contact(case, None, "call", "no_answer", user=small_portfolio.alice)
+    assert str(raised.value) == "A call, text message or e-mail needs the number or address it goes to."
+    # With the number given, the gate sees the do-not-contact mark.
+    with pytest.raises(ContactBlocked) as blocked:
+        log_contact(case, point, "call", "no_answer", user=small_portfolio.alice)
+    assert blocked.value.answer.decision.blocking_rule == "cn.do_not_contact"
+    # A visit goes to the address on file and needs no point.
+    assert ask_gate(case, None, "visit", source=GateSource.WORKBENCH, collectors=2).allowed
+
+
 def test_third_party_number_is_refused_while_the_debtor_is_reachable(case: Case, small_portfolio: Personas) -> None:
     mobile(case)
     third = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613900001234", relation="spouse")

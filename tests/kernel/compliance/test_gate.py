@@ -29,6 +29,7 @@ from huikuan.kernel.compliance.gate import (
     explain_decision,
     failed_attempts_in_a_row,
     in_window,
+    needs_contact_point,
     parse_hhmm,
 )
 from huikuan.kernel.compliance.packs import load_pack
@@ -330,6 +331,10 @@ def test_a_closed_case_never_allows_collection_and_waiting_never_helps(seed: int
     open_case = check_contact(s.history, replace(s.facts, closed=False), s.point, receipt, s.at, load_pack(pack_name))
     closed_case = check_contact(s.history, facts, s.point, receipt, s.at, load_pack(pack_name))
     assert (closed_case.allowed, closed_case.blocking_rule) == (open_case.allowed, open_case.blocking_rule)
+
+
+def test_calls_texts_and_emails_need_a_contact_point_letters_and_visits_do_not() -> None:
+    assert [c.value for c in Channel if needs_contact_point(c)] == ["call", "sms", "email"]
 
 
 # --- holds -------------------------------------------------------------------------------------------

@@ -56,6 +56,15 @@ class Hold(StrEnum):
     LEGAL = "legal"
 
 
+# A call, text or e-mail reaches one number or address; without it the gate cannot check do-not-contact, the
+# per-number cap or whether the number is a third party's. Letters and visits may go to the address on file.
+POINT_REQUIRED = frozenset({Channel.CALL, Channel.SMS, Channel.EMAIL})
+
+
+def needs_contact_point(channel: Channel | str) -> bool:
+    return Channel(channel) in POINT_REQUIRED
+
+
 def _require_utc_aware(value: datetime, what: str) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} must be a time-zone-aware datetime, got naive {value!r}")
