@@ -176,6 +176,17 @@ def test_us_each_third_party_once_however_long_ago(case: Case, small_portfolio: 
     )
 
 
+def test_do_not_contact_on_the_debtors_phones_is_not_unreachable(case: Case, small_portfolio: Personas) -> None:
+    """失联 is numbers invalid (or calls failing): a do-not-contact mark does not open calls to the family."""
+    ContactPoint.objects.filter(debtor=case.debtor, relation="self").update(do_not_contact=True, validity="valid")
+    spouse = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613900001234", relation="spouse")
+    Interaction.objects.filter(case=case).delete()
+    answer = ask_gate(case, spouse, "call", source=GateSource.WORKBENCH)
+    assert answer.decision.blocking_rule == "cn.third_party"
+    ContactPoint.objects.filter(debtor=case.debtor, relation="self").update(validity="invalid")
+    assert ask_gate(case, spouse, "call", source=GateSource.WORKBENCH).allowed
+
+
 def test_hold_blocks_until_a_person_acts(case: Case, small_portfolio: Personas) -> None:
     case.hold_reason = "dispute"
     case.save()

@@ -174,7 +174,8 @@ def case_gate_facts(case: Case, facts: GateFacts) -> gate.CaseFacts:
         timezone=case.debtor.time_zone,
         holds=frozenset(holds),
         debtor_point_ids=frozenset(str(p.pk) for p in own_phones),
-        valid_debtor_points=sum(1 for p in own_phones if p.validity != Validity.INVALID and not p.do_not_contact),
+        # Do-not-contact bars that number, not the debtor: only invalid numbers make them 失联.
+        valid_debtor_points=sum(1 for p in own_phones if p.validity != Validity.INVALID),
         stopped_channels=frozenset(gate.Channel(c) for c in facts.stopped.get(case.debtor_id, ())),
         refused_points=frozenset(str(p.pk) for p in points if p.pk in facts.refused_points),
         answered_points=frozenset(str(p.pk) for p in points if p.pk in facts.answered_points),
