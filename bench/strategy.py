@@ -72,6 +72,7 @@ def synthetic_snapshot(n: int):  # type: ignore[no-untyped-def]
         email_id=ids(0.5),
         postal_id=ids(1.0),
         third_party_id=ids(0.6),
+        dnc_phones=pl.Series(rng.random(n) < 0.02).cast(pl.Int32),
     )
     return frame.select([pl.col(k).cast(v) for k, v in SNAPSHOT_SCHEMA.items()])
 

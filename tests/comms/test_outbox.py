@@ -330,3 +330,47 @@ def test_values_shared_per_debtor_are_values_for_with_the_deadline(zhang: Any) -
             assert got == expected
             got["recipient_name"] = "changed"  # a message's own values never leak into the next one
     assert "recipient_name" not in shared[(zhang.debtor_id, "en")]
+
+
+PAID = (("payment_amount", "100.00"), ("payment_date", "2026年11月17日"))
+
+
+def test_closing_a_case_by_payment_cancels_its_queued_reminders_but_not_receipts(
+    zhang: Any, small_portfolio: Any, sms_gateway: Gateway
+) -> None:
+    """A reminder queued before the payment carries the old amount: it must not go out once the case closes."""
+    from huikuan.cases.models import CaseStatus
+    from huikuan.comms.models import MessageStatus
+    from huikuan.payments.actions import post_payment
+
+    reminder = queue_sms(zhang)
+    receipt = queue_sms(zhang, key="pending:payment:x", purpose="payment_confirmation", extra=PAID)
+    post_payment(small_portfolio.lena, zhang, owed(zhang), DAYTIME.date(), "bank:all", today=DAYTIME.date())
+    zhang.refresh_from_db()
+    assert zhang.status == CaseStatus.CLOSED
+    reminder.refresh_from_db()
+    receipt.refresh_from_db()
+    assert (reminder.status, reminder.last_error) == (MessageStatus.CANCELLED, "case closed")
+    assert receipt.status == MessageStatus.QUEUED
+    assert dispatch().sent == 1
+    receipt.refresh_from_db()
+    assert receipt.status == MessageStatus.SENT
+
+
+def test_the_gate_refuses_collection_messages_on_a_closed_case_at_claim_time(zhang: Any, sms_gateway: Gateway) -> None:
+    """Whatever closed the case, the outbox drops a collection message it still finds queued."""
+    from huikuan.cases.models import Case, CaseStatus
+    from huikuan.comms.models import MessageStatus
+
+    reminder = queue_sms(zhang)
+    receipt = queue_sms(zhang, key="pending:payment:x", purpose="payment_confirmation", extra=PAID)
+    Case.objects.filter(pk=zhang.pk).update(status=CaseStatus.CLOSED)  # closed without the sync path
+    report = dispatch()
+    assert (report.sent, report.blocked) == (1, 1)
+    reminder.refresh_from_db()
+    receipt.refresh_from_db()
+    assert reminder.status == MessageStatus.BLOCKED and receipt.status == MessageStatus.SENT
+    assert reminder.gate_decision["blocking_rule"] == "cn.case_closed"
+    assert reminder.gate_decision["next_allowed_at"] is None
+    assert "案件已结清关闭" in reminder.gate_decision["reasons"][0]["text_zh"]
+    assert not sms_gateway.requests[1:]

@@ -225,3 +225,30 @@ def test_screens_speak_chinese_by_default_and_english_on_request(screens: Any) -
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     english = client.get(f"/comms/templates/{template.pk}/").content.decode()
     assert "Message templates" in english and "Version in force: v1" in english and "消息模板" not in english
+
+
+def test_the_admin_cannot_activate_a_flagged_draft_nor_rewrite_an_active_version(screens: Any) -> None:
+    """Activation goes through the screener only; an activated version is evidence and stays as it was."""
+    from huikuan.comms.actions import create_version
+
+    admin = client_for(screens.adam)
+    template = sms_reminder()
+    active = template.versions.get(status=VersionStatus.ACTIVE)
+    url = f"/admin/comms/templateversion/{active.pk}/change/"
+    page = admin.get(url).content.decode()
+    assert 'name="body"' not in page and 'name="status"' not in page
+    admin.post(url, {"template": template.pk, "number": active.number, "body": THREAT, "status": "active"})
+    active.refresh_from_db()
+    assert THREAT not in active.body and active.status == VersionStatus.ACTIVE
+    assert admin.post(f"/admin/comms/templateversion/{active.pk}/delete/", {"post": "yes"}).status_code == 403
+
+    draft = create_version(screens.adam, template, body=THREAT)
+    url = f"/admin/comms/templateversion/{draft.pk}/change/"
+    page = admin.get(url).content.decode()
+    assert 'name="body"' in page and 'name="status"' not in page  # a draft's words may change, not its status
+    response = admin.post(url, {"template": template.pk, "number": draft.number, "body": THREAT, "subject": "",
+                                "html": "", "status": "active"})  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    draft.refresh_from_db()
+    active.refresh_from_db()
+    assert draft.status == VersionStatus.DRAFT and active.status == VersionStatus.ACTIVE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -94,12 +95,96 @@ def test_daily_attempt_cap_through_the_api(case: Case, small_portfolio: Personas
     assert codes == [201] * 6 + [409]
 
 
+def test_a_call_or_sms_without_a_contact_point_is_refused_with_a_clear_message(
+    case: Case, small_portfolio: Personas
+) -> None:
+    """Standing in the postal address would skip do-not-contact, the per-number cap and the third-party check."""
+    from django.utils import translation
+
+    point = mobile(case)
+    point.do_not_contact = True
+    point.save()
+    client = client_for(small_portfolio.alice)
+    for channel in ("call", "sms"):
+        response = client.post(
+            f"/api/cases/{case.pk}/contacts",
+            {"channel": channel, "outcome": "no_answer"},
+            content_type="application/json",
+        )
+        assert response.status_code == 422, response.content
+        assert response.json()["detail"] == "电话、短信或电子邮件必须选择对应的号码或地址。"  # zh-Hans by default
+    assert not Interaction.objects.filter(case=case, at__gte=datetime.now(UTC) - timedelta(minutes=5)).exists()
+    with translation.override("en"), pytest.raises(ValueError) as raised:
+        log_contact(case, None, "call", "no_answer", user=small_portfolio.alice)
+    assert str(raised.value) == "A call, text message or e-mail needs the number or address it goes to."
+    # With the number given, the gate sees the do-not-contact mark.
+    with pytest.raises(ContactBlocked) as blocked:
+        log_contact(case, point, "call", "no_answer", user=small_portfolio.alice)
+    assert blocked.value.answer.decision.blocking_rule == "cn.do_not_contact"
+    # A visit goes to the address on file and needs no point.
+    assert ask_gate(case, None, "visit", source=GateSource.WORKBENCH, collectors=2).allowed
+
+
 def test_third_party_number_is_refused_while_the_debtor_is_reachable(case: Case, small_portfolio: Personas) -> None:
     mobile(case)
     third = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613900001234", relation="spouse")
     with pytest.raises(ContactBlocked) as raised:
         log_contact(case, third, "call", "no_answer", user=small_portfolio.alice, source=GateSource.WORKBENCH)
     assert raised.value.answer.decision.blocking_rule == "cn.third_party"
+
+
+def test_reminders_sent_by_the_outbox_do_not_open_third_party_calls(case: Case, small_portfolio: Personas) -> None:
+    """The outbox logs every SMS as an Interaction ``sent``: those are not failed calls, so no 失联."""
+    point = mobile(case)
+    spouse = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613900001234", relation="spouse")
+    Interaction.objects.filter(case=case).delete()
+    now = datetime.now(UTC)
+    for days in (4, 2, 1):
+        Interaction.objects.create(case=case, contact_point=point, channel="sms", party="nobody", outcome="sent",
+                                   at=now - timedelta(days=days))  # fmt: skip
+    answer = ask_gate(case, spouse, "call", source=GateSource.WORKBENCH, at=now)
+    assert answer.decision.blocking_rule == "cn.third_party"
+    for hours in (3, 2, 1):
+        Interaction.objects.create(case=case, contact_point=point, channel="call", party="nobody",
+                                   outcome="no_answer", at=now - timedelta(hours=hours))  # fmt: skip
+    assert ask_gate(case, spouse, "call", source=GateSource.WORKBENCH, at=now).allowed
+
+
+def test_a_third_party_who_refused_long_ago_is_still_not_called(case: Case, small_portfolio: Personas) -> None:
+    """ "Stop at once if they refuse" has no expiry: the refusal is older than the weeks of history read."""
+    ContactPoint.objects.filter(debtor=case.debtor, relation="self").update(validity="invalid")  # 失联
+    spouse = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613900001234", relation="spouse")
+    sister = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613900005678", relation="relative")
+    now = datetime.now(UTC)
+    Interaction.objects.create(case=case, contact_point=spouse, channel="call", party="third_party",
+                               outcome="refusal", at=now - timedelta(days=400))  # fmt: skip
+    refused = ask_gate(case, spouse, "call", source=GateSource.WORKBENCH, at=now)
+    assert refused.decision.blocking_rule == "cn.third_party" and refused.decision.next_allowed_at is None
+    assert ask_gate(case, sister, "call", source=GateSource.WORKBENCH, at=now).allowed
+
+
+def test_us_each_third_party_once_however_long_ago(case: Case, small_portfolio: Personas, settings: Any) -> None:
+    settings.COMPLIANCE_PACK = "us"
+    ContactPoint.objects.filter(debtor=case.debtor, relation="self").update(validity="invalid")
+    neighbour = ContactPoint.objects.create(debtor=case.debtor, kind="home", value="+12125550100", relation="other")
+    now = datetime.now(UTC)
+    assert ask_gate(case, neighbour, "call", source=GateSource.WORKBENCH, at=now).allowed
+    Interaction.objects.create(case=case, contact_point=neighbour, channel="call", party="third_party",
+                               outcome="third_party", at=now - timedelta(days=60))  # fmt: skip
+    assert ask_gate(case, neighbour, "call", source=GateSource.WORKBENCH, at=now).decision.blocking_rule == (
+        "us.third_party"
+    )
+
+
+def test_do_not_contact_on_the_debtors_phones_is_not_unreachable(case: Case, small_portfolio: Personas) -> None:
+    """失联 is numbers invalid (or calls failing): a do-not-contact mark does not open calls to the family."""
+    ContactPoint.objects.filter(debtor=case.debtor, relation="self").update(do_not_contact=True, validity="valid")
+    spouse = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613900001234", relation="spouse")
+    Interaction.objects.filter(case=case).delete()
+    answer = ask_gate(case, spouse, "call", source=GateSource.WORKBENCH)
+    assert answer.decision.blocking_rule == "cn.third_party"
+    ContactPoint.objects.filter(debtor=case.debtor, relation="self").update(validity="invalid")
+    assert ask_gate(case, spouse, "call", source=GateSource.WORKBENCH).allowed
 
 
 def test_hold_blocks_until_a_person_acts(case: Case, small_portfolio: Personas) -> None:

@@ -12,6 +12,7 @@ from huikuan.cases.models import Case, Interaction
 from huikuan.compliance.actions import record_stop_request
 from huikuan.compliance.strategy_gate import compliance_gate
 from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA
+from huikuan.portfolio.models import ContactPoint
 from tests.conftest import Personas
 
 
@@ -107,3 +108,33 @@ def test_the_weeks_calls_read_in_bulk_reach_the_us_rules(cases: list[Case], sett
     out = compliance_gate(frame([planned(c, "call", *MORNING) for c in cases]))
     reasons = dict(zip(out.get_column("case_id").to_list(), out.get_column("gate_reason").to_list(), strict=True))
     assert reasons == {busy.pk: "us.call_frequency", talked.pk: "us.after_conversation", quiet.pk: ""}
+
+
+def test_third_party_refusals_and_answers_count_however_old(cases: list[Case], settings: Any) -> None:
+    """The nightly gate reads every refusal (cn) and every answer (us, each person once) on the planned numbers."""
+    refused_case, reached_case, fresh_case = cases
+    Interaction.objects.filter(case__in=cases).delete()
+    spouses = {
+        c.pk: ContactPoint.objects.create(
+            debtor=c.debtor, kind="mobile", value=f"+86139000{c.pk:05d}", relation="spouse"
+        )
+        for c in cases
+    }
+    long_ago = MORNING[0] - timedelta(days=300)
+    Interaction.objects.create(case=refused_case, contact_point=spouses[refused_case.pk], channel="call",
+                               party="third_party", outcome="refusal", at=long_ago)  # fmt: skip
+    Interaction.objects.create(case=reached_case, contact_point=spouses[reached_case.pk], channel="call",
+                               party="third_party", outcome="third_party", at=long_ago)  # fmt: skip
+
+    def gate_reasons() -> dict[int, str]:
+        rows = []
+        for c in cases:
+            row = planned(c, "call", *MORNING, party="third_party")
+            row.update(contact_point_id=spouses[c.pk].pk, unreachable=True)
+            rows.append(row)
+        out = compliance_gate(frame(rows))
+        return dict(zip(out.get_column("case_id").to_list(), out.get_column("gate_reason").to_list(), strict=True))
+
+    assert gate_reasons() == {refused_case.pk: "cn.third_party", reached_case.pk: "", fresh_case.pk: ""}
+    settings.COMPLIANCE_PACK = "us"
+    assert gate_reasons() == {refused_case.pk: "us.third_party", reached_case.pk: "us.third_party", fresh_case.pk: ""}

@@ -6,6 +6,7 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -274,3 +275,25 @@ def test_the_snapshot_looks_back_on_earlier_hand_overs_only(champion: Any, make_
     assert whole[cancelled.pk] == whole[today.pk] == whole[plain.pk] == (False, False)
     shards = {**looked_back(read_snapshot(AS_OF, Shard(0, 2))), **looked_back(read_snapshot(AS_OF, Shard(1, 2)))}
     assert shards == whole
+
+
+def test_a_do_not_contact_phone_keeps_the_debtor_reachable_in_the_snapshot(champion: Any, make_case: CaseMaker) -> None:
+    """The number is not called, and the debtor is not 失联 for it: no call goes to a third party either."""
+    from huikuan.kernel.strategy.evaluate import classify, evaluate
+    from huikuan.portfolio.models import ContactPoint
+    from huikuan.strategy.snapshot import read_snapshot
+
+    dnc, lost = make_case(13), make_case(13)
+    ContactPoint.objects.filter(debtor=dnc.debtor, kind="mobile").update(do_not_contact=True)
+    ContactPoint.objects.filter(debtor=lost.debtor, kind="mobile").update(validity="invalid")
+    for case in (dnc, lost):
+        ContactPoint.objects.create(
+            debtor=case.debtor, kind="mobile", value=f"+8613911{case.pk:06d}", relation="spouse"
+        )
+    snapshot = read_snapshot(AS_OF)
+    classified = classify(snapshot, champion.policy(), AS_OF)
+    unreachable = dict(zip(classified["case_id"], classified["unreachable"], strict=True))
+    assert (unreachable[dnc.pk], unreachable[lost.pk]) == (False, True)
+    calls = evaluate(snapshot, champion.policy(), AS_OF).planned.filter(pl.col("action") == "call")
+    parties = dict(zip(calls["case_id"], calls["party"], strict=True))
+    assert dnc.pk not in parties and parties.get(lost.pk) == "third_party"

@@ -101,9 +101,10 @@ def test_saving_a_promise_logs_the_call_and_moves_the_queue_on(workday: dict[str
 
 def test_a_failed_promise_leaves_nothing_behind(workday: dict[str, Any]) -> None:
     case = workday["early"]
+    mobile = ContactPoint.objects.get(debtor=case.debtor, kind="mobile")
     response = client_for(workday["personas"].alice).post(
         f"/work/cases/{case.pk}/save/",
-        {"outcome": "promise", "promise_amount": "100.00", "promise_date": "2020-01-01"},
+        {"outcome": "promise", "point": mobile.pk, "promise_amount": "100.00", "promise_date": "2020-01-01"},
     )
     assert b"save-errors" in response.content
     assert not Interaction.objects.filter(case=case).exists()
@@ -118,10 +119,11 @@ def test_stop_request_complaint_and_callback_in_one_save(workday: dict[str, Any]
     debtor_now = timezone.now().astimezone(ZoneInfo(case.debtor.time_zone))
     callback = timezone.localtime((debtor_now + timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0))
     client = client_for(workday["personas"].alice)
+    mobile = ContactPoint.objects.get(debtor=case.debtor, kind="mobile")
     response = client.post(
         f"/work/cases/{case.pk}/save/",
-        {"outcome": "callback", "callback_at": callback.strftime("%Y-%m-%dT%H:%M"), "stop_calls": "on",
-         "complaint": "on", "payment_reference": "TX-991"},
+        {"outcome": "callback", "point": mobile.pk, "callback_at": callback.strftime("%Y-%m-%dT%H:%M"),
+         "stop_calls": "on", "complaint": "on", "payment_reference": "TX-991"},
     )  # fmt: skip
     assert response.status_code == 302, response.content
     assert StopRequest.objects.filter(debtor=case.debtor, channel="call").exists()
@@ -138,10 +140,28 @@ def test_a_callback_in_quiet_hours_is_refused_by_the_gate(workday: dict[str, Any
     local = timezone.now().astimezone(ZoneInfo(case.debtor.time_zone)) + timedelta(days=1)
     night = local.replace(hour=23, minute=30, second=0, microsecond=0)
     at = timezone.localtime(night).strftime("%Y-%m-%dT%H:%M")
+    mobile = ContactPoint.objects.get(debtor=case.debtor, kind="mobile")
     response = client_for(workday["personas"].alice).post(
-        f"/work/cases/{case.pk}/save/", {"outcome": "callback", "callback_at": at}
+        f"/work/cases/{case.pk}/save/", {"outcome": "callback", "point": mobile.pk, "callback_at": at}
     )
     assert b"save-errors" in response.content and not Interaction.objects.filter(case=case).exists()
+    assert "cn.quiet_hours" in response.content.decode() or "22:00" in response.content.decode()
+
+
+def test_a_call_without_a_number_is_refused_and_the_form_offers_no_empty_number(workday: dict[str, Any]) -> None:
+    """A point-less call would be checked against the postal address: no do-not-contact, cap or third-party check."""
+    from django.utils import translation
+
+    case = workday["early"]
+    client = client_for(workday["personas"].alice)
+    with translation.override("zh-hans"):
+        response = client.post(f"/work/cases/{case.pk}/save/", {"outcome": "no_answer"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert b"save-errors" in response.content
+    assert "电话、短信或电子邮件必须选择对应的号码或地址" in response.content.decode()
+    assert not Interaction.objects.filter(case=case).exists()
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    select = page[page.index('<select name="point">') :]
+    assert '<option value="">' not in select[: select.index("</select>")]
 
 
 def test_wrong_number_marks_the_number_invalid(workday: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from ninja.security import django_auth
 from huikuan.cases.actions import log_contact
 from huikuan.cases.models import Case, Channel, Outcome
 from huikuan.cases.views_data import load_case, visible_cases
-from huikuan.compliance.actions import ContactBlocked
+from huikuan.compliance.actions import ContactBlocked, ContactPointRequired
 from huikuan.compliance.api import router as compliance_router
 from huikuan.compliance.models import GateSource
 from huikuan.org.models import Role
@@ -265,9 +265,12 @@ def log_contact_api(request: HttpRequest, case_id: int, body: ContactIn) -> Stat
     )
     if body.channel not in Channel.values or body.outcome not in Outcome.values:
         raise HttpError(422, "unknown channel or outcome")
-    logged = log_contact(
-        case, point, body.channel, body.outcome, user=request.user, notes=body.notes, source=GateSource.API
-    )
+    try:
+        logged = log_contact(
+            case, point, body.channel, body.outcome, user=request.user, notes=body.notes, source=GateSource.API
+        )
+    except ContactPointRequired as exc:
+        raise HttpError(422, str(exc)) from exc
     return Status(
         201,
         LoggedContactOut(

@@ -150,7 +150,23 @@ def refresh_cases(
             ],
         )
         counts.updated += len(to_update)
+        _cancel_collection_messages(
+            [c.pk for c in to_update if c.status == CaseStatus.CLOSED and existing_status.get(c.pk) != c.status]
+        )
     return counts
+
+
+def _cancel_collection_messages(closed_case_ids: list[int | None]) -> None:
+    """A closed case's queued reminders carry an amount no longer owed: cancel them, as an opt-out does.
+
+    Receipts and the thank-you (service purposes) still go; the gate refuses anything else at claim time,
+    so this only keeps the outbox honest about what will never be sent.
+    """
+    from huikuan.comms.actions import cancel_collection_messages
+
+    ids = [pk for pk in closed_case_ids if pk is not None]
+    if ids:
+        cancel_collection_messages(ids)
 
 
 def _apply(case: _CaseState, oldest: date | None, as_of: date, wanted: Assignment) -> str:

@@ -4,8 +4,10 @@ Everything else in comms calls ``gate_messages`` and ``screen_text``; when the c
 signature, this module is the only one to adjust.
 
 Service messages (payment and plan confirmations, the thank-you on closing) are not collection contact: case
-holds (a plan being honoured, a dispute) do not stop a receipt for money the debtor paid. Quiet hours,
-do-not-contact, invalid points and opt-outs still apply to them.
+holds (a plan being honoured, a dispute) and a closed case do not stop a receipt for money the debtor paid,
+while every other purpose on a closed case is refused at claim time (``case_closed`` rule): a reminder
+queued before the payment carries the old amount. Quiet hours, do-not-contact, invalid points and
+opt-outs still apply to service messages.
 """
 
 from __future__ import annotations
@@ -121,9 +123,10 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
         else:
             case_facts = CaseFacts(timezone=item.timezone, stopped_channels=frozenset(stopped.get(item.debtor_id, ())))
             history = []
-        if item.purpose in SERVICE_PURPOSES:
+        service = item.purpose in SERVICE_PURPOSES
+        if service:
             case_facts = replace(case_facts, holds=frozenset())
-        outreach = Outreach(Channel(item.channel), automated=item.channel != "letter")
+        outreach = Outreach(Channel(item.channel), automated=item.channel != "letter", service=service)
         decisions[item.message_id] = check_contact(history, case_facts, item.point, outreach, at, rules)
     return decisions
 

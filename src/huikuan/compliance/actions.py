@@ -35,6 +35,13 @@ class GateAnswer:
         return self.decision.allowed
 
 
+class ContactPointRequired(ValueError):
+    """A call, SMS or e-mail was asked about (or logged) without the number or address it reaches."""
+
+    def __init__(self) -> None:
+        super().__init__(_("A call, text message or e-mail needs the number or address it goes to."))
+
+
 class ContactBlocked(Exception):
     """Raised by paths that must not go on; carries the answer so the caller can show rule and time."""
 
@@ -54,7 +61,13 @@ def ask_gate(
     automated: bool = False,
     collectors: int = 1,
 ) -> GateAnswer:
-    """The gate's answer for this contact now (or at `at`); blocks and warnings are logged for QA."""
+    """The gate's answer for this contact now (or at `at`); blocks and warnings are logged for QA.
+
+    Raises ContactPointRequired for a call, SMS or e-mail without a point: standing in the postal address
+    would skip do-not-contact, the per-number cap and the third-party check.
+    """
+    if point is None and gate.needs_contact_point(channel):
+        raise ContactPointRequired
     at = at or timezone.now()
     facts = gate_facts([case], at)
     points = facts.points.get(case.debtor_id, [])

@@ -10,11 +10,12 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
+from django.db.models import Count, Q
 
 from huikuan.cases.models import Case, CaseStatus, Interaction, Outcome, Party
 from huikuan.compliance.models import StopRequest
@@ -43,6 +44,8 @@ HOLD_OF_CASE = {
     "bankruptcy": gate.Hold.BANKRUPTCY,
     "legal": gate.Hold.LEGAL,
 }
+# The same test as ``event_of``'s ``refused``, for queries that aggregate instead of loading events.
+REFUSED_BY_THIRD_PARTY = Q(party=Party.THIRD_PARTY, outcome=Outcome.REFUSAL)
 # Long enough for every windowed rule in the packs (the US 7-in-7 and the 7-day quiet period).
 HISTORY_DAYS = 14
 
@@ -94,12 +97,14 @@ def event_of(interaction: Interaction, debt_id: str) -> gate.ContactEvent:
 
 @dataclass(frozen=True)
 class GateFacts:
-    """What the gate needs for a set of cases, read in four queries whatever their number."""
+    """What the gate needs for a set of cases, read in five queries whatever their number."""
 
     points: dict[int, list[ContactPoint]]  # by debtor id
     history: dict[int, list[gate.ContactEvent]]  # by case id
     stopped: dict[int, set[str]]  # by debtor id
     suspended: set[int]  # case ids whose honoured plan suspends collection
+    refused_points: set[int] = field(default_factory=set)  # third-party points that ever refused
+    answered_points: set[int] = field(default_factory=set)  # third-party points ever reached
 
 
 def gate_facts(cases: Iterable[Case], now: datetime) -> GateFacts:
@@ -123,7 +128,36 @@ def gate_facts(cases: Iterable[Case], now: datetime) -> GateFacts:
         debtor_id__in=debtor_ids, withdrawn_at__isnull=True
     ).values_list("debtor_id", "channel"):
         stopped[debtor_id].add(channel)
-    return GateFacts(points, history, stopped, suspended_case_ids(case_ids, now.date()))
+    refused, answered = third_party_record(
+        [p.pk for ps in points.values() for p in ps if p.relation != Relation.SELF], now
+    )
+    return GateFacts(points, history, stopped, suspended_case_ids(case_ids, now.date()), refused, answered)
+
+
+def third_party_record(point_ids: list[int], before: datetime) -> tuple[set[int], set[int]]:
+    """Which of these points refused, and which were reached, at any time before ``before``.
+
+    Not bounded by HISTORY_DAYS: a refusal stops contact for good and "each person once" has no expiry.
+    One grouped query over the points' own interactions (indexed by contact point), not their history.
+    """
+    if not point_ids:
+        return set(), set()
+    rows = (
+        Interaction.objects.filter(contact_point_id__in=point_ids, at__lt=before)
+        .values("contact_point_id")
+        .annotate(
+            refusals=Count("id", filter=REFUSED_BY_THIRD_PARTY),
+            answers=Count("id", filter=Q(outcome__in=ANSWERED)),
+        )
+        .filter(Q(refusals__gt=0) | Q(answers__gt=0))
+    )
+    refused, answered = set(), set()
+    for row in rows:
+        if row["refusals"]:
+            refused.add(row["contact_point_id"])
+        if row["answers"]:
+            answered.add(row["contact_point_id"])
+    return refused, answered
 
 
 def case_gate_facts(case: Case, facts: GateFacts) -> gate.CaseFacts:
@@ -140,6 +174,10 @@ def case_gate_facts(case: Case, facts: GateFacts) -> gate.CaseFacts:
         timezone=case.debtor.time_zone,
         holds=frozenset(holds),
         debtor_point_ids=frozenset(str(p.pk) for p in own_phones),
-        valid_debtor_points=sum(1 for p in own_phones if p.validity != Validity.INVALID and not p.do_not_contact),
+        # Do-not-contact bars that number, not the debtor: only invalid numbers make them 失联.
+        valid_debtor_points=sum(1 for p in own_phones if p.validity != Validity.INVALID),
         stopped_channels=frozenset(gate.Channel(c) for c in facts.stopped.get(case.debtor_id, ())),
+        refused_points=frozenset(str(p.pk) for p in points if p.pk in facts.refused_points),
+        answered_points=frozenset(str(p.pk) for p in points if p.pk in facts.answered_points),
+        closed=case.status == CaseStatus.CLOSED,
     )

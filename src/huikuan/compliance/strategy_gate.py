@@ -2,8 +2,8 @@
 
 The strategy hands over its planned frame; this adapter adds what the gate needs from the database in a
 few set-based reads straight into Polars (debtor time zones, honoured plans, stop requests, the last
-week's calls; COPY on PostgreSQL, no ORM objects: a million planned contacts must not cost a Python object
-each), asks
+week's calls, every refusal or answer ever given on a planned third-party number; COPY on PostgreSQL, no
+ORM objects: a million planned contacts must not cost a Python object each), asks
 ``kernel.compliance.batch.check_contacts`` and answers with ``allowed`` and ``gate_reason``. A contact
 blocked only for part of its window (it opens in quiet hours, say) keeps the rest of the window: its start
 moves to the gate's next allowed instant when that is still inside the window.
@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 import polars as pl
 from django.db import connection
 
-from huikuan.compliance.facts import CONVERSATION, current_pack
+from huikuan.cases.models import CaseStatus, Outcome, Party
+from huikuan.compliance.facts import ANSWERED, CONVERSATION, current_pack
 from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_contacts
 from huikuan.kernel.compliance.gate import Hold
 from huikuan.payments.models import PlanStatus
@@ -31,6 +32,12 @@ _FACTS_SCHEMA: dict[str, pl.DataType] = {
     "debtor_tz": pl.Utf8(),
     "plan_honoured": pl.Boolean(),
     "stopped": pl.List(pl.Utf8()),
+    "case_closed": pl.Boolean(),
+}
+_RECORD_SCHEMA: dict[str, pl.DataType] = {
+    "contact_point_id": pl.Int64(),
+    "refused": pl.Boolean(),
+    "answered": pl.Boolean(),
 }
 _HISTORY_SCHEMA: dict[str, pl.DataType] = {
     "case_id": pl.Int64(),
@@ -50,10 +57,16 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         return planned.with_columns(pl.lit(True).alias("allowed"), pl.lit("").alias("gate_reason"))
     case_ids = contacts.get_column("case_id")
     first_window: datetime | None = contacts.get_column("window_start").min()  # type: ignore[assignment]
+    outsiders = contacts.filter((pl.col("party") != "debtor") & pl.col("contact_point_id").is_not_null())
     with bulk_reads():
         facts = _case_facts(case_ids)
         history = _call_history(case_ids, facts.select("case_id", "debtor_tz"), first_window)
-    joined = contacts.join(facts, on="case_id", how="left").join(history, on="case_id", how="left")
+        record = _third_party_record(outsiders.get_column("contact_point_id"), first_window)
+    joined = (
+        contacts.join(facts, on="case_id", how="left")
+        .join(history, on="case_id", how="left")
+        .join(record, on="contact_point_id", how="left")
+    )
     plan = joined.select(
         pl.col("window_start").alias("at"),
         pl.col("debtor_tz").fill_null("Asia/Shanghai"),
@@ -70,8 +83,8 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         pl.lit(False).alias("quiet_hours_consent"),
         pl.col("unreachable").fill_null(False).alias("debtor_unreachable"),
         pl.lit(False).alias("incapacitated"),
-        pl.lit(False).alias("third_party_refused"),
-        pl.lit(False).alias("third_party_answered_before"),
+        pl.col("refused").fill_null(False).alias("third_party_refused"),
+        pl.col("answered").fill_null(False).alias("third_party_answered_before"),
         pl.lit(0).cast(pl.Int64).alias("attempts_today_point"),
         pl.lit(0).cast(pl.Int64).alias("unanswered_today_point"),
         pl.lit(0).cast(pl.Int64).alias("conversations_today"),
@@ -84,6 +97,8 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         ],
         pl.col("plan_honoured").fill_null(False).alias(HOLD_COLUMNS[Hold.PLAN_HONOURED]),
         pl.lit(None, pl.Date).alias("breathing_space_until"),
+        pl.col("case_closed").fill_null(False).alias("case_closed"),
+        pl.lit(False).alias("service"),  # the strategy plans collection only
     )
     decided = check_contacts(plan.select([pl.col(n).cast(t) for n, t in PLAN_SCHEMA.items()]), current_pack())
     answers = pl.DataFrame(
@@ -119,15 +134,17 @@ def _planned(case_ids: pl.Series, column: str) -> tuple[str, dict[str, object]]:
 
 
 def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
-    """Per case: the debtor's time zone, whether an honoured plan suspends collection, the stopped media."""
+    """Per case: the debtor's time zone, whether it is closed, whether an honoured plan suspends collection,
+    the stopped media."""
     from huikuan.payments.actions import suspended_case_ids
 
     in_cases, bounds = _planned(case_ids, "c.id")
     wanted = pl.DataFrame({"case_id": case_ids.unique()})
     cases = read_frame(
-        f"SELECT c.id, d.time_zone FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id WHERE {in_cases}",
-        bounds,
-        {"case_id": pl.Int64(), "debtor_tz": pl.Utf8()},
+        f"SELECT c.id, d.time_zone, CASE WHEN c.status = %(closed)s THEN 1 ELSE 0 END"
+        f" FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id WHERE {in_cases}",
+        {**bounds, "closed": CaseStatus.CLOSED.value},
+        {"case_id": pl.Int64(), "debtor_tz": pl.Utf8(), "closed": pl.Int64()},
     ).join(wanted, on="case_id", how="semi")
     stops = (
         read_frame(
@@ -152,8 +169,39 @@ def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
         .with_columns(
             pl.col("case_id").is_in(list(honoured)).alias("plan_honoured"),
             pl.col("stopped").fill_null([]),
+            (pl.col("closed") > 0).alias("case_closed"),
         )
         .select([pl.col(n).cast(t) for n, t in _FACTS_SCHEMA.items()])
+    )
+
+
+def _third_party_record(point_ids: pl.Series, until: datetime | None) -> pl.DataFrame:
+    """Per third-party point: whether it ever refused, and whether it was ever reached.
+
+    Over the whole history, not the week the other rules read: a refusal stops contact for good and
+    "each person once" has no expiry. One grouped read over the planned points' own interactions.
+    """
+    schema = _RECORD_SCHEMA
+    if point_ids.is_empty() or until is None:
+        return pl.DataFrame(schema=schema)
+    in_points, bounds = _planned(point_ids, "i.contact_point_id")
+    answered = ", ".join(f"'{o}'" for o in sorted(ANSWERED))
+    rows = read_frame(
+        "SELECT i.contact_point_id,"
+        " MAX(CASE WHEN i.party = %(third)s AND i.outcome = %(refusal)s THEN 1 ELSE 0 END),"
+        f" MAX(CASE WHEN i.outcome IN ({answered}) THEN 1 ELSE 0 END)"
+        f" FROM cases_interaction i WHERE i.at < %(until)s AND {in_points} GROUP BY i.contact_point_id",
+        {
+            **bounds,
+            "third": Party.THIRD_PARTY.value,
+            "refusal": Outcome.REFUSAL.value,
+            "until": connection.ops.adapt_datetimefield_value(until),
+        },
+        {"contact_point_id": pl.Int64(), "refused": pl.Int64(), "answered": pl.Int64()},
+    )
+    # SQLite reads the range of ids: keep only the planned points.
+    return rows.join(pl.DataFrame({"contact_point_id": point_ids.unique()}), on="contact_point_id", how="semi").select(
+        pl.col("contact_point_id"), (pl.col("refused") > 0).alias("refused"), (pl.col("answered") > 0).alias("answered")
     )
 
 

@@ -153,17 +153,21 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
     )
     contacts = read_frame(
         f"""SELECT c.id,
-                   MIN(CASE WHEN p.relation = 'self' AND p.kind = 'mobile' THEN p.id END),
-                   MIN(CASE WHEN p.relation = 'self' AND p.kind = 'home' THEN p.id END),
-                   MIN(CASE WHEN p.relation = 'self' AND p.kind = 'work' THEN p.id END),
-                   MIN(CASE WHEN p.relation = 'self' AND p.kind = 'email' THEN p.id END),
-                   MIN(CASE WHEN p.relation = 'self' AND p.kind = 'postal' THEN p.id END),
-                   MIN(CASE WHEN p.relation <> 'self' AND p.kind IN ('mobile', 'home', 'work') THEN p.id END)
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = 'self' AND p.kind = 'mobile' THEN p.id END),
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = 'self' AND p.kind = 'home' THEN p.id END),
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = 'self' AND p.kind = 'work' THEN p.id END),
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = 'self' AND p.kind = 'email' THEN p.id END),
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = 'self' AND p.kind = 'postal'
+                            THEN p.id END),
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation <> 'self'
+                             AND p.kind IN ('mobile', 'home', 'work') THEN p.id END),
+                   SUM(CASE WHEN p.do_not_contact <> %(no)s AND p.relation = 'self'
+                             AND p.kind IN ('mobile', 'home', 'work') THEN 1 ELSE 0 END)
             FROM cases_case c JOIN portfolio_contactpoint p ON p.debtor_id = c.debtor_id
-            WHERE {case_where} AND p.validity <> 'invalid' AND p.do_not_contact = %(no)s
+            WHERE {case_where} AND p.validity <> 'invalid'
             GROUP BY c.id""",
         {**params, "no": False},
-        _columns("case_id", "mobile_id", "home_id", "work_id", "email_id", "postal_id", "third_party_id"),
+        _columns("case_id", "mobile_id", "home_id", "work_id", "email_id", "postal_id", "third_party_id", "dnc_phones"),
     )
     earlier = read_frame(
         f"""SELECT w.case_id,
@@ -189,6 +193,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
         "disputes_90d",
         "failed_attempts_30d",
         "rpc_30d",
+        "dnc_phones",
     ]
     return (
         frame.with_columns(

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from huikuan.audit.records import record_change, snapshot
 from huikuan.cases.actions import log_contact
 from huikuan.cases.models import Case, CaseStatus, Channel, HoldReason, Interaction, Outcome, Promise
-from huikuan.compliance.actions import ContactBlocked, record_stop_request
+from huikuan.compliance.actions import ContactBlocked, ContactPointRequired, record_stop_request
+from huikuan.kernel.compliance.gate import needs_contact_point
 from huikuan.kernel.compliance.screening import Flag
 from huikuan.org.models import Role, User
 from huikuan.org.visibility import can_view_case
@@ -73,6 +74,8 @@ def _check(entry: OutcomeEntry, case: Case, now: datetime, point: ContactPoint |
     errors = []
     if entry.outcome not in Outcome.values or entry.outcome == Outcome.SENT:
         errors.append(_("Choose an outcome."))
+    if point is None and needs_contact_point(entry.channel):
+        errors.append(str(ContactPointRequired()))
     if entry.outcome == Outcome.PROMISE and (entry.promise_amount is None or entry.promise_date is None):
         errors.append(_("A promise needs an amount and a date."))
     if entry.outcome == Outcome.PLAN_ACCEPTED and not entry.plan_kind:

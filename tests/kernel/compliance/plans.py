@@ -77,6 +77,10 @@ def random_situation(rng: random.Random) -> Situation:
         valid_debtor_points=rng.choice((None, None, None, 0, 1, 2)),
         stopped_channels=frozenset(c for c in Channel if rng.random() < 0.03),
         quiet_hours_consent=rng.random() < 0.08,
+        # What the full history says about third parties, beyond the recent events below.
+        refused_points=frozenset({"p1"} if rng.random() < 0.05 else ()),
+        answered_points=frozenset({"p1"} if rng.random() < 0.1 else ()),
+        closed=rng.random() < 0.05,
     )
     events = []
     for _ in range(rng.choice((0, 1, 3, 5, 7, 9, 12, 16))):
@@ -100,5 +104,7 @@ def random_situation(rng: random.Random) -> Situation:
             )
         )
     channel = rng.choices(list(Channel), weights=(6, 2, 1, 1, 1))[0]
-    outreach = Outreach(channel=channel, automated=rng.random() < 0.4, collectors=rng.choice((1, 2, 2)))
+    outreach = Outreach(
+        channel=channel, automated=rng.random() < 0.4, collectors=rng.choice((1, 2, 2)), service=rng.random() < 0.1
+    )
     return Situation(tuple(events), facts, point, outreach, at)

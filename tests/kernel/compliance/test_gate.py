@@ -25,8 +25,11 @@ from huikuan.kernel.compliance.gate import (
     Owner,
     PointKind,
     check_contact,
+    debtor_unreachable,
     explain_decision,
+    failed_attempts_in_a_row,
     in_window,
+    needs_contact_point,
     parse_hhmm,
 )
 from huikuan.kernel.compliance.packs import load_pack
@@ -217,6 +220,56 @@ def test_cn_third_party_only_when_the_debtor_is_unreachable_and_never_told_the_d
     assert decision.allowed and not decision.must_not_disclose_debt
 
 
+def sms(at: datetime, point: str = "m1") -> ContactEvent:
+    return ContactEvent(at=at, channel=Channel.SMS, contact_point_id=point, debt_id="loan-1", automated=True)
+
+
+def test_cn_automated_reminders_do_not_make_the_debtor_unreachable() -> None:
+    """Three SMS reminders (the outbox logs each as an unanswered ``sent``) are not three failed calls."""
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    spouse = ContactPoint("t1", PointKind.MOBILE, owner=Owner.THIRD_PARTY, relation="spouse")
+    reminders = [sms(at - timedelta(days=d)) for d in (7, 4, 1)]
+    assert failed_attempts_in_a_row(reminders, ALICE_CASE.debtor_point_ids) == 0
+    assert check_contact(reminders, ALICE_CASE, spouse, Channel.CALL, at, CN).blocking_rule == "cn.third_party"
+    # Two failed calls and an SMS are still two: the message neither extends the run ...
+    mixed = [call(at - timedelta(hours=5)), call(at - timedelta(hours=4)), sms(at - timedelta(hours=3))]
+    assert failed_attempts_in_a_row(mixed, ALICE_CASE.debtor_point_ids) == 2
+    assert not check_contact(mixed, ALICE_CASE, spouse, Channel.CALL, at, CN).allowed
+    # ... nor breaks it: a third failed call after the SMS makes 失联.
+    three = [*mixed, call(at - timedelta(hours=2), point="h1")]
+    assert failed_attempts_in_a_row(three, ALICE_CASE.debtor_point_ids) == 3
+    assert check_contact(three, ALICE_CASE, spouse, Channel.CALL, at, CN).allowed
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    calls=st.lists(st.tuples(st.integers(0, 60 * 24 * 6), st.booleans(), st.sampled_from(["m1", "h1", "t1"]))),
+    others=st.lists(
+        st.tuples(
+            st.integers(0, 60 * 24 * 6),
+            st.sampled_from([Channel.SMS, Channel.EMAIL, Channel.LETTER, Channel.VISIT]),
+            st.booleans(),
+        )
+    ),
+)
+def test_only_calls_decide_whether_the_debtor_is_unreachable(
+    calls: list[tuple[int, bool, str]], others: list[tuple[int, Channel, bool]]
+) -> None:
+    """Adding messages, letters or visits anywhere in the history never changes 失联 or the third-party answer."""
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    start = at - timedelta(days=7)
+    spouse = ContactPoint("t2", PointKind.MOBILE, owner=Owner.THIRD_PARTY, relation="spouse")
+    history = [call(start + timedelta(minutes=m), point=p, answered=a) for m, a, p in calls]
+    noise = [
+        ContactEvent(start + timedelta(minutes=m), channel, "m1", "loan-1", answered=a) for m, channel, a in others
+    ]
+    ids = ALICE_CASE.debtor_point_ids
+    assert failed_attempts_in_a_row([*history, *noise], ids) == failed_attempts_in_a_row(history, ids)
+    assert debtor_unreachable([*history, *noise], ALICE_CASE, 3) == debtor_unreachable(history, ALICE_CASE, 3)
+    with_noise = check_contact([*history, *noise], ALICE_CASE, spouse, Channel.CALL, at, CN)
+    assert with_noise.allowed == check_contact(history, ALICE_CASE, spouse, Channel.CALL, at, CN).allowed
+
+
 def test_us_third_party_once_per_person() -> None:
     at = local(NEW_YORK, 2026, 6, 10, 10, 0)
     neighbour = ContactPoint("t1", PointKind.HOME, owner=Owner.THIRD_PARTY, relation="neighbour")
@@ -224,6 +277,64 @@ def test_us_third_party_once_per_person() -> None:
     assert check_contact([], lost, neighbour, Channel.CALL, at, US).allowed
     spoke = [ContactEvent(at - timedelta(days=2), Channel.CALL, "t1", "card-9", answered=True)]
     assert check_contact(spoke, lost, neighbour, Channel.CALL, at, US).blocking_rule == "us.third_party"
+
+
+def test_a_refusal_or_an_answer_known_only_from_the_full_record_still_counts() -> None:
+    """The history handed to the gate may be recent weeks only; the facts carry what the whole record says."""
+    at = local(SHANGHAI, 2026, 6, 10, 11, 0)
+    spouse = ContactPoint("t1", PointKind.MOBILE, owner=Owner.THIRD_PARTY, relation="spouse")
+    lost = replace(ALICE_CASE, unreachable=True)
+    assert check_contact([], lost, spouse, Channel.CALL, at, CN).allowed
+    refused = check_contact([], replace(lost, refused_points=frozenset({"t1"})), spouse, Channel.CALL, at, CN)
+    assert refused.blocking_rule == "cn.third_party" and refused.next_allowed_at is None
+    # cn does not limit a third party to one conversation; the US allows each person once.
+    reached = replace(lost, answered_points=frozenset({"t1"}))
+    assert check_contact([], reached, spouse, Channel.CALL, at, CN).allowed
+    bob_lost = replace(BOB_CASE, unreachable=True, answered_points=frozenset({"t1"}))
+    assert check_contact([], bob_lost, spouse, Channel.CALL, local(NEW_YORK, 2026, 6, 10, 11, 0), US).blocking_rule == (
+        "us.third_party"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), pack_name=st.sampled_from(["cn", "us", "uk"]))
+def test_a_third_party_who_refused_is_never_allowed_and_waiting_never_helps(seed: int, pack_name: str) -> None:
+    s = random_situation(random.Random(seed))
+    point = replace(s.point, owner=Owner.THIRD_PARTY, relation="spouse")
+    facts = replace(s.facts, refused_points=frozenset({point.id}))
+    decision = check_contact(s.history, facts, point, s.outreach, s.at, load_pack(pack_name))
+    assert not decision.allowed and decision.next_allowed_at is None
+
+
+@pytest.mark.parametrize("pack", [CN, US, UK], ids=lambda p: p.name)
+def test_a_closed_case_gets_receipts_but_no_collection_contact(pack: object) -> None:
+    at = local(SHANGHAI, 2026, 6, 10, 11, 0)
+    closed = replace(ALICE_CASE, closed=True)
+    for channel in (Channel.CALL, Channel.SMS, Channel.LETTER):
+        decision = check_contact([], closed, MOBILE, Outreach(channel), at, pack)  # type: ignore[arg-type]
+        assert decision.blocking_rule == f"{pack.name}.case_closed" and decision.next_allowed_at is None  # type: ignore[attr-defined]
+    receipt = check_contact([], closed, MOBILE, Outreach(Channel.SMS, service=True), at, pack)  # type: ignore[arg-type]
+    assert receipt.allowed
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), pack_name=st.sampled_from(["cn", "us", "uk"]))
+def test_a_closed_case_never_allows_collection_and_waiting_never_helps(seed: int, pack_name: str) -> None:
+    s = random_situation(random.Random(seed))
+    facts = replace(s.facts, closed=True)
+    outreach = replace(s.outreach, service=False)
+    decision = check_contact(s.history, facts, s.point, outreach, s.at, load_pack(pack_name))
+    assert not decision.allowed and decision.next_allowed_at is None
+    assert decision.blocking_rule == f"{pack_name}.case_closed"
+    # Closing the case never makes a receipt less allowed than it was on the open case.
+    receipt = replace(s.outreach, service=True)
+    open_case = check_contact(s.history, replace(s.facts, closed=False), s.point, receipt, s.at, load_pack(pack_name))
+    closed_case = check_contact(s.history, facts, s.point, receipt, s.at, load_pack(pack_name))
+    assert (closed_case.allowed, closed_case.blocking_rule) == (open_case.allowed, open_case.blocking_rule)
+
+
+def test_calls_texts_and_emails_need_a_contact_point_letters_and_visits_do_not() -> None:
+    assert [c.value for c in Channel if needs_contact_point(c)] == ["call", "sms", "email"]
 
 
 # --- holds -------------------------------------------------------------------------------------------

@@ -41,14 +41,14 @@ def _broken(tmp_path: Path, mutate: object) -> Path:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda raw: raw["rules"][7]["params"].update(start="25:00"), r"rule 'cn.quiet_hours': parameter 'start'"),
-        (lambda raw: raw["rules"][8]["params"].pop("limit"), r"rule 'cn.point_daily_attempts': parameter 'limit' is"),
-        (lambda raw: raw["rules"][0].update(severity="maybe"), r"rule 'cn.do_not_contact': severity"),
-        (lambda raw: raw["rules"][1].update(kind="telepathy"), r"rule 'cn.invalid_point': unknown kind"),
-        (lambda raw: raw["rules"][2].pop("source"), r"rule 'cn.stop_medium': missing source"),
-        (lambda raw: raw["rules"][6].update(reason_en="at least {minimum}"), r"'cn.visit_collectors': reason text"),
-        (lambda raw: raw["rules"].append(dict(raw["rules"][0])), r"'cn.do_not_contact': duplicate id"),
-        (lambda raw: raw["rules"][3]["params"].update(holds=["vacation"]), r"'cn.holds': parameter 'holds'"),
+        (lambda raw: raw["rules"][8]["params"].update(start="25:00"), r"rule 'cn.quiet_hours': parameter 'start'"),
+        (lambda raw: raw["rules"][9]["params"].pop("limit"), r"rule 'cn.point_daily_attempts': parameter 'limit' is"),
+        (lambda raw: raw["rules"][1].update(severity="maybe"), r"rule 'cn.do_not_contact': severity"),
+        (lambda raw: raw["rules"][2].update(kind="telepathy"), r"rule 'cn.invalid_point': unknown kind"),
+        (lambda raw: raw["rules"][3].pop("source"), r"rule 'cn.stop_medium': missing source"),
+        (lambda raw: raw["rules"][7].update(reason_en="at least {minimum}"), r"'cn.visit_collectors': reason text"),
+        (lambda raw: raw["rules"].append(dict(raw["rules"][1])), r"'cn.do_not_contact': duplicate id"),
+        (lambda raw: raw["rules"][4]["params"].update(holds=["vacation"]), r"'cn.holds': parameter 'holds'"),
     ],
 )
 def test_a_broken_pack_names_the_file_and_the_rule(tmp_path: Path, mutate: object, message: str) -> None:

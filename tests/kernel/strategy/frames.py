@@ -50,6 +50,7 @@ def row(case_id: int = 1, dpd: int = 10, **overrides: Any) -> dict[str, Any]:
         "email_id": case_id * 10 + 4,
         "postal_id": case_id * 10 + 5,
         "third_party_id": None,
+        "dnc_phones": 0,
     }
     unknown = set(overrides) - set(base)
     assert not unknown, unknown

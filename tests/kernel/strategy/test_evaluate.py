@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huikuan.kernel.strategy.evaluate import classify, evaluate
 
@@ -46,6 +48,7 @@ def test_stage_boundaries(dpd: int, stage: str, bucket: str) -> None:
         ({"failed_attempts_30d": 3, "rpc_30d": 1}, "first_time_late"),
         ({"failed_attempts_30d": 2, "rpc_30d": 0}, "first_time_late"),
         ({"mobile_id": None}, "unreachable"),
+        ({"mobile_id": None, "dnc_phones": 1}, "first_time_late"),
         ({"refusals_30d": 1, "broken_promises": 2}, "refuses"),
         ({"hardship_90d": 1, "refusals_30d": 1}, "hardship"),
         ({"status": "on_hold", "hold_reason": "hardship_review"}, "hardship"),
@@ -142,6 +145,33 @@ def test_contact_order_and_third_parties_only_when_unreachable() -> None:
     # Reachable debtors' third parties are never called, even with a number on file.
     reachable = _planned(row(dpd=13, third_party_id=99))
     assert reachable.filter(pl.col("action") == "call").get_column("contact_point_id").to_list() == [11]
+
+
+def test_a_debtor_whose_only_phone_is_do_not_contact_is_not_called_and_not_unreachable() -> None:
+    """Do-not-contact is a wish about that number: the debtor is not 失联, so the spouse is not called either."""
+    dnc_only = _planned(row(dpd=13, mobile_id=None, dnc_phones=1, third_party_id=99))
+    assert dnc_only.filter(pl.col("action") == "call").is_empty()
+    assert not _classified(mobile_id=None, dnc_phones=1)["unreachable"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    phones=st.fixed_dictionaries({k: st.sampled_from([None, 1, 2]) for k in ("mobile_id", "home_id", "work_id")}),
+    marked=st.sets(st.sampled_from(["mobile_id", "home_id", "work_id"])),
+    failed=st.integers(0, 5),
+    rpc=st.integers(0, 2),
+    third=st.sampled_from([None, 99]),
+)
+def test_marking_own_phones_do_not_contact_never_makes_the_debtor_unreachable(
+    phones: dict[str, int | None], marked: set[str], failed: int, rpc: int, third: int | None
+) -> None:
+    base = row(dpd=13, failed_attempts_30d=failed, rpc_30d=rpc, third_party_id=third, **phones)
+    dnc = {k: None for k in marked if phones[k] is not None}
+    after = {**base, **dnc, "dnc_phones": len(dnc)}
+    assert _classified(**after)["unreachable"] == _classified(**base)["unreachable"]
+    calls = _planned(after).filter(pl.col("action") == "call")
+    if not _classified(**base)["unreachable"]:
+        assert calls.filter(pl.col("party") == "third_party").is_empty()
 
 
 def test_windows_in_the_debtors_time_zone_and_evenings_at_weekends() -> None:

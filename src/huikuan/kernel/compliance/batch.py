@@ -22,8 +22,8 @@ channel_stopped              Boolean          the debtor asked to stop this chan
 quiet_hours_consent          Boolean          the debtor agreed to contact in quiet hours
 debtor_unreachable           Boolean          失联 (gate.debtor_unreachable on the history)
 incapacitated                Boolean          debtor lacks capacity
-third_party_refused          Boolean          this third party refused before
-third_party_answered_before  Boolean          this third party was already reached once
+third_party_refused          Boolean          this third party refused, at any time
+third_party_answered_before  Boolean          this third party was already reached, at any time
 attempts_today_point         Int64            call attempts to this point on the debtor-local day of ``at``
 unanswered_today_point       Int64            of those, unanswered ones
 conversations_today          Int64            effective conversations with the debtor that local day
@@ -33,6 +33,8 @@ last_conversation_date       Date (nullable)  debtor-local day of the last conve
 hold_<name>                  Boolean          one per gate.Hold: dispute, complaint, hardship_review,
                                               plan_honoured, deceased, bankruptcy, legal
 breathing_space_until        Date (nullable)  last day of a UK Breathing Space
+case_closed                  Boolean          the case is closed: nothing left to collect
+service                      Boolean          a receipt or confirmation, not collection
 ===========================  ===============  ==========================================================
 
 Output: the input plus ``allowed`` (Boolean), ``blocking_rule`` (Utf8, first blocking rule in pack order,
@@ -56,6 +58,8 @@ from huikuan.kernel.compliance.gate import (
     Outreach,
     debtor_unreachable,
     parse_hhmm,
+    third_party_answered_before,
+    third_party_refused,
     zone,
 )
 from huikuan.kernel.compliance.packs import Pack, Rule
@@ -84,6 +88,8 @@ PLAN_SCHEMA: dict[str, pl.DataType] = {
     "last_conversation_date": pl.Date(),
     **{column: pl.Boolean() for column in HOLD_COLUMNS.values()},
     "breathing_space_until": pl.Date(),
+    "case_closed": pl.Boolean(),
+    "service": pl.Boolean(),
 }
 
 _DAY = pl.duration(days=1)
@@ -136,6 +142,8 @@ def _rule_block(rule: Rule, pack: Pack) -> tuple[pl.Expr, pl.Expr | None]:
         return ~pl.col("point_valid"), None
     if rule.kind == "stop_medium":
         return pl.col("channel_stopped"), None
+    if rule.kind == "case_closed":
+        return pl.col("case_closed") & ~pl.col("service"), None
     if rule.kind == "holds":
         any_hold = pl.lit(False)
         for hold in p["holds"]:
@@ -334,7 +342,6 @@ def plan_row(
         e for e in past if e.contact_point_id == contact_point.id and e.channel is Channel.CALL and day(e) == today
     ]
     talks = [day(e) for e in about_debt if e.conversation and e.channel is Channel.CALL]
-    mine = [e for e in past if e.contact_point_id == contact_point.id]
     return {
         "at": at,
         "debtor_tz": case_facts.timezone,
@@ -348,8 +355,8 @@ def plan_row(
         "quiet_hours_consent": case_facts.quiet_hours_consent,
         "debtor_unreachable": debtor_unreachable(past, case_facts, unreachable_after_failed_attempts),
         "incapacitated": case_facts.incapacitated,
-        "third_party_refused": any(e.refused for e in mine),
-        "third_party_answered_before": any(e.answered or e.conversation for e in mine),
+        "third_party_refused": third_party_refused(past, case_facts, contact_point.id),
+        "third_party_answered_before": third_party_answered_before(past, case_facts, contact_point.id),
         "attempts_today_point": len(to_point_today),
         "unanswered_today_point": sum(1 for e in to_point_today if not (e.answered or e.conversation)),
         "conversations_today": sum(1 for e in past if e.conversation and e.channel is Channel.CALL and day(e) == today),
@@ -357,6 +364,8 @@ def plan_row(
         "last_conversation_date": max(talks) if talks else None,
         **{column: Hold(hold) in case_facts.holds for hold, column in HOLD_COLUMNS.items()},
         "breathing_space_until": case_facts.breathing_space_until,
+        "case_closed": case_facts.closed,
+        "service": outreach.service,
     }
 
 

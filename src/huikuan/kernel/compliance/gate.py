@@ -56,6 +56,15 @@ class Hold(StrEnum):
     LEGAL = "legal"
 
 
+# A call, text or e-mail reaches one number or address; without it the gate cannot check do-not-contact, the
+# per-number cap or whether the number is a third party's. Letters and visits may go to the address on file.
+POINT_REQUIRED = frozenset({Channel.CALL, Channel.SMS, Channel.EMAIL})
+
+
+def needs_contact_point(channel: Channel | str) -> bool:
+    return Channel(channel) in POINT_REQUIRED
+
+
 def _require_utc_aware(value: datetime, what: str) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} must be a time-zone-aware datetime, got naive {value!r}")
@@ -92,6 +101,11 @@ class CaseFacts:
     valid_debtor_points: int | None = None  # 0 means no valid way to reach the debtor: 失联
     stopped_channels: frozenset[Channel] = frozenset()
     quiet_hours_consent: bool = False
+    # Third-party points that refused, or were reached, at any time: "stop once they refuse" and "each
+    # person once" have no time limit, while the history handed to the gate may cover only recent weeks.
+    refused_points: frozenset[str] = frozenset()
+    answered_points: frozenset[str] = frozenset()
+    closed: bool = False  # nothing is owed on this case any more (paid off or written off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +125,7 @@ class Outreach:
     channel: Channel
     automated: bool = False
     collectors: int = 1
+    service: bool = False  # a receipt or confirmation the debtor is owed, not collection
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +198,15 @@ class _Ctx:
 
 
 def failed_attempts_in_a_row(history: Iterable[ContactEvent], debtor_point_ids: frozenset[str]) -> int:
-    """Trailing unanswered attempts to the debtor's own contact points (3 in a row is 失联 in cn)."""
+    """Trailing unanswered call attempts to the debtor's own contact points (3 in a row is 失联 in cn).
+
+    Only calls count: an SMS, e-mail or letter has no "answered" (the outbox logs each as ``sent``), so
+    counting them would turn a few automated reminders into 失联 and open third-party contact. They
+    neither extend nor break a run of failed calls.
+    """
     count = 0
     for event in sorted(history, key=lambda e: e.at):
-        if event.contact_point_id not in debtor_point_ids:
+        if event.channel is not Channel.CALL or event.contact_point_id not in debtor_point_ids:
             continue
         count = 0 if (event.answered or event.conversation) else count + 1
     return count
@@ -226,6 +246,10 @@ def _holds(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     return Outcome(timed=False, extra={"active": ", ".join(active)}) if active else None
 
 
+def _case_closed(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    return Outcome(timed=False) if ctx.facts.closed and not ctx.outreach.service else None
+
+
 def _breathing_space(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     until = ctx.facts.breathing_space_until
     if until is None or t.astimezone(ctx.tz).date() > until:
@@ -245,12 +269,21 @@ def _third_party(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     }
     if not any(grounds[g] for g in rule.params["allowed_when"]):
         return Outcome(timed=False)
-    mine = [event for event in history if event.contact_point_id == ctx.point.id]
-    if any(event.refused for event in mine):
+    if third_party_refused(history, ctx.facts, ctx.point.id):
         return Outcome(timed=False)
-    if rule.params["once_per_person"] and any(event.answered or event.conversation for event in mine):
+    if rule.params["once_per_person"] and third_party_answered_before(history, ctx.facts, ctx.point.id):
         return Outcome(timed=False)
     return None
+
+
+def third_party_refused(history: Iterable[ContactEvent], facts: CaseFacts, point_id: str) -> bool:
+    return point_id in facts.refused_points or any(e.refused for e in history if e.contact_point_id == point_id)
+
+
+def third_party_answered_before(history: Iterable[ContactEvent], facts: CaseFacts, point_id: str) -> bool:
+    return point_id in facts.answered_points or any(
+        e.answered or e.conversation for e in history if e.contact_point_id == point_id
+    )
 
 
 def _visit_collectors(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
@@ -358,6 +391,7 @@ RULE_FUNCTIONS: dict[str, Callable[[Rule, _Ctx, datetime], Outcome | None]] = {
     "invalid_point": _invalid_point,
     "stop_medium": _stop_medium,
     "holds": _holds,
+    "case_closed": _case_closed,
     "breathing_space": _breathing_space,
     "third_party": _third_party,
     "visit_collectors": _visit_collectors,

@@ -81,6 +81,7 @@ KINDS: dict[str, dict[str, Check]] = {
         "allowed_when": _subset_of(THIRD_PARTY_GROUNDS),
         "once_per_person": _boolean,
     },
+    "case_closed": {},
     "visit_collectors": {"min": _int_at_least(1)},
     "quiet_hours": {
         "start": _hhmm,

@@ -54,6 +54,8 @@ SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
     "email_id": pl.Int64(),
     "postal_id": pl.Int64(),
     "third_party_id": pl.Int64(),
+    # The debtor's own phones that work but are marked do-not-contact: not called, yet not 失联 either.
+    "dnc_phones": pl.Int32(),
 }
 
 PLANNED_SCHEMA: dict[str, pl.DataType] = {
@@ -146,7 +148,10 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
         .otherwise(pl.lit(""))
     )
     own_phone = pl.any_horizontal(pl.col(c).is_not_null() for c in _CONTACT_COLUMNS.values())
-    unreachable = ~own_phone | (
+    # 失联 is numbers invalid or calls failing; a do-not-contact number is the debtor's wish, not a reason to
+    # turn to their family.
+    no_working_phone = ~own_phone & (pl.col("dnc_phones").fill_null(0) == 0)
+    unreachable = no_working_phone | (
         (pl.col("failed_attempts_30d") >= policy.behaviour.unreachable_failed_attempts) & (pl.col("rpc_30d") == 0)
     )
     until_promise = -_days(as_of, "next_promise_due")
