@@ -87,3 +87,55 @@ def test_admin_form_hides_value_without_the_right(small_portfolio: Personas, pho
     html = client_for(user).get(f"/admin/portfolio/contactpoint/{phone.pk}/change/").content.decode()
     assert phone.value in html  # lead may reveal: the form shows it ...
     assert AccessLog.objects.filter(channel="admin").count() == 1  # ... and the look is logged
+
+
+def _message_for(case: Case) -> object:
+    from django.utils import timezone
+
+    from huikuan.comms.models import Message
+
+    point = ContactPoint.objects.filter(debtor=case.debtor, kind="mobile", relation="self").first()
+    assert point is not None
+    return Message.objects.create(
+        idempotency_key=f"test:{case.pk}",
+        case=case,
+        debtor=case.debtor,
+        contact_point=point,
+        channel="sms",
+        purpose="reminder",
+        language="zh-hans",
+        recipient=point.value,
+        body=f"{case.debtor.name}您好，您的欠款尚未结清。",
+        content_hash="x",
+        due_at=timezone.now(),
+    )
+
+
+def test_admin_messages_are_scoped_and_their_personal_fields_follow_the_reveal_right(
+    small_portfolio: Personas, settings: object
+) -> None:
+    from django.contrib.auth.models import Permission
+
+    own = _message_for(Case.objects.filter(assignee=small_portfolio.alice).first())  # team A, lena's team
+    other = _message_for(Case.objects.filter(assignee=small_portfolio.carol).first())  # team B
+    lena = small_portfolio.lena
+    lena.user_permissions.add(*Permission.objects.filter(codename="view_message"))  # type: ignore[attr-defined]
+    client = client_for(lena)
+    listing = client.get("/admin/comms/message/").content.decode()
+    assert f"/admin/comms/message/{own.pk}/change/" in listing  # type: ignore[attr-defined]
+    assert f"/admin/comms/message/{other.pk}/change/" not in listing  # type: ignore[attr-defined]
+    assert own.recipient not in listing  # type: ignore[attr-defined]
+    assert client.get(f"/admin/comms/message/{other.pk}/change/").status_code == 302  # type: ignore[attr-defined]
+
+    # A lead may reveal: the form shows the number and the text, and the look is logged field by field.
+    html = client.get(f"/admin/comms/message/{own.pk}/change/").content.decode()  # type: ignore[attr-defined]
+    assert own.contact_point.national in html and own.body in html  # type: ignore[attr-defined]
+    assert {"recipient", "body"} <= set(AccessLog.objects.filter(channel="admin").values_list("field", flat=True))
+
+    # Without the right (a team whose leads may not reveal), neither the number nor the text reaches the page.
+    settings.PII_REVEAL_ROLES = ["admin"]  # type: ignore[attr-defined]
+    AccessLog.objects.all().delete()
+    html = client.get(f"/admin/comms/message/{own.pk}/change/").content.decode()  # type: ignore[attr-defined]
+    assert own.contact_point.national not in html and own.body not in html  # type: ignore[attr-defined]
+    assert own.contact_point.masked in html  # type: ignore[attr-defined]
+    assert not AccessLog.objects.exists()

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from huikuan.comms.models import Message, Template, TemplateVersion, VersionStatus
+from huikuan.kernel import pii
+from huikuan.org.admin_scoping import CaseScopedAdmin
 
 
 @admin.register(Template)
@@ -34,7 +37,23 @@ def was_activated(version: TemplateVersion) -> bool:
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
-    list_display = ("idempotency_key", "channel", "purpose", "status", "due_at", "sent_at")
+class MessageAdmin(CaseScopedAdmin):
+    """The outbox as evidence, read-only: a case's messages for those who may see the case, and what names
+    or describes the debtor (the recipient, the text, the values filled in, the provider's error) only for
+    those who may reveal personal data."""
+
+    case_path = "case__"
+    list_display = ("idempotency_key", "channel", "purpose", "status", "masked_recipient", "due_at", "sent_at")
     list_filter = ("channel", "status", "purpose")
-    readonly_fields = [f.name for f in Message._meta.fields]
+    list_select_related = ("contact_point",)
+    personal_fields = ("recipient", "subject", "body", "html", "variables", "last_error", "document")
+    readonly_fields = ["masked_recipient", *(f.name for f in Message._meta.fields)]
+
+    @admin.display(description=_("recipient"))
+    def masked_recipient(self, obj: Message) -> str:
+        if obj.contact_point is not None:
+            return obj.contact_point.masked
+        return pii.mask_text(obj.recipient, keep=3)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # messages are queued by the outbox, never written by hand

@@ -42,7 +42,10 @@ class TextFlagAdmin(CaseScopedAdmin):
 
 
 @admin.register(StopRequest)
-class StopRequestAdmin(admin.ModelAdmin):
+class StopRequestAdmin(CaseScopedAdmin):
+    case_path = "debtor__case__"
+    # An SMS opt-out's note holds the number it came from and the reply's text.
+    personal_fields = ("note",)
     list_display = ["created_at", "debtor", "channel", "source", "withdrawn_at"]
     list_filter = ["channel", "source"]
     search_fields = ["=debtor__customer_no"]

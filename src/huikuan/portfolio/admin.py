@@ -1,13 +1,10 @@
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from huikuan.audit.admin import ReadOnlyAdmin
-from huikuan.audit.records import record_access
 from huikuan.org.admin_scoping import CaseScopedAdmin
-from huikuan.org.visibility import can_reveal_pii
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
 
 
@@ -25,6 +22,7 @@ class DebtorAdmin(CaseScopedAdmin):
     list_filter = ["kind", "gender", "preferred_language"]
     search_fields = ["=customer_no", "=accounts__contract_no", "=id_last4"]
     exclude = ["id_hash"]
+    personal_fields = ("address",)
     inlines = [ContactPointInline]
 
     @admin.display(description=_("name"))
@@ -39,16 +37,7 @@ class ContactPointAdmin(CaseScopedAdmin):
     list_filter = ["kind", "relation", "validity", "do_not_contact"]
     search_fields = ["=debtor__customer_no"]
     raw_id_fields = ["debtor"]
-
-    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # Without the reveal right the form never carries the full value; with it, opening it is audited.
-        return [] if obj is None or can_reveal_pii(request.user) else ["value"]
-
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
-        obj = self.get_object(request, object_id)
-        if obj is not None and request.method == "GET" and can_reveal_pii(request.user):
-            record_access(request.user, obj, "value", "admin change form", channel="admin")
-        return super().change_view(request, object_id, form_url, extra_context)
+    personal_fields = ("value",)
 
 
 class BalanceInline(admin.StackedInline):

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from huikuan.kernel.scripts.library import DEFAULT_PATH
+from huikuan.org.admin_scoping import CaseScopedAdmin
 from huikuan.workbench.models import CallRecording, ScriptLibraryVersion
 
 
@@ -41,6 +42,7 @@ class ScriptLibraryVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallRecording)
-class CallRecordingAdmin(admin.ModelAdmin):
+class CallRecordingAdmin(CaseScopedAdmin):
+    case_path = "interaction__case__"
     list_display = ["interaction", "file", "uploaded_by", "created_at"]
     raw_id_fields = ["interaction"]
