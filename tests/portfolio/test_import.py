@@ -18,7 +18,7 @@ from django.utils import translation
 
 from huikuan.cases.models import Case
 from huikuan.kernel.ledger import Component, EntryKind
-from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts, mapped_rows
+from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts, mapped_rows, mapping_text
 from huikuan.portfolio.ledger import post_entry
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
 
@@ -478,3 +478,100 @@ def test_rows_read_as_mapped_fields_skipping_empty_ones_and_padding_short_ones(t
     ]
     _missing, one = mapped_rows(path, ColumnMapping({"only": "c"}), ["only"])
     assert [fields for _n, fields in one] == [{"only": "3"}, {"only": ""}, {"only": "7"}]
+
+
+REQUIRED_ONLY = [
+    "customer_no",
+    "name",
+    "contract_no",
+    "product",
+    "original_amount",
+    "open_date",
+    "due_date",
+    "principal",
+]
+
+
+@pytest.mark.django_db
+def test_a_file_without_a_column_leaves_what_is_stored_for_it_alone(tmp_path: Path) -> None:
+    # A first load with everything, then a balance update with the required columns only: the debtor's ID
+    # hash, kind, time zone, language and employer, the account's currency and rates, and the interest,
+    # fee and penalty the second file does not state all stay as they were; only the principal moves.
+    full = [*HEADER, "debtor_kind", "employer", "time_zone", "language", "currency", "annual_interest_rate"]
+    first = row(debtor_kind="企业", employer="闽江贸易", time_zone="Asia/Urumqi", language="en")
+    first |= {"id_number": "91350100M000100Y43", "currency": "USD", "annual_interest_rate": "18%"}
+    import_accounts(write(tmp_path / "first.csv", [first], full))
+    debtor = Debtor.objects.get()
+    before = (debtor.kind, debtor.id_type, debtor.id_hash, debtor.id_last4, debtor.time_zone, debtor.employer)
+    assert before[0] == "company" and before[2] and before[4] == "Asia/Urumqi"
+    entries = LedgerEntry.objects.count()
+
+    update = {k: v for k, v in row(principal="11000").items() if k in REQUIRED_ONLY}
+    report = import_accounts(write(tmp_path / "update.csv", [update], REQUIRED_ONLY))
+    assert report.ok, report.error_lines()
+    debtor.refresh_from_db()
+    assert (debtor.kind, debtor.id_type, debtor.id_hash, debtor.id_last4, debtor.time_zone, debtor.employer) == before
+    assert debtor.preferred_language == "en"
+    account = Account.objects.get()
+    assert (account.currency, account.annual_interest_rate) == ("USD", Decimal("0.18"))
+    balance = AccountBalance.objects.get()
+    assert (balance.principal, balance.interest, balance.fee, balance.penalty) == (
+        Decimal("11000.00"),
+        Decimal("350.50"),
+        Decimal("50.00"),
+        Decimal("120.25"),
+    )
+    assert LedgerEntry.objects.count() == entries + 1  # one adjustment, of the principal alone
+    adjustment = LedgerEntry.objects.get(kind="adjustment")
+    assert (adjustment.principal, adjustment.interest, adjustment.penalty) == (Decimal("-1000.00"), 0, 0)
+    assert _ledger_sums(account) == (balance.principal, balance.penalty)
+    # The same update again changes nothing.
+    assert import_accounts(write(tmp_path / "update.csv", [update], REQUIRED_ONLY)).entries_posted == 0
+
+
+@pytest.mark.django_db
+def test_a_contract_of_another_customer_is_refused_not_moved(tmp_path: Path, good_file: Path) -> None:
+    import_accounts(good_file)
+    before = counts()
+    moved = [row(customer_no="C9", name="王芳", contract_no="HT-1"), row(customer_no="C3", contract_no="HT-3")]
+    report = import_accounts(write(tmp_path / "moved.csv", moved))
+    assert [(e.row, e.column, e.value, e.code, dict(e.params)) for e in report.errors] == [
+        (2, "contract_no", "HT-1", "contract_moved", {"customer_no": "C1"})
+    ]
+    assert "C1" in report.error_lines()[0]
+    assert counts() == before
+    assert Account.objects.get(contract_no="HT-1").debtor.customer_no == "C1"
+
+
+@pytest.mark.django_db
+def test_a_rate_that_is_not_a_number_is_a_row_error(tmp_path: Path) -> None:
+    header = [*HEADER, "annual_interest_rate", "daily_penalty_rate"]
+    rows = [row(annual_interest_rate="NaN"), row(contract_no="HT-2", daily_penalty_rate="nan%")]
+    report = import_accounts(write(tmp_path / "nan.csv", rows, header))
+    assert [(e.row, e.column, e.code) for e in report.errors] == [
+        (2, "annual_interest_rate", "rate"),
+        (3, "daily_penalty_rate", "rate"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_mapping_saved_as_gb18030_is_read_and_a_numeric_sheet_name_found(tmp_path: Path) -> None:
+    import openpyxl
+
+    text = "sheet: 2024\ncolumns:\n" + "".join(f"  {f}: {t}\n" for f, t in zip(REQUIRED_ONLY, CHINESE, strict=True))
+    path = tmp_path / "mapping.yaml"
+    path.write_bytes(text.encode("gb18030"))  # what Notepad saves as "ANSI" on a Chinese Windows
+    mapping = ColumnMapping.load(path)
+    assert mapping.sheet == "2024" and mapping.columns["customer_no"] == "客户号"
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    sheet = book.create_sheet("2024")
+    sheet.append(CHINESE)
+    sheet.append(["K1", "陈敏", "X-1", "消费贷", 30000, "2025-03-01", "2026-08-31", 8888.88])
+    book.save(tmp_path / "a.xlsx")
+    assert import_accounts(tmp_path / "a.xlsx", mapping).ok
+    with pytest.raises(ImportFileError, match="UTF-8"):
+        ColumnMapping.parse(mapping_text(b"columns:\n  name: \xff\xfe\n"))
+
+
+CHINESE = ["客户号", "姓名", "合同编号", "产品", "合同金额", "放款日", "到期日", "剩余本金"]

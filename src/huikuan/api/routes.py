@@ -25,7 +25,7 @@ from huikuan.compliance.models import GateSource
 from huikuan.org.models import Role
 from huikuan.org.visibility import can_view_case, case_filter
 from huikuan.portfolio.actions import reveal_contact_point
-from huikuan.portfolio.importer import ImportFileError, import_upload, reason
+from huikuan.portfolio.importer import ImportFileError, import_upload, mapping_text, reason
 from huikuan.portfolio.models import ContactPoint
 from huikuan.strategy.api import router as strategy_router
 
@@ -221,7 +221,7 @@ def import_accounts_api(
         report = import_upload(
             file.name or "upload.csv",
             file.chunks(),
-            mapping.read().decode("utf-8") if mapping else None,
+            mapping_text(mapping.read()) if mapping else None,
             dry_run=dry_run,
             user=user,
         )

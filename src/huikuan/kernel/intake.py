@@ -261,6 +261,9 @@ class _Row:
         except ArithmeticError:
             self.error(name, "rate")
             return Decimal("0")
+        if not rate.is_finite():  # NaN would raise on the comparisons below; Infinity is out of range anyway
+            self.error(name, "rate")
+            return Decimal("0")
         if self.text(name).endswith("%"):
             rate = rate / 100
         if rate < 0 or rate >= 10:

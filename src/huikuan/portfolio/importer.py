@@ -33,7 +33,14 @@ from huikuan.kernel.ledger import Component
 from huikuan.org.models import Team, User
 from huikuan.portfolio import staging
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
-from huikuan.portfolio.reading import ColumnMapping, ImportFileError, mapped_rows, read_table
+from huikuan.portfolio.reading import (
+    ColumnMapping,
+    ImportFileError,
+    file_columns,
+    mapped_rows,
+    mapping_text,
+    read_table,
+)
 from huikuan.portfolio.staging import CONTACT_COLUMNS, STAGE_COLUMNS, StagedChunk, StageJob, validated_chunks
 
 __all__ = [
@@ -45,6 +52,7 @@ __all__ = [
     "import_accounts",
     "import_upload",
     "mapped_rows",
+    "mapping_text",
     "read_table",
     "reason",
 ]
@@ -137,6 +145,7 @@ def reason(error: intake.RowError) -> str:
         "unknown_contract": _("no account has this contract number"),
         "unknown_customer": _("no debtor has this customer number"),
         "contract_customer": _("the contract belongs to another customer"),
+        "contract_moved": _("the contract belongs to customer %(customer_no)s; a contract does not change customer"),
         "payer_required": _("give a contract number or a customer number"),
         "future_date": _("the payment date is in the future"),
         "key_conflict": _("this transaction was already posted with another amount, date or payer"),
@@ -159,7 +168,7 @@ def import_accounts(
     report = ImportReport(dry_run=dry_run)
     # The file-level problems (type, encoding, missing columns) are found here, in the user's language,
     # before a worker starts.
-    missing, _rows = mapped_rows(path, mapping, intake.REQUIRED)
+    missing, present = file_columns(path, mapping, intake.REQUIRED)
     if missing:
         report.errors.extend(missing)
         return report
@@ -184,8 +193,9 @@ def import_accounts(
             # setting lasts until the transaction ends.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        writer = _ChunkWriter(report)
+        writer = _ChunkWriter(report, present)
         synced: set[int] = set()
+        moved: list[intake.RowError] = []
         # closing(): a failed write stops the worker now, not whenever the generator is collected.
         with closing(validated_chunks(job, parallel=parallel)) as chunks:
             for chunk in chunks:
@@ -194,18 +204,23 @@ def import_accounts(
                 if not report.ok:
                     continue  # keep reading: the report lists every error of the file
                 people.add(chunk)
-                if people.unknown:
-                    continue
                 with _index_joins():
-                    complete = writer.write(chunk)
+                    # Staged and checked even after a team or a contract was refused, so the report
+                    # lists every such row; written only while none was.
+                    writer.stage(chunk)
+                    moved.extend(writer.moved_contracts(mapping))
+                    if people.unknown or moved:
+                        continue
+                    complete = writer.write_staged()
                     if complete:
                         # Debtors whose last row is written: their cases are synced now, beside the
                         # worker, not all after the last chunk.
                         report.cases_created += refresh_cases(complete, today, people.assignments(complete)).created
                         synced.update(complete)
-        if report.ok and people.unknown:
-            # Unknown teams and collectors are reported only for an otherwise valid file, as before.
-            report.errors.extend(people.errors())
+        if report.ok and (people.unknown or moved):
+            # Unknown teams and collectors, and contracts of other customers, are known only to the database:
+            # reported for an otherwise valid file, in row order.
+            report.errors.extend(sorted([*people.errors(), *moved], key=lambda e: e.row))
         if not report.ok:
             transaction.set_rollback(True)
             return report
@@ -351,20 +366,21 @@ _CONTACTS = "_import_contacts"
 _CHANGES = "_import_changes"
 _OWED = (Component.PRINCIPAL, Component.INTEREST, Component.FEE, Component.PENALTY)
 _DEBTOR_COLUMNS = (
-    # (debtor column, staging column)
-    ("kind", "debtor_kind"),
-    ("name", "name"),
-    ("gender", "gender"),
-    ("id_type", "id_type"),
-    ("id_hash", "id_hash"),
-    ("id_last4", "id_last4"),
-    ("employer", "employer"),
-    ("monthly_income", "monthly_income"),
-    ("address", "address"),
-    ("time_zone", "time_zone"),
-    ("preferred_language", "language"),
+    # (debtor column, staging column, the file's field it comes from)
+    ("kind", "debtor_kind", "debtor_kind"),
+    ("name", "name", "name"),
+    ("gender", "gender", "gender"),
+    ("id_type", "id_type", "id_number"),  # an ID's type is read only with an ID number
+    ("id_hash", "id_hash", "id_number"),
+    ("id_last4", "id_last4", "id_number"),
+    ("employer", "employer", "employer"),
+    ("monthly_income", "monthly_income", "monthly_income"),
+    ("address", "address", "address"),
+    ("time_zone", "time_zone", "time_zone"),
+    ("preferred_language", "language", "language"),
 )
 _ACCOUNT_COLUMNS = (
+    # The account column is named as the file's field.
     "product",
     "currency",
     "original_amount",
@@ -378,8 +394,15 @@ _ACCOUNT_COLUMNS = (
 class _ChunkWriter:
     """Writes validated chunks with a few set-based statements each, counting into the report."""
 
-    def __init__(self, report: ImportReport) -> None:
+    def __init__(self, report: ImportReport, present: frozenset[str]) -> None:
         self.report = report
+        # A new row takes every column (a field the file lacks stages as its default); an existing row is
+        # updated only in the columns the file has: a file of balances alone must not blank the stored
+        # ID hash, time zone or currency, nor write a component it does not state down to zero.
+        self.debtor_updates = [c for c, _s, f in _DEBTOR_COLUMNS if f in present]
+        self.account_updates = ["debtor_id", *(c for c in _ACCOUNT_COLUMNS if c in present)]
+        self.stated = {c.value for c in _OWED if c.value in present}
+        self.existing = 0
         self.debtor_ids: set[int] = set()
         self.postgres = connection.vendor == "postgresql"
         # PostgreSQL and SQLite both compare row values null-safely, under different names.
@@ -398,14 +421,42 @@ class _ChunkWriter:
                 definition = ", ".join(f"{name} {kind}" for name, kind in columns)
                 cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition})")
 
-    def write(self, chunk: StagedChunk) -> set[int]:
-        """Write the chunk; returns the debtors whose last row in the file it held."""
-        if not chunk.accounts:
-            return set()
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
+    def stage(self, chunk: StagedChunk) -> None:
         with connection.cursor() as cursor:
             self._stage(cursor, _ROWS, STAGE_COLUMNS, chunk.accounts)
             self._stage(cursor, _CONTACTS, CONTACT_COLUMNS, chunk.contacts)
+
+    def moved_contracts(self, mapping: ColumnMapping) -> list[intake.RowError]:
+        """Staged rows whose contract belongs to another customer already: refused, not moved.
+
+        Moving it would leave the first debtor's case open on a debt it no longer has, and give the second a
+        case for the same money; a contract changing hands is a correction for the source system to make.
+        The count of existing contracts is taken on the way, for the report.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN d.customer_no <> s.customer_no THEN 1 ELSE 0 END), 0) "
+                f"FROM {_ROWS} s JOIN {self.account} a ON a.contract_no = s.contract_no "
+                f"JOIN {self.debtor} d ON d.id = a.debtor_id"
+            )
+            self.existing, moved = cursor.fetchone()
+            if not moved:
+                return []
+            cursor.execute(
+                f"SELECT s.line_no, s.contract_no, d.customer_no FROM {_ROWS} s "
+                f"JOIN {self.account} a ON a.contract_no = s.contract_no JOIN {self.debtor} d ON d.id = a.debtor_id "
+                f"WHERE d.customer_no <> s.customer_no ORDER BY s.line_no"
+            )
+            column = mapping.columns.get("contract_no", "contract_no")
+            return [
+                intake.RowError(line, column, contract, "contract_moved", {"customer_no": owner})
+                for line, contract, owner in cursor.fetchall()
+            ]
+
+    def write_staged(self) -> set[int]:
+        """Write the staged chunk; returns the debtors whose last row in the file it held."""
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
             self._debtors(cursor, now)
             self._contacts(cursor, now)
             self._accounts(cursor, now)
@@ -440,18 +491,19 @@ class _ChunkWriter:
             f"(SELECT 1 FROM {self.debtor} d WHERE d.customer_no = s.customer_no)"
         )
         self.report.debtors_created += cursor.fetchone()[0]
-        target = ", ".join(c for c, _s in _DEBTOR_COLUMNS)
-        source = ", ".join(s for _c, s in _DEBTOR_COLUMNS)
+        target = ", ".join(c for c, _s, _f in _DEBTOR_COLUMNS)
+        source = ", ".join(s for _c, s, _f in _DEBTOR_COLUMNS)
+        updated = self.debtor_updates
         # The first row of a customer in the file carries the debtor's data; a debtor whose data did not
         # change is not rewritten, so a replayed file leaves the table alone.
         cursor.execute(
             f"INSERT INTO {self.debtor} (customer_no, {target}, created_at, updated_at) "
             f"SELECT customer_no, {source}, %s, %s FROM {_ROWS} WHERE first_of_customer ORDER BY line_no "
             f"ON CONFLICT (customer_no) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c, _s in _DEBTOR_COLUMNS)
+            + ", ".join(f"{c} = excluded.{c}" for c in updated)
             + ", updated_at = excluded.updated_at "
-            f"WHERE ({', '.join(f'{self.debtor}.{c}' for c, _s in _DEBTOR_COLUMNS)}) {self.distinct} "
-            f"({', '.join(f'excluded.{c}' for c, _s in _DEBTOR_COLUMNS)})",
+            f"WHERE ({', '.join(f'{self.debtor}.{c}' for c in updated)}) {self.distinct} "
+            f"({', '.join(f'excluded.{c}' for c in updated)})",
             [now, now],
         )
 
@@ -467,22 +519,21 @@ class _ChunkWriter:
         )
 
     def _accounts(self, cursor: Any, now: object) -> None:
-        cursor.execute(f"SELECT COUNT(*) FROM {_ROWS} s JOIN {self.account} a ON a.contract_no = s.contract_no")
-        existing = cursor.fetchone()[0]
         cursor.execute(f"SELECT COUNT(*) FROM {_ROWS}")
-        self.report.accounts_created += cursor.fetchone()[0] - existing
-        self.report.accounts_updated += existing
+        self.report.accounts_created += cursor.fetchone()[0] - self.existing
+        self.report.accounts_updated += self.existing
         columns = ("debtor_id", *_ACCOUNT_COLUMNS)
+        updated = self.account_updates
         cursor.execute(
             f"INSERT INTO {self.account} (contract_no, {', '.join(columns)}, created_at, updated_at) "
             f"SELECT s.contract_no, d.id, {', '.join(f's.{c}' for c in _ACCOUNT_COLUMNS)}, %s, %s "
             f"FROM {_ROWS} s JOIN {self.debtor} d ON d.customer_no = s.customer_no WHERE true "
             f"ORDER BY s.line_no "
             f"ON CONFLICT (contract_no) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in columns)
+            + ", ".join(f"{c} = excluded.{c}" for c in updated)
             + ", updated_at = excluded.updated_at "
-            f"WHERE ({', '.join(f'{self.account}.{c}' for c in columns)}) {self.distinct} "
-            f"({', '.join(f'excluded.{c}' for c in columns)})",
+            f"WHERE ({', '.join(f'{self.account}.{c}' for c in updated)}) {self.distinct} "
+            f"({', '.join(f'excluded.{c}' for c in updated)})",
             [now, now],
         )
 
@@ -495,6 +546,9 @@ class _ChunkWriter:
         payment). Differences against the ledger make a replayed file produce no entries at all.
         """
         owed = [c.value for c in _OWED]
+        # A component the file has no column for is not stated as zero: an existing account keeps its
+        # snapshot's amount (a new one has none), so nothing is posted for it.
+        row = {c: f"s.{c}" if c in self.stated else f"COALESCE(b.{c}, 0)" for c in owed}
         self._empty(cursor, _CHANGES)
         cursor.execute(
             f"INSERT INTO {_CHANGES} (line_no, account_id, opening, effective_date, tag, adjustment_reference, "
@@ -504,13 +558,13 @@ class _ChunkWriter:
             + ") "
             "SELECT s.line_no, a.id, (b.account_id IS NULL OR b.entry_count = 0), s.effective_date, s.tag, "
             "s.adjustment_reference, "
-            + ", ".join(f"s.{c}" for c in owed)
+            + ", ".join(row[c] for c in owed)
             + ", "
-            + ", ".join(f"s.{c} - COALESCE(b.{c}, 0)" for c in owed)
+            + ", ".join(f"{row[c]} - COALESCE(b.{c}, 0)" for c in owed)
             + f" FROM {_ROWS} s JOIN {self.account} a ON a.contract_no = s.contract_no "
             f"LEFT JOIN {self.balance} b ON b.account_id = a.id "
             f"WHERE b.account_id IS NULL OR b.entry_count = 0 OR (("
-            + " OR ".join(f"s.{c} <> b.{c}" for c in owed)
+            + " OR ".join(f"s.{c} <> b.{c}" for c in owed if c in self.stated)
             # A scalar subquery rather than NOT EXISTS, which PostgreSQL may plan as a hash of the whole
             # ledger: this is one lookup in the unique index, for the changed rows only.
             + f") AND (SELECT e.id FROM {self.entry} e "

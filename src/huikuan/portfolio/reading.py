@@ -37,7 +37,7 @@ class ColumnMapping:
 
     @classmethod
     def load(cls, path: Path, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
-        return cls.parse(path.read_text(encoding="utf-8"), fields)
+        return cls.parse(mapping_text(path.read_bytes()), fields)
 
     @classmethod
     def parse(cls, text: str, fields: Sequence[str] = intake.FIELDS) -> ColumnMapping:
@@ -55,7 +55,21 @@ class ColumnMapping:
                 _("The mapping names unknown fields: %(fields)s. Known fields: %(known)s")
                 % {"fields": ", ".join(map(str, unknown)), "known": ", ".join(fields)}
             )
-        return cls({str(k): str(v) for k, v in columns.items()}, data.get("sheet"), data.get("encoding"))
+        # YAML reads a sheet named 2024 as a number; the workbook names it with text.
+        sheet = data.get("sheet")
+        return cls(
+            {str(k): str(v) for k, v in columns.items()}, None if sheet is None else str(sheet), data.get("encoding")
+        )
+
+
+def mapping_text(raw: bytes) -> str:
+    """A mapping file's text: UTF-8 (with or without BOM) or GB18030, what Chinese Windows editors save."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(_("The mapping file is neither UTF-8 nor GB18030 text"))
 
 
 def read_table(path: Path, mapping: ColumnMapping) -> tuple[list[str], Iterator[list[str]]]:
@@ -137,9 +151,7 @@ def mapped_rows(
     header, body = read_table(path, mapping)
     headers = dict(mapping.columns)
     position = {title: i for i, title in enumerate(header)}
-    missing = [
-        intake.RowError(1, headers.get(f, f), "", "missing_column") for f in required if headers.get(f) not in position
-    ]
+    missing = _missing_columns(position, headers, required)
     if missing:
         return missing, iter(())
     indexes = {f: position[t] for f, t in headers.items() if t in position}
@@ -158,6 +170,26 @@ def mapped_rows(
             yield number, dict(zip(names, pick(values), strict=True))
 
     return [], rows()
+
+
+def file_columns(
+    path: Path, mapping: ColumnMapping, required: Sequence[str]
+) -> tuple[list[intake.RowError], frozenset[str]]:
+    """The required columns the file lacks, and the fields it has: a field whose column the file lacks is
+    unknown, not empty, so an import leaves what is stored for it alone."""
+    header, _body = read_table(path, mapping)
+    position = {title: i for i, title in enumerate(header)}
+    headers = dict(mapping.columns)
+    present = frozenset(f for f, title in headers.items() if title in position)
+    return _missing_columns(position, headers, required), present
+
+
+def _missing_columns(
+    position: Mapping[str, int], headers: Mapping[str, str], required: Sequence[str]
+) -> list[intake.RowError]:
+    return [
+        intake.RowError(1, headers.get(f, f), "", "missing_column") for f in required if headers.get(f) not in position
+    ]
 
 
 def _picker(positions: tuple[int, ...]) -> Callable[[Sequence[str]], tuple[str, ...]]:

@@ -17,7 +17,7 @@ from huikuan.cases.views_data import load_case, visible_cases
 from huikuan.org.models import Role
 from huikuan.org.visibility import can_reveal_pii, can_view_case, case_filter
 from huikuan.portfolio.actions import reveal_contact_point
-from huikuan.portfolio.importer import ImportFileError, import_upload
+from huikuan.portfolio.importer import ImportFileError, import_upload, mapping_text
 from huikuan.portfolio.models import ContactPoint
 
 IMPORT_ROLES = frozenset({Role.TEAM_LEAD, Role.ADMIN})
@@ -83,7 +83,7 @@ def import_accounts_view(request: HttpRequest) -> HttpResponse:
             report = import_upload(
                 upload.name or "upload.csv",
                 upload.chunks(),
-                mapping_file.read().decode("utf-8") if mapping_file else None,
+                mapping_text(mapping_file.read()) if mapping_file else None,
                 dry_run=bool(request.POST.get("dry_run")),
                 user=user,
             )
