@@ -155,6 +155,47 @@ def test_reimporting_the_same_file_changes_nothing(good_file: Path) -> None:
     assert report.accounts_created == 0 and report.entries_posted == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_import_waits_while_another_import_is_writing(good_file: Path) -> None:
+    # Two imports of one account in different states would each post their difference from the same
+    # balance; the second must wait for the first. Another connection holds the imports' lock, as a
+    # running import does, and lets go only once the import is seen waiting for it.
+    from huikuan.portfolio.importer import IMPORT_LOCK_KEY
+
+    postgres = connection.vendor == "postgresql"
+    held = threading.Event()
+    seen_waiting: list[bool] = []
+    errors: list[BaseException] = []
+
+    def other_import() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+                held.set()
+                for _ in range(400):
+                    cursor.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                    if cursor.fetchone()[0]:
+                        seen_waiting.append(True)
+                        break
+                    time.sleep(0.05)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    if postgres:
+        holder = threading.Thread(target=other_import)
+        holder.start()
+        assert held.wait(20)
+    report = import_accounts(good_file)
+    if postgres:
+        holder.join()
+        assert not errors, errors
+        assert seen_waiting == [True]
+    # SQLite lets one writer into the database at a time: there the import simply runs.
+    assert report.ok and Account.objects.count() == 2
+
+
 def _ledger_sums(account: Account) -> tuple[Decimal, Decimal]:
     sums = LedgerEntry.objects.filter(account=account).aggregate(p=Sum("principal"), t=Sum("penalty"))
     return sums["p"], sums["t"]

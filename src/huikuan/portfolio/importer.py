@@ -193,6 +193,7 @@ def import_accounts(
             # setting lasts until the transaction ends.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        _one_import_at_a_time()
         writer = _ChunkWriter(report, present)
         synced: set[int] = set()
         moved: list[intake.RowError] = []
@@ -244,6 +245,23 @@ def import_accounts(
             transaction.set_rollback(True)
             report.batch_id = None
     return report
+
+
+# Any fixed number: the key of the advisory lock that lets one account import write at a time.
+IMPORT_LOCK_KEY = 0x48_4B_49_4D  # "HKIM"
+
+
+def _one_import_at_a_time() -> None:
+    """On PostgreSQL, wait until no other account import is writing, until this transaction ends.
+
+    Two imports of one account in different states each post the difference from the balance they read
+    before the other committed: both adjustments would stand, and the account end at neither file's state.
+    Imports are rare and whole-file, so they queue behind each other; payments keep going beside an import
+    (their snapshot updates are added to, not overwritten). SQLite lets one writer in at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
 
 
 @contextmanager
