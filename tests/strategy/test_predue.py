@@ -86,3 +86,32 @@ def test_rerun_sharded_or_dry_gives_the_same_reminders_once(champion: Any) -> No
     assert keys() == first and Message.objects.filter(idempotency_key__startswith="predue:").count() == 13
     english = Message.objects.get(idempotency_key=f"predue:2026-11-21:{accounts[-1].pk}:due_tomorrow_sms")
     assert "falls due on 21 November 2026" in english.body and "CNY 2,400.00" in english.body
+
+
+def test_a_debtor_whose_earlier_case_closed_as_paid_is_reminded_again(champion: Any) -> None:
+    """The closed case stays the message's file, but a reminder of a date not yet due is not its collection."""
+    from datetime import UTC, datetime
+
+    from huikuan.cases.models import Case
+    from huikuan.comms.actions import cancel_collection_messages
+    from huikuan.comms.compliance_adapter import gate_inputs, gate_messages
+    from huikuan.comms.models import MessageStatus
+
+    seed_default_templates()
+    never_late = current_debtor(3)
+    cured = current_debtor(3)
+    closed = Case.objects.create(
+        debtor_id=cured.debtor_id, status="closed", closed_at=datetime(2026, 10, 1, tzinfo=UTC), close_reason="paid"
+    )
+    run_strategy(AS_OF)
+    first = Message.objects.get(idempotency_key=f"predue:2026-11-23:{never_late.pk}:due_in_3_days_sms")
+    again = Message.objects.get(idempotency_key=f"predue:2026-11-23:{cured.pk}:due_in_3_days_sms")
+    assert again.case_id == closed.pk
+    at = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai on a working Friday
+    decisions = gate_messages(gate_inputs([first, again]), at)
+    assert decisions[first.id].allowed
+    assert decisions[again.id].allowed, decisions[again.id].blocking_rule
+    # A case closing again (after a reopening) does not cancel it either: its amount is still owed on its date.
+    cancel_collection_messages([closed.pk])
+    again.refresh_from_db()
+    assert again.status == MessageStatus.QUEUED
