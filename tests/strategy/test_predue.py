@@ -115,3 +115,28 @@ def test_a_debtor_whose_earlier_case_closed_as_paid_is_reminded_again(champion: 
     cancel_collection_messages([closed.pk])
     again.refresh_from_db()
     assert again.status == MessageStatus.QUEUED
+
+
+def test_during_an_experiment_the_champions_pre_due_rules_apply(champion: Any) -> None:
+    """The arms split cases; debtors not in collection have none, so the policy in force reminds them."""
+    from huikuan.strategy.actions import import_policy, start_experiment
+    from tests.strategy.conftest import ROOT
+
+    text = (ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8").replace("name: default", "name: a-2")
+    rules = "\n".join(line for line in text.splitlines() if "days_before:" in line)
+    assert rules  # the challenger reminds 2 days ahead by SMS only, and its name sorts before the champion's
+    challenger, _ = import_policy(
+        text.replace(rules, "  - {key: due_in_2_days_sms, action: sms, days_before: 2}"), activate=False
+    )
+    arms = [("b-champion", champion, Decimal("0.9")), ("a-challenger", challenger, Decimal("0.1"))]
+    start_experiment("exp-predue", "pre-due", arms)
+    seed_default_templates()
+    in_three = current_debtor(3)
+    current_debtor(2)
+    dry = run_strategy(AS_OF, dry_run=True)
+    assert dry.counts["pre_due|sms"] == 1 and dry.counts["pre_due|email"] == 1
+    run_strategy(AS_OF)
+    assert keys() == {
+        f"predue:2026-11-23:{in_three.pk}:due_in_3_days_sms",
+        f"predue:2026-11-23:{in_three.pk}:due_in_3_days_email",
+    }

@@ -119,6 +119,21 @@ def resolve_arms(policy_label: str | None = None) -> tuple[list[Arm], Experiment
     return [Arm("", champion, champion.policy())], None
 
 
+def pre_due_policy(arms: list[Arm]) -> Policy:
+    """Whose ``pre_due`` rules apply tonight: the champion's (docs/strategy.md, "Before the due date").
+
+    Debtors not in collection have no case, so no arm: during an experiment the policy in force reminds
+    them, not whichever arm sorts first by name. A forced version is the only policy of its run.
+    """
+    if len(arms) == 1:
+        return arms[0].policy
+    champion = next((arm for arm in arms if arm.version.in_force), None)
+    if champion is not None:
+        return champion.policy
+    version = PolicyVersion.objects.filter(in_force=True).first()
+    return version.policy() if version is not None else arms[0].policy
+
+
 def find_version(label: str) -> PolicyVersion:
     """'name@3' or a bare name for its newest version."""
     name, _, number = label.partition("@")
@@ -406,7 +421,7 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     result.timings["outbox"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic():
-        due = plan_due_reminders(run.as_of, arms[0].policy, shard)
+        due = plan_due_reminders(run.as_of, pre_due_policy(arms), shard)
         queue_due_reminders(due, run_id, run.as_of)
     result.counts.update(due.counts)
     result.timings["pre_due"] += time.perf_counter() - clock
@@ -464,10 +479,11 @@ def run_strategy(
     started = time.perf_counter()
     if dry_run:
         total = ShardResult()
+        reminders = pre_due_policy(arms)
         for index in range(shards):
             allowed, part = plan(as_of, arms, experiment, Shard(index, shards))
             part.items = allowed
-            part.counts.update(plan_due_reminders(as_of, arms[0].policy, Shard(index, shards)).counts)
+            part.counts.update(plan_due_reminders(as_of, reminders, Shard(index, shards)).counts)
             total.add(part)
         total.timings["total"] = time.perf_counter() - started
         return RunReport(None, total, previous, arms)
