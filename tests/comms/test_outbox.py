@@ -332,6 +332,31 @@ def test_values_shared_per_debtor_are_values_for_with_the_deadline(zhang: Any) -
     assert "recipient_name" not in shared[(zhang.debtor_id, "en")]
 
 
+def test_the_contract_named_and_its_days_overdue_come_from_one_account(db: None) -> None:
+    """HT1 is overdue longest, HT2 owes more: the letter names HT1 with HT1's date; totals cover both."""
+    from datetime import date
+    from decimal import Decimal
+
+    from huikuan.comms.facts import facts_for_debtors
+    from huikuan.portfolio.models import Account, AccountBalance, Debtor
+
+    debtor = Debtor.objects.create(customer_no="MIX1", name="周敏")
+    for contract, due, amount in (("HT2", date(2026, 10, 20), "9000.00"), ("HT1", date(2026, 9, 1), "1000.00")):
+        account = Account.objects.create(
+            debtor=debtor, contract_no=contract, product="consumer_loan", original_amount=Decimal(amount),
+            open_date=date(2026, 1, 1), due_date=due,
+        )  # fmt: skip
+        AccountBalance.objects.create(account=account, principal=Decimal(amount), total=Decimal(amount))
+    paid = Account.objects.create(
+        debtor=debtor, contract_no="HT0", product="consumer_loan", original_amount=Decimal("500.00"),
+        open_date=date(2025, 1, 1), due_date=date(2026, 1, 1),
+    )  # fmt: skip
+    AccountBalance.objects.create(account=paid, principal=Decimal("0.00"), total=Decimal("0.00"))
+    facts = facts_for_debtors({debtor.pk}, date(2026, 11, 20))[debtor.pk]
+    assert (facts.contract_no, facts.due_date) == ("HT1", date(2026, 9, 1))
+    assert facts.amounts.total == Decimal("10000.00")
+
+
 PAID = (("payment_amount", "100.00"), ("payment_date", "2026年11月17日"))
 
 

@@ -86,3 +86,57 @@ def test_rerun_sharded_or_dry_gives_the_same_reminders_once(champion: Any) -> No
     assert keys() == first and Message.objects.filter(idempotency_key__startswith="predue:").count() == 13
     english = Message.objects.get(idempotency_key=f"predue:2026-11-21:{accounts[-1].pk}:due_tomorrow_sms")
     assert "falls due on 21 November 2026" in english.body and "CNY 2,400.00" in english.body
+
+
+def test_a_debtor_whose_earlier_case_closed_as_paid_is_reminded_again(champion: Any) -> None:
+    """The closed case stays the message's file, but a reminder of a date not yet due is not its collection."""
+    from datetime import UTC, datetime
+
+    from huikuan.cases.models import Case
+    from huikuan.comms.actions import cancel_collection_messages
+    from huikuan.comms.compliance_adapter import gate_inputs, gate_messages
+    from huikuan.comms.models import MessageStatus
+
+    seed_default_templates()
+    never_late = current_debtor(3)
+    cured = current_debtor(3)
+    closed = Case.objects.create(
+        debtor_id=cured.debtor_id, status="closed", closed_at=datetime(2026, 10, 1, tzinfo=UTC), close_reason="paid"
+    )
+    run_strategy(AS_OF)
+    first = Message.objects.get(idempotency_key=f"predue:2026-11-23:{never_late.pk}:due_in_3_days_sms")
+    again = Message.objects.get(idempotency_key=f"predue:2026-11-23:{cured.pk}:due_in_3_days_sms")
+    assert again.case_id == closed.pk
+    at = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai on a working Friday
+    decisions = gate_messages(gate_inputs([first, again]), at)
+    assert decisions[first.id].allowed
+    assert decisions[again.id].allowed, decisions[again.id].blocking_rule
+    # A case closing again (after a reopening) does not cancel it either: its amount is still owed on its date.
+    cancel_collection_messages([closed.pk])
+    again.refresh_from_db()
+    assert again.status == MessageStatus.QUEUED
+
+
+def test_during_an_experiment_the_champions_pre_due_rules_apply(champion: Any) -> None:
+    """The arms split cases; debtors not in collection have none, so the policy in force reminds them."""
+    from huikuan.strategy.actions import import_policy, start_experiment
+    from tests.strategy.conftest import ROOT
+
+    text = (ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8").replace("name: default", "name: a-2")
+    rules = "\n".join(line for line in text.splitlines() if "days_before:" in line)
+    assert rules  # the challenger reminds 2 days ahead by SMS only, and its name sorts before the champion's
+    challenger, _ = import_policy(
+        text.replace(rules, "  - {key: due_in_2_days_sms, action: sms, days_before: 2}"), activate=False
+    )
+    arms = [("b-champion", champion, Decimal("0.9")), ("a-challenger", challenger, Decimal("0.1"))]
+    start_experiment("exp-predue", "pre-due", arms)
+    seed_default_templates()
+    in_three = current_debtor(3)
+    current_debtor(2)
+    dry = run_strategy(AS_OF, dry_run=True)
+    assert dry.counts["pre_due|sms"] == 1 and dry.counts["pre_due|email"] == 1
+    run_strategy(AS_OF)
+    assert keys() == {
+        f"predue:2026-11-23:{in_three.pk}:due_in_3_days_sms",
+        f"predue:2026-11-23:{in_three.pk}:due_in_3_days_email",
+    }

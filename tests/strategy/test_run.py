@@ -180,7 +180,7 @@ def test_a_shard_deals_by_the_workload_of_its_own_cases(
     champion: Any, make_case: CaseMaker, personas: Personas
 ) -> None:
     """Shards that run at once cannot see each other's new items; so each levels its own part of the cases,
-    and a shard deals the same whether the others ran before it or not."""
+    and a shard deals the same whether the others ran before it or not (nor do earlier nights' items weigh)."""
     from collections import Counter
     from datetime import UTC, datetime, timedelta
 
@@ -189,7 +189,7 @@ def test_a_shard_deals_by_the_workload_of_its_own_cases(
 
     alice, bob = personas.alice, personas.bob  # type: ignore[attr-defined]
     new_cases = [make_case(13) for _ in range(24)]
-    # Yesterday's unfinished calls, all on cases of shard 0: alice is busy there, not in shard 1.
+    # Yesterday's unfinished calls, all on cases of shard 0: dead, they change no shard's deal.
     busy = [c for c in (make_case(40, assignee=alice) for _ in range(24)) if c.pk % 3 == 0][:6]
     yesterday = StrategyRun.objects.create(as_of=AS_OF - timedelta(days=1))
     at = datetime(2026, 11, 19, 2, tzinfo=UTC)
@@ -216,11 +216,41 @@ def test_a_shard_deals_by_the_workload_of_its_own_cases(
     alone = shard_1_deal(())
     assert shard_1_deal((0, 2)) == alone
     assert set(Counter(alone.values())) == {alice.pk, bob.pk}
-    # The whole is level: every shard levelled its part (alice's old calls count in shard 0 only).
+    # The day's queue is level: every shard levelled its part.
     pending = Counter(
-        WorkItem.objects.filter(status=WorkStatus.PENDING, queue="collector").values_list("assignee_id", flat=True)
+        WorkItem.objects.filter(as_of=AS_OF, status=WorkStatus.PENDING, queue="collector").values_list(
+            "assignee_id", flat=True
+        )
     )
     assert abs(pending[alice.pk] - pending[bob.pk]) <= 3
+
+
+def test_earlier_nights_unworked_items_weigh_nothing_in_dealing(
+    champion: Any, make_case: CaseMaker, personas: Personas
+) -> None:
+    """The queue shows the day's items only: yesterday's pending calls are dead, not a load for ever."""
+    from collections import Counter
+    from datetime import UTC, datetime, timedelta
+
+    alice, bob = personas.alice, personas.bob  # type: ignore[attr-defined]
+    busy = [make_case(41, assignee=alice) for _ in range(6)]  # middle stage: a call every other day
+    new_cases = [make_case(41) for _ in range(12)]
+    at = datetime(2026, 11, 19, 2, tzinfo=UTC)
+    for days_ago in (1, 2, 30):
+        run = StrategyRun.objects.create(as_of=AS_OF - timedelta(days=days_ago), status=RunStatus.DONE)
+        for case in busy:
+            WorkItem.objects.create(
+                run=run, as_of=run.as_of, case=case, action="call", channel="call", template="t", rule="r",
+                window_start=at, window_end=at, priority=1, stage="middle", behaviour="first_time_late", segment="s",
+                queue="collector", policy_version=champion, reason="r", reason_en="r", assignee=alice, created_at=at,
+            )  # fmt: skip
+    run_strategy(AS_OF, shards=1)  # one shard: level exactly, not within a case per shard
+    today = Counter(
+        WorkItem.objects.filter(as_of=AS_OF, action="call", case__in=[*busy, *new_cases]).values_list(
+            "assignee_id", flat=True
+        )
+    )
+    assert today == {alice.pk: 9, bob.pk: 9}
 
 
 def test_a_debtor_who_paid_off_an_earlier_delinquency_is_no_first_time_late(

@@ -133,6 +133,50 @@ def test_stop_request_complaint_and_callback_in_one_save(workday: dict[str, Any]
     assert ChangeLog.objects.filter(action="payment:claimed").exists()
 
 
+def test_a_callback_follows_the_case_to_its_new_collector(workday: dict[str, Any]) -> None:
+    """Whoever moves the case (the lead, the nightly run, an import), its new collector makes the call-back."""
+    from zoneinfo import ZoneInfo
+
+    from huikuan.workbench.actions import OutcomeEntry, reassign_case, save_outcome
+    from huikuan.workbench.views_data import callbacks_due
+
+    p = workday["personas"]
+    case = workday["early"]
+    now = timezone.now()
+    tomorrow = now.astimezone(ZoneInfo(case.debtor.time_zone)) + timedelta(days=1)
+    at = tomorrow.replace(hour=15, minute=0, second=0, microsecond=0)
+    mobile = ContactPoint.objects.get(debtor=case.debtor, kind="mobile")
+    save_outcome(p.alice, case, OutcomeEntry(outcome="callback", point_id=mobile.pk, callback_at=at), now=now)
+    later = now + timedelta(days=3)
+    assert [c.case_id for c in callbacks_due(p.alice, later)] == [case.pk]
+    reassign_case(p.lena, case, p.bob, "Alice on leave")
+    assert [c.case_id for c in callbacks_due(p.bob, later)] == [case.pk]
+    assert callbacks_due(p.alice, later) == []
+    # The nightly run and an import change the assignee in bulk, without the workbench's action.
+    Case.objects.filter(pk=case.pk).update(assignee=p.alice)
+    assert [c.case_id for c in callbacks_due(p.alice, later)] == [case.pk]
+    assert callbacks_due(p.bob, later) == []
+
+
+def test_a_call_outcome_closes_the_days_calls_not_the_visit_or_the_hand_over(workday: dict[str, Any]) -> None:
+    from huikuan.workbench.actions import OutcomeEntry, save_outcome
+
+    case = workday["late"]
+    call = WorkItem.objects.get(case=case)
+    for action, channel, queue in (("visit", "visit", "collector"), ("escalate_specialist", "queue", "specialist")):
+        WorkItem.objects.create(
+            run=call.run, as_of=call.as_of, case=case, action=action, channel=channel, template="", rule=action,
+            window_start=call.window_start, window_end=call.window_end, priority=80, stage=call.stage,
+            behaviour=call.behaviour, segment=call.segment, queue=queue, policy_version=call.policy_version,
+            reason="r", reason_en="r", assignee=call.assignee, created_at=call.created_at,
+        )  # fmt: skip
+    mobile = ContactPoint.objects.get(debtor=case.debtor, kind="mobile")
+    saved = save_outcome(workday["personas"].alice, case, OutcomeEntry(outcome="no_answer", point_id=mobile.pk))
+    assert saved.items_done == 1
+    status = dict(WorkItem.objects.filter(case=case).values_list("action", "status"))
+    assert status == {"call": "done", "visit": "pending", "escalate_specialist": "pending"}
+
+
 def test_a_callback_in_quiet_hours_is_refused_by_the_gate(workday: dict[str, Any]) -> None:
     from zoneinfo import ZoneInfo
 

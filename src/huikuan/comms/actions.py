@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 
 from huikuan.audit.records import record_change
 from huikuan.comms.bulk_compose import BulkComposer, OptOutLinks
-from huikuan.comms.compliance_adapter import SERVICE_PURPOSES, screen_texts
+from huikuan.comms.compliance_adapter import NOT_CASE_COLLECTION_PURPOSES, screen_texts
 from huikuan.comms.compose import Composed, compose
 from huikuan.comms.facts import facts_for_debtors, with_deadline
 from huikuan.comms.models import (
@@ -612,10 +612,10 @@ def record_opt_out(debtor_id: int, channel: str, source: str, evidence: str = ""
 
 
 def cancel_collection_messages(case_ids: Iterable[int]) -> int:
-    """Cancel what is still queued for these (closed) cases, except receipts and confirmations."""
+    """Cancel what is still queued for these (closed) cases, except receipts, confirmations and pre-due reminders."""
     return (
         Message.objects.filter(case_id__in=list(case_ids), status=MessageStatus.QUEUED)
-        .exclude(purpose__in=SERVICE_PURPOSES)
+        .exclude(purpose__in=NOT_CASE_COLLECTION_PURPOSES)
         .update(status=MessageStatus.CANCELLED, last_error="case closed")
     )
 

@@ -8,6 +8,12 @@ holds (a plan being honoured, a dispute) and a closed case do not stop a receipt
 while every other purpose on a closed case is refused at claim time (``case_closed`` rule): a reminder
 queued before the payment carries the old amount. Quiet hours, do-not-contact, invalid points and
 opt-outs still apply to service messages.
+
+A pre-due reminder (``due_reminder``) is about an account not yet due, not collection of the debtor's case:
+the strategy sends it only to debtors not in collection, whose one case, if any, is closed. It keeps that
+case for its facts (holds, stop requests, today's contacts; a case reopened before the send is seen as
+open), but the ``case_closed`` rule does not refuse it, and closing a case does not cancel it: otherwise a
+debtor who once paid off a delinquency would never be reminded of a due date again.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from huikuan.kernel.compliance.packs import Pack
 from huikuan.kernel.compliance.screening import ScreenContext, screen
 
 SERVICE_PURPOSES = frozenset({"payment_confirmation", "plan_confirmation", "case_closed"})
+# Not collection of the case the message is filed under: a closed case neither refuses nor cancels them.
+NOT_CASE_COLLECTION_PURPOSES = SERVICE_PURPOSES | {"due_reminder"}
 
 
 def pack() -> Pack:
@@ -126,6 +134,8 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
         service = item.purpose in SERVICE_PURPOSES
         if service:
             case_facts = replace(case_facts, holds=frozenset())
+        elif item.purpose in NOT_CASE_COLLECTION_PURPOSES:
+            case_facts = replace(case_facts, closed=False)
         outreach = Outreach(Channel(item.channel), automated=item.channel != "letter", service=service)
         decisions[item.message_id] = check_contact(history, case_facts, item.point, outreach, at, rules)
     return decisions

@@ -27,7 +27,12 @@ def sender_facts() -> dict[str, object]:
 
 
 def facts_for_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, MessageFacts]:
-    """Facts per debtor: every account that still owes summed by component; the largest names the contract."""
+    """Facts per debtor: every account that still owes summed by component; the one overdue longest (the
+    oldest due date, the larger balance on a tie) names the contract, its due date and so the days overdue.
+
+    The named contract and its dates come from one account: a letter must not put one contract's number
+    beside another's due date.
+    """
     from huikuan.cases.models import Promise, PromiseState
     from huikuan.payments.models import Instalment, InstalmentStatus, PlanStatus, RepaymentPlan
     from huikuan.portfolio.models import Account, Debtor
@@ -37,23 +42,24 @@ def facts_for_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, Messa
         row["id"]: row for row in Debtor.objects.filter(id__in=one_of(ids)).values("id", "name", "gender", "kind")
     }
     sums: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
-    largest: dict[int, tuple[Decimal, str]] = {}
-    oldest_due: dict[int, date] = {}
+    # Per debtor, the owing account with the oldest due date as (due date, -total, contract); else any account.
+    named: dict[int, tuple[date, Decimal, str]] = {}
+    any_contract: dict[int, str] = {}
     accounts = Account.objects.filter(debtor_id__in=one_of(ids)).values_list(
         "debtor_id", "contract_no", "due_date", "balance__principal", "balance__interest", "balance__fee",
         "balance__penalty", "balance__total",
     )  # fmt: skip
     for debtor_id, contract_no, due, principal, interest, fee, penalty, total in accounts:
         total = total or ZERO
-        if total <= 0 and debtor_id in largest:
+        any_contract.setdefault(debtor_id, contract_no)
+        if total <= 0:
             continue
-        if total > 0:
-            parts = sums[debtor_id]
-            for i, value in enumerate((principal, interest, fee, penalty)):
-                parts[i] += value or ZERO
-            oldest_due[debtor_id] = min(due, oldest_due.get(debtor_id, due))
-        if debtor_id not in largest or total > largest[debtor_id][0]:
-            largest[debtor_id] = (total, contract_no)
+        parts = sums[debtor_id]
+        for i, value in enumerate((principal, interest, fee, penalty)):
+            parts[i] += value or ZERO
+        candidate = (due, -total, contract_no)
+        if debtor_id not in named or candidate < named[debtor_id]:
+            named[debtor_id] = candidate
     promises: dict[int, tuple[Decimal, date]] = {}
     for debtor_id, amount, due in (
         Promise.objects.filter(case__debtor_id__in=one_of(ids), state__in=[PromiseState.PENDING, PromiseState.BROKEN])
@@ -91,10 +97,10 @@ def facts_for_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, Messa
             name=row["name"],
             gender=row["gender"],
             company_debtor=row["kind"] == "company",
-            contract_no=largest.get(debtor_id, (ZERO, ""))[1],
+            contract_no=named[debtor_id][2] if debtor_id in named else any_contract.get(debtor_id, ""),
             amounts=Amounts(*parts),
             today=today,
-            due_date=oldest_due.get(debtor_id),
+            due_date=named[debtor_id][0] if debtor_id in named else None,
             promise_amount=promise[0] if promise else None,
             promise_date=promise[1] if promise else None,
             plan_summary=plans.get(debtor_id, ""),

@@ -22,7 +22,6 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -117,6 +116,21 @@ def resolve_arms(policy_label: str | None = None) -> tuple[list[Arm], Experiment
             "no policy in force: import one with `huikuan strategy import examples/policy-default.yaml --activate`"
         )
     return [Arm("", champion, champion.policy())], None
+
+
+def pre_due_policy(arms: list[Arm]) -> Policy:
+    """Whose ``pre_due`` rules apply tonight: the champion's (docs/strategy.md, "Before the due date").
+
+    Debtors not in collection have no case, so no arm: during an experiment the policy in force reminds
+    them, not whichever arm sorts first by name. A forced version is the only policy of its run.
+    """
+    if len(arms) == 1:
+        return arms[0].policy
+    champion = next((arm for arm in arms if arm.version.in_force), None)
+    if champion is not None:
+        return champion.policy
+    version = PolicyVersion.objects.filter(in_force=True).first()
+    return version.policy() if version is not None else arms[0].policy
 
 
 def find_version(label: str) -> PolicyVersion:
@@ -235,24 +249,23 @@ def plan(
     return allowed, result
 
 
-def _collectors(shard: Shard | None = None) -> list[Collector]:
-    """Collectors with their open workload. A shard counts only the pending items of its own cases: shards
-    partition cases by id, so each one levelling its part levels the whole (within one case per shard),
-    whichever order the shards run in and whether or not they run at once."""
+def _collectors() -> list[Collector]:
+    """Collectors, each starting the deal with no open workload.
+
+    A collector's open work is the day's queue, and the run is about to write all of it for its cases: the
+    day's pending items it replaces, and earlier nights' unworked items are dead (the queue shows the day's
+    only, a reassignment leaves them behind). Counting either would load a collector with work nobody sees,
+    for ever in the second case. So ``assign`` levels the day's plan alone; shards partition cases by id,
+    each levels its part, and the whole is level within one case per shard, in whatever order they run.
+    """
     users = User.objects.filter(is_active=True, role=Role.COLLECTOR).values_list("id", "team_id", "skills")
-    pending = WorkItem.objects.filter(status=WorkStatus.PENDING, assignee__isnull=False)
-    if shard is not None and shard.count > 1:
-        pending = pending.annotate(_shard=F("case_id") % shard.count).filter(_shard=shard.index)
-    open_load = Counter(dict(pending.values("assignee_id").annotate(n=Count("id")).values_list("assignee_id", "n")))
     return [
-        Collector(uid, team_id, SPECIALIST_SKILL in {s.strip() for s in skills.split(",")}, open_load[uid])
+        Collector(uid, team_id, SPECIALIST_SKILL in {s.strip() for s in skills.split(",")}, 0)
         for uid, team_id, skills in users
     ]
 
 
-def assign_queue(
-    items: pl.DataFrame, rebalance: bool = False, shard: Shard | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def assign_queue(items: pl.DataFrame, rebalance: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Assignees for the collector and specialist queues; returns (items, changed case assignees)."""
     worked = items.filter(pl.col("queue").is_in(["collector", "specialist"]))
     cases = worked.group_by("case_id").agg(
@@ -263,7 +276,7 @@ def assign_queue(
     )
     if rebalance:
         cases = cases.with_columns(pl.lit(None, pl.Int64).alias("assignee_id"))
-    chosen = assign(cases, _collectors(shard)).rename({"assignee_id": "chosen"})
+    chosen = assign(cases, _collectors()).rename({"assignee_id": "chosen"})
     changed = (
         cases.join(chosen, on="case_id")
         .filter(pl.col("chosen").is_not_null() & (pl.col("chosen") != pl.col("assignee_id").fill_null(-1)))
@@ -384,7 +397,7 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     arms, experiment = resolve_arms(run.policy_version.label if run.policy_version else None)
     allowed, result = plan(run.as_of, arms, experiment, shard)
     clock = time.perf_counter()
-    items, changed = assign_queue(allowed, rebalance, shard)
+    items, changed = assign_queue(allowed, rebalance)
     result.timings["assign"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic():
@@ -406,7 +419,7 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     result.timings["outbox"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic():
-        due = plan_due_reminders(run.as_of, arms[0].policy, shard)
+        due = plan_due_reminders(run.as_of, pre_due_policy(arms), shard)
         queue_due_reminders(due, run_id, run.as_of)
     result.counts.update(due.counts)
     result.timings["pre_due"] += time.perf_counter() - clock
@@ -464,10 +477,11 @@ def run_strategy(
     started = time.perf_counter()
     if dry_run:
         total = ShardResult()
+        reminders = pre_due_policy(arms)
         for index in range(shards):
             allowed, part = plan(as_of, arms, experiment, Shard(index, shards))
             part.items = allowed
-            part.counts.update(plan_due_reminders(as_of, arms[0].policy, Shard(index, shards)).counts)
+            part.counts.update(plan_due_reminders(as_of, reminders, Shard(index, shards)).counts)
             total.add(part)
         total.timings["total"] = time.perf_counter() - started
         return RunReport(None, total, previous, arms)

@@ -148,12 +148,14 @@ def save_outcome(
             CallBack.objects.filter(case=case, done=False, at__lte=now).update(done=True)
             if recording is not None:
                 CallRecording.objects.create(interaction=interaction, file=recording, uploaded_by=user)
-            # The queue moves on: today's call items on this case are done, whoever's queue holds them.
+            # The queue moves on: today's items of this channel on this case are done, whoever's queue holds
+            # them. Only those: a call does not make the visit or the specialist's hand-over happen.
             saved.items_done = WorkItem.objects.filter(
                 case_id=case.pk,
                 as_of=timezone.localdate(now),
                 status=WorkStatus.PENDING,
                 queue__in=("collector", "specialist"),
+                channel=entry.channel,
             ).update(status=WorkStatus.DONE)
     except ContactBlocked as blocked:
         _keep_gate_evidence(blocked)

@@ -67,7 +67,10 @@ class CallRecording(models.Model):
 
 
 class CallBack(models.Model):
-    """A call-back the debtor asked for; the gate checked the time before it was accepted."""
+    """A call-back the debtor asked for; the gate checked the time before it was accepted.
+
+    ``user`` is who took the request; the call-back is the case's current collector's to make.
+    """
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("case"))
     interaction = models.ForeignKey(
@@ -83,7 +86,7 @@ class CallBack(models.Model):
         verbose_name = _("call-back")
         verbose_name_plural = _("call-backs")
         ordering = ["at"]
-        indexes = [models.Index(fields=["user", "done", "at"])]
+        # No index on user: the queue finds call-backs through the case's assignee (case index, then case_id).
 
     def __str__(self) -> str:
         return f"#{self.case_id} {self.at:%Y-%m-%d %H:%M}"

@@ -162,8 +162,12 @@ def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang:
 
 
 def callbacks_due(user: Any, day_end: datetime) -> list[CallBack]:
+    # The case's collector calls back, not whoever took the request: a call-back follows the case through a
+    # reassignment (team lead, nightly run, import) without each of those having to move it.
     return list(
-        CallBack.objects.filter(user=user, done=False, at__lt=day_end).select_related("case__debtor").order_by("at")
+        CallBack.objects.filter(case__assignee=user, done=False, at__lt=day_end)
+        .select_related("case__debtor")
+        .order_by("at")
     )
 
 
