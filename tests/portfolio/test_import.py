@@ -608,3 +608,20 @@ def test_a_mapping_saved_as_gb18030_is_read_and_a_numeric_sheet_name_found(tmp_p
 
 
 CHINESE = ["客户号", "姓名", "合同编号", "产品", "合同金额", "放款日", "到期日", "剩余本金"]
+
+
+@pytest.mark.django_db
+def test_a_contracts_terms_changed_by_a_file_are_in_the_change_log(tmp_path: Path, good_file: Path) -> None:
+    from huikuan.audit.models import ChangeLog
+
+    import_accounts(good_file)
+    assert not ChangeLog.objects.filter(action="import:account").exists()  # new contracts are not changes
+    changed = [row(due_date="2026-10-31", original_amount="21000")]
+    import_accounts(write(tmp_path / "changed.csv", changed))
+    account = Account.objects.get(contract_no="HT-1")
+    log = ChangeLog.objects.get(action="import:account")
+    assert (log.subject_type, log.subject_id) == ("portfolio.account", str(account.pk))
+    assert log.before == {"due_date": "2026-09-30", "original_amount": "20000.00"}
+    assert log.after == {"due_date": "2026-10-31", "original_amount": "21000.00"}
+    import_accounts(write(tmp_path / "changed.csv", changed))  # the same terms again change nothing
+    assert ChangeLog.objects.filter(action="import:account").count() == 1

@@ -19,6 +19,8 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +29,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan.audit.models import ChangeLog
+from huikuan.audit.records import change_record
 from huikuan.cases.sync import Assignment, refresh_cases
 from huikuan.kernel import intake
 from huikuan.kernel.ledger import Component
+from huikuan.kernel.money import FEN
 from huikuan.org.models import Team, User
 from huikuan.portfolio import staging
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
@@ -194,7 +199,7 @@ def import_accounts(
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         _one_import_at_a_time()
-        writer = _ChunkWriter(report, present)
+        writer = _ChunkWriter(report, present, user)
         synced: set[int] = set()
         moved: list[intake.RowError] = []
         # closing(): a failed write stops the worker now, not whenever the generator is collected.
@@ -412,8 +417,9 @@ _ACCOUNT_COLUMNS = (
 class _ChunkWriter:
     """Writes validated chunks with a few set-based statements each, counting into the report."""
 
-    def __init__(self, report: ImportReport, present: frozenset[str]) -> None:
+    def __init__(self, report: ImportReport, present: frozenset[str], user: Any = None) -> None:
         self.report = report
+        self.user = user
         # A new row takes every column (a field the file lacks stages as its default); an existing row is
         # updated only in the columns the file has: a file of balances alone must not blank the stored
         # ID hash, time zone or currency, nor write a component it does not state down to zero.
@@ -537,6 +543,8 @@ class _ChunkWriter:
         )
 
     def _accounts(self, cursor: Any, now: object) -> None:
+        if self.existing:
+            self._audit_account_changes(cursor)
         cursor.execute(f"SELECT COUNT(*) FROM {_ROWS}")
         self.report.accounts_created += cursor.fetchone()[0] - self.existing
         self.report.accounts_updated += self.existing
@@ -553,6 +561,30 @@ class _ChunkWriter:
             f"WHERE ({', '.join(f'{self.account}.{c}' for c in updated)}) {self.distinct} "
             f"({', '.join(f'excluded.{c}' for c in updated)})",
             [now, now],
+        )
+
+    def _audit_account_changes(self, cursor: Any) -> None:
+        """A contract's terms changed by the file (a due date moved, the amount or a rate corrected) go to
+        the change log with their values before and after, as every change to money does; the balances'
+        changes are the ledger's entries. Asked only when the chunk holds contracts already stored."""
+        columns = [c for c in self.account_updates if c != "debtor_id"]  # a contract never changes debtor
+        cursor.execute(
+            f"SELECT a.id, {', '.join(f'a.{c}' for c in columns)}, {', '.join(f's.{c}' for c in columns)} "
+            f"FROM {_ROWS} s JOIN {self.account} a ON a.contract_no = s.contract_no "
+            f"WHERE ({', '.join(f'a.{c}' for c in columns)}) {self.distinct} ({', '.join(f's.{c}' for c in columns)})"
+        )
+        width = len(columns)
+        ChangeLog.objects.bulk_create(
+            [
+                change_record(
+                    self.user,
+                    Account(pk=found[0]),
+                    "import:account",
+                    {c: _audit_value(c, v) for c, v in zip(columns, found[1 : 1 + width], strict=True)},
+                    {c: _audit_value(c, v) for c, v in zip(columns, found[1 + width :], strict=True)},
+                )
+                for found in cursor.fetchall()
+            ]
         )
 
     def _post_differences(self, cursor: Any, now: object) -> None:
@@ -657,6 +689,19 @@ class _ChunkWriter:
             f"ON CONFLICT (account_id) DO NOTHING",
             [now],
         )
+
+
+def _audit_value(column: str, value: Any) -> str | None:
+    """A stored or staged account value as the change log writes values (money in yuan, dates ISO)."""
+    if value is None:
+        return None
+    if column == "original_amount":
+        return str(Decimal(value) * FEN)
+    if isinstance(value, date):
+        return value.isoformat()
+    if column.endswith("_rate"):
+        return str(Decimal(str(value)).normalize())
+    return str(value)
 
 
 _CHANGE_COLUMNS = (
