@@ -22,6 +22,7 @@ from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts, mapped_rows, mapping_text
 from huikuan.portfolio.ledger import post_entry
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
+from tests.conftest import Personas
 
 HEADER = [
     "customer_no",
@@ -388,6 +389,22 @@ def test_collector_column_assigns_the_case(tmp_path: Path, personas: object) -> 
     assert import_accounts(write(tmp_path / "c.csv", [row(collector="alice")], header)).ok
     case = Case.objects.get(debtor__customer_no="C1")
     assert case.assignee.username == "alice" and case.team.name == "A组"
+
+
+@pytest.mark.django_db
+def test_a_case_handed_to_another_collector_by_a_file_is_in_the_change_log(tmp_path: Path, personas: Personas) -> None:
+    from huikuan.audit.models import ChangeLog
+
+    header = [*HEADER, "collector"]
+    import_accounts(write(tmp_path / "c.csv", [row(collector="alice")], header))
+    case = Case.objects.get(debtor__customer_no="C1")
+    assert not ChangeLog.objects.filter(action="sync:assign").exists()  # a new case is not a change
+    import_accounts(write(tmp_path / "c.csv", [row(collector="carol")], header))
+    log = ChangeLog.objects.get(action="sync:assign", subject_id=str(case.pk))
+    assert log.before == {"team_id": personas.team_a.pk, "assignee_id": personas.alice.pk}  # type: ignore[attr-defined]
+    assert log.after == {"team_id": personas.team_b.pk, "assignee_id": personas.carol.pk}  # type: ignore[attr-defined]
+    import_accounts(write(tmp_path / "c.csv", [row(collector="carol")], header))
+    assert ChangeLog.objects.filter(action="sync:assign").count() == 1
 
 
 @pytest.mark.django_db

@@ -85,6 +85,7 @@ def refresh_cases(
             )
         }
         existing_status = {c.pk: c.status for c in existing.values()}
+        existing_owner = {c.pk: (c.team_id, c.assignee_id) for c in existing.values()}
         to_create: list[_CaseState] = []
         to_update: list[_CaseState] = []
         for debtor_id in chunk:
@@ -132,6 +133,7 @@ def refresh_cases(
         )
         counts.created += len(to_create)
         _audit_status_changes(to_update, existing_status)
+        _audit_assignments(to_update, existing_owner)
         update_rows(
             Case._meta.db_table,
             ["oldest_due_date", "status", "closed_at", "close_reason", "team_id", "assignee_id", "cured_episodes"],
@@ -196,6 +198,25 @@ def _apply(case: _CaseState, oldest: date | None, as_of: date, wanted: Assignmen
         case.close_reason = ""
         changed = "updated"
     return changed
+
+
+def _audit_assignments(cases: list[_CaseState], before: Mapping[int | None, tuple[int | None, int | None]]) -> None:
+    """A case handed to another team or collector by an imported file is a change to the case: logged as done by
+    the system, like the ledger's closes and reopens."""
+    ChangeLog.objects.bulk_create(
+        [
+            ChangeLog(
+                user=None,
+                subject_type=Case._meta.label_lower,
+                subject_id=str(c.pk),
+                action="sync:assign",
+                before={"team_id": before[c.pk][0], "assignee_id": before[c.pk][1]},
+                after={"team_id": c.team_id, "assignee_id": c.assignee_id},
+            )
+            for c in cases
+            if before.get(c.pk) != (c.team_id, c.assignee_id)
+        ]
+    )
 
 
 def _audit_status_changes(cases: list[_CaseState], before: Mapping[int | None, str]) -> None:
