@@ -151,3 +151,60 @@ def test_two_waivers_asked_at_once_share_one_authority(personas: Personas) -> No
     assert not errors, errors
     assert (outcome["first"].status, outcome["second"].status) == (WaiverStatus.APPROVED, WaiverStatus.PENDING)
     assert debt.total() == Decimal("3190.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accepting_a_plan_takes_the_balances_before_the_plan_as_a_payment_does(personas: Personas) -> None:
+    """A payment locks the debtor's balances, then settles the case's plans. An acceptance that locked the
+    plan first and then waited for the balances would deadlock with it. Here another connection holds the
+    balances, as a payment being posted does; once the acceptance is seen waiting, the plan must still be
+    free for that connection to take, as the payment would next."""
+    from django.db import connection
+
+    from huikuan.payments.models import RepaymentPlan
+    from huikuan.portfolio.models import AccountBalance
+
+    debt = make_debt(personas)
+    now = datetime(2025, 11, 3, 11, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    plan = actions.offer_plan(personas.alice, debt.case, "instalments", now=now)  # type: ignore[arg-type]
+    postgres = connection.vendor == "postgresql"
+    holding = threading.Event()
+    plan_free: list[bool] = []
+    errors: list[BaseException] = []
+
+    def payment() -> None:
+        try:
+            with transaction.atomic():
+                list(AccountBalance.objects.select_for_update().filter(account__debtor_id=debt.case.debtor_id))  # type: ignore[attr-defined]
+                holding.set()
+                with connection.cursor() as cursor:
+                    for _ in range(400):
+                        cursor.execute(
+                            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND datname = current_database() AND pid <> pg_backend_pid()"
+                        )
+                        if cursor.fetchone()[0]:
+                            break
+                        threading.Event().wait(0.05)
+                    else:
+                        raise AssertionError("the acceptance never waited for the balances")
+                    cursor.execute(
+                        f"SELECT id FROM {RepaymentPlan._meta.db_table} WHERE id = %s FOR UPDATE NOWAIT", [plan.pk]
+                    )
+                    plan_free.append(True)
+        except BaseException as exc:  # a locked plan raises here: surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    if postgres:
+        holder = threading.Thread(target=payment)
+        holder.start()
+        assert holding.wait(20)
+    accepted = actions.accept_plan(personas.alice, plan, confirmation="call 11:05", now=now)  # type: ignore[arg-type]
+    if postgres:
+        holder.join()
+        assert not errors, errors
+        assert plan_free == [True]
+    # SQLite lets one writer in at a time: there the acceptance simply goes through.
+    assert accepted.status == "active"

@@ -227,6 +227,10 @@ def accept_plan(
     now = _now(now)
     today = _local_today(case, now)
     with transaction.atomic():
+        # The debtor's balances before the plan, the order posting takes them in (a payment locks the
+        # balances, then settles the case's plans): otherwise an acceptance and a payment on one case
+        # could each hold what the other waits for.
+        _locked_waivable(case)
         plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.PROPOSED:
             raise ActionError(
@@ -697,7 +701,8 @@ def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today
     policy = current_policy()
     today = today or timezone.localdate()
     with transaction.atomic():
-        # The plan first, then the request: the order accept_plan and cancel_plan take them in.
+        # The balances, the plan, then the request: the order posting, accept_plan and cancel_plan take them in.
+        _locked_waivable(Case.objects.get(pk=request.case_id))
         plan = RepaymentPlan.objects.select_for_update().get(pk=request.plan_id) if request.plan_id else None
         request = WaiverRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
         if request.status != WaiverStatus.PENDING:
