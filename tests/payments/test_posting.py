@@ -189,3 +189,21 @@ def test_a_new_delinquency_after_a_paid_off_one_keeps_that_history(personas: Per
     case = debt.refresh()
     assert (case.status, case.cured_episodes) == (CaseStatus.OPEN, 1)  # type: ignore[attr-defined]
     assert case.oldest_due_date == today + timedelta(days=5)  # type: ignore[attr-defined]
+
+
+def test_a_payment_is_dated_against_the_debtors_today_not_the_servers(personas: Personas, debt: Debt) -> None:
+    # 23:30 in Shanghai (the server's zone) is 00:30 the next day in Tokyo: a Tokyo debtor's payment of
+    # that next day is not in the future, while a Shanghai debtor's would be.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    now = datetime(2025, 11, 3, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    tokyo_day = date(2025, 11, 4)
+    with pytest.raises(actions.ActionError, match="future"):
+        actions.post_payment(personas.lena, debt.case, Decimal("1.00"), tokyo_day, "sh", now=now)  # type: ignore[arg-type]
+    debtor = debt.case.debtor  # type: ignore[attr-defined]
+    debtor.time_zone = "Asia/Tokyo"
+    debtor.save()
+    debt.case.refresh_from_db()  # type: ignore[attr-defined]
+    payment, created = actions.post_payment(personas.lena, debt.case, Decimal("1.00"), tokyo_day, "tk", now=now)  # type: ignore[arg-type]
+    assert created and payment.paid_on == tokyo_day

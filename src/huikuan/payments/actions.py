@@ -481,14 +481,16 @@ def post_payment(
     reference: str = "",
     account: Account | None = None,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> tuple[Payment, bool]:
     """Post one payment; the same key again returns the first payment and changes nothing.
 
-    Returns the payment and whether this call created it.
+    Returns the payment and whether this call created it. "Today" is the debtor's: a payment made just
+    after midnight in Tokyo is dated a day the server's zone has not reached yet, and is not in the future.
     """
     policy = current_policy()
     _require_poster(user, case, policy)
-    today = today or timezone.localdate()
+    today = today or _local_today(case, _now(now))
     key = idempotency_key.strip()
     errors = []
     if not key:
