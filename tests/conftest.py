@@ -20,6 +20,29 @@ hypothesis_settings.load_profile("huikuan")
 AS_OF = date(2026, 11, 20)
 
 
+def another_connection_waits_for_a_lock(cursor: object, seconds: float = 20.0) -> bool:
+    """Poll (PostgreSQL) until another connection to this database waits for a lock, row or advisory.
+
+    Concurrency tests hold a lock on one connection and let go only once the code under test is seen
+    queuing behind it, so the interleaving they assert is the one that happened, not a sleep's guess.
+    """
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        # The activity view is a snapshot kept for the whole transaction unless cleared, and the caller
+        # polls from inside the transaction that holds the lock.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # type: ignore[attr-defined]
+        cursor.execute(  # type: ignore[attr-defined]
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        if cursor.fetchone()[0]:  # type: ignore[attr-defined]
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def is_postgres() -> bool:
     from django.db import connection
 

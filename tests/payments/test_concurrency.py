@@ -8,6 +8,7 @@ PostgreSQL the balance-row lock and the unique key decide; on SQLite the IMMEDIA
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,9 +19,9 @@ from django.utils import translation
 
 from huikuan.cases.models import Promise, PromiseState
 from huikuan.payments import actions
-from huikuan.payments.models import Payment, PaymentEntry, WaiverRequest, WaiverStatus
+from huikuan.payments.models import Payment, PaymentEntry, WaiverStatus
 from huikuan.portfolio.models import LedgerEntry
-from tests.conftest import Personas
+from tests.conftest import Personas, another_connection_waits_for_a_lock
 from tests.payments.conftest import make_debt
 from tests.payments.test_posting import PAID_ON
 
@@ -61,6 +62,44 @@ def test_two_connections_posting_the_same_key_yield_one_payment(personas: Person
     assert debt.total() == Decimal("2620.00")
 
 
+def second_while_first_uncommitted(first: Callable[[], object], second: Callable[[], object]) -> tuple[object, object]:
+    """What ``first`` and ``second`` return when ``second`` runs on its own connection while ``first``'s
+    transaction has written but not committed (it stays open a second: long enough for ``second`` to run its
+    check or to queue behind a lock). An ActionError is an answer; anything else fails the test."""
+    wrote = threading.Event()
+    answers: dict[str, object] = {}
+    errors: list[BaseException] = []
+
+    def run(name: str, action: Callable[[], object], hold: bool) -> None:
+        try:
+            if hold:
+                with transaction.atomic():
+                    answers[name] = action()
+                    wrote.set()
+                    threading.Event().wait(1.0)
+            else:
+                wrote.wait(timeout=10)
+                answers[name] = action()
+        except actions.ActionError as exc:
+            answers[name] = exc
+        except BaseException as exc:  # surfaced below; a thread must not swallow failures
+            errors.append(exc)
+        finally:
+            wrote.set()
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=run, args=("first", first, True)),
+        threading.Thread(target=run, args=("second", second, False)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    return answers["first"], answers["second"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_connections_recording_a_promise_on_one_case_leave_one_pending(personas: Personas) -> None:
     """Alice's promise is written but not yet committed when Lena records another on the same case.
@@ -71,85 +110,30 @@ def test_two_connections_recording_a_promise_on_one_case_leave_one_pending(perso
     debt = make_debt(personas)
     now = datetime(2025, 11, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     due = now.date() + timedelta(days=4)
-    alice_wrote = threading.Event()
-    outcome: dict[str, object] = {}
-    errors: list[BaseException] = []
 
-    def alice() -> None:
-        try:
-            with transaction.atomic():
-                outcome["alice"] = actions.record_promise(personas.alice, debt.case, Decimal("500.00"), due, now=now)  # type: ignore[arg-type]
-                alice_wrote.set()
-                # Long enough for Lena's call to run its check (or to queue behind the lock).
-                threading.Event().wait(1.0)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            alice_wrote.set()
-            connections.close_all()
+    def lena() -> object:
+        with translation.override("en"):  # the fixture's override is per thread
+            return actions.record_promise(personas.lena, debt.case, Decimal("800.00"), due, now=now)  # type: ignore[arg-type]
 
-    def lena() -> None:
-        try:
-            alice_wrote.wait(timeout=10)
-            with translation.override("en"):  # the fixture's override is per thread
-                outcome["lena"] = actions.record_promise(personas.lena, debt.case, Decimal("800.00"), due, now=now)  # type: ignore[arg-type]
-        except actions.ActionError as exc:
-            outcome["lena"] = exc
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=alice), threading.Thread(target=lena)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    _alice, lena_answer = second_while_first_uncommitted(
+        lambda: actions.record_promise(personas.alice, debt.case, Decimal("500.00"), due, now=now),  # type: ignore[arg-type]
+        lena,
+    )
     pending = Promise.objects.filter(case=debt.case, state=PromiseState.PENDING)  # type: ignore[misc]
     assert list(pending.values_list("amount", flat=True)) == [Decimal("500.00")]
-    assert isinstance(outcome["lena"], actions.ActionError)
-    assert "already has a pending promise" in str(outcome["lena"])
+    assert isinstance(lena_answer, actions.ActionError)
+    assert "already has a pending promise" in str(lena_answer)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_waivers_asked_at_once_share_one_authority(personas: Personas) -> None:
     """Alice may waive 45 of the 90 in all; two requests of 30 at once cannot both be written."""
     debt = make_debt(personas)
-    first_wrote = threading.Event()
-    outcome: dict[str, WaiverRequest] = {}
-    errors: list[BaseException] = []
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                outcome["first"] = actions.request_waiver(
-                    personas.alice, debt.case, penalty=Decimal("30.00"), reason="x"
-                )  # type: ignore[arg-type]
-                first_wrote.set()
-                threading.Event().wait(1.0)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            first_wrote.set()
-            connections.close_all()
-
-    def second() -> None:
-        try:
-            first_wrote.wait(timeout=10)
-            outcome["second"] = actions.request_waiver(personas.alice, debt.case, penalty=Decimal("30.00"), reason="y")  # type: ignore[arg-type]
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    assert (outcome["first"].status, outcome["second"].status) == (WaiverStatus.APPROVED, WaiverStatus.PENDING)
+    first, second = second_while_first_uncommitted(
+        lambda: actions.request_waiver(personas.alice, debt.case, penalty=Decimal("30.00"), reason="x"),  # type: ignore[arg-type]
+        lambda: actions.request_waiver(personas.alice, debt.case, penalty=Decimal("30.00"), reason="y"),  # type: ignore[arg-type]
+    )
+    assert (first.status, second.status) == (WaiverStatus.APPROVED, WaiverStatus.PENDING)  # type: ignore[attr-defined]
     assert debt.total() == Decimal("3190.00")
 
 
@@ -178,15 +162,7 @@ def test_accepting_a_plan_takes_the_balances_before_the_plan_as_a_payment_does(p
                 list(AccountBalance.objects.select_for_update().filter(account__debtor_id=debt.case.debtor_id))  # type: ignore[attr-defined]
                 holding.set()
                 with connection.cursor() as cursor:
-                    for _ in range(400):
-                        cursor.execute(
-                            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                            "AND datname = current_database() AND pid <> pg_backend_pid()"
-                        )
-                        if cursor.fetchone()[0]:
-                            break
-                        threading.Event().wait(0.05)
-                    else:
+                    if not another_connection_waits_for_a_lock(cursor):
                         raise AssertionError("the acceptance never waited for the balances")
                     cursor.execute(
                         f"SELECT id FROM {RepaymentPlan._meta.db_table} WHERE id = %s FOR UPDATE NOWAIT", [plan.pk]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import threading
-import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +21,7 @@ from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.portfolio.importer import ColumnMapping, ImportFileError, import_accounts, mapped_rows, mapping_text
 from huikuan.portfolio.ledger import post_entry
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
-from tests.conftest import Personas
+from tests.conftest import Personas, another_connection_waits_for_a_lock
 
 HEADER = [
     "customer_no",
@@ -174,12 +173,7 @@ def test_an_import_waits_while_another_import_is_writing(good_file: Path) -> Non
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
                 held.set()
-                for _ in range(400):
-                    cursor.execute("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-                    if cursor.fetchone()[0]:
-                        seen_waiting.append(True)
-                        break
-                    time.sleep(0.05)
+                seen_waiting.append(another_connection_waits_for_a_lock(cursor))
         except BaseException as exc:  # surfaced below
             errors.append(exc)
         finally:
@@ -227,15 +221,7 @@ def test_a_payment_committed_while_an_import_writes_its_account_keeps_snapshot_a
                 if not postgres:
                     return
                 with connection.cursor() as cursor:  # this thread's own connection
-                    for _ in range(400):
-                        cursor.execute(
-                            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                            "AND datname = current_database() AND pid <> pg_backend_pid()"
-                        )
-                        if cursor.fetchone()[0]:
-                            break
-                        time.sleep(0.05)
-                    else:
+                    if not another_connection_waits_for_a_lock(cursor):
                         raise AssertionError("the import never waited for the payment's row lock")
         except BaseException as exc:  # surfaced below; a thread must not swallow failures
             errors.append(exc)
