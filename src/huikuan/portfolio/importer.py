@@ -210,6 +210,8 @@ def import_accounts(
                 if not report.ok:
                     continue  # keep reading: the report lists every error of the file
                 people.add(chunk)
+                if not chunk.accounts:
+                    continue  # the empty last chunk of a file whose rows fill the chunks exactly
                 with _index_joins():
                     # Staged and checked even after a team or a contract was refused, so the report
                     # lists every such row; written only while none was.
