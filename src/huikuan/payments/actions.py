@@ -27,11 +27,11 @@ from huikuan.kernel.money import ZERO, quantize_fen
 from huikuan.kernel.plans import (
     PlanOption,
     PlanOptions,
-    WaiverAuthority,
     design_options,
     propose_deferral,
     summary,
 )
+from huikuan.kernel.plans.policy import CaseWaivers
 from huikuan.org.models import Role
 from huikuan.org.visibility import can_view_case
 from huikuan.payments.models import (
@@ -556,24 +556,6 @@ def reverse_payment(user: Any, payment: Payment, reason: str, *, today: date | N
 # -------------------------------------------------------------------------------------------- waivers
 
 
-@dataclass(frozen=True)
-class CaseWaivers:
-    """Where a case's waivers stand in its current delinquency (see docs/plans.md, waiver authority)."""
-
-    episode: int
-    outstanding: Decimal  # penalties and fees owed now
-    written: Decimal  # approved, so written to the ledger
-    pending: Decimal  # waiting for a decision
-
-    def allowed(self, authority: WaiverAuthority) -> Decimal:
-        """The most a role may waive on the case in this delinquency, all waivers together.
-
-        The percentage is of what was owed before this delinquency's waivers: waiving part of the
-        penalties must not shrink the base, or asking in pieces would add up to more.
-        """
-        return authority.limit(self.outstanding + self.written)
-
-
 def _case_waivers(case: Case, *, lock: bool, exclude: int | None = None) -> CaseWaivers:
     """The case's waiver standing; with ``lock``, the debtor's balances and then the case row are locked
     (the order posting takes them), so no other waiver or payment moves these numbers until commit."""
@@ -605,19 +587,16 @@ def waiver_authority(user: Any, case: Case, policy: PaymentsPolicy | None = None
     What the role's authority allows for the delinquency, less the waivers already written or waiting.
     """
     policy = policy or current_policy()
-    standing = _case_waivers(case, lock=False)
-    allowed = standing.allowed(policy.plan.authority(role_of(user)))
-    return max(allowed - standing.written - standing.pending, ZERO)
+    return _case_waivers(case, lock=False).left(policy.plan.authority(role_of(user)))
 
 
 def _new_waiver(
     user: Any, case: Case, penalty: Decimal, fee: Decimal, reason: str, plan: RepaymentPlan | None
 ) -> WaiverRequest:
     standing = _case_waivers(case, lock=True)
-    allowed = standing.allowed(current_policy().plan.authority(role_of(user)))
     # Pending requests count too: each one might still be approved, and together with this one they
     # would then be more than the requester could have granted.
-    within = standing.written + standing.pending + penalty + fee <= allowed
+    within = penalty + fee <= standing.left(current_policy().plan.authority(role_of(user)))
     request = WaiverRequest.objects.create(
         case=case,
         plan=plan,
@@ -723,7 +702,7 @@ def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today
             # waived themselves: the case's written waivers and this one within their authority.
             # Other pending requests are not counted: each is checked the same way when approved.
             standing = _case_waivers(request.case, lock=True, exclude=request.pk)
-            limit = max(standing.allowed(policy.plan.authority(role_of(user))) - standing.written, ZERO)
+            limit = standing.left(policy.plan.authority(role_of(user)), count_pending=False)
             if request.amount > limit:
                 raise ActionError(
                     [

@@ -34,6 +34,29 @@ NO_AUTHORITY = WaiverAuthority(max_amount=ZERO, max_percent=ZERO)
 
 
 @dataclass(frozen=True, slots=True)
+class CaseWaivers:
+    """Where a case's waivers stand in its current delinquency (see docs/plans.md, waiver authority)."""
+
+    episode: int
+    outstanding: Decimal  # penalties and fees owed now
+    written: Decimal  # approved, so written to the ledger
+    pending: Decimal  # waiting for a decision
+
+    def allowed(self, authority: WaiverAuthority) -> Decimal:
+        """The most a role may waive on the case in this delinquency, all waivers together.
+
+        The percentage is of what was owed before this delinquency's waivers: waiving part of the
+        penalties must not shrink the base, or asking in pieces would add up to more.
+        """
+        return authority.limit(self.outstanding + self.written)
+
+    def left(self, authority: WaiverAuthority, *, count_pending: bool = True) -> Decimal:
+        """What a role may still waive on its own: the allowance less what is written (and waiting)."""
+        taken = self.written + (self.pending if count_pending else ZERO)
+        return max(self.allowed(authority) - taken, ZERO)
+
+
+@dataclass(frozen=True, slots=True)
 class PlanPolicy:
     max_instalments: int = 24
     min_instalment: Decimal = Decimal("300.00")
