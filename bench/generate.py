@@ -26,8 +26,8 @@ def main() -> None:
     args = parser.parse_args()
     setup_django(fresh_database(args.backend, "huikuan_bench_generate"))
 
-    from huikuan.portfolio.generator import PortfolioGenerator
-    from huikuan.portfolio.seeding import write_generated
+    from huikuan.intake.generator import PortfolioGenerator
+    from huikuan.intake.seeding import write_generated
 
     as_of = date(2026, 11, 20)
     started = time.perf_counter()

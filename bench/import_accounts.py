@@ -29,7 +29,7 @@ def make_file(rows: int, path: Path) -> int:
     import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings")
-    from huikuan.portfolio.generator import PortfolioGenerator, write_import_csv
+    from huikuan.intake.generator import PortfolioGenerator, write_import_csv
 
     debtors = []
     generator = PortfolioGenerator(1, date(2026, 11, 20))
@@ -44,7 +44,7 @@ def make_file(rows: int, path: Path) -> int:
 
 def run_backend(backend: str, path: Path) -> dict[str, object]:
     setup_django(fresh_database(backend, "huikuan_bench_import"))
-    from huikuan.portfolio.importer import import_accounts
+    from huikuan.intake.importer import import_accounts
 
     started = time.perf_counter()
     report = import_accounts(path)

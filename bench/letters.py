@@ -31,11 +31,12 @@ def main() -> None:
     args = parser.parse_args()
     setup_django(fresh_database(args.backend, "bench_letters"))
 
-    from huikuan.comms.actions import Request, queue_messages, seed_default_templates
     from huikuan.comms.channels.letter.render import render_letter_batch
-    from huikuan.portfolio.generator import PortfolioGenerator
+    from huikuan.comms.outbox import Request, queue_messages
+    from huikuan.comms.templates import seed_default_templates
+    from huikuan.intake.generator import PortfolioGenerator
+    from huikuan.intake.seeding import write_generated
     from huikuan.portfolio.models import Debtor
-    from huikuan.portfolio.seeding import write_generated
 
     write_generated(PortfolioGenerator(11, AS_OF).debtors(args.letters), AS_OF)
     seed_default_templates()

@@ -75,12 +75,13 @@ def main() -> None:
 
     from django.conf import settings
 
-    from huikuan.comms.actions import Request, queue_messages, seed_default_templates
     from huikuan.comms.dispatch import dispatch_due
     from huikuan.comms.models import Message
-    from huikuan.portfolio.generator import PortfolioGenerator
+    from huikuan.comms.outbox import Request, queue_messages
+    from huikuan.comms.templates import seed_default_templates
+    from huikuan.intake.generator import PortfolioGenerator
+    from huikuan.intake.seeding import write_generated
     from huikuan.portfolio.models import ContactPoint, Debtor
-    from huikuan.portfolio.seeding import write_generated
 
     write_generated(PortfolioGenerator(13, AS_OF).debtors(args.debtors), AS_OF)
     seed_default_templates()

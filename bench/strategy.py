@@ -221,10 +221,10 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]
     generated = time.perf_counter() - started
     print(f"generated {n:,} cases in PostgreSQL in {generated:.1f}s (server-side generate_series)")
 
-    from huikuan.comms.actions import seed_default_templates
     from huikuan.comms.models import Message
+    from huikuan.comms.templates import seed_default_templates
     from huikuan.strategy.actions import import_policy
-    from huikuan.strategy.run import run_strategy
+    from huikuan.strategy.executors import run_strategy
 
     seed_default_templates()
     import_policy((ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8"), activate=True)

@@ -66,8 +66,8 @@ def main() -> None:
 
     from huikuan.org.models import User
     from huikuan.strategy.actions import import_policy
+    from huikuan.strategy.executors import run_strategy
     from huikuan.strategy.models import WorkItem
-    from huikuan.strategy.run import run_strategy
 
     import_policy((ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8"), activate=True)
     started = time.perf_counter()

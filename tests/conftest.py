@@ -89,8 +89,8 @@ def personas(db: None) -> Personas:
 @pytest.fixture
 def small_portfolio(personas: Personas) -> Personas:
     """30 generated debtors; cases dealt round-robin to alice, bob and carol."""
-    from huikuan.portfolio.generator import PortfolioGenerator
-    from huikuan.portfolio.seeding import write_generated
+    from huikuan.intake.generator import PortfolioGenerator
+    from huikuan.intake.seeding import write_generated
 
     collectors = [(u.pk, u.team_id) for u in (personas.alice, personas.bob, personas.carol)]  # type: ignore[attr-defined]
     write_generated(PortfolioGenerator(7, AS_OF).debtors(30), AS_OF, collectors)

@@ -17,9 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def portfolio(live_server: Any) -> dict[str, Any]:
+    from huikuan.intake.generator import PortfolioGenerator
+    from huikuan.intake.seeding import write_generated
     from huikuan.org.models import Role, Team, User
-    from huikuan.portfolio.generator import PortfolioGenerator
-    from huikuan.portfolio.seeding import write_generated
 
     team = Team.objects.create(name="一组")
     alice = User.objects.create_user("alice", password="pw-alice", role=Role.COLLECTOR, team=team)

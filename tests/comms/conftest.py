@@ -33,7 +33,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def templates(db: None) -> int:
-    from huikuan.comms.actions import seed_default_templates
+    from huikuan.comms.templates import seed_default_templates
 
     return seed_default_templates()
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from huikuan.comms import bulk_compose
 from huikuan.comms import compose as compose_module
-from huikuan.comms.actions import load_default_templates_file
 from huikuan.comms.bulk_compose import BulkComposer
 from huikuan.comms.compose import compose
+from huikuan.comms.templates import load_default_templates_file
 from huikuan.kernel.comms.render import VARIABLES
 
 TEMPLATES = load_default_templates_file()

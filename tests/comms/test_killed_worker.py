@@ -21,9 +21,9 @@ def test_worker_killed_mid_send_never_sends_twice(transactional_db: None, zhang:
     from django.db import connection
     from kombu import Exchange, Queue
 
-    from huikuan.comms.actions import Request, queue_message
     from huikuan.comms.dispatch import dispatch_due
     from huikuan.comms.models import Message, MessageStatus
+    from huikuan.comms.outbox import Request, queue_message
 
     server, gateway = start_gateway()
     gateway.delay, gateway.slow_first = 30.0, 1  # the first request hangs: the worker is inside send()

@@ -13,9 +13,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
 def test_batch_renders_print_file_and_one_pdf_per_letter(zhang: Any, tmp_path: Path) -> None:
-    from huikuan.comms.actions import Request, queue_messages
     from huikuan.comms.channels.letter.render import render_letter_batch
     from huikuan.comms.models import Message, MessageStatus
+    from huikuan.comms.outbox import Request, queue_messages
     from huikuan.kernel.money import format_yuan
 
     report = queue_messages(
@@ -56,9 +56,9 @@ def test_batch_renders_print_file_and_one_pdf_per_letter(zhang: Any, tmp_path: P
 
 def test_letter_for_a_case_on_hold_is_not_printed(zhang: Any, tmp_path: Path) -> None:
     from huikuan.cases.models import CaseStatus, HoldReason
-    from huikuan.comms.actions import Request, queue_messages
     from huikuan.comms.channels.letter.render import render_letter_batch
     from huikuan.comms.models import Message, MessageStatus
+    from huikuan.comms.outbox import Request, queue_messages
 
     queue_messages([Request("work:9", zhang.debtor_id, "letter", "demand_letter", "formal", case_id=zhang.pk,
                             batch="run:8")])  # fmt: skip

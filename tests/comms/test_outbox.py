@@ -14,7 +14,7 @@ from tests.comms.conftest import DAYTIME, EMAIL, MOBILE, Gateway, SmtpSink, free
 
 
 def queue_sms(case: Any, key: str = "work:100", purpose: str = "reminder", **kwargs: Any) -> Any:
-    from huikuan.comms.actions import Request, queue_message
+    from huikuan.comms.outbox import Request, queue_message
 
     message = queue_message(Request(key, case.debtor_id, "sms", purpose, case_id=case.pk, due_at=DAYTIME, **kwargs))
     assert message is not None
@@ -28,8 +28,8 @@ def dispatch(at: Any = DAYTIME) -> Any:
 
 
 def test_message_exists_only_if_its_cause_commits(zhang: Any) -> None:
-    from huikuan.comms.actions import Request, queue_messages
     from huikuan.comms.models import Message
+    from huikuan.comms.outbox import Request, queue_messages
 
     with pytest.raises(RuntimeError), transaction.atomic():
         queue_messages([Request("work:1", zhang.debtor_id, "sms", "reminder", case_id=zhang.pk)])
@@ -203,8 +203,8 @@ def test_delivery_receipt_webhook_checks_the_signature(zhang: Any, sms_gateway: 
 
 
 def test_email_over_smtp_with_html_text_and_opt_out(zhang: Any, smtp_server: SmtpSink, client: Any) -> None:
-    from huikuan.comms.actions import Request, queue_message
     from huikuan.comms.models import MessageStatus
+    from huikuan.comms.outbox import Request, queue_message
     from huikuan.compliance.models import StopRequest as OptOut
     from huikuan.kernel.money import format_yuan
 
@@ -233,8 +233,8 @@ def test_email_over_smtp_with_html_text_and_opt_out(zhang: Any, smtp_server: Smt
 
 
 def test_smtp_message_lost_mid_send_is_not_resent(zhang: Any, smtp_server: SmtpSink) -> None:
-    from huikuan.comms.actions import Request, queue_message
     from huikuan.comms.models import Message, MessageStatus
+    from huikuan.comms.outbox import Request, queue_message
 
     message = queue_message(Request("work:300", zhang.debtor_id, "email", "reminder", case_id=zhang.pk, due_at=DAYTIME))
     assert message is not None
@@ -250,7 +250,7 @@ def test_payments_pending_messages_become_confirmations(zhang: Any, sms_gateway:
     from datetime import date
     from decimal import Decimal
 
-    from huikuan.comms.actions import consume_pending_messages
+    from huikuan.comms.feeds import consume_pending_messages
     from huikuan.comms.models import Message
     from huikuan.payments.models import Payment, PendingMessage
 
@@ -270,7 +270,7 @@ def test_payments_pending_messages_become_confirmations(zhang: Any, sms_gateway:
 def test_strategy_work_items_feed_the_outbox(zhang: Any) -> None:
     from types import SimpleNamespace
 
-    from huikuan.comms.actions import enqueue_for_work_items
+    from huikuan.comms.feeds import enqueue_for_work_items
     from huikuan.comms.models import Message
 
     items = [
@@ -294,8 +294,8 @@ def test_composing_a_batch_touches_no_database_and_queues_what_queue_messages_wo
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from huikuan.comms.actions import QueueBatch, Request
     from huikuan.comms.models import Message
+    from huikuan.comms.outbox import QueueBatch, Request
 
     requests = [
         Request("work:1", zhang.debtor_id, "sms", "reminder", case_id=zhang.pk, due_at=DAYTIME),
@@ -316,8 +316,8 @@ def test_composing_a_batch_touches_no_database_and_queues_what_queue_messages_wo
 def test_values_shared_per_debtor_are_values_for_with_the_deadline(zhang: Any) -> None:
     from datetime import date
 
-    from huikuan.comms.actions import _values
     from huikuan.comms.facts import facts_for_debtors, with_deadline
+    from huikuan.comms.outbox import _values
     from huikuan.kernel.comms.variables import values_for
 
     today = date(2026, 11, 20)
@@ -366,7 +366,7 @@ def test_closing_a_case_by_payment_cancels_its_queued_reminders_but_not_receipts
     """A reminder queued before the payment carries the old amount: it must not go out once the case closes."""
     from huikuan.cases.models import CaseStatus
     from huikuan.comms.models import MessageStatus
-    from huikuan.payments.actions import post_payment
+    from huikuan.payments.incoming import post_payment
 
     reminder = queue_sms(zhang)
     receipt = queue_sms(zhang, key="pending:payment:x", purpose="payment_confirmation", extra=PAID)

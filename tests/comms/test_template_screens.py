@@ -63,7 +63,7 @@ def test_collectors_are_refused_every_template_screen(screens: Any) -> None:
 
 
 def test_qa_reads_but_cannot_write_or_activate(screens: Any) -> None:
-    from huikuan.comms.actions import create_version
+    from huikuan.comms.templates import create_version
 
     template = sms_reminder()
     draft = create_version(screens.lena, template, body=CLEAN)
@@ -82,7 +82,7 @@ def test_qa_reads_but_cannot_write_or_activate(screens: Any) -> None:
 
 
 def test_list_filters_and_shows_active_version_and_drafts(screens: Any, django_assert_max_num_queries: Any) -> None:
-    from huikuan.comms.actions import create_version
+    from huikuan.comms.templates import create_version
 
     template = sms_reminder()
     create_version(screens.lena, template, body=CLEAN)
@@ -165,7 +165,7 @@ def test_letter_preview_masks_the_recipient_and_the_contract_number(screens: Any
 
 
 def test_activation_is_refused_with_the_flags_and_allowed_when_clean(screens: Any) -> None:
-    from huikuan.comms.actions import create_version
+    from huikuan.comms.templates import create_version
 
     template = sms_reminder()
     client = client_for(screens.lena)
@@ -190,7 +190,7 @@ def test_activation_is_refused_with_the_flags_and_allowed_when_clean(screens: An
 
 
 def test_template_page_shows_versions_and_a_readable_diff(screens: Any) -> None:
-    from huikuan.comms.actions import create_version
+    from huikuan.comms.templates import create_version
 
     template = sms_reminder()
     v1 = template.versions.get(number=1)
@@ -229,7 +229,7 @@ def test_screens_speak_chinese_by_default_and_english_on_request(screens: Any) -
 
 def test_the_admin_cannot_activate_a_flagged_draft_nor_rewrite_an_active_version(screens: Any) -> None:
     """Activation goes through the screener only; an activated version is evidence and stays as it was."""
-    from huikuan.comms.actions import create_version
+    from huikuan.comms.templates import create_version
 
     admin = client_for(screens.adam)
     template = sms_reminder()

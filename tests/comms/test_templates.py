@@ -10,8 +10,8 @@ from tests.comms.conftest import owed
 
 
 def test_defaults_cover_every_purpose_in_both_languages(templates: int) -> None:
-    from huikuan.comms.actions import load_default_templates_file
     from huikuan.comms.models import Purpose, TemplateVersion, VersionStatus
+    from huikuan.comms.templates import load_default_templates_file
 
     active = TemplateVersion.objects.filter(status=VersionStatus.ACTIVE).select_related("template")
     keys = {(v.template.purpose, v.template.language) for v in active}
@@ -24,8 +24,8 @@ def test_defaults_cover_every_purpose_in_both_languages(templates: int) -> None:
 
 
 def test_abusive_or_threatening_text_is_never_activated(templates: int, personas: Any) -> None:
-    from huikuan.comms.actions import ActivationRefused, activate_version, create_version
     from huikuan.comms.models import Template, VersionStatus
+    from huikuan.comms.templates import ActivationRefused, activate_version, create_version
 
     template = Template.objects.get(channel="sms", purpose="reminder", tone="firm", language="zh-hans")
     bad = create_version(personas.lena, template, body="{{honorific}}，你这个老赖，再不还钱就等着坐牢吧。")
@@ -38,8 +38,8 @@ def test_abusive_or_threatening_text_is_never_activated(templates: int, personas
 
 
 def test_a_new_version_retires_the_old_one(templates: int, personas: Any) -> None:
-    from huikuan.comms.actions import activate_version, create_version
     from huikuan.comms.models import Template, VersionStatus
+    from huikuan.comms.templates import activate_version, create_version
     from huikuan.kernel.comms.render import TemplateError
 
     template = Template.objects.get(channel="sms", purpose="reminder", tone="gentle", language="zh-hans")
@@ -54,7 +54,8 @@ def test_a_new_version_retires_the_old_one(templates: int, personas: Any) -> Non
 
 
 def test_preview_with_a_real_case_shows_exact_values_and_sms_length(zhang: Any) -> None:
-    from huikuan.comms.actions import active_version, preview
+    from huikuan.comms.preview import preview
+    from huikuan.comms.templates import active_version
     from huikuan.kernel.money import format_yuan
 
     version = active_version("sms", "reminder", "gentle", "zh-hans")
@@ -70,7 +71,8 @@ def test_preview_with_a_real_case_shows_exact_values_and_sms_length(zhang: Any) 
 
 
 def test_letter_preview_is_addressed_like_the_outbox_would_print_it(zhang: Any) -> None:
-    from huikuan.comms.actions import active_version, preview
+    from huikuan.comms.preview import preview
+    from huikuan.comms.templates import active_version
     from huikuan.portfolio.models import ContactPoint, Debtor
 
     version = active_version("letter", "demand_letter", "formal", "zh-hans")

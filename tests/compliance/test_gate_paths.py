@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from huikuan.audit.models import ChangeLog
-from huikuan.cases.actions import log_contact
 from huikuan.cases.models import Case, Interaction
 from huikuan.compliance.actions import ContactBlocked, ask_gate, override_warning, record_stop_request
+from huikuan.compliance.contacts import log_contact
 from huikuan.compliance.models import ContactDecision, GateSource, TextFlag
 from huikuan.portfolio.models import ContactPoint
 from tests.conftest import Personas

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from huikuan.cases.access import can_view_case
 from huikuan.cases.models import Case
-from huikuan.org.visibility import can_view_case, case_filter
+from huikuan.org.visibility import case_filter
 from tests.conftest import Personas
 
 

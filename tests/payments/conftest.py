@@ -41,8 +41,8 @@ class Debt:
 
 def make_debt(personas: Personas, customer_no: str = "C-100", assignee: object = None) -> Debt:
     from huikuan.cases.models import Case
-    from huikuan.portfolio.ledger import post_entry
     from huikuan.portfolio.models import Account, AccountBalance, Debtor
+    from tests.postings import post_entry
 
     debtor = Debtor.objects.create(customer_no=customer_no, name="张伟", gender="male")
     accounts = []

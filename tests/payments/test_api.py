@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.test import Client
 
-from huikuan.payments import actions
+from huikuan.payments import waivers
 from huikuan.payments.models import Payment
 from tests.conftest import Personas
 from tests.payments.conftest import Debt
@@ -97,7 +97,7 @@ def test_options_promise_and_plan(personas: Personas, debt: Debt) -> None:
 
 
 def test_waiver_decisions_over_http(personas: Personas, debt: Debt) -> None:
-    request = actions.request_waiver(personas.alice, debt.case, penalty=Decimal("70.00"), reason="x")  # type: ignore[arg-type]
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=Decimal("70.00"), reason="x")  # type: ignore[arg-type]
     assert (
         client_for(personas.alice)
         .post(f"/api/waivers/{request.pk}/approve", {"reason": "ok"}, content_type="application/json")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import CaseStatus
 from huikuan.kernel.ledger import Balance
-from huikuan.payments import actions
+from huikuan.payments import guards, incoming
 from huikuan.payments.models import MessageKind, Payment, PaymentStatus, PendingMessage
 from huikuan.payments.posting import KeyConflict
 from huikuan.portfolio.models import LedgerEntry
@@ -25,7 +25,7 @@ PAID_ON = date(2025, 11, 3)
 
 
 def pay(personas: Personas, debt: Debt, amount: str, key: str, **kw: object) -> tuple[Payment, bool]:
-    return actions.post_payment(personas.lena, debt.case, Decimal(amount), PAID_ON, key, **kw)  # type: ignore[arg-type]
+    return incoming.post_payment(personas.lena, debt.case, Decimal(amount), PAID_ON, key, **kw)  # type: ignore[arg-type]
 
 
 def test_payment_clears_charges_before_principal_and_the_oldest_contract_first(personas: Personas, debt: Debt) -> None:
@@ -68,7 +68,7 @@ def test_overpayment_becomes_credit_and_the_case_closes_itself_then_reopens_on_r
     assert (case.status, case.close_reason) == (CaseStatus.CLOSED, "balance_paid")  # type: ignore[attr-defined]
     assert PendingMessage.objects.filter(kind=MessageKind.CASE_CLOSED, debtor_id=payment.debtor_id).count() == 1
 
-    reversed_payment = actions.reverse_payment(personas.lena, payment, "退票 bounced")
+    reversed_payment = incoming.reverse_payment(personas.lena, payment, "退票 bounced")
     assert reversed_payment.status == PaymentStatus.REVERSED
     assert debt.balances() == before
     case = debt.refresh()
@@ -77,7 +77,7 @@ def test_overpayment_becomes_credit_and_the_case_closes_itself_then_reopens_on_r
     assert case.cured_episodes == 0  # type: ignore[attr-defined]
     assert ChangeLog.objects.filter(action="payment:reversed").count() == 1
     # Reversing again changes nothing.
-    actions.reverse_payment(personas.lena, payment, "again")
+    incoming.reverse_payment(personas.lena, payment, "again")
     assert LedgerEntry.objects.filter(kind="reversal").count() == 2
 
 
@@ -94,30 +94,30 @@ def test_the_same_key_twice_is_one_payment(personas: Personas, debt: Debt) -> No
 
 def test_who_may_post(personas: Personas, debt: Debt) -> None:
     with pytest.raises(PermissionDenied):
-        actions.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")  # type: ignore[arg-type]
+        incoming.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")  # type: ignore[arg-type]
     with pytest.raises(PermissionDenied):
-        actions.post_payment(personas.carol, debt.case, Decimal("1.00"), PAID_ON, "c")  # type: ignore[arg-type]
+        incoming.post_payment(personas.carol, debt.case, Decimal("1.00"), PAID_ON, "c")  # type: ignore[arg-type]
     with pytest.raises(PermissionDenied):
-        actions.post_payment(personas.quinn, debt.case, Decimal("1.00"), PAID_ON, "q")  # type: ignore[arg-type]
-    actions.post_payment(personas.adam, debt.case, Decimal("1.00"), PAID_ON, "adam")  # type: ignore[arg-type]
+        incoming.post_payment(personas.quinn, debt.case, Decimal("1.00"), PAID_ON, "q")  # type: ignore[arg-type]
+    incoming.post_payment(personas.adam, debt.case, Decimal("1.00"), PAID_ON, "adam")  # type: ignore[arg-type]
     payment, _ = pay(personas, debt, "1.00", "lena")
     with pytest.raises(PermissionDenied):
-        actions.reverse_payment(personas.alice, payment, "no")
+        incoming.reverse_payment(personas.alice, payment, "no")
     assert Payment.objects.count() == 2
 
 
 def test_bad_payments_are_refused_with_reasons(personas: Personas, debt: Debt) -> None:
-    with pytest.raises(actions.ActionError, match="positive"):
+    with pytest.raises(guards.ActionError, match="positive"):
         pay(personas, debt, "0.00", "z")
-    with pytest.raises(actions.ActionError, match="future"):
-        actions.post_payment(
+    with pytest.raises(guards.ActionError, match="future"):
+        incoming.post_payment(
             personas.lena,
             debt.case,  # type: ignore[arg-type]
             Decimal("1.00"),
             date.today() + timedelta(days=2),
             "f",
         )
-    with pytest.raises(actions.ActionError, match="idempotency key"):
+    with pytest.raises(guards.ActionError, match="idempotency key"):
         pay(personas, debt, "1.00", "  ")
     assert Payment.objects.count() == 0
 
@@ -133,7 +133,7 @@ def test_reversing_every_payment_in_any_order_restores_the_exact_balances(
     with transaction.atomic():
         start = debt.balances()
         posted = [
-            actions.post_payment(personas.lena, debt.case, a, PAID_ON, f"p{i}")[0]  # type: ignore[arg-type]
+            incoming.post_payment(personas.lena, debt.case, a, PAID_ON, f"p{i}")[0]  # type: ignore[arg-type]
             for i, a in enumerate(payments)
         ]
         for payment in posted:
@@ -145,7 +145,7 @@ def test_reversing_every_payment_in_any_order_restores_the_exact_balances(
                 assert min(balance.principal, balance.interest, balance.fee, balance.penalty, balance.credit) >= 0
         rnd.shuffle(posted)  # type: ignore[attr-defined]
         for payment in posted:
-            actions.reverse_payment(personas.lena, payment, "bounced")
+            incoming.reverse_payment(personas.lena, payment, "bounced")
         assert debt.balances() == start
         assert debt.refresh().status == CaseStatus.OPEN  # type: ignore[attr-defined]
         transaction.set_rollback(True)
@@ -171,8 +171,8 @@ def test_a_new_delinquency_after_a_paid_off_one_keeps_that_history(personas: Per
 
     from huikuan.cases.sync import refresh_cases
     from huikuan.kernel.ledger import Component, EntryKind
-    from huikuan.portfolio.ledger import post_entry
     from huikuan.portfolio.models import Account, AccountBalance
+    from tests.postings import post_entry
 
     pay(personas, debt, "3220.00", "all")
     case = debt.refresh()
@@ -199,11 +199,11 @@ def test_a_payment_is_dated_against_the_debtors_today_not_the_servers(personas: 
 
     now = datetime(2025, 11, 3, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     tokyo_day = date(2025, 11, 4)
-    with pytest.raises(actions.ActionError, match="future"):
-        actions.post_payment(personas.lena, debt.case, Decimal("1.00"), tokyo_day, "sh", now=now)  # type: ignore[arg-type]
+    with pytest.raises(guards.ActionError, match="future"):
+        incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), tokyo_day, "sh", now=now)  # type: ignore[arg-type]
     debtor = debt.case.debtor  # type: ignore[attr-defined]
     debtor.time_zone = "Asia/Tokyo"
     debtor.save()
     debt.case.refresh_from_db()  # type: ignore[attr-defined]
-    payment, created = actions.post_payment(personas.lena, debt.case, Decimal("1.00"), tokyo_day, "tk", now=now)  # type: ignore[arg-type]
+    payment, created = incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), tokyo_day, "tk", now=now)  # type: ignore[arg-type]
     assert created and payment.paid_on == tokyo_day

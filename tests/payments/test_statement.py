@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from huikuan.cases.models import CaseStatus
+from huikuan.intake.importer import ColumnMapping
 from huikuan.payments.models import Payment, PaymentSource
 from huikuan.payments.statement import FIELDS, import_statement
-from huikuan.portfolio.importer import ColumnMapping
 from huikuan.portfolio.models import AccountBalance
 from tests.conftest import Personas
 from tests.payments.conftest import Debt, make_debt

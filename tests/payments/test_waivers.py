@@ -16,24 +16,24 @@ from django.core.exceptions import PermissionDenied
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import CaseStatus
 from huikuan.kernel.ledger import Component, EntryKind
-from huikuan.payments import actions
+from huikuan.payments import guards, incoming, plans, waivers
 from huikuan.payments.models import PlanStatus, WaiverStatus
-from huikuan.portfolio.ledger import post_entry
 from huikuan.portfolio.models import LedgerEntry
 from tests.conftest import Personas
 from tests.payments.conftest import Debt
+from tests.postings import post_entry
 
 D = Decimal
 
 
 def test_authority_follows_the_role(personas: Personas, debt: Debt) -> None:
-    assert actions.waiver_authority(personas.alice, debt.case) == D("45.00")  # type: ignore[arg-type]
-    assert actions.waiver_authority(personas.lena, debt.case) == D("90.00")  # type: ignore[arg-type]
-    assert actions.waiver_authority(personas.quinn, debt.case) == D("0.00")  # type: ignore[arg-type]
+    assert waivers.waiver_authority(personas.alice, debt.case) == D("45.00")  # type: ignore[arg-type]
+    assert waivers.waiver_authority(personas.lena, debt.case) == D("90.00")  # type: ignore[arg-type]
+    assert waivers.waiver_authority(personas.quinn, debt.case) == D("0.00")  # type: ignore[arg-type]
 
 
 def test_a_waiver_within_authority_is_applied_at_once_penalty_oldest_first(personas: Personas, debt: Debt) -> None:
-    request = actions.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
     assert request.status == WaiverStatus.APPROVED and request.decided_by == personas.alice
     b = debt.balances()
     assert (b["HT-OLD"].penalty, b["HT-NEW"].penalty) == (D("0.00"), D("30.00"))
@@ -44,7 +44,7 @@ def test_a_waiver_within_authority_is_applied_at_once_penalty_oldest_first(perso
 
 
 def test_beyond_authority_waits_for_the_lead_of_the_cases_team(personas: Personas, debt: Debt) -> None:
-    request = actions.request_waiver(
+    request = waivers.request_waiver(
         personas.alice,
         debt.case,
         penalty=D("70.00"),
@@ -53,24 +53,24 @@ def test_beyond_authority_waits_for_the_lead_of_the_cases_team(personas: Persona
     )
     assert request.status == WaiverStatus.PENDING
     assert debt.total() == D("3220.00")
-    assert list(actions.waivers_awaiting(personas.lena)) == [request]
-    assert list(actions.waivers_awaiting(personas.alice)) == []
+    assert list(waivers.waivers_awaiting(personas.lena)) == [request]
+    assert list(waivers.waivers_awaiting(personas.alice)) == []
     for outsider in (personas.alice, personas.bob, personas.carol, personas.quinn):
         with pytest.raises(PermissionDenied):
-            actions.approve_waiver(outsider, request, "ok")
-    with pytest.raises(actions.ActionError, match="reason"):
-        actions.approve_waiver(personas.lena, request, " ")
-    decided = actions.approve_waiver(personas.lena, request, "客户配合，同意减免")
+            waivers.approve_waiver(outsider, request, "ok")
+    with pytest.raises(guards.ActionError, match="reason"):
+        waivers.approve_waiver(personas.lena, request, " ")
+    decided = waivers.approve_waiver(personas.lena, request, "客户配合，同意减免")
     assert (decided.status, decided.decided_by) == (WaiverStatus.APPROVED, personas.lena)
     assert debt.total() == D("3130.00")
     assert ChangeLog.objects.filter(action="waiver:approved", user=personas.lena).count() == 1
-    with pytest.raises(actions.ActionError, match="already decided"):
-        actions.reject_waiver(personas.lena, request, "changed my mind")
+    with pytest.raises(guards.ActionError, match="already decided"):
+        waivers.reject_waiver(personas.lena, request, "changed my mind")
 
 
 def test_rejection_changes_no_money(personas: Personas, debt: Debt) -> None:
-    request = actions.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
-    actions.reject_waiver(personas.lena, request, "金额过大")
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
+    waivers.reject_waiver(personas.lena, request, "金额过大")
     request.refresh_from_db()
     assert (request.status, request.decision_reason) == (WaiverStatus.REJECTED, "金额过大")
     assert debt.total() == D("3220.00")
@@ -78,34 +78,34 @@ def test_rejection_changes_no_money(personas: Personas, debt: Debt) -> None:
 
 
 def test_a_lead_cannot_approve_their_own_request(personas: Personas, debt: Debt) -> None:
-    request = actions.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
     request.requested_by = personas.lena  # type: ignore[assignment]
     request.save()
     with pytest.raises(PermissionDenied):
-        actions.approve_waiver(personas.lena, request, "self")
+        waivers.approve_waiver(personas.lena, request, "self")
 
 
 def test_waiver_cannot_exceed_what_is_owed(personas: Personas, debt: Debt) -> None:
-    with pytest.raises(actions.ActionError, match="exceed"):
-        actions.request_waiver(personas.lena, debt.case, fee=D("20.01"), reason="x")  # type: ignore[arg-type]
+    with pytest.raises(guards.ActionError, match="exceed"):
+        waivers.request_waiver(personas.lena, debt.case, fee=D("20.01"), reason="x")  # type: ignore[arg-type]
 
 
 def test_pay_in_full_offer_beyond_authority_activates_on_approval_and_closes_the_case(
     personas: Personas, debt: Debt
 ) -> None:
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    options = actions.propose_options(personas.alice, debt.case, now=now)  # type: ignore[arg-type]
+    options = plans.propose_options(personas.alice, debt.case, now=now)  # type: ignore[arg-type]
     assert options.options.full.total == D("3130.00") and options.options.full.needs_approval
-    assert not actions.propose_options(personas.lena, debt.case, now=now).options.full.needs_approval  # type: ignore[arg-type]
-    plan = actions.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    assert not plans.propose_options(personas.lena, debt.case, now=now).options.full.needs_approval  # type: ignore[arg-type]
+    plan = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
     assert plan.status == PlanStatus.ACCEPTED
     request = plan.waiver_requests.get()
     assert request.amount == D("90.00")
-    actions.approve_waiver(personas.lena, request, "ok")
+    waivers.approve_waiver(personas.lena, request, "ok")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE
     assert debt.total() == D("3130.00")
-    actions.post_payment(personas.lena, debt.case, D("3130.00"), now.date(), "full")  # type: ignore[arg-type]
+    incoming.post_payment(personas.lena, debt.case, D("3130.00"), now.date(), "full")  # type: ignore[arg-type]
     plan.refresh_from_db()
     assert plan.status == PlanStatus.COMPLETED
     assert debt.refresh().status == CaseStatus.CLOSED  # type: ignore[attr-defined]
@@ -113,28 +113,28 @@ def test_pay_in_full_offer_beyond_authority_activates_on_approval_and_closes_the
 
 def test_qa_may_not_negotiate(personas: Personas, debt: Debt) -> None:
     with pytest.raises(PermissionDenied):
-        actions.propose_options(personas.quinn, debt.case)  # type: ignore[arg-type]
+        plans.propose_options(personas.quinn, debt.case)  # type: ignore[arg-type]
     with pytest.raises(PermissionDenied):
-        actions.request_waiver(personas.carol, debt.case, penalty=D("1.00"), reason="x")  # type: ignore[arg-type]
+        waivers.request_waiver(personas.carol, debt.case, penalty=D("1.00"), reason="x")  # type: ignore[arg-type]
 
 
 def test_a_replaced_offer_takes_its_pending_waiver_with_it(personas: Personas, debt: Debt) -> None:
     """Alice's pay-in-full offer waits for Lena; the debtor then takes instalments instead."""
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    offer = actions.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    offer = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
     request = offer.waiver_requests.get()
     assert (offer.status, request.status) == (PlanStatus.ACCEPTED, WaiverStatus.PENDING)
 
-    replacement = actions.agree_plan(personas.alice, debt.case, "instalments", confirmation="call 11:20", now=now)  # type: ignore[arg-type]
+    replacement = plans.agree_plan(personas.alice, debt.case, "instalments", confirmation="call 11:20", now=now)  # type: ignore[arg-type]
     offer.refresh_from_db()
     request.refresh_from_db()
     assert (replacement.status, offer.status) == (PlanStatus.ACTIVE, PlanStatus.CANCELLED)
     assert request.status == WaiverStatus.REJECTED and request.decided_at is not None
-    assert list(actions.waivers_awaiting(personas.lena)) == []
+    assert list(waivers.waivers_awaiting(personas.lena)) == []
     assert ChangeLog.objects.filter(action="waiver:rejected", subject_id=str(request.pk), user=personas.alice).exists()
     assert ChangeLog.objects.filter(action="plan:cancelled", subject_id=str(offer.pk)).exists()
-    with pytest.raises(actions.ActionError, match="already decided"):
-        actions.approve_waiver(personas.lena, request, "ok")
+    with pytest.raises(guards.ActionError, match="already decided"):
+        waivers.approve_waiver(personas.lena, request, "ok")
     assert debt.total() == D("3220.00")
     assert not LedgerEntry.objects.filter(kind="waiver").exists()
 
@@ -142,18 +142,18 @@ def test_a_replaced_offer_takes_its_pending_waiver_with_it(personas: Personas, d
 def test_a_waiver_is_never_written_for_a_plan_no_longer_waiting_for_it(personas: Personas, debt: Debt) -> None:
     """A request left pending on a cancelled plan (older data, or any path that forgets it) stays unwritten."""
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    offer = actions.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    offer = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
     request = offer.waiver_requests.get()
     type(offer).objects.filter(pk=offer.pk).update(status=PlanStatus.CANCELLED)
 
-    with pytest.raises(actions.ActionError, match="Cancelled"):
-        actions.approve_waiver(personas.lena, request, "ok")
+    with pytest.raises(guards.ActionError, match="Cancelled"):
+        waivers.approve_waiver(personas.lena, request, "ok")
     request.refresh_from_db()
     assert request.status == WaiverStatus.PENDING
     assert debt.total() == D("3220.00")
     assert not LedgerEntry.objects.filter(kind="waiver").exists()
     # Rejecting it is still possible, and clears the list.
-    actions.reject_waiver(personas.lena, request, "方案已取消")
+    waivers.reject_waiver(personas.lena, request, "方案已取消")
     request.refresh_from_db()
     assert request.status == WaiverStatus.REJECTED
 
@@ -165,29 +165,29 @@ def _late_penalty(debt: Debt, amount: str) -> None:
 def test_a_lead_approves_only_within_their_own_authority(personas: Personas, debt: Debt) -> None:
     """10,000 more penalty: 10,090 waivable. Lena's authority is 100 % but at most 5,000."""
     _late_penalty(debt, "10000.00")
-    big = actions.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")  # type: ignore[arg-type]
+    big = waivers.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")  # type: ignore[arg-type]
     assert big.status == WaiverStatus.PENDING
-    assert list(actions.waivers_awaiting(personas.lena)) == [big]
+    assert list(waivers.waivers_awaiting(personas.lena)) == [big]
 
-    with pytest.raises(actions.ActionError, match=r"6000\.00 is beyond your authority of 5000\.00"):
-        actions.approve_waiver(personas.lena, big, "同意")
+    with pytest.raises(guards.ActionError, match=r"6000\.00 is beyond your authority of 5000\.00"):
+        waivers.approve_waiver(personas.lena, big, "同意")
     big.refresh_from_db()
     assert big.status == WaiverStatus.PENDING
     assert not LedgerEntry.objects.filter(kind="waiver").exists()
     assert debt.total() == D("13220.00")
 
     # Within her authority she approves as before; and she may always say no.
-    small = actions.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")  # type: ignore[arg-type]
-    assert actions.approve_waiver(personas.lena, small, "同意").status == WaiverStatus.APPROVED
+    small = waivers.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")  # type: ignore[arg-type]
+    assert waivers.approve_waiver(personas.lena, small, "同意").status == WaiverStatus.APPROVED
     assert debt.total() == D("9220.00")
-    assert actions.reject_waiver(personas.lena, big, "超出权限，驳回").status == WaiverStatus.REJECTED
+    assert waivers.reject_waiver(personas.lena, big, "超出权限，驳回").status == WaiverStatus.REJECTED
 
 
 def test_an_administrator_decides_what_is_beyond_a_lead(personas: Personas, debt: Debt) -> None:
     _late_penalty(debt, "10000.00")
-    big = actions.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")  # type: ignore[arg-type]
-    assert list(actions.waivers_awaiting(personas.adam)) == [big]
-    decided = actions.approve_waiver(personas.adam, big, "特批")
+    big = waivers.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")  # type: ignore[arg-type]
+    assert list(waivers.waivers_awaiting(personas.adam)) == [big]
+    decided = waivers.approve_waiver(personas.adam, big, "特批")
     assert (decided.status, decided.decided_by) == (WaiverStatus.APPROVED, personas.adam)
     assert debt.total() == D("7220.00")
     assert ChangeLog.objects.filter(action="waiver:approved", user=personas.adam).count() == 1
@@ -195,45 +195,45 @@ def test_an_administrator_decides_what_is_beyond_a_lead(personas: Personas, debt
 
 def test_authority_covers_the_cases_waivers_together_not_each_request(personas: Personas, debt: Debt) -> None:
     """Alice may waive 45 of the 90 in all; asking in pieces does not get her more."""
-    first = actions.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
+    first = waivers.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
     assert first.status == WaiverStatus.APPROVED
     # 50 still owed: per request she could waive 25 of it; 5 is what is left of her 45.
-    assert actions.waiver_authority(personas.alice, debt.case) == D("5.00")  # type: ignore[arg-type]
-    second = actions.request_waiver(personas.alice, debt.case, penalty=D("5.00"), reason="困难")  # type: ignore[arg-type]
+    assert waivers.waiver_authority(personas.alice, debt.case) == D("5.00")  # type: ignore[arg-type]
+    second = waivers.request_waiver(personas.alice, debt.case, penalty=D("5.00"), reason="困难")  # type: ignore[arg-type]
     assert second.status == WaiverStatus.APPROVED
-    third = actions.request_waiver(personas.alice, debt.case, penalty=D("20.00"), reason="困难")  # type: ignore[arg-type]
+    third = waivers.request_waiver(personas.alice, debt.case, penalty=D("20.00"), reason="困难")  # type: ignore[arg-type]
     assert third.status == WaiverStatus.PENDING
     assert debt.total() == D("3175.00")
-    assert actions.waiver_authority(personas.alice, debt.case) == D("0.00")  # type: ignore[arg-type]
+    assert waivers.waiver_authority(personas.alice, debt.case) == D("0.00")  # type: ignore[arg-type]
 
 
 def test_a_pending_request_counts_against_the_requesters_authority(personas: Personas, debt: Debt) -> None:
-    big = actions.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
-    small = actions.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")  # type: ignore[arg-type]
+    big = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
+    small = waivers.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")  # type: ignore[arg-type]
     assert (big.status, small.status) == (WaiverStatus.PENDING, WaiverStatus.PENDING)
     assert debt.total() == D("3220.00")
     # Once the big one is rejected, it no longer counts.
-    actions.reject_waiver(personas.lena, big, "过大")
-    again = actions.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")  # type: ignore[arg-type]
+    waivers.reject_waiver(personas.lena, big, "过大")
+    again = waivers.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")  # type: ignore[arg-type]
     assert again.status == WaiverStatus.APPROVED
 
 
 def test_a_lead_approves_within_what_their_authority_leaves_on_the_case(personas: Personas, debt: Debt) -> None:
     """10,090 waivable; Lena's 5,000 covers the case's waivers together."""
     _late_penalty(debt, "10000.00")
-    first = actions.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")  # type: ignore[arg-type]
-    actions.approve_waiver(personas.lena, first, "同意")
-    second = actions.request_waiver(personas.alice, debt.case, penalty=D("2000.00"), reason="x")  # type: ignore[arg-type]
-    with pytest.raises(actions.ActionError, match=r"beyond your authority of 1000\.00"):
-        actions.approve_waiver(personas.lena, second, "同意")
+    first = waivers.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")  # type: ignore[arg-type]
+    waivers.approve_waiver(personas.lena, first, "同意")
+    second = waivers.request_waiver(personas.alice, debt.case, penalty=D("2000.00"), reason="x")  # type: ignore[arg-type]
+    with pytest.raises(guards.ActionError, match=r"beyond your authority of 1000\.00"):
+        waivers.approve_waiver(personas.lena, second, "同意")
     assert debt.total() == D("9220.00")
-    actions.approve_waiver(personas.adam, second, "特批")
+    waivers.approve_waiver(personas.adam, second, "特批")
     assert debt.total() == D("7220.00")
 
 
 def test_waivers_of_an_earlier_delinquency_do_not_count(personas: Personas, debt: Debt) -> None:
     """The debtor paid a first delinquency off (a 45 waiver helped); a new one starts the count again."""
-    first = actions.request_waiver(personas.alice, debt.case, penalty=D("45.00"), reason="x")  # type: ignore[arg-type]
+    first = waivers.request_waiver(personas.alice, debt.case, penalty=D("45.00"), reason="x")  # type: ignore[arg-type]
     assert first.status == WaiverStatus.APPROVED
     type(debt.case).objects.filter(pk=debt.case.pk).update(cured_episodes=1)  # type: ignore[attr-defined]
-    assert actions.waiver_authority(personas.alice, debt.case) == D("22.50")  # type: ignore[arg-type]
+    assert waivers.waiver_authority(personas.alice, debt.case) == D("22.50")  # type: ignore[arg-type]

@@ -12,8 +12,9 @@ from django.db import connection, connections
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case, CaseStatus
 from huikuan.kernel.ledger import Component, EntryKind
-from huikuan.portfolio.ledger import LedgerRejected, post_entry, refresh_balances
+from huikuan.portfolio.ledger import LedgerRejected, refresh_balances
 from huikuan.portfolio.models import Account, AccountBalance, Debtor, LedgerEntry
+from tests.postings import post_entry
 
 
 @pytest.fixture

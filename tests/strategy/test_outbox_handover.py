@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from huikuan.comms.actions import seed_default_templates
 from huikuan.comms.models import Message
+from huikuan.comms.templates import seed_default_templates
+from huikuan.strategy.executors import run_strategy
 from huikuan.strategy.models import WorkItem
-from huikuan.strategy.run import AUTOMATIC_ACTIONS, run_strategy
+from huikuan.strategy.run import AUTOMATIC_ACTIONS
 from tests.strategy.conftest import AS_OF, CaseMaker
 
 

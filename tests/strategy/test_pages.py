@@ -5,7 +5,7 @@ from typing import Any
 from django.template import Context, Template
 from django.test import Client
 
-from huikuan.strategy.run import run_strategy
+from huikuan.strategy.executors import run_strategy
 from tests.conftest import AS_OF, Personas
 
 from .conftest import CaseMaker

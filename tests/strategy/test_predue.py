@@ -6,10 +6,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from huikuan.comms.actions import seed_default_templates
 from huikuan.comms.models import Message
+from huikuan.comms.templates import seed_default_templates
+from huikuan.strategy.executors import run_strategy
 from huikuan.strategy.models import WorkItem
-from huikuan.strategy.run import run_strategy
 from tests.strategy.conftest import AS_OF, CaseMaker
 
 _serial = iter(range(1, 10_000))
@@ -93,9 +93,9 @@ def test_a_debtor_whose_earlier_case_closed_as_paid_is_reminded_again(champion: 
     from datetime import UTC, datetime
 
     from huikuan.cases.models import Case
-    from huikuan.comms.actions import cancel_collection_messages
     from huikuan.comms.compliance_adapter import gate_inputs, gate_messages
     from huikuan.comms.models import MessageStatus
+    from huikuan.comms.optouts import cancel_collection_messages
 
     seed_default_templates()
     never_late = current_debtor(3)

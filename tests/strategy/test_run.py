@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.utils import translation
 
 from huikuan.kernel.strategy.arms import arm_for
+from huikuan.strategy.executors import run_strategy
 from huikuan.strategy.models import RunStatus, StrategyRun, WorkItem, WorkStatus
-from huikuan.strategy.run import StrategyError, run_strategy
+from huikuan.strategy.run import StrategyError
 from tests.conftest import AS_OF, Personas
 
 from .conftest import ROOT, CaseMaker

@@ -12,8 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from huikuan.config.celery import app
+from huikuan.strategy.executors import run_strategy
 from huikuan.strategy.models import RunStatus, StrategyRun, WorkItem
-from huikuan.strategy.run import RunInProgress, run_strategy
+from huikuan.strategy.run import RunInProgress
 from huikuan.strategy.tasks import run_shard_task
 from tests.conftest import AS_OF, Personas
 
@@ -64,7 +65,7 @@ def test_a_failing_shard_marks_its_run_failed(champion: Any, monkeypatch: pytest
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("huikuan.strategy.tasks.run_shard", broken)
+    monkeypatch.setattr("huikuan.strategy.executors.run_shard", broken)
     with pytest.raises(RuntimeError):
         run_shard_task(run.pk, 0, 2)
     run.refresh_from_db()

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 
 from huikuan.comms.models import Message
+from huikuan.strategy.executors import run_strategy
 from huikuan.strategy.models import RunStatus, StrategyRun, WorkItem
-from huikuan.strategy.run import StrategyError, run_strategy
+from huikuan.strategy.run import StrategyError
 from huikuan.strategy.shard_process import run_in_processes
 from tests.conftest import AS_OF
 
@@ -25,7 +26,7 @@ def _items() -> list[tuple[Any, ...]]:
 
 
 def _book(make_case: CaseMaker) -> None:
-    from huikuan.comms.actions import seed_default_templates
+    from huikuan.comms.templates import seed_default_templates
 
     seed_default_templates()
     for dpd in (2, 5, 13, 31, 45, 60, 91, 95, 120, 200):
@@ -38,7 +39,7 @@ def test_shards_in_child_processes_write_what_the_shards_write_in_process(
     transactional_db: None, champion: Any, make_case: CaseMaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On PostgreSQL two shards run in two children; on SQLite (one writer at a time) one after another."""
-    from huikuan.strategy import shard_process
+    from huikuan.strategy import executors
 
     children: list[int] = []
 
@@ -46,7 +47,7 @@ def test_shards_in_child_processes_write_what_the_shards_write_in_process(
         children.append(count)
         return run_in_processes(run_id, count, rebalance)
 
-    monkeypatch.setattr(shard_process, "run_in_processes", spy)
+    monkeypatch.setattr(executors, "run_in_processes", spy)
     _book(make_case)
     in_process = run_strategy(AS_OF, shards=1)
     assert in_process.run is not None
@@ -82,7 +83,7 @@ def test_the_work_items_stand_when_the_outbox_hand_over_fails(
     champion: Any, make_case: CaseMaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Collectors get their queue even if tonight's messages cannot be queued; the run says it failed."""
-    from huikuan.comms.actions import seed_default_templates
+    from huikuan.comms.templates import seed_default_templates
 
     seed_default_templates()
     make_case(2)  # an SMS reminder
@@ -91,7 +92,7 @@ def test_the_work_items_stand_when_the_outbox_hand_over_fails(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("template store unreachable")
 
-    monkeypatch.setattr("huikuan.comms.actions.enqueue_for_work_items", broken)
+    monkeypatch.setattr("huikuan.strategy.run.enqueue_for_work_items", broken)
     with pytest.raises(RuntimeError, match="template store"):
         run_strategy(AS_OF, shards=1)
     run = StrategyRun.objects.get()

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from huikuan.strategy.executors import run_strategy
 from huikuan.strategy.models import RunStatus, StrategyRun, WorkItem
-from huikuan.strategy.run import run_strategy
 from tests.strategy.conftest import CaseMaker
 
 

@@ -16,16 +16,16 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 from ninja.security import django_auth
 
-from huikuan.cases.actions import log_contact
+from huikuan.cases.access import can_view_case, reveal_contact_point
 from huikuan.cases.models import Case, Channel, Outcome
 from huikuan.cases.views_data import load_case, visible_cases
 from huikuan.compliance.actions import ContactBlocked, ContactPointRequired
 from huikuan.compliance.api import router as compliance_router
+from huikuan.compliance.contacts import log_contact
 from huikuan.compliance.models import GateSource
+from huikuan.intake.importer import ImportFileError, import_upload, mapping_text, reason
 from huikuan.org.models import Role
-from huikuan.org.visibility import can_view_case, case_filter
-from huikuan.portfolio.actions import reveal_contact_point
-from huikuan.portfolio.importer import ImportFileError, import_upload, mapping_text, reason
+from huikuan.org.visibility import case_filter
 from huikuan.portfolio.models import ContactPoint
 from huikuan.strategy.api import router as strategy_router
 

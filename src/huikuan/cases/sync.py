@@ -18,8 +18,10 @@ from django.utils import timezone
 
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case, CaseStatus
-from huikuan.portfolio.bulkread import one_of
-from huikuan.portfolio.bulkwrite import insert_rows, update_rows
+from huikuan.cases.signals import cases_closed
+from huikuan.db.bulkread import one_of
+from huikuan.db.bulkwrite import insert_rows, update_rows
+from huikuan.portfolio.models import Account
 
 _CHUNK = 20000
 
@@ -57,8 +59,6 @@ def refresh_cases(
     as_of: date,
     assignments: Mapping[int, Assignment] | None = None,
 ) -> SyncCounts:
-    from huikuan.portfolio.models import Account
-
     counts = SyncCounts()
     ids = sorted(set(debtor_ids))
     assignments = assignments or {}
@@ -159,16 +159,14 @@ def refresh_cases(
 
 
 def _cancel_collection_messages(closed_case_ids: list[int | None]) -> None:
-    """A closed case's queued reminders carry an amount no longer owed: cancel them, as an opt-out does.
+    """A closed case's queued reminders carry an amount no longer owed: the apps that queued them hear of it.
 
-    Receipts and the thank-you (service purposes) still go; the gate refuses anything else at claim time,
-    so this only keeps the outbox honest about what will never be sent.
+    Comms cancels them as an opt-out does (receipts and the thank-you still go; the gate refuses anything
+    else at claim time, so this only keeps the outbox honest about what will never be sent).
     """
-    from huikuan.comms.actions import cancel_collection_messages
-
     ids = [pk for pk in closed_case_ids if pk is not None]
     if ids:
-        cancel_collection_messages(ids)
+        cases_closed.send(sender=Case, case_ids=ids)
 
 
 def _apply(case: _CaseState, oldest: date | None, as_of: date, wanted: Assignment) -> str:

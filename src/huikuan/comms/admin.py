@@ -16,7 +16,7 @@ class TemplateAdmin(admin.ModelAdmin):
 @admin.register(TemplateVersion)
 class TemplateVersionAdmin(admin.ModelAdmin):
     """Drafts may be written here; activation only goes through the templates screen
-    (comms.actions.activate_version), which screens the words first. A version once activated is the
+    (comms.templates.activate_version), which screens the words first. A version once activated is the
     evidence of what was sent: nothing of it is edited or deleted here, a change is a new version."""
 
     list_display = ("template", "number", "status", "activated_at")

@@ -6,3 +6,8 @@ class CommsConfig(AppConfig):
     name = "huikuan.comms"
     label = "comms"
     verbose_name = _("Communications")
+
+    def ready(self) -> None:
+        from huikuan.comms import receivers
+
+        receivers.connect()

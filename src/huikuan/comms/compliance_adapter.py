@@ -24,6 +24,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from huikuan.cases.models import Case
+from huikuan.compliance.facts import case_gate_facts, current_pack, gate_facts
+from huikuan.compliance.models import StopRequest
 from huikuan.kernel.compliance.gate import (
     CaseFacts,
     Channel,
@@ -36,6 +39,7 @@ from huikuan.kernel.compliance.gate import (
 )
 from huikuan.kernel.compliance.packs import Pack
 from huikuan.kernel.compliance.screening import ScreenContext, screen
+from huikuan.portfolio.models import ContactPoint as PointRow
 
 SERVICE_PURPOSES = frozenset({"payment_confirmation", "plan_confirmation", "case_closed"})
 # Not collection of the case the message is filed under: a closed case neither refuses nor cancels them.
@@ -43,7 +47,6 @@ NOT_CASE_COLLECTION_PURPOSES = SERVICE_PURPOSES | {"due_reminder"}
 
 
 def pack() -> Pack:
-    from huikuan.compliance.facts import current_pack
 
     return current_pack()
 
@@ -71,7 +74,6 @@ def _owner(relation: str) -> Owner:
 
 def gate_inputs(messages: Sequence[Any]) -> list[GateInput]:
     """One query for the contact points and debtors of a batch of messages (rows with the Message fields)."""
-    from huikuan.portfolio.models import ContactPoint as PointRow
 
     point_ids = {m.contact_point_id for m in messages if m.contact_point_id}
     points = {
@@ -103,9 +105,6 @@ def gate_inputs(messages: Sequence[Any]) -> list[GateInput]:
 
 def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decision]:
     """The gate's decision for each message at ``at``, from the compliance app's bulk reader of case facts."""
-    from huikuan.cases.models import Case
-    from huikuan.compliance.facts import case_gate_facts, gate_facts
-    from huikuan.compliance.models import StopRequest
 
     # Only what case_gate_facts reads: whole case and debtor rows cost more to build than the gate itself.
     rows = (

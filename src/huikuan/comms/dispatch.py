@@ -25,7 +25,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from huikuan.cases.models import Interaction, Outcome, Party
 from huikuan.comms.channels.base import Outgoing, PermanentFailure, Provider, SendResult, TemporaryFailure
+from huikuan.comms.channels.email.provider import EmailProvider
+from huikuan.comms.channels.sms.providers import sms_provider
 from huikuan.comms.compliance_adapter import decision_record, gate_inputs, gate_messages
 from huikuan.comms.models import CommChannel, Message, MessageStatus
 from huikuan.kernel.comms.delivery import Recovery, next_try, recover_expired_lease
@@ -93,12 +96,8 @@ class Providers:
 
 def _default(channel: str) -> Provider:
     if channel == CommChannel.SMS:
-        from huikuan.comms.channels.sms.providers import sms_provider
-
         return sms_provider()
     if channel == CommChannel.EMAIL:
-        from huikuan.comms.channels.email.provider import EmailProvider
-
         return EmailProvider()
     raise ValueError(f"no sending provider for channel {channel!r}")
 
@@ -170,8 +169,6 @@ def _record(token: str, updates: list[tuple[Message, dict[str, Any]]], interacti
     """
     from django.db import connection
 
-    from huikuan.cases.models import Interaction
-
     if not updates:
         return
     table = connection.ops.quote_name(Message._meta.db_table)
@@ -207,7 +204,6 @@ class _Evidence:
 
 
 def dispatch_batch(providers: Providers, now: datetime | None = None, batch_size: int | None = None) -> DispatchReport:
-    from huikuan.cases.models import Interaction, Outcome, Party
 
     report = DispatchReport(batches=1)
     now = now or timezone.now()

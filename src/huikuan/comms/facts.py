@@ -10,8 +10,11 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from huikuan.cases.models import Promise, PromiseState
+from huikuan.db.bulkread import one_of
 from huikuan.kernel.comms.variables import Amounts, MessageFacts
-from huikuan.portfolio.bulkread import one_of
+from huikuan.payments.models import Instalment, InstalmentStatus, PlanStatus, RepaymentPlan
+from huikuan.portfolio.models import Account, Debtor
 
 ZERO = Decimal("0.00")
 
@@ -33,9 +36,6 @@ def facts_for_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, Messa
     The named contract and its dates come from one account: a letter must not put one contract's number
     beside another's due date.
     """
-    from huikuan.cases.models import Promise, PromiseState
-    from huikuan.payments.models import Instalment, InstalmentStatus, PlanStatus, RepaymentPlan
-    from huikuan.portfolio.models import Account, Debtor
 
     ids = set(debtor_ids)
     debtors = {

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from huikuan.comms.channels.letter.render import render_letter_batch
+from huikuan.comms.dispatch import dispatch_due
+from huikuan.comms.feeds import consume_pending_messages
+
 
 @shared_task(name="huikuan.comms.tasks.dispatch_outbox")
 def dispatch_outbox(max_batches: int | None = None, now: str | None = None) -> dict[str, int]:
     """``now`` (ISO 8601, for tests and replays) fixes the instant the gate judges; default: the clock."""
     from datetime import datetime
-
-    from huikuan.comms.dispatch import dispatch_due
 
     at = datetime.fromisoformat(now) if now else None
     return dispatch_due(max_batches=max_batches, now=at).as_dict()
@@ -18,13 +20,11 @@ def dispatch_outbox(max_batches: int | None = None, now: str | None = None) -> d
 
 @shared_task(name="huikuan.comms.tasks.consume_pending")
 def consume_pending() -> int:
-    from huikuan.comms.actions import consume_pending_messages
 
     return consume_pending_messages().queued
 
 
 @shared_task(name="huikuan.comms.tasks.render_letters")
 def render_letters(batch: str) -> int:
-    from huikuan.comms.channels.letter.render import render_letter_batch
 
     return render_letter_batch(batch).letters

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from huikuan.comms.models import Message
+from huikuan.kernel import pii
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,6 @@ class TimelineEntry:
 
 def case_timeline(case_id: int, limit: int = 200) -> list[TimelineEntry]:
     """Messages and letters of a case. The recipient is masked: the timeline is seen by every collector."""
-    from huikuan.kernel import pii
 
     rows = (
         Message.objects.filter(case_id=case_id)

@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from huikuan.comms.actions import record_inbound_sms, record_opt_out, record_receipt
 from huikuan.comms.compose import OPT_OUT_SALT
 from huikuan.comms.models import CommChannel, Message, OptOutSource
+from huikuan.comms.optouts import record_inbound_sms, record_opt_out, record_receipt
 from huikuan.kernel.comms.webhook import verify
 
 

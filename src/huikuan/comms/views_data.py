@@ -1,5 +1,5 @@
 """Read models of the template screens: who may see and change templates, the list, a version's diff, a case to
-preview with. The changes themselves are the use cases in ``comms.actions``."""
+preview with. The changes themselves are the use cases in ``comms.templates``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from typing import Any
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
+from huikuan.cases.models import Case
 from huikuan.comms.models import Template, TemplateVersion, VersionStatus
 from huikuan.kernel.comms.diff import DiffRow, line_diff
 from huikuan.org.models import Role
+from huikuan.org.visibility import case_filter
 
 # Team leads and admins write the texts; QA and legal review them (legal signs off lawyer's letters) but
 # change nothing. Collectors send what was approved and never see the editor.
@@ -109,8 +111,6 @@ def visible_case(user: Any, query: str) -> Any | None:
     Only ``case_filter`` decides what is visible: a case outside it is reported exactly like one that does not
     exist, so the answer reveals nothing about other teams' cases.
     """
-    from huikuan.cases.models import Case
-    from huikuan.org.visibility import case_filter
 
     query = query.strip().lstrip("#")
     if not query:

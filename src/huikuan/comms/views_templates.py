@@ -1,6 +1,6 @@
 """The message-template screens: list, versions and diff, a new version, preview with a case, activation.
 
-Thin: each view checks the role, reads a read model or calls a use case of ``comms.actions``, and renders.
+Thin: each view checks the role, reads a read model or calls a use case of ``comms.templates``, and renders.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from huikuan.comms.actions import ActivationRefused, activate_version, create_version, preview, screen_version
 from huikuan.comms.models import CommChannel, Purpose, Template, TemplateVersion, Tone, VersionStatus
+from huikuan.comms.preview import preview
+from huikuan.comms.templates import ActivationRefused, activate_version, create_version, screen_version
 from huikuan.comms.views_data import (
     SCREEN_CATEGORIES,
     SCREEN_SEVERITIES,

@@ -21,6 +21,7 @@ from huikuan.cases.models import Case, CaseStatus, Interaction, Outcome, Party
 from huikuan.compliance.models import StopRequest
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.compliance.packs import Pack, load_pack
+from huikuan.payments.queries import suspended_case_ids
 from huikuan.portfolio.models import PHONE_KINDS, ContactPoint, Relation, Validity
 
 # Outcomes in which somebody picked up, and those in which the debtor themself talked with us.
@@ -109,8 +110,6 @@ class GateFacts:
 
 def gate_facts(cases: Iterable[Case], now: datetime) -> GateFacts:
     """Everything the gate needs about these cases at ``now``: the one database reader for every path."""
-    from huikuan.payments.actions import suspended_case_ids
-
     cases = list(cases)
     case_ids = [c.pk for c in cases]
     debtor_ids = [c.debtor_id for c in cases]

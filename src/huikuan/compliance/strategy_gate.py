@@ -18,10 +18,11 @@ from django.db import connection
 
 from huikuan.cases.models import CaseStatus, Outcome, Party
 from huikuan.compliance.facts import ANSWERED, CONVERSATION, current_pack
+from huikuan.db.bulkread import bulk_reads, id_array_literal, read_frame
 from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_contacts
 from huikuan.kernel.compliance.gate import Hold
 from huikuan.payments.models import PlanStatus
-from huikuan.portfolio.bulkread import bulk_reads, id_array_literal, read_frame
+from huikuan.payments.queries import suspended_case_ids
 
 # Strategy actions that are contacts, and the gate channel each one is.
 CHANNEL_OF_ACTION = {"sms": "sms", "email": "email", "letter": "letter", "lawyer_letter": "letter",
@@ -136,8 +137,6 @@ def _planned(case_ids: pl.Series, column: str) -> tuple[str, dict[str, object]]:
 def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
     """Per case: the debtor's time zone, whether it is closed, whether an honoured plan suspends collection,
     the stopped media."""
-    from huikuan.payments.actions import suspended_case_ids
-
     in_cases, bounds = _planned(case_ids, "c.id")
     wanted = pl.DataFrame({"case_id": case_ids.unique()})
     cases = read_frame(

@@ -46,9 +46,11 @@ INSTALLED_APPS = [
     "huikuan.compliance",
     "huikuan.payments",
     "huikuan.comms",
-    "huikuan.web",
+    "huikuan.intake",
     "huikuan.strategy",
     "huikuan.workbench",
+    "huikuan.web",
+    "huikuan.demo",
 ]
 
 MIDDLEWARE = [
@@ -153,7 +155,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# The nightly jobs: promises and plans are settled at 01:00 so the strategy run at 01:30 (strategy/tasks.py)
+# The nightly jobs: promises and plans are settled at 01:00 so the strategy run at 01:30 (strategy/executors.py)
 # sees yesterday's kept and broken promises before anyone starts working the queues.
 CELERY_BEAT_SCHEDULE = {
     "payments-nightly-settlement": {

@@ -16,7 +16,6 @@ from huikuan.org.models import ALL_CASES_ROLES, Role
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from huikuan.cases.models import Case
     from huikuan.org.models import User
 
 
@@ -31,12 +30,6 @@ def case_filter(user: User | AnonymousUser, prefix: str = "") -> Q:
             return Q(**{f"{prefix}assignee": user})
         return Q(**{f"{prefix}team_id": user.team_id}) | Q(**{f"{prefix}assignee": user})
     return Q(**{f"{prefix}assignee": user})
-
-
-def can_view_case(user: User | AnonymousUser, case: Case) -> bool:
-    from huikuan.cases.models import Case
-
-    return Case.objects.filter(case_filter(user), pk=case.pk).exists()
 
 
 def can_reveal_pii(user: User | AnonymousUser) -> bool:

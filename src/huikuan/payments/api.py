@@ -17,7 +17,7 @@ from huikuan.cases.models import Case, Interaction
 from huikuan.kernel.money import LIMIT
 from huikuan.kernel.plans import PlanOption, summary
 from huikuan.org.visibility import case_filter
-from huikuan.payments import actions
+from huikuan.payments import guards, incoming, plans, promises, waivers
 from huikuan.payments.models import Payment, PaymentSource, RepaymentPlan, WaiverRequest
 from huikuan.payments.policy import current_policy
 from huikuan.payments.posting import KeyConflict
@@ -170,7 +170,7 @@ def post_payment(
     if body.contract_no:
         account = get_object_or_404(Account, contract_no=body.contract_no, debtor_id=case.debtor_id)
     try:
-        payment, created = actions.post_payment(
+        payment, created = incoming.post_payment(
             request.user,
             case,
             body.amount,
@@ -182,7 +182,7 @@ def post_payment(
         )
     except KeyConflict as exc:
         raise HttpError(409, str(exc)) from exc
-    except actions.ActionError as exc:
+    except guards.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
     return Status(201 if created else 200, _payment_out(payment, created))
 
@@ -191,8 +191,8 @@ def post_payment(
 def reverse_payment(request: HttpRequest, payment_id: int, body: ReverseIn) -> PaymentOut:
     payment = get_object_or_404(Payment.objects.filter(case_filter(request.user, "case__")), pk=payment_id)
     try:
-        payment = actions.reverse_payment(request.user, payment, body.reason)
-    except actions.ActionError as exc:
+        payment = incoming.reverse_payment(request.user, payment, body.reason)
+    except guards.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
     return _payment_out(payment, False)
 
@@ -203,8 +203,8 @@ def plan_options(
 ) -> list[OptionOut]:
     case = _case(request, case_id)
     try:
-        proposed = actions.propose_options(request.user, case, capacity=capacity, payment_day=payment_day)
-    except actions.ActionError as exc:
+        proposed = plans.propose_options(request.user, case, capacity=capacity, payment_day=payment_day)
+    except guards.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
     whole = current_policy().plan.show_whole_yuan
     return [_option_out(o, case.debtor.preferred_language, whole) for o in proposed.all()]
@@ -214,7 +214,7 @@ def plan_options(
 def record_promise(request: HttpRequest, case_id: int, body: PromiseIn) -> Status[PromiseOut]:
     case = _case(request, case_id)
     try:
-        promise = actions.record_promise(
+        promise = promises.record_promise(
             request.user,
             case,
             body.amount,
@@ -222,7 +222,7 @@ def record_promise(request: HttpRequest, case_id: int, body: PromiseIn) -> Statu
             channel=body.channel,
             interaction=_interaction(case, body.interaction_id),
         )
-    except actions.ActionError as exc:
+    except guards.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
     out = PromiseOut(id=promise.pk, amount=promise.amount, due_date=promise.due_date, state=promise.state)
     return Status(201, out)
@@ -232,7 +232,7 @@ def record_promise(request: HttpRequest, case_id: int, body: PromiseIn) -> Statu
 def accept_plan(request: HttpRequest, case_id: int, body: PlanIn) -> Status[PlanOut]:
     case = _case(request, case_id)
     try:
-        plan = actions.agree_plan(
+        plan = plans.agree_plan(
             request.user,
             case,
             body.kind,
@@ -242,7 +242,7 @@ def accept_plan(request: HttpRequest, case_id: int, body: PlanIn) -> Status[Plan
             payment_day=body.payment_day,
             deferral_months=body.deferral_months,
         )
-    except actions.ActionError as exc:
+    except guards.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
     return Status(201, _plan_out(plan))
 
@@ -252,9 +252,9 @@ def _decide(request: HttpRequest, waiver_id: int, body: DecisionIn, approve: boo
         WaiverRequest.objects.filter(case_filter(request.user, "case__")).select_related("case"), pk=waiver_id
     )
     try:
-        decide = actions.approve_waiver if approve else actions.reject_waiver
+        decide = waivers.approve_waiver if approve else waivers.reject_waiver
         waiver = decide(request.user, waiver, body.reason)
-    except actions.ActionError as exc:
+    except guards.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
     except PermissionDenied:
         raise

@@ -25,6 +25,7 @@ from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
 from huikuan.cases.models import Case, CaseStatus
 from huikuan.cases.sync import refresh_cases
+from huikuan.db.bulkwrite import insert_rows, reserve_ids
 from huikuan.kernel import allocation as alloc
 from huikuan.kernel.ledger import Balance, Component, Entry, apply, reversal_of, validate_entry
 from huikuan.kernel.money import ZERO
@@ -39,7 +40,6 @@ from huikuan.payments.models import (
     WaiverRequest,
 )
 from huikuan.payments.policy import PaymentsPolicy
-from huikuan.portfolio.bulkwrite import insert_rows, reserve_ids
 from huikuan.portfolio.fields import to_fen
 from huikuan.portfolio.ledger import entry_fields, kernel_entry, refresh_balances
 from huikuan.portfolio.models import AccountBalance, Debtor, LedgerEntry

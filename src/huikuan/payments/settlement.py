@@ -21,10 +21,11 @@ from django.utils import timezone
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
 from huikuan.cases.models import Case, Promise, PromiseState
+from huikuan.db.bulkread import read_frame
+from huikuan.db.bulkwrite import update_rows
 from huikuan.kernel.plans import Instalment as KernelInstalment
 from huikuan.kernel.plans.tracking import PlanPayment, PlanProgress, track_plan
 from huikuan.kernel.promises import settle_promises_frame
-from huikuan.payments.bulk import read_frame
 from huikuan.payments.models import (
     TRACKED_PLAN_STATUSES,
     Instalment,
@@ -34,7 +35,6 @@ from huikuan.payments.models import (
     RepaymentPlan,
 )
 from huikuan.payments.policy import PaymentsPolicy, current_policy
-from huikuan.portfolio.bulkwrite import update_rows
 from huikuan.portfolio.models import Debtor
 
 

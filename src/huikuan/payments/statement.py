@@ -1,6 +1,6 @@
 """Bank statement import: every row a payment, all rows posted or none.
 
-Reading, column mapping and the row-error report are the account import's (portfolio.importer); what
+Reading, column mapping and the row-error report are shared with the account import (tabular/); what
 is new here is the meaning of a row. The bank's transaction id is the idempotency key, so importing a
 statement twice, or two overlapping statements, posts each transaction once. Rows are validated
 first, payers resolved in bulk, and then the whole file is allocated and written in one transaction
@@ -33,8 +33,9 @@ from huikuan.payments.posting import (
     same_payment,
 )
 from huikuan.payments.settlement import settle_cases
-from huikuan.portfolio.importer import ColumnMapping, ImportFileError, error_lines, errors_csv, mapped_rows
 from huikuan.portfolio.models import Account, Debtor
+from huikuan.tabular.reading import ColumnMapping, ImportFileError, mapped_rows
+from huikuan.tabular.reports import error_lines, errors_csv
 
 REQUIRED = ("transaction_id", "amount", "paid_on")
 OPTIONAL = ("contract_no", "customer_no", "payer_name", "memo")

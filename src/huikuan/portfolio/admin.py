@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huikuan.audit.admin import ReadOnlyAdmin
 from huikuan.org.admin_scoping import CaseScopedAdmin
-from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
+from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
 
 
 class ContactPointInline(admin.TabularInline):
@@ -81,19 +81,3 @@ class LedgerEntryAdmin(ReadOnlyAdmin, CaseScopedAdmin):
     search_fields = ["=account__contract_no", "=reference"]
     list_select_related = ["account", "created_by"]
     date_hierarchy = "effective_date"
-
-
-@admin.register(ImportBatch)
-class ImportBatchAdmin(ReadOnlyAdmin):
-    """Past imports, and the import form itself (the same view as the web UI's, inside the admin)."""
-
-    list_display = ["created_at", "file_name", "rows", "accounts_created", "accounts_updated", "created_by"]
-    change_list_template = "admin/portfolio/importbatch/change_list.html"
-
-    def get_urls(self) -> list[Any]:
-        from django.urls import path
-
-        from huikuan.web.views import import_accounts_view
-
-        upload = path("upload/", self.admin_site.admin_view(import_accounts_view), name="portfolio_import_upload")
-        return [upload, *super().get_urls()]

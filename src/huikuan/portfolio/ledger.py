@@ -1,9 +1,9 @@
 """Posting to the ledger: the only code that writes LedgerEntry and AccountBalance rows.
 
-Single entries go through `post_entry`, which locks the account's balance row so two processes posting
-the same reference at once produce one entry. Bulk writers (import, generator) insert entries with
+Writers lock the balance rows first, so two processes posting the same reference at once produce one
+entry. Bulk writers (import, generator) insert entries with
 ON CONFLICT DO NOTHING and then call `refresh_balances`, which recomputes the snapshots from the ledger
-in one statement inside the same transaction. The account import (portfolio/importer.py) does the same
+in one statement inside the same transaction. The account import (intake/importer.py) does the same
 set-based from its staging tables, and takes a snapshot from the file's row when all its entries went in.
 """
 
@@ -13,15 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from huikuan.audit.records import record_change
+from huikuan.db.bulkwrite import insert_rows
 from huikuan.kernel import ledger as kernel
 from huikuan.kernel.money import ZERO
-from huikuan.portfolio.bulkwrite import insert_rows
 from huikuan.portfolio.fields import to_fen
 from huikuan.portfolio.models import Account, AccountBalance, LedgerEntry
 
@@ -50,57 +48,6 @@ def kernel_entry(entry: LedgerEntry) -> kernel.Entry:
         entry.reference,
         {c: getattr(entry, c.value) for c in kernel.Component},
     )
-
-
-def post_entry(
-    account: Account,
-    kind: kernel.EntryKind,
-    reference: str,
-    deltas: Mapping[kernel.Component, Decimal],
-    effective_date: date,
-    *,
-    user: Any = None,
-    note: str = "",
-    reversal_of: LedgerEntry | None = None,
-) -> Posted:
-    """Post one entry; a reference already on the account returns the existing entry untouched."""
-    with transaction.atomic():
-        snapshot = _locked_balance(account)
-        existing = LedgerEntry.objects.filter(account=account, reference=reference).first()
-        if existing is not None:
-            return Posted(existing, created=False)
-        candidate = kernel.Entry(kind, reference, dict(deltas))
-        errors = kernel.validate_entry(snapshot.as_kernel(), candidate)
-        if errors:
-            raise LedgerRejected(errors)
-        try:
-            with transaction.atomic():
-                entry = LedgerEntry.objects.create(
-                    account=account,
-                    kind=kind.value,
-                    reference=reference,
-                    effective_date=effective_date,
-                    reversal_of=reversal_of,
-                    note=note,
-                    created_by=user if getattr(user, "is_authenticated", False) else None,
-                    **entry_fields(deltas),
-                )
-        except IntegrityError:
-            # Another writer got there between our check and our insert (possible on SQLite, whose
-            # row locks are whole-database): the reference is taken, so this post is the replay.
-            return Posted(LedgerEntry.objects.get(account=account, reference=reference), created=False)
-        before = _balance_values(snapshot)
-        after_balance = kernel.apply(snapshot.as_kernel(), candidate)
-        for component in kernel.Component:
-            setattr(snapshot, component.value, after_balance.get(component))
-        snapshot.total = after_balance.total
-        snapshot.entry_count += 1
-        snapshot.save()
-        record_change(user, snapshot, f"ledger:{kind.value}:{reference}", before, _balance_values(snapshot))
-        from huikuan.cases.sync import refresh_cases
-
-        refresh_cases([account.debtor_id], as_of=timezone.localdate())
-    return Posted(entry, created=True)
 
 
 def _locked_balance(account: Account) -> AccountBalance:

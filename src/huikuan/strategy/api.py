@@ -13,13 +13,14 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from huikuan.cases.access import can_view_case
 from huikuan.cases.models import Case
 from huikuan.kernel.strategy.policy import PolicyError
-from huikuan.org.visibility import can_view_case
 from huikuan.strategy.actions import import_policy, version_diff
+from huikuan.strategy.executors import run_strategy
+from huikuan.strategy.executors import start_run as start_background_run
 from huikuan.strategy.models import PolicyVersion, RunStatus, StrategyRun
-from huikuan.strategy.run import RunInProgress, StrategyError, run_strategy
-from huikuan.strategy.tasks import start_run as start_background_run
+from huikuan.strategy.run import RunInProgress, StrategyError
 from huikuan.strategy.views_data import can_view_strategy, case_reasons, last_runs
 
 router = Router(tags=["strategy"])

@@ -15,6 +15,8 @@ from datetime import date
 from django.db.models import F
 
 from huikuan.cases.models import Case, CaseStatus
+from huikuan.comms.models import Purpose, Tone
+from huikuan.comms.outbox import Request, queue_messages
 from huikuan.kernel.comms.variables import masked_contract
 from huikuan.kernel.money import format_yuan
 from huikuan.kernel.strategy.policy import Policy
@@ -58,8 +60,6 @@ def plan_due_reminders(as_of: date, policy: Policy, shard: Shard | None = None) 
 
 def queue_due_reminders(plan: DueReminderPlan, run_id: int, as_of: date) -> int:
     """Outbox rows for the plan, in the caller's transaction; a re-run queues nothing twice."""
-    from huikuan.comms.actions import Request, queue_messages
-    from huikuan.comms.models import Purpose, Tone
 
     requests = []
     for item in plan.items:

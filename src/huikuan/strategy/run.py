@@ -2,8 +2,8 @@
 
 ``run_strategy`` is the use case behind the command, the Celery beat task and the API. It shards by case
 id: each shard reads its cases, evaluates, asks the gate and replaces that day's pending items for its
-cases in one transaction. On one machine the shards run in-process one after the other; with a broker
-each shard is a Celery task (see tasks.py).
+cases in one transaction. Where the shards run (in-process, child processes, Celery workers) is
+executors.py's business: this module knows only one shard's work and the run's bookkeeping.
 
 Idempotent for a day: a re-run deletes the day's pending items of its cases and writes them again;
 items already done or cancelled that day are left alone and not planned twice.
@@ -25,6 +25,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from huikuan.cases.models import Case
+from huikuan.comms.feeds import WorkItemRow, enqueue_for_work_items
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, QUEUES, evaluate
 from huikuan.kernel.strategy.gate import ContactGate
@@ -362,7 +364,6 @@ def _copy_assignees(cursor: Any, changed: pl.DataFrame) -> None:
 
 
 def _update_assignees_sqlite(changed: pl.DataFrame) -> None:
-    from huikuan.cases.models import Case
 
     for (user_id,), group in changed.group_by(["chosen"]):
         ids = group.get_column("case_id").to_list()
@@ -438,57 +439,11 @@ def _hand_over_messages(run_id: int, written: pl.DataFrame) -> None:
     The rows just written are handed over from memory: reading a hundred thousand of them back through
     the ORM cost more than queuing them.
     """
-    from huikuan.comms.actions import WorkItemRow, enqueue_for_work_items
 
     automatic = written.filter(pl.col("action").is_in(AUTOMATIC_ACTIONS)).select(
         "as_of", "case_id", "action", "template", "contact_point_id", "window_start"
     )
     enqueue_for_work_items((WorkItemRow(*row) for row in automatic.iter_rows()), run_id)
-
-
-@dataclass
-class RunReport:
-    run: StrategyRun | None
-    result: ShardResult
-    previous: StrategyRun | None
-    arms: list[Arm]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return dict(self.result.counts)
-
-
-def run_strategy(
-    as_of: date | None = None,
-    *,
-    dry_run: bool = False,
-    policy: str | None = None,
-    shards: int | None = None,
-    rebalance: bool = False,
-) -> RunReport:
-    """The use case: a real run records a StrategyRun and writes items; a dry run writes nothing at all.
-
-    ``shards`` defaults to ``settings.HUIKUAN_STRATEGY_SHARDS``.
-    """
-    as_of = as_of or timezone.localdate()
-    shards = max(1, shards or default_shards())
-    arms, experiment = resolve_arms(policy)
-    previous = StrategyRun.objects.filter(dry_run=False, status=RunStatus.DONE).first()
-    started = time.perf_counter()
-    if dry_run:
-        total = ShardResult()
-        reminders = pre_due_policy(arms)
-        for index in range(shards):
-            allowed, part = plan(as_of, arms, experiment, Shard(index, shards))
-            part.items = allowed
-            part.counts.update(plan_due_reminders(as_of, reminders, Shard(index, shards)).counts)
-            total.add(part)
-        total.timings["total"] = time.perf_counter() - started
-        return RunReport(None, total, previous, arms)
-    run = open_run(as_of, arms, experiment, forced=bool(policy), shards=shards)
-    total = execute_run(run, arms, rebalance=rebalance, started=started)
-    run.refresh_from_db()
-    return RunReport(run, total, previous, arms)
 
 
 def open_run(as_of: date, arms: list[Arm], experiment: Experiment | None, *, forced: bool, shards: int) -> StrategyRun:
@@ -519,43 +474,10 @@ def open_run(as_of: date, arms: list[Arm], experiment: Experiment | None, *, for
         ) from None
 
 
-def execute_run(run: StrategyRun, arms: list[Arm], *, rebalance: bool, started: float | None = None) -> ShardResult:
-    """Runs an opened run's shards: in-process, or as Celery tasks whose chord closes the run."""
-    started = time.perf_counter() if started is None else started
-    try:
-        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) or run.shards == 1:
-            total = _run_in_process(run, rebalance)
-            finish_run(run.pk, total, time.perf_counter() - started)
-            return total
-        from huikuan.strategy.tasks import dispatch_shards
-
-        dispatch_shards(run.pk, run.shards, rebalance)
-        return ShardResult()
-    except Exception as exc:
-        fail_run(run.pk, exc)
-        raise
-
-
 def fail_run(run_id: int, exc: BaseException) -> None:
     StrategyRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
         status=RunStatus.FAILED, error=repr(exc), finished_at=timezone.now()
     )
-
-
-def _run_in_process(run: StrategyRun, rebalance: bool) -> ShardResult:
-    """The shards without a broker: side by side in child processes on PostgreSQL, else one after another.
-
-    Inside a caller's transaction (a test's, an admin action's) the shards run in it, one after another:
-    other connections could not see what it has not committed.
-    """
-    from huikuan.strategy.shard_process import can_start_children, run_in_processes
-
-    if run.shards > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block and can_start_children():
-        return run_in_processes(run.pk, run.shards, rebalance)
-    total = ShardResult()
-    for index in range(run.shards):
-        total.add(run_shard(run.pk, Shard(index, run.shards), rebalance=rebalance))
-    return total
 
 
 def default_shards() -> int:

@@ -21,9 +21,9 @@ import polars as pl
 from django.conf import settings
 from django.db import connection
 
+from huikuan.db.bulkread import bulk_reads, read_frame
 from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
 from huikuan.kernel.strategy.policy import ESCALATIONS
-from huikuan.portfolio.bulkread import bulk_reads, read_frame
 
 
 @dataclass(frozen=True)

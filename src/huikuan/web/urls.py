@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from huikuan.intake import views as intake
 from huikuan.web import views
 from huikuan.workbench import views as workbench
 
@@ -11,6 +12,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/<int:case_id>/", workbench.case_page, name="case"),
     path("contacts/<int:point_id>/reveal/", views.reveal_contact, name="reveal"),
-    path("import/", views.import_accounts_view, name="import"),
-    path("import/errors.csv", views.import_errors_csv, name="import-errors"),
+    path("import/", intake.import_accounts_view, name="import"),
+    path("import/errors.csv", intake.import_errors_csv, name="import-errors"),
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -12,15 +11,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from huikuan.cases.access import can_view_case, reveal_contact_point
 from huikuan.cases.models import Case, CaseStatus
 from huikuan.cases.views_data import load_case, visible_cases
-from huikuan.org.models import Role
-from huikuan.org.visibility import can_reveal_pii, can_view_case, case_filter
-from huikuan.portfolio.actions import reveal_contact_point
-from huikuan.portfolio.importer import ImportFileError, import_upload, mapping_text
+from huikuan.org.visibility import can_reveal_pii, case_filter
 from huikuan.portfolio.models import ContactPoint
-
-IMPORT_ROLES = frozenset({Role.TEAM_LEAD, Role.ADMIN})
 
 
 @login_required
@@ -66,40 +61,3 @@ def reveal_contact(request: HttpRequest, point_id: int) -> HttpResponse:
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     return render(request, "web/_revealed.html", {"value": value})
-
-
-@login_required
-def import_accounts_view(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if not (user.is_superuser or getattr(user, "role", None) in IMPORT_ROLES):
-        raise PermissionDenied
-    context: dict[str, object] = {}
-    if request.method == "POST" and request.FILES.get("file"):
-        upload = request.FILES["file"]
-        mapping_file = request.FILES.get("mapping")
-        assert isinstance(upload, UploadedFile)
-        assert mapping_file is None or isinstance(mapping_file, UploadedFile)
-        try:
-            report = import_upload(
-                upload.name or "upload.csv",
-                upload.chunks(),
-                mapping_text(mapping_file.read()) if mapping_file else None,
-                dry_run=bool(request.POST.get("dry_run")),
-                user=user,
-            )
-            context["report"] = report
-            if report.errors:
-                request.session["import_errors_csv"] = report.errors_csv()
-        except ImportFileError as exc:
-            context["file_error"] = str(exc)
-    return render(request, "web/import.html", context)
-
-
-@login_required
-def import_errors_csv(request: HttpRequest) -> HttpResponse:
-    text = request.session.get("import_errors_csv")
-    if not text:
-        return HttpResponseBadRequest("no error report")
-    response = HttpResponse(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="import-errors.csv"'
-    return response

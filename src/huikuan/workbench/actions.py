@@ -1,8 +1,8 @@
 """Workbench use cases: save a call's outcome with everything that follows from it, reassign a case.
 
 ``save_outcome`` is the one-click save of the call screen. Everything it changes — the interaction (through
-cases.actions.log_contact, which asks the gate first and screens the notes), the contact point's validity,
-the promise or plan (through payments.actions), a stop request, a complaint hold, the recording, the
+compliance.contacts.log_contact, which asks the gate first and screens the notes), the contact point's validity,
+the promise or plan (through payments.promises and payments.plans), a stop request, a complaint hold, the recording, the
 call-back and today's work items — is written in ONE transaction: a refused promise leaves no half-logged call.
 """
 
@@ -20,15 +20,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from huikuan.audit.records import record_change, snapshot
-from huikuan.cases.actions import log_contact
+from huikuan.cases.access import can_view_case
 from huikuan.cases.models import Case, CaseStatus, Channel, HoldReason, Interaction, Outcome, Promise
 from huikuan.compliance.actions import ContactBlocked, ContactPointRequired, record_stop_request
+from huikuan.compliance.contacts import log_contact
 from huikuan.kernel.compliance.gate import needs_contact_point
 from huikuan.kernel.compliance.screening import Flag
 from huikuan.org.models import Role, User
-from huikuan.org.visibility import can_view_case
-from huikuan.payments.actions import ActionError, agree_plan, record_promise
+from huikuan.payments.guards import ActionError
 from huikuan.payments.models import RepaymentPlan
+from huikuan.payments.plans import agree_plan
+from huikuan.payments.promises import record_promise
 from huikuan.portfolio.models import ContactPoint
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.models import CallBack, CallRecording

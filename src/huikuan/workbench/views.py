@@ -26,8 +26,9 @@ from huikuan.kernel.delinquency import Stage
 from huikuan.kernel.scripts import card, match_objections
 from huikuan.org.models import User
 from huikuan.org.visibility import can_reveal_pii
-from huikuan.payments.actions import ActionError, approve_waiver, reject_waiver, waivers_awaiting
+from huikuan.payments.guards import ActionError
 from huikuan.payments.models import WaiverRequest
+from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awaiting
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.actions import OutcomeEntry, OutcomeError, can_lead, reassign_case, save_outcome, team_collectors
 from huikuan.workbench.library import current_library

@@ -2,7 +2,7 @@
 
 The gate is asked here only to *show* when a contact may be made: these answers are previews and are not
 written to the QA register (a page view is not a contact). The contact itself goes through
-cases.actions.log_contact, which asks the gate again and records what it must.
+compliance.contacts.log_contact, which asks the gate again and records what it must.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from huikuan.compliance.models import ContactDecision, TextFlag
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.delinquency import bucket, stage
 from huikuan.kernel.names import honorific
-from huikuan.kernel.plans import PlanOption
+from huikuan.kernel.plans import PlanOption, summary
 from huikuan.kernel.scripts import (
     DEFAULT_TONES,
     Library,
@@ -36,8 +36,10 @@ from huikuan.kernel.scripts import (
     values,
 )
 from huikuan.kernel.strategy.policy import parse_policy
-from huikuan.payments.actions import ActionError, propose_options
+from huikuan.org.visibility import case_filter
+from huikuan.payments.guards import ActionError
 from huikuan.payments.models import MessageKind, Payment, PendingMessage, RepaymentPlan
+from huikuan.payments.plans import propose_options
 from huikuan.portfolio.models import PHONE_KINDS, AccountBalance, ContactKind, ContactPoint, Relation, Validity
 from huikuan.strategy.models import PolicyVersion, WorkItem, WorkStatus
 from huikuan.workbench.library import current_library
@@ -313,7 +315,6 @@ def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Wo
 
 
 def _option_lines(options: list[PlanOption], lang: str) -> list[str]:
-    from huikuan.kernel.plans import summary
 
     return [summary(o, lang) for o in options]
 
@@ -353,8 +354,6 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
 
 def visible_case_or_403(user: Any, case_id: int) -> Case:
     from django.shortcuts import get_object_or_404
-
-    from huikuan.org.visibility import case_filter
 
     case = get_object_or_404(Case.objects.select_related("debtor", "assignee", "team"), pk=case_id)
     if not Case.objects.filter(case_filter(user), pk=case.pk).exists():

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from huikuan.cases.models import Interaction, Outcome, Party
 from huikuan.comms.channels.letter.pdf import SLOT, LetterSource, concatenate, render_many
 from huikuan.comms.compliance_adapter import decision_record, gate_inputs, gate_messages
 from huikuan.comms.compose import paragraphs
@@ -76,7 +77,6 @@ def render_letter_batch(batch: str, *, out_dir: Path | None = None, workers: int
     written before the rows are marked sent; a crash in between leaves the letters queued and a re-run simply
     renders them again into the same paths.
     """
-    from huikuan.cases.models import Interaction, Outcome, Party
 
     now = timezone.now()
     safe = batch.replace(":", "-").replace("/", "-")

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from huikuan.comms.actions import consume_pending_messages
 from huikuan.comms.dispatch import dispatch_due
+from huikuan.comms.feeds import consume_pending_messages
 
 
 class Command(BaseCommand):

@@ -12,9 +12,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from huikuan.comms.actions import Request, queue_message
+from huikuan.cases.models import Case
 from huikuan.comms.channels.letter.render import render_letter_batch
 from huikuan.comms.models import CommChannel, Purpose, Tone
+from huikuan.comms.outbox import Request, queue_message
 
 
 class Command(BaseCommand):
@@ -29,7 +30,6 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from huikuan.cases.models import Case
 
         batch = options["batch"]
         if options["case"]:

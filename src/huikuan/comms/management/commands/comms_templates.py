@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from huikuan.comms.actions import seed_default_templates
 from huikuan.comms.models import TemplateVersion, VersionStatus
+from huikuan.comms.templates import seed_default_templates
 from huikuan.kernel.comms.sms import sms_length
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from huikuan.payments.statement import FIELDS, import_statement
-from huikuan.portfolio.importer import ColumnMapping, ImportFileError
+from huikuan.tabular.reading import ColumnMapping, ImportFileError
 
 
 class Command(BaseCommand):

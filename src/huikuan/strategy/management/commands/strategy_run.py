@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from huikuan.memory import peak_memory_mb
-from huikuan.strategy.run import StrategyError, counts_diff, counts_table, run_strategy
+from huikuan.strategy.executors import run_strategy
+from huikuan.strategy.run import StrategyError, counts_diff, counts_table
 
 
 class Command(BaseCommand):

@@ -1,0 +1,100 @@
+"""Opt-outs, inbound replies and delivery receipts: what comes back from debtors and providers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from huikuan.comms.compliance_adapter import NOT_CASE_COLLECTION_PURPOSES
+from huikuan.comms.models import (
+    CommChannel,
+    DeliveryReceipt,
+    Message,
+    MessageStatus,
+    OptOutSource,
+)
+from huikuan.compliance.models import StopRequest
+from huikuan.kernel.comms.delivery import is_opt_out_reply
+from huikuan.portfolio.models import ContactPoint, Relation
+
+
+def record_opt_out(debtor_id: int, channel: str, source: str, evidence: str = "") -> bool:
+    """Record the opt-out and cancel what is still queued on that channel; False if it was already recorded.
+
+    An opt-out is the compliance app's stop request, the one record every gate reads, whether the debtor
+    replied TD, clicked the e-mail link or told a collector on the phone.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                StopRequest.objects.create(debtor_id=debtor_id, channel=channel, source=source, note=evidence[:300])
+        except IntegrityError:
+            return False
+        Message.objects.filter(debtor_id=debtor_id, channel=channel, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.CANCELLED, last_error="debtor opted out"
+        )
+    return True
+
+
+def cancel_collection_messages(case_ids: Iterable[int]) -> int:
+    """Cancel what is still queued for these (closed) cases, except receipts, confirmations and pre-due reminders."""
+    return (
+        Message.objects.filter(case_id__in=list(case_ids), status=MessageStatus.QUEUED)
+        .exclude(purpose__in=NOT_CASE_COLLECTION_PURPOSES)
+        .update(status=MessageStatus.CANCELLED, last_error="case closed")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InboundResult:
+    opted_out: bool
+    debtor_ids: tuple[int, ...]
+
+
+def record_inbound_sms(sender: str, text: str) -> InboundResult:
+    """An SMS reply: 退订/TD/STOP from a debtor's own number stops SMS for that debtor."""
+
+    if not is_opt_out_reply(text):
+        return InboundResult(False, ())
+    number = sender if sender.startswith("+") else f"+86{sender}" if len(sender) == 11 else sender
+    debtor_ids = tuple(
+        ContactPoint.objects.filter(value=number, kind="mobile", relation=Relation.SELF)
+        .values_list("debtor_id", flat=True)
+        .distinct()
+    )
+    for debtor_id in debtor_ids:
+        record_opt_out(debtor_id, CommChannel.SMS, OptOutSource.SMS_REPLY, f"{number}: {text}")
+    return InboundResult(bool(debtor_ids), debtor_ids)
+
+
+_FINAL_STATUSES = {"delivered": MessageStatus.DELIVERED, "undelivered": MessageStatus.UNDELIVERED,
+                   "failed": MessageStatus.UNDELIVERED, "rejected": MessageStatus.UNDELIVERED}  # fmt: skip
+
+
+def record_receipt(payload: dict[str, Any]) -> Message | None:
+    """A delivery receipt found by provider id or by our reference; stored as received, status updated."""
+    provider_id = str(payload.get("id") or payload.get("provider_id") or "")
+    reference = str(payload.get("reference") or "")
+    status = str(payload.get("status") or "").lower()
+    with transaction.atomic():
+        query = Message.objects.select_for_update()
+        message = None
+        if provider_id:
+            message = query.filter(provider_id=provider_id).first()
+        if message is None and reference:
+            message = query.filter(idempotency_key=reference).first()
+        if message is None:
+            return None
+        DeliveryReceipt.objects.create(message=message, status=status[:60], payload=payload)
+        message.provider_status = status[:60]
+        new_status = _FINAL_STATUSES.get(status)
+        if new_status is not None and message.status in (MessageStatus.SENT, MessageStatus.SENDING):
+            message.status = new_status
+            if new_status == MessageStatus.DELIVERED:
+                message.delivered_at = timezone.now()
+        message.save(update_fields=["provider_status", "status", "delivered_at"])
+    return message

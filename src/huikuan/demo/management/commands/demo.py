@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from huikuan.comms.models import Template
+from huikuan.comms.templates import seed_default_templates
+from huikuan.org.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
+from huikuan.portfolio.models import Debtor
+from huikuan.strategy.models import PolicyVersion, StrategyRun
+
+DEFAULT_POLICY = Path(__file__).resolve().parents[3] / "strategy" / "policies" / "default.yaml"
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and, if the database has no debtors yet, the demo portfolio."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--debtors", type=int, default=2000)
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        ensure_demo_users()
+        if not Debtor.objects.exists():
+            call_command("generate", debtors=options["debtors"], seed=options["seed"], assign=True, stdout=self.stdout)
+        else:
+            self.stdout.write(f"portfolio present: {Debtor.objects.count()} debtors")
+        if not Template.objects.exists():
+            seed_default_templates()
+        # A team opening the demo expects today's queue: the default policy in force and tonight's run done.
+        if not PolicyVersion.objects.exists():
+            call_command("strategy_import", str(DEFAULT_POLICY), activate=True, stdout=self.stdout)
+        if not StrategyRun.objects.filter(as_of=timezone.localdate(), dry_run=False).exists():
+            call_command("strategy_run", stdout=self.stdout)
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for user in DEMO_USERS:
+            self.stdout.write(f"  {user.username:<12} {user.role.label}  {user.team or ''}")
+        self.stdout.write("Open http://127.0.0.1:8000/")

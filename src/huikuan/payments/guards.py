@@ -1,0 +1,66 @@
+"""What every payments use case checks first: who may act on the case, and the error that names a broken rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huikuan.cases.access import can_view_case
+from huikuan.cases.models import Case
+from huikuan.kernel.ledger import Balance
+from huikuan.org.models import Role
+from huikuan.payments.policy import PaymentsPolicy
+from huikuan.portfolio.models import AccountBalance
+
+# Who negotiates with debtors: offers plans, records promises, asks for waivers.
+NEGOTIATING_ROLES = frozenset({Role.COLLECTOR, Role.TEAM_LEAD, Role.LEGAL, Role.ADMIN})
+
+
+class ActionError(ValueError):
+    """The request breaks a business rule; the messages say which, in the user's language."""
+
+    def __init__(self, messages: Iterable[str]) -> None:
+        self.messages = list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+def role_of(user: Any) -> str:
+    if getattr(user, "is_superuser", False):
+        return Role.ADMIN.value
+    return str(getattr(user, "role", ""))
+
+
+def _require_case(user: Any, case: Case) -> None:
+    if not getattr(user, "is_authenticated", False) or not can_view_case(user, case):
+        raise PermissionDenied(_("This case is not yours to see."))
+
+
+def require_negotiator(user: Any, case: Case) -> None:
+    _require_case(user, case)
+    if role_of(user) not in NEGOTIATING_ROLES:
+        raise PermissionDenied(_("Your role may not negotiate with debtors."))
+
+
+def require_poster(user: Any, case: Case, policy: PaymentsPolicy) -> None:
+    _require_case(user, case)
+    if role_of(user) not in policy.posting_roles:
+        raise PermissionDenied(_("Your role may not post or reverse payments."))
+
+
+def case_balances(case: Case) -> list[Balance]:
+    return [b.as_kernel() for b in AccountBalance.objects.filter(account__debtor_id=case.debtor_id)]
+
+
+def now_or_current(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def local_today(case: Case, now: datetime) -> date:
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(case.debtor.time_zone or "Asia/Shanghai")).date()

@@ -1,0 +1,118 @@
+"""Use cases of money coming in: posting a payment by a user or the API, and reversing one.
+
+Posting itself (allocation, idempotency, ledger lines, settlement) is posting.py's; this adds who may do it
+and the debtor's day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huikuan.cases.models import Case
+from huikuan.kernel.money import quantize_fen
+from huikuan.payments.guards import ActionError, local_today, now_or_current, require_poster
+from huikuan.payments.models import (
+    Payment,
+    PaymentSource,
+    PaymentStatus,
+)
+from huikuan.payments.policy import current_policy
+from huikuan.payments.posting import (
+    KeyConflict,
+    PaymentIntent,
+    PaymentRejected,
+    post_payments,
+    reverse_posted,
+    same_payment,
+)
+from huikuan.payments.settlement import settle_cases
+from huikuan.portfolio.models import Account
+
+
+def post_payment(
+    user: Any,
+    case: Case,
+    amount: Decimal,
+    paid_on: date,
+    idempotency_key: str,
+    *,
+    source: str = PaymentSource.MANUAL,
+    reference: str = "",
+    account: Account | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> tuple[Payment, bool]:
+    """Post one payment; the same key again returns the first payment and changes nothing.
+
+    Returns the payment and whether this call created it. "Today" is the debtor's: a payment made just
+    after midnight in Tokyo is dated a day the server's zone has not reached yet, and is not in the future.
+    """
+    policy = current_policy()
+    require_poster(user, case, policy)
+    today = today or local_today(case, now_or_current(now))
+    key = idempotency_key.strip()
+    errors = []
+    if not key:
+        errors.append(_("A payment needs an idempotency key."))
+    if len(key) > 120:
+        errors.append(_("The idempotency key is longer than 120 characters."))
+    if amount <= 0 or amount != quantize_fen(amount):
+        errors.append(_("The amount must be positive and to the fen."))
+    if paid_on > today:
+        errors.append(_("A payment cannot be dated in the future."))
+    if account is not None and account.debtor_id != case.debtor_id:
+        errors.append(_("That account is not the debtor's."))
+    if errors:
+        raise ActionError(errors)
+    intent = PaymentIntent(
+        key=key,
+        debtor_id=case.debtor_id,
+        amount=amount,
+        paid_on=paid_on,
+        source=source,
+        reference=reference[:120],
+        first_account_id=account.pk if account else None,
+    )
+    try:
+        with transaction.atomic():
+            result = post_payments([intent], user=user, policy=policy, today=today)
+            if key in result.created:
+                settle_cases(result.case_ids, today, policy)
+    except IntegrityError:
+        # Another connection inserted the same key between our look-up and our insert (the balance
+        # lock does not cover a replay aimed at a different debtor): the key is taken, so it is a replay.
+        existing = Payment.objects.get(idempotency_key=key)
+        if not same_payment(existing, intent):
+            raise KeyConflict(key, existing) from None
+        return existing, False
+    except PaymentRejected as exc:
+        raise ActionError(exc.messages) from exc
+    return Payment.objects.get(pk=result.ids[key]), key in result.created
+
+
+def reverse_payment(user: Any, payment: Payment, reason: str, *, today: date | None = None) -> Payment:
+    """A bounced payment: its entries are undone exactly, the case, promises and plans fall back."""
+    policy = current_policy()
+    if payment.case is None:
+        raise ActionError([_("The payment has no case.")])
+    require_poster(user, payment.case, policy)
+    if not reason.strip():
+        raise ActionError([_("Say why the payment is reversed.")])
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == PaymentStatus.REVERSED:
+            return payment
+        try:
+            reverse_posted(payment, user=user, reason=reason.strip(), today=today)
+        except PaymentRejected as exc:
+            raise ActionError(exc.messages) from exc
+        settle_cases([payment.case_id] if payment.case_id else [], today, policy)
+    payment.refresh_from_db()
+    return payment

@@ -1,0 +1,316 @@
+"""Use cases of repayment plans: the three options, offering, accepting, agreeing and cancelling a plan.
+
+Each checks who may do it, runs in one transaction, asks the kernel for every number and leaves an audit
+record for every change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huikuan.audit.models import ChangeLog
+from huikuan.audit.records import change_record, record_change
+from huikuan.cases.models import Case, Interaction
+from huikuan.kernel.money import ZERO
+from huikuan.kernel.plans import (
+    PlanOption,
+    PlanOptions,
+    design_options,
+    propose_deferral,
+    summary,
+)
+from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator, role_of
+from huikuan.payments.models import (
+    OPEN_PLAN_STATUSES,
+    Instalment,
+    MessageKind,
+    PendingMessage,
+    PlanStatus,
+    RepaymentPlan,
+    WaiverRequest,
+    WaiverStatus,
+)
+from huikuan.payments.policy import PaymentsPolicy, current_policy
+from huikuan.payments.posting import (
+    write_waiver,
+)
+from huikuan.payments.queries import suspended_case_ids
+from huikuan.payments.settlement import settle_cases
+from huikuan.payments.waivers import locked_waivable, new_waiver
+
+
+@dataclass(frozen=True)
+class ProposedOptions:
+    options: PlanOptions
+    deferral: PlanOption | None
+
+    def all(self) -> list[PlanOption]:
+        return [*self.options, *([self.deferral] if self.deferral else [])]
+
+
+def propose_options(
+    user: Any,
+    case: Case,
+    *,
+    capacity: Decimal | None = None,
+    payment_day: int | None = None,
+    deferral_months: int | None = None,
+    now: datetime | None = None,
+    policy: PaymentsPolicy | None = None,
+) -> ProposedOptions:
+    """The three options (and a deferral where the policy allows it) for this case, for this user's role."""
+    require_negotiator(user, case)
+    policy = policy or current_policy()
+    now = now_or_current(now)
+    balances = case_balances(case)
+    options, errors = design_options(
+        balances,
+        policy.plan,
+        role_of(user),
+        now,
+        capacity=capacity,
+        payment_day=payment_day,
+        time_zone=case.debtor.time_zone,
+    )
+    if options is None:
+        raise ActionError(e.message for e in errors)
+    deferral = None
+    if policy.plan.deferral_allowed:
+        deferral, _errors = propose_deferral(
+            balances,
+            policy.plan,
+            local_today(case, now),
+            deferral_months or policy.plan.max_deferral_months,
+            payment_day=payment_day,
+        )
+    return ProposedOptions(options, deferral)
+
+
+def offer_plan(
+    user: Any,
+    case: Case,
+    kind: str,
+    *,
+    capacity: Decimal | None = None,
+    payment_day: int | None = None,
+    deferral_months: int | None = None,
+    now: datetime | None = None,
+    policy: PaymentsPolicy | None = None,
+) -> RepaymentPlan:
+    """Store one option as a proposed plan; amounts are recomputed here, never taken from a form."""
+    policy = policy or current_policy()
+    proposed = propose_options(
+        user,
+        case,
+        capacity=capacity,
+        payment_day=payment_day,
+        deferral_months=deferral_months,
+        now=now,
+        policy=policy,
+    )
+    option = next((o for o in proposed.all() if o.kind.value == kind), None)
+    if option is None:
+        raise ActionError([_("No such option for this case: %(kind)s") % {"kind": kind}])
+    with transaction.atomic():
+        plan = RepaymentPlan.objects.create(
+            case=case,
+            kind=option.kind.value,
+            status=PlanStatus.PROPOSED,
+            owed=option.owed,
+            total=option.total,
+            payment_day=option.payment_day,
+            waiver_penalty=option.waiver.penalty if option.waiver else ZERO,
+            waiver_fee=option.waiver.fee if option.waiver else ZERO,
+            waiver_valid_until=option.waiver.valid_until if option.waiver else None,
+            summary=summary(option, case.debtor.preferred_language, policy.plan.show_whole_yuan)[:500],
+            created_by=user,
+        )
+        Instalment.objects.bulk_create(
+            [Instalment(plan=plan, n=i.n, due_date=i.due_date, amount=i.amount) for i in option.schedule]
+        )
+        record_change(user, plan, "plan:proposed", None, {"kind": plan.kind, "total": str(plan.total)})
+    return plan
+
+
+def accept_plan(
+    user: Any,
+    plan: RepaymentPlan,
+    *,
+    interaction: Interaction | None = None,
+    confirmation: str = "",
+    now: datetime | None = None,
+    policy: PaymentsPolicy | None = None,
+) -> RepaymentPlan:
+    """The debtor agreed: record the evidence; the plan is active at once unless its waiver needs a lead."""
+    policy = policy or current_policy()
+    case = plan.case
+    require_negotiator(user, case)
+    confirmation = confirmation.strip()
+    if interaction is None and not confirmation:
+        raise ActionError([_("Say where the debtor agreed: the call it was recorded in or a confirmation.")])
+    if interaction is not None and interaction.case_id != case.pk:
+        raise ActionError([_("That interaction belongs to another case.")])
+    now = now_or_current(now)
+    today = local_today(case, now)
+    with transaction.atomic():
+        # The debtor's balances before the plan, the order posting takes them in (a payment locks the
+        # balances, then settles the case's plans): otherwise an acceptance and a payment on one case
+        # could each hold what the other waits for.
+        locked_waivable(case)
+        plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status != PlanStatus.PROPOSED:
+            raise ActionError(
+                [_("Only a proposed plan can be accepted; this one is %(status)s.") % {"status": plan.status}]
+            )
+        owed = sum((b.total for b in case_balances(case)), ZERO)
+        if owed != plan.owed:
+            raise ActionError([_("The balance changed since this plan was offered; offer it again.")])
+        if plan.waiver_valid_until is not None and now > plan.waiver_valid_until:
+            raise ActionError([_("The offer expired at %(when)s.") % {"when": plan.waiver_valid_until}])
+        _supersede_plans(user, case, plan, now)
+        plan.accepted_in = interaction
+        plan.confirmation = confirmation[:200]
+        plan.accepted_on = today
+        plan.status = PlanStatus.ACTIVE
+        if plan.waiver_total > 0:
+            request = new_waiver(user, case, plan.waiver_penalty, plan.waiver_fee, plan.summary[:300], plan)
+            if request.status == WaiverStatus.PENDING:
+                plan.status = PlanStatus.ACCEPTED
+            else:
+                write_waiver(request, user=user, policy=policy, today=today)
+        plan.status_changed_at = now
+        plan.save()
+        record_change(
+            user,
+            plan,
+            "plan:accepted",
+            {"status": PlanStatus.PROPOSED},
+            {"status": plan.status, "evidence": interaction.pk if interaction else confirmation},
+        )
+        PendingMessage.objects.get_or_create(
+            cause=f"plan:{plan.pk}:accepted",
+            defaults={
+                "kind": MessageKind.PLAN_CONFIRMATION,
+                "debtor_id": case.debtor_id,
+                "body": plan.summary,
+            },
+        )
+        settle_cases([case.pk], today, policy)
+    plan.refresh_from_db()
+    return plan
+
+
+def agree_plan(
+    user: Any,
+    case: Case,
+    kind: str,
+    *,
+    interaction: Interaction | None = None,
+    confirmation: str = "",
+    capacity: Decimal | None = None,
+    payment_day: int | None = None,
+    deferral_months: int | None = None,
+    now: datetime | None = None,
+) -> RepaymentPlan:
+    """Offer and accept in one step, as the collector does at the end of the call."""
+    policy = current_policy()
+    with transaction.atomic():
+        plan = offer_plan(
+            user,
+            case,
+            kind,
+            capacity=capacity,
+            payment_day=payment_day,
+            deferral_months=deferral_months,
+            now=now,
+            policy=policy,
+        )
+        return accept_plan(user, plan, interaction=interaction, confirmation=confirmation, now=now, policy=policy)
+
+
+def cancel_plan(user: Any, plan: RepaymentPlan, reason: str) -> RepaymentPlan:
+    require_negotiator(user, plan.case)
+    if not reason.strip():
+        raise ActionError([_("Say why the plan is cancelled.")])
+    with transaction.atomic():
+        plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status not in OPEN_PLAN_STATUSES:
+            raise ActionError([_("Only an open plan can be cancelled.")])
+        before = plan.status
+        plan.status = PlanStatus.CANCELLED
+        plan.status_changed_at = timezone.now()
+        plan.save(update_fields=["status", "status_changed_at"])
+        _reject_pending_waivers(user, [plan.pk], _("plan cancelled"), plan.status_changed_at)
+        record_change(user, plan, "plan:cancelled", {"status": before}, {"status": plan.status, "reason": reason})
+    return plan
+
+
+def _supersede_plans(user: Any, case: Case, kept: RepaymentPlan, now: datetime) -> None:
+    """The debtor agreed to ``kept``: every other open (or broken) plan of the case is cancelled."""
+    superseded = list(
+        RepaymentPlan.objects.select_for_update()
+        .filter(case=case, status__in=[*OPEN_PLAN_STATUSES, PlanStatus.BROKEN])
+        .exclude(pk=kept.pk)
+        .order_by("pk")
+    )
+    if not superseded:
+        return
+    audit = []
+    for old in superseded:
+        audit.append(
+            change_record(
+                user,
+                old,
+                "plan:cancelled",
+                {"status": old.status},
+                {"status": PlanStatus.CANCELLED, "replaced_by": kept.pk},
+            )
+        )
+        old.status = PlanStatus.CANCELLED
+        old.status_changed_at = now
+    RepaymentPlan.objects.bulk_update(superseded, ["status", "status_changed_at"])
+    ChangeLog.objects.bulk_create(audit)
+    # A waiver still waiting for a lead was part of the replaced offer; approving it later would write
+    # off money for an agreement the debtor no longer has.
+    _reject_pending_waivers(user, [p.pk for p in superseded], _("plan replaced by another"), now)
+
+
+def _reject_pending_waivers(user: Any, plan_ids: list[int], reason: str, now: datetime) -> None:
+    pending = list(
+        WaiverRequest.objects.select_for_update()
+        .filter(plan_id__in=plan_ids, status=WaiverStatus.PENDING)
+        .order_by("pk")
+    )
+    for request in pending:
+        request.status = WaiverStatus.REJECTED
+        request.decision_reason = reason[:300]
+        request.decided_at = now
+    WaiverRequest.objects.bulk_update(pending, ["status", "decision_reason", "decided_at"])
+    ChangeLog.objects.bulk_create(
+        [
+            change_record(
+                user,
+                request,
+                "waiver:rejected",
+                {"status": WaiverStatus.PENDING},
+                {"status": WaiverStatus.REJECTED, "reason": request.decision_reason},
+            )
+            for request in pending
+        ]
+    )
+
+
+def plan_suspends_collection(case: Case, as_of: date | None = None) -> bool:
+    """True while the case has an active plan with no instalment overdue beyond the grace days.
+
+    The compliance gate and the strategy ask this before any collection contact: a debtor who keeps
+    to the plan is left in peace.
+    """
+    return case.pk in suspended_case_ids([case.pk], as_of)

@@ -1,0 +1,240 @@
+"""Use cases of waivers (减免): requesting within the plan, deciding within one's authority, the queue to decide."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huikuan.audit.records import record_change
+from huikuan.cases.models import Case
+from huikuan.kernel.money import ZERO, quantize_fen
+from huikuan.kernel.plans.policy import CaseWaivers
+from huikuan.org.models import Role
+from huikuan.payments.guards import ActionError, case_balances, require_negotiator, role_of
+from huikuan.payments.models import (
+    PlanStatus,
+    RepaymentPlan,
+    WaiverRequest,
+    WaiverStatus,
+)
+from huikuan.payments.policy import PaymentsPolicy, current_policy
+from huikuan.payments.posting import (
+    PaymentRejected,
+    write_waiver,
+)
+from huikuan.payments.settlement import settle_cases
+from huikuan.portfolio.models import AccountBalance
+
+
+def _case_waivers(case: Case, *, lock: bool, exclude: int | None = None) -> CaseWaivers:
+    """The case's waiver standing; with ``lock``, the debtor's balances and then the case row are locked
+    (the order posting takes them), so no other waiver or payment moves these numbers until commit."""
+    if lock:
+        outstanding = locked_waivable(case)
+        episode = Case.objects.select_for_update().values_list("cured_episodes", flat=True).get(pk=case.pk)
+    else:
+        outstanding = sum((b.penalty + b.fee for b in case_balances(case)), ZERO)
+        episode = Case.objects.values_list("cured_episodes", flat=True).get(pk=case.pk)
+    written = pending = ZERO
+    requests = WaiverRequest.objects.filter(
+        Q(episode=episode) | Q(episode__isnull=True),
+        case=case,
+        status__in=[WaiverStatus.APPROVED, WaiverStatus.PENDING],
+    )
+    if exclude is not None:
+        requests = requests.exclude(pk=exclude)
+    for status, penalty, fee in requests.values_list("status", "penalty", "fee"):
+        if status == WaiverStatus.APPROVED:
+            written += penalty + fee
+        else:
+            pending += penalty + fee
+    return CaseWaivers(episode, outstanding, written, pending)
+
+
+def waiver_authority(user: Any, case: Case, policy: PaymentsPolicy | None = None) -> Decimal:
+    """The most this user may still waive on this case without anyone's approval.
+
+    What the role's authority allows for the delinquency, less the waivers already written or waiting.
+    """
+    policy = policy or current_policy()
+    return _case_waivers(case, lock=False).left(policy.plan.authority(role_of(user)))
+
+
+def new_waiver(
+    user: Any, case: Case, penalty: Decimal, fee: Decimal, reason: str, plan: RepaymentPlan | None
+) -> WaiverRequest:
+    standing = _case_waivers(case, lock=True)
+    # Pending requests count too: each one might still be approved, and together with this one they
+    # would then be more than the requester could have granted.
+    within = penalty + fee <= standing.left(current_policy().plan.authority(role_of(user)))
+    request = WaiverRequest.objects.create(
+        case=case,
+        plan=plan,
+        episode=standing.episode,
+        penalty=penalty,
+        fee=fee,
+        reason=reason,
+        requested_by=user,
+        status=WaiverStatus.APPROVED if within else WaiverStatus.PENDING,
+        decided_by=user if within else None,
+        decided_at=timezone.now() if within else None,
+        decision_reason=_("within the requester's authority") if within else "",
+    )
+    record_change(user, request, "waiver:requested", None, {"amount": str(request.amount), "status": request.status})
+    return request
+
+
+def request_waiver(
+    user: Any,
+    case: Case,
+    *,
+    penalty: Decimal = ZERO,
+    fee: Decimal = ZERO,
+    reason: str,
+    today: date | None = None,
+) -> WaiverRequest:
+    """Waive penalties and fees: applied at once within the user's authority, else sent to the team lead."""
+    policy = current_policy()
+    require_negotiator(user, case)
+    errors = []
+    if not reason.strip():
+        errors.append(_("Say why the waiver is asked for."))
+    if penalty < 0 or fee < 0 or penalty + fee <= 0:
+        errors.append(_("A waiver must waive a positive amount."))
+    if penalty != quantize_fen(penalty) or fee != quantize_fen(fee):
+        errors.append(_("Amounts must be to the fen."))
+    balances = case_balances(case)
+    if penalty > sum((b.penalty for b in balances), ZERO) or fee > sum((b.fee for b in balances), ZERO):
+        errors.append(_("A waiver cannot exceed the penalties and fees owed."))
+    if errors:
+        raise ActionError(errors)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        request = new_waiver(user, case, penalty, fee, reason.strip(), None)
+        if request.status == WaiverStatus.APPROVED:
+            write_waiver(request, user=user, policy=policy, today=today)
+    return request
+
+
+def can_decide_waiver(user: Any, request: WaiverRequest) -> bool:
+    """A team lead of the case's team, or an administrator, decides; nobody on their own request.
+
+    Whether a lead may *approve* also depends on the amount (``_decide``); rejecting never does.
+    """
+    if not getattr(user, "is_authenticated", False) or user.pk == request.requested_by_id:
+        return False
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    return role == Role.TEAM_LEAD and user.team_id is not None and user.team_id == request.case.team_id
+
+
+def locked_waivable(case: Case) -> Decimal:
+    """Penalties and fees outstanding, read with the debtor's balance rows locked.
+
+    Locked in account order, as posting locks them, so a decision and a payment queue instead of
+    deadlocking, and the amount cannot shrink between this check and the write.
+    """
+    rows = (
+        AccountBalance.objects.select_for_update(of=("self",))
+        .filter(account__debtor_id=case.debtor_id)
+        .order_by("account_id")
+        .values_list("penalty", "fee")
+    )
+    return sum((penalty + fee for penalty, fee in rows), ZERO)
+
+
+def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today: date | None) -> WaiverRequest:
+    if not can_decide_waiver(user, request):
+        raise PermissionDenied(_("Only a team lead of the case's team or an administrator may decide this waiver."))
+    if not reason.strip():
+        raise ActionError([_("Give the reason for the decision.")])
+    policy = current_policy()
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        # The balances, the plan, then the request: the order posting, accept_plan and cancel_plan take them in.
+        locked_waivable(Case.objects.get(pk=request.case_id))
+        plan = RepaymentPlan.objects.select_for_update().get(pk=request.plan_id) if request.plan_id else None
+        request = WaiverRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
+        if request.status != WaiverStatus.PENDING:
+            raise ActionError([_("This waiver was already decided.")])
+        if approve and plan is not None and plan.status != PlanStatus.ACCEPTED:
+            # The waiver was the condition of that agreement; once the plan is replaced or cancelled
+            # there is nothing left to write it off for.
+            raise ActionError(
+                [
+                    _("This waiver belongs to a plan that is now %(status)s; it can only be rejected.")
+                    % {"status": plan.get_status_display()}
+                ]
+            )
+        if approve and role_of(user) != Role.ADMIN:
+            # An administrator is the top of the chain; anyone else approves only what they could have
+            # waived themselves: the case's written waivers and this one within their authority.
+            # Other pending requests are not counted: each is checked the same way when approved.
+            standing = _case_waivers(request.case, lock=True, exclude=request.pk)
+            limit = standing.left(policy.plan.authority(role_of(user)), count_pending=False)
+            if request.amount > limit:
+                raise ActionError(
+                    [
+                        _(
+                            "This waiver of %(amount)s is beyond your authority of %(limit)s on this case; "
+                            "an administrator must approve it."
+                        )
+                        % {"amount": request.amount, "limit": limit}
+                    ]
+                )
+        request.status = WaiverStatus.APPROVED if approve else WaiverStatus.REJECTED
+        request.decided_by = user
+        request.decided_at = timezone.now()
+        request.decision_reason = reason.strip()[:300]
+        request.save()
+        record_change(
+            user,
+            request,
+            f"waiver:{request.status}",
+            {"status": WaiverStatus.PENDING},
+            {"status": request.status, "reason": request.decision_reason},
+        )
+        if approve:
+            try:
+                write_waiver(request, user=user, policy=policy, today=today)
+            except PaymentRejected as exc:
+                raise ActionError(exc.messages) from exc
+        if plan is not None and plan.status == PlanStatus.ACCEPTED:
+            before = plan.status
+            plan.status = PlanStatus.ACTIVE if approve else PlanStatus.CANCELLED
+            plan.status_changed_at = timezone.now()
+            plan.save(update_fields=["status", "status_changed_at"])
+            record_change(user, plan, f"plan:{plan.status}", {"status": before}, {"status": plan.status})
+        settle_cases([request.case_id], today, policy)
+    return request
+
+
+def approve_waiver(user: Any, request: WaiverRequest, reason: str, *, today: date | None = None) -> WaiverRequest:
+    return _decide(user, request, reason, True, today)
+
+
+def reject_waiver(user: Any, request: WaiverRequest, reason: str, *, today: date | None = None) -> WaiverRequest:
+    return _decide(user, request, reason, False, today)
+
+
+def waivers_awaiting(user: Any) -> QuerySet[WaiverRequest]:
+    """The pending requests this team lead or administrator may decide (the approval list)."""
+    role = role_of(user)
+    pending = WaiverRequest.objects.filter(status=WaiverStatus.PENDING)
+    if role == Role.TEAM_LEAD and getattr(user, "team_id", None) is not None:
+        pending = pending.filter(case__team_id=user.team_id)
+    elif role != Role.ADMIN:
+        return WaiverRequest.objects.none()
+    return (
+        pending.exclude(requested_by=user)
+        .select_related("case", "case__debtor", "requested_by", "plan")
+        .order_by("requested_at")
+    )

@@ -1,0 +1,65 @@
+"""The row report of a file import: one translated line per error, and the same as a CSV to download.
+
+Shared by every import (accounts, bank statements): a row error says the row, the column, the value and
+the reason in the user's language.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from huikuan.kernel import intake
+
+
+def error_lines(errors: Iterable[intake.RowError]) -> list[str]:
+    """One translated line per row error; shared by every file import."""
+    return [
+        _("Row %(row)s, column %(column)s, value “%(value)s”: %(reason)s")
+        % {"row": e.row, "column": e.column, "value": e.value, "reason": reason(e)}
+        for e in errors
+    ]
+
+
+def errors_csv(errors: Iterable[intake.RowError]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("row"), _("column"), _("value"), _("reason")])
+    for e in errors:
+        writer.writerow([e.row, e.column, e.value, reason(e)])
+    return buffer.getvalue()
+
+
+def reason(error: intake.RowError) -> str:
+    messages = {
+        "required": _("a value is required"),
+        "choice": _("not one of the allowed values (%(allowed)s)"),
+        "amount": _("not an amount (digits with at most two decimals)"),
+        "negative": _("must not be negative"),
+        "zero": _("must be greater than zero"),
+        "rate": _("not a rate (a decimal such as 0.18 or a percentage such as 18%%)"),
+        "date": _("not a date (use YYYY-MM-DD, YYYY/MM/DD or YYYY年M月D日)"),
+        "phone": _("not a valid phone number"),
+        "email": _("not a valid e-mail address"),
+        "id_number": _("not a valid ID number (%(detail)s)"),
+        "before_open": _("due date is before the open date %(open_date)s"),
+        "time_zone": _("not a known time zone (e.g. Asia/Shanghai)"),
+        "duplicate": _("contract number already appears in row %(first_row)s"),
+        "name_conflict": _("customer %(customer_no)s has another name in row %(first_row)s"),
+        "missing_column": _("the file has no column for this required field"),
+        # Bank statements (payments/statement.py).
+        "duplicate_transaction": _("transaction already appears in row %(first_row)s"),
+        "unknown_contract": _("no account has this contract number"),
+        "unknown_customer": _("no debtor has this customer number"),
+        "contract_customer": _("the contract belongs to another customer"),
+        "contract_moved": _("the contract belongs to customer %(customer_no)s; a contract does not change customer"),
+        "payer_required": _("give a contract number or a customer number"),
+        "future_date": _("the payment date is in the future"),
+        "key_conflict": _("this transaction was already posted with another amount, date or payer"),
+        "not_allocatable": _("the payment cannot be allocated: %(detail)s"),
+    }
+    template = messages.get(error.code, error.code)
+    return template % dict(error.params) if error.params else template.replace("%%", "%")
