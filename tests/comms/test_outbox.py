@@ -258,7 +258,7 @@ def test_payments_pending_messages_become_confirmations(zhang: Any, sms_gateway:
         idempotency_key="bank:1", debtor_id=zhang.debtor_id, case=zhang, amount=Decimal("1234.50"),
         paid_on=date(2026, 11, 17), source="bank",
     )  # fmt: skip
-    PendingMessage.objects.create(kind="payment_confirmation", debtor_id=zhang.debtor_id, body="x",
+    PendingMessage.objects.create(kind="payment_confirmation", debtor_id=zhang.debtor_id,
                                   cause=f"payment:{payment.pk}")  # fmt: skip
     assert consume_pending_messages().queued == 1
     assert consume_pending_messages().queued == 0

@@ -52,8 +52,11 @@ def test_a_named_contract_is_paid_first(personas: Personas, debt: Debt) -> None:
 def test_confirmation_message_is_queued_for_the_debtor(personas: Personas, debt: Debt) -> None:
     payment, _ = pay(personas, debt, "2000.00", "k1")
     message = PendingMessage.objects.get(cause=f"payment:{payment.pk}")
-    assert message.kind == MessageKind.PAYMENT_CONFIRMATION
-    assert message.body == "您于11月3日偿还的2,000元已到账。"
+    assert (message.kind, message.debtor_id, message.consumed_at) == (
+        MessageKind.PAYMENT_CONFIRMATION,
+        payment.debtor_id,
+        None,
+    )
 
 
 def test_overpayment_becomes_credit_and_the_case_closes_itself_then_reopens_on_reversal(

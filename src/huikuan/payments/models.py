@@ -282,11 +282,14 @@ class MessageKind(models.TextChoices):
 
 
 class PendingMessage(models.Model):
-    """A message to the debtor waiting for the communications outbox, which will consume these rows."""
+    """A message to the debtor waiting for the communications outbox, which will consume these rows.
+
+    Payments says only what happened (the kind and its cause); comms words it from its templates in the
+    debtor's language, with the payment's or the plan's figures.
+    """
 
     kind = models.CharField(_("kind"), max_length=24, choices=MessageKind.choices)
     debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.CASCADE, related_name="+", verbose_name=_("debtor"))
-    body = models.CharField(_("text"), max_length=500)
     # What caused it ("payment:17", "case:3:closed"): unique so a replayed event queues nothing twice.
     cause = models.CharField(_("cause"), max_length=80, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

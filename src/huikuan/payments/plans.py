@@ -199,7 +199,6 @@ def accept_plan(
             defaults={
                 "kind": MessageKind.PLAN_CONFIRMATION,
                 "debtor_id": case.debtor_id,
-                "body": plan.summary,
             },
         )
         settle_cases([case.pk], today, policy)

@@ -29,7 +29,6 @@ from huikuan.db.bulkwrite import insert_rows, reserve_ids
 from huikuan.kernel import allocation as alloc
 from huikuan.kernel.ledger import Balance, Component, Entry, apply, reversal_of, validate_entry
 from huikuan.kernel.money import ZERO
-from huikuan.kernel.plans.render import show_amount
 from huikuan.payments.models import (
     EntryRole,
     MessageKind,
@@ -42,7 +41,7 @@ from huikuan.payments.models import (
 from huikuan.payments.policy import PaymentsPolicy
 from huikuan.portfolio.fields import to_fen
 from huikuan.portfolio.ledger import entry_fields, kernel_entry, refresh_balances
-from huikuan.portfolio.models import AccountBalance, Debtor, LedgerEntry
+from huikuan.portfolio.models import AccountBalance, LedgerEntry
 
 _CHUNK = 2000
 _PAYMENT_LABEL = Payment._meta.label_lower
@@ -55,7 +54,7 @@ _ENTRY_COLUMNS = [
     "created_by_id", "created_at",
 ]  # fmt: skip
 _AUDIT_COLUMNS = ["user_id", "subject_type", "subject_id", "action", "before", "after", "at"]
-_MESSAGE_COLUMNS = ["kind", "debtor_id", "body", "cause", "created_at"]
+_MESSAGE_COLUMNS = ["kind", "debtor_id", "cause", "created_at"]
 _BALANCE_FIELDS = ("principal", "interest", "fee", "penalty", "credit")
 
 
@@ -190,7 +189,6 @@ def _refresh_cases(debtor_ids: set[int], today: date, before: Mapping[int, tuple
         if status == CaseStatus.CLOSED and before.get(debtor_id, (0, ""))[1] != CaseStatus.CLOSED
     }
     if closed:
-        languages = _languages(closed)
         now = _db_now()
         insert_rows(
             PendingMessage._meta.db_table,
@@ -199,7 +197,6 @@ def _refresh_cases(debtor_ids: set[int], today: date, before: Mapping[int, tuple
                 (
                     MessageKind.CASE_CLOSED.value,
                     debtor_id,
-                    thank_you_text(languages.get(debtor_id, "")),
                     f"case:{after[debtor_id][0]}:closed:{today.isoformat()}",
                     now,
                 )
@@ -208,28 +205,6 @@ def _refresh_cases(debtor_ids: set[int], today: date, before: Mapping[int, tuple
             conflict=["cause"],
         )
     return {after[d][0] for d in closed}
-
-
-def _languages(debtor_ids: Iterable[int]) -> dict[int, str]:
-    ids = sorted(set(debtor_ids))
-    result: dict[int, str] = {}
-    for start in range(0, len(ids), _CHUNK):
-        result.update(Debtor.objects.filter(id__in=ids[start : start + _CHUNK]).values_list("id", "preferred_language"))
-    return result
-
-
-def confirmation_text(amount: Decimal, paid_on: date, language: str) -> str:
-    # Whole yuan without ".00", fen kept when there are any: "2,000元", "1,234.50元".
-    shown = show_amount(amount, whole_yuan=True)
-    if language.startswith("en"):
-        return f"Your payment of {shown} yuan made on {paid_on:%d %b} has been received. Thank you."
-    return f"您于{paid_on.month}月{paid_on.day}日偿还的{shown}元已到账。"
-
-
-def thank_you_text(language: str) -> str:
-    if language.startswith("en"):
-        return "Thank you: your balance is fully repaid and your file is closed."
-    return "感谢您的配合，您的欠款已全部还清，案件已结清。"
 
 
 def post_payments(intents: Sequence[PaymentIntent], *, user: Any, policy: PaymentsPolicy, today: date) -> PostResult:
@@ -285,7 +260,6 @@ def _write_payments(
     entry_ids = iter(reserve_ids(LedgerEntry, sum(len(a.entries) for _, a, _, _ in fresh)))
     now = _db_now()
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
-    languages = _languages(i.debtor_id for i, *_ in fresh)
     payments: list[tuple[object, ...]] = []
     entries: list[tuple[object, ...]] = []
     links: list[tuple[object, ...]] = []
@@ -310,8 +284,7 @@ def _write_payments(
         audit.append(
             (user_id, _PAYMENT_LABEL, str(payment_id), "payment:posted", json.dumps(before), json.dumps(after), now)
         )
-        text = confirmation_text(intent.amount, intent.paid_on, languages.get(intent.debtor_id, ""))
-        messages.append((MessageKind.PAYMENT_CONFIRMATION.value, intent.debtor_id, text, f"payment:{payment_id}", now))
+        messages.append((MessageKind.PAYMENT_CONFIRMATION.value, intent.debtor_id, f"payment:{payment_id}", now))
         result.ids[intent.key] = payment_id
         result.amount += intent.amount
         result.credit += allocation.credit

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huikuan.cases.models import Case, CaseStatus, Interaction, Promise, PromiseState
 from huikuan.cases.views_data import CaseView, load_case
@@ -340,7 +341,9 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
             TimelineEntry(pay.created_at, "payment", f"{pay.amount:,.2f}", f"{pay.paid_on:%Y-%m-%d} {pay.reference}")
         )
     for msg in PendingMessage.objects.filter(debtor_id=case.debtor_id).order_by("-created_at")[:20]:
-        entries.append(TimelineEntry(msg.created_at, "message", str(MessageKind(msg.kind).label), msg.body))
+        # Comms words the message from its templates; until it does, the timeline names what is coming.
+        status = _("sent to the outbox") if msg.consumed_at else _("waiting for the outbox")
+        entries.append(TimelineEntry(msg.created_at, "message", str(MessageKind(msg.kind).label), str(status)))
     for flag in TextFlag.objects.filter(case=case).order_by("-created_at")[:50]:
         entries.append(
             TimelineEntry(flag.created_at, "flag", f"{flag.category} · {flag.severity}", flag.excerpt, flagged=True)
