@@ -43,7 +43,9 @@ def deliver(client: Client, url: str, request: dict[str, Any], **override: str) 
     return client.post(url, request["body"], content_type="application/json", headers=headers)
 
 
-def test_a_replayed_delivery_receipt_is_refused(zhang: Any, sms_gateway: Gateway, client: Client, settings: Any) -> None:
+def test_a_replayed_delivery_receipt_is_refused(
+    zhang: Any, sms_gateway: Gateway, client: Client, settings: Any
+) -> None:
     from huikuan.comms.models import DeliveryReceipt, MessageStatus
 
     message = sent_sms(zhang)
@@ -68,7 +70,9 @@ def test_a_replayed_opt_out_reply_is_refused(zhang: Any, client: Client, setting
     assert StopRequest.objects.filter(debtor_id=zhang.debtor_id, source="sms_reply").count() == 1
 
 
-def test_a_request_signed_with_the_demo_secret_is_forged_in_production(zhang: Any, client: Client, settings: Any) -> None:
+def test_a_request_signed_with_the_demo_secret_is_forged_in_production(
+    zhang: Any, client: Client, settings: Any
+) -> None:
     from huikuan.compliance.models import StopRequest
     from huikuan.config.secrets import DEMO_SECRETS
 

@@ -103,7 +103,9 @@ def test_failed_logins_and_the_lockout_are_in_the_security_log(personas: Persona
 
 
 @pytest.mark.parametrize("proxies", [0, 1])
-def test_the_recorded_address_comes_from_the_trusted_proxy_only(personas: Personas, settings: Any, proxies: int) -> None:
+def test_the_recorded_address_comes_from_the_trusted_proxy_only(
+    personas: Personas, settings: Any, proxies: int
+) -> None:
     settings.HUIKUAN_PROXY_COUNT = proxies
     # The client sends its own X-Forwarded-For; the proxy (REMOTE_ADDR 10.0.0.2) appends the address it saw.
     client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7")

@@ -6,34 +6,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_initial'),
+        ("audit", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SecurityEvent',
+            name="SecurityEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('login_failed', 'Failed login'), ('locked_out', 'Login locked out'), ('refused', 'Access refused')], max_length=20, verbose_name='kind')),
-                ('username', models.CharField(blank=True, max_length=150, verbose_name='user name')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('method', models.CharField(blank=True, max_length=10, verbose_name='method')),
-                ('path', models.CharField(blank=True, max_length=300, verbose_name='path')),
-                ('status', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='HTTP status')),
-                ('subject_type', models.CharField(blank=True, max_length=50, verbose_name='subject type')),
-                ('subject_id', models.CharField(blank=True, max_length=50, verbose_name='subject id')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='at')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("login_failed", "Failed login"),
+                            ("locked_out", "Login locked out"),
+                            ("refused", "Access refused"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("username", models.CharField(blank=True, max_length=150, verbose_name="user name")),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address")),
+                ("method", models.CharField(blank=True, max_length=10, verbose_name="method")),
+                ("path", models.CharField(blank=True, max_length=300, verbose_name="path")),
+                ("status", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="HTTP status")),
+                ("subject_type", models.CharField(blank=True, max_length=50, verbose_name="subject type")),
+                ("subject_id", models.CharField(blank=True, max_length=50, verbose_name="subject id")),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'security event',
-                'verbose_name_plural': 'security events',
-                'ordering': ['-at'],
-                'indexes': [models.Index(fields=['kind', 'at'], name='audit_secur_kind_56c579_idx'), models.Index(fields=['username', 'at'], name='audit_secur_usernam_363972_idx')],
+                "verbose_name": "security event",
+                "verbose_name_plural": "security events",
+                "ordering": ["-at"],
+                "indexes": [
+                    models.Index(fields=["kind", "at"], name="audit_secur_kind_56c579_idx"),
+                    models.Index(fields=["username", "at"], name="audit_secur_usernam_363972_idx"),
+                ],
             },
         ),
     ]

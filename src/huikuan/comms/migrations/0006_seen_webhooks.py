@@ -4,21 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comms', '0005_message_references_without_constraints'),
+        ("comms", "0005_message_references_without_constraints"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SeenWebhook',
+            name="SeenWebhook",
             fields=[
-                ('signature', models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name='signature')),
-                ('keep_until', models.DateTimeField(db_index=True, verbose_name='keep until')),
+                (
+                    "signature",
+                    models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name="signature"),
+                ),
+                ("keep_until", models.DateTimeField(db_index=True, verbose_name="keep until")),
             ],
             options={
-                'verbose_name': 'seen webhook',
-                'verbose_name_plural': 'seen webhooks',
+                "verbose_name": "seen webhook",
+                "verbose_name_plural": "seen webhooks",
             },
         ),
     ]
