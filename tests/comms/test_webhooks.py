@@ -18,8 +18,8 @@ INBOUND = "/comms/webhooks/inbound-sms/"
 
 
 def sent_sms(case: Any) -> Any:
-    from huikuan.comms.actions import Request, queue_message
     from huikuan.comms.dispatch import dispatch_due
+    from huikuan.comms.outbox import Request, queue_message
 
     message = queue_message(Request("work:hook", case.debtor_id, "sms", "reminder", case_id=case.pk, due_at=DAYTIME))
     assert message is not None
