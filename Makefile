@@ -28,10 +28,12 @@ messages: venv
 
 # After adding user-facing strings: refresh the catalogue, then add the new terms to scripts/zh_hans_terms.tsv.
 messages-update: venv
-	cd src/huikuan && DJANGO_SETTINGS_MODULE=huikuan.config.settings ../../$(BIN)/django-admin makemessages \
+	cd src/huikuan && DJANGO_SETTINGS_MODULE=huikuan.config.settings_demo ../../$(BIN)/django-admin makemessages \
 		-l zh_Hans --ignore=migrations --no-wrap --no-location -v0
 	$(BIN)/python scripts/translate_po.py src/huikuan/locale/zh_Hans/LC_MESSAGES/django.po
 
+# Demo mode: the public demo secrets are accepted and the site is served over plain HTTP (never in production).
+demo: export HUIKUAN_DEMO := 1
 demo: system venv messages
 	$(BIN)/huikuan migrate --noinput -v0
 	$(BIN)/huikuan demo

@@ -28,7 +28,7 @@ def fresh_database(backend: str, name: str) -> str:
 def setup_django(database_url: str) -> None:
     """Point Django at the database and create the schema."""
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings_demo")
     import django
     from django.core.management import call_command
 

@@ -28,7 +28,7 @@ from databases import fresh_database, peak_rss_mb, setup_django
 def make_file(rows: int, path: Path) -> int:
     import os
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings_demo")
     from huikuan.intake.generator import PortfolioGenerator, write_import_csv
 
     debtors = []

@@ -181,7 +181,7 @@ def ensure_database(url: str) -> None:
 
 def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]:
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings_demo")
     ensure_database(url)
     import django
 

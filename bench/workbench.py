@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep cases already generated for this N")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings_demo")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
     import strategy as strategy_bench  # bench/strategy.py: the same generator and table list

@@ -97,6 +97,14 @@ def small_portfolio(personas: Personas) -> Personas:
     return personas
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        from django.conf import settings
+
+        if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+            pytest.skip("needs PostgreSQL: runs in the PostgreSQL pass of make test")
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
     # PBKDF2's deliberate slowness protects real passwords; for test personas it only slows the suite.

@@ -19,7 +19,8 @@ def test_two_word_subcommands_map_to_management_commands() -> None:
 
 
 def test_huikuan_import_dry_run_from_the_command_line(tmp_path: Path) -> None:
-    env = {"HUIKUAN_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    # Demo mode: the command runs with the public demo secrets, as `make demo` does.
+    env = {"HUIKUAN_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HUIKUAN_DEMO": "1"}
     python = sys.executable
     subprocess.run([python, "-m", "huikuan.cli", "migrate", "-v0"], check=True, env=env, cwd=tmp_path)
     result = subprocess.run(

@@ -20,9 +20,15 @@ def resolve(argv: list[str], known: set[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line, get_commands
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        # A configuration mistake (a demo secret outside the demo, a bad schedule) is the operator's to fix:
+        # the message says what, a traceback would only bury it.
+        sys.exit(f"huikuan: {exc}")
     args = list(sys.argv[1:] if argv is None else argv)
     execute_from_command_line(["huikuan", *resolve(args, set(get_commands()))])
 

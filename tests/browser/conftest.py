@@ -36,13 +36,26 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
+def is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    """A page whose test fails if the browser logs any Content-Security-Policy violation on it.
+
+    Every browser test walks real screens, so together they check that the pages pass the policy; a test
+    that provokes a violation on purpose reads and clears ``page.csp_violations``.
+    """
     # 1366×768 is the collectors' screen the workbench is designed for.
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = context.new_page()
+    page.csp_violations = []
+    page.on("console", lambda message: is_csp_violation(message.text) and page.csp_violations.append(message.text))
     yield page
+    violations = list(page.csp_violations)
     context.close()
+    assert violations == [], f"the page broke its Content-Security-Policy: {violations}"
 
 
 def screenshot(page: Any, name: str) -> Path:

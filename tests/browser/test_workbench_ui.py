@@ -105,5 +105,5 @@ def test_collector_cannot_open_another_collectors_case(page: Any, day: dict[str,
     login(page, url, "alice", "pw-alice")
     other: Case = day["bob"]
     response = page.goto(f"{url}/cases/{other.pk}/")
-    assert response is not None and response.status == 403
-    screenshot(page, "workbench-403")
+    assert response is not None and response.status == 404
+    screenshot(page, "workbench-404")

@@ -62,10 +62,10 @@ def test_inactive_user_sees_nothing(small_portfolio: Personas) -> None:
     ("who", "whose", "status"),
     [
         ("alice", "alice", 200),
-        ("alice", "bob", 403),
-        ("alice", "carol", 403),
+        ("alice", "bob", 404),
+        ("alice", "carol", 404),
         ("lena", "bob", 200),
-        ("lena", "carol", 403),
+        ("lena", "carol", 404),
         ("quinn", "carol", 200),
     ],
 )
@@ -78,9 +78,9 @@ def test_web_case_page(small_portfolio: Personas, cases: dict[str, Case], who: s
     ("who", "whose", "status"),
     [
         ("alice", "alice", 200),
-        ("alice", "bob", 403),
+        ("alice", "bob", 404),
         ("lena", "bob", 200),
-        ("lena", "carol", 403),
+        ("lena", "carol", 404),
         ("lara", "carol", 200),
     ],
 )

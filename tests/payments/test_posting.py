@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import CaseStatus
 from huikuan.kernel.ledger import Balance
+from huikuan.org.visibility import CaseNotFound
 from huikuan.payments import guards, incoming
 from huikuan.payments.models import MessageKind, Payment, PaymentStatus, PendingMessage
 from huikuan.payments.posting import KeyConflict
@@ -98,7 +99,7 @@ def test_the_same_key_twice_is_one_payment(personas: Personas, debt: Debt) -> No
 def test_who_may_post(personas: Personas, debt: Debt) -> None:
     with pytest.raises(PermissionDenied):
         incoming.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")  # type: ignore[arg-type]
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(CaseNotFound):  # another team's case: answered as missing, not as forbidden
         incoming.post_payment(personas.carol, debt.case, Decimal("1.00"), PAID_ON, "c")  # type: ignore[arg-type]
     with pytest.raises(PermissionDenied):
         incoming.post_payment(personas.quinn, debt.case, Decimal("1.00"), PAID_ON, "q")  # type: ignore[arg-type]

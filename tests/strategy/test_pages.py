@@ -30,7 +30,7 @@ def test_case_reason_chain_fragment_and_api(champion: Any, make_case: CaseMaker,
     assert "M2 · 跳票2次 · 余额 12,400 元 → 电话催收" in html
     client = Client()
     client.force_login(personas.carol)  # type: ignore[arg-type]
-    assert client.get(f"/api/strategy/cases/{case.pk}/plan").status_code == 403
+    assert client.get(f"/api/strategy/cases/{case.pk}/plan").status_code == 404
     client.force_login(personas.lena)  # type: ignore[arg-type]
     plan = client.get(f"/api/strategy/cases/{case.pk}/plan").json()
     assert {p["action"] for p in plan} >= {"call", "escalate_specialist"}

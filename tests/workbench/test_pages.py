@@ -56,8 +56,8 @@ def test_case_page_shows_the_workbench(workday: dict[str, Any]) -> None:
 
 def test_collector_cannot_open_another_collectors_case(workday: dict[str, Any]) -> None:
     client = client_for(workday["personas"].alice)
-    assert client.get(f"/cases/{workday['bob'].pk}/").status_code == 403
-    assert client.post(f"/work/cases/{workday['bob'].pk}/save/", {"outcome": "no_answer"}).status_code == 403
+    assert client.get(f"/cases/{workday['bob'].pk}/").status_code == 404
+    assert client.post(f"/work/cases/{workday['bob'].pk}/save/", {"outcome": "no_answer"}).status_code == 404
 
 
 def test_objections_by_typing_and_by_click(workday: dict[str, Any]) -> None:

@@ -16,7 +16,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 from ninja.security import django_auth
 
-from huikuan.cases.access import can_view_case, reveal_contact_point
+from huikuan.audit.refusals import note_refusal
+from huikuan.cases.access import reveal_contact_point, visible_case_or_404
 from huikuan.cases.models import Case, Channel, Outcome
 from huikuan.cases.views_data import load_case, visible_cases
 from huikuan.compliance.actions import ContactBlocked, ContactPointRequired
@@ -35,6 +36,7 @@ api.add_router("/strategy", strategy_router)
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> object:
+    note_refusal(str(exc) or "forbidden")
     return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
 
 
@@ -153,9 +155,7 @@ def list_cases(request: HttpRequest, status: str | None = None) -> list[CaseRow]
 
 @api.get("/cases/{case_id}", response=CaseDetail, tags=["cases"])
 def get_case(request: HttpRequest, case_id: int) -> CaseDetail:
-    case = get_object_or_404(Case.objects.select_related("debtor"), pk=case_id)
-    if not can_view_case(request.user, case):
-        raise PermissionDenied
+    case = visible_case_or_404(request.user, case_id)
     view = load_case(case, timezone.localdate())
     return CaseDetail(
         id=case.pk,
@@ -257,7 +257,7 @@ class LoggedContactOut(Schema):
 @api.post("/cases/{case_id}/contacts", response={201: LoggedContactOut}, tags=["cases"])
 def log_contact_api(request: HttpRequest, case_id: int, body: ContactIn) -> Status:
     """Record an outbound contact made now; the compliance gate is asked first (409 when it says no)."""
-    case = get_object_or_404(Case.objects.filter(case_filter(request.user)).select_related("debtor"), pk=case_id)
+    case = visible_case_or_404(request.user, case_id)
     point = (
         get_object_or_404(ContactPoint, pk=body.contact_point_id, debtor_id=case.debtor_id)
         if body.contact_point_id

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from huikuan.audit.models import AccessLog, ChangeLog
+from huikuan.audit.models import AccessLog, ChangeLog, SecurityEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -32,4 +32,12 @@ class ChangeLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "subject_type", "subject_id", "action"]
     list_filter = ["subject_type", "user"]
     search_fields = ["subject_id", "action"]
+    date_hierarchy = "at"
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "kind", "username", "ip_address", "method", "path", "status", "subject_id", "reason"]
+    list_filter = ["kind", "status"]
+    search_fields = ["username", "ip_address", "path", "subject_id"]
     date_hierarchy = "at"

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.http import HttpRequest
 
-from huikuan.audit.models import AccessLog, ChangeLog
+from huikuan.audit.models import AccessLog, ChangeLog, SecurityEvent
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _plain(value: Any) -> Any:
@@ -72,4 +78,49 @@ def record_access(user: Any, instance: models.Model, field: str, reason: str, ch
         field=field,
         reason=reason,
         channel=channel,
+    )
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind HUIKUAN_PROXY_COUNT proxies the one the outermost saw."""
+    count = settings.HUIKUAN_PROXY_COUNT
+    candidate = request.META.get("REMOTE_ADDR", "")
+    if count > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
+def _text(value: object, limit: int) -> str:
+    """Text a column can hold: control characters (PostgreSQL refuses NUL) replaced, cut to the column."""
+    return _CONTROL.sub("\ufffd", str(value or ""))[:limit]
+
+
+def record_security_event(
+    kind: str,
+    request: HttpRequest | None,
+    *,
+    user: Any = None,
+    username: str = "",
+    status: int | None = None,
+    subject_type: str = "",
+    subject_id: str = "",
+    reason: str = "",
+) -> SecurityEvent:
+    user = user if getattr(user, "is_authenticated", False) else None
+    return SecurityEvent.objects.create(
+        kind=kind,
+        user=user,
+        username=_text(username or (user.get_username() if user else ""), 150),
+        ip_address=client_ip(request) if request is not None else None,
+        method=_text(request.method if request is not None else "", 10),
+        path=_text(request.path if request is not None else "", 300),
+        status=status,
+        subject_type=_text(subject_type, 50),
+        subject_id=_text(subject_id, 50),
+        reason=_text(reason, 300),
     )

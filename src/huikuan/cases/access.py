@@ -16,12 +16,27 @@ from django.utils.translation import gettext as _
 from huikuan.audit.records import record_access
 from huikuan.cases.models import Case
 from huikuan.org.models import User
-from huikuan.org.visibility import can_reveal_pii, case_filter
+from huikuan.org.visibility import can_reveal_pii, case_filter, hidden_case
 from huikuan.portfolio.models import ContactPoint
 
 
 def can_view_case(user: User | AnonymousUser, case: Case) -> bool:
     return Case.objects.filter(case_filter(user), pk=case.pk).exists()
+
+
+def require_visible_case(user: User | AnonymousUser, case: Case) -> None:
+    """For actions handed a case: raises CaseNotFound (answered as 404) unless the user may see it."""
+    if not can_view_case(user, case):
+        raise hidden_case(case.pk)
+
+
+def visible_case_or_404(user: Any, case_id: int) -> Case:
+    """The case if this user may see it; the same 404 whether it is hidden or does not exist (org.visibility)."""
+    case = Case.objects.filter(case_filter(user), pk=case_id).select_related("debtor", "assignee", "team").first()
+    if case is None:
+        # Asked on both paths, so a hidden case costs the same queries as a missing one.
+        raise hidden_case(case_id, exists=Case.objects.filter(pk=case_id).exists())
+    return case
 
 
 def reveal_contact_point(user: Any, point: ContactPoint, reason: str, channel: str = "web") -> str:
@@ -33,7 +48,7 @@ def reveal_contact_point(user: Any, point: ContactPoint, reason: str, channel: s
         raise PermissionDenied(_("Your role may not see full contact details."))
     case = getattr(point.debtor, "case", None)
     if case is None or not can_view_case(user, case):
-        raise PermissionDenied(_("This case is not yours to see."))
+        raise hidden_case(case.pk if case is not None else "", exists=case is not None)
     with transaction.atomic():
         record_access(user, point, "value", reason, channel)
     return point.national if point.is_phone else point.value

@@ -219,3 +219,17 @@ class OptOutSource(models.TextChoices):
     SMS_REPLY = "sms_reply", _("SMS reply")
     EMAIL_LINK = "email_link", _("E-mail link")
     COLLECTOR = "collector", _("Recorded by a collector")
+
+
+class SeenWebhook(models.Model):
+    """A provider webhook's signature, kept while it is fresh enough to be accepted, so it is accepted once."""
+
+    signature = models.CharField(_("signature"), max_length=64, primary_key=True)
+    keep_until = models.DateTimeField(_("keep until"), db_index=True)
+
+    class Meta:
+        verbose_name = _("seen webhook")
+        verbose_name_plural = _("seen webhooks")
+
+    def __str__(self) -> str:
+        return self.signature

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huikuan.audit.records import record_change
-from huikuan.cases.access import can_view_case
+from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case, Interaction, Outcome, Party
 from huikuan.compliance.actions import GateAnswer, require_gate, screen_and_register
 from huikuan.compliance.models import GateSource
@@ -54,8 +53,7 @@ def log_contact(
 
     Raises ContactBlocked (with the rule, its source and the next allowed time) when the gate says no.
     """
-    if not can_view_case(user, case):
-        raise PermissionDenied(_("This case is not yours to see."))
+    require_visible_case(user, case)
     if point is not None and point.debtor_id != case.debtor_id:
         raise ValueError(_("The contact point belongs to another debtor."))
     at = at or timezone.now()

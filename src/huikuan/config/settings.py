@@ -1,17 +1,23 @@
 """Settings from the environment.
 
 Defaults give the zero-set-up demo: a SQLite file under ./var/ and Celery tasks run in-process.
-Production and CI set DATABASE_URL (PostgreSQL) and REDIS_URL.
+Production and CI set DATABASE_URL (PostgreSQL) and REDIS_URL. Outside demo mode (DEBUG or HUIKUAN_DEMO)
+the settings refuse to load without real secrets and turn on HTTPS-only cookies, HSTS and the redirect
+to HTTPS (docs/deploy.md).
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+from huikuan.config.schedules import beat_schedule
+from huikuan.config.secrets import secrets_from
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The working directory, not the package, owns ./var: an installed package must not write beside its code.
@@ -26,10 +32,19 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _schedule(name: str, default: str) -> object:
+    return beat_schedule(name, os.environ.get(name, default))
+
+
 DEBUG = _env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "huikuan-demo-secret-key-change-me-in-production-0123456789")
+# The demo (make demo), the test suite and the development tools: the public demo secrets are accepted and
+# the site is served over plain HTTP. Everything else is production.
+HUIKUAN_DEMO = DEBUG or _env_bool("HUIKUAN_DEMO", False)
+PRODUCTION = not HUIKUAN_DEMO
+_SECRETS = secrets_from(os.environ, demo_allowed=HUIKUAN_DEMO)
+SECRET_KEY = _SECRETS["SECRET_KEY"]
 # Keys national ID numbers before hashing: without it a 18-digit ID space is small enough to brute-force.
-PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "huikuan-demo-pii-key-change-me")
+PII_HASH_KEY = _SECRETS["PII_HASH_KEY"]
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
 
 INSTALLED_APPS = [
@@ -39,6 +54,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Serves the API docs' Swagger UI from our static files instead of a CDN (the CSP allows only 'self').
+    "ninja",
+    "axes",
     "huikuan.org",
     "huikuan.audit",
     "huikuan.portfolio",
@@ -55,13 +73,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (it records who was refused), before the views whose refusals it records.
+    "huikuan.audit.middleware.RefusalAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "huikuan.config.urls"
@@ -83,6 +107,7 @@ TEMPLATES = [
     },
 ]
 
+SILENCED_SYSTEM_CHECKS: list[str] = []
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'huikuan.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -97,7 +122,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The work items' escalation index covers its columns on PostgreSQL (INCLUDE, for index-only reads of
     # the nightly look-back); SQLite builds it without them, which is all the embedded demo needs, so the
     # check's warning on every migrate says nothing to act on.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 
 if os.environ.get("HUIKUAN_TEST_DB"):
     # Lets several test runs share one PostgreSQL server without fighting over test_<name>.
@@ -117,6 +142,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
+# Login throttling (django-axes): after HUIKUAN_LOGIN_FAILURE_LIMIT wrong passwords for one user name, that
+# name cannot log in, even with the right password, until HUIKUAN_LOGIN_LOCKOUT_MINUTES pass without another
+# attempt or an administrator unlocks it (docs/deploy.md). Counted per user name, not per address: a call
+# centre's collectors share one public IP, and a lock on it would shut the whole floor out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("HUIKUAN_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("HUIKUAN_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns that a lock without the address lets an attacker rotate user agents or cookies; this lock counts
+# a name's failures from every address and agent together, so rotating them changes nothing.
+SILENCED_SYSTEM_CHECKS.append("axes.W006")
+AXES_LOCKOUT_CALLABLE = "huikuan.web.views.login_locked_out"
+AXES_VERBOSE = False
+# The address logins and refusals are recorded under: behind reverse proxies (HUIKUAN_PROXY_COUNT of them,
+# each appending the address it saw to X-Forwarded-For) it is read from that header, counted from the right,
+# so a client cannot choose the address recorded by sending the header itself.
+HUIKUAN_PROXY_COUNT = int(os.environ.get("HUIKUAN_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "huikuan.audit.records.client_ip"
+
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
@@ -125,8 +172,51 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("HUIKUAN_STATIC_ROOT", VAR_DIR / "static")).resolve()
 MEDIA_ROOT = VAR_DIR / "media"
+# Production serves the files `huikuan collectstatic` gathered, compressed and with content hashes in their
+# names (cached for ever by browsers); the demo and the tests serve them straight from the apps.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+# Every page, in every mode, runs under this policy: scripts, styles, images and requests from this site
+# only; no inline script or style attribute, no eval, no framing. The browser tests fail on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# HTTPS-only in production: cookies never travel in clear, browsers remember to use HTTPS (HSTS), and plain
+# HTTP is redirected. TLS ends at the reverse proxy; gunicorn trusts its X-Forwarded-Proto header only from
+# the addresses in FORWARDED_ALLOW_IPS (gunicorn's own setting, 127.0.0.1 by default).
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: pages carry the token (forms, htmx's hx-headers, the API docs).
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = PRODUCTION and _env_bool("HUIKUAN_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(os.environ.get("HUIKUAN_HSTS_SECONDS", str(365 * 24 * 3600))) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HUIKUAN_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("HUIKUAN_HSTS_PRELOAD", True)
+X_FRAME_OPTIONS = "DENY"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -157,15 +247,16 @@ LOGGING = {
 
 # The nightly jobs: promises and plans are settled at 01:00 so the strategy run at 01:30 (strategy/executors.py)
 # sees yesterday's kept and broken promises before anyone starts working the queues.
+# HUIKUAN_SETTLEMENT_SCHEDULE and HUIKUAN_STRATEGY_SCHEDULE move them (five crontab fields, or seconds).
 CELERY_BEAT_SCHEDULE = {
     "payments-nightly-settlement": {
         "task": "payments.nightly_settlement",
-        "schedule": crontab(hour=1, minute=0),
+        "schedule": _schedule("HUIKUAN_SETTLEMENT_SCHEDULE", "0 1 * * *"),
         "options": {"expires": 60 * 60 * 6},
     },
     "strategy-nightly-run": {
         "task": "huikuan.strategy.nightly_run",
-        "schedule": crontab(hour=1, minute=30),
+        "schedule": _schedule("HUIKUAN_STRATEGY_SCHEDULE", "30 1 * * *"),
         "options": {"expires": 60 * 60 * 6},
     },
 }
@@ -195,7 +286,7 @@ COMMS_SMS_HTTP = {
     "id_field": os.environ.get("HUIKUAN_SMS_ID_FIELD", "id"),
     "timeout": float(os.environ.get("HUIKUAN_SMS_TIMEOUT", "5")),
 }
-COMMS_WEBHOOK_SECRET = os.environ.get("HUIKUAN_WEBHOOK_SECRET", "huikuan-demo-webhook-secret-change-me")
+COMMS_WEBHOOK_SECRET = _SECRETS["HUIKUAN_WEBHOOK_SECRET"]
 COMMS_LEASE_SECONDS = int(os.environ.get("HUIKUAN_COMMS_LEASE_SECONDS", "120"))
 COMMS_MAX_ATTEMPTS = int(os.environ.get("HUIKUAN_COMMS_MAX_ATTEMPTS", "6"))
 COMMS_RETRY_BASE_SECONDS = float(os.environ.get("HUIKUAN_COMMS_RETRY_BASE_SECONDS", "30"))

@@ -6,3 +6,6 @@ class OrgConfig(AppConfig):
     name = "huikuan.org"
     label = "org"
     verbose_name = _("Users and teams")
+
+    def ready(self) -> None:
+        from huikuan.org import logins  # noqa: F401  (connects the failed-login and lockout receivers)

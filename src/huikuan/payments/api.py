@@ -13,6 +13,7 @@ from ninja import Field, Header, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from huikuan.cases.access import visible_case_or_404
 from huikuan.cases.models import Case, Interaction
 from huikuan.kernel.money import LIMIT
 from huikuan.kernel.plans import PlanOption, summary
@@ -115,7 +116,7 @@ class WaiverOut(Schema):
 
 
 def _case(request: HttpRequest, case_id: int) -> Case:
-    return get_object_or_404(Case.objects.filter(case_filter(request.user)).select_related("debtor"), pk=case_id)
+    return visible_case_or_404(request.user, case_id)
 
 
 def _payment_out(payment: Payment, created: bool) -> PaymentOut:

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huikuan.cases.access import can_view_case
+from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case
 from huikuan.kernel.ledger import Balance
 from huikuan.org.models import Role
@@ -35,19 +35,14 @@ def role_of(user: Any) -> str:
     return str(getattr(user, "role", ""))
 
 
-def _require_case(user: Any, case: Case) -> None:
-    if not getattr(user, "is_authenticated", False) or not can_view_case(user, case):
-        raise PermissionDenied(_("This case is not yours to see."))
-
-
 def require_negotiator(user: Any, case: Case) -> None:
-    _require_case(user, case)
+    require_visible_case(user, case)
     if role_of(user) not in NEGOTIATING_ROLES:
         raise PermissionDenied(_("Your role may not negotiate with debtors."))
 
 
 def require_poster(user: Any, case: Case, policy: PaymentsPolicy) -> None:
-    _require_case(user, case)
+    require_visible_case(user, case)
     if role_of(user) not in policy.posting_roles:
         raise PermissionDenied(_("Your role may not post or reverse payments."))
 

@@ -13,8 +13,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from huikuan.cases.access import can_view_case
-from huikuan.cases.models import Case
+from huikuan.cases.access import visible_case_or_404
 from huikuan.kernel.strategy.policy import PolicyError
 from huikuan.strategy.actions import import_policy, version_diff
 from huikuan.strategy.executors import run_strategy
@@ -166,9 +165,7 @@ def start_run(request: HttpRequest, body: RunIn) -> Status[RunOut]:
 
 @router.get("/cases/{case_id}/plan", response=list[ItemOut])
 def case_plan(request: HttpRequest, case_id: int) -> list[ItemOut]:
-    case = get_object_or_404(Case, pk=case_id)
-    if not can_view_case(request.user, case):
-        raise PermissionDenied
+    case = visible_case_or_404(request.user, case_id)
     return [
         ItemOut(as_of=w.as_of, action=w.action, channel=w.channel, window_start=w.window_start,
                 window_end=w.window_end, priority=w.priority, reason=w.reason, reason_en=w.reason_en,

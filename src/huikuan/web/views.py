@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -11,11 +14,22 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from huikuan.cases.access import can_view_case, reveal_contact_point
-from huikuan.cases.models import Case, CaseStatus
+from huikuan.cases.access import reveal_contact_point, visible_case_or_404
+from huikuan.cases.models import CaseStatus
 from huikuan.cases.views_data import load_case, visible_cases
 from huikuan.org.visibility import can_reveal_pii, case_filter
 from huikuan.portfolio.models import ContactPoint
+
+
+def login_locked_out(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+    """django-axes' answer to a locked-out name: the login page saying why and for how long (429)."""
+    context = {
+        "locked_out": True,
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60),
+        "next": request.POST.get("next", "") if request.method == "POST" else "",
+    }
+    return render(request, "web/login.html", context, status=429)
 
 
 @login_required
@@ -41,9 +55,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_object_or_404(Case.objects.select_related("debtor", "assignee", "team"), pk=case_id)
-    if not can_view_case(request.user, case):
-        raise PermissionDenied
+    case = visible_case_or_404(request.user, case_id)
     view = load_case(case, timezone.localdate())
     return render(request, "web/case_detail.html", {"v": view, "can_reveal": can_reveal_pii(request.user)})
 

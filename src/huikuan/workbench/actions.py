@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from huikuan.audit.records import record_change, snapshot
-from huikuan.cases.access import can_view_case
+from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case, CaseStatus, Channel, HoldReason, Interaction, Outcome, Promise
 from huikuan.compliance.actions import ContactBlocked, ContactPointRequired, record_stop_request
 from huikuan.compliance.contacts import log_contact
@@ -109,8 +109,7 @@ def save_outcome(
     now: datetime | None = None,
 ) -> Saved:
     """Log the call and everything agreed in it; raises OutcomeError (nothing saved) when anything fails."""
-    if not can_view_case(user, case):
-        raise PermissionDenied(_("This case is not yours to see."))
+    require_visible_case(user, case)
     now = now or timezone.now()
     point = None
     if entry.point_id is not None:
@@ -220,8 +219,9 @@ def team_collectors(lead: Any) -> list[User]:
 
 def reassign_case(lead: Any, case: Case, to: User, reason: str, *, now: datetime | None = None) -> Case:
     """A team lead moves a case (and its open work items) to a collector of the team; audited."""
-    if not can_lead(lead) or not can_view_case(lead, case):
+    if not can_lead(lead):
         raise PermissionDenied(_("Only the team's lead may reassign its cases."))
+    require_visible_case(lead, case)
     if not lead.is_superuser and (to.team_id != lead.team_id or to.role != Role.COLLECTOR or not to.is_active):
         raise ValueError(_("Cases go to an active collector of your team."))
     if not reason.strip():

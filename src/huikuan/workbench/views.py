@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huikuan.cases.access import visible_case_or_404
 from huikuan.cases.models import STAGE_LABELS, Outcome
 from huikuan.compliance.actions import screen_and_register
 from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
@@ -39,7 +40,6 @@ from huikuan.workbench.views_data import (
     load_workbench,
     next_case_id,
     team_overview,
-    visible_case_or_403,
 )
 
 # Keyboard shortcut of each outcome code on the call screen (digits first: the hand is on the number row).
@@ -111,7 +111,7 @@ def next_case(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = visible_case_or_403(request.user, case_id)
+    case = visible_case_or_404(request.user, case_id)
     wb = load_workbench(case, request.user, timezone.now(), _lang())
     return render(
         request,
@@ -153,7 +153,7 @@ def _entry(post: Any) -> OutcomeEntry:
 @login_required
 @require_POST
 def save(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = visible_case_or_403(request.user, case_id)
+    case = visible_case_or_404(request.user, case_id)
     recording = request.FILES.get("recording")
     assert recording is None or isinstance(recording, UploadedFile)
     try:
@@ -173,7 +173,7 @@ def save(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def notes_preview(request: HttpRequest, case_id: int) -> HttpResponse:
-    visible_case_or_403(request.user, case_id)
+    visible_case_or_404(request.user, case_id)
     text = request.POST.get("notes", "")
     # A preview is not evidence: nothing is registered until the note is saved.
     flags = screen_and_register(text, source="note", lang=_lang(), register=False) if text.strip() else []
@@ -183,7 +183,7 @@ def notes_preview(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def objections(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = visible_case_or_403(request.user, case_id)
+    case = visible_case_or_404(request.user, case_id)
     library = current_library()
     lang = _lang()
     key = request.GET.get("key", "")
@@ -242,7 +242,7 @@ def reassign(request: HttpRequest) -> HttpResponse:
     to_id = request.POST.get("to", "")
     if not (case_id.isdigit() and to_id.isdigit()):
         return HttpResponseBadRequest(_("Choose a case and a collector."))
-    case = visible_case_or_403(request.user, int(case_id))
+    case = visible_case_or_404(request.user, int(case_id))
     to = get_object_or_404(User, pk=int(to_id))
     try:
         reassign_case(request.user, case, to, request.POST.get("reason", ""))

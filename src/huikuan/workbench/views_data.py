@@ -37,7 +37,6 @@ from huikuan.kernel.scripts import (
     values,
 )
 from huikuan.kernel.strategy.policy import parse_policy
-from huikuan.org.visibility import case_filter
 from huikuan.payments.guards import ActionError
 from huikuan.payments.models import MessageKind, Payment, PendingMessage, RepaymentPlan
 from huikuan.payments.plans import propose_options
@@ -353,15 +352,6 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
         entries.append(TimelineEntry(d.created_at, "gate", ", ".join(d.rule_ids), text, flagged=not d.allowed))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
-
-
-def visible_case_or_403(user: Any, case_id: int) -> Case:
-    from django.shortcuts import get_object_or_404
-
-    case = get_object_or_404(Case.objects.select_related("debtor", "assignee", "team"), pk=case_id)
-    if not Case.objects.filter(case_filter(user), pk=case.pk).exists():
-        raise PermissionDenied
-    return case
 
 
 def stage_of(case: Case, day: date) -> str:

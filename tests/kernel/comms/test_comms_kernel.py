@@ -11,7 +11,7 @@ from huikuan.kernel.comms.delivery import Recovery, backoff, is_opt_out_reply, n
 from huikuan.kernel.comms.render import TemplateError, content_hash, render, render_strict, unknown_variables
 from huikuan.kernel.comms.sms import sms_length
 from huikuan.kernel.comms.variables import Amounts, MessageFacts, values_for
-from huikuan.kernel.comms.webhook import sign, verify
+from huikuan.kernel.comms.webhook import TOLERANCE_SECONDS, Refusal, check, parse_timestamp, sign, verify
 
 
 @pytest.mark.parametrize(
@@ -104,3 +104,26 @@ def test_webhook_signature() -> None:
     assert not verify("other", "1800000000", body, signature, 1_800_000_010)
     assert not verify("s3cret", "1800000000", body, signature, 1_800_000_000 + 3600)  # replayed an hour later
     assert not verify("", "1800000000", body, signature, 1_800_000_010)
+
+
+def test_webhook_verdict_names_the_refusal_and_keys_the_replay_store() -> None:
+    body = b'{"id": "gw-1"}'
+    good = check("s3cret", "1800000000", body, sign("s3cret", 1_800_000_000, body), 1_800_000_010)
+    assert good.ok and good.signature == sign("s3cret", 1_800_000_000, body)
+    assert good.keep_until == 1_800_000_000 + TOLERANCE_SECONDS
+    upper = check("s3cret", "1800000000", body, good.signature.upper(), 1_800_000_010)
+    assert upper.ok and upper.signature == good.signature  # one request, one key, however it is spelt
+    assert check("s3cret", "", body, good.signature, 1_800_000_010).refusal is Refusal.UNSIGNED
+    assert check("s3cret", "1800000000", body, "", 1_800_000_010).refusal is Refusal.UNSIGNED
+    assert check("s3cret", "18000000²", body, good.signature, 1_800_000_010).refusal is Refusal.MALFORMED
+    assert check("s3cret", "1800000000", body, good.signature, 1_800_000_000 + 301).refusal is Refusal.STALE
+    assert check("s3cret", "1800000000", body, "é" * 64, 1_800_000_010).refusal is Refusal.FORGED
+
+
+@pytest.mark.parametrize("text", ["²", "１８００", "١٨٠٠", "1" * 13, "-1", "+1", " 1", "1.5", "0x10"])
+def test_a_timestamp_is_ascii_digits_only(text: str) -> None:
+    assert parse_timestamp(text) is None
+
+
+def test_a_timestamp_of_ascii_digits_parses() -> None:
+    assert parse_timestamp("1800000000") == 1_800_000_000

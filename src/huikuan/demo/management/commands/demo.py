@@ -3,8 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from huikuan.comms.models import Template
@@ -24,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.HUIKUAN_DEMO:
+            # Users whose password is printed in the README have no place in a real installation.
+            raise CommandError("The demo users have a public password: run this only with HUIKUAN_DEMO=1 or DEBUG=1.")
         ensure_demo_users()
         if not Debtor.objects.exists():
             call_command("generate", debtors=options["debtors"], seed=options["seed"], assign=True, stdout=self.stdout)
