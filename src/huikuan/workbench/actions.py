@@ -30,7 +30,7 @@ from huikuan.kernel.compliance.gate import needs_contact_point
 from huikuan.kernel.compliance.screening import Flag
 from huikuan.org.models import Role, User
 from huikuan.org.permissions import can_lead_team, has_role, require
-from huikuan.payments.guards import ActionError
+from huikuan.payments.guards import ActionError, require_negotiator
 from huikuan.payments.models import RepaymentPlan
 from huikuan.payments.plans import new_agreed_plan
 from huikuan.payments.promises import new_promise
@@ -113,6 +113,10 @@ def save_outcome(
 ) -> Saved:
     """Log the call and everything agreed in it; raises OutcomeError (nothing saved) when anything fails."""
     require_visible_case(user, case)
+    if entry.promise_amount is not None or entry.promise_date is not None or entry.plan_kind:
+        # Refused before the call is looked at: a role that may not negotiate gets the same answer as from
+        # the promise and plan actions, whatever the gate would say about the call.
+        require_negotiator(user, case)
     now = now or timezone.now()
     point = None
     if entry.point_id is not None:
