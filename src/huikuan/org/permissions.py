@@ -38,7 +38,8 @@ else:
 # Collectors record what the debtor says; money is posted by finance (leads and administrators).
 DEFAULT_POSTING_ROLES = frozenset({Role.TEAM_LEAD.value, Role.ADMIN.value})
 LEADS = (Role.TEAM_LEAD, Role.ADMIN)
-# QA and legal read what the leads write (templates, policies, the register) but change none of it.
+# QA and legal read what the leads write (templates, where legal signs off lawyer's letters; policies; the QA
+# register) but change none of it. Collectors send what was approved and never see the editors.
 READERS = (*LEADS, Role.QA, Role.LEGAL)
 
 
