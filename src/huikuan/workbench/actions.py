@@ -1,7 +1,7 @@
 """Workbench use cases: save a call's outcome with everything that follows from it, reassign a case.
 
 ``save_outcome`` is the one-click save of the call screen. Everything it changes — the interaction (through
-compliance.contacts.log_contact, which asks the gate first and screens the notes), the contact point's validity,
+compliance.contacts.new_contact, which asks the gate first and screens the notes), the contact point's validity,
 the promise or plan (through payments.promises and payments.plans), a stop request, a complaint hold, the recording, the
 call-back and today's work items — is written in ONE transaction: a refused promise leaves no half-logged call.
 ``save_outcome`` and ``reassign_case`` are entry points (the outermost transaction); what they call from the
