@@ -1,7 +1,8 @@
 """Opt-outs, inbound replies and delivery receipts: what comes back from debtors and providers.
 
-``record_opt_out`` and ``record_receipt`` are entry points (the webhooks, the opt-out page): each is the
-outermost transaction. ``cancel_collection_messages`` joins the caller's (the close of a case).
+All are building blocks that join the caller's transaction: a signed webhook records a receipt or an opt-out
+in the transaction that claims its signature (comms.views, the outermost one), the opt-out page and the
+close of a case call them on their own.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def record_opt_out(debtor_id: int, channel: str, source: str, evidence: str = ""
     An opt-out is the compliance app's stop request, the one record every gate reads, whether the debtor
     replied TD, clicked the e-mail link or told a collector on the phone.
     """
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         try:
             with transaction.atomic():
                 StopRequest.objects.create(debtor_id=debtor_id, channel=channel, source=source, note=evidence[:300])
@@ -84,7 +85,7 @@ def record_receipt(payload: dict[str, Any]) -> Message | None:
     provider_id = str(payload.get("id") or payload.get("provider_id") or "")
     reference = str(payload.get("reference") or "")
     status = str(payload.get("status") or "").lower()
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         query = Message.objects.select_for_update()
         message = None
         if provider_id:
