@@ -6,6 +6,8 @@ Quinn does QA, Lara is legal, Adam administers. Each test states whose eyes it l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,6 +43,21 @@ def another_connection_waits_for_a_lock(cursor: object, seconds: float = 20.0) -
             return True
         time.sleep(0.05)
     return False
+
+
+@contextmanager
+def outer_transaction(*, rollback: bool = False) -> Iterator[None]:
+    """A transaction a test holds around entry points, marked as the test's own, the way Django's TestCase marks
+    the one it wraps each test in: the entry points' durable blocks run inside it (anywhere else they refuse
+    to be nested). ``rollback`` undoes it at the end, as TestCase does: one hypothesis example's writes."""
+    from django.db import transaction
+
+    block = transaction.atomic()
+    block._from_testcase = True  # type: ignore[attr-defined]
+    with block:
+        yield
+        if rollback:
+            transaction.set_rollback(True)
 
 
 def is_postgres() -> bool:

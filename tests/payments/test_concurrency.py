@@ -21,7 +21,7 @@ from huikuan.cases.models import Promise, PromiseState
 from huikuan.payments import guards, incoming, plans, promises, waivers
 from huikuan.payments.models import Payment, PaymentEntry, WaiverStatus
 from huikuan.portfolio.models import LedgerEntry
-from tests.conftest import Personas, another_connection_waits_for_a_lock
+from tests.conftest import Personas, another_connection_waits_for_a_lock, outer_transaction
 from tests.payments.conftest import make_debt
 from tests.payments.test_posting import PAID_ON
 
@@ -73,7 +73,7 @@ def second_while_first_uncommitted(first: Callable[[], object], second: Callable
     def run(name: str, action: Callable[[], object], hold: bool) -> None:
         try:
             if hold:
-                with transaction.atomic():
+                with outer_transaction():
                     answers[name] = action()
                     wrote.set()
                     threading.Event().wait(1.0)

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +18,7 @@ from huikuan.payments import guards, incoming
 from huikuan.payments.models import MessageKind, Payment, PaymentStatus, PendingMessage
 from huikuan.payments.posting import KeyConflict
 from huikuan.portfolio.models import LedgerEntry
-from tests.conftest import Personas
+from tests.conftest import Personas, outer_transaction
 from tests.payments.conftest import Debt
 
 PAID_ON = date(2025, 11, 3)
@@ -110,6 +109,17 @@ def test_who_may_post(personas: Personas, debt: Debt) -> None:
     assert Payment.objects.count() == 2
 
 
+def test_who_may_post_is_the_installations_to_say(personas: Personas, debt: Debt, settings: object) -> None:
+    # Finance handed to the collectors: the setting the posting capability reads, not a copy in payments.
+    settings.HUIKUAN_PAYMENTS = {"posting_roles": ["collector"]}  # type: ignore[attr-defined]
+    payment, created = incoming.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")  # type: ignore[arg-type]
+    assert created
+    with pytest.raises(PermissionDenied):
+        incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), PAID_ON, "l")  # type: ignore[arg-type]
+    with pytest.raises(PermissionDenied):
+        incoming.reverse_payment(personas.adam, payment, "no")
+
+
 def test_bad_payments_are_refused_with_reasons(personas: Personas, debt: Debt) -> None:
     with pytest.raises(guards.ActionError, match="positive"):
         pay(personas, debt, "0.00", "z")
@@ -134,7 +144,7 @@ amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("4000.00"), p
 def test_reversing_every_payment_in_any_order_restores_the_exact_balances(
     personas: Personas, debt: Debt, payments: list[Decimal], rnd: object
 ) -> None:
-    with transaction.atomic():
+    with outer_transaction(rollback=True):
         start = debt.balances()
         posted = [
             incoming.post_payment(personas.lena, debt.case, a, PAID_ON, f"p{i}")[0]  # type: ignore[arg-type]
@@ -152,7 +162,6 @@ def test_reversing_every_payment_in_any_order_restores_the_exact_balances(
             incoming.reverse_payment(personas.lena, payment, "bounced")
         assert debt.balances() == start
         assert debt.refresh().status == CaseStatus.OPEN  # type: ignore[attr-defined]
-        transaction.set_rollback(True)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -160,14 +169,13 @@ def test_reversing_every_payment_in_any_order_restores_the_exact_balances(
 def test_posting_a_key_any_number_of_times_yields_one_payment(
     personas: Personas, debt: Debt, amount: Decimal, times: int
 ) -> None:
-    with transaction.atomic():
+    with outer_transaction(rollback=True):
         start_total = debt.total()
         results = [pay(personas, debt, str(amount), "k") for _ in range(times)]
         assert [created for _, created in results] == [True] + [False] * (times - 1)
         assert Payment.objects.count() == 1
         assert LedgerEntry.objects.filter(kind="payment").count() == len(list(results[0][0].entries.all()))
         assert debt.total() == max(start_total - amount, Decimal("0.00"))
-        transaction.set_rollback(True)
 
 
 def test_a_new_delinquency_after_a_paid_off_one_keeps_that_history(personas: Personas, debt: Debt) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from huikuan.audit.records import record_access
 from huikuan.cases.models import Case
 from huikuan.org.models import User
-from huikuan.org.visibility import can_reveal_pii, case_filter, hidden_case
+from huikuan.org.permissions import can_reveal_pii, require
+from huikuan.org.visibility import case_filter, hidden_case
 from huikuan.portfolio.models import ContactPoint
 
 
@@ -40,15 +40,17 @@ def visible_case_or_404(user: Any, case_id: int) -> Case:
 
 
 def reveal_contact_point(user: Any, point: ContactPoint, reason: str, channel: str = "web") -> str:
-    """The full value of a contact point, for a user whose role allows it, with the look audited."""
+    """The full value of a contact point, for a user whose role allows it, with the look audited.
+
+    An entry point (the case page, the API): the look is written in a transaction of its own.
+    """
+    require(can_reveal_pii(user), _("Your role may not see full contact details."))
     reason = reason.strip()
     if not reason:
         raise ValueError(_("Say why you need the full value."))
-    if not can_reveal_pii(user):
-        raise PermissionDenied(_("Your role may not see full contact details."))
     case = getattr(point.debtor, "case", None)
     if case is None or not can_view_case(user, case):
         raise hidden_case(case.pk if case is not None else "", exists=case is not None)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record_access(user, point, "value", reason, channel)
     return point.national if point.is_phone else point.value

@@ -119,11 +119,12 @@ def consume_pending_messages(limit: int = 5000, channel: str = CommChannel.SMS) 
     """Turn payments' PendingMessage rows into outbox messages; both sides change in one transaction.
 
     The pending row's cause becomes the idempotency key, so a crash between the two halves cannot happen
-    (one transaction) and a replay cannot queue twice (unique key).
+    (one transaction) and a replay cannot queue twice (unique key). An entry point (the beat task, the
+    dispatch command): the outermost transaction.
     """
 
     report = QueueReport()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         pending = list(
             PendingMessage.objects.select_for_update(skip_locked=True)
             .filter(consumed_at__isnull=True)

@@ -1,4 +1,9 @@
-"""Opt-outs, inbound replies and delivery receipts: what comes back from debtors and providers."""
+"""Opt-outs, inbound replies and delivery receipts: what comes back from debtors and providers.
+
+All are building blocks that join the caller's transaction: a signed webhook records a receipt or an opt-out
+in the transaction that claims its signature (comms.views, the outermost one), the opt-out page and the
+close of a case call them on their own.
+"""
 
 from __future__ import annotations
 

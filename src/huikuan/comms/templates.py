@@ -1,4 +1,8 @@
-"""Use cases of message templates: versions, their screening and activation, the defaults."""
+"""Use cases of message templates: versions, their screening and activation, the defaults.
+
+``create_version`` and ``activate_version`` are entry points (the template screens, the command that loads
+the defaults): each checks ``org.permissions.can_manage_templates`` and is the outermost transaction.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from huikuan.comms.models import (
     VersionStatus,
 )
 from huikuan.kernel.comms.render import TemplateError, unknown_variables
+from huikuan.org.permissions import can_manage_templates, require
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 
@@ -35,12 +40,13 @@ class ActivationRefused(ValueError):
 
 
 def create_version(user: Any, template: Template, *, body: str, subject: str = "", html: str = "") -> TemplateVersion:
+    require(can_manage_templates(user), gettext("Your role may not change message templates."))
     if not body.strip():
         raise TemplateError(gettext("The text cannot be empty."))
     unknown = unknown_variables([subject, body, html])
     if unknown:
         raise TemplateError(gettext("Unknown variables: %(names)s") % {"names": ", ".join(unknown)})
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Template.objects.select_for_update().filter(pk=template.pk).first()
         last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
         version = TemplateVersion.objects.create(
@@ -67,9 +73,13 @@ def screen_version(version: TemplateVersion) -> list[dict[str, Any]]:
 
 
 def activate_version(user: Any, version: TemplateVersion) -> TemplateVersion:
-    """Screen the version; with no flag it becomes the template's active version and the previous one retires."""
+    """Screen the version; with no flag it becomes the template's active version and the previous one retires.
+
+    A refused activation still stores the flags it was refused for (committed before ActivationRefused).
+    """
+    require(can_manage_templates(user), gettext("Your role may not change message templates."))
     flags = screen_version(version)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
         version.screening = flags
         version.screened_at = timezone.now()
@@ -107,7 +117,10 @@ def active_version(channel: str, purpose: str, tone: str, language: str) -> Temp
 
 
 def seed_default_templates(user: Any = None) -> int:
-    """Version 1 of every default template, activated through the screener; returns how many were created."""
+    """Version 1 of every default template, activated through the screener; returns how many were created.
+
+    Each version is created and activated in a transaction of its own; ``user`` None is the command line.
+    """
     created = 0
     for raw in yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8")):
         template, _ = Template.objects.get_or_create(

@@ -26,10 +26,11 @@ _REFUSAL_STATUS = {Refusal.UNSIGNED: 403, Refusal.MALFORMED: 400, Refusal.STALE:
 
 
 def _signed(request: HttpRequest, handle: Callable[[dict[str, Any]], HttpResponse]) -> HttpResponse:
-    """Checks the signature, claims it against replays and handles the JSON body, in one transaction."""
+    """Checks the signature, claims it against replays and handles the JSON body, in one transaction: the
+    outermost one (durable), so the claim and what the handler records commit together when it returns."""
     forget_stale()
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             refusal = verify_signed(
                 settings.COMMS_WEBHOOK_SECRET,
                 request.headers.get("X-Huikuan-Timestamp", ""),

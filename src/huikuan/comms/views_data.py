@@ -1,5 +1,5 @@
-"""Read models of the template screens: who may see and change templates, the list, a version's diff, a case to
-preview with. The changes themselves are the use cases in ``comms.templates``."""
+"""Read models of the template screens: the list, a version's diff, a case to preview with. Who may see and
+change templates is ``org.permissions``'; the changes themselves are the use cases in ``comms.templates``."""
 
 from __future__ import annotations
 
@@ -13,14 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from huikuan.cases.models import Case
 from huikuan.comms.models import Template, TemplateVersion, VersionStatus
 from huikuan.kernel.comms.diff import DiffRow, line_diff
-from huikuan.org.models import Role
 from huikuan.org.visibility import case_filter
-
-# Team leads and admins write the texts; QA and legal review them (legal signs off lawyer's letters) but
-# change nothing. Collectors send what was approved and never see the editor.
-EDIT_ROLES = frozenset({Role.TEAM_LEAD, Role.ADMIN})
-VIEW_ROLES = EDIT_ROLES | {Role.QA, Role.LEGAL}
-
 
 # The screener's categories (kernel.compliance.screening.CATEGORIES) as the screen names them.
 SCREEN_CATEGORIES = {
@@ -34,14 +27,6 @@ SCREEN_CATEGORIES = {
 }
 
 SCREEN_SEVERITIES = {"block": _("Blocks activation"), "warn": _("Warning")}
-
-
-def can_view_templates(user: Any) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or getattr(user, "role", None) in VIEW_ROLES))
-
-
-def can_edit_templates(user: Any) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or getattr(user, "role", None) in EDIT_ROLES))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The message-template screens: list, versions and diff, a new version, preview with a case, activation.
 
-Thin: each view checks the role, reads a read model or calls a use case of ``comms.templates``, and renders.
+Thin: each view asks the screen's capability (org.permissions), reads a read model or calls a use case of
+``comms.templates`` (which asks again for what it changes), and renders.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from huikuan.comms.views_data import (
     SCREEN_CATEGORIES,
     SCREEN_SEVERITIES,
     TemplateFilters,
-    can_edit_templates,
-    can_view_templates,
     starting_point,
     template_rows,
     version_diff,
@@ -30,6 +29,7 @@ from huikuan.comms.views_data import (
 )
 from huikuan.kernel.comms.render import VARIABLES, TemplateError
 from huikuan.kernel.comms.sms import sms_length
+from huikuan.org.permissions import can_manage_templates, can_view_templates
 
 
 def _viewer(request: HttpRequest) -> None:
@@ -38,7 +38,7 @@ def _viewer(request: HttpRequest) -> None:
 
 
 def _editor(request: HttpRequest) -> None:
-    if not can_edit_templates(request.user):
+    if not can_manage_templates(request.user):
         raise PermissionDenied
 
 
@@ -92,7 +92,7 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
         request,
         "comms/screen/detail.html",
         {"template": template, "versions": versions, "active": active, "diff": diff,
-         "can_edit": can_edit_templates(request.user)},
+         "can_edit": can_manage_templates(request.user)},
     )  # fmt: skip
 
 
@@ -140,7 +140,7 @@ def _version_page(request: HttpRequest, version: TemplateVersion, **extra: Any) 
         "template": version.template,
         "version": version,
         "flags": _flags(extra.pop("flags", None) or flags),
-        "can_edit": can_edit_templates(request.user),
+        "can_edit": can_manage_templates(request.user),
         "sms": sms_length(version.body) if version.template.channel == CommChannel.SMS else None,
         **extra,
     }

@@ -21,7 +21,7 @@ from huikuan.compliance.facts import case_gate_facts, current_pack, gate_facts, 
 from huikuan.compliance.models import ContactDecision, GateSource, StopRequest, TextFlag
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.compliance.screening import Flag, ScreenContext, screen
-from huikuan.org.models import Role
+from huikuan.org.permissions import can_override_warnings, can_review_qa, require
 from huikuan.portfolio.models import ContactPoint
 
 
@@ -113,14 +113,13 @@ def require_gate(case: Case, point: ContactPoint | None, channel: str, **kwargs:
 
 
 def override_warning(decision: ContactDecision, user: Any, reason: str) -> ContactDecision:
-    """A team lead lets a warned contact go ahead; blocks cannot be overridden by anyone."""
-    if not (user.is_superuser or getattr(user, "role", None) in (Role.TEAM_LEAD, Role.ADMIN)):
-        raise PermissionDenied(_("Only a team lead may override a warning."))
+    """A team lead lets a warned contact go ahead; blocks cannot be overridden by anyone. An entry point."""
+    require(can_override_warnings(user), _("Only a team lead may override a warning."))
     if not decision.allowed:
         raise PermissionDenied(_("A blocking rule cannot be overridden."))
     if not reason.strip():
         raise ValueError(_("Say why the warning is overridden."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         before = snapshot(decision, ["overridden_by_id", "override_reason"])
         decision.overridden_by = user
         decision.override_reason = reason.strip()
@@ -168,7 +167,8 @@ def screen_and_register(
 
 
 def record_stop_request(case: Case, channel: str, *, source: str, user: Any = None, note: str = "") -> StopRequest:
-    """The debtor asked to stop a medium; idempotent while the request stands."""
+    """The debtor asked to stop a medium; idempotent while the request stands. A building block: it joins the
+    caller's transaction (the call's outcome)."""
     with transaction.atomic():
         existing = StopRequest.objects.filter(
             debtor_id=case.debtor_id, channel=channel, withdrawn_at__isnull=True
@@ -187,11 +187,11 @@ def record_stop_request(case: Case, channel: str, *, source: str, user: Any = No
 
 
 def review(item: ContactDecision | TextFlag, user: Any, state: str, note: str) -> None:
-    if not (user.is_superuser or getattr(user, "role", None) in (Role.QA, Role.TEAM_LEAD, Role.ADMIN)):
-        raise PermissionDenied(_("Only QA or a team lead may review."))
+    """QA confirms or dismisses an item of the register. An entry point (the register's page)."""
+    require(can_review_qa(user), _("Only QA or a team lead may review."))
     if state == "dismissed" and not note.strip():
         raise ValueError(_("A dismissal needs a reason."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         before = snapshot(item, ["review_state", "review_note"])
         item.review_state = state
         item.review_note = note.strip()

@@ -1,4 +1,8 @@
-"""Recording a contact: the gate is asked first, the notes are screened, the contact point learns from the outcome."""
+"""Recording a contact: the gate is asked first, the notes are screened, the contact point learns from the outcome.
+
+``log_contact`` is the entry point (the outermost transaction); ``new_contact`` the building block that the
+call's outcome (workbench) records in its own transaction with the promise, plan and call-back.
+"""
 
 from __future__ import annotations
 
@@ -51,28 +55,71 @@ def log_contact(
 ) -> LoggedContact:
     """Record an outbound contact made now; the gate is asked first and a blocked contact is not recorded.
 
-    Raises ContactBlocked (with the rule, its source and the next allowed time) when the gate says no.
+    The entry point (the API): the contact is written in the outermost transaction. Raises ContactBlocked
+    (with the rule, its source and the next allowed time) when the gate says no.
     """
+    at = at or timezone.now()
+    answer = _gate(case, point, channel, user=user, source=source, at=at)
+    with transaction.atomic(durable=True):
+        return _record(case, point, channel, outcome, user=user, notes=notes, at=at, answer=answer)
+
+
+def new_contact(
+    case: Case,
+    point: ContactPoint | None,
+    channel: str,
+    outcome: str,
+    *,
+    user: Any,
+    notes: str = "",
+    source: GateSource = GateSource.WORKBENCH,
+    at: datetime | None = None,
+) -> LoggedContact:
+    """``log_contact`` inside the caller's transaction (the call's outcome saves everything in one).
+
+    A refusal's evidence is written in the caller's transaction too: a caller that lets ContactBlocked
+    roll its work back keeps the evidence itself (the workbench writes it again).
+    """
+    at = at or timezone.now()
+    answer = _gate(case, point, channel, user=user, source=source, at=at)
+    with transaction.atomic():
+        return _record(case, point, channel, outcome, user=user, notes=notes, at=at, answer=answer)
+
+
+def _gate(
+    case: Case, point: ContactPoint | None, channel: str, *, user: Any, source: GateSource, at: datetime
+) -> GateAnswer:
     require_visible_case(user, case)
     if point is not None and point.debtor_id != case.debtor_id:
         raise ValueError(_("The contact point belongs to another debtor."))
-    at = at or timezone.now()
-    # The refusal is evidence for QA: it is logged outside the transaction that a block abandons.
-    answer = require_gate(case, point, channel, source=source, at=at, user=user)
-    with transaction.atomic():
-        party = PARTY_OF_OUTCOME.get(Outcome(outcome), Party.NOBODY)
-        if party == Party.DEBTOR and point is not None and point.relation != Relation.SELF:
-            party = Party.THIRD_PARTY
-        interaction = Interaction.objects.create(
-            case=case, contact_point=point, channel=channel, party=party, outcome=outcome, notes=notes, at=at, user=user
-        )
-        flags = (
-            screen_and_register(notes, source="note", case=case, user=user, subject=f"interaction:{interaction.pk}")
-            if notes.strip()
-            else []
-        )
-        if point is not None:
-            _update_validity(point, Outcome(outcome), user)
+    # The refusal is evidence for QA: it is logged before, and apart from, the contact's own writes.
+    return require_gate(case, point, channel, source=source, at=at, user=user)
+
+
+def _record(
+    case: Case,
+    point: ContactPoint | None,
+    channel: str,
+    outcome: str,
+    *,
+    user: Any,
+    notes: str,
+    at: datetime,
+    answer: GateAnswer,
+) -> LoggedContact:
+    party = PARTY_OF_OUTCOME.get(Outcome(outcome), Party.NOBODY)
+    if party == Party.DEBTOR and point is not None and point.relation != Relation.SELF:
+        party = Party.THIRD_PARTY
+    interaction = Interaction.objects.create(
+        case=case, contact_point=point, channel=channel, party=party, outcome=outcome, notes=notes, at=at, user=user
+    )
+    flags = (
+        screen_and_register(notes, source="note", case=case, user=user, subject=f"interaction:{interaction.pk}")
+        if notes.strip()
+        else []
+    )
+    if point is not None:
+        _update_validity(point, Outcome(outcome), user)
     return LoggedContact(interaction, answer, flags)
 
 

@@ -12,15 +12,13 @@ from django.views.decorators.http import require_POST
 
 from huikuan.compliance.actions import review
 from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
-from huikuan.org.models import Role
+from huikuan.org.permissions import can_view_qa_register
 from huikuan.org.visibility import case_filter
-
-REGISTER_ROLES = frozenset({Role.QA, Role.TEAM_LEAD, Role.ADMIN, Role.LEGAL})
 
 
 def _allowed(request: HttpRequest) -> None:
-    user = request.user
-    if not (user.is_superuser or getattr(user, "role", None) in REGISTER_ROLES):
+    """The register's pages; who may review an item is the review action's to say."""
+    if not can_view_qa_register(request.user):
         raise PermissionDenied
 
 

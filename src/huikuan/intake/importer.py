@@ -36,6 +36,7 @@ from huikuan.kernel import intake
 from huikuan.kernel.ledger import Component
 from huikuan.kernel.money import FEN
 from huikuan.org.models import Team, User
+from huikuan.org.permissions import can_import, require
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
 from huikuan.tabular.reading import (
     ColumnMapping,
@@ -117,7 +118,12 @@ def import_accounts(
     user: Any = None,
     parallel: bool | None = None,
 ) -> ImportReport:
-    """Validate and write the file in one transaction; `parallel` forces the worker process on or off."""
+    """Validate and write the file in one transaction; `parallel` forces the worker process on or off.
+
+    An entry point (the screen, the API, the command, the task): the import is the outermost transaction, so
+    its rows are committed when it returns. ``user`` None is the command line.
+    """
+    require(can_import(user), _("Your role may not import accounts."))
     mapping = mapping or ColumnMapping.identity()
     report = ImportReport(dry_run=dry_run)
     # The file-level problems (type, encoding, missing columns) are found here, in the user's language,
@@ -138,8 +144,9 @@ def import_accounts(
         chunk_rows=staging.CHUNK_ROWS,
     )
     people = _People(mapping)
+    # False only inside a test's transaction, the one a durable block may be nested in.
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if outermost and connection.vendor == "postgresql":
             # Django's foreign keys are checked at commit by default: one queued check per written row,
             # run after the last chunk. Checked at each statement instead, the same checks overlap the
@@ -254,6 +261,7 @@ def import_upload(
     file_name: str, chunks: Iterable[bytes], mapping_text: str | None, *, dry_run: bool, user: Any
 ) -> ImportReport:
     """An uploaded file (web form or API) imported like a file on disk; the copy is deleted after."""
+    require(can_import(user), _("Your role may not import accounts."))
     mapping = ColumnMapping.parse(mapping_text) if mapping_text else None
     suffix = Path(file_name or "upload.csv").suffix.lower()
     with tempfile.TemporaryDirectory() as folder:

@@ -15,7 +15,9 @@ def import_accounts_task(
     path: str, mapping_text: str | None = None, dry_run: bool = False, user_id: int | None = None
 ) -> dict[str, object]:
     """Import a file already on shared storage; the result is the report in plain data for the caller."""
-    user = User.objects.filter(pk=user_id).first() if user_id else None
+    # Without a user id it is the system's import; with one, that user's (whose role must allow it), never
+    # the system's because the user is gone.
+    user = User.objects.get(pk=user_id) if user_id else None
     mapping = ColumnMapping.parse(mapping_text) if mapping_text else None
     report = import_accounts(Path(path), mapping, dry_run=dry_run, user=user)
     return {

@@ -9,15 +9,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from huikuan.intake.importer import ImportFileError, import_upload, mapping_text
-from huikuan.org.models import Role
-
-IMPORT_ROLES = frozenset({Role.TEAM_LEAD, Role.ADMIN})
+from huikuan.org.permissions import can_import
 
 
 @login_required
 def import_accounts_view(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not (user.is_superuser or getattr(user, "role", None) in IMPORT_ROLES):
+    # The screen is the capability's; the import checks it again for the upload.
+    if not can_import(user):
         raise PermissionDenied
     context: dict[str, object] = {}
     if request.method == "POST" and request.FILES.get("file"):

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from huikuan.audit.records import record_access, record_change, snapshot
-from huikuan.org.visibility import can_reveal_pii, case_filter
+from huikuan.org.permissions import can_reveal_pii
+from huikuan.org.visibility import case_filter
 
 
 class CaseScopedAdmin(admin.ModelAdmin):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 
 from huikuan.audit.refusals import note_refusal
-from huikuan.org.models import ALL_CASES_ROLES, Role
+from huikuan.org.models import Role
+from huikuan.org.permissions import has_role, sees_all_cases
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -28,9 +28,9 @@ def case_filter(user: User | AnonymousUser, prefix: str = "") -> Q:
     """A Q over Case (or over a model reaching Case through `prefix`, e.g. 'case__') for this user."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    if user.is_superuser or user.role in ALL_CASES_ROLES:
+    if sees_all_cases(user):
         return Q()
-    if user.role == Role.TEAM_LEAD:
+    if has_role(user, Role.TEAM_LEAD):
         if user.team_id is None:
             return Q(**{f"{prefix}assignee": user})
         return Q(**{f"{prefix}team_id": user.team_id}) | Q(**{f"{prefix}assignee": user})
@@ -48,9 +48,3 @@ def hidden_case(case_id: object, exists: bool = True) -> CaseNotFound:
     """The 404 for a case id this user may not see (or that does not exist), noted for the security log."""
     note_refusal("case of another team or collector" if exists else "no such case", "cases.case", case_id)
     return CaseNotFound()
-
-
-def can_reveal_pii(user: User | AnonymousUser) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return bool(user.is_superuser or user.role in settings.PII_REVEAL_ROLES)

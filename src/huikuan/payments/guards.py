@@ -6,19 +6,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case
 from huikuan.kernel.ledger import Balance
-from huikuan.org.models import Role
-from huikuan.payments.policy import PaymentsPolicy
+from huikuan.org.permissions import can_negotiate, can_post_payments, require
 from huikuan.portfolio.models import AccountBalance
-
-# Who negotiates with debtors: offers plans, records promises, asks for waivers.
-NEGOTIATING_ROLES = frozenset({Role.COLLECTOR, Role.TEAM_LEAD, Role.LEGAL, Role.ADMIN})
 
 
 class ActionError(ValueError):
@@ -29,22 +24,14 @@ class ActionError(ValueError):
         super().__init__("; ".join(self.messages))
 
 
-def role_of(user: Any) -> str:
-    if getattr(user, "is_superuser", False):
-        return Role.ADMIN.value
-    return str(getattr(user, "role", ""))
-
-
 def require_negotiator(user: Any, case: Case) -> None:
     require_visible_case(user, case)
-    if role_of(user) not in NEGOTIATING_ROLES:
-        raise PermissionDenied(_("Your role may not negotiate with debtors."))
+    require(can_negotiate(user), _("Your role may not negotiate with debtors."))
 
 
-def require_poster(user: Any, case: Case, policy: PaymentsPolicy) -> None:
+def require_poster(user: Any, case: Case) -> None:
     require_visible_case(user, case)
-    if role_of(user) not in policy.posting_roles:
-        raise PermissionDenied(_("Your role may not post or reverse payments."))
+    require(can_post_payments(user), _("Your role may not post or reverse payments."))
 
 
 def case_balances(case: Case) -> list[Balance]:

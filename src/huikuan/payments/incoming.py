@@ -1,7 +1,8 @@
 """Use cases of money coming in: posting a payment by a user or the API, and reversing one.
 
 Posting itself (allocation, idempotency, ledger lines, settlement) is posting.py's; this adds who may do it
-and the debtor's day.
+(``org.permissions.can_post_payments``) and the debtor's day. Both are entry points: each is the outermost
+transaction (durable), so the payment is committed when they return and its locks are let go.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def post_payment(
     after midnight in Tokyo is dated a day the server's zone has not reached yet, and is not in the future.
     """
     policy = current_policy()
-    require_poster(user, case, policy)
+    require_poster(user, case)
     today = today or local_today(case, now_or_current(now))
     key = idempotency_key.strip()
     errors = []
@@ -80,7 +81,7 @@ def post_payment(
         first_account_id=account.pk if account else None,
     )
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             result = post_payments([intent], user=user, policy=policy, today=today)
             if key in result.created:
                 settle_cases(result.case_ids, today, policy)
@@ -101,11 +102,11 @@ def reverse_payment(user: Any, payment: Payment, reason: str, *, today: date | N
     policy = current_policy()
     if payment.case is None:
         raise ActionError([_("The payment has no case.")])
-    require_poster(user, payment.case, policy)
+    require_poster(user, payment.case)
     if not reason.strip():
         raise ActionError([_("Say why the payment is reversed.")])
     today = today or timezone.localdate()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status == PaymentStatus.REVERSED:
             return payment

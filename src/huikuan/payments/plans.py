@@ -1,7 +1,10 @@
 """Use cases of repayment plans: the three options, offering, accepting, agreeing and cancelling a plan.
 
-Each checks who may do it, runs in one transaction, asks the kernel for every number and leaves an audit
-record for every change.
+Each checks who may do it (``org.permissions.can_negotiate`` on a case the user sees), runs in one transaction,
+asks the kernel for every number and leaves an audit record for every change. ``agree_plan`` and
+``cancel_plan`` are entry points, the outermost transaction (durable); ``offer_plan``, ``accept_plan`` and
+``new_agreed_plan`` are building blocks that join the caller's transaction (the call's outcome agrees a plan
+together with the call).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from huikuan.kernel.plans import (
     propose_deferral,
     summary,
 )
-from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator, role_of
+from huikuan.org.permissions import role_of
+from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator
 from huikuan.payments.models import (
     OPEN_PLAN_STATUSES,
     Instalment,
@@ -218,7 +222,34 @@ def agree_plan(
     deferral_months: int | None = None,
     now: datetime | None = None,
 ) -> RepaymentPlan:
-    """Offer and accept in one step, as the collector does at the end of the call."""
+    """Offer and accept in one step, as the collector does at the end of the call: the outermost transaction."""
+    with transaction.atomic(durable=True):
+        return new_agreed_plan(
+            user,
+            case,
+            kind,
+            interaction=interaction,
+            confirmation=confirmation,
+            capacity=capacity,
+            payment_day=payment_day,
+            deferral_months=deferral_months,
+            now=now,
+        )
+
+
+def new_agreed_plan(
+    user: Any,
+    case: Case,
+    kind: str,
+    *,
+    interaction: Interaction | None = None,
+    confirmation: str = "",
+    capacity: Decimal | None = None,
+    payment_day: int | None = None,
+    deferral_months: int | None = None,
+    now: datetime | None = None,
+) -> RepaymentPlan:
+    """``agree_plan`` inside the caller's transaction."""
     policy = current_policy()
     with transaction.atomic():
         plan = offer_plan(
@@ -238,7 +269,7 @@ def cancel_plan(user: Any, plan: RepaymentPlan, reason: str) -> RepaymentPlan:
     require_negotiator(user, plan.case)
     if not reason.strip():
         raise ActionError([_("Say why the plan is cancelled.")])
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status not in OPEN_PLAN_STATUSES:
             raise ActionError([_("Only an open plan can be cancelled.")])

@@ -38,8 +38,6 @@ class PaymentsPolicy:
     plan_broken_after_days: int = 30
     component_order: tuple[Component, ...] = DEFAULT_COMPONENT_ORDER
     account_order: AccountOrder = AccountOrder.OLDEST_DUE_FIRST
-    # Who may post or reverse money by hand: collectors record what the debtor says, finance posts.
-    posting_roles: frozenset[str] = frozenset({Role.TEAM_LEAD.value, Role.ADMIN.value})
     # Settled promises are looked at again for this many days, so a back-dated bank statement counts.
     resettle_days: int = 10
 
@@ -64,13 +62,12 @@ def _plan_policy(overrides: Mapping[str, Any]) -> PlanPolicy:
 def current_policy() -> PaymentsPolicy:
     overrides: Mapping[str, Any] = getattr(settings, "HUIKUAN_PAYMENTS", {}) or {}
     policy = PaymentsPolicy()
-    values = {k: v for k, v in overrides.items() if k != "plan"}
+    # "posting_roles" is a permission, read by org.permissions.can_post_payments.
+    values = {k: v for k, v in overrides.items() if k not in ("plan", "posting_roles")}
     if "component_order" in values:
         values["component_order"] = tuple(Component(c) for c in values["component_order"])
     if "account_order" in values:
         values["account_order"] = AccountOrder(values["account_order"])
-    if "posting_roles" in values:
-        values["posting_roles"] = frozenset(values["posting_roles"])
     policy = replace(policy, **values)
     if "plan" in overrides:
         policy = replace(policy, plan=_plan_policy(overrides["plan"]))

@@ -1,4 +1,8 @@
-"""Use cases of promises to pay: recording one (checked by the kernel) and the case's promise record."""
+"""Use cases of promises to pay: recording one (checked by the kernel) and the case's promise record.
+
+``record_promise`` is the entry point (its own, outermost transaction); ``new_promise`` is the same use case as
+a building block, for a caller that records the promise together with other things (the call's outcome).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,22 @@ def record_promise(
     interaction: Interaction | None = None,
     now: datetime | None = None,
 ) -> Promise:
+    """The use case (the API): ``new_promise`` as the outermost transaction."""
+    with transaction.atomic(durable=True):
+        return new_promise(user, case, amount, due_date, channel=channel, interaction=interaction, now=now)
+
+
+def new_promise(
+    user: Any,
+    case: Case,
+    amount: Decimal,
+    due_date: date,
+    *,
+    channel: str = Channel.CALL,
+    interaction: Interaction | None = None,
+    now: datetime | None = None,
+) -> Promise:
+    """Record a promise inside the caller's transaction (the call's outcome saves it with the call)."""
     require_negotiator(user, case)
     now = now_or_current(now)
     today = local_today(case, now)

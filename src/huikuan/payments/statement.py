@@ -238,7 +238,8 @@ def import_statement(
         return report
     policy = current_policy()
     try:
-        with transaction.atomic():
+        # The command's (and a task's) entry point: the statement is committed, or nothing of it, on return.
+        with transaction.atomic(durable=True):
             result = post_payments(intents, user=user, policy=policy, today=today)
             settle_cases(result.case_ids, today, policy)
             report.posted, report.replayed = len(result.created), len(result.replayed)

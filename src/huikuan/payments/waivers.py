@@ -1,4 +1,8 @@
-"""Use cases of waivers (减免): requesting within the plan, deciding within one's authority, the queue to decide."""
+"""Use cases of waivers (减免): requesting within the plan, deciding within one's authority, the queue to decide.
+
+``request_waiver``, ``approve_waiver`` and ``reject_waiver`` are entry points, the outermost transaction
+(durable); ``new_waiver`` is the building block that accepting a plan with a waiver calls in its transaction.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from huikuan.cases.models import Case
 from huikuan.kernel.money import ZERO, quantize_fen
 from huikuan.kernel.plans.policy import CaseWaivers
 from huikuan.org.models import Role
-from huikuan.payments.guards import ActionError, case_balances, require_negotiator, role_of
+from huikuan.org.permissions import can_decide_waivers, has_role, role_of
+from huikuan.payments.guards import ActionError, case_balances, require_negotiator
 from huikuan.payments.models import (
     PlanStatus,
     RepaymentPlan,
@@ -116,24 +121,21 @@ def request_waiver(
     if errors:
         raise ActionError(errors)
     today = today or timezone.localdate()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         request = new_waiver(user, case, penalty, fee, reason.strip(), None)
         if request.status == WaiverStatus.APPROVED:
             write_waiver(request, user=user, policy=policy, today=today)
     return request
 
 
-def can_decide_waiver(user: Any, request: WaiverRequest) -> bool:
+def may_decide(user: Any, request: WaiverRequest) -> bool:
     """A team lead of the case's team, or an administrator, decides; nobody on their own request.
 
     Whether a lead may *approve* also depends on the amount (``_decide``); rejecting never does.
     """
-    if not getattr(user, "is_authenticated", False) or user.pk == request.requested_by_id:
+    if not can_decide_waivers(user) or user.pk == request.requested_by_id:
         return False
-    role = role_of(user)
-    if role == Role.ADMIN:
-        return True
-    return role == Role.TEAM_LEAD and user.team_id is not None and user.team_id == request.case.team_id
+    return has_role(user, Role.ADMIN) or (user.team_id is not None and user.team_id == request.case.team_id)
 
 
 def locked_waivable(case: Case) -> Decimal:
@@ -152,13 +154,13 @@ def locked_waivable(case: Case) -> Decimal:
 
 
 def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today: date | None) -> WaiverRequest:
-    if not can_decide_waiver(user, request):
+    if not may_decide(user, request):
         raise PermissionDenied(_("Only a team lead of the case's team or an administrator may decide this waiver."))
     if not reason.strip():
         raise ActionError([_("Give the reason for the decision.")])
     policy = current_policy()
     today = today or timezone.localdate()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # The balances, the plan, then the request: the order posting, accept_plan and cancel_plan take them in.
         locked_waivable(Case.objects.get(pk=request.case_id))
         plan = RepaymentPlan.objects.select_for_update().get(pk=request.plan_id) if request.plan_id else None
@@ -174,7 +176,7 @@ def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today
                     % {"status": plan.get_status_display()}
                 ]
             )
-        if approve and role_of(user) != Role.ADMIN:
+        if approve and not has_role(user, Role.ADMIN):
             # An administrator is the top of the chain; anyone else approves only what they could have
             # waived themselves: the case's written waivers and this one within their authority.
             # Other pending requests are not counted: each is checked the same way when approved.
@@ -227,12 +229,13 @@ def reject_waiver(user: Any, request: WaiverRequest, reason: str, *, today: date
 
 def waivers_awaiting(user: Any) -> QuerySet[WaiverRequest]:
     """The pending requests this team lead or administrator may decide (the approval list)."""
-    role = role_of(user)
     pending = WaiverRequest.objects.filter(status=WaiverStatus.PENDING)
-    if role == Role.TEAM_LEAD and getattr(user, "team_id", None) is not None:
-        pending = pending.filter(case__team_id=user.team_id)
-    elif role != Role.ADMIN:
+    if not can_decide_waivers(user):
         return WaiverRequest.objects.none()
+    if not has_role(user, Role.ADMIN):
+        if user.team_id is None:
+            return WaiverRequest.objects.none()
+        pending = pending.filter(case__team_id=user.team_id)
     return (
         pending.exclude(requested_by=user)
         .select_related("case", "case__debtor", "requested_by", "plan")

@@ -1,4 +1,9 @@
-"""Use cases around policies and experiments, each in one transaction and audited."""
+"""Use cases around policies and experiments, each in one transaction and audited.
+
+``import_policy``, ``start_experiment`` and ``stop_experiment`` are entry points (the API, the commands):
+each checks ``org.permissions.can_run_strategy`` (``user`` None is the command line) and is the outermost
+transaction. ``activate_policy`` joins the import's transaction.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +14,28 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huikuan.audit.records import record_change, snapshot
 from huikuan.kernel.strategy.arms import check_shares
-from huikuan.kernel.strategy.policy import canonical_yaml, diff_policies, parse_policy
+from huikuan.kernel.strategy.policy import Policy, canonical_yaml, diff_policies, parse_policy
+from huikuan.org.permissions import can_run_strategy, require
 from huikuan.strategy.models import Experiment, ExperimentArm, PolicyVersion
 
 
-@transaction.atomic
 def import_policy(text: str, user: Any = None, *, activate: bool = False) -> tuple[PolicyVersion, bool]:
     """Store the YAML as a new version of its policy unless the newest version means the same.
 
     Returns (version, created). Raises PolicyError with every problem in the file.
     """
+    require(can_run_strategy(user), _("Your role may not change the strategy."))
     policy = parse_policy(text)
+    with transaction.atomic(durable=True):
+        return _store_policy(text, policy, user, activate)
+
+
+def _store_policy(text: str, policy: Policy, user: Any, activate: bool) -> tuple[PolicyVersion, bool]:
     digest = hashlib.sha256(canonical_yaml(policy).encode()).hexdigest()
     latest = PolicyVersion.objects.filter(name=policy.name).order_by("-number").first()
     if latest is not None and latest.sha256 == digest:
@@ -64,12 +77,17 @@ def version_diff(old: PolicyVersion, new: PolicyVersion) -> str:
     return diff_policies(old.policy(), new.policy(), old.label, new.label)
 
 
-@transaction.atomic
 def start_experiment(
     key: str, name: str, arms: Sequence[tuple[str, PolicyVersion, Decimal]], user: Any = None
 ) -> Experiment:
     """Start an experiment (stopping any other): cases split by a stable hash of case id and ``key``."""
-    check_shares([(arm, share) for arm, _, share in arms])
+    require(can_run_strategy(user), _("Your role may not change the strategy."))
+    check_shares([(arm, share) for arm, _version, share in arms])
+    with transaction.atomic(durable=True):
+        return _open_experiment(key, name, arms, user)
+
+
+def _open_experiment(key: str, name: str, arms: Sequence[tuple[str, PolicyVersion, Decimal]], user: Any) -> Experiment:
     Experiment.objects.filter(active=True).update(active=False)
     experiment = Experiment.objects.create(key=key, name=name, active=True)
     ExperimentArm.objects.bulk_create(
@@ -86,9 +104,8 @@ def start_experiment(
     return experiment
 
 
-@transaction.atomic
 def stop_experiment(experiment: Experiment, user: Any = None) -> None:
-    from django.utils import timezone
-
-    Experiment.objects.filter(pk=experiment.pk).update(active=False, ended_on=timezone.localdate())
-    record_change(user, experiment, "experiment.stop", {"active": True}, {"active": False})
+    require(can_run_strategy(user), _("Your role may not change the strategy."))
+    with transaction.atomic(durable=True):
+        Experiment.objects.filter(pk=experiment.pk).update(active=False, ended_on=timezone.localdate())
+        record_change(user, experiment, "experiment.stop", {"active": True}, {"active": False})

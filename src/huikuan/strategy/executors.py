@@ -1,9 +1,13 @@
 """Where a strategy run's shards run: in-process, in child processes, or as Celery tasks on workers.
 
 ``run_strategy`` is the use case behind the command, the beat task and the API; ``start_run`` opens a run
-and leaves its work to a worker. Without a broker the shards run side by side in child processes on
+and leaves its work to a worker. Both check ``org.permissions.can_run_strategy`` (``user`` None is the
+command line and the beat). Without a broker the shards run side by side in child processes on
 PostgreSQL (shard_process.py), else one after another; with one, each shard is a Celery task and a chord
 closes the run. run.py does the work of one shard and knows none of this.
+
+A run is several transactions, each the outermost (durable): the run's row, then each shard's items, its
+messages and its reminders commit on their own, so a later failure leaves what already stood.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from huikuan.org.permissions import can_run_strategy, require
 from huikuan.strategy.models import RunStatus, StrategyRun
 from huikuan.strategy.predue import plan_due_reminders
 from huikuan.strategy.run import (
@@ -55,11 +61,13 @@ def run_strategy(
     policy: str | None = None,
     shards: int | None = None,
     rebalance: bool = False,
+    user: Any = None,
 ) -> RunReport:
     """The use case: a real run records a StrategyRun and writes items; a dry run writes nothing at all.
 
     ``shards`` defaults to ``settings.HUIKUAN_STRATEGY_SHARDS``.
     """
+    require(can_run_strategy(user), _("Your role may not change the strategy."))
     as_of = as_of or timezone.localdate()
     shards = max(1, shards or default_shards())
     arms, experiment = resolve_arms(policy)
@@ -99,8 +107,8 @@ def execute_run(run: StrategyRun, arms: list[Arm], *, rebalance: bool, started: 
 def _run_in_process(run: StrategyRun, rebalance: bool) -> ShardResult:
     """The shards without a broker: side by side in child processes on PostgreSQL, else one after another.
 
-    Inside a caller's transaction (a test's, an admin action's) the shards run in it, one after another:
-    other connections could not see what it has not committed.
+    Inside a test's transaction the shards run in it, one after another: other connections could not see
+    what it has not committed.
     """
     if run.shards > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block and can_start_children():
         return run_in_processes(run.pk, run.shards, rebalance)
@@ -118,17 +126,25 @@ def nightly_run(shards: int | None = None) -> int | None:
 
 
 def start_run(
-    as_of: date, *, policy: str | None = None, shards: int | None = None, rebalance: bool = False
+    as_of: date,
+    *,
+    policy: str | None = None,
+    shards: int | None = None,
+    rebalance: bool = False,
+    user: Any = None,
 ) -> StrategyRun:
     """Opens a real run now and leaves its work to a worker, so a web request does not wait minutes.
 
     The run is opened here, not in the task, so the caller learns at once that the day is already running
-    or that no policy is in force. Without a broker the task runs in-process and the run comes back done.
+    or that no policy is in force. Without a broker the task runs in-process (once the run's row is
+    committed) and the run comes back done.
     """
-    arms, experiment = resolve_arms(policy)
-    run = open_run(as_of, arms, experiment, forced=bool(policy), shards=shards or default_shards())
-    # robust: without a broker a failing run is recorded as failed and reported, not raised into the caller.
-    transaction.on_commit(lambda: execute_run_task.delay(run.pk, policy, rebalance), robust=True)
+    require(can_run_strategy(user), _("Your role may not change the strategy."))
+    with transaction.atomic(durable=True):
+        arms, experiment = resolve_arms(policy)
+        run = open_run(as_of, arms, experiment, forced=bool(policy), shards=shards or default_shards())
+        # robust: without a broker a failing run is recorded as failed and reported, not raised into the caller.
+        transaction.on_commit(lambda: execute_run_task.delay(run.pk, policy, rebalance), robust=True)
     return run
 
 

@@ -401,7 +401,7 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     items, changed = assign_queue(allowed, rebalance)
     result.timings["assign"] += time.perf_counter() - clock
     clock = time.perf_counter()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         rows = prepare_items(run_id, run.as_of, items, shard)
         result.written = rows.height
         result.versions = set(rows.get_column("policy_version_id").unique().to_list())
@@ -415,11 +415,11 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     # message cannot be queued tonight (the run is then marked failed), and a re-run queues what is
     # missing and nothing twice (the idempotency keys).
     clock = time.perf_counter()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         _hand_over_messages(run_id, rows)
     result.timings["outbox"] += time.perf_counter() - clock
     clock = time.perf_counter()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         due = plan_due_reminders(run.as_of, pre_due_policy(arms), shard)
         queue_due_reminders(due, run_id, run.as_of)
     result.counts.update(due.counts)

@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from huikuan.org.permissions import can_view_strategy
 from huikuan.strategy.run import counts_table
-from huikuan.strategy.views_data import can_view_strategy, last_runs, policy_in_force, policy_tables
+from huikuan.strategy.views_data import last_runs, policy_in_force, policy_tables
 
 
 @login_required

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.db.models import QuerySet
 
 from huikuan.kernel.strategy.policy import Policy
 from huikuan.strategy.models import PolicyVersion, StrategyRun, WorkItem
-
-LEAD_ROLES = frozenset({"team_lead", "admin", "qa", "legal"})
-
-
-def can_view_strategy(user: Any) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or getattr(user, "role", None) in LEAD_ROLES))
 
 
 @dataclass(frozen=True)

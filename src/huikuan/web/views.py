@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
 from huikuan.cases.models import CaseStatus
 from huikuan.cases.views_data import load_case, visible_cases
-from huikuan.org.visibility import can_reveal_pii, case_filter
+from huikuan.org.permissions import can_reveal_pii
+from huikuan.org.visibility import case_filter
 from huikuan.portfolio.models import ContactPoint
 
 

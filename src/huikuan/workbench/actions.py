@@ -1,9 +1,12 @@
 """Workbench use cases: save a call's outcome with everything that follows from it, reassign a case.
 
 ``save_outcome`` is the one-click save of the call screen. Everything it changes — the interaction (through
-compliance.contacts.log_contact, which asks the gate first and screens the notes), the contact point's validity,
+compliance.contacts.new_contact, which asks the gate first and screens the notes), the contact point's validity,
 the promise or plan (through payments.promises and payments.plans), a stop request, a complaint hold, the recording, the
 call-back and today's work items — is written in ONE transaction: a refused promise leaves no half-logged call.
+``save_outcome`` and ``reassign_case`` are entry points (the outermost transaction); what they call from the
+layers below are those layers' building blocks (``new_contact``, ``new_promise``, ``new_agreed_plan``), which
+join it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
@@ -23,14 +25,15 @@ from huikuan.audit.records import record_change, snapshot
 from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case, CaseStatus, Channel, HoldReason, Interaction, Outcome, Promise
 from huikuan.compliance.actions import ContactBlocked, ContactPointRequired, record_stop_request
-from huikuan.compliance.contacts import log_contact
+from huikuan.compliance.contacts import new_contact
 from huikuan.kernel.compliance.gate import needs_contact_point
 from huikuan.kernel.compliance.screening import Flag
 from huikuan.org.models import Role, User
-from huikuan.payments.guards import ActionError
+from huikuan.org.permissions import can_lead_team, has_role, require
+from huikuan.payments.guards import ActionError, require_negotiator
 from huikuan.payments.models import RepaymentPlan
-from huikuan.payments.plans import agree_plan
-from huikuan.payments.promises import record_promise
+from huikuan.payments.plans import new_agreed_plan
+from huikuan.payments.promises import new_promise
 from huikuan.portfolio.models import ContactPoint
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.models import CallBack, CallRecording
@@ -110,6 +113,10 @@ def save_outcome(
 ) -> Saved:
     """Log the call and everything agreed in it; raises OutcomeError (nothing saved) when anything fails."""
     require_visible_case(user, case)
+    if entry.promise_amount is not None or entry.promise_date is not None or entry.plan_kind:
+        # Refused before the call is looked at: a role that may not negotiate gets the same answer as from
+        # the promise and plan actions, whatever the gate would say about the call.
+        require_negotiator(user, case)
     now = now or timezone.now()
     point = None
     if entry.point_id is not None:
@@ -125,16 +132,16 @@ def save_outcome(
             "ref": entry.payment_reference.strip()
         }
     try:
-        with transaction.atomic():
-            logged = log_contact(case, point, entry.channel, entry.outcome, user=user, notes=notes, at=now)
+        with transaction.atomic(durable=True):
+            logged = new_contact(case, point, entry.channel, entry.outcome, user=user, notes=notes, at=now)
             saved = Saved(logged.interaction, logged.flags)
             interaction = logged.interaction
             if entry.promise_amount is not None and entry.promise_date is not None:
-                saved.promise = record_promise(
+                saved.promise = new_promise(
                     user, case, entry.promise_amount, entry.promise_date, interaction=interaction, now=now
                 )
             if entry.plan_kind:
-                saved.plan = agree_plan(user, case, entry.plan_kind, interaction=interaction, now=now)
+                saved.plan = new_agreed_plan(user, case, entry.plan_kind, interaction=interaction, now=now)
             if entry.payment_reference.strip():
                 # Marked for checking: the payments team finds these claims in the audit trail by action.
                 record_change(user, case, "payment:claimed", None, {"reference": entry.payment_reference.strip()})
@@ -193,7 +200,10 @@ def _keep_gate_evidence(blocked: ContactBlocked) -> None:
 
 
 def open_hold(user: Any, case: Case, reason: str, *, now: datetime | None = None) -> Case:
-    """Put the case on hold (a complaint, a dispute under review); the gate stops collection contact."""
+    """Put the case on hold (a complaint, a dispute under review); the gate stops collection contact.
+
+    A building block: it joins the caller's transaction (the call's outcome).
+    """
     if reason not in HoldReason.values:
         raise ValueError(reason)
     with transaction.atomic():
@@ -207,10 +217,6 @@ def open_hold(user: Any, case: Case, reason: str, *, now: datetime | None = None
     return case
 
 
-def can_lead(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", None) in (Role.TEAM_LEAD, Role.ADMIN))
-
-
 def team_collectors(lead: Any) -> list[User]:
     if getattr(lead, "team_id", None) is None:
         return []
@@ -218,16 +224,18 @@ def team_collectors(lead: Any) -> list[User]:
 
 
 def reassign_case(lead: Any, case: Case, to: User, reason: str, *, now: datetime | None = None) -> Case:
-    """A team lead moves a case (and its open work items) to a collector of the team; audited."""
-    if not can_lead(lead):
-        raise PermissionDenied(_("Only the team's lead may reassign its cases."))
+    """A team lead moves a case (and its open work items) to a collector of the team; audited. An entry point.
+
+    An administrator may move it to anyone.
+    """
+    require(can_lead_team(lead), _("Only the team's lead may reassign its cases."))
     require_visible_case(lead, case)
-    if not lead.is_superuser and (to.team_id != lead.team_id or to.role != Role.COLLECTOR or not to.is_active):
+    if not has_role(lead, Role.ADMIN) and (to.team_id != lead.team_id or to.role != Role.COLLECTOR or not to.is_active):
         raise ValueError(_("Cases go to an active collector of your team."))
     if not reason.strip():
         raise ValueError(_("Say why the case is reassigned."))
     today = timezone.localdate(now or timezone.now())
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         case = Case.objects.select_for_update().get(pk=case.pk)
         before = {"assignee": case.assignee_id}
         case.assignee = to

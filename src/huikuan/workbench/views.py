@@ -26,12 +26,12 @@ from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
 from huikuan.kernel.delinquency import Stage
 from huikuan.kernel.scripts import card, match_objections
 from huikuan.org.models import User
-from huikuan.org.visibility import can_reveal_pii
+from huikuan.org.permissions import can_lead_team, can_reveal_pii
 from huikuan.payments.guards import ActionError
 from huikuan.payments.models import WaiverRequest
 from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awaiting
 from huikuan.strategy.models import WorkItem, WorkStatus
-from huikuan.workbench.actions import OutcomeEntry, OutcomeError, can_lead, reassign_case, save_outcome, team_collectors
+from huikuan.workbench.actions import OutcomeEntry, OutcomeError, reassign_case, save_outcome, team_collectors
 from huikuan.workbench.library import current_library
 from huikuan.workbench.views_data import (
     QueueFilters,
@@ -198,7 +198,8 @@ def objections(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _require_lead(user: Any) -> None:
-    if not can_lead(user):
+    """The team's pages; each action they post to checks its own capability again."""
+    if not can_lead_team(user):
         raise PermissionDenied
 
 
