@@ -28,9 +28,8 @@ def commit() -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
     # A run of uncommitted code says so: its figures belong to no commit.
-    return git("rev-parse", "--short", "HEAD") + (
-        "-dirty" if git("status", "--porcelain", "src", "bench", ":!bench/results") else ""
-    )
+    dirty = git("status", "--porcelain", "src", "bench", ":!bench/results")
+    return git("rev-parse", "--short", "HEAD") + ("-dirty" if dirty else "")
 
 
 def machine() -> str:
