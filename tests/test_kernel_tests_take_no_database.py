@@ -55,15 +55,18 @@ def test_every_way_to_the_database_fails_and_plain_tests_pass(tmp_path: Path) ->
          str(kernel)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    outcomes = {}
+    outcomes: dict[str, tuple[str, str]] = {}
     for case in ElementTree.parse(report).iter("testcase"):
-        refused = case.find("error") if case.find("error") is not None else case.find("failure")
-        outcomes[case.get("name")] = "passed" if refused is None else refused.get("message", "")
-    assert outcomes.pop("test_plain_values") == "passed", out.stdout[-3000:]
-    # Asking is refused before setup (an error: no test database is made); running SQL fails the test.
-    assert sorted(outcomes) == [
-        "test_asks_for_db", "test_asks_through_a_fixture", "test_marked", "test_runs_sql_all_the_same"
-    ], out.stdout[-3000:]  # fmt: skip
-    for name, message in outcomes.items():
+        refused = [(child.tag, child.get("message", "")) for child in case if child.tag in {"error", "failure"}]
+        outcomes[case.get("name", "")] = refused[0] if refused else ("passed", "")
+    assert outcomes.pop("test_plain_values") == ("passed", ""), out.stdout[-3000:]
+    # Asking is refused before setup, an error, so no test database is made; running SQL fails the test.
+    assert {name: kind for name, (kind, _) in outcomes.items()} == {
+        "test_asks_for_db": "error",
+        "test_asks_through_a_fixture": "error",
+        "test_marked": "error",
+        "test_runs_sql_all_the_same": "failure",
+    }, out.stdout[-3000:]
+    for name, (_, message) in outcomes.items():
         assert "kernel tests take no database" in message, (name, message)
     assert not (tmp_path / "var" / "test-huikuan.sqlite3").exists(), "no test database is made"
