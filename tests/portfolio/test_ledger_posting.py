@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection, connections
@@ -12,9 +13,12 @@ from django.db import connection, connections
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case, CaseStatus
 from huikuan.kernel.ledger import Component, EntryKind
-from huikuan.portfolio.ledger import LedgerRejected, Posted, refresh_balances
+from huikuan.portfolio.ledger import LedgerRejected, refresh_balances
 from huikuan.portfolio.models import Account, AccountBalance, Debtor, LedgerEntry
 from tests.postings import post_entry
+
+if TYPE_CHECKING:
+    from tests.postings import Posted
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang:
         items = items.filter(action=filters.action)
     if filters.behaviour:
         items = items.filter(behaviour=filters.behaviour)
-    # The top of the queue by id first, then those rows with their cases: joining before the LIMIT makes
+    # The top of the queue by id first, then those rows with their cases: joining before the LIMIT made
     # PostgreSQL join every item of a busy queue (8,000 items: 100 ms).
     ids = list(items.order_by("-priority", "case_id", "action").values_list("id", flat=True)[:QUEUE_LIMIT])
     rank = {pk: i for i, pk in enumerate(ids)}
