@@ -111,13 +111,13 @@ def test_who_may_post(personas: Personas, debt: Debt) -> None:
     assert Payment.objects.count() == 2
 
 
-def test_who_may_post_is_the_installations_to_say(personas: Personas, debt: Debt, settings: object) -> None:
+def test_who_may_post_is_the_installations_to_say(personas: Personas, debt: Debt, settings: Any) -> None:
     # Finance handed to the collectors: the setting the posting capability reads, not a copy in payments.
-    settings.HUIKUAN_PAYMENTS = {"posting_roles": ["collector"]}  # type: ignore[attr-defined]
-    payment, created = incoming.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")  # type: ignore[arg-type]
+    settings.HUIKUAN_PAYMENTS = {"posting_roles": ["collector"]}
+    payment, created = incoming.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")
     assert created
     with pytest.raises(PermissionDenied):
-        incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), PAID_ON, "l")  # type: ignore[arg-type]
+        incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), PAID_ON, "l")
     with pytest.raises(PermissionDenied):
         incoming.reverse_payment(personas.adam, payment, "no")
 
