@@ -53,7 +53,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "bench": "letters",
+                "benchmark": "letters",
                 "backend": args.backend,
                 "queued": report.queued,
                 "letters": result.letters,

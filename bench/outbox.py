@@ -134,7 +134,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "bench": "outbox",
+                "benchmark": "outbox",
                 "backend": args.backend,
                 "queued": queued,
                 "workers": workers,

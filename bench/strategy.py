@@ -275,7 +275,7 @@ def main() -> None:
     parser.add_argument("--skip-end-to-end", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="keep cases already generated for this N")
     args = parser.parse_args()
-    figures: dict[str, object] = {"cases": args.cases}
+    figures: dict[str, object] = {"benchmark": "strategy", "cases": args.cases}
     figures.update(bench_evaluation(args.cases))
     figures["peak_rss_after_evaluation_mb"] = int(peak_rss_mb())
     if not args.skip_end_to_end:

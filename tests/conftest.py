@@ -11,9 +11,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+
+if TYPE_CHECKING:
+    # Kernel tests also run with `-p no:django`, where no model can be imported: the types are for mypy only.
+    from django.db.backends.utils import CursorWrapper
+    from django.test import Client
+
+    from huikuan.org.models import Team, User
 
 # Property tests judge rules, not speed: on a shared 2-core machine a 200 ms per-example deadline fails at random.
 hypothesis_settings.register_profile("huikuan", deadline=None)
@@ -22,7 +30,7 @@ hypothesis_settings.load_profile("huikuan")
 AS_OF = date(2026, 11, 20)
 
 
-def another_connection_waits_for_a_lock(cursor: object, seconds: float = 20.0) -> bool:
+def another_connection_waits_for_a_lock(cursor: CursorWrapper, seconds: float = 20.0) -> bool:
     """Poll (PostgreSQL) until another connection to this database waits for a lock, row or advisory.
 
     Concurrency tests hold a lock on one connection and let go only once the code under test is seen
@@ -34,12 +42,13 @@ def another_connection_waits_for_a_lock(cursor: object, seconds: float = 20.0) -
     while time.monotonic() < deadline:
         # The activity view is a snapshot kept for the whole transaction unless cleared, and the caller
         # polls from inside the transaction that holds the lock.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")  # type: ignore[attr-defined]
-        cursor.execute(  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
             "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
             "AND datname = current_database() AND pid <> pg_backend_pid()"
         )
-        if cursor.fetchone()[0]:  # type: ignore[attr-defined]
+        (waiting,) = cursor.fetchone() or (0,)
+        if waiting:
             return True
         time.sleep(0.05)
     return False
@@ -68,15 +77,24 @@ def is_postgres() -> bool:
 
 @dataclass
 class Personas:
-    alice: object
-    bob: object
-    carol: object
-    lena: object
-    quinn: object
-    lara: object
-    adam: object
-    team_a: object
-    team_b: object
+    alice: User
+    bob: User
+    carol: User
+    lena: User
+    quinn: User
+    lara: User
+    adam: User
+    team_a: Team
+    team_b: Team
+
+
+def client_for(user: User) -> Client:
+    """A Django test client logged in as `user`: the page or API seen through that persona's eyes."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture
@@ -86,18 +104,19 @@ def personas(db: None) -> Personas:
     team_a = Team.objects.create(name="A组")
     team_b = Team.objects.create(name="B组")
 
-    def user(name: str, role: str, team: Team | None = None, **extra: object) -> User:
-        u = User.objects.create_user(name, password="pw-" + name, role=role, team=team, **extra)
-        return u
+    def user(name: str, role: str, team: Team | None = None, *, staff: bool = False, superuser: bool = False) -> User:
+        return User.objects.create_user(
+            name, password="pw-" + name, role=role, team=team, is_staff=staff, is_superuser=superuser
+        )
 
     return Personas(
         alice=user("alice", Role.COLLECTOR, team_a),
         bob=user("bob", Role.COLLECTOR, team_a),
         carol=user("carol", Role.COLLECTOR, team_b),
-        lena=user("lena", Role.TEAM_LEAD, team_a, is_staff=True),
-        quinn=user("quinn", Role.QA, None, is_staff=True),
-        lara=user("lara", Role.LEGAL, None, is_staff=True),
-        adam=user("adam", Role.ADMIN, None, is_staff=True, is_superuser=True),
+        lena=user("lena", Role.TEAM_LEAD, team_a, staff=True),
+        quinn=user("quinn", Role.QA, None, staff=True),
+        lara=user("lara", Role.LEGAL, None, staff=True),
+        adam=user("adam", Role.ADMIN, None, staff=True, superuser=True),
         team_a=team_a,
         team_b=team_b,
     )
@@ -109,7 +128,7 @@ def small_portfolio(personas: Personas) -> Personas:
     from huikuan.intake.generator import PortfolioGenerator
     from huikuan.intake.seeding import write_generated
 
-    collectors = [(u.pk, u.team_id) for u in (personas.alice, personas.bob, personas.carol)]  # type: ignore[attr-defined]
+    collectors = [(u.pk, u.team_id) for u in (personas.alice, personas.bob, personas.carol)]
     write_generated(PortfolioGenerator(7, AS_OF).debtors(30), AS_OF, collectors)
     return personas
 

@@ -135,7 +135,7 @@ def team_lead(personas: Personas) -> Any:
         first_name="主管",
         last_name="王",
         role=Role.TEAM_LEAD,
-        team=personas.team_a,  # type: ignore[misc]
+        team=personas.team_a,
         password=hasher.encode(PASSWORD, hasher.salt()),
     )
 
@@ -144,7 +144,7 @@ def broken_promise_tonight(personas: Personas) -> Any:
     """A promise due ten days ago and never paid: pending until the nightly settlement breaks it."""
     from huikuan.cases.models import Case, Promise
 
-    case = Case.objects.filter(team=personas.team_a).order_by("id").first()  # type: ignore[misc]
+    case = Case.objects.filter(team=personas.team_a).order_by("id").first()
     assert case is not None
     today = timezone.localdate()
     return Promise.objects.create(

@@ -1,5 +1,6 @@
 """The nightly order matters: promises settle before the strategy reads them; every scheduled task exists."""
 
+from celery.schedules import crontab
 from django.conf import settings
 
 from huikuan.config.celery import app
@@ -15,4 +16,5 @@ def test_promises_settle_before_the_strategy_run() -> None:
     schedule = settings.CELERY_BEAT_SCHEDULE
     settle = schedule["payments-nightly-settlement"]["schedule"]
     run = schedule["strategy-nightly-run"]["schedule"]
+    assert isinstance(settle, crontab) and isinstance(run, crontab)
     assert (min(settle.hour), min(settle.minute)) < (min(run.hour), min(run.minute))

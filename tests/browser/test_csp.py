@@ -11,12 +11,15 @@ from huikuan.cases.models import Case
 from huikuan.comms.models import Template
 from tests.browser.conftest import login, screenshot
 from tests.comms.conftest import templates
+from tests.conftest import Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 __all__ = ["templates"]
 
 
-def test_the_browser_enforces_the_policy_and_reports_the_violation(page: Any, live_server: Any, personas: Any) -> None:
+def test_the_browser_enforces_the_policy_and_reports_the_violation(
+    page: Any, live_server: Any, personas: Personas
+) -> None:
     login(page, live_server.url, "alice", "pw-alice")
     # What an injected <script> or style attribute (an XSS) would do: blocked, and logged in the console.
     page.evaluate(
@@ -38,7 +41,7 @@ def test_the_browser_enforces_the_policy_and_reports_the_violation(page: Any, li
 
 
 def test_every_other_screen_passes_the_policy(
-    page: Any, live_server: Any, small_portfolio: Any, templates: int
+    page: Any, live_server: Any, small_portfolio: Personas, templates: int
 ) -> None:
     url = live_server.url
     p = small_portfolio
@@ -68,11 +71,11 @@ def test_every_other_screen_passes_the_policy(
     with page.expect_navigation():
         page.select_option("select[name=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.goto(f"{url}/no-such-page/").status == 404  # type: ignore[union-attr]
+    assert page.goto(f"{url}/no-such-page/").status == 404
     page.wait_for_timeout(200)
 
 
-def test_the_lockout_page_passes_the_policy(page: Any, live_server: Any, personas: Any, settings: Any) -> None:
+def test_the_lockout_page_passes_the_policy(page: Any, live_server: Any, personas: Personas, settings: Any) -> None:
     url = live_server.url
     for n in range(settings.AXES_FAILURE_LIMIT):
         page.goto(f"{url}/login/")

@@ -14,6 +14,7 @@ from huikuan.kernel.money import format_yuan
 from huikuan.portfolio.models import AccountBalance
 from tests.browser.conftest import login, screenshot
 from tests.comms.conftest import owed, templates
+from tests.conftest import Personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 __all__ = ["templates"]  # the default templates fixture, used below
@@ -25,7 +26,7 @@ THREAT = "{{honorific}}，再不还钱就等着坐牢吧，我们会去你单位
 
 
 def test_team_lead_writes_previews_and_activates_an_sms_version(
-    page: Any, live_server: Any, small_portfolio: Any, templates: int
+    page: Any, live_server: Any, small_portfolio: Personas, templates: int
 ) -> None:
     url = live_server.url
     template = Template.objects.get(channel="sms", purpose="reminder", tone="gentle", language="zh-hans")

@@ -15,9 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from huikuan.cases.models import Case
+
+from tests.conftest import Personas
 
 # Wednesday 18 November 2026, 10:00 in Shanghai: a working day, outside quiet hours.
 DAYTIME = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
@@ -39,7 +44,7 @@ def templates(db: None) -> int:
 
 
 @pytest.fixture
-def zhang(small_portfolio: Any, templates: int) -> Any:
+def zhang(small_portfolio: Personas, templates: int) -> Case:
     """张伟: an open case with money owed, a valid mobile, an e-mail address and a postal address."""
     from huikuan.cases.models import Case, CaseStatus
     from huikuan.portfolio.models import AccountBalance, ContactPoint, Debtor, Relation, Validity

@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 
 from tests.comms.conftest import DAYTIME, EMAIL, MOBILE, Gateway, SmtpSink, free_port, owed
+from tests.conftest import Personas
 
 
 def queue_sms(case: Any, key: str = "work:100", purpose: str = "reminder", **kwargs: Any) -> Any:
@@ -284,6 +285,7 @@ def test_strategy_work_items_feed_the_outbox(zhang: Any) -> None:
     assert enqueue_for_work_items(items, run_id=5).queued == 2
     assert enqueue_for_work_items(items, run_id=5).duplicate == 2
     sms = Message.objects.get(idempotency_key=f"work:{DAYTIME.date().isoformat()}:{zhang.pk}:sms")
+    assert sms.template_version is not None
     assert (sms.purpose, sms.template_version.template.tone) == ("reminder", "firm")
     letter = Message.objects.get(idempotency_key=f"work:{DAYTIME.date().isoformat()}:{zhang.pk}:letter")
     assert (letter.purpose, letter.batch) == ("demand_letter", "run:5")
@@ -361,7 +363,7 @@ PAID = (("payment_amount", "100.00"), ("payment_date", "2026年11月17日"))
 
 
 def test_closing_a_case_by_payment_cancels_its_queued_reminders_but_not_receipts(
-    zhang: Any, small_portfolio: Any, sms_gateway: Gateway
+    zhang: Any, small_portfolio: Personas, sms_gateway: Gateway
 ) -> None:
     """A reminder queued before the payment carries the old amount: it must not go out once the case closes."""
     from huikuan.cases.models import CaseStatus

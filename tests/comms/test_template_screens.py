@@ -15,15 +15,10 @@ from huikuan.comms.models import Template, TemplateVersion, VersionStatus
 from huikuan.kernel.money import format_yuan
 from huikuan.portfolio.models import Account, AccountBalance
 from tests.comms.conftest import owed
+from tests.conftest import Personas, client_for
 
 THREAT = "{{honorific}}，再不还钱就等着坐牢吧，我们会去你单位找你。"
 CLEAN = "【{{company}}】{{honorific}}您好，您尾号{{account}}的账户待还{{total}}元，请尽快还款。回复TD退订"
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def sms_reminder() -> Template:
@@ -38,11 +33,11 @@ def owing_case(team: Any) -> Case:
 
 
 @pytest.fixture
-def screens(small_portfolio: Any, templates: int) -> Any:
+def screens(small_portfolio: Personas, templates: int) -> Personas:
     return small_portfolio
 
 
-def test_collectors_are_refused_every_template_screen(screens: Any) -> None:
+def test_collectors_are_refused_every_template_screen(screens: Personas) -> None:
     template = sms_reminder()
     client = client_for(screens.alice)
     urls = [
@@ -62,7 +57,7 @@ def test_collectors_are_refused_every_template_screen(screens: Any) -> None:
     assert "/comms/templates/" not in client.get("/work/").content.decode()  # no link in the navigation
 
 
-def test_qa_reads_but_cannot_write_or_activate(screens: Any) -> None:
+def test_qa_reads_but_cannot_write_or_activate(screens: Personas) -> None:
     from huikuan.comms.templates import create_version
 
     template = sms_reminder()
@@ -81,7 +76,9 @@ def test_qa_reads_but_cannot_write_or_activate(screens: Any) -> None:
     assert "/comms/templates/" in client.get("/comms/templates/").content.decode()  # navigation link for QA
 
 
-def test_list_filters_and_shows_active_version_and_drafts(screens: Any, django_assert_max_num_queries: Any) -> None:
+def test_list_filters_and_shows_active_version_and_drafts(
+    screens: Personas, django_assert_max_num_queries: Any
+) -> None:
     from huikuan.comms.templates import create_version
 
     template = sms_reminder()
@@ -101,7 +98,7 @@ def test_list_filters_and_shows_active_version_and_drafts(screens: Any, django_a
     assert everything.count("<tr data-template=") == Template.objects.count()
 
 
-def test_new_version_is_a_draft_and_never_changes_the_version_in_force(screens: Any) -> None:
+def test_new_version_is_a_draft_and_never_changes_the_version_in_force(screens: Personas) -> None:
     template = sms_reminder()
     active = template.versions.get(status=VersionStatus.ACTIVE)
     before = (active.body, active.subject, active.status, active.activated_at)
@@ -128,7 +125,7 @@ def test_new_version_is_a_draft_and_never_changes_the_version_in_force(screens: 
     assert template.versions.count() == 2
 
 
-def test_preview_uses_only_a_case_the_user_may_see(screens: Any) -> None:
+def test_preview_uses_only_a_case_the_user_may_see(screens: Personas) -> None:
     template = sms_reminder()
     mine, other = owing_case(screens.team_a), owing_case(screens.team_b)
     url = f"/comms/templates/{template.pk}/v1/preview/"
@@ -139,20 +136,20 @@ def test_preview_uses_only_a_case_the_user_may_see(screens: Any) -> None:
     assert f"{format_yuan(owed(mine))}元" in shown.content.decode()
 
     assert lena.get(url, {"case": str(other.pk)}).status_code == 404
-    other_contract = Account.objects.filter(debtor_id=other.debtor_id).values_list("contract_no", flat=True).first()
+    other_contract = Account.objects.filter(debtor_id=other.debtor_id).values_list("contract_no", flat=True)[0]
     assert lena.get(url, {"case": other_contract}).status_code == 404
     assert lena.get(url, {"case": "999999999"}).status_code == 404
     # QA sees every case, so the same case previews for them.
     assert client_for(screens.quinn).get(url, {"case": str(other.pk)}).status_code == 200
 
 
-def test_letter_preview_masks_the_recipient_and_the_contract_number(screens: Any) -> None:
+def test_letter_preview_masks_the_recipient_and_the_contract_number(screens: Personas) -> None:
     from huikuan.portfolio.models import Debtor
 
     template = Template.objects.get(channel="letter", purpose="demand_letter", language="zh-hans")
     case = owing_case(screens.team_a)
     Debtor.objects.filter(pk=case.debtor_id).update(name="张伟", address="上海市徐汇区漕溪北路88号5楼")
-    contract = Account.objects.filter(debtor_id=case.debtor_id).values_list("contract_no", flat=True).first()
+    contract = Account.objects.filter(debtor_id=case.debtor_id).values_list("contract_no", flat=True)[0]
     assert contract
     page = (
         client_for(screens.lena)
@@ -164,7 +161,7 @@ def test_letter_preview_masks_the_recipient_and_the_contract_number(screens: Any
     assert f"****{contract[-4:]}" in page and format_yuan(owed(case)) in page
 
 
-def test_activation_is_refused_with_the_flags_and_allowed_when_clean(screens: Any) -> None:
+def test_activation_is_refused_with_the_flags_and_allowed_when_clean(screens: Personas) -> None:
     from huikuan.comms.templates import create_version
 
     template = sms_reminder()
@@ -189,7 +186,7 @@ def test_activation_is_refused_with_the_flags_and_allowed_when_clean(screens: An
     assert ChangeLog.objects.filter(action="template:activated", subject_id=str(good.pk)).exists()
 
 
-def test_template_page_shows_versions_and_a_readable_diff(screens: Any) -> None:
+def test_template_page_shows_versions_and_a_readable_diff(screens: Personas) -> None:
     from huikuan.comms.templates import create_version
 
     template = sms_reminder()
@@ -201,7 +198,7 @@ def test_template_page_shows_versions_and_a_readable_diff(screens: Any) -> None:
 
 
 @pytest.mark.parametrize("length", [70, 71, 134, 135])
-def test_sms_counter_counts_chinese_like_carriers(screens: Any, length: int) -> None:
+def test_sms_counter_counts_chinese_like_carriers(screens: Personas, length: int) -> None:
     # The carrier rule: a Chinese SMS carries 70 characters alone; a longer text is split into parts of 67.
     expected_segments = 1 if length <= 70 else -(-length // 67)
     text = ("您好请还款" * 30)[:length]
@@ -211,13 +208,13 @@ def test_sms_counter_counts_chinese_like_carriers(screens: Any, length: int) -> 
     assert 'data-encoding="ucs2"' in html
 
 
-def test_version_ids_of_another_template_are_not_reachable(screens: Any) -> None:
+def test_version_ids_of_another_template_are_not_reachable(screens: Personas) -> None:
     template = sms_reminder()
     assert client_for(screens.lena).get(f"/comms/templates/{template.pk}/v99/").status_code == 404
     assert TemplateVersion.objects.filter(template=template).count() == 1
 
 
-def test_screens_speak_chinese_by_default_and_english_on_request(screens: Any) -> None:
+def test_screens_speak_chinese_by_default_and_english_on_request(screens: Personas) -> None:
     client = client_for(screens.lena)
     template = sms_reminder()
     chinese = client.get(f"/comms/templates/{template.pk}/").content.decode()
@@ -227,7 +224,7 @@ def test_screens_speak_chinese_by_default_and_english_on_request(screens: Any) -
     assert "Message templates" in english and "Version in force: v1" in english and "消息模板" not in english
 
 
-def test_the_admin_cannot_activate_a_flagged_draft_nor_rewrite_an_active_version(screens: Any) -> None:
+def test_the_admin_cannot_activate_a_flagged_draft_nor_rewrite_an_active_version(screens: Personas) -> None:
     """Activation goes through the screener only; an activated version is evidence and stays as it was."""
     from huikuan.comms.templates import create_version
 

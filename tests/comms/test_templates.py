@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.comms.conftest import owed
+from tests.conftest import Personas
 
 
 def test_defaults_cover_every_purpose_in_both_languages(templates: int) -> None:
@@ -23,7 +24,7 @@ def test_defaults_cover_every_purpose_in_both_languages(templates: int) -> None:
     assert all(v.screening == [] and v.screened_at is not None for v in active)
 
 
-def test_abusive_or_threatening_text_is_never_activated(templates: int, personas: Any) -> None:
+def test_abusive_or_threatening_text_is_never_activated(templates: int, personas: Personas) -> None:
     from huikuan.comms.models import Template, VersionStatus
     from huikuan.comms.templates import ActivationRefused, activate_version, create_version
 
@@ -37,7 +38,7 @@ def test_abusive_or_threatening_text_is_never_activated(templates: int, personas
     assert template.versions.get(status=VersionStatus.ACTIVE).number == 1
 
 
-def test_a_new_version_retires_the_old_one(templates: int, personas: Any) -> None:
+def test_a_new_version_retires_the_old_one(templates: int, personas: Personas) -> None:
     from huikuan.comms.models import Template, VersionStatus
     from huikuan.comms.templates import activate_version, create_version
     from huikuan.kernel.comms.render import TemplateError

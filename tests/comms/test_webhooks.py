@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from tests.comms.conftest import DAYTIME, MOBILE, Gateway
+from tests.conftest import Personas
 
 RECEIPTS = "/comms/webhooks/delivery/"
 INBOUND = "/comms/webhooks/inbound-sms/"
@@ -141,7 +142,7 @@ def test_signatures_are_kept_only_while_they_could_be_accepted(client: Client, s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_deliveries_of_one_request_at_once_are_handled_once(small_portfolio: Any, settings: Any) -> None:
+def test_two_deliveries_of_one_request_at_once_are_handled_once(small_portfolio: Personas, settings: Any) -> None:
     from huikuan.comms.models import SeenWebhook
 
     reply = signed_request({"from": "13900009999", "text": "你好"}, settings.COMMS_WEBHOOK_SECRET)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case, Interaction
@@ -17,7 +17,7 @@ from huikuan.compliance.actions import ContactBlocked, ask_gate, override_warnin
 from huikuan.compliance.contacts import log_contact
 from huikuan.compliance.models import ContactDecision, GateSource, TextFlag
 from huikuan.portfolio.models import ContactPoint
-from tests.conftest import Personas
+from tests.conftest import Personas, client_for
 
 
 def daytime_zone() -> str:
@@ -40,12 +40,6 @@ def mobile(case: Case) -> ContactPoint:
     point.validity = "valid"
     point.save()
     return point
-
-
-def client_for(user: object) -> Client:
-    c = Client()
-    c.force_login(user)  # type: ignore[arg-type]
-    return c
 
 
 def shanghai(day: int, hour: int, minute: int = 0) -> datetime:
@@ -266,7 +260,7 @@ def test_screen_command_writes_one_json_object_per_line(monkeypatch: pytest.Monk
     assert lines[1]["flags"][0]["category"] and lines[1]["text"] == "法院已经下了逮捕令"
 
 
-def test_gate_command_explains_the_decision(tmp_path: object) -> None:
+def test_gate_command_explains_the_decision(tmp_path: Path) -> None:
     out = io.StringIO()
     call_command("gate", "--pack", "cn", "--at", "2026-11-23T22:00:00+08:00", "--lang", "en", stdout=out)
     text = out.getvalue()

@@ -13,6 +13,7 @@ from huikuan.kernel.delinquency import bucket, days_past_due
 from huikuan.kernel.intake import normalise_phone
 from huikuan.kernel.ledger import Component
 from huikuan.kernel.pii import validate_cn_id, validate_uscc
+from tests.conftest import Personas
 
 AS_OF = date(2026, 11, 20)
 
@@ -78,7 +79,7 @@ def test_generated_rows_import_cleanly(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_generate_command_writes_consistent_snapshots(personas: object) -> None:
+def test_generate_command_writes_consistent_snapshots(personas: Personas) -> None:
     from django.core.management import call_command
     from django.db.models import Sum
 

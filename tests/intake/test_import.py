@@ -20,7 +20,7 @@ from huikuan.intake.importer import ColumnMapping, ImportFileError, import_accou
 from huikuan.kernel import intake
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
-from tests.conftest import Personas, another_connection_waits_for_a_lock
+from tests.conftest import Personas, another_connection_waits_for_a_lock, client_for
 from tests.postings import post_entry
 
 HEADER = [
@@ -362,7 +362,7 @@ def test_a_late_error_rolls_back_everything(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_unknown_collector_is_an_error_and_nothing_is_written(tmp_path: Path, personas: object) -> None:
+def test_unknown_collector_is_an_error_and_nothing_is_written(tmp_path: Path, personas: Personas) -> None:
     header = [*HEADER, "collector"]
     report = import_accounts(write(tmp_path / "c.csv", [row(collector="nobody")], header))
     assert [(e.column, e.code) for e in report.errors] == [("collector", "choice")]
@@ -370,11 +370,11 @@ def test_unknown_collector_is_an_error_and_nothing_is_written(tmp_path: Path, pe
 
 
 @pytest.mark.django_db
-def test_collector_column_assigns_the_case(tmp_path: Path, personas: object) -> None:
+def test_collector_column_assigns_the_case(tmp_path: Path, personas: Personas) -> None:
     header = [*HEADER, "collector"]
     assert import_accounts(write(tmp_path / "c.csv", [row(collector="alice")], header)).ok
     case = Case.objects.get(debtor__customer_no="C1")
-    assert case.assignee.username == "alice" and case.team.name == "A组"
+    assert (case.assignee, case.team) == (personas.alice, personas.team_a)
 
 
 @pytest.mark.django_db
@@ -387,8 +387,8 @@ def test_a_case_handed_to_another_collector_by_a_file_is_in_the_change_log(tmp_p
     assert not ChangeLog.objects.filter(action="sync:assign").exists()  # a new case is not a change
     import_accounts(write(tmp_path / "c.csv", [row(collector="carol")], header))
     log = ChangeLog.objects.get(action="sync:assign", subject_id=str(case.pk))
-    assert log.before == {"team_id": personas.team_a.pk, "assignee_id": personas.alice.pk}  # type: ignore[attr-defined]
-    assert log.after == {"team_id": personas.team_b.pk, "assignee_id": personas.carol.pk}  # type: ignore[attr-defined]
+    assert log.before == {"team_id": personas.team_a.pk, "assignee_id": personas.alice.pk}
+    assert log.after == {"team_id": personas.team_b.pk, "assignee_id": personas.carol.pk}
     import_accounts(write(tmp_path / "c.csv", [row(collector="carol")], header))
     assert ChangeLog.objects.filter(action="sync:assign").count() == 1
 
@@ -498,11 +498,8 @@ def test_command_line_reports_errors_and_fails(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_admin_offers_the_same_import(good_file: Path, personas: object) -> None:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(personas.adam)  # type: ignore[attr-defined]
+def test_admin_offers_the_same_import(good_file: Path, personas: Personas) -> None:
+    client = client_for(personas.adam)
     page = client.get("/admin/portfolio/importbatch/")
     assert "/admin/portfolio/importbatch/upload/" in page.content.decode()
     with good_file.open("rb") as handle:

@@ -17,6 +17,7 @@ from huikuan.intake import staging
 from huikuan.intake.importer import ColumnMapping, import_accounts
 from huikuan.intake.staging import StageJob, copy_text, stage_chunks, validated_chunks
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry
+from tests.conftest import Personas
 from tests.intake.test_import import HEADER, counts, row, write
 
 COLUMNS = [*HEADER, "employer", "address"]
@@ -44,6 +45,11 @@ def many_rows() -> list[dict[str, str]]:
         ),
     )
     return rows
+
+
+def copy_lines(rows: staging.Rows) -> list[str]:
+    assert isinstance(rows, str), "a job for PostgreSQL stages COPY text"
+    return rows.splitlines()
 
 
 def job(path: Path, chunk_rows: int = 2) -> StageJob:
@@ -161,7 +167,7 @@ def test_copy_text_escapes_what_copy_would_misread() -> None:
 
 @pytest.mark.django_db
 def test_unknown_team_in_a_later_chunk_lists_every_team_the_file_found(
-    tmp_path: Path, tiny_chunks: None, personas: object
+    tmp_path: Path, tiny_chunks: None, personas: Personas
 ) -> None:
     rows = many_rows()
     rows[5]["team"] = "Z组"  # row 7, in the fourth chunk
@@ -174,8 +180,8 @@ def test_unknown_team_in_a_later_chunk_lists_every_team_the_file_found(
     assert counts() == (0, 0, 0, 0, 0)
     rows[5]["team"] = "A组"
     assert import_accounts(write(tmp_path / "teams.csv", rows, [*COLUMNS, "team", "collector"])).ok
-    assert Case.objects.get(debtor__customer_no="C0").assignee.username == "alice"  # type: ignore[union-attr]
-    assert Case.objects.get(debtor__customer_no="C5").team.name == "B组"  # type: ignore[union-attr]
+    assert Case.objects.get(debtor__customer_no="C0").assignee == personas.alice
+    assert Case.objects.get(debtor__customer_no="C5").team == personas.team_b
 
 
 @pytest.mark.django_db
@@ -187,7 +193,7 @@ def test_a_contact_is_staged_once_per_customer_and_keeps_its_first_appearance(
     # C1's second row (in a later chunk) repeats its mobile as a third party's phone and adds one.
     rows[4].update(contact1_phone=rows[1]["mobile"], contact1_relation="同事", mobile="13900009999")
     path = write(tmp_path / "many.csv", rows, COLUMNS)
-    staged = [c for chunk in stage_chunks(job(path)) for c in chunk.contacts.splitlines()]
+    staged = [c for chunk in stage_chunks(job(path)) for c in copy_lines(chunk.contacts)]
     values = [line.split("\t")[2:5] for line in staged]
     assert len(values) == len({tuple(v) for v in values}), "a customer's contact staged twice"
     assert import_accounts(path, parallel=parallel).ok

@@ -19,7 +19,7 @@ from huikuan.audit.models import SecurityEvent, SecurityEventKind
 from huikuan.cases.models import Case, Interaction, Promise
 from huikuan.org.models import Role, User
 from huikuan.payments.models import Payment, RepaymentPlan
-from tests.conftest import Personas
+from tests.conftest import Personas, client_for
 
 Ask = Callable[[Client, int], Any]
 
@@ -55,19 +55,15 @@ API: dict[str, Ask] = {
     "strategy plan": lambda c, n: c.get(f"/api/strategy/cases/{n}/plan"),
 }
 LEAD_ONLY: dict[str, Ask] = {
-    "reassign": lambda c, n: c.post("/work/team/reassign/", {"case": n, "to": c.collector_id, "reason": "试探"}),
+    "reassign": lambda c, n: c.post(
+        "/work/team/reassign/", {"case": n, "to": User.objects.get(username="carol").pk, "reason": "试探"}
+    ),
 }
 
 
 @pytest.fixture
 def olga(small_portfolio: Personas) -> User:
     return User.objects.create_user("olga", password="pw-olga", role=Role.TEAM_LEAD, team=small_portfolio.team_b)
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _written(case: Case) -> tuple[int, ...]:
@@ -88,7 +84,6 @@ def test_another_teams_case_is_answered_like_a_missing_one(small_portfolio: Pers
     assert alices is not None and alices.team_id == p.team_a.pk
     missing = Case.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
     client = client_for(asker)
-    client.collector_id = p.carol.pk  # type: ignore[attr-defined]
     routes = {**WEB, **API, **(LEAD_ONLY if who == "olga" else {})}
     before = _written(alices)
 

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
@@ -40,8 +39,12 @@ from huikuan.strategy import executors
 from huikuan.strategy.actions import import_policy
 from huikuan.strategy.models import PolicyVersion, StrategyRun
 from huikuan.workbench.actions import open_hold, reassign_case
-from tests.conftest import Personas
+from tests.conftest import Personas, client_for
 from tests.payments.conftest import make_debt
+
+if TYPE_CHECKING:
+    # What the test client answers: an HttpResponse with the client's additions (json(), the request).
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 DUE = date(2099, 1, 5)
 POLICY = Path(__file__).resolve().parents[2] / "src" / "huikuan" / "strategy" / "policies" / "default.yaml"
@@ -66,12 +69,12 @@ class World:
 @pytest.fixture
 def world(personas: Personas) -> World:
     debt = make_debt(personas)
-    case: Case = debt.case  # type: ignore[assignment]
+    case: Case = debt.case
     point = ContactPoint.objects.create(debtor=case.debtor, kind="mobile", value="+8613800138000")
     # 70 of penalties is beyond Alice's authority (half the 90 owed): the request waits for a lead.
-    waiver = waivers.request_waiver(personas.alice, case, penalty=Decimal("70.00"), reason="hardship")  # type: ignore[arg-type]
+    waiver = waivers.request_waiver(personas.alice, case, penalty=Decimal("70.00"), reason="hardship")
     assert waiver.status == WaiverStatus.PENDING
-    payment, _created = incoming.post_payment(personas.lena, case, Decimal("10.00"), date(2025, 11, 3), "w-1")  # type: ignore[arg-type]
+    payment, _created = incoming.post_payment(personas.lena, case, Decimal("10.00"), date(2025, 11, 3), "w-1")
     decision = ContactDecision.objects.create(
         case=case, channel="call", source=GateSource.WORKBENCH, at=timezone.now(), allowed=True,
         rule_ids=["cn.legal_hold"], reasons=[], pack="cn",
@@ -81,14 +84,8 @@ def world(personas: Personas) -> World:
     return World(personas, case, point, waiver, payment, decision, template, version)
 
 
-def client_for(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
-
-
-def api(client: Client, url: str, body: dict[str, Any], **extra: Any) -> HttpResponse:
-    return client.post(url, body, content_type="application/json", **extra)  # type: ignore[return-value]
+def api(client: Client, url: str, body: dict[str, Any], **extra: Any) -> Response:
+    return client.post(url, body, content_type="application/json", **extra)
 
 
 @dataclass(frozen=True)
@@ -96,13 +93,13 @@ class EntryPoint:
     name: str
     who: str  # the persona whose role may not do it
     act: Callable[[World, Any], object]
-    web: Callable[[World, Client], HttpResponse] | None
-    api: Callable[[World, Client], HttpResponse] | None
+    web: Callable[[World, Client], Response] | None
+    api: Callable[[World, Client], Response] | None
     state: Callable[[World], object]  # what must be the same after every refusal
 
 
-def save(w: World, c: Client, **fields: str) -> HttpResponse:
-    return c.post(f"/work/cases/{w.case.pk}/save/", {"point": str(w.point.pk), **fields})  # type: ignore[return-value]
+def save(w: World, c: Client, **fields: str) -> Response:
+    return c.post(f"/work/cases/{w.case.pk}/save/", {"point": str(w.point.pk), **fields})
 
 
 ENTRY_POINTS = [
@@ -226,8 +223,8 @@ ENTRY_POINTS = [
     EntryPoint(
         name="reassign a case",
         who="alice",
-        act=lambda w, u: reassign_case(u, w.case, w.p.bob, "holiday"),  # type: ignore[arg-type]
-        web=lambda w, c: c.post("/work/team/reassign/", {"case": w.case.pk, "to": w.p.bob.pk, "reason": "holiday"}),  # type: ignore[attr-defined]
+        act=lambda w, u: reassign_case(u, w.case, w.p.bob, "holiday"),
+        web=lambda w, c: c.post("/work/team/reassign/", {"case": w.case.pk, "to": w.p.bob.pk, "reason": "holiday"}),
         api=None,
         state=lambda w: Case.objects.get(pk=w.case.pk).assignee_id,
     ),
@@ -260,19 +257,19 @@ def test_the_api_gives_the_actions_own_reason_in_the_users_language(world: World
 
 # Entry points called inside a caller's own transaction: each refuses, so nobody takes its commit for theirs.
 OUTERMOST: list[tuple[str, Callable[[World], object]]] = [
-    ("record_promise", lambda w: promises.record_promise(w.p.alice, w.case, Decimal("100.00"), DUE)),  # type: ignore[arg-type]
-    ("agree_plan", lambda w: plans.agree_plan(w.p.alice, w.case, "instalments", confirmation="call")),  # type: ignore[arg-type]
-    ("cancel_plan", lambda w: plans.cancel_plan(w.p.alice, plans.offer_plan(w.p.alice, w.case, "instalments"), "x")),  # type: ignore[arg-type]
-    ("request_waiver", lambda w: waivers.request_waiver(w.p.alice, w.case, penalty=Decimal("1.00"), reason="x")),  # type: ignore[arg-type]
+    ("record_promise", lambda w: promises.record_promise(w.p.alice, w.case, Decimal("100.00"), DUE)),
+    ("agree_plan", lambda w: plans.agree_plan(w.p.alice, w.case, "instalments", confirmation="call")),
+    ("cancel_plan", lambda w: plans.cancel_plan(w.p.alice, plans.offer_plan(w.p.alice, w.case, "instalments"), "x")),
+    ("request_waiver", lambda w: waivers.request_waiver(w.p.alice, w.case, penalty=Decimal("1.00"), reason="x")),
     ("reject_waiver", lambda w: waivers.reject_waiver(w.p.lena, w.waiver, "no")),
-    ("post_payment", lambda w: incoming.post_payment(w.p.lena, w.case, Decimal("1.00"), date(2025, 11, 3), "k-3")),  # type: ignore[arg-type]
+    ("post_payment", lambda w: incoming.post_payment(w.p.lena, w.case, Decimal("1.00"), date(2025, 11, 3), "k-3")),
     ("reverse_payment", lambda w: incoming.reverse_payment(w.p.lena, w.payment, "bounced")),
     ("reveal_contact_point", lambda w: reveal_contact_point(w.p.lena, w.point, "check")),
     ("override_warning", lambda w: override_warning(w.decision, w.p.lena, "agreed")),
     ("review", lambda w: review(w.decision, w.p.quinn, "confirmed", "fine")),
     ("create_version", lambda w: create_version(w.p.lena, w.template, body="新的文本")),
     ("activate_version", lambda w: activate_version(w.p.lena, w.version)),
-    ("reassign_case", lambda w: reassign_case(w.p.lena, w.case, w.p.bob, "holiday")),  # type: ignore[arg-type]
+    ("reassign_case", lambda w: reassign_case(w.p.lena, w.case, w.p.bob, "holiday")),
     ("import_policy", lambda w: import_policy(POLICY.read_text(encoding="utf-8"))),
     ("import_upload", lambda w: import_upload("a.csv", [CSV], None, dry_run=True, user=w.p.lena)),
     ("log_contact", lambda w: log_contact(w.case, w.point, "call", "no_answer", user=w.p.alice, at=_daytime())),
@@ -296,8 +293,8 @@ def test_the_building_blocks_join_the_callers_transaction(world: World) -> None:
     counts = (Interaction.objects.count(), Promise.objects.count(), RepaymentPlan.objects.count())
     with pytest.raises(RuntimeError, match="the caller failed"), transaction.atomic():
         logged = new_contact(world.case, world.point, "call", "promise", user=world.p.alice, at=_daytime())
-        promises.new_promise(world.p.alice, world.case, Decimal("100.00"), DUE, interaction=logged.interaction)  # type: ignore[arg-type]
-        plans.new_agreed_plan(world.p.alice, world.case, "instalments", interaction=logged.interaction)  # type: ignore[arg-type]
+        promises.new_promise(world.p.alice, world.case, Decimal("100.00"), DUE, interaction=logged.interaction)
+        plans.new_agreed_plan(world.p.alice, world.case, "instalments", interaction=logged.interaction)
         record_stop_request(world.case, "call", source="call", user=world.p.alice)
         open_hold(world.p.alice, world.case, "complaint")
         raise RuntimeError("the caller failed")

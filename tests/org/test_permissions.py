@@ -6,14 +6,15 @@ actions ask these names, so a row changed here changes what the web, the API and
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.test import Client
 
 from huikuan.org import permissions
 from huikuan.org.models import Role, User
 from huikuan.org.permissions import CAPABILITIES, has_role, role_of
-from tests.conftest import Personas
+from tests.conftest import Personas, client_for
 
 ACTORS = ("collector", "team_lead", "qa", "legal", "admin", "superuser", "inactive", "anonymous", "system")
 
@@ -83,26 +84,24 @@ def test_nobody_holds_a_role(kind: str) -> None:
     assert not has_role(actor(kind), *Role.values)
 
 
-def test_reveal_follows_the_installations_list(settings: object) -> None:
-    settings.PII_REVEAL_ROLES = ["admin"]  # type: ignore[attr-defined]
+def test_reveal_follows_the_installations_list(settings: Any) -> None:
+    settings.PII_REVEAL_ROLES = ["admin"]
     assert not permissions.can_reveal_pii(actor("team_lead")) and not permissions.can_reveal_pii(actor("qa"))
     assert permissions.can_reveal_pii(actor("admin")) and permissions.can_reveal_pii(actor("superuser"))
 
 
-def test_posting_follows_the_installations_list(settings: object) -> None:
-    settings.HUIKUAN_PAYMENTS = {"posting_roles": ["collector", "admin"]}  # type: ignore[attr-defined]
+def test_posting_follows_the_installations_list(settings: Any) -> None:
+    settings.HUIKUAN_PAYMENTS = {"posting_roles": ["collector", "admin"]}
     assert permissions.can_post_payments(actor("collector"))
     assert not permissions.can_post_payments(actor("team_lead"))
     assert permissions.can_post_payments(actor("superuser"))
-    settings.HUIKUAN_PAYMENTS = {"posting_roles": []}  # type: ignore[attr-defined]
+    settings.HUIKUAN_PAYMENTS = {"posting_roles": []}
     assert not permissions.can_post_payments(actor("superuser"))
 
 
 def test_the_menu_shows_what_the_user_may_open(personas: Personas) -> None:
-    def menu(user: object) -> str:
-        client = Client()
-        client.force_login(user)  # type: ignore[arg-type]
-        return client.get("/").content.decode()
+    def menu(user: User) -> str:
+        return client_for(user).get("/").content.decode()
 
     collector, lead, legal = menu(personas.alice), menu(personas.lena), menu(personas.lara)
     for link in ('href="/import/"', 'href="/work/team/"', 'href="/qa/"', 'href="/comms/templates/"'):

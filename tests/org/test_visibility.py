@@ -7,37 +7,32 @@ from django.test import Client
 
 from huikuan.cases.access import can_view_case
 from huikuan.cases.models import Case
+from huikuan.org.models import User
 from huikuan.org.visibility import case_filter
-from tests.conftest import Personas
-
-
-def client_for(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
+from tests.conftest import Personas, client_for
 
 
 @pytest.fixture
 def cases(small_portfolio: Personas) -> dict[str, Case]:
     p = small_portfolio
     return {
-        "alice": Case.objects.filter(assignee=p.alice).first(),  # type: ignore[misc]
-        "bob": Case.objects.filter(assignee=p.bob).first(),  # type: ignore[misc]
-        "carol": Case.objects.filter(assignee=p.carol).first(),  # type: ignore[misc]
+        "alice": Case.objects.filter(assignee=p.alice).earliest("pk"),
+        "bob": Case.objects.filter(assignee=p.bob).earliest("pk"),
+        "carol": Case.objects.filter(assignee=p.carol).earliest("pk"),
     }
 
 
-def visible_ids(user: object) -> set[int]:
-    return set(Case.objects.filter(case_filter(user)).values_list("id", flat=True))  # type: ignore[arg-type]
+def visible_ids(user: User) -> set[int]:
+    return set(Case.objects.filter(case_filter(user)).values_list("id", flat=True))
 
 
 def test_collector_sees_only_own_cases(small_portfolio: Personas, cases: dict[str, Case]) -> None:
     p = small_portfolio
     own = set(Case.objects.filter(assignee=p.alice).values_list("id", flat=True))
     assert own and visible_ids(p.alice) == own
-    assert can_view_case(p.alice, cases["alice"])  # type: ignore[arg-type]
-    assert not can_view_case(p.alice, cases["bob"])  # teammate's case  # type: ignore[arg-type]
-    assert not can_view_case(p.alice, cases["carol"])  # outsider's case  # type: ignore[arg-type]
+    assert can_view_case(p.alice, cases["alice"])
+    assert not can_view_case(p.alice, cases["bob"])  # teammate's case
+    assert not can_view_case(p.alice, cases["carol"])  # outsider's case
 
 
 def test_team_lead_sees_the_team_and_nothing_else(small_portfolio: Personas, cases: dict[str, Case]) -> None:
@@ -54,7 +49,7 @@ def test_qa_legal_and_admin_see_everything(small_portfolio: Personas, who: str) 
 
 def test_inactive_user_sees_nothing(small_portfolio: Personas) -> None:
     user = small_portfolio.alice
-    user.is_active = False  # type: ignore[attr-defined]
+    user.is_active = False
     assert visible_ids(user) == set()
 
 
@@ -112,7 +107,7 @@ def test_admin_changelist_is_scoped(small_portfolio: Personas, cases: dict[str, 
     # The team lead is staff with no model permissions by default; grant view rights as a deployment would.
     from django.contrib.auth.models import Permission
 
-    p.lena.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))  # type: ignore[attr-defined]
+    p.lena.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
     assert lena.get(f"/admin/cases/case/{cases['bob'].pk}/change/").status_code == 200
     response = lena.get(f"/admin/cases/case/{cases['carol'].pk}/change/")
     assert response.status_code == 302  # the admin treats an object outside the queryset as missing

@@ -10,36 +10,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 
 from huikuan.kernel.ledger import Balance, Component, EntryKind
 from tests.conftest import Personas
 
+if TYPE_CHECKING:
+    from huikuan.cases.models import Case
+    from huikuan.org.models import User
+    from huikuan.portfolio.models import Account
+
 
 @dataclass
 class Debt:
-    case: object
-    old: object
-    new: object
+    case: Case
+    old: Account
+    new: Account
 
     def balances(self) -> dict[str, Balance]:
         from huikuan.portfolio.models import AccountBalance
 
         return {
             b.account.contract_no: b.as_kernel()
-            for b in AccountBalance.objects.select_related("account").filter(account__debtor_id=self.case.debtor_id)  # type: ignore[attr-defined]
+            for b in AccountBalance.objects.select_related("account").filter(account__debtor_id=self.case.debtor_id)
         }
 
     def total(self) -> Decimal:
         return sum((b.total for b in self.balances().values()), Decimal("0.00"))
 
-    def refresh(self) -> object:
-        self.case.refresh_from_db()  # type: ignore[attr-defined]
+    def refresh(self) -> Case:
+        self.case.refresh_from_db()
         return self.case
 
 
-def make_debt(personas: Personas, customer_no: str = "C-100", assignee: object = None) -> Debt:
+def make_debt(personas: Personas, customer_no: str = "C-100", assignee: User | None = None) -> Debt:
     from huikuan.cases.models import Case
     from huikuan.portfolio.models import Account, AccountBalance, Debtor
     from tests.postings import post_entry
@@ -67,8 +73,8 @@ def make_debt(personas: Personas, customer_no: str = "C-100", assignee: object =
                 post_entry(account, kind, f"open:{component.value}", {component: Decimal(value)}, date(2025, 1, 1))
         accounts.append(account)
     case = Case.objects.get(debtor=debtor)
-    case.team = personas.team_a  # type: ignore[assignment]
-    case.assignee = assignee or personas.alice  # type: ignore[assignment]
+    case.team = personas.team_a
+    case.assignee = assignee or personas.alice
     case.save()
     return Debt(case, accounts[0], accounts[1])
 

@@ -8,19 +8,13 @@ from django.test import Client
 
 from huikuan.payments import waivers
 from huikuan.payments.models import Payment
-from tests.conftest import Personas
+from tests.conftest import Personas, client_for
 from tests.payments.conftest import Debt
-
-
-def client_for(user: object) -> Client:
-    c = Client()
-    c.force_login(user)  # type: ignore[arg-type]
-    return c
 
 
 def test_post_payment_with_idempotency_key(personas: Personas, debt: Debt) -> None:
     c = client_for(personas.lena)
-    body = {"case_id": debt.case.pk, "amount": "1200.00", "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
+    body = {"case_id": debt.case.pk, "amount": "1200.00", "paid_on": "2025-11-03"}
     first = c.post("/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "abc"})
     assert first.status_code == 201, first.content
     again = c.post("/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "abc"})
@@ -48,7 +42,7 @@ def test_an_amount_no_money_can_be_is_refused_as_bad_input(personas: Personas, d
     # 1E+26 is a valid JSON number and Decimal; the fen check on it raised InvalidOperation (a 500).
     c = client_for(personas.lena)
     for amount in ("1E+26", "-1E+26", "10000000000000"):
-        body = {"case_id": debt.case.pk, "amount": amount, "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
+        body = {"case_id": debt.case.pk, "amount": amount, "paid_on": "2025-11-03"}
         answer = c.post("/api/payments", body, content_type="application/json", headers={"Idempotency-Key": amount})
         assert answer.status_code == 422, answer.content
         assert "amount" in answer.content.decode()
@@ -56,7 +50,7 @@ def test_an_amount_no_money_can_be_is_refused_as_bad_input(personas: Personas, d
 
 
 def test_roles_and_visibility_over_http(personas: Personas, debt: Debt) -> None:
-    body = {"case_id": debt.case.pk, "amount": "1.00", "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
+    body = {"case_id": debt.case.pk, "amount": "1.00", "paid_on": "2025-11-03"}
     hdr = {"Idempotency-Key": "k"}
     assert (
         client_for(personas.alice).post("/api/payments", body, content_type="application/json", headers=hdr).status_code
@@ -71,7 +65,7 @@ def test_roles_and_visibility_over_http(personas: Personas, debt: Debt) -> None:
 
 def test_options_promise_and_plan(personas: Personas, debt: Debt) -> None:
     c = client_for(personas.alice)
-    case_id = debt.case.pk  # type: ignore[attr-defined]
+    case_id = debt.case.pk
     options = c.get(f"/api/cases/{case_id}/plan-options?payment_day=15")
     assert options.status_code == 200
     kinds = [o["kind"] for o in options.json()]
@@ -97,7 +91,7 @@ def test_options_promise_and_plan(personas: Personas, debt: Debt) -> None:
 
 
 def test_waiver_decisions_over_http(personas: Personas, debt: Debt) -> None:
-    request = waivers.request_waiver(personas.alice, debt.case, penalty=Decimal("70.00"), reason="x")  # type: ignore[arg-type]
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=Decimal("70.00"), reason="x")
     assert (
         client_for(personas.alice)
         .post(f"/api/waivers/{request.pk}/approve", {"reason": "ok"}, content_type="application/json")

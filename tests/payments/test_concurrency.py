@@ -17,16 +17,16 @@ import pytest
 from django.db import connections, transaction
 from django.utils import translation
 
-from huikuan.cases.models import Promise, PromiseState
+from huikuan.cases.models import Case, Promise, PromiseState
 from huikuan.payments import guards, incoming, plans, promises, waivers
-from huikuan.payments.models import Payment, PaymentEntry, WaiverStatus
+from huikuan.payments.models import Payment, PaymentEntry, WaiverRequest, WaiverStatus
 from huikuan.portfolio.models import LedgerEntry
 from tests.conftest import Personas, another_connection_waits_for_a_lock, outer_transaction
 from tests.payments.conftest import make_debt
 from tests.payments.test_posting import PAID_ON
 
 
-def race(personas: Personas, case: object, key: str, amount: str) -> list[bool]:
+def race(personas: Personas, case: Case, key: str, amount: str) -> list[bool]:
     barrier = threading.Barrier(2)
     created: list[bool] = []
     errors: list[BaseException] = []
@@ -34,7 +34,7 @@ def race(personas: Personas, case: object, key: str, amount: str) -> list[bool]:
     def worker() -> None:
         try:
             barrier.wait(timeout=10)
-            _, was_created = incoming.post_payment(personas.lena, case, Decimal(amount), PAID_ON, key)  # type: ignore[arg-type]
+            _, was_created = incoming.post_payment(personas.lena, case, Decimal(amount), PAID_ON, key)
             created.append(was_created)
         except BaseException as exc:  # surfaced below; a thread must not swallow failures
             errors.append(exc)
@@ -113,13 +113,13 @@ def test_two_connections_recording_a_promise_on_one_case_leave_one_pending(perso
 
     def lena() -> object:
         with translation.override("en"):  # the fixture's override is per thread
-            return promises.record_promise(personas.lena, debt.case, Decimal("800.00"), due, now=now)  # type: ignore[arg-type]
+            return promises.record_promise(personas.lena, debt.case, Decimal("800.00"), due, now=now)
 
     _alice, lena_answer = second_while_first_uncommitted(
-        lambda: promises.record_promise(personas.alice, debt.case, Decimal("500.00"), due, now=now),  # type: ignore[arg-type]
+        lambda: promises.record_promise(personas.alice, debt.case, Decimal("500.00"), due, now=now),
         lena,
     )
-    pending = Promise.objects.filter(case=debt.case, state=PromiseState.PENDING)  # type: ignore[misc]
+    pending = Promise.objects.filter(case=debt.case, state=PromiseState.PENDING)
     assert list(pending.values_list("amount", flat=True)) == [Decimal("500.00")]
     assert isinstance(lena_answer, guards.ActionError)
     assert "already has a pending promise" in str(lena_answer)
@@ -130,10 +130,11 @@ def test_two_waivers_asked_at_once_share_one_authority(personas: Personas) -> No
     """Alice may waive 45 of the 90 in all; two requests of 30 at once cannot both be written."""
     debt = make_debt(personas)
     first, second = second_while_first_uncommitted(
-        lambda: waivers.request_waiver(personas.alice, debt.case, penalty=Decimal("30.00"), reason="x"),  # type: ignore[arg-type]
-        lambda: waivers.request_waiver(personas.alice, debt.case, penalty=Decimal("30.00"), reason="y"),  # type: ignore[arg-type]
+        lambda: waivers.request_waiver(personas.alice, debt.case, penalty=Decimal("30.00"), reason="x"),
+        lambda: waivers.request_waiver(personas.alice, debt.case, penalty=Decimal("30.00"), reason="y"),
     )
-    assert (first.status, second.status) == (WaiverStatus.APPROVED, WaiverStatus.PENDING)  # type: ignore[attr-defined]
+    assert isinstance(first, WaiverRequest) and isinstance(second, WaiverRequest)
+    assert (first.status, second.status) == (WaiverStatus.APPROVED, WaiverStatus.PENDING)
     assert debt.total() == Decimal("3190.00")
 
 
@@ -150,7 +151,7 @@ def test_accepting_a_plan_takes_the_balances_before_the_plan_as_a_payment_does(p
 
     debt = make_debt(personas)
     now = datetime(2025, 11, 3, 11, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    plan = plans.offer_plan(personas.alice, debt.case, "instalments", now=now)  # type: ignore[arg-type]
+    plan = plans.offer_plan(personas.alice, debt.case, "instalments", now=now)
     postgres = connection.vendor == "postgresql"
     holding = threading.Event()
     plan_free: list[bool] = []
@@ -159,7 +160,7 @@ def test_accepting_a_plan_takes_the_balances_before_the_plan_as_a_payment_does(p
     def payment() -> None:
         try:
             with transaction.atomic():
-                list(AccountBalance.objects.select_for_update().filter(account__debtor_id=debt.case.debtor_id))  # type: ignore[attr-defined]
+                list(AccountBalance.objects.select_for_update().filter(account__debtor_id=debt.case.debtor_id))
                 holding.set()
                 with connection.cursor() as cursor:
                     if not another_connection_waits_for_a_lock(cursor):
@@ -177,7 +178,7 @@ def test_accepting_a_plan_takes_the_balances_before_the_plan_as_a_payment_does(p
         holder = threading.Thread(target=payment)
         holder.start()
         assert holding.wait(20)
-    accepted = plans.accept_plan(personas.alice, plan, confirmation="call 11:05", now=now)  # type: ignore[arg-type]
+    accepted = plans.accept_plan(personas.alice, plan, confirmation="call 11:05", now=now)
     if postgres:
         holder.join()
         assert not errors, errors

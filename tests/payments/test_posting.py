@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -24,8 +26,8 @@ from tests.payments.conftest import Debt
 PAID_ON = date(2025, 11, 3)
 
 
-def pay(personas: Personas, debt: Debt, amount: str, key: str, **kw: object) -> tuple[Payment, bool]:
-    return incoming.post_payment(personas.lena, debt.case, Decimal(amount), PAID_ON, key, **kw)  # type: ignore[arg-type]
+def pay(personas: Personas, debt: Debt, amount: str, key: str, **kw: Any) -> tuple[Payment, bool]:
+    return incoming.post_payment(personas.lena, debt.case, Decimal(amount), PAID_ON, key, **kw)
 
 
 def test_payment_clears_charges_before_principal_and_the_oldest_contract_first(personas: Personas, debt: Debt) -> None:
@@ -68,16 +70,16 @@ def test_overpayment_becomes_credit_and_the_case_closes_itself_then_reopens_on_r
     assert debt.total() == Decimal("0.00")
     assert debt.balances()["HT-OLD"].credit == Decimal("80.50")
     case = debt.refresh()
-    assert (case.status, case.close_reason) == (CaseStatus.CLOSED, "balance_paid")  # type: ignore[attr-defined]
+    assert (case.status, case.close_reason) == (CaseStatus.CLOSED, "balance_paid")
     assert PendingMessage.objects.filter(kind=MessageKind.CASE_CLOSED, debtor_id=payment.debtor_id).count() == 1
 
     reversed_payment = incoming.reverse_payment(personas.lena, payment, "退票 bounced")
     assert reversed_payment.status == PaymentStatus.REVERSED
     assert debt.balances() == before
     case = debt.refresh()
-    assert (case.status, case.close_reason) == (CaseStatus.OPEN, "")  # type: ignore[attr-defined]
+    assert (case.status, case.close_reason) == (CaseStatus.OPEN, "")
     # The bounced payment never paid the debt off: the same delinquency goes on, none was cured.
-    assert case.cured_episodes == 0  # type: ignore[attr-defined]
+    assert case.cured_episodes == 0
     assert ChangeLog.objects.filter(action="payment:reversed").count() == 1
     # Reversing again changes nothing.
     incoming.reverse_payment(personas.lena, payment, "again")
@@ -97,25 +99,25 @@ def test_the_same_key_twice_is_one_payment(personas: Personas, debt: Debt) -> No
 
 def test_who_may_post(personas: Personas, debt: Debt) -> None:
     with pytest.raises(PermissionDenied):
-        incoming.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")  # type: ignore[arg-type]
+        incoming.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")
     with pytest.raises(CaseNotFound):  # another team's case: answered as missing, not as forbidden
-        incoming.post_payment(personas.carol, debt.case, Decimal("1.00"), PAID_ON, "c")  # type: ignore[arg-type]
+        incoming.post_payment(personas.carol, debt.case, Decimal("1.00"), PAID_ON, "c")
     with pytest.raises(PermissionDenied):
-        incoming.post_payment(personas.quinn, debt.case, Decimal("1.00"), PAID_ON, "q")  # type: ignore[arg-type]
-    incoming.post_payment(personas.adam, debt.case, Decimal("1.00"), PAID_ON, "adam")  # type: ignore[arg-type]
+        incoming.post_payment(personas.quinn, debt.case, Decimal("1.00"), PAID_ON, "q")
+    incoming.post_payment(personas.adam, debt.case, Decimal("1.00"), PAID_ON, "adam")
     payment, _ = pay(personas, debt, "1.00", "lena")
     with pytest.raises(PermissionDenied):
         incoming.reverse_payment(personas.alice, payment, "no")
     assert Payment.objects.count() == 2
 
 
-def test_who_may_post_is_the_installations_to_say(personas: Personas, debt: Debt, settings: object) -> None:
+def test_who_may_post_is_the_installations_to_say(personas: Personas, debt: Debt, settings: Any) -> None:
     # Finance handed to the collectors: the setting the posting capability reads, not a copy in payments.
-    settings.HUIKUAN_PAYMENTS = {"posting_roles": ["collector"]}  # type: ignore[attr-defined]
-    payment, created = incoming.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")  # type: ignore[arg-type]
+    settings.HUIKUAN_PAYMENTS = {"posting_roles": ["collector"]}
+    payment, created = incoming.post_payment(personas.alice, debt.case, Decimal("1.00"), PAID_ON, "a")
     assert created
     with pytest.raises(PermissionDenied):
-        incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), PAID_ON, "l")  # type: ignore[arg-type]
+        incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), PAID_ON, "l")
     with pytest.raises(PermissionDenied):
         incoming.reverse_payment(personas.adam, payment, "no")
 
@@ -126,7 +128,7 @@ def test_bad_payments_are_refused_with_reasons(personas: Personas, debt: Debt) -
     with pytest.raises(guards.ActionError, match="future"):
         incoming.post_payment(
             personas.lena,
-            debt.case,  # type: ignore[arg-type]
+            debt.case,
             Decimal("1.00"),
             date.today() + timedelta(days=2),
             "f",
@@ -142,13 +144,12 @@ amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("4000.00"), p
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(amounts, min_size=1, max_size=5), st.randoms(use_true_random=False))
 def test_reversing_every_payment_in_any_order_restores_the_exact_balances(
-    personas: Personas, debt: Debt, payments: list[Decimal], rnd: object
+    personas: Personas, debt: Debt, payments: list[Decimal], rnd: random.Random
 ) -> None:
     with outer_transaction(rollback=True):
         start = debt.balances()
         posted = [
-            incoming.post_payment(personas.lena, debt.case, a, PAID_ON, f"p{i}")[0]  # type: ignore[arg-type]
-            for i, a in enumerate(payments)
+            incoming.post_payment(personas.lena, debt.case, a, PAID_ON, f"p{i}")[0] for i, a in enumerate(payments)
         ]
         for payment in posted:
             # Money is conserved in what was stored: cleared + credit == payment, to the fen.
@@ -157,11 +158,11 @@ def test_reversing_every_payment_in_any_order_restores_the_exact_balances(
             assert cleared + sum((e.credit for e in stored), Decimal("0.00")) == payment.amount
             for balance in debt.balances().values():
                 assert min(balance.principal, balance.interest, balance.fee, balance.penalty, balance.credit) >= 0
-        rnd.shuffle(posted)  # type: ignore[attr-defined]
+        rnd.shuffle(posted)
         for payment in posted:
             incoming.reverse_payment(personas.lena, payment, "bounced")
         assert debt.balances() == start
-        assert debt.refresh().status == CaseStatus.OPEN  # type: ignore[attr-defined]
+        assert debt.refresh().status == CaseStatus.OPEN
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -188,19 +189,19 @@ def test_a_new_delinquency_after_a_paid_off_one_keeps_that_history(personas: Per
 
     pay(personas, debt, "3220.00", "all")
     case = debt.refresh()
-    assert case.status == CaseStatus.CLOSED and case.cured_episodes == 0  # type: ignore[attr-defined]
+    assert case.status == CaseStatus.CLOSED and case.cured_episodes == 0
     today = timezone.localdate()
     account = Account.objects.create(
-        debtor_id=case.debtor_id, contract_no="HT-NEXT", product="consumer_loan",  # type: ignore[attr-defined]
+        debtor_id=case.debtor_id, contract_no="HT-NEXT", product="consumer_loan",
         original_amount=Decimal("500.00"), open_date=today, due_date=today + timedelta(days=5),
     )  # fmt: skip
     AccountBalance.objects.create(account=account)
     post_entry(account, EntryKind.PRINCIPAL, "open:principal", {Component.PRINCIPAL: Decimal("500.00")}, today)
-    assert debt.refresh().status == CaseStatus.CLOSED, "not overdue yet"  # type: ignore[attr-defined]
-    refresh_cases([case.debtor_id], today + timedelta(days=10))  # type: ignore[attr-defined]
+    assert debt.refresh().status == CaseStatus.CLOSED, "not overdue yet"
+    refresh_cases([case.debtor_id], today + timedelta(days=10))
     case = debt.refresh()
-    assert (case.status, case.cured_episodes) == (CaseStatus.OPEN, 1)  # type: ignore[attr-defined]
-    assert case.oldest_due_date == today + timedelta(days=5)  # type: ignore[attr-defined]
+    assert (case.status, case.cured_episodes) == (CaseStatus.OPEN, 1)
+    assert case.oldest_due_date == today + timedelta(days=5)
 
 
 def test_a_payment_is_dated_against_the_debtors_today_not_the_servers(personas: Personas, debt: Debt) -> None:
@@ -212,10 +213,10 @@ def test_a_payment_is_dated_against_the_debtors_today_not_the_servers(personas: 
     now = datetime(2025, 11, 3, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     tokyo_day = date(2025, 11, 4)
     with pytest.raises(guards.ActionError, match="future"):
-        incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), tokyo_day, "sh", now=now)  # type: ignore[arg-type]
-    debtor = debt.case.debtor  # type: ignore[attr-defined]
+        incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), tokyo_day, "sh", now=now)
+    debtor = debt.case.debtor
     debtor.time_zone = "Asia/Tokyo"
     debtor.save()
-    debt.case.refresh_from_db()  # type: ignore[attr-defined]
-    payment, created = incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), tokyo_day, "tk", now=now)  # type: ignore[arg-type]
+    debt.case.refresh_from_db()
+    payment, created = incoming.post_payment(personas.lena, debt.case, Decimal("1.00"), tokyo_day, "tk", now=now)
     assert created and payment.paid_on == tokyo_day

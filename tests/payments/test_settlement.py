@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from huikuan.cases.models import Promise, PromiseState
 from huikuan.payments import guards, incoming, plans, promises, queries
-from huikuan.payments.models import InstalmentStatus, PlanStatus, RepaymentPlan
+from huikuan.payments.models import InstalmentStatus, Payment, PlanStatus, RepaymentPlan
 from huikuan.payments.tasks import settle_nightly
 from tests.conftest import Personas
 from tests.payments.conftest import Debt, make_debt
@@ -23,7 +23,7 @@ DUE = date(2025, 11, 5)
 
 
 def promise(personas: Personas, debt: Debt, amount: str = "500.00") -> Promise:
-    return promises.record_promise(personas.alice, debt.case, Decimal(amount), DUE, now=MADE)  # type: ignore[arg-type]
+    return promises.record_promise(personas.alice, debt.case, Decimal(amount), DUE, now=MADE)
 
 
 def settle(as_of: str) -> None:
@@ -35,8 +35,8 @@ def state(p: Promise) -> str:
     return p.state
 
 
-def pay_on(personas: Personas, debt: Debt, amount: str, day: date, key: str) -> object:
-    return incoming.post_payment(personas.lena, debt.case, Decimal(amount), day, key)[0]  # type: ignore[arg-type]
+def pay_on(personas: Personas, debt: Debt, amount: str, day: date, key: str) -> Payment:
+    return incoming.post_payment(personas.lena, debt.case, Decimal(amount), day, key)[0]
 
 
 def test_unpaid_promise_is_pending_through_the_last_grace_day_and_broken_the_day_after(
@@ -84,11 +84,11 @@ def test_money_paid_before_the_promise_was_made_does_not_count(personas: Persona
 def test_a_promise_is_made_on_the_debtors_day_not_the_servers(personas: Personas, debt: Debt) -> None:
     # 20:00 on 1 March in New York is already 2 March in Shanghai (the server's zone). The promise is for
     # 1 March, the debtor's today, and paid that day: kept, not "paid before the promise was made".
-    debtor = debt.case.debtor  # type: ignore[attr-defined]
+    debtor = debt.case.debtor
     debtor.time_zone = "America/New_York"
     debtor.save()
     made = datetime(2025, 3, 1, 20, 0, tzinfo=ZoneInfo("America/New_York"))
-    p = promises.record_promise(personas.alice, debt.case, Decimal("500.00"), date(2025, 3, 1), now=made)  # type: ignore[arg-type]
+    p = promises.record_promise(personas.alice, debt.case, Decimal("500.00"), date(2025, 3, 1), now=made)
     pay_on(personas, debt, "500.00", date(2025, 3, 1), "same-evening")
     settle("2025-03-05")
     assert state(p) == PromiseState.KEPT
@@ -99,7 +99,7 @@ def test_a_reversed_payment_reopens_a_kept_promise(personas: Personas, debt: Deb
     payment = pay_on(personas, debt, "500.00", date(2025, 11, 4), "bounce")
     settle("2025-11-09")
     assert state(p) == PromiseState.KEPT
-    incoming.reverse_payment(personas.lena, payment, "bounced")  # type: ignore[arg-type]
+    incoming.reverse_payment(personas.lena, payment, "bounced")
     assert state(p) == PromiseState.BROKEN
     assert p.paid_amount == Decimal("0.00")
 
@@ -133,7 +133,7 @@ def test_a_plan_on_the_31st_is_stored_with_month_end_dates(
         "instalments",
         confirmation="SMS 确认 回复1",
         payment_day=31,
-        now=now,  # type: ignore[arg-type]
+        now=now,
     )
     assert plan.status == PlanStatus.ACTIVE and plan.accepted_on == now.date()
     rows = list(plan.instalments.order_by("n"))
@@ -157,7 +157,7 @@ def test_late_instalment_lifts_the_suspension_and_a_missed_one_breaks_the_plan(p
         "instalments",
         confirmation="signed",
         payment_day=31,
-        now=now,  # type: ignore[arg-type]
+        now=now,
     )
     pay_on(personas, debt, "322.00", date(2024, 1, 31), "i1")
     settle("2024-02-05")
@@ -169,13 +169,13 @@ def test_late_instalment_lifts_the_suspension_and_a_missed_one_breaks_the_plan(p
         date(2024, 1, 31),
         InstalmentStatus.DUE,
     )
-    assert plans.plan_suspends_collection(debt.case, date(2024, 2, 5))  # type: ignore[arg-type]
+    assert plans.plan_suspends_collection(debt.case, date(2024, 2, 5))
     # 29 Feb + 3 grace days = 3 Mar is the last day; on 4 Mar the instalment is late.
-    assert plans.plan_suspends_collection(debt.case, date(2024, 3, 3))  # type: ignore[arg-type]
+    assert plans.plan_suspends_collection(debt.case, date(2024, 3, 3))
     settle("2024-03-04")
     second.refresh_from_db()
     assert second.status == InstalmentStatus.LATE
-    assert not plans.plan_suspends_collection(debt.case, date(2024, 3, 4))  # type: ignore[arg-type]
+    assert not plans.plan_suspends_collection(debt.case, date(2024, 3, 4))
     assert queries.suspended_case_ids([debt.case.pk], date(2024, 3, 4)) == set()
     settle("2024-03-31")
     plan.refresh_from_db()
@@ -184,15 +184,15 @@ def test_late_instalment_lifts_the_suspension_and_a_missed_one_breaks_the_plan(p
 
 def test_paying_the_whole_plan_completes_it(personas: Personas, debt: Debt) -> None:
     now = datetime(2024, 1, 20, 10, tzinfo=SH)
-    plan = plans.agree_plan(personas.alice, debt.case, "instalments", confirmation="ok", payment_day=31, now=now)  # type: ignore[arg-type]
+    plan = plans.agree_plan(personas.alice, debt.case, "instalments", confirmation="ok", payment_day=31, now=now)
     pay_on(personas, debt, "3220.00", date(2024, 1, 25), "all")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.COMPLETED
-    assert not plans.plan_suspends_collection(debt.case)  # type: ignore[arg-type]
+    assert not plans.plan_suspends_collection(debt.case)
     assert RepaymentPlan.objects.get().instalments.filter(status=InstalmentStatus.PAID).count() == 10
 
 
 def test_a_plan_needs_evidence(personas: Personas, debt: Debt) -> None:
     with pytest.raises(guards.ActionError, match="agreed"):
-        plans.agree_plan(personas.alice, debt.case, "instalments")  # type: ignore[arg-type]
+        plans.agree_plan(personas.alice, debt.case, "instalments")
     assert RepaymentPlan.objects.count() == 0

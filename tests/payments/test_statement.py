@@ -38,7 +38,7 @@ def test_a_statement_posts_every_row_once(personas: Personas, debt: Debt, tmp_pa
     assert report.ok, report.error_lines()
     assert (report.posted, report.replayed, report.amount) == (3, 0, Decimal("6440.00"))
     assert debt.total() == Decimal("0.00") and other.total() == Decimal("0.00")
-    assert report.closed_cases == 2 and debt.refresh().status == CaseStatus.CLOSED  # type: ignore[attr-defined]
+    assert report.closed_cases == 2 and debt.refresh().status == CaseStatus.CLOSED
     assert set(Payment.objects.values_list("source", flat=True)) == {PaymentSource.BANK_STATEMENT}
     again = import_statement(path)
     assert (again.ok, again.posted, again.replayed) == (True, 0, 3)

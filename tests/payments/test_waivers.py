@@ -28,20 +28,20 @@ D = Decimal
 
 
 def test_authority_follows_the_role(personas: Personas, debt: Debt) -> None:
-    assert waivers.waiver_authority(personas.alice, debt.case) == D("45.00")  # type: ignore[arg-type]
-    assert waivers.waiver_authority(personas.lena, debt.case) == D("90.00")  # type: ignore[arg-type]
-    assert waivers.waiver_authority(personas.quinn, debt.case) == D("0.00")  # type: ignore[arg-type]
+    assert waivers.waiver_authority(personas.alice, debt.case) == D("45.00")
+    assert waivers.waiver_authority(personas.lena, debt.case) == D("90.00")
+    assert waivers.waiver_authority(personas.quinn, debt.case) == D("0.00")
 
 
 def test_a_waiver_within_authority_is_applied_at_once_penalty_oldest_first(personas: Personas, debt: Debt) -> None:
-    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")
     assert request.status == WaiverStatus.APPROVED and request.decided_by == personas.alice
     b = debt.balances()
     assert (b["HT-OLD"].penalty, b["HT-NEW"].penalty) == (D("0.00"), D("30.00"))
     assert LedgerEntry.objects.filter(kind="waiver", reference=request.ledger_reference).count() == 2
     log = ChangeLog.objects.get(action="waiver:applied")
     assert log.before is not None and log.after is not None
-    assert log.before[f"{debt.old.pk}.penalty"] == "30.00" and log.after[f"{debt.old.pk}.penalty"] == "0.00"  # type: ignore[attr-defined]
+    assert log.before[f"{debt.old.pk}.penalty"] == "30.00" and log.after[f"{debt.old.pk}.penalty"] == "0.00"
 
 
 def test_beyond_authority_waits_for_the_lead_of_the_cases_team(personas: Personas, debt: Debt) -> None:
@@ -50,7 +50,7 @@ def test_beyond_authority_waits_for_the_lead_of_the_cases_team(personas: Persona
         debt.case,
         penalty=D("70.00"),
         fee=D("20.00"),
-        reason="一次性结清",  # type: ignore[arg-type]
+        reason="一次性结清",
     )
     assert request.status == WaiverStatus.PENDING
     assert debt.total() == D("3220.00")
@@ -70,7 +70,7 @@ def test_beyond_authority_waits_for_the_lead_of_the_cases_team(personas: Persona
 
 
 def test_rejection_changes_no_money(personas: Personas, debt: Debt) -> None:
-    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")
     waivers.reject_waiver(personas.lena, request, "金额过大")
     request.refresh_from_db()
     assert (request.status, request.decision_reason) == (WaiverStatus.REJECTED, "金额过大")
@@ -79,8 +79,8 @@ def test_rejection_changes_no_money(personas: Personas, debt: Debt) -> None:
 
 
 def test_a_lead_cannot_approve_their_own_request(personas: Personas, debt: Debt) -> None:
-    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
-    request.requested_by = personas.lena  # type: ignore[assignment]
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")
+    request.requested_by = personas.lena
     request.save()
     with pytest.raises(PermissionDenied):
         waivers.approve_waiver(personas.lena, request, "self")
@@ -88,17 +88,17 @@ def test_a_lead_cannot_approve_their_own_request(personas: Personas, debt: Debt)
 
 def test_waiver_cannot_exceed_what_is_owed(personas: Personas, debt: Debt) -> None:
     with pytest.raises(guards.ActionError, match="exceed"):
-        waivers.request_waiver(personas.lena, debt.case, fee=D("20.01"), reason="x")  # type: ignore[arg-type]
+        waivers.request_waiver(personas.lena, debt.case, fee=D("20.01"), reason="x")
 
 
 def test_pay_in_full_offer_beyond_authority_activates_on_approval_and_closes_the_case(
     personas: Personas, debt: Debt
 ) -> None:
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    options = plans.propose_options(personas.alice, debt.case, now=now)  # type: ignore[arg-type]
+    options = plans.propose_options(personas.alice, debt.case, now=now)
     assert options.options.full.total == D("3130.00") and options.options.full.needs_approval
-    assert not plans.propose_options(personas.lena, debt.case, now=now).options.full.needs_approval  # type: ignore[arg-type]
-    plan = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    assert not plans.propose_options(personas.lena, debt.case, now=now).options.full.needs_approval
+    plan = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)
     assert plan.status == PlanStatus.ACCEPTED
     request = plan.waiver_requests.get()
     assert request.amount == D("90.00")
@@ -106,27 +106,27 @@ def test_pay_in_full_offer_beyond_authority_activates_on_approval_and_closes_the
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE
     assert debt.total() == D("3130.00")
-    incoming.post_payment(personas.lena, debt.case, D("3130.00"), now.date(), "full")  # type: ignore[arg-type]
+    incoming.post_payment(personas.lena, debt.case, D("3130.00"), now.date(), "full")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.COMPLETED
-    assert debt.refresh().status == CaseStatus.CLOSED  # type: ignore[attr-defined]
+    assert debt.refresh().status == CaseStatus.CLOSED
 
 
 def test_qa_may_not_negotiate(personas: Personas, debt: Debt) -> None:
     with pytest.raises(PermissionDenied):
-        plans.propose_options(personas.quinn, debt.case)  # type: ignore[arg-type]
+        plans.propose_options(personas.quinn, debt.case)
     with pytest.raises(CaseNotFound):  # another team's case: answered as missing, not as forbidden
-        waivers.request_waiver(personas.carol, debt.case, penalty=D("1.00"), reason="x")  # type: ignore[arg-type]
+        waivers.request_waiver(personas.carol, debt.case, penalty=D("1.00"), reason="x")
 
 
 def test_a_replaced_offer_takes_its_pending_waiver_with_it(personas: Personas, debt: Debt) -> None:
     """Alice's pay-in-full offer waits for Lena; the debtor then takes instalments instead."""
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    offer = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    offer = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)
     request = offer.waiver_requests.get()
     assert (offer.status, request.status) == (PlanStatus.ACCEPTED, WaiverStatus.PENDING)
 
-    replacement = plans.agree_plan(personas.alice, debt.case, "instalments", confirmation="call 11:20", now=now)  # type: ignore[arg-type]
+    replacement = plans.agree_plan(personas.alice, debt.case, "instalments", confirmation="call 11:20", now=now)
     offer.refresh_from_db()
     request.refresh_from_db()
     assert (replacement.status, offer.status) == (PlanStatus.ACTIVE, PlanStatus.CANCELLED)
@@ -143,7 +143,7 @@ def test_a_replaced_offer_takes_its_pending_waiver_with_it(personas: Personas, d
 def test_a_waiver_is_never_written_for_a_plan_no_longer_waiting_for_it(personas: Personas, debt: Debt) -> None:
     """A request left pending on a cancelled plan (older data, or any path that forgets it) stays unwritten."""
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    offer = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)  # type: ignore[arg-type]
+    offer = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)
     request = offer.waiver_requests.get()
     type(offer).objects.filter(pk=offer.pk).update(status=PlanStatus.CANCELLED)
 
@@ -160,13 +160,13 @@ def test_a_waiver_is_never_written_for_a_plan_no_longer_waiting_for_it(personas:
 
 
 def _late_penalty(debt: Debt, amount: str) -> None:
-    post_entry(debt.new, EntryKind.PENALTY, "late:penalty", {Component.PENALTY: D(amount)}, date(2025, 9, 30))  # type: ignore[arg-type]
+    post_entry(debt.new, EntryKind.PENALTY, "late:penalty", {Component.PENALTY: D(amount)}, date(2025, 9, 30))
 
 
 def test_a_lead_approves_only_within_their_own_authority(personas: Personas, debt: Debt) -> None:
     """10,000 more penalty: 10,090 waivable. Lena's authority is 100 % but at most 5,000."""
     _late_penalty(debt, "10000.00")
-    big = waivers.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")  # type: ignore[arg-type]
+    big = waivers.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")
     assert big.status == WaiverStatus.PENDING
     assert list(waivers.waivers_awaiting(personas.lena)) == [big]
 
@@ -178,7 +178,7 @@ def test_a_lead_approves_only_within_their_own_authority(personas: Personas, deb
     assert debt.total() == D("13220.00")
 
     # Within her authority she approves as before; and she may always say no.
-    small = waivers.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")  # type: ignore[arg-type]
+    small = waivers.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")
     assert waivers.approve_waiver(personas.lena, small, "同意").status == WaiverStatus.APPROVED
     assert debt.total() == D("9220.00")
     assert waivers.reject_waiver(personas.lena, big, "超出权限，驳回").status == WaiverStatus.REJECTED
@@ -186,7 +186,7 @@ def test_a_lead_approves_only_within_their_own_authority(personas: Personas, deb
 
 def test_an_administrator_decides_what_is_beyond_a_lead(personas: Personas, debt: Debt) -> None:
     _late_penalty(debt, "10000.00")
-    big = waivers.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")  # type: ignore[arg-type]
+    big = waivers.request_waiver(personas.alice, debt.case, penalty=D("6000.00"), reason="长期失业")
     assert list(waivers.waivers_awaiting(personas.adam)) == [big]
     decided = waivers.approve_waiver(personas.adam, big, "特批")
     assert (decided.status, decided.decided_by) == (WaiverStatus.APPROVED, personas.adam)
@@ -196,35 +196,35 @@ def test_an_administrator_decides_what_is_beyond_a_lead(personas: Personas, debt
 
 def test_authority_covers_the_cases_waivers_together_not_each_request(personas: Personas, debt: Debt) -> None:
     """Alice may waive 45 of the 90 in all; asking in pieces does not get her more."""
-    first = waivers.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
+    first = waivers.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")
     assert first.status == WaiverStatus.APPROVED
     # 50 still owed: per request she could waive 25 of it; 5 is what is left of her 45.
-    assert waivers.waiver_authority(personas.alice, debt.case) == D("5.00")  # type: ignore[arg-type]
-    second = waivers.request_waiver(personas.alice, debt.case, penalty=D("5.00"), reason="困难")  # type: ignore[arg-type]
+    assert waivers.waiver_authority(personas.alice, debt.case) == D("5.00")
+    second = waivers.request_waiver(personas.alice, debt.case, penalty=D("5.00"), reason="困难")
     assert second.status == WaiverStatus.APPROVED
-    third = waivers.request_waiver(personas.alice, debt.case, penalty=D("20.00"), reason="困难")  # type: ignore[arg-type]
+    third = waivers.request_waiver(personas.alice, debt.case, penalty=D("20.00"), reason="困难")
     assert third.status == WaiverStatus.PENDING
     assert debt.total() == D("3175.00")
-    assert waivers.waiver_authority(personas.alice, debt.case) == D("0.00")  # type: ignore[arg-type]
+    assert waivers.waiver_authority(personas.alice, debt.case) == D("0.00")
 
 
 def test_a_pending_request_counts_against_the_requesters_authority(personas: Personas, debt: Debt) -> None:
-    big = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")  # type: ignore[arg-type]
-    small = waivers.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")  # type: ignore[arg-type]
+    big = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="x")
+    small = waivers.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")
     assert (big.status, small.status) == (WaiverStatus.PENDING, WaiverStatus.PENDING)
     assert debt.total() == D("3220.00")
     # Once the big one is rejected, it no longer counts.
     waivers.reject_waiver(personas.lena, big, "过大")
-    again = waivers.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")  # type: ignore[arg-type]
+    again = waivers.request_waiver(personas.alice, debt.case, fee=D("10.00"), reason="x")
     assert again.status == WaiverStatus.APPROVED
 
 
 def test_a_lead_approves_within_what_their_authority_leaves_on_the_case(personas: Personas, debt: Debt) -> None:
     """10,090 waivable; Lena's 5,000 covers the case's waivers together."""
     _late_penalty(debt, "10000.00")
-    first = waivers.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")  # type: ignore[arg-type]
+    first = waivers.request_waiver(personas.alice, debt.case, penalty=D("4000.00"), reason="x")
     waivers.approve_waiver(personas.lena, first, "同意")
-    second = waivers.request_waiver(personas.alice, debt.case, penalty=D("2000.00"), reason="x")  # type: ignore[arg-type]
+    second = waivers.request_waiver(personas.alice, debt.case, penalty=D("2000.00"), reason="x")
     with pytest.raises(guards.ActionError, match=r"beyond your authority of 1000\.00"):
         waivers.approve_waiver(personas.lena, second, "同意")
     assert debt.total() == D("9220.00")
@@ -234,7 +234,7 @@ def test_a_lead_approves_within_what_their_authority_leaves_on_the_case(personas
 
 def test_waivers_of_an_earlier_delinquency_do_not_count(personas: Personas, debt: Debt) -> None:
     """The debtor paid a first delinquency off (a 45 waiver helped); a new one starts the count again."""
-    first = waivers.request_waiver(personas.alice, debt.case, penalty=D("45.00"), reason="x")  # type: ignore[arg-type]
+    first = waivers.request_waiver(personas.alice, debt.case, penalty=D("45.00"), reason="x")
     assert first.status == WaiverStatus.APPROVED
-    type(debt.case).objects.filter(pk=debt.case.pk).update(cured_episodes=1)  # type: ignore[attr-defined]
-    assert waivers.waiver_authority(personas.alice, debt.case) == D("22.50")  # type: ignore[arg-type]
+    type(debt.case).objects.filter(pk=debt.case.pk).update(cured_episodes=1)
+    assert waivers.waiver_authority(personas.alice, debt.case) == D("22.50")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection, connections
@@ -15,6 +16,9 @@ from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.portfolio.ledger import LedgerRejected, refresh_balances
 from huikuan.portfolio.models import Account, AccountBalance, Debtor, LedgerEntry
 from tests.postings import post_entry
+
+if TYPE_CHECKING:
+    from tests.postings import Posted
 
 
 @pytest.fixture
@@ -32,7 +36,7 @@ def account(db: None) -> Account:
     return acc
 
 
-def charge(account: Account, ref: str, amount: str, component: Component = Component.PRINCIPAL) -> object:
+def charge(account: Account, ref: str, amount: str, component: Component = Component.PRINCIPAL) -> Posted:
     return post_entry(account, EntryKind(component.value), ref, {component: Decimal(amount)}, date(2025, 1, 1))
 
 
@@ -66,8 +70,8 @@ def test_snapshot_follows_each_entry_and_matches_the_ledger(account: Account) ->
 def test_replaying_a_reference_is_a_no_op(account: Account) -> None:
     first = charge(account, "open", "1000.00")
     second = charge(account, "open", "999.00")
-    assert first.created and not second.created  # type: ignore[attr-defined]
-    assert second.entry.pk == first.entry.pk  # type: ignore[attr-defined]
+    assert first.created and not second.created
+    assert second.entry.pk == first.entry.pk
     assert LedgerEntry.objects.count() == 1
     assert AccountBalance.objects.get(account=account).total == Decimal("1000.00")
 
@@ -83,7 +87,7 @@ def test_overpaying_a_component_is_rejected_and_nothing_changes(account: Account
 def test_money_changes_are_audited_with_before_and_after(account: Account) -> None:
     charge(account, "open", "100.00")
     log = ChangeLog.objects.get(action="ledger:principal:open")
-    assert log.before["total"] == "0.00" and log.after["total"] == "100.00"
+    assert log.before and log.after and (log.before["total"], log.after["total"]) == ("0.00", "100.00")
 
 
 def test_paying_the_balance_off_closes_the_case(account: Account) -> None:
@@ -94,7 +98,7 @@ def test_paying_the_balance_off_closes_the_case(account: Account) -> None:
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED and case.close_reason == "balance_paid"
     log = ChangeLog.objects.get(subject_type="cases.case", subject_id=str(case.pk), action="sync:close")
-    assert log.before == {"status": "open"} and log.after["status"] == "closed"
+    assert log.before == {"status": "open"} and log.after and log.after["status"] == "closed"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,25 +7,30 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import AS_OF, Personas
+
+if TYPE_CHECKING:
+    from huikuan.cases.models import Case
+    from huikuan.org.models import User
+    from huikuan.strategy.models import PolicyVersion
 
 ROOT = Path(__file__).resolve().parents[2]
 _serial = count(1)
 
 
 @pytest.fixture
-def champion(db: None) -> Any:
+def champion(db: None) -> PolicyVersion:
     from huikuan.strategy.actions import import_policy
 
     version, _ = import_policy((ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8"), activate=True)
     return version
 
 
-CaseMaker = Callable[..., Any]
+CaseMaker = Callable[..., "Case"]
 
 
 @pytest.fixture
@@ -37,13 +42,13 @@ def make_case(personas: Personas) -> CaseMaker:
         dpd: int = 10,
         balance: str = "12400.00",
         *,
-        assignee: Any = None,
+        assignee: User | None = None,
         status: str = "open",
         hold_reason: str = "",
         outcomes: tuple[str, ...] = (),
         promises: tuple[tuple[str, int], ...] = (),
         mobile: bool = True,
-    ) -> Any:
+    ) -> Case:
         n = next(_serial)
         debtor = Debtor.objects.create(customer_no=f"S{n:05d}", name=f"测试{n}")
         if mobile:

@@ -33,7 +33,7 @@ def test_without_a_policy_in_force_the_run_says_what_to_do(db: None) -> None:
 def test_run_writes_todays_items_with_reason_window_and_assignee(
     champion: Any, make_case: CaseMaker, personas: Personas
 ) -> None:
-    broken = make_case(45, "12400.00", promises=(("broken", -1), ("broken", -10)), assignee=personas.alice)  # type: ignore[attr-defined]
+    broken = make_case(45, "12400.00", promises=(("broken", -1), ("broken", -10)), assignee=personas.alice)
     report = run_strategy(AS_OF)
     assert report.run is not None and report.run.written == WorkItem.objects.count() > 0
     items = _items(broken)
@@ -45,7 +45,7 @@ def test_run_writes_todays_items_with_reason_window_and_assignee(
     assert call.policy_version == champion and call.arm == ""
     assert call.contact_point is not None and call.contact_point.kind == "mobile"
     # Two broken promises make it a specialist's case; team A has no specialist, so it stays in the team.
-    assert call.queue == "specialist" and call.assignee_id in {personas.alice.pk, personas.bob.pk}  # type: ignore[attr-defined]
+    assert call.queue == "specialist" and call.assignee_id in {personas.alice.pk, personas.bob.pk}
     champion.refresh_from_db()
     assert champion.first_used_at is not None
 
@@ -188,7 +188,7 @@ def test_a_shard_deals_by_the_workload_of_its_own_cases(
     from huikuan.cases.models import Case
     from huikuan.strategy.run import Shard, run_shard
 
-    alice, bob = personas.alice, personas.bob  # type: ignore[attr-defined]
+    alice, bob = personas.alice, personas.bob
     new_cases = [make_case(13) for _ in range(24)]
     # Yesterday's unfinished calls, all on cases of shard 0: dead, they change no shard's deal.
     busy = [c for c in (make_case(40, assignee=alice) for _ in range(24)) if c.pk % 3 == 0][:6]
@@ -233,7 +233,7 @@ def test_earlier_nights_unworked_items_weigh_nothing_in_dealing(
     from collections import Counter
     from datetime import UTC, datetime, timedelta
 
-    alice, bob = personas.alice, personas.bob  # type: ignore[attr-defined]
+    alice, bob = personas.alice, personas.bob
     busy = [make_case(41, assignee=alice) for _ in range(6)]  # middle stage: a call every other day
     new_cases = [make_case(41) for _ in range(12)]
     at = datetime(2026, 11, 19, 2, tzinfo=UTC)

@@ -16,15 +16,9 @@ from huikuan.strategy.executors import run_strategy
 from huikuan.strategy.models import RunStatus, StrategyRun, WorkItem
 from huikuan.strategy.run import RunInProgress
 from huikuan.strategy.tasks import run_shard_task
-from tests.conftest import AS_OF, Personas
+from tests.conftest import AS_OF, Personas, client_for
 
 from .conftest import CaseMaker
-
-
-def _lead(personas: Personas) -> Client:
-    client = Client()
-    client.force_login(personas.lena)  # type: ignore[attr-defined]
-    return client
 
 
 def _post(client: Client, **body: Any) -> Any:
@@ -76,7 +70,7 @@ def test_without_a_broker_the_api_runs_in_the_request(
     transactional_db: None, champion: Any, make_case: CaseMaker, personas: Personas
 ) -> None:
     make_case(45)
-    client = _lead(personas)
+    client = client_for(personas.lena)
     dry = _post(client, dry_run=True)
     assert dry.status_code == 200 and dry.json()["status"] == "dry_run" and dry.json()["cases"] == 1
     assert not StrategyRun.objects.exists()
@@ -86,9 +80,9 @@ def test_without_a_broker_the_api_runs_in_the_request(
     body = real.json()
     assert body["status"] == "done" and body["written"] == WorkItem.objects.filter(run_id=body["id"]).count() > 0
     assert client.get(f"/api/strategy/runs/{body['id']}").json()["written"] == body["written"]
-    client.force_login(personas.alice)  # type: ignore[attr-defined]
-    assert _post(client, dry_run=False).status_code == 403
-    assert client.get(f"/api/strategy/runs/{body['id']}").status_code == 403
+    alice = client_for(personas.alice)
+    assert _post(alice, dry_run=False).status_code == 403
+    assert alice.get(f"/api/strategy/runs/{body['id']}").status_code == 403
 
 
 @pytest.fixture
@@ -110,7 +104,7 @@ def test_with_a_broker_the_api_answers_202_and_refuses_a_second_start(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     make_case(45)
-    client = _lead(personas)
+    client = client_for(personas.lena)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         started = _post(client, dry_run=False)
     assert started.status_code == 202, started.content

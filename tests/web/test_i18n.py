@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from django.test import Client
 
 from huikuan.cases.models import Case
-from tests.conftest import Personas
+from tests.conftest import Personas, client_for
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "src/huikuan/locale/zh_Hans/LC_MESSAGES/django.po"
 
@@ -24,8 +23,7 @@ def test_catalogue_has_no_untranslated_or_fuzzy_entry() -> None:
 
 @pytest.mark.django_db
 def test_case_page_speaks_chinese_by_default_and_english_on_request(small_portfolio: Personas) -> None:
-    client = Client()
-    client.force_login(small_portfolio.quinn)  # type: ignore[arg-type]
+    client = client_for(small_portfolio.quinn)
     case = Case.objects.first()
     assert case is not None
     chinese = client.get(f"/cases/{case.pk}/").content.decode()

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from django.test import Client
 
 from huikuan.audit.models import AccessLog
 from huikuan.cases.models import Case
+from huikuan.comms.models import Message
 from huikuan.portfolio.models import ContactPoint
-from tests.conftest import Personas
-
-
-def client_for(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
+from tests.conftest import Personas, client_for
 
 
 @pytest.fixture
@@ -64,7 +60,7 @@ def test_collector_may_not_reveal(small_portfolio: Personas, phone: ContactPoint
 def test_lead_of_another_team_may_not_reveal(small_portfolio: Personas, phone: ContactPoint) -> None:
     from huikuan.org.models import Role, User
 
-    other = User.objects.create_user("olga", role=Role.TEAM_LEAD, team=small_portfolio.team_b)  # type: ignore[misc]
+    other = User.objects.create_user("olga", role=Role.TEAM_LEAD, team=small_portfolio.team_b)
     response = client_for(other).post(f"/contacts/{phone.pk}/reveal/", {"reason": "x"})
     assert response.status_code == 404
     assert not AccessLog.objects.exists()
@@ -82,17 +78,15 @@ def test_admin_form_hides_value_without_the_right(small_portfolio: Personas, pho
     from django.contrib.auth.models import Permission
 
     user = small_portfolio.lena
-    user.role = "team_lead"  # type: ignore[attr-defined]
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_contactpoint", "change_contactpoint"]))  # type: ignore[attr-defined]
+    user.role = "team_lead"
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_contactpoint", "change_contactpoint"]))
     html = client_for(user).get(f"/admin/portfolio/contactpoint/{phone.pk}/change/").content.decode()
     assert phone.value in html  # lead may reveal: the form shows it ...
     assert AccessLog.objects.filter(channel="admin").count() == 1  # ... and the look is logged
 
 
-def _message_for(case: Case) -> object:
+def _message_for(case: Case) -> Message:
     from django.utils import timezone
-
-    from huikuan.comms.models import Message
 
     point = ContactPoint.objects.filter(debtor=case.debtor, kind="mobile", relation="self").first()
     assert point is not None
@@ -112,30 +106,32 @@ def _message_for(case: Case) -> object:
 
 
 def test_admin_messages_are_scoped_and_their_personal_fields_follow_the_reveal_right(
-    small_portfolio: Personas, settings: object
+    small_portfolio: Personas, settings: Any
 ) -> None:
     from django.contrib.auth.models import Permission
 
-    own = _message_for(Case.objects.filter(assignee=small_portfolio.alice).first())  # team A, lena's team
-    other = _message_for(Case.objects.filter(assignee=small_portfolio.carol).first())  # team B
+    own = _message_for(Case.objects.filter(assignee=small_portfolio.alice).earliest("pk"))  # team A, lena's team
+    other = _message_for(Case.objects.filter(assignee=small_portfolio.carol).earliest("pk"))  # team B
     lena = small_portfolio.lena
-    lena.user_permissions.add(*Permission.objects.filter(codename="view_message"))  # type: ignore[attr-defined]
+    lena.user_permissions.add(*Permission.objects.filter(codename="view_message"))
     client = client_for(lena)
     listing = client.get("/admin/comms/message/").content.decode()
-    assert f"/admin/comms/message/{own.pk}/change/" in listing  # type: ignore[attr-defined]
-    assert f"/admin/comms/message/{other.pk}/change/" not in listing  # type: ignore[attr-defined]
-    assert own.recipient not in listing  # type: ignore[attr-defined]
-    assert client.get(f"/admin/comms/message/{other.pk}/change/").status_code == 302  # type: ignore[attr-defined]
+    assert f"/admin/comms/message/{own.pk}/change/" in listing
+    assert f"/admin/comms/message/{other.pk}/change/" not in listing
+    assert own.recipient not in listing
+    assert client.get(f"/admin/comms/message/{other.pk}/change/").status_code == 302
 
     # A lead may reveal: the form shows the number and the text, and the look is logged field by field.
-    html = client.get(f"/admin/comms/message/{own.pk}/change/").content.decode()  # type: ignore[attr-defined]
-    assert own.contact_point.national in html and own.body in html  # type: ignore[attr-defined]
+    point = own.contact_point
+    assert point is not None
+    html = client.get(f"/admin/comms/message/{own.pk}/change/").content.decode()
+    assert point.national in html and own.body in html
     assert {"recipient", "body"} <= set(AccessLog.objects.filter(channel="admin").values_list("field", flat=True))
 
     # Without the right (a team whose leads may not reveal), neither the number nor the text reaches the page.
-    settings.PII_REVEAL_ROLES = ["admin"]  # type: ignore[attr-defined]
+    settings.PII_REVEAL_ROLES = ["admin"]
     AccessLog.objects.all().delete()
-    html = client.get(f"/admin/comms/message/{own.pk}/change/").content.decode()  # type: ignore[attr-defined]
-    assert own.contact_point.national not in html and own.body not in html  # type: ignore[attr-defined]
-    assert own.contact_point.masked in html  # type: ignore[attr-defined]
+    html = client.get(f"/admin/comms/message/{own.pk}/change/").content.decode()
+    assert point.national not in html and own.body not in html
+    assert point.masked in html
     assert not AccessLog.objects.exists()

@@ -12,11 +12,16 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.conftest import Personas
+
+if TYPE_CHECKING:
+    from huikuan.cases.models import Case
+    from huikuan.org.models import User
+    from huikuan.strategy.models import StrategyRun
 
 ROOT = Path(__file__).resolve().parents[2]
 _serial = count(1)
@@ -33,7 +38,7 @@ def daytime_zone() -> str:
 
 
 @pytest.fixture
-def run(db: None) -> Any:
+def run(db: None) -> StrategyRun:
     from django.utils import timezone
 
     from huikuan.strategy.actions import import_policy
@@ -43,11 +48,11 @@ def run(db: None) -> Any:
     return StrategyRun.objects.create(as_of=timezone.localdate(), status="done", policy_version=version)
 
 
-CaseMaker = Callable[..., Any]
+CaseMaker = Callable[..., "Case"]
 
 
 @pytest.fixture
-def make_case(personas: Personas, run: Any) -> CaseMaker:
+def make_case(personas: Personas, run: StrategyRun) -> CaseMaker:
     from django.utils import timezone
 
     from huikuan.cases.models import Case
@@ -55,11 +60,13 @@ def make_case(personas: Personas, run: Any) -> CaseMaker:
     from huikuan.strategy.models import WorkItem
 
     zone = daytime_zone()
+    version = run.policy_version
+    assert version is not None
 
     def make(
         dpd: int = 12,
         *,
-        assignee: Any = None,
+        assignee: User | None = None,
         priority: int = 50,
         name: str = "王建国",
         gender: str = "male",
@@ -69,7 +76,7 @@ def make_case(personas: Personas, run: Any) -> CaseMaker:
         penalty: str = "965.44",
         item: bool = True,
         third_party: bool = False,
-    ) -> Any:
+    ) -> Case:
         n = next(_serial)
         today = timezone.localdate()
         debtor = Debtor.objects.create(
@@ -99,7 +106,7 @@ def make_case(personas: Personas, run: Any) -> CaseMaker:
                 run=run, as_of=today, case=case, action="call", channel="call", template=f"{stage}_call",
                 rule=f"{stage}_call", contact_point=mobile, party="debtor", window_start=now - timedelta(hours=1),
                 window_end=now + timedelta(hours=4), priority=priority, stage=stage, behaviour="first_time_late",
-                segment="medium/medium", queue="collector", policy_version=run.policy_version,
+                segment="medium/medium", queue="collector", policy_version=version,
                 reason=f"M{min(4, 1 + dpd // 30)} · 首次逾期 → 电话催收", reason_en="first-time late → call",
                 assignee=assignee, created_at=now,
             )  # fmt: skip

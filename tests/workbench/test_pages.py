@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone
 
 from huikuan.audit.models import ChangeLog
@@ -16,13 +15,8 @@ from huikuan.compliance.models import StopRequest, TextFlag
 from huikuan.portfolio.models import ContactPoint
 from huikuan.strategy.models import WorkItem
 from huikuan.workbench.models import CallBack, CallRecording
+from tests.conftest import client_for
 from tests.workbench.fixtures import CaseMaker
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_queue_lists_todays_items_by_priority_with_gate_time(workday: dict[str, Any]) -> None:

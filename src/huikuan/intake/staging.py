@@ -234,7 +234,7 @@ def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
         return ""
     # Most columns hold text in every row: only those that do not in the first row are converted, and a
     # row with another type where the first had text (join refuses it) takes the slow way. Looking at
-    # every value took a third more time (1.27 against 0.85 s of the worker's ~12 s per 100,000 rows).
+    # every value takes a third more time (1.27 against 0.85 s of the worker's ~12 s per 100,000 rows).
     typed = [i for i, v in enumerate(rows[0]) if v.__class__ is not str]
     lines = []
     for row in rows:

@@ -1,6 +1,6 @@
 """The payment and plan rules in force: kernel defaults, overridden by ``settings.HUIKUAN_PAYMENTS``.
 
-The strategy issue will version policies; until then an installation tunes these numbers in its
+The versioned collection policy does not hold these numbers: an installation tunes them in its
 settings, e.g. ``HUIKUAN_PAYMENTS = {"promise_grace_days": 2, "plan": {"max_instalments": 36}}``.
 """
 

@@ -152,7 +152,7 @@ class WorkItem(models.Model):
 
     # No database constraints on the references: they are ids the run has just read, and PostgreSQL checks
     # a deferred constraint row by row at COMMIT with a lookup and a row lock (WAL-logged) per row: the
-    # case's alone cost 9–10 s of a million-item night. Cases are closed, not deleted; a delete through
+    # case's alone costs 9–10 s of a million-item night. Cases are closed, not deleted; a delete through
     # the admin or the ORM still cascades, as Django applies on_delete itself. Indexes only where a query
     # needs one: every index is maintained for each of the night's million rows. Nothing reads items by
     # run, by policy version or by priority alone (queues filter by assignee first, then sort), and the

@@ -56,7 +56,7 @@ def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
         if connection.vendor == "postgresql" and shard is not None and shard.count > 1:
             # PostgreSQL guesses that a shard's `id % N = i` keeps 0.5% of the cases, not 1/N, and then
             # joins the accounts, balances and ledger by index lookups, case by case: twice as slow as
-            # hashing for half a million cases (a shard's read took 14 s instead of 24 s at 1M cases
+            # hashing for half a million cases (a shard's read takes 24 s instead of 14 s at 1M cases
             # under load). Without the shard predicate the estimates are right and the planner free.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL enable_nestloop = off")

@@ -43,7 +43,7 @@ def test_batch_agrees_with_scalar_on_random_plans(pack_name: str) -> None:
             mismatches.append((situation, got, want))
     assert not mismatches, f"{len(mismatches)} mismatches, first: {mismatches[0]}"
     # The random plans must actually exercise both outcomes and several rules.
-    assert 0.1 < out["allowed"].mean() < 0.9  # type: ignore[operator]
+    assert 0.1 < int(out["allowed"].sum()) / out.height < 0.9
     assert out["blocking_rule"].n_unique() >= 6
 
 

@@ -32,7 +32,7 @@ from huikuan.kernel.compliance.gate import (
     needs_contact_point,
     parse_hhmm,
 )
-from huikuan.kernel.compliance.packs import load_pack
+from huikuan.kernel.compliance.packs import Pack, load_pack
 
 from .plans import random_situation
 
@@ -44,8 +44,8 @@ BOB_CASE = CaseFacts(debt_id="card-9", timezone="America/New_York", debtor_point
 CAROL_CASE = CaseFacts(debt_id="ln-3", timezone="Europe/London", debtor_point_ids=frozenset({"m1"}))
 
 
-def local(tz: ZoneInfo, *args: int) -> datetime:
-    return datetime(*args, tzinfo=tz).astimezone(UTC)  # type: ignore[misc]
+def local(tz: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=tz).astimezone(UTC)
 
 
 def call(at: datetime, point: str = "m1", debt: str = "loan-1", **flags: bool) -> ContactEvent:
@@ -307,13 +307,13 @@ def test_a_third_party_who_refused_is_never_allowed_and_waiting_never_helps(seed
 
 
 @pytest.mark.parametrize("pack", [CN, US, UK], ids=lambda p: p.name)
-def test_a_closed_case_gets_receipts_but_no_collection_contact(pack: object) -> None:
+def test_a_closed_case_gets_receipts_but_no_collection_contact(pack: Pack) -> None:
     at = local(SHANGHAI, 2026, 6, 10, 11, 0)
     closed = replace(ALICE_CASE, closed=True)
     for channel in (Channel.CALL, Channel.SMS, Channel.LETTER):
-        decision = check_contact([], closed, MOBILE, Outreach(channel), at, pack)  # type: ignore[arg-type]
-        assert decision.blocking_rule == f"{pack.name}.case_closed" and decision.next_allowed_at is None  # type: ignore[attr-defined]
-    receipt = check_contact([], closed, MOBILE, Outreach(Channel.SMS, service=True), at, pack)  # type: ignore[arg-type]
+        decision = check_contact([], closed, MOBILE, Outreach(channel), at, pack)
+        assert decision.blocking_rule == f"{pack.name}.case_closed" and decision.next_allowed_at is None
+    receipt = check_contact([], closed, MOBILE, Outreach(Channel.SMS, service=True), at, pack)
     assert receipt.allowed
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -30,9 +32,9 @@ def test_cn_is_the_default_and_has_the_limits_from_the_sources() -> None:
     assert (us.rule("us.call_frequency").params["limit"], us.rule("us.call_frequency").params["days"]) == (7, 7)
 
 
-def _broken(tmp_path: Path, mutate: object) -> Path:
+def _broken(tmp_path: Path, mutate: Callable[[dict[str, Any]], object]) -> Path:
     raw = yaml.safe_load((PACK_DIR / "cn.yaml").read_text(encoding="utf-8"))
-    mutate(raw)  # type: ignore[operator]
+    mutate(raw)
     path = tmp_path / "broken.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path
@@ -51,7 +53,9 @@ def _broken(tmp_path: Path, mutate: object) -> Path:
         (lambda raw: raw["rules"][4]["params"].update(holds=["vacation"]), r"'cn.holds': parameter 'holds'"),
     ],
 )
-def test_a_broken_pack_names_the_file_and_the_rule(tmp_path: Path, mutate: object, message: str) -> None:
+def test_a_broken_pack_names_the_file_and_the_rule(
+    tmp_path: Path, mutate: Callable[[dict[str, Any]], object], message: str
+) -> None:
     path = _broken(tmp_path, mutate)
     with pytest.raises(PackError, match=message) as caught:
         load_pack_file(path)

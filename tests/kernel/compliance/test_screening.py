@@ -14,7 +14,7 @@ import pytest
 from huikuan.kernel.compliance.screening import ScreenContext, screen, screen_lines
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
-from screening import evaluate, read_corpus  # type: ignore[import-not-found]
+from screening import evaluate, read_corpus
 
 TO_THIRD_PARTY = ScreenContext(lang="zh", audience="third_party")
 EN = ScreenContext(lang="en")

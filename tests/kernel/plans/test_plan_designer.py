@@ -238,7 +238,8 @@ def test_deferral_only_when_allowed() -> None:
     assert option.schedule == (Instalment(1, date(2024, 2, 29), D("12400.00")),)
     option, errors = propose_deferral(WANG, allowing, date(2024, 1, 31), 4)
     assert option is None and errors
-    assert summary(propose_deferral(WANG, allowing, date(2024, 1, 31), 1)[0]) == "延期还款：2024年2月29日前还清12,400元"  # type: ignore[arg-type]
+    option, _ = propose_deferral(WANG, allowing, date(2024, 1, 31), 1)
+    assert option is not None and summary(option) == "延期还款：2024年2月29日前还清12,400元"
 
 
 def test_deferring_a_plan_keeps_the_payment_day() -> None:

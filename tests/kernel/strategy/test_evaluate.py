@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import polars as pl
 import pytest
@@ -14,8 +15,8 @@ from huikuan.kernel.strategy.evaluate import classify, evaluate
 from .frames import AS_OF, default_policy, row, snapshot
 
 
-def _classified(**overrides: object) -> dict[str, object]:
-    return classify(snapshot(row(**overrides)), default_policy(), AS_OF).row(0, named=True)  # type: ignore[arg-type]
+def _classified(**overrides: Any) -> dict[str, Any]:
+    return classify(snapshot(row(**overrides)), default_policy(), AS_OF).row(0, named=True)
 
 
 def _planned(*rows: dict[str, object]) -> pl.DataFrame:
@@ -70,7 +71,7 @@ def test_reason_chain_in_chinese_and_english() -> None:
 
 
 def test_escalation_rules() -> None:
-    def escalated(**overrides: object) -> bool:
+    def escalated(**overrides: Any) -> bool:
         planned = _planned(row(**overrides))
         return "escalate_specialist" in planned.get_column("action").to_list()
 
@@ -163,7 +164,7 @@ def test_a_debtor_whose_only_phone_is_do_not_contact_is_not_called_and_not_unrea
     third=st.sampled_from([None, 99]),
 )
 def test_marking_own_phones_do_not_contact_never_makes_the_debtor_unreachable(
-    phones: dict[str, int | None], marked: set[str], failed: int, rpc: int, third: int | None
+    phones: dict[str, Any], marked: set[str], failed: int, rpc: int, third: int | None
 ) -> None:
     base = row(dpd=13, failed_attempts_30d=failed, rpc_30d=rpc, third_party_id=third, **phones)
     dnc = {k: None for k in marked if phones[k] is not None}

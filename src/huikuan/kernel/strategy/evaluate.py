@@ -175,7 +175,7 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
         .then(pl.lit("sincere_payer"))
         .otherwise(pl.lit("first_time_late"))
     )
-    # Until the scoring issue lands, a rules proxy for the repayment risk (0 good, 1 bad): older debt,
+    # A case without a repayment score gets a rules proxy for its risk (0 good, 1 bad): older debt,
     # broken promises and being unreachable raise it, paying lowers it.
     proxy = (
         pl.lit(0.1)

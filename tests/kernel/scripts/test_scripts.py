@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -27,22 +29,21 @@ BALANCE = Balance(
 )
 
 
-def facts(dpd: int, stage: str, **extra: object) -> ScriptFacts:
+def facts(dpd: int, stage: str, **extra: Any) -> ScriptFacts:
     options, errors = design_options(BALANCE, PlanPolicy(), "collector", NOW, time_zone="Asia/Shanghai")
     assert options is not None, errors
-    base: dict[str, object] = {
-        "name": "王先生",
-        "agent": "艾丽",
-        "amount": BALANCE.total,
-        "dpd": dpd,
-        "stage": stage,
-        "deadline": options.full.schedule[0].due_date,
-        "phone_tail": "1234",
-        "options": tuple(options),
-        "has_id": True,
-    }
-    base.update(extra)
-    return ScriptFacts(**base)  # type: ignore[arg-type]
+    base = ScriptFacts(
+        name="王先生",
+        agent="艾丽",
+        amount=BALANCE.total,
+        dpd=dpd,
+        stage=stage,
+        deadline=options.full.schedule[0].due_date,
+        phone_tail="1234",
+        options=tuple(options),
+        has_id=True,
+    )
+    return replace(base, **extra)
 
 
 @pytest.mark.parametrize(
@@ -145,10 +146,16 @@ def test_playbook_covers_every_objection_with_sentences_and_actions() -> None:
     assert {o.key for o in library.objections} == set(OBJECTION_KEYS)
     for o in library.objections:
         assert o.sentences and o.actions
-    assert "open_bill" in library.objection("dispute").actions  # type: ignore[union-attr]
-    assert "stop_calls" in library.objection("stop_calling").actions  # type: ignore[union-attr]
-    assert "complaint_hold" in library.objection("complaint").actions  # type: ignore[union-attr]
-    assert "mark_wrong_number" in library.objection("wrong_number").actions  # type: ignore[union-attr]
+
+    def actions(key: str) -> tuple[str, ...]:
+        objection = library.objection(key)
+        assert objection is not None, key
+        return objection.actions
+
+    assert "open_bill" in actions("dispute")
+    assert "stop_calls" in actions("stop_calling")
+    assert "complaint_hold" in actions("complaint")
+    assert "mark_wrong_number" in actions("wrong_number")
 
 
 def test_playbook_sentences_pass_the_screener() -> None:
