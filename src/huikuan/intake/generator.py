@@ -19,6 +19,7 @@ from pathlib import Path
 from faker import Faker
 
 from huikuan.kernel import pii
+from huikuan.kernel.contacts import party_reached
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.kernel.money import FEN, ZERO, quantize_fen
 
@@ -339,14 +340,7 @@ class PortfolioGenerator:
             day = self.as_of - timedelta(days=rng.randint(1, max(1, dpd)))
             at = datetime.combine(day, time(rng.randint(1, 12), rng.randrange(60)), tzinfo=UTC)
             outcome = rng.choice(CALL_OUTCOMES)
-            party = {
-                "right_party": "debtor",
-                "third_party": "third_party",
-                "refusal": "debtor",
-                "hardship": "debtor",
-                "callback": "debtor",
-                "hung_up": "debtor",
-            }.get(outcome, "nobody")
+            party = party_reached(outcome, None).value
             debtor.interactions.append(GenInteraction(at, "call", outcome, party, ""))
         if dpd > 3:
             debtor.interactions.append(
