@@ -120,8 +120,8 @@ def gate_facts(cases: Iterable[Case], now: datetime) -> GateFacts:
     refused, answered = third_party_record(
         [p.pk for ps in points.values() for p in ps if p.relation != Relation.SELF], now
     )
-    # The plans' days are each debtor's at ``now`` (``now.date()`` was the UTC date, a day behind Shanghai's
-    # mornings).
+    # An honoured plan's instalments are late or not on each debtor's day at ``now``; the UTC date is a day
+    # behind every Shanghai morning.
     return GateFacts(points, history, stopped, suspended_case_ids(case_ids, now), refused, answered)
 
 
