@@ -19,7 +19,7 @@ from pathlib import Path
 from faker import Faker
 
 from huikuan.kernel import pii
-from huikuan.kernel.contacts import party_reached
+from huikuan.kernel.contacts import SELF, party_reached
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.kernel.money import FEN, ZERO, quantize_fen
 
@@ -422,8 +422,8 @@ IMPORT_HEADER = (
 def import_rows(debtors: list[GenDebtor]) -> Iterator[list[str]]:
     """The generated portfolio as rows of the account import format (one row per account)."""
     for d in debtors:
-        own = {c.kind: c.value for c in d.contacts if c.relation == "self"}
-        third = next((c for c in d.contacts if c.relation != "self"), None)
+        own = {c.kind: c.value for c in d.contacts if c.relation == SELF}
+        third = next((c for c in d.contacts if c.relation != SELF), None)
         for a in d.accounts:
             yield [
                 d.customer_no,
