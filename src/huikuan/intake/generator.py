@@ -94,7 +94,7 @@ _CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 class GenContact:
     kind: str
     value: str
-    relation: str = "self"
+    relation: str = SELF
     name: str = ""
     validity: str = "unverified"
 
