@@ -6,7 +6,7 @@ the real worker process, `parallel=False` the same validation in-process.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,7 +53,8 @@ def copy_lines(rows: staging.Rows) -> list[str]:
 
 
 def job(path: Path, chunk_rows: int = 2) -> StageJob:
-    return StageJob(path, ColumnMapping.identity(), "CN", "CNY", "key", date(2026, 11, 20), True, chunk_rows)
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    return StageJob(path, ColumnMapping.identity(), "CN", "CNY", "key", now, True, chunk_rows)
 
 
 def test_worker_process_hands_back_what_inline_validation_gives(tmp_path: Path) -> None:

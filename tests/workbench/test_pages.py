@@ -262,3 +262,20 @@ def test_a_call_the_gate_blocks_is_not_recorded_and_the_refusal_is_kept(workday:
     assert not Interaction.objects.filter(case=case).exists()
     assert WorkItem.objects.get(case=case).status == "pending"
     assert ContactDecision.objects.filter(case=case, allowed=False, rule_ids=["cn.stop_medium"]).exists()
+
+
+def test_the_promise_date_cannot_be_before_the_debtors_today_not_the_servers(
+    make_case: CaseMaker, personas: Any, monkeypatch: Any
+) -> None:
+    """00:30 on 4 November in Shanghai is still 3 November in Los Angeles: a promise for the 3rd is allowed."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from huikuan.portfolio.models import Debtor
+
+    case = make_case(assignee=personas.alice)
+    Debtor.objects.filter(pk=case.debtor_id).update(time_zone="America/Los_Angeles")
+    now = datetime(2025, 11, 4, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    page = client_for(personas.alice).get(f"/cases/{case.pk}/").content.decode()
+    assert 'name="promise_date" min="2025-11-03"' in page

@@ -6,7 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from huikuan.kernel import delinquency
+from huikuan.kernel import delinquency, lifecycle
+from huikuan.kernel.contacts import Outcome as KernelOutcome
+from huikuan.kernel.contacts import Party as KernelParty
 from huikuan.portfolio.fields import MoneyField
 
 STAGE_LABELS = {
@@ -19,10 +21,12 @@ STAGE_LABELS = {
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    ON_HOLD = "on_hold", _("On hold")
-    CLOSED = "closed", _("Closed")
-    LEGAL = "legal", _("Legal")
+    """The lifecycle's statuses (``kernel.lifecycle``, which decides the moves between them), with labels."""
+
+    OPEN = lifecycle.CaseStatus.OPEN.value, _("Open")
+    ON_HOLD = lifecycle.CaseStatus.ON_HOLD.value, _("On hold")
+    CLOSED = lifecycle.CaseStatus.CLOSED.value, _("Closed")
+    LEGAL = lifecycle.CaseStatus.LEGAL.value, _("Legal")
 
 
 class HoldReason(models.TextChoices):
@@ -104,26 +108,30 @@ class Channel(models.TextChoices):
 
 
 class Party(models.TextChoices):
-    DEBTOR = "debtor", _("Debtor")
-    THIRD_PARTY = "third_party", _("Third party")
-    NOBODY = "nobody", _("Nobody reached")
+    """Who was reached (``kernel.contacts``, which classifies them), with labels."""
+
+    DEBTOR = KernelParty.DEBTOR.value, _("Debtor")
+    THIRD_PARTY = KernelParty.THIRD_PARTY.value, _("Third party")
+    NOBODY = KernelParty.NOBODY.value, _("Nobody reached")
 
 
 class Outcome(models.TextChoices):
-    RIGHT_PARTY = "right_party", _("Right party contact")
-    THIRD_PARTY = "third_party", _("Third party")
-    NO_ANSWER = "no_answer", _("No answer")
-    BUSY = "busy", _("Busy")
-    SWITCHED_OFF = "switched_off", _("Switched off")
-    WRONG_NUMBER = "wrong_number", _("Wrong number")
-    PROMISE = "promise", _("Promise to pay")
-    PLAN_ACCEPTED = "plan_accepted", _("Plan accepted")
-    REFUSAL = "refusal", _("Refusal")
-    DISPUTE = "dispute", _("Dispute")
-    HARDSHIP = "hardship", _("Hardship")
-    CALLBACK = "callback", _("Call-back requested")
-    HUNG_UP = "hung_up", _("Hung up")
-    SENT = "sent", _("Sent")
+    """A contact's outcomes (``kernel.contacts``, which classifies them), with labels."""
+
+    RIGHT_PARTY = KernelOutcome.RIGHT_PARTY.value, _("Right party contact")
+    THIRD_PARTY = KernelOutcome.THIRD_PARTY.value, _("Third party")
+    NO_ANSWER = KernelOutcome.NO_ANSWER.value, _("No answer")
+    BUSY = KernelOutcome.BUSY.value, _("Busy")
+    SWITCHED_OFF = KernelOutcome.SWITCHED_OFF.value, _("Switched off")
+    WRONG_NUMBER = KernelOutcome.WRONG_NUMBER.value, _("Wrong number")
+    PROMISE = KernelOutcome.PROMISE.value, _("Promise to pay")
+    PLAN_ACCEPTED = KernelOutcome.PLAN_ACCEPTED.value, _("Plan accepted")
+    REFUSAL = KernelOutcome.REFUSAL.value, _("Refusal")
+    DISPUTE = KernelOutcome.DISPUTE.value, _("Dispute")
+    HARDSHIP = KernelOutcome.HARDSHIP.value, _("Hardship")
+    CALLBACK = KernelOutcome.CALLBACK.value, _("Call-back requested")
+    HUNG_UP = KernelOutcome.HUNG_UP.value, _("Hung up")
+    SENT = KernelOutcome.SENT.value, _("Sent")
 
 
 class Interaction(models.Model):

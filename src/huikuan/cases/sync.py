@@ -1,14 +1,21 @@
 """Keeping cases in step with the ledger: one case per debtor with delinquent accounts.
 
-Called after bulk writes (import, generator) and after each posted entry. Works in chunks with a
-handful of statements per chunk, never one query per debtor; the ids go to the database as one array
-parameter and the cases come back as plain tuples, since building a model instance per case cost more
-than the queries at import sizes.
+Called after bulk writes (import, generator) and after each posted entry. What happens to a case (opens,
+closes when paid, reopens, counts a cured delinquency) is ``kernel.lifecycle``'s; this module reads the
+facts it needs and writes what it decides. Works in chunks with a handful of statements per chunk, never
+one query per debtor; the ids go to the database as one array parameter and the cases come back as plain
+tuples, since building a model instance per case cost more than the queries at import sizes.
+
+"Today" is the debtor's. A caller acting for one debtor passes that debtor's day; the import, which writes
+debtors of any zone at once, passes the instant, and each debtor's day is taken in their own zone. The zone
+is read only for the few debtors whose answer depends on it: those whose oldest owing due date lies
+between the earliest and the latest day the instant falls on anywhere, and those whose closed case
+reopens (the day of the close decides whether the delinquency is a new one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,7 +28,9 @@ from huikuan.cases.models import Case, CaseStatus
 from huikuan.cases.signals import cases_closed
 from huikuan.db.bulkread import one_of
 from huikuan.db.bulkwrite import insert_rows, update_rows
-from huikuan.portfolio.models import Account
+from huikuan.kernel import lifecycle
+from huikuan.kernel.localtime import possible_days
+from huikuan.portfolio.models import Account, Debtor, debtor_today
 
 _CHUNK = 20000
 
@@ -56,9 +65,11 @@ class SyncCounts:
 
 def refresh_cases(
     debtor_ids: Iterable[int],
-    as_of: date,
+    as_of: date | datetime,
     assignments: Mapping[int, Assignment] | None = None,
 ) -> SyncCounts:
+    """Open, close and reopen the debtors' cases as their balances say; ``as_of`` is the debtors' today
+    (a day for all of them, or an instant read in each debtor's zone)."""
     counts = SyncCounts()
     ids = sorted(set(debtor_ids))
     assignments = assignments or {}
@@ -86,6 +97,7 @@ def refresh_cases(
         }
         existing_status = {c.pk: c.status for c in existing.values()}
         existing_owner = {c.pk: (c.team_id, c.assignee_id) for c in existing.values()}
+        today, zone_of = _debtor_days(as_of, owing, existing)
         to_create: list[_CaseState] = []
         to_update: list[_CaseState] = []
         for debtor_id in chunk:
@@ -93,12 +105,12 @@ def refresh_cases(
             case = existing.get(debtor_id)
             wanted = assignments.get(debtor_id, Assignment())
             if case is None:
-                if oldest is not None and oldest < as_of:
+                if lifecycle.opens_case(oldest, today(debtor_id)):
                     to_create.append(
                         _CaseState(None, debtor_id, CaseStatus.OPEN.value, oldest, wanted.team_id, wanted.assignee_id)
                     )
                 continue
-            changed = _apply(case, oldest, as_of, wanted)
+            changed = _apply(case, oldest, today(debtor_id), wanted, zone_of)
             if changed == "closed":
                 counts.closed += 1
             if changed:
@@ -153,9 +165,35 @@ def refresh_cases(
         )
         counts.updated += len(to_update)
         _cancel_collection_messages(
-            [c.pk for c in to_update if c.status == CaseStatus.CLOSED and existing_status.get(c.pk) != c.status]
+            [c.pk for c in to_update if lifecycle.newly_closed(existing_status.get(c.pk), c.status)]
         )
     return counts
+
+
+def _debtor_days(
+    as_of: date | datetime, owing: Mapping[int, date], cases: Mapping[int, _CaseState]
+) -> tuple[Callable[[int], date], Callable[[int], str]]:
+    """Each debtor's today, and their zone, read in one query for the debtors whose answer depends on it."""
+    reopening = {d for d, c in cases.items() if c.status == CaseStatus.CLOSED and d in owing}
+    unsure: set[int] = set()
+    if isinstance(as_of, datetime):
+        earliest, latest = possible_days(as_of)
+        unsure = {d for d, oldest in owing.items() if earliest <= oldest < latest}
+    wanted = sorted(reopening | unsure)
+    zones: dict[int, str] = (
+        dict(Debtor.objects.filter(id__in=one_of(wanted)).values_list("id", "time_zone")) if wanted else {}
+    )
+
+    def zone_of(debtor_id: int) -> str:
+        return zones.get(debtor_id, "")
+
+    if not isinstance(as_of, datetime):
+        day = as_of
+        return (lambda _debtor_id: day), zone_of
+    at = as_of
+    # Outside the unsure dates every zone gives the same answer, so the default zone's day serves.
+    default_day = debtor_today(None, at)
+    return (lambda debtor_id: debtor_today(zones[debtor_id], at) if debtor_id in unsure else default_day), zone_of
 
 
 def _cancel_collection_messages(closed_case_ids: list[int | None]) -> None:
@@ -169,7 +207,9 @@ def _cancel_collection_messages(closed_case_ids: list[int | None]) -> None:
         cases_closed.send(sender=Case, case_ids=ids)
 
 
-def _apply(case: _CaseState, oldest: date | None, as_of: date, wanted: Assignment) -> str:
+def _apply(
+    case: _CaseState, oldest: date | None, today: date, wanted: Assignment, zone_of: Callable[[int], str]
+) -> str:
     changed = ""
     if case.oldest_due_date != oldest:
         case.oldest_due_date = oldest
@@ -180,16 +220,17 @@ def _apply(case: _CaseState, oldest: date | None, as_of: date, wanted: Assignmen
     if wanted.assignee_id is not None and case.assignee_id != wanted.assignee_id:
         case.assignee_id = wanted.assignee_id
         changed = "updated"
-    if oldest is None and case.status in (CaseStatus.OPEN, CaseStatus.ON_HOLD):
+    step = lifecycle.next_change(case.status, oldest, today)
+    if step is lifecycle.Change.CLOSE:
         case.status = CaseStatus.CLOSED
         case.closed_at = timezone.now()
-        case.close_reason = "balance_paid"
+        case.close_reason = lifecycle.PAID_OFF
         return "closed"
-    if oldest is not None and oldest < as_of and case.status == CaseStatus.CLOSED:
-        # New delinquency on a debtor whose earlier file was closed: the same case reopens. Money owed from a
-        # due date after the close is a new delinquency, so the earlier one was paid off; a due date from
-        # before it is the old debt come back (a reversed payment), the same delinquency going on.
-        if case.closed_at is not None and oldest >= timezone.localdate(case.closed_at):
+    if step is lifecycle.Change.REOPEN:
+        assert oldest is not None
+        # The day of the close is the debtor's, as the due dates are.
+        closed_on = debtor_today(zone_of(case.debtor_id), case.closed_at) if case.closed_at else None
+        if lifecycle.cures(oldest, closed_on):
             case.cured_episodes += 1
         case.status = CaseStatus.OPEN
         case.closed_at = None

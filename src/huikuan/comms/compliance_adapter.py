@@ -3,47 +3,39 @@
 Everything else in comms calls ``gate_messages`` and ``screen_text``; when the compliance engineer changes a
 signature, this module is the only one to adjust.
 
-Service messages (payment and plan confirmations, the thank-you on closing) are not collection contact: case
-holds (a plan being honoured, a dispute) and a closed case do not stop a receipt for money the debtor paid,
-while every other purpose on a closed case is refused at claim time (``case_closed`` rule): a reminder
-queued before the payment carries the old amount. Quiet hours, do-not-contact, invalid points and
-opt-outs still apply to service messages.
-
-A pre-due reminder (``due_reminder``) is about an account not yet due, not collection of the debtor's case:
-the strategy sends it only to debtors not in collection, whose one case, if any, is closed. It keeps that
-case for its facts (holds, stop requests, today's contacts; a case reopened before the send is seen as
-open), but the ``case_closed`` rule does not refuse it, and closing a case does not cancel it: otherwise a
-debtor who once paid off a delinquency would never be reminded of a due date again.
+What a message's purpose changes in the gate's view is ``kernel.comms.purposes``': service messages (payment
+and plan confirmations, the thank-you on closing) pass case holds and a closed case, while every other
+purpose on a closed case is refused at claim time (``case_closed`` rule): a reminder queued before the
+payment carries the old amount. A pre-due reminder (``due_reminder``) keeps its case's facts (holds, stop
+requests, today's contacts; a case reopened before the send is seen as open), but is not refused for the
+case being closed. Quiet hours, do-not-contact, invalid points and opt-outs apply to every purpose.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from huikuan.cases.models import Case
-from huikuan.compliance.facts import case_gate_facts, current_pack, gate_facts
+from huikuan.compliance.facts import case_gate_facts, current_pack, gate_facts, gate_point
 from huikuan.compliance.models import StopRequest
+from huikuan.kernel.comms import purposes
 from huikuan.kernel.compliance.gate import (
     CaseFacts,
     Channel,
     ContactPoint,
     Decision,
     Outreach,
-    Owner,
     PointKind,
     check_contact,
 )
 from huikuan.kernel.compliance.packs import Pack
 from huikuan.kernel.compliance.screening import ScreenContext, screen
 from huikuan.portfolio.models import ContactPoint as PointRow
-
-SERVICE_PURPOSES = frozenset({"payment_confirmation", "plan_confirmation", "case_closed"})
-# Not collection of the case the message is filed under: a closed case neither refuses nor cancels them.
-NOT_CASE_COLLECTION_PURPOSES = SERVICE_PURPOSES | {"due_reminder"}
+from huikuan.portfolio.models import debtor_zone
 
 
 def pack() -> Pack:
@@ -64,14 +56,6 @@ class GateInput:
     timezone: str
 
 
-def _owner(relation: str) -> Owner:
-    if relation == "self":
-        return Owner.DEBTOR
-    if relation == "guarantor":
-        return Owner.GUARANTOR
-    return Owner.THIRD_PARTY
-
-
 def gate_inputs(messages: Sequence[Any]) -> list[GateInput]:
     """One query for the contact points and debtors of a batch of messages (rows with the Message fields)."""
 
@@ -88,17 +72,10 @@ def gate_inputs(messages: Sequence[Any]) -> list[GateInput]:
         if row is None:
             # No point left (deleted, or a letter with no address): treat as an invalid point, never "allowed".
             point = ContactPoint(id="none", kind=PointKind.POSTAL, valid=False)
-            tz = "Asia/Shanghai"
+            tz = debtor_zone(None)
         else:
-            point = ContactPoint(
-                id=str(row["id"]),
-                kind=PointKind(row["kind"]),
-                owner=_owner(row["relation"]),
-                relation=row["relation"],
-                valid=row["validity"] != "invalid",
-                do_not_contact=row["do_not_contact"],
-            )
-            tz = row["debtor__time_zone"] or "Asia/Shanghai"
+            point = gate_point(row["id"], row["kind"], row["relation"], row["validity"], row["do_not_contact"])
+            tz = debtor_zone(row["debtor__time_zone"])
         result.append(GateInput(m.id, m.case_id, m.debtor_id, m.channel, m.purpose, point, tz))
     return result
 
@@ -130,12 +107,10 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
         else:
             case_facts = CaseFacts(timezone=item.timezone, stopped_channels=frozenset(stopped.get(item.debtor_id, ())))
             history = []
-        service = item.purpose in SERVICE_PURPOSES
-        if service:
-            case_facts = replace(case_facts, holds=frozenset())
-        elif item.purpose in NOT_CASE_COLLECTION_PURPOSES:
-            case_facts = replace(case_facts, closed=False)
-        outreach = Outreach(Channel(item.channel), automated=item.channel != "letter", service=service)
+        case_facts = purposes.for_purpose(case_facts, item.purpose)
+        outreach = Outreach(
+            Channel(item.channel), automated=item.channel != "letter", service=purposes.is_service(item.purpose)
+        )
         decisions[item.message_id] = check_contact(history, case_facts, item.point, outreach, at, rules)
     return decisions
 

@@ -14,7 +14,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from huikuan.comms.compliance_adapter import NOT_CASE_COLLECTION_PURPOSES
 from huikuan.comms.models import (
     CommChannel,
     DeliveryReceipt,
@@ -23,6 +22,7 @@ from huikuan.comms.models import (
     OptOutSource,
 )
 from huikuan.compliance.models import StopRequest
+from huikuan.kernel.comms import purposes
 from huikuan.kernel.comms.delivery import is_opt_out_reply
 from huikuan.portfolio.models import ContactPoint, Relation
 
@@ -46,10 +46,13 @@ def record_opt_out(debtor_id: int, channel: str, source: str, evidence: str = ""
 
 
 def cancel_collection_messages(case_ids: Iterable[int]) -> int:
-    """Cancel what is still queued for these (closed) cases, except receipts, confirmations and pre-due reminders."""
+    """Cancel what is still queued for these (closed) cases, except receipts, confirmations and pre-due reminders.
+
+    The ORM form of ``kernel.comms.purposes.collects_case``.
+    """
     return (
         Message.objects.filter(case_id__in=list(case_ids), status=MessageStatus.QUEUED)
-        .exclude(purpose__in=NOT_CASE_COLLECTION_PURPOSES)
+        .exclude(purpose__in=sorted(purposes.NOT_CASE_COLLECTION))
         .update(status=MessageStatus.CANCELLED, last_error="case closed")
     )
 

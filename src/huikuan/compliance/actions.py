@@ -22,7 +22,7 @@ from huikuan.compliance.models import ContactDecision, GateSource, StopRequest, 
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.compliance.screening import Flag, ScreenContext, screen
 from huikuan.org.permissions import can_override_warnings, can_review_qa, require
-from huikuan.portfolio.models import ContactPoint
+from huikuan.portfolio.models import ContactPoint, Relation
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def ask_gate(
     points = facts.points.get(case.debtor_id, [])
     if point is None:
         # Letters and visits go to the address on file; the gate still needs a point to reason about.
-        point = next((p for p in points if p.kind == "postal" and p.relation == "self"), None)
+        point = next((p for p in points if p.kind == "postal" and p.relation == Relation.SELF), None)
     target = point_facts(point) if point is not None else gate.ContactPoint(id="", kind=gate.PointKind.POSTAL)
     decision = gate.check_contact(
         facts.history.get(case.pk, []),

@@ -16,23 +16,12 @@ from django.utils.translation import gettext as _
 
 from huikuan.audit.records import record_change
 from huikuan.cases.access import require_visible_case
-from huikuan.cases.models import Case, Interaction, Outcome, Party
+from huikuan.cases.models import Case, Interaction, Outcome
 from huikuan.compliance.actions import GateAnswer, require_gate, screen_and_register
 from huikuan.compliance.models import GateSource
+from huikuan.kernel import contacts
 from huikuan.kernel.compliance.screening import Flag
-from huikuan.portfolio.models import ContactPoint, Relation, Validity
-
-PARTY_OF_OUTCOME = {
-    Outcome.RIGHT_PARTY: Party.DEBTOR,
-    Outcome.PROMISE: Party.DEBTOR,
-    Outcome.PLAN_ACCEPTED: Party.DEBTOR,
-    Outcome.REFUSAL: Party.DEBTOR,
-    Outcome.DISPUTE: Party.DEBTOR,
-    Outcome.HARDSHIP: Party.DEBTOR,
-    Outcome.CALLBACK: Party.DEBTOR,
-    Outcome.HUNG_UP: Party.DEBTOR,
-    Outcome.THIRD_PARTY: Party.THIRD_PARTY,
-}
+from huikuan.portfolio.models import ContactPoint, Validity
 
 
 @dataclass(frozen=True)
@@ -107,9 +96,7 @@ def _record(
     at: datetime,
     answer: GateAnswer,
 ) -> LoggedContact:
-    party = PARTY_OF_OUTCOME.get(Outcome(outcome), Party.NOBODY)
-    if party == Party.DEBTOR and point is not None and point.relation != Relation.SELF:
-        party = Party.THIRD_PARTY
+    party = contacts.party_reached(Outcome(outcome), point.relation if point is not None else None).value
     interaction = Interaction.objects.create(
         case=case, contact_point=point, channel=channel, party=party, outcome=outcome, notes=notes, at=at, user=user
     )
@@ -124,9 +111,10 @@ def _record(
 
 
 def _update_validity(point: ContactPoint, outcome: Outcome, user: Any) -> None:
+    """A wrong number is invalid from now on; a number somebody answered is known to work."""
     if outcome == Outcome.WRONG_NUMBER and point.validity != Validity.INVALID:
         new = Validity.INVALID
-    elif outcome in PARTY_OF_OUTCOME and point.validity != Validity.VALID:
+    elif contacts.answered(outcome) and point.validity != Validity.VALID:
         new = Validity.VALID
     else:
         return

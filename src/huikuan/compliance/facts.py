@@ -17,26 +17,14 @@ from functools import lru_cache
 from django.conf import settings
 from django.db.models import Count, Q
 
-from huikuan.cases.models import Case, CaseStatus, Interaction, Outcome, Party
+from huikuan.cases.models import Case, CaseStatus, Interaction
 from huikuan.compliance.models import StopRequest
+from huikuan.kernel import contacts
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.compliance.packs import Pack, load_pack
 from huikuan.payments.queries import suspended_case_ids
-from huikuan.portfolio.models import PHONE_KINDS, ContactPoint, Relation, Validity
+from huikuan.portfolio.models import PHONE_KINDS, ContactPoint, Relation, Validity, debtor_zone
 
-# Outcomes in which somebody picked up, and those in which the debtor themself talked with us.
-ANSWERED = frozenset(
-    {
-        Outcome.RIGHT_PARTY, Outcome.THIRD_PARTY, Outcome.PROMISE, Outcome.PLAN_ACCEPTED, Outcome.REFUSAL,
-        Outcome.DISPUTE, Outcome.HARDSHIP, Outcome.CALLBACK, Outcome.HUNG_UP,
-    }
-)  # fmt: skip
-CONVERSATION = frozenset(
-    {
-        Outcome.RIGHT_PARTY, Outcome.PROMISE, Outcome.PLAN_ACCEPTED, Outcome.REFUSAL, Outcome.DISPUTE,
-        Outcome.HARDSHIP, Outcome.CALLBACK,
-    }
-)  # fmt: skip
 HOLD_OF_CASE = {
     "dispute": gate.Hold.DISPUTE,
     "complaint": gate.Hold.COMPLAINT,
@@ -45,8 +33,10 @@ HOLD_OF_CASE = {
     "bankruptcy": gate.Hold.BANKRUPTCY,
     "legal": gate.Hold.LEGAL,
 }
-# The same test as ``event_of``'s ``refused``, for queries that aggregate instead of loading events.
-REFUSED_BY_THIRD_PARTY = Q(party=Party.THIRD_PARTY, outcome=Outcome.REFUSAL)
+# The ORM forms of ``kernel.contacts.refused_by_third_party`` and ``answered``, for queries that aggregate
+# instead of loading events (a test holds them to the kernel).
+REFUSED_BY_THIRD_PARTY = Q(party=contacts.Party.THIRD_PARTY.value, outcome=contacts.Outcome.REFUSAL.value)
+ANSWERED_Q = Q(outcome__in=sorted(contacts.ANSWERED))
 # Long enough for every windowed rule in the packs (the US 7-in-7 and the 7-day quiet period).
 HISTORY_DAYS = 14
 
@@ -65,34 +55,34 @@ def current_pack() -> Pack:
     return _pack(pack_name(), os.environ.get("COMPLIANCE_OVERRIDES", ""))
 
 
-def point_facts(point: ContactPoint) -> gate.ContactPoint:
-    if point.relation == Relation.SELF:
-        owner = gate.Owner.DEBTOR
-    elif point.relation == Relation.GUARANTOR:
-        owner = gate.Owner.GUARANTOR
-    else:
-        owner = gate.Owner.THIRD_PARTY
+def gate_point(point_id: int, kind: str, relation: str, validity: str, do_not_contact: bool) -> gate.ContactPoint:
+    """The gate's view of a stored contact point, from its columns (a model or a row read in bulk)."""
+    owner = contacts.owner_of(relation)
     return gate.ContactPoint(
-        id=str(point.pk),
-        kind=gate.PointKind(point.kind),
+        id=str(point_id),
+        kind=gate.PointKind(kind),
         owner=owner,
-        relation=None if point.relation == Relation.SELF else point.relation,
-        valid=point.validity != Validity.INVALID,
-        do_not_contact=point.do_not_contact,
+        relation=None if owner is gate.Owner.DEBTOR else relation,
+        valid=validity != Validity.INVALID,
+        do_not_contact=do_not_contact,
     )
 
 
+def point_facts(point: ContactPoint) -> gate.ContactPoint:
+    return gate_point(point.pk, point.kind, point.relation, point.validity, point.do_not_contact)
+
+
 def event_of(interaction: Interaction, debt_id: str) -> gate.ContactEvent:
-    outcome = interaction.outcome
+    outcome, party = interaction.outcome, interaction.party
     return gate.ContactEvent(
         at=interaction.at,
         channel=gate.Channel(interaction.channel),
         contact_point_id=str(interaction.contact_point_id or ""),
         debt_id=debt_id,
-        answered=outcome in ANSWERED,
-        conversation=interaction.party == Party.DEBTOR and outcome in CONVERSATION,
+        answered=contacts.answered(outcome),
+        conversation=contacts.conversation(party, outcome),
         automated=interaction.user_id is None and interaction.channel in ("sms", "email", "letter"),
-        refused=interaction.party == Party.THIRD_PARTY and outcome == Outcome.REFUSAL,
+        refused=contacts.refused_by_third_party(party, outcome),
     )
 
 
@@ -130,7 +120,9 @@ def gate_facts(cases: Iterable[Case], now: datetime) -> GateFacts:
     refused, answered = third_party_record(
         [p.pk for ps in points.values() for p in ps if p.relation != Relation.SELF], now
     )
-    return GateFacts(points, history, stopped, suspended_case_ids(case_ids, now.date()), refused, answered)
+    # An honoured plan's instalments are late or not on each debtor's day at ``now``; the UTC date is a day
+    # behind every Shanghai morning.
+    return GateFacts(points, history, stopped, suspended_case_ids(case_ids, now), refused, answered)
 
 
 def third_party_record(point_ids: list[int], before: datetime) -> tuple[set[int], set[int]]:
@@ -146,7 +138,7 @@ def third_party_record(point_ids: list[int], before: datetime) -> tuple[set[int]
         .values("contact_point_id")
         .annotate(
             refusals=Count("id", filter=REFUSED_BY_THIRD_PARTY),
-            answers=Count("id", filter=Q(outcome__in=ANSWERED)),
+            answers=Count("id", filter=ANSWERED_Q),
         )
         .filter(Q(refusals__gt=0) | Q(answers__gt=0))
     )
@@ -170,7 +162,7 @@ def case_gate_facts(case: Case, facts: GateFacts) -> gate.CaseFacts:
         holds.add(gate.Hold.PLAN_HONOURED)
     return gate.CaseFacts(
         debt_id=str(case.pk),
-        timezone=case.debtor.time_zone,
+        timezone=debtor_zone(case.debtor.time_zone),
         holds=frozenset(holds),
         debtor_point_ids=frozenset(str(p.pk) for p in own_phones),
         # Do-not-contact bars that number, not the debtor: only invalid numbers make them 失联.

@@ -7,6 +7,10 @@ ORM objects: a million planned contacts must not cost a Python object each), ask
 ``kernel.compliance.batch.check_contacts`` and answers with ``allowed`` and ``gate_reason``. A contact
 blocked only for part of its window (it opens in quiet hours, say) keeps the rest of the window: its start
 moves to the gate's next allowed instant when that is still inside the window.
+
+What the stored history means (answered, a conversation, a refusal, whose a number is, the debtor's day)
+is ``kernel.contacts``' and ``kernel.localtime``'s; the SQL and Polars here are their set-based forms, and
+tests hold each to the kernel function on random rows.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from datetime import datetime, timedelta
 import polars as pl
 from django.db import connection
 
-from huikuan.cases.models import CaseStatus, Outcome, Party
-from huikuan.compliance.facts import ANSWERED, CONVERSATION, current_pack
+from huikuan.cases.models import CaseStatus
+from huikuan.compliance.facts import current_pack
 from huikuan.db.bulkread import bulk_reads, id_array_literal, read_frame
 from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_contacts
-from huikuan.kernel.compliance.gate import Hold
+from huikuan.kernel.compliance.gate import Hold, Owner
+from huikuan.kernel.contacts import ANSWERED, Outcome, Party, conversation_expr, owner_expr
+from huikuan.kernel.localtime import with_local_day
 from huikuan.payments.models import PlanStatus
 from huikuan.payments.queries import suspended_case_ids
+from huikuan.portfolio.models import default_time_zone
 
 # Strategy actions that are contacts, and the gate channel each one is.
 CHANNEL_OF_ACTION = {"sms": "sms", "email": "email", "letter": "letter", "lawyer_letter": "letter",
@@ -39,6 +46,7 @@ _RECORD_SCHEMA: dict[str, pl.DataType] = {
     "contact_point_id": pl.Int64(),
     "refused": pl.Boolean(),
     "answered": pl.Boolean(),
+    "relation": pl.Utf8(),
 }
 _HISTORY_SCHEMA: dict[str, pl.DataType] = {
     "case_id": pl.Int64(),
@@ -70,13 +78,15 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
     )
     plan = joined.select(
         pl.col("window_start").alias("at"),
-        pl.col("debtor_tz").fill_null("Asia/Shanghai"),
+        pl.col("debtor_tz").fill_null(default_time_zone()),
         pl.col("_gate_channel").alias("channel"),
         pl.col("_gate_channel").is_in(list(AUTOMATED)).alias("automated"),
         pl.when(pl.col("_gate_channel") == "visit").then(2).otherwise(1).cast(pl.Int64).alias("collectors"),
+        # The strategy plans the debtor's own points, and a third-party number only for the debtor's
+        # party: whose that number is (a guarantor is a party to the debt under the packs) is its relation's.
         pl.when(pl.col("party") == "debtor")
-        .then(pl.lit("debtor"))
-        .otherwise(pl.lit("third_party"))
+        .then(pl.lit(Owner.DEBTOR.value))
+        .otherwise(owner_expr(pl.col("relation").fill_null("")))
         .alias("point_owner"),
         pl.lit(True).alias("point_valid"),
         pl.col("contact_dnc").fill_null(False).alias("point_dnc"),
@@ -139,10 +149,11 @@ def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
     the stopped media."""
     in_cases, bounds = _planned(case_ids, "c.id")
     wanted = pl.DataFrame({"case_id": case_ids.unique()})
+    # A debtor with no zone recorded lives in the setting's (``kernel.localtime.zone_name``).
     cases = read_frame(
-        f"SELECT c.id, d.time_zone, CASE WHEN c.status = %(closed)s THEN 1 ELSE 0 END"
+        f"SELECT c.id, COALESCE(NULLIF(d.time_zone, ''), %(zone)s), CASE WHEN c.status = %(closed)s THEN 1 ELSE 0 END"
         f" FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id WHERE {in_cases}",
-        {**bounds, "closed": CaseStatus.CLOSED.value},
+        {**bounds, "closed": CaseStatus.CLOSED.value, "zone": default_time_zone()},
         {"case_id": pl.Int64(), "debtor_tz": pl.Utf8(), "closed": pl.Int64()},
     ).join(wanted, on="case_id", how="semi")
     stops = (
@@ -175,7 +186,7 @@ def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
 
 
 def _third_party_record(point_ids: pl.Series, until: datetime | None) -> pl.DataFrame:
-    """Per third-party point: whether it ever refused, and whether it was ever reached.
+    """Per third-party point: its relation to the debtor, whether it ever refused, and whether it was ever reached.
 
     Over the whole history, not the week the other rules read: a refusal stops contact for good and
     "each person once" has no expiry. One grouped read over the planned points' own interactions.
@@ -183,7 +194,15 @@ def _third_party_record(point_ids: pl.Series, until: datetime | None) -> pl.Data
     schema = _RECORD_SCHEMA
     if point_ids.is_empty() or until is None:
         return pl.DataFrame(schema=schema)
+    planned = pl.DataFrame({"contact_point_id": point_ids.unique()})
+    in_points, bounds = _planned(point_ids, "p.id")
+    relations = read_frame(
+        f"SELECT p.id, p.relation FROM portfolio_contactpoint p WHERE {in_points}",
+        bounds,
+        {"contact_point_id": pl.Int64(), "relation": pl.Utf8()},
+    )
     in_points, bounds = _planned(point_ids, "i.contact_point_id")
+    # The SQL forms of kernel.contacts.answered and refused_by_third_party, from the kernel's sets.
     answered = ", ".join(f"'{o}'" for o in sorted(ANSWERED))
     rows = read_frame(
         "SELECT i.contact_point_id,"
@@ -199,8 +218,15 @@ def _third_party_record(point_ids: pl.Series, until: datetime | None) -> pl.Data
         {"contact_point_id": pl.Int64(), "refused": pl.Int64(), "answered": pl.Int64()},
     )
     # SQLite reads the range of ids: keep only the planned points.
-    return rows.join(pl.DataFrame({"contact_point_id": point_ids.unique()}), on="contact_point_id", how="semi").select(
-        pl.col("contact_point_id"), (pl.col("refused") > 0).alias("refused"), (pl.col("answered") > 0).alias("answered")
+    return (
+        planned.join(relations, on="contact_point_id", how="left")
+        .join(rows, on="contact_point_id", how="left")
+        .select(
+            pl.col("contact_point_id"),
+            (pl.col("refused").fill_null(0) > 0).alias("refused"),
+            (pl.col("answered").fill_null(0) > 0).alias("answered"),
+            pl.col("relation"),
+        )
     )
 
 
@@ -234,14 +260,9 @@ def _call_history(case_ids: pl.Series, zones: pl.DataFrame, first_window: dateti
     ).join(zones, on="case_id", how="inner")
     if calls.is_empty():
         return pl.DataFrame(schema=schema)
-    at = pl.from_epoch("epoch", time_unit="s").dt.replace_time_zone("UTC")
-    local_day = pl.concat(
-        [
-            part.with_columns(at.dt.convert_time_zone(zone).dt.date().alias("day"))
-            for (zone,), part in calls.group_by("debtor_tz")
-        ]
-    )
-    talked = pl.col("outcome").is_in([str(o) for o in CONVERSATION]) & (pl.col("party") == "debtor")
+    calls = calls.with_columns(pl.from_epoch("epoch", time_unit="s").dt.replace_time_zone("UTC").alias("at"))
+    local_day = with_local_day(calls, "at", "debtor_tz", "day", default_time_zone())
+    talked = conversation_expr(pl.col("party"), pl.col("outcome"))
     return local_day.group_by("case_id").agg(
         pl.col("day").alias("call_dates"),
         pl.col("day").filter(talked).max().alias("last_conversation_date"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huikuan.config.schedules import beat_schedule
 from huikuan.config.secrets import secrets_from
+from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The working directory, not the package, owns ./var: an installed package must not write beside its code.
@@ -168,7 +169,8 @@ AXES_CLIENT_IP_CALLABLE = "huikuan.audit.records.client_ip"
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+# The server's zone: the day of the nightly runs and of the screens. A debtor's own rules use their zone.
+TIME_ZONE = os.environ.get("TIME_ZONE", DEFAULT_TIME_ZONE)
 USE_I18N = True
 USE_TZ = True
 
@@ -236,6 +238,9 @@ PII_REVEAL_ROLES = [
 ]
 DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "CN")
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "CNY")
+# The zone of a debtor who has none recorded (an import row without one, an empty field): the day their
+# payments, promises and plans are dated by, and the hours the gate reads for them.
+DEFAULT_DEBTOR_TIME_ZONE = os.environ.get("DEFAULT_DEBTOR_TIME_ZONE", DEFAULT_TIME_ZONE)
 # The collection rule pack in force (cn, us, uk); COMPLIANCE_OVERRIDES (JSON: rule id → params) adjusts it.
 COMPLIANCE_PACK = os.environ.get("COMPLIANCE_PACK", "cn")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from faker import Faker
 
 from huikuan.kernel import pii
+from huikuan.kernel.contacts import SELF, party_reached
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.kernel.money import FEN, ZERO, quantize_fen
 
@@ -93,7 +94,7 @@ _CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 class GenContact:
     kind: str
     value: str
-    relation: str = "self"
+    relation: str = SELF
     name: str = ""
     validity: str = "unverified"
 
@@ -339,14 +340,7 @@ class PortfolioGenerator:
             day = self.as_of - timedelta(days=rng.randint(1, max(1, dpd)))
             at = datetime.combine(day, time(rng.randint(1, 12), rng.randrange(60)), tzinfo=UTC)
             outcome = rng.choice(CALL_OUTCOMES)
-            party = {
-                "right_party": "debtor",
-                "third_party": "third_party",
-                "refusal": "debtor",
-                "hardship": "debtor",
-                "callback": "debtor",
-                "hung_up": "debtor",
-            }.get(outcome, "nobody")
+            party = party_reached(outcome, None).value
             debtor.interactions.append(GenInteraction(at, "call", outcome, party, ""))
         if dpd > 3:
             debtor.interactions.append(
@@ -428,8 +422,8 @@ IMPORT_HEADER = (
 def import_rows(debtors: list[GenDebtor]) -> Iterator[list[str]]:
     """The generated portfolio as rows of the account import format (one row per account)."""
     for d in debtors:
-        own = {c.kind: c.value for c in d.contacts if c.relation == "self"}
-        third = next((c for c in d.contacts if c.relation != "self"), None)
+        own = {c.kind: c.value for c in d.contacts if c.relation == SELF}
+        third = next((c for c in d.contacts if c.relation != SELF), None)
         for a in d.accounts:
             yield [
                 d.customer_no,

@@ -132,16 +132,19 @@ def import_accounts(
     if missing:
         report.errors.extend(missing)
         return report
-    today = timezone.localdate()
+    # One instant for the whole file: each debtor's day (an entry's date, whether a case opens) is taken
+    # at it in the debtor's zone.
+    now = timezone.now()
     job = StageJob(
         path=path,
         mapping=mapping,
         region=settings.DEFAULT_PHONE_REGION,
         default_currency=settings.DEFAULT_CURRENCY,
         pii_key=settings.PII_HASH_KEY,
-        today=today,
+        now=now,
         copy_text=connection.vendor == "postgresql",
         chunk_rows=staging.CHUNK_ROWS,
+        default_time_zone=settings.DEFAULT_DEBTOR_TIME_ZONE,
     )
     people = _People(mapping)
     # False only inside a test's transaction, the one a durable block may be nested in.
@@ -179,7 +182,7 @@ def import_accounts(
                     if complete:
                         # Debtors whose last row is written: their cases are synced now, beside the
                         # worker, not all after the last chunk.
-                        report.cases_created += refresh_cases(complete, today, people.assignments(complete)).created
+                        report.cases_created += refresh_cases(complete, now, people.assignments(complete)).created
                         synced.update(complete)
         if report.ok and (people.unknown or moved):
             # Unknown teams and collectors, and contracts of other customers, are known only to the database:
@@ -190,7 +193,7 @@ def import_accounts(
             return report
         rest = writer.debtor_ids - synced
         with _index_joins():
-            report.cases_created += refresh_cases(rest, today, people.assignments(rest)).created
+            report.cases_created += refresh_cases(rest, now, people.assignments(rest)).created
         batch = ImportBatch.objects.create(
             file_name=path.name,
             sha256=_sha256(path),

@@ -18,7 +18,7 @@ from huikuan.intake.generator import GenDebtor
 from huikuan.kernel.pii import hash_id_number
 from huikuan.portfolio.fields import to_fen
 from huikuan.portfolio.ledger import entry_row, insert_entries, open_balances, refresh_balances
-from huikuan.portfolio.models import Account, ContactPoint, Debtor
+from huikuan.portfolio.models import Account, ContactPoint, Debtor, default_time_zone
 
 
 @dataclass
@@ -54,6 +54,7 @@ def _write_chunk(
 ) -> None:
     key = settings.PII_HASH_KEY
     now = timezone.now()
+    zone = default_time_zone()
     with transaction.atomic():
         ids, _ = upsert_ids(
             Debtor,
@@ -62,7 +63,7 @@ def _write_chunk(
             [
                 (d.customer_no, d.kind, d.name, d.gender, d.id_type, hash_id_number(d.id_number, key),
                  d.id_number[-4:], d.employer, None if d.monthly_income is None else to_fen(d.monthly_income),
-                 d.address, "Asia/Shanghai", "zh-hans", now, now)
+                 d.address, zone, "zh-hans", now, now)
                 for d in chunk
             ],
             key="customer_no",

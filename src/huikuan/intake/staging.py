@@ -19,14 +19,15 @@ import subprocess
 import sys
 import traceback
 from collections import defaultdict
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from huikuan import interpreters
 from huikuan.kernel import intake
+from huikuan.kernel.localtime import DEFAULT_TIME_ZONE, local_days
 from huikuan.kernel.money import to_fen
 from huikuan.kernel.pii import hash_id_number
 from huikuan.tabular.reading import ColumnMapping, mapped_rows, read_table
@@ -88,9 +89,12 @@ class StageJob:
     region: str
     default_currency: str
     pii_key: str = field(repr=False)  # a logged job must not show the key
-    today: date
+    # When the import runs: a row without an as_of date is dated by its debtor's today at this instant.
+    now: datetime
     copy_text: bool  # PostgreSQL takes the rows as COPY text, SQLite as tuples
     chunk_rows: int = CHUNK_ROWS
+    # The zone of a row that names none (the DEFAULT_DEBTOR_TIME_ZONE setting).
+    default_time_zone: str = DEFAULT_TIME_ZONE
 
 
 @dataclass
@@ -123,7 +127,10 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None) -> Iterator[S
     if missing:
         yield StagedChunk(0, missing)
         return
-    ctx = intake.RowContext(region=job.region, default_currency=job.default_currency)
+    ctx = intake.RowContext(
+        region=job.region, default_currency=job.default_currency, default_time_zone=job.default_time_zone
+    )
+    today_in = local_days(job.now, job.default_time_zone)
     rules = intake.FileRules(headers)
     failed = yielded = False
     chunk = StagedChunk(0)
@@ -137,7 +144,7 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None) -> Iterator[S
             errors = rules.check(record)
             if not errors and not failed:
                 last = last_rows is not None and last_rows.get(record.customer_no) == number
-                accounts.append(_stage_row(record, rules.first_of_customer(record), last, job))
+                accounts.append(_stage_row(record, rules.first_of_customer(record), last, job, today_in))
                 # A customer's rows usually repeat the same contacts: only a contact's first appearance is
                 # staged (the one the database would keep), and the database is spared the rest. The set
                 # is dropped after the customer's last row, when that is known.
@@ -188,8 +195,11 @@ def find_last_rows(job: StageJob) -> dict[str, int] | None:
     return {values[column].strip(): number for number, values in enumerate(body, start=2) if column < len(values)}
 
 
-def _stage_row(r: intake.AccountRow, first: bool, last: bool, job: StageJob) -> tuple[Any, ...]:
-    effective = (r.as_of or job.today).isoformat()
+def _stage_row(
+    r: intake.AccountRow, first: bool, last: bool, job: StageJob, today_in: Callable[[str | None], date]
+) -> tuple[Any, ...]:
+    # The balances of a file without an as_of date are the debtor's today's, as a payment's date is.
+    effective = (r.as_of or today_in(r.time_zone)).isoformat()
     tag = state_tag(r)
     return (
         r.row,

@@ -19,6 +19,7 @@ from zoneinfo import available_timezones
 import phonenumbers
 
 from huikuan.kernel import pii
+from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
 from huikuan.kernel.money import MoneyError, parse_amount
 
 REQUIRED = (
@@ -192,7 +193,7 @@ class AccountRow:
 @dataclass(frozen=True)
 class RowContext:
     region: str = "CN"
-    default_time_zone: str = "Asia/Shanghai"
+    default_time_zone: str = DEFAULT_TIME_ZONE
     default_currency: str = "CNY"
 
 

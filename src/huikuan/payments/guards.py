@@ -43,6 +43,6 @@ def now_or_current(now: datetime | None) -> datetime:
 
 
 def local_today(case: Case, now: datetime) -> date:
-    from zoneinfo import ZoneInfo
-
-    return now.astimezone(ZoneInfo(case.debtor.time_zone or "Asia/Shanghai")).date()
+    """The case's debtor's day at ``now``: what every payments action dates by (a payment's "not in the future",
+    a promise's due date, a plan's acceptance, the effective date of a reversal or a waiver)."""
+    return case.debtor.today(now)

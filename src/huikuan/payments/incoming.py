@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huikuan.cases.models import Case
@@ -97,15 +96,21 @@ def post_payment(
     return Payment.objects.get(pk=result.ids[key]), key in result.created
 
 
-def reverse_payment(user: Any, payment: Payment, reason: str, *, today: date | None = None) -> Payment:
-    """A bounced payment: its entries are undone exactly, the case, promises and plans fall back."""
+def reverse_payment(
+    user: Any, payment: Payment, reason: str, *, today: date | None = None, now: datetime | None = None
+) -> Payment:
+    """A bounced payment: its entries are undone exactly, the case, promises and plans fall back.
+
+    The reversal is dated by the debtor's today, as the payment was: the server's date is a day off for a
+    Tokyo or Los Angeles debtor around their midnight.
+    """
     policy = current_policy()
     if payment.case is None:
         raise ActionError([_("The payment has no case.")])
     require_poster(user, payment.case)
     if not reason.strip():
         raise ActionError([_("Say why the payment is reversed.")])
-    today = today or timezone.localdate()
+    today = today or local_today(payment.case, now_or_current(now))
     with transaction.atomic(durable=True):
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status == PaymentStatus.REVERSED:

@@ -81,7 +81,7 @@ def propose_options(
         now,
         capacity=capacity,
         payment_day=payment_day,
-        time_zone=case.debtor.time_zone,
+        time_zone=case.debtor.zone,
     )
     if options is None:
         raise ActionError(e.message for e in errors)

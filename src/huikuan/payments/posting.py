@@ -23,10 +23,11 @@ from django.utils import timezone
 
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
-from huikuan.cases.models import Case, CaseStatus
+from huikuan.cases.models import Case
 from huikuan.cases.sync import refresh_cases
 from huikuan.db.bulkwrite import insert_rows, reserve_ids
 from huikuan.kernel import allocation as alloc
+from huikuan.kernel import lifecycle
 from huikuan.kernel.ledger import Balance, Component, Entry, apply, reversal_of, validate_entry
 from huikuan.kernel.money import ZERO
 from huikuan.payments.models import (
@@ -186,7 +187,7 @@ def _refresh_cases(debtor_ids: set[int], today: date, before: Mapping[int, tuple
     closed = {
         debtor_id
         for debtor_id, (_, status) in after.items()
-        if status == CaseStatus.CLOSED and before.get(debtor_id, (0, ""))[1] != CaseStatus.CLOSED
+        if lifecycle.newly_closed(before.get(debtor_id, (0, None))[1], status)
     }
     if closed:
         now = _db_now()

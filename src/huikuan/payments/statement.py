@@ -5,13 +5,18 @@ is new here is the meaning of a row. The bank's transaction id is the idempotenc
 statement twice, or two overlapping statements, posts each transaction once. Rows are validated
 first, payers resolved in bulk, and then the whole file is allocated and written in one transaction
 through the same posting code as a manual payment.
+
+A row's date is checked against its debtor's today, as a manual payment's is, and each debtor's payments
+are posted (their case refreshed, their promises and plans settled) as of that day: a file read just
+after midnight in Shanghai holds Los Angeles debtors for whom it is still yesterday.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,19 +26,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huikuan.kernel import intake
+from huikuan.kernel.localtime import local_days, possible_days
 from huikuan.kernel.money import MoneyError, parse_amount
 from huikuan.payments.models import PaymentSource
-from huikuan.payments.policy import current_policy
+from huikuan.payments.policy import PaymentsPolicy, current_policy
 from huikuan.payments.posting import (
     KeyConflict,
     PaymentIntent,
     PaymentRejected,
+    PostResult,
     known_payments,
     post_payments,
     same_payment,
 )
 from huikuan.payments.settlement import settle_cases
-from huikuan.portfolio.models import Account, Debtor
+from huikuan.portfolio.models import Account, Debtor, default_time_zone
 from huikuan.tabular.reading import ColumnMapping, ImportFileError, mapped_rows
 from huikuan.tabular.reports import error_lines, errors_csv
 
@@ -54,6 +61,7 @@ class StatementRow:
     contract_no: str
     customer_no: str
     memo: str
+    paid_on_text: str = ""  # as written in the file, for the error report
 
 
 @dataclass
@@ -107,9 +115,13 @@ def _collector(
 
 
 def parse_rows(
-    path: Path, mapping: ColumnMapping, today: date
+    path: Path, mapping: ColumnMapping, latest: date
 ) -> tuple[list[StatementRow], list[intake.RowError], int]:
-    """Validated rows, the row errors and the number of rows read."""
+    """Validated rows, the row errors and the number of rows read.
+
+    ``latest`` is the latest day it is anywhere: a date after it is in the future for every debtor. A date
+    that is in the future only for some is checked once the row's debtor is known.
+    """
     columns = dict(mapping.columns)
     missing, body = mapped_rows(path, mapping, REQUIRED)
     if missing:
@@ -149,7 +161,7 @@ def parse_rows(
             paid_on = intake.parse_date(text)
             if paid_on is None:
                 problem("paid_on", "date")
-            elif paid_on > today:
+            elif paid_on > latest:
                 problem("paid_on", "future_date")
         contract = raw.get("contract_no", "").strip()
         customer = raw.get("customer_no", "").strip()
@@ -158,27 +170,39 @@ def parse_rows(
         if problems or amount is None or paid_on is None:
             errors.extend(problems)
             continue
-        rows.append(StatementRow(number, txn, amount, paid_on, contract, customer, raw.get("memo", "").strip()))
+        rows.append(
+            StatementRow(
+                number, txn, amount, paid_on, contract, customer, raw.get("memo", "").strip(), raw.get("paid_on", "")
+            )
+        )
     return rows, errors, count
 
 
 def _resolve(
-    rows: list[StatementRow], columns: dict[str, str]
-) -> tuple[list[tuple[StatementRow, int, int | None]], list[intake.RowError]]:
-    """Each row's debtor (and named account), looked up in bulk."""
+    rows: list[StatementRow], columns: dict[str, str], now: datetime
+) -> tuple[list[tuple[StatementRow, int, int | None]], list[intake.RowError], dict[int, date]]:
+    """Each row's debtor (and named account), looked up in bulk, and each debtor's today at ``now``.
+
+    A row dated after its debtor's today is refused here, as the manual payment is.
+    """
     contracts = sorted({r.contract_no for r in rows if r.contract_no})
     customers = sorted({r.customer_no for r in rows if r.customer_no})
+    today_in = local_days(now, default_time_zone())
+    days: dict[int, date] = {}
     by_contract: dict[str, tuple[int, int, str]] = {}
     for start in range(0, len(contracts), _CHUNK):
-        for number, account_id, debtor_id, customer_no in Account.objects.filter(
+        for number, account_id, debtor_id, customer_no, zone in Account.objects.filter(
             contract_no__in=contracts[start : start + _CHUNK]
-        ).values_list("contract_no", "id", "debtor_id", "debtor__customer_no"):
+        ).values_list("contract_no", "id", "debtor_id", "debtor__customer_no", "debtor__time_zone"):
             by_contract[number] = (account_id, debtor_id, customer_no)
+            days[debtor_id] = today_in(zone)
     by_customer: dict[str, int] = {}
     for start in range(0, len(customers), _CHUNK):
-        by_customer.update(
-            Debtor.objects.filter(customer_no__in=customers[start : start + _CHUNK]).values_list("customer_no", "id")
-        )
+        for customer_no, debtor_id, zone in Debtor.objects.filter(
+            customer_no__in=customers[start : start + _CHUNK]
+        ).values_list("customer_no", "id", "time_zone"):
+            by_customer[customer_no] = debtor_id
+            days[debtor_id] = today_in(zone)
     resolved: list[tuple[StatementRow, int, int | None]] = []
     errors: list[intake.RowError] = []
     for r in rows:
@@ -206,7 +230,11 @@ def _resolve(
                 )
                 continue
             resolved.append((r, debtor, None))
-    return resolved, errors
+    future = [(r, d, a) for r, d, a in resolved if r.paid_on > days[d]]
+    errors.extend(
+        intake.RowError(r.row, columns.get("paid_on", "paid_on"), r.paid_on_text, "future_date") for r, _, _ in future
+    )
+    return [item for item in resolved if item not in future], errors, days
 
 
 def import_statement(
@@ -214,11 +242,11 @@ def import_statement(
 ) -> StatementReport:
     mapping = mapping or ColumnMapping.identity(FIELDS)
     columns = dict(mapping.columns)
-    today = timezone.localdate()
+    now = timezone.now()
     report = StatementReport(dry_run=dry_run)
-    rows, errors, report.rows = parse_rows(path, mapping, today)
+    rows, errors, report.rows = parse_rows(path, mapping, possible_days(now)[1])
     report.errors.extend(errors)
-    resolved, errors = _resolve(rows, columns)
+    resolved, errors, days = _resolve(rows, columns, now)
     report.errors.extend(errors)
     intents = [
         PaymentIntent(
@@ -240,8 +268,7 @@ def import_statement(
     try:
         # The command's (and a task's) entry point: the statement is committed, or nothing of it, on return.
         with transaction.atomic(durable=True):
-            result = post_payments(intents, user=user, policy=policy, today=today)
-            settle_cases(result.case_ids, today, policy)
+            result = _post_by_day(intents, days, user, policy)
             report.posted, report.replayed = len(result.created), len(result.replayed)
             report.amount, report.credit = result.amount, result.credit
             report.closed_cases = len(result.closed_case_ids)
@@ -257,6 +284,39 @@ def import_statement(
         # Another import posted some of these transactions while this one ran: nothing of this one stays.
         raise ImportFileError(_("Another import posted the same transactions meanwhile; run it again.")) from exc
     return report
+
+
+def _post_by_day(intents: list[PaymentIntent], days: dict[int, date], user: Any, policy: PaymentsPolicy) -> PostResult:
+    """Post and settle each debtor's payments as of the debtor's today: one batch per day (usually one).
+
+    Different debtors' payments do not touch each other's balances, so batching them by day allocates
+    exactly as one batch would. Every batch is tried before a refusal is raised, so the report names
+    every refused row.
+    """
+    by_day: dict[date, list[PaymentIntent]] = defaultdict(list)
+    for intent in intents:
+        by_day[days[intent.debtor_id]].append(intent)
+    total = PostResult()
+    refused: list[str] = []
+    refused_by_key: dict[str, list[str]] = {}
+    for day, batch in sorted(by_day.items()):
+        try:
+            result = post_payments(batch, user=user, policy=policy, today=day)
+        except PaymentRejected as exc:
+            refused.extend(exc.messages)
+            refused_by_key.update(exc.by_key)
+            continue
+        settle_cases(result.case_ids, day, policy)
+        total.ids.update(result.ids)
+        total.created |= result.created
+        total.replayed.update(result.replayed)
+        total.case_ids |= result.case_ids
+        total.amount += result.amount
+        total.credit += result.credit
+        total.closed_case_ids |= result.closed_case_ids
+    if refused:
+        raise PaymentRejected(refused, refused_by_key)
+    return total
 
 
 def _refused_rows(

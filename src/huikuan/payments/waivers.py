@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from huikuan.kernel.money import ZERO, quantize_fen
 from huikuan.kernel.plans.policy import CaseWaivers
 from huikuan.org.models import Role
 from huikuan.org.permissions import can_decide_waivers, has_role, role_of
-from huikuan.payments.guards import ActionError, case_balances, require_negotiator
+from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator
 from huikuan.payments.models import (
     PlanStatus,
     RepaymentPlan,
@@ -104,8 +104,12 @@ def request_waiver(
     fee: Decimal = ZERO,
     reason: str,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> WaiverRequest:
-    """Waive penalties and fees: applied at once within the user's authority, else sent to the team lead."""
+    """Waive penalties and fees: applied at once within the user's authority, else sent to the team lead.
+
+    A waiver written at once is dated by the debtor's today.
+    """
     policy = current_policy()
     require_negotiator(user, case)
     errors = []
@@ -120,7 +124,7 @@ def request_waiver(
         errors.append(_("A waiver cannot exceed the penalties and fees owed."))
     if errors:
         raise ActionError(errors)
-    today = today or timezone.localdate()
+    today = today or local_today(case, now_or_current(now))
     with transaction.atomic(durable=True):
         request = new_waiver(user, case, penalty, fee, reason.strip(), None)
         if request.status == WaiverStatus.APPROVED:
@@ -153,13 +157,16 @@ def locked_waivable(case: Case) -> Decimal:
     return sum((penalty + fee for penalty, fee in rows), ZERO)
 
 
-def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today: date | None) -> WaiverRequest:
+def _decide(
+    user: Any, request: WaiverRequest, reason: str, approve: bool, today: date | None, now: datetime | None
+) -> WaiverRequest:
     if not may_decide(user, request):
         raise PermissionDenied(_("Only a team lead of the case's team or an administrator may decide this waiver."))
     if not reason.strip():
         raise ActionError([_("Give the reason for the decision.")])
     policy = current_policy()
-    today = today or timezone.localdate()
+    # The waiver is written, and the case settled, on the debtor's day, not the approver's.
+    today = today or local_today(request.case, now_or_current(now))
     with transaction.atomic(durable=True):
         # The balances, the plan, then the request: the order posting, accept_plan and cancel_plan take them in.
         locked_waivable(Case.objects.get(pk=request.case_id))
@@ -219,12 +226,16 @@ def _decide(user: Any, request: WaiverRequest, reason: str, approve: bool, today
     return request
 
 
-def approve_waiver(user: Any, request: WaiverRequest, reason: str, *, today: date | None = None) -> WaiverRequest:
-    return _decide(user, request, reason, True, today)
+def approve_waiver(
+    user: Any, request: WaiverRequest, reason: str, *, today: date | None = None, now: datetime | None = None
+) -> WaiverRequest:
+    return _decide(user, request, reason, True, today, now)
 
 
-def reject_waiver(user: Any, request: WaiverRequest, reason: str, *, today: date | None = None) -> WaiverRequest:
-    return _decide(user, request, reason, False, today)
+def reject_waiver(
+    user: Any, request: WaiverRequest, reason: str, *, today: date | None = None, now: datetime | None = None
+) -> WaiverRequest:
+    return _decide(user, request, reason, False, today, now)
 
 
 def waivers_awaiting(user: Any) -> QuerySet[WaiverRequest]:

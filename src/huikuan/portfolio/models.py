@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from huikuan.kernel import pii
+from huikuan.kernel import contacts, pii
 from huikuan.kernel.ledger import Balance
+from huikuan.kernel.localtime import local_day, zone_name
 from huikuan.portfolio.fields import MoneyField
 
 
@@ -29,6 +31,22 @@ class IdType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+def default_time_zone() -> str:
+    """The zone of a debtor who has none recorded: the DEFAULT_DEBTOR_TIME_ZONE setting."""
+    return str(settings.DEFAULT_DEBTOR_TIME_ZONE)
+
+
+def debtor_zone(time_zone: str | None) -> str:
+    """The zone a debtor lives in: their own, else the setting's."""
+    return zone_name(time_zone, default_time_zone())
+
+
+def debtor_today(time_zone: str | None, now: datetime) -> date:
+    """The debtor's calendar day at the instant ``now`` (``kernel.localtime.local_day`` with the setting's
+    zone for a debtor who has none): the day every action dates a debtor's payment, promise or plan by."""
+    return local_day(now, time_zone, default_time_zone())
+
+
 class Debtor(models.Model):
     customer_no = models.CharField(_("customer number"), max_length=64)
     kind = models.CharField(_("kind"), max_length=10, choices=DebtorKind.choices, default=DebtorKind.PERSON)
@@ -40,7 +58,7 @@ class Debtor(models.Model):
     employer = models.CharField(_("employer"), max_length=200, blank=True)
     monthly_income = MoneyField(_("monthly income"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
+    time_zone = models.CharField(_("time zone"), max_length=50, default=default_time_zone)
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
@@ -63,6 +81,15 @@ class Debtor(models.Model):
     def __str__(self) -> str:
         return f"{pii.mask_text(self.name)} ({self.customer_no})"
 
+    @property
+    def zone(self) -> str:
+        """The zone this debtor's days and hours are reckoned in (the setting's when none is recorded)."""
+        return debtor_zone(self.time_zone)
+
+    def today(self, now: datetime) -> date:
+        """This debtor's calendar day at the instant ``now``."""
+        return debtor_today(self.time_zone, now)
+
     def set_id_number(self, raw: str) -> None:
         self.id_hash = pii.hash_id_number(raw, settings.PII_HASH_KEY)
         self.id_last4 = pii.normalise_id_number(raw)[-4:]
@@ -80,11 +107,13 @@ PHONE_KINDS = frozenset({ContactKind.MOBILE, ContactKind.HOME, ContactKind.WORK}
 
 
 class Relation(models.TextChoices):
-    SELF = "self", _("Debtor")
+    """Whose a contact point is; ``kernel.contacts.owner_of`` says what each means to the rules."""
+
+    SELF = contacts.SELF, _("Debtor")
     SPOUSE = "spouse", _("Spouse")
     RELATIVE = "relative", _("Relative")
     COLLEAGUE = "colleague", _("Colleague")
-    GUARANTOR = "guarantor", _("Guarantor")
+    GUARANTOR = contacts.GUARANTOR, _("Guarantor")
     EMERGENCY = "emergency", _("Emergency contact")
     OTHER = "other", _("Other")
 

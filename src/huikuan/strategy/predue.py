@@ -14,9 +14,10 @@ from datetime import date
 
 from django.db.models import F
 
-from huikuan.cases.models import Case, CaseStatus
+from huikuan.cases.models import Case
 from huikuan.comms.models import Purpose, Tone
 from huikuan.comms.outbox import Request, queue_messages
+from huikuan.kernel import lifecycle
 from huikuan.kernel.comms.variables import masked_contract
 from huikuan.kernel.money import format_yuan
 from huikuan.kernel.strategy.policy import Policy
@@ -25,7 +26,7 @@ from huikuan.portfolio.models import Account
 from huikuan.strategy.snapshot import Shard
 
 STAGE = "pre_due"
-IN_COLLECTION = (CaseStatus.OPEN, CaseStatus.ON_HOLD, CaseStatus.LEGAL)
+IN_COLLECTION = sorted(lifecycle.IN_COLLECTION)
 
 
 @dataclass

@@ -22,8 +22,11 @@ from django.conf import settings
 from django.db import connection
 
 from huikuan.db.bulkread import bulk_reads, read_frame
+from huikuan.kernel import lifecycle
+from huikuan.kernel.contacts import FAILED, SELF
 from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
 from huikuan.kernel.strategy.policy import ESCALATIONS
+from huikuan.portfolio.models import default_time_zone
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,9 @@ class Shard:
         return "" if self.count == 1 else f" AND {column} %% {int(self.count)} = {int(self.index)}"
 
 
-FAILED_OUTCOMES = ("no_answer", "busy", "switched_off", "wrong_number")
-OPEN_STATUSES = ("open", "on_hold", "legal")
+# The SQL forms of kernel.contacts.failed_attempt and kernel.lifecycle.in_collection take their sets from there.
+FAILED_OUTCOMES = tuple(sorted(FAILED))
+OPEN_STATUSES = tuple(sorted(lifecycle.IN_COLLECTION))
 
 
 def _quoted(values: Sequence[str]) -> str:
@@ -85,11 +89,12 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
         "day": day,
         "since_30": since_30,
         "since_90": since_90,
+        "default_zone": default_time_zone(),
     }
 
     cases = read_frame(
-        f"""SELECT c.id, c.status, c.hold_reason, c.oldest_due_date, c.team_id, c.assignee_id, d.time_zone,
-                   c.cured_episodes
+        f"""SELECT c.id, c.status, c.hold_reason, c.oldest_due_date, c.team_id, c.assignee_id,
+                   COALESCE(NULLIF(d.time_zone, ''), %(default_zone)s), c.cured_episodes
             FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id
             WHERE {case_where}""",
         params,
@@ -153,20 +158,21 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
     )
     contacts = read_frame(
         f"""SELECT c.id,
-                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = 'self' AND p.kind = 'mobile' THEN p.id END),
-                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = 'self' AND p.kind = 'home' THEN p.id END),
-                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = 'self' AND p.kind = 'work' THEN p.id END),
-                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = 'self' AND p.kind = 'email' THEN p.id END),
-                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = 'self' AND p.kind = 'postal'
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = %(own)s AND p.kind = 'mobile'
                             THEN p.id END),
-                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation <> 'self'
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = %(own)s AND p.kind = 'home' THEN p.id END),
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = %(own)s AND p.kind = 'work' THEN p.id END),
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = %(own)s AND p.kind = 'email' THEN p.id END),
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation = %(own)s AND p.kind = 'postal'
+                            THEN p.id END),
+                   MIN(CASE WHEN p.do_not_contact = %(no)s AND p.relation <> %(own)s
                              AND p.kind IN ('mobile', 'home', 'work') THEN p.id END),
-                   SUM(CASE WHEN p.do_not_contact <> %(no)s AND p.relation = 'self'
+                   SUM(CASE WHEN p.do_not_contact <> %(no)s AND p.relation = %(own)s
                              AND p.kind IN ('mobile', 'home', 'work') THEN 1 ELSE 0 END)
             FROM cases_case c JOIN portfolio_contactpoint p ON p.debtor_id = c.debtor_id
             WHERE {case_where} AND p.validity <> 'invalid'
             GROUP BY c.id""",
-        {**params, "no": False},
+        {**params, "no": False, "own": SELF},
         _columns("case_id", "mobile_id", "home_id", "work_id", "email_id", "postal_id", "third_party_id", "dnc_phones"),
     )
     earlier = read_frame(

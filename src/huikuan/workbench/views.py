@@ -122,7 +122,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "can_reveal": can_reveal_pii(request.user),
             "shortcuts": SHORTCUTS,
             "outcomes": Outcome.choices,
-            "min_date": timezone.localdate().isoformat(),
+            "min_date": wb.debtor_today.isoformat(),
         },
     )
 

@@ -221,6 +221,8 @@ class Workbench:
     plans: list[RepaymentPlan]
     open_flags: int
     library: Library
+    # The earliest day a promise may fall on: the debtor's today, as record_promise checks it.
+    debtor_today: date
     known: dict[str, str] = field(default_factory=dict)
 
 
@@ -293,6 +295,7 @@ def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Wo
     objections = [card(spec, lang, known, held) for spec in library.objections]
     timeline = _timeline(case, promises, plans, lang)
     return Workbench(
+        debtor_today=debtor.today(now),
         view=view,
         name=name,
         phone_tail=own.national[-4:] if own is not None else "",

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from huikuan.kernel.compliance.packs import Pack, Rule
 from huikuan.kernel.holidays import day_info, next_non_holiday
+from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
 
 
 class Channel(StrEnum):
@@ -92,7 +93,7 @@ class ContactEvent:
 @dataclass(frozen=True, slots=True)
 class CaseFacts:
     debt_id: str = ""
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIME_ZONE
     holds: frozenset[Hold] = frozenset()
     breathing_space_until: date | None = None  # last local day of the UK moratorium, inclusive
     unreachable: bool = False  # 失联 established by a collector

@@ -16,6 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from huikuan.kernel.ledger import Balance, total_balance
+from huikuan.kernel.localtime import local_day
 from huikuan.kernel.money import YUAN, ZERO, quantize_fen
 from huikuan.kernel.plans.errors import PlanError
 from huikuan.kernel.plans.policy import HUNDRED, PlanPolicy, check_policy
@@ -242,7 +243,7 @@ def design_options(
     errors.extend(zone_errors)
     if errors or zone is None:
         return None, errors
-    today = now.astimezone(zone).date()
+    today = local_day(now, zone.key)
     day = payment_day or today.day
     return (
         PlanOptions(

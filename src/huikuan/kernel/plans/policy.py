@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
+from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
 from huikuan.kernel.money import FEN, ZERO, quantize_fen
 from huikuan.kernel.plans.errors import PlanError
 
@@ -74,7 +75,7 @@ class PlanPolicy:
     deferral_allowed: bool = False
     max_deferral_months: int = 3
     show_whole_yuan: bool = True
-    time_zone: str = "Asia/Shanghai"
+    time_zone: str = DEFAULT_TIME_ZONE
 
     def authority(self, role: str) -> WaiverAuthority:
         """A role the policy does not name has no authority: every waiver then needs approval."""

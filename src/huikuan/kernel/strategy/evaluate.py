@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
+from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
 from huikuan.kernel.strategy.policy import BEHAVIOURS, WEEKDAYS, CadenceRule, Policy, Window
-
-DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
     "case_id": pl.Int64(),

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from huikuan.kernel.compliance import gate
@@ -29,7 +30,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--pack", default="cn", help=f"one of {', '.join(available_packs())}")
         parser.add_argument("--at", required=True, help="when the contact would happen, ISO with offset")
-        parser.add_argument("--tz", default="Asia/Shanghai", help="the debtor's time zone")
+        parser.add_argument("--tz", default=settings.DEFAULT_DEBTOR_TIME_ZONE, help="the debtor's time zone")
         parser.add_argument("--channel", default="call", choices=[c.value for c in gate.Channel])
         parser.add_argument("--point", default="m1", help="id of the contact point being contacted")
         parser.add_argument("--kind", default="mobile", choices=[k.value for k in gate.PointKind])
