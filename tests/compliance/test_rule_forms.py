@@ -7,7 +7,7 @@ of random debtors in random zones go through every form; each must give what the
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -100,7 +100,7 @@ def test_the_batch_gates_call_days_are_the_kernels_local_days_and_conversations(
     zones, relations, history = facts
     with transaction.atomic():
         cases, points = build(zones, relations)
-        expected: dict[int, tuple[list, object]] = {}
+        expected: dict[int, tuple[list[date], date | None]] = {}
         for d, p, channel, party, outcome, minutes in history:
             at = WINDOW + timedelta(minutes=minutes)
             Interaction.objects.create(

@@ -34,8 +34,8 @@ D = Decimal
 
 
 def live_in(debt: Debt, zone: str) -> None:
-    Debtor.objects.filter(pk=debt.case.debtor_id).update(time_zone=zone)  # type: ignore[attr-defined]
-    debt.case = Case.objects.select_related("debtor").get(pk=debt.case.pk)  # type: ignore[attr-defined]
+    Debtor.objects.filter(pk=debt.case.debtor_id).update(time_zone=zone)
+    debt.case = Case.objects.select_related("debtor").get(pk=debt.case.pk)
 
 
 def at(monkeypatch: pytest.MonkeyPatch, now: datetime) -> None:
@@ -48,7 +48,7 @@ def test_a_reversal_is_dated_by_the_debtors_day(
 ) -> None:
     live_in(debt, "America/Los_Angeles")
     at(monkeypatch, AFTER_MIDNIGHT)
-    payment, _ = incoming.post_payment(personas.lena, debt.case, D("100.00"), date(2025, 11, 1), "k1")  # type: ignore[arg-type]
+    payment, _ = incoming.post_payment(personas.lena, debt.case, D("100.00"), date(2025, 11, 1), "k1")
     incoming.reverse_payment(personas.lena, payment, "bounced")
     reversal = LedgerEntry.objects.filter(reversal_of__isnull=False)
     assert set(reversal.values_list("effective_date", flat=True)) == {date(2025, 11, 3)}
@@ -59,7 +59,7 @@ def test_a_waiver_within_authority_is_dated_by_the_debtors_day(
 ) -> None:
     live_in(debt, "Asia/Tokyo")
     at(monkeypatch, LATE_EVENING)
-    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")  # type: ignore[arg-type]
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("40.00"), reason="困难")
     entries = LedgerEntry.objects.filter(kind="waiver", reference=request.ledger_reference)
     assert set(entries.values_list("effective_date", flat=True)) == {date(2025, 11, 4)}
 
@@ -68,7 +68,7 @@ def test_an_approved_waiver_is_dated_by_the_debtors_day_not_the_approvers(
     personas: Personas, debt: Debt, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     live_in(debt, "America/Los_Angeles")
-    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("70.00"), fee=D("20.00"), reason="结清")  # type: ignore[arg-type]
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("70.00"), fee=D("20.00"), reason="结清")
     assert request.status == WaiverStatus.PENDING
     at(monkeypatch, AFTER_MIDNIGHT)
     waivers.approve_waiver(personas.lena, request, "ok")
@@ -111,10 +111,10 @@ def test_the_gate_sees_a_late_instalment_on_the_debtors_day_not_the_utc_date(per
     At 07:00 on 4 March in Shanghai it is still 3 March in UTC, the zone the gate is given its instant in.
     """
     agreed = datetime(2024, 1, 20, 10, tzinfo=SH)
-    plans.agree_plan(personas.alice, debt.case, "instalments", confirmation="signed", payment_day=31, now=agreed)  # type: ignore[arg-type]
+    plans.agree_plan(personas.alice, debt.case, "instalments", confirmation="signed", payment_day=31, now=agreed)
     paid = datetime(2024, 1, 31, 12, tzinfo=SH)
-    incoming.post_payment(personas.lena, debt.case, D("322.00"), date(2024, 1, 31), "i1", now=paid)  # type: ignore[arg-type]
-    case = Case.objects.select_related("debtor").get(pk=debt.case.pk)  # type: ignore[attr-defined]
+    incoming.post_payment(personas.lena, debt.case, D("322.00"), date(2024, 1, 31), "i1", now=paid)
+    case = Case.objects.select_related("debtor").get(pk=debt.case.pk)
     assert case.pk in gate_facts([case], datetime(2024, 3, 3, 23, 0, tzinfo=SH).astimezone(UTC)).suspended
     assert case.pk not in gate_facts([case], datetime(2024, 3, 4, 7, 0, tzinfo=SH).astimezone(UTC)).suspended
 
