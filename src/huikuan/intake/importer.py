@@ -145,6 +145,7 @@ def import_accounts(
         copy_text=connection.vendor == "postgresql",
         chunk_rows=staging.CHUNK_ROWS,
         default_time_zone=settings.DEFAULT_DEBTOR_TIME_ZONE,
+        limits=field_limits(),
     )
     people = _People(mapping)
     # False only inside a test's transaction, the one a durable block may be nested in.
@@ -211,6 +212,29 @@ def import_accounts(
             transaction.set_rollback(True)
             report.batch_id = None
     return report
+
+
+def field_limits() -> dict[str, int]:
+    """Each text field of the file → the length of the column it is written to (the shortest, where it
+    goes to two), read from the models so the check follows a migration that changes one."""
+
+    def length(model: Any, name: str) -> int:
+        return int(model._meta.get_field(name).max_length)
+
+    contact_name = length(ContactPoint, "contact_name")
+    return {
+        "customer_no": length(Debtor, "customer_no"),
+        "name": length(Debtor, "name"),
+        "employer": length(Debtor, "employer"),
+        "address": min(length(Debtor, "address"), length(ContactPoint, "value")),
+        "time_zone": length(Debtor, "time_zone"),
+        "email": length(ContactPoint, "value"),
+        "contact1_name": contact_name,
+        "contact2_name": contact_name,
+        "contract_no": length(Account, "contract_no"),
+        "team": length(Team, "name"),
+        "collector": length(User, "username"),
+    }
 
 
 # Any fixed number: the key of the advisory lock that lets one account import write at a time.
