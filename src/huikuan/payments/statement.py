@@ -41,7 +41,7 @@ from huikuan.payments.posting import (
 from huikuan.payments.settlement import settle_cases
 from huikuan.portfolio.models import Account, Debtor, default_time_zone
 from huikuan.tabular.reading import ColumnMapping, ImportFileError, Unreadable, mapped_rows, unreadable_error
-from huikuan.tabular.reports import error_lines, errors_csv
+from huikuan.tabular.reports import error_lines, error_rows, errors_csv
 
 REQUIRED = ("transaction_id", "amount", "paid_on")
 OPTIONAL = ("contract_no", "customer_no", "payer_name", "memo")
@@ -92,6 +92,10 @@ class StatementReport:
 
     def errors_csv(self) -> str:
         return errors_csv(self.errors)
+
+    def error_rows(self) -> list[list[str | int]]:
+        """The report as a table for the one writer (tabular/writing.py): header, then one row per error."""
+        return error_rows(self.errors)
 
     def summary(self) -> str:
         if not self.ok:

@@ -78,9 +78,10 @@ class ColumnMapping:
             )
         # YAML reads a sheet named 2024 as a number; the workbook names it with text.
         sheet = data.get("sheet")
-        return cls(
-            {str(k): str(v) for k, v in columns.items()}, None if sheet is None else str(sheet), data.get("encoding")
-        )
+        encoding = data.get("encoding")
+        if encoding is not None and not isinstance(encoding, str):
+            raise ImportFileError(_("The mapping's encoding must be a name such as gb18030"))
+        return cls({str(k): str(v) for k, v in columns.items()}, None if sheet is None else str(sheet), encoding)
 
 
 def mapping_text(raw: bytes) -> str:
@@ -134,7 +135,7 @@ def _text_encoding(path: Path, encoding: str | None) -> str:
             rest = decoder.decode(b"", final=True)
             if len(start) < text.MOJIBAKE_SAMPLE:
                 sample += rest
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError, TypeError):  # TypeError: a codec that is not bytes to text
             continue
         if candidate == "gb18030":
             _refuse_mojibake(sample, start)

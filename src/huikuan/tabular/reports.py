@@ -63,6 +63,20 @@ def reason(error: intake.RowError) -> str:
             "a cell of this row holds more than %(limit)s characters: the row and the rows after it cannot be read"
         ),
         "unreadable": _("the row cannot be read (%(detail)s); the rows after it were not read"),
+        # What the importing user may do (kernel/import_authority.py).
+        "debtor_not_yours": _("this customer is not a debtor of your team: a team lead imports only their team's"),
+        "team_not_yours": _("a team lead imports only into their own team"),
+        "not_a_collector": _("cases go to collectors, and this user is not one"),
+        "collector_inactive": _("this collector's account is not active"),
+        "collector_other_team": _("this collector is not in the case's team"),
+        "owed_decrease": _(
+            "lowers principal or interest by %(decrease)s: only an administrator's import may (money received "
+            "is a payment to post)"
+        ),
+        "beyond_authority": _(
+            "lowers penalties and fees by %(decrease)s (%(total)s on this customer's case in the file), beyond "
+            "your waiver authority of %(authority)s on the case"
+        ),
         # Bank statements (payments/statement.py).
         "duplicate_transaction": _("transaction already appears in row %(first_row)s"),
         "unknown_contract": _("no account has this contract number"),
