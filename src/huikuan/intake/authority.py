@@ -194,7 +194,7 @@ class ImportAuthority:
         waived = self.waived[case_id]
         waived.penalty += decrease.penalty
         waived.fee += decrease.fee
-        for name in (Component.PENALTY.value, Component.FEE.value):
+        for name in (Component.FEE.value, Component.PENALTY.value):
             if name in decreases:
                 value, lower = decreases[name]
                 waived.rows.append((line, self.columns.get(name, name), str(value), lower))
