@@ -92,7 +92,12 @@ def test_a_lead_cannot_write_off_another_teams_debtor(teams: Personas, tmp_path:
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("assignee", "code"),
-    [("quinn", "not_a_collector"), ("bert", "not_a_collector"), ("adam", "not_a_collector"), ("carol", "collector_other_team")],
+    [
+        ("quinn", "not_a_collector"),
+        ("bert", "not_a_collector"),
+        ("adam", "not_a_collector"),
+        ("carol", "collector_other_team"),
+    ],
     ids=["QA", "another lead", "an administrator", "another team's collector"],
 )  # fmt: skip
 def test_a_lead_assigns_only_to_active_collectors_of_the_team(
