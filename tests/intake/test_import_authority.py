@@ -230,7 +230,7 @@ def test_the_command_line_imports_as_the_user_it_names(teams: Personas, tmp_path
     with pytest.raises(CommandError):
         call_command("import_accounts", str(path), "--user", "lena", "--errors-csv", str(report), stderr=io.StringIO())
     assert "debtor_not_yours" not in report.read_text(encoding="utf-8-sig")  # reasons are sentences
-    assert "this customer is not a debtor of your team" in report.read_text(encoding="utf-8-sig")
+    assert "this customer is not one of your team's debtors" in report.read_text(encoding="utf-8-sig")
     with pytest.raises(CommandError, match="no such user"):
         call_command("import_accounts", str(path), "--user", "nobody")
     with pytest.raises(CommandError, match="Only administrators"):

@@ -64,7 +64,7 @@ def reason(error: intake.RowError) -> str:
         ),
         "unreadable": _("the row cannot be read (%(detail)s); the rows after it were not read"),
         # What the importing user may do (kernel/import_authority.py).
-        "debtor_not_yours": _("this customer is not a debtor of your team: a team lead imports only their team's"),
+        "debtor_not_yours": _("this customer is not one of your team's debtors: a team lead imports only those"),
         "team_not_yours": _("a team lead imports only into their own team"),
         "not_a_collector": _("cases go to collectors, and this user is not one"),
         "collector_inactive": _("this collector's account is not active"),
