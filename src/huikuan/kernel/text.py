@@ -126,7 +126,7 @@ def cell_problems(values: Mapping[str, str], limits: Mapping[str, int]) -> dict[
                 found[name] = problem
         return found
     for name, limit in limits.items():
-        value = values.get(name)
-        if value is not None and len(value) > limit:
-            found[name] = CellProblem("too_long", (("length", str(len(value))), ("limit", str(limit))))
+        given = values.get(name)
+        if given is not None and len(given) > limit:
+            found[name] = CellProblem("too_long", (("length", str(len(given))), ("limit", str(limit))))
     return found

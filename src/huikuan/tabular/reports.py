@@ -25,7 +25,9 @@ def error_lines(errors: Iterable[intake.RowError]) -> list[str]:
 
 def error_rows(errors: Iterable[intake.RowError]) -> list[list[str | int]]:
     """The report as a table: a header, then row, column, value and reason per error."""
-    return [[_("row"), _("column"), _("value"), _("reason")], *([e.row, e.column, e.value, reason(e)] for e in errors)]
+    rows: list[list[str | int]] = [[_("row"), _("column"), _("value"), _("reason")]]
+    rows.extend([e.row, e.column, e.value, reason(e)] for e in errors)
+    return rows
 
 
 def errors_csv(errors: Iterable[intake.RowError]) -> str:
