@@ -176,3 +176,26 @@ def test_the_corpus_on_disk_is_what_its_maker_writes(tmp_path: Path) -> None:
                 continue  # a workbook holds the time it was saved
             assert (tmp_path / kind / name).read_bytes() == (HERE / kind / name).read_bytes(), name
     assert yaml.safe_load((tmp_path / "expected.yaml").read_text(encoding="utf-8")) == EXPECTED
+
+
+def test_the_huikuan_command_answers_bad_files_with_a_message_not_a_traceback(tmp_path: Path) -> None:
+    # The real command line, in its own process on a fresh SQLite database: what a user at a terminal sees.
+    import subprocess
+    import sys
+
+    env = {"HUIKUAN_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HUIKUAN_DEMO": "1", "LANGUAGE_CODE": "en"}
+    subprocess.run([sys.executable, "-m", "huikuan.cli", "migrate", "-v0"], check=True, env=env, cwd=tmp_path)
+    for kind, name, says in [
+        ("accounts", "shift_jis.csv", "It looks like Shift-JIS text"),
+        ("accounts", "header_only.csv", "no rows under it"),
+        ("accounts", "nul_in_name.csv", "holds a control character (U+0000)"),
+        ("accounts", "too_long_fields.csv", "201 characters, longer than the 200 this field holds"),
+        ("statements", "long_transaction_id.csv", "121 characters, longer than the 120 this field holds"),
+    ]:
+        command = "accounts" if kind == "accounts" else "payments"
+        result = subprocess.run(
+            [sys.executable, "-m", "huikuan.cli", "import", command, str(HERE / kind / name)],
+            env=env, cwd=tmp_path, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 1, (name, result.stdout, result.stderr)
+        assert says in result.stderr and "Traceback" not in result.stderr, (name, result.stderr)
