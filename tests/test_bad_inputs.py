@@ -11,6 +11,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -28,9 +29,11 @@ from tests.corpus.make_bad_inputs import HERE, large_inputs
 EXPECTED = yaml.safe_load((HERE / "expected.yaml").read_text(encoding="utf-8"))
 ACCOUNTS = sorted(EXPECTED["accounts"])
 STATEMENTS = sorted(EXPECTED["statements"])
+# What a file must get, as expected.yaml says: "rows" (row, column, code), "formulas", "file" (words of the error).
+Expected = dict[str, Any]
 LARGE = "over_reader_limit.csv"
 # The cell beyond the reader's limit lands at row 2, where no column can be named.
-LARGE_EXPECTED = {"rows": [[2, "", "cell_over_reader_limit"]]}
+LARGE_EXPECTED: Expected = {"rows": [[2, "", "cell_over_reader_limit"]]}
 
 
 def fingerprint() -> dict[str, str]:
@@ -53,7 +56,7 @@ def world(small_portfolio: Personas) -> Iterator[Personas]:
         yield small_portfolio
 
 
-def account_file(name: str, tmp_path: Path) -> tuple[Path, dict[str, object]]:
+def account_file(name: str, tmp_path: Path) -> tuple[Path, Expected]:
     if name == LARGE:
         return large_inputs(tmp_path, reading.READER_FIELD_LIMIT)["accounts"], LARGE_EXPECTED
     return HERE / "accounts" / name, EXPECTED["accounts"][name]
@@ -63,15 +66,15 @@ def rows_of_csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))[1:]
 
 
-def check_report(expected: dict[str, object], found: list[tuple[int, str, str]], values: list[str]) -> None:
+def check_report(expected: Expected, found: list[tuple[int, str, str]], values: list[str]) -> None:
     """``found``: (row, column, code or reason) per error; ``values``: the report's value cells as written."""
-    assert [(r, c) for r, c, _ in found] == [(r, c) for r, c, _code in expected["rows"]]  # type: ignore[union-attr]
-    for formula in expected.get("formulas", []):  # type: ignore[union-attr]
+    assert [(r, c) for r, c, _ in found] == [(r, c) for r, c, _code in expected["rows"]]
+    for formula in expected.get("formulas", []):
         assert "'" + formula in values, (formula, values)
         assert formula not in values, f"{formula} written as is"
 
 
-def check_file_error(expected: dict[str, object], message: str) -> None:
+def check_file_error(expected: Expected, message: str) -> None:
     hint = expected.get("file") or expected.get("file_or_rows")
     assert str(hint) in message, message
 
@@ -99,7 +102,7 @@ def test_an_account_file_through_the_command_line(world: Personas, name: str, tm
 def test_an_account_file_through_the_api(world: Personas, name: str, tmp_path: Path) -> None:
     path, expected = account_file(name, tmp_path)
     client = Client(headers={"Accept-Language": "en"})
-    client.force_login(world.adam)  # type: ignore[arg-type]
+    client.force_login(world.adam)
     before = fingerprint()
     with path.open("rb") as handle:
         answer = client.post("/api/imports/accounts", {"file": handle})
@@ -121,7 +124,7 @@ def test_an_account_file_through_the_api(world: Personas, name: str, tmp_path: P
 def test_an_account_file_through_the_web_page(world: Personas, name: str, tmp_path: Path) -> None:
     path, expected = account_file(name, tmp_path)
     client = Client(headers={"Accept-Language": "en"})
-    client.force_login(world.lena)  # type: ignore[arg-type]
+    client.force_login(world.lena)
     before = fingerprint()
     with path.open("rb") as handle:
         page = client.post("/import/", {"file": handle})
@@ -136,7 +139,7 @@ def test_an_account_file_through_the_web_page(world: Personas, name: str, tmp_pa
         sheet = openpyxl.load_workbook(io.BytesIO(client.get("/import/errors.xlsx").content)).active
         assert sheet is not None
         cells = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
-        check_report(expected, [(int(r[0]), r[1] or "", r[3]) for r in cells], [r[2] or "" for r in cells])  # type: ignore[arg-type]
+        check_report(expected, [(int(r[0]), r[1] or "", r[3]) for r in cells], [r[2] or "" for r in cells])
     else:
         check_file_error(expected, html.replace("&#x27;", "'").replace("&quot;", '"'))
     assert fingerprint() == before

@@ -200,7 +200,7 @@ def test_an_administrators_file_is_the_lenders_feed(teams: Personas, tmp_path: P
     assert LedgerEntry.objects.get(account__contract_no="HT-B", kind="adjustment").created_by == teams.adam
     assert ChangeLog.objects.get(action="sync:close", subject_id=str(case.pk)).user == teams.adam
     # Every entry the files wrote carries who imported them: the operator (no user) for the first load.
-    assert set(LedgerEntry.objects.values_list("created_by", flat=True)) == {None, teams.adam.pk}  # type: ignore[attr-defined]
+    assert set(LedgerEntry.objects.values_list("created_by", flat=True)) == {None, teams.adam.pk}
 
 
 @pytest.mark.django_db
@@ -243,7 +243,7 @@ def test_the_command_line_imports_as_the_user_it_names(teams: Personas, tmp_path
 def test_the_screens_refuse_the_same_rows(teams: Personas, tmp_path: Path) -> None:
     path = file_of(tmp_path, collector="carol")
     client = Client(headers={"Accept-Language": "en"})
-    client.force_login(teams.lena)  # type: ignore[arg-type]
+    client.force_login(teams.lena)
     before = fingerprint()
     with path.open("rb") as handle:
         answer = client.post("/api/imports/accounts", {"file": handle})

@@ -162,8 +162,8 @@ def test_an_api_key_that_looks_like_a_bank_transaction_does_not_stand_in_its_way
     from django.test import Client
 
     client = Client()
-    client.force_login(personas.lena)  # type: ignore[arg-type]
-    body = {"case_id": debt.case.pk, "amount": "10.00", "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
+    client.force_login(personas.lena)
+    body = {"case_id": debt.case.pk, "amount": "10.00", "paid_on": "2025-11-03"}
     answer = client.post(
         "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "bank:TX-1"}
     )
@@ -194,7 +194,7 @@ def test_existing_manual_and_api_keys_move_into_their_sources_space(personas: Pe
             source=source,
             debtor_id=debt.case.debtor_id,
             amount=Decimal("1.00"),
-            paid_on="2025-11-03",  # type: ignore[attr-defined]
+            paid_on="2025-11-03",
         )
     migration.namespace(apps, None)
     assert dict(Payment.objects.values_list("source", "idempotency_key")) == {

@@ -13,7 +13,7 @@ import openpyxl
 
 from huikuan.kernel import intake
 from huikuan.tabular.reading import ColumnMapping, mapped_rows
-from huikuan.tabular.writing import csv_text, safe_text, unescape, write_csv, xlsx_bytes
+from huikuan.tabular.writing import Cell, csv_text, safe_text, unescape, write_csv, xlsx_bytes
 
 ATTACKS = ["=cmd|' /C calc'!A0", "@SUM(A1)", "+1", "-1", "\t=1+1", "\r=1+1", '=HYPERLINK("http://x")']
 
@@ -28,8 +28,11 @@ def test_text_that_a_spreadsheet_would_evaluate_is_written_as_text() -> None:
 
 
 def test_csv_escapes_text_and_leaves_the_projects_numbers_alone() -> None:
-    rows = [["row", "value", "amount", "day"], [2, "=cmd|' /C calc'!A0", Decimal("-12.50"), date(2026, 2, 28)],
-            [3, "-1", -3, None]]  # fmt: skip
+    rows: list[list[Cell]] = [
+        ["row", "value", "amount", "day"],
+        [2, "=cmd|' /C calc'!A0", Decimal("-12.50"), date(2026, 2, 28)],
+        [3, "-1", -3, None],
+    ]
     read = list(csv.reader(io.StringIO(csv_text(rows))))
     assert read[1] == ["2", "'=cmd|' /C calc'!A0", "-12.50", "2026-02-28"]
     assert read[2] == ["3", "'-1", "-3", ""]
@@ -56,5 +59,5 @@ def test_a_file_written_here_reads_back_as_it_was_written(tmp_path: Path) -> Non
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     missing, rows = mapped_rows(path, ColumnMapping({k: k for k in "abcde"}), [])
     assert missing == []
-    assert [dict(r) for _n, r in rows] == [dict(zip("abcde", values, strict=True))]  # type: ignore[call-overload]
+    assert [r for _n, r in rows] == [dict(zip("abcde", values, strict=True))]
     assert intake.normalise_phone(values[0]) == "+8613812341234"
