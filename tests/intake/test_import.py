@@ -381,16 +381,29 @@ def test_collector_column_assigns_the_case(tmp_path: Path, personas: Personas) -
 def test_a_case_handed_to_another_collector_by_a_file_is_in_the_change_log(tmp_path: Path, personas: Personas) -> None:
     from huikuan.audit.models import ChangeLog
 
-    header = [*HEADER, "collector"]
+    header = [*HEADER, "team", "collector"]
     import_accounts(write(tmp_path / "c.csv", [row(collector="alice")], header))
     case = Case.objects.get(debtor__customer_no="C1")
     assert not ChangeLog.objects.filter(action="sync:assign").exists()  # a new case is not a change
-    import_accounts(write(tmp_path / "c.csv", [row(collector="carol")], header))
+    # Carol collects for team B: the file moves the case there by naming the team as well.
+    import_accounts(write(tmp_path / "c.csv", [row(team="B组", collector="carol")], header), user=personas.adam)
     log = ChangeLog.objects.get(action="sync:assign", subject_id=str(case.pk))
     assert log.before == {"team_id": personas.team_a.pk, "assignee_id": personas.alice.pk}
     assert log.after == {"team_id": personas.team_b.pk, "assignee_id": personas.carol.pk}
-    import_accounts(write(tmp_path / "c.csv", [row(collector="carol")], header))
+    assert log.user == personas.adam
+    import_accounts(write(tmp_path / "c.csv", [row(team="B组", collector="carol")], header))
     assert ChangeLog.objects.filter(action="sync:assign").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_collector_of_another_team_than_the_cases_is_refused(tmp_path: Path, personas: Personas) -> None:
+    header = [*HEADER, "collector"]
+    assert import_accounts(write(tmp_path / "c.csv", [row(collector="alice")], header)).ok
+    report = import_accounts(write(tmp_path / "c.csv", [row(collector="carol")], header))
+    assert [(e.row, e.column, e.value, e.code) for e in report.errors] == [
+        (2, "collector", "carol", "collector_other_team")
+    ]
+    assert Case.objects.get().assignee == personas.alice
 
 
 @pytest.mark.django_db

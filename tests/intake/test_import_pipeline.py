@@ -6,6 +6,7 @@ the real worker process, `parallel=False` the same validation in-process.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -211,3 +212,48 @@ def test_a_file_without_the_customer_column_is_refused_for_it_not_by_the_first_p
     path = write(tmp_path / "no_customer.csv", [{c: row().get(c, "") for c in columns}], columns)
     chunks = list(validated_chunks(job(path), parallel=True))
     assert [(e.row, e.column, e.code) for c in chunks for e in c.errors] == [(1, "customer_no", "missing_column")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parallel", [False, True], ids=["inline", "worker"])
+def test_cells_that_cannot_be_stored_are_row_errors_in_the_worker_too(tmp_path: Path, parallel: bool) -> None:
+    # Issue 25: these ended in a database error (PostgreSQL) or were stored as they came (SQLite).
+    rows = many_rows()
+    rows[0]["name"] = "张" * 201
+    rows[1]["employer"] = "公司\x00"
+    rows[2]["customer_no"] = "C" * 65
+    rows[3]["address"] = "x" * (128 * 1024 + 1)
+    report = import_accounts(write(tmp_path / "cells.csv", rows, COLUMNS), parallel=parallel)
+    assert [(e.row, e.column, e.code, dict(e.params)) for e in report.errors] == [
+        (2, "name", "too_long", {"length": "201", "limit": "200"}),
+        (3, "employer", "control_character", {"character": "U+0000"}),
+        (4, "customer_no", "too_long", {"length": "65", "limit": "64"}),
+        (5, "address", "cell_too_large", {"length": str(128 * 1024 + 1), "limit": str(128 * 1024)}),
+    ]
+    assert report.errors[1].value == "公司\\x00"
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_a_cell_beyond_the_readers_limit_stops_the_reading_at_its_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huikuan.tabular import reading
+
+    monkeypatch.setattr(reading, "READER_FIELD_LIMIT", 1000)
+    rows = many_rows()
+    rows[2]["address"] = "x" * 1001
+    rows[4]["mobile"] = "1"  # after the unreadable row: not read, not reported
+    report = import_accounts(write(tmp_path / "big.csv", rows, COLUMNS), parallel=False)
+    assert [(e.row, e.column, e.code) for e in report.errors] == [(4, "", "cell_over_reader_limit")]
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_a_sheet_that_fails_half_way_is_an_unreadable_row() -> None:
+    from huikuan.tabular.reading import Unreadable, _xlsx_body
+
+    def damaged() -> Iterator[tuple[object, ...]]:
+        yield ("a", 1)
+        raise ValueError("unexpected end of the sheet's XML")
+
+    assert list(_xlsx_body(damaged())) == [["a", "1"], Unreadable("unexpected end of the sheet's XML")]

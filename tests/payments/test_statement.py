@@ -11,9 +11,11 @@ from django.utils import translation
 
 from huikuan.cases.models import CaseStatus
 from huikuan.intake.importer import ColumnMapping
-from huikuan.payments.models import Payment, PaymentSource
+from huikuan.payments.models import CLIENT_KEY_LIMIT, Payment, PaymentSource
 from huikuan.payments.statement import FIELDS, import_statement
 from huikuan.portfolio.models import AccountBalance
+from huikuan.tabular import reading
+from huikuan.tabular.reading import ImportFileError
 from tests.conftest import Personas
 from tests.payments.conftest import Debt, make_debt
 
@@ -126,3 +128,94 @@ def test_the_command(personas: Personas, debt: Debt, tmp_path: Path) -> None:
     assert Payment.objects.count() == 0
     call_command("import_payments", str(good), stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert Payment.objects.count() == 1
+
+
+def test_a_transaction_id_up_to_the_key_limit_posts_and_a_longer_one_is_a_row_error(
+    personas: Personas, debt: Debt, tmp_path: Path
+) -> None:
+    # 116 characters and more ended in a database error once the "bank:" prefix made the key longer than its column.
+    longest = "T" * CLIENT_KEY_LIMIT
+    report = import_statement(
+        write(tmp_path, f"{'S' * 116},1.00,2025-11-03,HT-OLD,,\n{longest},1.00,2025-11-03,HT-OLD,,\n")
+    )
+    assert report.ok and report.posted == 2, report.error_lines()
+    assert Payment.objects.get(reference=longest).idempotency_key == "bank:" + longest
+    before = Payment.objects.count()
+    report = import_statement(
+        write(tmp_path, f"{'U' * 121},1.00,2025-11-03,HT-OLD,,\nT2,1.00,2025-11-03,HT-OLD,,{'备' * 121}\n")
+    )
+    assert [(e.row, e.column, e.code, dict(e.params)) for e in report.errors] == [
+        (2, "transaction_id", "too_long", {"length": "121", "limit": "120"}),
+        (3, "memo", "too_long", {"length": "121", "limit": "120"}),
+    ]
+    assert report.errors[0].value == "U" * 80 + "…"  # a long value is echoed cut short
+    assert report.error_lines()[1].endswith("121 characters, longer than the 120 this field holds")
+    with translation.override("zh-hans"):
+        assert "121" in report.error_lines()[1] and "120" in report.error_lines()[1]
+    assert Payment.objects.count() == before
+
+
+def test_an_api_key_that_looks_like_a_bank_transaction_does_not_stand_in_its_way(
+    personas: Personas, debt: Debt, tmp_path: Path
+) -> None:
+    # Issue 25: the API took the key "bank:TX-1", and a later statement with transaction TX-1 was refused whole.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(personas.lena)
+    body = {"case_id": debt.case.pk, "amount": "10.00", "paid_on": "2025-11-03"}
+    answer = client.post(
+        "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "bank:TX-1"}
+    )
+    assert answer.status_code == 201 and answer.json()["idempotency_key"] == "bank:TX-1"
+    report = import_statement(write(tmp_path, "TX-1,100.00,2025-11-03,HT-OLD,,\n"))
+    assert report.ok and report.posted == 1, report.error_lines()
+    assert sorted(Payment.objects.values_list("source", "idempotency_key")) == [
+        (PaymentSource.API, "api:bank:TX-1"),
+        (PaymentSource.BANK_STATEMENT, "bank:TX-1"),
+    ]
+    replay = client.post(
+        "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "bank:TX-1"}
+    )
+    assert replay.status_code == 200 and replay.json()["created"] is False
+
+
+def test_existing_manual_and_api_keys_move_into_their_sources_space(personas: Personas, debt: Debt) -> None:
+    # The data migration, run forwards and backwards on rows stored the old way.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("huikuan.payments.migrations.0005_idempotency_keys_by_source")
+    old = {"api": "bank:TX-1", "manual": "form-7", "bank_statement": "bank:TX-1-b"}
+    for source, key in old.items():
+        Payment.objects.create(
+            idempotency_key=key,
+            source=source,
+            debtor_id=debt.case.debtor_id,
+            amount=Decimal("1.00"),
+            paid_on="2025-11-03",
+        )
+    migration.namespace(apps, None)
+    assert dict(Payment.objects.values_list("source", "idempotency_key")) == {
+        "api": "api:bank:TX-1", "manual": "manual:form-7", "bank_statement": "bank:TX-1-b",
+    }  # fmt: skip
+    migration.unnamespace(apps, None)
+    assert dict(Payment.objects.values_list("source", "idempotency_key")) == old
+
+
+def test_a_header_without_rows_is_not_a_successful_import(personas: Personas, debt: Debt, tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError, match="no rows"):
+        import_statement(write(tmp_path, "\n,,,,,\n"))
+
+
+def test_a_cell_beyond_the_readers_limit_is_a_row_error(
+    personas: Personas, debt: Debt, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reading, "READER_FIELD_LIMIT", 1000)
+    report = import_statement(
+        write(tmp_path, f"T1,1.00,2025-11-03,HT-OLD,,{'x' * 1001}\nT2,1.00,2025-11-03,HT-OLD,,\n")
+    )
+    assert [(e.row, e.column, e.code) for e in report.errors] == [(2, "", "cell_over_reader_limit")]
+    assert "holds more than 1000 characters" in report.error_lines()[0]
+    assert Payment.objects.count() == 0

@@ -120,6 +120,7 @@ class ImportErrorOut(Schema):
     row: int
     column: str
     value: str
+    code: str  # the reason for programs: required, amount, too_long, control_character, beyond_authority…
     reason: str
 
 
@@ -231,7 +232,10 @@ def import_accounts_api(
         dry_run=report.dry_run,
         rows=report.rows,
         summary=report.summary(),
-        errors=[ImportErrorOut(row=e.row, column=e.column, value=e.value, reason=reason(e)) for e in report.errors],
+        errors=[
+            ImportErrorOut(row=e.row, column=e.column, value=e.value, code=e.code, reason=reason(e))
+            for e in report.errors
+        ],
     )
 
 

@@ -67,9 +67,12 @@ def refresh_cases(
     debtor_ids: Iterable[int],
     as_of: date | datetime,
     assignments: Mapping[int, Assignment] | None = None,
+    *,
+    user_id: int | None = None,
 ) -> SyncCounts:
-    """Open, close and reopen the debtors' cases as their balances say; ``as_of`` is the debtors' today
-    (a day for all of them, or an instant read in each debtor's zone)."""
+    """Open, update, close and reopen the debtors' cases from their balances; ``as_of`` is the debtors' today
+    (a day for all of them, or an instant read in each debtor's zone); ``user_id`` is who caused the change
+    (an import's user), written on the change log's rows, None for the system."""
     counts = SyncCounts()
     ids = sorted(set(debtor_ids))
     assignments = assignments or {}
@@ -144,8 +147,8 @@ def refresh_cases(
             conflict=["debtor_id"],
         )
         counts.created += len(to_create)
-        _audit_status_changes(to_update, existing_status)
-        _audit_assignments(to_update, existing_owner)
+        _audit_status_changes(to_update, existing_status, user_id)
+        _audit_assignments(to_update, existing_owner, user_id)
         update_rows(
             Case._meta.db_table,
             ["oldest_due_date", "status", "closed_at", "close_reason", "team_id", "assignee_id", "cured_episodes"],
@@ -216,6 +219,9 @@ def _apply(
         changed = "updated"
     if wanted.team_id is not None and case.team_id != wanted.team_id:
         case.team_id = wanted.team_id
+        # A collector works their own team's cases: one handed to another team without a collector
+        # named waits for that team's lead to assign it.
+        case.assignee_id = None
         changed = "updated"
     if wanted.assignee_id is not None and case.assignee_id != wanted.assignee_id:
         case.assignee_id = wanted.assignee_id
@@ -239,13 +245,15 @@ def _apply(
     return changed
 
 
-def _audit_assignments(cases: list[_CaseState], before: Mapping[int | None, tuple[int | None, int | None]]) -> None:
-    """A case handed to another team or collector by an imported file is a change to the case: logged as done by
-    the system, like the ledger's closes and reopens."""
+def _audit_assignments(
+    cases: list[_CaseState], before: Mapping[int | None, tuple[int | None, int | None]], user_id: int | None
+) -> None:
+    """A case handed to another team or collector by an imported file is a change to the case: logged with
+    the importing user."""
     ChangeLog.objects.bulk_create(
         [
             ChangeLog(
-                user=None,
+                user_id=user_id,
                 subject_type=Case._meta.label_lower,
                 subject_id=str(c.pk),
                 action="sync:assign",
@@ -258,12 +266,13 @@ def _audit_assignments(cases: list[_CaseState], before: Mapping[int | None, tupl
     )
 
 
-def _audit_status_changes(cases: list[_CaseState], before: Mapping[int | None, str]) -> None:
-    """A case closed or reopened by the ledger is a change to the case: logged as done by the system."""
+def _audit_status_changes(cases: list[_CaseState], before: Mapping[int | None, str], user_id: int | None) -> None:
+    """A case closed or reopened by the ledger is a change to the case: logged with who moved the ledger
+    (an import's user), or as done by the system."""
     ChangeLog.objects.bulk_create(
         [
             ChangeLog(
-                user=None,
+                user_id=user_id,
                 subject_type=Case._meta.label_lower,
                 subject_id=str(c.pk),
                 action="sync:close" if c.status == CaseStatus.CLOSED else "sync:reopen",

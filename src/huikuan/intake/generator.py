@@ -7,7 +7,7 @@ employers once; every debtor then draws from the pools with one seeded random ge
 
 from __future__ import annotations
 
-import csv
+import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ from huikuan.kernel import pii
 from huikuan.kernel.contacts import SELF, party_reached
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.kernel.money import FEN, ZERO, quantize_fen
+from huikuan.tabular.writing import write_csv
 
 MOBILE_PREFIXES = (
     "130",
@@ -458,11 +459,6 @@ def import_rows(debtors: list[GenDebtor]) -> Iterator[list[str]]:
 
 
 def write_import_csv(debtors: list[GenDebtor], path: Path) -> int:
-    count = 0
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(IMPORT_HEADER)
-        for row in import_rows(debtors):
-            writer.writerow(row)
-            count += 1
-    return count
+    """The portfolio as an import file, through the one writer (a phone's ``+86`` is written as text and read
+    back as written); returns the number of account rows."""
+    return write_csv(path, itertools.chain([IMPORT_HEADER], import_rows(debtors))) - 1

@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
-from huikuan.cases.sync import Assignment, refresh_cases
+from huikuan.cases.sync import refresh_cases
 from huikuan.intake import staging
+from huikuan.intake.authority import ImportAuthority
 from huikuan.intake.staging import CONTACT_COLUMNS, STAGE_COLUMNS, StagedChunk, StageJob, validated_chunks
 from huikuan.kernel import intake
 from huikuan.kernel.ledger import Component
@@ -46,7 +47,7 @@ from huikuan.tabular.reading import (
     mapping_text,
     read_table,
 )
-from huikuan.tabular.reports import error_lines, errors_csv, reason
+from huikuan.tabular.reports import error_lines, error_rows, errors_csv, reason
 
 __all__ = [
     "ColumnMapping",
@@ -89,6 +90,10 @@ class ImportReport:
     def errors_csv(self) -> str:
         return errors_csv(self.errors)
 
+    def error_rows(self) -> list[list[str | int]]:
+        """The report as a table for the one writer (tabular/writing.py): header, then one row per error."""
+        return error_rows(self.errors)
+
     def summary(self) -> str:
         if not self.ok:
             return _("%(count)s problem(s) in %(rows)s rows; nothing was imported.") % {
@@ -117,21 +122,27 @@ def import_accounts(
     dry_run: bool = False,
     user: Any = None,
     parallel: bool | None = None,
+    file_name: str | None = None,
 ) -> ImportReport:
     """Validate and write the file in one transaction; `parallel` forces the worker process on or off.
 
     An entry point (the screen, the API, the command, the task): the import is the outermost transaction, so
     its rows are committed when it returns. ``user`` None is the command line.
+
+    The file may do what its user may do on the screens (intake/authority.py): PermissionDenied for a
+    user who may not import, row errors for rows beyond their team or their waiver authority.
+    `file_name` is the name the user gave the file (an upload's copy has another).
     """
     require(can_import(user), _("Your role may not import accounts."))
     mapping = mapping or ColumnMapping.identity()
     report = ImportReport(dry_run=dry_run)
-    # The file-level problems (type, encoding, missing columns) are found here, in the user's language,
-    # before a worker starts.
+    # The file-level problems (type, encoding, missing columns, no rows) are found here, in the user's
+    # language, before a worker starts.
     missing, present = file_columns(path, mapping, intake.REQUIRED)
     if missing:
         report.errors.extend(missing)
         return report
+    authority = ImportAuthority(user, mapping.columns, present)
     # One instant for the whole file: each debtor's day (an entry's date, whether a case opens) is taken
     # at it in the debtor's zone.
     now = timezone.now()
@@ -145,8 +156,8 @@ def import_accounts(
         copy_text=connection.vendor == "postgresql",
         chunk_rows=staging.CHUNK_ROWS,
         default_time_zone=settings.DEFAULT_DEBTOR_TIME_ZONE,
+        limits=field_limits(),
     )
-    people = _People(mapping)
     # False only inside a test's transaction, the one a durable block may be nested in.
     outermost = not connection.in_atomic_block
     with transaction.atomic(durable=True):
@@ -168,34 +179,41 @@ def import_accounts(
                 report.errors.extend(chunk.errors)
                 if not report.ok:
                     continue  # keep reading: the report lists every error of the file
-                people.add(chunk)
+                authority.add(chunk)
                 if not chunk.accounts:
                     continue  # the empty last chunk of a file whose rows fill the chunks exactly
                 with _index_joins():
-                    # Staged and checked even after a team or a contract was refused, so the report
-                    # lists every such row; written only while none was.
+                    # Staged and checked even after a team, a collector, a debtor, a balance or a
+                    # contract was refused, so the report lists every such row; written only while none was.
                     writer.stage(chunk)
                     moved.extend(writer.moved_contracts(mapping))
-                    if people.unknown or moved:
+                    authority.check_staged(_ROWS)
+                    if authority.refused or moved:
                         continue
                     complete = writer.write_staged()
                     if complete:
                         # Debtors whose last row is written: their cases are synced now, beside the
                         # worker, not all after the last chunk.
-                        report.cases_created += refresh_cases(complete, now, people.assignments(complete)).created
+                        report.cases_created += refresh_cases(
+                            complete, now, authority.assignments(complete), user_id=authority.importer.user_id
+                        ).created
                         synced.update(complete)
-        if report.ok and (people.unknown or moved):
-            # Unknown teams and collectors, and contracts of other customers, are known only to the database:
+        if report.ok and (authority.refused or moved):
+            # Unknown or refused teams and collectors, debtors of another team, balances lowered beyond the
+            # importer's authority and contracts of other customers are known only to the database:
             # reported for an otherwise valid file, in row order.
-            report.errors.extend(sorted([*people.errors(), *moved], key=lambda e: e.row))
+            report.errors.extend(sorted([*authority.report(), *moved], key=lambda e: e.row))
         if not report.ok:
             transaction.set_rollback(True)
             return report
         rest = writer.debtor_ids - synced
         with _index_joins():
-            report.cases_created += refresh_cases(rest, now, people.assignments(rest)).created
+            report.cases_created += refresh_cases(
+                rest, now, authority.assignments(rest), user_id=authority.importer.user_id
+            ).created
+        authority.record(file_name or path.name)
         batch = ImportBatch.objects.create(
-            file_name=path.name,
+            file_name=(file_name or path.name)[:255],
             sha256=_sha256(path),
             rows=report.rows,
             debtors_created=report.debtors_created,
@@ -211,6 +229,29 @@ def import_accounts(
             transaction.set_rollback(True)
             report.batch_id = None
     return report
+
+
+def field_limits() -> dict[str, int]:
+    """Each text field of the file → the length of the column it is written to (the shortest, where it
+    goes to two), read from the models so the check follows a migration that changes one. A time zone is
+    not here: it must be one of the zone database's names, all shorter than its column."""
+
+    def length(model: Any, name: str) -> int:
+        return int(model._meta.get_field(name).max_length)
+
+    contact_name = length(ContactPoint, "contact_name")
+    return {
+        "customer_no": length(Debtor, "customer_no"),
+        "name": length(Debtor, "name"),
+        "employer": length(Debtor, "employer"),
+        "address": min(length(Debtor, "address"), length(ContactPoint, "value")),
+        "email": length(ContactPoint, "value"),
+        "contact1_name": contact_name,
+        "contact2_name": contact_name,
+        "contract_no": length(Account, "contract_no"),
+        "team": length(Team, "name"),
+        "collector": length(User, "username"),
+    }
 
 
 # Any fixed number: the key of the advisory lock that lets one account import write at a time.
@@ -272,78 +313,7 @@ def import_upload(
         with path.open("wb") as handle:
             for part in chunks:
                 handle.write(part)
-        return import_accounts(path, mapping, dry_run=dry_run, user=user)
-
-
-class _People:
-    """Teams and collectors named in the file: checked against the database, turned into assignments.
-
-    Names are looked up chunk by chunk, so an unknown one stops the writing early; the errors are made
-    once the whole file is read, so they list the same allowed teams as a whole-file check.
-    """
-
-    def __init__(self, mapping: ColumnMapping) -> None:
-        self.columns = mapping.columns
-        self.teams: dict[str, int] = {}
-        self.collectors: dict[str, tuple[int, int | None]] = {}
-        self.rows: list[tuple[int, str, str, str]] = []
-        self.unknown = False
-
-    def add(self, chunk: StagedChunk) -> None:
-        if not chunk.people:
-            return
-        self.rows.extend(chunk.people)
-        team_names = {team for _r, _c, team, _u in chunk.people if team} - set(self.teams)
-        usernames = {user for _r, _c, _t, user in chunk.people if user} - set(self.collectors)
-        if team_names:
-            self.teams.update(Team.objects.filter(name__in=team_names).values_list("name", "id"))
-        if usernames:
-            self.collectors.update(
-                (u, (pk, team))
-                for u, pk, team in User.objects.filter(username__in=usernames).values_list("username", "id", "team_id")
-            )
-        self.unknown = self.unknown or any(
-            (team and team not in self.teams) or (user and user not in self.collectors)
-            for _r, _c, team, user in chunk.people
-        )
-
-    def errors(self) -> list[intake.RowError]:
-        errors = []
-        for row, _customer, team, username in self.rows:
-            if team and team not in self.teams:
-                errors.append(
-                    intake.RowError(
-                        row,
-                        self.columns.get("team", "team"),
-                        team,
-                        "choice",
-                        {"allowed": ", ".join(sorted(self.teams)) or "-"},
-                    )
-                )
-            if username and username not in self.collectors:
-                errors.append(
-                    intake.RowError(
-                        row,
-                        self.columns.get("collector", "collector"),
-                        username,
-                        "choice",
-                        {"allowed": _("existing user names")},
-                    )
-                )
-        return errors
-
-    def assignments(self, debtor_ids: set[int]) -> dict[int, Assignment]:
-        """Debtor id → the team and collector of the debtor's last row naming one, for these debtors."""
-        wanted: dict[str, Assignment] = {}
-        for _row, customer_no, team, username in self.rows:
-            collector = self.collectors.get(username) if username else None
-            team_id = self.teams.get(team) if team else (collector[1] if collector else None)
-            if team_id is not None or collector is not None:
-                wanted[customer_no] = Assignment(team_id, collector[0] if collector else None)
-        if not wanted:
-            return {}
-        ids = dict(Debtor.objects.filter(customer_no__in=list(wanted)).values_list("customer_no", "id"))
-        return {ids[number]: assignment for number, assignment in wanted.items() if ids[number] in debtor_ids}
+        return import_accounts(path, mapping, dry_run=dry_run, user=user, file_name=file_name)
 
 
 _ROWS = "_import_rows"
@@ -382,6 +352,7 @@ class _ChunkWriter:
     def __init__(self, report: ImportReport, present: frozenset[str], user: Any = None) -> None:
         self.report = report
         self.user = user
+        self.user_id = user.pk if getattr(user, "is_authenticated", False) else None
         # A new row takes every column (a field the file lacks stages as its default); an existing row is
         # updated only in the columns the file has: a file of balances alone must not blank the stored
         # ID hash, time zone or currency, nor write a component it does not state down to zero.
@@ -588,24 +559,27 @@ class _ChunkWriter:
         opening_amounts = ", ".join(
             f"CASE WHEN k.ordinal = {i} THEN c.{c.value} ELSE 0 END" for i, c in enumerate(_OWED)
         )
+        # Every entry carries the importing user, as a payment's or a waiver's carries its user.
         cursor.execute(
-            f"INSERT INTO {self.entry} (account_id, kind, reference, effective_date, {money}, note, created_at) "
+            f"INSERT INTO {self.entry} (account_id, kind, reference, effective_date, {money}, note, created_by_id, "
+            f"created_at) "
             f"SELECT c.account_id, k.kind, 'import:opening:' || k.kind || ':' || c.tag, c.effective_date, "
-            f"{opening_amounts}, 0, 'import', %s "
+            f"{opening_amounts}, 0, 'import', %s, %s "
             f"FROM {_CHANGES} c CROSS JOIN ({components}) k WHERE c.opening AND {picked} <> 0 "
             f"ORDER BY c.line_no, k.ordinal "
             f"ON CONFLICT (account_id, reference) DO NOTHING",
-            [now],
+            [self.user_id, now],
         )
         posted = cursor.rowcount
         cursor.execute(
-            f"INSERT INTO {self.entry} (account_id, kind, reference, effective_date, {money}, note, created_at) "
+            f"INSERT INTO {self.entry} (account_id, kind, reference, effective_date, {money}, note, created_by_id, "
+            f"created_at) "
             f"SELECT c.account_id, 'adjustment', c.adjustment_reference, c.effective_date, "
             + ", ".join(f"c.delta_{c}" for c in owed)
-            + ", 0, 'import', %s "
+            + ", 0, 'import', %s, %s "
             f"FROM {_CHANGES} c WHERE NOT c.opening ORDER BY c.line_no "
             f"ON CONFLICT (account_id, reference) DO NOTHING",
-            [now],
+            [self.user_id, now],
         )
         posted += cursor.rowcount
         self.report.entries_posted += posted

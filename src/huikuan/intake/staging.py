@@ -19,7 +19,7 @@ import subprocess
 import sys
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from huikuan.kernel import intake
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE, local_days
 from huikuan.kernel.money import to_fen
 from huikuan.kernel.pii import hash_id_number
-from huikuan.tabular.reading import ColumnMapping, mapped_rows, read_table
+from huikuan.tabular.reading import ColumnMapping, Unreadable, mapped_rows, read_table, unreadable_error
 
 # One row per account row of the file; `first_of_customer` marks the row whose debtor data is written,
 # `last_of_customer` the row after which the debtor's case can be synced.
@@ -95,6 +95,8 @@ class StageJob:
     chunk_rows: int = CHUNK_ROWS
     # The zone of a row that names none (the DEFAULT_DEBTOR_TIME_ZONE setting).
     default_time_zone: str = DEFAULT_TIME_ZONE
+    # Field → its column's length, from the models (importer.field_limits): the worker has no models.
+    limits: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -128,7 +130,10 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None) -> Iterator[S
         yield StagedChunk(0, missing)
         return
     ctx = intake.RowContext(
-        region=job.region, default_currency=job.default_currency, default_time_zone=job.default_time_zone
+        region=job.region,
+        default_currency=job.default_currency,
+        default_time_zone=job.default_time_zone,
+        limits=job.limits,
     )
     today_in = local_days(job.now, job.default_time_zone)
     rules = intake.FileRules(headers)
@@ -139,6 +144,10 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None) -> Iterator[S
     contacts: list[tuple[Any, ...]] = []
     for number, raw in body:
         chunk.rows += 1
+        if isinstance(raw, Unreadable):
+            failed = True
+            chunk.errors.append(unreadable_error(number, raw))
+            break
         record, errors = intake.validate_row(number, raw, headers, ctx)
         if record is not None:
             errors = rules.check(record)
@@ -192,7 +201,13 @@ def find_last_rows(job: StageJob) -> dict[str, int] | None:
     column = {title: i for i, title in enumerate(header)}.get(job.mapping.columns.get("customer_no", ""))
     if column is None:
         return None  # no customer numbers: the file is refused for that column
-    return {values[column].strip(): number for number, values in enumerate(body, start=2) if column < len(values)}
+    last: dict[str, int] = {}
+    for number, values in enumerate(body, start=2):
+        if isinstance(values, Unreadable):
+            break  # the validation reports it; the rows after it are not read
+        if column < len(values):
+            last[values[column].strip()] = number
+    return last
 
 
 def _stage_row(

@@ -10,6 +10,9 @@ from django.shortcuts import render
 
 from huikuan.intake.importer import ImportFileError, import_upload, mapping_text
 from huikuan.org.permissions import can_import
+from huikuan.tabular.writing import csv_text, xlsx_bytes
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -34,7 +37,8 @@ def import_accounts_view(request: HttpRequest) -> HttpResponse:
             )
             context["report"] = report
             if report.errors:
-                request.session["import_errors_csv"] = report.errors_csv()
+                # Kept as the table, written as CSV or XLSX when downloaded, through the one writer.
+                request.session["import_errors"] = report.error_rows()
         except ImportFileError as exc:
             context["file_error"] = str(exc)
     return render(request, "web/import.html", context)
@@ -42,9 +46,20 @@ def import_accounts_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_errors_csv(request: HttpRequest) -> HttpResponse:
-    text = request.session.get("import_errors_csv")
-    if not text:
+    rows = request.session.get("import_errors")
+    if not rows:
         return HttpResponseBadRequest("no error report")
-    response = HttpResponse(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    # The byte order mark makes Excel read the file as UTF-8.
+    response = HttpResponse(("\ufeff" + csv_text(rows)).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="import-errors.csv"'
+    return response
+
+
+@login_required
+def import_errors_xlsx(request: HttpRequest) -> HttpResponse:
+    rows = request.session.get("import_errors")
+    if not rows:
+        return HttpResponseBadRequest("no error report")
+    response = HttpResponse(xlsx_bytes(rows), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="import-errors.xlsx"'
     return response

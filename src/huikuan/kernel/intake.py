@@ -18,7 +18,7 @@ from zoneinfo import available_timezones
 
 import phonenumbers
 
-from huikuan.kernel import pii
+from huikuan.kernel import pii, text
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
 from huikuan.kernel.money import MoneyError, parse_amount
 
@@ -195,12 +195,17 @@ class RowContext:
     region: str = "CN"
     default_time_zone: str = DEFAULT_TIME_ZONE
     default_currency: str = "CNY"
+    # Field → the most characters its database column holds; the adapter reads them from the models
+    # (intake.importer.FIELD_LIMITS), so a value too long is a row error, not a failed INSERT.
+    limits: Mapping[str, int] = field(default_factory=dict)
 
 
 class _Row:
     """Collects errors while reading one row, so every problem of the row is reported at once."""
 
-    def __init__(self, number: int, raw: Mapping[str, str], headers: Mapping[str, str]) -> None:
+    def __init__(
+        self, number: int, raw: Mapping[str, str], headers: Mapping[str, str], limits: Mapping[str, int]
+    ) -> None:
         self.number = number
         # Stripped once here: a row's fields are read about 40 times in all, and `text` is the dict's own
         # lookup (an absent field reads as ""), not a Python-level method call each time.
@@ -209,14 +214,30 @@ class _Row:
         self.text: Callable[[str], str] = values.__getitem__
         self.headers = headers
         self.errors: list[RowError] = []
+        # A cell that cannot be stored (too long, a control character, too large) is reported once, for
+        # what it is; the row's other checks read it as empty and say nothing more about it.
+        self.bad = text.cell_problems(values, limits)
+        for name, problem in self.bad.items():
+            self.errors.append(
+                RowError(number, headers.get(name, name), self._echo(name, values[name]), problem.code,
+                         dict(problem.params))
+            )  # fmt: skip
+            values[name] = ""
 
-    def error(self, name: str, code: str, **params: str) -> None:
-        value = self.text(name)
+    @staticmethod
+    def _echo(name: str, value: str) -> str:
         if name == "id_number":
             # The error report is shown, downloaded and kept in the session: an ID number is never shown
             # whole there either, and one failing its check character is usually a real one mistyped.
-            value = pii.mask_id_number(value)
-        self.errors.append(RowError(self.number, self.headers.get(name, name), value, code, params))
+            return pii.mask_id_number(text.visible(value))
+        return text.visible(value)
+
+    def error(self, name: str, code: str, **params: str) -> None:
+        if name in self.bad:
+            return
+        self.errors.append(
+            RowError(self.number, self.headers.get(name, name), self._echo(name, self.text(name)), code, params)
+        )
 
     def required(self, name: str) -> str:
         value = self.text(name)
@@ -367,7 +388,7 @@ def validate_row(
     number: int, raw: Mapping[str, str], headers: Mapping[str, str], ctx: RowContext
 ) -> tuple[AccountRow | None, list[RowError]]:
     """Validate one row; `headers` maps each canonical field to the column title in the user's file."""
-    row = _Row(number, raw, headers)
+    row = _Row(number, raw, headers, ctx.limits)
     customer_no = row.required("customer_no")
     name = row.required("name")
     contract_no = row.required("contract_no")

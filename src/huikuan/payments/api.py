@@ -21,7 +21,7 @@ from huikuan.kernel.money import LIMIT
 from huikuan.kernel.plans import PlanOption, summary
 from huikuan.org.visibility import case_filter
 from huikuan.payments import guards, incoming, plans, promises, waivers
-from huikuan.payments.models import Payment, PaymentSource, RepaymentPlan, WaiverRequest
+from huikuan.payments.models import Payment, PaymentSource, RepaymentPlan, WaiverRequest, client_key
 from huikuan.payments.policy import current_policy
 from huikuan.payments.posting import KeyConflict
 from huikuan.portfolio.models import Account
@@ -124,7 +124,7 @@ def _case(request: HttpRequest, case_id: int) -> Case:
 def _payment_out(payment: Payment, created: bool) -> PaymentOut:
     return PaymentOut(
         id=payment.pk,
-        idempotency_key=payment.idempotency_key,
+        idempotency_key=client_key(payment.source, payment.idempotency_key),
         case_id=payment.case_id,
         amount=payment.amount,
         credit=payment.credit,

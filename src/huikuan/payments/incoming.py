@@ -16,11 +16,14 @@ from django.utils.translation import gettext as _
 
 from huikuan.cases.models import Case
 from huikuan.kernel.money import quantize_fen
+from huikuan.kernel.text import CONTROL
 from huikuan.payments.guards import ActionError, local_today, now_or_current, require_poster
 from huikuan.payments.models import (
+    CLIENT_KEY_LIMIT,
     Payment,
     PaymentSource,
     PaymentStatus,
+    source_key,
 )
 from huikuan.payments.policy import current_policy
 from huikuan.payments.posting import (
@@ -48,20 +51,24 @@ def post_payment(
     today: date | None = None,
     now: datetime | None = None,
 ) -> tuple[Payment, bool]:
-    """Post one payment; the same key again returns the first payment and changes nothing.
+    """Post one payment; the same key from the same source again returns the first payment and changes nothing.
 
-    Returns the payment and whether this call created it. "Today" is the debtor's: a payment made just
-    after midnight in Tokyo is dated a day the server's zone has not reached yet, and is not in the future.
+    The key is stored in its source's space (``source_key``): a key the API is given never meets a bank
+    statement's transaction or a form's token, whatever it looks like. Returns the payment and whether this
+    call created it. "Today" is the debtor's: a payment made just after midnight in Tokyo is dated a day
+    the server's zone has not reached yet, and is not in the future.
     """
     policy = current_policy()
     require_poster(user, case)
     today = today or local_today(case, now_or_current(now))
-    key = idempotency_key.strip()
+    given = idempotency_key.strip()
     errors = []
-    if not key:
+    if not given:
         errors.append(_("A payment needs an idempotency key."))
-    if len(key) > 120:
-        errors.append(_("The idempotency key is longer than 120 characters."))
+    if len(given) > CLIENT_KEY_LIMIT:
+        errors.append(_("The idempotency key is longer than %(limit)s characters.") % {"limit": CLIENT_KEY_LIMIT})
+    if CONTROL.search(given):
+        errors.append(_("The idempotency key holds a control character."))
     if amount <= 0 or amount != quantize_fen(amount):
         errors.append(_("The amount must be positive and to the fen."))
     if paid_on > today:
@@ -70,6 +77,7 @@ def post_payment(
         errors.append(_("That account is not the debtor's."))
     if errors:
         raise ActionError(errors)
+    key = source_key(source, given)
     intent = PaymentIntent(
         key=key,
         debtor_id=case.debtor_id,

@@ -21,6 +21,30 @@ class PaymentSource(models.TextChoices):
     API = "api", _("API")
 
 
+# Each source's keys live in a space of their own: the stored key is the prefix and the key the caller
+# gave (the API's Idempotency-Key header, a bank's transaction id, a form's token), so an API client's
+# key "bank:TX-1" is "api:bank:TX-1" and never the statement's transaction TX-1 ("bank:TX-1").
+KEY_PREFIXES = {
+    PaymentSource.MANUAL.value: "manual:",
+    PaymentSource.BANK_STATEMENT.value: "bank:",
+    PaymentSource.API.value: "api:",
+}
+# The longest key a caller may give; the column holds it with the longest prefix.
+CLIENT_KEY_LIMIT = 120
+KEY_LENGTH = CLIENT_KEY_LIMIT + max(len(p) for p in KEY_PREFIXES.values())
+
+
+def source_key(source: str, key: str) -> str:
+    """The stored idempotency key of a caller's key from this source."""
+    return KEY_PREFIXES[source] + key
+
+
+def client_key(source: str, stored: str) -> str:
+    """The key as its caller gave it (what the API answers with)."""
+    prefix = KEY_PREFIXES[source]
+    return stored[len(prefix) :] if stored.startswith(prefix) else stored
+
+
 class PaymentStatus(models.TextChoices):
     POSTED = "posted", _("Posted")
     REVERSED = "reversed", _("Reversed")
@@ -29,8 +53,9 @@ class PaymentStatus(models.TextChoices):
 class Payment(models.Model):
     """One payment received from a debtor, posted once whatever the number of times it is reported."""
 
-    # The caller's key (API header, bank transaction id, form token): unique, so a replay finds the row.
-    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    # The source's prefix and the caller's key (API header, bank transaction id, form token): unique, so a
+    # replay finds the row.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=KEY_LENGTH, unique=True)
     source = models.CharField(_("source"), max_length=20, choices=PaymentSource.choices)
     debtor = models.ForeignKey(
         "portfolio.Debtor", on_delete=models.PROTECT, related_name="payments", verbose_name=_("debtor")

@@ -14,7 +14,6 @@ after midnight in Shanghai holds Los Angeles debtors for whom it is still yester
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,10 +24,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huikuan.kernel import intake
+from huikuan.kernel import intake, text
 from huikuan.kernel.localtime import local_days, possible_days
 from huikuan.kernel.money import MoneyError, parse_amount
-from huikuan.payments.models import PaymentSource
+from huikuan.payments.models import CLIENT_KEY_LIMIT, Payment, PaymentSource, source_key
 from huikuan.payments.policy import PaymentsPolicy, current_policy
 from huikuan.payments.posting import (
     KeyConflict,
@@ -41,15 +40,24 @@ from huikuan.payments.posting import (
 )
 from huikuan.payments.settlement import settle_cases
 from huikuan.portfolio.models import Account, Debtor, default_time_zone
-from huikuan.tabular.reading import ColumnMapping, ImportFileError, mapped_rows
-from huikuan.tabular.reports import error_lines, errors_csv
+from huikuan.tabular.reading import ColumnMapping, ImportFileError, Unreadable, mapped_rows, unreadable_error
+from huikuan.tabular.reports import error_lines, error_rows, errors_csv
 
 REQUIRED = ("transaction_id", "amount", "paid_on")
 OPTIONAL = ("contract_no", "customer_no", "payer_name", "memo")
 FIELDS = REQUIRED + OPTIONAL
-# The key space of statement rows, apart from API and manual keys.
-KEY_PREFIX = "bank:"
 _CHUNK = 5000
+
+
+def field_limits() -> dict[str, int]:
+    """Each text field of a statement → the most characters it may hold: a transaction id is a caller's
+    idempotency key, the memo is the payment's reference, the numbers are looked up in their columns."""
+    return {
+        "transaction_id": CLIENT_KEY_LIMIT,
+        "memo": int(Payment._meta.get_field("reference").max_length or 0),
+        "contract_no": int(Account._meta.get_field("contract_no").max_length or 0),
+        "customer_no": int(Debtor._meta.get_field("customer_no").max_length or 0),
+    }
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,10 @@ class StatementReport:
     def errors_csv(self) -> str:
         return errors_csv(self.errors)
 
+    def error_rows(self) -> list[list[str | int]]:
+        """The report as a table for the one writer (tabular/writing.py): header, then one row per error."""
+        return error_rows(self.errors)
+
     def summary(self) -> str:
         if not self.ok:
             return _("%(count)s problem(s) in %(rows)s rows; nothing was posted.") % {
@@ -105,15 +117,6 @@ class StatementReport:
         }
 
 
-def _collector(
-    number: int, raw: dict[str, str], columns: dict[str, str], into: list[intake.RowError]
-) -> Callable[..., None]:
-    def problem(name: str, code: str, params: dict[str, str] | None = None) -> None:
-        into.append(intake.RowError(number, columns.get(name, name), raw.get(name, ""), code, params or {}))
-
-    return problem
-
-
 def parse_rows(
     path: Path, mapping: ColumnMapping, latest: date
 ) -> tuple[list[StatementRow], list[intake.RowError], int]:
@@ -129,53 +132,82 @@ def parse_rows(
     rows: list[StatementRow] = []
     errors: list[intake.RowError] = []
     first_row: dict[str, int] = {}
+    limits = field_limits()
     count = 0
     for number, raw in body:
         count += 1
-        problems: list[intake.RowError] = []
-        problem = _collector(number, raw, columns, problems)
-        txn = raw.get("transaction_id", "").strip()
-        if not txn:
-            problem("transaction_id", "required")
-        elif txn in first_row:
-            problem("transaction_id", "duplicate_transaction", {"first_row": str(first_row[txn])})
-        else:
-            first_row[txn] = number
-        amount: Decimal | None = None
-        text = raw.get("amount", "").strip()
-        if not text:
-            problem("amount", "required")
-        else:
-            try:
-                amount = parse_amount(text)
-            except MoneyError:
-                problem("amount", "amount")
-            else:
-                if amount <= 0:
-                    problem("amount", "zero")
-        paid_on: date | None = None
-        text = raw.get("paid_on", "").strip()
-        if not text:
-            problem("paid_on", "required")
-        else:
-            paid_on = intake.parse_date(text)
-            if paid_on is None:
-                problem("paid_on", "date")
-            elif paid_on > latest:
-                problem("paid_on", "future_date")
-        contract = raw.get("contract_no", "").strip()
-        customer = raw.get("customer_no", "").strip()
-        if not contract and not customer:
-            problem("contract_no" if "contract_no" in columns else "customer_no", "payer_required")
-        if problems or amount is None or paid_on is None:
+        if isinstance(raw, Unreadable):
+            errors.append(unreadable_error(number, raw))
+            break
+        row, problems = _parse_row(number, raw, columns, limits, latest, first_row)
+        if row is None:
             errors.extend(problems)
-            continue
-        rows.append(
-            StatementRow(
-                number, txn, amount, paid_on, contract, customer, raw.get("memo", "").strip(), raw.get("paid_on", "")
-            )
-        )
+        else:
+            rows.append(row)
     return rows, errors, count
+
+
+def _parse_row(
+    number: int,
+    raw: dict[str, str],
+    columns: dict[str, str],
+    limits: dict[str, int],
+    latest: date,
+    first_row: dict[str, int],
+) -> tuple[StatementRow | None, list[intake.RowError]]:
+    """One statement row, or its errors; ``first_row`` keeps where each transaction id was first seen."""
+    values = {name: value.strip() for name, value in raw.items()}
+    problems: list[intake.RowError] = []
+    # A cell that cannot be stored is reported for what it is and read as empty by the checks below,
+    # which then say nothing more about it.
+    bad = text.cell_problems(values, limits)
+
+    def problem(name: str, code: str, params: dict[str, str] | None = None) -> None:
+        value = text.visible(values.get(name, ""))
+        problems.append(intake.RowError(number, columns.get(name, name), value, code, params or {}))
+
+    for name, found in bad.items():
+        problem(name, found.code, dict(found.params))
+    get = {name: "" if name in bad else value for name, value in values.items()}.get
+
+    txn = get("transaction_id", "")
+    if not txn:
+        if "transaction_id" not in bad:
+            problem("transaction_id", "required")
+    elif txn in first_row:
+        problem("transaction_id", "duplicate_transaction", {"first_row": str(first_row[txn])})
+    else:
+        first_row[txn] = number
+    amount: Decimal | None = None
+    cell = get("amount", "")
+    if not cell:
+        if "amount" not in bad:
+            problem("amount", "required")
+    else:
+        try:
+            amount = parse_amount(cell)
+        except MoneyError:
+            problem("amount", "amount")
+        else:
+            if amount <= 0:
+                problem("amount", "zero")
+    paid_on: date | None = None
+    cell = get("paid_on", "")
+    if not cell:
+        if "paid_on" not in bad:
+            problem("paid_on", "required")
+    else:
+        paid_on = intake.parse_date(cell)
+        if paid_on is None:
+            problem("paid_on", "date")
+        elif paid_on > latest:
+            problem("paid_on", "future_date")
+    contract, customer = get("contract_no", ""), get("customer_no", "")
+    if not contract and not customer and not {"contract_no", "customer_no"} & bad.keys():
+        problem("contract_no" if "contract_no" in columns else "customer_no", "payer_required")
+    if problems or amount is None or paid_on is None:
+        return None, problems
+    return StatementRow(number, txn, amount, paid_on, contract, customer, get("memo", "")), []
 
 
 def _resolve(
@@ -245,12 +277,14 @@ def import_statement(
     now = timezone.now()
     report = StatementReport(dry_run=dry_run)
     rows, errors, report.rows = parse_rows(path, mapping, possible_days(now)[1])
+    if not report.rows and not errors:
+        raise ImportFileError(_("The file has a header but no rows under it: nothing to import."))
     report.errors.extend(errors)
     resolved, errors, days = _resolve(rows, columns, now)
     report.errors.extend(errors)
     intents = [
         PaymentIntent(
-            key=KEY_PREFIX + r.transaction_id,
+            key=source_key(PaymentSource.BANK_STATEMENT, r.transaction_id),
             debtor_id=debtor_id,
             amount=r.amount,
             paid_on=r.paid_on,

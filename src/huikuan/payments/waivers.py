@@ -6,17 +6,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huikuan.audit.records import record_change
+from huikuan.audit.models import ChangeLog
+from huikuan.audit.records import change_record, record_change
 from huikuan.cases.models import Case
 from huikuan.kernel.money import ZERO, quantize_fen
 from huikuan.kernel.plans.policy import CaseWaivers
@@ -41,26 +44,41 @@ from huikuan.portfolio.models import AccountBalance
 def _case_waivers(case: Case, *, lock: bool, exclude: int | None = None) -> CaseWaivers:
     """The case's waiver standing; with ``lock``, the debtor's balances and then the case row are locked
     (the order posting takes them), so no other waiver or payment moves these numbers until commit."""
+    return waiver_standings([case.pk], lock=lock, exclude=exclude)[case.pk]
+
+
+def waiver_standings(case_ids: Collection[int], *, lock: bool, exclude: int | None = None) -> dict[int, CaseWaivers]:
+    """Each case's waiver standing in its current delinquency, for many cases in a few queries (an import
+    asks for thousands); with ``lock``, as ``_case_waivers``: the debtors' balance rows in account order,
+    then the case rows."""
+    ids = sorted(set(case_ids))
+    case_of = dict(Case.objects.filter(pk__in=ids).values_list("debtor_id", "id"))
+    balances = AccountBalance.objects.filter(account__debtor_id__in=list(case_of))
     if lock:
-        outstanding = locked_waivable(case)
-        episode = Case.objects.select_for_update().values_list("cured_episodes", flat=True).get(pk=case.pk)
-    else:
-        outstanding = sum((b.penalty + b.fee for b in case_balances(case)), ZERO)
-        episode = Case.objects.values_list("cured_episodes", flat=True).get(pk=case.pk)
-    written = pending = ZERO
-    requests = WaiverRequest.objects.filter(
-        Q(episode=episode) | Q(episode__isnull=True),
-        case=case,
-        status__in=[WaiverStatus.APPROVED, WaiverStatus.PENDING],
-    )
+        balances = balances.select_for_update(of=("self",)).order_by("account_id")
+    outstanding: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for debtor_id, penalty, fee in balances.values_list("account__debtor_id", "penalty", "fee"):
+        outstanding[case_of[debtor_id]] += penalty + fee
+    cases = Case.objects.filter(pk__in=ids)
+    if lock:
+        cases = cases.select_for_update().order_by("pk")
+    episodes = dict(cases.values_list("id", "cured_episodes"))
+    written: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    pending: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    requests = WaiverRequest.objects.filter(case_id__in=ids, status__in=[WaiverStatus.APPROVED, WaiverStatus.PENDING])
     if exclude is not None:
         requests = requests.exclude(pk=exclude)
-    for status, penalty, fee in requests.values_list("status", "penalty", "fee"):
-        if status == WaiverStatus.APPROVED:
-            written += penalty + fee
-        else:
-            pending += penalty + fee
-    return CaseWaivers(episode, outstanding, written, pending)
+    for case_id, episode, status, penalty, fee in requests.values_list(
+        "case_id", "episode", "status", "penalty", "fee"
+    ):
+        if episode is not None and episode != episodes[case_id]:
+            continue  # an earlier delinquency's waivers: that allowance was used up then
+        into = written if status == WaiverStatus.APPROVED else pending
+        into[case_id] += penalty + fee
+    return {
+        case_id: CaseWaivers(episode, outstanding[case_id], written[case_id], pending[case_id])
+        for case_id, episode in episodes.items()
+    }
 
 
 def waiver_authority(user: Any, case: Case, policy: PaymentsPolicy | None = None) -> Decimal:
@@ -70,6 +88,52 @@ def waiver_authority(user: Any, case: Case, policy: PaymentsPolicy | None = None
     """
     policy = policy or current_policy()
     return _case_waivers(case, lock=False).left(policy.plan.authority(role_of(user)))
+
+
+def imported_waiver_room(user: Any, case_ids: Collection[int]) -> dict[int, tuple[CaseWaivers, Decimal]]:
+    """Each case's waiver standing and what ``user`` may still waive on it, for an import that lowers
+    penalties and fees; locked until the import commits, so that no waiver decided meanwhile adds to
+    what the file waives. The same figure ``waiver_authority`` gives the screens."""
+    authority = current_policy().plan.authority(role_of(user))
+    return {case_id: (s, s.left(authority)) for case_id, s in waiver_standings(case_ids, lock=True).items()}
+
+
+def record_imported_waivers(
+    user: Any, waived: Mapping[int, tuple[Decimal, Decimal]], standings: Mapping[int, CaseWaivers], reason: str
+) -> None:
+    """Penalties and fees an import lowered within the importer's authority, as the waivers they are:
+    approved by the importer, in the case's current delinquency. The ledger's entry for them is the
+    import's adjustment; the request makes them count against the authority, so that importing the
+    same allowance again, or waiving it again on the screen, finds it used.
+
+    ``waived``: case id → (penalty, fee) lowered.
+    """
+    now = timezone.now()
+    requests = WaiverRequest.objects.bulk_create(
+        [
+            WaiverRequest(
+                case_id=case_id,
+                episode=standings[case_id].episode,
+                penalty=penalty,
+                fee=fee,
+                reason=reason[:300],
+                requested_by=user,
+                status=WaiverStatus.APPROVED,
+                decided_by=user,
+                decided_at=now,
+                decision_reason=_("lowered by an account import within the importer's authority"),
+            )
+            for case_id, (penalty, fee) in sorted(waived.items())
+        ]
+    )
+    ChangeLog.objects.bulk_create(
+        [
+            change_record(
+                user, request, "waiver:imported", None, {"amount": str(request.amount), "status": request.status}
+            )
+            for request in requests
+        ]
+    )
 
 
 def new_waiver(

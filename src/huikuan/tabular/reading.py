@@ -1,7 +1,10 @@
 """Reading an import file: CSV or XLSX rows as text, under the user's column titles.
 
 Kept apart from the database code so the validation worker process (intake/staging.py) can read the
-file without setting up Django's models.
+file without setting up Django's models. Whatever a file holds, reading it ends in rows, a row the reader
+could not read (``Unreadable``, reported at its row) or an ``ImportFileError`` about the whole file, never in
+another exception: the worker reports what it cannot translate as row errors, which the importing process
+words in the user's language.
 """
 
 from __future__ import annotations
@@ -16,11 +19,29 @@ from pathlib import Path
 import yaml
 from django.utils.translation import gettext as _
 
-from huikuan.kernel import intake
+from huikuan.kernel import intake, text
+from huikuan.tabular.writing import unescape
+
+# The CSV reader's own limit on one field, in characters (its default is exactly the import's cell limit,
+# 128 KB, and it raises on a larger field without saying which). Set higher, a large cell is read and
+# refused by the row checks with its row and column; only a field beyond this one is a reader's error.
+READER_FIELD_LIMIT = 8 * text.CELL_LIMIT
 
 
 class ImportFileError(ValueError):
     """The file as a whole cannot be read (format, encoding, mapping)."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A record the reader could not read: a field beyond the reader's limit, a damaged sheet.
+
+    Reported as an error at its row; nothing after it is read, since where the next record starts is
+    then a guess.
+    """
+
+    detail: str
+    limit: int | None = None  # the reader's field limit, when that is what was passed
 
 
 @dataclass(frozen=True)
@@ -57,9 +78,10 @@ class ColumnMapping:
             )
         # YAML reads a sheet named 2024 as a number; the workbook names it with text.
         sheet = data.get("sheet")
-        return cls(
-            {str(k): str(v) for k, v in columns.items()}, None if sheet is None else str(sheet), data.get("encoding")
-        )
+        encoding = data.get("encoding")
+        if encoding is not None and not isinstance(encoding, str):
+            raise ImportFileError(_("The mapping's encoding must be a name such as gb18030"))
+        return cls({str(k): str(v) for k, v in columns.items()}, None if sheet is None else str(sheet), encoding)
 
 
 def mapping_text(raw: bytes) -> str:
@@ -72,7 +94,7 @@ def mapping_text(raw: bytes) -> str:
     raise ImportFileError(_("The mapping file is neither UTF-8 nor GB18030 text"))
 
 
-def read_table(path: Path, mapping: ColumnMapping) -> tuple[list[str], Iterator[list[str]]]:
+def read_table(path: Path, mapping: ColumnMapping) -> tuple[list[str], Iterator[list[str] | Unreadable]]:
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         return _read_xlsx(path, mapping.sheet)
@@ -81,12 +103,16 @@ def read_table(path: Path, mapping: ColumnMapping) -> tuple[list[str], Iterator[
     raise ImportFileError(_("Unsupported file type %(suffix)s: use .csv or .xlsx") % {"suffix": suffix})
 
 
-def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], Iterator[list[str]]]:
+def _read_csv(path: Path, encoding: str | None) -> tuple[list[str], Iterator[list[str] | Unreadable]]:
     # Streamed, not read whole: a file of a million rows is hundreds of MB as bytes and again as text, and
     # the importing process and the validation worker each read it.
     chosen = _text_encoding(path, encoding)
+    csv.field_size_limit(READER_FIELD_LIMIT)
     with path.open(encoding=chosen, newline="") as handle:
-        header = next(csv.reader(handle), None)
+        try:
+            header = next(csv.reader(handle), None)
+        except csv.Error as exc:
+            raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": exc}) from exc
     if header is None:
         raise ImportFileError(_("The file is empty"))
     return [h.strip() for h in header], _csv_body(path, chosen)
@@ -102,11 +128,17 @@ def _text_encoding(path: Path, encoding: str | None) -> str:
         try:
             decoder = codecs.getincrementaldecoder(candidate)()
             with path.open("rb") as handle:
+                start = handle.read(text.MOJIBAKE_SAMPLE)
+                sample = decoder.decode(start)
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except (UnicodeDecodeError, LookupError):
+            rest = decoder.decode(b"", final=True)
+            if len(start) < text.MOJIBAKE_SAMPLE:
+                sample += rest
+        except (UnicodeError, LookupError, TypeError):  # TypeError: a codec that is not bytes to text
             continue
+        if candidate == "gb18030":
+            _refuse_mojibake(sample, start)
         return candidate
     if encoding:
         raise ImportFileError(
@@ -115,38 +147,73 @@ def _text_encoding(path: Path, encoding: str | None) -> str:
     raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text"))
 
 
-def _csv_body(path: Path, encoding: str) -> Iterator[list[str]]:
+def _refuse_mojibake(sample: str, raw: bytes) -> None:
+    """A file that is not UTF-8 but reads as GB18030 only as mojibake is refused (kernel/text.py says how
+    that is told); a file whose mapping names its encoding is read as the mapping says."""
+    found = text.mojibake(sample)
+    if found is None:
+        return
+    guess = text.likely_encoding(raw)
+    message = _(
+        "The file does not read as Chinese text: it is not UTF-8, and read as GB18030, %(unusual)s of its "
+        "%(total)s non-ASCII characters are ones Chinese text hardly uses."
+    ) % {"unusual": found.unusual, "total": found.non_ascii}
+    if guess:
+        message += " " + _("It looks like %(encoding)s text.") % {"encoding": guess}
+    message += " " + _("Save it as UTF-8 (in Excel: CSV UTF-8) or name its encoding in the mapping file.")
+    raise ImportFileError(message)
+
+
+def _csv_body(path: Path, encoding: str) -> Iterator[list[str] | Unreadable]:
     # Opened on the first row asked for and closed when the rows run out or the reader is closed, so a
     # caller that only looks at the header leaves no file open.
     with path.open(encoding=encoding, newline="") as handle:
+        csv.field_size_limit(READER_FIELD_LIMIT)  # also in the worker process, which reads only the body
         reader = csv.reader(handle)
-        next(reader, None)  # the header, read by _read_csv
-        yield from reader
+        try:
+            next(reader, None)  # the header, read by _read_csv
+            yield from reader
+        except csv.Error as exc:
+            limited = "field limit" in str(exc)
+            yield Unreadable(str(exc), READER_FIELD_LIMIT if limited else None)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[list[str]]]:
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[list[str] | Unreadable]]:
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        if sheet and sheet not in book.sheetnames:
+            raise ImportFileError(_("The spreadsheet has no sheet named %(sheet)s") % {"sheet": sheet})
+        ws = book[sheet] if sheet else book.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+    except ImportFileError:
+        raise
     except Exception as exc:  # openpyxl raises many unrelated types for a damaged file
         raise ImportFileError(_("The spreadsheet cannot be read: %(error)s") % {"error": exc}) from exc
-    if sheet and sheet not in book.sheetnames:
-        raise ImportFileError(_("The spreadsheet has no sheet named %(sheet)s") % {"sheet": sheet})
-    ws = book[sheet] if sheet else book.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
     if header is None:
         raise ImportFileError(_("The file is empty"))
-    return [intake.excel_value(h).strip() for h in header], ([intake.excel_value(v) for v in row] for row in rows)
+    return [intake.excel_value(h).strip() for h in header], _xlsx_body(rows)
+
+
+def _xlsx_body(rows: Iterator[tuple[object, ...]]) -> Iterator[list[str] | Unreadable]:
+    # A read-only sheet is parsed as it is iterated: a damaged part of it fails at its row, not at opening.
+    try:
+        for row in rows:
+            yield [intake.excel_value(v) for v in row]
+    except Exception as exc:  # as above: any type, from the zip, the XML or openpyxl
+        yield Unreadable(str(exc) or exc.__class__.__name__)
 
 
 def mapped_rows(
     path: Path, mapping: ColumnMapping, required: Sequence[str]
-) -> tuple[list[intake.RowError], Iterator[tuple[int, dict[str, str]]]]:
+) -> tuple[list[intake.RowError], Iterator[tuple[int, dict[str, str] | Unreadable]]]:
     """The file's non-empty rows as (row number, canonical field → text), or the missing columns.
 
-    Row numbers count the header as row 1, as a spreadsheet shows them.
+    Row numbers count the header as row 1, as a spreadsheet shows them. A record the reader cannot read
+    comes as ``Unreadable`` at its row, and is the last. A cell written by the project's own writer with an
+    apostrophe before a formula character (tabular/writing.py) reads as it was before the apostrophe.
     """
     header, body = read_table(path, mapping)
     headers = dict(mapping.columns)
@@ -159,12 +226,18 @@ def mapped_rows(
     pick = _picker(tuple(indexes.values()))
     width = max(indexes.values(), default=-1) + 1
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+    def rows() -> Iterator[tuple[int, dict[str, str] | Unreadable]]:
         # Per row of a large file, so done in C where it can: an empty row has nothing but whitespace once
         # joined, and the mapped cells are picked by one itemgetter call.
         for number, values in enumerate(body, start=2):
-            if not "".join(values).strip():
+            if isinstance(values, Unreadable):
+                yield number, values
+                return
+            joined = "".join(values)
+            if not joined.strip():
                 continue
+            if "'" in joined:
+                values = [unescape(v) for v in values]
             if len(values) < width:  # a short row reads as empty cells
                 values = [*values, *([""] * (width - len(values)))]
             yield number, dict(zip(names, pick(values), strict=True))
@@ -177,11 +250,31 @@ def file_columns(
 ) -> tuple[list[intake.RowError], frozenset[str]]:
     """The required columns the file lacks, and the fields it has: a field whose column the file lacks is
     unknown, not empty, so an import leaves what is stored for it alone."""
-    header, _body = read_table(path, mapping)
+    header, body = read_table(path, mapping)
     position = {title: i for i, title in enumerate(header)}
     headers = dict(mapping.columns)
     present = frozenset(f for f, title in headers.items() if title in position)
-    return _missing_columns(position, headers, required), present
+    missing = _missing_columns(position, headers, required)
+    if not missing:
+        require_rows(body)
+    return missing, present
+
+
+def require_rows(body: Iterator[list[str] | Unreadable]) -> None:
+    """A file with a header and nothing under it is refused as such, not reported as an import of no rows.
+
+    Reads only up to the first row that is not empty."""
+    for values in body:
+        if isinstance(values, Unreadable) or "".join(values).strip():
+            return
+    raise ImportFileError(_("The file has a header but no rows under it: nothing to import."))
+
+
+def unreadable_error(number: int, problem: Unreadable) -> intake.RowError:
+    """The row error of a record the reader could not read; no column can be named."""
+    if problem.limit is not None:
+        return intake.RowError(number, "", "", "cell_over_reader_limit", {"limit": str(problem.limit)})
+    return intake.RowError(number, "", "", "unreadable", {"detail": text.visible(problem.detail, 200)})
 
 
 def _missing_columns(

@@ -6,13 +6,12 @@ the reason in the user's language.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
 from huikuan.kernel import intake
+from huikuan.tabular.writing import csv_text, xlsx_bytes
 
 
 def error_lines(errors: Iterable[intake.RowError]) -> list[str]:
@@ -24,13 +23,21 @@ def error_lines(errors: Iterable[intake.RowError]) -> list[str]:
     ]
 
 
+def error_rows(errors: Iterable[intake.RowError]) -> list[list[str | int]]:
+    """The report as a table: a header, then row, column, value and reason per error."""
+    rows: list[list[str | int]] = [[_("row"), _("column"), _("value"), _("reason")]]
+    rows.extend([e.row, e.column, e.value, reason(e)] for e in errors)
+    return rows
+
+
 def errors_csv(errors: Iterable[intake.RowError]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("row"), _("column"), _("value"), _("reason")])
-    for e in errors:
-        writer.writerow([e.row, e.column, e.value, reason(e)])
-    return buffer.getvalue()
+    """The report as CSV text, through the one writer: a value such as ``=cmd|' /C calc'!A0`` from the
+    imported file is written so that the spreadsheet opening the report shows it and does not run it."""
+    return csv_text(error_rows(errors))
+
+
+def errors_xlsx(errors: Iterable[intake.RowError]) -> bytes:
+    return xlsx_bytes(error_rows(errors))
 
 
 def reason(error: intake.RowError) -> str:
@@ -50,6 +57,28 @@ def reason(error: intake.RowError) -> str:
         "duplicate": _("contract number already appears in row %(first_row)s"),
         "name_conflict": _("customer %(customer_no)s has another name in row %(first_row)s"),
         "missing_column": _("the file has no column for this required field"),
+        # What a cell holds, whatever its field (kernel/text.py).
+        "too_long": _("%(length)s characters, longer than the %(limit)s this field holds"),
+        "control_character": _("holds a control character (%(character)s), which cannot be stored"),
+        "cell_too_large": _("the cell holds %(length)s characters, more than the %(limit)s any cell may hold"),
+        "cell_over_reader_limit": _(
+            "a cell of this row holds more than %(limit)s characters: the row and the rows after it cannot be read"
+        ),
+        "unreadable": _("the row cannot be read (%(detail)s); the rows after it were not read"),
+        # What the importing user may do (kernel/import_authority.py).
+        "debtor_not_yours": _("this customer is not one of your team's debtors: a team lead imports only those"),
+        "team_not_yours": _("a team lead imports only into their own team"),
+        "not_a_collector": _("cases go to collectors, and this user is not one"),
+        "collector_inactive": _("this collector's account is not active"),
+        "collector_other_team": _("this collector is not in the case's team"),
+        "owed_decrease": _(
+            "lowers principal or interest by %(decrease)s: only an administrator's import may (money received "
+            "is a payment to post)"
+        ),
+        "beyond_authority": _(
+            "lowers penalties and fees by %(decrease)s (%(total)s on this customer's case in the file), beyond "
+            "your waiver authority of %(authority)s on the case"
+        ),
         # Bank statements (payments/statement.py).
         "duplicate_transaction": _("transaction already appears in row %(first_row)s"),
         "unknown_contract": _("no account has this contract number"),

@@ -14,4 +14,5 @@ urlpatterns = [
     path("contacts/<int:point_id>/reveal/", views.reveal_contact, name="reveal"),
     path("import/", intake.import_accounts_view, name="import"),
     path("import/errors.csv", intake.import_errors_csv, name="import-errors"),
+    path("import/errors.xlsx", intake.import_errors_xlsx, name="import-errors-xlsx"),
 ]

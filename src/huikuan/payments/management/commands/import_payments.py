@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from huikuan.payments.statement import FIELDS, import_statement
 from huikuan.tabular.reading import ColumnMapping, ImportFileError
+from huikuan.tabular.writing import write_csv
 
 
 class Command(BaseCommand):
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         for line in report.error_lines():
             self.stderr.write(line)
         if options["errors_csv"] and report.errors:
-            options["errors_csv"].write_text(report.errors_csv(), encoding="utf-8-sig")
+            write_csv(options["errors_csv"], report.error_rows(), excel=True)
         if not report.ok:
             raise CommandError(report.summary())
         self.stdout.write(report.summary())
