@@ -39,6 +39,7 @@ from huikuan.workbench.views_data import (
     load_queue,
     load_workbench,
     next_case_id,
+    queue_left,
     team_overview,
 )
 
@@ -91,6 +92,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "filters": filters,
             "today": today,
+            # "Next case" reached the end of the queue: what is left cannot be worked now.
+            "passed": request.GET.get("end") == "1",
+            "left": queue_left(request.user, today) if request.GET.get("end") == "1" else 0,
             "callbacks": callbacks_due(request.user, day_end),
             "stages": [(s.value, STAGE_LABELS[s]) for s in Stage],
         },
@@ -105,7 +109,7 @@ def next_case(request: HttpRequest) -> HttpResponse:
         request.user, timezone.localdate(now), now, int(after) if after and after.isdigit() else None
     )
     if case_id is None:
-        return redirect("workbench:queue")
+        return redirect(reverse("workbench:queue") + "?end=1")
     return redirect("web:case", case_id=case_id)
 
 
@@ -162,7 +166,7 @@ def save(request: HttpRequest, case_id: int) -> HttpResponse:
         return render(request, "workbench/_errors.html", {"errors": exc.messages}, status=200)
     now = timezone.now()
     following = next_case_id(request.user, timezone.localdate(now), now, after=case.pk)
-    target = reverse("web:case", args=[following]) if following else reverse("workbench:queue")
+    target = reverse("web:case", args=[following]) if following else reverse("workbench:queue") + "?end=1"
     if request.headers.get("HX-Request"):
         response = render(request, "workbench/_saved.html", {"saved": saved, "target": target})
         response["HX-Redirect"] = target

@@ -7,6 +7,7 @@ compliance.contacts.log_contact, which asks the gate again and records what it m
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,9 @@ from huikuan.cases.models import Case, CaseStatus, Interaction, Promise, Promise
 from huikuan.cases.views_data import CaseView, load_case
 from huikuan.compliance.facts import GateFacts, case_gate_facts, current_pack, gate_facts, point_facts
 from huikuan.compliance.models import ContactDecision, TextFlag
+from huikuan.db.chunks import chunked
 from huikuan.kernel.compliance import gate
+from huikuan.kernel.compliance.picker import Number, callable_own, pick_number
 from huikuan.kernel.delinquency import bucket, stage
 from huikuan.kernel.names import honorific
 from huikuan.kernel.plans import PlanOption, summary
@@ -37,6 +40,8 @@ from huikuan.kernel.scripts import (
     values,
 )
 from huikuan.kernel.strategy.policy import parse_policy
+from huikuan.kernel.strategy.queue import CONTACT_ACTIONS, VISIT
+from huikuan.org.staff import closable_by
 from huikuan.payments.guards import ActionError
 from huikuan.payments.models import MessageKind, Payment, PendingMessage, RepaymentPlan
 from huikuan.payments.plans import propose_options
@@ -73,10 +78,25 @@ def preview(case: Case, point: ContactPoint | None, channel: str, facts: GateFac
     )
 
 
+def numbers_now(case: Case, points: list[ContactPoint], facts: GateFacts, now: datetime, lang: str) -> list[Number]:
+    """Every phone number of the debtor and their contacts with the gate's answer for a call now."""
+    found = []
+    for p in points:
+        if p.kind not in PHONE_KINDS:
+            continue
+        d = preview(case, p, gate.Channel.CALL, facts, now)
+        reason = reason_text(d, lang) if not d.allowed else ""
+        own = p.relation == Relation.SELF
+        found.append(Number(p.pk, p.kind, own, p.validity, p.do_not_contact, d.allowed, reason, d.next_allowed_at))
+    return found
+
+
 def first_own_phone(points: list[ContactPoint]) -> ContactPoint | None:
-    usable = [p for p in points if p.relation == Relation.SELF and p.kind in PHONE_KINDS]
-    usable.sort(key=lambda p: (p.validity == Validity.INVALID, p.do_not_contact, p.kind != ContactKind.MOBILE))
-    return usable[0] if usable else None
+    """The debtor's own number that the contact order puts first (the one the script names by its tail)."""
+    by_id = {p.pk: p for p in points}
+    numbers = [Number(p.pk, p.kind, p.relation == Relation.SELF, p.validity, p.do_not_contact, True) for p in points]
+    best = pick_number(numbers).best
+    return by_id[best.id] if best is not None else None
 
 
 def reason_text(decision: gate.Decision, lang: str) -> str:
@@ -86,10 +106,44 @@ def reason_text(decision: gate.Decision, lang: str) -> str:
 # ------------------------------------------------------------------------------------------------ queue
 
 
+@dataclass(frozen=True)
+class Workable:
+    """Whether an item can be closed now and, when not, when and why."""
+
+    now: bool
+    next_at: datetime | None = None
+    reason: str = ""
+
+
+def item_workable(case: Case, item: WorkItem, facts: GateFacts, now: datetime, lang: str) -> Workable:
+    """A hand-over or a legal review can be closed at any time; a call needs a number the gate allows now
+    (the picker's choice, or the third party the run planned for an unreachable debtor); a visit needs the
+    gate's yes for a visit."""
+    if item.action not in CONTACT_ACTIONS:
+        return Workable(True)
+    points = facts.points.get(case.debtor_id, [])
+    if item.action == VISIT:
+        postal = next((p for p in points if p.pk == item.contact_point_id), None)
+        decision = preview(case, postal, gate.Channel.VISIT, facts, now)
+        return Workable(decision.allowed, decision.next_allowed_at, reason_text(decision, lang))
+    numbers = numbers_now(case, points, facts, now, lang)
+    pick = pick_number(numbers)
+    planned = next((n for n in numbers if n.id == item.contact_point_id), None)
+    if pick.chosen is not None or (planned is not None and planned.allowed):
+        return Workable(True)
+    considered = callable_own(numbers) or ([planned] if planned is not None else [])
+    if not considered:
+        return Workable(False, None, _("No number of the debtor may be called."))
+    times = [n.next_at for n in considered if n.next_at is not None]
+    return Workable(False, min(times) if times else None, considered[0].reason)
+
+
 @dataclass
 class QueueRow:
-    item: WorkItem
+    """One case of the user's queue with every item of the day they hold on it."""
+
     case: Case
+    items: list[WorkItem]
     name: str
     dpd: int
     bucket: str
@@ -98,6 +152,31 @@ class QueueRow:
     allowed: bool
     next_at: datetime | None
     gate_reason: str
+    # Items here the user cannot close (dealt before the routing rule, or the user's role changed since).
+    foreign: list[WorkItem] = field(default_factory=list)
+
+    @property
+    def priority(self) -> int:
+        return max(i.priority for i in self.items)
+
+    @property
+    def actions(self) -> list[str]:
+        return [i.action for i in self.items]
+
+    @property
+    def behaviour(self) -> str:
+        return self.items[0].behaviour
+
+    def reasons(self, lang: str) -> str:
+        return "；".join(i.reason_en if lang.startswith("en") else i.reason for i in self.items)
+
+    @property
+    def reason(self) -> str:
+        return self.reasons("zh")
+
+    @property
+    def reason_en(self) -> str:
+        return self.reasons("en")
 
 
 @dataclass
@@ -112,8 +191,56 @@ def queue_items(user: Any, day: date) -> Any:
     return WorkItem.objects.filter(as_of=day, assignee=user, status=WorkStatus.PENDING)
 
 
+def _rows(user: Any, case_ids: list[int], day: date, now: datetime, lang: str) -> list[QueueRow]:
+    """The queue rows of these cases, in the order given: their items, gate answers and amounts."""
+    items = list(
+        queue_items(user, day).filter(case_id__in=case_ids).select_related("case__debtor").order_by("-priority", "action")
+    )
+    by_case: dict[int, list[WorkItem]] = defaultdict(list)
+    for item in items:
+        by_case[item.case_id].append(item)
+    cases = {i.case_id: i.case for i in items}
+    owed = dict(
+        AccountBalance.objects.filter(account__debtor_id__in=[c.debtor_id for c in cases.values()])
+        .values("account__debtor_id")
+        .annotate(total=Sum("total"))
+        .values_list("account__debtor_id", "total")
+    )
+    facts = gate_facts(cases.values(), now)
+    kinds = closable_by(user)
+    result = []
+    for case_id in case_ids:
+        if case_id not in by_case:
+            continue
+        case = cases[case_id]
+        mine = [i for i in by_case[case_id] if i.action in kinds]
+        foreign = [i for i in by_case[case_id] if i.action not in kinds]
+        answers = [item_workable(case, i, facts, now, lang) for i in mine]
+        blocked = [a for a in answers if not a.now]
+        times = [a.next_at for a in blocked if a.next_at is not None]
+        dpd = case.dpd(day)
+        debtor = case.debtor
+        result.append(
+            QueueRow(
+                case=case,
+                items=mine or foreign,
+                name=honorific(debtor.name, debtor.gender, company=debtor.kind == "company", lang=lang),
+                dpd=dpd,
+                bucket=bucket(dpd).value,
+                stage=(mine or foreign)[0].stage or case.stage(day).value,
+                amount=owed.get(case.debtor_id) or Decimal("0.00"),
+                allowed=any(a.now for a in answers),
+                next_at=min(times) if times else None,
+                gate_reason="；".join(dict.fromkeys(a.reason for a in blocked if a.reason)),
+                foreign=foreign,
+            )
+        )
+    return result
+
+
 def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang: str = "zh") -> list[QueueRow]:
-    """Today's pending items of this user, highest priority first, each with the gate's next allowed time."""
+    """Today's cases of this user, one row each with its items, best item first, each with when it can be
+    worked (the gate's next allowed time for contacts)."""
     items = queue_items(user, day)
     if filters.stage:
         items = items.filter(stage=filters.stage)
@@ -121,43 +248,15 @@ def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang:
         items = items.filter(action=filters.action)
     if filters.behaviour:
         items = items.filter(behaviour=filters.behaviour)
-    # The top of the queue by id first, then those rows with their cases: joining before the LIMIT made
+    # The top of the queue by case first, then those cases' items: joining before the LIMIT made
     # PostgreSQL join every item of a busy queue (8,000 items: 100 ms).
-    ids = list(items.order_by("-priority", "case_id", "action").values_list("id", flat=True)[:QUEUE_LIMIT])
-    rank = {pk: i for i, pk in enumerate(ids)}
-    rows = sorted(WorkItem.objects.filter(id__in=ids).select_related("case__debtor"), key=lambda i: rank[i.pk])
-    cases = {i.case_id: i.case for i in rows}
-    debtor_ids = [c.debtor_id for c in cases.values()]
-    owed = dict(
-        AccountBalance.objects.filter(account__debtor_id__in=debtor_ids)
-        .values("account__debtor_id")
-        .annotate(total=Sum("total"))
-        .values_list("account__debtor_id", "total")
+    case_ids = list(
+        items.values("case_id")
+        .annotate(top=Max("priority"))
+        .order_by("-top", "case_id")
+        .values_list("case_id", flat=True)[:QUEUE_LIMIT]
     )
-    facts = gate_facts(cases.values(), now)
-    result = []
-    for item in rows:
-        case = item.case
-        points = facts.points.get(case.debtor_id, [])
-        point = next((p for p in points if p.pk == item.contact_point_id), None) or first_own_phone(points)
-        channel = item.channel if item.channel in gate.Channel.__members__.values() else gate.Channel.CALL
-        decision = preview(case, point, channel, facts, now)
-        dpd = case.dpd(day)
-        debtor = case.debtor
-        result.append(
-            QueueRow(
-                item=item,
-                case=case,
-                name=honorific(debtor.name, debtor.gender, company=debtor.kind == "company", lang=lang),
-                dpd=dpd,
-                bucket=bucket(dpd).value,
-                stage=item.stage or case.stage(day).value,
-                amount=owed.get(case.debtor_id) or Decimal("0.00"),
-                allowed=decision.allowed,
-                next_at=decision.next_allowed_at,
-                gate_reason=reason_text(decision, lang) if not decision.allowed else "",
-            )
-        )
+    result = _rows(user, case_ids, day, now, lang)
     if filters.callable_now:
         result = [r for r in result if r.allowed]
     return result
@@ -174,10 +273,38 @@ def callbacks_due(user: Any, day_end: datetime) -> list[CallBack]:
 
 
 def next_case_id(user: Any, day: date, now: datetime, after: int | None = None) -> int | None:
-    """The case to work next: the best item the gate allows now (else the best item), skipping ``after``."""
-    rows = [r for r in load_queue(user, day, QueueFilters(), now) if r.case.pk != after]
-    chosen = next((r for r in rows if r.allowed), rows[0] if rows else None)
-    return chosen.case.pk if chosen else None
+    """The case to work next: the first case after ``after`` in the queue's order that has an item the user
+    can close now, or None at the end of the queue.
+
+    The order is the day's best priority of the user's items on each case, done items included, so a case
+    keeps its place while its items are closed: each "next" moves strictly forward through the queue and a
+    pass ends, whatever the user saves or skips (it used to offer the best case other than the current one,
+    so two cases whose items the collector could not close took turns for ever). Cases whose only items the
+    user cannot close (another role's kind) are never offered; contacts the gate refuses now are skipped.
+    """
+    kinds = closable_by(user)
+    top: dict[int, int] = {}
+    open_cases: set[int] = set()
+    for case_id, priority, action, status in WorkItem.objects.filter(as_of=day, assignee=user).values_list(
+        "case_id", "priority", "action", "status"
+    ):
+        top[case_id] = max(priority, top.get(case_id, priority))
+        if status == WorkStatus.PENDING and action in kinds:
+            open_cases.add(case_id)
+    order = sorted(open_cases, key=lambda c: (-top[c], c))
+    if after is not None:
+        start = (-top[after], after) if after in top else None
+        order = [c for c in order if c != after and (start is None or (-top[c], c) > start)]
+    for chunk in chunked(order, QUEUE_LIMIT):
+        for row in _rows(user, list(chunk), day, now, "zh"):
+            if row.allowed:
+                return row.case.pk
+    return None
+
+
+def queue_left(user: Any, day: date) -> int:
+    """How many cases still have items of the day for this user (the end-of-pass message counts them)."""
+    return queue_items(user, day).values("case_id").distinct().count()
 
 
 # ------------------------------------------------------------------------------------------- case page

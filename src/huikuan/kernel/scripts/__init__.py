@@ -1,6 +1,6 @@
 """Guided call scripts and the objection playbook: a YAML library, composition from case facts, matching."""
 
-from huikuan.kernel.scripts.compose import DEFAULT_TONES, Script, ScriptFacts, ScriptStep, compose, values
+from huikuan.kernel.scripts.compose import DEFAULT_TONES, Agreement, Script, ScriptFacts, ScriptStep, compose, values
 from huikuan.kernel.scripts.library import (
     ACTIONS,
     OBJECTION_KEYS,
@@ -16,6 +16,7 @@ from huikuan.kernel.scripts.objections import Match, ObjectionCard, card, match_
 
 __all__ = [
     "ACTIONS",
+    "Agreement",
     "DEFAULT_TONES",
     "OBJECTION_KEYS",
     "STEP_KEYS",
