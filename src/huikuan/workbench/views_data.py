@@ -8,7 +8,7 @@ compliance.contacts.log_contact, which asks the gate again and records what it m
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -25,12 +25,14 @@ from huikuan.compliance.facts import GateFacts, case_gate_facts, current_pack, g
 from huikuan.compliance.models import ContactDecision, TextFlag
 from huikuan.db.chunks import chunked
 from huikuan.kernel.compliance import gate
-from huikuan.kernel.compliance.picker import Number, callable_own, pick_number
+from huikuan.kernel.compliance.picker import Number, Pick, callable_own, offer_order, pick_number
 from huikuan.kernel.delinquency import bucket, stage
+from huikuan.kernel.money import MoneyError, parse_amount
 from huikuan.kernel.names import honorific
 from huikuan.kernel.plans import PlanOption, summary
 from huikuan.kernel.scripts import (
     DEFAULT_TONES,
+    Agreement,
     Library,
     ObjectionCard,
     Script,
@@ -43,10 +45,19 @@ from huikuan.kernel.strategy.policy import parse_policy
 from huikuan.kernel.strategy.queue import CONTACT_ACTIONS, VISIT
 from huikuan.org.staff import closable_by
 from huikuan.payments.guards import ActionError
-from huikuan.payments.models import MessageKind, Payment, PendingMessage, RepaymentPlan
+from huikuan.payments.models import (
+    Instalment,
+    InstalmentStatus,
+    MessageKind,
+    Payment,
+    PendingMessage,
+    PlanStatus,
+    RepaymentPlan,
+)
 from huikuan.payments.plans import propose_options
 from huikuan.portfolio.models import PHONE_KINDS, AccountBalance, ContactKind, ContactPoint, Relation, Validity
 from huikuan.strategy.models import PolicyVersion, WorkItem, WorkStatus
+from huikuan.workbench.identity import IdentityState, identity_state
 from huikuan.workbench.library import current_library
 from huikuan.workbench.models import CallBack
 
@@ -302,6 +313,11 @@ def next_case_id(user: Any, day: date, now: datetime, after: int | None = None) 
     return None
 
 
+def has_open_items(user: Any, case: Case, day: date) -> bool:
+    """Whether the user still holds an item of the day on this case that they can close."""
+    return queue_items(user, day).filter(case_id=case.pk, action__in=closable_by(user)).exists()
+
+
 def queue_left(user: Any, day: date) -> int:
     """How many cases still have items of the day for this user (the end-of-pass message counts them)."""
     return queue_items(user, day).values("case_id").distinct().count()
@@ -330,6 +346,28 @@ class TimelineEntry:
 
 
 @dataclass
+class Arrangement:
+    """What the debtor has agreed and not yet finished: the newest of an accepted plan and an open promise."""
+
+    kind: str  # "plan" or "promise"
+    label: str
+    amount: Decimal  # the promise's amount, or the plan's next instalment
+    due: date | None
+    summary: str
+    status: str
+    at: datetime
+
+
+@dataclass
+class CaseItem:
+    """One of the case's work items of the day, with whether this user can close it here and now."""
+
+    item: WorkItem
+    mine: bool
+    can_close: bool
+
+
+@dataclass
 class Workbench:
     view: CaseView
     name: str
@@ -351,6 +389,20 @@ class Workbench:
     # The earliest day a promise may fall on: the debtor's today, as record_promise checks it.
     debtor_today: date
     known: dict[str, str] = field(default_factory=dict)
+    arrangement: Arrangement | None = None
+    # The read-back of step 4 for each choice of step 3: "" (nothing agreed yet), "plan:<kind>".
+    confirms: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    # The number picker: phones in the order offered, the preselected one, and why the best is refused.
+    phones: list[tuple[ContactPoint, Number]] = field(default_factory=list)
+    pick: Pick | None = None
+    case_items: list[CaseItem] = field(default_factory=list)
+    identity: IdentityState | None = None
+    company: bool = False
+
+    @property
+    def refused_point(self) -> ContactPoint | None:
+        refused = self.pick.refused if self.pick is not None else None
+        return next((p for p, n in self.phones if refused is not None and n.id == refused.id), None)
 
 
 @lru_cache(maxsize=8)
@@ -370,6 +422,105 @@ def _agent(user: Any) -> str:
     return str(user.get_full_name() or user.get_username()) if hasattr(user, "get_username") else ""
 
 
+def script_facts(
+    case: Case,
+    user: Any,
+    now: datetime,
+    lang: str,
+    view: CaseView | None = None,
+    points: list[ContactPoint] | None = None,
+    pending: Promise | None = None,
+) -> tuple[ScriptFacts, list[PlanOption]]:
+    """The facts the script is composed from, and the plan options of step 3."""
+    debtor = case.debtor
+    company = debtor.kind == "company"
+    view = view if view is not None else load_case(case, timezone.localdate(now))
+    if points is None:
+        points = list(ContactPoint.objects.filter(debtor_id=debtor.pk))
+    if pending is None:
+        pending = Promise.objects.filter(case=case, state=PromiseState.PENDING).order_by("-created_at").first()
+    own = first_own_phone(points)
+    try:
+        options = list(propose_options(user, case, now=now).options)
+    except (ActionError, PermissionDenied):
+        options = []
+    facts = ScriptFacts(
+        name=honorific(debtor.name, debtor.gender, company=company, lang=lang),
+        agent=_agent(user),
+        amount=view.totals.total,
+        dpd=view.dpd,
+        stage=view.stage,
+        deadline=options[0].schedule[0].due_date if options else None,
+        phone_tail=own.national[-4:] if own is not None else "",
+        tone=stage_tone(view.stage),
+        promise_amount=pending.amount if pending else None,
+        promise_date=pending.due_date if pending else None,
+        options=tuple(options),
+        has_id=bool(debtor.id_last4),
+        company=company,
+    )
+    return facts, options
+
+
+def confirm_lines(facts: ScriptFacts, library: Library, lang: str, agreed: Agreement | None) -> tuple[str, ...]:
+    """Step 4 as it reads with ``agreed`` (None: nothing agreed yet)."""
+    script = compose(replace(facts, agreed=agreed), library, lang)
+    return next((step.lines for step in script.steps if step.key == "confirm"), ())
+
+
+def promise_confirm(case: Case, user: Any, now: datetime, lang: str, amount: Decimal, due: date) -> tuple[str, ...]:
+    """Step 4 for a promise the collector is typing: the amount and date exactly as the form holds them."""
+    facts, _options = script_facts(case, user, now, lang)
+    return confirm_lines(facts, current_library(), lang, Agreement(amount, due))
+
+
+def typed_promise(amount_text: str, date_text: str) -> tuple[Decimal | None, date | None, str]:
+    """The promise as the form holds it while being typed: amount, date and what is wrong with them."""
+    amount: Decimal | None = None
+    due: date | None = None
+    problems = []
+    if amount_text.strip():
+        try:
+            amount = parse_amount(amount_text.replace("，", ","))
+        except MoneyError:
+            problems.append(_("The amount is not a number."))
+        if amount is not None and amount <= 0:
+            amount = None
+            problems.append(_("The amount must be more than zero."))
+    if date_text.strip():
+        try:
+            due = date.fromisoformat(date_text.strip())
+        except ValueError:
+            problems.append(_("The date is not a date."))
+    return amount, due, " ".join(problems)
+
+
+def current_arrangement(case: Case, promises: list[Promise], plans: list[RepaymentPlan]) -> Arrangement | None:
+    """The newest of the accepted or active plan and the open promise: what the debtor is now bound to."""
+    found: list[Arrangement] = []
+    pending = next((p for p in promises if p.state == PromiseState.PENDING), None)
+    if pending is not None:
+        found.append(
+            Arrangement("promise", str(_("Promise to pay")), pending.amount, pending.due_date, "",
+                        pending.get_state_display(), pending.created_at)
+        )  # fmt: skip
+    plan = next((p for p in plans if p.status in (PlanStatus.ACCEPTED, PlanStatus.ACTIVE)), None)
+    if plan is not None:
+        upcoming = (
+            Instalment.objects.filter(plan=plan)
+            .exclude(status=InstalmentStatus.PAID)
+            .order_by("n")
+            .values_list("amount", "paid_amount", "due_date")
+            .first()
+        )
+        amount, due = (upcoming[0] - upcoming[1], upcoming[2]) if upcoming else (plan.total, None)
+        found.append(
+            Arrangement("plan", plan.get_kind_display(), amount, due, plan.summary, plan.get_status_display(),
+                        plan.created_at)
+        )  # fmt: skip
+    return max(found, key=lambda a: a.at) if found else None
+
+
 def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Workbench:
     today = timezone.localdate(now)
     view = load_case(case, today)
@@ -387,39 +538,35 @@ def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Wo
             PointRow(p, channel, decision.allowed, decision.next_allowed_at, reason_text(decision, lang),
                      decision.must_not_disclose_debt)
         )  # fmt: skip
-    items = [i for i in WorkItem.objects.filter(case_id=case.pk, as_of=today).order_by("-priority", "action")]
+    numbers = [
+        Number(r.point.pk, r.point.kind, r.point.relation == Relation.SELF, r.point.validity, r.point.do_not_contact,
+               r.allowed, r.reason if not r.allowed else "", r.next_at)
+        for r in point_rows
+        if r.point.is_phone
+    ]  # fmt: skip
+    by_id = {p.pk: p for p in points}
+    items = [
+        i
+        for i in WorkItem.objects.filter(case_id=case.pk, as_of=today)
+        .select_related("assignee")
+        .order_by("-priority", "action")
+    ]
     lead = items[0] if items else None
+    kinds = closable_by(user)
     promises = list(Promise.objects.filter(case=case).order_by("-created_at")[:50])
     pending = next((p for p in promises if p.state == PromiseState.PENDING), None)
     last = promises[0] if promises else None
     plans = list(RepaymentPlan.objects.filter(case=case).order_by("-created_at")[:20])
-    try:
-        proposed = propose_options(user, case, now=now)
-        options = list(proposed.options)
-    except (ActionError, PermissionDenied):
-        options = []
-    deadline = options[0].schedule[0].due_date if options else None
-    stage_key = view.stage
-    facts_for_script = ScriptFacts(
-        name=name,
-        agent=_agent(user),
-        amount=view.totals.total,
-        dpd=view.dpd,
-        stage=stage_key,
-        deadline=deadline,
-        phone_tail=own.national[-4:] if own is not None else "",
-        tone=stage_tone(stage_key),
-        promise_amount=pending.amount if pending else None,
-        promise_date=pending.due_date if pending else None,
-        options=tuple(options),
-        has_id=bool(debtor.id_last4),
-        company=company,
-    )
+    facts_for_script, options = script_facts(case, user, now, lang, view, points, pending)
     library = current_library()
     script = compose(facts_for_script, library, lang)
     known = values(facts_for_script, library, lang)
     held = {"company" if company else "person", "has_promise" if pending else "no_promise"}
     objections = [card(spec, lang, known, held) for spec in library.objections]
+    confirms = [("", confirm_lines(facts_for_script, library, lang, None))]
+    for option in options:
+        agreed = Agreement.of_option(facts_for_script.options, option.kind.value)
+        confirms.append((f"plan:{option.kind.value}", confirm_lines(facts_for_script, library, lang, agreed)))
     timeline = _timeline(case, promises, plans, lang)
     return Workbench(
         debtor_today=debtor.today(now),
@@ -441,6 +588,16 @@ def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Wo
         open_flags=sum(1 for t in timeline if t.flagged),
         library=library,
         known=known,
+        arrangement=current_arrangement(case, promises, plans),
+        confirms=confirms,
+        phones=[(by_id[n.id], n) for n in offer_order(numbers)],
+        pick=pick_number(numbers),
+        case_items=[
+            CaseItem(i, i.assignee_id == getattr(user, "pk", None), i.action in kinds and i.status == WorkStatus.PENDING)
+            for i in items
+        ],
+        identity=identity_state(case, now),
+        company=company,
     )
 
 
