@@ -44,6 +44,7 @@ from huikuan.workbench.views_data import (
     next_case_id,
     promise_confirm,
     queue_left,
+    routing_warnings,
     typed_promise,
     team_overview,
 )
@@ -267,6 +268,7 @@ def team(request: HttpRequest) -> HttpResponse:
         request,
         "workbench/team.html",
         {
+            "routing": routing_warnings(user, today),
             "overview": overview,
             "collectors": collectors,
             "waivers": list(waivers_awaiting(user)),

@@ -42,8 +42,8 @@ from huikuan.kernel.scripts import (
     values,
 )
 from huikuan.kernel.strategy.policy import parse_policy
-from huikuan.kernel.strategy.queue import CONTACT_ACTIONS, VISIT
-from huikuan.org.staff import closable_by
+from huikuan.kernel.strategy.queue import CALL, CONTACT_ACTIONS, LEGAL_REVIEW, SPECIALIST, VISIT
+from huikuan.org.staff import closable_by, team_gaps
 from huikuan.payments.guards import ActionError
 from huikuan.payments.models import (
     Instalment,
@@ -643,6 +643,38 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
 
 def stage_of(case: Case, day: date) -> str:
     return stage(case.dpd(day), legal=case.status == CaseStatus.LEGAL).value
+
+
+@dataclass(frozen=True)
+class RoutingWarning:
+    gap: str  # kernel.strategy.queue.gaps code
+    text: str
+    items: int  # today's open items that landed in the lead's queue because of it
+
+
+def routing_warnings(lead: Any, day: date) -> list[RoutingWarning]:
+    """What the team lacks for its routing, and how much of today's work it sent to the lead instead."""
+    if getattr(lead, "team_id", None) is None:
+        return []
+    mine = dict(
+        queue_items(lead, day).values("action").annotate(n=Count("id")).values_list("action", "n")
+    )
+    texts = {
+        "no_specialist": (
+            _("No collector of this team has the specialist skill: specialist hand-overs go to your queue. "
+              "Give a collector the skill “specialist” in the admin (users › skills)."),
+            mine.get(SPECIALIST, 0),
+        ),
+        "no_legal": (
+            _("There is no legal counsel for this team: legal reviews go to your queue."),
+            mine.get(LEGAL_REVIEW, 0),
+        ),
+        "no_collector": (
+            _("This team has no active collector: its calls and visits go to your queue."),
+            mine.get(CALL, 0) + mine.get(VISIT, 0),
+        ),
+    }  # fmt: skip
+    return [RoutingWarning(gap, *texts[gap]) for gap in team_gaps(lead.team_id) if gap in texts]
 
 
 def team_overview(collectors: list[Any], day: date) -> list[tuple[Any, int, int, int]]:
