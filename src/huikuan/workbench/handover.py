@@ -4,8 +4,9 @@ A call or a visit is closed by logging it (``actions.save_outcome``); the two ha
 so they are closed here, by whoever the routing allows to (``kernel.strategy.queue.closable``): the
 specialist or the team lead for ``escalate_specialist``, legal counsel or the team lead for
 ``legal_review``. The reviewer writes what was decided; the note is screened like a call note and, with the
-decision, goes to the change log, which the case's timeline shows. A legal review may refer the case to
-legal (its status becomes ``legal``: the gate then stops collection contact) or send it back to collection.
+decision, goes to the change log. A legal review may refer the case to legal (its status becomes ``legal``:
+its stage is then legal and the gate asks collectors to confirm with legal before each contact) or send it
+back to collection.
 """
 
 from __future__ import annotations

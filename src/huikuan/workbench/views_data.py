@@ -287,7 +287,8 @@ def next_case_id(user: Any, day: date, now: datetime, after: int | None = None) 
     """The case to work next: the first case after ``after`` in the queue's order that has an item the user
     can close now, or None at the end of the queue.
 
-    The order is the day's best priority of the user's items on each case, done items included, so a case
+    The order is the day's best priority of the items on each case that the user can close, done ones
+    included, so a case
     keeps its place while its items are closed: each "next" moves strictly forward through the queue and a
     pass ends, whatever the user saves or skips (it used to offer the best case other than the current one,
     so two cases whose items the collector could not close took turns for ever). Cases whose only items the
@@ -299,8 +300,10 @@ def next_case_id(user: Any, day: date, now: datetime, after: int | None = None) 
     for case_id, priority, action, status in WorkItem.objects.filter(as_of=day, assignee=user).values_list(
         "case_id", "priority", "action", "status"
     ):
+        if action not in kinds:
+            continue
         top[case_id] = max(priority, top.get(case_id, priority))
-        if status == WorkStatus.PENDING and action in kinds:
+        if status == WorkStatus.PENDING:
             open_cases.add(case_id)
     order = sorted(open_cases, key=lambda c: (-top[c], c))
     if after is not None:
