@@ -23,9 +23,8 @@ from huikuan.cases.models import Case, CaseStatus, Interaction, Promise, Promise
 from huikuan.cases.views_data import CaseView, load_case
 from huikuan.compliance.facts import GateFacts, case_gate_facts, current_pack, gate_facts, point_facts
 from huikuan.compliance.models import ContactDecision, TextFlag
-from huikuan.db.chunks import chunked
 from huikuan.kernel.compliance import gate
-from huikuan.kernel.compliance.picker import Number, Pick, callable_own, offer_order, pick_number
+from huikuan.kernel.compliance.picker import Number, Pick, callable_own, offer_order, pick_number, rank
 from huikuan.kernel.delinquency import bucket, stage
 from huikuan.kernel.money import MoneyError, parse_amount
 from huikuan.kernel.names import honorific
@@ -89,25 +88,15 @@ def preview(case: Case, point: ContactPoint | None, channel: str, facts: GateFac
     )
 
 
-def numbers_now(case: Case, points: list[ContactPoint], facts: GateFacts, now: datetime, lang: str) -> list[Number]:
-    """Every phone number of the debtor and their contacts with the gate's answer for a call now."""
-    found = []
-    for p in points:
-        if p.kind not in PHONE_KINDS:
-            continue
-        d = preview(case, p, gate.Channel.CALL, facts, now)
-        reason = reason_text(d, lang) if not d.allowed else ""
-        own = p.relation == Relation.SELF
-        found.append(Number(p.pk, p.kind, own, p.validity, p.do_not_contact, d.allowed, reason, d.next_allowed_at))
-    return found
-
-
 def first_own_phone(points: list[ContactPoint]) -> ContactPoint | None:
-    """The debtor's own number that the contact order puts first (the one the script names by its tail)."""
+    """The debtor's own number that the contact order puts first (the one the script names by its tail);
+    an invalid or do-not-contact one when the debtor has no other, since the account is still named by it."""
     by_id = {p.pk: p for p in points}
-    numbers = [Number(p.pk, p.kind, p.relation == Relation.SELF, p.validity, p.do_not_contact, True) for p in points]
-    best = pick_number(numbers).best
-    return by_id[best.id] if best is not None else None
+    best = pick_number([_unasked(p) for p in points if p.kind in PHONE_KINDS]).best
+    if best is not None:
+        return by_id[best.id]
+    own = [p for p in points if p.relation == Relation.SELF and p.kind in PHONE_KINDS]
+    return min(own, key=lambda p: rank(_unasked(p))) if own else None
 
 
 def reason_text(decision: gate.Decision, lang: str) -> str:
@@ -137,16 +126,30 @@ def item_workable(case: Case, item: WorkItem, facts: GateFacts, now: datetime, l
         postal = next((p for p in points if p.pk == item.contact_point_id), None)
         decision = preview(case, postal, gate.Channel.VISIT, facts, now)
         return Workable(decision.allowed, decision.next_allowed_at, reason_text(decision, lang))
-    numbers = numbers_now(case, points, facts, now, lang)
-    pick = pick_number(numbers)
-    planned = next((n for n in numbers if n.id == item.contact_point_id), None)
-    if pick.chosen is not None or (planned is not None and planned.allowed):
-        return Workable(True)
-    considered = callable_own(numbers) or ([planned] if planned is not None else [])
-    if not considered:
+    # The gate is asked number by number in the picker's order and only until one is allowed: a queue of
+    # fifty rows asks it about fifty times when the best numbers are callable, as it did before the picker.
+    ranked = callable_own([_unasked(p) for p in points if p.kind in PHONE_KINDS])
+    by_id = {p.pk: p for p in points}
+    candidates = [by_id[n.id] for n in ranked]
+    planned = by_id.get(item.contact_point_id) if item.contact_point_id is not None else None
+    if planned is not None and planned.kind in PHONE_KINDS and planned not in candidates:
+        candidates.append(planned)
+    if not candidates:
         return Workable(False, None, _("No number of the debtor may be called."))
-    times = [n.next_at for n in considered if n.next_at is not None]
-    return Workable(False, min(times) if times else None, considered[0].reason)
+    refusals = []
+    for point in candidates:
+        decision = preview(case, point, gate.Channel.CALL, facts, now)
+        if decision.allowed:
+            return Workable(True)
+        refusals.append(decision)
+    times = [d.next_allowed_at for d in refusals if d.next_allowed_at is not None]
+    return Workable(False, min(times) if times else None, reason_text(refusals[0], lang))
+
+
+def _unasked(point: ContactPoint) -> Number:
+    """A number as the picker ranks it, before the gate is asked about it."""
+    own = point.relation == Relation.SELF
+    return Number(point.pk, point.kind, own, point.validity, point.do_not_contact, True)
 
 
 @dataclass
@@ -295,24 +298,28 @@ def next_case_id(user: Any, day: date, now: datetime, after: int | None = None) 
     user cannot close (another role's kind) are never offered; contacts the gate refuses now are skipped.
     """
     kinds = closable_by(user)
-    top: dict[int, int] = {}
-    open_cases: set[int] = set()
-    for case_id, priority, action, status in WorkItem.objects.filter(as_of=day, assignee=user).values_list(
-        "case_id", "priority", "action", "status"
-    ):
-        if action not in kinds:
-            continue
-        top[case_id] = max(priority, top.get(case_id, priority))
-        if status == WorkStatus.PENDING:
-            open_cases.add(case_id)
-    order = sorted(open_cases, key=lambda c: (-top[c], c))
+    cases = (
+        WorkItem.objects.filter(as_of=day, assignee=user, action__in=kinds)
+        .values("case_id")
+        .annotate(top=Max("priority"), open=Count("id", filter=Q(status=WorkStatus.PENDING)))
+        .filter(open__gt=0)
+    )
     if after is not None:
-        start = (-top[after], after) if after in top else None
-        order = [c for c in order if c != after and (start is None or (-top[c], c) > start)]
-    for chunk in chunked(order, QUEUE_LIMIT):
-        for row in _rows(user, list(chunk), day, now, "zh"):
+        start = (
+            WorkItem.objects.filter(as_of=day, assignee=user, action__in=kinds, case_id=after)
+            .aggregate(top=Max("priority"))
+            .get("top")
+        )
+        cases = cases.exclude(case_id=after)
+        if start is not None:
+            cases = cases.filter(Q(top__lt=start) | Q(top=start, case_id__gt=after))
+    ordered = cases.order_by("-top", "case_id").values_list("case_id", flat=True)
+    offset = 0
+    while chunk := list(ordered[offset : offset + QUEUE_LIMIT]):
+        for row in _rows(user, chunk, day, now, "zh"):
             if row.allowed:
                 return row.case.pk
+        offset += QUEUE_LIMIT
     return None
 
 
