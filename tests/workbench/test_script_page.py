@@ -64,7 +64,7 @@ def test_step_4_reads_back_the_promise_as_typed(workday: dict[str, Any]) -> None
     ):
         answer = client.get(f"/work/cases/{case.pk}/confirm/", {"promise_amount": amount, "promise_date": date_text})
         assert answer.status_code == 200 and message in answer.content.decode() and "确认一下" not in answer.content.decode()
-    assert client.get(f"/work/cases/{workday['bob'].pk}/confirm/").status_code == 403
+    assert client.get(f"/work/cases/{workday['bob'].pk}/confirm/").status_code == 404  # hidden, as if missing
 
 
 def test_the_header_shows_the_newest_arrangement(workday: dict[str, Any]) -> None:
@@ -125,7 +125,7 @@ def test_identity_checks_are_limited_per_case_and_day(workday: dict[str, Any]) -
     assert ChangeLog.objects.filter(action="identity:check").count() == IDENTITY_CHECKS_PER_DAY
     # Another case has its own count; another collector's case is not open to Alice at all.
     assert "identity-" in client.post(f"/work/cases/{workday['late'].pk}/identity/", {"said": "123X"}).content.decode()
-    assert client.post(f"/work/cases/{workday['bob'].pk}/identity/", {"said": "123X"}).status_code == 403
+    assert client.post(f"/work/cases/{workday['bob'].pk}/identity/", {"said": "123X"}).status_code == 404
 
 
 def test_the_whole_id_number_is_checked_against_its_hash(make_case: CaseMaker) -> None:

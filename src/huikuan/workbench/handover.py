@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huikuan.audit.records import record_change
-from huikuan.cases.access import can_view_case
+from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case, CaseStatus
 from huikuan.compliance.actions import screen_and_register
 from huikuan.kernel.strategy.queue import LEGAL_REVIEW, SPECIALIST
@@ -48,8 +48,7 @@ def close_hand_over(
     user: Any, case: Case, action: str, decision: str, note: str, *, now: datetime | None = None
 ) -> int:
     """Close today's open ``action`` item of the case with the reviewer's decision; returns items closed."""
-    if not can_view_case(user, case):
-        raise PermissionDenied(_("This case is not yours to see."))
+    require_visible_case(user, case)
     if action not in DECISIONS:
         raise HandOverError([_("Only a specialist hand-over or a legal review is closed here.")])
     if action not in closable_by(user):

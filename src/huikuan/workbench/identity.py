@@ -15,14 +15,13 @@ from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import record_change
-from huikuan.cases.access import can_view_case
+from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case
 from huikuan.kernel.pii import (
     IDENTITY_CHECKS_PER_DAY,
@@ -86,8 +85,7 @@ def _input_message(code: str, company: bool) -> str:
 
 def verify_identity(user: Any, case: Case, said: str, *, now: datetime | None = None) -> IdentityResult:
     """Compare what the debtor said with the stored tail or hash; audited and limited per case and day."""
-    if not can_view_case(user, case):
-        raise PermissionDenied(_("This case is not yours to see."))
+    require_visible_case(user, case)
     now = now or timezone.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("debtor").get(pk=case.pk)

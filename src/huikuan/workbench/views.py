@@ -185,7 +185,7 @@ def save(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def identity(request: HttpRequest, case_id: int) -> HttpResponse:
     """The identity check: "match" or "no match" for what the debtor said, never the stored value."""
-    case = visible_case_or_403(request.user, case_id)
+    case = visible_case_or_404(request.user, case_id)
     try:
         result = verify_identity(request.user, case, request.POST.get("said", ""))
     except IdentityError as exc:
@@ -196,7 +196,7 @@ def identity(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 def confirm(request: HttpRequest, case_id: int) -> HttpResponse:
     """Step 4 for the promise being typed: the amount and the date read back exactly as entered."""
-    case = visible_case_or_403(request.user, case_id)
+    case = visible_case_or_404(request.user, case_id)
     amount, due, problem = typed_promise(request.GET.get("promise_amount", ""), request.GET.get("promise_date", ""))
     lines: tuple[str, ...] = ()
     if amount is not None and due is not None:
@@ -208,7 +208,7 @@ def confirm(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def hand_over(request: HttpRequest, case_id: int) -> HttpResponse:
     """Close a specialist hand-over or a legal review; then on to the next case once nothing is left here."""
-    case = visible_case_or_403(request.user, case_id)
+    case = visible_case_or_404(request.user, case_id)
     try:
         close_hand_over(
             request.user, case, request.POST.get("action", ""), request.POST.get("decision", ""),
