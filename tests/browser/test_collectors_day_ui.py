@@ -60,7 +60,7 @@ def test_a_collectors_day_through_identity_read_back_and_next_case(live_server: 
     screenshot(page, "day-04-step3-options")
     page.locator("#script .step:visible [data-plan]").first.click()  # "债务人选择方案: 1"
     confirm = page.locator("#script .step:visible").inner_text()
-    assert f"您选择的是方案一" in confirm and f"您同意在{day}前还款{amount}元" in confirm
+    assert "您选择的是方案一" in confirm and f"您同意在{day}前还款{amount}元" in confirm
     assert "还款12,400.00元" not in confirm
     assert page.locator("input[name=outcome][value=plan_accepted]").is_checked()
     screenshot(page, "day-05-step4-read-back")

@@ -54,7 +54,9 @@ def test_checks_left_never_goes_below_zero() -> None:
     assert identity_checks_left(99) == 0
 
 
-@given(st.text(alphabet="0123456789", min_size=17, max_size=17), st.text(alphabet="0123456789X", min_size=4, max_size=4))
+@given(
+    st.text(alphabet="0123456789", min_size=17, max_size=17), st.text(alphabet="0123456789X", min_size=4, max_size=4)
+)
 def test_a_resident_id_matches_itself_and_only_its_own_tail(body: str, said: str) -> None:
     number = body + cn_id_check_char(body)
     stored = {"last4": number[-4:], "id_hash": hash_id_number(number, KEY), "key": KEY}

@@ -106,7 +106,7 @@ def test_next_case_skips_a_case_the_gate_refuses_now(workday: dict[str, Any]) ->
     queue = client_for(workday["personas"].alice).get("/work/").content.decode()
     row = queue[queue.rindex("<tr", 0, queue.index(f'data-case="{workday["middle"].pk}"')) :]
     row = row[: row.index("</tr>")]
-    assert 'class="blocked"' in row and "不是等待就能联系" in row or 'class="error"' in row
+    assert 'class="blocked"' in row and "需人工处理" in row  # a stop request: "not by waiting"
 
 
 def test_the_queue_has_one_row_per_case_with_its_actions(workday: dict[str, Any]) -> None:

@@ -63,7 +63,8 @@ def test_step_4_reads_back_the_promise_as_typed(workday: dict[str, Any]) -> None
         ("100", "2026-13-40", "日期"),
     ):
         answer = client.get(f"/work/cases/{case.pk}/confirm/", {"promise_amount": amount, "promise_date": date_text})
-        assert answer.status_code == 200 and message in answer.content.decode() and "确认一下" not in answer.content.decode()
+        text = answer.content.decode()
+        assert answer.status_code == 200 and message in text and "确认一下" not in text
     assert client.get(f"/work/cases/{workday['bob'].pk}/confirm/").status_code == 404  # hidden, as if missing
 
 
@@ -74,13 +75,14 @@ def test_the_header_shows_the_newest_arrangement(workday: dict[str, Any]) -> Non
     client = client_for(alice)
     mobile = ContactPoint.objects.get(debtor=case.debtor, kind="mobile")
     due = timezone.localdate() + timedelta(days=4)
-    client.post(f"/work/cases/{case.pk}/save/", {"outcome": "promise", "point": mobile.pk,
-                                                 "promise_amount": "800.00", "promise_date": due.isoformat()})  # fmt: skip
+    promise = {"outcome": "promise", "point": mobile.pk, "promise_amount": "800.00", "promise_date": due.isoformat()}
+    client.post(f"/work/cases/{case.pk}/save/", promise)
     header = client.get(f"/cases/{case.pk}/").content.decode()
     arrangement = header[header.index('data-testid="arrangement"') :][:400]
     assert "800.00" in arrangement and due.isoformat() in arrangement
-    client.post(f"/work/cases/{case.pk}/save/", {"outcome": "plan_accepted", "point": mobile.pk,
-                                                 "plan_kind": "instalments"})  # fmt: skip
+    client.post(
+        f"/work/cases/{case.pk}/save/", {"outcome": "plan_accepted", "point": mobile.pk, "plan_kind": "instalments"}
+    )
     plan = RepaymentPlan.objects.get(case=case)
     first = plan.instalments.order_by("n").first()
     assert first is not None

@@ -251,9 +251,9 @@ def reassign_case(lead: Any, case: Case, to: User, reason: str, *, now: datetime
         )
         takes = closable_by(to)
         moved = open_items.filter(action__in=takes).update(assignee=to)
-        open_items.exclude(action__in=takes).filter(Q(assignee_id=before["assignee"]) | Q(assignee__isnull=True)).update(
-            assignee=lead
-        )
+        open_items.exclude(action__in=takes).filter(
+            Q(assignee_id=before["assignee"]) | Q(assignee__isnull=True)
+        ).update(assignee=lead)
         record_change(
             lead, case, "case:reassigned", before, {"assignee": to.pk, "reason": reason.strip(), "items": moved}
         )

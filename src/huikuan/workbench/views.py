@@ -45,8 +45,8 @@ from huikuan.workbench.views_data import (
     promise_confirm,
     queue_left,
     routing_warnings,
-    typed_promise,
     team_overview,
+    typed_promise,
 )
 
 # Keyboard shortcut of each outcome code on the call screen (digits first: the hand is on the number row).
@@ -189,7 +189,9 @@ def identity(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         result = verify_identity(request.user, case, request.POST.get("said", ""))
     except IdentityError as exc:
-        return render(request, "workbench/_identity.html", {"errors": exc.messages, "company": case.debtor.kind == "company"})
+        return render(
+            request, "workbench/_identity.html", {"errors": exc.messages, "company": case.debtor.kind == "company"}
+        )
     return render(request, "workbench/_identity.html", {"result": result, "company": case.debtor.kind == "company"})
 
 

@@ -54,7 +54,7 @@ from huikuan.payments.models import (
     RepaymentPlan,
 )
 from huikuan.payments.plans import propose_options
-from huikuan.portfolio.models import PHONE_KINDS, AccountBalance, ContactKind, ContactPoint, Relation, Validity
+from huikuan.portfolio.models import PHONE_KINDS, AccountBalance, ContactKind, ContactPoint, Relation
 from huikuan.strategy.models import PolicyVersion, WorkItem, WorkStatus
 from huikuan.workbench.identity import IdentityState, identity_state
 from huikuan.workbench.library import current_library
@@ -208,7 +208,10 @@ def queue_items(user: Any, day: date) -> Any:
 def _rows(user: Any, case_ids: list[int], day: date, now: datetime, lang: str) -> list[QueueRow]:
     """The queue rows of these cases, in the order given: their items, gate answers and amounts."""
     items = list(
-        queue_items(user, day).filter(case_id__in=case_ids).select_related("case__debtor").order_by("-priority", "action")
+        queue_items(user, day)
+        .filter(case_id__in=case_ids)
+        .select_related("case__debtor")
+        .order_by("-priority", "action")
     )
     by_case: dict[int, list[WorkItem]] = defaultdict(list)
     for item in items:
@@ -603,7 +606,9 @@ def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Wo
         phones=[(by_id[n.id], n) for n in offer_order(numbers)],
         pick=pick_number(numbers),
         case_items=[
-            CaseItem(i, i.assignee_id == getattr(user, "pk", None), i.action in kinds and i.status == WorkStatus.PENDING)
+            CaseItem(
+                i, i.assignee_id == getattr(user, "pk", None), i.action in kinds and i.status == WorkStatus.PENDING
+            )
             for i in items
         ],
         identity=identity_state(case, now),
@@ -666,9 +671,7 @@ def routing_warnings(lead: Any, day: date) -> list[RoutingWarning]:
     """What the team lacks for its routing, and how much of today's work it sent to the lead instead."""
     if getattr(lead, "team_id", None) is None:
         return []
-    mine = dict(
-        queue_items(lead, day).values("action").annotate(n=Count("id")).values_list("action", "n")
-    )
+    mine = dict(queue_items(lead, day).values("action").annotate(n=Count("id")).values_list("action", "n"))
     texts = {
         "no_specialist": (
             _("No collector of this team has the specialist skill: specialist hand-overs go to your queue. "

@@ -16,10 +16,10 @@ from huikuan.kernel.scripts.objections import Match, ObjectionCard, card, match_
 
 __all__ = [
     "ACTIONS",
-    "Agreement",
     "DEFAULT_TONES",
     "OBJECTION_KEYS",
     "STEP_KEYS",
+    "Agreement",
     "Library",
     "LibraryError",
     "Match",
