@@ -9,6 +9,7 @@ from typing import Any
 
 from huikuan.kernel.strategy.queue import Staff, closable, gaps, parse_skills
 from huikuan.org.models import Role, User
+from huikuan.org.permissions import role_of
 
 # The roles that hold queues: QA and administrators are dealt nothing.
 DEALT_ROLES = (Role.COLLECTOR, Role.TEAM_LEAD, Role.LEGAL)
@@ -20,10 +21,9 @@ def active_staff() -> list[Staff]:
 
 
 def closable_by(user: Any) -> frozenset[str]:
-    """The kinds of work item this user can close from the case page."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return frozenset()
-    return closable(user.role, parse_skills(user.skills), superuser=user.is_superuser)
+    """The kinds of work item this user can close from the case page (nothing for nobody or the system)."""
+    role = role_of(user)
+    return closable(role, parse_skills(user.skills)) if role else frozenset()
 
 
 def team_gaps(team_id: int | None) -> tuple[str, ...]:

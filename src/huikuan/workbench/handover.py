@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +24,7 @@ from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case, CaseStatus
 from huikuan.compliance.actions import screen_and_register
 from huikuan.kernel.strategy.queue import LEGAL_REVIEW, SPECIALIST
-from huikuan.org.staff import closable_by
+from huikuan.org.permissions import can_close_work_item, require
 from huikuan.strategy.models import WorkItem, WorkStatus
 
 # The decisions each hand-over offers, with their labels for the form.
@@ -47,12 +46,13 @@ class HandOverError(ValueError):
 def close_hand_over(
     user: Any, case: Case, action: str, decision: str, note: str, *, now: datetime | None = None
 ) -> int:
-    """Close today's open ``action`` item of the case with the reviewer's decision; returns items closed."""
+    """Close today's open ``action`` item of the case with the reviewer's decision; returns items closed.
+
+    An entry point (its own transaction)."""
     require_visible_case(user, case)
     if action not in DECISIONS:
         raise HandOverError([_("Only a specialist hand-over or a legal review is closed here.")])
-    if action not in closable_by(user):
-        raise PermissionDenied(_("Your role cannot close this kind of work item."))
+    require(can_close_work_item(user, action), _("Your role cannot close this kind of work item."))
     errors = []
     if decision not in dict(DECISIONS[action]):
         errors.append(_("Choose a decision."))
@@ -61,7 +61,7 @@ def close_hand_over(
     if errors:
         raise HandOverError(errors)
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().get(pk=case.pk)
         closed = WorkItem.objects.filter(
             case_id=case.pk, as_of=timezone.localdate(now), action=action, status=WorkStatus.PENDING

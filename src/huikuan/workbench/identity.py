@@ -84,10 +84,12 @@ def _input_message(code: str, company: bool) -> str:
 
 
 def verify_identity(user: Any, case: Case, said: str, *, now: datetime | None = None) -> IdentityResult:
-    """Compare what the debtor said with the stored tail or hash; audited and limited per case and day."""
+    """Compare what the debtor said with the stored tail or hash; audited and limited per case and day.
+
+    An entry point (its own transaction)."""
     require_visible_case(user, case)
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().select_related("debtor").get(pk=case.pk)
         done = _checks_today(locked, now).count()
         if identity_checks_left(done) == 0:
