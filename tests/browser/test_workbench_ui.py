@@ -61,13 +61,17 @@ def test_collector_works_a_case_through_the_script_to_a_promise(page: Any, day: 
     screenshot(page, "workbench-dispute-bill")
 
     page.locator("#script .step-tab[data-step='4']").click()
-    assert "我再跟您确认一下" in page.locator("#script .step:visible").inner_text()
+    # Nothing agreed yet: step 4 reads back no figure until the promise is typed (issue 16).
+    assert "我再跟您确认一下" not in page.locator("#script .step:visible").inner_text()
     page.locator("body").click(position={"x": 5, "y": 300})
     page.keyboard.press("7")  # shortcut: promise to pay
     assert page.locator("input[name=outcome][value=promise]").is_checked()
     due = timezone.localdate() + timedelta(days=3)
     page.fill("[data-testid=promise-amount]", "12400.00")
     page.fill("[data-testid=promise-date]", due.isoformat())
+    read_back = page.locator("#script .step:visible [data-testid=confirm-promise]")
+    read_back.wait_for()
+    assert f"您同意在{due.year}年{due.month}月{due.day}日前还款12,400.00元" in read_back.inner_text()
     page.fill("textarea[name=notes]", "客户同意三天内结清")
     page.locator("[data-testid=note-clean]").wait_for()
     screenshot(page, "workbench-step4-outcome")

@@ -108,3 +108,24 @@ def test_the_menu_shows_what_the_user_may_open(personas: Personas) -> None:
         assert link in lead and link not in collector
     assert 'href="/qa/"' in legal and 'href="/comms/templates/"' in legal
     assert 'href="/import/"' not in legal and 'href="/work/team/"' not in legal
+
+
+def test_who_may_close_which_kind_of_work_item() -> None:
+    """Issue 16: the run deals an item only to someone who can close it; the same rule guards the closing."""
+    from huikuan.org.permissions import can_close_work_item
+
+    kinds = ("call", "visit", "escalate_specialist", "legal_review")
+    answers = {who: {k for k in kinds if can_close_work_item(actor(who), k)} for who in ACTORS}
+    assert answers == {
+        "collector": {"call", "visit"},
+        "team_lead": set(kinds),
+        "qa": set(),
+        "legal": {"legal_review"},
+        "admin": set(kinds),
+        "superuser": set(kinds),
+        "inactive": set(),
+        "anonymous": set(),
+        "system": set(),
+    }
+    specialist = User(username="sam", role=Role.COLLECTOR, skills="Specialist, other")
+    assert {k for k in kinds if can_close_work_item(specialist, k)} == {"call", "visit", "escalate_specialist"}

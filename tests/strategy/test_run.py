@@ -44,10 +44,40 @@ def test_run_writes_todays_items_with_reason_window_and_assignee(
     assert call.window_start.isoformat() == "2026-11-20T01:00:00+00:00"
     assert call.policy_version == champion and call.arm == ""
     assert call.contact_point is not None and call.contact_point.kind == "mobile"
-    # Two broken promises make it a specialist's case; team A has no specialist, so it stays in the team.
-    assert call.queue == "specialist" and call.assignee_id in {personas.alice.pk, personas.bob.pk}
+    # Two broken promises make it a specialist's case; team A has no specialist, so its calls stay with its
+    # collector and the hand-over goes to the team's lead, who can close it (issue 16).
+    assert call.queue == "specialist" and call.assignee_id == personas.alice.pk
+    assert items["escalate_specialist"].assignee_id == personas.lena.pk
     champion.refresh_from_db()
     assert champion.first_used_at is not None
+
+
+def test_every_worked_item_goes_to_someone_who_can_close_it(
+    champion: Any, make_case: CaseMaker, personas: Personas
+) -> None:
+    """The demo's collectors held 183 hand-overs each that no call could close; "next case" looped."""
+    from huikuan.org.staff import closable_by
+
+    alice, bob, lena, lara = personas.alice, personas.bob, personas.lena, personas.lara
+    large = make_case(41, "150000.00", assignee=alice)  # a specialist's case by its balance
+    old = make_case(120, "30000.00", assignee=bob)  # legal review from 90 days
+    run_strategy(AS_OF)
+    dealt = {(w.case_id, w.action): w.assignee for w in WorkItem.objects.select_related("assignee")}
+    assert dealt[(large.pk, "call")] == alice and dealt[(large.pk, "escalate_specialist")] == lena
+    assert dealt[(old.pk, "legal_review")] == lara  # the legal department: no team
+    for (_case, action), user in dealt.items():
+        if action in ("call", "visit", "escalate_specialist", "legal_review"):
+            assert user is not None and action in closable_by(user), (action, user)
+    # With a specialist in the team, the case and its hand-over go to her.
+    bob.skills = "specialist"
+    bob.save(update_fields=["skills"])
+    run_strategy(AS_OF)
+    assert {w.action: w.assignee for w in WorkItem.objects.filter(case=large)} == {
+        "call": bob,
+        "escalate_specialist": bob,
+    }
+    large.refresh_from_db()
+    assert large.assignee == bob
 
 
 def test_behaviour_from_history_in_the_database(champion: Any, make_case: CaseMaker) -> None:
@@ -154,9 +184,13 @@ def test_sharded_run_plans_the_same_items(champion: Any, small_portfolio: Person
     run_strategy(AS_OF, shards=3)
     assert sorted(WorkItem.objects.values_list("case_id", "action", "reason", "priority", "window_start")) == whole
     # Workload is balanced within each shard, so who gets a new case may differ from the unsharded run;
-    # it is always someone from the case's own team.
+    # it is always someone from the case's own team, or the legal department for a legal review.
     for item in WorkItem.objects.filter(assignee__isnull=False).select_related("assignee", "case"):
-        assert item.assignee is not None and item.assignee.team_id == item.case.team_id
+        assert item.assignee is not None
+        if item.action == "legal_review" and item.assignee.team_id is None:
+            assert item.assignee.role == "legal"
+        else:
+            assert item.assignee.team_id == item.case.team_id
 
 
 def _fingerprint() -> tuple[int, str]:
@@ -174,7 +208,7 @@ def _fingerprint() -> tuple[int, str]:
 def test_same_work_items_on_sqlite_and_postgresql(champion: Any, small_portfolio: Personas) -> None:
     """The suite runs on both databases; both must arrive at this one fingerprint."""
     run_strategy(AS_OF)
-    assert _fingerprint() == (32, "a540c20917c2d6eaed8af9001250457fd1ecbef86bd26fc63c05cf71f7ddad95")
+    assert _fingerprint() == (32, "f7f899987b93ff12b1ef7459af5aba79c2aa6c31ca2422a463c4ca2298f479d3")
 
 
 def test_a_shard_deals_by_the_workload_of_its_own_cases(

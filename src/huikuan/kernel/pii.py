@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import operator
+from dataclasses import dataclass
 from datetime import date
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -105,3 +106,48 @@ def uscc_check_char(first17: str) -> str:
 def hash_id_number(raw: str, key: str) -> str:
     # hmac.digest is the one-shot C implementation of hmac.new(...).digest().
     return hmac.digest(key.encode(), normalise_id_number(raw).encode(), hashlib.sha256).hex()
+
+
+# How many identity checks a case allows per day: enough for a debtor who mishears, too few to guess four
+# characters (10,000 possibilities, 11 for the check character) or to probe the stored number.
+IDENTITY_CHECKS_PER_DAY = 5
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityAnswer:
+    """The result of comparing what the debtor said with what is stored; never the stored value itself."""
+
+    method: str  # "tail": the last four characters; "full": the whole number against its keyed hash
+    match: bool
+
+
+class IdentityInputError(ValueError):
+    """What was typed cannot be compared: the reason is a code the caller words (empty, length, nothing stored)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+def check_identity(said: str, *, last4: str, id_hash: str, key: str) -> IdentityAnswer:
+    """Compare the ID or credit code characters the debtor said with the stored tail or keyed hash.
+
+    Four characters are compared with the stored last four, the whole number (15 to 18 characters) with
+    its HMAC. Comparisons take constant time, so how long the answer takes says nothing about the value.
+    """
+    typed = normalise_id_number(said).replace("-", "")
+    if not typed:
+        raise IdentityInputError("empty")
+    if len(typed) == 4:
+        if not last4:
+            raise IdentityInputError("nothing_stored")
+        return IdentityAnswer("tail", hmac.compare_digest(typed.encode(), normalise_id_number(last4).encode()))
+    if 15 <= len(typed) <= 18:
+        if not id_hash:
+            raise IdentityInputError("nothing_stored")
+        return IdentityAnswer("full", hmac.compare_digest(hash_id_number(typed, key), id_hash))
+    raise IdentityInputError("length")
+
+
+def identity_checks_left(done_today: int, limit: int = IDENTITY_CHECKS_PER_DAY) -> int:
+    return max(0, limit - done_today)

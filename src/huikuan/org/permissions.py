@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from huikuan.kernel.strategy.queue import closable, parse_skills
 from huikuan.org.models import ALL_CASES_ROLES, Role
 
 if TYPE_CHECKING:
@@ -133,6 +134,15 @@ def can_override_warnings(user: Actor) -> bool:
 def can_lead_team(user: Actor) -> bool:
     """The team page: the team's queues, reassigning its cases, the waivers waiting for a decision."""
     return has_role(user, *LEADS)
+
+
+def can_close_work_item(user: Actor, action: str) -> bool:
+    """Close a work item of this kind from the case page: a call or visit by logging it, a specialist
+    hand-over or a legal review by deciding it. By role and skills (kernel.strategy.queue.closable), the
+    rule the nightly run deals by."""
+    role = role_of(user)
+    skills = parse_skills(str(getattr(user, "skills", "") or ""))
+    return bool(role) and action in closable(role, skills)
 
 
 CAPABILITIES = {

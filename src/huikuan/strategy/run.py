@@ -31,9 +31,9 @@ from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, QUEUES, evaluate
 from huikuan.kernel.strategy.gate import ContactGate
 from huikuan.kernel.strategy.policy import Policy
-from huikuan.kernel.strategy.queue import Collector, assign
+from huikuan.kernel.strategy.queue import Staff, deal
 from huikuan.memory import peak_memory_mb
-from huikuan.org.models import Role, User
+from huikuan.org.staff import active_staff
 from huikuan.strategy.models import (
     Experiment,
     PolicyVersion,
@@ -46,7 +46,6 @@ from huikuan.strategy.predue import plan_due_reminders, queue_due_reminders
 from huikuan.strategy.snapshot import Shard, read_snapshot
 
 DEFAULT_GATE = "huikuan.kernel.strategy.gate.minimal_gate"
-SPECIALIST_SKILL = "specialist"
 # A 1,000,000-case run takes minutes; one still "running" after this has lost its process.
 RUN_STALE_AFTER = timedelta(hours=6)
 _WRITE_COLUMNS = (
@@ -251,46 +250,46 @@ def plan(
     return allowed, result
 
 
-def _collectors() -> list[Collector]:
-    """Collectors, each starting the deal with no open workload.
+def _staff() -> list[Staff]:
+    """The people items can be dealt to, each starting the deal with no open workload.
 
     A collector's open work is the day's queue, and the run is about to write all of it for its cases: the
     day's pending items it replaces, and earlier nights' unworked items are dead (the queue shows the day's
     only, a reassignment leaves them behind). Counting either would load a collector with work nobody sees,
-    for ever in the second case. So ``assign`` levels the day's plan alone; shards partition cases by id,
+    for ever in the second case. So ``deal`` levels the day's plan alone; shards partition cases by id,
     each levels its part, and the whole is level within one case per shard, in whatever order they run.
     """
-    users = User.objects.filter(is_active=True, role=Role.COLLECTOR).values_list("id", "team_id", "skills")
-    return [
-        Collector(uid, team_id, SPECIALIST_SKILL in {s.strip() for s in skills.split(",")}, 0)
-        for uid, team_id, skills in users
-    ]
+    return active_staff()
+
+
+WORKED_QUEUES = ("collector", "specialist", "legal")
 
 
 def assign_queue(items: pl.DataFrame, rebalance: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Assignees for the collector and specialist queues; returns (items, changed case assignees)."""
-    worked = items.filter(pl.col("queue").is_in(["collector", "specialist"]))
-    cases = worked.group_by("case_id").agg(
-        pl.col("team_id").first(),
-        pl.col("assignee_id").first(),
-        (pl.col("queue") == "specialist").any().alias("specialist"),
-        pl.col("priority").max(),
+    """Assignees for the people's queues (kernel.strategy.queue.deal); returns (items, changed case assignees)."""
+    worked = items.filter(pl.col("queue").is_in(WORKED_QUEUES)).select(
+        "case_id", "action", "team_id", "assignee_id", (pl.col("queue") == "specialist").alias("specialist"), "priority"
     )
     if rebalance:
-        cases = cases.with_columns(pl.lit(None, pl.Int64).alias("assignee_id"))
-    chosen = assign(cases, _collectors()).rename({"assignee_id": "chosen"})
+        worked = worked.with_columns(pl.lit(None, pl.Int64).alias("assignee_id"))
+    dealt = deal(worked, _staff())
+    current = worked.group_by("case_id").agg(pl.col("assignee_id").first())
     changed = (
-        cases.join(chosen, on="case_id")
+        current.join(dealt.owners.rename({"assignee_id": "chosen"}), on="case_id")
         .filter(pl.col("chosen").is_not_null() & (pl.col("chosen") != pl.col("assignee_id").fill_null(-1)))
         .select("case_id", "chosen")
     )
-    items = items.join(chosen, on="case_id", how="left").with_columns(
-        pl.when(pl.col("queue").is_in(["collector", "specialist"]))
-        .then(pl.col("chosen"))
-        .otherwise(pl.lit(None, pl.Int64))
-        .alias("assignee_id")
+    items = (
+        items.drop("assignee_id")
+        .join(dealt.items, on=["case_id", "action"], how="left")
+        .with_columns(
+            pl.when(pl.col("queue").is_in(WORKED_QUEUES))
+            .then(pl.col("assignee_id"))
+            .otherwise(pl.lit(None, pl.Int64))
+            .alias("assignee_id")
+        )
     )
-    return items.drop("chosen"), changed
+    return items, changed
 
 
 def _rows(run_id: int, as_of: date, items: pl.DataFrame) -> pl.DataFrame:

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from huikuan.kernel.compliance.gate import needs_contact_point
 from huikuan.kernel.compliance.screening import Flag
 from huikuan.org.models import Role, User
 from huikuan.org.permissions import can_lead_team, has_role, require
+from huikuan.org.staff import closable_by
 from huikuan.payments.guards import ActionError, require_negotiator
 from huikuan.payments.models import RepaymentPlan
 from huikuan.payments.plans import new_agreed_plan
@@ -226,7 +228,10 @@ def team_collectors(lead: Any) -> list[User]:
 def reassign_case(lead: Any, case: Case, to: User, reason: str, *, now: datetime | None = None) -> Case:
     """A team lead moves a case (and its open work items) to a collector of the team; audited. An entry point.
 
-    An administrator may move it to anyone.
+    An administrator may move it to anyone. The new collector takes the items they can close. An item they
+    cannot (a specialist hand-over for a collector without the skill) stays with its holder when the holder
+    still sees the case (a lead, legal counsel), and otherwise comes to the lead: the old collector no
+    longer sees the case.
     """
     require(can_lead_team(lead), _("Only the team's lead may reassign its cases."))
     require_visible_case(lead, case)
@@ -241,9 +246,14 @@ def reassign_case(lead: Any, case: Case, to: User, reason: str, *, now: datetime
         case.assignee = to
         case.team_id = to.team_id or case.team_id
         case.save(update_fields=["assignee", "team"])
-        moved = WorkItem.objects.filter(
-            case_id=case.pk, as_of__gte=today, status=WorkStatus.PENDING, queue__in=("collector", "specialist")
-        ).update(assignee=to)
+        open_items = WorkItem.objects.filter(
+            case_id=case.pk, as_of__gte=today, status=WorkStatus.PENDING, queue__in=("collector", "specialist", "legal")
+        )
+        takes = closable_by(to)
+        moved = open_items.filter(action__in=takes).update(assignee=to)
+        open_items.exclude(action__in=takes).filter(
+            Q(assignee_id=before["assignee"]) | Q(assignee__isnull=True)
+        ).update(assignee=lead)
         record_change(
             lead, case, "case:reassigned", before, {"assignee": to.pk, "reason": reason.strip(), "items": moved}
         )

@@ -32,14 +32,21 @@ from huikuan.payments.models import WaiverRequest
 from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awaiting
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.actions import OutcomeEntry, OutcomeError, reassign_case, save_outcome, team_collectors
+from huikuan.workbench.handover import DECISIONS, HandOverError, close_hand_over
+from huikuan.workbench.identity import IdentityError, verify_identity
 from huikuan.workbench.library import current_library
 from huikuan.workbench.views_data import (
     QueueFilters,
     callbacks_due,
+    has_open_items,
     load_queue,
     load_workbench,
     next_case_id,
+    promise_confirm,
+    queue_left,
+    routing_warnings,
     team_overview,
+    typed_promise,
 )
 
 # Keyboard shortcut of each outcome code on the call screen (digits first: the hand is on the number row).
@@ -91,6 +98,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "filters": filters,
             "today": today,
+            # "Next case" reached the end of the queue: what is left cannot be worked now.
+            "passed": request.GET.get("end") == "1",
+            "left": queue_left(request.user, today) if request.GET.get("end") == "1" else 0,
             "callbacks": callbacks_due(request.user, day_end),
             "stages": [(s.value, STAGE_LABELS[s]) for s in Stage],
         },
@@ -105,7 +115,7 @@ def next_case(request: HttpRequest) -> HttpResponse:
         request.user, timezone.localdate(now), now, int(after) if after and after.isdigit() else None
     )
     if case_id is None:
-        return redirect("workbench:queue")
+        return redirect(reverse("workbench:queue") + "?end=1")
     return redirect("web:case", case_id=case_id)
 
 
@@ -123,6 +133,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "shortcuts": SHORTCUTS,
             "outcomes": Outcome.choices,
             "min_date": wb.debtor_today.isoformat(),
+            "handover_decisions": DECISIONS,
         },
     )
 
@@ -162,12 +173,56 @@ def save(request: HttpRequest, case_id: int) -> HttpResponse:
         return render(request, "workbench/_errors.html", {"errors": exc.messages}, status=200)
     now = timezone.now()
     following = next_case_id(request.user, timezone.localdate(now), now, after=case.pk)
-    target = reverse("web:case", args=[following]) if following else reverse("workbench:queue")
+    target = reverse("web:case", args=[following]) if following else reverse("workbench:queue") + "?end=1"
     if request.headers.get("HX-Request"):
         response = render(request, "workbench/_saved.html", {"saved": saved, "target": target})
         response["HX-Redirect"] = target
         return response
     return redirect(target)
+
+
+@login_required
+@require_POST
+def identity(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The identity check: "match" or "no match" for what the debtor said, never the stored value."""
+    case = visible_case_or_404(request.user, case_id)
+    try:
+        result = verify_identity(request.user, case, request.POST.get("said", ""))
+    except IdentityError as exc:
+        return render(
+            request, "workbench/_identity.html", {"errors": exc.messages, "company": case.debtor.kind == "company"}
+        )
+    return render(request, "workbench/_identity.html", {"result": result, "company": case.debtor.kind == "company"})
+
+
+@login_required
+def confirm(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Step 4 for the promise being typed: the amount and the date read back exactly as entered."""
+    case = visible_case_or_404(request.user, case_id)
+    amount, due, problem = typed_promise(request.GET.get("promise_amount", ""), request.GET.get("promise_date", ""))
+    lines: tuple[str, ...] = ()
+    if amount is not None and due is not None:
+        lines = promise_confirm(case, request.user, timezone.now(), _lang(), amount, due)
+    return render(request, "workbench/_confirm.html", {"lines": lines, "problem": problem})
+
+
+@login_required
+@require_POST
+def hand_over(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Close a specialist hand-over or a legal review; then on to the next case once nothing is left here."""
+    case = visible_case_or_404(request.user, case_id)
+    try:
+        close_hand_over(
+            request.user, case, request.POST.get("action", ""), request.POST.get("decision", ""),
+            request.POST.get("note", ""),
+        )  # fmt: skip
+    except HandOverError as exc:
+        return render(request, "workbench/_errors.html", {"errors": exc.messages}, status=400)
+    now = timezone.now()
+    if has_open_items(request.user, case, timezone.localdate(now)):
+        return redirect("web:case", case_id=case.pk)
+    following = next_case_id(request.user, timezone.localdate(now), now, after=case.pk)
+    return redirect(reverse("web:case", args=[following]) if following else reverse("workbench:queue") + "?end=1")
 
 
 @login_required
@@ -215,6 +270,7 @@ def team(request: HttpRequest) -> HttpResponse:
         request,
         "workbench/team.html",
         {
+            "routing": routing_warnings(user, today),
             "overview": overview,
             "collectors": collectors,
             "waivers": list(waivers_awaiting(user)),

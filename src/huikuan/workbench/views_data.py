@@ -7,14 +7,15 @@ compliance.contacts.log_contact, which asks the gate again and records what it m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,11 +24,14 @@ from huikuan.cases.views_data import CaseView, load_case
 from huikuan.compliance.facts import GateFacts, case_gate_facts, current_pack, gate_facts, point_facts
 from huikuan.compliance.models import ContactDecision, TextFlag
 from huikuan.kernel.compliance import gate
+from huikuan.kernel.compliance.picker import Number, Pick, callable_own, offer_order, pick_number, rank
 from huikuan.kernel.delinquency import bucket, stage
+from huikuan.kernel.money import MoneyError, parse_amount
 from huikuan.kernel.names import honorific
 from huikuan.kernel.plans import PlanOption, summary
 from huikuan.kernel.scripts import (
     DEFAULT_TONES,
+    Agreement,
     Library,
     ObjectionCard,
     Script,
@@ -37,11 +41,22 @@ from huikuan.kernel.scripts import (
     values,
 )
 from huikuan.kernel.strategy.policy import parse_policy
+from huikuan.kernel.strategy.queue import CALL, CONTACT_ACTIONS, LEGAL_REVIEW, SPECIALIST, VISIT
+from huikuan.org.staff import closable_by, team_gaps
 from huikuan.payments.guards import ActionError
-from huikuan.payments.models import MessageKind, Payment, PendingMessage, RepaymentPlan
+from huikuan.payments.models import (
+    Instalment,
+    InstalmentStatus,
+    MessageKind,
+    Payment,
+    PendingMessage,
+    PlanStatus,
+    RepaymentPlan,
+)
 from huikuan.payments.plans import propose_options
-from huikuan.portfolio.models import PHONE_KINDS, AccountBalance, ContactKind, ContactPoint, Relation, Validity
+from huikuan.portfolio.models import PHONE_KINDS, AccountBalance, ContactKind, ContactPoint, Relation
 from huikuan.strategy.models import PolicyVersion, WorkItem, WorkStatus
+from huikuan.workbench.identity import IdentityState, identity_state
 from huikuan.workbench.library import current_library
 from huikuan.workbench.models import CallBack
 
@@ -74,9 +89,14 @@ def preview(case: Case, point: ContactPoint | None, channel: str, facts: GateFac
 
 
 def first_own_phone(points: list[ContactPoint]) -> ContactPoint | None:
-    usable = [p for p in points if p.relation == Relation.SELF and p.kind in PHONE_KINDS]
-    usable.sort(key=lambda p: (p.validity == Validity.INVALID, p.do_not_contact, p.kind != ContactKind.MOBILE))
-    return usable[0] if usable else None
+    """The debtor's own number that the contact order puts first (the one the script names by its tail);
+    an invalid or do-not-contact one when the debtor has no other, since the account is still named by it."""
+    by_id = {p.pk: p for p in points}
+    best = pick_number([_unasked(p) for p in points if p.kind in PHONE_KINDS]).best
+    if best is not None:
+        return by_id[best.id]
+    own = [p for p in points if p.relation == Relation.SELF and p.kind in PHONE_KINDS]
+    return min(own, key=lambda p: rank(_unasked(p))) if own else None
 
 
 def reason_text(decision: gate.Decision, lang: str) -> str:
@@ -86,10 +106,58 @@ def reason_text(decision: gate.Decision, lang: str) -> str:
 # ------------------------------------------------------------------------------------------------ queue
 
 
+@dataclass(frozen=True)
+class Workable:
+    """Whether an item can be closed now and, when not, when and why."""
+
+    now: bool
+    next_at: datetime | None = None
+    reason: str = ""
+
+
+def item_workable(case: Case, item: WorkItem, facts: GateFacts, now: datetime, lang: str) -> Workable:
+    """A hand-over or a legal review can be closed at any time; a call needs a number the gate allows now
+    (the picker's choice, or the third party the run planned for an unreachable debtor); a visit needs the
+    gate's yes for a visit."""
+    if item.action not in CONTACT_ACTIONS:
+        return Workable(True)
+    points = facts.points.get(case.debtor_id, [])
+    if item.action == VISIT:
+        postal = next((p for p in points if p.pk == item.contact_point_id), None)
+        decision = preview(case, postal, gate.Channel.VISIT, facts, now)
+        return Workable(decision.allowed, decision.next_allowed_at, reason_text(decision, lang))
+    # The gate is asked number by number in the picker's order and only until one is allowed: a queue of
+    # fifty rows asks it about fifty times when the best numbers are callable, as it did before the picker.
+    ranked = callable_own([_unasked(p) for p in points if p.kind in PHONE_KINDS])
+    by_id = {p.pk: p for p in points}
+    candidates = [by_id[n.id] for n in ranked]
+    planned = by_id.get(item.contact_point_id) if item.contact_point_id is not None else None
+    if planned is not None and planned.kind in PHONE_KINDS and planned not in candidates:
+        candidates.append(planned)
+    if not candidates:
+        return Workable(False, None, _("No number of the debtor may be called."))
+    refusals = []
+    for point in candidates:
+        decision = preview(case, point, gate.Channel.CALL, facts, now)
+        if decision.allowed:
+            return Workable(True)
+        refusals.append(decision)
+    times = [d.next_allowed_at for d in refusals if d.next_allowed_at is not None]
+    return Workable(False, min(times) if times else None, reason_text(refusals[0], lang))
+
+
+def _unasked(point: ContactPoint) -> Number:
+    """A number as the picker ranks it, before the gate is asked about it."""
+    own = point.relation == Relation.SELF
+    return Number(point.pk, point.kind, own, point.validity, point.do_not_contact, True)
+
+
 @dataclass
 class QueueRow:
-    item: WorkItem
+    """One case of the user's queue with every item of the day they hold on it."""
+
     case: Case
+    items: list[WorkItem]
     name: str
     dpd: int
     bucket: str
@@ -98,6 +166,31 @@ class QueueRow:
     allowed: bool
     next_at: datetime | None
     gate_reason: str
+    # Items here the user cannot close (dealt before the routing rule, or the user's role changed since).
+    foreign: list[WorkItem] = field(default_factory=list)
+
+    @property
+    def priority(self) -> int:
+        return max(i.priority for i in self.items)
+
+    @property
+    def actions(self) -> list[str]:
+        return [i.action for i in self.items]
+
+    @property
+    def behaviour(self) -> str:
+        return self.items[0].behaviour
+
+    def reasons(self, lang: str) -> str:
+        return "；".join(i.reason_en if lang.startswith("en") else i.reason for i in self.items)
+
+    @property
+    def reason(self) -> str:
+        return self.reasons("zh")
+
+    @property
+    def reason_en(self) -> str:
+        return self.reasons("en")
 
 
 @dataclass
@@ -112,8 +205,59 @@ def queue_items(user: Any, day: date) -> Any:
     return WorkItem.objects.filter(as_of=day, assignee=user, status=WorkStatus.PENDING)
 
 
+def _rows(user: Any, case_ids: list[int], day: date, now: datetime, lang: str) -> list[QueueRow]:
+    """The queue rows of these cases, in the order given: their items, gate answers and amounts."""
+    items = list(
+        queue_items(user, day)
+        .filter(case_id__in=case_ids)
+        .select_related("case__debtor")
+        .order_by("-priority", "action")
+    )
+    by_case: dict[int, list[WorkItem]] = defaultdict(list)
+    for item in items:
+        by_case[item.case_id].append(item)
+    cases = {i.case_id: i.case for i in items}
+    owed = dict(
+        AccountBalance.objects.filter(account__debtor_id__in=[c.debtor_id for c in cases.values()])
+        .values("account__debtor_id")
+        .annotate(total=Sum("total"))
+        .values_list("account__debtor_id", "total")
+    )
+    facts = gate_facts(cases.values(), now)
+    kinds = closable_by(user)
+    result = []
+    for case_id in case_ids:
+        if case_id not in by_case:
+            continue
+        case = cases[case_id]
+        mine = [i for i in by_case[case_id] if i.action in kinds]
+        foreign = [i for i in by_case[case_id] if i.action not in kinds]
+        answers = [item_workable(case, i, facts, now, lang) for i in mine]
+        blocked = [a for a in answers if not a.now]
+        times = [a.next_at for a in blocked if a.next_at is not None]
+        dpd = case.dpd(day)
+        debtor = case.debtor
+        result.append(
+            QueueRow(
+                case=case,
+                items=mine or foreign,
+                name=honorific(debtor.name, debtor.gender, company=debtor.kind == "company", lang=lang),
+                dpd=dpd,
+                bucket=bucket(dpd).value,
+                stage=(mine or foreign)[0].stage or case.stage(day).value,
+                amount=owed.get(case.debtor_id) or Decimal("0.00"),
+                allowed=any(a.now for a in answers),
+                next_at=min(times) if times else None,
+                gate_reason="；".join(dict.fromkeys(a.reason for a in blocked if a.reason)),
+                foreign=foreign,
+            )
+        )
+    return result
+
+
 def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang: str = "zh") -> list[QueueRow]:
-    """Today's pending items of this user, highest priority first, each with the gate's next allowed time."""
+    """Today's cases of this user, one row each with its items, best item first, each with when it can be
+    worked (the gate's next allowed time for contacts)."""
     items = queue_items(user, day)
     if filters.stage:
         items = items.filter(stage=filters.stage)
@@ -121,43 +265,15 @@ def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang:
         items = items.filter(action=filters.action)
     if filters.behaviour:
         items = items.filter(behaviour=filters.behaviour)
-    # The top of the queue by id first, then those rows with their cases: joining before the LIMIT made
+    # The top of the queue by case first, then those cases' items: joining before the LIMIT made
     # PostgreSQL join every item of a busy queue (8,000 items: 100 ms).
-    ids = list(items.order_by("-priority", "case_id", "action").values_list("id", flat=True)[:QUEUE_LIMIT])
-    rank = {pk: i for i, pk in enumerate(ids)}
-    rows = sorted(WorkItem.objects.filter(id__in=ids).select_related("case__debtor"), key=lambda i: rank[i.pk])
-    cases = {i.case_id: i.case for i in rows}
-    debtor_ids = [c.debtor_id for c in cases.values()]
-    owed = dict(
-        AccountBalance.objects.filter(account__debtor_id__in=debtor_ids)
-        .values("account__debtor_id")
-        .annotate(total=Sum("total"))
-        .values_list("account__debtor_id", "total")
+    case_ids = list(
+        items.values("case_id")
+        .annotate(top=Max("priority"))
+        .order_by("-top", "case_id")
+        .values_list("case_id", flat=True)[:QUEUE_LIMIT]
     )
-    facts = gate_facts(cases.values(), now)
-    result = []
-    for item in rows:
-        case = item.case
-        points = facts.points.get(case.debtor_id, [])
-        point = next((p for p in points if p.pk == item.contact_point_id), None) or first_own_phone(points)
-        channel = item.channel if item.channel in gate.Channel.__members__.values() else gate.Channel.CALL
-        decision = preview(case, point, channel, facts, now)
-        dpd = case.dpd(day)
-        debtor = case.debtor
-        result.append(
-            QueueRow(
-                item=item,
-                case=case,
-                name=honorific(debtor.name, debtor.gender, company=debtor.kind == "company", lang=lang),
-                dpd=dpd,
-                bucket=bucket(dpd).value,
-                stage=item.stage or case.stage(day).value,
-                amount=owed.get(case.debtor_id) or Decimal("0.00"),
-                allowed=decision.allowed,
-                next_at=decision.next_allowed_at,
-                gate_reason=reason_text(decision, lang) if not decision.allowed else "",
-            )
-        )
+    result = _rows(user, case_ids, day, now, lang)
     if filters.callable_now:
         result = [r for r in result if r.allowed]
     return result
@@ -174,10 +290,50 @@ def callbacks_due(user: Any, day_end: datetime) -> list[CallBack]:
 
 
 def next_case_id(user: Any, day: date, now: datetime, after: int | None = None) -> int | None:
-    """The case to work next: the best item the gate allows now (else the best item), skipping ``after``."""
-    rows = [r for r in load_queue(user, day, QueueFilters(), now) if r.case.pk != after]
-    chosen = next((r for r in rows if r.allowed), rows[0] if rows else None)
-    return chosen.case.pk if chosen else None
+    """The case to work next: the first case after ``after`` in the queue's order that has an item the user
+    can close now, or None at the end of the queue.
+
+    The order is the day's best priority of the items on each case that the user can close, done ones
+    included, so a case
+    keeps its place while its items are closed: each "next" moves strictly forward through the queue and a
+    pass ends, whatever the user saves or skips (it used to offer the best case other than the current one,
+    so two cases whose items the collector could not close took turns for ever). Cases whose only items the
+    user cannot close (another role's kind) are never offered; contacts the gate refuses now are skipped.
+    """
+    kinds = closable_by(user)
+    cases = (
+        WorkItem.objects.filter(as_of=day, assignee=user, action__in=kinds)
+        .values("case_id")
+        .annotate(top=Max("priority"), open=Count("id", filter=Q(status=WorkStatus.PENDING)))
+        .filter(open__gt=0)
+    )
+    if after is not None:
+        start = (
+            WorkItem.objects.filter(as_of=day, assignee=user, action__in=kinds, case_id=after)
+            .aggregate(top=Max("priority"))
+            .get("top")
+        )
+        cases = cases.exclude(case_id=after)
+        if start is not None:
+            cases = cases.filter(Q(top__lt=start) | Q(top=start, case_id__gt=after))
+    ordered = cases.order_by("-top", "case_id").values_list("case_id", flat=True)
+    offset = 0
+    while chunk := list(ordered[offset : offset + QUEUE_LIMIT]):
+        for row in _rows(user, chunk, day, now, "zh"):
+            if row.allowed:
+                return row.case.pk
+        offset += QUEUE_LIMIT
+    return None
+
+
+def has_open_items(user: Any, case: Case, day: date) -> bool:
+    """Whether the user still holds an item of the day on this case that they can close."""
+    return queue_items(user, day).filter(case_id=case.pk, action__in=closable_by(user)).exists()
+
+
+def queue_left(user: Any, day: date) -> int:
+    """How many cases still have items of the day for this user (the end-of-pass message counts them)."""
+    return queue_items(user, day).values("case_id").distinct().count()
 
 
 # ------------------------------------------------------------------------------------------- case page
@@ -203,6 +359,28 @@ class TimelineEntry:
 
 
 @dataclass
+class Arrangement:
+    """What the debtor has agreed and not yet finished: the newest of an accepted plan and an open promise."""
+
+    kind: str  # "plan" or "promise"
+    label: str
+    amount: Decimal  # the promise's amount, or the plan's next instalment
+    due: date | None
+    summary: str
+    status: str
+    at: datetime
+
+
+@dataclass
+class CaseItem:
+    """One of the case's work items of the day, with whether this user can close it here and now."""
+
+    item: WorkItem
+    mine: bool
+    can_close: bool
+
+
+@dataclass
 class Workbench:
     view: CaseView
     name: str
@@ -224,6 +402,20 @@ class Workbench:
     # The earliest day a promise may fall on: the debtor's today, as record_promise checks it.
     debtor_today: date
     known: dict[str, str] = field(default_factory=dict)
+    arrangement: Arrangement | None = None
+    # The read-back of step 4 for each choice of step 3: "" (nothing agreed yet), "plan:<kind>".
+    confirms: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    # The number picker: phones in the order offered, the preselected one, and why the best is refused.
+    phones: list[tuple[ContactPoint, Number]] = field(default_factory=list)
+    pick: Pick | None = None
+    case_items: list[CaseItem] = field(default_factory=list)
+    identity: IdentityState | None = None
+    company: bool = False
+
+    @property
+    def refused_point(self) -> ContactPoint | None:
+        refused = self.pick.refused if self.pick is not None else None
+        return next((p for p, n in self.phones if refused is not None and n.id == refused.id), None)
 
 
 @lru_cache(maxsize=8)
@@ -243,6 +435,105 @@ def _agent(user: Any) -> str:
     return str(user.get_full_name() or user.get_username()) if hasattr(user, "get_username") else ""
 
 
+def script_facts(
+    case: Case,
+    user: Any,
+    now: datetime,
+    lang: str,
+    view: CaseView | None = None,
+    points: list[ContactPoint] | None = None,
+    pending: Promise | None = None,
+) -> tuple[ScriptFacts, list[PlanOption]]:
+    """The facts the script is composed from, and the plan options of step 3."""
+    debtor = case.debtor
+    company = debtor.kind == "company"
+    view = view if view is not None else load_case(case, timezone.localdate(now))
+    if points is None:
+        points = list(ContactPoint.objects.filter(debtor_id=debtor.pk))
+    if pending is None:
+        pending = Promise.objects.filter(case=case, state=PromiseState.PENDING).order_by("-created_at").first()
+    own = first_own_phone(points)
+    try:
+        options = list(propose_options(user, case, now=now).options)
+    except (ActionError, PermissionDenied):
+        options = []
+    facts = ScriptFacts(
+        name=honorific(debtor.name, debtor.gender, company=company, lang=lang),
+        agent=_agent(user),
+        amount=view.totals.total,
+        dpd=view.dpd,
+        stage=view.stage,
+        deadline=options[0].schedule[0].due_date if options else None,
+        phone_tail=own.national[-4:] if own is not None else "",
+        tone=stage_tone(view.stage),
+        promise_amount=pending.amount if pending else None,
+        promise_date=pending.due_date if pending else None,
+        options=tuple(options),
+        has_id=bool(debtor.id_last4),
+        company=company,
+    )
+    return facts, options
+
+
+def confirm_lines(facts: ScriptFacts, library: Library, lang: str, agreed: Agreement | None) -> tuple[str, ...]:
+    """Step 4 as it reads with ``agreed`` (None: nothing agreed yet)."""
+    script = compose(replace(facts, agreed=agreed), library, lang)
+    return next((step.lines for step in script.steps if step.key == "confirm"), ())
+
+
+def promise_confirm(case: Case, user: Any, now: datetime, lang: str, amount: Decimal, due: date) -> tuple[str, ...]:
+    """Step 4 for a promise the collector is typing: the amount and date exactly as the form holds them."""
+    facts, _options = script_facts(case, user, now, lang)
+    return confirm_lines(facts, current_library(), lang, Agreement(amount, due))
+
+
+def typed_promise(amount_text: str, date_text: str) -> tuple[Decimal | None, date | None, str]:
+    """The promise as the form holds it while being typed: amount, date and what is wrong with them."""
+    amount: Decimal | None = None
+    due: date | None = None
+    problems = []
+    if amount_text.strip():
+        try:
+            amount = parse_amount(amount_text.replace("，", ","))
+        except MoneyError:
+            problems.append(_("The amount is not a number."))
+        if amount is not None and amount <= 0:
+            amount = None
+            problems.append(_("The amount must be more than zero."))
+    if date_text.strip():
+        try:
+            due = date.fromisoformat(date_text.strip())
+        except ValueError:
+            problems.append(_("The date is not a date."))
+    return amount, due, " ".join(problems)
+
+
+def current_arrangement(case: Case, promises: list[Promise], plans: list[RepaymentPlan]) -> Arrangement | None:
+    """The newest of the accepted or active plan and the open promise: what the debtor is now bound to."""
+    found: list[Arrangement] = []
+    pending = next((p for p in promises if p.state == PromiseState.PENDING), None)
+    if pending is not None:
+        found.append(
+            Arrangement("promise", str(_("Promise to pay")), pending.amount, pending.due_date, "",
+                        pending.get_state_display(), pending.created_at)
+        )  # fmt: skip
+    plan = next((p for p in plans if p.status in (PlanStatus.ACCEPTED, PlanStatus.ACTIVE)), None)
+    if plan is not None:
+        upcoming = (
+            Instalment.objects.filter(plan=plan)
+            .exclude(status=InstalmentStatus.PAID)
+            .order_by("n")
+            .values_list("amount", "paid_amount", "due_date")
+            .first()
+        )
+        amount, due = (upcoming[0] - upcoming[1], upcoming[2]) if upcoming else (plan.total, None)
+        found.append(
+            Arrangement("plan", plan.get_kind_display(), amount, due, plan.summary, plan.get_status_display(),
+                        plan.created_at)
+        )  # fmt: skip
+    return max(found, key=lambda a: a.at) if found else None
+
+
 def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Workbench:
     today = timezone.localdate(now)
     view = load_case(case, today)
@@ -260,39 +551,35 @@ def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Wo
             PointRow(p, channel, decision.allowed, decision.next_allowed_at, reason_text(decision, lang),
                      decision.must_not_disclose_debt)
         )  # fmt: skip
-    items = [i for i in WorkItem.objects.filter(case_id=case.pk, as_of=today).order_by("-priority", "action")]
+    numbers = [
+        Number(r.point.pk, r.point.kind, r.point.relation == Relation.SELF, r.point.validity, r.point.do_not_contact,
+               r.allowed, r.reason if not r.allowed else "", r.next_at)
+        for r in point_rows
+        if r.point.is_phone
+    ]  # fmt: skip
+    by_id = {p.pk: p for p in points}
+    items = [
+        i
+        for i in WorkItem.objects.filter(case_id=case.pk, as_of=today)
+        .select_related("assignee")
+        .order_by("-priority", "action")
+    ]
     lead = items[0] if items else None
+    kinds = closable_by(user)
     promises = list(Promise.objects.filter(case=case).order_by("-created_at")[:50])
     pending = next((p for p in promises if p.state == PromiseState.PENDING), None)
     last = promises[0] if promises else None
     plans = list(RepaymentPlan.objects.filter(case=case).order_by("-created_at")[:20])
-    try:
-        proposed = propose_options(user, case, now=now)
-        options = list(proposed.options)
-    except (ActionError, PermissionDenied):
-        options = []
-    deadline = options[0].schedule[0].due_date if options else None
-    stage_key = view.stage
-    facts_for_script = ScriptFacts(
-        name=name,
-        agent=_agent(user),
-        amount=view.totals.total,
-        dpd=view.dpd,
-        stage=stage_key,
-        deadline=deadline,
-        phone_tail=own.national[-4:] if own is not None else "",
-        tone=stage_tone(stage_key),
-        promise_amount=pending.amount if pending else None,
-        promise_date=pending.due_date if pending else None,
-        options=tuple(options),
-        has_id=bool(debtor.id_last4),
-        company=company,
-    )
+    facts_for_script, options = script_facts(case, user, now, lang, view, points, pending)
     library = current_library()
     script = compose(facts_for_script, library, lang)
     known = values(facts_for_script, library, lang)
     held = {"company" if company else "person", "has_promise" if pending else "no_promise"}
     objections = [card(spec, lang, known, held) for spec in library.objections]
+    confirms = [("", confirm_lines(facts_for_script, library, lang, None))]
+    for option in options:
+        agreed = Agreement.of_option(facts_for_script.options, option.kind.value)
+        confirms.append((f"plan:{option.kind.value}", confirm_lines(facts_for_script, library, lang, agreed)))
     timeline = _timeline(case, promises, plans, lang)
     return Workbench(
         debtor_today=debtor.today(now),
@@ -314,6 +601,18 @@ def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Wo
         open_flags=sum(1 for t in timeline if t.flagged),
         library=library,
         known=known,
+        arrangement=current_arrangement(case, promises, plans),
+        confirms=confirms,
+        phones=[(by_id[n.id], n) for n in offer_order(numbers)],
+        pick=pick_number(numbers),
+        case_items=[
+            CaseItem(
+                i, i.assignee_id == getattr(user, "pk", None), i.action in kinds and i.status == WorkStatus.PENDING
+            )
+            for i in items
+        ],
+        identity=identity_state(case, now),
+        company=company,
     )
 
 
@@ -359,6 +658,36 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
 
 def stage_of(case: Case, day: date) -> str:
     return stage(case.dpd(day), legal=case.status == CaseStatus.LEGAL).value
+
+
+@dataclass(frozen=True)
+class RoutingWarning:
+    gap: str  # kernel.strategy.queue.gaps code
+    text: str
+    items: int  # today's open items that landed in the lead's queue because of it
+
+
+def routing_warnings(lead: Any, day: date) -> list[RoutingWarning]:
+    """What the team lacks for its routing, and how much of today's work it sent to the lead instead."""
+    if getattr(lead, "team_id", None) is None:
+        return []
+    mine = dict(queue_items(lead, day).values("action").annotate(n=Count("id")).values_list("action", "n"))
+    texts = {
+        "no_specialist": (
+            _("No collector of this team has the specialist skill: specialist hand-overs go to your queue. "
+              "Give a collector the skill “specialist” in the admin (users › skills)."),
+            mine.get(SPECIALIST, 0),
+        ),
+        "no_legal": (
+            _("There is no legal counsel for this team: legal reviews go to your queue."),
+            mine.get(LEGAL_REVIEW, 0),
+        ),
+        "no_collector": (
+            _("This team has no active collector: its calls and visits go to your queue."),
+            mine.get(CALL, 0) + mine.get(VISIT, 0),
+        ),
+    }  # fmt: skip
+    return [RoutingWarning(gap, *texts[gap]) for gap in team_gaps(lead.team_id) if gap in texts]
 
 
 def team_overview(collectors: list[Any], day: date) -> list[tuple[Any, int, int, int]]:

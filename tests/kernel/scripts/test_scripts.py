@@ -8,13 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huikuan.kernel.compliance.screening import ScreenContext, screen
 from huikuan.kernel.ledger import Balance
+from huikuan.kernel.money import format_yuan
 from huikuan.kernel.plans import PlanPolicy, design_options, summary
 from huikuan.kernel.scripts import (
     OBJECTION_KEYS,
     STEP_KEYS,
+    Agreement,
     ScriptFacts,
     compose,
     default_library,
@@ -72,7 +76,8 @@ def test_script_per_stage_has_exact_figures_and_passes_the_screener(
     assert deadline in " ".join(debt.lines)
     for option in f.options:
         assert any(summary(option, "zh", whole_yuan=False) in line for line in solutions.lines)
-    assert f"同意在{deadline}前还款12,400.00元" in " ".join(confirm.lines)
+    # Nothing agreed yet: step 4 reads back no figure (it used to read the whole balance by the deadline).
+    assert "同意" not in " ".join(confirm.lines) and "12,400.00" not in " ".join(confirm.lines)
     for step in script.steps:
         for line in step.lines:
             assert screen(line, ScreenContext(lang="zh", audience="debtor", source="template")) == [], line
@@ -89,12 +94,101 @@ def test_english_script_passes_the_screener(dpd: int, stage: str) -> None:
         assert screen(line, ScreenContext(lang="en", audience="debtor", source="template")) == [], line
 
 
-def test_middle_stage_reminds_of_the_promise() -> None:
+def test_middle_stage_reminds_of_the_promise_but_step_4_reads_back_only_what_is_agreed_now() -> None:
     f = facts(45, "middle", promise_amount=Decimal("500.50"), promise_date=date(2026, 11, 18))
     debt = compose(f, default_library(), "zh").steps[1]
     assert "您之前承诺在2026年11月18日还款500.50元" in " ".join(debt.lines)
     confirm = compose(f, default_library(), "zh").steps[3]
-    assert "同意在2026年11月18日前还款500.50元" in " ".join(confirm.lines)
+    assert "500.50" not in " ".join(confirm.lines)  # the old promise is not this call's agreement
+    typed = replace(f, agreed=Agreement(Decimal("3000.00"), date(2026, 11, 25)))
+    lines = " ".join(compose(typed, default_library(), "zh").steps[3].lines)
+    assert "我再跟您确认一下：您同意在2026年11月25日前还款3,000.00元。" in lines
+    assert "500.50" not in lines and "记录下来" in lines
+
+
+def test_step_4_reads_back_the_option_picked_in_step_3() -> None:
+    """Issue 16: option 1 was 54,796.84 by 12-09, step 4 said 58,398.41 (the whole balance)."""
+    f = facts(45, "middle")
+    full = f.options[0]
+    agreed = Agreement.of_option(f.options, "full_with_waiver")
+    assert agreed is not None and agreed.amount == full.total and agreed.number == 1
+    script = compose(replace(f, agreed=agreed), default_library(), "zh")
+    solutions, confirm = " ".join(script.steps[2].lines), " ".join(script.steps[3].lines)
+    due = full.schedule[0].due_date
+    said = f"{due.year}年{due.month}月{due.day}日前还款{format_yuan(full.total)}元"
+    assert summary(full, "zh", whole_yuan=False) in solutions
+    assert f"您选择的是方案一，{summary(full, 'zh', whole_yuan=False)}" in confirm
+    assert f"也就是说，您同意在{said}" in confirm
+    assert f"还款{format_yuan(BALANCE.total)}元" not in confirm
+
+
+def test_step_4_reads_back_instalments_with_their_count_total_and_first_payment() -> None:
+    f = facts(45, "middle")
+    plan = f.options[1]
+    agreed = Agreement.of_option(f.options, "instalments")
+    confirm = " ".join(compose(replace(f, agreed=agreed), default_library(), "en").steps[3].lines)
+    first = plan.schedule[0]
+    assert f"you chose option 2, {summary(plan, 'en', whole_yuan=False)}" in confirm
+    assert (
+        f"pay {format_yuan(plan.total)} yuan in {len(plan.schedule)} payments, the first of "
+        f"{format_yuan(first.amount)} yuan by {first.due_date.day}" in confirm
+    )
+
+
+@settings(max_examples=40)
+@given(
+    st.decimals(min_value=Decimal("100.00"), max_value=Decimal("900000.00"), places=2),
+    st.decimals(min_value=Decimal("0.00"), max_value=Decimal("5000.00"), places=2),
+    st.sampled_from(["full_with_waiver", "instalments", "ladder"]),
+    st.sampled_from(["zh", "en"]),
+    st.booleans(),
+)
+def test_step_4_always_names_the_first_payment_of_the_option_picked(
+    principal: Decimal, penalty: Decimal, kind: str, lang: str, company: bool
+) -> None:
+    balance = Balance(principal=principal, interest=Decimal("0.00"), fee=Decimal("0.00"), penalty=penalty)
+    options, errors = design_options(balance, PlanPolicy(), "collector", NOW, time_zone="Asia/Shanghai")
+    assert options is not None, errors
+    f = ScriptFacts(name="王先生", agent="艾丽", amount=balance.total, dpd=40, stage="middle",
+                    options=tuple(options), company=company)  # fmt: skip
+    agreed = Agreement.of_option(f.options, kind)
+    assert agreed is not None
+    confirm = " ".join(compose(replace(f, agreed=agreed), default_library(), lang).steps[3].lines)
+    option = next(o for o in options if o.kind.value == kind)
+    first = option.schedule[0]
+    day = f"{first.due_date.day} " if lang == "en" else f"{first.due_date.month}月{first.due_date.day}日"
+    assert format_yuan(first.amount) in confirm and day in confirm
+    assert summary(option, lang, whole_yuan=False) in confirm
+    assert ("贵司" in confirm or "your company" in confirm) == company
+
+
+def test_a_company_gets_the_company_script() -> None:
+    """Issue 16: "请问是华泰通安网络有限公司本人吗？", asked for an ID number."""
+    f = facts(45, "middle", name="华泰通安网络有限公司", company=True, phone_tail="")
+    for lang in ("zh", "en"):
+        script = compose(f, default_library(), lang)
+        text = script.text()
+        if lang == "zh":
+            assert "请问是华泰通安网络有限公司的法定代表人或财务负责人吗？" in text
+            assert "贵司统一社会信用代码的后四位" in text and "贵司" in " ".join(script.steps[1].lines)
+            assert "本人" not in text and "身份证" not in text
+        else:
+            assert "legal representative or the finance manager of 华泰通安网络有限公司" in text
+            assert "credit code" in text and "ID number" not in text
+        audience = {"zh": "debtor", "en": "debtor"}[lang]
+        for step in script.steps:
+            for line in step.lines:
+                assert screen(line, ScreenContext(lang=lang, audience=audience, source="template")) == [], line
+            for line in step.third_party:
+                assert screen(line, ScreenContext(lang=lang, audience="third_party", source="template")) == [], line
+    person = compose(facts(45, "middle"), default_library(), "zh").text()
+    assert "贵司" not in person and "法定代表人" not in person
+
+
+def test_a_line_may_need_several_conditions() -> None:
+    source = DEFAULT_PATH.read_text(encoding="utf-8").replace("when: [company, has_id]", "when: [company, has_idd]")
+    library, problems = parse_library(source)
+    assert library is None and any("unknown condition 'has_idd'" in p for p in problems)
 
 
 def test_lines_with_unknown_facts_are_left_out_not_read_with_a_blank() -> None:

@@ -1,6 +1,6 @@
 """Guided call scripts and the objection playbook: a YAML library, composition from case facts, matching."""
 
-from huikuan.kernel.scripts.compose import DEFAULT_TONES, Script, ScriptFacts, ScriptStep, compose, values
+from huikuan.kernel.scripts.compose import DEFAULT_TONES, Agreement, Script, ScriptFacts, ScriptStep, compose, values
 from huikuan.kernel.scripts.library import (
     ACTIONS,
     OBJECTION_KEYS,
@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_TONES",
     "OBJECTION_KEYS",
     "STEP_KEYS",
+    "Agreement",
     "Library",
     "LibraryError",
     "Match",

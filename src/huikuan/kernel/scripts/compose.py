@@ -3,6 +3,10 @@
 Every figure the collector reads out comes from ``ScriptFacts``, which the adapter fills from the ledger and
 the plan designer: the composer formats, it never computes money. Amounts are always shown to the fen, since
 a figure said in a call is one the debtor may hold us to.
+
+Step 4 reads back what was agreed in this call and nothing else: the plan option picked in step 3 or the
+promise typed (``Agreement``). Without an agreement it has no read-back line, rather than a figure that was
+never agreed (the whole balance by the deadline) or an older promise.
 """
 
 from __future__ import annotations
@@ -22,6 +26,28 @@ from huikuan.kernel.scripts.library import Library, Line
 DEFAULT_TONES = {"reminder": "gentle", "early": "gentle", "middle": "firm", "late": "legal", "legal": "legal"}
 
 
+_ZH_NUMBERS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """What the debtor agreed in the call: its first (or only) payment, and the plan option if one was picked."""
+
+    amount: Decimal
+    due: date
+    option: PlanOption | None = None
+    number: int = 0  # the option's number as read out in step 3 (1, 2, 3)
+
+    @classmethod
+    def of_option(cls, options: tuple[PlanOption, ...], kind: str) -> Agreement | None:
+        """The agreement of the option of this kind (an OptionKind value), None when there is none."""
+        for number, option in enumerate(options, start=1):
+            if option.kind.value == kind:
+                first = option.schedule[0]
+                return cls(first.amount, first.due_date, option, number)
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class ScriptFacts:
     name: str  # as addressed: 王先生 / Mr Wang / the company's name
@@ -38,6 +64,7 @@ class ScriptFacts:
     has_id: bool = False
     company: bool = False
     whole_yuan: bool = False  # plan summaries may drop ".00"; the debt itself is always to the fen
+    agreed: Agreement | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +117,20 @@ def values(facts: ScriptFacts, library: Library, lang: str) -> dict[str, str]:
     for option in facts.options:
         if option.kind in names:
             found[names[option.kind]] = summary(option, lang, facts.whole_yuan)
+    if facts.agreed is not None:
+        found.update(_agreed_values(facts.agreed, lang, facts.whole_yuan))
+    return found
+
+
+def _agreed_values(agreed: Agreement, lang: str, whole_yuan: bool) -> dict[str, str]:
+    found = {"agreed_amount": format_yuan(agreed.amount), "agreed_date": _date(agreed.due, lang)}
+    option = agreed.option
+    if option is not None:
+        zh = not lang.startswith("en") and 1 <= agreed.number <= len(_ZH_NUMBERS)
+        found["plan_choice"] = summary(option, lang, whole_yuan)
+        found["plan_number"] = _ZH_NUMBERS[agreed.number - 1] if zh else str(agreed.number)
+        found["plan_count"] = str(len(option.schedule))
+        found["plan_total"] = format_yuan(option.total)
     return found
 
 
@@ -98,6 +139,14 @@ def _conditions(facts: ScriptFacts) -> set[str]:
     held.add("has_promise" if facts.promise_amount is not None and facts.promise_date is not None else "no_promise")
     if facts.has_id:
         held.add("has_id")
+    agreed = facts.agreed
+    if agreed is None:
+        held.add("nothing_agreed")
+    elif agreed.option is None:
+        held |= {"agreed", "agreed_promise"}
+    else:
+        held |= {"agreed", "agreed_plan"}
+        held.add("plan_one_payment" if len(agreed.option.schedule) == 1 else "plan_several")
     return held
 
 
@@ -105,7 +154,7 @@ def fill(lines: tuple[Line, ...], lang: str, known: Mapping[str, str], held: set
     """The lines whose condition holds and whose placeholders are all known, filled in."""
     out = []
     for line in lines:
-        if line.when and line.when not in held:
+        if not line.holds(held):
             continue
         text = line.text.get(lang)
         needed = {name for _, name, _, _ in string.Formatter().parse(text) if name}

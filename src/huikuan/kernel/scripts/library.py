@@ -67,10 +67,32 @@ FIELDS = frozenset(
         "option_full",
         "option_instalments",
         "option_ladder",
+        # What the debtor agreed in this call (step 3's option or the promise typed), for step 4.
+        "agreed_amount",
+        "agreed_date",
+        "plan_choice",
+        "plan_number",
+        "plan_count",
+        "plan_total",
     }
 )
-# Conditions a line may carry (`when:`); anything else is a typo that would silently hide the line.
-CONDITIONS = frozenset({"has_promise", "no_promise", "has_id", "company", "person"})
+# Conditions a line may carry (`when:` one name, or a list that must all hold); anything else is a typo
+# that would silently hide the line.
+CONDITIONS = frozenset(
+    {
+        "has_promise",
+        "no_promise",
+        "has_id",
+        "company",
+        "person",
+        "agreed",
+        "agreed_promise",
+        "agreed_plan",
+        "nothing_agreed",
+        "plan_one_payment",
+        "plan_several",
+    }
+)
 
 
 class LibraryError(ValueError):
@@ -91,7 +113,10 @@ class Text:
 @dataclass(frozen=True, slots=True)
 class Line:
     text: Text
-    when: str = ""
+    when: tuple[str, ...] = ()
+
+    def holds(self, held: set[str]) -> bool:
+        return all(condition in held for condition in self.when)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +185,11 @@ class _Reader:
             return ()
         result = []
         for i, item in enumerate(value):
-            when = str(item.get("when", "")) if isinstance(item, dict) else ""
-            if when and when not in CONDITIONS:
-                self.problems.append(f"{where}[{i}].when: unknown condition {when!r}")
+            raw = item.get("when", ()) if isinstance(item, dict) else ()
+            when = tuple(str(c) for c in (raw if isinstance(raw, list) else [raw] if raw else []))
+            for condition in when:
+                if condition not in CONDITIONS:
+                    self.problems.append(f"{where}[{i}].when: unknown condition {condition!r}")
             result.append(Line(self.text(item, f"{where}[{i}]"), when))
         return tuple(result)
 

@@ -1,24 +1,145 @@
-"""Queue assignment: who works each call, visit and escalation.
+"""Queue dealing: who works each call, visit, specialist hand-over and legal review of the day.
 
-A case keeps its collector while that collector is still in the case's team and fit for the work
-(escalated cases need a specialist). The rest are dealt out so that open workloads end as level as
-possible ("water filling"), highest priority first, always to collectors of the case's own team.
+Every item goes to someone who can close it on the case page (``closable``):
+
+- calls and visits go to the case's collector, who keeps the case while still in its team and fit for it.
+  A case the policy marks for a specialist goes to a collector with the ``specialist`` skill; with none in
+  the team, to the team's collectors; with no collector, to the team lead.
+- the specialist hand-over (``escalate_specialist``) goes with the case to its specialist; when the team
+  has none, to the team lead, who decides it (the team page says so).
+- a legal review goes to the team's legal counsel (the legal role), else to legal counsel who belong to no
+  team (a legal department serving every team), else to the team lead. Counsel and leads see every case
+  of their scope; a collector sees only the cases they hold, so a collector is never dealt an item of a
+  case someone else holds.
+
+New owners and the hand-overs are dealt so that workloads end as level as possible ("water filling"),
+highest priority first, always within the case's own team. An item nobody in the team can close is left
+without an assignee (``gaps`` names the reason for the team page) rather than given to someone who could
+only look at it: a queue row its holder cannot finish is how "next case" used to loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 import polars as pl
 
+# The actions people work (the rest go to the outbox) and the two that are not contacts.
+CALL, VISIT, SPECIALIST, LEGAL_REVIEW = "call", "visit", "escalate_specialist", "legal_review"
+CONTACT_ACTIONS = frozenset({CALL, VISIT})
+WORKED_ACTIONS = frozenset({CALL, VISIT, SPECIALIST, LEGAL_REVIEW})
+# Role and skill names as org stores them (the kernel knows no Django model).
+COLLECTOR, TEAM_LEAD, LEGAL, ADMIN = "collector", "team_lead", "legal", "admin"
+SPECIALIST_SKILL = "specialist"
+
+K = TypeVar("K", bound=Hashable)
+Pools = dict[tuple[int, ...], tuple[list["Staff"], list[K]]]
+
+
+def parse_skills(text: str) -> frozenset[str]:
+    """'specialist, legal_review' → {'specialist', 'legal_review'}; blanks and case do not matter."""
+    return frozenset(s.strip().lower() for s in text.split(",") if s.strip())
+
+
+def closable(role: str, skills: Iterable[str] = (), *, superuser: bool = False) -> frozenset[str]:
+    """The item kinds a user can close from the case page.
+
+    Calls and visits are logged contacts: collectors and team leads. The hand-over needs a collector with
+    the specialist skill (who then holds the case) or a lead; the legal review needs legal counsel or a lead,
+    who answers for the team when it has neither. Administrators can close anything (they keep the
+    installation working).
+    """
+    if superuser or role == ADMIN:
+        return WORKED_ACTIONS
+    skills = frozenset(skills)
+    kinds: set[str] = set()
+    if role in (COLLECTOR, TEAM_LEAD):
+        kinds |= CONTACT_ACTIONS
+    if role == TEAM_LEAD or (role == COLLECTOR and SPECIALIST_SKILL in skills):
+        kinds.add(SPECIALIST)
+    if role in (LEGAL, TEAM_LEAD):
+        kinds.add(LEGAL_REVIEW)
+    return frozenset(kinds)
+
 
 @dataclass(frozen=True, slots=True)
-class Collector:
+class Staff:
     user_id: int
     team_id: int | None
-    specialist: bool
-    workload: int
+    role: str
+    skills: frozenset[str] = frozenset()
+    workload: int = 0
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return closable(self.role, self.skills)
+
+    @property
+    def specialist(self) -> bool:
+        return self.role == COLLECTOR and SPECIALIST_SKILL in self.skills
+
+    @property
+    def legal(self) -> bool:
+        return self.role == LEGAL
+
+
+@dataclass
+class _Team:
+    collectors: list[Staff] = field(default_factory=list)
+    specialists: list[Staff] = field(default_factory=list)
+    leads: list[Staff] = field(default_factory=list)
+    legal: list[Staff] = field(default_factory=list)
+
+
+def _teams(staff: Sequence[Staff]) -> dict[int | None, _Team]:
+    teams: dict[int | None, _Team] = defaultdict(_Team)
+    for s in sorted(staff, key=lambda s: s.user_id):
+        team = teams[s.team_id]
+        if s.role == COLLECTOR:
+            team.collectors.append(s)
+            if s.specialist:
+                team.specialists.append(s)
+        elif s.role == TEAM_LEAD and s.team_id is not None:
+            # A lead without a team leads nobody and sees only the cases assigned to them: not a fallback.
+            team.leads.append(s)
+        elif s.legal:
+            team.legal.append(s)
+    return teams
+
+
+def owner_pool(team: _Team, specialist_case: bool) -> list[Staff]:
+    """Who may hold a case and its calls: its specialists, else its collectors, else its leads."""
+    if specialist_case and team.specialists:
+        return team.specialists
+    return team.collectors or team.leads
+
+
+def legal_pool(team: _Team, department: _Team) -> list[Staff]:
+    """Who reviews a case for legal action: the team's counsel, else the legal department, else the leads."""
+    return team.legal or department.legal or team.leads
+
+
+def gaps(team_id: int | None, staff: Sequence[Staff]) -> tuple[str, ...]:
+    """Why some of a team's items go to its lead or to nobody, for the team page.
+
+    ``no_specialist``: hand-overs go to the lead; ``no_legal``: legal reviews go to the lead;
+    ``no_collector``: calls and visits go to the lead; ``no_lead``: what only a lead would take goes to nobody.
+    """
+    teams = _teams(staff)
+    team, department = teams.get(team_id, _Team()), teams.get(None, _Team())
+    found = []
+    if not team.specialists:
+        found.append("no_specialist")
+    if not team.legal and not department.legal:
+        found.append("no_legal")
+    if not team.collectors:
+        found.append("no_collector")
+    if not team.leads:
+        found.append("no_lead")
+    return tuple(found)
 
 
 def _fill(loads: Sequence[int], count: int) -> list[int]:
@@ -47,43 +168,112 @@ def _fill(loads: Sequence[int], count: int) -> list[int]:
     return extra
 
 
-def assign(cases: pl.DataFrame, collectors: Sequence[Collector]) -> pl.DataFrame:
-    """``cases``: case_id, team_id, assignee_id, specialist (bool), priority. Returns case_id, assignee_id.
-
-    One row per case: a case gets one person however many items it has today.
-    """
-    by_id = {c.user_id: c for c in collectors}
-    keep: list[tuple[int, int | None]] = []
-    pools: dict[tuple[int | None, bool], list[int]] = {}
-    rows = cases.sort(["priority", "case_id"], descending=[True, False]).select(
-        "case_id", "team_id", "assignee_id", "specialist"
-    )
-    loads = {c.user_id: c.workload for c in collectors}
-    for case_id, team_id, assignee_id, specialist in rows.iter_rows():
-        current = by_id.get(assignee_id) if assignee_id is not None else None
-        if current is not None and current.team_id == team_id and (current.specialist or not specialist):
-            keep.append((case_id, assignee_id))
-            loads[current.user_id] += 1
-            continue
-        pools.setdefault((team_id, bool(specialist)), []).append(case_id)
-    for (team_id, specialist), case_ids in sorted(pools.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
-        fit = [c for c in collectors if c.team_id == team_id and (c.specialist or not specialist)]
-        if not fit and specialist:
-            # No specialist in the team: the escalation still needs an owner, the team's collectors get it.
-            fit = [c for c in collectors if c.team_id == team_id]
-        if not fit:
-            keep.extend((case_id, None) for case_id in case_ids)
-            continue
-        fit.sort(key=lambda c: c.user_id)
-        quota = _fill([loads[c.user_id] for c in fit], len(case_ids))
-        # Deal in priority order round the collectors with quota left, so nobody gets only the hard ones.
-        turn = 0
-        for case_id in case_ids:
-            while quota[turn % len(fit)] == 0:
-                turn += 1
-            chosen = fit[turn % len(fit)]
-            quota[turn % len(fit)] -= 1
-            loads[chosen.user_id] += 1
-            keep.append((case_id, chosen.user_id))
+def _deal_pool(units: list[K], pool: list[Staff], loads: dict[int, int]) -> dict[K, int]:
+    """Water-fill ``units`` (in priority order) over ``pool``, round the people with quota left, so that
+    nobody gets only the hard ones."""
+    quota = _fill([loads[s.user_id] for s in pool], len(units))
+    chosen: dict[K, int] = {}
+    turn = 0
+    for unit in units:
+        while quota[turn % len(pool)] == 0:
             turn += 1
-    return pl.DataFrame(keep, schema={"case_id": pl.Int64, "assignee_id": pl.Int64}, orient="row")
+        person = pool[turn % len(pool)]
+        quota[turn % len(pool)] -= 1
+        loads[person.user_id] += 1
+        chosen[unit] = person.user_id
+        turn += 1
+    return chosen
+
+
+@dataclass(frozen=True)
+class Deal:
+    # case_id, action, assignee_id (null: nobody in the team can close it)
+    items: pl.DataFrame
+    # case_id, assignee_id: who holds each case that has calls, visits or a hand-over today
+    owners: pl.DataFrame
+
+
+ITEMS_SCHEMA = {"case_id": pl.Int64, "action": pl.Utf8, "assignee_id": pl.Int64}
+OWNERS_SCHEMA = {"case_id": pl.Int64, "assignee_id": pl.Int64}
+
+
+def deal(items: pl.DataFrame, staff: Sequence[Staff]) -> Deal:
+    """``items``: case_id, action, team_id, assignee_id (the case's), specialist (bool), priority.
+
+    Only the worked actions are dealt; other rows are ignored. A case's calls and visits go to one person
+    however many there are; its workload counts once. A hand-over or legal review dealt to someone other
+    than the case's holder counts once per item.
+    """
+    teams = _teams(staff)
+    department = teams.get(None, _Team())
+    loads = {s.user_id: s.workload for s in staff}
+    rows = (
+        items.filter(pl.col("action").is_in(list(WORKED_ACTIONS)))
+        .sort(["priority", "case_id", "action"], descending=[True, False, False])
+        .select("case_id", "action", "team_id", "assignee_id", "specialist")
+    )
+    # Pass 1: one owner per case that has calls, visits or a hand-over (in priority order of its best item).
+    cases: dict[int, tuple[int | None, int | None, bool]] = {}
+    hand_overs: list[tuple[int, int | None]] = []
+    legal: list[tuple[int, int | None]] = []
+    for case_id, action, team_id, assignee_id, specialist in rows.iter_rows():
+        if action == LEGAL_REVIEW:
+            legal.append((case_id, team_id))
+            continue
+        known = cases.get(case_id)
+        marked = bool(specialist) or action == SPECIALIST
+        if known is None:
+            cases[case_id] = (team_id, assignee_id, marked)
+        elif marked and not known[2]:
+            cases[case_id] = (known[0], known[1], True)
+        if action == SPECIALIST:
+            hand_overs.append((case_id, team_id))
+    owners: dict[int, int | None] = {}
+    pools: Pools[int] = {}
+    for case_id, (team_id, assignee_id, marked) in cases.items():
+        pool = owner_pool(teams.get(team_id, _Team()), marked)
+        if not pool:
+            owners[case_id] = None
+        elif assignee_id is not None and any(s.user_id == assignee_id for s in pool):
+            owners[case_id] = assignee_id
+            loads[assignee_id] += 1
+        else:
+            pools.setdefault(tuple(s.user_id for s in pool), (pool, []))[1].append(case_id)
+    for pool, units in _by_constraint(pools):
+        owners.update(_deal_pool(units, pool, loads))
+    # Pass 2: hand-overs the holder cannot close go to the team's leads; legal reviews to counsel.
+    kinds = {s.user_id: s.kinds for s in staff}
+    assigned: dict[tuple[int, str], int | None] = {}
+    extra: Pools[tuple[int, str]] = {}
+    for case_id, team_id in hand_overs:
+        owner = owners.get(case_id)
+        if owner is not None and SPECIALIST in kinds[owner]:
+            assigned[(case_id, SPECIALIST)] = owner
+            continue
+        leads = teams.get(team_id, _Team()).leads
+        if not leads:
+            assigned[(case_id, SPECIALIST)] = None
+        else:
+            extra.setdefault(tuple(s.user_id for s in leads), (leads, []))[1].append((case_id, SPECIALIST))
+    for case_id, team_id in legal:
+        counsel = legal_pool(teams.get(team_id, _Team()), department)
+        if not counsel:
+            assigned[(case_id, LEGAL_REVIEW)] = None
+        else:
+            extra.setdefault(tuple(s.user_id for s in counsel), (counsel, []))[1].append((case_id, LEGAL_REVIEW))
+    for people, work in _by_constraint(extra):
+        assigned.update(_deal_pool(work, people, loads))
+    dealt = [
+        (case_id, action, owners.get(case_id) if action in CONTACT_ACTIONS else assigned[(case_id, action)])
+        for case_id, action, _team, _assignee, _specialist in rows.iter_rows()
+    ]
+    return Deal(
+        pl.DataFrame(dealt, schema=ITEMS_SCHEMA, orient="row"),
+        pl.DataFrame(list(owners.items()), schema=OWNERS_SCHEMA, orient="row"),
+    )
+
+
+def _by_constraint(pools: Pools[K]) -> list[tuple[list[Staff], list[K]]]:
+    """Smallest pools first: a case only the specialists may take is placed before the collectors' pool
+    levels everyone around it, so the levelling sees the specialists' load."""
+    return [pools[key] for key in sorted(pools, key=lambda key: (len(key), key))]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django import template
 from django.utils.translation import get_language
 
@@ -30,3 +33,8 @@ def behaviour_label(code: str) -> str:
 @register.filter
 def split_words(text: str) -> list[str]:
     return text.split()
+
+
+@register.filter
+def get_item(mapping: Mapping[str, Any], key: str) -> Any:
+    return mapping.get(key, ())

@@ -13,6 +13,14 @@
     if (input) { input.checked = true; }
   }
   function focusField(name) { var f = $("#outcome-form [name=" + name + "]"); if (f) { f.focus(); } }
+  // Step 4 reads back the latest choice: a plan option of step 3 or the promise being typed.
+  function showChoice(key) {
+    $$("#confirm [data-choice]").forEach(function (el) { el.hidden = el.dataset.choice !== key; });
+  }
+  function promiseTyped() {
+    var amount = $("#outcome-form [name=promise_amount]"), day = $("#outcome-form [name=promise_date]");
+    return Boolean((amount && amount.value.trim()) || (day && day.value));
+  }
 
   // What each objection action does on this screen (the server-side playbook names them).
   var ACTIONS = {
@@ -39,8 +47,19 @@
     else if (target.dataset.plan) {
       $("#outcome-form [name=plan_kind]").value = target.dataset.plan;
       pickOutcome("plan_accepted");
+      showChoice("plan:" + target.dataset.plan);
       showStep(4);
     }
+  });
+
+  document.addEventListener("input", function (event) {
+    var name = event.target.name;
+    if (name === "promise_amount" || name === "promise_date") { showChoice(promiseTyped() ? "promise" : ""); }
+  });
+  document.addEventListener("change", function (event) {
+    var name = event.target.name;
+    if (name === "plan_kind") { showChoice(event.target.value ? "plan:" + event.target.value : ""); }
+    else if (name === "promise_date") { showChoice(promiseTyped() ? "promise" : ""); }
   });
 
   document.addEventListener("keydown", function (event) {
