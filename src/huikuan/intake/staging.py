@@ -27,6 +27,7 @@ from typing import Any
 
 from huikuan import interpreters
 from huikuan.kernel import intake
+from huikuan.kernel.identifiers import normalise_reference
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE, local_days
 from huikuan.kernel.money import to_fen
 from huikuan.kernel.pii import hash_id_number
@@ -206,7 +207,8 @@ def find_last_rows(job: StageJob) -> dict[str, int] | None:
         if isinstance(values, Unreadable):
             break  # the validation reports it; the rows after it are not read
         if column < len(values):
-            last[values[column].strip()] = number
+            # Spelt as validate_row spells it (folded to ASCII digits), or a customer's last row would be missed.
+            last[normalise_reference(values[column])] = number
     return last
 
 
