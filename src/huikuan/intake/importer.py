@@ -471,7 +471,7 @@ class _ChunkWriter:
             f"SELECT d.id, c.kind, c.value, c.relation, c.contact_name, 'unverified', %s, '', 'import', %s "
             f"FROM {_CONTACTS} c JOIN {self.debtor} d ON d.customer_no = c.customer_no WHERE true "
             f"ORDER BY c.line_no, c.ordinal "
-            f"ON CONFLICT (debtor_id, kind, value) DO NOTHING",
+            f"ON CONFLICT (debtor_id, value) DO NOTHING",
             [False, now],
         )
 
