@@ -8,11 +8,11 @@ it with a 422 before a handler runs. Infrastructure: it knows Django and pydanti
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from huikuan.kernel.identifiers import has_control
 from huikuan.kernel.inputs import InputError
@@ -49,10 +49,29 @@ def _no_control(value: str) -> str:
 
 
 # Strings sent to the API: no control characters, and a length the column (or the screen) can take.
-Line = Annotated[str, Field(max_length=300), AfterValidator(_no_control)]  # a reason, a reference
+Reason = Annotated[str, Field(max_length=200), AfterValidator(_no_control)]  # why: a reversal, a reveal, a decision
+Reference = Annotated[str, Field(max_length=120), AfterValidator(_no_control)]  # a bank reference, a key, a number
 Notes = Annotated[str, Field(max_length=20000), AfterValidator(_no_control)]  # notes, text to screen
 Document = Annotated[str, Field(max_length=1_000_000), AfterValidator(_no_control)]  # a policy's YAML
 # A page size or a count asked for in a query string.
 Limit = Annotated[int, Field(ge=1, le=1000)]
 # A database id in a body or a query string: positive and within a bigint.
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class ErrorOut(BaseModel):
+    """A refusal: why, in the user's language where it comes from a rule."""
+
+    detail: str
+
+
+class ValidationErrorOut(BaseModel):
+    """A request the schema refuses (422): one entry per field, as pydantic reports it."""
+
+    detail: list[dict[str, Any]]
+
+
+def errors(*codes: int) -> dict[int, Any]:
+    """The documented error responses of an operation: a sentence, or for 422 the schema's field errors
+    (or a sentence, where a handler refuses an input the schema cannot describe)."""
+    return {code: ValidationErrorOut | ErrorOut if code == 422 else ErrorOut for code in codes}

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,7 @@ class StageJob:
     default_time_zone: str = DEFAULT_TIME_ZONE
     # Field → its column's length, from the models (importer.field_limits): the worker has no models.
     limits: Mapping[str, int] = field(default_factory=dict)
+    max_amount: Decimal = intake.RowContext.max_amount
 
 
 @dataclass
@@ -135,6 +137,7 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None) -> Iterator[S
         default_currency=job.default_currency,
         default_time_zone=job.default_time_zone,
         limits=job.limits,
+        max_amount=job.max_amount,
     )
     today_in = local_days(job.now, job.default_time_zone)
     rules = intake.FileRules(headers)

@@ -196,15 +196,24 @@ class RowContext:
     # Field → the most characters its database column holds; the adapter reads them from the models
     # (intake.importer.FIELD_LIMITS), so a value too long is a row error, not a failed INSERT.
     limits: Mapping[str, int] = field(default_factory=dict)
+    # No amount of a row may exceed this (HUIKUAN_MAX_AMOUNT): a principal of ten trillion is a typo of
+    # extra zeros, not a debt, and it would be written off or collected as one.
+    max_amount: Decimal = Decimal("100000000.00")
 
 
 class _Row:
     """Collects errors while reading one row, so every problem of the row is reported at once."""
 
     def __init__(
-        self, number: int, raw: Mapping[str, str], headers: Mapping[str, str], limits: Mapping[str, int]
+        self,
+        number: int,
+        raw: Mapping[str, str],
+        headers: Mapping[str, str],
+        limits: Mapping[str, int],
+        max_amount: Decimal | None = None,
     ) -> None:
         self.number = number
+        self.max_amount = max_amount if max_amount is not None else RowContext.max_amount
         # Stripped once here: a row's fields are read about 40 times in all, and `text` is the dict's own
         # lookup (an absent field reads as ""), not a Python-level method call each time.
         # Built from a dict comprehension: half the cost of feeding update() a generator.
@@ -266,6 +275,9 @@ class _Row:
             return None
         if amount < 0:
             self.error(name, "negative")
+            return None
+        if amount > self.max_amount:
+            self.error(name, "too_large", maximum=f"{self.max_amount:,.2f}")
             return None
         if not allow_zero and amount == 0:
             self.error(name, "zero")
@@ -336,7 +348,7 @@ def validate_row(
     number: int, raw: Mapping[str, str], headers: Mapping[str, str], ctx: RowContext
 ) -> tuple[AccountRow | None, list[RowError]]:
     """Validate one row; `headers` maps each canonical field to the column title in the user's file."""
-    row = _Row(number, raw, headers, ctx.limits)
+    row = _Row(number, raw, headers, ctx.limits, ctx.max_amount)
     customer_no = normalise_reference(row.required("customer_no"))
     name = row.required("name")
     contract_no = normalise_reference(row.required("contract_no"))
