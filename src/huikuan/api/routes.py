@@ -285,7 +285,7 @@ class LoggedContactOut(Schema):
 
 @api.post(
     "/cases/{case_id}/contacts",
-    response={201: LoggedContactOut, 409: BlockedOut, **errors(401, 404, 422)},
+    response={201: LoggedContactOut, 409: BlockedOut, **errors(400, 401, 403, 404, 422)},
     tags=["cases"],
 )
 def log_contact_api(request: HttpRequest, case_id: Id, body: ContactIn) -> Status:
@@ -296,8 +296,8 @@ def log_contact_api(request: HttpRequest, case_id: Id, body: ContactIn) -> Statu
         if body.contact_point_id
         else None
     )
-    if body.channel not in Channel.values or body.outcome not in Outcome.values:
-        raise HttpError(422, "unknown channel or outcome")
+    if body.outcome == Outcome.SENT:
+        raise HttpError(400, "'sent' is the outbox's outcome, not a contact's")
     try:
         logged = log_contact(
             case, point, body.channel, body.outcome, user=request.user, notes=body.notes, source=GateSource.API

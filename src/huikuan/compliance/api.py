@@ -66,7 +66,7 @@ def decision_out(d: ContactDecision) -> DecisionOut:
     )
 
 
-@router.post("/screen", response={200: list[FlagOut], **errors(401, 422)})
+@router.post("/screen", response={200: list[FlagOut], **errors(400, 401, 422)})
 def screen_text(request: HttpRequest, body: ScreenIn) -> list[FlagOut]:
     """A preview: flags are returned, not registered (registration happens when the words are saved or sent)."""
     flags = actions.screen_and_register(
