@@ -67,6 +67,8 @@ FIELDS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "save": ("alice", "post", "/work/cases/{case}/save/",
              ("outcome", "point", "notes", "callback_at", "promise_amount", "promise_date", "plan_kind",
               "payment_reference", "stop_calls", "complaint")),
+    "payment": ("lena", "post", "/work/cases/{case}/payment/",
+                ("key", "amount", "paid_on", "reference", "account", "confirm_overpayment")),
     "notes preview": ("alice", "post", "/work/cases/{case}/notes/preview/", ("notes",)),
     "objections": ("alice", "get", "/work/cases/{case}/objections/", ("q", "key")),
     "queue": ("alice", "get", "/work/", ("stage", "action", "behaviour", "now")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huikuan.cases.access import visible_case_or_404
-from huikuan.cases.models import STAGE_LABELS, Outcome
+from huikuan.cases.models import STAGE_LABELS, Case, Outcome
 from huikuan.compliance.actions import screen_and_register
 from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
 from huikuan.inputs import max_amount, message
@@ -27,10 +28,13 @@ from huikuan.kernel.delinquency import Stage
 from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, parse_local_datetime, parse_money
 from huikuan.kernel.scripts import card, match_objections
 from huikuan.org.models import User
-from huikuan.org.permissions import can_lead_team, can_reveal_pii
+from huikuan.org.permissions import can_lead_team, can_post_payments, can_reveal_pii
 from huikuan.payments.guards import ActionError
+from huikuan.payments.incoming import OverpaymentUnconfirmed, post_payment
 from huikuan.payments.models import WaiverRequest
+from huikuan.payments.posting import KeyConflict
 from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awaiting
+from huikuan.portfolio.models import Account
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.actions import OutcomeEntry, OutcomeError, reassign_case, save_outcome, team_collectors
 from huikuan.workbench.library import current_library
@@ -128,6 +132,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "wb": wb,
             "v": wb.view,
             "can_reveal": can_reveal_pii(request.user),
+            "can_post": can_post_payments(request.user),
             "shortcuts": SHORTCUTS,
             "outcomes": Outcome.choices,
             "min_date": wb.debtor_today.isoformat(),
@@ -287,3 +292,64 @@ def decide_waiver(request: HttpRequest, request_id: int) -> HttpResponse:
     except ActionError as exc:
         return HttpResponseBadRequest("; ".join(exc.messages))
     return redirect("workbench:team")
+
+
+# --------------------------------------------------------------------------------------------- payments
+
+
+def _payment_form(post: Any, case: Case) -> tuple[dict[str, Any], list[str]]:
+    """The payment form parsed; the errors name their field."""
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    parsers: dict[str, tuple[str, Callable[[str], Any]]] = {
+        "amount": (_("Amount"), lambda v: parse_money(v, maximum=max_amount())),
+        "paid_on": (_("Paid on"), parse_day),
+        "reference": (_("Bank reference"), lambda v: clean_text(v, max_length=120)),
+        "key": (_("Form key"), lambda v: clean_text(v, max_length=120)),
+        "account": (_("Contract"), _id),
+    }
+    for name, (label, parse) in parsers.items():
+        raw = post.get(name, "")
+        if not raw.strip():
+            if name in ("amount", "paid_on", "key"):
+                errors.append(f"{label}: {message(InputError('required'))}")
+            continue
+        try:
+            values[name] = parse(raw)
+        except InputError as exc:
+            errors.append(f"{label}: {message(exc)}")
+    account = values.get("account")
+    if account is not None:
+        values["account"] = Account.objects.filter(pk=account, debtor_id=case.debtor_id).first()
+        if values["account"] is None:
+            errors.append(_("That account is not the debtor's."))
+    return values, errors
+
+
+@login_required
+def payment(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Post a payment by hand (finance roles). An overpayment beyond the policy's threshold is shown back
+    with the amount owed and posts only once confirmed; the form's key makes a double submit a replay."""
+    case = visible_case_or_404(request.user, case_id)
+    if not can_post_payments(request.user):
+        raise PermissionDenied
+    context: dict[str, Any] = {"case": case, "accounts": case.debtor.accounts.order_by("due_date"),
+                               "key": uuid.uuid4().hex, "form": {}, "errors": [], "overpayment": None}  # fmt: skip
+    if request.method == "POST":
+        values, errors = _payment_form(request.POST, case)
+        context.update(form=request.POST, key=request.POST.get("key", "")[:120] or context["key"], errors=errors)
+        if not errors:
+            try:
+                posted, _created = post_payment(
+                    request.user, case, values["amount"], values["paid_on"], f"web:{values['key']}",
+                    reference=values.get("reference", ""), account=values.get("account"),
+                    confirm_overpayment=request.POST.get("confirm_overpayment") == "on",
+                )  # fmt: skip
+            except OverpaymentUnconfirmed as exc:
+                context["overpayment"] = exc
+            except (ActionError, KeyConflict) as exc:
+                context["errors"] = getattr(exc, "messages", [str(exc)])
+            else:
+                return redirect(reverse("web:case", args=[case.pk]) + f"?paid={posted.pk}")
+        return render(request, "workbench/payment.html", context, status=200 if context["overpayment"] else 400)
+    return render(request, "workbench/payment.html", context)
