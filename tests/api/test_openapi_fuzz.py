@@ -56,26 +56,31 @@ def session_of(user: Any) -> dict[str, str]:
     return {"sessionid": client.cookies["sessionid"].value, "csrftoken": CSRF}
 
 
+def check_operation(operation: Any, mode: GenerationMode, cookies: dict[str, str]) -> None:
+    """Up to EXAMPLES requests to one operation; raises with Schemathesis's report on the first failure."""
+    headers = {"X-CSRFToken": CSRF}
+    checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])
+
+    # The session cookie is given, never generated: a mutated session is just another 401.
+    @given(case=operation.as_strategy(generation_mode=mode, cookies=cookies))
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    def check(case: Any) -> None:
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=checks, headers=headers)
+
+    check()
+
+
 def fuzz(user: Any) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
     cookies = session_of(user)
-    headers = {"X-CSRFToken": CSRF}
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])
-
-            # The session cookie is given, never generated: a mutated session is just another 401.
-            @given(case=operation.as_strategy(generation_mode=mode, cookies=cookies))
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))  # fmt: skip
-            def check(case: Any) -> None:
-                response = case.call(headers=headers)
-                case.validate_response(response, checks=checks, headers=headers)
-
             try:
-                check()
+                check_operation(operation, mode, cookies)
             except Unsatisfiable:
                 assert mode is GenerationMode.NEGATIVE  # an operation with no input has nothing to get wrong
             except Exception as exc:  # every operation is tried; all failures are reported together

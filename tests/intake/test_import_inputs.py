@@ -33,7 +33,8 @@ def test_the_bound_is_configurable(tmp_path: Path, settings: object) -> None:
 @pytest.mark.django_db
 def test_customer_contract_and_id_numbers_in_full_width_are_the_ascii_ones(tmp_path: Path) -> None:
     assert import_accounts(write(tmp_path / "a.csv", [row()])).ok
-    wide = row(customer_no="Ｃ１", contract_no="ＨＴ-１", id_number="１１０１０５１９４９１２３１００２Ｘ", principal="11000")
+    wide_id = "１１０１０５１９４９１２３１００２Ｘ"
+    wide = row(customer_no="Ｃ１", contract_no="ＨＴ-１", id_number=wide_id, principal="11000")
     report = import_accounts(write(tmp_path / "b.csv", [wide]))
     assert report.ok, report.error_lines()
     debtor = Debtor.objects.get()

@@ -70,7 +70,8 @@ def parse_local_datetime(value: str) -> datetime:
     if match is None:
         raise InputError("datetime")
     try:
-        return datetime(*(int(part) for part in match.groups(default="0")))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups(default="0"))
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         raise InputError("datetime") from None
 
