@@ -15,13 +15,8 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-<<<<<<< HEAD
 from huikuan.cases.access import visible_case_or_404
-=======
-from huikuan.cases.access import can_view_case
-from huikuan.cases.models import Case
 from huikuan.inputs import Document, Id, Reference, errors
->>>>>>> ca8f862 (Amounts: HUIKUAN_MAX_AMOUNT bounds every amount (forms, API, the import's rows); an overpayment beyond the policy's threshold needs confirm_overpayment (409 with owed and excess otherwise); a promise above what is owed is refused. API: every 4xx documented, enums and bounds in the schema, text without control characters, limit 1..1000)
 from huikuan.kernel.strategy.policy import PolicyError
 from huikuan.org.permissions import can_view_strategy
 from huikuan.strategy.actions import import_policy, version_diff
@@ -162,17 +157,9 @@ def start_run(request: HttpRequest, body: RunIn) -> Status[RunOut]:
     return Status(202 if run.status == RunStatus.RUNNING else 200, _run_out(run))
 
 
-<<<<<<< HEAD
-@router.get("/cases/{case_id}/plan", response=list[ItemOut])
-def case_plan(request: HttpRequest, case_id: int) -> list[ItemOut]:
-    case = visible_case_or_404(request.user, case_id)
-=======
 @router.get("/cases/{case_id}/plan", response={200: list[ItemOut], **errors(401, 403, 404, 422)})
 def case_plan(request: HttpRequest, case_id: Id) -> list[ItemOut]:
-    case = get_object_or_404(Case, pk=case_id)
-    if not can_view_case(request.user, case):
-        raise PermissionDenied
->>>>>>> ca8f862 (Amounts: HUIKUAN_MAX_AMOUNT bounds every amount (forms, API, the import's rows); an overpayment beyond the policy's threshold needs confirm_overpayment (409 with owed and excess otherwise); a promise above what is owed is refused. API: every 4xx documented, enums and bounds in the schema, text without control characters, limit 1..1000)
+    case = visible_case_or_404(request.user, case_id)
     return [
         ItemOut(as_of=w.as_of, action=w.action, channel=w.channel, window_start=w.window_start,
                 window_end=w.window_end, priority=w.priority, reason=w.reason, reason_en=w.reason_en,
