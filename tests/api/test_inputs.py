@@ -128,3 +128,13 @@ def test_an_idempotency_key_with_control_characters_is_a_422(personas: Personas,
         "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "a\x01b"}
     )
     assert response.status_code == 422
+
+
+def test_a_contract_number_in_full_width_names_the_ascii_contract(personas: Personas, debt: Debt) -> None:
+    body = {"case_id": debt.case.pk, "amount": "100.00", "paid_on": "2025-11-03", "contract_no": "ＨＴ-ＮＥＷ"}  # type: ignore[attr-defined]
+    response = client_for(personas.lena).post(
+        "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "wide"}
+    )
+    assert response.status_code == 201, response.content
+    entries = Payment.objects.get().entries.all()
+    assert {e.account.contract_no for e in entries} == {"HT-NEW"}

@@ -18,6 +18,7 @@ from ninja.responses import Status
 from huikuan.cases.access import visible_case_or_404
 from huikuan.cases.models import Case, Channel, Interaction
 from huikuan.inputs import ErrorOut, Id, Reason, Reference, errors, max_amount
+from huikuan.kernel.identifiers import normalise_reference
 from huikuan.kernel.plans import PlanOption, summary
 from huikuan.org.visibility import case_filter
 from huikuan.payments import guards, incoming, plans, promises, waivers
@@ -204,7 +205,9 @@ def post_payment(
     case = _case(request, body.case_id)
     account = None
     if body.contract_no:
-        account = get_object_or_404(Account, contract_no=body.contract_no, debtor_id=case.debtor_id)
+        account = get_object_or_404(
+            Account, contract_no=normalise_reference(body.contract_no), debtor_id=case.debtor_id
+        )
     try:
         payment, created = incoming.post_payment(
             request.user,
