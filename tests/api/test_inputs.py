@@ -4,21 +4,15 @@ the reason); no input gives a server error."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from django.test import Client
 
 from huikuan.cases.models import Promise
 from huikuan.compliance.models import ContactDecision
 from huikuan.payments.models import Payment
-from tests.conftest import Personas
+from tests.conftest import Personas, client_for
 from tests.payments.conftest import Debt
-
-
-def client_for(user: object) -> Client:
-    c = Client()
-    c.force_login(user)  # type: ignore[arg-type]
-    return c
 
 
 @pytest.mark.parametrize("query", ["limit=-1", "limit=0", "limit=1001", "limit=²", "state=nope", "limit=1e3"])
@@ -50,7 +44,7 @@ def test_the_qa_register_returns_at_most_limit_rows(personas: Personas, debt: De
 )
 def test_contact_logging_refuses_bad_fields(personas: Personas, debt: Debt, body: dict[str, object]) -> None:
     response = client_for(personas.alice).post(
-        f"/api/cases/{debt.case.pk}/contacts",  # type: ignore[attr-defined]
+        f"/api/cases/{debt.case.pk}/contacts",
         body,
         content_type="application/json",
     )
@@ -61,7 +55,7 @@ def test_contact_logging_refuses_bad_fields(personas: Personas, debt: Debt, body
 def test_a_payment_amount_that_is_no_money_or_above_the_bound_is_a_422(
     personas: Personas, debt: Debt, amount: str
 ) -> None:
-    body = {"case_id": debt.case.pk, "amount": amount, "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
+    body = {"case_id": debt.case.pk, "amount": amount, "paid_on": "2025-11-03"}
     response = client_for(personas.lena).post(
         "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "k-" + amount}
     )
@@ -73,24 +67,24 @@ def test_an_overpayment_needs_confirmation(personas: Personas, debt: Debt) -> No
     """The debt is 3,220.00: 3,320.00 passes (100.00 over, the default threshold), 3,320.01 needs confirming."""
     c = client_for(personas.lena)
 
-    def pay(amount: str, key: str, **extra: object) -> object:
-        body = {"case_id": debt.case.pk, "amount": amount, "paid_on": "2025-11-03", **extra}  # type: ignore[attr-defined]
+    def pay(amount: str, key: str, **extra: object) -> Any:
+        body = {"case_id": debt.case.pk, "amount": amount, "paid_on": "2025-11-03", **extra}
         return c.post("/api/payments", body, content_type="application/json", headers={"Idempotency-Key": key})
 
     refused = pay("9999999.99", "big")
-    assert refused.status_code == 409  # type: ignore[attr-defined]
-    assert refused.json() | {"detail": ""} == {"detail": "", "owed": "3220.00", "excess": "9996779.99"}  # type: ignore[attr-defined]
+    assert refused.status_code == 409
+    assert refused.json() | {"detail": ""} == {"detail": "", "owed": "3220.00", "excess": "9996779.99"}
     assert not Payment.objects.exists()
-    assert pay("3320.01", "over").status_code == 409  # type: ignore[attr-defined]
+    assert pay("3320.01", "over").status_code == 409
     confirmed = pay("3320.01", "over", confirm_overpayment=True)
-    assert confirmed.status_code == 201 and confirmed.json()["credit"] == "100.01"  # type: ignore[attr-defined]
+    assert confirmed.status_code == 201 and confirmed.json()["credit"] == "100.01"
     # A replay of the posted key is not asked again, though the balance it is compared with is now zero.
-    assert pay("3320.01", "over").status_code == 200  # type: ignore[attr-defined]
+    assert pay("3320.01", "over").status_code == 200
 
 
-def test_the_overpayment_threshold_is_configurable(personas: Personas, debt: Debt, settings: object) -> None:
-    settings.HUIKUAN_PAYMENTS = {"overpayment_confirm_above": "0"}  # type: ignore[attr-defined]
-    body = {"case_id": debt.case.pk, "amount": "3220.01", "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
+def test_the_overpayment_threshold_is_configurable(personas: Personas, debt: Debt, settings: Any) -> None:
+    settings.HUIKUAN_PAYMENTS = {"overpayment_confirm_above": "0"}
+    body = {"case_id": debt.case.pk, "amount": "3220.01", "paid_on": "2025-11-03"}
     response = client_for(personas.lena).post(
         "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "k"}
     )
@@ -104,7 +98,7 @@ def test_a_promise_above_the_balance_is_a_400_with_the_reason(personas: Personas
 
     due = (timezone.localdate() + timedelta(days=3)).isoformat()
     c = client_for(personas.alice)
-    url = f"/api/cases/{debt.case.pk}/promises"  # type: ignore[attr-defined]
+    url = f"/api/cases/{debt.case.pk}/promises"
     answer = c.post(url, {"amount": "3220.01", "due_date": due}, content_type="application/json")
     assert answer.status_code == 400 and "3,220.00" in answer.json()["detail"]
     assert not Promise.objects.exists()
@@ -115,7 +109,7 @@ def test_a_promise_above_the_balance_is_a_400_with_the_reason(personas: Personas
 @pytest.mark.parametrize("due_date", ["2026-02-30", "²⁰²⁶-01-01", "2026-13-01"])
 def test_an_impossible_date_is_a_422(personas: Personas, debt: Debt, due_date: str) -> None:
     answer = client_for(personas.alice).post(
-        f"/api/cases/{debt.case.pk}/promises",  # type: ignore[attr-defined]
+        f"/api/cases/{debt.case.pk}/promises",
         {"amount": "100.00", "due_date": due_date},
         content_type="application/json",
     )
@@ -123,7 +117,7 @@ def test_an_impossible_date_is_a_422(personas: Personas, debt: Debt, due_date: s
 
 
 def test_an_idempotency_key_with_control_characters_is_a_422(personas: Personas, debt: Debt) -> None:
-    body = {"case_id": debt.case.pk, "amount": "1.00", "paid_on": "2025-11-03"}  # type: ignore[attr-defined]
+    body = {"case_id": debt.case.pk, "amount": "1.00", "paid_on": "2025-11-03"}
     response = client_for(personas.lena).post(
         "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "a\x01b"}
     )
@@ -131,7 +125,7 @@ def test_an_idempotency_key_with_control_characters_is_a_422(personas: Personas,
 
 
 def test_a_contract_number_in_full_width_names_the_ascii_contract(personas: Personas, debt: Debt) -> None:
-    body = {"case_id": debt.case.pk, "amount": "100.00", "paid_on": "2025-11-03", "contract_no": "ＨＴ-ＮＥＷ"}  # type: ignore[attr-defined]
+    body = {"case_id": debt.case.pk, "amount": "100.00", "paid_on": "2025-11-03", "contract_no": "ＨＴ-ＮＥＷ"}
     response = client_for(personas.lena).post(
         "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "wide"}
     )

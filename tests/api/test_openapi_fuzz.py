@@ -20,6 +20,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -77,6 +78,7 @@ def fuzz(user: Any) -> None:
     cookies = session_of(user)
     failures: list[str] = []
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result  # every operation of the schema loads
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from tests.comms.conftest import DAYTIME, Gateway
+from tests.conftest import client_for
 
 
 def uncertain(case: Any) -> Any:
@@ -20,12 +20,6 @@ def uncertain(case: Any) -> Any:
     Message.objects.filter(pk=message.pk).update(status=MessageStatus.UNCERTAIN, attempts=0,
                                                  last_error="worker lost mid-send")  # fmt: skip
     return message
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_only_qa_leads_and_admins_see_the_page_and_a_lead_only_the_teams_messages(zhang: Any) -> None:
@@ -59,7 +53,8 @@ def test_resend_needs_a_reason_then_queues_it_for_the_gate_and_the_dispatcher(zh
     message.refresh_from_db()
     assert message.status == MessageStatus.QUEUED
     change = ChangeLog.objects.get(action="message:resent", subject_id=str(message.pk))
-    assert change.after["reason"] == "网关后台无此短信" and change.before["status"] == "uncertain"  # type: ignore[index]
+    assert change.after is not None and change.before is not None
+    assert change.after["reason"] == "网关后台无此短信" and change.before["status"] == "uncertain"
     assert dispatch_due(now=max(message.due_at, DAYTIME)).sent == 1
     assert len(sms_gateway.requests) == 1
     # Settled once: a second decision on the same message finds nothing uncertain.

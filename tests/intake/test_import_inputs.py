@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -24,8 +25,8 @@ def test_an_amount_above_the_bound_is_a_row_error(tmp_path: Path, field: str) ->
 
 
 @pytest.mark.django_db
-def test_the_bound_is_configurable(tmp_path: Path, settings: object) -> None:
-    settings.HUIKUAN_MAX_AMOUNT = "10000.00"  # type: ignore[attr-defined]
+def test_the_bound_is_configurable(tmp_path: Path, settings: Any) -> None:
+    settings.HUIKUAN_MAX_AMOUNT = "10000.00"
     report = import_accounts(write(tmp_path / "a.csv", [row(original_amount="10000.00", principal="10000.01")]))
     assert [(e.column, e.code) for e in report.errors] == [("principal", "too_large")]
 

@@ -203,16 +203,16 @@ def test_twenty_parallel_posts_of_one_key_for_two_debtors_give_one_payment_and_n
     codes: list[tuple[int, int]] = []
     errors: list[BaseException] = []
 
-    def post(case: object) -> None:
+    def post(case: Case) -> None:
         client = Client(raise_request_exception=False)
-        client.force_login(personas.lena)  # type: ignore[arg-type]
-        body = {"case_id": case.pk, "amount": "150.00", "paid_on": PAID_ON.isoformat()}  # type: ignore[attr-defined]
+        client.force_login(personas.lena)
+        body = {"case_id": case.pk, "amount": "150.00", "paid_on": PAID_ON.isoformat()}
         try:
             barrier.wait(timeout=30)
             response = client.post(
                 "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "race-2"}
             )
-            codes.append((case.pk, response.status_code))  # type: ignore[attr-defined]
+            codes.append((case.pk, response.status_code))
         except BaseException as exc:  # surfaced below; a thread must not swallow failures
             errors.append(exc)
         finally:

@@ -7,17 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from huikuan.cases.models import Interaction, Promise
 from huikuan.portfolio.models import ContactPoint
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.conftest import client_for
 
 
 def promise_form(case: Any, **changes: str) -> dict[str, Any]:

@@ -5,16 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.test import Client
 from django.utils import timezone
 
 from huikuan.payments.models import Payment
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.conftest import client_for
 
 
 def test_only_finance_roles_see_and_use_the_form(workday: dict[str, Any]) -> None:
@@ -41,7 +35,7 @@ def test_an_overpayment_is_shown_back_and_posts_once_confirmed(workday: dict[str
     assert posted.status_code == 302
     payment = Payment.objects.get()
     assert payment.amount == Decimal("12600.00") and payment.credit == Decimal("200.00")
-    assert payment.idempotency_key == "web:k-1" and payment.created_by == workday["personas"].lena
+    assert payment.idempotency_key == "manual:k-1" and payment.created_by == workday["personas"].lena
     again = lena.post(f"/work/cases/{case.pk}/payment/", form | {"confirm_overpayment": "on"})
     assert again.status_code == 302 and Payment.objects.count() == 1
 

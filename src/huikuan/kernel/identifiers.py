@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import phonenumbers
 
+from huikuan.kernel.text import CONTROL
+
 
 class _AsciiDigits(dict[int, int]):
     """A ``str.translate`` table from every non-ASCII decimal digit to its ASCII digit, filled as met."""
@@ -53,9 +55,9 @@ def fold(value: str) -> str:
 
 
 def has_control(value: str) -> bool:
-    """NUL and the other control characters (tab and line breaks excepted): no database column takes
-    NUL on PostgreSQL, and none of them belongs in a name, a number or a note."""
-    return any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value)
+    """NUL and the other control characters (tab and line breaks excepted), as the import refuses them
+    (``text.CONTROL``): no database column takes NUL on PostgreSQL, and none belongs in a name or a note."""
+    return CONTROL.search(value) is not None
 
 
 # What people put between the digits of a phone number; after NFKC the full-width forms are these too.

@@ -329,7 +329,8 @@ def _payment_form(post: Any, case: Case) -> tuple[dict[str, Any], list[str]]:
 @login_required
 def payment(request: HttpRequest, case_id: int) -> HttpResponse:
     """Post a payment by hand (finance roles). An overpayment beyond the policy's threshold is shown back
-    with the amount owed and posts only once confirmed; the form's key makes a double submit a replay."""
+    with the amount owed and posts only once confirmed; the form's key (a manual payment's, "manual:<key>"
+    once stored) makes a double submit a replay."""
     case = visible_case_or_404(request.user, case_id)
     if not can_post_payments(request.user):
         raise PermissionDenied
@@ -341,7 +342,7 @@ def payment(request: HttpRequest, case_id: int) -> HttpResponse:
         if not errors:
             try:
                 posted, _created = post_payment(
-                    request.user, case, values["amount"], values["paid_on"], f"web:{values['key']}",
+                    request.user, case, values["amount"], values["paid_on"], values["key"],
                     reference=values.get("reference", ""), account=values.get("account"),
                     confirm_overpayment=request.POST.get("confirm_overpayment") == "on",
                 )  # fmt: skip

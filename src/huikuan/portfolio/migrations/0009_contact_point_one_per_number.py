@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portfolio", "0007_contact_points_one_spelling"),
+        ("portfolio", "0008_contact_points_one_spelling"),
     ]
 
     operations = [

@@ -97,11 +97,11 @@ def forwards(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portfolio", "0006_contact_point_debtor_unconstrained"),
-        ("audit", "0002_initial"),
+        ("portfolio", "0007_debtor_time_zone_setting"),
+        ("audit", "0003_security_events"),
         # Every model that points at a contact point, so that a merge repoints them all.
         ("cases", "0004_cured_episodes"),
-        ("comms", "0005_message_references_without_constraints"),
+        ("comms", "0006_seen_webhooks"),
         ("compliance", "0001_initial"),
         ("strategy", "0005_workitem_escalations_index"),
     ]
