@@ -185,6 +185,24 @@ def test_sms_reply_td_opts_out_and_the_gate_honours_it(zhang: Any, sms_gateway: 
     assert sms_gateway.requests == []
 
 
+@pytest.mark.parametrize("sender", ["13９00001111", "١٣٩٠٠٠٠١١١١", "+86 139-0000-1111", "＋８６１３９００００１１１１"])
+def test_an_opt_out_from_any_spelling_of_the_number_stops_sms(zhang: Any, sender: str) -> None:
+    """Gateways and handsets spell senders their own way; before folding, a full-width digit slipped the match."""
+    from huikuan.comms.optouts import record_inbound_sms
+    from huikuan.compliance.models import StopRequest
+
+    result = record_inbound_sms(sender, "退订")
+    assert result.opted_out and result.debtor_ids == (zhang.debtor_id,)
+    assert StopRequest.objects.filter(debtor_id=zhang.debtor_id, channel="sms").exists()
+
+
+def test_an_opt_out_from_a_sender_that_is_no_number_stops_nobody(zhang: Any) -> None:
+    from huikuan.comms.optouts import record_inbound_sms
+
+    assert record_inbound_sms("1390000111\x00", "TD").opted_out is False
+    assert record_inbound_sms("139²0001111", "TD").opted_out is False
+
+
 def test_delivery_receipt_webhook_checks_the_signature(zhang: Any, sms_gateway: Gateway, client: Any,
                                                         settings: Any) -> None:  # fmt: skip
     from huikuan.comms.models import DeliveryReceipt, MessageStatus

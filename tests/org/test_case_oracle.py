@@ -44,7 +44,7 @@ API: dict[str, Ask] = {
     "log contact": lambda c, n: _json(c, "post", f"/api/cases/{n}/contacts", {"outcome": "no_answer"}),
     "plan options": lambda c, n: c.get(f"/api/cases/{n}/plan-options"),
     "promise": lambda c, n: _json(c, "post", f"/api/cases/{n}/promises", {"amount": "100.00", "due_date": _tomorrow()}),
-    "plan": lambda c, n: _json(c, "post", f"/api/cases/{n}/plans", {"kind": "full"}),
+    "plan": lambda c, n: _json(c, "post", f"/api/cases/{n}/plans", {"kind": "full_with_waiver"}),
     "payment": lambda c, n: _json(
         c,
         "post",

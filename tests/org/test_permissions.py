@@ -34,6 +34,7 @@ view_qa_register   .    Y    Y    Y     Y     Y     .     .    .
 review_qa          .    Y    Y    .     Y     Y     .     .    .
 override_warnings  .    Y    .    .     Y     Y     .     .    .
 lead_team          .    Y    .    .     Y     Y     .     .    .
+settle_messages    .    Y    Y    .     Y     Y     .     .    .
 """
 
 

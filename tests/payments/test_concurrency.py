@@ -185,3 +185,48 @@ def test_accepting_a_plan_takes_the_balances_before_the_plan_as_a_payment_does(p
         assert plan_free == [True]
     # SQLite lets one writer in at a time: there the acceptance simply goes through.
     assert accepted.status == "active"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_posts_of_one_key_for_two_debtors_give_one_payment_and_no_server_error(
+    personas: Personas,
+) -> None:
+    """Issue 25: with one key sent for two debtors at once, the debtor locks do not serialise the two, and the
+    loser's insert fails on the key's unique index inside COPY, as psycopg's own UniqueViolation. Every request
+    must be answered: one 201, the same debtor's others a replay (200), the other debtor's a conflict (409).
+    """
+    from django.test import Client
+
+    first = make_debt(personas, "C-100")
+    second = make_debt(personas, "C-200")
+    barrier = threading.Barrier(20)
+    codes: list[tuple[int, int]] = []
+    errors: list[BaseException] = []
+
+    def post(case: Case) -> None:
+        client = Client(raise_request_exception=False)
+        client.force_login(personas.lena)
+        body = {"case_id": case.pk, "amount": "150.00", "paid_on": PAID_ON.isoformat()}
+        try:
+            barrier.wait(timeout=30)
+            response = client.post(
+                "/api/payments", body, content_type="application/json", headers={"Idempotency-Key": "race-2"}
+            )
+            codes.append((case.pk, response.status_code))
+        except BaseException as exc:  # surfaced below; a thread must not swallow failures
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=(debt.case,)) for debt in [first, second] * 10]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(codes) == 20 and all(code in (200, 201, 409) for _, code in codes), codes
+    assert [code for _, code in codes].count(201) == 1
+    winner = next(case_id for case_id, code in codes if code == 201)
+    assert all(code == (200 if case_id == winner else 409) for case_id, code in codes if code != 201), codes
+    assert Payment.objects.count() == 1
+    assert Payment.objects.get().case_id == winner

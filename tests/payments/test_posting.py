@@ -149,7 +149,9 @@ def test_reversing_every_payment_in_any_order_restores_the_exact_balances(
     with outer_transaction(rollback=True):
         start = debt.balances()
         posted = [
-            incoming.post_payment(personas.lena, debt.case, a, PAID_ON, f"p{i}")[0] for i, a in enumerate(payments)
+            # Overpayments are part of what is tested (they leave a credit): confirmed, as the API asks.
+            incoming.post_payment(personas.lena, debt.case, a, PAID_ON, f"p{i}", confirm_overpayment=True)[0]
+            for i, a in enumerate(payments)
         ]
         for payment in posted:
             # Money is conserved in what was stored: cleared + credit == payment, to the fen.
@@ -172,7 +174,7 @@ def test_posting_a_key_any_number_of_times_yields_one_payment(
 ) -> None:
     with outer_transaction(rollback=True):
         start_total = debt.total()
-        results = [pay(personas, debt, str(amount), "k") for _ in range(times)]
+        results = [pay(personas, debt, str(amount), "k", confirm_overpayment=True) for _ in range(times)]
         assert [created for _, created in results] == [True] + [False] * (times - 1)
         assert Payment.objects.count() == 1
         assert LedgerEntry.objects.filter(kind="payment").count() == len(list(results[0][0].entries.all()))

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import File, Form, NinjaAPI, Schema
+from ninja import File, Form, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -21,12 +21,13 @@ from ninja.security import django_auth
 
 from huikuan.audit.refusals import note_refusal
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
-from huikuan.cases.models import Case, Channel, Outcome
+from huikuan.cases.models import Case, CaseStatus, Channel, Outcome
 from huikuan.cases.views_data import load_case, visible_cases
 from huikuan.compliance.actions import ContactBlocked, ContactPointRequired
 from huikuan.compliance.api import router as compliance_router
 from huikuan.compliance.contacts import log_contact
 from huikuan.compliance.models import GateSource
+from huikuan.inputs import Id, Notes, Reason, errors
 from huikuan.intake.importer import ImportFileError, import_upload, mapping_text, reason
 from huikuan.org.visibility import case_filter
 from huikuan.portfolio.models import ContactPoint
@@ -40,6 +41,23 @@ api.add_router("/strategy", strategy_router)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> object:
     note_refusal(str(exc) or "forbidden")
     return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+class ReasonOut(Schema):
+    rule_id: str
+    severity: str
+    source: str
+    zh: str
+    en: str
+
+
+class BlockedOut(Schema):
+    """409 from the compliance gate: the rule that blocks, why, its legal source and the next allowed time."""
+
+    detail: str
+    blocking_rule: str | None
+    reasons: list[ReasonOut]
+    next_allowed_at: str | None
 
 
 @api.exception_handler(ContactBlocked)
@@ -109,7 +127,7 @@ class CaseDetail(Schema):
 
 
 class RevealIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class RevealOut(Schema):
@@ -146,9 +164,15 @@ def _row(case: Case, today: date) -> CaseRow:
     )
 
 
-@api.get("/cases", response=list[CaseRow], tags=["cases"])
+@api.get("/cases", response={200: list[CaseRow], **errors(401, 422)}, tags=["cases"])
 @paginate(LimitOffsetPagination)
-def list_cases(request: HttpRequest, status: str | None = None) -> list[CaseRow]:
+def list_cases(
+    request: HttpRequest,
+    # Spelt out rather than typed CaseStatus: paginate's wrapper resolves annotations in ninja's own module.
+    status: str | None = Query(
+        None, pattern="^(" + "|".join(CaseStatus.values) + ")$", description=f"one of {', '.join(CaseStatus.values)}"
+    ),
+) -> list[CaseRow]:
     cases = visible_cases(request.user).order_by("oldest_due_date", "id")
     if status:
         cases = cases.filter(status=status)
@@ -156,8 +180,8 @@ def list_cases(request: HttpRequest, status: str | None = None) -> list[CaseRow]
     return [_row(c, today) for c in cases]
 
 
-@api.get("/cases/{case_id}", response=CaseDetail, tags=["cases"])
-def get_case(request: HttpRequest, case_id: int) -> CaseDetail:
+@api.get("/cases/{case_id}", response={200: CaseDetail, **errors(401, 403, 404, 422)}, tags=["cases"])
+def get_case(request: HttpRequest, case_id: Id) -> CaseDetail:
     case = visible_case_or_404(request.user, case_id)
     view = load_case(case, timezone.localdate())
     return CaseDetail(
@@ -198,8 +222,10 @@ def get_case(request: HttpRequest, case_id: int) -> CaseDetail:
     )
 
 
-@api.post("/contacts/{point_id}/reveal", response=RevealOut, tags=["personal data"])
-def reveal(request: HttpRequest, point_id: int, body: RevealIn) -> RevealOut:
+@api.post(
+    "/contacts/{point_id}/reveal", response={200: RevealOut, **errors(400, 401, 403, 404, 422)}, tags=["personal data"]
+)
+def reveal(request: HttpRequest, point_id: Id, body: RevealIn) -> RevealOut:
     point = get_object_or_404(
         ContactPoint.objects.filter(case_filter(request.user, "debtor__case__")).select_related("debtor"),
         pk=point_id,
@@ -210,7 +236,7 @@ def reveal(request: HttpRequest, point_id: int, body: RevealIn) -> RevealOut:
         raise HttpError(400, str(exc)) from exc
 
 
-@api.post("/imports/accounts", response=ImportOut, tags=["import"])
+@api.post("/imports/accounts", response={200: ImportOut, **errors(400, 401, 403, 422)}, tags=["import"])
 def import_accounts_api(
     request: HttpRequest,
     file: File[UploadedFile],
@@ -245,10 +271,10 @@ api.add_router("/", payments_router)
 
 
 class ContactIn(Schema):
-    contact_point_id: int | None = None
-    channel: str = "call"
-    outcome: str
-    notes: str = ""
+    contact_point_id: Id | None = None
+    channel: Channel = Channel.CALL
+    outcome: Outcome
+    notes: Notes = ""
 
 
 class LoggedContactOut(Schema):
@@ -257,8 +283,12 @@ class LoggedContactOut(Schema):
     flags: list[str]
 
 
-@api.post("/cases/{case_id}/contacts", response={201: LoggedContactOut}, tags=["cases"])
-def log_contact_api(request: HttpRequest, case_id: int, body: ContactIn) -> Status:
+@api.post(
+    "/cases/{case_id}/contacts",
+    response={201: LoggedContactOut, 409: BlockedOut, **errors(400, 401, 403, 404, 422)},
+    tags=["cases"],
+)
+def log_contact_api(request: HttpRequest, case_id: Id, body: ContactIn) -> Status:
     """Record an outbound contact made now; the compliance gate is asked first (409 when it says no)."""
     case = visible_case_or_404(request.user, case_id)
     point = (
@@ -266,8 +296,8 @@ def log_contact_api(request: HttpRequest, case_id: int, body: ContactIn) -> Stat
         if body.contact_point_id
         else None
     )
-    if body.channel not in Channel.values or body.outcome not in Outcome.values:
-        raise HttpError(422, "unknown channel or outcome")
+    if body.outcome == Outcome.SENT:
+        raise HttpError(400, "'sent' is the outbox's outcome, not a contact's")
     try:
         logged = log_contact(
             case, point, body.channel, body.outcome, user=request.user, notes=body.notes, source=GateSource.API

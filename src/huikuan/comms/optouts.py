@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,7 +25,8 @@ from huikuan.comms.models import (
 from huikuan.compliance.models import StopRequest
 from huikuan.kernel.comms import purposes
 from huikuan.kernel.comms.delivery import is_opt_out_reply
-from huikuan.portfolio.models import ContactPoint, Relation
+from huikuan.kernel.identifiers import normalise_phone
+from huikuan.portfolio.models import PHONE_KINDS, ContactPoint, Relation
 
 
 def record_opt_out(debtor_id: int, channel: str, source: str, evidence: str = "") -> bool:
@@ -68,9 +70,14 @@ def record_inbound_sms(sender: str, text: str) -> InboundResult:
 
     if not is_opt_out_reply(text):
         return InboundResult(False, ())
-    number = sender if sender.startswith("+") else f"+86{sender}" if len(sender) == 11 else sender
+    # The gateway's spelling of the sender is folded as every stored number was: a reply from
+    # '13８00138000' or '+86 138 0013 8000' is a reply from +8613800138000.
+    number = normalise_phone(sender, settings.DEFAULT_PHONE_REGION)
+    if number is None:
+        return InboundResult(False, ())
+    # Any of the debtor's own phone kinds: a mobile filed as the home phone still receives (and answers) SMS.
     debtor_ids = tuple(
-        ContactPoint.objects.filter(value=number, kind="mobile", relation=Relation.SELF)
+        ContactPoint.objects.filter(value=number, kind__in=PHONE_KINDS, relation=Relation.SELF)
         .values_list("debtor_id", flat=True)
         .distinct()
     )

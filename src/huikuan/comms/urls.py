@@ -1,12 +1,20 @@
 from django.urls import path
 
-from huikuan.comms import views, views_templates
+from huikuan.comms import views, views_templates, views_uncertain
 
 app_name = "comms"
 urlpatterns = [
     path("webhooks/delivery/", views.delivery_receipt, name="delivery_receipt"),
     path("webhooks/inbound-sms/", views.inbound_sms, name="inbound_sms"),
     path("opt-out/<str:token>/", views.opt_out, name="opt_out"),
+    path("uncertain/", views_uncertain.uncertain_list, name="uncertain"),
+    path("uncertain/<int:message_id>/resend/", views_uncertain.settle, {"decision": "resend"}, name="uncertain-resend"),
+    path(
+        "uncertain/<int:message_id>/delivered/",
+        views_uncertain.settle,
+        {"decision": "delivered"},
+        name="uncertain-delivered",
+    ),
     path("templates/", views_templates.template_list, name="templates"),
     path("templates/sms-length/", views_templates.sms_count, name="sms-length"),
     path("templates/<int:template_id>/", views_templates.template_detail, name="template"),

@@ -3,6 +3,7 @@ change templates is ``org.permissions``'; the changes themselves are the use cas
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from huikuan.cases.models import Case
 from huikuan.comms.models import Template, TemplateVersion, VersionStatus
 from huikuan.kernel.comms.diff import DiffRow, line_diff
+from huikuan.kernel.identifiers import has_control, normalise_reference
 from huikuan.org.visibility import case_filter
 
 # The screener's categories (kernel.compliance.screening.CATEGORIES) as the screen names them.
@@ -97,11 +99,11 @@ def visible_case(user: Any, query: str) -> Any | None:
     exist, so the answer reveals nothing about other teams' cases.
     """
 
-    query = query.strip().lstrip("#")
-    if not query:
+    query = normalise_reference(query).lstrip("#")
+    if not query or has_control(query):
         return None
     match = Q(debtor__customer_no=query) | Q(debtor__accounts__contract_no=query)
-    if query.isdigit() and len(query) < 19:  # a longer number is a contract number, not a bigint primary key
+    if re.fullmatch(r"[0-9]{1,18}", query):  # a longer number is a contract number, not a bigint primary key
         match |= Q(pk=int(query))
     cases = Case.objects.filter(case_filter(user)).filter(match).select_related("debtor").order_by("id")
     return cases.distinct().first()

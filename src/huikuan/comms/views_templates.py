@@ -27,8 +27,10 @@ from huikuan.comms.views_data import (
     version_diff,
     visible_case,
 )
+from huikuan.inputs import message
 from huikuan.kernel.comms.render import VARIABLES, TemplateError
 from huikuan.kernel.comms.sms import sms_length
+from huikuan.kernel.inputs import InputError, clean_text, parse_int
 from huikuan.org.permissions import can_manage_templates, can_view_templates
 
 
@@ -97,7 +99,11 @@ def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
 
 
 def _number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else 0
+    """A version number from the query string; 0 (none) for anything that is not one."""
+    try:
+        return parse_int(raw or "", low=1, high=10**6)
+    except InputError:
+        return 0
 
 
 @login_required
@@ -110,7 +116,12 @@ def new_version(request: HttpRequest, template_id: int) -> HttpResponse:
     if request.method == "POST":
         form = {name: request.POST.get(name, "") for name in ("subject", "body", "html")}
         try:
-            version = create_version(request.user, template, **form)
+            subject = clean_text(form["subject"], max_length=200)
+            body = clean_text(form["body"], max_length=20000, multiline=True)
+            html = clean_text(form["html"], max_length=200000, multiline=True)
+            version = create_version(request.user, template, subject=subject, body=body, html=html)
+        except InputError as exc:
+            error = message(exc)
         except TemplateError as exc:
             error = str(exc)
         else:

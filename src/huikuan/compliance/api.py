@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -10,17 +11,18 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from huikuan.compliance import actions
-from huikuan.compliance.models import ContactDecision, TextFlag
+from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
+from huikuan.inputs import Id, Limit, Notes, Reason, errors
 from huikuan.org.visibility import case_filter
 
 router = Router(tags=["compliance"])
 
 
 class ScreenIn(Schema):
-    text: str
-    lang: str = "zh"
-    audience: str = "debtor"
-    source: str = "message"
+    text: Notes
+    lang: Literal["zh", "en"] = "zh"
+    audience: Literal["debtor", "third_party"] = "debtor"
+    source: Literal["message", "note", "transcript", "template"] = "message"
 
 
 class FlagOut(Schema):
@@ -33,7 +35,7 @@ class FlagOut(Schema):
 
 
 class OverrideIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class DecisionOut(Schema):
@@ -64,7 +66,7 @@ def decision_out(d: ContactDecision) -> DecisionOut:
     )
 
 
-@router.post("/screen", response=list[FlagOut])
+@router.post("/screen", response={200: list[FlagOut], **errors(400, 401, 422)})
 def screen_text(request: HttpRequest, body: ScreenIn) -> list[FlagOut]:
     """A preview: flags are returned, not registered (registration happens when the words are saved or sent)."""
     flags = actions.screen_and_register(
@@ -73,8 +75,8 @@ def screen_text(request: HttpRequest, body: ScreenIn) -> list[FlagOut]:
     return [FlagOut(**f.as_dict()) for f in flags]  # type: ignore[arg-type]
 
 
-@router.post("/decisions/{decision_id}/override", response=DecisionOut)
-def override(request: HttpRequest, decision_id: int, body: OverrideIn) -> DecisionOut:
+@router.post("/decisions/{decision_id}/override", response={200: DecisionOut, **errors(400, 401, 403, 404, 422)})
+def override(request: HttpRequest, decision_id: Id, body: OverrideIn) -> DecisionOut:
     decision = get_object_or_404(ContactDecision.objects.filter(case_filter(request.user, "case__")), pk=decision_id)
     try:
         return decision_out(actions.override_warning(decision, request.user, body.reason))
@@ -82,9 +84,10 @@ def override(request: HttpRequest, decision_id: int, body: OverrideIn) -> Decisi
         raise HttpError(400, str(exc)) from exc
 
 
-@router.get("/decisions", response=list[DecisionOut])
-def decisions(request: HttpRequest, state: str = "open", limit: int = 100) -> list[DecisionOut]:
-    rows = ContactDecision.objects.filter(case_filter(request.user, "case__"), review_state=state)[: min(limit, 1000)]
+@router.get("/decisions", response={200: list[DecisionOut], **errors(401, 422)})
+def decisions(request: HttpRequest, state: ReviewState = ReviewState.OPEN, limit: Limit = 100) -> list[DecisionOut]:
+    """The QA register's gate decisions in one review state, newest first; ``limit`` is 1 to 1000."""
+    rows = ContactDecision.objects.filter(case_filter(request.user, "case__"), review_state=state)[:limit]
     return [decision_out(d) for d in rows]
 
 
@@ -99,9 +102,10 @@ class RegisteredFlagOut(Schema):
     review_state: str
 
 
-@router.get("/flags", response=list[RegisteredFlagOut])
-def flags(request: HttpRequest, state: str = "open", limit: int = 100) -> list[RegisteredFlagOut]:
-    rows = TextFlag.objects.filter(case_filter(request.user, "case__"), review_state=state)[: min(limit, 1000)]
+@router.get("/flags", response={200: list[RegisteredFlagOut], **errors(401, 422)})
+def flags(request: HttpRequest, state: ReviewState = ReviewState.OPEN, limit: Limit = 100) -> list[RegisteredFlagOut]:
+    """The QA register's screening flags in one review state; ``limit`` is 1 to 1000."""
+    rows = TextFlag.objects.filter(case_filter(request.user, "case__"), review_state=state)[:limit]
     return [
         RegisteredFlagOut(
             id=f.pk,

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from huikuan.compliance.actions import review
 from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
+from huikuan.inputs import message
+from huikuan.kernel.inputs import InputError, clean_text
 from huikuan.org.permissions import can_view_qa_register
 from huikuan.org.visibility import case_filter
 
@@ -61,7 +63,9 @@ def review_item(request: HttpRequest, kind: str, item_id: int) -> HttpResponse:
     if state not in (ReviewState.CONFIRMED, ReviewState.DISMISSED):
         return HttpResponseBadRequest("state")
     try:
-        review(item, request.user, state, request.POST.get("note", ""))
+        review(item, request.user, state, clean_text(request.POST.get("note", ""), max_length=300))
+    except InputError as exc:
+        return HttpResponseBadRequest(message(exc))
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     return render(request, "compliance/_review_state.html", {"item": item})

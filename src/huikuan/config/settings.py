@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "huikuan.web.middleware.RefuseControlCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication (it records who was refused), before the views whose refusals it records.
@@ -270,6 +271,9 @@ CELERY_BEAT_SCHEDULE = {
 # huikuan.kernel.strategy.gate.minimal_gate is the pack-free fallback.
 # How many shards (by case id) a strategy run splits into: without a broker they run side by side in child
 # processes on PostgreSQL (one after another on SQLite), with Redis each is a Celery task. Two for two cores.
+# The largest amount any form, API call or imported file may state (yuan): far above any real debt, far below
+# what a typo of extra zeros makes. Payments are also bounded by the balance (HUIKUAN_PAYMENTS).
+HUIKUAN_MAX_AMOUNT = os.environ.get("HUIKUAN_MAX_AMOUNT", "100000000.00")
 HUIKUAN_STRATEGY_SHARDS = int(os.environ.get("HUIKUAN_STRATEGY_SHARDS", "2"))
 HUIKUAN_STRATEGY_GATE = os.environ.get("HUIKUAN_STRATEGY_GATE", "huikuan.compliance.strategy_gate.compliance_gate")
 # Communications (docs/comms.md). The demo default needs no provider: SMS and e-mail land as files in ./var.

@@ -60,7 +60,9 @@ def _copy_insert(
     # One staging table per column list: two writers of one table with different columns (the import's
     # entries and the payments' entries, which carry ids) must not share a temporary table's shape.
     stage = f"_stage_{table}_{zlib.crc32(cols.encode()):08x}"
-    with connection.cursor() as cursor:
+    # psycopg's own errors (a UniqueViolation when a racing transaction committed the same key) become
+    # Django's IntegrityError and friends, as through Django's cursor: callers catch those, not psycopg's.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no COPY
         raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {cols} FROM {table} WITH NO DATA")
         raw.execute(f"TRUNCATE {stage}")

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
 from huikuan.cases.sync import refresh_cases
+from huikuan.inputs import max_amount
 from huikuan.intake import staging
 from huikuan.intake.authority import ImportAuthority
 from huikuan.intake.staging import CONTACT_COLUMNS, STAGE_COLUMNS, StagedChunk, StageJob, validated_chunks
@@ -157,6 +158,7 @@ def import_accounts(
         chunk_rows=staging.CHUNK_ROWS,
         default_time_zone=settings.DEFAULT_DEBTOR_TIME_ZONE,
         limits=field_limits(),
+        max_amount=max_amount(),
     )
     # False only inside a test's transaction, the one a durable block may be nested in.
     outermost = not connection.in_atomic_block
@@ -471,7 +473,7 @@ class _ChunkWriter:
             f"SELECT d.id, c.kind, c.value, c.relation, c.contact_name, 'unverified', %s, '', 'import', %s "
             f"FROM {_CONTACTS} c JOIN {self.debtor} d ON d.customer_no = c.customer_no WHERE true "
             f"ORDER BY c.line_no, c.ordinal "
-            f"ON CONFLICT (debtor_id, kind, value) DO NOTHING",
+            f"ON CONFLICT (debtor_id, value) DO NOTHING",
             [False, now],
         )
 

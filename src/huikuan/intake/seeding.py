@@ -78,7 +78,7 @@ def _write_chunk(
                 for d in chunk
                 for c in d.contacts
             ],
-            conflict=["debtor_id", "kind", "value"],
+            conflict=["debtor_id", "value"],
         )  # fmt: skip
         accounts = [(d, a) for d in chunk for a in d.accounts]
         account_ids, _ = upsert_ids(

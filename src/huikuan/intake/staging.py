@@ -22,11 +22,13 @@ from collections import defaultdict
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from huikuan import interpreters
 from huikuan.kernel import intake
+from huikuan.kernel.identifiers import normalise_reference
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE, local_days
 from huikuan.kernel.money import to_fen
 from huikuan.kernel.pii import hash_id_number
@@ -97,6 +99,7 @@ class StageJob:
     default_time_zone: str = DEFAULT_TIME_ZONE
     # Field → its column's length, from the models (importer.field_limits): the worker has no models.
     limits: Mapping[str, int] = field(default_factory=dict)
+    max_amount: Decimal = intake.RowContext.max_amount
 
 
 @dataclass
@@ -134,6 +137,7 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None) -> Iterator[S
         default_currency=job.default_currency,
         default_time_zone=job.default_time_zone,
         limits=job.limits,
+        max_amount=job.max_amount,
     )
     today_in = local_days(job.now, job.default_time_zone)
     rules = intake.FileRules(headers)
@@ -206,7 +210,8 @@ def find_last_rows(job: StageJob) -> dict[str, int] | None:
         if isinstance(values, Unreadable):
             break  # the validation reports it; the rows after it are not read
         if column < len(values):
-            last[values[column].strip()] = number
+            # Spelt as validate_row spells it (folded to ASCII digits), or a customer's last row would be missed.
+            last[normalise_reference(values[column])] = number
     return last
 
 

@@ -10,13 +10,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import operator
+import re
 from dataclasses import dataclass
 from datetime import date
+
+from huikuan.kernel.identifiers import fold
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# ASCII digits only: str.isdigit() also takes '²', which int() then refuses.
+_CN_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def mask_phone(number: str) -> str:
@@ -58,7 +63,10 @@ def mask_id_number(raw: str) -> str:
 
 
 def normalise_id_number(raw: str) -> str:
-    return raw.strip().replace(" ", "").upper()
+    """One spelling of an ID number: full-width or other scripts' digits as ASCII, no spaces, upper case.
+
+    The keyed hash is taken of this spelling, so two spellings of one ID match one person."""
+    return "".join(fold(raw).split()).upper()
 
 
 def validate_cn_id(raw: str) -> str | None:
@@ -66,7 +74,7 @@ def validate_cn_id(raw: str) -> str | None:
     value = normalise_id_number(raw)
     if len(value) != 18:
         return f"must have 18 characters, has {len(value)}"
-    if not value[:17].isdigit() or value[17] not in "0123456789X":
+    if not _CN_ID_SHAPE.fullmatch(value):
         return "must be 17 digits followed by a digit or X"
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -131,6 +131,11 @@ def can_override_warnings(user: Actor) -> bool:
     return has_role(user, *LEADS)
 
 
+def can_settle_messages(user: Actor) -> bool:
+    """Resend or mark delivered a message a dead worker left uncertain, after checking the provider."""
+    return has_role(user, Role.QA, *LEADS)
+
+
 def can_lead_team(user: Actor) -> bool:
     """The team page: the team's queues, reassigning its cases, the waivers waiting for a decision."""
     return has_role(user, *LEADS)
@@ -159,6 +164,7 @@ CAPABILITIES = {
     "review_qa": can_review_qa,
     "override_warnings": can_override_warnings,
     "lead_team": can_lead_team,
+    "settle_messages": can_settle_messages,
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -16,29 +16,53 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from huikuan.cases.access import visible_case_or_404
-from huikuan.cases.models import Case, Interaction
-from huikuan.kernel.money import LIMIT
+from huikuan.cases.models import Case, Channel, Interaction
+from huikuan.inputs import ErrorOut, Id, Reason, Reference, errors, max_amount
+from huikuan.kernel.identifiers import normalise_reference
 from huikuan.kernel.plans import PlanOption, summary
 from huikuan.org.visibility import case_filter
 from huikuan.payments import guards, incoming, plans, promises, waivers
-from huikuan.payments.models import Payment, PaymentSource, RepaymentPlan, WaiverRequest, client_key
+from huikuan.payments.incoming import OverpaymentUnconfirmed
+from huikuan.payments.models import (
+    CLIENT_KEY_LIMIT,
+    Payment,
+    PaymentSource,
+    PlanKind,
+    RepaymentPlan,
+    WaiverRequest,
+    client_key,
+)
 from huikuan.payments.policy import current_policy
 from huikuan.payments.posting import KeyConflict
 from huikuan.portfolio.models import Account
 
 router = Router(tags=["payments"])
 
-# An amount sent in: any Decimal the JSON holds, within what money can be (1E+26 made the fen check raise
-# and the request end in a server error). Places and sign are the actions' to check, with their messages.
-AmountIn = Annotated[Decimal, Field(gt=-LIMIT, lt=LIMIT)]
+# An amount sent in: a finite Decimal up to HUIKUAN_MAX_AMOUNT (1E+26 made the fen check raise and the
+# request end in a server error; NaN and Infinity are refused by pydantic). Places and sign are the actions'
+# to check, with their messages.
+AmountIn = Annotated[Decimal, Field(allow_inf_nan=False, ge=-max_amount(), le=max_amount())]
+# The day of the month instalments fall due, and a deferral's length; the plan rules check them again.
+PaymentDay = Annotated[int, Field(ge=1, le=31)]
+Months = Annotated[int, Field(ge=1, le=120)]
 
 
 class PaymentIn(Schema):
-    case_id: int
+    case_id: Id
     amount: AmountIn
     paid_on: date
-    reference: str = ""
-    contract_no: str | None = None
+    reference: Reference = ""
+    contract_no: Reference | None = None
+    # Required to post more than the debtor owes by over the policy's threshold (409 otherwise).
+    confirm_overpayment: bool = False
+
+
+class OverpaymentOut(Schema):
+    """409: the payment exceeds what is owed; send it again with confirm_overpayment to post it."""
+
+    detail: str
+    owed: Decimal
+    excess: Decimal
 
 
 class PaymentOut(Schema):
@@ -53,7 +77,7 @@ class PaymentOut(Schema):
 
 
 class ReverseIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class InstalmentOut(Schema):
@@ -76,8 +100,8 @@ class OptionOut(Schema):
 class PromiseIn(Schema):
     amount: AmountIn
     due_date: date
-    channel: str = "call"
-    interaction_id: int | None = None
+    channel: Channel = Channel.CALL
+    interaction_id: Id | None = None
 
 
 class PromiseOut(Schema):
@@ -88,12 +112,12 @@ class PromiseOut(Schema):
 
 
 class PlanIn(Schema):
-    kind: str
-    interaction_id: int | None = None
-    confirmation: str = ""
+    kind: PlanKind
+    interaction_id: Id | None = None
+    confirmation: Reason = ""
     capacity: AmountIn | None = None
-    payment_day: int | None = None
-    deferral_months: int | None = None
+    payment_day: PaymentDay | None = None
+    deferral_months: Months | None = None
 
 
 class PlanOut(Schema):
@@ -106,7 +130,7 @@ class PlanOut(Schema):
 
 
 class DecisionIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class WaiverOut(Schema):
@@ -164,14 +188,26 @@ def _interaction(case: Case, interaction_id: int | None) -> Interaction | None:
     return get_object_or_404(Interaction, pk=interaction_id, case=case)
 
 
-@router.post("/payments", response={200: PaymentOut, 201: PaymentOut})
+@router.post("/payments", response={200: PaymentOut, 201: PaymentOut, 409: OverpaymentOut | ErrorOut,
+                                   **errors(400, 401, 403, 404, 422)})  # fmt: skip
 def post_payment(
-    request: HttpRequest, body: PaymentIn, idempotency_key: str = Header(..., alias="Idempotency-Key")
-) -> Status[PaymentOut]:
+    request: HttpRequest,
+    body: PaymentIn,
+    idempotency_key: str = Header(
+        ..., alias="Idempotency-Key", min_length=1, max_length=CLIENT_KEY_LIMIT, pattern=r"^[ -~]+$"
+    ),
+) -> Status[Any]:
+    """Post a payment; the same Idempotency-Key again returns the first payment (200) and changes nothing.
+
+    409: the key was used for another payment, or the payment exceeds what the debtor owes by more than the
+    policy's threshold and ``confirm_overpayment`` is not set (the body then gives ``owed`` and ``excess``).
+    """
     case = _case(request, body.case_id)
     account = None
     if body.contract_no:
-        account = get_object_or_404(Account, contract_no=body.contract_no, debtor_id=case.debtor_id)
+        account = get_object_or_404(
+            Account, contract_no=normalise_reference(body.contract_no), debtor_id=case.debtor_id
+        )
     try:
         payment, created = incoming.post_payment(
             request.user,
@@ -182,16 +218,19 @@ def post_payment(
             source=PaymentSource.API,
             reference=body.reference,
             account=account,
+            confirm_overpayment=body.confirm_overpayment,
         )
     except KeyConflict as exc:
         raise HttpError(409, str(exc)) from exc
+    except OverpaymentUnconfirmed as exc:
+        return Status(409, OverpaymentOut(detail=str(exc), owed=exc.owed, excess=exc.excess))
     except guards.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
     return Status(201 if created else 200, _payment_out(payment, created))
 
 
-@router.post("/payments/{payment_id}/reverse", response=PaymentOut)
-def reverse_payment(request: HttpRequest, payment_id: int, body: ReverseIn) -> PaymentOut:
+@router.post("/payments/{payment_id}/reverse", response={200: PaymentOut, **errors(400, 401, 403, 404, 422)})
+def reverse_payment(request: HttpRequest, payment_id: Id, body: ReverseIn) -> PaymentOut:
     payment = get_object_or_404(Payment.objects.filter(case_filter(request.user, "case__")), pk=payment_id)
     try:
         payment = incoming.reverse_payment(request.user, payment, body.reason)
@@ -200,9 +239,9 @@ def reverse_payment(request: HttpRequest, payment_id: int, body: ReverseIn) -> P
     return _payment_out(payment, False)
 
 
-@router.get("/cases/{case_id}/plan-options", response=list[OptionOut])
+@router.get("/cases/{case_id}/plan-options", response={200: list[OptionOut], **errors(400, 401, 403, 404, 422)})
 def plan_options(
-    request: HttpRequest, case_id: int, capacity: AmountIn | None = None, payment_day: int | None = None
+    request: HttpRequest, case_id: Id, capacity: AmountIn | None = None, payment_day: PaymentDay | None = None
 ) -> list[OptionOut]:
     case = _case(request, case_id)
     try:
@@ -213,8 +252,10 @@ def plan_options(
     return [_option_out(o, case.debtor.preferred_language, whole) for o in proposed.all()]
 
 
-@router.post("/cases/{case_id}/promises", response={201: PromiseOut})
-def record_promise(request: HttpRequest, case_id: int, body: PromiseIn) -> Status[PromiseOut]:
+@router.post("/cases/{case_id}/promises", response={201: PromiseOut, **errors(400, 401, 403, 404, 422)})
+def record_promise(request: HttpRequest, case_id: Id, body: PromiseIn) -> Status[PromiseOut]:
+    """Record a promise to pay; 400 when it breaks a rule (more than is owed, a date before today, one
+    already pending)."""
     case = _case(request, case_id)
     try:
         promise = promises.record_promise(
@@ -231,8 +272,8 @@ def record_promise(request: HttpRequest, case_id: int, body: PromiseIn) -> Statu
     return Status(201, out)
 
 
-@router.post("/cases/{case_id}/plans", response={201: PlanOut})
-def accept_plan(request: HttpRequest, case_id: int, body: PlanIn) -> Status[PlanOut]:
+@router.post("/cases/{case_id}/plans", response={201: PlanOut, **errors(400, 401, 403, 404, 422)})
+def accept_plan(request: HttpRequest, case_id: Id, body: PlanIn) -> Status[PlanOut]:
     case = _case(request, case_id)
     try:
         plan = plans.agree_plan(
@@ -250,7 +291,7 @@ def accept_plan(request: HttpRequest, case_id: int, body: PlanIn) -> Status[Plan
     return Status(201, _plan_out(plan))
 
 
-def _decide(request: HttpRequest, waiver_id: int, body: DecisionIn, approve: bool) -> WaiverOut:
+def _decide(request: HttpRequest, waiver_id: Id, body: DecisionIn, approve: bool) -> WaiverOut:
     waiver = get_object_or_404(
         WaiverRequest.objects.filter(case_filter(request.user, "case__")).select_related("case"), pk=waiver_id
     )
@@ -268,11 +309,11 @@ def _decide(request: HttpRequest, waiver_id: int, body: DecisionIn, approve: boo
     )
 
 
-@router.post("/waivers/{waiver_id}/approve", response=WaiverOut)
-def approve_waiver(request: HttpRequest, waiver_id: int, body: DecisionIn) -> WaiverOut:
+@router.post("/waivers/{waiver_id}/approve", response={200: WaiverOut, **errors(400, 401, 403, 404, 422)})
+def approve_waiver(request: HttpRequest, waiver_id: Id, body: DecisionIn) -> WaiverOut:
     return _decide(request, waiver_id, body, True)
 
 
-@router.post("/waivers/{waiver_id}/reject", response=WaiverOut)
-def reject_waiver(request: HttpRequest, waiver_id: int, body: DecisionIn) -> WaiverOut:
+@router.post("/waivers/{waiver_id}/reject", response={200: WaiverOut, **errors(400, 401, 403, 404, 422)})
+def reject_waiver(request: HttpRequest, waiver_id: Id, body: DecisionIn) -> WaiverOut:
     return _decide(request, waiver_id, body, False)

@@ -15,9 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from huikuan.cases.models import Case
+from huikuan.inputs import max_amount
+from huikuan.kernel.ledger import total_balance
 from huikuan.kernel.money import quantize_fen
 from huikuan.kernel.text import CONTROL
-from huikuan.payments.guards import ActionError, local_today, now_or_current, require_poster
+from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_poster
 from huikuan.payments.models import (
     CLIENT_KEY_LIMIT,
     Payment,
@@ -38,6 +40,22 @@ from huikuan.payments.settlement import settle_cases
 from huikuan.portfolio.models import Account
 
 
+class OverpaymentUnconfirmed(ActionError):
+    """The payment exceeds what the debtor owes by more than the policy lets pass without a confirmation."""
+
+    def __init__(self, amount: Decimal, owed: Decimal) -> None:
+        self.amount, self.owed, self.excess = amount, owed, amount - owed
+        super().__init__(
+            [
+                _(
+                    "The payment of %(amount)s is %(excess)s more than the debtor owes (%(owed)s); "
+                    "confirm the overpayment to post it."
+                )
+                % {"amount": f"{amount:,.2f}", "excess": f"{self.excess:,.2f}", "owed": f"{owed:,.2f}"}
+            ]
+        )
+
+
 def post_payment(
     user: Any,
     case: Case,
@@ -48,6 +66,7 @@ def post_payment(
     source: str = PaymentSource.MANUAL,
     reference: str = "",
     account: Account | None = None,
+    confirm_overpayment: bool = False,
     today: date | None = None,
     now: datetime | None = None,
 ) -> tuple[Payment, bool]:
@@ -56,7 +75,10 @@ def post_payment(
     The key is stored in its source's space (``source_key``): a key the API is given never meets a bank
     statement's transaction or a form's token, whatever it looks like. Returns the payment and whether this
     call created it. "Today" is the debtor's: a payment made just after midnight in Tokyo is dated a day
-    the server's zone has not reached yet, and is not in the future.
+    the server's zone has not reached yet, and is not in the future. No amount above HUIKUAN_MAX_AMOUNT
+    posts; one above what the debtor owes by more than the policy's ``overpayment_confirm_above`` raises
+    OverpaymentUnconfirmed unless ``confirm_overpayment`` (a replay of a posted key is not asked again: the
+    balance it is compared with has already taken it).
     """
     policy = current_policy()
     require_poster(user, case)
@@ -71,6 +93,8 @@ def post_payment(
         errors.append(_("The idempotency key holds a control character."))
     if amount <= 0 or amount != quantize_fen(amount):
         errors.append(_("The amount must be positive and to the fen."))
+    elif amount > max_amount():
+        errors.append(_("The amount is above the largest allowed, %(maximum)s.") % {"maximum": f"{max_amount():,.2f}"})
     if paid_on > today:
         errors.append(_("A payment cannot be dated in the future."))
     if account is not None and account.debtor_id != case.debtor_id:
@@ -78,6 +102,10 @@ def post_payment(
     if errors:
         raise ActionError(errors)
     key = source_key(source, given)
+    if not confirm_overpayment and not Payment.objects.filter(idempotency_key=key).exists():
+        owed = total_balance(case_balances(case)).total
+        if amount - owed > policy.overpayment_confirm_above:
+            raise OverpaymentUnconfirmed(amount, owed)
     intent = PaymentIntent(
         key=key,
         debtor_id=case.debtor_id,

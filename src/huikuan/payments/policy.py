@@ -40,6 +40,10 @@ class PaymentsPolicy:
     account_order: AccountOrder = AccountOrder.OLDEST_DUE_FIRST
     # Settled promises are looked at again for this many days, so a back-dated bank statement counts.
     resettle_days: int = 10
+    # A payment posted by hand or through the API that exceeds what the debtor owes by more than this
+    # needs an explicit confirmation: nine trillion typed for nine thousand must not post and close the
+    # case. A bank statement is not asked (the money has arrived); it leaves a credit.
+    overpayment_confirm_above: Decimal = Decimal("100.00")
 
 
 def _plan_policy(overrides: Mapping[str, Any]) -> PlanPolicy:
@@ -68,6 +72,8 @@ def current_policy() -> PaymentsPolicy:
         values["component_order"] = tuple(Component(c) for c in values["component_order"])
     if "account_order" in values:
         values["account_order"] = AccountOrder(values["account_order"])
+    if "overpayment_confirm_above" in values:
+        values["overpayment_confirm_above"] = Decimal(str(values["overpayment_confirm_above"]))
     policy = replace(policy, **values)
     if "plan" in overrides:
         policy = replace(policy, plan=_plan_policy(overrides["plan"]))

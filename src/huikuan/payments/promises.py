@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from huikuan.audit.records import record_change
 from huikuan.cases.models import Case, Channel, Interaction, Promise, PromiseState
 from huikuan.kernel import promises as kernel_promises
+from huikuan.kernel.ledger import total_balance
 from huikuan.kernel.money import quantize_fen
-from huikuan.payments.guards import ActionError, local_today, now_or_current, require_negotiator
+from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator
 
 
 def record_promise(
@@ -59,6 +60,11 @@ def new_promise(
         errors.append(_("Unknown channel %(channel)s.") % {"channel": channel})
     if interaction is not None and interaction.case_id != case.pk:
         errors.append(_("That interaction belongs to another case."))
+    owed = total_balance(case_balances(case)).total
+    if amount > owed:
+        # A promise is to pay what is owed; more is a typo or a misunderstanding, and would count as kept
+        # only once money the debtor does not owe arrived.
+        errors.append(_("A promise cannot be more than the debtor owes (%(owed)s).") % {"owed": f"{owed:,.2f}"})
     if errors:
         raise ActionError(errors)
     with transaction.atomic():

@@ -125,7 +125,7 @@ class Validity(models.TextChoices):
 
 
 class ContactPoint(models.Model):
-    # No index of its own: the unique (debtor, kind, value) index serves lookups by debtor, and each
+    # No index of its own: the unique (debtor, value) index serves lookups by debtor, and each
     # index costs every imported contact a write. No foreign-key constraint in the database either:
     # PostgreSQL checks one row by row, with an index lookup and a row lock on the debtor, and an import
     # writes three to four contacts per debtor (about an eighth of the database's work on a first load).
@@ -141,7 +141,8 @@ class ContactPoint(models.Model):
         db_constraint=False,
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ContactKind.choices)
-    # Phones in E.164 (+8613812341234), e-mail addresses lower-cased, postal addresses as written.
+    # Phones in ASCII E.164 (+8613812341234), e-mail addresses folded and lower-cased, postal addresses as
+    # written: every writer spells them through kernel.identifiers.
     value = models.CharField(_("value"), max_length=300)
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices, default=Relation.SELF)
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
@@ -155,9 +156,10 @@ class ContactPoint(models.Model):
     class Meta:
         verbose_name = _("contact point")
         verbose_name_plural = _("contact points")
-        constraints = [
-            models.UniqueConstraint(fields=["debtor", "kind", "value"], name="contact_point_unique_per_debtor")
-        ]
+        # One point per number (or address) and debtor, whatever kind it is filed under: a number filed as
+        # both mobile and home phone is one line, and the gate's per-number call cap counts by point. Not
+        # unique across debtors: spouses who both owe share a home line, a guarantor stands for several.
+        constraints = [models.UniqueConstraint(fields=["debtor", "value"], name="contact_point_one_per_number")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.masked}"

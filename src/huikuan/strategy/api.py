@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from huikuan.cases.access import visible_case_or_404
+from huikuan.inputs import Document, Id, Reference, errors
 from huikuan.kernel.strategy.policy import PolicyError
 from huikuan.org.permissions import can_view_strategy
 from huikuan.strategy.actions import import_policy, version_diff
@@ -42,7 +43,7 @@ class VersionOut(Schema):
 
 
 class PolicyIn(Schema):
-    yaml: str
+    yaml: Document
     activate: bool = False
 
 
@@ -53,7 +54,7 @@ class DiffOut(Schema):
 class RunIn(Schema):
     as_of: date | None = None
     dry_run: bool = True
-    policy: str | None = None
+    policy: Reference | None = None  # 'name@3', or a name for its newest version
 
 
 class RunOut(Schema):
@@ -89,13 +90,13 @@ def _version(v: PolicyVersion) -> VersionOut:
     return VersionOut(id=v.pk, label=v.label, in_force=v.in_force, first_used_at=v.first_used_at, source=v.source)
 
 
-@router.get("/policies", response=list[VersionOut])
+@router.get("/policies", response={200: list[VersionOut], **errors(401, 403)})
 def list_policies(request: HttpRequest) -> list[VersionOut]:
     _lead(request)
     return [_version(v) for v in PolicyVersion.objects.all()]
 
 
-@router.post("/policies", response=VersionOut)
+@router.post("/policies", response={200: VersionOut, **errors(400, 401, 403, 422)})
 def create_policy(request: HttpRequest, body: PolicyIn) -> VersionOut:
     try:
         version, _created = import_policy(body.yaml, request.user, activate=body.activate)
@@ -104,8 +105,8 @@ def create_policy(request: HttpRequest, body: PolicyIn) -> VersionOut:
     return _version(version)
 
 
-@router.get("/policies/{old_id}/diff/{new_id}", response=DiffOut)
-def diff(request: HttpRequest, old_id: int, new_id: int) -> DiffOut:
+@router.get("/policies/{old_id}/diff/{new_id}", response={200: DiffOut, **errors(401, 403, 404, 422)})
+def diff(request: HttpRequest, old_id: Id, new_id: Id) -> DiffOut:
     _lead(request)
     old = get_object_or_404(PolicyVersion, pk=old_id)
     new = get_object_or_404(PolicyVersion, pk=new_id)
@@ -119,20 +120,20 @@ def _run_out(r: StrategyRun) -> RunOut:
     )  # fmt: skip
 
 
-@router.get("/runs", response=list[RunOut])
+@router.get("/runs", response={200: list[RunOut], **errors(401, 403)})
 def runs(request: HttpRequest) -> list[RunOut]:
     _lead(request)
     return [_run_out(r) for r in last_runs(50)]
 
 
-@router.get("/runs/{run_id}", response=RunOut)
-def run_detail(request: HttpRequest, run_id: int) -> RunOut:
+@router.get("/runs/{run_id}", response={200: RunOut, **errors(401, 403, 404, 422)})
+def run_detail(request: HttpRequest, run_id: Id) -> RunOut:
     """Where a run started in the background stands: running, done with its counts, or failed and why."""
     _lead(request)
     return _run_out(get_object_or_404(StrategyRun, pk=run_id))
 
 
-@router.post("/runs", response={200: RunOut, 202: RunOut})
+@router.post("/runs", response={200: RunOut, 202: RunOut, **errors(400, 401, 403, 409, 422)})
 def start_run(request: HttpRequest, body: RunIn) -> Status[RunOut]:
     """A dry run answers with its counts at once; a real run is handed to a worker (202, poll its id).
 
@@ -156,8 +157,8 @@ def start_run(request: HttpRequest, body: RunIn) -> Status[RunOut]:
     return Status(202 if run.status == RunStatus.RUNNING else 200, _run_out(run))
 
 
-@router.get("/cases/{case_id}/plan", response=list[ItemOut])
-def case_plan(request: HttpRequest, case_id: int) -> list[ItemOut]:
+@router.get("/cases/{case_id}/plan", response={200: list[ItemOut], **errors(401, 403, 404, 422)})
+def case_plan(request: HttpRequest, case_id: Id) -> list[ItemOut]:
     case = visible_case_or_404(request.user, case_id)
     return [
         ItemOut(as_of=w.as_of, action=w.action, channel=w.channel, window_start=w.window_start,

@@ -12,6 +12,7 @@ items already done or cancelled that day are left alone and not planned twice.
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -138,7 +139,7 @@ def find_version(label: str) -> PolicyVersion:
     """'name@3' or a bare name for its newest version."""
     name, _, number = label.partition("@")
     versions = PolicyVersion.objects.filter(name=name)
-    version = versions.filter(number=int(number)).first() if number.isdigit() else versions.first()
+    version = versions.filter(number=int(number)).first() if re.fullmatch(r"[0-9]{1,9}", number) else versions.first()
     if version is None:
         raise StrategyError(f"no policy version {label!r}")
     return version

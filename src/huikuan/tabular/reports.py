@@ -46,6 +46,7 @@ def reason(error: intake.RowError) -> str:
         "choice": _("not one of the allowed values (%(allowed)s)"),
         "amount": _("not an amount (digits with at most two decimals)"),
         "negative": _("must not be negative"),
+        "too_large": _("above the largest amount allowed (%(maximum)s)"),
         "zero": _("must be greater than zero"),
         "rate": _("not a rate (a decimal such as 0.18 or a percentage such as 18%%)"),
         "date": _("not a date (use YYYY-MM-DD, YYYY/MM/DD or YYYY年M月D日)"),

@@ -17,6 +17,9 @@ from django.views.decorators.http import require_POST
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
 from huikuan.cases.models import CaseStatus
 from huikuan.cases.views_data import load_case, visible_cases
+from huikuan.inputs import message
+from huikuan.kernel.identifiers import normalise_reference
+from huikuan.kernel.inputs import InputError, clean_text
 from huikuan.org.permissions import can_reveal_pii
 from huikuan.org.visibility import case_filter
 from huikuan.portfolio.models import ContactPoint
@@ -39,7 +42,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in CaseStatus.values:
         cases = cases.filter(status=status)
-    query = request.GET.get("q", "").strip()
+    # Customer and contract numbers are stored folded to ASCII digits: a number typed in full width finds them.
+    query = normalise_reference(request.GET.get("q", ""))[:200]
     if query:
         cases = cases.filter(
             Q(debtor__customer_no=query) | Q(debtor__accounts__contract_no=query) | Q(debtor__name=query)
@@ -70,7 +74,11 @@ def reveal_contact(request: HttpRequest, point_id: int) -> HttpResponse:
         case_filter(request.user, "debtor__case__"),
     )
     try:
-        value = reveal_contact_point(request.user, point, request.POST.get("reason", ""))
+        reason = clean_text(request.POST.get("reason", ""), max_length=200)
+    except InputError as exc:
+        return HttpResponseBadRequest(message(exc))
+    try:
+        value = reveal_contact_point(request.user, point, reason)
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     return render(request, "web/_revealed.html", {"value": value})

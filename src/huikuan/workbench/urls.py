@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("next/", views.next_case, name="next"),
     path("cases/<int:case_id>/save/", views.save, name="save"),
+    path("cases/<int:case_id>/payment/", views.payment, name="payment"),
     path("cases/<int:case_id>/notes/preview/", views.notes_preview, name="notes-preview"),
     path("cases/<int:case_id>/identity/", views.identity, name="identity"),
     path("cases/<int:case_id>/confirm/", views.confirm, name="confirm"),

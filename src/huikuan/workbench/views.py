@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import Any
+import uuid
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,22 +15,26 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huikuan.cases.access import visible_case_or_404
-from huikuan.cases.models import STAGE_LABELS, Outcome
+from huikuan.cases.models import STAGE_LABELS, Case, Outcome
 from huikuan.compliance.actions import screen_and_register
 from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
+from huikuan.inputs import max_amount, message
 from huikuan.kernel.delinquency import Stage
+from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, parse_local_datetime, parse_money
 from huikuan.kernel.scripts import card, match_objections
 from huikuan.org.models import User
-from huikuan.org.permissions import can_lead_team, can_reveal_pii
+from huikuan.org.permissions import can_lead_team, can_post_payments, can_reveal_pii
 from huikuan.payments.guards import ActionError
+from huikuan.payments.incoming import OverpaymentUnconfirmed, post_payment
 from huikuan.payments.models import WaiverRequest
+from huikuan.payments.posting import KeyConflict
 from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awaiting
+from huikuan.portfolio.models import Account
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.actions import OutcomeEntry, OutcomeError, reassign_case, save_outcome, team_collectors
 from huikuan.workbench.handover import DECISIONS, HandOverError, close_hand_over
@@ -71,12 +76,17 @@ def _lang() -> str:
     return "en" if (get_language() or "").startswith("en") else "zh"
 
 
-def _local(value: str) -> datetime | None:
+T = TypeVar("T")
+MAX_ID = 2**63 - 1
+
+
+def _local(value: str) -> datetime:
     """A datetime-local input (the collector's wall clock, i.e. the site's zone) as an aware instant."""
-    parsed = parse_datetime(value) if value else None
-    if parsed is None:
-        return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    return timezone.make_aware(parse_local_datetime(value))
+
+
+def _id(value: str) -> int:
+    return parse_int(value, low=1, high=MAX_ID)
 
 
 @login_required
@@ -110,10 +120,12 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def next_case(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    after = request.GET.get("after")
-    case_id = next_case_id(
-        request.user, timezone.localdate(now), now, int(after) if after and after.isdigit() else None
-    )
+    after = request.GET.get("after", "")
+    try:
+        after_id = _id(after) if after else None
+    except InputError as exc:
+        return HttpResponseBadRequest(message(exc))
+    case_id = next_case_id(request.user, timezone.localdate(now), now, after_id)
     if case_id is None:
         return redirect(reverse("workbench:queue") + "?end=1")
     return redirect("web:case", case_id=case_id)
@@ -130,6 +142,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "wb": wb,
             "v": wb.view,
             "can_reveal": can_reveal_pii(request.user),
+            "can_post": can_post_payments(request.user),
             "shortcuts": SHORTCUTS,
             "outcomes": Outcome.choices,
             "min_date": wb.debtor_today.isoformat(),
@@ -139,26 +152,35 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _entry(post: Any) -> OutcomeEntry:
-    amount: Decimal | None = None
-    if post.get("promise_amount"):
+    """The save form parsed field by field; every field that is wrong is named at once (OutcomeError)."""
+    errors: list[str] = []
+
+    def field(name: str, label: str, parse: Callable[[str], T]) -> T | None:
+        raw = post.get(name, "")
+        if not raw.strip():
+            return None
         try:
-            amount = Decimal(post["promise_amount"].replace(",", ""))
-        except InvalidOperation as exc:
-            raise OutcomeError([_("The amount is not a number.")]) from exc
-    promise_date: date | None = parse_date(post.get("promise_date", "")) if post.get("promise_date") else None
-    point = post.get("point", "")
-    return OutcomeEntry(
+            return parse(raw)
+        except InputError as exc:
+            errors.append(f"{label}: {message(exc)}")
+            return None
+
+    entry = OutcomeEntry(
         outcome=post.get("outcome", ""),
-        point_id=int(point) if point.isdigit() else None,
-        notes=post.get("notes", ""),
-        callback_at=_local(post.get("callback_at", "")),
-        promise_amount=amount,
-        promise_date=promise_date,
-        plan_kind=post.get("plan_kind", ""),
-        payment_reference=post.get("payment_reference", ""),
+        point_id=field("point", _("Contact point"), _id),
+        notes=field("notes", _("Notes"), lambda v: clean_text(v, max_length=20000, multiline=True)) or "",
+        callback_at=field("callback_at", _("Call-back time"), _local),
+        promise_amount=field("promise_amount", _("Promise amount"), lambda v: parse_money(v, maximum=max_amount())),
+        promise_date=field("promise_date", _("Promise date"), parse_day),
+        plan_kind=field("plan_kind", _("Plan"), lambda v: clean_text(v, max_length=30)) or "",
+        payment_reference=field("payment_reference", _("Payment reference"), lambda v: clean_text(v, max_length=120))
+        or "",
         stop_calls=post.get("stop_calls") == "on",
         complaint=post.get("complaint") == "on",
     )
+    if errors:
+        raise OutcomeError(errors)
+    return entry
 
 
 @login_required
@@ -295,14 +317,15 @@ def team(request: HttpRequest) -> HttpResponse:
 @require_POST
 def reassign(request: HttpRequest) -> HttpResponse:
     _require_lead(request.user)
-    case_id = request.POST.get("case", "")
-    to_id = request.POST.get("to", "")
-    if not (case_id.isdigit() and to_id.isdigit()):
-        return HttpResponseBadRequest(_("Choose a case and a collector."))
-    case = visible_case_or_404(request.user, int(case_id))
-    to = get_object_or_404(User, pk=int(to_id))
     try:
-        reassign_case(request.user, case, to, request.POST.get("reason", ""))
+        case_id, to_id = _id(request.POST.get("case", "")), _id(request.POST.get("to", ""))
+        reason = clean_text(request.POST.get("reason", ""), max_length=300)
+    except InputError:
+        return HttpResponseBadRequest(_("Choose a case and a collector, and say why in one line."))
+    case = visible_case_or_404(request.user, case_id)
+    to = get_object_or_404(User, pk=to_id)
+    try:
+        reassign_case(request.user, case, to, reason)
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     return redirect("workbench:team")
@@ -313,7 +336,10 @@ def reassign(request: HttpRequest) -> HttpResponse:
 def decide_waiver(request: HttpRequest, request_id: int) -> HttpResponse:
     _require_lead(request.user)
     waiver = get_object_or_404(WaiverRequest.objects.select_related("case"), pk=request_id)
-    reason = request.POST.get("reason", "")
+    try:
+        reason = clean_text(request.POST.get("reason", ""), max_length=300)
+    except InputError as exc:
+        return HttpResponseBadRequest(message(exc))
     try:
         if request.POST.get("decision") == "approve":
             approve_waiver(request.user, waiver, reason)
@@ -322,3 +348,65 @@ def decide_waiver(request: HttpRequest, request_id: int) -> HttpResponse:
     except ActionError as exc:
         return HttpResponseBadRequest("; ".join(exc.messages))
     return redirect("workbench:team")
+
+
+# --------------------------------------------------------------------------------------------- payments
+
+
+def _payment_form(post: Any, case: Case) -> tuple[dict[str, Any], list[str]]:
+    """The payment form parsed; the errors name their field."""
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    parsers: dict[str, tuple[str, Callable[[str], Any]]] = {
+        "amount": (_("Amount"), lambda v: parse_money(v, maximum=max_amount())),
+        "paid_on": (_("Paid on"), parse_day),
+        "reference": (_("Bank reference"), lambda v: clean_text(v, max_length=120)),
+        "key": (_("Form key"), lambda v: clean_text(v, max_length=120)),
+        "account": (_("Contract"), _id),
+    }
+    for name, (label, parse) in parsers.items():
+        raw = post.get(name, "")
+        if not raw.strip():
+            if name in ("amount", "paid_on", "key"):
+                errors.append(f"{label}: {message(InputError('required'))}")
+            continue
+        try:
+            values[name] = parse(raw)
+        except InputError as exc:
+            errors.append(f"{label}: {message(exc)}")
+    account = values.get("account")
+    if account is not None:
+        values["account"] = Account.objects.filter(pk=account, debtor_id=case.debtor_id).first()
+        if values["account"] is None:
+            errors.append(_("That account is not the debtor's."))
+    return values, errors
+
+
+@login_required
+def payment(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Post a payment by hand (finance roles). An overpayment beyond the policy's threshold is shown back
+    with the amount owed and posts only once confirmed; the form's key (a manual payment's, "manual:<key>"
+    once stored) makes a double submit a replay."""
+    case = visible_case_or_404(request.user, case_id)
+    if not can_post_payments(request.user):
+        raise PermissionDenied
+    context: dict[str, Any] = {"case": case, "accounts": case.debtor.accounts.order_by("due_date"),
+                               "key": uuid.uuid4().hex, "form": {}, "errors": [], "overpayment": None}  # fmt: skip
+    if request.method == "POST":
+        values, errors = _payment_form(request.POST, case)
+        context.update(form=request.POST, key=request.POST.get("key", "")[:120] or context["key"], errors=errors)
+        if not errors:
+            try:
+                posted, _created = post_payment(
+                    request.user, case, values["amount"], values["paid_on"], values["key"],
+                    reference=values.get("reference", ""), account=values.get("account"),
+                    confirm_overpayment=request.POST.get("confirm_overpayment") == "on",
+                )  # fmt: skip
+            except OverpaymentUnconfirmed as exc:
+                context["overpayment"] = exc
+            except (ActionError, KeyConflict) as exc:
+                context["errors"] = getattr(exc, "messages", [str(exc)])
+            else:
+                return redirect(reverse("web:case", args=[case.pk]) + f"?paid={posted.pk}")
+        return render(request, "workbench/payment.html", context, status=200 if context["overpayment"] else 400)
+    return render(request, "workbench/payment.html", context)
