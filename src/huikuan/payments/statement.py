@@ -207,7 +207,10 @@ def _parse_row(
         problem("contract_no" if "contract_no" in columns else "customer_no", "payer_required")
     if problems or amount is None or paid_on is None:
         return None, problems
-    return StatementRow(number, txn, amount, paid_on, contract, customer, get("memo", "")), []
+    # The date as written goes with the row: whether it is in the future for its debtor is known only
+    # once the debtor is, and the report then shows what the file said.
+    written = text.visible(values.get("paid_on", ""))
+    return StatementRow(number, txn, amount, paid_on, contract, customer, get("memo", ""), written), []
 
 
 def _resolve(
