@@ -21,6 +21,7 @@ Patterns, negations, the playbook of compliant phrasings and the jieba dictionar
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import unicodedata
@@ -112,7 +113,8 @@ class _AnyChar(Exception):
 
 def _first_chars(items: Any) -> tuple[set[str], bool]:
     """The characters a parsed pattern can start with, and whether it can match the empty string."""
-    from re import _constants as c  # type: ignore[attr-defined]
+    # The parser's opcodes are private to `re`; typeshed versions disagree on whether they are declared.
+    c: Any = importlib.import_module("re._constants")
 
     found: set[str] = set()
     for op, arg in items:
