@@ -19,7 +19,7 @@ from huikuan.cases.models import Case, Interaction
 from huikuan.compliance.actions import ask_gate
 from huikuan.compliance.facts import case_gate_facts, gate_facts, third_party_record
 from huikuan.compliance.models import GateSource
-from huikuan.compliance.strategy_gate import _call_history, _case_facts, _third_party_record, compliance_gate
+from huikuan.compliance.strategy_gate import _call_history, _case_facts, _points, _third_party_record, compliance_gate
 from huikuan.kernel import contacts
 from huikuan.kernel.localtime import local_day
 from huikuan.portfolio.models import ContactPoint, Debtor
@@ -86,7 +86,7 @@ def test_third_party_records_in_orm_and_sql_agree_with_the_kernel(
         assert {i for i, r in rows.items() if r["refused"]} == refused
         assert {i for i, r in rows.items() if r["answered"]} == answered
         owners = {p.pk: contacts.owner_of(p.relation).value for ps in points for p in ps}
-        got = record.select("contact_point_id", contacts.owner_expr(pl.col("relation")).alias("owner"))
+        got = _points(pl.Series(ids)).select("contact_point_id", contacts.owner_expr(pl.col("relation")).alias("owner"))
         assert dict(got.iter_rows()) == owners
         transaction.set_rollback(True)
 

@@ -15,10 +15,22 @@ from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA
 from huikuan.portfolio.models import ContactPoint
 from tests.conftest import Personas
 
+# The kind of the debtor's own point a channel is planned to, as the strategy picks it.
+POINT_OF_CHANNEL = {"call": "mobile", "sms": "mobile", "email": "email", "letter": "postal", "visit": "postal"}
+
+
+def own_point(case: Case, kind: str) -> ContactPoint:
+    found = ContactPoint.objects.filter(debtor=case.debtor, relation="self", kind=kind).first()
+    if found is not None:
+        return found
+    value = {"email": f"d{case.pk}@example.cn", "postal": f"上海市测试路{case.pk}号"}.get(kind, f"+86137{case.pk:08d}")
+    return ContactPoint.objects.create(debtor=case.debtor, kind=kind, value=value, relation="self")
+
 
 def planned(case: Case, channel: str, start: datetime, end: datetime, party: str = "debtor") -> dict[str, object]:
     row: dict[str, object] = {name: None for name in PLANNED_SCHEMA}
     row.update(
+        contact_point_id=own_point(case, POINT_OF_CHANNEL[channel]).pk,
         case_id=case.pk, action=channel, channel=channel, party=party, window_start=start, window_end=end,
         window_start_local=(start.hour + 8) % 24 * 60, window_end_local=(end.hour + 8) % 24 * 60, priority=1,
         hold=case.hold_reason, unreachable=False, contact_dnc=False, specialist=False, reason_zh="", reason_en="",
@@ -68,6 +80,18 @@ def test_stop_request_and_hold_block_and_clean_rows_pass(cases: list[Case], smal
     assert answers[clean.pk] == (True, "")
 
 
+def test_a_channel_planned_to_a_point_that_cannot_receive_it_is_refused(cases: list[Case]) -> None:
+    """The nightly form of the channel rule: it reads each planned point's stored kind."""
+    landline, pointless, fine = cases
+    to_landline = planned(landline, "sms", *MORNING)
+    to_landline.update(contact_point_id=own_point(landline, "home").pk)
+    no_point = planned(pointless, "call", *MORNING)
+    no_point.update(contact_point_id=None)
+    out = compliance_gate(frame([to_landline, no_point, planned(fine, "email", *MORNING)]))
+    reasons = dict(zip(out.get_column("case_id").to_list(), out.get_column("gate_reason").to_list(), strict=True))
+    assert reasons == {landline.pk: "cn.channel_fits_point", pointless.pk: "cn.channel_fits_point", fine.pk: ""}
+
+
 def test_a_window_opening_in_quiet_hours_starts_at_eight(cases: list[Case]) -> None:
     # 07:00-09:00 Shanghai: the first hour is quiet, the second is not.
     start, end = datetime(2026, 11, 19, 23, 0, tzinfo=UTC), datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -77,7 +101,12 @@ def test_a_window_opening_in_quiet_hours_starts_at_eight(cases: list[Case]) -> N
 
 
 def test_third_party_while_the_debtor_is_reachable(cases: list[Case]) -> None:
-    out = compliance_gate(frame([planned(cases[0], "call", *MORNING, party="third_party")]))
+    row = planned(cases[0], "call", *MORNING, party="third_party")
+    spouse = ContactPoint.objects.create(
+        debtor=cases[0].debtor, kind="mobile", value="+8613900077001", relation="spouse"
+    )
+    row.update(contact_point_id=spouse.pk)
+    out = compliance_gate(frame([row]))
     assert out.get_column("gate_reason").to_list() == ["cn.third_party"]
 
 

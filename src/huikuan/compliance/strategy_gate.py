@@ -46,6 +46,10 @@ _RECORD_SCHEMA: dict[str, pl.DataType] = {
     "contact_point_id": pl.Int64(),
     "refused": pl.Boolean(),
     "answered": pl.Boolean(),
+}
+_POINT_SCHEMA: dict[str, pl.DataType] = {
+    "contact_point_id": pl.Int64(),
+    "point_kind": pl.Utf8(),
     "relation": pl.Utf8(),
 }
 _HISTORY_SCHEMA: dict[str, pl.DataType] = {
@@ -71,10 +75,12 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         facts = _case_facts(case_ids)
         history = _call_history(case_ids, facts.select("case_id", "debtor_tz"), first_window)
         record = _third_party_record(outsiders.get_column("contact_point_id"), first_window)
+        points = _points(contacts.get_column("contact_point_id").drop_nulls())
     joined = (
         contacts.join(facts, on="case_id", how="left")
         .join(history, on="case_id", how="left")
         .join(record, on="contact_point_id", how="left")
+        .join(points, on="contact_point_id", how="left")
     )
     plan = joined.select(
         pl.col("window_start").alias("at"),
@@ -88,6 +94,8 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(Owner.DEBTOR.value))
         .otherwise(owner_expr(pl.col("relation").fill_null("")))
         .alias("point_owner"),
+        # The stored kind of the planned point (null when none is planned: the gate decides what that means).
+        pl.col("point_kind"),
         pl.lit(True).alias("point_valid"),
         pl.col("contact_dnc").fill_null(False).alias("point_dnc"),
         pl.col("_gate_channel").is_in(pl.col("stopped").fill_null([])).alias("channel_stopped"),
@@ -186,7 +194,7 @@ def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
 
 
 def _third_party_record(point_ids: pl.Series, until: datetime | None) -> pl.DataFrame:
-    """Per third-party point: its relation to the debtor, whether it ever refused, and whether it was ever reached.
+    """Per third-party point: whether it ever refused, and whether it was ever reached.
 
     Over the whole history, not the week the other rules read: a refusal stops contact for good and
     "each person once" has no expiry. One grouped read over the planned points' own interactions.
@@ -195,12 +203,6 @@ def _third_party_record(point_ids: pl.Series, until: datetime | None) -> pl.Data
     if point_ids.is_empty() or until is None:
         return pl.DataFrame(schema=schema)
     planned = pl.DataFrame({"contact_point_id": point_ids.unique()})
-    in_points, bounds = _planned(point_ids, "p.id")
-    relations = read_frame(
-        f"SELECT p.id, p.relation FROM portfolio_contactpoint p WHERE {in_points}",
-        bounds,
-        {"contact_point_id": pl.Int64(), "relation": pl.Utf8()},
-    )
     in_points, bounds = _planned(point_ids, "i.contact_point_id")
     # The SQL forms of kernel.contacts.answered and refused_by_third_party, from the kernel's sets.
     answered = ", ".join(f"'{o}'" for o in sorted(ANSWERED))
@@ -218,16 +220,23 @@ def _third_party_record(point_ids: pl.Series, until: datetime | None) -> pl.Data
         {"contact_point_id": pl.Int64(), "refused": pl.Int64(), "answered": pl.Int64()},
     )
     # SQLite reads the range of ids: keep only the planned points.
-    return (
-        planned.join(relations, on="contact_point_id", how="left")
-        .join(rows, on="contact_point_id", how="left")
-        .select(
-            pl.col("contact_point_id"),
-            (pl.col("refused").fill_null(0) > 0).alias("refused"),
-            (pl.col("answered").fill_null(0) > 0).alias("answered"),
-            pl.col("relation"),
-        )
+    return planned.join(rows, on="contact_point_id", how="left").select(
+        pl.col("contact_point_id"),
+        (pl.col("refused").fill_null(0) > 0).alias("refused"),
+        (pl.col("answered").fill_null(0) > 0).alias("answered"),
     )
+
+
+def _points(point_ids: pl.Series) -> pl.DataFrame:
+    """Per planned point: its stored kind (the gate checks the channel fits it) and its relation to the debtor."""
+    if point_ids.is_empty():
+        return pl.DataFrame(schema=_POINT_SCHEMA)
+    in_points, bounds = _planned(point_ids, "p.id")
+    found = read_frame(
+        f"SELECT p.id, p.kind, p.relation FROM portfolio_contactpoint p WHERE {in_points}", bounds, _POINT_SCHEMA
+    )
+    # SQLite reads the range of ids: keep only the planned points.
+    return found.join(pl.DataFrame({"contact_point_id": point_ids.unique()}), on="contact_point_id", how="semi")
 
 
 def _epoch_seconds(column: str) -> str:

@@ -50,6 +50,15 @@ class Situation:
     at: datetime
 
 
+FITTING = {
+    Channel.CALL: PointKind.HOME,
+    Channel.SMS: PointKind.MOBILE,
+    Channel.EMAIL: PointKind.EMAIL,
+    Channel.LETTER: PointKind.POSTAL,
+    Channel.VISIT: PointKind.POSTAL,
+}
+
+
 def random_situation(rng: random.Random) -> Situation:
     if rng.random() < 0.4:
         base = datetime.combine(rng.choice(SPECIAL), datetime.min.time(), tzinfo=UTC) - timedelta(hours=14)
@@ -57,9 +66,12 @@ def random_situation(rng: random.Random) -> Situation:
     else:
         at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 60 * 24 * 364))
     owner = rng.choices(list(Owner), weights=(6, 1, 3))[0]
+    channel = rng.choices(list(Channel), weights=(6, 2, 1, 1, 1))[0]
+    # Mostly a point the channel can reach, so the other rules get their say; sometimes any kind at all.
+    kind = rng.choice(list(PointKind)) if rng.random() < 0.15 else FITTING[channel]
     point = ContactPoint(
         id="p1",
-        kind=PointKind.MOBILE,
+        kind=kind,
         owner=owner,
         relation=None if owner is Owner.DEBTOR else "spouse",
         valid=rng.random() > 0.05,
@@ -103,7 +115,6 @@ def random_situation(rng: random.Random) -> Situation:
                 refused=rng.random() < 0.03,
             )
         )
-    channel = rng.choices(list(Channel), weights=(6, 2, 1, 1, 1))[0]
     outreach = Outreach(
         channel=channel, automated=rng.random() < 0.4, collectors=rng.choice((1, 2, 2)), service=rng.random() < 0.1
     )

@@ -39,6 +39,7 @@ from .plans import random_situation
 CN, US, UK = load_pack("cn"), load_pack("us"), load_pack("uk")
 SHANGHAI, NEW_YORK, LONDON = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), ZoneInfo("Europe/London")
 MOBILE = ContactPoint("m1", PointKind.MOBILE)
+EMAIL = ContactPoint("e1", PointKind.EMAIL)
 ALICE_CASE = CaseFacts(debt_id="loan-1", timezone="Asia/Shanghai", debtor_point_ids=frozenset({"m1", "h1"}))
 BOB_CASE = CaseFacts(debt_id="card-9", timezone="America/New_York", debtor_point_ids=frozenset({"m1"}))
 CAROL_CASE = CaseFacts(debt_id="ln-3", timezone="Europe/London", debtor_point_ids=frozenset({"m1"}))
@@ -409,6 +410,56 @@ def test_visits_need_two_collectors() -> None:
     assert check_contact([], ALICE_CASE, home, Outreach(Channel.VISIT, collectors=2), at, CN).allowed
 
 
+# --- channel and point kind ------------------------------------------------------------------------
+
+HOME_PHONE = ContactPoint("h1", PointKind.HOME)
+ADDRESS = ContactPoint("a1", PointKind.POSTAL)
+
+
+@pytest.mark.parametrize("pack", [CN, US, UK], ids=["cn", "us", "uk"])
+def test_an_sms_to_a_landline_is_refused_for_good_and_a_call_to_it_is_not(pack: Pack) -> None:
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    text = check_contact([], ALICE_CASE, HOME_PHONE, Channel.SMS, at, pack)
+    assert not text.allowed and text.next_allowed_at is None
+    assert text.blocking_rule == f"{pack.name}.channel_fits_point"
+    reason = next(r for r in text.reasons if r.rule_id == text.blocking_rule)
+    assert reason.text_zh == "住宅电话无法接收短信：请换用相应的联系方式。"
+    assert reason.text_en.startswith("This contact point (a home phone) cannot receive a text message")
+    assert check_contact([], ALICE_CASE, HOME_PHONE, Channel.CALL, at, pack).allowed
+
+
+@pytest.mark.parametrize(
+    ("channel", "point"),
+    [
+        (Channel.LETTER, MOBILE),
+        (Channel.CALL, ADDRESS),
+        (Channel.EMAIL, MOBILE),
+        (Channel.SMS, ADDRESS),
+        (Channel.SMS, EMAIL),
+        (Channel.CALL, EMAIL),
+        (Channel.VISIT, EMAIL),
+    ],
+)
+def test_a_channel_that_cannot_reach_the_point_is_refused_by_every_pack(channel: Channel, point: ContactPoint) -> None:
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    for pack in (CN, US, UK):
+        decision = check_contact([], ALICE_CASE, point, Outreach(channel, collectors=2), at, pack)
+        assert decision.blocking_rule == f"{pack.name}.channel_fits_point"
+
+
+def test_each_channel_reaches_its_own_kind_of_point() -> None:
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    for channel, point in [
+        (Channel.CALL, MOBILE),
+        (Channel.CALL, ContactPoint("w1", PointKind.WORK)),
+        (Channel.SMS, MOBILE),
+        (Channel.EMAIL, EMAIL),
+        (Channel.LETTER, ADDRESS),
+        (Channel.VISIT, ADDRESS),
+    ]:
+        assert check_contact([], ALICE_CASE, point, Outreach(channel, collectors=2), at, CN).allowed, channel
+
+
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="time-zone-aware"):
         check_contact([], ALICE_CASE, MOBILE, Channel.CALL, datetime(2026, 6, 10, 10, 0), CN)
@@ -440,18 +491,20 @@ def test_no_allowed_decision_lands_inside_quiet_hours(
     quiet = pack.rule(f"{pack_name}.quiet_hours").params
     start, end = parse_hhmm(quiet["start"]), parse_hhmm(quiet["end"])
     facts = CaseFacts(timezone=zone_name)
-    decision = check_contact([], facts, MOBILE, channel, at, pack)
+    # A point the channel can reach, so only the clock decides.
+    point = EMAIL if channel is Channel.EMAIL else MOBILE
+    decision = check_contact([], facts, point, channel, at, pack)
     tz = ZoneInfo(zone_name)
     if decision.allowed:
         assert not in_window(at.astimezone(tz).time(), start, end)
     else:
         assert decision.next_allowed_at is not None and decision.next_allowed_at > at
         assert not in_window(decision.next_allowed_at.astimezone(tz).time(), start, end)
-        again = check_contact([], facts, MOBILE, channel, decision.next_allowed_at, pack)
+        again = check_contact([], facts, point, channel, decision.next_allowed_at, pack)
         assert again.allowed
         # and it is the earliest: a minute before is still blocked
         assert not check_contact(
-            [], facts, MOBILE, channel, decision.next_allowed_at - timedelta(minutes=1), pack
+            [], facts, point, channel, decision.next_allowed_at - timedelta(minutes=1), pack
         ).allowed
 
 

@@ -32,6 +32,10 @@ def test_cn_is_the_default_and_has_the_limits_from_the_sources() -> None:
     assert (us.rule("us.call_frequency").params["limit"], us.rule("us.call_frequency").params["days"]) == (7, 7)
 
 
+def _rule(raw: dict[str, Any], rule_id: str) -> dict[str, Any]:
+    return next(rule for rule in raw["rules"] if rule["id"] == rule_id)
+
+
 def _broken(tmp_path: Path, mutate: Callable[[dict[str, Any]], object]) -> Path:
     raw = yaml.safe_load((PACK_DIR / "cn.yaml").read_text(encoding="utf-8"))
     mutate(raw)
@@ -43,14 +47,31 @@ def _broken(tmp_path: Path, mutate: Callable[[dict[str, Any]], object]) -> Path:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda raw: raw["rules"][8]["params"].update(start="25:00"), r"rule 'cn.quiet_hours': parameter 'start'"),
-        (lambda raw: raw["rules"][9]["params"].pop("limit"), r"rule 'cn.point_daily_attempts': parameter 'limit' is"),
-        (lambda raw: raw["rules"][1].update(severity="maybe"), r"rule 'cn.do_not_contact': severity"),
-        (lambda raw: raw["rules"][2].update(kind="telepathy"), r"rule 'cn.invalid_point': unknown kind"),
-        (lambda raw: raw["rules"][3].pop("source"), r"rule 'cn.stop_medium': missing source"),
-        (lambda raw: raw["rules"][7].update(reason_en="at least {minimum}"), r"'cn.visit_collectors': reason text"),
-        (lambda raw: raw["rules"].append(dict(raw["rules"][1])), r"'cn.do_not_contact': duplicate id"),
-        (lambda raw: raw["rules"][4]["params"].update(holds=["vacation"]), r"'cn.holds': parameter 'holds'"),
+        (
+            lambda raw: _rule(raw, "cn.quiet_hours")["params"].update(start="25:00"),
+            r"rule 'cn.quiet_hours': parameter 'start'",
+        ),
+        (
+            lambda raw: _rule(raw, "cn.point_daily_attempts")["params"].pop("limit"),
+            r"rule 'cn.point_daily_attempts': parameter 'limit' is",
+        ),
+        (lambda raw: _rule(raw, "cn.do_not_contact").update(severity="maybe"), r"rule 'cn.do_not_contact': severity"),
+        (lambda raw: _rule(raw, "cn.invalid_point").update(kind="telepathy"), r"rule 'cn.invalid_point': unknown kind"),
+        (lambda raw: _rule(raw, "cn.stop_medium").pop("source"), r"rule 'cn.stop_medium': missing source"),
+        (
+            lambda raw: _rule(raw, "cn.visit_collectors").update(reason_en="at least {minimum}"),
+            r"'cn.visit_collectors': reason text",
+        ),
+        (lambda raw: raw["rules"].append(dict(_rule(raw, "cn.do_not_contact"))), r"'cn.do_not_contact': duplicate id"),
+        (lambda raw: _rule(raw, "cn.holds")["params"].update(holds=["vacation"]), r"'cn.holds': parameter 'holds'"),
+        (
+            lambda raw: _rule(raw, "cn.channel_fits_point")["params"]["fits"].pop("sms"),
+            r"'cn.channel_fits_point': parameter 'fits' must map each of call, sms",
+        ),
+        (
+            lambda raw: _rule(raw, "cn.channel_fits_point")["params"]["fits"].update(sms=["pager"]),
+            r"'cn.channel_fits_point': parameter 'fits' each channel's kinds",
+        ),
     ],
 )
 def test_a_broken_pack_names_the_file_and_the_rule(

@@ -16,6 +16,7 @@ channel                      Utf8             call / sms / email / letter / visi
 automated                    Boolean          sent by a machine (robocall, bulk SMS)
 collectors                   Int64            people on a visit
 point_owner                  Utf8             debtor / guarantor / third_party
+point_kind                   Utf8             mobile / home / work / email / postal (gate.PointKind)
 point_valid                  Boolean          the number/address still works
 point_dnc                    Boolean          do-not-contact on this point
 channel_stopped              Boolean          the debtor asked to stop this channel
@@ -57,6 +58,7 @@ from huikuan.kernel.compliance.gate import (
     Hold,
     Outreach,
     debtor_unreachable,
+    needs_contact_point,
     parse_hhmm,
     third_party_answered_before,
     third_party_refused,
@@ -73,6 +75,7 @@ PLAN_SCHEMA: dict[str, pl.DataType] = {
     "automated": pl.Boolean(),
     "collectors": pl.Int64(),
     "point_owner": pl.Utf8(),
+    "point_kind": pl.Utf8(),
     "point_valid": pl.Boolean(),
     "point_dnc": pl.Boolean(),
     "channel_stopped": pl.Boolean(),
@@ -144,6 +147,16 @@ def _rule_block(rule: Rule, pack: Pack) -> tuple[pl.Expr, pl.Expr | None]:
         return pl.col("channel_stopped"), None
     if rule.kind == "case_closed":
         return pl.col("case_closed") & ~pl.col("service"), None
+    if rule.kind == "channel_fits_point":
+        # No point (null kind): a letter or a visit goes to the address on file, as the scalar gate is asked
+        # with a postal point; a call, text or e-mail without a number or address reaches nobody.
+        kind = pl.col("point_kind")
+        misfit = pl.lit(False)
+        for channel, kinds in p["fits"].items():
+            wrong = kind.is_in(list(kinds)).not_()
+            no_point = pl.lit(needs_contact_point(channel))
+            misfit = misfit | ((pl.col("channel") == channel) & pl.when(kind.is_null()).then(no_point).otherwise(wrong))
+        return misfit, None
     if rule.kind == "holds":
         any_hold = pl.lit(False)
         for hold in p["holds"]:
@@ -349,6 +362,7 @@ def plan_row(
         "automated": outreach.automated,
         "collectors": outreach.collectors,
         "point_owner": contact_point.owner.value,
+        "point_kind": contact_point.kind.value,
         "point_valid": contact_point.valid,
         "point_dnc": contact_point.do_not_contact,
         "channel_stopped": outreach.channel in case_facts.stopped_channels,

@@ -57,6 +57,22 @@ class Hold(StrEnum):
     LEGAL = "legal"
 
 
+# (zh-Hans, English) names the reasons use: the kernel has no translation catalogue, the packs carry both texts.
+CHANNEL_NAMES = {
+    Channel.CALL: ("电话", "a call"),
+    Channel.SMS: ("短信", "a text message"),
+    Channel.EMAIL: ("电子邮件", "an e-mail"),
+    Channel.LETTER: ("信函", "a letter"),
+    Channel.VISIT: ("外访", "a visit"),
+}
+POINT_KIND_NAMES = {
+    PointKind.MOBILE: ("手机号码", "a mobile number"),
+    PointKind.HOME: ("住宅电话", "a home phone"),
+    PointKind.WORK: ("单位电话", "a work phone"),
+    PointKind.EMAIL: ("电子邮箱", "an e-mail address"),
+    PointKind.POSTAL: ("通讯地址", "a postal address"),
+}
+
 # A call, text or e-mail reaches one number or address; without it the gate cannot check do-not-contact, the
 # per-number cap or whether the number is a third party's. Letters and visits may go to the address on file.
 POINT_REQUIRED = frozenset({Channel.CALL, Channel.SMS, Channel.EMAIL})
@@ -258,6 +274,24 @@ def _breathing_space(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     return Outcome(timed=True, retry_at=local_start(until + timedelta(days=1), ctx.tz))
 
 
+def _channel_fits_point(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    """A text to a landline or a postal address, a letter to a phone number: the medium cannot arrive there,
+    and a contact that cannot arrive is still logged as an attempt against the debtor's caps."""
+    fits = rule.params["fits"][ctx.outreach.channel.value]
+    if ctx.point.kind.value in fits:
+        return None
+    channel, kind = ctx.outreach.channel, ctx.point.kind
+    return Outcome(
+        timed=False,
+        extra={
+            "channel_zh": CHANNEL_NAMES[channel][0],
+            "channel_en": CHANNEL_NAMES[channel][1],
+            "kind_zh": POINT_KIND_NAMES[kind][0],
+            "kind_en": POINT_KIND_NAMES[kind][1],
+        },
+    )
+
+
 def _third_party(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     owner = ctx.point.owner
     if owner is Owner.DEBTOR or (owner is Owner.GUARANTOR and rule.params["guarantor_is_party"]):
@@ -393,6 +427,7 @@ RULE_FUNCTIONS: dict[str, Callable[[Rule, _Ctx, datetime], Outcome | None]] = {
     "stop_medium": _stop_medium,
     "holds": _holds,
     "case_closed": _case_closed,
+    "channel_fits_point": _channel_fits_point,
     "breathing_space": _breathing_space,
     "third_party": _third_party,
     "visit_collectors": _visit_collectors,

@@ -25,6 +25,7 @@ SEVERITIES = ("block", "warn")
 CHANNELS = ("call", "sms", "email", "letter", "visit")
 HOLDS = ("dispute", "complaint", "hardship_review", "plan_honoured", "deceased", "bankruptcy", "legal")
 THIRD_PARTY_GROUNDS = ("unreachable", "deceased", "incapacitated")
+POINT_KINDS = ("mobile", "home", "work", "email", "postal")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -50,6 +51,16 @@ def _boolean(value: object) -> str | None:
 
 def _hhmm(value: object) -> str | None:
     return None if isinstance(value, str) and _HHMM.match(value) else "must be a time 'HH:MM'"
+
+
+def _channel_kinds(value: object) -> str | None:
+    """Every channel mapped to the point kinds that can receive it: a channel left out could reach anything."""
+    if not isinstance(value, dict) or set(value) != set(CHANNELS):
+        return f"must map each of {', '.join(CHANNELS)} to a list of point kinds"
+    for kinds in value.values():
+        if not isinstance(kinds, list) or not kinds or any(kind not in POINT_KINDS for kind in kinds):
+            return f"each channel's kinds must be a non-empty list drawn from {', '.join(POINT_KINDS)}"
+    return None
 
 
 def _one_of(choices: tuple[str, ...]) -> Check:
@@ -82,6 +93,7 @@ KINDS: dict[str, dict[str, Check]] = {
         "once_per_person": _boolean,
     },
     "case_closed": {},
+    "channel_fits_point": {"fits": _channel_kinds},
     "visit_collectors": {"min": _int_at_least(1)},
     "quiet_hours": {
         "start": _hhmm,
@@ -103,6 +115,8 @@ KINDS: dict[str, dict[str, Check]] = {
     "after_conversation_quiet": {"days": _int_at_least(1), "channels": _subset_of(CHANNELS)},
     "automated_holiday": {"channels": _subset_of(CHANNELS)},
 }
+# Placeholders a rule's function fills in when it objects (besides the rule's own parameters).
+EXTRA_PLACEHOLDERS = ("active", "channel_zh", "channel_en", "kind_zh", "kind_en")
 _RULE_FIELDS = {"id", "kind", "severity", "params", "source", "reason_zh", "reason_en"}
 _PACK_FIELDS = {"pack", "title_zh", "title_en", "default_timezone", "holiday_calendar", "rules"}
 
@@ -183,7 +197,7 @@ def _rule_from(raw: object, origin: str, index: int) -> Rule:
         reason_en=raw["reason_en"],
     )
     try:
-        rule.texts(active="x")
+        rule.texts(**dict.fromkeys(EXTRA_PLACEHOLDERS, "x"))
     except (KeyError, IndexError, ValueError) as exc:
         raise PackError(f"{where}: reason text refers to an unknown placeholder {exc}") from exc
     return rule
