@@ -35,6 +35,7 @@ review_qa          .    Y    Y    .     Y     Y     .     .    .
 override_warnings  .    Y    .    .     Y     Y     .     .    .
 lead_team          .    Y    .    .     Y     Y     .     .    .
 settle_messages    .    Y    Y    .     Y     Y     .     .    .
+record_training    .    Y    .    .     Y     Y     .     .    Y
 """
 
 

@@ -22,6 +22,7 @@ from huikuan.compliance.models import ContactDecision, GateSource, StopRequest, 
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.compliance.screening import Flag, ScreenContext, screen
 from huikuan.org.permissions import can_override_warnings, can_review_qa, require
+from huikuan.org.training import collector_of
 from huikuan.portfolio.models import ContactPoint, Relation
 
 
@@ -79,7 +80,12 @@ def ask_gate(
         facts.history.get(case.pk, []),
         case_gate_facts(case, facts),
         target,
-        gate.Outreach(gate.Channel(channel), automated=automated, collectors=collectors),
+        gate.Outreach(
+            gate.Channel(channel),
+            automated=automated,
+            collectors=collectors,
+            collector=None if automated else collector_of(user),
+        ),
         at,
         current_pack(),
     )

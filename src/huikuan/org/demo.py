@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from huikuan.org.models import Role, Team, User
+from django.utils import timezone
+
+from huikuan.org.models import Role, Team, TrainingKind, TrainingRecord, User
 
 DEMO_PASSWORD = "huikuan-demo"
 
@@ -34,7 +37,10 @@ DEMO_USERS = (
 def ensure_demo_users() -> list[User]:
     users = []
     for spec in DEMO_USERS:
-        team = Team.objects.get_or_create(name=spec.team)[0] if spec.team else None
+        # The demo's teams follow the China pack's training rule; their collectors passed the yearly course.
+        team = (
+            Team.objects.get_or_create(name=spec.team, defaults={"training_required": True})[0] if spec.team else None
+        )
         user, created = User.objects.get_or_create(
             username=spec.username,
             defaults={
@@ -49,6 +55,13 @@ def ensure_demo_users() -> list[User]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        if spec.role == Role.COLLECTOR and not TrainingRecord.objects.filter(user=user).exists():
+            TrainingRecord.objects.create(
+                user=user,
+                kind=TrainingKind.COURSE,
+                title="催收合规年度培训",
+                passed_on=timezone.localdate() - timedelta(days=100),
+            )
         users.append(user)
     return users
 

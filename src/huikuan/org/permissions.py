@@ -141,6 +141,11 @@ def can_lead_team(user: Actor) -> bool:
     return has_role(user, *LEADS)
 
 
+def can_record_training(user: Actor) -> bool:
+    """Record a course a collector passed (a lead for their team, an administrator for anyone)."""
+    return is_system(user) or has_role(user, *LEADS)
+
+
 def can_close_work_item(user: Actor, action: str) -> bool:
     """Close a work item of this kind from the case page: a call or visit by logging it, a specialist
     hand-over or a legal review by deciding it. By role and skills (kernel.strategy.queue.closable), the
@@ -165,6 +170,7 @@ CAPABILITIES = {
     "override_warnings": can_override_warnings,
     "lead_team": can_lead_team,
     "settle_messages": can_settle_messages,
+    "record_training": can_record_training,
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huikuan.workbench import views
+from huikuan.workbench import views, views_training
 
 app_name = "workbench"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<int:case_id>/hand-over/", views.hand_over, name="hand-over"),
     path("cases/<int:case_id>/objections/", views.objections, name="objections"),
     path("team/", views.team, name="team"),
+    path("team/training/", views_training.training, name="training"),
     path("team/reassign/", views.reassign, name="reassign"),
     path("team/waivers/<int:request_id>/", views.decide_waiver, name="decide-waiver"),
 ]

@@ -51,6 +51,7 @@ from huikuan.workbench.views_data import (
     queue_left,
     routing_warnings,
     team_overview,
+    training_notice,
     typed_promise,
 )
 
@@ -112,6 +113,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "passed": request.GET.get("end") == "1",
             "left": queue_left(request.user, today) if request.GET.get("end") == "1" else 0,
             "callbacks": callbacks_due(request.user, day_end),
+            "training": training_notice(request.user, today, _lang()),
             "stages": [(s.value, STAGE_LABELS[s]) for s in Stage],
         },
     )

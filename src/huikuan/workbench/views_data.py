@@ -43,6 +43,7 @@ from huikuan.kernel.scripts import (
 from huikuan.kernel.strategy.policy import parse_policy
 from huikuan.kernel.strategy.queue import CALL, CONTACT_ACTIONS, LEGAL_REVIEW, SPECIALIST, VISIT
 from huikuan.org.staff import closable_by, team_gaps
+from huikuan.org.training import collector_of
 from huikuan.payments.guards import ActionError
 from huikuan.payments.models import (
     Instalment,
@@ -75,14 +76,21 @@ QUEUE_LIMIT = 50
 # ----------------------------------------------------------------------------------------- gate previews
 
 
-def preview(case: Case, point: ContactPoint | None, channel: str, facts: GateFacts, at: datetime) -> gate.Decision:
-    """The gate's answer for a contact at ``at`` (not logged)."""
+def preview(
+    case: Case,
+    point: ContactPoint | None,
+    channel: str,
+    facts: GateFacts,
+    at: datetime,
+    collector: gate.Collector | None = None,
+) -> gate.Decision:
+    """The gate's answer for a contact at ``at`` (not logged), made by ``collector`` (org.training.collector_of)."""
     target = point_facts(point) if point is not None else gate.ContactPoint(id="", kind=gate.PointKind.POSTAL)
     return gate.check_contact(
         facts.history.get(case.pk, []),
         case_gate_facts(case, facts),
         target,
-        gate.Outreach(gate.Channel(channel)),
+        gate.Outreach(gate.Channel(channel), collector=collector),
         at,
         current_pack(),
     )
@@ -115,7 +123,9 @@ class Workable:
     reason: str = ""
 
 
-def item_workable(case: Case, item: WorkItem, facts: GateFacts, now: datetime, lang: str) -> Workable:
+def item_workable(
+    case: Case, item: WorkItem, facts: GateFacts, now: datetime, lang: str, collector: gate.Collector | None = None
+) -> Workable:
     """A hand-over or a legal review can be closed at any time; a call needs a number the gate allows now
     (the picker's choice, or the third party the run planned for an unreachable debtor); a visit needs the
     gate's yes for a visit."""
@@ -124,7 +134,7 @@ def item_workable(case: Case, item: WorkItem, facts: GateFacts, now: datetime, l
     points = facts.points.get(case.debtor_id, [])
     if item.action == VISIT:
         postal = next((p for p in points if p.pk == item.contact_point_id), None)
-        decision = preview(case, postal, gate.Channel.VISIT, facts, now)
+        decision = preview(case, postal, gate.Channel.VISIT, facts, now, collector)
         return Workable(decision.allowed, decision.next_allowed_at, reason_text(decision, lang))
     # The gate is asked number by number in the picker's order and only until one is allowed: a queue of
     # fifty rows asks it about fifty times when the best numbers are callable, as it did before the picker.
@@ -138,7 +148,7 @@ def item_workable(case: Case, item: WorkItem, facts: GateFacts, now: datetime, l
         return Workable(False, None, _("No number of the debtor may be called."))
     refusals = []
     for point in candidates:
-        decision = preview(case, point, gate.Channel.CALL, facts, now)
+        decision = preview(case, point, gate.Channel.CALL, facts, now, collector)
         if decision.allowed:
             return Workable(True)
         refusals.append(decision)
@@ -225,6 +235,7 @@ def _rows(user: Any, case_ids: list[int], day: date, now: datetime, lang: str) -
     )
     facts = gate_facts(cases.values(), now)
     kinds = closable_by(user)
+    collector = collector_of(user)
     result = []
     for case_id in case_ids:
         if case_id not in by_case:
@@ -232,7 +243,7 @@ def _rows(user: Any, case_ids: list[int], day: date, now: datetime, lang: str) -
         case = cases[case_id]
         mine = [i for i in by_case[case_id] if i.action in kinds]
         foreign = [i for i in by_case[case_id] if i.action not in kinds]
-        answers = [item_workable(case, i, facts, now, lang) for i in mine]
+        answers = [item_workable(case, i, facts, now, lang, collector) for i in mine]
         blocked = [a for a in answers if not a.now]
         times = [a.next_at for a in blocked if a.next_at is not None]
         dpd = case.dpd(day)
@@ -277,6 +288,28 @@ def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang:
     if filters.callable_now:
         result = [r for r in result if r.allowed]
     return result
+
+
+@dataclass(frozen=True)
+class TrainingNotice:
+    """Why a collector's live contacts are refused today: the pack's training rule, its reason and source."""
+
+    rule_id: str
+    reason: str
+    source: str
+
+
+def training_notice(user: Any, day: date, lang: str = "zh") -> TrainingNotice | None:
+    """The training rule's notice when it keeps this user off live contact today (cn.collector_training)."""
+    collector = collector_of(user)
+    if collector is None or not collector.training_required:
+        return None
+    for rule in current_pack().of_kind("collector_training"):
+        if rule.severity == "block" and not gate.training_current(collector.trained_on, day, rule.params["months"]):
+            trained = collector.trained_on.isoformat() if collector.trained_on else "—"
+            zh, en = rule.texts(trained_on=trained)
+            return TrainingNotice(rule.id, en if lang.startswith("en") else zh, rule.source)
+    return None
 
 
 def callbacks_due(user: Any, day_end: datetime) -> list[CallBack]:
@@ -543,10 +576,11 @@ def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Wo
     facts = gate_facts([case], now)
     points = facts.points.get(debtor.pk, [])
     own = first_own_phone(points)
+    collector = collector_of(user)
     point_rows = []
     for p in points:
         channel = CHANNEL_OF_KIND.get(ContactKind(p.kind), gate.Channel.CALL)
-        decision = preview(case, p, channel, facts, now)
+        decision = preview(case, p, channel, facts, now, collector)
         point_rows.append(
             PointRow(p, channel, decision.allowed, decision.next_allowed_at, reason_text(decision, lang),
                      decision.must_not_disclose_debt)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from huikuan.kernel.compliance.gate import (
     CaseFacts,
     Channel,
+    Collector,
     ContactEvent,
     ContactPoint,
     Hold,
@@ -31,8 +32,10 @@ from huikuan.kernel.compliance.gate import (
     in_window,
     needs_contact_point,
     parse_hhmm,
+    training_current,
 )
 from huikuan.kernel.compliance.packs import Pack, load_pack
+from huikuan.kernel.plans.schedule import add_months
 
 from .plans import random_situation
 
@@ -519,3 +522,56 @@ def test_next_allowed_at_is_itself_allowed_whatever_the_situation(seed: int, pac
     elif decision.next_allowed_at is not None:
         assert decision.next_allowed_at > s.at
         assert check_contact(s.history, s.facts, s.point, s.outreach, decision.next_allowed_at, pack).allowed
+
+
+# --- the collector: training and private means (cn) -------------------------------------------------
+
+
+def _by(collector: Collector, channel: Channel = Channel.CALL, **kw: bool) -> Outreach:
+    return Outreach(channel, collector=collector, **kw)
+
+
+def test_cn_a_collector_trained_a_year_ago_to_the_day_may_call_and_a_day_later_may_not() -> None:
+    trained = Collector(trained_on=date(2025, 12, 7), training_required=True)
+    on_the_last_day = local(SHANGHAI, 2026, 12, 6, 10, 0)
+    assert check_contact([], ALICE_CASE, MOBILE, _by(trained), on_the_last_day, CN).allowed
+    lapsed = check_contact([], ALICE_CASE, MOBILE, _by(trained), local(SHANGHAI, 2026, 12, 7, 10, 0), CN)
+    assert lapsed.blocking_rule == "cn.collector_training" and lapsed.next_allowed_at is None
+    reason = next(r for r in lapsed.reasons if r.rule_id == "cn.collector_training")
+    assert "2025-12-07" in reason.text_zh and "12" in reason.text_en and "培训" in reason.source
+
+
+def test_cn_training_binds_only_where_the_team_requires_it_and_only_people() -> None:
+    never = Collector(trained_on=None, training_required=True)
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    assert check_contact([], ALICE_CASE, MOBILE, _by(never), at, CN).blocking_rule == "cn.collector_training"
+    free_team = Collector(trained_on=None, training_required=False)
+    assert check_contact([], ALICE_CASE, MOBILE, _by(free_team), at, CN).allowed
+    # A machine's reminder is nobody's contact; letters are not in the rule's channels.
+    assert check_contact([], ALICE_CASE, MOBILE, _by(never, Channel.SMS, automated=True), at, CN).allowed
+    assert check_contact([], ALICE_CASE, ADDRESS, _by(never, Channel.LETTER), at, CN).allowed
+    # The US and UK packs carry no training rule.
+    us_time = local(NEW_YORK, 2026, 6, 10, 10, 0)
+    assert check_contact([], BOB_CASE, MOBILE, _by(never), us_time, US).allowed
+
+
+def test_cn_an_outsourced_collector_uses_no_private_phone_without_consent() -> None:
+    agent = Collector(trained_on=date(2026, 5, 1), training_required=True, outsourced=True)
+    at = local(SHANGHAI, 2026, 6, 10, 10, 0)
+    refused = check_contact([], ALICE_CASE, MOBILE, _by(agent, private_means=True), at, CN)
+    assert refused.blocking_rule == "cn.outsourced_private_means" and refused.next_allowed_at is None
+    consented = replace(ALICE_CASE, private_means_consent=True)
+    assert check_contact([], consented, MOBILE, _by(agent, private_means=True), at, CN).allowed
+    assert check_contact([], ALICE_CASE, MOBILE, _by(agent), at, CN).allowed
+    staff = replace(agent, outsourced=False)
+    assert check_contact([], ALICE_CASE, MOBILE, _by(staff, private_means=True), at, CN).allowed
+
+
+@settings(max_examples=300, deadline=None)
+@given(today=st.dates(min_value=date(2000, 3, 1), max_value=date(2099, 12, 31)), months=st.integers(1, 36))
+def test_training_is_current_for_exactly_the_months_before_today(today: date, months: int) -> None:
+    edge = add_months(today, -months)
+    assert not training_current(edge, today, months)
+    assert training_current(edge + timedelta(days=1), today, months)
+    assert training_current(today, today, months)
+    assert not training_current(None, today, months)

@@ -180,6 +180,10 @@ def _rule_block(rule: Rule, pack: Pack) -> tuple[pl.Expr, pl.Expr | None]:
         if p["once_per_person"]:
             refused = refused | pl.col("third_party_answered_before")
         return outsider & (~grounds | refused), None
+    if rule.kind in ("collector_training", "outsourced_private_means"):
+        # A plan is the machine's: no person makes these contacts yet. The queue keeps a collector without
+        # current training from working them, and the scalar gate asks again with the person who calls.
+        return pl.lit(False), None
     if rule.kind == "visit_collectors":
         return (pl.col("channel") == "visit") & (pl.col("collectors") < p["min"]), None
     if rule.kind == "breathing_space":

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from huikuan.kernel.compliance.packs import Pack, Rule
 from huikuan.kernel.holidays import day_info, next_non_holiday
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
+from huikuan.kernel.plans.schedule import add_months
 
 
 class Channel(StrEnum):
@@ -123,6 +124,7 @@ class CaseFacts:
     refused_points: frozenset[str] = frozenset()
     answered_points: frozenset[str] = frozenset()
     closed: bool = False  # nothing is owed on this case any more (paid off or written off)
+    private_means_consent: bool = False  # the debtor agreed to be contacted by personal phone or social app
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,13 +138,33 @@ class ContactPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Collector:
+    """The person who makes a contact, as the rules about collectors see them."""
+
+    trained_on: date | None = None  # the last passed training: a recorded course or an assessment
+    training_required: bool = False  # their team keeps collectors without current training off live contact
+    outsourced: bool = False  # works for an agency, not the creditor
+
+
+def training_current(trained_on: date | None, today: date, months: int) -> bool:
+    """Trained within the last ``months`` months: a course passed on 2025-12-07 still counts on 2026-12-06
+    for 12 months, and no longer on 2026-12-07."""
+    return trained_on is not None and trained_on > add_months(today, -months)
+
+
+@dataclass(frozen=True, slots=True)
 class Outreach:
-    """The contact being asked about: its channel, whether a machine sends it, visit party size."""
+    """The contact being asked about: its channel, whether a machine sends it, visit party size, and who."""
 
     channel: Channel
     automated: bool = False
     collectors: int = 1
     service: bool = False  # a receipt or confirmation the debtor is owed, not collection
+    collector: Collector | None = None  # None: a machine, or a path that names no person
+    # Made from a personal phone or a social app rather than the company's lines. The product offers only
+    # company means today (its calls, texts, e-mails, letters and visits), so only a caller that knows
+    # otherwise sets this.
+    private_means: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +314,23 @@ def _channel_fits_point(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     )
 
 
+def _collector_training(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    person = ctx.outreach.collector
+    if person is None or ctx.outreach.automated or not person.training_required or not _applies(rule, ctx):
+        return None
+    if training_current(person.trained_on, t.astimezone(ctx.tz).date(), rule.params["months"]):
+        return None
+    # Not timed: training lapses further with waiting; it takes a course or an assessment to lift.
+    return Outcome(timed=False, extra={"trained_on": person.trained_on.isoformat() if person.trained_on else "—"})
+
+
+def _outsourced_private_means(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    person = ctx.outreach.collector
+    if person is None or not person.outsourced or not ctx.outreach.private_means or ctx.facts.private_means_consent:
+        return None
+    return Outcome(timed=False)
+
+
 def _third_party(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     owner = ctx.point.owner
     if owner is Owner.DEBTOR or (owner is Owner.GUARANTOR and rule.params["guarantor_is_party"]):
@@ -428,6 +467,8 @@ RULE_FUNCTIONS: dict[str, Callable[[Rule, _Ctx, datetime], Outcome | None]] = {
     "holds": _holds,
     "case_closed": _case_closed,
     "channel_fits_point": _channel_fits_point,
+    "collector_training": _collector_training,
+    "outsourced_private_means": _outsourced_private_means,
     "breathing_space": _breathing_space,
     "third_party": _third_party,
     "visit_collectors": _visit_collectors,

@@ -94,6 +94,8 @@ KINDS: dict[str, dict[str, Check]] = {
     },
     "case_closed": {},
     "channel_fits_point": {"fits": _channel_kinds},
+    "collector_training": {"months": _int_at_least(1), "channels": _subset_of(CHANNELS)},
+    "outsourced_private_means": {},
     "visit_collectors": {"min": _int_at_least(1)},
     "quiet_hours": {
         "start": _hhmm,
@@ -116,7 +118,7 @@ KINDS: dict[str, dict[str, Check]] = {
     "automated_holiday": {"channels": _subset_of(CHANNELS)},
 }
 # Placeholders a rule's function fills in when it objects (besides the rule's own parameters).
-EXTRA_PLACEHOLDERS = ("active", "channel_zh", "channel_en", "kind_zh", "kind_en")
+EXTRA_PLACEHOLDERS = ("active", "channel_zh", "channel_en", "kind_zh", "kind_en", "trained_on")
 _RULE_FIELDS = {"id", "kind", "severity", "params", "source", "reason_zh", "reason_en"}
 _PACK_FIELDS = {"pack", "title_zh", "title_en", "default_timezone", "holiday_calendar", "rules"}
 
