@@ -256,7 +256,7 @@ def test_a_call_the_gate_blocks_is_not_recorded_and_the_refusal_is_kept(workday:
         f"/work/cases/{case.pk}/save/", {"outcome": "no_answer", "point": mobile.pk}
     )
     text = response.content.decode()
-    from huikuan.compliance.facts import current_pack
+    from huikuan.compliance.pack import current_pack
 
     source = next(r.source for r in current_pack().rules if r.id == "cn.stop_medium")
     assert "save-errors" in text and "cn.stop_medium" in text and source in text

@@ -20,8 +20,9 @@ from datetime import datetime
 from typing import Any
 
 from huikuan.cases.models import Case
-from huikuan.compliance.facts import case_gate_facts, current_pack, gate_facts, gate_point
+from huikuan.compliance.facts import case_gate_facts, gate_facts, gate_point
 from huikuan.compliance.models import StopRequest
+from huikuan.compliance.pack import current_pack
 from huikuan.kernel.comms import purposes
 from huikuan.kernel.compliance.gate import (
     CaseFacts,
@@ -34,6 +35,7 @@ from huikuan.kernel.compliance.gate import (
 )
 from huikuan.kernel.compliance.packs import Pack
 from huikuan.kernel.compliance.screening import ScreenContext, screen
+from huikuan.kernel.compliance.validation import mentions_suit
 from huikuan.portfolio.models import ContactPoint as PointRow
 from huikuan.portfolio.models import debtor_zone
 
@@ -54,6 +56,8 @@ class GateInput:
     purpose: str
     point: ContactPoint
     timezone: str
+    body: str = ""  # the composed text: on a time-barred debt, words of a suit are a threat (us.time_barred_suit)
+    language: str = ""
 
 
 def gate_inputs(messages: Sequence[Any]) -> list[GateInput]:
@@ -76,7 +80,19 @@ def gate_inputs(messages: Sequence[Any]) -> list[GateInput]:
         else:
             point = gate_point(row["id"], row["kind"], row["relation"], row["validity"], row["do_not_contact"])
             tz = debtor_zone(row["debtor__time_zone"])
-        result.append(GateInput(m.id, m.case_id, m.debtor_id, m.channel, m.purpose, point, tz))
+        result.append(
+            GateInput(
+                m.id,
+                m.case_id,
+                m.debtor_id,
+                m.channel,
+                m.purpose,
+                point,
+                tz,
+                getattr(m, "body", ""),
+                getattr(m, "language", ""),
+            )
+        )
     return result
 
 
@@ -109,7 +125,12 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
             history = []
         case_facts = purposes.for_purpose(case_facts, item.purpose)
         outreach = Outreach(
-            Channel(item.channel), automated=item.channel != "letter", service=purposes.is_service(item.purpose)
+            Channel(item.channel),
+            automated=item.channel != "letter",
+            service=purposes.is_service(item.purpose),
+            legal=item.purpose in purposes.LEGAL,
+            # Only a time-barred debt makes the words matter; the regex is not run for the others.
+            mentions_suit=case_facts.time_barred and bool(mentions_suit(item.body, item.language or "zh")),
         )
         decisions[item.message_id] = check_contact(history, case_facts, item.point, outreach, at, rules)
     return decisions

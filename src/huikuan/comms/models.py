@@ -30,6 +30,8 @@ class Purpose(models.TextChoices):
     HOLIDAY_GREETING = "holiday_greeting", _("Holiday greeting")
     DEMAND_LETTER = "demand_letter", _("Demand letter")
     LAWYER_LETTER = "lawyer_letter", _("Lawyer's letter")
+    VALIDATION_NOTICE = "validation_notice", _("Validation notice (US)")
+    VERIFICATION = "verification", _("Verification of a disputed debt (US)")
 
 
 class Tone(models.TextChoices):

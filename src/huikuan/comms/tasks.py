@@ -7,6 +7,7 @@ from celery import shared_task
 from huikuan.comms.channels.letter.render import render_letter_batch
 from huikuan.comms.dispatch import dispatch_due
 from huikuan.comms.feeds import consume_pending_messages
+from huikuan.comms.validation import queue_validation_notices
 
 
 @shared_task(name="huikuan.comms.tasks.dispatch_outbox")
@@ -28,3 +29,9 @@ def consume_pending() -> int:
 def render_letters(batch: str) -> int:
 
     return render_letter_batch(batch).letters
+
+
+@shared_task(name="huikuan.comms.tasks.validation_notices")
+def validation_notices() -> int:
+    """US: the validation notice of every newly placed case (nothing under another pack)."""
+    return queue_validation_notices().queued

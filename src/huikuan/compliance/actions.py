@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from huikuan.audit.records import record_change, snapshot
 from huikuan.cases.models import Case
-from huikuan.compliance.facts import case_gate_facts, current_pack, gate_facts, pack_name, point_facts
+from huikuan.compliance.facts import case_gate_facts, gate_facts, point_facts
 from huikuan.compliance.models import ContactDecision, GateSource, StopRequest, TextFlag
+from huikuan.compliance.pack import current_pack, pack_name
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.compliance.screening import Flag, ScreenContext, screen
 from huikuan.org.permissions import can_override_warnings, can_review_qa, require

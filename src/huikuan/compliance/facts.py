@@ -6,22 +6,18 @@ stop requests and contact points and hands the gate plain frozen values.
 
 from __future__ import annotations
 
-import json
-import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from django.conf import settings
 from django.db.models import Count, Q
 
 from huikuan.cases.models import Case, CaseStatus, Interaction
 from huikuan.compliance.models import StopRequest
+from huikuan.compliance.validation import open_dispute_case_ids, time_barred_case_ids
 from huikuan.kernel import contacts
 from huikuan.kernel.compliance import gate
-from huikuan.kernel.compliance.packs import Pack, load_pack
 from huikuan.payments.queries import suspended_case_ids
 from huikuan.portfolio.models import PHONE_KINDS, ContactPoint, Relation, Validity, debtor_zone
 
@@ -39,20 +35,6 @@ REFUSED_BY_THIRD_PARTY = Q(party=contacts.Party.THIRD_PARTY.value, outcome=conta
 ANSWERED_Q = Q(outcome__in=sorted(contacts.ANSWERED))
 # Long enough for every windowed rule in the packs (the US 7-in-7 and the 7-day quiet period).
 HISTORY_DAYS = 14
-
-
-def pack_name() -> str:
-    return str(getattr(settings, "COMPLIANCE_PACK", "cn"))
-
-
-@lru_cache(maxsize=8)
-def _pack(name: str, overrides_json: str) -> Pack:
-    return load_pack(name, json.loads(overrides_json) if overrides_json else None)
-
-
-def current_pack() -> Pack:
-    """The rule pack in force: COMPLIANCE_PACK (cn, us, uk) with COMPLIANCE_OVERRIDES (JSON) applied."""
-    return _pack(pack_name(), os.environ.get("COMPLIANCE_OVERRIDES", ""))
 
 
 def gate_point(point_id: int, kind: str, relation: str, validity: str, do_not_contact: bool) -> gate.ContactPoint:
@@ -96,6 +78,8 @@ class GateFacts:
     suspended: set[int]  # case ids whose honoured plan suspends collection
     refused_points: set[int] = field(default_factory=set)  # third-party points that ever refused
     answered_points: set[int] = field(default_factory=set)  # third-party points ever reached
+    validation_open: set[int] = field(default_factory=set)  # US: cases with a timely dispute awaiting verification
+    time_barred: set[int] = field(default_factory=set)  # cases with a time-barred account
 
 
 def gate_facts(cases: Iterable[Case], now: datetime) -> GateFacts:
@@ -122,7 +106,16 @@ def gate_facts(cases: Iterable[Case], now: datetime) -> GateFacts:
     )
     # An honoured plan's instalments are late or not on each debtor's day at ``now``; the UTC date is a day
     # behind every Shanghai morning.
-    return GateFacts(points, history, stopped, suspended_case_ids(case_ids, now), refused, answered)
+    return GateFacts(
+        points,
+        history,
+        stopped,
+        suspended_case_ids(case_ids, now),
+        refused,
+        answered,
+        open_dispute_case_ids(case_ids),
+        time_barred_case_ids(cases, now),
+    )
 
 
 def third_party_record(point_ids: list[int], before: datetime) -> tuple[set[int], set[int]]:
@@ -171,4 +164,6 @@ def case_gate_facts(case: Case, facts: GateFacts) -> gate.CaseFacts:
         refused_points=frozenset(str(p.pk) for p in points if p.pk in facts.refused_points),
         answered_points=frozenset(str(p.pk) for p in points if p.pk in facts.answered_points),
         closed=case.status == CaseStatus.CLOSED,
+        validation_dispute_open=case.pk in facts.validation_open,
+        time_barred=case.pk in facts.time_barred,
     )

@@ -148,3 +148,32 @@ class StopRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.debtor_id} stop {self.channel}"
+
+
+class ValidationNotice(models.Model):
+    """US (12 CFR 1006.34): the validation notice a case's debtor was sent, its itemisation and its period.
+
+    One per case. The message that carried it lives in comms (above this app), referenced by id; its delivery
+    is that message's. A dispute is an interaction with the outcome ``dispute``; verification answers it.
+    """
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="validation_notice", verbose_name=_("case")
+    )
+    sent_on = models.DateField(_("sent on"))
+    channel = models.CharField(_("channel"), max_length=10)
+    message_id = models.BigIntegerField(_("message"), null=True, blank=True)
+    itemization_date = models.DateField(_("itemisation date"))
+    # The itemisation as stated, amounts as text to the cent: evidence of what the notice said.
+    itemization = models.JSONField(_("itemisation"), default=dict)
+    period_end = models.DateField(_("validation period ends"))
+    verification_sent_on = models.DateField(_("verification sent on"), null=True, blank=True)
+    verification_message_id = models.BigIntegerField(_("verification message"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("validation notice")
+        verbose_name_plural = _("validation notices")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.sent_on} → {self.period_end}"

@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 import polars as pl
 from django.db import connection
 
-from huikuan.cases.models import CaseStatus
-from huikuan.compliance.facts import current_pack
+from huikuan.cases.models import Case, CaseStatus
+from huikuan.compliance.pack import current_pack
+from huikuan.compliance.validation import limitation_years, open_dispute_case_ids, rule_in_force, time_barred_case_ids
 from huikuan.db.bulkread import bulk_reads, id_array_literal, read_frame
 from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_contacts
 from huikuan.kernel.compliance.gate import Hold, Owner
@@ -76,6 +77,7 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         history = _call_history(case_ids, facts.select("case_id", "debtor_tz"), first_window)
         record = _third_party_record(outsiders.get_column("contact_point_id"), first_window)
         points = _points(contacts.get_column("contact_point_id").drop_nulls())
+        us_facts = _us_facts(case_ids.unique().to_list(), first_window)
     joined = (
         contacts.join(facts, on="case_id", how="left")
         .join(history, on="case_id", how="left")
@@ -118,6 +120,9 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         pl.lit(None, pl.Date).alias("breathing_space_until"),
         pl.col("case_closed").fill_null(False).alias("case_closed"),
         pl.lit(False).alias("service"),  # the strategy plans collection only
+        pl.col("case_id").is_in(list(us_facts[0])).alias("validation_dispute_open"),
+        pl.col("case_id").is_in(list(us_facts[1])).alias("time_barred"),
+        (pl.col("action") == "lawyer_letter").alias("legal"),
     )
     decided = check_contacts(plan.select([pl.col(n).cast(t) for n, t in PLAN_SCHEMA.items()]), current_pack())
     answers = pl.DataFrame(
@@ -137,6 +142,19 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         allowed.alias("allowed"),
         pl.when(allowed).then(pl.lit("")).otherwise(pl.col("_rule")).alias("gate_reason"),
     ).drop("_row", "_gate_channel", "_ok", "_rule", "_next")
+
+
+def _us_facts(case_ids: list[int], at: datetime | None) -> tuple[set[int], set[int]]:
+    """The planned cases with a timely dispute awaiting verification, and those with a time-barred account.
+
+    Each read happens only when the pack in force has its rule (the US pack), through the same query functions
+    the scalar gate uses.
+    """
+    disputes = open_dispute_case_ids(case_ids)
+    barred: set[int] = set()
+    if at is not None and rule_in_force("time_barred_suit") and limitation_years():
+        barred = time_barred_case_ids(Case.objects.filter(pk__in=case_ids).only("id", "debtor_id"), at)
+    return disputes, barred
 
 
 def _planned(case_ids: pl.Series, column: str) -> tuple[str, dict[str, object]]:

@@ -8,6 +8,7 @@ to HTTPS (docs/deploy.md).
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -244,6 +245,10 @@ DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "CNY")
 DEFAULT_DEBTOR_TIME_ZONE = os.environ.get("DEFAULT_DEBTOR_TIME_ZONE", DEFAULT_TIME_ZONE)
 # The collection rule pack in force (cn, us, uk); COMPLIANCE_OVERRIDES (JSON: rule id → params) adjusts it.
 COMPLIANCE_PACK = os.environ.get("COMPLIANCE_PACK", "cn")
+# Statutes of limitations in whole years, by product (JSON, e.g. {"credit_card": 6}); counted from each
+# account's due date. A product not listed is never time-barred. The US pack refuses suits and threats of
+# suit on a time-barred debt (12 CFR 1006.26(b)). Debtors carry no state yet: one period per product.
+HUIKUAN_LIMITATION_YEARS = json.loads(os.environ.get("HUIKUAN_LIMITATION_YEARS", "{}"))
 
 LOGGING = {
     "version": 1,
@@ -325,4 +330,6 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "comms-consume-pending": {"task": "huikuan.comms.tasks.consume_pending", "schedule": 60.0},
     "comms-dispatch": {"task": "huikuan.comms.tasks.dispatch_outbox", "schedule": 30.0},
+    # US: each newly placed case's validation notice within the hour (nothing under the other packs).
+    "comms-validation-notices": {"task": "huikuan.comms.tasks.validation_notices", "schedule": 3600.0},
 }

@@ -6,7 +6,8 @@ specialist or the team lead for ``escalate_specialist``, legal counsel or the te
 ``legal_review``. The reviewer writes what was decided; the note is screened like a call note and, with the
 decision, goes to the change log. A legal review may refer the case to legal (its status becomes ``legal``:
 its stage is then legal and the gate asks collectors to confirm with legal before each contact) or send it
-back to collection.
+back to collection. A time-barred debt is never referred where the pack forbids a suit on it
+(us.time_barred_suit).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from huikuan.audit.records import record_change
 from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case, CaseStatus
 from huikuan.compliance.actions import screen_and_register
+from huikuan.compliance.validation import time_barred_refusal
 from huikuan.kernel.strategy.queue import LEGAL_REVIEW, SPECIALIST
 from huikuan.org.permissions import can_close_work_item, require
 from huikuan.strategy.models import WorkItem, WorkStatus
@@ -58,9 +60,13 @@ def close_hand_over(
         errors.append(_("Choose a decision."))
     if not note.strip():
         errors.append(_("Write what you decided and why."))
+    now = now or timezone.now()
+    if decision == "refer":
+        barred = time_barred_refusal(case, now, get_language() or "zh")
+        if barred:
+            errors.append(barred)
     if errors:
         raise HandOverError(errors)
-    now = now or timezone.now()
     with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().get(pk=case.pk)
         closed = WorkItem.objects.filter(

@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 
 from huikuan.cases.models import Case, CaseStatus, Interaction, Promise, PromiseState
 from huikuan.cases.views_data import CaseView, load_case
-from huikuan.compliance.facts import GateFacts, case_gate_facts, current_pack, gate_facts, point_facts
+from huikuan.compliance.facts import GateFacts, case_gate_facts, gate_facts, point_facts
 from huikuan.compliance.models import ContactDecision, TextFlag
+from huikuan.compliance.pack import current_pack
+from huikuan.compliance.validation import time_barred_case_ids
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.compliance.picker import Number, Pick, callable_own, offer_order, pick_number, rank
 from huikuan.kernel.delinquency import bucket, stage
@@ -504,6 +506,7 @@ def script_facts(
         options=tuple(options),
         has_id=bool(debtor.id_last4),
         company=company,
+        time_barred=case.pk in time_barred_case_ids([case], now),
     )
     return facts, options
 

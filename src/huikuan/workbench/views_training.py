@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huikuan.compliance.facts import current_pack
+from huikuan.compliance.pack import current_pack
 from huikuan.inputs import message
 from huikuan.kernel.compliance.gate import training_current
 from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int

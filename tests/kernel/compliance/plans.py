@@ -93,6 +93,8 @@ def random_situation(rng: random.Random) -> Situation:
         refused_points=frozenset({"p1"} if rng.random() < 0.05 else ()),
         answered_points=frozenset({"p1"} if rng.random() < 0.1 else ()),
         closed=rng.random() < 0.05,
+        validation_dispute_open=rng.random() < 0.04,
+        time_barred=rng.random() < 0.1,
     )
     events = []
     for _ in range(rng.choice((0, 1, 3, 5, 7, 9, 12, 16))):
@@ -116,6 +118,10 @@ def random_situation(rng: random.Random) -> Situation:
             )
         )
     outreach = Outreach(
-        channel=channel, automated=rng.random() < 0.4, collectors=rng.choice((1, 2, 2)), service=rng.random() < 0.1
+        channel=channel,
+        automated=rng.random() < 0.4,
+        collectors=rng.choice((1, 2, 2)),
+        service=rng.random() < 0.1,
+        legal=channel is Channel.LETTER and rng.random() < 0.5,
     )
     return Situation(tuple(events), facts, point, outreach, at)

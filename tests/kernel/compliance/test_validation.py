@@ -61,7 +61,7 @@ def test_the_itemisation_of_the_worked_example() -> None:
                 Component.FEE: Decimal("-50.00"),
                 Component.PRINCIPAL: Decimal("-330.00"),
             },
-        ),  # fmt: skip
+        ),
     ]
     item = itemize(moves, date(2026, 1, 5))
     assert (item.amount_then, item.interest, item.fees, item.other_charges, item.paid_or_credited) == (

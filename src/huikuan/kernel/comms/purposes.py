@@ -21,8 +21,11 @@ from dataclasses import replace
 
 from huikuan.kernel.compliance.gate import CaseFacts
 
-SERVICE = frozenset({"payment_confirmation", "plan_confirmation", "case_closed"})
+# A verification answers the debtor's dispute: the dispute's stop on collection must not stop it (US).
+SERVICE = frozenset({"payment_confirmation", "plan_confirmation", "case_closed", "verification"})
 DUE_REMINDER = "due_reminder"
+# A step towards a suit: refused on a time-barred debt (us.time_barred_suit), whatever its words.
+LEGAL = frozenset({"lawyer_letter"})
 # Not collection of the case the message is filed under: a closed case neither refuses nor cancels them.
 NOT_CASE_COLLECTION = SERVICE | {DUE_REMINDER}
 

@@ -42,6 +42,14 @@ VARIABLES: dict[str, str] = {
     "hotline": "creditor's service line",
     "law_firm": "law firm acting for the creditor (lawyer's letters)",
     "today": "date of the message",
+    "currency": "the installation's currency code (DEFAULT_CURRENCY)",
+    "itemization_date": "US validation notice: the itemisation date",
+    "itemization_amount": "US validation notice: amount owed on the itemisation date",
+    "itemization_interest": "US validation notice: interest charged since the itemisation date",
+    "itemization_fees": "US validation notice: fees charged since the itemisation date",
+    "itemization_paid": "US validation notice: paid or credited since the itemisation date",
+    "itemization_now": "US validation notice: amount owed now (the itemisation's sum)",
+    "validation_end_date": "US validation notice: last day of the validation period",
 }
 
 

@@ -35,6 +35,9 @@ hold_<name>                  Boolean          one per gate.Hold: dispute, compla
                                               plan_honoured, deceased, bankruptcy, legal
 breathing_space_until        Date (nullable)  last day of a UK Breathing Space
 case_closed                  Boolean          the case is closed: nothing left to collect
+validation_dispute_open      Boolean          US: a timely dispute awaits verification
+time_barred                  Boolean          the statute of limitations has run on a debt of the case
+legal                        Boolean          a lawyer's letter or a step towards a suit
 service                      Boolean          a receipt or confirmation, not collection
 ===========================  ===============  ==========================================================
 
@@ -93,6 +96,9 @@ PLAN_SCHEMA: dict[str, pl.DataType] = {
     "breathing_space_until": pl.Date(),
     "case_closed": pl.Boolean(),
     "service": pl.Boolean(),
+    "validation_dispute_open": pl.Boolean(),
+    "time_barred": pl.Boolean(),
+    "legal": pl.Boolean(),
 }
 
 _DAY = pl.duration(days=1)
@@ -180,6 +186,11 @@ def _rule_block(rule: Rule, pack: Pack) -> tuple[pl.Expr, pl.Expr | None]:
         if p["once_per_person"]:
             refused = refused | pl.col("third_party_answered_before")
         return outsider & (~grounds | refused), None
+    if rule.kind == "validation_dispute":
+        return pl.col("validation_dispute_open") & ~pl.col("service"), None
+    if rule.kind == "time_barred_suit":
+        # A plan carries no text yet: the words are checked when the message is composed and sent.
+        return pl.col("time_barred") & pl.col("legal"), None
     if rule.kind in ("collector_training", "outsourced_private_means"):
         # A plan is the machine's: no person makes these contacts yet. The queue keeps a collector without
         # current training from working them, and the scalar gate asks again with the person who calls.
@@ -384,6 +395,9 @@ def plan_row(
         "breathing_space_until": case_facts.breathing_space_until,
         "case_closed": case_facts.closed,
         "service": outreach.service,
+        "validation_dispute_open": case_facts.validation_dispute_open,
+        "time_barred": case_facts.time_barred,
+        "legal": outreach.legal,
     }
 
 

@@ -125,6 +125,9 @@ class CaseFacts:
     answered_points: frozenset[str] = frozenset()
     closed: bool = False  # nothing is owed on this case any more (paid off or written off)
     private_means_consent: bool = False  # the debtor agreed to be contacted by personal phone or social app
+    # US: a dispute inside the validation period, not yet answered by verification (validation.py).
+    validation_dispute_open: bool = False
+    time_barred: bool = False  # the statute of limitations has run on a debt of the case
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +168,8 @@ class Outreach:
     # company means today (its calls, texts, e-mails, letters and visits), so only a caller that knows
     # otherwise sets this.
     private_means: bool = False
+    legal: bool = False  # a lawyer's letter or a step towards a suit
+    mentions_suit: bool = False  # the text speaks of a lawsuit, a court or a judgment (validation.mentions_suit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +336,19 @@ def _outsourced_private_means(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | N
     return Outcome(timed=False)
 
 
+def _validation_dispute(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    # The verification itself, and receipts the debtor is owed, still go: they are service, not collection.
+    if ctx.facts.validation_dispute_open and not ctx.outreach.service:
+        return Outcome(timed=False)
+    return None
+
+
+def _time_barred_suit(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    if ctx.facts.time_barred and (ctx.outreach.legal or ctx.outreach.mentions_suit):
+        return Outcome(timed=False)
+    return None
+
+
 def _third_party(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     owner = ctx.point.owner
     if owner is Owner.DEBTOR or (owner is Owner.GUARANTOR and rule.params["guarantor_is_party"]):
@@ -469,6 +487,8 @@ RULE_FUNCTIONS: dict[str, Callable[[Rule, _Ctx, datetime], Outcome | None]] = {
     "channel_fits_point": _channel_fits_point,
     "collector_training": _collector_training,
     "outsourced_private_means": _outsourced_private_means,
+    "validation_dispute": _validation_dispute,
+    "time_barred_suit": _time_barred_suit,
     "breathing_space": _breathing_space,
     "third_party": _third_party,
     "visit_collectors": _visit_collectors,

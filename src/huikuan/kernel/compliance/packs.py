@@ -96,6 +96,8 @@ KINDS: dict[str, dict[str, Check]] = {
     "channel_fits_point": {"fits": _channel_kinds},
     "collector_training": {"months": _int_at_least(1), "channels": _subset_of(CHANNELS)},
     "outsourced_private_means": {},
+    "validation_dispute": {},
+    "time_barred_suit": {},
     "visit_collectors": {"min": _int_at_least(1)},
     "quiet_hours": {
         "start": _hhmm,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from huikuan.kernel.compliance.validation import mentions_suit
 from huikuan.kernel.money import format_yuan
 from huikuan.kernel.plans.designer import OptionKind, PlanOption
 from huikuan.kernel.plans.render import en_date, summary, zh_date
@@ -65,6 +66,7 @@ class ScriptFacts:
     company: bool = False
     whole_yuan: bool = False  # plan summaries may drop ".00"; the debt itself is always to the fen
     agreed: Agreement | None = None
+    time_barred: bool = False  # the statute of limitations has run: no line may speak of a suit
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,7 @@ def _agreed_values(agreed: Agreement, lang: str, whole_yuan: bool) -> dict[str, 
 
 
 def _conditions(facts: ScriptFacts) -> set[str]:
-    held = {"company" if facts.company else "person"}
+    held = {"company" if facts.company else "person", "time_barred" if facts.time_barred else "not_time_barred"}
     held.add("has_promise" if facts.promise_amount is not None and facts.promise_date is not None else "no_promise")
     if facts.has_id:
         held.add("has_id")
@@ -174,6 +176,9 @@ def compose(facts: ScriptFacts, library: Library, lang: str = "zh") -> Script:
         lines = fill(spec.lines, lang, known, held)
         if spec.key == "debt":
             lines += fill(spec.tone_lines(tone), lang, known, held)
+        if facts.time_barred:
+            # A library written without the condition still never has a collector threaten a suit.
+            lines = tuple(line for line in lines if not mentions_suit(line, lang))
         steps.append(
             ScriptStep(
                 key=spec.key,

@@ -91,6 +91,8 @@ CONDITIONS = frozenset(
         "nothing_agreed",
         "plan_one_payment",
         "plan_several",
+        "time_barred",
+        "not_time_barred",
     }
 )
 

@@ -1,0 +1,25 @@
+"""The rule pack in force: COMPLIANCE_PACK with COMPLIANCE_OVERRIDES applied, loaded once per value."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+
+from django.conf import settings
+
+from huikuan.kernel.compliance.packs import Pack, load_pack
+
+
+def pack_name() -> str:
+    return str(getattr(settings, "COMPLIANCE_PACK", "cn"))
+
+
+@lru_cache(maxsize=8)
+def _pack(name: str, overrides_json: str) -> Pack:
+    return load_pack(name, json.loads(overrides_json) if overrides_json else None)
+
+
+def current_pack() -> Pack:
+    """The rule pack in force: COMPLIANCE_PACK (cn, us, uk) with COMPLIANCE_OVERRIDES (JSON) applied."""
+    return _pack(pack_name(), os.environ.get("COMPLIANCE_OVERRIDES", ""))

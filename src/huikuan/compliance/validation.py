@@ -1,0 +1,172 @@
+"""The US validation notice and time-barred debts, read from the database (kernel/compliance/validation.py).
+
+- ``open_dispute_case_ids``: cases whose debtor disputed within the validation period and has not been sent
+  verification since (the gate's ``validation_dispute`` rule stops collection contact on them).
+- ``time_barred_case_ids``: cases with an account whose statute of limitations (HUIKUAN_LIMITATION_YEARS, by
+  product, counted from the account's due date) has run on the debtor's day; the strict reading: one
+  time-barred account makes every threat of suit on the case one too many (``time_barred_suit``).
+- ``itemization_of``: the notice's itemisation from the ledger, itemised from the accounts' due date.
+- ``record_notice`` and ``record_verification``: what was sent, kept as evidence.
+
+Both reads cost a query only when the pack in force has the rule that needs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from huikuan.audit.records import record_change
+from huikuan.cases.models import Case, Interaction
+from huikuan.compliance.models import ValidationNotice
+from huikuan.compliance.pack import current_pack
+from huikuan.kernel.compliance import validation
+from huikuan.kernel.contacts import Outcome
+from huikuan.kernel.ledger import Component
+from huikuan.portfolio.models import Account, LedgerEntry, Product, debtor_today
+
+
+def rule_in_force(kind: str) -> bool:
+    return any(rule.severity == "block" for rule in current_pack().of_kind(kind))
+
+
+def limitation_years() -> dict[str, int]:
+    """HUIKUAN_LIMITATION_YEARS checked: known products, whole years from 1."""
+    raw = getattr(settings, "HUIKUAN_LIMITATION_YEARS", {}) or {}
+    if not isinstance(raw, dict):
+        raise ImproperlyConfigured('HUIKUAN_LIMITATION_YEARS must map products to whole years, e.g. {"credit_card": 6}')
+    years: dict[str, int] = {}
+    for product, value in raw.items():
+        if product not in Product.values:
+            raise ImproperlyConfigured(
+                f"HUIKUAN_LIMITATION_YEARS: unknown product {product!r}; known: {', '.join(Product.values)}"
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ImproperlyConfigured(f"HUIKUAN_LIMITATION_YEARS[{product!r}] must be a whole number of years >= 1")
+        years[product] = value
+    return years
+
+
+def time_barred_case_ids(cases: Iterable[Case], now: datetime) -> set[int]:
+    """The cases with a time-barred account on their debtor's day at ``now``."""
+    years = limitation_years()
+    cases = list(cases)
+    if not years or not cases or not rule_in_force("time_barred_suit"):
+        return set()
+    by_debtor: dict[int, list[Case]] = {}
+    for case in cases:
+        by_debtor.setdefault(case.debtor_id, []).append(case)
+    barred: set[int] = set()
+    rows = Account.objects.filter(debtor_id__in=by_debtor, product__in=years).values_list(
+        "debtor_id", "product", "due_date", "debtor__time_zone"
+    )
+    for debtor_id, product, due, zone in rows:
+        if validation.time_barred(due, years[product], debtor_today(zone, now)):
+            barred.update(c.pk for c in by_debtor[debtor_id])
+    return barred
+
+
+def open_dispute_case_ids(case_ids: Iterable[int]) -> set[int]:
+    """Cases whose debtor disputed inside the validation period and has had no verification since."""
+    case_ids = list(case_ids)
+    if not case_ids or not rule_in_force("validation_dispute"):
+        return set()
+    notices = {
+        n.case_id: n
+        for n in ValidationNotice.objects.filter(case_id__in=case_ids).only(
+            "case_id", "period_end", "verification_sent_on"
+        )
+    }
+    if not notices:
+        return set()
+    open_ids: set[int] = set()
+    disputes = Interaction.objects.filter(case_id__in=notices, outcome=Outcome.DISPUTE).values_list(
+        "case_id", "at", "case__debtor__time_zone"
+    )
+    for case_id, at, zone in disputes:
+        notice = notices[case_id]
+        day = debtor_today(zone, at)
+        if validation.dispute_stops_collection(day, notice.period_end, notice.verification_sent_on):
+            open_ids.add(case_id)
+    return open_ids
+
+
+def itemization_of(case: Case, today: date) -> validation.Itemization:
+    """The notice's itemisation of the case's debt: from the earliest due date of its accounts to today (the
+    due date stands for the last statement date of 1006.34(b)(3)(i): the product keeps no statements)."""
+    accounts = list(Account.objects.filter(debtor_id=case.debtor_id).values_list("id", "due_date"))
+    itemization_date = min((due for _, due in accounts), default=case.oldest_due_date or today)
+    movements = [
+        validation.Movement(
+            e.effective_date,
+            {
+                Component.PRINCIPAL: e.principal,
+                Component.INTEREST: e.interest,
+                Component.FEE: e.fee,
+                Component.PENALTY: e.penalty,
+            },
+        )
+        for e in LedgerEntry.objects.filter(account_id__in=[a for a, _ in accounts]).only(
+            "effective_date", "principal", "interest", "fee", "penalty"
+        )
+    ]
+    return validation.itemize(movements, itemization_date)
+
+
+def itemization_values(item: validation.Itemization) -> dict[str, str]:
+    """The itemisation as the notice states it (and as evidence): amounts to the cent, the date ISO."""
+    return {
+        "itemization_date": item.itemization_date.isoformat(),
+        "itemization_amount": f"{item.amount_then:,.2f}",
+        "itemization_interest": f"{item.interest:,.2f}",
+        "itemization_fees": f"{item.fees + item.other_charges:,.2f}",
+        "itemization_paid": f"{item.paid_or_credited:,.2f}",
+        "itemization_now": f"{item.amount_now:,.2f}",
+    }
+
+
+def record_notice(
+    case: Case, *, sent_on: date, channel: str, message_id: int | None, item: validation.Itemization
+) -> ValidationNotice:
+    """Keep what the notice said and when it went; its period ends 30 days after the assumed receipt. A
+    building block: the caller's transaction also queues the message."""
+    with transaction.atomic():
+        notice = ValidationNotice.objects.create(
+            case=case,
+            sent_on=sent_on,
+            channel=channel,
+            message_id=message_id,
+            itemization_date=item.itemization_date,
+            itemization=itemization_values(item),
+            period_end=validation.validation_period_end(sent_on, current_pack().holiday_calendar),
+        )
+        record_change(None, case, "validation:notice", None, {"sent_on": sent_on.isoformat(), "channel": channel})
+    return notice
+
+
+def record_verification(user: Any, notice: ValidationNotice, *, sent_on: date, message_id: int | None) -> None:
+    """The verification answering a dispute went out: collection may resume. A building block."""
+    with transaction.atomic():
+        before = {
+            "verification_sent_on": notice.verification_sent_on.isoformat() if notice.verification_sent_on else None
+        }
+        notice.verification_sent_on = sent_on
+        notice.verification_message_id = message_id
+        notice.save(update_fields=["verification_sent_on", "verification_message_id"])
+        record_change(
+            user, notice.case, "validation:verification", before, {"verification_sent_on": sent_on.isoformat()}
+        )
+
+
+def time_barred_refusal(case: Case, now: datetime, lang: str = "zh") -> str | None:
+    """Why this case may not go to legal (a suit on a time-barred debt), or None when it may."""
+    rules = [r for r in current_pack().of_kind("time_barred_suit") if r.severity == "block"]
+    if not rules or case.pk not in time_barred_case_ids([case], now):
+        return None
+    zh, en = rules[0].texts()
+    return f"{en if lang.startswith('en') else zh} ({rules[0].id}: {rules[0].source})"
