@@ -23,6 +23,7 @@ from huikuan.audit.refusals import note_refusal
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
 from huikuan.cases.models import Case, CaseStatus, Channel, Outcome
 from huikuan.cases.views_data import load_case, visible_cases
+from huikuan.comms.validation import VerificationRefused, send_verification
 from huikuan.compliance.actions import ContactBlocked, ContactPointRequired
 from huikuan.compliance.api import router as compliance_router
 from huikuan.compliance.contacts import log_contact
@@ -311,6 +312,32 @@ def log_contact_api(request: HttpRequest, case_id: Id, body: ContactIn) -> Statu
             warnings=[r.rule_id for r in logged.gate.decision.warnings],
             flags=[f.category for f in logged.flags],
         ),
+    )
+
+
+class VerificationOut(Schema):
+    message_id: int
+    verification_sent_on: str
+
+
+@api.post(
+    "/cases/{case_id}/verification",
+    response={201: VerificationOut, **errors(400, 401, 403, 404, 422)},
+    tags=["cases"],
+)
+def send_verification_api(request: HttpRequest, case_id: Id) -> Status:
+    """US: queue the verification answering the debtor's dispute within the validation period (400 when the
+    case has no notice or no dispute waiting); collection may resume once it is recorded."""
+    case = visible_case_or_404(request.user, case_id)
+    try:
+        message = send_verification(request.user, case)
+    except VerificationRefused as exc:
+        raise HttpError(400, str(exc)) from exc
+    case.refresh_from_db()
+    notice = case.validation_notice
+    assert notice.verification_sent_on is not None
+    return Status(
+        201, VerificationOut(message_id=message.pk, verification_sent_on=notice.verification_sent_on.isoformat())
     )
 
 

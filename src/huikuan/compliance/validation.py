@@ -14,6 +14,7 @@ Both reads cost a query only when the pack in force has the rule that needs them
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -170,3 +171,21 @@ def time_barred_refusal(case: Case, now: datetime, lang: str = "zh") -> str | No
         return None
     zh, en = rules[0].texts()
     return f"{en if lang.startswith('en') else zh} ({rules[0].id}: {rules[0].source})"
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """What the case page shows of a case's validation notice."""
+
+    notice: ValidationNotice
+    dispute_open: bool
+
+
+def notice_view(case: Case) -> NoticeView | None:
+    """The case's notice and whether a dispute waits for verification; None outside the US rules."""
+    if not rule_in_force("validation_dispute"):
+        return None
+    notice = ValidationNotice.objects.filter(case=case).first()
+    if notice is None:
+        return None
+    return NoticeView(notice, case.pk in open_dispute_case_ids([case.pk]))

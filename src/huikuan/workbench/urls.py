@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huikuan.workbench import views, views_training
+from huikuan.workbench import views, views_training, views_validation
 
 app_name = "workbench"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:case_id>/identity/", views.identity, name="identity"),
     path("cases/<int:case_id>/confirm/", views.confirm, name="confirm"),
     path("cases/<int:case_id>/hand-over/", views.hand_over, name="hand-over"),
+    path("cases/<int:case_id>/verification/", views_validation.verification, name="verification"),
     path("cases/<int:case_id>/objections/", views.objections, name="objections"),
     path("team/", views.team, name="team"),
     path("team/training/", views_training.training, name="training"),

@@ -23,6 +23,7 @@ from huikuan.cases.access import visible_case_or_404
 from huikuan.cases.models import STAGE_LABELS, Case, Outcome
 from huikuan.compliance.actions import screen_and_register
 from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
+from huikuan.compliance.validation import notice_view
 from huikuan.inputs import max_amount, message
 from huikuan.kernel.delinquency import Stage
 from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, parse_local_datetime, parse_money
@@ -149,6 +150,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "outcomes": Outcome.choices,
             "min_date": wb.debtor_today.isoformat(),
             "handover_decisions": DECISIONS,
+            "validation": notice_view(case),
         },
     )
 
