@@ -84,9 +84,9 @@ def test_who_may_record_training_and_what_is_refused(strict: Personas) -> None:
         record_training(strict.bob, strict.alice, "自学", today)
     with pytest.raises(PermissionDenied):
         record_training(strict.lena, strict.carol, "另一组的培训", today)  # carol is in team B
-    with pytest.raises(TrainingError, match="title|名称"):
+    with pytest.raises(TrainingError, match=r"title|名称"):
         record_training(strict.lena, strict.alice, "   ", today)
-    with pytest.raises(TrainingError, match="future|将来"):
+    with pytest.raises(TrainingError, match=r"future|将来"):
         record_training(strict.lena, strict.alice, "明天的课", today + timedelta(days=1))
     assert not TrainingRecord.objects.exists()
     record = record_training(strict.adam, strict.carol, "管理员登记", today)

@@ -97,6 +97,7 @@ def test_a_us_case_gets_one_notice_itemised_from_the_ledger_with_its_period(us: 
     report = queue_validation_notices()
     assert (report.queued, report.not_queued) == (1, 0)
     notice = ValidationNotice.objects.get(case=case)
+    assert notice.message_id is not None
     message = Message.objects.get(pk=notice.message_id)
     assert (message.channel, message.purpose, message.case_id) == ("letter", Purpose.VALIDATION_NOTICE, case.pk)
     today = debtor_today(case.debtor.time_zone, timezone.now())
@@ -147,7 +148,8 @@ def test_a_dispute_in_the_period_stops_collection_until_the_verification_goes(
     now = timezone.now()
     row: dict[str, object] = {name: None for name in PLANNED_SCHEMA}
     row.update(
-        case_id=case.pk, action="call", channel="call", party="debtor", window_start=now, window_end=now + timedelta(hours=3),
+        case_id=case.pk, action="call", channel="call", party="debtor", window_start=now,
+        window_end=now + timedelta(hours=3),
         window_start_local=600, window_end_local=780, priority=1, hold="", unreachable=False, contact_dnc=False,
         specialist=False, reason_zh="", reason_en="",
         contact_point_id=ContactPoint.objects.get(debtor=case.debtor, kind="mobile").pk,
