@@ -15,5 +15,7 @@ urlpatterns = [
     path("cases/<int:case_id>/objections/", views.objections, name="objections"),
     path("team/", views.team, name="team"),
     path("team/reassign/", views.reassign, name="reassign"),
+    path("team/assign/", views.assign, name="assign"),
+    path("team/deal/", views.deal_unassigned, name="deal"),
     path("team/waivers/<int:request_id>/", views.decide_waiver, name="decide-waiver"),
 ]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
@@ -15,18 +16,21 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from huikuan.cases.access import visible_case_or_404
 from huikuan.cases.models import STAGE_LABELS, Case, Outcome
 from huikuan.compliance.actions import screen_and_register
 from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
-from huikuan.inputs import max_amount, message
+from huikuan.inputs import max_amount, message, parse_choice
 from huikuan.kernel.delinquency import Stage
 from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, parse_local_datetime, parse_money
 from huikuan.kernel.scripts import card, match_objections
+from huikuan.kernel.strategy.policy import DEFAULT_LABELS, bare_label, behaviour_choices
 from huikuan.org.models import User
 from huikuan.org.permissions import can_lead_team, can_post_payments, can_reveal_pii
 from huikuan.payments.guards import ActionError
@@ -37,9 +41,11 @@ from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awai
 from huikuan.portfolio.models import Account
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.actions import OutcomeEntry, OutcomeError, reassign_case, save_outcome, team_collectors
+from huikuan.workbench.dealing import assign_cases, deal_unassigned_cases
 from huikuan.workbench.handover import DECISIONS, HandOverError, close_hand_over
 from huikuan.workbench.identity import IdentityError, verify_identity
 from huikuan.workbench.library import current_library
+from huikuan.workbench.templatetags.workbench_tags import behaviour_label
 from huikuan.workbench.views_data import (
     QueueFilters,
     callbacks_due,
@@ -78,6 +84,9 @@ def _lang() -> str:
 
 T = TypeVar("T")
 MAX_ID = 2**63 - 1
+# The actions of the queue's filter, in its order.
+WORKED = ("call", "visit", "escalate_specialist", "legal_review")
+FILTER_NAMES = {"stage": _lazy("stage"), "action": _lazy("action"), "behaviour": _lazy("behaviour type")}
 
 
 def _local(value: str) -> datetime:
@@ -93,13 +102,8 @@ def _id(value: str) -> int:
 def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
-    filters = QueueFilters(
-        stage=request.GET.get("stage", ""),
-        action=request.GET.get("action", ""),
-        behaviour=request.GET.get("behaviour", ""),
-        callable_now=request.GET.get("now") == "1",
-    )
-    rows = load_queue(request.user, today, filters, now, _lang())
+    filters, unknown = queue_filters(request.GET)
+    rows = load_queue(request.user, today, filters, now, _lang()) if not unknown else []
     day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(0)))
     return render(
         request,
@@ -107,6 +111,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "filters": filters,
+            "unknown": unknown,
+            "behaviours": [(code, behaviour_label(code)) for code, _labels in behaviour_choices()],
             "today": today,
             # "Next case" reached the end of the queue: what is left cannot be worked now.
             "passed": request.GET.get("end") == "1",
@@ -114,7 +120,31 @@ def queue(request: HttpRequest) -> HttpResponse:
             "callbacks": callbacks_due(request.user, day_end),
             "stages": [(s.value, STAGE_LABELS[s]) for s in Stage],
         },
+        status=400 if unknown else 200,
     )
+
+
+def _strategy_labels(codes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {c: tuple(bare_label(DEFAULT_LABELS[lang].get(c, c)) for lang in DEFAULT_LABELS) for c in codes}
+
+
+def queue_filters(params: Any) -> tuple[QueueFilters, list[str]]:
+    """The queue's filters from the query string: codes or their labels in either language (跳票 is
+    broken_promise); what names nothing is listed back, not read as an empty queue."""
+    labels = {
+        "stage": ([(s.value, STAGE_LABELS[s]) for s in Stage], None),
+        "action": ([(a, a) for a in WORKED], _strategy_labels(WORKED)),
+        "behaviour": ([(b, b) for b, _names in behaviour_choices()], dict(behaviour_choices())),
+    }
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    for name, (choices, extra) in labels.items():
+        text = params.get(name, "")
+        code = parse_choice(text, choices, extra)
+        if code is None:
+            unknown.append(_("No %(filter)s is called “%(text)s”.") % {"filter": FILTER_NAMES[name], "text": text[:40]})
+        found[name] = code or ""
+    return QueueFilters(callable_now=params.get("now") == "1", **found), unknown
 
 
 @login_required
@@ -329,6 +359,49 @@ def reassign(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     return redirect("workbench:team")
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    """Where a team form returns: the page it was posted from when that is one of ours."""
+    target = request.POST.get("next", "")
+    return (
+        target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) and target.startswith("/") else fallback
+    )
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest) -> HttpResponse:
+    """Assign the cases ticked on the case list to one collector of the team."""
+    _require_lead(request.user)
+    try:
+        case_ids = [_id(v) for v in request.POST.getlist("cases")[:500]]
+        to_id = _id(request.POST.get("to", ""))
+        reason = clean_text(request.POST.get("reason", ""), max_length=300)
+    except InputError:
+        return HttpResponseBadRequest(_("Tick the cases, choose a collector, and say why in one line."))
+    to = get_object_or_404(User, pk=to_id)
+    try:
+        moved = assign_cases(request.user, case_ids, to, reason)
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    messages.success(request, ngettext("%(n)d case assigned to %(to)s.", "%(n)d cases assigned to %(to)s.", moved)
+                     % {"n": moved, "to": to})  # fmt: skip
+    return redirect(_back(request, reverse("web:cases") + "?owner=none"))
+
+
+@login_required
+@require_POST
+def deal_unassigned(request: HttpRequest) -> HttpResponse:
+    """Deal the team's unassigned cases to its collectors now, as the nightly run would."""
+    _require_lead(request.user)
+    dealt = deal_unassigned_cases(request.user)
+    messages.success(request, ngettext("%(n)d case dealt to the team.", "%(n)d cases dealt to the team.",
+                                       dealt.assigned) % {"n": dealt.assigned})  # fmt: skip
+    if dealt.left:
+        messages.warning(request, _("%(n)d cases are left unassigned: the team has no collector and no lead.")
+                         % {"n": dealt.left})  # fmt: skip
+    return redirect(_back(request, reverse("web:cases") + "?owner=none"))
 
 
 @login_required
