@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
@@ -32,8 +32,8 @@ from huikuan.workbench.actions import team_collectors
 from huikuan.workbench.dealing import unassigned_cases
 
 SEARCH_PROBLEMS = {
-    "control": _lazy("The search text has a control character; type it again."),
-    "too_long": _lazy("The search text is too long: at most 100 characters."),
+    "control": gettext_lazy("The search text has a control character; type it again."),
+    "too_long": gettext_lazy("The search text is too long: at most 100 characters."),
 }
 
 
@@ -49,7 +49,7 @@ def login_locked_out(request: HttpRequest, original_response: Any = None, creden
 
 
 # The case list's "who holds it" filter: the codes, and what a lead uses to find the team's unassigned cases.
-OWNERS = (("mine", _lazy("Mine")), ("none", _lazy("Unassigned")))
+OWNERS = (("mine", gettext_lazy("Mine")), ("none", gettext_lazy("Unassigned")))
 
 
 @login_required

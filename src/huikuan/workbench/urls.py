@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<int:case_id>/notes/preview/", views.notes_preview, name="notes-preview"),
     path("cases/<int:case_id>/identity/", views.identity, name="identity"),
     path("cases/<int:case_id>/confirm/", views.confirm, name="confirm"),
+    path("cases/<int:case_id>/plans/design/", views.design_plan, name="design-plan"),
     path("cases/<int:case_id>/hand-over/", views.hand_over, name="hand-over"),
     path("cases/<int:case_id>/objections/", views.objections, name="objections"),
     path("team/", views.team, name="team"),

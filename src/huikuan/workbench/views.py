@@ -17,9 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from huikuan.cases.access import visible_case_or_404
@@ -37,6 +36,7 @@ from huikuan.payments.guards import ActionError
 from huikuan.payments.incoming import OverpaymentUnconfirmed, post_payment
 from huikuan.payments.models import WaiverRequest
 from huikuan.payments.posting import KeyConflict
+from huikuan.payments.promises import promise_refusals
 from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awaiting
 from huikuan.portfolio.models import Account
 from huikuan.strategy.models import WorkItem, WorkStatus
@@ -45,6 +45,7 @@ from huikuan.workbench.dealing import assign_cases, deal_unassigned_cases
 from huikuan.workbench.handover import DECISIONS, HandOverError, close_hand_over
 from huikuan.workbench.identity import IdentityError, verify_identity
 from huikuan.workbench.library import current_library
+from huikuan.workbench.plan_panel import parse_ask, plan_panel
 from huikuan.workbench.templatetags.workbench_tags import behaviour_label
 from huikuan.workbench.views_data import (
     QueueFilters,
@@ -86,7 +87,11 @@ T = TypeVar("T")
 MAX_ID = 2**63 - 1
 # The actions of the queue's filter, in its order.
 WORKED = ("call", "visit", "escalate_specialist", "legal_review")
-FILTER_NAMES = {"stage": _lazy("stage"), "action": _lazy("action"), "behaviour": _lazy("behaviour type")}
+FILTER_NAMES = {
+    "stage": gettext_lazy("stage"),
+    "action": gettext_lazy("action"),
+    "behaviour": gettext_lazy("behaviour type"),
+}
 
 
 def _local(value: str) -> datetime:
@@ -176,6 +181,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "shortcuts": SHORTCUTS,
             "outcomes": Outcome.choices,
             "min_date": wb.debtor_today.isoformat(),
+            "plan_panel": plan_panel(case, request.user, timezone.now(), _lang()),
             "handover_decisions": DECISIONS,
         },
     )
@@ -195,6 +201,9 @@ def _entry(post: Any) -> OutcomeEntry:
             errors.append(f"{label}: {message(exc)}")
             return None
 
+    # The plan panel's asks, when the plan taken was designed there.
+    terms, term_errors = parse_ask(post, prefix="plan_")
+    errors.extend(term_errors)
     entry = OutcomeEntry(
         outcome=post.get("outcome", ""),
         point_id=field("point", _("Contact point"), _id),
@@ -207,6 +216,7 @@ def _entry(post: Any) -> OutcomeEntry:
         or "",
         stop_calls=post.get("stop_calls") == "on",
         complaint=post.get("complaint") == "on",
+        plan_terms=terms,
     )
     if errors:
         raise OutcomeError(errors)
@@ -254,8 +264,27 @@ def confirm(request: HttpRequest, case_id: int) -> HttpResponse:
     amount, due, problem = typed_promise(request.GET.get("promise_amount", ""), request.GET.get("promise_date", ""))
     lines: tuple[str, ...] = ()
     if amount is not None and due is not None:
-        lines = promise_confirm(case, request.user, timezone.now(), _lang(), amount, due)
+        # Said while typing: a promise above the balance or beyond the horizon would be refused on saving.
+        refusals = promise_refusals(case, amount, due, timezone.now())
+        if refusals:
+            problem = " ".join([problem, *refusals]).strip()
+        else:
+            lines = promise_confirm(case, request.user, timezone.now(), _lang(), amount, due)
     return render(request, "workbench/_confirm.html", {"lines": lines, "problem": problem})
+
+
+@login_required
+def design_plan(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The plan panel: the debtor's asks through the plan designer (within the policy and the role's authority),
+    each option with its schedule and step 4's read-back; wrong fields and unmet limits said in place."""
+    case = visible_case_or_404(request.user, case_id)
+    ask, errors = parse_ask(request.GET)
+    if errors:
+        panel = plan_panel(case, request.user, timezone.now(), _lang())
+        panel.errors = errors
+    else:
+        panel = plan_panel(case, request.user, timezone.now(), _lang(), ask)
+    return render(request, "workbench/_plan_designed.html", {"panel": panel, "ask": ask})
 
 
 @login_required
