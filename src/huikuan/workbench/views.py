@@ -35,6 +35,7 @@ from huikuan.org.permissions import can_lead_team, can_post_payments, can_reveal
 from huikuan.payments.guards import ActionError
 from huikuan.payments.incoming import OverpaymentUnconfirmed, post_payment
 from huikuan.payments.models import WaiverRequest
+from huikuan.payments.policy import current_policy
 from huikuan.payments.posting import KeyConflict
 from huikuan.payments.promises import promise_refusals
 from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awaiting
@@ -181,6 +182,8 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "shortcuts": SHORTCUTS,
             "outcomes": Outcome.choices,
             "min_date": wb.debtor_today.isoformat(),
+            # The promise horizon: a later date would be refused (kernel.promises.promise_problems).
+            "max_date": (wb.debtor_today + timedelta(days=current_policy().promise_horizon_days)).isoformat(),
             "plan_panel": plan_panel(case, request.user, timezone.now(), _lang()),
             "handover_decisions": DECISIONS,
         },
