@@ -128,7 +128,7 @@ def test_a_promise_above_the_balance_or_beyond_the_horizon_is_refused_with_its_r
 def test_the_plan_designer_meets_the_debtors_asks_or_names_the_limit(personas: Personas, debt: Debt) -> None:
     c = client_for(personas.alice)
     url = f"/api/cases/{debt.case.pk}/plan-options"
-    three = c.get(url, {"instalments": 3, "payment_day": 15, "first_payment": "1000.00"})
+    three = c.get(url, {"instalments": "3", "payment_day": "15", "first_payment": "1000.00"})
     assert three.status_code == 200, three.content
     by_kind = {o["kind"]: o for o in three.json()}
     assert [i["amount"] for i in by_kind["instalments"]["schedule"]] == ["1073.00", "1073.00", "1074.00"]

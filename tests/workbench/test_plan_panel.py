@@ -20,7 +20,7 @@ from huikuan.portfolio.models import ContactPoint
 from tests.conftest import client_for
 
 
-def design(workday: dict[str, Any], lang: str = "zh-hans", **asks: object) -> Any:
+def design(workday: dict[str, Any], lang: str = "zh-hans", **asks: str) -> Any:
     case = workday["middle"]
     url = f"/work/cases/{case.pk}/plans/design/"
     return client_for(workday["personas"].alice).get(url, asks, HTTP_ACCEPT_LANGUAGE=lang)
@@ -43,7 +43,7 @@ def test_three_instalments_are_designed_with_their_schedule_and_read_back(workda
     plan = by_kind["instalments"].option.schedule
     assert [i.amount for i in plan] == [Decimal("4133.00"), Decimal("4133.00"), Decimal("4134.00")]
     assert all(i.due_date.day == 15 for i in plan)
-    assert [i.amount for i in by_kind["ladder"].option.schedule][0] == Decimal("2000.00")
+    assert by_kind["ladder"].option.schedule[0].amount == Decimal("2000.00")
     # Step 4's read-back of the designed option is in the answer, for the page to show when it is taken.
     body = html.unescape(response.content.decode())
     assert 'id="confirm-designed" hx-swap-oob="true"' in body and 'data-choice="design:instalments"' in body

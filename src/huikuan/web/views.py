@@ -64,14 +64,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if status:
         cases = cases.filter(status=status)
     if owner == "mine":
-        cases = cases.filter(assignee=request.user)
+        cases = cases.filter(assignee_id=request.user.pk)
     elif owner == "none":
         cases = cases.filter(assignee__isnull=True)
     raw = request.GET.get("q", "")
     try:
         terms = parse_query(raw)
     except SearchError as exc:
-        problems.append(SEARCH_PROBLEMS[exc.code])
+        problems.append(str(SEARCH_PROBLEMS[exc.code]))
         terms = parse_query("")
     if not terms.empty:
         cases = search_cases(cases, terms)

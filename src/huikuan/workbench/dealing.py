@@ -50,8 +50,9 @@ def unassigned_cases(lead: Any) -> Any:
 def deal_unassigned_cases(lead: Any) -> Dealt:
     """Deal the team's unassigned open cases to its collectors as the nightly run would (see the module)."""
     require(can_lead_team(lead), _("Only the team's lead may assign its cases."))
-    team_id = getattr(lead, "team_id", None)
+    team_id: int | None = getattr(lead, "team_id", None)
     require(team_id is not None, _("You lead no team: there are no team cases to assign."))
+    assert team_id is not None
     with transaction.atomic(durable=True):
         cases = list(
             unassigned_cases(lead).select_for_update().order_by("oldest_due_date", "id").values_list("id", flat=True)

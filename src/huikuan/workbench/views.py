@@ -137,7 +137,7 @@ def _strategy_labels(codes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 def queue_filters(params: Any) -> tuple[QueueFilters, list[str]]:
     """The queue's filters from the query string: codes or their labels in either language (跳票 is
     broken_promise); what names nothing is listed back, not read as an empty queue."""
-    labels = {
+    labels: dict[str, tuple[list[tuple[str, Any]], dict[str, tuple[str, ...]] | None]] = {
         "stage": ([(s.value, STAGE_LABELS[s]) for s in Stage], None),
         "action": ([(a, a) for a in WORKED], _strategy_labels(WORKED)),
         "behaviour": ([(b, b) for b, _names in behaviour_choices()], dict(behaviour_choices())),
