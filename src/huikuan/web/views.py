@@ -77,7 +77,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = search_cases(cases, terms)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    lead = can_lead_team(request.user)
+    # The team's lead assigns its cases here (an administrator, who leads no team, in the admin).
+    lead = can_lead_team(request.user) and getattr(request.user, "team_id", None) is not None
     found = matched_by(page, terms)
     rows = [
         (case, case.dpd(today), case.bucket(today).value, case.stage(today).value, found.get(case.pk, []))

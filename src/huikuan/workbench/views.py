@@ -401,6 +401,12 @@ def _back(request: HttpRequest, fallback: str) -> str:
     )
 
 
+def _form_error(request: HttpRequest, errors: list[str]) -> HttpResponse:
+    """A refused team form: the reasons on a page of the site, in the user's language, with the way back (400)."""
+    back = _back(request, reverse("web:cases") + "?owner=none")
+    return render(request, "workbench/form_error.html", {"errors": errors, "back": back}, status=400)
+
+
 @login_required
 @require_POST
 def assign(request: HttpRequest) -> HttpResponse:
@@ -411,12 +417,12 @@ def assign(request: HttpRequest) -> HttpResponse:
         to_id = _id(request.POST.get("to", ""))
         reason = clean_text(request.POST.get("reason", ""), max_length=300)
     except InputError:
-        return HttpResponseBadRequest(_("Tick the cases, choose a collector, and say why in one line."))
+        return _form_error(request, [_("Tick the cases, choose a collector, and say why in one line.")])
     to = get_object_or_404(User, pk=to_id)
     try:
         moved = assign_cases(request.user, case_ids, to, reason)
     except ValueError as exc:
-        return HttpResponseBadRequest(str(exc))
+        return _form_error(request, [str(exc)])
     messages.success(request, ngettext("%(n)d case assigned to %(to)s.", "%(n)d cases assigned to %(to)s.", moved)
                      % {"n": moved, "to": to})  # fmt: skip
     return redirect(_back(request, reverse("web:cases") + "?owner=none"))
