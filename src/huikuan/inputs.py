@@ -7,16 +7,19 @@ it with a 422 before a handler runs. Infrastructure: it knows Django and pydanti
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, Field
 
 from huikuan.kernel.identifiers import has_control
 from huikuan.kernel.inputs import InputError
 from huikuan.kernel.money import LIMIT, parse_amount
+from huikuan.kernel.search import resolve_choice
 
 
 def max_amount() -> Decimal:
@@ -77,3 +80,20 @@ def errors(*codes: int) -> dict[int, Any]:
     """The documented error responses of an operation: a sentence, or for 422 the schema's field errors
     (or a sentence, where a handler refuses an input the schema cannot describe)."""
     return {code: ValidationErrorOut | ErrorOut if code == 422 else ErrorOut for code in codes}
+
+
+def parse_choice(
+    text: str, choices: Iterable[tuple[str, Any]], extra: Mapping[str, Iterable[str]] | None = None
+) -> str | None:
+    """A filter's value from a query string: a code, or its label in any of the site's languages (已结案 is
+    'closed'), through ``kernel.search.resolve_choice``; "" for blank text, None for text naming none."""
+    if has_control(text):
+        return None
+    labelled = []
+    for code, label in choices:
+        names = list((extra or {}).get(code, ()))
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                names.append(str(label))
+        labelled.append((code, tuple(names)))
+    return resolve_choice(text, labelled)

@@ -15,6 +15,7 @@ from huikuan.kernel.promises import (
     PromisePayment,
     PromiseState,
     evaluate_promise,
+    promise_problems,
     promise_state,
     settle_promises,
     settle_promises_frame,
@@ -158,3 +159,42 @@ def test_polars_settlement_agrees_with_the_rules(
         assert row["state"] == outcome.state.value
         assert row["paid"] == outcome.paid
         assert row["shortfall"] == outcome.shortfall
+
+
+# ---- what a promise may be (promise_problems): the balance and the horizon ------------------------
+
+TODAY = date(2026, 12, 6)
+
+
+def test_the_reproduced_promise_is_refused_for_both_reasons() -> None:
+    # 99,999,999 on a 142,311 balance, due in seven months.
+    problems = promise_problems(D("99999999.00"), date(2027, 7, 6), TODAY, D("142311.00"), 30)
+    assert [p.code for p in problems] == ["above_balance", "beyond_horizon"]
+    assert dict(problems[0].params)["owed"] == "142,311.00"
+    assert dict(problems[1].params) == {"days": "30", "last": "2027-01-05"}
+
+
+def test_the_whole_balance_on_the_last_day_of_the_horizon_is_fine() -> None:
+    assert promise_problems(D("142311.00"), TODAY + timedelta(days=30), TODAY, D("142311.00"), 30) == []
+
+
+def test_a_promise_before_today_or_of_nothing_is_refused() -> None:
+    assert [p.code for p in promise_problems(D("1.00"), TODAY - timedelta(days=1), TODAY, D("5.00"))] == [
+        "before_today"
+    ]
+    assert [p.code for p in promise_problems(D("0.00"), TODAY, TODAY, D("5.00"))] == ["amount_invalid"]
+    assert [p.code for p in promise_problems(D("1.005"), TODAY, TODAY, D("5.00"))] == ["amount_invalid"]
+
+
+amounts = st.integers(1, 10**10).map(lambda n: Decimal(n) / 100)
+
+
+@given(amount=amounts, owed=amounts, days=st.integers(-400, 400), horizon=st.integers(0, 365))
+def test_a_promise_is_accepted_exactly_when_it_is_within_the_balance_and_the_horizon(
+    amount: Decimal, owed: Decimal, days: int, horizon: int
+) -> None:
+    problems = {p.code for p in promise_problems(amount, TODAY + timedelta(days=days), TODAY, owed, horizon)}
+    assert ("above_balance" in problems) == (amount > owed)
+    assert ("before_today" in problems) == (days < 0)
+    assert ("beyond_horizon" in problems) == (days > horizon)
+    assert (not problems) == (amount <= owed and 0 <= days <= horizon)

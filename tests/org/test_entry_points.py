@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     # What the test client answers: an HttpResponse with the client's additions (json(), the request).
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
-DUE = date(2099, 1, 5)
+# Within the promise horizon (30 days) from any debtor's today.
+DUE = date.today() + timedelta(days=10)
 POLICY = Path(__file__).resolve().parents[2] / "src" / "huikuan" / "strategy" / "policies" / "default.yaml"
 CSV = (
     b"customer_no,name,contract_no,product,original_amount,open_date,due_date,principal\n"

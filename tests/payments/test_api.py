@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.test import Client
+from django.utils import timezone
 
 from huikuan.payments import waivers
 from huikuan.payments.models import Payment
@@ -74,7 +76,7 @@ def test_options_promise_and_plan(personas: Personas, debt: Debt) -> None:
     assert ladder["schedule"][0]["amount"] == "500.00" and ladder["summary"].startswith("阶梯式还款")
     promise = c.post(
         f"/api/cases/{case_id}/promises",
-        {"amount": "500.00", "due_date": "2099-01-05"},
+        {"amount": "500.00", "due_date": _in_days(debt, 20)},
         content_type="application/json",
     )
     assert promise.status_code == 201 and promise.json()["state"] == "pending"
@@ -103,3 +105,41 @@ def test_waiver_decisions_over_http(personas: Personas, debt: Debt) -> None:
     )
     assert done.status_code == 200 and done.json()["status"] == "approved"
     assert debt.total() == Decimal("3150.00")
+
+
+def _in_days(debt: Debt, days: int) -> str:
+    return (debt.case.debtor.today(timezone.now()) + timedelta(days=days)).isoformat()
+
+
+def test_a_promise_above_the_balance_or_beyond_the_horizon_is_refused_with_its_reason(
+    personas: Personas, debt: Debt
+) -> None:
+    # The reproduced case: 99,999,999 on a balance of 3,220.00, due in seven months.
+    c = client_for(personas.alice)
+    url = f"/api/cases/{debt.case.pk}/promises"
+    huge = c.post(url, {"amount": "99999999.00", "due_date": _in_days(debt, 10)}, content_type="application/json")
+    assert huge.status_code == 400 and "3,220.00" in huge.json()["detail"]
+    late = c.post(url, {"amount": "500.00", "due_date": _in_days(debt, 210)}, content_type="application/json")
+    assert late.status_code == 400 and "30" in late.json()["detail"]
+    edge = c.post(url, {"amount": "3220.00", "due_date": _in_days(debt, 30)}, content_type="application/json")
+    assert edge.status_code == 201
+
+
+def test_the_plan_designer_meets_the_debtors_asks_or_names_the_limit(personas: Personas, debt: Debt) -> None:
+    c = client_for(personas.alice)
+    url = f"/api/cases/{debt.case.pk}/plan-options"
+    three = c.get(url, {"instalments": "3", "payment_day": "15", "first_payment": "1000.00"})
+    assert three.status_code == 200, three.content
+    by_kind = {o["kind"]: o for o in three.json()}
+    assert [i["amount"] for i in by_kind["instalments"]["schedule"]] == ["1073.00", "1073.00", "1074.00"]
+    assert [i["amount"] for i in by_kind["ladder"]["schedule"]] == ["1000.00", "1110.00", "1110.00"]
+    too_many = c.get(url, {"instalments": 24})
+    assert too_many.status_code == 400 and "300.00" in too_many.json()["detail"]
+    above = c.get(url, {"first_payment": "5000.00"})
+    assert above.status_code == 400 and "3,220.00" in above.json()["detail"]
+    plan = c.post(
+        f"/api/cases/{debt.case.pk}/plans",
+        {"kind": "instalments", "confirmation": "录音 #89", "instalments": 3, "payment_day": 15},
+        content_type="application/json",
+    )
+    assert plan.status_code == 201 and len(plan.json()["schedule"]) == 3

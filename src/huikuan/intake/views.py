@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
+from huikuan.intake.audience import import_audience
 from huikuan.intake.importer import ImportFileError, import_upload, mapping_text
 from huikuan.org.permissions import can_import
 from huikuan.tabular.writing import csv_text, xlsx_bytes
@@ -36,6 +37,8 @@ def import_accounts_view(request: HttpRequest) -> HttpResponse:
                 user=user,
             )
             context["report"] = report
+            if report.ok and not report.dry_run:
+                context["audience"] = import_audience(user)
             if report.errors:
                 # Kept as the table, written as CSV or XLSX when downloaded, through the one writer.
                 request.session["import_errors"] = report.error_rows()

@@ -73,6 +73,42 @@ def check_promise(promise: Promise) -> list[PromiseError]:
     return errors
 
 
+# How far ahead a promise to pay may fall due when the policy says nothing: a promise is a commitment for
+# the coming weeks; money further off is a repayment plan, with its schedule and its tracking.
+DEFAULT_HORIZON_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseProblem:
+    """Why a promise cannot be recorded: ``code`` for the app to word in the user's language, with
+    ``params`` (amounts with thousands separators, ISO dates)."""
+
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+def promise_problems(
+    amount: Decimal, due_date: date, today: date, owed: Decimal, horizon_days: int = DEFAULT_HORIZON_DAYS
+) -> list[PromiseProblem]:
+    """What makes a promise unacceptable on ``today`` (the debtor's day) when ``owed`` is the balance.
+
+    - ``amount``: more than zero, to the fen, and no more than is owed: more is a typo or a misunderstanding,
+      and would count as kept only once money the debtor does not owe arrived;
+    - ``due_date``: not before today, and within ``horizon_days``: further off, the debtor needs a plan.
+    """
+    problems: list[PromiseProblem] = []
+    if amount <= 0 or amount != quantize_fen(amount):
+        problems.append(PromiseProblem("amount_invalid"))
+    elif amount > owed:
+        problems.append(PromiseProblem("above_balance", (("owed", f"{owed:,.2f}"), ("amount", f"{amount:,.2f}"))))
+    last = today + timedelta(days=max(horizon_days, 0))
+    if due_date < today:
+        problems.append(PromiseProblem("before_today", (("today", today.isoformat()),)))
+    elif due_date > last:
+        problems.append(PromiseProblem("beyond_horizon", (("days", str(horizon_days)), ("last", last.isoformat()))))
+    return problems
+
+
 def grace_deadline(promise: Promise, grace_days: int) -> date:
     """The last day a payment still keeps the promise."""
     return promise.due_date + timedelta(days=grace_days)

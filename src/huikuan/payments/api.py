@@ -45,6 +45,8 @@ AmountIn = Annotated[Decimal, Field(allow_inf_nan=False, ge=-max_amount(), le=ma
 # The day of the month instalments fall due, and a deferral's length; the plan rules check them again.
 PaymentDay = Annotated[int, Field(ge=1, le=31)]
 Months = Annotated[int, Field(ge=1, le=120)]
+# A number of instalments asked for; the policy's limit is checked by the designer.
+InstalmentCount = Annotated[int, Field(ge=1, le=360)]
 
 
 class PaymentIn(Schema):
@@ -118,6 +120,8 @@ class PlanIn(Schema):
     capacity: AmountIn | None = None
     payment_day: PaymentDay | None = None
     deferral_months: Months | None = None
+    instalments: InstalmentCount | None = None
+    first_payment: AmountIn | None = None
 
 
 class PlanOut(Schema):
@@ -241,11 +245,23 @@ def reverse_payment(request: HttpRequest, payment_id: Id, body: ReverseIn) -> Pa
 
 @router.get("/cases/{case_id}/plan-options", response={200: list[OptionOut], **errors(400, 401, 403, 404, 422)})
 def plan_options(
-    request: HttpRequest, case_id: Id, capacity: AmountIn | None = None, payment_day: PaymentDay | None = None
+    request: HttpRequest,
+    case_id: Id,
+    capacity: AmountIn | None = None,
+    payment_day: PaymentDay | None = None,
+    instalments: InstalmentCount | None = None,
+    first_payment: AmountIn | None = None,
+    deferral_months: Months | None = None,
 ) -> list[OptionOut]:
+    """The plan designer: the three options (and a deferral where the policy allows it) for the terms
+    asked; 400 naming the limit when the policy cannot meet them (more instalments than the minimum
+    instalment or the plan's length allows, a first payment above the balance, a deferral not allowed)."""
     case = _case(request, case_id)
     try:
-        proposed = plans.propose_options(request.user, case, capacity=capacity, payment_day=payment_day)
+        proposed = plans.propose_options(
+            request.user, case, capacity=capacity, payment_day=payment_day, instalments=instalments,
+            first_payment=first_payment, deferral_months=deferral_months,
+        )  # fmt: skip
     except guards.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
     whole = current_policy().plan.show_whole_yuan
@@ -285,6 +301,8 @@ def accept_plan(request: HttpRequest, case_id: Id, body: PlanIn) -> Status[PlanO
             capacity=body.capacity,
             payment_day=body.payment_day,
             deferral_months=body.deferral_months,
+            instalments=body.instalments,
+            first_payment=body.first_payment,
         )
     except guards.ActionError as exc:
         raise HttpError(400, str(exc)) from exc

@@ -23,6 +23,7 @@ from huikuan.audit.records import change_record, record_change
 from huikuan.cases.models import Case, Interaction
 from huikuan.kernel.money import ZERO
 from huikuan.kernel.plans import (
+    PlanError,
     PlanOption,
     PlanOptions,
     design_options,
@@ -66,14 +67,25 @@ def propose_options(
     capacity: Decimal | None = None,
     payment_day: int | None = None,
     deferral_months: int | None = None,
+    instalments: int | None = None,
+    first_payment: Decimal | None = None,
     now: datetime | None = None,
     policy: PaymentsPolicy | None = None,
 ) -> ProposedOptions:
-    """The three options (and a deferral where the policy allows it) for this case, for this user's role."""
+    """The three options (and a deferral where the policy allows it) for this case, for this user's role.
+
+    The terms (capacity, number of instalments, first payment, payment day, deferral) are the debtor's asks;
+    the kernel's designer meets them within the policy or says which limit stops them (``ActionError`` in
+    the user's language). The waiver of the pay-in-full option is split by the role's authority.
+    """
     require_negotiator(user, case)
     policy = policy or current_policy()
     now = now_or_current(now)
     balances = case_balances(case)
+    if deferral_months is not None and not policy.plan.deferral_allowed:
+        raise ActionError([_("The policy does not allow deferral.")])
+    if deferral_months is not None and not 1 <= deferral_months <= policy.plan.max_deferral_months:
+        raise ActionError([_("A deferral is 1 to %(months)s months.") % {"months": policy.plan.max_deferral_months}])
     options, errors = design_options(
         balances,
         policy.plan,
@@ -82,9 +94,11 @@ def propose_options(
         capacity=capacity,
         payment_day=payment_day,
         time_zone=case.debtor.zone,
+        instalments=instalments,
+        first_payment=first_payment,
     )
     if options is None:
-        raise ActionError(e.message for e in errors)
+        raise ActionError(plan_error_text(e) for e in errors)
     deferral = None
     if policy.plan.deferral_allowed:
         deferral, _errors = propose_deferral(
@@ -97,6 +111,21 @@ def propose_options(
     return ProposedOptions(options, deferral)
 
 
+def plan_error_text(error: PlanError) -> str:
+    """A designer's error in the user's language (by its code; the kernel's English without one)."""
+    sentences = {
+        "instalments_below": _("The number of instalments must be at least 1."),
+        "instalments_above": _(
+            "At most %(highest)s instalments for this balance: each at least %(minimum)s, "
+            "the last within %(months)s months."
+        ),
+        "first_payment_invalid": _("The first payment must be more than zero and to the fen."),
+        "first_payment_above": _("The first payment cannot be more than the balance (%(owed)s)."),
+    }
+    sentence = sentences.get(error.code)
+    return sentence % dict(error.params) if sentence else error.message
+
+
 def offer_plan(
     user: Any,
     case: Case,
@@ -105,6 +134,8 @@ def offer_plan(
     capacity: Decimal | None = None,
     payment_day: int | None = None,
     deferral_months: int | None = None,
+    instalments: int | None = None,
+    first_payment: Decimal | None = None,
     now: datetime | None = None,
     policy: PaymentsPolicy | None = None,
 ) -> RepaymentPlan:
@@ -116,6 +147,8 @@ def offer_plan(
         capacity=capacity,
         payment_day=payment_day,
         deferral_months=deferral_months,
+        instalments=instalments,
+        first_payment=first_payment,
         now=now,
         policy=policy,
     )
@@ -220,6 +253,8 @@ def agree_plan(
     capacity: Decimal | None = None,
     payment_day: int | None = None,
     deferral_months: int | None = None,
+    instalments: int | None = None,
+    first_payment: Decimal | None = None,
     now: datetime | None = None,
 ) -> RepaymentPlan:
     """Offer and accept in one step, as the collector does at the end of the call: the outermost transaction."""
@@ -233,6 +268,8 @@ def agree_plan(
             capacity=capacity,
             payment_day=payment_day,
             deferral_months=deferral_months,
+            instalments=instalments,
+            first_payment=first_payment,
             now=now,
         )
 
@@ -247,6 +284,8 @@ def new_agreed_plan(
     capacity: Decimal | None = None,
     payment_day: int | None = None,
     deferral_months: int | None = None,
+    instalments: int | None = None,
+    first_payment: Decimal | None = None,
     now: datetime | None = None,
 ) -> RepaymentPlan:
     """``agree_plan`` inside the caller's transaction."""
@@ -259,6 +298,8 @@ def new_agreed_plan(
             capacity=capacity,
             payment_day=payment_day,
             deferral_months=deferral_months,
+            instalments=instalments,
+            first_payment=first_payment,
             now=now,
             policy=policy,
         )

@@ -16,6 +16,7 @@ from django.conf import settings
 from huikuan.kernel.allocation import DEFAULT_COMPONENT_ORDER, AccountOrder
 from huikuan.kernel.ledger import Component
 from huikuan.kernel.plans import PlanPolicy, WaiverAuthority
+from huikuan.kernel.promises import DEFAULT_HORIZON_DAYS
 from huikuan.org.models import Role
 
 # A collector may give up to half the penalties and fees, at most 500 yuan; a team lead up to 5,000.
@@ -33,6 +34,8 @@ class PaymentsPolicy:
     plan: PlanPolicy = field(default_factory=lambda: PlanPolicy(waiver_authority=DEFAULT_AUTHORITY))
     # Days after a promise's date a payment still keeps it (bank transfers take a day or two).
     promise_grace_days: int = 3
+    # How far ahead a promise may fall due (kernel.promises.promise_problems); further off is a plan.
+    promise_horizon_days: int = DEFAULT_HORIZON_DAYS
     # Days after an instalment's date it counts as late, and after which a still-unpaid one breaks the plan.
     instalment_grace_days: int = 3
     plan_broken_after_days: int = 30

@@ -19,8 +19,8 @@ from huikuan.audit.records import record_change
 from huikuan.cases.models import Case, Channel, Interaction, Promise, PromiseState
 from huikuan.kernel import promises as kernel_promises
 from huikuan.kernel.ledger import total_balance
-from huikuan.kernel.money import quantize_fen
 from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator
+from huikuan.payments.policy import PaymentsPolicy, current_policy
 
 
 def record_promise(
@@ -51,20 +51,11 @@ def new_promise(
     """Record a promise inside the caller's transaction (the call's outcome saves it with the call)."""
     require_negotiator(user, case)
     now = now_or_current(now)
-    today = local_today(case, now)
-    candidate = kernel_promises.Promise(quantize_fen(amount), due_date, today, channel)
-    errors = [e.message for e in kernel_promises.check_promise(candidate)]
-    if amount != quantize_fen(amount):
-        errors.append(_("The amount must be to the fen."))
+    errors = promise_refusals(case, amount, due_date, now)
     if channel not in Channel.values:
         errors.append(_("Unknown channel %(channel)s.") % {"channel": channel})
     if interaction is not None and interaction.case_id != case.pk:
         errors.append(_("That interaction belongs to another case."))
-    owed = total_balance(case_balances(case)).total
-    if amount > owed:
-        # A promise is to pay what is owed; more is a typo or a misunderstanding, and would count as kept
-        # only once money the debtor does not owe arrived.
-        errors.append(_("A promise cannot be more than the debtor owes (%(owed)s).") % {"owed": f"{owed:,.2f}"})
     if errors:
         raise ActionError(errors)
     with transaction.atomic():
@@ -87,6 +78,32 @@ def new_promise(
             user, promise, "promise:recorded", None, {"amount": str(amount), "due_date": due_date.isoformat()}
         )
     return promise
+
+
+def promise_refusals(
+    case: Case, amount: Decimal, due_date: date, now: datetime, policy: PaymentsPolicy | None = None
+) -> list[str]:
+    """Why this promise cannot be recorded, in the user's language (``kernel.promises.promise_problems``
+    against the balance and the policy's horizon); empty when it can. The call screen asks it while the
+    collector types, ``new_promise`` before it records."""
+    policy = policy or current_policy()
+    owed = total_balance(case_balances(case)).total
+    problems = kernel_promises.promise_problems(
+        amount, due_date, local_today(case, now), owed, policy.promise_horizon_days
+    )
+    return [_promise_sentence(p) for p in problems]
+
+
+def _promise_sentence(problem: kernel_promises.PromiseProblem) -> str:
+    sentences = {
+        "amount_invalid": _("The amount must be more than zero and to the fen."),
+        "above_balance": _("A promise cannot be more than the debtor owes (%(owed)s); %(amount)s was entered."),
+        "before_today": _("A promise cannot fall due before today (%(today)s)."),
+        "beyond_horizon": _(
+            "A promise must fall due within %(days)s days, by %(last)s; for longer, agree a repayment plan."
+        ),
+    }
+    return sentences[problem.code] % dict(problem.params)
 
 
 def promise_record(case_ids: Iterable[int]) -> dict[int, dict[str, int]]:

@@ -12,17 +12,29 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
 from huikuan.cases.models import CaseStatus
+from huikuan.cases.search import matched_by, search_cases
 from huikuan.cases.views_data import load_case, visible_cases
-from huikuan.inputs import message
-from huikuan.kernel.identifiers import normalise_reference
+from huikuan.inputs import message, parse_choice
+from huikuan.kernel import pii
+from huikuan.kernel.identifiers import has_control
 from huikuan.kernel.inputs import InputError, clean_text
-from huikuan.org.permissions import can_reveal_pii
+from huikuan.kernel.search import MAX_QUERY, SearchError, parse_query
+from huikuan.org.permissions import can_lead_team, can_reveal_pii
 from huikuan.org.visibility import case_filter
 from huikuan.portfolio.models import ContactPoint
+from huikuan.workbench.actions import team_collectors
+from huikuan.workbench.dealing import unassigned_cases
+
+SEARCH_PROBLEMS = {
+    "control": gettext_lazy("The search text has a control character; type it again."),
+    "too_long": gettext_lazy("The search text is too long: at most 100 characters."),
+}
 
 
 def login_locked_out(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
@@ -36,25 +48,65 @@ def login_locked_out(request: HttpRequest, original_response: Any = None, creden
     return render(request, "web/login.html", context, status=429)
 
 
+# The case list's "who holds it" filter: the codes, and what a lead uses to find the team's unassigned cases.
+OWNERS = (("mine", gettext_lazy("Mine")), ("none", gettext_lazy("Unassigned")))
+
+
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The cases this user may see, searched by what is stored (kernel.search) and shown masked."""
     cases = visible_cases(request.user).order_by("oldest_due_date", "id")
-    status = request.GET.get("status", "")
-    if status in CaseStatus.values:
+    problems: list[str] = []
+    status = parse_choice(request.GET.get("status", ""), CaseStatus.choices)
+    owner = parse_choice(request.GET.get("owner", ""), OWNERS)
+    if status is None or owner is None:
+        problems.append(_("That filter names no status or holder; choose from the lists."))
+    if status:
         cases = cases.filter(status=status)
-    # Customer and contract numbers are stored folded to ASCII digits: a number typed in full width finds them.
-    query = normalise_reference(request.GET.get("q", ""))[:200]
-    if query:
-        cases = cases.filter(
-            Q(debtor__customer_no=query) | Q(debtor__accounts__contract_no=query) | Q(debtor__name=query)
-        ).distinct()
+    if owner == "mine":
+        cases = cases.filter(assignee_id=request.user.pk)
+    elif owner == "none":
+        cases = cases.filter(assignee__isnull=True)
+    raw = request.GET.get("q", "")
+    try:
+        terms = parse_query(raw)
+    except SearchError as exc:
+        problems.append(str(SEARCH_PROBLEMS[exc.code]))
+        terms = parse_query("")
+    if not terms.empty:
+        cases = search_cases(cases, terms)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = [(case, case.dpd(today), case.bucket(today).value, case.stage(today).value) for case in page]
+    # The team's lead assigns its cases here (an administrator, who leads no team, in the admin).
+    lead = can_lead_team(request.user) and getattr(request.user, "team_id", None) is not None
+    found = matched_by(page, terms)
+    rows = [
+        (case, case.dpd(today), case.bucket(today).value, case.stage(today).value, found.get(case.pk, []))
+        for case in page
+    ]
+    # Echoed into the box as typed (escaped by the template), unless it cannot be searched at all.
+    # A whole ID number is echoed masked (submitted again, it searches by its tail).
+    query = "" if has_control(raw) else raw.strip()[:MAX_QUERY]
+    if terms.id_number:
+        query = pii.mask_id_number(terms.id_number)
     return render(
         request,
         "web/case_list.html",
-        {"page": page, "rows": rows, "status": status, "q": query, "statuses": CaseStatus.choices},
+        {
+            "page": page,
+            "rows": rows,
+            "status": status or "",
+            "owner": owner or "",
+            "q": query,
+            "statuses": CaseStatus.choices,
+            "owners": OWNERS,
+            "problems": problems,
+            "searched": not terms.empty,
+            "can_assign": lead,
+            "collectors": team_collectors(request.user) if lead else [],
+            "unassigned": unassigned_cases(request.user).count() if lead else 0,
+        },
+        status=400 if problems else 200,
     )
 
 

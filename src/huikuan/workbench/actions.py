@@ -39,6 +39,7 @@ from huikuan.payments.promises import new_promise
 from huikuan.portfolio.models import ContactPoint
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.models import CallBack, CallRecording
+from huikuan.workbench.plan_panel import PlanAsk
 from huikuan.workbench.views_data import gate_facts, preview, reason_text
 
 
@@ -64,6 +65,8 @@ class OutcomeEntry:
     payment_reference: str = ""
     stop_calls: bool = False
     complaint: bool = False
+    # The debtor's asks the plan was designed with on the plan panel; the plan is recomputed from them.
+    plan_terms: PlanAsk = field(default_factory=PlanAsk)
 
 
 @dataclass
@@ -143,7 +146,9 @@ def save_outcome(
                     user, case, entry.promise_amount, entry.promise_date, interaction=interaction, now=now
                 )
             if entry.plan_kind:
-                saved.plan = new_agreed_plan(user, case, entry.plan_kind, interaction=interaction, now=now)
+                saved.plan = new_agreed_plan(
+                    user, case, entry.plan_kind, interaction=interaction, now=now, **entry.plan_terms.kwargs()
+                )
             if entry.payment_reference.strip():
                 # Marked for checking: the payments team finds these claims in the audit trail by action.
                 record_change(user, case, "payment:claimed", None, {"reference": entry.payment_reference.strip()})

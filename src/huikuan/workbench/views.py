@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
@@ -15,7 +16,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,23 +26,29 @@ from huikuan.cases.models import STAGE_LABELS, Case, Outcome
 from huikuan.compliance.actions import screen_and_register
 from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
 from huikuan.compliance.validation import notice_view
-from huikuan.inputs import max_amount, message
+from huikuan.inputs import max_amount, message, parse_choice
 from huikuan.kernel.delinquency import Stage
 from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, parse_local_datetime, parse_money
 from huikuan.kernel.scripts import card, match_objections
+from huikuan.kernel.strategy.policy import DEFAULT_LABELS, bare_label, behaviour_choices
 from huikuan.org.models import User
 from huikuan.org.permissions import can_lead_team, can_post_payments, can_reveal_pii
 from huikuan.payments.guards import ActionError
 from huikuan.payments.incoming import OverpaymentUnconfirmed, post_payment
 from huikuan.payments.models import WaiverRequest
+from huikuan.payments.policy import current_policy
 from huikuan.payments.posting import KeyConflict
+from huikuan.payments.promises import promise_refusals
 from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awaiting
 from huikuan.portfolio.models import Account
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.actions import OutcomeEntry, OutcomeError, reassign_case, save_outcome, team_collectors
+from huikuan.workbench.dealing import assign_cases, deal_unassigned_cases
 from huikuan.workbench.handover import DECISIONS, HandOverError, close_hand_over
 from huikuan.workbench.identity import IdentityError, verify_identity
 from huikuan.workbench.library import current_library
+from huikuan.workbench.plan_panel import parse_ask, plan_panel
+from huikuan.workbench.templatetags.workbench_tags import behaviour_label
 from huikuan.workbench.views_data import (
     QueueFilters,
     callbacks_due,
@@ -80,6 +88,13 @@ def _lang() -> str:
 
 T = TypeVar("T")
 MAX_ID = 2**63 - 1
+# The actions of the queue's filter, in its order.
+WORKED = ("call", "visit", "escalate_specialist", "legal_review")
+FILTER_NAMES = {
+    "stage": gettext_lazy("stage"),
+    "action": gettext_lazy("action"),
+    "behaviour": gettext_lazy("behaviour type"),
+}
 
 
 def _local(value: str) -> datetime:
@@ -95,13 +110,8 @@ def _id(value: str) -> int:
 def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
-    filters = QueueFilters(
-        stage=request.GET.get("stage", ""),
-        action=request.GET.get("action", ""),
-        behaviour=request.GET.get("behaviour", ""),
-        callable_now=request.GET.get("now") == "1",
-    )
-    rows = load_queue(request.user, today, filters, now, _lang())
+    filters, unknown = queue_filters(request.GET)
+    rows = load_queue(request.user, today, filters, now, _lang()) if not unknown else []
     day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(0)))
     return render(
         request,
@@ -109,6 +119,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "filters": filters,
+            "unknown": unknown,
+            "behaviours": [(code, behaviour_label(code)) for code, _labels in behaviour_choices()],
             "today": today,
             # "Next case" reached the end of the queue: what is left cannot be worked now.
             "passed": request.GET.get("end") == "1",
@@ -117,7 +129,31 @@ def queue(request: HttpRequest) -> HttpResponse:
             "training": training_notice(request.user, today, _lang()),
             "stages": [(s.value, STAGE_LABELS[s]) for s in Stage],
         },
+        status=400 if unknown else 200,
     )
+
+
+def _strategy_labels(codes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {c: tuple(bare_label(DEFAULT_LABELS[lang].get(c, c)) for lang in DEFAULT_LABELS) for c in codes}
+
+
+def queue_filters(params: Any) -> tuple[QueueFilters, list[str]]:
+    """The queue's filters from the query string: codes or their labels in either language (跳票 is
+    broken_promise); what names nothing is listed back, not read as an empty queue."""
+    labels: dict[str, tuple[list[tuple[str, Any]], dict[str, tuple[str, ...]] | None]] = {
+        "stage": ([(s.value, STAGE_LABELS[s]) for s in Stage], None),
+        "action": ([(a, a) for a in WORKED], _strategy_labels(WORKED)),
+        "behaviour": ([(b, b) for b, _names in behaviour_choices()], dict(behaviour_choices())),
+    }
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    for name, (choices, extra) in labels.items():
+        text = params.get(name, "")
+        code = parse_choice(text, choices, extra)
+        if code is None:
+            unknown.append(_("No %(filter)s is called “%(text)s”.") % {"filter": FILTER_NAMES[name], "text": text[:40]})
+        found[name] = code or ""
+    return QueueFilters(callable_now=params.get("now") == "1", **found), unknown
 
 
 @login_required
@@ -149,6 +185,9 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "shortcuts": SHORTCUTS,
             "outcomes": Outcome.choices,
             "min_date": wb.debtor_today.isoformat(),
+            # The promise horizon: a later date would be refused (kernel.promises.promise_problems).
+            "max_date": (wb.debtor_today + timedelta(days=current_policy().promise_horizon_days)).isoformat(),
+            "plan_panel": plan_panel(case, request.user, timezone.now(), _lang()),
             "handover_decisions": DECISIONS,
             "validation": notice_view(case),
         },
@@ -169,6 +208,9 @@ def _entry(post: Any) -> OutcomeEntry:
             errors.append(f"{label}: {message(exc)}")
             return None
 
+    # The plan panel's asks, when the plan taken was designed there.
+    terms, term_errors = parse_ask(post, prefix="plan_")
+    errors.extend(term_errors)
     entry = OutcomeEntry(
         outcome=post.get("outcome", ""),
         point_id=field("point", _("Contact point"), _id),
@@ -181,6 +223,7 @@ def _entry(post: Any) -> OutcomeEntry:
         or "",
         stop_calls=post.get("stop_calls") == "on",
         complaint=post.get("complaint") == "on",
+        plan_terms=terms,
     )
     if errors:
         raise OutcomeError(errors)
@@ -228,8 +271,27 @@ def confirm(request: HttpRequest, case_id: int) -> HttpResponse:
     amount, due, problem = typed_promise(request.GET.get("promise_amount", ""), request.GET.get("promise_date", ""))
     lines: tuple[str, ...] = ()
     if amount is not None and due is not None:
-        lines = promise_confirm(case, request.user, timezone.now(), _lang(), amount, due)
+        # Said while typing: a promise above the balance or beyond the horizon would be refused on saving.
+        refusals = promise_refusals(case, amount, due, timezone.now())
+        if refusals:
+            problem = " ".join([problem, *refusals]).strip()
+        else:
+            lines = promise_confirm(case, request.user, timezone.now(), _lang(), amount, due)
     return render(request, "workbench/_confirm.html", {"lines": lines, "problem": problem})
+
+
+@login_required
+def design_plan(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The plan panel: the debtor's asks through the plan designer (within the policy and the role's authority),
+    each option with its schedule and step 4's read-back; wrong fields and unmet limits said in place."""
+    case = visible_case_or_404(request.user, case_id)
+    ask, errors = parse_ask(request.GET)
+    if errors:
+        panel = plan_panel(case, request.user, timezone.now(), _lang())
+        panel.errors = errors
+    else:
+        panel = plan_panel(case, request.user, timezone.now(), _lang(), ask)
+    return render(request, "workbench/_plan_designed.html", {"panel": panel, "ask": ask})
 
 
 @login_required
@@ -333,6 +395,55 @@ def reassign(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     return redirect("workbench:team")
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    """Where a team form returns: the page it was posted from when that is one of ours."""
+    target = request.POST.get("next", "")
+    return (
+        target if url_has_allowed_host_and_scheme(target, allowed_hosts=None) and target.startswith("/") else fallback
+    )
+
+
+def _form_error(request: HttpRequest, errors: list[str]) -> HttpResponse:
+    """A refused team form: the reasons on a page of the site, in the user's language, with the way back (400)."""
+    back = _back(request, reverse("web:cases") + "?owner=none")
+    return render(request, "workbench/form_error.html", {"errors": errors, "back": back}, status=400)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest) -> HttpResponse:
+    """Assign the cases ticked on the case list to one collector of the team."""
+    _require_lead(request.user)
+    try:
+        case_ids = [_id(v) for v in request.POST.getlist("cases")[:500]]
+        to_id = _id(request.POST.get("to", ""))
+        reason = clean_text(request.POST.get("reason", ""), max_length=300)
+    except InputError:
+        return _form_error(request, [_("Tick the cases, choose a collector, and say why in one line.")])
+    to = get_object_or_404(User, pk=to_id)
+    try:
+        moved = assign_cases(request.user, case_ids, to, reason)
+    except ValueError as exc:
+        return _form_error(request, [str(exc)])
+    messages.success(request, ngettext("%(n)d case assigned to %(to)s.", "%(n)d cases assigned to %(to)s.", moved)
+                     % {"n": moved, "to": to})  # fmt: skip
+    return redirect(_back(request, reverse("web:cases") + "?owner=none"))
+
+
+@login_required
+@require_POST
+def deal_unassigned(request: HttpRequest) -> HttpResponse:
+    """Deal the team's unassigned cases to its collectors now, as the nightly run would."""
+    _require_lead(request.user)
+    dealt = deal_unassigned_cases(request.user)
+    messages.success(request, ngettext("%(n)d case dealt to the team.", "%(n)d cases dealt to the team.",
+                                       dealt.assigned) % {"n": dealt.assigned})  # fmt: skip
+    if dealt.left:
+        messages.warning(request, _("%(n)d cases are left unassigned: the team has no collector and no lead.")
+                         % {"n": dealt.left})  # fmt: skip
+    return redirect(_back(request, reverse("web:cases") + "?owner=none"))
 
 
 @login_required

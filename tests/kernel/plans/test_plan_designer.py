@@ -20,6 +20,7 @@ from huikuan.kernel.plans import (
     WaiverAuthority,
     defer_schedule,
     design_options,
+    highest_instalments,
     propose_deferral,
     summary,
 )
@@ -359,3 +360,66 @@ def test_every_option_is_exact_bounded_and_dated(
         assert w.valid_until.tzinfo is not None and w.valid_until.date() == today + timedelta(days=3)
     else:
         assert full.total == balance.total
+
+
+# ---- the debtor's asks (the plan panel) ---------------------------------------------------------
+
+
+def test_three_instalments_and_a_2000_first_payment_as_asked() -> None:
+    options, errors = design_options(
+        WANG, POLICY, "collector", CALL_TIME, payment_day=15, instalments=3, first_payment=D("2000.00")
+    )
+    assert errors == [] and options is not None
+    assert [i.amount for i in options.instalments.schedule] == [D("4133.00"), D("4133.00"), D("4134.00")]
+    ladder = options.ladder.schedule
+    assert [i.amount for i in ladder] == [D("2000.00"), D("5200.00"), D("5200.00")]
+    assert ladder[0].due_date == CALL_TIME.date() and ladder[1].due_date == date(2024, 2, 15)
+
+
+def test_more_instalments_than_the_minimum_allows_names_the_limit() -> None:
+    small = Balance(principal=D("1200.00"))
+    options, errors = design_options(small, POLICY, "collector", CALL_TIME, instalments=5)
+    assert options is None
+    assert [(e.code, dict(e.params)["highest"]) for e in errors] == [("instalments_above", "4")]
+
+
+def test_a_first_payment_above_the_balance_is_refused() -> None:
+    options, errors = design_options(WANG, POLICY, "collector", CALL_TIME, first_payment=D("12400.01"))
+    assert options is None and [e.code for e in errors] == ["first_payment_above"]
+    options, errors = design_options(WANG, POLICY, "collector", CALL_TIME, first_payment=D("0.001"))
+    assert options is None and [e.code for e in errors] == ["first_payment_invalid"]
+
+
+@settings(max_examples=200)
+@given(
+    balance=balances(),
+    policy=policies(),
+    day=st.integers(1, 31),
+    wanted=st.integers(1, 80),
+    first=st.none() | st.integers(1, 5_000_000).map(lambda n: Decimal(n) / 100),
+    moment=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1)),
+)
+def test_asked_terms_are_met_exactly_or_refused_with_their_limit(
+    balance: Balance, policy: PlanPolicy, day: int, wanted: int, first: Decimal | None, moment: datetime
+) -> None:
+    now = moment.replace(tzinfo=SHANGHAI)
+    today = now.date()
+    options, errors = design_options(
+        balance, policy, "collector", now, payment_day=day, instalments=wanted, first_payment=first
+    )
+    highest = highest_instalments(balance.total, policy, today, day)
+    if wanted > highest or (first is not None and first > balance.total):
+        assert options is None and errors
+        assert {e.code for e in errors} <= {"instalments_above", "first_payment_above"}
+        return
+    assert errors == [] and options is not None
+    # The instalment plan has exactly the payments asked, in whole yuan but the last, and sums to the balance.
+    plan = options.instalments.schedule
+    assert len(plan) == wanted and sum(i.amount for i in plan) == balance.total
+    assert plan[-1].due_date <= _months_later(today, policy.max_plan_months)
+    # The ladder starts with the first payment asked, and never has more payments than asked (one at least).
+    ladder = options.ladder.schedule
+    assert sum(i.amount for i in ladder) == balance.total
+    if first is not None:
+        assert ladder[0].amount == first
+    assert len(ladder) <= max(wanted, 2)

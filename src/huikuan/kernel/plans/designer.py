@@ -112,8 +112,14 @@ def max_instalment_count(
     return best
 
 
-def choose_count(total: Decimal, policy: PlanPolicy, capacity: Decimal | None, highest: int) -> tuple[int, bool | None]:
-    """Fewest instalments whose largest one fits the stated capacity; without one, the policy default."""
+def choose_count(
+    total: Decimal, policy: PlanPolicy, capacity: Decimal | None, highest: int, wanted: int | None = None
+) -> tuple[int, bool | None]:
+    """The count asked for (``wanted``, checked against ``highest`` by ``check_terms``); else the fewest
+    instalments whose largest one fits the stated capacity; without either, the policy default."""
+    if wanted is not None:
+        count = min(wanted, highest)
+        return count, None if capacity is None else max(split_whole_yuan(total, count)) <= capacity
     if capacity is None:
         return min(policy.default_instalments, highest), None
     for count in range(1, highest + 1):
@@ -157,14 +163,77 @@ def full_payment_option(balance: Balance, policy: PlanPolicy, role: str, today: 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PlanTerms:
+    """What the collector and the debtor asked the designer for; None leaves it to the policy.
+
+    ``instalments`` is the number of payments of the instalment plan and of the ladder (its first payment
+    included); ``first_payment`` is the ladder's first payment, in place of the policy's goodwill sum.
+    """
+
+    capacity: Decimal | None = None
+    instalments: int | None = None
+    first_payment: Decimal | None = None
+    payment_day: int | None = None
+
+
+def highest_instalments(total: Decimal, policy: PlanPolicy, today: date, payment_day: int) -> int:
+    """The most equal monthly instalments the policy allows for ``total``: none below the minimum
+    instalment, the last within the plan's maximum length, at most ``max_instalments``."""
+    first_due = first_due_date(today, payment_day, policy.first_due_min_days)
+    end_limit = plan_end_limit(today, policy.max_plan_months)
+    return max_instalment_count(total, policy, first_due, payment_day, policy.max_instalments, end_limit)
+
+
+def check_terms(balance: Balance, policy: PlanPolicy, today: date, terms: PlanTerms) -> list[PlanError]:
+    """Terms the policy cannot meet, each with the limit that stops it (coded for the user's language)."""
+    errors: list[PlanError] = []
+    total = balance.total
+    day = terms.payment_day or today.day
+    if terms.instalments is not None:
+        highest = highest_instalments(total, policy, today, day) if total > 0 else 1
+        if terms.instalments < 1:
+            errors.append(PlanError("instalments must be at least 1", "instalments_below"))
+        elif terms.instalments > highest:
+            errors.append(
+                PlanError(
+                    f"at most {highest} instalments for this balance (minimum instalment {policy.min_instalment}, "
+                    f"at most {policy.max_instalments}, within {policy.max_plan_months} months)",
+                    "instalments_above",
+                    (
+                        ("highest", str(highest)),
+                        ("minimum", f"{policy.min_instalment:,.2f}"),
+                        ("months", str(policy.max_plan_months)),
+                    ),
+                )
+            )
+    if terms.first_payment is not None:
+        if terms.first_payment <= 0 or terms.first_payment != quantize_fen(terms.first_payment):
+            errors.append(PlanError("the first payment must be positive and to the fen", "first_payment_invalid"))
+        elif terms.first_payment > total:
+            errors.append(
+                PlanError(
+                    f"the first payment cannot be more than the balance {total}",
+                    "first_payment_above",
+                    (("owed", f"{total:,.2f}"),),
+                )
+            )
+    return errors
+
+
 def instalment_option(
-    balance: Balance, policy: PlanPolicy, capacity: Decimal | None, today: date, payment_day: int
+    balance: Balance,
+    policy: PlanPolicy,
+    capacity: Decimal | None,
+    today: date,
+    payment_day: int,
+    wanted: int | None = None,
 ) -> PlanOption:
     total = balance.total
     first_due = first_due_date(today, payment_day, policy.first_due_min_days)
     end_limit = plan_end_limit(today, policy.max_plan_months)
     highest = max_instalment_count(total, policy, first_due, payment_day, policy.max_instalments, end_limit)
-    count, fits = choose_count(total, policy, capacity, highest)
+    count, fits = choose_count(total, policy, capacity, highest, wanted)
     dates = monthly_due_dates(first_due, count, payment_day)
     return PlanOption(
         kind=OptionKind.INSTALMENTS,
@@ -177,11 +246,18 @@ def instalment_option(
 
 
 def ladder_option(
-    balance: Balance, policy: PlanPolicy, capacity: Decimal | None, today: date, payment_day: int
+    balance: Balance,
+    policy: PlanPolicy,
+    capacity: Decimal | None,
+    today: date,
+    payment_day: int,
+    wanted: int | None = None,
+    first_payment: Decimal | None = None,
 ) -> PlanOption:
-    """Goodwill today, the rest monthly; the goodwill sum is the policy's and is exempt from the minimum."""
+    """Goodwill today, the rest monthly; the goodwill sum (the policy's, or the ``first_payment`` agreed) is
+    exempt from the minimum; ``wanted`` payments in all, the first included."""
     total = balance.total
-    goodwill = min(policy.goodwill_first_payment, total)
+    goodwill = min(first_payment if first_payment is not None else policy.goodwill_first_payment, total)
     rest = total - goodwill
     first = Instalment(1, today, goodwill)
     if rest <= 0:
@@ -190,7 +266,7 @@ def ladder_option(
     first_due = first_due_date(today, payment_day, max(policy.first_due_min_days, 1))
     end_limit = plan_end_limit(today, policy.max_plan_months)
     highest = max_instalment_count(rest, policy, first_due, payment_day, max(policy.max_instalments - 1, 1), end_limit)
-    count, fits = choose_count(rest, policy, capacity, highest)
+    count, fits = choose_count(rest, policy, capacity, highest, max(wanted - 1, 1) if wanted is not None else None)
     dates = monthly_due_dates(first_due, count, payment_day)
     schedule = (first, *build_schedule(split_whole_yuan(rest, count), dates, end_limit, start_n=2))
     return PlanOption(OptionKind.LADDER, total, total, schedule, payment_day=payment_day, fits_capacity=fits)
@@ -231,11 +307,17 @@ def design_options(
     capacity: Decimal | None = None,
     payment_day: int | None = None,
     time_zone: str | None = None,
+    instalments: int | None = None,
+    first_payment: Decimal | None = None,
 ) -> tuple[PlanOptions | None, list[PlanError]]:
     """Exactly three options for the case, or the errors that prevent offering any.
 
     ``now`` is converted to the debtor's time zone (``time_zone``, else the policy's) so "today" and
     the waiver deadline are the debtor's; ``payment_day`` defaults to today's day of the month.
+    ``instalments`` and ``first_payment`` are the terms asked for (``PlanTerms``); terms the policy cannot
+    meet are errors naming the limit (``check_terms``), never a plan quietly different from the one asked.
+    The ladder takes as many payments as its rest allows, up to the number asked: its rest is smaller than
+    the balance, so fewer instalments may stay above the minimum.
     """
     balance = total_balance(balances)
     errors = check_request(balance, policy, now, capacity, payment_day)
@@ -245,11 +327,15 @@ def design_options(
         return None, errors
     today = local_day(now, zone.key)
     day = payment_day or today.day
+    terms = PlanTerms(capacity, instalments, first_payment, payment_day)
+    errors = check_terms(balance, policy, today, terms)
+    if errors:
+        return None, errors
     return (
         PlanOptions(
             full=full_payment_option(balance, policy, role, today, zone),
-            instalments=instalment_option(balance, policy, capacity, today, day),
-            ladder=ladder_option(balance, policy, capacity, today, day),
+            instalments=instalment_option(balance, policy, capacity, today, day, instalments),
+            ladder=ladder_option(balance, policy, capacity, today, day, instalments, first_payment),
         ),
         [],
     )

@@ -569,3 +569,13 @@ def diff_policies(old: Policy, new: Policy, old_name: str = "old", new_name: str
             tofile=new_name,
         )
     )
+
+
+def bare_label(text: str) -> str:
+    """A reason-chain label without the count it is filled with ('跳票{n}次' → '跳票'): a filter's or a column's."""
+    return text.replace("{n}次", "").replace("{n} ", "").replace("(s)", "s")
+
+
+def behaviour_choices(labels: Mapping[str, Mapping[str, str]] = DEFAULT_LABELS) -> list[tuple[str, tuple[str, ...]]]:
+    """Each behaviour type with its bare label in every language: what a filter accepts besides the code."""
+    return [(b, tuple(bare_label(by_code.get(b, b)) for by_code in labels.values())) for b in BEHAVIOURS]

@@ -8,16 +8,15 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
-from huikuan.kernel.strategy.policy import DEFAULT_LABELS
+from huikuan.kernel.strategy.policy import DEFAULT_LABELS, bare_label
 
 register = template.Library()
 
 
 def _label(code: str) -> str:
     labels = DEFAULT_LABELS["en" if (get_language() or "").startswith("en") else "zh"]
-    text = labels.get(code, code)
     # "跳票{n}次" names a count the reason chain fills; as a bare label the count is dropped.
-    return text.replace("{n}次", "").replace("{n} ", "").replace("(s)", "s")
+    return bare_label(labels.get(code, code))
 
 
 @register.filter

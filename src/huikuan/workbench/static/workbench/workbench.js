@@ -38,13 +38,42 @@
     complaint_hold: function () { $("#outcome-form [name=complaint]").checked = true; }
   };
 
+  // The plan panel's asks travel with the outcome form, so the save recomputes the plan taken from them.
+  function setTerms(source) {
+    $$("#outcome-form [data-plan-term]").forEach(function (input) {
+      input.value = source ? (source.dataset[input.dataset.planTerm] || "") : "";
+    });
+  }
+  // A designed option: the plan select shows it (an option of its own, marked as designed) and step 4 reads it back.
+  function takeDesigned(button) {
+    var select = $("#outcome-form [name=plan_kind]");
+    var designed = $("option[data-designed]", select);
+    if (!designed) {
+      designed = document.createElement("option");
+      designed.dataset.designed = "1";
+      select.appendChild(designed);
+    }
+    designed.value = button.dataset.design;
+    designed.textContent = button.dataset.text.length > 44 ? button.dataset.text.slice(0, 43) + "…" : button.dataset.text;
+    designed.title = button.dataset.text;
+    designed.selected = true;
+    setTerms(button);
+    pickOutcome("plan_accepted");
+    showChoice("design:" + button.dataset.design);
+    showStep(4);
+    $("#script").scrollIntoView({ block: "start" });
+  }
+
   document.addEventListener("click", function (event) {
+    var designed = event.target.closest("[data-design]");
+    if (designed) { takeDesigned(designed); return; }
     var target = event.target.closest("[data-step],[data-go],[data-action],[data-plan]");
     if (!target) { return; }
     if (target.dataset.go) { showStep(target.dataset.go); }
     else if (target.classList.contains("step-tab")) { showStep(target.dataset.step); }
     else if (target.dataset.action && ACTIONS[target.dataset.action]) { ACTIONS[target.dataset.action](); }
     else if (target.dataset.plan) {
+      setTerms(null);
       $("#outcome-form [name=plan_kind]").value = target.dataset.plan;
       pickOutcome("plan_accepted");
       showChoice("plan:" + target.dataset.plan);
@@ -58,7 +87,12 @@
   });
   document.addEventListener("change", function (event) {
     var name = event.target.name;
-    if (name === "plan_kind") { showChoice(event.target.value ? "plan:" + event.target.value : ""); }
+    if (name === "plan_kind") {
+      var chosen = event.target.selectedOptions[0];
+      var designed = Boolean(chosen && chosen.dataset.designed);
+      if (!designed) { setTerms(null); }
+      showChoice(event.target.value ? (designed ? "design:" : "plan:") + event.target.value : "");
+    }
     else if (name === "promise_date") { showChoice(promiseTyped() ? "promise" : ""); }
   });
 
