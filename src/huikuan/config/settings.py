@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "axes",
     "huikuan.org",
     "huikuan.audit",
+    "huikuan.notifications",
     "huikuan.portfolio",
     "huikuan.cases",
     "huikuan.compliance",
@@ -325,4 +326,6 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "comms-consume-pending": {"task": "huikuan.comms.tasks.consume_pending", "schedule": 60.0},
     "comms-dispatch": {"task": "huikuan.comms.tasks.dispatch_outbox", "schedule": 30.0},
+    # Call-backs and promises that fell due, as the collectors' notifications (workbench/notices.py).
+    "workbench-notify-due": {"task": "huikuan.workbench.tasks.notify_due", "schedule": 300.0},
 }
