@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "huikuan.web.context_processors.user_capabilities",
+                "huikuan.web.context_processors.unread_notifications",
             ],
         },
     },

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huikuan.workbench import views
+from huikuan.workbench import views, views_contacts, views_notices, views_payments
 
 app_name = "workbench"
 urlpatterns = [
@@ -16,4 +16,9 @@ urlpatterns = [
     path("team/", views.team, name="team"),
     path("team/reassign/", views.reassign, name="reassign"),
     path("team/waivers/<int:request_id>/", views.decide_waiver, name="decide-waiver"),
+    path("team/payments/", views_payments.team_payments, name="team-payments"),
+    path("team/payments/<int:payment_id>/reverse/", views_payments.reverse_team_payment, name="reverse-payment"),
+    path("cases/<int:case_id>/contacts/", views_contacts.contacts, name="contacts"),
+    path("notifications/", views_notices.notifications, name="notifications"),
+    path("notifications/read/", views_notices.read, name="notifications-read"),
 ]
