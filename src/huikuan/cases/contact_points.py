@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from huikuan.audit.records import record_change
 from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case
-from huikuan.kernel.identifiers import fold, normalise_email, normalise_phone
+from huikuan.kernel.identifiers import normalise_contact
 from huikuan.org.permissions import can_edit_contacts, require
-from huikuan.portfolio.models import PHONE_KINDS, ContactKind, ContactPoint, Relation, Validity
+from huikuan.portfolio.models import ContactKind, ContactPoint, Relation, Validity
 
 SOURCE = "collector"
 
@@ -50,16 +50,6 @@ class NewContact:
     replaces: int | None = None  # the id of the point it corrects
 
 
-def spelled(kind: str, value: str) -> str | None:
-    """The stored spelling of ``value`` for ``kind``, None when it is not one."""
-    if kind in PHONE_KINDS:
-        return normalise_phone(value)
-    if kind == ContactKind.EMAIL:
-        return normalise_email(value)
-    address = " ".join(fold(value).split())
-    return address if 4 <= len(address) <= 300 else None
-
-
 def _check(case: Case, entry: NewContact) -> tuple[str, ContactPoint | None, dict[str, str]]:
     errors: dict[str, str] = {}
     if entry.kind not in ContactKind.values:
@@ -70,7 +60,7 @@ def _check(case: Case, entry: NewContact) -> tuple[str, ContactPoint | None, dic
         errors["contact_name"] = _("Give the name of the person this contact belongs to.")
     if not entry.reason.strip():
         errors["reason"] = _("Say where the new contact comes from.")
-    value = spelled(entry.kind, entry.value) if "kind" not in errors else None
+    value = normalise_contact(entry.kind, entry.value) if "kind" not in errors else None
     if "kind" not in errors and value is None:
         errors["value"] = {
             ContactKind.EMAIL: _("This is not an e-mail address."),
