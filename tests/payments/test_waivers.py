@@ -263,7 +263,11 @@ def test_a_rejected_waiver_turns_its_plan_back_into_an_offer_and_leaves_the_plan
     assert (full.status, instalments.status) == (PlanStatus.PROPOSED, PlanStatus.ACTIVE)
     assert debt.total() == D("3220.00")
     log = ChangeLog.objects.get(action="plan:proposed", subject_id=str(full.pk), user=personas.lena)
-    assert log.after == {"status": "proposed", "waiver": full.waiver_requests.get().pk, "reason": "减免过大，按原分期执行"}
+    assert log.after == {
+        "status": "proposed",
+        "waiver": full.waiver_requests.get().pk,
+        "reason": "减免过大，按原分期执行",
+    }
     told = Notification.objects.get(user=personas.alice)
     assert (told.kind, told.case_id, told.params["plan_reverted"]) == (NoticeKind.WAIVER_REJECTED, debt.case.pk, True)
     assert not Notification.objects.filter(user=personas.lena).exists()

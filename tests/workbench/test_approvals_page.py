@@ -12,11 +12,13 @@ from huikuan.payments.models import WaiverRequest, WaiverStatus
 from huikuan.payments.waivers import request_waiver
 from tests.conftest import client_for
 from tests.workbench.fixtures import CaseMaker
+from tests.workbench.opening import in_ledger
 
 
 def _waiting(workday: dict[str, Any]) -> WaiverRequest:
     """900.00 of penalty: beyond Alice's 500.00, within Lena's 5,000.00."""
-    request = request_waiver(workday["personas"].alice, workday["middle"], penalty=Decimal("900.00"), reason="失业半年")
+    case = in_ledger(workday["middle"])
+    request = request_waiver(workday["personas"].alice, case, penalty=Decimal("900.00"), reason="失业半年")
     assert request.status == WaiverStatus.PENDING
     return request
 
@@ -72,7 +74,8 @@ def test_an_approval_reaches_the_timeline_and_alice(workday: dict[str, Any]) -> 
     alice = client_for(p.alice)
     case_page = alice.get(f"/cases/{workday['middle'].pk}/").content.decode()
     timeline = case_page[case_page.index('data-testid="timeline"') :]
-    assert "减免900.00元已批准" in timeline or "900.00" in timeline
+    assert "减免 900.00 元已批准" in timeline and "申请减免 900.00 元" in timeline
+    assert case_page.count("13,500.00") == 0 and "11,500.00" in case_page  # 12,400.00 less the 900.00 waived
     assert "配合还款，同意" in timeline
     assert re.search(r'data-testid="unread-count"[^>]*>1<', case_page)
     notice = Notification.objects.get(user=p.alice)

@@ -34,9 +34,7 @@ def test_a_number_typed_in_full_width_is_stored_in_ascii_unverified_and_audited(
 def test_a_correction_marks_the_old_number_invalid_and_keeps_it(workday: dict[str, Any]) -> None:
     case, alice = workday["middle"], workday["personas"].alice
     old = ContactPoint.objects.get(debtor=case.debtor)
-    new = add_contact_point(
-        alice, case, NewContact("mobile", "13800138001", reason="原号码错一位", replaces=old.pk)
-    )
+    new = add_contact_point(alice, case, NewContact("mobile", "13800138001", reason="原号码错一位", replaces=old.pk))
     old.refresh_from_db()
     assert (old.validity, new.validity) == (Validity.INVALID, Validity.UNVERIFIED)
     corrected = ChangeLog.objects.get(action="contact:corrected", subject_id=str(old.pk))
@@ -72,9 +70,7 @@ def test_a_number_already_on_file_is_not_stored_twice(workday: dict[str, Any]) -
     case = workday["middle"]
     existing = ContactPoint.objects.get(debtor=case.debtor)
     with pytest.raises(ContactPointError) as refused:
-        add_contact_point(
-            workday["personas"].alice, case, NewContact("home", existing.national, reason="电话中告知")
-        )
+        add_contact_point(workday["personas"].alice, case, NewContact("home", existing.national, reason="电话中告知"))
     assert "value" in refused.value.errors
     assert ContactPoint.objects.filter(debtor=case.debtor).count() == 1
 

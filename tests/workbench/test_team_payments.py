@@ -13,6 +13,7 @@ from huikuan.payments.incoming import post_payment
 from huikuan.payments.models import Payment, PaymentStatus
 from tests.conftest import client_for
 from tests.workbench.fixtures import CaseMaker
+from tests.workbench.opening import in_ledger
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -43,7 +44,7 @@ def test_the_list_holds_the_teams_payments_only(workday: dict[str, Any], make_ca
 
 
 def test_a_payment_posts_once_by_its_contract_number_in_any_digits(workday: dict[str, Any]) -> None:
-    case = workday["middle"]
+    case = in_ledger(workday["middle"])
     contract = case.debtor.accounts.get().contract_no
     lena = client_for(workday["personas"].lena)
     answer = lena.post("/work/team/payments/", _form(contract.translate(FULL_WIDTH), reference="TX-1"))
@@ -83,7 +84,7 @@ def test_fields_are_checked_at_the_field_and_nothing_posts(workday: dict[str, An
 
 def test_a_reversal_needs_its_reason_and_happens_once(workday: dict[str, Any]) -> None:
     p = workday["personas"]
-    payment, _ = post_payment(p.lena, workday["middle"], Decimal("300.00"), timezone.localdate(), "bounced")
+    payment, _ = post_payment(p.lena, in_ledger(workday["middle"]), Decimal("300.00"), timezone.localdate(), "bounced")
     lena = client_for(p.lena)
     refused = lena.post(f"/work/team/payments/{payment.pk}/reverse/", {"reason": "  "})
     assert refused.status_code == 400
@@ -96,7 +97,11 @@ def test_a_reversal_needs_its_reason_and_happens_once(workday: dict[str, Any]) -
     done = lena.post(f"/work/team/payments/{payment.pk}/reverse/", {"reason": "银行退票"})
     assert done.status_code == 302
     payment.refresh_from_db()
-    assert (payment.status, payment.reversal_reason, payment.reversed_by) == (PaymentStatus.REVERSED, "银行退票", p.lena)
+    assert (payment.status, payment.reversal_reason, payment.reversed_by) == (
+        PaymentStatus.REVERSED,
+        "银行退票",
+        p.lena,
+    )
     again = lena.post(f"/work/team/payments/{payment.pk}/reverse/", {"reason": "再来一次"})
     assert again.status_code == 302
     payment.refresh_from_db()

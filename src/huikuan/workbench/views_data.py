@@ -519,7 +519,11 @@ def current_arrangement(case: Case, promises: list[Promise], plans: list[Repayme
             Arrangement("promise", str(_("Promise to pay")), pending.amount, pending.due_date, "",
                         pending.get_state_display(), pending.created_at)
         )  # fmt: skip
-    plan = next((p for p in plans if p.status in (PlanStatus.ACCEPTED, PlanStatus.ACTIVE)), None)
+    # The plan in force binds; one waiting for its waiver is shown only while nothing is in force
+    # (a rejected waiver leaves the earlier plan as it was: payments/arrangement.py).
+    plan = next((p for p in plans if p.status == PlanStatus.ACTIVE), None) or next(
+        (p for p in plans if p.status == PlanStatus.ACCEPTED), None
+    )
     if plan is not None:
         upcoming = (
             Instalment.objects.filter(plan=plan)
