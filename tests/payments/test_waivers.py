@@ -245,7 +245,7 @@ def test_a_rejected_waiver_turns_its_plan_back_into_an_offer_and_leaves_the_plan
 ) -> None:
     """The debtor pays in instalments; asked again, they would settle in full if the penalties went. Lena says
     no: the instalments stay as they were, the full settlement is an offer again, and Alice is told."""
-    from huikuan.notifications.models import Notification, NoticeKind
+    from huikuan.notifications.models import NoticeKind, Notification
     from huikuan.payments.models import PendingMessage
 
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
@@ -274,7 +274,7 @@ def test_a_rejected_waiver_turns_its_plan_back_into_an_offer_and_leaves_the_plan
 
 
 def test_an_approved_waiver_puts_its_plan_in_force_in_place_of_the_earlier_one(personas: Personas, debt: Debt) -> None:
-    from huikuan.notifications.models import Notification, NoticeKind
+    from huikuan.notifications.models import NoticeKind, Notification
     from huikuan.payments.models import PendingMessage
 
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
@@ -313,7 +313,7 @@ def test_a_second_conditional_offer_replaces_the_first_not_the_plan_in_force(per
 def test_a_waiver_the_collector_asked_for_without_a_plan_tells_them_the_decision(
     personas: Personas, debt: Debt
 ) -> None:
-    from huikuan.notifications.models import Notification, NoticeKind
+    from huikuan.notifications.models import NoticeKind, Notification
     from huikuan.notifications.texts import describe
 
     request = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="失业")

@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from huikuan.notifications.models import Notification, NoticeKind
+from huikuan.notifications.models import NoticeKind, Notification
 from huikuan.payments.models import WaiverRequest, WaiverStatus
 from huikuan.payments.waivers import request_waiver
 from tests.conftest import client_for

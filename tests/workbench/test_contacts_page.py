@@ -62,7 +62,7 @@ def test_what_cannot_be_stored_is_named_at_its_field(
     )
     assert answer.status_code == 400
     body = answer.content.decode()
-    assert words in body and 'aria-invalid="true"' in body or f'class="field invalid"' in body
+    assert words in body and ('aria-invalid="true"' in body or 'class="field invalid"' in body)
     assert ContactPoint.objects.filter(debtor=case.debtor).count() == 1
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from huikuan.cases.models import Interaction, Promise
 from huikuan.notifications.actions import unread_count
-from huikuan.notifications.models import Notification, NoticeKind
+from huikuan.notifications.models import NoticeKind, Notification
 from huikuan.notifications.texts import describe
 from huikuan.workbench.actions import reassign_case
 from huikuan.workbench.models import CallBack

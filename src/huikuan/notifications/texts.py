@@ -8,7 +8,8 @@ from huikuan.notifications.models import NoticeKind, Notification
 
 
 def describe(notice: Notification) -> str:
-    p = {"case": notice.case_id or "—", **{k: v for k, v in notice.params.items() if isinstance(v, str | int)}}
+    p: dict[str, object] = {"case": notice.case_id or "—"}
+    p |= {k: v for k, v in notice.params.items() if isinstance(v, str | int) and not isinstance(v, bool)}
     kind = notice.kind
     if kind == NoticeKind.WAIVER_APPROVED:
         return _("Case #%(case)s: %(by)s approved the waiver of %(amount)s (%(reason)s).") % _defaults(p)
