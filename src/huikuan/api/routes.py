@@ -250,10 +250,11 @@ class NewContactIn(Schema):
 
 
 class ContactErrorOut(Schema):
-    """400: the fields that cannot be stored as given, each with its reason in the user's language."""
+    """400: the fields that cannot be stored as given, each with its reason in the user's language (none when
+    the request itself is refused, a control character in its address say)."""
 
     detail: str
-    fields: dict[str, str]
+    fields: dict[str, str] = Field(default_factory=dict)
 
 
 @api.post(
@@ -306,7 +307,7 @@ def list_notifications(request: HttpRequest, unread: bool = False) -> list[Notif
     ]  # fmt: skip
 
 
-@api.post("/notifications/read", response={200: ReadOut, **errors(401, 422)}, tags=["notifications"])
+@api.post("/notifications/read", response={200: ReadOut, **errors(400, 401, 422)}, tags=["notifications"])
 def read_notifications(request: HttpRequest, body: ReadIn) -> ReadOut:
     """Mark the user's own notifications read; another user's ids change nothing."""
     return ReadOut(marked=mark_read(request.user, body.ids))
