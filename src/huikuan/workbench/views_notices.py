@@ -13,6 +13,7 @@ from huikuan.notifications.texts import describe
 from huikuan.workbench.notices import notify_due
 
 LISTED = 100
+MAX_ID = 2**63 - 1
 
 
 @login_required
@@ -30,13 +31,13 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def read(request: HttpRequest) -> HttpResponse:
     """Mark one notification read ("id"), or all of them; then back to the list, or on to its case."""
-    raw = request.POST.get("id", "")
+    raw, target = request.POST.get("id", ""), request.POST.get("case", "")
     try:
-        ids = [parse_int(raw, low=1, high=2**63 - 1)] if raw else None
+        ids = [parse_int(raw, low=1, high=MAX_ID)] if raw else None
+        case_id = parse_int(target, low=1, high=MAX_ID) if target else None
     except InputError:
-        ids = []
+        return redirect("workbench:notifications")  # nothing of the user's is named: nothing to mark
     mark_read(request.user, ids)
-    target = request.POST.get("case", "")
-    if ids and target.isascii() and target.isdigit():
-        return redirect("web:case", case_id=int(target))
+    if ids and case_id is not None:
+        return redirect("web:case", case_id=case_id)
     return redirect("workbench:notifications")
