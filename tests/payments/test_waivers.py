@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import CaseStatus
+from huikuan.comms.facts import facts_for_debtors
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.org.visibility import CaseNotFound
 from huikuan.payments import guards, incoming, plans, waivers
@@ -253,9 +254,12 @@ def test_a_rejected_waiver_turns_its_plan_back_into_an_offer_and_leaves_the_plan
     assert instalments.status == PlanStatus.ACTIVE
     full = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)
     instalments.refresh_from_db()
-    # Waiting for the lead, the full settlement is conditional: the instalments are still what binds.
+    # Waiting for the lead, the full settlement is conditional: the instalments are still what binds, what
+    # the case page's header and the debtor's messages name.
     assert (full.status, instalments.status) == (PlanStatus.ACCEPTED, PlanStatus.ACTIVE)
     assert not PendingMessage.objects.filter(cause=f"plan:{full.pk}:accepted").exists()
+    facts = facts_for_debtors([debt.case.debtor_id], now.date())[debt.case.debtor_id]
+    assert facts.plan_summary == instalments.summary != full.summary
 
     waivers.reject_waiver(personas.lena, full.waiver_requests.get(), "减免过大，按原分期执行")
     full.refresh_from_db()

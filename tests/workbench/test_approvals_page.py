@@ -111,3 +111,16 @@ def test_nobody_reads_anothers_notifications(workday: dict[str, Any]) -> None:
     bob.post("/work/notifications/read/")  # "all": Bob's own, none of Alice's
     notice.refresh_from_db()
     assert notice.read_at is None
+
+
+def test_the_header_names_the_plan_in_force_while_another_waits_for_its_waiver(workday: dict[str, Any]) -> None:
+    from huikuan.payments.plans import agree_plan
+    from huikuan.workbench.views_data import current_arrangement
+
+    alice, case = workday["personas"].alice, in_ledger(workday["middle"])
+    instalments = agree_plan(alice, case, "instalments", confirmation="电话确认")
+    waiting = agree_plan(alice, case, "full_with_waiver", confirmation="电话确认")
+    assert waiting.status == "accepted"
+    plans = list(case.plans.order_by("-created_at"))
+    arrangement = current_arrangement(case, [], plans)
+    assert arrangement is not None and arrangement.summary == instalments.summary
