@@ -105,13 +105,19 @@ def test_a_leads_day_approvals_notifications_and_payments(
 
     # Alice takes down the number the debtor gives, typed on a Chinese keyboard.
     collector_page.click("[data-testid=edit-contacts]")
+    collector_page.fill("[data-testid=field-value]", "139 0013")
+    collector_page.fill("[data-testid=field-reason]", "债务人电话中告知新号码")
+    with collector_page.expect_navigation():
+        collector_page.click("[data-testid=save-contact]")
+    assert "这不是有效的电话号码。" in collector_page.locator("[data-testid=error-value]").inner_text()
+    screenshot(collector_page, "lead-07a-collector-number-refused")
     collector_page.fill("[data-testid=field-value]", "１３９ ００１３ ８００１")
     collector_page.fill("[data-testid=field-reason]", "债务人电话中告知新号码")
     with collector_page.expect_navigation():
         collector_page.click("[data-testid=save-contact]")
     assert "139****8001" in collector_page.locator("[data-testid=contact-added]").inner_text()
     assert ContactPoint.objects.get(debtor=case.debtor, value="+8613900138001").validity == Validity.UNVERIFIED
-    screenshot(collector_page, "lead-07-collector-added-number")
+    screenshot(collector_page, "lead-07b-collector-added-number")
 
     # Lena posts a payment by contract number, then reverses it.
     page.goto(f"{url}/work/team/")
