@@ -30,7 +30,7 @@ def test_a_call_back_due_is_told_to_the_cases_collector_once(workday: dict[str, 
     _callback(workday["late"], now + timedelta(hours=3))  # not yet
     _callback(workday["early"], now - timedelta(days=2))  # long past: the queue lists it, no notification
     assert notify_due(now) == 1
-    assert notify_due(now) == 1  # told again to the sweep, written once
+    assert notify_due(now) == 0  # found again by the sweep, written once
     notice = Notification.objects.get()
     assert (notice.user, notice.kind, notice.key) == (p.alice, NoticeKind.CALLBACK_DUE, f"callback:{due.pk}")
     assert unread_count(p.alice) == 1 and unread_count(p.bob) == 0
@@ -60,3 +60,16 @@ def test_a_reassigned_case_is_told_to_its_new_collector(workday: dict[str, Any])
     notice = Notification.objects.get(user=p.bob)
     assert notice.kind == NoticeKind.CASE_ASSIGNED and notice.case_id == workday["middle"].pk
     assert "Alice 休假" in describe(notice)
+
+
+def test_the_queue_reads_promises_once_a_day_and_call_backs_every_time(workday: dict[str, Any]) -> None:
+    p, case, now = workday["personas"], workday["middle"], timezone.now()
+    alice = client_for(p.alice)
+    alice.get("/work/")
+    Promise.objects.create(case=case, amount=Decimal("500.00"), due_date=case.debtor.today(now), created_at=now)
+    _callback(case, now + timedelta(minutes=2))
+    alice.get("/work/")
+    assert list(Notification.objects.values_list("kind", flat=True)) == [NoticeKind.CALLBACK_DUE]
+    # The notification list sweeps everything; so does the beat task.
+    alice.get("/work/notifications/")
+    assert set(Notification.objects.values_list("kind", flat=True)) == {NoticeKind.CALLBACK_DUE, NoticeKind.PROMISE_DUE}

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from huikuan.db.chunks import chunked
 from huikuan.notifications.models import NoticeKind, Notification
 
 
@@ -30,12 +31,23 @@ class Notice:
 
 
 def notify(notices: Iterable[Notice]) -> int:
-    """Write the notifications not written before (by user and cause); returns how many were given."""
+    """Write the notifications not written before (by user and cause); returns how many were new.
+
+    The causes already written are looked up first, so a sweep that finds nothing new writes nothing (the
+    queue page sweeps on every load); the unique constraint still holds against a writer in between."""
+    given = {(n.user_id, n.key[:120]): n for n in notices}
+    if not given:
+        return 0
+    written: set[tuple[int, str]] = set()
+    for chunk in chunked(sorted(given)):
+        users = {user for user, _key in chunk}
+        keys = [key for _user, key in chunk]
+        written |= set(Notification.objects.filter(user_id__in=users, key__in=keys).values_list("user_id", "key"))
     rows = [
-        Notification(user_id=n.user_id, kind=n.kind.value, key=n.key[:120], case_id=n.case_id,
-                     params=dict(n.params or {}))
-        for n in notices
-    ]  # fmt: skip
+        Notification(user_id=user, kind=n.kind.value, key=key, case_id=n.case_id, params=dict(n.params or {}))
+        for (user, key), n in given.items()
+        if (user, key) not in written
+    ]
     if rows:
         with transaction.atomic():
             Notification.objects.bulk_create(rows, ignore_conflicts=True)

@@ -4,7 +4,9 @@ The rows are the workbench's (call-backs) and the cases' (promises); each notifi
 the case now. A sweep writes what is due and was not written before (the notification's key is its cause,
 so sweeping again writes nothing twice): the beat task every five minutes, and the queue and the
 notification list for the user who opens them, so that an installation without a beat (the demo) still
-tells. "Today" for a promise is the debtor's day, the day it was promised for.
+tells. The queue sweeps a user's promises once a day per session (what falls due today is known when the
+day starts; reading the pending promises costs ~20 ms on 100,000 cases, the call-backs well under one).
+"Today" for a promise is the debtor's day, the day it was promised for.
 """
 
 from __future__ import annotations
@@ -27,27 +29,29 @@ CALLBACK_AHEAD = timedelta(minutes=10)
 CALLBACK_STALE = timedelta(hours=12)
 
 
-def due_notices(now: datetime, user: Any = None) -> list[Notice]:
-    """The call-backs and promises due at ``now``, for every collector or only for ``user``."""
+def due_notices(now: datetime, user: Any = None, *, promises: bool = True) -> list[Notice]:
+    """The call-backs (and, with ``promises``, the promises) due at ``now``, for every collector or ``user``."""
     callbacks = CallBack.objects.filter(
         done=False, at__lte=now + CALLBACK_AHEAD, at__gte=now - CALLBACK_STALE, case__assignee__isnull=False
     )
     server_day = timezone.localdate(now)
     # Every debtor's today is within a day of the server's; the exact day is each debtor's (below).
-    promises = Promise.objects.filter(
+    pending = Promise.objects.filter(
         state=PromiseState.PENDING,
         due_date__range=(server_day - timedelta(days=1), server_day + timedelta(days=1)),
         case__assignee__isnull=False,
     )
     if user is not None:
         callbacks = callbacks.filter(case__assignee_id=user.pk)
-        promises = promises.filter(case__assignee_id=user.pk)
+        pending = pending.filter(case__assignee_id=user.pk)
     notices = [
         Notice(assignee, NoticeKind.CALLBACK_DUE, f"callback:{pk}", case_id,
                {"at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")})
         for pk, case_id, assignee, at in callbacks.values_list("pk", "case_id", "case__assignee_id", "at")
     ]  # fmt: skip
-    rows = promises.values_list("pk", "case_id", "case__assignee_id", "amount", "due_date", "case__debtor__time_zone")
+    rows = pending.values_list("pk", "case_id", "case__assignee_id", "amount", "due_date", "case__debtor__time_zone")
+    if not promises:
+        return notices
     notices += [
         Notice(assignee, NoticeKind.PROMISE_DUE, f"promise:{pk}:due", case_id,
                {"amount": f"{amount:,.2f}", "due": due.isoformat()})
@@ -57,9 +61,9 @@ def due_notices(now: datetime, user: Any = None) -> list[Notice]:
     return notices
 
 
-def notify_due(now: datetime | None = None, user: Any = None) -> int:
-    """Write the due notifications not yet written: an entry point (durable)."""
-    notices = due_notices(now or timezone.now(), user)
+def notify_due(now: datetime | None = None, user: Any = None, *, promises: bool = True) -> int:
+    """Write the due notifications not yet written (an entry point, durable); returns how many were new."""
+    notices = due_notices(now or timezone.now(), user, promises=promises)
     if not notices:
         return 0
     with transaction.atomic(durable=True):

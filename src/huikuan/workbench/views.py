@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
@@ -81,6 +81,7 @@ def _lang() -> str:
 
 T = TypeVar("T")
 MAX_ID = 2**63 - 1
+PROMISES_SWEPT = "notices_promises_swept"
 
 
 def _local(value: str) -> datetime:
@@ -102,7 +103,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         behaviour=request.GET.get("behaviour", ""),
         callable_now=request.GET.get("now") == "1",
     )
-    notify_due(now, request.user)  # what fell due reaches the header's count without a beat (the demo)
+    _sweep_due(request, now, today)
     rows = load_queue(request.user, today, filters, now, _lang())
     day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(0)))
     return render(
@@ -119,6 +120,15 @@ def queue(request: HttpRequest) -> HttpResponse:
             "stages": [(s.value, STAGE_LABELS[s]) for s in Stage],
         },
     )
+
+
+def _sweep_due(request: HttpRequest, now: datetime, today: date) -> None:
+    """What fell due reaches the header's count without a beat (the demo): call-backs on every load, the
+    promises due today once a day per session (workbench.notices)."""
+    swept = request.session.get(PROMISES_SWEPT) == today.isoformat()
+    notify_due(now, request.user, promises=not swept)
+    if not swept:
+        request.session[PROMISES_SWEPT] = today.isoformat()
 
 
 @login_required
