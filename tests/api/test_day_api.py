@@ -39,7 +39,10 @@ def test_notifications_are_read_and_marked_through_the_api(personas: Personas, d
     # Lena's attempt on Alice's notification marks nothing.
     assert client_for(personas.lena).post("/api/notifications/read", {"ids": [rows[0]["id"]]},
                                           content_type="application/json").json() == {"marked": 0}  # fmt: skip
-    assert alice.post("/api/notifications/read", {}, content_type="application/json").json() == {"marked": 1}
+    for body in ("5", "[]", "{}"):  # not a request to mark anything
+        assert alice.post("/api/notifications/read", body, content_type="application/json").status_code == 422
+    everything = alice.post("/api/notifications/read", {"ids": None}, content_type="application/json")
+    assert everything.json() == {"marked": 1}
     assert Notification.objects.get().read_at is not None
     bad = alice.post("/api/notifications/read", {"ids": [0]}, content_type="application/json")
     assert bad.status_code == 422

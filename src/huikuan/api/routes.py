@@ -285,7 +285,8 @@ class NotificationOut(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[Id] | None = Field(None, max_length=1000, description="the notifications to mark read; none: all")
+    # Required (null for all): a body of optional fields only would take any JSON value, a bare number too.
+    ids: list[Id] | None = Field(..., max_length=1000, description="the notifications to mark read; null: all")
 
 
 class ReadOut(Schema):
