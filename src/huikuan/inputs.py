@@ -62,6 +62,9 @@ Document = Annotated[str, Field(max_length=200_000), AfterValidator(_no_control)
 Limit = Annotated[int, Field(ge=1, le=1000)]
 # A database id in a body or a query string: positive and within a bigint.
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# A contact's number or address as typed (the kernel spells it), and a person's name.
+ContactValue = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_no_control)]
+PersonName = Annotated[str, Field(max_length=100), AfterValidator(_no_control)]
 
 
 class ErrorOut(BaseModel):

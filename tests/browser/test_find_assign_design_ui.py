@@ -91,7 +91,7 @@ def test_a_lead_imports_without_owners_and_assigns_a_case(
         page.click("form button[type=submit]")
     audience = page.locator("[data-testid=import-audience]")
     assert "A组" in audience.inner_text() and "只有您能看到" in audience.inner_text()
-    screenshot(page, "lead-01-import-says-who-sees-the-cases")
+    screenshot(page, "assign-01-import-says-who-sees-the-cases")
 
     with page.expect_navigation():
         page.click("[data-testid=show-unassigned]")
@@ -103,16 +103,16 @@ def test_a_lead_imports_without_owners_and_assigns_a_case(
     page.check(f"tr[data-case='{imported[0].pk}'] input[name=cases]")
     page.select_option("[data-testid=assign-cases] select[name=to]", label="bob")
     page.fill("[data-testid=assign-cases] input[name=reason]", "导入新案，按地区分配")
-    screenshot(page, "lead-02-unassigned-cases-ticked")
+    screenshot(page, "assign-02-unassigned-cases-ticked")
     with page.expect_navigation():
         page.click("[data-testid=assign-selected]")
     assert "已将1个案件分配给bob" in page.locator("[data-testid=messages]").inner_text()
     assert page.locator("[data-testid=case-list] tbody tr[data-case]").count() == 1
-    screenshot(page, "lead-03-assigned")
+    screenshot(page, "assign-03-assigned")
     assert Case.objects.get(pk=imported[0].pk).assignee == workday["personas"].bob
 
     page.context.clear_cookies()
     login(page, url, "bob", "pw-bob")
     page.goto(f"{url}/cases/{imported[0].pk}/")
     assert page.locator("[data-testid=debtor-name]").is_visible()
-    screenshot(page, "lead-04-collector-opens-the-assigned-case")
+    screenshot(page, "assign-04-collector-opens-the-assigned-case")

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from huikuan.kernel import pii
-from huikuan.kernel.identifiers import _fast_cn, fold, normalise_email, normalise_phone
+from huikuan.kernel.identifiers import _fast_cn, fold, normalise_contact, normalise_email, normalise_phone
 
 
 def reference(value: str) -> str | None:
@@ -121,3 +121,33 @@ def test_email_folds_and_refuses_control_characters() -> None:
     assert normalise_email(" Zhang.San＠Example.COM ") == "zhang.san@example.com"
     assert normalise_email("a\x00b@example.com") is None
     assert normalise_email("not-an-address") is None
+
+
+FULL_WIDTH = str.maketrans("0123456789+-", "０１２３４５６７８９＋－")
+
+
+@given(st.sampled_from(["mobile", "home", "work"]), st.one_of(mobile, landline, prefixed))
+def test_a_contact_number_typed_in_full_width_is_the_number_typed_in_ascii(kind: str, value: str) -> None:
+    stored = normalise_contact(kind, value)
+    assert normalise_contact(kind, value.translate(FULL_WIDTH)) == stored
+    assert stored is None or (stored.isascii() and normalise_contact(kind, stored) == stored)
+
+
+@given(st.sampled_from(["mobile", "home", "work", "email", "postal", "fax", ""]), st.text(max_size=60))
+def test_a_contact_value_is_stored_once_spelled_or_refused(kind: str, value: str) -> None:
+    """Whatever is typed: None, or a spelling that is its own spelling again (stored once, found again)."""
+    stored = normalise_contact(kind, value)
+    if stored is not None:
+        assert normalise_contact(kind, stored) == stored
+        assert not any(c in stored for c in "\n\r\t\x00")
+        if kind != "postal":
+            assert stored.isascii() or kind == "email"
+
+
+def test_contact_examples() -> None:
+    assert normalise_contact("mobile", "１３８ ００１３ ８０００") == "+8613800138000"
+    assert normalise_contact("postal", "上海市  浦东新区\u3000世纪大道１００号") == "上海市 浦东新区 世纪大道100号"
+    assert normalise_contact("postal", "短") is None
+    assert normalise_contact("postal", "上海市\x00浦东") is None
+    assert normalise_contact("email", "Li.Na@Example.COM") == "li.na@example.com"
+    assert normalise_contact("fax", "13800138000") is None

@@ -22,6 +22,7 @@ ACTORS = ("collector", "team_lead", "qa", "legal", "admin", "superuser", "inacti
 TABLE = """
                    coll lead qa   legal admin super inact anon system
 negotiate          Y    Y    .    Y     Y     Y     .     .    .
+edit_contacts      Y    Y    .    Y     Y     Y     .     .    .
 post_payments      .    Y    .    .     Y     Y     .     .    .
 decide_waivers     .    Y    .    .     Y     Y     .     .    .
 reveal_pii         .    Y    Y    Y     Y     Y     .     .    .

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import CaseStatus
+from huikuan.comms.facts import facts_for_debtors
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.org.visibility import CaseNotFound
 from huikuan.payments import guards, incoming, plans, waivers
@@ -238,3 +239,89 @@ def test_waivers_of_an_earlier_delinquency_do_not_count(personas: Personas, debt
     assert first.status == WaiverStatus.APPROVED
     type(debt.case).objects.filter(pk=debt.case.pk).update(cured_episodes=1)
     assert waivers.waiver_authority(personas.alice, debt.case) == D("22.50")
+
+
+def test_a_rejected_waiver_turns_its_plan_back_into_an_offer_and_leaves_the_plan_in_force(
+    personas: Personas, debt: Debt
+) -> None:
+    """The debtor pays in instalments; asked again, they would settle in full if the penalties went. Lena says
+    no: the instalments stay as they were, the full settlement is an offer again, and Alice is told."""
+    from huikuan.notifications.models import NoticeKind, Notification
+    from huikuan.payments.models import PendingMessage
+
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    instalments = plans.agree_plan(personas.alice, debt.case, "instalments", confirmation="call 10:00", now=now)
+    assert instalments.status == PlanStatus.ACTIVE
+    full = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)
+    instalments.refresh_from_db()
+    # Waiting for the lead, the full settlement is conditional: the instalments are still what binds, what
+    # the case page's header and the debtor's messages name.
+    assert (full.status, instalments.status) == (PlanStatus.ACCEPTED, PlanStatus.ACTIVE)
+    assert not PendingMessage.objects.filter(cause=f"plan:{full.pk}:accepted").exists()
+    facts = facts_for_debtors([debt.case.debtor_id], now.date())[debt.case.debtor_id]
+    assert facts.plan_summary == instalments.summary != full.summary
+
+    waivers.reject_waiver(personas.lena, full.waiver_requests.get(), "减免过大，按原分期执行")
+    full.refresh_from_db()
+    instalments.refresh_from_db()
+    assert (full.status, instalments.status) == (PlanStatus.PROPOSED, PlanStatus.ACTIVE)
+    assert debt.total() == D("3220.00")
+    log = ChangeLog.objects.get(action="plan:proposed", subject_id=str(full.pk), user=personas.lena)
+    assert log.after == {
+        "status": "proposed",
+        "waiver": full.waiver_requests.get().pk,
+        "reason": "减免过大，按原分期执行",
+    }
+    told = Notification.objects.get(user=personas.alice)
+    assert (told.kind, told.case_id, told.params["plan_reverted"]) == (NoticeKind.WAIVER_REJECTED, debt.case.pk, True)
+    assert not Notification.objects.filter(user=personas.lena).exists()
+
+
+def test_an_approved_waiver_puts_its_plan_in_force_in_place_of_the_earlier_one(personas: Personas, debt: Debt) -> None:
+    from huikuan.notifications.models import NoticeKind, Notification
+    from huikuan.payments.models import PendingMessage
+
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    instalments = plans.agree_plan(personas.alice, debt.case, "instalments", confirmation="call 10:00", now=now)
+    full = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)
+    waivers.approve_waiver(personas.lena, full.waiver_requests.get(), "一次性结清，同意")
+    full.refresh_from_db()
+    instalments.refresh_from_db()
+    assert (full.status, instalments.status) == (PlanStatus.ACTIVE, PlanStatus.CANCELLED)
+    assert ChangeLog.objects.get(action="plan:cancelled", subject_id=str(instalments.pk)).after == {
+        "status": "cancelled",
+        "replaced_by": full.pk,
+    }
+    # The debtor is confirmed the plan that binds them, once it does.
+    assert PendingMessage.objects.filter(cause=f"plan:{full.pk}:accepted").count() == 1
+    told = Notification.objects.get(user=personas.alice)
+    assert told.kind == NoticeKind.WAIVER_APPROVED and told.params["amount"] == "90.00"
+
+
+def test_a_second_conditional_offer_replaces_the_first_not_the_plan_in_force(personas: Personas, debt: Debt) -> None:
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    instalments = plans.agree_plan(personas.alice, debt.case, "instalments", confirmation="call 10:00", now=now)
+    first = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:02", now=now)
+    second = plans.agree_plan(personas.alice, debt.case, "full_with_waiver", confirmation="call 11:30", now=now)
+    first.refresh_from_db()
+    instalments.refresh_from_db()
+    assert (first.status, second.status, instalments.status) == (
+        PlanStatus.CANCELLED,
+        PlanStatus.ACCEPTED,
+        PlanStatus.ACTIVE,
+    )
+    assert first.waiver_requests.get().status == WaiverStatus.REJECTED
+    assert list(waivers.waivers_awaiting(personas.lena)) == [second.waiver_requests.get()]
+
+
+def test_a_waiver_the_collector_asked_for_without_a_plan_tells_them_the_decision(
+    personas: Personas, debt: Debt
+) -> None:
+    from huikuan.notifications.models import NoticeKind, Notification
+    from huikuan.notifications.texts import describe
+
+    request = waivers.request_waiver(personas.alice, debt.case, penalty=D("60.00"), reason="失业")
+    waivers.approve_waiver(personas.lena, request, "同意")
+    told = Notification.objects.get(user=personas.alice)
+    assert told.kind == NoticeKind.WAIVER_APPROVED and told.params["plan_reverted"] is False
+    assert describe(told) == f"Case #{debt.case.pk}: lena approved the waiver of 60.00 (同意)."

@@ -5,14 +5,14 @@ Who may do what is the actions' to check (org.permissions); a refusal (Permissio
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import File, Form, NinjaAPI, Query, Schema
+from ninja import Field, File, Form, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -21,6 +21,7 @@ from ninja.security import django_auth
 
 from huikuan.audit.refusals import note_refusal
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
+from huikuan.cases.contact_points import ContactPointError, NewContact, add_contact_point
 from huikuan.cases.models import Case, CaseStatus, Channel, Outcome
 from huikuan.cases.views_data import load_case, visible_cases
 from huikuan.comms.validation import VerificationRefused, send_verification
@@ -28,11 +29,14 @@ from huikuan.compliance.actions import ContactBlocked, ContactPointRequired
 from huikuan.compliance.api import router as compliance_router
 from huikuan.compliance.contacts import log_contact
 from huikuan.compliance.models import GateSource
-from huikuan.inputs import Id, Notes, Reason, errors
+from huikuan.inputs import ContactValue, Id, Notes, PersonName, Reason, errors
 from huikuan.intake.importer import ImportFileError, import_upload, mapping_text, reason
+from huikuan.notifications.actions import mark_read, notifications_of
+from huikuan.notifications.texts import describe
 from huikuan.org.visibility import case_filter
-from huikuan.portfolio.models import ContactPoint
+from huikuan.portfolio.models import ContactPoint, Relation
 from huikuan.strategy.api import router as strategy_router
+from huikuan.workbench.notices import notify_due
 
 api = NinjaAPI(title="huikuan API", version="1", auth=django_auth, urls_namespace="api")
 api.add_router("/strategy", strategy_router)
@@ -235,6 +239,80 @@ def reveal(request: HttpRequest, point_id: Id, body: RevealIn) -> RevealOut:
         return RevealOut(value=reveal_contact_point(request.user, point, body.reason, channel="api"))
     except ValueError as exc:
         raise HttpError(400, str(exc)) from exc
+
+
+class NewContactIn(Schema):
+    kind: str = Field(pattern="^(mobile|home|work|email|postal)$")
+    value: ContactValue
+    relation: str = Field("self", pattern="^(" + "|".join(Relation.values) + ")$")
+    contact_name: PersonName = ""
+    reason: Reason
+    replaces: Id | None = None
+
+
+class ContactErrorOut(Schema):
+    """400: the fields that cannot be stored as given, each with its reason in the user's language (none when
+    the request itself is refused, a control character in its address say)."""
+
+    detail: str
+    fields: dict[str, str] = Field(default_factory=dict)
+
+
+@api.post(
+    "/cases/{case_id}/contact-points",
+    response={201: ContactOut, 400: ContactErrorOut, **errors(401, 403, 404, 422)},
+    tags=["cases"],
+)
+def add_contact_point_api(request: HttpRequest, case_id: Id, body: NewContactIn) -> Status:
+    """Add a number or an address the debtor gives, or correct one (``replaces``): stored unverified, audited."""
+    case = visible_case_or_404(request.user, case_id)
+    entry = NewContact(body.kind, body.value, body.relation, body.contact_name, body.reason, body.replaces)
+    try:
+        point = add_contact_point(request.user, case, entry)
+    except ContactPointError as exc:
+        return Status(400, ContactErrorOut(detail=str(exc), fields=exc.errors))
+    out = ContactOut(id=point.pk, kind=point.kind, masked=point.masked, relation=point.relation,
+                     validity=point.validity, do_not_contact=point.do_not_contact)  # fmt: skip
+    return Status(201, out)
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    case_id: int | None
+    text: str  # in the user's language
+    created_at: datetime
+    read_at: datetime | None
+
+
+class ReadIn(Schema):
+    # Required (null for all): a body of optional fields only would take any JSON value, a bare number too.
+    ids: list[Id] | None = Field(..., max_length=1000, description="the notifications to mark read; null: all")
+
+
+class ReadOut(Schema):
+    marked: int
+
+
+@api.get("/notifications", response={200: list[NotificationOut], **errors(401, 422)}, tags=["notifications"])
+@paginate(LimitOffsetPagination)
+def list_notifications(request: HttpRequest, unread: bool = False) -> list[NotificationOut]:
+    """The user's own notifications, newest first (call-backs and promises that fell due swept in first)."""
+    notify_due(user=request.user)
+    rows = notifications_of(request.user)
+    if unread:
+        rows = rows.filter(read_at__isnull=True)
+    return [
+        NotificationOut(id=n.pk, kind=n.kind, case_id=n.case_id, text=describe(n), created_at=n.created_at,
+                        read_at=n.read_at)
+        for n in rows
+    ]  # fmt: skip
+
+
+@api.post("/notifications/read", response={200: ReadOut, **errors(400, 401, 422)}, tags=["notifications"])
+def read_notifications(request: HttpRequest, body: ReadIn) -> ReadOut:
+    """Mark the user's own notifications read; another user's ids change nothing."""
+    return ReadOut(marked=mark_read(request.user, body.ids))
 
 
 @api.post("/imports/accounts", response={200: ImportOut, **errors(400, 401, 403, 422)}, tags=["import"])

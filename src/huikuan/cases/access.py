@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from huikuan.audit.records import record_access
 from huikuan.cases.models import Case
+from huikuan.kernel.identifiers import normalise_reference
 from huikuan.org.models import User
 from huikuan.org.permissions import can_reveal_pii, require
 from huikuan.org.visibility import case_filter, hidden_case
-from huikuan.portfolio.models import ContactPoint
+from huikuan.portfolio.models import Account, ContactPoint
 
 
 def can_view_case(user: User | AnonymousUser, case: Case) -> bool:
@@ -37,6 +38,16 @@ def visible_case_or_404(user: Any, case_id: int) -> Case:
         # Asked on both paths, so a hidden case costs the same queries as a missing one.
         raise hidden_case(case_id, exists=Case.objects.filter(pk=case_id).exists())
     return case
+
+
+def visible_contract(user: Any, contract_no: str) -> tuple[Account, Case] | None:
+    """The contract with this number (any spelling: full-width digits fold to ASCII) and its case, when the
+    user may see that case; None otherwise, the same for a contract of another team as for a missing one."""
+    account = Account.objects.filter(contract_no=normalise_reference(contract_no)).select_related("debtor").first()
+    if account is None:
+        return None
+    case = Case.objects.filter(case_filter(user), debtor_id=account.debtor_id).select_related("debtor").first()
+    return (account, case) if case is not None else None
 
 
 def reveal_contact_point(user: Any, point: ContactPoint, reason: str, channel: str = "web") -> str:

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import models
 
 from huikuan.cases.models import Promise, PromiseState
 from huikuan.db.bulkread import one_of
@@ -68,12 +69,17 @@ def facts_for_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, Messa
     ):
         promises.setdefault(debtor_id, (amount, due))
     plans: dict[int, str] = {}
-    for debtor_id, summary in (
+    # The plan in force first: one still waiting for its waiver is named only when nothing is in force
+    # (a rejected waiver leaves the earlier plan binding: payments/arrangement.py).
+    for debtor_id, _active, summary in (
         RepaymentPlan.objects.filter(
             case__debtor_id__in=one_of(ids), status__in=[PlanStatus.ACTIVE, PlanStatus.ACCEPTED]
         )
-        .order_by("case__debtor_id", "-created_at")
-        .values_list("case__debtor_id", "summary")
+        .annotate(
+            active=models.Case(models.When(status=PlanStatus.ACTIVE, then=models.Value(0)), default=models.Value(1))
+        )
+        .order_by("case__debtor_id", "active", "-created_at")
+        .values_list("case__debtor_id", "active", "summary")
     ):
         plans.setdefault(debtor_id, summary)
     instalments: dict[int, tuple[date, Decimal]] = {}

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "huikuan.org",
     "huikuan.audit",
+    "huikuan.notifications",
     "huikuan.portfolio",
     "huikuan.cases",
     "huikuan.compliance",
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "huikuan.web.context_processors.user_capabilities",
+                "huikuan.web.context_processors.unread_notifications",
             ],
         },
     },
@@ -332,4 +334,6 @@ CELERY_BEAT_SCHEDULE = {
     "comms-dispatch": {"task": "huikuan.comms.tasks.dispatch_outbox", "schedule": 30.0},
     # US: each newly placed case's validation notice within the hour (nothing under the other packs).
     "comms-validation-notices": {"task": "huikuan.comms.tasks.validation_notices", "schedule": 3600.0},
+    # Call-backs and promises that fell due, as the collectors' notifications (workbench/notices.py).
+    "workbench-notify-due": {"task": "huikuan.workbench.tasks.notify_due", "schedule": 300.0},
 }

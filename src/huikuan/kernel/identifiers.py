@@ -130,3 +130,26 @@ def normalise_reference(value: str) -> str:
     """A customer or contract number as one spelling: folded, outer spaces gone (inner ones are kept: the
     source system's numbers are matched as it writes them)."""
     return fold(value).strip()
+
+
+PHONE_KINDS = ("mobile", "home", "work")
+ADDRESS_LENGTH = (4, 300)
+
+
+def normalise_contact(kind: str, value: str, region: str = "CN") -> str | None:
+    """A contact point's value as it is stored, for its kind; None when it is not one.
+
+    A phone in ASCII E.164 (``normalise_phone``), an e-mail folded and lower-cased (``normalise_email``), a
+    postal address folded with its runs of spaces made one (a line typed on a Chinese IME and the same line
+    pasted are one address, and one contact point under the unique constraint), 4 to 300 characters.
+    """
+    if kind in PHONE_KINDS:
+        return normalise_phone(value, region)
+    if kind == "email":
+        return normalise_email(value)
+    if kind == "postal":
+        if has_control(value):
+            return None
+        address = " ".join(fold(value).split())
+        return address if ADDRESS_LENGTH[0] <= len(address) <= ADDRESS_LENGTH[1] else None
+    return None

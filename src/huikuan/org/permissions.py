@@ -79,6 +79,11 @@ def can_negotiate(user: Actor) -> bool:
     return has_role(user, Role.COLLECTOR, Role.TEAM_LEAD, Role.LEGAL, Role.ADMIN)
 
 
+def can_edit_contacts(user: Actor) -> bool:
+    """Add a phone number or an address the debtor or a third party gives, or correct one (unverified)."""
+    return has_role(user, Role.COLLECTOR, Role.TEAM_LEAD, Role.LEGAL, Role.ADMIN)
+
+
 def can_post_payments(user: Actor) -> bool:
     """Post a payment by hand or through the API, and reverse one (the roles are the installation's)."""
     return has_role(user, *posting_roles())
@@ -157,6 +162,7 @@ def can_close_work_item(user: Actor, action: str) -> bool:
 
 CAPABILITIES = {
     "negotiate": can_negotiate,
+    "edit_contacts": can_edit_contacts,
     "post_payments": can_post_payments,
     "decide_waivers": can_decide_waivers,
     "reveal_pii": can_reveal_pii,

@@ -11,8 +11,9 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Header, Router, Schema
+from ninja import Field, Header, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 
 from huikuan.cases.access import visible_case_or_404
@@ -34,6 +35,7 @@ from huikuan.payments.models import (
 )
 from huikuan.payments.policy import current_policy
 from huikuan.payments.posting import KeyConflict
+from huikuan.payments.queries import recent_payments
 from huikuan.portfolio.models import Account
 
 router = Router(tags=["payments"])
@@ -231,6 +233,42 @@ def post_payment(
     except guards.ActionError as exc:
         raise HttpError(400, str(exc)) from exc
     return Status(201 if created else 200, _payment_out(payment, created))
+
+
+class PaymentRow(Schema):
+    """A payment in the list: what the team's payments page shows."""
+
+    id: int
+    case_id: int | None
+    debtor: str  # masked
+    amount: Decimal
+    credit: Decimal
+    paid_on: date
+    source: str
+    reference: str
+    status: str
+    posted_by: str | None
+    reversed_at: datetime | None
+    reversal_reason: str
+
+
+@router.get("/payments", response={200: list[PaymentRow], **errors(401, 422)})
+@paginate(LimitOffsetPagination)
+def list_payments(
+    request: HttpRequest,
+    # Spelt out rather than typed PaymentStatus: paginate's wrapper resolves annotations in ninja's own module.
+    status: str | None = Query(None, pattern="^(posted|reversed)$", description="posted or reversed"),
+) -> list[PaymentRow]:
+    """The payments of the cases the user sees, newest first (a lead's: the team's)."""
+    return [
+        PaymentRow(
+            id=p.pk, case_id=p.case_id, debtor=str(p.debtor), amount=p.amount, credit=p.credit, paid_on=p.paid_on,
+            source=p.source, reference=p.reference, status=p.status,
+            posted_by=p.created_by.username if p.created_by else None, reversed_at=p.reversed_at,
+            reversal_reason=p.reversal_reason,
+        )
+        for p in recent_payments(request.user, status or "")
+    ]  # fmt: skip
 
 
 @router.post("/payments/{payment_id}/reverse", response={200: PaymentOut, **errors(400, 401, 403, 404, 422)})

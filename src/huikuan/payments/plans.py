@@ -18,8 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huikuan.audit.models import ChangeLog
-from huikuan.audit.records import change_record, record_change
+from huikuan.audit.records import record_change
 from huikuan.cases.models import Case, Interaction
 from huikuan.kernel.money import ZERO
 from huikuan.kernel.plans import (
@@ -31,15 +30,13 @@ from huikuan.kernel.plans import (
     summary,
 )
 from huikuan.org.permissions import role_of
+from huikuan.payments.arrangement import OFFERS, put_in_force, reject_pending_waivers, supersede_plans
 from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator
 from huikuan.payments.models import (
     OPEN_PLAN_STATUSES,
     Instalment,
-    MessageKind,
-    PendingMessage,
     PlanStatus,
     RepaymentPlan,
-    WaiverRequest,
     WaiverStatus,
 )
 from huikuan.payments.policy import PaymentsPolicy, current_policy
@@ -211,7 +208,9 @@ def accept_plan(
             raise ActionError([_("The balance changed since this plan was offered; offer it again.")])
         if plan.waiver_valid_until is not None and now > plan.waiver_valid_until:
             raise ActionError([_("The offer expired at %(when)s.") % {"when": plan.waiver_valid_until}])
-        _supersede_plans(user, case, plan, now)
+        # Other offers go first, their waiting waivers with them: those no longer count against the
+        # authority this plan's waiver is judged by. What is in force goes only once this plan is.
+        supersede_plans(user, plan, now, OFFERS)
         plan.accepted_in = interaction
         plan.confirmation = confirmation[:200]
         plan.accepted_on = today
@@ -224,19 +223,14 @@ def accept_plan(
                 write_waiver(request, user=user, policy=policy, today=today)
         plan.status_changed_at = now
         plan.save()
+        if plan.status == PlanStatus.ACTIVE:
+            put_in_force(user, plan, now)
         record_change(
             user,
             plan,
             "plan:accepted",
             {"status": PlanStatus.PROPOSED},
             {"status": plan.status, "evidence": interaction.pk if interaction else confirmation},
-        )
-        PendingMessage.objects.get_or_create(
-            cause=f"plan:{plan.pk}:accepted",
-            defaults={
-                "kind": MessageKind.PLAN_CONFIRMATION,
-                "debtor_id": case.debtor_id,
-            },
         )
         settle_cases([case.pk], today, policy)
     plan.refresh_from_db()
@@ -318,64 +312,9 @@ def cancel_plan(user: Any, plan: RepaymentPlan, reason: str) -> RepaymentPlan:
         plan.status = PlanStatus.CANCELLED
         plan.status_changed_at = timezone.now()
         plan.save(update_fields=["status", "status_changed_at"])
-        _reject_pending_waivers(user, [plan.pk], _("plan cancelled"), plan.status_changed_at)
+        reject_pending_waivers(user, [plan.pk], _("plan cancelled"), plan.status_changed_at)
         record_change(user, plan, "plan:cancelled", {"status": before}, {"status": plan.status, "reason": reason})
     return plan
-
-
-def _supersede_plans(user: Any, case: Case, kept: RepaymentPlan, now: datetime) -> None:
-    """The debtor agreed to ``kept``: every other open (or broken) plan of the case is cancelled."""
-    superseded = list(
-        RepaymentPlan.objects.select_for_update()
-        .filter(case=case, status__in=[*OPEN_PLAN_STATUSES, PlanStatus.BROKEN])
-        .exclude(pk=kept.pk)
-        .order_by("pk")
-    )
-    if not superseded:
-        return
-    audit = []
-    for old in superseded:
-        audit.append(
-            change_record(
-                user,
-                old,
-                "plan:cancelled",
-                {"status": old.status},
-                {"status": PlanStatus.CANCELLED, "replaced_by": kept.pk},
-            )
-        )
-        old.status = PlanStatus.CANCELLED
-        old.status_changed_at = now
-    RepaymentPlan.objects.bulk_update(superseded, ["status", "status_changed_at"])
-    ChangeLog.objects.bulk_create(audit)
-    # A waiver still waiting for a lead was part of the replaced offer; approving it later would write
-    # off money for an agreement the debtor no longer has.
-    _reject_pending_waivers(user, [p.pk for p in superseded], _("plan replaced by another"), now)
-
-
-def _reject_pending_waivers(user: Any, plan_ids: list[int], reason: str, now: datetime) -> None:
-    pending = list(
-        WaiverRequest.objects.select_for_update()
-        .filter(plan_id__in=plan_ids, status=WaiverStatus.PENDING)
-        .order_by("pk")
-    )
-    for request in pending:
-        request.status = WaiverStatus.REJECTED
-        request.decision_reason = reason[:300]
-        request.decided_at = now
-    WaiverRequest.objects.bulk_update(pending, ["status", "decision_reason", "decided_at"])
-    ChangeLog.objects.bulk_create(
-        [
-            change_record(
-                user,
-                request,
-                "waiver:rejected",
-                {"status": WaiverStatus.PENDING},
-                {"status": WaiverStatus.REJECTED, "reason": request.decision_reason},
-            )
-            for request in pending
-        ]
-    )
 
 
 def plan_suspends_collection(case: Case, as_of: date | None = None) -> bool:

@@ -1,18 +1,22 @@
-"""Read functions of payments that the apps above ask (the compliance gate, the strategy run).
+"""Read functions of payments that the apps above ask (the compliance gate, the strategy run, the screens).
 
-They import only payments' own models and policy, so a reader never pulls in the posting machinery.
+They import only payments' own models and policy and the visibility rule, so a reader never pulls in the
+posting machinery.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from huikuan.db.chunks import chunked
 from huikuan.kernel.localtime import possible_days
-from huikuan.payments.models import Instalment, InstalmentStatus, PlanStatus, RepaymentPlan
+from huikuan.org.visibility import case_filter
+from huikuan.payments.models import Instalment, InstalmentStatus, Payment, PlanStatus, RepaymentPlan
 from huikuan.payments.policy import current_policy
 from huikuan.portfolio.models import debtor_today
 
@@ -46,3 +50,16 @@ def suspended_case_ids(case_ids: Iterable[int], as_of: date | datetime | None = 
         }
         result |= set(active.values_list("case_id", flat=True)) - late
     return result
+
+
+def recent_payments(user: Any, status: str = "") -> QuerySet[Payment]:
+    """The payments of the cases this user sees, newest first: a lead's are the team's (org.visibility)."""
+    payments = Payment.objects.filter(case_filter(user, "case__"), case__isnull=False)
+    if status:
+        payments = payments.filter(status=status)
+    return payments.select_related("case", "debtor", "created_by", "reversed_by").order_by("-created_at", "-id")
+
+
+def visible_payment(user: Any, payment_id: int) -> Payment | None:
+    """One payment of a case this user sees, else None (answered like a missing one)."""
+    return recent_payments(user).filter(pk=payment_id).first()

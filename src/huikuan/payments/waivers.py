@@ -23,8 +23,11 @@ from huikuan.audit.records import change_record, record_change
 from huikuan.cases.models import Case
 from huikuan.kernel.money import ZERO, quantize_fen
 from huikuan.kernel.plans.policy import CaseWaivers
+from huikuan.notifications.actions import Notice, notify
+from huikuan.notifications.models import NoticeKind
 from huikuan.org.models import Role
 from huikuan.org.permissions import can_decide_waivers, has_role, role_of
+from huikuan.payments.arrangement import put_in_force
 from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator
 from huikuan.payments.models import (
     PlanStatus,
@@ -280,14 +283,47 @@ def _decide(
                 write_waiver(request, user=user, policy=policy, today=today)
             except PaymentRejected as exc:
                 raise ActionError(exc.messages) from exc
+        reverted = False
         if plan is not None and plan.status == PlanStatus.ACCEPTED:
+            # Approved, the plan is in force and replaces what the debtor had agreed before. Rejected, the
+            # condition of the agreement is gone: the plan is an offer again, and the arrangement in force
+            # before it (an earlier plan, a promise) stays as it was until the collector changes it.
             before = plan.status
-            plan.status = PlanStatus.ACTIVE if approve else PlanStatus.CANCELLED
+            plan.status = PlanStatus.ACTIVE if approve else PlanStatus.PROPOSED
             plan.status_changed_at = timezone.now()
             plan.save(update_fields=["status", "status_changed_at"])
-            record_change(user, plan, f"plan:{plan.status}", {"status": before}, {"status": plan.status})
+            record_change(
+                user, plan, f"plan:{plan.status}", {"status": before},
+                {"status": plan.status, "waiver": request.pk, "reason": request.decision_reason},
+            )  # fmt: skip
+            if approve:
+                put_in_force(user, plan, plan.status_changed_at)
+            reverted = not approve
+        _tell_collectors(user, request, reverted)
         settle_cases([request.case_id], today, policy)
     return request
+
+
+def _tell_collectors(user: Any, request: WaiverRequest, plan_reverted: bool) -> None:
+    """The requester and the case's collector learn the decision (the decider knows it)."""
+    approved = request.status == WaiverStatus.APPROVED
+    params = {
+        "amount": f"{request.amount:,.2f}",
+        "by": str(user),
+        "reason": request.decision_reason,
+        "plan_reverted": plan_reverted,
+    }
+    readers = {request.requested_by_id, request.case.assignee_id} - {None, user.pk}
+    notify(
+        Notice(
+            user_id=reader,
+            kind=NoticeKind.WAIVER_APPROVED if approved else NoticeKind.WAIVER_REJECTED,
+            key=f"waiver:{request.pk}:decided",
+            case_id=request.case_id,
+            params=params,
+        )
+        for reader in sorted(r for r in readers if r is not None)
+    )
 
 
 def approve_waiver(

@@ -29,6 +29,8 @@ from huikuan.compliance.actions import ContactBlocked, ContactPointRequired, rec
 from huikuan.compliance.contacts import new_contact
 from huikuan.kernel.compliance.gate import needs_contact_point
 from huikuan.kernel.compliance.screening import Flag
+from huikuan.notifications.actions import Notice, notify
+from huikuan.notifications.models import NoticeKind
 from huikuan.org.models import Role, User
 from huikuan.org.permissions import can_lead_team, has_role, require
 from huikuan.org.staff import closable_by
@@ -259,7 +261,14 @@ def reassign_case(lead: Any, case: Case, to: User, reason: str, *, now: datetime
         open_items.exclude(action__in=takes).filter(
             Q(assignee_id=before["assignee"]) | Q(assignee__isnull=True)
         ).update(assignee=lead)
-        record_change(
+        log = record_change(
             lead, case, "case:reassigned", before, {"assignee": to.pk, "reason": reason.strip(), "items": moved}
         )
+        if to.pk != getattr(lead, "pk", None):
+            notify(
+                [
+                    Notice(to.pk, NoticeKind.CASE_ASSIGNED, f"case:{case.pk}:assigned:{log.pk}", case.pk,
+                           {"by": str(lead), "reason": reason.strip()[:300]})
+                ]
+            )  # fmt: skip
     return case

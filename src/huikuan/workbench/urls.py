@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huikuan.workbench import views, views_training, views_validation
+from huikuan.workbench import views, views_contacts, views_notices, views_payments, views_training, views_validation
 
 app_name = "workbench"
 urlpatterns = [
@@ -21,4 +21,9 @@ urlpatterns = [
     path("team/assign/", views.assign, name="assign"),
     path("team/deal/", views.deal_unassigned, name="deal"),
     path("team/waivers/<int:request_id>/", views.decide_waiver, name="decide-waiver"),
+    path("team/payments/", views_payments.team_payments, name="team-payments"),
+    path("team/payments/<int:payment_id>/reverse/", views_payments.reverse_team_payment, name="reverse-payment"),
+    path("cases/<int:case_id>/contacts/", views_contacts.contacts, name="contacts"),
+    path("notifications/", views_notices.notifications, name="notifications"),
+    path("notifications/read/", views_notices.read, name="notifications-read"),
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -32,7 +33,8 @@ from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, 
 from huikuan.kernel.scripts import card, match_objections
 from huikuan.kernel.strategy.policy import DEFAULT_LABELS, bare_label, behaviour_choices
 from huikuan.org.models import User
-from huikuan.org.permissions import can_lead_team, can_post_payments, can_reveal_pii
+from huikuan.org.permissions import can_edit_contacts, can_lead_team, can_post_payments, can_reveal_pii
+from huikuan.org.visibility import case_filter
 from huikuan.payments.guards import ActionError
 from huikuan.payments.incoming import OverpaymentUnconfirmed, post_payment
 from huikuan.payments.models import WaiverRequest
@@ -47,6 +49,7 @@ from huikuan.workbench.dealing import assign_cases, deal_unassigned_cases
 from huikuan.workbench.handover import DECISIONS, HandOverError, close_hand_over
 from huikuan.workbench.identity import IdentityError, verify_identity
 from huikuan.workbench.library import current_library
+from huikuan.workbench.notices import notify_due
 from huikuan.workbench.plan_panel import parse_ask, plan_panel
 from huikuan.workbench.templatetags.workbench_tags import behaviour_label
 from huikuan.workbench.views_data import (
@@ -95,6 +98,7 @@ FILTER_NAMES = {
     "action": gettext_lazy("action"),
     "behaviour": gettext_lazy("behaviour type"),
 }
+PROMISES_SWEPT = "notices_promises_swept"
 
 
 def _local(value: str) -> datetime:
@@ -111,6 +115,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
     filters, unknown = queue_filters(request.GET)
+    _sweep_due(request, now, today)
     rows = load_queue(request.user, today, filters, now, _lang()) if not unknown else []
     day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(0)))
     return render(
@@ -156,6 +161,15 @@ def queue_filters(params: Any) -> tuple[QueueFilters, list[str]]:
     return QueueFilters(callable_now=params.get("now") == "1", **found), unknown
 
 
+def _sweep_due(request: HttpRequest, now: datetime, today: date) -> None:
+    """What fell due reaches the header's count without a beat (the demo): call-backs on every load, the
+    promises due today once a day per session (workbench.notices)."""
+    swept = request.session.get(PROMISES_SWEPT) == today.isoformat()
+    notify_due(now, request.user, promises=not swept)
+    if not swept:
+        request.session[PROMISES_SWEPT] = today.isoformat()
+
+
 @login_required
 def next_case(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -182,6 +196,8 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "v": wb.view,
             "can_reveal": can_reveal_pii(request.user),
             "can_post": can_post_payments(request.user),
+            "can_edit_contacts": can_edit_contacts(request.user),
+            "added_contact": _added_contact(wb, request.GET.get("contact", "")),
             "shortcuts": SHORTCUTS,
             "outcomes": Outcome.choices,
             "min_date": wb.debtor_today.isoformat(),
@@ -192,6 +208,15 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "validation": notice_view(case),
         },
     )
+
+
+def _added_contact(wb: Any, raw: str) -> Any:
+    """The contact point just added on the contacts page, among this debtor's (for the confirmation)."""
+    try:
+        pk = _id(raw) if raw else None
+    except InputError:
+        return None
+    return next((r.point for r in wb.points if r.point.pk == pk), None)
 
 
 def _entry(post: Any) -> OutcomeEntry:
@@ -346,14 +371,27 @@ def _require_lead(user: Any) -> None:
         raise PermissionDenied
 
 
-@login_required
-def team(request: HttpRequest) -> HttpResponse:
-    _require_lead(request.user)
+@dataclass(frozen=True)
+class Approval:
+    """One waiting waiver on the team page, with what the lead typed and what was wrong with it."""
+
+    waiver: WaiverRequest
+    reason: str = ""
+    errors: tuple[str, ...] = ()
+
+
+def _team_page(
+    request: HttpRequest, *, failed: WaiverRequest | None = None, reason: str = "", errors: tuple[str, ...] = ()
+) -> HttpResponse:
     user: Any = request.user
     today = timezone.localdate()
     collectors = team_collectors(user)
     overview = team_overview(collectors, today)
     team_cases = Q(case__team_id=user.team_id) if user.team_id else Q(pk__in=[])
+    approvals = [
+        Approval(w, reason, errors) if failed is not None and w.pk == failed.pk else Approval(w)
+        for w in waivers_awaiting(user)
+    ]
     return render(
         request,
         "workbench/team.html",
@@ -361,7 +399,8 @@ def team(request: HttpRequest) -> HttpResponse:
             "routing": routing_warnings(user, today),
             "overview": overview,
             "collectors": collectors,
-            "waivers": list(waivers_awaiting(user)),
+            "approvals": approvals,
+            "decided": _decided(user, request.GET.get("decided", "")),
             "flags": list(
                 TextFlag.objects.filter(team_cases, review_state=ReviewState.OPEN).select_related("case", "user")[:50]
             ),
@@ -376,7 +415,23 @@ def team(request: HttpRequest) -> HttpResponse:
                 .order_by("-priority")[:100]
             ),
         },
+        status=400 if errors else 200,
     )
+
+
+def _decided(user: Any, raw: str) -> WaiverRequest | None:
+    """The waiver just decided, to confirm it on the page (only one of a case the user sees)."""
+    try:
+        pk = _id(raw) if raw else None
+    except InputError:
+        return None
+    return WaiverRequest.objects.filter(case_filter(user, "case__"), pk=pk).first() if pk else None
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    _require_lead(request.user)
+    return _team_page(request)
 
 
 @login_required
@@ -449,20 +504,32 @@ def deal_unassigned(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def decide_waiver(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Approve or reject with a reason; what is wrong is shown at the request, in the user's language."""
     _require_lead(request.user)
-    waiver = get_object_or_404(WaiverRequest.objects.select_related("case"), pk=request_id)
+    waiver = get_object_or_404(
+        WaiverRequest.objects.filter(case_filter(request.user, "case__")).select_related("case"), pk=request_id
+    )
+    raw = request.POST.get("reason", "")
+    decision = request.POST.get("decision", "")
+    errors: list[str] = []
+    reason = ""
     try:
-        reason = clean_text(request.POST.get("reason", ""), max_length=300)
+        reason = clean_text(raw, max_length=300)
     except InputError as exc:
-        return HttpResponseBadRequest(message(exc))
-    try:
-        if request.POST.get("decision") == "approve":
-            approve_waiver(request.user, waiver, reason)
-        else:
-            reject_waiver(request.user, waiver, reason)
-    except ActionError as exc:
-        return HttpResponseBadRequest("; ".join(exc.messages))
-    return redirect("workbench:team")
+        errors.append(f"{_('Reason')}: {message(exc)}")
+    if decision not in ("approve", "reject"):
+        errors.append(_("Choose to approve or to reject."))
+    if not errors:
+        try:
+            if decision == "approve":
+                approve_waiver(request.user, waiver, reason)
+            else:
+                reject_waiver(request.user, waiver, reason)
+        except ActionError as exc:
+            errors = exc.messages
+    if errors:
+        return _team_page(request, failed=waiver, reason=raw[:300], errors=tuple(errors))
+    return redirect(reverse("workbench:team") + f"?decided={waiver.pk}#approvals")
 
 
 # --------------------------------------------------------------------------------------------- payments

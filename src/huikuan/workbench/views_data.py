@@ -55,6 +55,8 @@ from huikuan.payments.models import (
     PendingMessage,
     PlanStatus,
     RepaymentPlan,
+    WaiverRequest,
+    WaiverStatus,
 )
 from huikuan.payments.plans import propose_options
 from huikuan.portfolio.models import PHONE_KINDS, AccountBalance, ContactKind, ContactPoint, Relation
@@ -553,7 +555,11 @@ def current_arrangement(case: Case, promises: list[Promise], plans: list[Repayme
             Arrangement("promise", str(_("Promise to pay")), pending.amount, pending.due_date, "",
                         pending.get_state_display(), pending.created_at)
         )  # fmt: skip
-    plan = next((p for p in plans if p.status in (PlanStatus.ACCEPTED, PlanStatus.ACTIVE)), None)
+    # The plan in force binds; one waiting for its waiver is shown only while nothing is in force
+    # (a rejected waiver leaves the earlier plan as it was: payments/arrangement.py).
+    plan = next((p for p in plans if p.status == PlanStatus.ACTIVE), None) or next(
+        (p for p in plans if p.status == PlanStatus.ACCEPTED), None
+    )
     if plan is not None:
         upcoming = (
             Instalment.objects.filter(plan=plan)
@@ -678,6 +684,12 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
         entries.append(
             TimelineEntry(pay.created_at, "payment", f"{pay.amount:,.2f}", f"{pay.paid_on:%Y-%m-%d} {pay.reference}")
         )
+        if pay.reversed_at is not None:
+            entries.append(
+                TimelineEntry(pay.reversed_at, "payment", _("Payment of %(amount)s reversed") % {
+                    "amount": f"{pay.amount:,.2f}"}, pay.reversal_reason, flagged=True)
+            )  # fmt: skip
+    entries += _waiver_entries(case)
     for msg in PendingMessage.objects.filter(debtor_id=case.debtor_id).order_by("-created_at")[:20]:
         # Comms words the message from its templates; until it does, the timeline names what is coming.
         status = _("sent to the outbox") if msg.consumed_at else _("waiting for the outbox")
@@ -690,6 +702,28 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
         text = "; ".join(str(r.get("en" if en else "zh", "")) for r in d.reasons)
         entries.append(TimelineEntry(d.created_at, "gate", ", ".join(d.rule_ids), text, flagged=not d.allowed))
     entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def _waiver_entries(case: Case) -> list[TimelineEntry]:
+    """Each waiver request when it was asked for, and its decision when it was taken: by whom and why."""
+    entries = []
+    for w in WaiverRequest.objects.filter(case=case).select_related("requested_by", "decided_by", "plan")[:50]:
+        amount = f"{w.amount:,.2f}"
+        entries.append(
+            TimelineEntry(w.requested_at, "waiver", _("Waiver of %(amount)s asked for") % {"amount": amount},
+                          f"{w.reason} — {w.requested_by}")
+        )  # fmt: skip
+        if w.decided_at is None or w.status == WaiverStatus.PENDING:
+            continue
+        approved = w.status == WaiverStatus.APPROVED
+        title = (_("Waiver of %(amount)s approved") if approved else _("Waiver of %(amount)s rejected")) % {
+            "amount": amount
+        }
+        detail = f"{w.decision_reason} — {w.decided_by or _('the system')}"
+        if not approved and w.plan is not None and w.plan.status == PlanStatus.PROPOSED:
+            detail += " · " + _("the plan is a proposal again; the earlier arrangement stays in force")
+        entries.append(TimelineEntry(w.decided_at, "waiver", title, detail, flagged=not approved))
     return entries
 
 
