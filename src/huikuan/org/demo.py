@@ -20,14 +20,14 @@ class DemoUser:
 
 DEMO_USERS = (
     DemoUser("admin", Role.ADMIN, None, "管理员", ""),
-    DemoUser("lead1", Role.TEAM_LEAD, "一组", "主管", "王"),
+    DemoUser("lead1", Role.TEAM_LEAD, "一组", "芳", "王"),
     DemoUser("collector1", Role.COLLECTOR, "一组", "丽", "李"),
     DemoUser("collector2", Role.COLLECTOR, "一组", "强", "张"),
-    DemoUser("lead2", Role.TEAM_LEAD, "二组", "主管", "赵"),
+    DemoUser("lead2", Role.TEAM_LEAD, "二组", "刚", "赵"),
     DemoUser("collector3", Role.COLLECTOR, "二组", "敏", "陈"),
     DemoUser("collector4", Role.COLLECTOR, "二组", "伟", "刘"),
-    DemoUser("qa1", Role.QA, None, "质检", "孙"),
-    DemoUser("legal1", Role.LEGAL, None, "法务", "周"),
+    DemoUser("qa1", Role.QA, None, "悦", "孙"),
+    DemoUser("legal1", Role.LEGAL, None, "静", "周"),
 )
 
 
