@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from huikuan.intake import views as intake
 from huikuan.web import views
@@ -8,6 +10,8 @@ from huikuan.workbench import views as workbench
 app_name = "web"
 urlpatterns = [
     path("", views.case_list, name="cases"),
+    # Browsers ask for /favicon.ico whatever the page links; the icon is the vendored SVG.
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True), name="favicon"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/<int:case_id>/", workbench.case_page, name="case"),

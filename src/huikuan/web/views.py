@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
@@ -82,3 +83,39 @@ def reveal_contact(request: HttpRequest, point_id: int) -> HttpResponse:
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     return render(request, "web/_revealed.html", {"value": value})
+
+
+# The error pages (config.urls' handler400/403/404/500): styled, in the user's language, with the menu.
+
+
+def _error_page(request: HttpRequest, status: int, title: str, message: str, detail: str = "") -> HttpResponse:
+    context = {"status": status, "title": title, "message": message, "detail": detail}
+    return render(request, "web/error.html", context, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request,
+        400,
+        _("Bad request"),
+        _("The request could not be understood. Go back, check what you entered and try again."),
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # The actions' refusals (org.permissions.require) say why in the user's language: shown as they are.
+    detail = str(exception) if exception is not None and str(exception) else ""
+    return _error_page(request, 403, _("Not allowed"), _("Your role may not open this page or do this."), detail)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request,
+        404,
+        _("Page not found"),
+        _("There is no such page, or the case is not one you may see."),
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/error_500.html", status=500)
