@@ -40,7 +40,7 @@ def test_run_writes_todays_items_with_reason_window_and_assignee(
     call = items["call"]
     assert call.template == "broken_promise_reason"
     assert call.reason == "M2 · 跳票2次 · 余额 12,400 元 → 电话催收"
-    assert items["escalate_specialist"].reason == "M2 · 跳票2次 · 余额 12,400 元 → 主管队列"
+    assert items["escalate_specialist"].reason == "M2 · 跳票2次 · 余额 12,400 元 → 专员队列"
     assert call.window_start.isoformat() == "2026-11-20T01:00:00+00:00"
     assert call.policy_version == champion and call.arm == ""
     assert call.contact_point is not None and call.contact_point.kind == "mobile"
