@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import BadRequest
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import path
 from django.utils import translation
@@ -13,11 +14,11 @@ from huikuan.web import views
 from tests.conftest import Personas, client_for
 
 
-def _boom(request: object) -> None:
+def _boom(request: object) -> HttpResponse:
     raise RuntimeError("a bug")
 
 
-def _bad(request: object) -> None:
+def _bad(request: object) -> HttpResponse:
     raise BadRequest("malformed")
 
 
