@@ -42,7 +42,7 @@ INTERNAL_CODES = frozenset(
 # Latin letters a Chinese page may show: acronyms, units, keys, the brand.
 ALLOWED_WORDS = frozenset(
     {"huikuan", "API", "CSV", "XLSX", "YAML", "HTML", "SMS", "PDF", "ID", "MB", "CNY", "GSM", "UCS", "TD",
-     "Ctrl", "Enter", "QA", "PII", "OK", "v", "M", "h", "c", "u"}
+     "Ctrl", "Enter", "QA", "PII", "OK", "v", "M", "h", "c", "u", "YYYY", "MM", "DD"}
 )  # fmt: skip
 # Data, not wording: e-mail addresses, contract/customer/ledger references, policy labels (name@version),
 # a value the user is told to type, in Chinese quotes (the skill “specialist” on the team page).
@@ -152,3 +152,27 @@ def test_every_page_reads_in_chinese(demo: None, username: str) -> None:
     found, pages = crawl(client)
     assert pages >= 10
     assert found == {}
+
+
+@pytest.mark.django_db
+def test_refusals_of_the_save_form_read_in_chinese(demo: None) -> None:
+    from huikuan.strategy.models import WorkItem
+
+    item = WorkItem.objects.filter(assignee__username="collector1", action="call").select_related("case").first()
+    assert item is not None and item.contact_point_id is not None
+    client = client_for(User.objects.get(username="collector1"))
+    attempts = [
+        {"outcome": "promise", "promise_amount": "100", "promise_date": "2020-01-01"},  # the kernel's refusal
+        {"outcome": "promise", "promise_amount": "abc", "promise_date": "2026-13-45"},  # the parsers'
+        {"outcome": ""},
+        {"outcome": "promise", "promise_amount": "99999999", "promise_date": "2099-01-01"},
+    ]
+    for data in attempts:
+        response = client.post(
+            f"/work/cases/{item.case_id}/save/", {**data, "point": item.contact_point_id}, HTTP_HX_REQUEST="true"
+        )
+        parser = VisibleText()
+        parser.feed(response.content.decode())
+        texts = [t for t in parser.texts if t]
+        assert texts, data
+        assert [english_in(t) for t in texts if english_in(t)] == [], (data, texts)
