@@ -176,3 +176,17 @@ def test_refusals_of_the_save_form_read_in_chinese(demo: None) -> None:
         texts = [t for t in parser.texts if t]
         assert texts, data
         assert [english_in(t) for t in texts if english_in(t)] == [], (data, texts)
+
+
+@pytest.mark.django_db
+def test_the_notes_screeners_flags_read_in_chinese(demo: None) -> None:
+    from huikuan.strategy.models import WorkItem
+
+    case_id = WorkItem.objects.filter(assignee__username="collector1").values_list("case_id", flat=True).first()
+    client = client_for(User.objects.get(username="collector1"))
+    response = client.post(f"/work/cases/{case_id}/notes/preview/", {"notes": "再不还钱就发到你们公司群里曝光"})
+    parser = VisibleText()
+    parser.feed(response.content.decode())
+    text = " ".join(parser.texts)
+    assert "向第三方泄露" in text or "泄露" in text, text
+    assert english_in(text) == [], text
