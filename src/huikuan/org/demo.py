@@ -49,6 +49,10 @@ def ensure_demo_users() -> list[User]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        elif (user.first_name, user.last_name) != (spec.first_name, spec.last_name):
+            # Demo databases made before the demo staff had real names ("主管 王") get them.
+            user.first_name, user.last_name = spec.first_name, spec.last_name
+            user.save(update_fields=["first_name", "last_name"])
         users.append(user)
     return users
 
