@@ -131,8 +131,11 @@ class GenAccount:
     def _available(self, component: Component, day: date) -> Decimal:
         # What may be cleared on ``day`` without any later day's balance going below zero (a payment dated
         # after this one may already have been booked).
-        days = {day} | {e.effective_date for e in self.entries if e.effective_date > day}
-        return min(self.balance(component, d) for d in days)
+        running = lowest = ZERO
+        for e in sorted(self.entries, key=lambda e: e.effective_date):
+            running += e.deltas.get(component, ZERO)
+            lowest = running if e.effective_date <= day else min(lowest, running)
+        return lowest
 
     def pay(self, day: date, amount: Decimal, reference: str) -> Decimal:
         """A PAYMENT entry on ``day`` clearing components in the default allocation order against what was owed
