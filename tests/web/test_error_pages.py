@@ -90,3 +90,13 @@ def test_the_500_page_renders_without_a_user_or_a_database() -> None:
     with translation.override("en"):
         response = views.server_error(request)
     assert response.status_code == 500 and "Something went wrong" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_form_from_an_expired_page_is_a_styled_403_not_djangos(personas: Personas) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas.alice)
+    response = client.post("/logout/")
+    assert response.status_code == 403
+    text = _page(response)
+    assert 'data-status="403"' in text and "已过期的页面" in text and "CSRF" not in text

@@ -1,7 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import path
-from django.views.generic import RedirectView
 
 from huikuan.intake import views as intake
 from huikuan.web import views
@@ -11,7 +9,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.case_list, name="cases"),
     # Browsers ask for /favicon.ico whatever the page links; the icon is the vendored SVG.
-    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True), name="favicon"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/<int:case_id>/", workbench.case_page, name="case"),

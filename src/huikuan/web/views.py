@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -85,7 +86,15 @@ def reveal_contact(request: HttpRequest, point_id: int) -> HttpResponse:
     return render(request, "web/_revealed.html", {"value": value})
 
 
-# The error pages (config.urls' handler400/403/404/500): styled, in the user's language, with the menu.
+def favicon(request: HttpRequest) -> HttpResponse:
+    # The static name is resolved per request: in production it is the manifest's hashed name, which exists
+    # only once collectstatic has run (never at import time).
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))
+
+
+# The error pages (config.urls' handler400/403/404/500): styled and in the user's language. They depend on
+# nothing of the request but its language: another team's case and a missing one get the same bytes (the
+# case oracle test), and the 500 page renders without the user or the database.
 
 
 def _error_page(request: HttpRequest, status: int, title: str, message: str, detail: str = "") -> HttpResponse:
@@ -108,6 +117,15 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return _error_page(request, 403, _("Not allowed"), _("Your role may not open this page or do this."), detail)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error_page(
+        request,
+        403,
+        _("Not allowed"),
+        _("The form was sent from a page that has expired. Open the page again and repeat what you did."),
+    )
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(
         request,
@@ -118,4 +136,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/error_500.html", status=500)
+    return _error_page(
+        request,
+        500,
+        _("Something went wrong"),
+        _(
+            "The server could not finish this request. Nothing was saved by it; try again in a moment, "
+            "and tell your administrator if it happens again."
+        ),
+    )
