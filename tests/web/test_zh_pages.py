@@ -190,3 +190,19 @@ def test_the_notes_screeners_flags_read_in_chinese(demo: None) -> None:
     text = " ".join(parser.texts)
     assert "向第三方泄露" in text or "泄露" in text, text
     assert english_in(text) == [], text
+
+
+@pytest.mark.django_db
+def test_the_qa_registers_flags_and_the_team_pages_flags_read_in_chinese(demo: None) -> None:
+    from huikuan.cases.models import Case
+    from huikuan.compliance.actions import screen_and_register
+
+    collector = User.objects.get(username="collector1")
+    case = Case.objects.filter(assignee=collector).first()
+    assert case is not None
+    screen_and_register("再不还钱就发到你们公司群里曝光", source="note", case=case, user=collector)
+    for username, url in (("qa1", "/qa/?kind=flags"), ("lead1", "/work/team/")):
+        parser = VisibleText()
+        parser.feed(client_for(User.objects.get(username=username)).get(url).content.decode())
+        assert "泄露" in " ".join(parser.texts), url
+        assert [english_in(t) for t in parser.texts if english_in(t)] == [], url
