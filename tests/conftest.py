@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -131,6 +131,19 @@ def small_portfolio(personas: Personas) -> Personas:
     collectors = [(u.pk, u.team_id) for u in (personas.alice, personas.bob, personas.carol)]
     write_generated(PortfolioGenerator(7, AS_OF).debtors(30), AS_OF, collectors)
     return personas
+
+
+@pytest.fixture
+def demo(db: None, settings: Any) -> None:
+    """The demo as `make demo` builds it (users, a portfolio generated for today, templates, the default policy,
+    tonight's strategy run), with 150 debtors: what a new user opens."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    # One shard: the run stays in this process, inside the test's transaction (child processes would not see it).
+    settings.HUIKUAN_STRATEGY_SHARDS = 1
+    call_command("demo", debtors=150, seed=1, stdout=StringIO())
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -31,7 +31,7 @@ def test_a_collectors_day_through_identity_read_back_and_next_case(live_server: 
         run=call.run, as_of=call.as_of, case=middle, action="escalate_specialist", channel="queue",
         template="escalate_specialist", rule="escalation.specialist", window_start=call.window_start,
         window_end=call.window_end, priority=95, stage=call.stage, behaviour=call.behaviour, segment=call.segment,
-        queue="specialist", policy_version=call.policy_version, reason="M2 · 跳票2次 → 主管队列",
+        queue="specialist", policy_version=call.policy_version, reason="M2 · 跳票2次 → 专员队列",
         reason_en="specialist", assignee=call.assignee, created_at=call.created_at,
     )  # fmt: skip
     login(page, url, "alice", "pw-alice")

@@ -106,3 +106,35 @@ def test_generated_chinese_text_is_not_taken_for_mojibake(tmp_path: Path) -> Non
     for seed in (1, 2, 3):
         write_import_csv(generate(seed, 200), tmp_path / "gen.csv")
         assert text.mojibake((tmp_path / "gen.csv").read_text(encoding="utf-8")) is None
+
+
+def test_nothing_generated_is_dated_after_the_day_it_is_generated_for() -> None:
+    from datetime import UTC, datetime, time
+
+    end = datetime.combine(AS_OF, time(0), tzinfo=UTC)
+    for d in generate(19, 2000):
+        assert all(i.at < end for i in d.interactions)
+        assert all(p.created_at < end and p.created_at.date() <= p.due_date for p in d.promises)
+        assert all(e.effective_date <= AS_OF for a in d.accounts for e in a.entries)
+        assert all(p.paid_on < AS_OF for p in d.payments)
+
+
+def test_no_generated_payment_clears_what_was_not_owed_yet_on_its_day() -> None:
+    for d in generate(23, 2000):
+        for a in d.accounts:
+            for day in {e.effective_date for e in a.entries}:
+                assert all(a.balance(c, day) >= 0 for c in Component), (a.contract_no, day)
+
+
+def test_generated_promises_are_in_the_state_the_kernel_gives_them_with_their_payments() -> None:
+    from huikuan.kernel.promises import Promise, PromisePayment, evaluate_promise
+
+    promises = 0
+    for d in generate(29, 2000):
+        paid = [PromisePayment(p.paid_on, p.amount) for p in d.payments]
+        assert sum(p.state == "pending" for p in d.promises) <= 1
+        for p in d.promises:
+            promises += 1
+            outcome = evaluate_promise(Promise(p.amount, p.due_date, p.created_at.date(), "call"), paid, AS_OF, 3)
+            assert (outcome.state.value, outcome.paid) == (p.state, p.paid_amount)
+    assert promises > 200

@@ -198,3 +198,22 @@ def test_a_promise_is_accepted_exactly_when_it_is_within_the_balance_and_the_hor
     assert ("before_today" in problems) == (days < 0)
     assert ("beyond_horizon" in problems) == (days > horizon)
     assert (not problems) == (amount <= owed and 0 <= days <= horizon)
+
+
+@given(
+    st.lists(st.tuples(st.integers(-5, 30), st.integers(1, 150_000)), max_size=4),
+    st.integers(0, 30),
+    st.integers(0, 30),
+    st.integers(0, 5),
+)
+def test_with_the_same_payments_a_state_only_moves_forward_as_the_days_pass(
+    paid: list[tuple[int, int]], first: int, later: int, grace: int
+) -> None:
+    # Settled (kept, partly kept, broken) never turns pending again, and kept stays kept: a promise can only go
+    # back when money goes away (a reversal), never because time passed or an unrelated action settled it.
+    payments = [PromisePayment(PROMISE.created_on + timedelta(days=d), D(f) / 100, key="case-7") for d, f in paid]
+    day = PROMISE.created_on + timedelta(days=first)
+    before = promise_state(PROMISE, payments, day, grace)
+    after = promise_state(PROMISE, payments, day + timedelta(days=later), grace)
+    if before is not PromiseState.PENDING:
+        assert after is before

@@ -196,3 +196,35 @@ def test_a_plan_needs_evidence(personas: Personas, debt: Debt) -> None:
     with pytest.raises(guards.ActionError, match="agreed"):
         plans.agree_plan(personas.alice, debt.case, "instalments")
     assert RepaymentPlan.objects.count() == 0
+
+
+def test_the_night_run_judges_each_promise_by_its_debtors_day_so_no_later_action_moves_it_back(
+    personas: Personas,
+) -> None:
+    # 张伟 lives in Los Angeles; he promised on 1 Nov (his day) to pay by 5 Nov: 8 Nov is his last grace day.
+    # The run at 01:00 in Shanghai on 9 Nov is 09:00 on 8 Nov in Los Angeles: still pending for him, as the
+    # collector's payment, plan or waiver later that day (settled by his day) will find it. Broken only once
+    # his 9 Nov has come, and then nothing that day turns it pending again.
+    from huikuan.payments.policy import current_policy
+    from huikuan.payments.settlement import nightly_settlement, settle_cases
+
+    la = ZoneInfo("America/Los_Angeles")
+    debt = make_debt(personas, "C-LA")
+    debt.case.debtor.time_zone = "America/Los_Angeles"
+    debt.case.debtor.save()
+    p = promises.record_promise(
+        personas.alice, debt.case, Decimal("500.00"), DUE, now=datetime(2025, 11, 1, 10, tzinfo=la)
+    )
+    shanghai = make_debt(personas, "C-SH")
+    q = promise(personas, shanghai)
+
+    nightly_settlement(now=datetime(2025, 11, 9, 1, 0, tzinfo=SH))
+    assert state(p) == PromiseState.PENDING
+    assert state(q) == PromiseState.BROKEN  # 9 Nov in Shanghai: the grace is over
+    settle_cases([debt.case.pk], date(2025, 11, 8), current_policy())  # an action at 18:00 on his 8 Nov
+    assert state(p) == PromiseState.PENDING
+
+    nightly_settlement(now=datetime(2025, 11, 10, 1, 0, tzinfo=SH))
+    assert state(p) == PromiseState.BROKEN
+    settle_cases([debt.case.pk], date(2025, 11, 9), current_policy())  # his 9 Nov, later that day
+    assert state(p) == PromiseState.BROKEN

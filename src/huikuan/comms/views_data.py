@@ -13,20 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from huikuan.cases.models import Case
 from huikuan.comms.models import Template, TemplateVersion, VersionStatus
+from huikuan.compliance.labels import FLAG_CATEGORIES
 from huikuan.kernel.comms.diff import DiffRow, line_diff
 from huikuan.kernel.identifiers import has_control, normalise_reference
 from huikuan.org.visibility import case_filter
 
-# The screener's categories (kernel.compliance.screening.CATEGORIES) as the screen names them.
-SCREEN_CATEGORIES = {
-    "abuse": _("Abuse"),
-    "threat": _("Threat"),
-    "false_authority": _("False legal or official claim"),
-    "disclosure": _("Disclosure to a third party"),
-    "borrow_to_repay": _("Borrowing to repay"),
-    "unlawful_fee": _("Unlawful fee"),
-    "harassment": _("Harassment"),
-}
+# The screener's categories as the screen names them (one definition, in compliance.labels).
+SCREEN_CATEGORIES = FLAG_CATEGORIES
 
 SCREEN_SEVERITIES = {"block": _("Blocks activation"), "warn": _("Warning")}
 

@@ -219,6 +219,9 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
 # No script reads the CSRF cookie: pages carry the token (forms, htmx's hx-headers, the API docs).
 CSRF_COOKIE_HTTPONLY = True
+# A form sent from a stale page (an expired session, a page left open over a deploy) gets the styled 403 in
+# the user's language, not Django's English one.
+CSRF_FAILURE_VIEW = "huikuan.web.views.csrf_failure"
 SECURE_SSL_REDIRECT = PRODUCTION and _env_bool("HUIKUAN_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("HUIKUAN_HSTS_SECONDS", str(365 * 24 * 3600))) if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HUIKUAN_HSTS_INCLUDE_SUBDOMAINS", True)

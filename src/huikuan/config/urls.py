@@ -13,3 +13,9 @@ urlpatterns = [
     path("work/", include("huikuan.workbench.urls")),
     path("", include("huikuan.web.urls")),
 ]
+
+# Styled error pages in the user's language (web.views); Django's own are plain English.
+handler400 = "huikuan.web.views.bad_request"
+handler403 = "huikuan.web.views.permission_denied"
+handler404 = "huikuan.web.views.page_not_found"
+handler500 = "huikuan.web.views.server_error"

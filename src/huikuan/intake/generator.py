@@ -19,9 +19,11 @@ from pathlib import Path
 from faker import Faker
 
 from huikuan.kernel import pii
+from huikuan.kernel.allocation import DEFAULT_COMPONENT_ORDER
 from huikuan.kernel.contacts import SELF, party_reached
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.kernel.money import FEN, ZERO, quantize_fen
+from huikuan.kernel.promises import Promise, PromisePayment, evaluate_promise
 from huikuan.tabular.writing import write_csv
 
 MOBILE_PREFIXES = (
@@ -89,6 +91,9 @@ CALL_OUTCOMES = (
     "hardship",
 )
 _CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+# Days after a promise's date a payment still keeps it: payments.policy's default, which the generate command
+# passes on (the kernel judges the generated promises with it, as the nightly settlement will).
+PROMISE_GRACE_DAYS = 3
 
 
 @dataclass
@@ -119,8 +124,32 @@ class GenAccount:
     daily_penalty_rate: Decimal
     entries: list[GenEntry] = field(default_factory=list)
 
-    def balance(self, component: Component) -> Decimal:
-        return sum((e.deltas.get(component, ZERO) for e in self.entries), ZERO)
+    def balance(self, component: Component, on: date | None = None) -> Decimal:
+        """The component's balance, of every entry or of those effective on or before ``on``."""
+        return sum((e.deltas.get(component, ZERO) for e in self.entries if on is None or e.effective_date <= on), ZERO)
+
+    def _available(self, component: Component, day: date) -> Decimal:
+        # What may be cleared on ``day`` without any later day's balance going below zero (a payment dated
+        # after this one may already have been booked).
+        running = lowest = ZERO
+        for e in sorted(self.entries, key=lambda e: e.effective_date):
+            running += e.deltas.get(component, ZERO)
+            lowest = running if e.effective_date <= day else min(lowest, running)
+        return lowest
+
+    def pay(self, day: date, amount: Decimal, reference: str) -> Decimal:
+        """A PAYMENT entry on ``day`` clearing components in the default allocation order against what was owed
+        that day (never a penalty accrued later); returns what it cleared (at most ``amount``)."""
+        deltas: dict[Component, Decimal] = {}
+        left = amount
+        for component in DEFAULT_COMPONENT_ORDER:
+            cleared = min(left, self._available(component, day))
+            if cleared > 0:
+                deltas[component] = -cleared
+                left -= cleared
+        if deltas:
+            self.entries.append(GenEntry("payment", reference, day, deltas))
+        return amount - left
 
 
 @dataclass
@@ -142,6 +171,16 @@ class GenPromise:
 
 
 @dataclass
+class GenPayment:
+    """A payment received (payments' Payment row) and the ledger entry it made on ``contract_no``."""
+
+    paid_on: date
+    amount: Decimal
+    contract_no: str
+    reference: str
+
+
+@dataclass
 class GenDebtor:
     customer_no: str
     kind: str
@@ -156,6 +195,7 @@ class GenDebtor:
     accounts: list[GenAccount]
     interactions: list[GenInteraction] = field(default_factory=list)
     promises: list[GenPromise] = field(default_factory=list)
+    payments: list[GenPayment] = field(default_factory=list)
     hold_reason: str = ""
 
 
@@ -173,9 +213,10 @@ def _pools(seed: int) -> tuple[list[str], list[str], list[str], list[str]]:
 
 
 class PortfolioGenerator:
-    def __init__(self, seed: int, as_of: date) -> None:
+    def __init__(self, seed: int, as_of: date, *, promise_grace_days: int = PROMISE_GRACE_DAYS) -> None:
         self.rng = random.Random(seed)
         self.as_of = as_of
+        self.promise_grace_days = promise_grace_days
         self.male_names, self.female_names, self.companies, self.streets = _pools(seed)
         self.email_domains = ("qq.com", "163.com", "126.com", "sina.com", "outlook.com")
         self._mobiles: set[str] = set()
@@ -311,27 +352,33 @@ class PortfolioGenerator:
             if monthly_interest:
                 add(EntryKind.INTEREST, opened + timedelta(days=30 * m), interest=monthly_interest)
         if dpd > 0:
-            penalty = quantize_fen(outstanding * account.daily_penalty_rate * min(dpd, 180))
-            add(EntryKind.PENALTY, self.as_of - timedelta(days=1), penalty=penalty)
+            late_days = min(dpd, 180)
             if rng.random() < 0.25:
                 add(
                     EntryKind.FEE,
                     due + timedelta(days=1),
                     fee=Decimal(rng.choice(("30.00", "50.00", "80.00"))),
                 )
-            if rng.random() < 0.3:
-                # A partial payment after the due date, cleared penalty-first as the default allocation.
-                paid = quantize_fen(outstanding * Decimal(rng.randrange(5, 30)) / 100)
-                cleared_penalty = min(paid, account.balance(Component.PENALTY))
-                add(
-                    EntryKind.PAYMENT,
-                    due + timedelta(days=rng.randint(1, max(1, dpd))),
-                    penalty=-cleared_penalty,
-                    principal=-(paid - cleared_penalty),
-                )
+            accrued_days = 0
+            if dpd >= 2 and rng.random() < 0.3:
+                # A partial payment after the due date: the penalty accrued until that day is booked first, so the
+                # payment clears only what was owed then (penalty first, as the default allocation does).
+                pay_day = due + timedelta(days=rng.randint(1, max(1, dpd - 1)))
+                accrued_days = min((pay_day - due).days, late_days)
+                accrued = quantize_fen(outstanding * account.daily_penalty_rate * accrued_days)
+                if accrued > 0:
+                    add(EntryKind.PENALTY, pay_day, penalty=accrued)
+                ref += 1
+                account.pay(pay_day, quantize_fen(outstanding * Decimal(rng.randrange(5, 30)) / 100), f"gen:{ref}")
+            # The rest of the penalty, on what is still owed, up to yesterday (the nightly accrual's last run).
+            remaining = account.balance(Component.PRINCIPAL)
+            penalty = quantize_fen(remaining * account.daily_penalty_rate * (late_days - accrued_days))
+            if penalty > 0:
+                add(EntryKind.PENALTY, self.as_of - timedelta(days=1), penalty=penalty)
         return account
 
     def _history(self, debtor: GenDebtor) -> None:
+        """Calls, a reminder SMS and promises, all before today; promises settled as the kernel settles them."""
         rng = self.rng
         dpd = max((self.as_of - a.due_date).days for a in debtor.accounts)
         if dpd <= 0:
@@ -353,39 +400,60 @@ class PortfolioGenerator:
                     "",
                 )
             )
-        total = sum(
-            (
-                a.balance(c)
-                for a in debtor.accounts
-                for c in (Component.PRINCIPAL, Component.INTEREST, Component.FEE, Component.PENALTY)
-            ),
-            ZERO,
-        )
-        if dpd > 5 and total > 0 and rng.random() < 0.35:
-            promise_count = rng.randint(1, 3)
-            for i in range(promise_count):
-                amount = max(Decimal("100.00"), quantize_fen(total * Decimal(rng.randrange(5, 40)) / 100))
-                amount = (amount / 100).to_integral_value() * 100 if amount > 100 else amount
-                offset = rng.randint(-min(dpd - 1, 60), 10)
-                due = self.as_of + timedelta(days=offset)
-                created = datetime.combine(due - timedelta(days=rng.randint(2, 7)), time(3, 0), tzinfo=UTC)
-                if due >= self.as_of:
-                    state, paid = "pending", ZERO
-                else:
-                    roll = rng.random()
-                    state, paid = (
-                        ("broken", ZERO)
-                        if roll < 0.5
-                        else ("partly_kept", quantize_fen(amount / 2))
-                        if roll < 0.7
-                        else ("kept", amount)
-                    )
-                debtor.promises.append(GenPromise(amount.quantize(FEN), due, created, state, paid))
-                debtor.interactions.append(GenInteraction(created, "call", "promise", "debtor", f"promise {i + 1}"))
+        if dpd > 5 and self._owed(debtor) > 0 and rng.random() < 0.35:
+            self._promises(debtor, dpd)
         if rng.random() < 0.02:
             debtor.hold_reason = "dispute"
         elif rng.random() < 0.01:
             debtor.hold_reason = "complaint"
+
+    @staticmethod
+    def _owed(debtor: GenDebtor) -> Decimal:
+        owed = (Component.PRINCIPAL, Component.INTEREST, Component.FEE, Component.PENALTY)
+        return sum((a.balance(c) for a in debtor.accounts for c in owed), ZERO)
+
+    def _promises(self, debtor: GenDebtor, dpd: int) -> None:
+        """One to three promises one after the other (a case has one open promise at a time), each made on a
+        past day; the money paid towards a promise is posted as a payment, and its state is the kernel's."""
+        rng = self.rng
+        grace = self.promise_grace_days
+        yesterday = self.as_of - timedelta(days=1)
+        earliest = self.as_of - timedelta(days=min(dpd - 1, 60))
+        account = max(debtor.accounts, key=lambda a: (self.as_of - a.due_date).days)
+        count = rng.randint(1, 3)
+        for i in range(count):
+            last = i == count - 1
+            made = earliest + timedelta(days=rng.randint(0, 3))
+            if made > yesterday:
+                break
+            # Only the last promise may still be open; an earlier one's grace period is over before the next.
+            latest_due = self.as_of + timedelta(days=10) if last else yesterday - timedelta(days=grace)
+            if latest_due < made:
+                break
+            due = made + timedelta(days=rng.randint(0, min(7, (latest_due - made).days)))
+            owed = self._owed(debtor)
+            amount = max(Decimal("100.00"), quantize_fen(owed * Decimal(rng.randrange(5, 40)) / 100))
+            amount = min((amount / 100).to_integral_value() * 100 if amount > 100 else amount, owed)
+            if amount <= 0:
+                break
+            created = datetime.combine(made, time(3, 0), tzinfo=UTC)
+            deadline = min(due + timedelta(days=grace), yesterday)
+            if deadline >= made:
+                roll = rng.random()
+                share = ZERO if roll < 0.5 else Decimal("0.5") if roll < 0.7 else Decimal(1)
+                if share:
+                    paid_on = made + timedelta(days=rng.randint(0, (deadline - made).days))
+                    reference = f"gen:p{len(debtor.payments) + 1}"
+                    paid = account.pay(paid_on, quantize_fen(amount * share), reference)
+                    if paid > 0:
+                        debtor.payments.append(GenPayment(paid_on, paid, account.contract_no, reference))
+            counted = [PromisePayment(p.paid_on, p.amount) for p in debtor.payments]
+            outcome = evaluate_promise(Promise(amount, due, made, "call"), counted, self.as_of, grace)
+            debtor.promises.append(GenPromise(amount.quantize(FEN), due, created, outcome.state.value, outcome.paid))
+            debtor.interactions.append(
+                GenInteraction(created, "call", "promise", "debtor", f"承诺{due:%m月%d日}前还款{amount:,.2f}元")
+            )
+            earliest = deadline + timedelta(days=1)
 
 
 IMPORT_HEADER = (

@@ -16,9 +16,10 @@ from huikuan.cases.sync import Assignment, refresh_cases
 from huikuan.db.bulkwrite import insert_rows, upsert_ids
 from huikuan.intake.generator import GenDebtor
 from huikuan.kernel.pii import hash_id_number
+from huikuan.payments.models import EntryRole, Payment, PaymentEntry, PaymentSource, PaymentStatus, source_key
 from huikuan.portfolio.fields import to_fen
 from huikuan.portfolio.ledger import entry_row, insert_entries, open_balances, refresh_balances
-from huikuan.portfolio.models import Account, ContactPoint, Debtor, default_time_zone
+from huikuan.portfolio.models import Account, ContactPoint, Debtor, LedgerEntry, default_time_zone
 
 
 @dataclass
@@ -108,6 +109,7 @@ def _write_chunk(
                 assignments[ids[d.customer_no]] = Assignment(team_id, user_id)
         counts.cases += refresh_cases(ids.values(), as_of, assignments).created
         _write_history(chunk, ids, now)
+        _write_payments(chunk, ids, account_ids, now)
         counts.debtors += len(chunk)
         counts.accounts += len(accounts)
         counts.entries += len(entries)
@@ -152,3 +154,43 @@ def _write_history(chunk: list[GenDebtor], debtor_ids: dict[str, int], now: obje
     )
     for reason, ids in held.items():
         Case.objects.filter(id__in=ids).update(status=CaseStatus.ON_HOLD, hold_reason=reason, hold_since=now)
+
+
+def _write_payments(
+    chunk: list[GenDebtor], debtor_ids: dict[str, int], account_ids: dict[str, int], now: object
+) -> None:
+    """The payments towards promises as payments' rows, linked to their ledger entries, so the nightly
+    settlement and every action after it judge the promises on the same money the generator did."""
+    cases = dict(Case.objects.filter(debtor_id__in=debtor_ids.values()).values_list("debtor_id", "id"))
+    paid = [(d, p) for d in chunk for p in d.payments]
+    if not paid:
+        return
+    rows = [
+        (source_key(PaymentSource.BANK_STATEMENT, f"{d.customer_no}:{p.reference}"), PaymentSource.BANK_STATEMENT,
+         debtor_ids[d.customer_no], cases.get(debtor_ids[d.customer_no]), to_fen(p.amount), 0,
+         p.paid_on.isoformat(), p.reference, PaymentStatus.POSTED, "", now)
+        for d, p in paid
+    ]  # fmt: skip
+    insert_rows(
+        Payment._meta.db_table,
+        ["idempotency_key", "source", "debtor_id", "case_id", "amount", "credit", "paid_on", "reference", "status",
+         "reversal_reason", "created_at"],
+        rows,
+        conflict=["idempotency_key"],
+    )  # fmt: skip
+    payment_ids = dict(
+        Payment.objects.filter(idempotency_key__in=[r[0] for r in rows]).values_list("idempotency_key", "id")
+    )
+    wanted = {(account_ids[p.contract_no], p.reference): row[0] for (d, p), row in zip(paid, rows, strict=True)}
+    entries = LedgerEntry.objects.filter(
+        account_id__in={a for a, _ in wanted}, reference__in={r for _, r in wanted}
+    ).values_list("account_id", "reference", "id")
+    PaymentEntry.objects.bulk_create(
+        [
+            PaymentEntry(payment_id=payment_ids[wanted[(a, r)]], entry_id=entry_id, role=EntryRole.ALLOCATION)
+            for a, r, entry_id in entries
+            if (a, r) in wanted
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )

@@ -43,3 +43,17 @@ def honorific(name: str, gender: str, *, company: bool = False, lang: str = "zh-
         return name.strip()
     title = {"male": "Mr", "female": "Ms"}.get(gender)
     return f"{title} {family}" if title else name.strip()
+
+
+def _has_cjk(text: str) -> bool:
+    # CJK Unified Ideographs (and extension A), where every Chinese given and family name is written.
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def person_name(given: str, family: str) -> str:
+    """The one way a person's two name parts are shown: 李丽 (family first, no space) for a Chinese name,
+    "Li Wang" (given first) for a Western one. Every staff name on a page, in a script or a letter is this."""
+    given, family = given.strip(), family.strip()
+    if _has_cjk(given) or _has_cjk(family):
+        return family + given
+    return " ".join(part for part in (given, family) if part)

@@ -23,14 +23,14 @@ class DemoUser:
 
 DEMO_USERS = (
     DemoUser("admin", Role.ADMIN, None, "管理员", ""),
-    DemoUser("lead1", Role.TEAM_LEAD, "一组", "主管", "王"),
+    DemoUser("lead1", Role.TEAM_LEAD, "一组", "芳", "王"),
     DemoUser("collector1", Role.COLLECTOR, "一组", "丽", "李"),
     DemoUser("collector2", Role.COLLECTOR, "一组", "强", "张"),
-    DemoUser("lead2", Role.TEAM_LEAD, "二组", "主管", "赵"),
+    DemoUser("lead2", Role.TEAM_LEAD, "二组", "刚", "赵"),
     DemoUser("collector3", Role.COLLECTOR, "二组", "敏", "陈"),
     DemoUser("collector4", Role.COLLECTOR, "二组", "伟", "刘"),
-    DemoUser("qa1", Role.QA, None, "质检", "孙"),
-    DemoUser("legal1", Role.LEGAL, None, "法务", "周"),
+    DemoUser("qa1", Role.QA, None, "悦", "孙"),
+    DemoUser("legal1", Role.LEGAL, None, "静", "周"),
 )
 
 
@@ -55,6 +55,10 @@ def ensure_demo_users() -> list[User]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        elif (user.first_name, user.last_name) != (spec.first_name, spec.last_name):
+            # Demo databases made before the demo staff had real names ("主管 王") get them.
+            user.first_name, user.last_name = spec.first_name, spec.last_name
+            user.save(update_fields=["first_name", "last_name"])
         if spec.role == Role.COLLECTOR and not TrainingRecord.objects.filter(user=user).exists():
             TrainingRecord.objects.create(
                 user=user,

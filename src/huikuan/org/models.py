@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from huikuan.kernel.names import person_name
+
 
 class Role(models.TextChoices):
     COLLECTOR = "collector", _("Collector")
@@ -52,6 +54,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def get_full_name(self) -> str:
+        # Django joins "first last"; 李丽 is written family name first (kernel.names.person_name).
+        return person_name(self.first_name, self.last_name)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

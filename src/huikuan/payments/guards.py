@@ -13,6 +13,7 @@ from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case
 from huikuan.kernel.ledger import Balance
 from huikuan.org.permissions import can_negotiate, can_post_payments, require
+from huikuan.payments.messages import kernel_message
 from huikuan.portfolio.models import AccountBalance
 
 
@@ -20,7 +21,8 @@ class ActionError(ValueError):
     """The request breaks a business rule; the messages say which, in the user's language."""
 
     def __init__(self, messages: Iterable[str]) -> None:
-        self.messages = list(messages)
+        # A kernel refusal passed up as it is (a promise due yesterday) reaches the user in their language.
+        self.messages = [kernel_message(str(m)) for m in messages]
         super().__init__("; ".join(self.messages))
 
 

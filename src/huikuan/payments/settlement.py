@@ -8,9 +8,9 @@ right after a payment or a reversal, the nightly job calls them for everything s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -22,7 +22,7 @@ from huikuan.audit.records import change_record
 from huikuan.cases.models import Case, Promise, PromiseState
 from huikuan.db.bulkread import read_frame
 from huikuan.db.bulkwrite import update_rows
-from huikuan.kernel.localtime import with_local_day
+from huikuan.kernel.localtime import local_days, with_local_day
 from huikuan.kernel.plans import Instalment as KernelInstalment
 from huikuan.kernel.plans.tracking import PlanPayment, PlanProgress, track_plan
 from huikuan.kernel.promises import settle_promises_frame
@@ -57,7 +57,7 @@ def _case_clause(case_ids: Iterable[int] | None, column: str) -> tuple[str, list
 
 
 def promise_frame(as_of: date, case_ids: Iterable[int] | None, horizon: date) -> pl.DataFrame:
-    """Promises still open, or settled but young enough that late news may change them.
+    """Promises still open, or settled but young enough that late news may change them, with their debtor's zone.
 
     For named cases every promise is read: a reversal may reopen one settled long ago.
     """
@@ -86,10 +86,10 @@ def promise_frame(as_of: date, case_ids: Iterable[int] | None, horizon: date) ->
     select = "p.id, p.case_id, p.amount, p.due_date, {made}, p.state, p.paid_amount"
     if connection.vendor == "postgresql":
         return read_frame(
-            f"SELECT {select.format(made=f'(p.created_at AT TIME ZONE {zone})::date')} FROM {source} "
+            f"SELECT {select.format(made=f'(p.created_at AT TIME ZONE {zone})::date')}, {zone} FROM {source} "
             f"WHERE {scope}{where}",
-            [default_time_zone(), *scope_params, *params],
-            columns,
+            [default_time_zone(), default_time_zone(), *scope_params, *params],
+            {**columns, "zone": pl.String},
         )
     # SQLite keeps UTC text and knows no time zones: the local day is taken in Polars, zone by zone.
     frame = read_frame(
@@ -98,9 +98,9 @@ def promise_frame(as_of: date, case_ids: Iterable[int] | None, horizon: date) ->
         {**columns, "created_on": pl.String, "zone": pl.String},
     )
     if frame.is_empty():
-        return frame.cast({"created_on": pl.Date}).drop("zone")
+        return frame.cast({"created_on": pl.Date})
     made = frame.with_columns(pl.col("created_on").str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC"))
-    return with_local_day(made, "created_on", "zone", "created_on", default_time_zone()).drop("zone")
+    return with_local_day(made, "created_on", "zone", "created_on", default_time_zone())
 
 
 def payment_frame(case_ids: Iterable[int] | None, since: date) -> pl.DataFrame:
@@ -115,9 +115,19 @@ def payment_frame(case_ids: Iterable[int] | None, since: date) -> pl.DataFrame:
 
 
 def settle_promises(
-    as_of: date, *, case_ids: Iterable[int] | None = None, policy: PaymentsPolicy | None = None
+    as_of: date,
+    *,
+    case_ids: Iterable[int] | None = None,
+    policy: PaymentsPolicy | None = None,
+    now: datetime | None = None,
 ) -> SettleCounts:
-    """Settle promise states in bulk through the kernel's Polars rules; only changed rows are written."""
+    """Settle promise states in bulk through the kernel's Polars rules; only changed rows are written.
+
+    With ``now`` each promise is judged as of its debtor's day at that instant, as the actions judge it (they
+    settle a case by the debtor's today): the night's run on the server's date would call a Los Angeles
+    debtor's promise broken while it is still the last day of grace there, and the collector's next action on
+    the case would turn it pending again. Without ``now`` every promise is judged as of ``as_of``.
+    """
     policy = policy or current_policy()
     horizon = as_of - timedelta(days=policy.promise_grace_days + policy.resettle_days)
     counts = SettleCounts()
@@ -131,7 +141,12 @@ def settle_promises(
         keys = None if case_ids is None else promises["key"].unique().to_list()
         payments = payment_frame(keys, since)
         # Amounts stay integer fen end to end: exact, and what the columns hold.
-        settled = settle_promises_frame(promises, payments, as_of, policy.promise_grace_days)
+        settled = pl.concat(
+            [
+                settle_promises_frame(group.drop("zone", "day"), payments, day, policy.promise_grace_days)
+                for day, group in _by_day(promises, as_of, now)
+            ]
+        )
         changed = settled.join(promises.select("promise_id", "old_state", "old_paid"), on="promise_id").filter(
             (pl.col("state") != pl.col("old_state")) | (pl.col("paid") != pl.col("old_paid"))
         )
@@ -142,10 +157,28 @@ def settle_promises(
     return counts
 
 
+def _by_day(promises: pl.DataFrame, as_of: date, now: datetime | None) -> list[tuple[date, pl.DataFrame]]:
+    """The promises grouped by the day they are judged on: ``as_of``, or each debtor's day at ``now``."""
+    if now is None:
+        return [(as_of, promises.with_columns(pl.lit(as_of).alias("day")))]
+    day_in = local_days(now, default_time_zone())
+    zones = promises["zone"].unique().to_list()
+    days = pl.DataFrame({"zone": zones, "day": [day_in(z) for z in zones]}, schema={"zone": pl.String, "day": pl.Date})
+    with_day = promises.join(days, on="zone", how="left")
+    return [(group["day"][0], group) for group in with_day.partition_by("day")]
+
+
 def refresh_plans(
-    as_of: date, *, case_ids: Iterable[int] | None = None, policy: PaymentsPolicy | None = None
+    as_of: date,
+    *,
+    case_ids: Iterable[int] | None = None,
+    policy: PaymentsPolicy | None = None,
+    now: datetime | None = None,
 ) -> SettleCounts:
-    """Instalment and plan states of each case's current plan, from the payments since it was agreed."""
+    """Instalment and plan states of each case's current plan, from the payments since it was agreed.
+
+    With ``now``, each plan is judged as of its debtor's day at that instant (see ``settle_promises``).
+    """
     policy = policy or current_policy()
     counts = SettleCounts()
     plans_qs = RepaymentPlan.objects.filter(status__in=TRACKED_PLAN_STATUSES).order_by("case_id", "-created_at")
@@ -168,6 +201,7 @@ def refresh_plans(
             case_id__in=list(current), status=PaymentStatus.POSTED, paid_on__gte=since
         ).values_list("case_id", "paid_on", "amount"):
             paid[case_id].append(PlanPayment(paid_on, amount))
+        day_of = _debtor_days(list(current), as_of, now)
         changed_items: list[Instalment] = []
         changed_plans: list[RepaymentPlan] = []
         audit: list[ChangeLog] = []
@@ -178,7 +212,7 @@ def refresh_plans(
             status = track_plan(
                 [KernelInstalment(i.n, i.due_date, i.amount) for i in items],
                 [p for p in paid[plan.case_id] if p.paid_on >= start],
-                as_of,
+                day_of(plan.case_id),
                 grace_days=policy.instalment_grace_days,
                 broken_after_days=policy.plan_broken_after_days,
             )
@@ -204,12 +238,27 @@ def refresh_plans(
     return counts
 
 
-def nightly_settlement(as_of: date | None = None) -> SettleCounts:
-    """The nightly job: promises first, then plans; one policy for both."""
-    as_of = as_of or timezone.localdate()
+def _debtor_days(case_ids: list[int], as_of: date, now: datetime | None) -> Callable[[int], date]:
+    """The day each case is judged on: ``as_of``, or its debtor's day at ``now``."""
+    if now is None:
+        return lambda case_id: as_of
+    day_in = local_days(now, default_time_zone())
+    zones = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "debtor__time_zone"))
+    return lambda case_id: day_in(zones.get(case_id))
+
+
+def nightly_settlement(as_of: date | None = None, *, now: datetime | None = None) -> SettleCounts:
+    """The nightly job: promises first, then plans; one policy for both.
+
+    Without ``as_of`` (the scheduled run) each promise is judged by its debtor's day now, as every action
+    judges it later that day; an operator's ``--as-of`` judges everything as of that day.
+    """
     policy = current_policy()
-    counts = settle_promises(as_of, policy=policy)
-    plans = refresh_plans(as_of, policy=policy)
+    if as_of is None:
+        now = now or timezone.now()
+        as_of = timezone.localdate(now)
+    counts = settle_promises(as_of, policy=policy, now=now)
+    plans = refresh_plans(as_of, policy=policy, now=now)
     counts.plans, counts.plans_changed = plans.plans, plans.plans_changed
     return counts
 

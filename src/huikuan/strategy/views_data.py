@@ -7,7 +7,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from huikuan.kernel.strategy.policy import Policy
+from huikuan.kernel.strategy.policy import Policy, Trigger
 from huikuan.strategy.models import PolicyVersion, StrategyRun, WorkItem
 
 
@@ -18,6 +18,24 @@ class StageTable:
     tone: str
     dpd: str
     rules: list[dict[str, str]]
+
+
+def _when(policy: Policy, language: str, trigger: Trigger) -> str:
+    """A trigger in words: 逾期第4、10天 / 每2天 / 承诺还款日 -1."""
+    if trigger.days:
+        joiner = "、" if language == "zh" else ", "
+        return policy.label(language, "days").format(days=joiner.join(map(str, trigger.days)))
+    if trigger.every:
+        return policy.label(language, "every").format(n=trigger.every)
+    offsets = ", ".join(f"{o:+d}" for o in trigger.offsets)
+    return f"{policy.label_or_code(language, f'event:{trigger.event}')} {offsets}".strip()
+
+
+def _behaviours(policy: Policy, language: str, codes: tuple[str, ...]) -> str:
+    if not codes:
+        return policy.label(language, "anyone")
+    labels = (policy.label_or_code(language, c).replace("{n}次", "").replace("{n} ", "") for c in codes)
+    return ("、" if language == "zh" else ", ").join(labels)
 
 
 def policy_tables(policy: Policy, language: str = "zh") -> list[StageTable]:
@@ -31,21 +49,15 @@ def policy_tables(policy: Policy, language: str = "zh") -> list[StageTable]:
                 "action": policy.label(language, r.action),
                 "channel": r.channel,
                 "template": r.template,
-                "when": (
-                    ", ".join(map(str, r.trigger.days))
-                    if r.trigger.days
-                    else f"every {r.trigger.every} d"
-                    if r.trigger.every
-                    else f"{r.trigger.event} {', '.join(f'{o:+d}' for o in r.trigger.offsets)}"
-                ),
-                "who": ", ".join(r.behaviours) or "*",
+                "when": _when(policy, language, r.trigger),
+                "who": _behaviours(policy, language, r.behaviours),
                 "conditions": " ".join(
                     part
                     for part in (
                         f"≥ {r.min_balance}" if r.min_balance is not None else "",
                         f"≤ {r.max_balance}" if r.max_balance is not None else "",
-                        "/".join(r.risk),
-                        "/".join(r.balance),
+                        "/".join(policy.label_or_code(language, f"risk:{k}") for k in r.risk),
+                        "/".join(policy.label_or_code(language, f"balance:{k}") for k in r.balance),
                     )
                     if part
                 ),
@@ -55,7 +67,9 @@ def policy_tables(policy: Policy, language: str = "zh") -> list[StageTable]:
             if spec.key in r.stages
         ]
         dpd = f"{start}–{spec.max_dpd}" if spec.max_dpd is not None else f"{start}+"
-        tables.append(StageTable(spec.key, spec.label_zh if language == "zh" else spec.label_en, spec.tone, dpd, rules))
+        label = spec.label_zh if language == "zh" else spec.label_en
+        tone = policy.label_or_code(language, f"tone:{spec.tone}")
+        tables.append(StageTable(spec.key, label, tone, dpd, rules))
     return tables
 
 

@@ -8,6 +8,8 @@ from huikuan.workbench import views as workbench
 app_name = "web"
 urlpatterns = [
     path("", views.case_list, name="cases"),
+    # Browsers ask for /favicon.ico whatever the page links; the icon is the vendored SVG.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/<int:case_id>/", workbench.case_page, name="case"),

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -134,3 +135,64 @@ def reveal_contact(request: HttpRequest, point_id: int) -> HttpResponse:
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc))
     return render(request, "web/_revealed.html", {"value": value})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # The static name is resolved per request: in production it is the manifest's hashed name, which exists
+    # only once collectstatic has run (never at import time).
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))
+
+
+# The error pages (config.urls' handler400/403/404/500): styled and in the user's language. They depend on
+# nothing of the request but its language: another team's case and a missing one get the same bytes (the
+# case oracle test), and the 500 page renders without the user or the database.
+
+
+def _error_page(request: HttpRequest, status: int, title: str, message: str, detail: str = "") -> HttpResponse:
+    context = {"status": status, "title": title, "message": message, "detail": detail}
+    return render(request, "web/error.html", context, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request,
+        400,
+        _("Bad request"),
+        _("The request could not be understood. Go back, check what you entered and try again."),
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # The actions' refusals (org.permissions.require) say why in the user's language: shown as they are.
+    detail = str(exception) if exception is not None and str(exception) else ""
+    return _error_page(request, 403, _("Not allowed"), _("Your role may not open this page or do this."), detail)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error_page(
+        request,
+        403,
+        _("Not allowed"),
+        _("The form was sent from a page that has expired. Open the page again and repeat what you did."),
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request,
+        404,
+        _("Page not found"),
+        _("There is no such page, or the case is not one you may see."),
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error_page(
+        request,
+        500,
+        _("Something went wrong"),
+        _(
+            "The server could not finish this request. Nothing was saved by it; try again in a moment, "
+            "and tell your administrator if it happens again."
+        ),
+    )

@@ -35,6 +35,7 @@ from huikuan.kernel.compliance.gate import (
     training_current,
 )
 from huikuan.kernel.compliance.packs import Pack, load_pack
+from huikuan.kernel.holds import hold_label
 from huikuan.kernel.plans.schedule import add_months
 
 from .plans import random_situation
@@ -349,7 +350,10 @@ def test_cn_holds_stop_collection_contact(hold: Hold) -> None:
     facts = replace(ALICE_CASE, holds=frozenset({hold}))
     decision = check_contact([], facts, MOBILE, Channel.CALL, local(SHANGHAI, 2026, 6, 10, 10, 0), CN)
     assert decision.blocking_rule == "cn.holds" and decision.next_allowed_at is None
-    assert hold.value in decision.reasons[0].text_zh
+    # The hold by its name in each language, never its code.
+    assert hold_label(hold.value, "zh") in decision.reasons[0].text_zh
+    assert hold.value not in decision.reasons[0].text_zh
+    assert hold_label(hold.value, "en") in decision.reasons[0].text_en
 
 
 def test_cn_legal_hold_only_warns_so_a_team_lead_may_override() -> None:

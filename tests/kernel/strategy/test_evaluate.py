@@ -64,7 +64,7 @@ def test_behaviour_type_from_history(history: dict[str, object], behaviour: str)
 def test_reason_chain_in_chinese_and_english() -> None:
     planned = _planned(row(dpd=45, balance_fen=1_240_000, broken_promises=2))
     escalation = planned.filter(pl.col("action") == "escalate_specialist").row(0, named=True)
-    assert escalation["reason_zh"] == "M2 · 跳票2次 · 余额 12,400 元 → 主管队列"
+    assert escalation["reason_zh"] == "M2 · 跳票2次 · 余额 12,400 元 → 专员队列"
     assert escalation["reason_en"] == "M2 · 2 broken promise(s) · balance 12,400 CNY → specialist queue"
     big = _planned(row(dpd=45, balance_fen=123_456_789_050)).row(0, named=True)
     assert "余额 1,234,567,891 元" in big["reason_zh"]

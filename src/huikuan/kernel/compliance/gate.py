@@ -21,6 +21,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from huikuan.kernel.compliance.packs import Pack, Rule
+from huikuan.kernel.holds import hold_label
 from huikuan.kernel.holidays import day_info, next_non_holiday
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
 from huikuan.kernel.plans.schedule import add_months
@@ -206,7 +207,7 @@ class Decision:
 class Outcome:
     timed: bool  # the objection lifts by itself at retry_at
     retry_at: datetime | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str | tuple[str, str]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=512)
@@ -287,7 +288,10 @@ def _holds(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     if ctx.point.owner is Owner.DEBTOR:
         wanted |= set(rule.params["debtor_only_holds"])
     active = sorted(h.value for h in ctx.facts.holds if h.value in wanted)
-    return Outcome(timed=False, extra={"active": ", ".join(active)}) if active else None
+    if not active:
+        return None
+    labels = ("、".join(hold_label(h, "zh") for h in active), ", ".join(hold_label(h, "en") for h in active))
+    return Outcome(timed=False, extra={"active": labels})
 
 
 def _case_closed(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:

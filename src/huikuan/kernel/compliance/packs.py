@@ -136,8 +136,10 @@ class Rule:
     reason_en: str
 
     def texts(self, **extra: object) -> tuple[str, str]:
-        values = {**self.params, **extra}
-        return self.reason_zh.format(**values), self.reason_en.format(**values)
+        """The reason in Chinese and English; an extra given as a (zh, en) pair fills each in its language."""
+        zh = {**self.params, **{k: v[0] if isinstance(v, tuple) else v for k, v in extra.items()}}
+        en = {**self.params, **{k: v[1] if isinstance(v, tuple) else v for k, v in extra.items()}}
+        return self.reason_zh.format(**zh), self.reason_en.format(**en)
 
 
 @dataclass(frozen=True, slots=True)

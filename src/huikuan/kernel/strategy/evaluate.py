@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
+from huikuan.kernel.holds import HOLD_LABELS, hold_label
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
 from huikuan.kernel.strategy.policy import BEHAVIOURS, WEEKDAYS, CadenceRule, Policy, Window
 
@@ -375,7 +376,14 @@ def _reason(policy: Policy, language: str) -> pl.Expr:
     action = pl.col("action").replace_strict({key: policy.label(language, key) for key in QUEUES}, default="")
     held = (
         pl.when(pl.col("hold") != "")
-        .then(pl.concat_str(pl.lit(" · " + policy.label(language, "hold") + " "), pl.col("hold")))
+        .then(
+            pl.concat_str(
+                pl.lit(" · " + policy.label(language, "hold") + " "),
+                pl.col("hold").replace_strict(
+                    {code: hold_label(code, language) for code in HOLD_LABELS}, default=pl.col("hold")
+                ),
+            )
+        )
         .otherwise(pl.lit(""))
     )
     return pl.concat_str(

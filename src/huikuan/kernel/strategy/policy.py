@@ -74,9 +74,23 @@ DEFAULT_LABELS: Mapping[str, Mapping[str, str]] = {
         "letter": "催款函",
         "lawyer_letter": "律师函",
         "visit": "上门外访",
-        "escalate_specialist": "主管队列",
+        "escalate_specialist": "专员队列",
         "legal_review": "法务审核",
         "hold": "暂停",
+        "tone:gentle": "温和",
+        "tone:firm": "严肃",
+        "tone:legal": "告知法律后果",
+        "every": "每{n}天",
+        "event:promise_due": "承诺还款日",
+        "event:promise_broken": "跳票日",
+        "days": "逾期第{days}天",
+        "anyone": "所有",
+        "risk:low": "低风险",
+        "risk:medium": "中风险",
+        "risk:high": "高风险",
+        "balance:small": "小额",
+        "balance:medium": "中额",
+        "balance:large": "大额",
     },
     "en": {
         "dispute": "dispute",
@@ -97,6 +111,20 @@ DEFAULT_LABELS: Mapping[str, Mapping[str, str]] = {
         "escalate_specialist": "specialist queue",
         "legal_review": "legal review",
         "hold": "hold",
+        "tone:gentle": "gentle",
+        "tone:firm": "firm",
+        "tone:legal": "legal consequences",
+        "every": "every {n} days",
+        "event:promise_due": "promise date",
+        "event:promise_broken": "broken promise",
+        "days": "DPD {days}",
+        "anyone": "all",
+        "risk:low": "low risk",
+        "risk:medium": "medium risk",
+        "risk:high": "high risk",
+        "balance:small": "small balance",
+        "balance:medium": "medium balance",
+        "balance:large": "large balance",
     },
 }
 
@@ -225,6 +253,10 @@ class Policy:
 
     def label(self, language: str, key: str) -> str:
         return self.labels.get(language, {}).get(key) or DEFAULT_LABELS[language][key]
+
+    def label_or_code(self, language: str, key: str) -> str:
+        """The label of a code the policy may have invented itself (a tone, a behaviour): else the code."""
+        return self.labels.get(language, {}).get(key) or DEFAULT_LABELS[language].get(key) or key
 
     def as_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))

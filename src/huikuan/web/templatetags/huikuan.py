@@ -7,7 +7,8 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from huikuan.cases.models import STAGE_LABELS
+from huikuan.cases.models import STAGE_LABELS, Channel
+from huikuan.compliance.labels import FLAG_CATEGORIES, FLAG_SEVERITIES, TEXT_SOURCES
 from huikuan.kernel.delinquency import Stage
 from huikuan.kernel.money import format_yuan
 
@@ -33,5 +34,28 @@ def risk_label(value: str | None) -> str:
 def stage_label(value: str) -> str:
     try:
         return str(STAGE_LABELS[Stage(value)])
+    except ValueError:
+        return value
+
+
+@register.filter
+def flag_category(value: str) -> str:
+    return str(FLAG_CATEGORIES.get(value, value))
+
+
+@register.filter
+def severity_label(value: str) -> str:
+    return str(FLAG_SEVERITIES.get(value, value))
+
+
+@register.filter
+def text_source_label(value: str) -> str:
+    return str(TEXT_SOURCES.get(value, value))
+
+
+@register.filter
+def channel_label(value: str) -> str:
+    try:
+        return str(Channel(value).label)
     except ValueError:
         return value

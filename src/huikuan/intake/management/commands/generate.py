@@ -10,6 +10,7 @@ from django.utils import timezone
 from huikuan.intake.generator import PortfolioGenerator
 from huikuan.intake.seeding import write_generated
 from huikuan.org.demo import demo_collectors
+from huikuan.payments.policy import current_policy
 
 
 class Command(BaseCommand):
@@ -24,7 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = options["as_of"] or timezone.localdate()
         started = time.perf_counter()
-        generator = PortfolioGenerator(options["seed"], as_of)
+        # The generated promises are settled with the grace days the nightly settlement will use.
+        grace = current_policy().promise_grace_days
+        generator = PortfolioGenerator(options["seed"], as_of, promise_grace_days=grace)
         collectors = demo_collectors() if options["assign"] else []
         counts = write_generated(generator.debtors(options["debtors"]), as_of, collectors)
         elapsed = time.perf_counter() - started
