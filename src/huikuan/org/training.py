@@ -31,15 +31,22 @@ def last_trained_on(user: Any) -> date | None:
 
 
 def collector_of(user: Any) -> Collector | None:
-    """The gate's view of the person making a contact; None for the system or nobody signed in."""
+    """The gate's view of the person making a contact; None for the system or nobody signed in.
+
+    One query (the team's setting and the last training together): the queue asks it on every load.
+    """
     if not role_of(user):
         return None
-    team = getattr(user, "team", None)
-    return Collector(
-        trained_on=last_trained_on(user),
-        training_required=bool(team is not None and team.training_required),
-        outsourced=bool(getattr(user, "outsourced", False)),
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(last=Max("trainings__passed_on"))
+        .values_list("team__training_required", "last", "outsourced")
+        .first()
     )
+    if row is None:
+        return None
+    required, last, outsourced = row
+    return Collector(trained_on=last, training_required=bool(required), outsourced=bool(outsourced))
 
 
 def record_training(

@@ -34,6 +34,7 @@ from huikuan.kernel.scripts import card, match_objections
 from huikuan.kernel.strategy.policy import DEFAULT_LABELS, bare_label, behaviour_choices
 from huikuan.org.models import User
 from huikuan.org.permissions import can_edit_contacts, can_lead_team, can_post_payments, can_reveal_pii
+from huikuan.org.training import collector_of
 from huikuan.org.visibility import case_filter
 from huikuan.payments.guards import ActionError
 from huikuan.payments.incoming import OverpaymentUnconfirmed, post_payment
@@ -116,7 +117,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate(now)
     filters, unknown = queue_filters(request.GET)
     _sweep_due(request, now, today)
-    rows = load_queue(request.user, today, filters, now, _lang()) if not unknown else []
+    # The gate's view of the person, read once for the rows and the training notice.
+    collector = collector_of(request.user)
+    rows = load_queue(request.user, today, filters, now, _lang(), collector) if not unknown else []
     day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(0)))
     return render(
         request,
@@ -131,7 +134,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "passed": request.GET.get("end") == "1",
             "left": queue_left(request.user, today) if request.GET.get("end") == "1" else 0,
             "callbacks": callbacks_due(request.user, day_end),
-            "training": training_notice(request.user, today, _lang()),
+            "training": training_notice(request.user, today, _lang(), collector),
             "stages": [(s.value, STAGE_LABELS[s]) for s in Stage],
         },
         status=400 if unknown else 200,

@@ -219,7 +219,9 @@ def queue_items(user: Any, day: date) -> Any:
     return WorkItem.objects.filter(as_of=day, assignee=user, status=WorkStatus.PENDING)
 
 
-def _rows(user: Any, case_ids: list[int], day: date, now: datetime, lang: str) -> list[QueueRow]:
+def _rows(
+    user: Any, case_ids: list[int], day: date, now: datetime, lang: str, collector: gate.Collector | None = None
+) -> list[QueueRow]:
     """The queue rows of these cases, in the order given: their items, gate answers and amounts."""
     items = list(
         queue_items(user, day)
@@ -239,7 +241,7 @@ def _rows(user: Any, case_ids: list[int], day: date, now: datetime, lang: str) -
     )
     facts = gate_facts(cases.values(), now)
     kinds = closable_by(user)
-    collector = collector_of(user)
+    collector = collector or collector_of(user)
     result = []
     for case_id in case_ids:
         if case_id not in by_case:
@@ -270,7 +272,14 @@ def _rows(user: Any, case_ids: list[int], day: date, now: datetime, lang: str) -
     return result
 
 
-def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang: str = "zh") -> list[QueueRow]:
+def load_queue(
+    user: Any,
+    day: date,
+    filters: QueueFilters,
+    now: datetime,
+    lang: str = "zh",
+    collector: gate.Collector | None = None,
+) -> list[QueueRow]:
     """Today's cases of this user, one row each with its items, best item first, each with when it can be
     worked (the gate's next allowed time for contacts)."""
     items = queue_items(user, day)
@@ -288,7 +297,7 @@ def load_queue(user: Any, day: date, filters: QueueFilters, now: datetime, lang:
         .order_by("-top", "case_id")
         .values_list("case_id", flat=True)[:QUEUE_LIMIT]
     )
-    result = _rows(user, case_ids, day, now, lang)
+    result = _rows(user, case_ids, day, now, lang, collector)
     if filters.callable_now:
         result = [r for r in result if r.allowed]
     return result
@@ -303,9 +312,11 @@ class TrainingNotice:
     source: str
 
 
-def training_notice(user: Any, day: date, lang: str = "zh") -> TrainingNotice | None:
+def training_notice(
+    user: Any, day: date, lang: str = "zh", collector: gate.Collector | None = None
+) -> TrainingNotice | None:
     """The training rule's notice when it keeps this user off live contact today (cn.collector_training)."""
-    collector = collector_of(user)
+    collector = collector or collector_of(user)
     if collector is None or not collector.training_required:
         return None
     for rule in current_pack().of_kind("collector_training"):
