@@ -55,5 +55,6 @@ def test_the_bulk_form_logs_what_a_leads_reassignment_logs(personas: Personas) -
     reassign_cases([(other.pk, personas.bob.pk)], user=lead, detail={"reason": "holiday cover"})
     manual, bulk = (ChangeLog.objects.get(action="case:reassigned", subject_id=str(c.pk)) for c in (one, other))
     assert (manual.subject_type, manual.user_id) == (bulk.subject_type, bulk.user_id)
+    assert manual.after and bulk.after and manual.before and bulk.before
     assert manual.after["assignee"] == bulk.after["assignee"] and manual.after["reason"] == bulk.after["reason"]
     assert manual.before["assignee"] == bulk.before["assignee"] == personas.alice.pk
