@@ -174,12 +174,16 @@ def append_entries(entries: Sequence[NewEntry] | SelectedEntries, *, skip_known:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     columns = ("id", *ENTRY_COLUMNS) if with_ids else ENTRY_COLUMNS
     rows = [(*((e.id,) if with_ids else ()), *_entry_values(e), now) for e in entries]
+    if not skip_known:
+        # Every row goes in, or a known reference raises: nothing to count.
+        insert_rows(table, columns, rows, conflict=["id"])
+        return len(rows)
     before = _written_so_far()
     inserted = insert_rows(
         table,
         columns,
         rows,
-        conflict=["account_id", "reference"] if skip_known else ["id"],
+        conflict=["account_id", "reference"],
         returning=["id"] if connection.vendor == "postgresql" else (),
     )
     return len(inserted) if inserted is not None else _written_so_far() - before
