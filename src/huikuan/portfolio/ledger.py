@@ -21,10 +21,9 @@ callers (payments, intake) do.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -212,11 +211,8 @@ def _written_so_far() -> int:
         return int(cursor.fetchone()[0])
 
 
-def entry_fields(deltas: Mapping[kernel.Component, Decimal]) -> dict[str, Decimal]:
-    return {c.value: deltas.get(c, ZERO) for c in kernel.Component}
-
-
 def kernel_entry(entry: LedgerEntry) -> kernel.Entry:
+    """A stored entry as the kernel's record (to reverse it, say)."""
     return kernel.Entry(
         kernel.EntryKind(entry.kind),
         entry.reference,
