@@ -100,7 +100,7 @@ def _stored() -> dict[str, tuple[int, Balance | None]]:
 def _expected(file: File, stored: dict[str, tuple[int, Balance | None]]) -> dict[str, list[Entry]]:
     expected: dict[str, list[Entry]] = {}
     for contract, row in file.rows.items():
-        tag = import_state_tag(row)
+        tag = import_state_tag(*(row.get(c, ZERO) for c in OWED_COMPONENTS))
         reference = import_adjustment_reference(file.as_of, tag)
         account_id, balance = stored.get(contract, (None, None))
         adjusted = (

@@ -152,6 +152,7 @@ def test_an_account_already_adjusted_to_the_state_gets_nothing(stored: Balance, 
 
 
 def test_the_state_tag_names_the_four_amounts_a_missing_one_as_zero() -> None:
-    one = import_state_tag({Component.PRINCIPAL: Decimal("100.00")})
-    assert one == import_state_tag({Component.PRINCIPAL: Decimal("100.00"), Component.FEE: Decimal("0.00")})
-    assert one != import_state_tag({Component.PRINCIPAL: Decimal("100.01")})
+    one = import_state_tag(Decimal("100.00"))
+    assert one == import_state_tag(Decimal("100.00"), fee=Decimal("0.00"))
+    assert one != import_state_tag(Decimal("100.01"))
+    assert one != import_state_tag(Decimal("0.00"), Decimal("100.00"))

@@ -28,7 +28,6 @@ from typing import Any
 from huikuan import interpreters
 from huikuan.kernel import intake, ledger
 from huikuan.kernel.identifiers import normalise_reference
-from huikuan.kernel.ledger import Component
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE, local_days
 from huikuan.kernel.money import to_fen
 from huikuan.kernel.pii import hash_id_number
@@ -116,14 +115,7 @@ class StagedChunk:
 
 def state_tag(record: intake.AccountRow) -> str:
     """Names the file's target balance in entry references, so one state is posted once per account."""
-    return ledger.import_state_tag(
-        {
-            Component.PRINCIPAL: record.principal,
-            Component.INTEREST: record.interest,
-            Component.FEE: record.fee,
-            Component.PENALTY: record.penalty,
-        }
-    )
+    return ledger.import_state_tag(record.principal, record.interest, record.fee, record.penalty)
 
 
 def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
