@@ -1,11 +1,13 @@
 """The one writer of the ledger: the only code that writes LedgerEntry and AccountBalance rows.
 
-Three steps, each written once, make every money movement (a payment, a reversal, a waiver, the account
-import, the generator):
+Three steps, each written once here, make every money movement (a payment, a reversal, a waiver, the
+account import, the generator):
 
 1. ``lock_balances``: lock the balance rows of the debtors or accounts involved, in account id order (the
    lock order of docs/architecture.md), and read them as kernel balances. A writer that computes entries
-   against balances (allocation, validation) takes it first, so what it read cannot change before commit.
+   in Python against balances (allocation, validation: payments, reversals, waivers) takes it first, so
+   what it read cannot change before commit. The import's set-based SQL computes against the rows as its
+   statements find them and takes their locks as its snapshot upsert writes them, in account order.
 2. ``append_entries``: append entries, given as rows (``NewEntry``) or as a SELECT over a staging table
    (``SelectedEntries``, the import's set-based form), with one column list and one rule for a reference
    already on its account (skipped, or an IntegrityError when ``skip_known`` is off).
