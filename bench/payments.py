@@ -31,8 +31,8 @@ AS_OF = date(2026, 11, 20)
 def seed(debtors: int) -> list[tuple[str, str, str]]:
     """Debtors with two overdue contracts each; returns (customer_no, contract_a, contract_b)."""
     from huikuan.cases.sync import refresh_cases
-    from huikuan.kernel.ledger import Component
-    from huikuan.portfolio.ledger import entry_row, insert_entries, open_balances, refresh_balances
+    from huikuan.kernel.ledger import Component, Entry, EntryKind
+    from huikuan.portfolio.ledger import NewEntry, append_entries, open_balances, refresh_balances
     from huikuan.portfolio.models import Account, Debtor
 
     rnd = random.Random(5)
@@ -69,11 +69,9 @@ def seed(debtors: int) -> list[tuple[str, str, str]]:
         ):
             value = Decimal(rnd.randint(low * 100, high * 100)) / 100
             if value:
-                rows.append(
-                    entry_row(account_id, component.value, f"open:{component.value}", date(2025, 1, 1),
-                              {component: value}, "bench")
-                )  # fmt: skip
-    insert_entries(rows)
+                entry = Entry(EntryKind(component.value), f"open:{component.value}", {component: value})
+                rows.append(NewEntry(account_id, entry, date(2025, 1, 1), "bench"))
+    append_entries(rows, skip_known=True)
     refresh_balances(account_ids)
     refresh_cases(ids.values(), AS_OF)
     return keys

@@ -197,10 +197,11 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]
         reuse = reuse and row is not None and row[0] == n
         statements: list[str] = []
         if reuse:
-            # Same cases; the runs, items and assignments of earlier benchmarks are reset.
+            # Same cases; the runs, items and assignments of earlier benchmarks are reset, and the change log
+            # the runs' reassignments wrote (each run would otherwise write into a bigger one).
             cursor.execute(
                 "TRUNCATE comms_message, strategy_workitem, strategy_strategyrun, strategy_experimentarm, "
-                "strategy_experiment, strategy_policyversion CASCADE"
+                "strategy_experiment, strategy_policyversion, audit_changelog CASCADE"
             )
             # Only the rows that differ: rewriting all of them would leave a million dead tuples behind
             # and the run would be measured on a bloated table, which autovacuum would not leave in place.

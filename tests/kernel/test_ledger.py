@@ -11,6 +11,9 @@ from huikuan.kernel.ledger import (
     Entry,
     EntryKind,
     apply,
+    import_entries,
+    import_opening_reference,
+    import_state_tag,
     replay,
     reversal_of,
     total_balance,
@@ -107,3 +110,49 @@ def test_the_total_of_one_balance_is_that_balance() -> None:
     one = Balance(principal=Decimal("1.00"), credit=Decimal("2.00"))
     assert total_balance(one) is one
     assert total_balance([]) == Balance()
+
+
+# The account import's rule: a new account opens with a charge per component, a changed one gets one adjustment.
+
+OWED = (Component.PRINCIPAL, Component.INTEREST, Component.FEE, Component.PENALTY)
+amounts = st.integers(min_value=0, max_value=10**7).map(lambda c: Decimal(c) / 100)
+owed_rows = st.dictionaries(st.sampled_from(OWED), amounts)
+balances = st.builds(Balance, amounts, amounts, amounts, amounts, amounts)
+
+
+@given(owed_rows)
+def test_a_new_account_opens_with_one_charge_per_non_zero_component_and_owes_the_row(row: dict) -> None:
+    entries = import_entries(None, row, tag="t", adjustment_reference="import:2026-11-20:t")
+    assert [e.kind.value for e in entries] == [c.value for c in OWED if row.get(c, 0)]
+    assert all(
+        len(e.deltas) == 1 and e.reference == import_opening_reference(Component(e.kind.value), "t") for e in entries
+    )
+    balance, errors = replay(entries)
+    assert not errors
+    assert all(balance.get(c) == row.get(c, 0) for c in OWED)
+
+
+@given(balances, owed_rows)
+def test_a_stored_account_moves_to_the_row_by_one_adjustment_or_not_at_all(stored: Balance, row: dict) -> None:
+    entries = import_entries(stored, row, tag="t", adjustment_reference="adj")
+    changed = any(row[c] != stored.get(c) for c in row)
+    assert len(entries) == (1 if changed else 0)
+    after, errors = replay(entries, stored)
+    assert not errors
+    # Stated components reach the file's amount; the others and the credit stay as stored.
+    assert all(after.get(c) == row.get(c, stored.get(c)) for c in OWED)
+    assert after.credit == stored.credit
+    if entries:
+        assert entries[0].kind is EntryKind.ADJUSTMENT and entries[0].reference == "adj"
+
+
+@given(balances, owed_rows)
+def test_an_account_already_adjusted_to_the_state_gets_nothing(stored: Balance, row: dict) -> None:
+    assert import_entries(stored, row, tag="t", adjustment_reference="adj", adjusted=True) == []
+
+
+def test_the_state_tag_names_the_four_amounts_a_missing_one_as_zero() -> None:
+    one = import_state_tag(Decimal("100.00"))
+    assert one == import_state_tag(Decimal("100.00"), fee=Decimal("0.00"))
+    assert one != import_state_tag(Decimal("100.01"))
+    assert one != import_state_tag(Decimal("0.00"), Decimal("100.00"))

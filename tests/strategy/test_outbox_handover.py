@@ -44,8 +44,7 @@ def test_a_failed_write_leaves_no_items_no_messages_and_no_new_assignees(
     def fail(*args: Any) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(run_module, "_copy_assignees", fail)
-    monkeypatch.setattr(run_module, "_update_assignees_sqlite", fail)
+    monkeypatch.setattr(run_module, "_reassign", fail)
     before = dict(Case.objects.values_list("id", "assignee_id"))
     with pytest.raises(RuntimeError, match="went away"):
         run_strategy(AS_OF)

@@ -80,6 +80,28 @@ def test_every_worked_item_goes_to_someone_who_can_close_it(
     assert large.assignee == bob
 
 
+def test_a_case_the_run_gives_to_someone_else_is_in_the_change_log_as_a_reassignment(
+    champion: Any, make_case: CaseMaker, personas: Personas
+) -> None:
+    """The run's new assignees were the only unaudited change of assignee; now each one is logged as a lead's is."""
+    from huikuan.audit.models import ChangeLog
+
+    alice, bob = personas.alice, personas.bob
+    large = make_case(41, "150000.00", assignee=alice)
+    run_strategy(AS_OF)
+    assert not ChangeLog.objects.filter(action="case:reassigned").exists()  # alice keeps it: nothing moved
+    bob.skills = "specialist"
+    bob.save(update_fields=["skills"])
+    report = run_strategy(AS_OF)
+    assert report.run is not None
+    (change,) = ChangeLog.objects.filter(action="case:reassigned")
+    assert (change.subject_type, change.subject_id, change.user_id) == ("cases.case", str(large.pk), None)
+    assert change.before == {"assignee": alice.pk, "reason": None, "run": None}
+    assert change.after == {"assignee": bob.pk, "reason": "strategy run", "run": report.run.pk}
+    run_strategy(AS_OF)
+    assert ChangeLog.objects.filter(action="case:reassigned").count() == 1  # bob keeps it: nothing new
+
+
 def test_behaviour_from_history_in_the_database(champion: Any, make_case: CaseMaker) -> None:
     unreachable = make_case(13, outcomes=("no_answer", "switched_off", "no_answer"))
     refuses = make_case(13, outcomes=("refusal",))

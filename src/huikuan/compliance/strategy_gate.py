@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 import polars as pl
 from django.db import connection
 
-from huikuan.cases.models import Case, CaseStatus
+from huikuan.cases.models import Case, CaseStatus, Interaction
+from huikuan.compliance.models import StopRequest
 from huikuan.compliance.pack import current_pack
 from huikuan.compliance.validation import limitation_years, open_dispute_case_ids, rule_in_force, time_barred_case_ids
 from huikuan.db.bulkread import bulk_reads, id_array_literal, read_frame
@@ -28,9 +29,9 @@ from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_con
 from huikuan.kernel.compliance.gate import Hold, Owner
 from huikuan.kernel.contacts import ANSWERED, Outcome, Party, conversation_expr, owner_expr
 from huikuan.kernel.localtime import with_local_day
-from huikuan.payments.models import PlanStatus
+from huikuan.payments.models import PlanStatus, RepaymentPlan
 from huikuan.payments.queries import suspended_case_ids
-from huikuan.portfolio.models import default_time_zone
+from huikuan.portfolio.models import ContactPoint, Debtor, default_time_zone
 
 # Strategy actions that are contacts, and the gate channel each one is.
 CHANNEL_OF_ACTION = {"sms": "sms", "email": "email", "letter": "letter", "lawyer_letter": "letter",
@@ -178,13 +179,14 @@ def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
     # A debtor with no zone recorded lives in the setting's (``kernel.localtime.zone_name``).
     cases = read_frame(
         f"SELECT c.id, COALESCE(NULLIF(d.time_zone, ''), %(zone)s), CASE WHEN c.status = %(closed)s THEN 1 ELSE 0 END"
-        f" FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id WHERE {in_cases}",
+        f" FROM {Case._meta.db_table} c JOIN {Debtor._meta.db_table} d ON d.id = c.debtor_id WHERE {in_cases}",
         {**bounds, "closed": CaseStatus.CLOSED.value, "zone": default_time_zone()},
         {"case_id": pl.Int64(), "debtor_tz": pl.Utf8(), "closed": pl.Int64()},
     ).join(wanted, on="case_id", how="semi")
     stops = (
         read_frame(
-            "SELECT c.id, s.channel FROM compliance_stoprequest s JOIN cases_case c ON c.debtor_id = s.debtor_id"
+            f"SELECT c.id, s.channel FROM {StopRequest._meta.db_table} s"
+            f" JOIN {Case._meta.db_table} c ON c.debtor_id = s.debtor_id"
             f" WHERE s.withdrawn_at IS NULL AND {in_cases}",
             bounds,
             {"case_id": pl.Int64(), "channel": pl.Utf8()},
@@ -195,7 +197,7 @@ def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
     # Few cases have an active plan: ask the payments rule only about those, not about every planned case.
     in_plans, plan_bounds = _planned(case_ids, "case_id")
     with_plan = read_frame(
-        f"SELECT DISTINCT case_id FROM payments_repaymentplan WHERE status = %(active)s AND {in_plans}",
+        f"SELECT DISTINCT case_id FROM {RepaymentPlan._meta.db_table} WHERE status = %(active)s AND {in_plans}",
         {**plan_bounds, "active": PlanStatus.ACTIVE.value},
         {"case_id": pl.Int64()},
     ).join(wanted, on="case_id", how="semi")
@@ -228,7 +230,7 @@ def _third_party_record(point_ids: pl.Series, until: datetime | None) -> pl.Data
         "SELECT i.contact_point_id,"
         " MAX(CASE WHEN i.party = %(third)s AND i.outcome = %(refusal)s THEN 1 ELSE 0 END),"
         f" MAX(CASE WHEN i.outcome IN ({answered}) THEN 1 ELSE 0 END)"
-        f" FROM cases_interaction i WHERE i.at < %(until)s AND {in_points} GROUP BY i.contact_point_id",
+        f" FROM {Interaction._meta.db_table} i WHERE i.at < %(until)s AND {in_points} GROUP BY i.contact_point_id",
         {
             **bounds,
             "third": Party.THIRD_PARTY.value,
@@ -251,7 +253,7 @@ def _points(point_ids: pl.Series) -> pl.DataFrame:
         return pl.DataFrame(schema=_POINT_SCHEMA)
     in_points, bounds = _planned(point_ids, "p.id")
     found = read_frame(
-        f"SELECT p.id, p.kind, p.relation FROM portfolio_contactpoint p WHERE {in_points}", bounds, _POINT_SCHEMA
+        f"SELECT p.id, p.kind, p.relation FROM {ContactPoint._meta.db_table} p WHERE {in_points}", bounds, _POINT_SCHEMA
     )
     # SQLite reads the range of ids: keep only the planned points.
     return found.join(pl.DataFrame({"contact_point_id": point_ids.unique()}), on="contact_point_id", how="semi")
@@ -276,7 +278,7 @@ def _call_history(case_ids: pl.Series, zones: pl.DataFrame, first_window: dateti
     since = first_window - timedelta(days=8)
     in_cases, bounds = _planned(case_ids, "i.case_id")
     calls = read_frame(
-        f"SELECT i.case_id, {_epoch_seconds('i.at')}, i.outcome, i.party FROM cases_interaction i"
+        f"SELECT i.case_id, {_epoch_seconds('i.at')}, i.outcome, i.party FROM {Interaction._meta.db_table} i"
         f" WHERE i.channel = 'call' AND i.at >= %(since)s AND i.at < %(until)s AND {in_cases}",
         {
             **bounds,

@@ -35,10 +35,17 @@ from huikuan.intake import staging
 from huikuan.intake.authority import ImportAuthority
 from huikuan.intake.staging import CONTACT_COLUMNS, STAGE_COLUMNS, StagedChunk, StageJob, validated_chunks
 from huikuan.kernel import intake
-from huikuan.kernel.ledger import Component
+from huikuan.kernel.ledger import IMPORT_OPENING_PREFIX, Component
 from huikuan.kernel.money import FEN
 from huikuan.org.models import Team, User
 from huikuan.org.permissions import can_import, require
+from huikuan.portfolio.ledger import (
+    BalanceMoves,
+    SelectedEntries,
+    append_entries,
+    open_balances,
+    refresh_balances,
+)
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
 from huikuan.tabular.reading import (
     ColumnMapping,
@@ -525,10 +532,10 @@ class _ChunkWriter:
     def _post_differences(self, cursor: Any, now: object) -> None:
         """Entries for the difference between each row and its account's ledger, then fresh balances.
 
-        A new account (no entries yet) opens with one charge per non-zero component, so reports see
-        principal as principal; an account whose snapshot differs from the row gets one adjustment, unless
-        the ledger already holds that adjustment (the same state imported the same day, then changed by a
-        payment). Differences against the ledger make a replayed file produce no entries at all.
+        The rule is ``kernel.ledger.import_entries`` (a new account opens with one charge per non-zero
+        component, a changed one gets a single adjustment, unless the ledger already holds it), written here
+        as set-based SQL for a whole chunk; the entries and the snapshots are written by the ledger's one
+        writer (portfolio/ledger.py). Differences against the ledger make a replayed file produce no entries.
         """
         owed = [c.value for c in _OWED]
         # A component the file has no column for is not stated as zero: an existing account keeps its
@@ -555,35 +562,31 @@ class _ChunkWriter:
             + f") AND (SELECT e.id FROM {self.entry} e "
             "WHERE e.account_id = a.id AND e.reference = s.adjustment_reference) IS NULL)"
         )
-        money = ", ".join(c.value for c in Component)
         components = " UNION ALL ".join(f"SELECT {i} AS ordinal, '{c.value}' AS kind" for i, c in enumerate(_OWED))
         picked = "CASE k.ordinal " + " ".join(f"WHEN {i} THEN c.{c.value}" for i, c in enumerate(_OWED)) + " END"
         opening_amounts = ", ".join(
             f"CASE WHEN k.ordinal = {i} THEN c.{c.value} ELSE 0 END" for i, c in enumerate(_OWED)
         )
         # Every entry carries the importing user, as a payment's or a waiver's carries its user.
-        cursor.execute(
-            f"INSERT INTO {self.entry} (account_id, kind, reference, effective_date, {money}, note, created_by_id, "
-            f"created_at) "
-            f"SELECT c.account_id, k.kind, 'import:opening:' || k.kind || ':' || c.tag, c.effective_date, "
-            f"{opening_amounts}, 0, 'import', %s, %s "
-            f"FROM {_CHANGES} c CROSS JOIN ({components}) k WHERE c.opening AND {picked} <> 0 "
-            f"ORDER BY c.line_no, k.ordinal "
-            f"ON CONFLICT (account_id, reference) DO NOTHING",
-            [self.user_id, now],
+        posted = append_entries(
+            SelectedEntries(
+                f"SELECT c.account_id, k.kind, %s || k.kind || ':' || c.tag, c.effective_date, "
+                f"{opening_amounts}, 0, 'import', %s, NULL, %s "
+                f"FROM {_CHANGES} c CROSS JOIN ({components}) k WHERE c.opening AND {picked} <> 0 "
+                f"ORDER BY c.line_no, k.ordinal",
+                [IMPORT_OPENING_PREFIX, self.user_id, now],
+            ),
+            skip_known=True,
         )
-        posted = cursor.rowcount
-        cursor.execute(
-            f"INSERT INTO {self.entry} (account_id, kind, reference, effective_date, {money}, note, created_by_id, "
-            f"created_at) "
-            f"SELECT c.account_id, 'adjustment', c.adjustment_reference, c.effective_date, "
-            + ", ".join(f"c.delta_{c}" for c in owed)
-            + ", 0, 'import', %s, %s "
-            f"FROM {_CHANGES} c WHERE NOT c.opening ORDER BY c.line_no "
-            f"ON CONFLICT (account_id, reference) DO NOTHING",
-            [self.user_id, now],
+        posted += append_entries(
+            SelectedEntries(
+                "SELECT c.account_id, 'adjustment', c.adjustment_reference, c.effective_date, "
+                + ", ".join(f"c.delta_{c}" for c in owed)
+                + f", 0, 'import', %s, NULL, %s FROM {_CHANGES} c WHERE NOT c.opening ORDER BY c.line_no",
+                [self.user_id, now],
+            ),
+            skip_known=True,
         )
-        posted += cursor.rowcount
         self.report.entries_posted += posted
         # Entries each change row meant to post: a charge per non-zero component, or one adjustment.
         intended = " + ".join(f"CASE WHEN c.{c} <> 0 THEN 1 ELSE 0 END" for c in owed)
@@ -593,40 +596,20 @@ class _ChunkWriter:
             # Every entry went in, so each changed snapshot moves by exactly what was posted: the deltas (a
             # new account's delta is its row), without reading the ledger back. Added to the snapshot as it
             # is now, not set to the row: a payment committed since the snapshot was read (it held the row
-            # locked until then) is kept, and snapshot and ledger still agree. Credit is left as it is; no
-            # import entry moves it.
-            cursor.execute(
-                f"INSERT INTO {self.balance} (account_id, {money}, total, entry_count, updated_at) "
-                f"SELECT c.account_id, {', '.join(f'c.delta_{c}' for c in owed)}, 0, "
-                f"{' + '.join(f'c.delta_{c}' for c in owed)}, {intended}, %s FROM {_CHANGES} c WHERE true "
-                f"ON CONFLICT (account_id) DO UPDATE SET "
-                + ", ".join(f"{c} = {self.balance}.{c} + excluded.{c}" for c in (*owed, "total"))
-                + ", updated_at = excluded.updated_at"
-                + f", entry_count = {self.balance}.entry_count + excluded.entry_count "
-                # A new account with nothing owed keeps the zero snapshot a replay found.
-                "WHERE excluded.entry_count > 0",
-                [now],
+            # locked until then) is kept, and snapshot and ledger still agree.
+            refresh_balances(
+                BalanceMoves(
+                    f"SELECT c.account_id, {', '.join(f'c.delta_{c} AS {c}' for c in owed)}, "
+                    f"{intended} AS entry_count FROM {_CHANGES} c"
+                )
             )
             return
         # Some entry was already there (another import of the same state got in first): the snapshots
-        # are recomputed from the ledger itself; a new account with nothing owed gets its zero snapshot
-        # from the second statement.
-        sums = ", ".join(f"SUM(e.{c.value})" for c in Component)
-        cursor.execute(
-            f"INSERT INTO {self.balance} (account_id, {money}, total, entry_count, updated_at) "
-            f"SELECT e.account_id, {sums}, SUM(e.principal + e.interest + e.fee + e.penalty), COUNT(*), %s "
-            f"FROM {self.entry} e WHERE e.account_id IN (SELECT account_id FROM {_CHANGES}) "
-            f"GROUP BY e.account_id "
-            f"ON CONFLICT (account_id) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in (*money.split(", "), "total", "entry_count", "updated_at")),
-            [now],
-        )
-        cursor.execute(
-            f"INSERT INTO {self.balance} (account_id, {money}, total, entry_count, updated_at) "
-            f"SELECT account_id, 0, 0, 0, 0, 0, 0, 0, %s FROM {_CHANGES} WHERE true "
-            f"ON CONFLICT (account_id) DO NOTHING",
-            [now],
-        )
+        # are recomputed from the ledger itself; a new account with nothing owed gets its zero snapshot.
+        cursor.execute(f"SELECT account_id FROM {_CHANGES}")
+        changed = [account_id for (account_id,) in cursor.fetchall()]
+        refresh_balances(changed)
+        open_balances(changed)
 
 
 def _audit_value(column: str, value: Any) -> str | None:

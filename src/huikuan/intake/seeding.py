@@ -15,10 +15,11 @@ from huikuan.cases.models import Case, CaseStatus, Interaction, Promise
 from huikuan.cases.sync import Assignment, refresh_cases
 from huikuan.db.bulkwrite import insert_rows, upsert_ids
 from huikuan.intake.generator import GenDebtor
+from huikuan.kernel.ledger import Entry, EntryKind
 from huikuan.kernel.pii import hash_id_number
 from huikuan.payments.models import EntryRole, Payment, PaymentEntry, PaymentSource, PaymentStatus, source_key
 from huikuan.portfolio.fields import to_fen
-from huikuan.portfolio.ledger import entry_row, insert_entries, open_balances, refresh_balances
+from huikuan.portfolio.ledger import NewEntry, append_entries, open_balances, refresh_balances
 from huikuan.portfolio.models import Account, ContactPoint, Debtor, LedgerEntry, default_time_zone
 
 
@@ -96,11 +97,16 @@ def _write_chunk(
         )  # fmt: skip
         open_balances(account_ids.values())
         entries = [
-            entry_row(account_ids[a.contract_no], e.kind, e.reference, e.effective_date, e.deltas, "generator")
+            NewEntry(
+                account_ids[a.contract_no],
+                Entry(EntryKind(e.kind), e.reference, e.deltas),
+                e.effective_date,
+                "generator",
+            )
             for _, a in accounts
             for e in a.entries
         ]
-        insert_entries(entries)
+        append_entries(entries, skip_known=True)
         refresh_balances(account_ids.values())
         assignments: dict[int, Assignment] = {}
         if rotation is not None:

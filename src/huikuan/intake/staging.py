@@ -13,7 +13,6 @@ runs in-process for small files.
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from huikuan import interpreters
-from huikuan.kernel import intake
+from huikuan.kernel import intake, ledger
 from huikuan.kernel.identifiers import normalise_reference
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE, local_days
 from huikuan.kernel.money import to_fen
@@ -116,8 +115,7 @@ class StagedChunk:
 
 def state_tag(record: intake.AccountRow) -> str:
     """Names the file's target balance in entry references, so one state is posted once per account."""
-    state = f"principal={record.principal}|interest={record.interest}|fee={record.fee}|penalty={record.penalty}"
-    return hashlib.sha1(state.encode(), usedforsecurity=False).hexdigest()[:12]
+    return ledger.import_state_tag(record.principal, record.interest, record.fee, record.penalty)
 
 
 def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
@@ -219,7 +217,7 @@ def _stage_row(
     r: intake.AccountRow, first: bool, last: bool, job: StageJob, today_in: Callable[[str | None], date]
 ) -> tuple[Any, ...]:
     # The balances of a file without an as_of date are the debtor's today's, as a payment's date is.
-    effective = (r.as_of or today_in(r.time_zone)).isoformat()
+    effective = r.as_of or today_in(r.time_zone)
     tag = state_tag(r)
     return (
         r.row,
@@ -249,9 +247,9 @@ def _stage_row(
         to_fen(r.interest),
         to_fen(r.fee),
         to_fen(r.penalty),
-        effective,
+        effective.isoformat(),
         tag,
-        f"import:{effective}:{tag}",
+        ledger.import_adjustment_reference(effective, tag),
     )
 
 

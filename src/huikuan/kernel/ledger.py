@@ -8,8 +8,10 @@ external reference identifies one money event and a replay is recognised by that
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -150,3 +152,62 @@ def replay(entries: Iterable[Entry], start: Balance | None = None) -> tuple[Bala
 def reversal_of(entry: Entry, reference: str) -> Entry:
     """The entry that undoes another one exactly (a bounced payment, a mistaken charge)."""
     return Entry(EntryKind.REVERSAL, reference, {c: -d for c, d in entry.deltas.items() if d})
+
+
+# --- The account import's rule ------------------------------------------------------------------------------
+# A file states what each account owes; the ledger moves to it by entries whose references name the state,
+# so one state is posted once per account and a replayed file posts nothing. The import writes this rule as
+# set-based SQL (intake/importer.py); a property test holds the SQL to this function on random files.
+
+IMPORT_OPENING_PREFIX = "import:opening:"
+
+
+def import_state_tag(principal: Decimal, interest: Decimal = ZERO, fee: Decimal = ZERO, penalty: Decimal = ZERO) -> str:
+    """Names the file's target balance in entry references (a component the file does not state is zero).
+
+    Asked once per imported row, so written for speed: the amounts positionally, one f-string.
+    """
+    state = f"principal={principal}|interest={interest}|fee={fee}|penalty={penalty}"
+    return hashlib.sha1(state.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def import_opening_reference(component: Component, tag: str) -> str:
+    return f"{IMPORT_OPENING_PREFIX}{component.value}:{tag}"
+
+
+def import_adjustment_reference(effective: date, tag: str) -> str:
+    """One adjustment to a state per account and day: the same state imported again that day is not posted."""
+    return f"import:{effective.isoformat()}:{tag}"
+
+
+def import_entries(
+    stored: Balance | None,
+    row: Mapping[Component, Decimal],
+    *,
+    tag: str,
+    adjustment_reference: str,
+    adjusted: bool = False,
+) -> list[Entry]:
+    """The entries an imported row posts to its account.
+
+    ``stored`` is the account's balance, None while it has no entry (a new account); ``row`` holds the owed
+    components the file states: one it has no column for stays as stored, it is not stated as zero.
+    ``adjusted`` says the ledger already holds ``adjustment_reference`` (this state was imported earlier the
+    same day, and a payment has moved the balance since).
+
+    - a new account opens with one charge per non-zero stated component, so reports see principal as
+      principal;
+    - an account whose balance differs from the row in a stated component gets a single ADJUSTMENT by the
+      difference in every owed component (zero where it agrees), unless it is already adjusted to this state;
+    - otherwise nothing.
+    """
+    if stored is None:
+        return [
+            Entry(EntryKind(c.value), import_opening_reference(c, tag), {c: row[c]})
+            for c in OWED_COMPONENTS
+            if row.get(c, ZERO) != 0
+        ]
+    target = {c: row.get(c, stored.get(c)) for c in OWED_COMPONENTS}
+    if adjusted or all(target[c] == stored.get(c) for c in OWED_COMPONENTS):
+        return []
+    return [Entry(EntryKind.ADJUSTMENT, adjustment_reference, {c: target[c] - stored.get(c) for c in OWED_COMPONENTS})]

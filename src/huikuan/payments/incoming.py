@@ -37,6 +37,7 @@ from huikuan.payments.posting import (
     same_payment,
 )
 from huikuan.payments.settlement import settle_cases
+from huikuan.portfolio.ledger import lock_balances
 from huikuan.portfolio.models import Account
 
 
@@ -148,6 +149,8 @@ def reverse_payment(
         raise ActionError([_("Say why the payment is reversed.")])
     today = today or local_today(payment.case, now_or_current(now))
     with transaction.atomic(durable=True):
+        # The debtor's balances before the payment row: the lock order of every money writer.
+        lock_balances(debtor_ids=[payment.debtor_id])
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status == PaymentStatus.REVERSED:
             return payment

@@ -1,19 +1,19 @@
 """Writing payments, reversals and waivers to the ledger, one or fifty thousand at a time.
 
-Everything runs inside the caller's transaction and follows the same steps: lock the balance rows
-of every account involved (in account order, so two writers never deadlock), compute the entries in
-the kernel against the locked balances, insert them in bulk, let ``refresh_balances`` recompute the
-snapshots from the ledger, record the before/after balances in the audit log in bulk, and refresh
-the debtors' cases (which closes a case whose balance reached zero). A manual payment is a batch of
-one; a bank statement is a batch of many: same rules, same code.
+Everything runs inside the caller's transaction and follows the same steps, the ledger's through its one
+writer (portfolio/ledger.py): lock the balance rows of every account involved (``lock_balances``, in
+account order, so two writers never deadlock), compute the entries in the kernel against the locked
+balances, append them in bulk (``append_entries``), recompute the snapshots from the ledger
+(``refresh_balances``), record the before/after balances in the audit log in bulk, and refresh the
+debtors' cases (which closes a case whose balance reached zero). A manual payment is a batch of one; a
+bank statement is a batch of many: same rules, same code.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -28,7 +28,7 @@ from huikuan.cases.sync import refresh_cases
 from huikuan.db.bulkwrite import insert_rows, reserve_ids
 from huikuan.kernel import allocation as alloc
 from huikuan.kernel import lifecycle
-from huikuan.kernel.ledger import Balance, Component, Entry, apply, reversal_of, validate_entry
+from huikuan.kernel.ledger import apply, reversal_of
 from huikuan.kernel.money import ZERO
 from huikuan.payments.models import (
     EntryRole,
@@ -41,8 +41,15 @@ from huikuan.payments.models import (
 )
 from huikuan.payments.policy import PaymentsPolicy
 from huikuan.portfolio.fields import to_fen
-from huikuan.portfolio.ledger import entry_fields, kernel_entry, refresh_balances
-from huikuan.portfolio.models import AccountBalance, LedgerEntry
+from huikuan.portfolio.ledger import (
+    LockedBalances,
+    NewEntry,
+    append_entries,
+    kernel_entry,
+    lock_balances,
+    refresh_balances,
+    reserve_entry_ids,
+)
 
 _CHUNK = 2000
 _PAYMENT_LABEL = Payment._meta.label_lower
@@ -50,13 +57,8 @@ _PAYMENT_COLUMNS = [
     "id", "idempotency_key", "source", "debtor_id", "case_id", "amount", "credit", "paid_on", "reference",
     "status", "created_by_id", "created_at", "reversal_reason",
 ]  # fmt: skip
-_ENTRY_COLUMNS = [
-    "id", "account_id", "kind", "reference", "effective_date", *(c.value for c in Component), "note",
-    "created_by_id", "created_at",
-]  # fmt: skip
 _AUDIT_COLUMNS = ["user_id", "subject_type", "subject_id", "action", "before", "after", "at"]
 _MESSAGE_COLUMNS = ["kind", "debtor_id", "cause", "created_at"]
-_BALANCE_FIELDS = ("principal", "interest", "fee", "penalty", "credit")
 
 
 class PaymentRejected(ValueError):
@@ -101,71 +103,6 @@ class PostResult:
     amount: Decimal = ZERO
     credit: Decimal = ZERO
     closed_case_ids: set[int] = field(default_factory=set)
-
-
-@dataclass
-class _Ledger:
-    """The locked balances of a set of accounts, kept current as entries are planned."""
-
-    balances: dict[int, Balance]
-    due: dict[int, date]
-    by_debtor: dict[int, list[int]]
-
-    def kernel_accounts(self, debtor_id: int) -> list[alloc.AccountBalance]:
-        return [alloc.AccountBalance(str(a), self.balances[a], self.due[a]) for a in self.by_debtor.get(debtor_id, [])]
-
-
-def _lock(debtor_ids: Iterable[int] = (), account_ids: Iterable[int] = ()) -> _Ledger:
-    """Lock and read the balance rows (SELECT … FOR UPDATE) of the debtors' or the named accounts."""
-    ledger = _Ledger({}, {}, defaultdict(list))
-    for column, ids in (
-        ("account__debtor_id__in", sorted(set(debtor_ids))),
-        ("account_id__in", sorted(set(account_ids))),
-    ):
-        for start in range(0, len(ids), _CHUNK):
-            rows = (
-                AccountBalance.objects.select_for_update(of=("self",))
-                .filter(**{column: ids[start : start + _CHUNK]})
-                .order_by("account_id")
-                .values_list("account_id", "account__debtor_id", "account__due_date", *_BALANCE_FIELDS)
-            )
-            for account_id, debtor_id, due, *values in rows:
-                if account_id in ledger.balances:
-                    continue
-                ledger.balances[account_id] = Balance(*values)
-                ledger.due[account_id] = due
-                ledger.by_debtor[debtor_id].append(account_id)
-    return ledger
-
-
-def _balance_doc(balances: Mapping[int, Balance], account_ids: Iterable[int]) -> dict[str, str]:
-    doc: dict[str, str] = {}
-    for account_id in sorted(set(account_ids)):
-        balance = balances[account_id]
-        for component in Component:
-            doc[f"{account_id}.{component.value}"] = str(balance.get(component))
-        doc[f"{account_id}.total"] = str(balance.total)
-    return doc
-
-
-def _new_entry(
-    account_id: int,
-    entry: Entry,
-    effective: date,
-    user: Any,
-    note: str,
-    reversal_of_id: int | None = None,
-) -> LedgerEntry:
-    return LedgerEntry(
-        account_id=account_id,
-        kind=entry.kind.value,
-        reference=entry.reference,
-        effective_date=effective,
-        note=note[:300],
-        reversal_of_id=reversal_of_id,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-        **entry_fields(entry.deltas),
-    )
 
 
 def _case_states(debtor_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
@@ -219,7 +156,7 @@ def post_payments(intents: Sequence[PaymentIntent], *, user: Any, policy: Paymen
     if not intents:
         return result
     with transaction.atomic():
-        ledger = _lock(debtor_ids={i.debtor_id for i in intents})
+        ledger = lock_balances(debtor_ids={i.debtor_id for i in intents})
         # Looked up after the lock: a concurrent post for the same debtor has committed by now, so its
         # key is visible and this one is a replay instead of a second payment.
         existing = known_payments(i.key for i in intents)
@@ -258,11 +195,11 @@ def _write_payments(
     result: PostResult,
 ) -> None:
     payment_ids = reserve_ids(Payment, len(fresh))
-    entry_ids = iter(reserve_ids(LedgerEntry, sum(len(a.entries) for _, a, _, _ in fresh)))
+    entry_ids = iter(reserve_entry_ids(sum(len(a.entries) for _, a, _, _ in fresh)))
     now = _db_now()
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
     payments: list[tuple[object, ...]] = []
-    entries: list[tuple[object, ...]] = []
+    entries: list[NewEntry] = []
     links: list[tuple[object, ...]] = []
     audit: list[tuple[object, ...]] = []
     messages: list[tuple[object, ...]] = []
@@ -277,10 +214,9 @@ def _write_payments(
         for account_id, entry in allocation.entries:
             entry_id = next(entry_ids)
             touched.add(int(account_id))
-            entries.append(
-                (entry_id, int(account_id), entry.kind.value, f"payment:{payment_id}", paid_on,
-                 *(to_fen(entry.deltas.get(c, ZERO)) for c in Component), intent.reference[:300], user_id, now)
-            )  # fmt: skip
+            # The entry's reference names the payment: the allocation's own is the idempotency key.
+            posted = replace(entry, reference=f"payment:{payment_id}")
+            entries.append(NewEntry(int(account_id), posted, intent.paid_on, intent.reference, user_id, id=entry_id))
             links.append((payment_id, entry_id, EntryRole.ALLOCATION.value))
         audit.append(
             (user_id, _PAYMENT_LABEL, str(payment_id), "payment:posted", json.dumps(before), json.dumps(after), now)
@@ -294,11 +230,15 @@ def _write_payments(
     # ON CONFLICT (id) only: a racing insert of the same idempotency key still fails on its unique
     # index, which the single-payment caller turns into a replay and an import into a failed import.
     insert_rows(Payment._meta.db_table, _PAYMENT_COLUMNS, payments, conflict=["id"])
-    insert_rows(LedgerEntry._meta.db_table, _ENTRY_COLUMNS, entries, conflict=["id"])
+    append_entries(entries)
     insert_rows(PaymentEntry._meta.db_table, ["payment_id", "entry_id", "role"], links, conflict=["entry_id"])
     refresh_balances(touched)
     insert_rows(ChangeLog._meta.db_table, _AUDIT_COLUMNS, audit, conflict=["id"])
     insert_rows(PendingMessage._meta.db_table, _MESSAGE_COLUMNS, messages, conflict=["cause"])
+
+
+def _user_id(user: Any) -> int | None:
+    return user.pk if getattr(user, "is_authenticated", False) else None
 
 
 def _db_now() -> Any:
@@ -335,7 +275,7 @@ def known_payments(keys: Iterable[str]) -> dict[str, KnownPayment]:
 
 
 def _allocate(
-    intent: PaymentIntent, ledger: _Ledger, policy: PaymentsPolicy
+    intent: PaymentIntent, ledger: LockedBalances, policy: PaymentsPolicy
 ) -> tuple[PaymentIntent, alloc.Allocation, dict[str, str], dict[str, str]] | list[str]:
     accounts = ledger.kernel_accounts(intent.debtor_id)
     order: alloc.AccountOrder | list[str] = policy.account_order
@@ -366,21 +306,6 @@ def _allocate(
     return intent, allocation, before, after
 
 
-def _apply(ledger: _Ledger, entries: Iterable[tuple[str, Entry]]) -> list[str]:
-    """Move the in-memory balances by the entries, checking each with the kernel first."""
-    planned = list(entries)
-    problems = [
-        f"{account_id}: {p.message}"
-        for account_id, entry in planned
-        for p in validate_entry(ledger.balances[int(account_id)], entry)
-    ]
-    if problems:
-        return problems
-    for account_id, entry in planned:
-        ledger.balances[int(account_id)] = apply(ledger.balances[int(account_id)], entry)
-    return []
-
-
 def reverse_posted(payment: Payment, *, user: Any, reason: str, today: date) -> set[int]:
     """Undo a posted payment entry by entry (a bounced transfer); returns the cases this closed (none)."""
     with transaction.atomic():
@@ -389,20 +314,22 @@ def reverse_posted(payment: Payment, *, user: Any, reason: str, today: date) -> 
             .select_related("entry")
             .order_by("entry__account_id")
         )
-        ledger = _lock(account_ids=[link.entry.account_id for link in links])
+        ledger = lock_balances(account_ids=[link.entry.account_id for link in links])
         planned = [(link.entry, reversal_of(kernel_entry(link.entry), payment.reversal_reference)) for link in links]
         touched = [original.account_id for original, _ in planned]
-        before = _balance_doc(ledger.balances, touched)
-        problems = _apply(ledger, [(str(original.account_id), entry) for original, entry in planned])
+        before = ledger.document(touched)
+        problems = ledger.move((original.account_id, entry) for original, entry in planned)
         if problems:
             raise PaymentRejected(problems)
-        entries = [
-            _new_entry(original.account_id, entry, today, user, reason, reversal_of_id=original.pk)
-            for original, entry in planned
-        ]
-        LedgerEntry.objects.bulk_create(entries)
+        ids = reserve_entry_ids(len(planned))
+        append_entries(
+            [
+                NewEntry(original.account_id, entry, today, reason, _user_id(user), original.pk, id=entry_id)
+                for entry_id, (original, entry) in zip(ids, planned, strict=True)
+            ]
+        )
         PaymentEntry.objects.bulk_create(
-            [PaymentEntry(payment=payment, entry=e, role=EntryRole.REVERSAL) for e in entries]
+            [PaymentEntry(payment=payment, entry_id=entry_id, role=EntryRole.REVERSAL) for entry_id in ids]
         )
         refresh_balances(touched)
         payment.status = PaymentStatus.REVERSED
@@ -410,7 +337,7 @@ def reverse_posted(payment: Payment, *, user: Any, reason: str, today: date) -> 
         payment.reversed_by = user if getattr(user, "is_authenticated", False) else None
         payment.reversal_reason = reason[:200]
         payment.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason"])
-        after = _balance_doc(ledger.balances, touched)
+        after = ledger.document(touched)
         ChangeLog.objects.bulk_create(
             [
                 change_record(
@@ -429,7 +356,7 @@ def write_waiver(request: WaiverRequest, *, user: Any, policy: PaymentsPolicy, t
     """Write an approved waiver off as WAIVER entries, penalty first, across the debtor's accounts."""
     with transaction.atomic():
         debtor_id = request.case.debtor_id
-        ledger = _lock(debtor_ids=[debtor_id])
+        ledger = lock_balances(debtor_ids=[debtor_id])
         allocation, errors = alloc.allocate_waiver(
             ledger.kernel_accounts(debtor_id),
             request.penalty,
@@ -440,14 +367,13 @@ def write_waiver(request: WaiverRequest, *, user: Any, policy: PaymentsPolicy, t
         if allocation is None:
             raise PaymentRejected([e.message for e in errors])
         touched = [int(a) for a, _ in allocation.entries]
-        before = _balance_doc(ledger.balances, touched)
-        problems = _apply(ledger, allocation.entries)
+        before = ledger.document(touched)
+        problems = ledger.move(allocation.entries)
         if problems:
             raise PaymentRejected(problems)
-        entries = [_new_entry(int(a), e, today, user, request.reason) for a, e in allocation.entries]
-        LedgerEntry.objects.bulk_create(entries)
+        append_entries([NewEntry(int(a), e, today, request.reason, _user_id(user)) for a, e in allocation.entries])
         refresh_balances(touched)
         ChangeLog.objects.bulk_create(
-            [change_record(user, request, "waiver:applied", before, _balance_doc(ledger.balances, touched))]
+            [change_record(user, request, "waiver:applied", before, ledger.document(touched))]
         )
         return _refresh_cases({debtor_id}, today)

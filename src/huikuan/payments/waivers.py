@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record, record_change
 from huikuan.cases.models import Case
+from huikuan.kernel.ledger import Balance
 from huikuan.kernel.money import ZERO, quantize_fen
 from huikuan.kernel.plans.policy import CaseWaivers
 from huikuan.notifications.actions import Notice, notify
@@ -41,6 +42,7 @@ from huikuan.payments.posting import (
     write_waiver,
 )
 from huikuan.payments.settlement import settle_cases
+from huikuan.portfolio.ledger import lock_balances
 from huikuan.portfolio.models import AccountBalance
 
 
@@ -56,12 +58,15 @@ def waiver_standings(case_ids: Collection[int], *, lock: bool, exclude: int | No
     then the case rows."""
     ids = sorted(set(case_ids))
     case_of = dict(Case.objects.filter(pk__in=ids).values_list("debtor_id", "id"))
-    balances = AccountBalance.objects.filter(account__debtor_id__in=list(case_of))
-    if lock:
-        balances = balances.select_for_update(of=("self",)).order_by("account_id")
     outstanding: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for debtor_id, penalty, fee in balances.values_list("account__debtor_id", "penalty", "fee"):
-        outstanding[case_of[debtor_id]] += penalty + fee
+    if lock:
+        locked = lock_balances(debtor_ids=case_of)
+        for debtor_id, accounts in locked.by_debtor.items():
+            outstanding[case_of[debtor_id]] += sum((_waivable(locked.balances[a]) for a in accounts), ZERO)
+    else:
+        balances = AccountBalance.objects.filter(account__debtor_id__in=list(case_of))
+        for debtor_id, penalty, fee in balances.values_list("account__debtor_id", "penalty", "fee"):
+            outstanding[case_of[debtor_id]] += penalty + fee
     cases = Case.objects.filter(pk__in=ids)
     if lock:
         cases = cases.select_for_update().order_by("pk")
@@ -215,13 +220,12 @@ def locked_waivable(case: Case) -> Decimal:
     Locked in account order, as posting locks them, so a decision and a payment queue instead of
     deadlocking, and the amount cannot shrink between this check and the write.
     """
-    rows = (
-        AccountBalance.objects.select_for_update(of=("self",))
-        .filter(account__debtor_id=case.debtor_id)
-        .order_by("account_id")
-        .values_list("penalty", "fee")
-    )
-    return sum((penalty + fee for penalty, fee in rows), ZERO)
+    locked = lock_balances(debtor_ids=[case.debtor_id])
+    return sum((_waivable(balance) for balance in locked.balances.values()), ZERO)
+
+
+def _waivable(balance: Balance) -> Decimal:
+    return balance.penalty + balance.fee
 
 
 def _decide(

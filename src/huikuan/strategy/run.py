@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from huikuan.cases.models import Case
+from huikuan.cases.assignment import reassign_cases
 from huikuan.comms.feeds import WorkItemRow, enqueue_for_work_items
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, QUEUES, evaluate
@@ -312,7 +312,8 @@ def prepare_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "DELETE FROM strategy_workitem WHERE as_of = %(as_of)s AND status = %(pending)s" + shard.where("case_id"),
+            f"DELETE FROM {WorkItem._meta.db_table} WHERE as_of = %(as_of)s AND status = %(pending)s"
+            + shard.where("case_id"),
             {"as_of": connection.ops.adapt_datefield_value(as_of), "pending": WorkStatus.PENDING.value},
         )
     # What was already done or cancelled today stays; it is not planned a second time.
@@ -327,7 +328,7 @@ def prepare_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -
 
 
 def _copy_items(cursor: Any, rows: pl.DataFrame) -> None:
-    """COPY the rows into strategy_workitem; ``cursor`` is a psycopg cursor of the run's transaction."""
+    """COPY the rows into the work item table; ``cursor`` is a psycopg cursor of the run's transaction."""
     if rows.height == 0:
         return
     buffer = io.BytesIO()
@@ -335,7 +336,7 @@ def _copy_items(cursor: Any, rows: pl.DataFrame) -> None:
     buffer.seek(0)
     text_columns = ("party", "arm", "segment", "reason", "reason_en", "template", "rule")
     sql = (
-        f"COPY strategy_workitem ({', '.join(_WRITE_COLUMNS)}) FROM STDIN WITH "
+        f"COPY {WorkItem._meta.db_table} ({', '.join(_WRITE_COLUMNS)}) FROM STDIN WITH "
         f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(text_columns)}))"
     )
     with cursor.copy(sql) as copy:
@@ -343,35 +344,12 @@ def _copy_items(cursor: Any, rows: pl.DataFrame) -> None:
             copy.write(block)
 
 
-def _copy_assignees(cursor: Any, changed: pl.DataFrame) -> None:
-    """New case assignees in one UPDATE ... FROM a COPY-filled temporary table (psycopg cursor)."""
-    if changed.height == 0:
-        return
-    buffer = io.BytesIO()
-    # In case id order: the update then walks the case table and its primary key in order.
-    changed.select("case_id", "chosen").sort("case_id").write_csv(buffer, include_header=False)
-    cursor.execute(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS strategy_new_assignee (case_id bigint, assignee_id bigint) ON COMMIT DROP"
-    )
-    # Several shards in one outer transaction (tests, a caller's atomic) share the table.
-    cursor.execute("TRUNCATE strategy_new_assignee")
-    with cursor.copy("COPY strategy_new_assignee FROM STDIN WITH (FORMAT csv)") as copy:
-        copy.write(buffer.getvalue())
-    cursor.execute("ANALYZE strategy_new_assignee")
-    cursor.execute(
-        "UPDATE cases_case c SET assignee_id = n.assignee_id FROM strategy_new_assignee n WHERE c.id = n.case_id"
-    )
+def _reassign(run_id: int, changed: pl.DataFrame) -> None:
+    """The cases the deal gave to someone new, moved through cases' bulk reassignment (audited)."""
+    reassign_cases(changed.select("case_id", "chosen").iter_rows(), detail={"reason": "strategy run", "run": run_id})
 
 
-def _update_assignees_sqlite(changed: pl.DataFrame) -> None:
-
-    for (user_id,), group in changed.group_by(["chosen"]):
-        ids = group.get_column("case_id").to_list()
-        for start in range(0, len(ids), 5000):
-            Case.objects.filter(id__in=ids[start : start + 5000]).update(assignee_id=user_id)
-
-
-def _write(rows: pl.DataFrame, changed: pl.DataFrame, timings: dict[str, float]) -> None:
+def _write(run_id: int, rows: pl.DataFrame, changed: pl.DataFrame, timings: dict[str, float]) -> None:
     """Write the items (COPY on PostgreSQL, ``bulk_create`` on SQLite) and the new case assignees."""
     clock = time.perf_counter()
     if connection.vendor == "postgresql":
@@ -384,11 +362,7 @@ def _write(rows: pl.DataFrame, changed: pl.DataFrame, timings: dict[str, float])
         )
     timings["write"] += time.perf_counter() - clock
     clock = time.perf_counter()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            _copy_assignees(cursor.cursor, changed)
-    else:
-        _update_assignees_sqlite(changed)
+    _reassign(run_id, changed)
     timings["assignees"] += time.perf_counter() - clock
 
 
@@ -406,7 +380,7 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         result.written = rows.height
         result.versions = set(rows.get_column("policy_version_id").unique().to_list())
         result.timings["write"] += time.perf_counter() - clock
-        _write(rows, changed, result.timings)
+        _write(run_id, rows, changed, result.timings)
         clock = time.perf_counter()
     # Deferred constraints (the new assignees' users) are checked and the WAL flushed here.
     result.timings["commit"] += time.perf_counter() - clock

@@ -21,12 +21,14 @@ import polars as pl
 from django.conf import settings
 from django.db import connection
 
+from huikuan.cases.models import Case, Interaction, Promise
 from huikuan.db.bulkread import bulk_reads, read_frame
 from huikuan.kernel import lifecycle
 from huikuan.kernel.contacts import FAILED, SELF
 from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
 from huikuan.kernel.strategy.policy import ESCALATIONS
-from huikuan.portfolio.models import default_time_zone
+from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry, default_time_zone
+from huikuan.strategy.models import WorkItem
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,12 @@ class Shard:
 # The SQL forms of kernel.contacts.failed_attempt and kernel.lifecycle.in_collection take their sets from there.
 FAILED_OUTCOMES = tuple(sorted(FAILED))
 OPEN_STATUSES = tuple(sorted(lifecycle.IN_COLLECTION))
+
+
+# The tables the queries read, by their models' names for them.
+CASE, DEBTOR, ACCOUNT = Case._meta.db_table, Debtor._meta.db_table, Account._meta.db_table
+BALANCE, ENTRY, POINT = AccountBalance._meta.db_table, LedgerEntry._meta.db_table, ContactPoint._meta.db_table
+PROMISE, INTERACTION, WORK_ITEM = Promise._meta.db_table, Interaction._meta.db_table, WorkItem._meta.db_table
 
 
 def _quoted(values: Sequence[str]) -> str:
@@ -95,7 +103,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
     cases = read_frame(
         f"""SELECT c.id, c.status, c.hold_reason, c.oldest_due_date, c.team_id, c.assignee_id,
                    COALESCE(NULLIF(d.time_zone, ''), %(default_zone)s), c.cured_episodes
-            FROM cases_case c JOIN portfolio_debtor d ON d.id = c.debtor_id
+            FROM {CASE} c JOIN {DEBTOR} d ON d.id = c.debtor_id
             WHERE {case_where}""",
         params,
         _columns(
@@ -111,18 +119,18 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
     )
     balances = read_frame(
         f"""SELECT c.id, SUM(b.total)
-            FROM cases_case c
-            JOIN portfolio_account a ON a.debtor_id = c.debtor_id
-            JOIN portfolio_accountbalance b ON b.account_id = a.id
+            FROM {CASE} c
+            JOIN {ACCOUNT} a ON a.debtor_id = c.debtor_id
+            JOIN {BALANCE} b ON b.account_id = a.id
             WHERE {case_where} GROUP BY c.id""",
         params,
         _columns("case_id", "balance_fen"),
     )
     payments = read_frame(
         f"""SELECT c.id, COUNT(*)
-            FROM cases_case c
-            JOIN portfolio_account a ON a.debtor_id = c.debtor_id
-            JOIN portfolio_ledgerentry e ON e.account_id = a.id
+            FROM {CASE} c
+            JOIN {ACCOUNT} a ON a.debtor_id = c.debtor_id
+            JOIN {ENTRY} e ON e.account_id = a.id
             WHERE {case_where} AND e.kind = 'payment' AND e.effective_date > a.due_date
               AND e.effective_date < %(as_of)s
             GROUP BY c.id""",
@@ -135,7 +143,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
                    SUM(CASE WHEN p.state = 'kept' THEN 1 ELSE 0 END),
                    MAX(CASE WHEN p.state = 'broken' THEN p.due_date END),
                    MIN(CASE WHEN p.state = 'pending' AND p.due_date >= %(yesterday)s THEN p.due_date END)
-            FROM cases_promise p
+            FROM {PROMISE} p
             WHERE p.created_at < %(day)s{shard.where("p.case_id")}
             GROUP BY p.case_id""",
         params,
@@ -150,7 +158,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
                             AND i.at >= %(since_30)s THEN 1 ELSE 0 END),
                    SUM(CASE WHEN i.party = 'debtor' AND i.channel IN ('call', 'visit')
                             AND i.at >= %(since_30)s THEN 1 ELSE 0 END)
-            FROM cases_interaction i
+            FROM {INTERACTION} i
             WHERE i.at >= %(since_90)s AND i.at < %(day)s{shard.where("i.case_id")}
             GROUP BY i.case_id""",
         params,
@@ -169,7 +177,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
                              AND p.kind IN ('mobile', 'home', 'work') THEN p.id END),
                    SUM(CASE WHEN p.do_not_contact <> %(no)s AND p.relation = %(own)s
                              AND p.kind IN ('mobile', 'home', 'work') THEN 1 ELSE 0 END)
-            FROM cases_case c JOIN portfolio_contactpoint p ON p.debtor_id = c.debtor_id
+            FROM {CASE} c JOIN {POINT} p ON p.debtor_id = c.debtor_id
             WHERE {case_where} AND p.validity <> 'invalid'
             GROUP BY c.id""",
         {**params, "no": False, "own": SELF},
@@ -179,7 +187,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
         f"""SELECT w.case_id,
                    MAX(CASE WHEN w.action = 'escalate_specialist' THEN 1 ELSE 0 END),
                    MAX(CASE WHEN w.action = 'legal_review' THEN 1 ELSE 0 END)
-            FROM strategy_workitem w
+            FROM {WORK_ITEM} w
             WHERE w.action IN ({_quoted(ESCALATIONS)}) AND w.status <> 'cancelled'
               AND w.as_of < %(as_of)s{shard.where("w.case_id")}
             GROUP BY w.case_id""",
