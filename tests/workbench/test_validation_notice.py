@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.utils import timezone
 
 from huikuan.cases.models import Case, Interaction
@@ -262,3 +263,14 @@ def test_a_bad_limitation_setting_names_itself(settings: Any, value: object, mes
     settings.HUIKUAN_LIMITATION_YEARS = value
     with pytest.raises(ImproperlyConfigured, match=message):
         limitation_years()
+
+
+def test_the_command_queues_the_notices_and_says_so(
+    us: Personas, make_case: CaseMaker, settings: Any, capsys: Any
+) -> None:
+    ledgered(make_case)
+    call_command("comms_notices")
+    assert "validation notices queued: 1;" in capsys.readouterr().out
+    settings.COMPLIANCE_PACK = "cn"
+    call_command("comms_notices")
+    assert "nothing to do" in capsys.readouterr().out

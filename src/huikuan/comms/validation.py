@@ -1,7 +1,7 @@
 """US validation notices and verifications through the outbox (12 CFR 1006.34).
 
 Every case in collection without a notice gets one, as a letter, the first time this runs after the case is
-placed (hourly through Celery beat, and ``huikuan comms validation-notices``): the model notice's
+placed (hourly through Celery beat, and ``huikuan comms notices``): the model notice's
 itemisation from the ledger and the end of the validation period to the day. The notice is recorded in
 compliance (``ValidationNotice``) only when its message was queued, in the same transaction. A dispute inside
 the period stops collection (the gate's ``us.validation_dispute``) until ``send_verification`` queues the

@@ -1,4 +1,4 @@
-"""`huikuan comms_validation_notices`: queue the US validation notice of every case in collection without one."""
+"""`huikuan comms notices`: queue the US validation notice of every case in collection without one."""
 
 from __future__ import annotations
 
