@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from django.utils import timezone
-
+from huikuan import clock
 from huikuan.db.chunks import chunked
 from huikuan.kernel.localtime import possible_days
 from huikuan.payments.models import Instalment, InstalmentStatus, PlanStatus, RepaymentPlan
@@ -24,7 +23,7 @@ def suspended_case_ids(case_ids: Iterable[int], as_of: date | datetime | None = 
     debtor's days: ``as_of`` is a day for every case, or an instant (by default now) read in each debtor's
     zone, so the gate asked just after midnight in Shanghai does not give a late plan another day.
     """
-    as_of = as_of or timezone.now()
+    as_of = as_of or clock.now()
     grace = timedelta(days=current_policy().instalment_grace_days)
     # The latest day it may be for any debtor: no instalment due after it, less the grace, can be late.
     latest = possible_days(as_of)[1] if isinstance(as_of, datetime) else as_of

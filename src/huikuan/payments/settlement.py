@@ -15,8 +15,8 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
 from huikuan.cases.models import Case, Promise, PromiseState
@@ -171,7 +171,7 @@ def refresh_plans(
         changed_items: list[Instalment] = []
         changed_plans: list[RepaymentPlan] = []
         audit: list[ChangeLog] = []
-        now = timezone.now()
+        now = clock.now()
         for plan in plans:
             items = schedule[plan.pk]
             start = plan.accepted_on or as_of
@@ -206,7 +206,7 @@ def refresh_plans(
 
 def nightly_settlement(as_of: date | None = None) -> SettleCounts:
     """The nightly job: promises first, then plans; one policy for both."""
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or clock.today()
     policy = current_policy()
     counts = settle_promises(as_of, policy=policy)
     plans = refresh_plans(as_of, policy=policy)

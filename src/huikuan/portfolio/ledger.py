@@ -15,8 +15,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.db.bulkwrite import insert_rows
 from huikuan.kernel import ledger as kernel
 from huikuan.kernel.money import ZERO
@@ -61,7 +61,7 @@ def _balance_values(row: AccountBalance) -> dict[str, str]:
 
 def open_balances(account_ids: Iterable[int]) -> None:
     """Zero snapshot rows for new accounts (existing rows are left alone)."""
-    now = timezone.now()
+    now = clock.now()
     insert_rows(
         AccountBalance._meta.db_table,
         [
@@ -96,7 +96,7 @@ def entry_row(
         effective.isoformat(),
         *(to_fen(deltas.get(c, ZERO)) for c in kernel.Component),
         note,
-        timezone.now(),
+        clock.now(),
     )
 
 
@@ -119,7 +119,7 @@ def refresh_balances(account_ids: Iterable[int]) -> None:
     ids = sorted(set(account_ids))
     balance_table = AccountBalance._meta.db_table
     entry_table = LedgerEntry._meta.db_table
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         placeholders = ",".join(["%s"] * len(chunk))

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.records import record_change, snapshot
 from huikuan.kernel.strategy.arms import check_shares
 from huikuan.kernel.strategy.policy import Policy, canonical_yaml, diff_policies, parse_policy
@@ -107,5 +107,5 @@ def _open_experiment(key: str, name: str, arms: Sequence[tuple[str, PolicyVersio
 def stop_experiment(experiment: Experiment, user: Any = None) -> None:
     require(can_run_strategy(user), _("Your role may not change the strategy."))
     with transaction.atomic(durable=True):
-        Experiment.objects.filter(pk=experiment.pk).update(active=False, ended_on=timezone.localdate())
+        Experiment.objects.filter(pk=experiment.pk).update(active=False, ended_on=clock.today())
         record_change(user, experiment, "experiment.stop", {"active": True}, {"active": False})

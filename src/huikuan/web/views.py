@@ -11,9 +11,9 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from huikuan import clock
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
 from huikuan.cases.models import CaseStatus
 from huikuan.cases.views_data import load_case, visible_cases
@@ -49,7 +49,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             Q(debtor__customer_no=query) | Q(debtor__accounts__contract_no=query) | Q(debtor__name=query)
         ).distinct()
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    today = timezone.localdate()
+    today = clock.today()
     rows = [(case, case.dpd(today), case.bucket(today).value, case.stage(today).value) for case in page]
     return render(
         request,
@@ -61,7 +61,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = visible_case_or_404(request.user, case_id)
-    view = load_case(case, timezone.localdate())
+    view = load_case(case, clock.today())
     return render(request, "web/case_detail.html", {"v": view, "can_reveal": can_reveal_pii(request.user)})
 
 

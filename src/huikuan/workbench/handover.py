@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from huikuan import clock
 from huikuan.audit.records import record_change
 from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case, CaseStatus
@@ -60,7 +61,7 @@ def close_hand_over(
         errors.append(_("Write what you decided and why."))
     if errors:
         raise HandOverError(errors)
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().get(pk=case.pk)
         closed = WorkItem.objects.filter(

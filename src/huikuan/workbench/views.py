@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huikuan import clock
 from huikuan.cases.access import visible_case_or_404
 from huikuan.cases.models import STAGE_LABELS, Case, Outcome
 from huikuan.compliance.actions import screen_and_register
@@ -91,7 +92,7 @@ def _id(value: str) -> int:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     today = timezone.localdate(now)
     filters = QueueFilters(
         stage=request.GET.get("stage", ""),
@@ -119,7 +120,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def next_case(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     after = request.GET.get("after", "")
     try:
         after_id = _id(after) if after else None
@@ -134,7 +135,7 @@ def next_case(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     case = visible_case_or_404(request.user, case_id)
-    wb = load_workbench(case, request.user, timezone.now(), _lang())
+    wb = load_workbench(case, request.user, clock.now(), _lang())
     return render(
         request,
         "workbench/case.html",
@@ -193,7 +194,7 @@ def save(request: HttpRequest, case_id: int) -> HttpResponse:
         saved = save_outcome(request.user, case, _entry(request.POST), recording=recording)
     except OutcomeError as exc:
         return render(request, "workbench/_errors.html", {"errors": exc.messages}, status=200)
-    now = timezone.now()
+    now = clock.now()
     following = next_case_id(request.user, timezone.localdate(now), now, after=case.pk)
     target = reverse("web:case", args=[following]) if following else reverse("workbench:queue") + "?end=1"
     if request.headers.get("HX-Request"):
@@ -224,7 +225,7 @@ def confirm(request: HttpRequest, case_id: int) -> HttpResponse:
     amount, due, problem = typed_promise(request.GET.get("promise_amount", ""), request.GET.get("promise_date", ""))
     lines: tuple[str, ...] = ()
     if amount is not None and due is not None:
-        lines = promise_confirm(case, request.user, timezone.now(), _lang(), amount, due)
+        lines = promise_confirm(case, request.user, clock.now(), _lang(), amount, due)
     return render(request, "workbench/_confirm.html", {"lines": lines, "problem": problem})
 
 
@@ -240,7 +241,7 @@ def hand_over(request: HttpRequest, case_id: int) -> HttpResponse:
         )  # fmt: skip
     except HandOverError as exc:
         return render(request, "workbench/_errors.html", {"errors": exc.messages}, status=400)
-    now = timezone.now()
+    now = clock.now()
     if has_open_items(request.user, case, timezone.localdate(now)):
         return redirect("web:case", case_id=case.pk)
     following = next_case_id(request.user, timezone.localdate(now), now, after=case.pk)
@@ -265,7 +266,7 @@ def objections(request: HttpRequest, case_id: int) -> HttpResponse:
     lang = _lang()
     key = request.GET.get("key", "")
     keys = [key] if key else [m.key for m in match_objections(request.GET.get("q", ""), library)]
-    wb = load_workbench(case, request.user, timezone.now(), lang) if keys else None
+    wb = load_workbench(case, request.user, clock.now(), lang) if keys else None
     cards = [c for c in wb.objections if c.key in keys] if wb else []
     cards.sort(key=lambda c: keys.index(c.key))
     return render(request, "workbench/_objections.html", {"cards": cards, "q": request.GET.get("q", ""), "card": card})
@@ -284,7 +285,7 @@ def _require_lead(user: Any) -> None:
 def team(request: HttpRequest) -> HttpResponse:
     _require_lead(request.user)
     user: Any = request.user
-    today = timezone.localdate()
+    today = clock.today()
     collectors = team_collectors(user)
     overview = team_overview(collectors, today)
     team_cases = Q(case__team_id=user.team_id) if user.team_id else Q(pk__in=[])

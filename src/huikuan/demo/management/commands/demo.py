@@ -6,8 +6,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.comms.models import Template
 from huikuan.comms.templates import seed_default_templates
 from huikuan.org.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         # A team opening the demo expects today's queue: the default policy in force and tonight's run done.
         if not PolicyVersion.objects.exists():
             call_command("strategy_import", str(DEFAULT_POLICY), activate=True, stdout=self.stdout)
-        if not StrategyRun.objects.filter(as_of=timezone.localdate(), dry_run=False).exists():
+        if not StrategyRun.objects.filter(as_of=clock.today(), dry_run=False).exists():
             call_command("strategy_run", stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
