@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "huikuan.intake",
     "huikuan.strategy",
     "huikuan.workbench",
+    "huikuan.analytics",
     "huikuan.web",
     "huikuan.demo",
 ]
