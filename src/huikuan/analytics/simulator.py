@@ -110,6 +110,9 @@ class Simulator:
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.clock = clock.FixedClock(self._at(simulation.first_day, dtime(0)))
         self.personas: dict[int, model.Persona] = {}
+        # Draws are keyed by the customer number, not by database ids: ids depend on what the database
+        # handed out before (a sequence is not rolled back), the generated customer numbers do not.
+        self.customers: dict[int, str] = {}
         # debtor id → (day, tone) of the last delivered message
         self.reminded: dict[int, tuple[date, str]] = {}
         self.report = SimReport(simulation)
@@ -117,9 +120,16 @@ class Simulator:
     def _at(self, day: date, at: dtime) -> datetime:
         return datetime.combine(day, at, tzinfo=self.zone)
 
+    def who(self, debtor_id: int) -> str:
+        if debtor_id not in self.customers:
+            self.customers.update(
+                Debtor.objects.filter(id__gte=debtor_id).order_by("id").values_list("id", "customer_no")[:5000]
+            )
+        return self.customers[debtor_id]
+
     def persona(self, debtor_id: int) -> model.Persona:
         if debtor_id not in self.personas:
-            self.personas[debtor_id] = model.persona(self.seed, debtor_id)
+            self.personas[debtor_id] = model.persona(self.seed, self.who(debtor_id))
         return self.personas[debtor_id]
 
     def _timed(self, name: str, step: Callable[[], Any]) -> Any:
@@ -147,8 +157,9 @@ class Simulator:
 
     def record_ground_truth(self) -> None:
         known = set(SimulatedDebtor.objects.filter(simulation=self.sim).values_list("debtor_id", flat=True))
+        self.customers.update(Debtor.objects.values_list("id", "customer_no"))
         rows = []
-        for debtor_id in Debtor.objects.order_by("id").values_list("id", flat=True):
+        for debtor_id in sorted(self.customers):
             if debtor_id in known:
                 continue
             p = self.persona(debtor_id)
@@ -184,10 +195,11 @@ class Simulator:
         start, end = self._at(day, dtime(0)), self._at(day + timedelta(days=1), dtime(0))
         sent = Message.objects.filter(
             status=MessageStatus.SENT, provider=SimulatedProvider.name, sent_at__gte=start, sent_at__lt=end
-        ).values_list("provider_id", "debtor_id", "template_version__template__tone")
-        for provider_id, debtor_id, tone in sent:
+        ).values_list("provider_id", "debtor_id", "channel", "template_version__template__tone")
+        for provider_id, debtor_id, channel, tone in sent:
             p = self.persona(debtor_id)
-            delivered = model.draw(self.seed, "delivered", provider_id) < (DELIVERED if p.reachable else 0.3)
+            u = model.draw(self.seed, "delivered", self.who(debtor_id), day, channel)
+            delivered = u < (DELIVERED if p.reachable else 0.3)
             record_receipt({"id": provider_id, "status": "delivered" if delivered else "failed"})
             if delivered:
                 self.reminded[debtor_id] = (day, tone or "")
@@ -244,11 +256,12 @@ class Simulator:
         day: date,
     ) -> None:
         p = self.persona(case.debtor_id)
+        who = self.who(case.debtor_id)
         local = clock.now().astimezone(self.zone)
         outcome = model.call_outcome(
             p,
-            model.draw(self.seed, "answer", case.pk, day),
-            model.draw(self.seed, "talk", case.pk, day),
+            model.draw(self.seed, "answer", who, day),
+            model.draw(self.seed, "talk", who, day),
             local.hour,
             local.weekday(),
             own,
@@ -260,8 +273,8 @@ class Simulator:
             if owed <= 0:
                 entry = OutcomeEntry(outcome=Outcome.REFUSAL.value, point_id=point_id)
             else:
-                amount = model.promised_amount(owed, model.draw(self.seed, "promise_amount", case.pk, day))
-                due = model.promised_date(day, model.draw(self.seed, "promise_date", case.pk, day))
+                amount = model.promised_amount(owed, model.draw(self.seed, "promise_amount", who, day))
+                due = model.promised_date(day, model.draw(self.seed, "promise_date", who, day))
                 entry = OutcomeEntry(outcome=outcome.value, point_id=point_id, promise_amount=amount, promise_date=due)
         try:
             saved = save_outcome(user, case, entry, now=clock.now())
@@ -309,7 +322,7 @@ class Simulator:
             p = self.persona(debtor_id)
             amount = self._payment(p, case_id, debtor_id, oldest_due, owed, pending.get(case_id), arms, day)
             if amount is not None and amount > 0:
-                lines.append((customer_no, min(amount, owed), f"SIM{self.seed}-{day:%Y%m%d}-{case_id}"))
+                lines.append((customer_no, min(amount, owed), f"SIM{self.seed}-{day:%Y%m%d}-{customer_no}"))
         if not lines:
             return
         with tempfile.TemporaryDirectory() as folder:
@@ -337,15 +350,17 @@ class Simulator:
         day: date,
     ) -> Decimal | None:
         if promise is not None:
-            promise_id, amount, due, made = promise
+            _promise_id, amount, due, made = promise
+            # A case has one pending promise at a time: the customer and the day it was made name it.
+            key = (self.who(debtor_id), made)
             paid = model.promise_payment(
                 p,
                 amount,
                 made,
                 due,
-                model.draw(self.seed, "keep", promise_id),
-                model.draw(self.seed, "part", promise_id),
-                model.draw(self.seed, "pay_day", promise_id),
+                model.draw(self.seed, "keep", *key),
+                model.draw(self.seed, "part", *key),
+                model.draw(self.seed, "pay_day", *key),
                 self.effects.get(arms.get(case_id, ""), 0.0),
             )
             return paid.amount if paid is not None and paid.pay_on == day else None
@@ -353,6 +368,6 @@ class Simulator:
         last = self.reminded.get(debtor_id)
         reminded = last is not None and (day - last[0]).days < model.REMINDED_DAYS
         hazard = model.payment_hazard(p, stage, reminded, last[1] if last and reminded else "")
-        if model.draw(self.seed, "pays", debtor_id, day) >= hazard:
+        if model.draw(self.seed, "pays", self.who(debtor_id), day) >= hazard:
             return None
-        return model.unprompted_amount(owed, model.draw(self.seed, "pays_amount", debtor_id, day))
+        return model.unprompted_amount(owed, model.draw(self.seed, "pays_amount", self.who(debtor_id), day))

@@ -64,7 +64,7 @@ class Persona:
     disputes: bool
 
 
-def persona(seed: int, debtor: int) -> Persona:
+def persona(seed: int, debtor: int | str) -> Persona:
     """A debtor's latent persona (the simulation's ground truth, never shown to the system)."""
     # A string seed is hashed the same way in every process (unlike hash()): the same persona everywhere.
     propensity = 0.05 + 0.9 * random.Random(f"{seed}:persona:{debtor}").betavariate(2, 3)

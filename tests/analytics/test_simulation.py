@@ -1,0 +1,110 @@
+"""The simulator drives the real pipeline and the facts follow from what it wrote (small: 120 debtors, 3 days)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import StringIO
+
+import polars as pl
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from huikuan.analytics.facts import compute_day
+from huikuan.analytics.models import SimulatedDebtor, Simulation
+from huikuan.analytics.setup import prepare
+from huikuan.analytics.simulator import SimulationError, Simulator, parse_effect
+from huikuan.cases.models import Interaction, Promise
+from huikuan.db.bulkread import read_frame
+from huikuan.payments.models import Payment, PaymentSource
+from huikuan.strategy.models import StrategyRun
+from tests.conftest import outer_transaction
+
+FIRST = date(2026, 3, 2)
+DAYS = 3
+
+
+def simulate(seed: int = 5, effects: dict[str, float] | None = None) -> Simulation:
+    simulation = prepare(seed=seed, days=DAYS, debtors=120, effects=effects or {}, first_day=FIRST)
+    Simulator(simulation, calls_per_collector=25).run()
+    return simulation
+
+
+def facts_by_day() -> list[tuple[object, ...]]:
+    """The fact tables summed by day: what must be the same for the same seed, whatever the ids."""
+    rows: list[tuple[object, ...]] = []
+    for sql in (
+        "SELECT day, COUNT(*), SUM(balance_fen), SUM(dpd) FROM analytics_caseday GROUP BY day ORDER BY day",
+        "SELECT day, channel, SUM(attempts), SUM(reached), SUM(rpc), SUM(promises), SUM(promised_fen) "
+        "FROM analytics_contactday GROUP BY day, channel ORDER BY day, channel",
+        "SELECT day, SUM(payments), SUM(paid_fen), SUM(promises_settled), SUM(promises_kept) "
+        "FROM analytics_moneyday GROUP BY day ORDER BY day",
+    ):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows.extend(tuple(str(v) for v in row) for row in cursor.fetchall())
+    return rows
+
+
+@pytest.mark.django_db
+def test_a_simulated_portfolio_gets_runs_calls_promises_payments_and_facts_for_every_day() -> None:
+    simulation = simulate()
+    assert list(StrategyRun.objects.order_by("as_of").values_list("as_of", flat=True)) == [
+        FIRST + timedelta(days=n) for n in range(DAYS)
+    ]
+    calls = Interaction.objects.filter(channel="call", user__isnull=False)
+    assert calls.count() > 20
+    # Calls happen on the simulated days, during working hours, by the collectors whose queue held them.
+    assert {c.at.date() for c in calls} <= {FIRST + timedelta(days=n) for n in range(-1, DAYS)}
+    assert Promise.objects.filter(created_by__isnull=False).exists()
+    statement = Payment.objects.filter(source=PaymentSource.BANK_STATEMENT)
+    assert statement.exists()
+    assert set(statement.values_list("paid_on", flat=True)) <= {FIRST + timedelta(days=n) for n in range(DAYS)}
+    # Ground truth, apart: one persona per debtor.
+    assert SimulatedDebtor.objects.filter(simulation=simulation).count() == 120
+    days = [row for row in facts_by_day() if len(row) == 4]
+    assert [row[0] for row in days] == [str(FIRST + timedelta(days=n)) for n in range(DAYS)]
+    paid = read_frame("SELECT SUM(paid_fen) FROM analytics_moneyday", [], {"paid": pl.Int64}).item()
+    assert paid == sum(int(p.amount * 100) for p in Payment.objects.filter(status="posted"))
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_history_and_computing_a_day_again_changes_nothing() -> None:
+    with outer_transaction(rollback=True):
+        simulate(seed=9)
+        first = facts_by_day()
+    assert not Simulation.objects.exists()
+    simulate(seed=9)
+    assert facts_by_day() == first
+    compute_day(FIRST + timedelta(days=1))
+    assert facts_by_day() == first
+
+
+@pytest.mark.django_db
+def test_a_planted_effect_names_an_arm_and_the_experiment_is_set_up_for_it() -> None:
+    simulation = simulate(effects={"challenger": 0.05})
+    assert simulation.effects == {"challenger": 0.05}
+    arms = read_frame(
+        "SELECT arm, COUNT(*) FROM analytics_caseday WHERE day = %s GROUP BY arm ORDER BY arm",
+        [FIRST],
+        {"arm": pl.Utf8, "n": pl.Int64},
+    )
+    assert arms["arm"].to_list() == ["champion", "challenger"] or arms["arm"].to_list() == ["challenger", "champion"]
+
+
+def test_an_effect_is_an_arm_and_a_probability_change() -> None:
+    assert parse_effect("challenger=-0.1") == ("challenger", -0.1)
+    for bad in ("challenger", "=0.1", "challenger=lots", "challenger=2"):
+        with pytest.raises(SimulationError):
+            parse_effect(bad)
+
+
+@pytest.mark.django_db
+def test_the_commands_simulate_and_backfill() -> None:
+    out = StringIO()
+    call_command("simulate", days=2, debtors=60, seed=3, start=FIRST, stdout=out)
+    assert "simulated 2026-03-02 – 2026-03-03" in out.getvalue()
+    before = facts_by_day()
+    call_command("facts_backfill", start=FIRST, end=FIRST + timedelta(days=1), stdout=out)
+    assert facts_by_day() == before
+    assert "2 days" in out.getvalue()
