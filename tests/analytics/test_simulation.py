@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from huikuan import clock
 from huikuan.analytics.facts import compute_day
 from huikuan.analytics.models import SimulatedDebtor, Simulation
 from huikuan.analytics.setup import prepare
@@ -108,3 +109,11 @@ def test_the_commands_simulate_and_backfill() -> None:
     call_command("facts_backfill", start=FIRST, end=FIRST + timedelta(days=1), stdout=out)
     assert facts_by_day() == before
     assert "2 days" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_demo_gets_simulated_history_up_to_today() -> None:
+    call_command("demo", debtors=40, days=2, seed=2, stdout=StringIO())
+    runs = list(StrategyRun.objects.order_by("as_of").values_list("as_of", flat=True))
+    assert runs == [clock.today() - timedelta(days=1), clock.today()]
+    assert Simulation.objects.get().last_day == clock.today()

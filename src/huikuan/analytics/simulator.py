@@ -316,13 +316,13 @@ class Simulator:
         arms = arms_of(day, [row[0] for row in open_cases]) if self.effects else {}
         lines: list[tuple[str, Decimal, str]] = []
         for case_id, debtor_id, oldest_due, customer_no in open_cases:
-            owed = balances.get(debtor_id, Decimal("0"))
-            if owed <= 0:
+            owed = balances.get(debtor_id) or Decimal("0")
+            if owed <= 0 or oldest_due is None:
                 continue
             p = self.persona(debtor_id)
-            amount = self._payment(p, case_id, debtor_id, oldest_due, owed, pending.get(case_id), arms, day)
-            if amount is not None and amount > 0:
-                lines.append((customer_no, min(amount, owed), f"SIM{self.seed}-{day:%Y%m%d}-{customer_no}"))
+            paying = self._payment(p, case_id, debtor_id, oldest_due, owed, pending.get(case_id), arms, day)
+            if paying is not None and paying > 0:
+                lines.append((customer_no, min(paying, owed), f"SIM{self.seed}-{day:%Y%m%d}-{customer_no}"))
         if not lines:
             return
         with tempfile.TemporaryDirectory() as folder:

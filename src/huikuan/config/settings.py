@@ -267,6 +267,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": _schedule("HUIKUAN_STRATEGY_SCHEDULE", "30 1 * * *"),
         "options": {"expires": 60 * 60 * 6},
     },
+    # Yesterday's daily facts (analytics/facts.py), once its promises have settled and today's run has written
+    # the arms: after both.
+    "analytics-nightly-facts": {
+        "task": "huikuan.analytics.nightly_facts",
+        "schedule": _schedule("HUIKUAN_FACTS_SCHEDULE", "30 3 * * *"),
+        "options": {"expires": 60 * 60 * 6},
+    },
 }
 # The contact gate the strategy run asks before writing planned contacts: the compliance pack's batch gate;
 # huikuan.kernel.strategy.gate.minimal_gate is the pack-free fallback.

@@ -64,11 +64,10 @@ def promise_kept_rate(money_days: pl.DataFrame, by: Sequence[str] = ()) -> pl.Da
     (200 + 100) ÷ (500 + 400) = 1/3.
     """
     keys = list(by)
-    grouped = money_days.group_by(keys) if keys else money_days.select(pl.all())
     columns = ("promises_settled", "promises_kept", "promises_partly", "promises_broken", "settled_fen",
                "kept_paid_fen")  # fmt: skip
     sums = [pl.col(c).sum() for c in columns]
-    frame = grouped.agg(sums) if keys else money_days.select(sums)
+    frame = money_days.group_by(keys).agg(sums) if keys else money_days.select(sums)
     frame = frame.with_columns(
         _rate("promises_kept", "promises_settled").alias("kept_rate"),
         _rate("kept_paid_fen", "settled_fen").alias("kept_rate_amount"),
