@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from huikuan.kernel import simulation as model
-from huikuan.kernel.analytics import frames, kpis
+from huikuan.kernel.analytics import frames, kpis, readout
 
 
 def test_the_worked_examples_in_the_docstrings_hold() -> None:
-    for module in (model, kpis, frames):
+    for module in (model, kpis, frames, readout):
         assert doctest.testmod(module).failed == 0
 
 
