@@ -13,6 +13,7 @@ from django.db import connection
 from huikuan import clock
 from huikuan.analytics.facts import compute_day
 from huikuan.analytics.models import SimulatedDebtor, Simulation
+from huikuan.analytics.readout import experiment_readout
 from huikuan.analytics.setup import prepare
 from huikuan.analytics.simulator import SimulationError, Simulator, parse_effect
 from huikuan.cases.models import Interaction, Promise
@@ -65,6 +66,18 @@ def test_a_simulated_portfolio_gets_runs_calls_promises_payments_and_facts_for_e
     assert SimulatedDebtor.objects.filter(simulation=simulation).count() == 120
     days = [row for row in facts_by_day() if len(row) == 4]
     assert [row[0] for row in days] == [str(FIRST + timedelta(days=n)) for n in range(DAYS)]
+    # A past day's balance (the snapshot less what was effective since) is the ledger's sum before that day.
+    second = FIRST + timedelta(days=1)
+    mismatched = read_frame(
+        """SELECT f.case_id FROM analytics_caseday f JOIN cases_case c ON c.id = f.case_id
+           JOIN portfolio_account a ON a.debtor_id = c.debtor_id JOIN portfolio_ledgerentry e ON e.account_id = a.id
+           WHERE f.day = %s AND e.effective_date < %s
+           GROUP BY f.case_id, f.balance_fen
+           HAVING f.balance_fen <> SUM(e.principal + e.interest + e.fee + e.penalty)""",
+        [second, second],
+        {"case_id": pl.Int64},
+    )
+    assert mismatched.is_empty()
     paid = read_frame("SELECT SUM(paid_fen) FROM analytics_moneyday", [], {"paid": pl.Int64}).item()
     assert paid == sum(int(p.amount * 100) for p in Payment.objects.filter(status="posted"))
 
@@ -90,7 +103,13 @@ def test_a_planted_effect_names_an_arm_and_the_experiment_is_set_up_for_it() -> 
         [FIRST],
         {"arm": pl.Utf8, "n": pl.Int64},
     )
-    assert arms["arm"].to_list() == ["champion", "challenger"] or arms["arm"].to_list() == ["challenger", "champion"]
+    assert sorted(arms["arm"].to_list()) == ["challenger", "champion"]
+    figures, comparisons = experiment_readout(FIRST, FIRST + timedelta(days=DAYS - 1), minimum_effect=0.05)
+    assert {f.arm for f in figures} == {"champion", "challenger"}
+    assert {c.metric for c in comparisons} == {"promise_kept", "rpc_rate", "recovery_rate", "contacts_per_1000_yuan"}
+    out = StringIO()
+    call_command("experiment_readout", start=FIRST, end=FIRST + timedelta(days=DAYS - 1), stdout=out)
+    assert "challenger − champion promise_kept" in out.getvalue()
 
 
 def test_an_effect_is_an_arm_and_a_probability_change() -> None:

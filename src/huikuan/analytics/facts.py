@@ -3,8 +3,9 @@
 ``compute_day(day)`` writes the facts of one finished day, after the next night's settlement and run:
 
 - *case days*: every case open at the start of the day, its state rebuilt from the ledger (balance and
-  oldest unpaid due date from the entries effective before the day), so a backfill of a past day gives
-  what that day's run saw; the stage, risk band and behaviour from that day's work items (else the stage
+  oldest unpaid due date from the entries effective before the day: the balance snapshot less the entries
+  effective since, which are few, instead of summing every entry), so a backfill of a past day gives what
+  that day's run saw; the stage, risk band and behaviour from that day's work items (else the stage
   from the DPD); the arm from the experiment of that day's run, for every case (not only those with items);
 - *contact days*: calls and visits (attempts, answered, right-party), SMS and e-mails (sent, delivered)
   and promises made, by case, person, channel and the installation's local hour;
@@ -101,11 +102,11 @@ def case_day_frame(day: date) -> pl.DataFrame:
                    SUM(x.owed), MIN(CASE WHEN x.owed > 0 THEN x.due_date END),
                    MIN(CASE WHEN x.owed > 0 THEN x.product END)
             FROM cases_case c
-            JOIN (SELECT a.id, a.debtor_id, a.due_date, a.product,
-                         SUM(e.principal + e.interest + e.fee + e.penalty) AS owed
-                  FROM portfolio_account a JOIN portfolio_ledgerentry e ON e.account_id = a.id
-                  WHERE e.effective_date < %(day)s
-                  GROUP BY a.id, a.debtor_id, a.due_date, a.product) x ON x.debtor_id = c.debtor_id
+            JOIN (SELECT a.id, a.debtor_id, a.due_date, a.product, b.total - COALESCE(r.later, 0) AS owed
+                  FROM portfolio_account a JOIN portfolio_accountbalance b ON b.account_id = a.id
+                  LEFT JOIN (SELECT account_id, SUM(principal + interest + fee + penalty) AS later
+                             FROM portfolio_ledgerentry WHERE effective_date >= %(day)s
+                             GROUP BY account_id) r ON r.account_id = a.id) x ON x.debtor_id = c.debtor_id
             WHERE c.opened_at < %(end)s
             GROUP BY c.id, c.debtor_id, c.status, c.team_id, c.assignee_id, c.opened_at
             HAVING SUM(x.owed) > 0 AND MIN(CASE WHEN x.owed > 0 THEN x.due_date END) < %(day)s""",
