@@ -78,6 +78,19 @@ def test_a_simulated_portfolio_gets_runs_calls_promises_payments_and_facts_for_e
         {"case_id": pl.Int64},
     )
     assert mismatched.is_empty()
+    # The rollups add up to the facts they roll up.
+    for rollup, facts, column in (
+        ("analytics_portfolioday", "analytics_moneyday", "paid_fen"),
+        ("analytics_portfolioday", "analytics_moneyday", "promises_settled"),
+        ("analytics_portfolioday", "analytics_caseday", "balance_fen"),
+        ("analytics_contacthour", "analytics_contactday", "attempts"),
+        ("analytics_contacthour", "analytics_contactday", "rpc"),
+    ):
+        totals = [
+            read_frame(f"SELECT COALESCE(SUM({column}), 0) FROM {table}", [], {"n": pl.Int64}).item()
+            for table in (rollup, facts)
+        ]
+        assert totals[0] == totals[1] > 0, (rollup, column)
     paid = read_frame("SELECT SUM(paid_fen) FROM analytics_moneyday", [], {"paid": pl.Int64}).item()
     assert paid == sum(int(p.amount * 100) for p in Payment.objects.filter(status="posted"))
 

@@ -10,7 +10,9 @@
 - *contact days*: calls and visits (attempts, answered, right-party), SMS and e-mails (sent, delivered)
   and promises made, by case, person, channel and the installation's local hour;
 - *money days*: payments by value date, waivers by effective date, and the promises whose grace period
-  ended that day with how they settled (final once the next night's settlement ran).
+  ended that day with how they settled (final once the next night's settlement ran);
+- *rollups* of the three (``kernel.analytics.rollup``): per team × bucket × product × arm, and per team ×
+  person × channel × hour, which the charts read instead of one row per case.
 
 Each day is one transaction: its rows are deleted and written again, so a re-run or a backfill is
 idempotent. What is rebuilt from the current rows and not from history: a case's status (held or at legal
@@ -34,6 +36,7 @@ from huikuan.analytics.partitions import FACT_TABLES, ensure_partitions
 from huikuan.db.bulkread import bulk_reads, read_frame
 from huikuan.db.bulkwrite import copy_frame
 from huikuan.kernel.analytics.frames import bucket_expr, stage_expr
+from huikuan.kernel.analytics.rollup import contact_rollup, portfolio_rollup
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.payments.policy import current_policy
 from huikuan.strategy.models import RunStatus, StrategyRun
@@ -296,17 +299,23 @@ def compute_day(day: date) -> FactCounts:
             for table in FACT_TABLES:
                 cursor.execute(f"DELETE FROM {table} WHERE day = %s", [connection.ops.adapt_datefield_value(day)])
         counts.timings["delete"] = time.perf_counter() - clock
+        frames: dict[str, pl.DataFrame] = {}
         for name, build, table in (
             ("case_days", lambda: case_day_frame(day), "analytics_caseday"),
             ("contact_days", lambda: contact_day_frame(day), "analytics_contactday"),
             ("money_days", lambda: money_day_frame(day, grace), "analytics_moneyday"),
         ):
             clock = time.perf_counter()
-            frame = build()
+            frames[name] = build()
             counts.timings[f"{name}_read"] = time.perf_counter() - clock
             clock = time.perf_counter()
-            setattr(counts, name, copy_frame(table, frame))
+            setattr(counts, name, copy_frame(table, frames[name]))
             counts.timings[f"{name}_write"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        cases, contacts, money = frames["case_days"], frames["contact_days"], frames["money_days"]
+        copy_frame("analytics_portfolioday", portfolio_rollup(cases, money))
+        copy_frame("analytics_contacthour", contact_rollup(cases, contacts))
+        counts.timings["rollups"] = time.perf_counter() - clock
     return counts
 
 

@@ -99,6 +99,63 @@ class MoneyDay(models.Model):
         return f"{self.day} #{self.case_id}"
 
 
+class PortfolioDay(models.Model):
+    """Rollup of a day's case and money facts by team and assignee (0: none), bucket, product and arm: what
+    charts read."""
+
+    pk = models.CompositePrimaryKey("day", "team_id", "assignee_id", "bucket", "product", "arm")
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"))
+    assignee_id = models.BigIntegerField(_("assignee"))
+    bucket = models.CharField(_("bucket"), max_length=4)
+    product = models.CharField(_("product"), max_length=20)
+    arm = models.CharField(_("arm"), max_length=40)
+    cases = models.BigIntegerField(_("cases"))
+    balance_fen = models.BigIntegerField(_("balance (fen)"))
+    payments = models.BigIntegerField(_("payments"))
+    paid_fen = models.BigIntegerField(_("paid (fen)"))
+    waived_fen = models.BigIntegerField(_("waived (fen)"))
+    promises_settled = models.BigIntegerField(_("promises settled"))
+    promises_kept = models.BigIntegerField(_("promises kept"))
+    promises_partly = models.BigIntegerField(_("promises partly kept"))
+    promises_broken = models.BigIntegerField(_("promises broken"))
+    settled_fen = models.BigIntegerField(_("settled promises (fen)"))
+    kept_paid_fen = models.BigIntegerField(_("paid towards settled promises (fen)"))
+
+    class Meta:
+        managed = False
+        db_table = "analytics_portfolioday"
+        verbose_name = _("portfolio day")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.team_id} {self.bucket}"
+
+
+class ContactHour(models.Model):
+    """Rollup of a day's contact facts by team (0: none), person, channel and local hour."""
+
+    pk = models.CompositePrimaryKey("day", "team_id", "user_id", "channel", "hour")
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"))
+    user_id = models.BigIntegerField(_("user"))
+    channel = models.CharField(_("channel"), max_length=10)
+    hour = models.SmallIntegerField(_("hour"))
+    weekday = models.SmallIntegerField(_("weekday"))
+    attempts = models.BigIntegerField(_("attempts"))
+    reached = models.BigIntegerField(_("reached"))
+    rpc = models.BigIntegerField(_("right-party contacts"))
+    promises = models.BigIntegerField(_("promises made"))
+    promised_fen = models.BigIntegerField(_("promised (fen)"))
+
+    class Meta:
+        managed = False
+        db_table = "analytics_contacthour"
+        verbose_name = _("contact hour")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.user_id} {self.channel} {self.hour}"
+
+
 class Simulation(models.Model):
     """One run of ``huikuan simulate``: its seed, days and planted effects (ground truth)."""
 

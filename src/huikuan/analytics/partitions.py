@@ -1,4 +1,4 @@
-"""Month partitions of the fact tables on PostgreSQL, added before a day is written (SQLite: nothing)."""
+"""Month partitions of the fact and rollup tables on PostgreSQL, added before a day is written (SQLite: nothing)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ from datetime import date
 
 from django.db import connection
 
-FACT_TABLES = ("analytics_caseday", "analytics_contactday", "analytics_moneyday")
+FACT_TABLES = (
+    "analytics_caseday",
+    "analytics_contactday",
+    "analytics_moneyday",
+    "analytics_portfolioday",
+    "analytics_contacthour",
+)
 
 
 def month_bounds(day: date) -> tuple[date, date]:

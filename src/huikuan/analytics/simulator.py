@@ -48,6 +48,7 @@ from huikuan.kernel import delinquency
 from huikuan.kernel import simulation as model
 from huikuan.kernel.contacts import SELF, Outcome
 from huikuan.org.models import User
+from huikuan.payments.models import Instalment, InstalmentStatus, PlanKind, PlanStatus
 from huikuan.payments.settlement import nightly_settlement
 from huikuan.payments.statement import import_statement
 from huikuan.portfolio.models import AccountBalance, ContactPoint, Debtor
@@ -268,6 +269,8 @@ class Simulator:
             stage,
         )
         entry = OutcomeEntry(outcome=outcome.value, point_id=point_id)
+        if outcome == Outcome.PLAN_ACCEPTED:
+            entry = OutcomeEntry(outcome=outcome.value, point_id=point_id, plan_kind=PlanKind.INSTALMENTS)
         if outcome == Outcome.PROMISE:
             owed = balances.get(case.debtor_id, Decimal("0"))
             if owed <= 0:
@@ -279,12 +282,24 @@ class Simulator:
         try:
             saved = save_outcome(user, case, entry, now=clock.now())
         except OutcomeError:
-            self.report.counts["calls_refused"] += 1
-            return
+            if entry.outcome != Outcome.PLAN_ACCEPTED:
+                self.report.counts["calls_refused"] += 1
+                return
+            # The debtor would take a plan the rules do not offer this case (one open already, too little
+            # owed): the call is logged as the hardship it was.
+            self.report.counts["plans_refused"] += 1
+            entry = OutcomeEntry(outcome=Outcome.HARDSHIP.value, point_id=point_id)
+            try:
+                saved = save_outcome(user, case, entry, now=clock.now())
+            except OutcomeError:
+                self.report.counts["calls_refused"] += 1
+                return
         self.report.counts["calls"] += 1
         self.report.counts[f"call_{entry.outcome}"] += 1
         if saved.promise is not None:
             self.report.counts["promises"] += 1
+        if saved.plan is not None:
+            self.report.counts["plans"] += 1
 
     def _balances(self, debtor_ids: list[int]) -> dict[int, Decimal]:
         owed: dict[int, Decimal] = {}
@@ -313,6 +328,14 @@ class Simulator:
             state=PromiseState.PENDING, case_id__in=[row[0] for row in open_cases]
         ).values_list("id", "case_id", "amount", "due_date", "created_at"):
             pending[case_id] = (promise_id, amount, due, made.astimezone(self.zone).date())
+        instalments: dict[int, list[tuple[int, Decimal, date, date]]] = defaultdict(list)
+        for case_id, n, amount, paid, due, accepted in Instalment.objects.filter(
+            plan__status=PlanStatus.ACTIVE,
+            plan__case_id__in=[row[0] for row in open_cases],
+            status__in=(InstalmentStatus.DUE, InstalmentStatus.PARTLY_PAID, InstalmentStatus.LATE),
+            due_date__gte=day,
+        ).values_list("plan__case_id", "n", "amount", "paid_amount", "due_date", "plan__accepted_on"):
+            instalments[case_id].append((n, amount - paid, due, accepted or day))
         arms = arms_of(day, [row[0] for row in open_cases]) if self.effects else {}
         lines: list[tuple[str, Decimal, str]] = []
         for case_id, debtor_id, oldest_due, customer_no in open_cases:
@@ -320,7 +343,11 @@ class Simulator:
             if owed <= 0 or oldest_due is None:
                 continue
             p = self.persona(debtor_id)
-            paying = self._payment(p, case_id, debtor_id, oldest_due, owed, pending.get(case_id), arms, day)
+            effect = self.effects.get(arms.get(case_id, ""), 0.0)
+            if case_id in instalments:
+                paying = self._instalments(p, debtor_id, instalments[case_id], effect, day)
+            else:
+                paying = self._payment(p, debtor_id, oldest_due, owed, pending.get(case_id), effect, day)
             if paying is not None and paying > 0:
                 lines.append((customer_no, min(paying, owed), f"SIM{self.seed}-{day:%Y%m%d}-{customer_no}"))
         if not lines:
@@ -338,15 +365,29 @@ class Simulator:
         self.report.counts["payments"] += report.posted
         self.report.counts["paid_fen"] += int(report.amount * 100)
 
+    def _instalments(
+        self, p: model.Persona, debtor_id: int, due: list[tuple[int, Decimal, date, date]], effect: float, day: date
+    ) -> Decimal | None:
+        """What the debtor pays today towards their plan's open instalments (the plan and the number name each)."""
+        total = Decimal("0")
+        for n, amount, due_date, accepted in due:
+            key = (self.who(debtor_id), accepted, n)
+            paid = model.instalment_payment(
+                p, amount, accepted, due_date, model.draw(self.seed, "instalment", *key),
+                model.draw(self.seed, "instalment_day", *key), effect,
+            )  # fmt: skip
+            if paid is not None and paid.pay_on == day:
+                total += paid.amount
+        return total or None
+
     def _payment(
         self,
         p: model.Persona,
-        case_id: int,
         debtor_id: int,
         oldest_due: date,
         owed: Decimal,
         promise: tuple[int, Decimal, date, date] | None,
-        arms: dict[int, str],
+        effect: float,
         day: date,
     ) -> Decimal | None:
         if promise is not None:
@@ -361,7 +402,7 @@ class Simulator:
                 model.draw(self.seed, "keep", *key),
                 model.draw(self.seed, "part", *key),
                 model.draw(self.seed, "pay_day", *key),
-                self.effects.get(arms.get(case_id, ""), 0.0),
+                effect,
             )
             return paid.amount if paid is not None and paid.pay_on == day else None
         stage = delinquency.stage(delinquency.days_past_due(oldest_due, day)).value

@@ -13,9 +13,11 @@ The model, in words (each number is a parameter below):
   weekends and 0.9 in the evening (from 18:00); an unreachable debtor's own numbers never answer (switched
   off or wrong number); a third party's number answers with 0.35 and gives a third-party contact;
 - *a right-party conversation*: a disputing debtor disputes; otherwise a promise with 0.15 + 0.55·p (0.75 of
-  that in the late stage), else hardship, refusal or hanging up;
+  that in the late stage), else hardship (35% of the rest; of those, 0.2 + 0.4·p accept an instalment plan),
+  refusal (40%) or hanging up;
 - *keeping a promise*: 0.30 + 0.60·p plus the planted effect of the case's arm (clamped to [0, 1]); a
   broken promise is paid in part (half, to the fen) with 0.3; the money comes 0–3 days before the date;
+  an instalment of a plan is paid in full with the same probability, 0–2 days before its date, else missed;
 - *paying unprompted*: a daily hazard of 0.002 + 0.012·p, times 1.8 for three days after a delivered SMS or
   e-mail (times 1.15 more when its tone was firm or formal), times 1.2 early, 0.6 late; half pay the balance,
   the others 30–60% of it.
@@ -124,10 +126,19 @@ def call_outcome(p: Persona, u_answer: float, u_talk: float, hour: int, weekday:
         return Outcome.PROMISE
     rest = (u_talk - promise) / max(1e-9, 1 - promise)
     if rest < 0.35:
-        return Outcome.HARDSHIP
+        return Outcome.PLAN_ACCEPTED if rest / 0.35 < plan_probability(p) else Outcome.HARDSHIP
     if rest < 0.75:
         return Outcome.REFUSAL
     return Outcome.HUNG_UP
+
+
+def plan_probability(p: Persona) -> float:
+    """Probability that a debtor who pleads hardship accepts an instalment plan.
+
+    >>> round(plan_probability(Persona(0.5, True, False)), 4)
+    0.4
+    """
+    return 0.2 + 0.4 * p.propensity
 
 
 def keep_probability(p: Persona, effect: float = 0.0) -> float:
@@ -182,6 +193,20 @@ def promise_payment(
         half = (amount / 2).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
         return PromisePayment(day, half) if half > 0 else None
     return None
+
+
+def instalment_payment(
+    p: Persona, amount: Decimal, accepted: date, due: date, u_keep: float, u_day: float, effect: float
+) -> PromisePayment | None:
+    """An instalment is paid in full on its date or up to 2 days before (None: missed), as a promise is kept.
+
+    >>> instalment_payment(Persona(0.5, True, False), Decimal("50.00"), date(2026, 3, 1), date(2026, 4, 1),
+    ...                    0.2, 0.5, 0.0)
+    PromisePayment(pay_on=datetime.date(2026, 3, 31), amount=Decimal('50.00'))
+    """
+    if u_keep >= keep_probability(p, effect):
+        return None
+    return PromisePayment(max(accepted, due - timedelta(days=int(u_day * 3))), amount)
 
 
 TONE_FACTOR = {"firm": 1.15, "formal": 1.15}

@@ -137,3 +137,36 @@ def test_the_polars_bucket_and_stage_agree_with_the_kernel(dpds: list[int], lega
     )
     assert frame["bucket"].to_list() == [delinquency.bucket(d).value for d in dpds]
     assert frame["stage"].to_list() == [delinquency.stage(d, legal=legal).value for d in dpds]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 30), st.sampled_from([None, 1, 2]), st.sampled_from(["M1", "M2"]),
+                  st.integers(0, 10_000)),
+        min_size=1, max_size=30, unique_by=lambda r: r[0],
+    ),
+    st.lists(st.tuples(st.integers(1, 40), st.integers(0, 5_000), st.integers(0, 3)), max_size=30,
+             unique_by=lambda r: r[0]),
+)  # fmt: skip
+def test_the_rollups_add_up_to_the_facts(
+    cases: list[tuple[int, int | None, str, int]], money: list[tuple[int, int, int]]
+) -> None:
+    from huikuan.kernel.analytics.rollup import contact_rollup, portfolio_rollup
+
+    case_frame = pl.DataFrame(
+        [{"day": D1, "case_id": c, "team_id": t, "assignee_id": t, "bucket": b, "product": "consumer_loan", "arm": "",
+          "balance_fen": f} for c, t, b, f in cases],
+        schema_overrides={"team_id": pl.Int64, "assignee_id": pl.Int64},
+    )  # fmt: skip
+    # A case with no money at all (id 999, not open) stands in for an empty day: it adds nothing.
+    money_frame = money_days(
+        [{"case_id": c, "paid_fen": paid, "promises_settled": n} for c, paid, n in money] or [{"case_id": 999}]
+    )
+    rolled = portfolio_rollup(case_frame, money_frame)
+    assert rolled["cases"].sum() == len(cases)
+    assert rolled["balance_fen"].sum() == sum(f for *_, f in cases)
+    assert rolled["paid_fen"].sum() == sum(p for _, p, _ in money)
+    contacts = contact_days(
+        [{"case_id": c, "user_id": 7, "attempts": 1 + c % 3} for c, *_ in money] or [{"case_id": 1}]
+    )
+    assert contact_rollup(case_frame, contacts)["attempts"].sum() == contacts["attempts"].sum()

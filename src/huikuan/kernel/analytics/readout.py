@@ -126,7 +126,9 @@ def bootstrap_ratio_difference(
     if len(bd) == 0 or len(ad) == 0 or bd.sum() <= 0 or ad.sum() <= 0:
         return None
     rng = np.random.default_rng(seed)
-    draws = _resampled(an, ad, rng, rounds) - _resampled(bn, bd, rng, rounds)
+    arm_draws, baseline_draws = _resampled(an, ad, rng, rounds), _resampled(bn, bd, rng, rounds)
+    with np.errstate(invalid="ignore"):  # a resample with no denominator is infinite; dropped below
+        draws = arm_draws - baseline_draws
     draws = draws[np.isfinite(draws)]
     if draws.size == 0:
         return None
