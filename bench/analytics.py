@@ -1,6 +1,6 @@
 """Analytics figures: the daily facts, the dashboard queries over the facts, and the simulator's pace.
 
-    PYTHONPATH=src .venv/bin/python bench/analytics.py --cases 200000 --fact-days 30 --sim-debtors 5000
+    PYTHONPATH=src .venv/bin/python bench/analytics.py --cases 200000 --fact-days 31 --sim-debtors 5000
 
 Three fresh PostgreSQL databases, one per figure:
 
@@ -11,8 +11,8 @@ Three fresh PostgreSQL databases, one per figure:
 2. *dashboard*: N cases × D days of case-day and contact-day facts filled by SQL into the month
    partitions and each day's rollups written by the kernel's rollup functions (as ``compute_day`` does),
    then the query each chart issues (recovery trend by bucket and promise-kept trend over the portfolio
-   rollup, the contact heatmap and the leaderboard over the rollups, the roll-rate matrix over two days of
-   case facts), each 10 times: the p95 per chart;
+   rollup, the contact heatmap and the leaderboard over the rollups, the month's roll-rate matrix over the roll
+   rollup), each 10 times: the p95 per chart;
 3. *simulator*: ``huikuan simulate`` over a generated portfolio of M debtors for a few days: seconds
    per simulated day (generation not counted).
 
@@ -111,9 +111,8 @@ CHARTS = {
         SUM(settled_fen) FROM analytics_portfolioday WHERE day BETWEEN %(from)s AND %(to)s GROUP BY day""",
     "contact_heatmap": """SELECT weekday, hour, SUM(attempts), SUM(reached), SUM(rpc) FROM analytics_contacthour
         WHERE day BETWEEN %(from)s AND %(to)s AND channel = 'call' GROUP BY weekday, hour""",
-    "roll_rates": """SELECT a.bucket, COALESCE(b.bucket, 'closed'), COUNT(*) FROM analytics_caseday a
-        LEFT JOIN analytics_caseday b ON b.case_id = a.case_id AND b.day = %(to)s
-        WHERE a.day = %(from)s AND a.team_id = 3 GROUP BY 1, 2""",
+    "roll_rates": """SELECT from_bucket, to_bucket, SUM(cases) FROM analytics_rollday
+        WHERE day = %(to)s AND team_id = 3 GROUP BY from_bucket, to_bucket""",
     "leaderboard": """SELECT c.user_id, c.attempts, c.rpc, c.promises, c.promised_fen, m.kept, m.settled, m.paid
         FROM (SELECT user_id, SUM(attempts) AS attempts, SUM(rpc) AS rpc, SUM(promises) AS promises,
                      SUM(promised_fen) AS promised_fen
@@ -153,11 +152,11 @@ def bench_facts(cases: int) -> float:
 
 def write_rollups(day: date) -> None:
     """The rollups of a day whose facts were filled by SQL: read back and rolled up as compute_day does."""
-    from huikuan.analytics.facts import CASE_DAY_COLUMNS, CONTACT_DAY_COLUMNS, MONEY_DAY_COLUMNS
+    from huikuan.analytics.facts import CASE_DAY_COLUMNS, CONTACT_DAY_COLUMNS, MONEY_DAY_COLUMNS, case_buckets
     from huikuan.analytics.models import CaseDay, ContactDay, MoneyDay
     from huikuan.db.bulkread import read_frame
     from huikuan.db.bulkwrite import copy_frame
-    from huikuan.kernel.analytics.rollup import contact_rollup, portfolio_rollup
+    from huikuan.kernel.analytics.rollup import ROLL_DAYS, contact_rollup, portfolio_rollup, roll_rollup
 
     frames = []
     for model, columns in (
@@ -173,6 +172,7 @@ def write_rollups(day: date) -> None:
     cases, contacts, money = frames
     copy_frame("analytics_portfolioday", portfolio_rollup(cases, money))
     copy_frame("analytics_contacthour", contact_rollup(cases, contacts))
+    copy_frame("analytics_rollday", roll_rollup(case_buckets(day - timedelta(days=ROLL_DAYS)), cases))
 
 
 def _polars_type(internal: str) -> Any:
@@ -241,7 +241,9 @@ def bench_simulator(debtors: int, days: int, database_url: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=200_000)
-    parser.add_argument("--fact-days", type=int, default=30)
+    parser.add_argument(
+        "--fact-days", type=int, default=31, help="0: no dashboard figure; 31 or more for the month's roll rates"
+    )
     parser.add_argument("--sim-debtors", type=int, default=5000, help="0: no simulator figure")
     parser.add_argument("--sim-days", type=int, default=2)
     args = parser.parse_args()
@@ -257,11 +259,11 @@ def main() -> None:
 
     _execute(
         "TRUNCATE analytics_caseday, analytics_contactday, analytics_moneyday, analytics_portfolioday, "
-        "analytics_contacthour",
+        "analytics_contacthour, analytics_rollday",
         {},
     )
     connection.close()
-    p95 = bench_dashboard(args.cases, args.fact_days)
+    p95 = bench_dashboard(args.cases, args.fact_days) if args.fact_days else {}
     connection.close()
     simulate_s = (
         bench_simulator(args.sim_debtors, args.sim_days, fresh_database("postgres", "huikuan_bench_sim"))
@@ -276,7 +278,7 @@ def main() -> None:
                 "facts_s": round(facts_s, 2),
                 "facts_1m_s": round(facts_s, 2) if args.cases == 1_000_000 else None,
                 "fact_days": args.fact_days,
-                "dashboard_p95_ms": max(p95.values()),
+                "dashboard_p95_ms": max(p95.values()) if p95 else None,
                 "dashboard_p95_ms_by_chart": p95,
                 "sim_debtors": args.sim_debtors,
                 "simulate_s_per_day": None if simulate_s is None else round(simulate_s, 2),

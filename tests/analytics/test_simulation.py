@@ -18,6 +18,7 @@ from huikuan.analytics.setup import prepare
 from huikuan.analytics.simulator import SimulationError, Simulator, parse_effect
 from huikuan.cases.models import Interaction, Promise
 from huikuan.db.bulkread import read_frame
+from huikuan.kernel.analytics.kpis import roll_matrix, roll_rates
 from huikuan.payments.models import Payment, PaymentSource
 from huikuan.strategy.models import StrategyRun
 from tests.conftest import outer_transaction
@@ -91,6 +92,22 @@ def test_a_simulated_portfolio_gets_runs_calls_promises_payments_and_facts_for_e
             for table in (rollup, facts)
         ]
         assert totals[0] == totals[1] > 0, (rollup, column)
+    # Thirty days on, the roll rollup accounts for every case open on the first day, and its matrix is the
+    # kernel's over the case facts of the two days.
+    month_later = FIRST + timedelta(days=30)
+    compute_day(month_later)
+    rolled = read_frame(
+        "SELECT from_bucket, to_bucket, cases FROM analytics_rollday WHERE day = %s",
+        [month_later],
+        {"from": pl.Utf8, "to": pl.Utf8, "cases": pl.Int64},
+    )
+    case_days = read_frame(
+        "SELECT day, case_id, bucket FROM analytics_caseday WHERE day IN (%s, %s)",
+        [FIRST, month_later],
+        {"day": pl.Date, "case_id": pl.Int64, "bucket": pl.Utf8},
+    )
+    assert rolled["cases"].sum() == case_days.filter(pl.col("day") == FIRST).height
+    assert roll_matrix(rolled).equals(roll_rates(case_days, FIRST, month_later))
     paid = read_frame("SELECT SUM(paid_fen) FROM analytics_moneyday", [], {"paid": pl.Int64}).item()
     assert paid == sum(int(p.amount * 100) for p in Payment.objects.filter(status="posted"))
 

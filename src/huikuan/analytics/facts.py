@@ -12,7 +12,8 @@
 - *money days*: payments by value date, waivers by effective date, and the promises whose grace period
   ended that day with how they settled (final once the next night's settlement ran);
 - *rollups* of the three (``kernel.analytics.rollup``): per team × bucket × product × arm, and per team ×
-  person × channel × hour, which the charts read instead of one row per case.
+  person × channel × hour, and where the cases open 30 days earlier stand (the month's roll-rate matrix),
+  which the charts read instead of one row per case.
 
 Each day is one transaction: its rows are deleted and written again, so a re-run or a backfill is
 idempotent. What is rebuilt from the current rows and not from history: a case's status (held or at legal
@@ -36,7 +37,7 @@ from huikuan.analytics.partitions import FACT_TABLES, ensure_partitions
 from huikuan.db.bulkread import bulk_reads, read_frame
 from huikuan.db.bulkwrite import copy_frame
 from huikuan.kernel.analytics.frames import bucket_expr, stage_expr
-from huikuan.kernel.analytics.rollup import contact_rollup, portfolio_rollup
+from huikuan.kernel.analytics.rollup import ROLL_DAYS, contact_rollup, portfolio_rollup, roll_rollup
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.payments.policy import current_policy
 from huikuan.strategy.models import RunStatus, StrategyRun
@@ -284,6 +285,15 @@ def money_day_frame(day: date, grace_days: int) -> pl.DataFrame:
     )
 
 
+def case_buckets(day: date) -> pl.DataFrame:
+    """The case facts of an earlier day that the roll rollup starts from (empty before the first facts)."""
+    return read_frame(
+        "SELECT case_id, team_id, bucket FROM analytics_caseday WHERE day = %s",
+        [connection.ops.adapt_datefield_value(day)],
+        {"case_id": pl.Int64, "team_id": pl.Int64, "bucket": pl.Utf8},
+    )
+
+
 def compute_day(day: date) -> FactCounts:
     """The facts of one finished day, replacing what was there: the entry point of the nightly job.
 
@@ -315,6 +325,7 @@ def compute_day(day: date) -> FactCounts:
         cases, contacts, money = frames["case_days"], frames["contact_days"], frames["money_days"]
         copy_frame("analytics_portfolioday", portfolio_rollup(cases, money))
         copy_frame("analytics_contacthour", contact_rollup(cases, contacts))
+        copy_frame("analytics_rollday", roll_rollup(case_buckets(day - timedelta(days=ROLL_DAYS)), cases))
         counts.timings["rollups"] = time.perf_counter() - clock
     return counts
 

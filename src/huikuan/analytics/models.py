@@ -156,6 +156,25 @@ class ContactHour(models.Model):
         return f"{self.day} {self.user_id} {self.channel} {self.hour}"
 
 
+class RollDay(models.Model):
+    """Where the cases open 30 days before the day stand on it: cases per team (then), from and to bucket."""
+
+    pk = models.CompositePrimaryKey("day", "team_id", "from_bucket", "to_bucket")
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"))
+    from_bucket = models.CharField(_("from bucket"), max_length=6)
+    to_bucket = models.CharField(_("to bucket"), max_length=6)
+    cases = models.BigIntegerField(_("cases"))
+
+    class Meta:
+        managed = False
+        db_table = "analytics_rollday"
+        verbose_name = _("roll day")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.from_bucket}→{self.to_bucket}"
+
+
 class Simulation(models.Model):
     """One run of ``huikuan simulate``: its seed, days and planted effects (ground truth)."""
 

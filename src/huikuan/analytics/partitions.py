@@ -12,6 +12,7 @@ FACT_TABLES = (
     "analytics_moneyday",
     "analytics_portfolioday",
     "analytics_contacthour",
+    "analytics_rollday",
 )
 
 

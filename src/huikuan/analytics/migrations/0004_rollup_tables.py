@@ -18,6 +18,11 @@ COLUMNS = {
         "rpc bigint NOT NULL, promises bigint NOT NULL, promised_fen bigint NOT NULL",
         "day, team_id, user_id, channel, hour",
     ),
+    "analytics_rollday": (
+        "day date NOT NULL, team_id bigint NOT NULL, from_bucket varchar(6) NOT NULL, "
+        "to_bucket varchar(6) NOT NULL, cases bigint NOT NULL",
+        "day, team_id, from_bucket, to_bucket",
+    ),
 }
 
 

@@ -97,6 +97,19 @@ def contact_heatmap(contact_days: pl.DataFrame) -> pl.DataFrame:
     return contact_rates(contact_days, ("weekday", "hour"))
 
 
+def roll_transitions(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
+    """Cases by (from, to) bucket between two snapshots (case_id, bucket); a case gone from ``after`` went
+    to "closed". Extra columns of ``before`` (a team) are kept as keys."""
+    keys = [c for c in before.columns if c not in ("case_id", "bucket", "day")]
+    return (
+        before.rename({"bucket": "from"})
+        .join(after.select("case_id", pl.col("bucket").alias("to")), on="case_id", how="left")
+        .with_columns(pl.col("to").fill_null(CLOSED))
+        .group_by(*keys, "from", "to")
+        .agg(pl.len().cast(pl.Int64).alias("cases"))
+    )
+
+
 def roll_rates(case_days: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
     """Where the cases of each bucket on ``start`` stand on ``end``: a row per starting bucket, a share per
     bucket and "closed" (no longer open on ``end``), and the cure rate (to M0 or closed).
@@ -104,15 +117,20 @@ def roll_rates(case_days: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
     Worked example: on day 1, cases 1 and 2 are M1, case 3 is M2. On day 31, case 1 is M2 and case 3 M3;
     case 2 is gone (paid off). Row M1: M2 0.5, closed 0.5, cure rate 0.5; row M2: M3 1.0, cure rate 0.
     """
-    before = case_days.filter(pl.col("day") == start).select("case_id", pl.col("bucket").alias("from"))
-    after = case_days.filter(pl.col("day") == end).select("case_id", pl.col("bucket").alias("to"))
-    moves = before.join(after, on="case_id", how="left").with_columns(pl.col("to").fill_null(CLOSED))
+    before = case_days.filter(pl.col("day") == start).select("case_id", "bucket")
+    after = case_days.filter(pl.col("day") == end).select("case_id", "bucket")
+    return roll_matrix(roll_transitions(before, after))
+
+
+def roll_matrix(transitions: pl.DataFrame) -> pl.DataFrame:
+    """The roll-rate matrix from (from, to, cases) counts (``roll_transitions``, or their rollup summed over
+    teams): a row per starting bucket, the share to each bucket and "closed", and the cure rate."""
+    moves = transitions.group_by("from", "to").agg(pl.col("cases").sum().alias("n"))
     columns = [*BUCKET_ORDER, CLOSED]
-    counts = moves.group_by("from", "to").len()
-    totals = moves.group_by("from").len().rename({"len": "cases"})
+    totals = moves.group_by("from").agg(pl.col("n").sum().alias("cases"))
     matrix = (
-        counts.join(totals, on="from")
-        .with_columns((pl.col("len") / pl.col("cases")).alias("share"))
+        moves.join(totals, on="from")
+        .with_columns((pl.col("n") / pl.col("cases")).alias("share"))
         .pivot(on="to", index=["from", "cases"], values="share")
     )
     for column in columns:
@@ -124,7 +142,7 @@ def roll_rates(case_days: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
         .with_columns((pl.col(BUCKET_ORDER[0]) + pl.col(CLOSED)).alias("cure_rate"))
         .with_columns(pl.col("from").replace_strict(order, default=len(order)).alias("_order"))
         .sort("_order")
-        .select("from", "cases", *columns, "cure_rate")
+        .select("from", pl.col("cases").cast(pl.Int64), *columns, "cure_rate")
     )
 
 
