@@ -176,9 +176,10 @@ def readout(
     figures: list[ArmFigure] = []
     for arm, row in by_arm.items():
         for metric, (num, den) in PROPORTIONS.items():
-            interval = wilson(row[num], row[den])
+            score = wilson(row[num], row[den])
             value = row[num] / row[den] if row[den] else None
-            figures.append(ArmFigure(arm, metric, value, *(interval or (None, None)), row[den]))
+            low, high = score if score is not None else (None, None)
+            figures.append(ArmFigure(arm, metric, value, low, high, row[den]))
         frame = cases.filter(pl.col("arm") == arm)
         for metric, (num, den, scale) in RATIOS.items():
             value = row[num] / row[den] * scale if row[den] else None
@@ -198,7 +199,8 @@ def readout(
             needed = None
             if metric == "promise_kept" and minimum_effect and base[den]:
                 needed = sample_size(base[num] / base[den], minimum_effect)
-            comparisons.append(Comparison(metric, baseline, arm, *(diff or (None, None, None)), p, needed, _verdict(p)))
+            difference, low, high = diff if diff is not None else (None, None, None)
+            comparisons.append(Comparison(metric, baseline, arm, difference, low, high, p, needed, _verdict(p)))
         base_frame, frame = cases.filter(pl.col("arm") == baseline), cases.filter(pl.col("arm") == arm)
         for metric, (num, den, scale) in RATIOS.items():
             boot = bootstrap_ratio_difference(_pair(base_frame, num, den), _pair(frame, num, den), seed)
