@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from io import StringIO
+from typing import Any
 
 import polars as pl
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from huikuan import clock
@@ -166,3 +168,9 @@ def test_the_demo_gets_simulated_history_up_to_today() -> None:
     runs = list(StrategyRun.objects.order_by("as_of").values_list("as_of", flat=True))
     assert runs == [clock.today() - timedelta(days=1), clock.today()]
     assert Simulation.objects.get().last_day == clock.today()
+
+
+def test_the_simulator_refuses_to_run_outside_demo_mode(settings: Any) -> None:
+    settings.HUIKUAN_DEMO = False
+    with pytest.raises(CommandError, match="HUIKUAN_DEMO"):
+        call_command("simulate", days=1, stdout=StringIO())

@@ -4,6 +4,7 @@ import json
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from huikuan.analytics.setup import prepare
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.HUIKUAN_DEMO:
+            # Invented calls, promises and payments have no place next to real ones.
+            raise CommandError("The simulator writes invented history: run it only with HUIKUAN_DEMO=1 or DEBUG=1.")
         if not 1 <= options["days"] <= 3660:
             raise CommandError("--days must be between 1 and 3660")
         try:
