@@ -100,27 +100,41 @@ def _local(column: str) -> pl.Expr:
 
 def case_day_frame(day: date) -> pl.DataFrame:
     """One row per case open at the start of ``day`` (CASE_DAY_COLUMNS)."""
-    params = {"day": connection.ops.adapt_datefield_value(day), "end": _instant(day + timedelta(days=1))}
+    params = {
+        "day": connection.ops.adapt_datefield_value(day),
+        "end": _instant(day + timedelta(days=1)),
+        "zone": settings.TIME_ZONE,
+    }
+    postgres = connection.vendor == "postgresql"
+    # The placement day in the installation's zone: PostgreSQL converts; SQLite keeps UTC text, converted below.
+    placed = "(c.opened_at AT TIME ZONE %(zone)s)::date" if postgres else _utc_text("c.opened_at")
+    # Per debtor first (one integer to group by), then the case: the balance snapshot less what was
+    # effective since the day began, and the oldest due date among the accounts that still owed then.
     cases = read_frame(
-        f"""SELECT c.id, c.debtor_id, c.status, c.team_id, c.assignee_id, {_utc_text("c.opened_at")},
-                   SUM(x.owed), MIN(CASE WHEN x.owed > 0 THEN x.due_date END),
-                   MIN(CASE WHEN x.owed > 0 THEN x.product END)
+        f"""SELECT c.id, c.debtor_id, c.status, c.team_id, c.assignee_id, {placed},
+                   x.balance, x.oldest_due, x.product
             FROM cases_case c
-            JOIN (SELECT a.id, a.debtor_id, a.due_date, a.product, b.total - COALESCE(r.later, 0) AS owed
-                  FROM portfolio_account a JOIN portfolio_accountbalance b ON b.account_id = a.id
-                  LEFT JOIN (SELECT account_id, SUM(principal + interest + fee + penalty) AS later
-                             FROM portfolio_ledgerentry WHERE effective_date >= %(day)s
-                             GROUP BY account_id) r ON r.account_id = a.id) x ON x.debtor_id = c.debtor_id
-            WHERE c.opened_at < %(end)s
-            GROUP BY c.id, c.debtor_id, c.status, c.team_id, c.assignee_id, c.opened_at
-            HAVING SUM(x.owed) > 0 AND MIN(CASE WHEN x.owed > 0 THEN x.due_date END) < %(day)s""",
+            JOIN (SELECT debtor_id, SUM(owed) AS balance,
+                         MIN(CASE WHEN owed > 0 THEN due_date END) AS oldest_due,
+                         MIN(CASE WHEN owed > 0 THEN product END) AS product
+                  FROM (SELECT a.debtor_id, a.due_date, a.product, b.total - COALESCE(r.later, 0) AS owed
+                        FROM portfolio_account a JOIN portfolio_accountbalance b ON b.account_id = a.id
+                        LEFT JOIN (SELECT account_id, SUM(principal + interest + fee + penalty) AS later
+                                   FROM portfolio_ledgerentry WHERE effective_date >= %(day)s
+                                   GROUP BY account_id) r ON r.account_id = a.id) owing
+                  GROUP BY debtor_id
+                  HAVING SUM(owed) > 0 AND MIN(CASE WHEN owed > 0 THEN due_date END) < %(day)s) x
+              ON x.debtor_id = c.debtor_id
+            WHERE c.opened_at < %(end)s""",
         params,
         {
             "case_id": pl.Int64, "debtor_id": pl.Int64, "status": pl.Utf8, "team_id": pl.Int64,
-            "assignee_id": pl.Int64, "opened_at": pl.Utf8, "balance_fen": pl.Int64, "oldest_due": pl.Date,
-            "product": pl.Utf8,
+            "assignee_id": pl.Int64, "placed_on": pl.Date if postgres else pl.Utf8, "balance_fen": pl.Int64,
+            "oldest_due": pl.Date, "product": pl.Utf8,
         },
     )  # fmt: skip
+    if not postgres:
+        cases = cases.with_columns(_local("placed_on").dt.date())
     items = read_frame(
         """SELECT case_id, MIN(segment), MIN(behaviour), MIN(stage), MIN(assignee_id)
            FROM strategy_workitem WHERE as_of = %(day)s GROUP BY case_id""",
@@ -136,7 +150,6 @@ def case_day_frame(day: date) -> pl.DataFrame:
     frame = cases.join(items, on="case_id", how="left").with_columns(
         pl.lit(day).alias("day"),
         (pl.lit(day) - pl.col("oldest_due")).dt.total_days().cast(pl.Int32).alias("dpd"),
-        _local("opened_at").dt.date().alias("placed_on"),
         # Open at the start of the day: a case closed since then was open that day.
         pl.when(pl.col("status") == "closed").then(pl.lit("open")).otherwise(pl.col("status")).alias("status"),
         pl.coalesce("item_assignee", "assignee_id").alias("assignee_id"),
