@@ -22,7 +22,7 @@ from huikuan.cases.models import Interaction, Promise
 from huikuan.db.bulkread import read_frame
 from huikuan.kernel.analytics.kpis import roll_matrix, roll_rates
 from huikuan.payments.models import Payment, PaymentSource
-from huikuan.strategy.models import StrategyRun
+from huikuan.strategy.models import StrategyRun, WorkItem
 from tests.conftest import outer_transaction
 
 FIRST = date(2026, 3, 2)
@@ -168,6 +168,12 @@ def test_the_demo_gets_simulated_history_up_to_today() -> None:
     runs = list(StrategyRun.objects.order_by("as_of").values_list("as_of", flat=True))
     assert runs == [clock.today() - timedelta(days=1), clock.today()]
     assert Simulation.objects.get().last_day == clock.today()
+    # Today had its night only: its queue waits for the collectors, and nothing is dated after now.
+    assert WorkItem.objects.filter(as_of=clock.today(), status="pending").exists()
+    assert not WorkItem.objects.filter(as_of=clock.today(), status="done").exists()
+    assert not Interaction.objects.filter(at__gt=clock.now()).exists()
+    assert not Promise.objects.filter(created_at__gt=clock.now()).exists()
+    assert not Payment.objects.filter(paid_on__gt=clock.today()).exists()
 
 
 def test_the_simulator_refuses_to_run_outside_demo_mode(settings: Any) -> None:

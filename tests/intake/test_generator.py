@@ -106,3 +106,13 @@ def test_generated_chinese_text_is_not_taken_for_mojibake(tmp_path: Path) -> Non
     for seed in (1, 2, 3):
         write_import_csv(generate(seed, 200), tmp_path / "gen.csv")
         assert text.mojibake((tmp_path / "gen.csv").read_text(encoding="utf-8")) is None
+
+
+def test_the_history_is_before_the_portfolios_day() -> None:
+    """A promise falling due after the day was still made before it: history, never the future (the simulator
+    starts its days from the generated portfolio's)."""
+    as_of = date(2026, 3, 2)
+    debtors = list(PortfolioGenerator(5, as_of).debtors(400))
+    assert all(p.created_at.date() < as_of for d in debtors for p in d.promises)
+    assert all(i.at.date() < as_of for d in debtors for i in d.interactions)
+    assert any(p.due_date >= as_of for d in debtors for p in d.promises)

@@ -12,6 +12,9 @@ Each simulated day D, with the clock (huikuan.clock) set to the moment each step
   the audit apply as for a person);
 - 18:00 the day's payments arrive as a bank statement file imported through ``payments.statement``.
 
+Today (the real one) and later days get their night only: nothing is dated after the real clock, and
+today's queue is left to the people who log in.
+
 What the debtors do is ``kernel.simulation``'s model: a latent persona per debtor and draws keyed by
 (seed, event, debtor, day), so the same seed gives the same history. The personas and the planted effects
 are written to ``Simulation``/``SimulatedDebtor`` (ground truth), which nothing in the product reads.
@@ -117,6 +120,10 @@ class Simulator:
         # debtor id → (day, tone) of the last delivered message
         self.reminded: dict[int, tuple[date, str]] = {}
         self.report = SimReport(simulation)
+        # The real day, read before the simulation's clock is in force: a simulated day that has not
+        # happened yet gets its night only (settlement, run, facts), so nothing is dated in the future and
+        # today's queue is left for the people who log in.
+        self.real_today = clock.today()
 
     def _at(self, day: date, at: dtime) -> datetime:
         return datetime.combine(day, at, tzinfo=self.zone)
@@ -148,9 +155,10 @@ class Simulator:
             while day <= self.sim.last_day:
                 self.day(day)
                 day += timedelta(days=1)
-            self.clock.set(self._at(self.sim.last_day, dtime(23, 50)))
-            # The last day's facts as they stand tonight (tomorrow's night writes them again, final).
-            self._timed("facts", lambda: compute_day(self.sim.last_day))
+            if self.sim.last_day < self.real_today:
+                self.clock.set(self._at(self.sim.last_day, dtime(23, 50)))
+                # The last day's facts as they stand tonight (tomorrow's night writes them again, final).
+                self._timed("facts", lambda: compute_day(self.sim.last_day))
         self.report.seconds = time.perf_counter() - started
         self.sim.counts = dict(self.report.counts)
         self.sim.save(update_fields=["counts"])
@@ -178,6 +186,9 @@ class Simulator:
         if day > self.sim.first_day:
             self.clock.set(self._at(day, dtime(1, 45)))
             self._timed("facts", lambda: compute_day(day - timedelta(days=1)))
+        if day >= self.real_today:
+            counts["nights_only"] += 1
+            return
         self.clock.set(self._at(day, dtime(9, 0)))
         self._timed("outbox", lambda: self.outbox(day))
         self._timed("calls", lambda: self.calls(day))

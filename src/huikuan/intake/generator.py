@@ -368,7 +368,9 @@ class PortfolioGenerator:
                 amount = (amount / 100).to_integral_value() * 100 if amount > 100 else amount
                 offset = rng.randint(-min(dpd - 1, 60), 10)
                 due = self.as_of + timedelta(days=offset)
-                created = datetime.combine(due - timedelta(days=rng.randint(2, 7)), time(3, 0), tzinfo=UTC)
+                # Made 2–7 days before it falls due, and before the portfolio's day: history, not the future.
+                made = min(due - timedelta(days=rng.randint(2, 7)), self.as_of - timedelta(days=1))
+                created = datetime.combine(made, time(3, 0), tzinfo=UTC)
                 if due >= self.as_of:
                     state, paid = "pending", ZERO
                 else:
