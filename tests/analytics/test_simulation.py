@@ -200,3 +200,11 @@ def test_a_planted_effect_goes_through_the_whole_pipeline_into_the_readout() -> 
     print(f"challenger − champion kept rate: {kept.difference:.3f} [{kept.low:.3f}, {kept.high:.3f}] p={kept.p_value}")
     assert kept.verdict == "significant"
     assert kept.low > 0
+
+
+@pytest.mark.django_db
+def test_a_readout_of_days_without_an_experiment_says_so() -> None:
+    with pytest.raises(CommandError, match="no case had an arm"):
+        call_command("experiment_readout", start=FIRST, end=FIRST, stdout=StringIO())
+    with pytest.raises(CommandError, match="on or after"):
+        call_command("experiment_readout", start=FIRST, end=FIRST - timedelta(days=1), stdout=StringIO())
