@@ -138,3 +138,13 @@ def test_generated_promises_are_in_the_state_the_kernel_gives_them_with_their_pa
             outcome = evaluate_promise(Promise(p.amount, p.due_date, p.created_at.date(), "call"), paid, AS_OF, 3)
             assert (outcome.state.value, outcome.paid) == (p.state, p.paid_amount)
     assert promises > 200
+
+
+def test_the_history_is_before_the_portfolios_day() -> None:
+    """A promise falling due after the day was still made before it: history, never the future (the simulator
+    starts its days from the generated portfolio's)."""
+    as_of = date(2026, 3, 2)
+    debtors = list(PortfolioGenerator(5, as_of).debtors(400))
+    assert all(p.created_at.date() < as_of for d in debtors for p in d.promises)
+    assert all(i.at.date() < as_of for d in debtors for i in d.interactions)
+    assert any(p.due_date >= as_of for d in debtors for p in d.promises)

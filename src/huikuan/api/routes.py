@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, File, Form, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -19,6 +18,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 from ninja.security import django_auth
 
+from huikuan import clock
 from huikuan.audit.refusals import note_refusal
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
 from huikuan.cases.contact_points import ContactPointError, NewContact, add_contact_point
@@ -181,14 +181,14 @@ def list_cases(
     cases = visible_cases(request.user).order_by("oldest_due_date", "id")
     if status:
         cases = cases.filter(status=status)
-    today = timezone.localdate()
+    today = clock.today()
     return [_row(c, today) for c in cases]
 
 
 @api.get("/cases/{case_id}", response={200: CaseDetail, **errors(401, 403, 404, 422)}, tags=["cases"])
 def get_case(request: HttpRequest, case_id: Id) -> CaseDetail:
     case = visible_case_or_404(request.user, case_id)
-    view = load_case(case, timezone.localdate())
+    view = load_case(case, clock.today())
     return CaseDetail(
         id=case.pk,
         greeting=view.greeting,

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case
 from huikuan.db.bulkwrite import insert_rows, update_rows
@@ -79,7 +79,7 @@ def _reassign_postgres(rows: list[tuple[int, int]], user_id: int | None, detail:
                 "action": REASSIGNED,
                 "before": json.dumps(before),
                 "after": json.dumps(after),
-                "now": timezone.now(),
+                "now": clock.now(),
             },
         )
         return int(raw.rowcount)
@@ -87,7 +87,7 @@ def _reassign_postgres(rows: list[tuple[int, int]], user_id: int | None, detail:
 
 def _reassign_chunked(rows: list[tuple[int, int]], user_id: int | None, detail: Mapping[str, Any]) -> int:
     before_doc, after_doc = _documents(detail)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     label = Case._meta.label_lower
     moved = 0
     for chunk in chunked(rows):

@@ -21,8 +21,8 @@ from datetime import date, datetime
 
 from django.db import connection
 from django.db.models import Min
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case, CaseStatus
 from huikuan.cases.signals import cases_closed
@@ -118,7 +118,7 @@ def refresh_cases(
                 counts.closed += 1
             if changed:
                 to_update.append(case)
-        now = timezone.now()
+        now = clock.now()
         insert_rows(
             Case._meta.db_table,
             [
@@ -229,7 +229,7 @@ def _apply(
     step = lifecycle.next_change(case.status, oldest, today)
     if step is lifecycle.Change.CLOSE:
         case.status = CaseStatus.CLOSED
-        case.closed_at = timezone.now()
+        case.closed_at = clock.now()
         case.close_reason = lifecycle.PAID_OFF
         return "closed"
     if step is lifecycle.Change.REOPEN:

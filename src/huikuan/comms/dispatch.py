@@ -23,8 +23,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.cases.models import Interaction, Outcome, Party
 from huikuan.comms.channels.base import Outgoing, PermanentFailure, Provider, SendResult, TemporaryFailure
 from huikuan.comms.channels.email.provider import EmailProvider
@@ -206,7 +206,7 @@ class _Evidence:
 def dispatch_batch(providers: Providers, now: datetime | None = None, batch_size: int | None = None) -> DispatchReport:
 
     report = DispatchReport(batches=1)
-    now = now or timezone.now()
+    now = now or clock.now()
     token, rows, report.uncertain = claim(batch_size or settings.COMMS_BATCH_SIZE, now, providers)
     if not rows:
         return report
@@ -227,7 +227,7 @@ def dispatch_batch(providers: Providers, now: datetime | None = None, batch_size
             report.blocked += 1
             updates.append((message, {"status": MessageStatus.BLOCKED, "gate_decision": record}))
     results = providers.send_all(to_send)
-    sent_at = timezone.now()
+    sent_at = clock.now()
     evidence = []
     for message, result in zip(to_send, results, strict=True):
         attempt = message.attempts + 1

@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 from django.db import transaction
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.cases.models import Case
 from huikuan.comms.models import (
     CommChannel,
@@ -154,5 +154,5 @@ def consume_pending_messages(limit: int = 5000, channel: str = CommChannel.SMS) 
                 )
             )
         report = queue_messages(requests)
-        PendingMessage.objects.filter(id__in=[p.id for p in pending]).update(consumed_at=timezone.now())
+        PendingMessage.objects.filter(id__in=[p.id for p in pending]).update(consumed_at=clock.now())
     return report

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.comms.models import (
     CommChannel,
     DeliveryReceipt,
@@ -110,6 +110,6 @@ def record_receipt(payload: dict[str, Any]) -> Message | None:
         if new_status is not None and message.status in (MessageStatus.SENT, MessageStatus.SENDING):
             message.status = new_status
             if new_status == MessageStatus.DELIVERED:
-                message.delivered_at = timezone.now()
+                message.delivered_at = clock.now()
         message.save(update_fields=["provider_status", "status", "delivered_at"])
     return message

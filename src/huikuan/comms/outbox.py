@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.cases.models import Case
 from huikuan.comms.bulk_compose import BulkComposer, OptOutLinks
 from huikuan.comms.compose import compose
@@ -119,8 +119,8 @@ class QueueBatch:
     def __init__(self, requests: Sequence[Request], today: date | None = None) -> None:
         self.requests = requests
         self.report = QueueReport()
-        self.today = today or timezone.localdate()
-        self.now = timezone.now()
+        self.today = today or clock.today()
+        self.now = clock.now()
         if not requests:
             return
         # A night's batch groups and joins over a hundred thousand debtors; a single message needs no tuning.

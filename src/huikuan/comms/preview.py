@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.utils import timezone
-
+from huikuan import clock
 from huikuan.comms.channels.letter.render import letter_document
 from huikuan.comms.compose import Composed, compose
 from huikuan.comms.facts import facts_for_debtors, with_deadline
@@ -33,7 +32,7 @@ def preview(version: TemplateVersion, case: Any, today: date | None = None, *, m
     ``masked`` is for screens: the full contract number and a letter's recipient are masked, the amounts and
     dates stay exact, because checking them is what a preview is for.
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     facts = facts_for_debtors([case.debtor_id], today)[case.debtor_id]
     facts = with_deadline(facts, today + timedelta(days=DEADLINE_DAYS))
     values = values_for(facts, version.template.language)

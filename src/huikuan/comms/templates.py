@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 
+from huikuan import clock
 from huikuan.audit.records import record_change
 from huikuan.comms.compliance_adapter import screen_texts
 from huikuan.comms.models import (
@@ -82,7 +82,7 @@ def activate_version(user: Any, version: TemplateVersion) -> TemplateVersion:
     with transaction.atomic(durable=True):
         version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
         version.screening = flags
-        version.screened_at = timezone.now()
+        version.screened_at = clock.now()
         if flags:
             version.save(update_fields=["screening", "screened_at"])
             categories = sorted({f["category"] for f in flags})
@@ -91,7 +91,7 @@ def activate_version(user: Any, version: TemplateVersion) -> TemplateVersion:
             previous = TemplateVersion.objects.filter(template_id=version.template_id, status=VersionStatus.ACTIVE)
             previous.update(status=VersionStatus.RETIRED)
             version.status = VersionStatus.ACTIVE
-            version.activated_at = timezone.now()
+            version.activated_at = clock.now()
             version.activated_by = user if getattr(user, "pk", None) else None
             version.save()
             record_change(user, version, "template:activated", {"status": "draft"}, {"status": "active"})

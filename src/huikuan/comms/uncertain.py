@@ -13,9 +13,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.records import record_change, snapshot
 from huikuan.cases.models import Interaction, Outcome, Party
 from huikuan.comms.models import Message, MessageStatus
@@ -54,7 +54,7 @@ def resend_uncertain(user: Any, message: Message, reason: str) -> Message:
         message = _locked(user, message, reason)
         before = snapshot(message, _AUDITED)
         message.status = MessageStatus.QUEUED
-        message.due_at = timezone.now()
+        message.due_at = clock.now()
         message.last_error = ""
         message.save(update_fields=["status", "due_at", "last_error"])
         record_change(user, message, "message:resent", before, {**snapshot(message, _AUDITED), "reason": reason})
@@ -66,7 +66,7 @@ def mark_delivered(user: Any, message: Message, reason: str) -> Message:
     with transaction.atomic(durable=True):
         message = _locked(user, message, reason)
         before = snapshot(message, _AUDITED)
-        now = timezone.now()
+        now = clock.now()
         message.status = MessageStatus.DELIVERED
         message.sent_at = message.sent_at or now
         message.delivered_at = now

@@ -18,9 +18,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case
 from huikuan.comms.models import CommChannel, Message, Purpose, Tone
@@ -78,7 +78,7 @@ def queue_validation_notices(now: datetime | None = None) -> NoticeReport:
     report = NoticeReport()
     if not rule_in_force("validation_dispute"):
         return report
-    now = now or timezone.now()
+    now = now or clock.now()
     calendar = current_pack().holiday_calendar
     pending = Case.objects.filter(status__in=IN_COLLECTION, validation_notice__isnull=True).select_related("debtor")
     last_id = 0
@@ -111,7 +111,7 @@ def send_verification(user: Any, case: Case, now: datetime | None = None) -> Mes
     """
     require(can_negotiate(user), _("Your role may not send a verification."))
     require_visible_case(user, case)
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic(durable=True):
         notice = ValidationNotice.objects.select_for_update().filter(case=case).first()
         if notice is None:

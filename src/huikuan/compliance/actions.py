@@ -12,9 +12,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.records import record_change, snapshot
 from huikuan.cases.models import Case
 from huikuan.compliance.facts import case_gate_facts, gate_facts, point_facts
@@ -70,7 +70,7 @@ def ask_gate(
     """
     if point is None and gate.needs_contact_point(channel):
         raise ContactPointRequired
-    at = at or timezone.now()
+    at = at or clock.now()
     facts = gate_facts([case], at)
     points = facts.points.get(case.debtor_id, [])
     if point is None:
@@ -130,7 +130,7 @@ def override_warning(decision: ContactDecision, user: Any, reason: str) -> Conta
         before = snapshot(decision, ["overridden_by_id", "override_reason"])
         decision.overridden_by = user
         decision.override_reason = reason.strip()
-        decision.overridden_at = timezone.now()
+        decision.overridden_at = clock.now()
         decision.save(update_fields=["overridden_by", "override_reason", "overridden_at"])
         record_change(
             user, decision, "gate:override", before, snapshot(decision, ["overridden_by_id", "override_reason"])

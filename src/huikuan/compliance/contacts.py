@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.records import record_change
 from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case, Interaction, Outcome
@@ -47,7 +47,7 @@ def log_contact(
     The entry point (the API): the contact is written in the outermost transaction. Raises ContactBlocked
     (with the rule, its source and the next allowed time) when the gate says no.
     """
-    at = at or timezone.now()
+    at = at or clock.now()
     answer = _gate(case, point, channel, user=user, source=source, at=at)
     with transaction.atomic(durable=True):
         return _record(case, point, channel, outcome, user=user, notes=notes, at=at, answer=answer)
@@ -69,7 +69,7 @@ def new_contact(
     A refusal's evidence is written in the caller's transaction too: a caller that lets ContactBlocked
     roll its work back keeps the evidence itself (the workbench writes it again).
     """
-    at = at or timezone.now()
+    at = at or clock.now()
     answer = _gate(case, point, channel, user=user, source=source, at=at)
     with transaction.atomic():
         return _record(case, point, channel, outcome, user=user, notes=notes, at=at, answer=answer)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "huikuan.intake",
     "huikuan.strategy",
     "huikuan.workbench",
+    "huikuan.analytics",
     "huikuan.web",
     "huikuan.demo",
 ]
@@ -274,6 +275,13 @@ CELERY_BEAT_SCHEDULE = {
     "strategy-nightly-run": {
         "task": "huikuan.strategy.nightly_run",
         "schedule": _schedule("HUIKUAN_STRATEGY_SCHEDULE", "30 1 * * *"),
+        "options": {"expires": 60 * 60 * 6},
+    },
+    # Yesterday's daily facts (analytics/facts.py), once its promises have settled and today's run has written
+    # the arms: after both.
+    "analytics-nightly-facts": {
+        "task": "huikuan.analytics.nightly_facts",
+        "schedule": _schedule("HUIKUAN_FACTS_SCHEDULE", "30 3 * * *"),
         "options": {"expires": 60 * 60 * 6},
     },
 }

@@ -7,10 +7,12 @@ integer fen, dates as ISO text) and write them with one statement per chunk.
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import Sequence
 from typing import Any
 
+import polars as pl
 from django.db import connection
 from django.db.models import Model
 
@@ -149,3 +151,28 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
         row = cursor.fetchone()
         start = max(top, row[0] if row else 0) + 1
     return list(range(start, start + count))
+
+
+def copy_frame(table: str, frame: pl.DataFrame) -> int:
+    """Append a frame's rows to ``table`` (its columns by name): COPY on PostgreSQL, executemany on SQLite.
+
+    No conflict handling: the caller has removed what the rows replace (the fact writers delete their day
+    first). Dates travel as ISO text, NULLs as NULL, empty strings as empty strings.
+    """
+    if frame.height == 0:
+        return 0
+    columns = ", ".join(frame.columns)
+    as_text = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        as_text.write_csv(buffer, include_header=False, null_value="\\N")
+        sql = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            copy.write(buffer.getvalue())
+        return frame.height
+    placeholders = ", ".join(["%s"] * frame.width)
+    with connection.cursor() as cursor:
+        for start in range(0, frame.height, 20_000):
+            chunk = as_text.slice(start, 20_000)
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", chunk.rows())
+    return frame.height

@@ -24,9 +24,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
 from huikuan.cases.sync import refresh_cases
@@ -153,7 +153,7 @@ def import_accounts(
     authority = ImportAuthority(user, mapping.columns, present)
     # One instant for the whole file: each debtor's day (an entry's date, whether a case opens) is taken
     # at it in the debtor's zone.
-    now = timezone.now()
+    now = clock.now()
     job = StageJob(
         path=path,
         mapping=mapping,
@@ -421,7 +421,7 @@ class _ChunkWriter:
 
     def write_staged(self) -> set[int]:
         """Write the staged chunk; returns the debtors whose last row in the file it held."""
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        now = connection.ops.adapt_datetimefield_value(clock.now())
         with connection.cursor() as cursor:
             self._debtors(cursor, now)
             self._contacts(cursor, now)

@@ -9,8 +9,8 @@ from itertools import cycle
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.cases.models import Case, CaseStatus, Interaction, Promise
 from huikuan.cases.sync import Assignment, refresh_cases
 from huikuan.db.bulkwrite import insert_rows, upsert_ids
@@ -55,7 +55,7 @@ def _write_chunk(
     chunk: list[GenDebtor], as_of: date, rotation: Iterator[tuple[int, int | None]] | None, counts: SeedCounts
 ) -> None:
     key = settings.PII_HASH_KEY
-    now = timezone.now()
+    now = clock.now()
     zone = default_time_zone()
     with transaction.atomic():
         ids, _ = upsert_ids(

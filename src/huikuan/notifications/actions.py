@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.db.chunks import chunked
 from huikuan.notifications.models import NoticeKind, Notification
 
@@ -71,4 +71,4 @@ def mark_read(user: Any, ids: Collection[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     with transaction.atomic(durable=True):
-        return unread.update(read_at=timezone.now())
+        return unread.update(read_at=clock.now())

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.utils import timezone
-
+from huikuan import clock
 from huikuan.org.models import Role, Team, TrainingKind, TrainingRecord, User
 
 DEMO_PASSWORD = "huikuan-demo"
@@ -64,7 +63,7 @@ def ensure_demo_users() -> list[User]:
                 user=user,
                 kind=TrainingKind.COURSE,
                 title="催收合规年度培训",
-                passed_on=timezone.localdate() - timedelta(days=100),
+                passed_on=clock.today() - timedelta(days=100),
             )
         users.append(user)
     return users

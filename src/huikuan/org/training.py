@@ -12,9 +12,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.records import record_change
 from huikuan.kernel.compliance.gate import Collector
 from huikuan.org.models import Role, TrainingKind, TrainingRecord, User
@@ -65,7 +65,7 @@ def record_training(
         raise TrainingError(_("title: say which course or assessment was passed."))
     if len(title) > TrainingRecord._meta.get_field("title").max_length:  # type: ignore[operator]
         raise TrainingError(_("title: at most 200 characters."))
-    if passed_on > timezone.localdate():
+    if passed_on > clock.today():
         raise TrainingError(_("passed on: %(day)s is in the future.") % {"day": passed_on.isoformat()})
     if kind not in TrainingKind.values:
         raise TrainingError(_("kind: must be a course or an assessment."))

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case
 from huikuan.kernel.ledger import Balance
@@ -41,7 +41,7 @@ def case_balances(case: Case) -> list[Balance]:
 
 
 def now_or_current(now: datetime | None) -> datetime:
-    return now or timezone.now()
+    return now or clock.now()
 
 
 def local_today(case: Case, now: datetime) -> date:

@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.records import record_change
 from huikuan.cases.models import Case, Interaction
 from huikuan.kernel.money import ZERO
@@ -310,7 +310,7 @@ def cancel_plan(user: Any, plan: RepaymentPlan, reason: str) -> RepaymentPlan:
             raise ActionError([_("Only an open plan can be cancelled.")])
         before = plan.status
         plan.status = PlanStatus.CANCELLED
-        plan.status_changed_at = timezone.now()
+        plan.status_changed_at = clock.now()
         plan.save(update_fields=["status", "status_changed_at"])
         reject_pending_waivers(user, [plan.pk], _("plan cancelled"), plan.status_changed_at)
         record_change(user, plan, "plan:cancelled", {"status": before}, {"status": plan.status, "reason": reason})

@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
 from huikuan.cases.models import Case
@@ -242,7 +242,7 @@ def _user_id(user: Any) -> int | None:
 
 
 def _db_now() -> Any:
-    return connection.ops.adapt_datetimefield_value(timezone.now())
+    return connection.ops.adapt_datetimefield_value(clock.now())
 
 
 class KnownPayment(NamedTuple):
@@ -333,7 +333,7 @@ def reverse_posted(payment: Payment, *, user: Any, reason: str, today: date) -> 
         )
         refresh_balances(touched)
         payment.status = PaymentStatus.REVERSED
-        payment.reversed_at = timezone.now()
+        payment.reversed_at = clock.now()
         payment.reversed_by = user if getattr(user, "is_authenticated", False) else None
         payment.reversal_reason = reason[:200]
         payment.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason"])

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.db.chunks import chunked
 from huikuan.kernel.localtime import possible_days
 from huikuan.org.visibility import case_filter
@@ -28,7 +28,7 @@ def suspended_case_ids(case_ids: Iterable[int], as_of: date | datetime | None = 
     debtor's days: ``as_of`` is a day for every case, or an instant (by default now) read in each debtor's
     zone, so the gate asked just after midnight in Shanghai does not give a late plan another day.
     """
-    as_of = as_of or timezone.now()
+    as_of = as_of or clock.now()
     grace = timedelta(days=current_policy().instalment_grace_days)
     # The latest day it may be for any debtor: no instalment due after it, less the grace, can be late.
     latest = possible_days(as_of)[1] if isinstance(as_of, datetime) else as_of

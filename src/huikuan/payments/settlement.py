@@ -17,6 +17,7 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
+from huikuan import clock
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
 from huikuan.cases.models import Case, Promise, PromiseState
@@ -205,7 +206,7 @@ def refresh_plans(
         changed_items: list[Instalment] = []
         changed_plans: list[RepaymentPlan] = []
         audit: list[ChangeLog] = []
-        now = timezone.now()
+        now = clock.now()
         for plan in plans:
             items = schedule[plan.pk]
             start = plan.accepted_on or as_of
@@ -255,8 +256,8 @@ def nightly_settlement(as_of: date | None = None, *, now: datetime | None = None
     """
     policy = current_policy()
     if as_of is None:
-        now = now or timezone.now()
-        as_of = timezone.localdate(now)
+        now = now or clock.now()
+        as_of = timezone.localdate(now)  # the installation's day at that instant
     counts = settle_promises(as_of, policy=policy, now=now)
     plans = refresh_plans(as_of, policy=policy, now=now)
     counts.plans, counts.plans_changed = plans.plans, plans.plans_changed

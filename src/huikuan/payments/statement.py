@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.kernel import intake, text
 from huikuan.kernel.localtime import local_days, possible_days
 from huikuan.kernel.money import MoneyError, parse_amount
@@ -277,7 +277,7 @@ def import_statement(
 ) -> StatementReport:
     mapping = mapping or ColumnMapping.identity(FIELDS)
     columns = dict(mapping.columns)
-    now = timezone.now()
+    now = clock.now()
     report = StatementReport(dry_run=dry_run)
     rows, errors, report.rows = parse_rows(path, mapping, possible_days(now)[1])
     if not report.rows and not errors:

@@ -15,9 +15,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record, record_change
 from huikuan.cases.models import Case
@@ -116,7 +116,7 @@ def record_imported_waivers(
 
     ``waived``: case id → (penalty, fee) lowered.
     """
-    now = timezone.now()
+    now = clock.now()
     requests = WaiverRequest.objects.bulk_create(
         [
             WaiverRequest(
@@ -161,7 +161,7 @@ def new_waiver(
         requested_by=user,
         status=WaiverStatus.APPROVED if within else WaiverStatus.PENDING,
         decided_by=user if within else None,
-        decided_at=timezone.now() if within else None,
+        decided_at=clock.now() if within else None,
         decision_reason=_("within the requester's authority") if within else "",
     )
     record_change(user, request, "waiver:requested", None, {"amount": str(request.amount), "status": request.status})
@@ -272,7 +272,7 @@ def _decide(
                 )
         request.status = WaiverStatus.APPROVED if approve else WaiverStatus.REJECTED
         request.decided_by = user
-        request.decided_at = timezone.now()
+        request.decided_at = clock.now()
         request.decision_reason = reason.strip()[:300]
         request.save()
         record_change(
@@ -294,7 +294,7 @@ def _decide(
             # before it (an earlier plan, a promise) stays as it was until the collector changes it.
             before = plan.status
             plan.status = PlanStatus.ACTIVE if approve else PlanStatus.PROPOSED
-            plan.status_changed_at = timezone.now()
+            plan.status_changed_at = clock.now()
             plan.save(update_fields=["status", "status_changed_at"])
             record_change(
                 user, plan, f"plan:{plan.status}", {"status": before},

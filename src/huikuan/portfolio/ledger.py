@@ -29,8 +29,8 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.db.bulkwrite import insert_rows, reserve_ids
 from huikuan.db.chunks import chunked
 from huikuan.kernel import allocation as alloc
@@ -172,7 +172,7 @@ def append_entries(entries: Sequence[NewEntry] | SelectedEntries, *, skip_known:
     with_ids = entries[0].id is not None
     if any((e.id is not None) != with_ids for e in entries):
         raise ValueError("entries either all carry an id or none does")
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     columns = ("id", *ENTRY_COLUMNS) if with_ids else ENTRY_COLUMNS
     rows = [(*((e.id,) if with_ids else ()), *_entry_values(e), now) for e in entries]
     if not skip_known:
@@ -236,7 +236,7 @@ class BalanceMoves:
 
 def open_balances(account_ids: Iterable[int]) -> None:
     """Zero snapshot rows for new accounts (existing rows are left alone)."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     insert_rows(
         AccountBalance._meta.db_table,
         _BALANCE_COLUMNS,
@@ -259,7 +259,7 @@ def refresh_balances(accounts: Iterable[int] | BalanceMoves) -> None:
     ids = sorted(set(accounts))
     balance_table = AccountBalance._meta.db_table
     entry_table = LedgerEntry._meta.db_table
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     sums = ", ".join(f"SUM({c})" for c in _MONEY)
     for chunk in chunked(ids, _CHUNK):
         placeholders = ",".join(["%s"] * len(chunk))
@@ -276,7 +276,7 @@ def refresh_balances(accounts: Iterable[int] | BalanceMoves) -> None:
 
 def _move_balances(moves: BalanceMoves) -> None:
     table = AccountBalance._meta.db_table
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(_BALANCE_COLUMNS)}) "

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.records import record_change, snapshot
 from huikuan.kernel.strategy.arms import check_shares
 from huikuan.kernel.strategy.policy import Policy, canonical_yaml, diff_policies, parse_policy
@@ -107,5 +107,30 @@ def _open_experiment(key: str, name: str, arms: Sequence[tuple[str, PolicyVersio
 def stop_experiment(experiment: Experiment, user: Any = None) -> None:
     require(can_run_strategy(user), _("Your role may not change the strategy."))
     with transaction.atomic(durable=True):
-        Experiment.objects.filter(pk=experiment.pk).update(active=False, ended_on=timezone.localdate())
+        Experiment.objects.filter(pk=experiment.pk).update(active=False, ended_on=clock.today())
         record_change(user, experiment, "experiment.stop", {"active": True}, {"active": False})
+
+
+class UnknownArm(ValueError):
+    pass
+
+
+def promote_arm(experiment: Experiment, arm: str, user: Any = None) -> PolicyVersion:
+    """End the experiment with ``arm`` the winner: its policy version becomes the champion. Both the end of
+    the experiment and the new champion are in the change log, with who decided."""
+    require(can_run_strategy(user), _("Your role may not change the strategy."))
+    with transaction.atomic(durable=True):
+        chosen = experiment.arms.select_related("policy_version").filter(name=arm).first()
+        if chosen is None:
+            raise UnknownArm(_("The experiment has no arm %(arm)s.") % {"arm": arm})
+        was_active = Experiment.objects.filter(pk=experiment.pk).values_list("active", flat=True).get()
+        Experiment.objects.filter(pk=experiment.pk).update(active=False, ended_on=clock.today())
+        activate_policy(chosen.policy_version, user)
+        record_change(
+            user,
+            experiment,
+            "experiment.promote",
+            {"active": was_active},
+            {"active": False, "winner": arm, "policy": chosen.policy_version.label},
+        )
+    return chosen.policy_version

@@ -10,11 +10,11 @@ from datetime import date, datetime
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from huikuan import clock
 from huikuan.cases.access import visible_case_or_404
 from huikuan.inputs import Document, Id, Reference, errors
 from huikuan.kernel.strategy.policy import PolicyError
@@ -139,7 +139,7 @@ def start_run(request: HttpRequest, body: RunIn) -> Status[RunOut]:
 
     Without a broker (the embedded set-up) the real run happens within the request and answers 200.
     """
-    as_of = body.as_of or timezone.localdate()
+    as_of = body.as_of or clock.today()
     try:
         if body.dry_run:
             report = run_strategy(as_of, dry_run=True, policy=body.policy, user=request.user)

@@ -20,9 +20,9 @@ from typing import Any
 from celery import chord, shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.org.permissions import can_run_strategy, require
 from huikuan.strategy.models import RunStatus, StrategyRun
 from huikuan.strategy.predue import plan_due_reminders
@@ -68,7 +68,7 @@ def run_strategy(
     ``shards`` defaults to ``settings.HUIKUAN_STRATEGY_SHARDS``.
     """
     require(can_run_strategy(user), _("Your role may not change the strategy."))
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or clock.today()
     shards = max(1, shards or default_shards())
     arms, experiment = resolve_arms(policy)
     previous = StrategyRun.objects.filter(dry_run=False, status=RunStatus.DONE).first()

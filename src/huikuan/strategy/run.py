@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from huikuan import clock
 from huikuan.cases.assignment import reassign_cases
 from huikuan.comms.feeds import WorkItemRow, enqueue_for_work_items
 from huikuan.kernel.strategy.arms import assign_arms
@@ -294,7 +295,7 @@ def assign_queue(items: pl.DataFrame, rebalance: bool = False) -> tuple[pl.DataF
 
 
 def _rows(run_id: int, as_of: date, items: pl.DataFrame) -> pl.DataFrame:
-    now = timezone.now()
+    now = clock.now()
     return items.with_columns(
         pl.lit(run_id, pl.Int64).alias("run_id"),
         pl.lit(as_of).alias("as_of"),
@@ -427,7 +428,7 @@ def open_run(as_of: date, arms: list[Arm], experiment: Experiment | None, *, for
     unique index decides the race, so two web requests or a request and the beat task cannot both start.
     A run still "running" after RUN_STALE_AFTER died with its worker and no longer blocks the day.
     """
-    now = timezone.now()
+    now = clock.now()
     running = StrategyRun.objects.filter(as_of=as_of, dry_run=False, status=RunStatus.RUNNING)
     running.filter(started_at__lt=now - RUN_STALE_AFTER).update(
         status=RunStatus.FAILED, error="abandoned: still running long after its start", finished_at=now
@@ -450,7 +451,7 @@ def open_run(as_of: date, arms: list[Arm], experiment: Experiment | None, *, for
 
 def fail_run(run_id: int, exc: BaseException) -> None:
     StrategyRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        status=RunStatus.FAILED, error=repr(exc), finished_at=timezone.now()
+        status=RunStatus.FAILED, error=repr(exc), finished_at=clock.now()
     )
 
 
@@ -465,7 +466,7 @@ def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
     if total.items_committed_at:
         total.timings["items"] = max(0.0, total.items_committed_at - (time.time() - seconds))
     versions = PolicyVersion.objects.filter(pk__in=total.versions)
-    versions.filter(first_used_at__isnull=True).update(first_used_at=timezone.now())
+    versions.filter(first_used_at__isnull=True).update(first_used_at=clock.now())
     StrategyRun.objects.filter(pk=run_id).update(
         status=RunStatus.DONE,
         cases=total.cases,
@@ -477,7 +478,7 @@ def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
         details={"gate": dict(total.gate), "unplanned": dict(total.unplanned)},
         timings={k: round(v, 3) for k, v in total.timings.items()},
         peak_memory_mb=max(int(peak_memory_mb()), total.peak_memory_mb),
-        finished_at=timezone.now(),
+        finished_at=clock.now(),
     )
 
 

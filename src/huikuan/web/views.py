@@ -12,11 +12,11 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from huikuan import clock
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
 from huikuan.cases.models import CaseStatus
 from huikuan.cases.search import matched_by, search_cases
@@ -77,7 +77,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if not terms.empty:
         cases = search_cases(cases, terms)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    today = timezone.localdate()
+    today = clock.today()
     # The team's lead assigns its cases here (an administrator, who leads no team, in the admin).
     lead = can_lead_team(request.user) and getattr(request.user, "team_id", None) is not None
     found = matched_by(page, terms)
@@ -114,7 +114,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = visible_case_or_404(request.user, case_id)
-    view = load_case(case, timezone.localdate())
+    view = load_case(case, clock.today())
     return render(request, "web/case_detail.html", {"v": view, "can_reveal": can_reveal_pii(request.user)})
 
 

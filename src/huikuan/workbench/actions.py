@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.records import record_change, snapshot
 from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case, CaseStatus, Channel, HoldReason, Interaction, Outcome, Promise
@@ -124,7 +125,7 @@ def save_outcome(
         # Refused before the call is looked at: a role that may not negotiate gets the same answer as from
         # the promise and plan actions, whatever the gate would say about the call.
         require_negotiator(user, case)
-    now = now or timezone.now()
+    now = now or clock.now()
     point = None
     if entry.point_id is not None:
         point = ContactPoint.objects.filter(pk=entry.point_id, debtor_id=case.debtor_id).first()
@@ -220,7 +221,7 @@ def open_hold(user: Any, case: Case, reason: str, *, now: datetime | None = None
         before = snapshot(case, ["status", "hold_reason"])
         case.status = CaseStatus.ON_HOLD
         case.hold_reason = reason
-        case.hold_since = now or timezone.now()
+        case.hold_since = now or clock.now()
         case.save(update_fields=["status", "hold_reason", "hold_since"])
         record_change(user, case, f"hold:{reason}", before, snapshot(case, ["status", "hold_reason"]))
     return case
@@ -246,7 +247,7 @@ def reassign_case(lead: Any, case: Case, to: User, reason: str, *, now: datetime
         raise ValueError(_("Cases go to an active collector of your team."))
     if not reason.strip():
         raise ValueError(_("Say why the case is reassigned."))
-    today = timezone.localdate(now or timezone.now())
+    today = timezone.localdate(now or clock.now())
     with transaction.atomic(durable=True):
         case = Case.objects.select_for_update().get(pk=case.pk)
         before = {"assignee": case.assignee_id}

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.records import record_change
 from huikuan.cases.access import require_visible_case
 from huikuan.cases.models import Case, CaseStatus
@@ -60,7 +61,7 @@ def close_hand_over(
         errors.append(_("Choose a decision."))
     if not note.strip():
         errors.append(_("Write what you decided and why."))
-    now = now or timezone.now()
+    now = now or clock.now()
     if decision == "refer":
         barred = time_barred_refusal(case, now, get_language() or "zh")
         if barred:

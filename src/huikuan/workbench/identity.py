@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import record_change
 from huikuan.cases.access import require_visible_case
@@ -88,7 +89,7 @@ def verify_identity(user: Any, case: Case, said: str, *, now: datetime | None = 
 
     An entry point (its own transaction)."""
     require_visible_case(user, case)
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().select_related("debtor").get(pk=case.pk)
         done = _checks_today(locked, now).count()

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from huikuan import clock
 from huikuan.cases.models import Promise, PromiseState
 from huikuan.notifications.actions import Notice, notify
 from huikuan.notifications.models import NoticeKind
@@ -63,7 +64,7 @@ def due_notices(now: datetime, user: Any = None, *, promises: bool = True) -> li
 
 def notify_due(now: datetime | None = None, user: Any = None, *, promises: bool = True) -> int:
     """Write the due notifications not yet written (an entry point, durable); returns how many were new."""
-    notices = due_notices(now or timezone.now(), user, promises=promises)
+    notices = due_notices(now or clock.now(), user, promises=promises)
     if not notices:
         return 0
     with transaction.atomic(durable=True):

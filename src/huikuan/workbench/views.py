@@ -22,6 +22,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huikuan import clock
 from huikuan.cases.access import visible_case_or_404
 from huikuan.cases.models import STAGE_LABELS, Case, Outcome
 from huikuan.compliance.actions import screen_and_register
@@ -113,7 +114,7 @@ def _id(value: str) -> int:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     today = timezone.localdate(now)
     filters, unknown = queue_filters(request.GET)
     _sweep_due(request, now, today)
@@ -175,7 +176,7 @@ def _sweep_due(request: HttpRequest, now: datetime, today: date) -> None:
 
 @login_required
 def next_case(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     after = request.GET.get("after", "")
     try:
         after_id = _id(after) if after else None
@@ -190,7 +191,7 @@ def next_case(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     case = visible_case_or_404(request.user, case_id)
-    wb = load_workbench(case, request.user, timezone.now(), _lang())
+    wb = load_workbench(case, request.user, clock.now(), _lang())
     return render(
         request,
         "workbench/case.html",
@@ -206,7 +207,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "min_date": wb.debtor_today.isoformat(),
             # The promise horizon: a later date would be refused (kernel.promises.promise_problems).
             "max_date": (wb.debtor_today + timedelta(days=current_policy().promise_horizon_days)).isoformat(),
-            "plan_panel": plan_panel(case, request.user, timezone.now(), _lang()),
+            "plan_panel": plan_panel(case, request.user, clock.now(), _lang()),
             "handover_decisions": DECISIONS,
             "validation": notice_view(case),
         },
@@ -268,7 +269,7 @@ def save(request: HttpRequest, case_id: int) -> HttpResponse:
         saved = save_outcome(request.user, case, _entry(request.POST), recording=recording)
     except OutcomeError as exc:
         return render(request, "workbench/_errors.html", {"errors": exc.messages}, status=200)
-    now = timezone.now()
+    now = clock.now()
     following = next_case_id(request.user, timezone.localdate(now), now, after=case.pk)
     target = reverse("web:case", args=[following]) if following else reverse("workbench:queue") + "?end=1"
     if request.headers.get("HX-Request"):
@@ -300,11 +301,11 @@ def confirm(request: HttpRequest, case_id: int) -> HttpResponse:
     lines: tuple[str, ...] = ()
     if amount is not None and due is not None:
         # Said while typing: a promise above the balance or beyond the horizon would be refused on saving.
-        refusals = promise_refusals(case, amount, due, timezone.now())
+        refusals = promise_refusals(case, amount, due, clock.now())
         if refusals:
             problem = " ".join([problem, *refusals]).strip()
         else:
-            lines = promise_confirm(case, request.user, timezone.now(), _lang(), amount, due)
+            lines = promise_confirm(case, request.user, clock.now(), _lang(), amount, due)
     return render(request, "workbench/_confirm.html", {"lines": lines, "problem": problem})
 
 
@@ -315,10 +316,10 @@ def design_plan(request: HttpRequest, case_id: int) -> HttpResponse:
     case = visible_case_or_404(request.user, case_id)
     ask, errors = parse_ask(request.GET)
     if errors:
-        panel = plan_panel(case, request.user, timezone.now(), _lang())
+        panel = plan_panel(case, request.user, clock.now(), _lang())
         panel.errors = errors
     else:
-        panel = plan_panel(case, request.user, timezone.now(), _lang(), ask)
+        panel = plan_panel(case, request.user, clock.now(), _lang(), ask)
     return render(request, "workbench/_plan_designed.html", {"panel": panel, "ask": ask})
 
 
@@ -334,7 +335,7 @@ def hand_over(request: HttpRequest, case_id: int) -> HttpResponse:
         )  # fmt: skip
     except HandOverError as exc:
         return render(request, "workbench/_errors.html", {"errors": exc.messages}, status=400)
-    now = timezone.now()
+    now = clock.now()
     if has_open_items(request.user, case, timezone.localdate(now)):
         return redirect("web:case", case_id=case.pk)
     following = next_case_id(request.user, timezone.localdate(now), now, after=case.pk)
@@ -359,7 +360,7 @@ def objections(request: HttpRequest, case_id: int) -> HttpResponse:
     lang = _lang()
     key = request.GET.get("key", "")
     keys = [key] if key else [m.key for m in match_objections(request.GET.get("q", ""), library)]
-    wb = load_workbench(case, request.user, timezone.now(), lang) if keys else None
+    wb = load_workbench(case, request.user, clock.now(), lang) if keys else None
     cards = [c for c in wb.objections if c.key in keys] if wb else []
     cards.sort(key=lambda c: keys.index(c.key))
     return render(request, "workbench/_objections.html", {"cards": cards, "q": request.GET.get("q", ""), "card": card})
@@ -387,7 +388,7 @@ def _team_page(
     request: HttpRequest, *, failed: WaiverRequest | None = None, reason: str = "", errors: tuple[str, ...] = ()
 ) -> HttpResponse:
     user: Any = request.user
-    today = timezone.localdate()
+    today = clock.today()
     collectors = team_collectors(user)
     overview = team_overview(collectors, today)
     team_cases = Q(case__team_id=user.team_id) if user.team_id else Q(pk__in=[])

@@ -13,9 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huikuan import clock
 from huikuan.compliance.pack import current_pack
 from huikuan.inputs import message
 from huikuan.kernel.compliance.gate import training_current
@@ -65,7 +65,7 @@ def training(request: HttpRequest) -> HttpResponse:
                     errors.append(str(exc))
                 else:
                     return redirect("workbench:training")
-    today: date = timezone.localdate()
+    today: date = clock.today()
     months = _months()
     rows = []
     for person in people:

@@ -11,8 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
+from huikuan import clock
 from huikuan.cases.models import Interaction, Outcome, Party
 from huikuan.comms.channels.letter.pdf import SLOT, LetterSource, concatenate, render_many
 from huikuan.comms.compliance_adapter import decision_record, gate_inputs, gate_messages
@@ -78,7 +79,7 @@ def render_letter_batch(batch: str, *, out_dir: Path | None = None, workers: int
     renders them again into the same paths.
     """
 
-    now = timezone.now()
+    now = clock.now()
     safe = batch.replace(":", "-").replace("/", "-")
     directory = Path(out_dir or settings.COMMS_LETTER_DIR) / safe
     directory.mkdir(parents=True, exist_ok=True)
@@ -101,7 +102,7 @@ def render_letter_batch(batch: str, *, out_dir: Path | None = None, workers: int
     letter_pdfs = [pdf for chunk in chunks for pdf in chunk.letters]
     print_file = directory / f"{safe}-print.pdf"
     print_file.write_bytes(concatenate([chunk.merged for chunk in chunks]) if len(chunks) > 1 else chunks[0].merged)
-    sent_at = timezone.now()
+    sent_at = clock.now()
     evidence = []
     for message, pdf in zip(allowed, letter_pdfs, strict=True):
         path = directory / f"letter-{message.id}.pdf"

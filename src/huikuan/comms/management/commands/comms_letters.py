@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.cases.models import Case
 from huikuan.comms.channels.letter.render import render_letter_batch
 from huikuan.comms.models import CommChannel, Purpose, Tone
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             case = Case.objects.filter(pk=options["case"]).first()
             if case is None:
                 raise CommandError(f"no case {options['case']}")
-            stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+            stamp = clock.now().strftime("%Y%m%d%H%M%S")
             batch = f"case:{case.pk}:{stamp}"
             queued = queue_message(
                 Request(idempotency_key=f"letter:{case.pk}:{options['purpose']}:{stamp}", debtor_id=case.debtor_id,

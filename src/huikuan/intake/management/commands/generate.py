@@ -5,8 +5,8 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
+from huikuan import clock
 from huikuan.intake.generator import PortfolioGenerator
 from huikuan.intake.seeding import write_generated
 from huikuan.org.demo import demo_collectors
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--assign", action="store_true", help="assign cases round-robin to the demo collectors")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        as_of = options["as_of"] or timezone.localdate()
+        as_of = options["as_of"] or clock.today()
         started = time.perf_counter()
         # The generated promises are settled with the grace days the nightly settlement will use.
         grace = current_policy().promise_grace_days

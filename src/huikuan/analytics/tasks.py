@@ -1,0 +1,17 @@
+"""Celery tasks; without a broker they run in-process (CELERY_TASK_ALWAYS_EAGER)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+
+from huikuan import clock
+from huikuan.analytics.facts import nightly_facts
+
+
+@shared_task(name="huikuan.analytics.nightly_facts")
+def facts_nightly(as_of: str | None = None) -> dict[str, int]:
+    """The facts of the day that ended, after the settlement (01:00) and the strategy run (01:30)."""
+    counts = nightly_facts(date.fromisoformat(as_of) if as_of else clock.today())
+    return {"case_days": counts.case_days, "contact_days": counts.contact_days, "money_days": counts.money_days}

@@ -1,0 +1,128 @@
+"""Daily rollups of the fact frames: what a chart reads instead of one row per case.
+
+A trend over 90 days of a million cases sums 90 million case rows; the same trend over the rollups sums a
+few thousand rows. The rollups keep the facts' column names, so the KPI functions that do not need a case
+(promise-kept rate, contact rates and the heatmap, the collectors' contacts) run on them unchanged.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from huikuan.kernel.analytics.kpis import roll_transitions
+
+PORTFOLIO_KEYS = ("day", "team_id", "assignee_id", "bucket", "product", "arm")
+MONEY_SUMS = (
+    "payments", "paid_fen", "waived_fen", "promises_settled", "promises_kept", "promises_partly", "promises_broken",
+    "settled_fen", "kept_paid_fen",
+)  # fmt: skip
+PORTFOLIO_COLUMNS = (*PORTFOLIO_KEYS, "cases", "balance_fen", *MONEY_SUMS)
+CONTACT_KEYS = ("day", "team_id", "user_id", "channel", "hour", "weekday")
+CONTACT_SUMS = ("attempts", "reached", "rpc", "promises", "promised_fen")
+CONTACT_COLUMNS = (*CONTACT_KEYS, *CONTACT_SUMS)
+NO_TEAM = 0
+NOBODY = 0
+UNKNOWN = ""
+
+
+def _attributes(case_days: pl.DataFrame) -> pl.DataFrame:
+    return case_days.select(
+        "day",
+        "case_id",
+        pl.col("team_id").fill_null(NO_TEAM),
+        pl.col("assignee_id").fill_null(NOBODY),
+        "bucket",
+        "product",
+        "arm",
+    )
+
+
+def portfolio_rollup(case_days: pl.DataFrame, money_days: pl.DataFrame) -> pl.DataFrame:
+    """Cases, balance and money per day × team × assignee × bucket × product × arm.
+
+    Money of a case that was not open that day (paid after it closed) counts under team and assignee 0 and
+    empty bucket, product and arm, so the rollup's money adds up to the facts'.
+
+    >>> from datetime import date
+    >>> cases = pl.DataFrame({"day": [date(2026, 3, 2)] * 2, "case_id": [1, 2], "team_id": [5, 5],
+    ...                       "assignee_id": [7, 7], "bucket": ["M1", "M1"], "product": ["consumer_loan"] * 2,
+    ...                       "arm": ["", ""], "balance_fen": [100, 300]})
+    >>> money = pl.DataFrame({"day": [date(2026, 3, 2)], "case_id": [2], **{c: [1] for c in MONEY_SUMS}})
+    >>> portfolio_rollup(cases, money).select("team_id", "cases", "balance_fen", "paid_fen").rows()
+    [(5, 2, 400, 1)]
+    """
+    attributes = _attributes(case_days)
+    open_cases = (
+        case_days.select("day", "case_id", "balance_fen")
+        .join(attributes, on=["day", "case_id"])
+        .group_by(PORTFOLIO_KEYS)
+        .agg(pl.len().cast(pl.Int64).alias("cases"), pl.col("balance_fen").sum())
+    )
+    money = (
+        money_days.join(attributes, on=["day", "case_id"], how="left")
+        .with_columns(
+            pl.col("team_id").fill_null(NO_TEAM),
+            pl.col("assignee_id").fill_null(NOBODY),
+            *(pl.col(c).fill_null(UNKNOWN) for c in ("bucket", "product", "arm")),
+        )
+        .group_by(PORTFOLIO_KEYS)
+        .agg(pl.col(c).sum() for c in MONEY_SUMS)
+    )
+    joined = open_cases.join(money, on=list(PORTFOLIO_KEYS), how="full", coalesce=True)
+    return (
+        joined.with_columns(pl.col(c).fill_null(0) for c in ("cases", "balance_fen", *MONEY_SUMS))
+        .select(PORTFOLIO_COLUMNS)
+        .sort(PORTFOLIO_KEYS)
+    )
+
+
+def contact_rollup(case_days: pl.DataFrame, contact_days: pl.DataFrame) -> pl.DataFrame:
+    """Contacts per day × team × person × channel × hour (weekday alongside).
+
+    >>> from datetime import date
+    >>> cases = pl.DataFrame({"day": [date(2026, 3, 2)], "case_id": [1], "team_id": [5], "assignee_id": [7],
+    ...                       "bucket": ["M1"], "product": ["consumer_loan"], "arm": [""]})
+    >>> contacts = pl.DataFrame({"day": [date(2026, 3, 2)] * 2, "case_id": [1, 2], "user_id": [7, 7],
+    ...                          "channel": ["call"] * 2, "hour": [10, 10], "weekday": [0, 0],
+    ...                          **{c: [1, 1] for c in CONTACT_SUMS}})
+    >>> contact_rollup(cases, contacts).select("team_id", "user_id", "attempts").rows()
+    [(0, 7, 1), (5, 7, 1)]
+    """
+    teams = _attributes(case_days).select("day", "case_id", "team_id")
+    return (
+        contact_days.join(teams, on=["day", "case_id"], how="left")
+        .with_columns(pl.col("team_id").fill_null(NO_TEAM))
+        .group_by(CONTACT_KEYS)
+        .agg(pl.col(c).sum() for c in CONTACT_SUMS)
+        .select(CONTACT_COLUMNS)
+        .sort(CONTACT_KEYS)
+    )
+
+
+ROLL_DAYS = 30
+ROLL_COLUMNS = ("day", "team_id", "from_bucket", "to_bucket", "cases")
+
+
+def roll_rollup(before: pl.DataFrame, case_days: pl.DataFrame) -> pl.DataFrame:
+    """Where the cases open ROLL_DAYS earlier (``before``: case_id, team_id, bucket) stand on the day of
+    ``case_days``: cases per team (then) × from bucket × to bucket (or closed). The month's roll-rate matrix
+    is ``kpis.roll_matrix`` over it.
+
+    >>> from datetime import date
+    >>> before = pl.DataFrame({"case_id": [1, 2], "team_id": [5, None], "bucket": ["M1", "M1"]})
+    >>> today = pl.DataFrame({"day": [date(2026, 4, 1)], "case_id": [1], "bucket": ["M2"]})
+    >>> roll_rollup(before, today).rows()
+    [(datetime.date(2026, 4, 1), 0, 'M1', 'closed', 1), (datetime.date(2026, 4, 1), 5, 'M1', 'M2', 1)]
+    """
+    if case_days.is_empty() or before.is_empty():
+        return pl.DataFrame(schema={"day": pl.Date, "team_id": pl.Int64, "from_bucket": pl.Utf8,
+                                    "to_bucket": pl.Utf8, "cases": pl.Int64})  # fmt: skip
+    day = case_days.get_column("day")[0]
+    teams = before.select("case_id", pl.col("team_id").fill_null(NO_TEAM).cast(pl.Int64), "bucket")
+    return (
+        roll_transitions(teams, case_days.select("case_id", "bucket"))
+        .rename({"from": "from_bucket", "to": "to_bucket"})
+        .with_columns(pl.lit(day).alias("day"))
+        .select(ROLL_COLUMNS)
+        .sort(ROLL_COLUMNS[1:4])
+    )
