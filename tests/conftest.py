@@ -135,15 +135,16 @@ def small_portfolio(personas: Personas) -> Personas:
 
 @pytest.fixture
 def demo(db: None, settings: Any) -> None:
-    """The demo as `make demo` builds it (users, a portfolio generated for today, templates, the default policy,
-    tonight's strategy run), with 150 debtors: what a new user opens."""
+    """The demo as `make demo` builds it (users, a portfolio, templates, the default policy, simulated history,
+    tonight's strategy run), with 150 debtors and 10 simulated days instead of 60 (each test builds its own:
+    60 days made the pages' tests take minutes each)."""
     from io import StringIO
 
     from django.core.management import call_command
 
     # One shard: the run stays in this process, inside the test's transaction (child processes would not see it).
     settings.HUIKUAN_STRATEGY_SHARDS = 1
-    call_command("demo", debtors=150, seed=1, stdout=StringIO())
+    call_command("demo", debtors=150, seed=1, days=10, stdout=StringIO())
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

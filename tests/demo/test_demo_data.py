@@ -91,7 +91,9 @@ def test_the_settlement_agrees_with_every_demo_promise_and_moves_none_back(demo:
     kept = Promise.objects.filter(state=PromiseState.KEPT).select_related("case")
     for promise in kept[:10]:
         assert Payment.objects.filter(case=promise.case, paid_on__gte=promise.created_at.date()).exists()
-    assert PaymentEntry.objects.count() == Payment.objects.count() > 0
+    # Every payment is linked to the entries it posted (a simulated payment may span several accounts).
+    assert Payment.objects.exists() and not Payment.objects.filter(entry_links__isnull=True).exists()
+    assert PaymentEntry.objects.count() >= Payment.objects.count()
     counts = nightly_settlement(timezone.localdate())
     assert counts.changed == 0
     # An action on a case (a payment, a plan, a waiver decision) settles that case again: nothing moves back.

@@ -7,6 +7,7 @@ compliance.contacts.log_contact, which asks the gate again and records what it m
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from huikuan.cases.models import Case, CaseStatus, Interaction, Promise, PromiseState
 from huikuan.cases.views_data import CaseView, load_case
+from huikuan.comms.models import Purpose
 from huikuan.compliance.facts import GateFacts, case_gate_facts, gate_facts, point_facts
 from huikuan.compliance.models import ContactDecision, TextFlag
 from huikuan.compliance.pack import current_pack
@@ -675,6 +677,17 @@ def _option_lines(options: list[PlanOption], lang: str) -> list[str]:
     return [summary(o, lang) for o in options]
 
 
+_SENT_NOTE = re.compile(r"^(\w+) #(\d+)$")
+
+
+def _sent_note(notes: str) -> str:
+    """The outbox notes a sent message as "<purpose> #<id>" (stored data): shown with the purpose's label."""
+    found = _SENT_NOTE.match(notes)
+    if found is None or found.group(1) not in Purpose.values:
+        return notes
+    return f"{Purpose(found.group(1)).label} #{found.group(2)}"
+
+
 def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], lang: str) -> list[TimelineEntry]:
     """Every interaction, promise, plan, payment, message and flag of the case, newest first."""
     en = lang.startswith("en")
@@ -683,7 +696,7 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
         point = f" · {i.contact_point.tail}" if i.contact_point is not None else ""
         entries.append(
             TimelineEntry(i.at, "interaction", f"{i.get_channel_display()} · {i.get_outcome_display()}{point}",
-                          f"{i.notes}{' — ' + str(i.user) if i.user else ''}")
+                          f"{_sent_note(i.notes)}{' — ' + str(i.user) if i.user else ''}")
         )  # fmt: skip
     for p in promises:
         entries.append(
