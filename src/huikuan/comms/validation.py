@@ -13,7 +13,7 @@ Nothing runs unless the pack in force has the rule ``validation_dispute`` (the U
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -28,10 +28,12 @@ from huikuan.comms.outbox import Request, queue_messages
 from huikuan.compliance.models import ValidationNotice
 from huikuan.compliance.pack import current_pack
 from huikuan.compliance.validation import (
+    SentNotice,
     itemization_of,
     itemization_values,
+    itemizations_of,
     open_dispute_case_ids,
-    record_notice,
+    record_notices,
     record_verification,
     rule_in_force,
 )
@@ -50,17 +52,20 @@ class NoticeReport:
     not_queued: int = 0  # no address, no template, or a value missing: nothing recorded, tried again next run
 
 
+def _lang(case: Case) -> str:
+    return case.debtor.preferred_language or "zh-hans"
+
+
 def _values(case: Case, item: Itemization, extra: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    lang = case.debtor.preferred_language or "zh-hans"
     values = itemization_values(item)
-    values["itemization_date"] = format_date(item.itemization_date, lang)
+    values["itemization_date"] = format_date(item.itemization_date, _lang(case))
     values["currency"] = str(getattr(settings, "DEFAULT_CURRENCY", "CNY"))
     values.update(extra)
     return tuple(values.items())
 
 
-def _queue(case: Case, key: str, purpose: str, values: tuple[tuple[str, str], ...], today: Any) -> Message | None:
-    request = Request(
+def _request(case: Case, key: str, purpose: str, values: tuple[tuple[str, str], ...]) -> Request:
+    return Request(
         idempotency_key=key,
         debtor_id=case.debtor_id,
         channel=CommChannel.LETTER,
@@ -69,12 +74,14 @@ def _queue(case: Case, key: str, purpose: str, values: tuple[tuple[str, str], ..
         case_id=case.pk,
         extra=values,
     )
-    queue_messages([request], today)
-    return Message.objects.filter(idempotency_key=key).first()
 
 
 def queue_validation_notices(now: datetime | None = None) -> NoticeReport:
-    """Queue and record the notice of every case in collection that has none. Idempotent."""
+    """Queue and record the notice of every case in collection that has none. Idempotent.
+
+    A chunk of cases costs a fixed number of queries: the itemisations, one queue of all its letters, the
+    messages queued, and the notices with their change log.
+    """
     report = NoticeReport()
     if not rule_in_force("validation_dispute"):
         return report
@@ -84,19 +91,36 @@ def queue_validation_notices(now: datetime | None = None) -> NoticeReport:
     last_id = 0
     while chunk := list(pending.filter(pk__gt=last_id).order_by("pk")[:BATCH]):
         last_id = chunk[-1].pk
+        # Each debtor's own day dates the notice; a chunk's debtors mostly share one, queued together.
+        by_day: dict[date, list[Case]] = {}
         for case in chunk:
-            today = debtor_today(case.debtor.time_zone, now)
-            item = itemization_of(case, today)
-            lang = case.debtor.preferred_language or "zh-hans"
+            by_day.setdefault(debtor_today(case.debtor.time_zone, now), []).append(case)
+        for today, cases in by_day.items():
+            items = itemizations_of(cases, today)
             end = validation_period_end(today, calendar)
-            values = _values(case, item, {"validation_end_date": format_date(end, lang)})
+            keys = {case.pk: f"validation:{case.pk}" for case in cases}
+            requests = [
+                _request(
+                    case,
+                    keys[case.pk],
+                    Purpose.VALIDATION_NOTICE,
+                    _values(case, items[case.pk], {"validation_end_date": format_date(end, _lang(case))}),
+                )
+                for case in cases
+            ]
             with transaction.atomic():
-                message = _queue(case, f"validation:{case.pk}", Purpose.VALIDATION_NOTICE, values, today)
-                if message is None:
-                    report.not_queued += 1
-                    continue
-                record_notice(case, sent_on=today, channel=CommChannel.LETTER, message_id=message.pk, item=item)
-                report.queued += 1
+                queue_messages(requests, today)
+                queued = dict(
+                    Message.objects.filter(idempotency_key__in=keys.values()).values_list("idempotency_key", "id")
+                )
+                sent = [
+                    SentNotice(case, today, queued[keys[case.pk]], items[case.pk])
+                    for case in cases
+                    if keys[case.pk] in queued
+                ]
+                record_notices(sent, CommChannel.LETTER)
+            report.queued += len(sent)
+            report.not_queued += len(cases) - len(sent)
     return report
 
 
@@ -121,7 +145,8 @@ def send_verification(user: Any, case: Case, now: datetime | None = None) -> Mes
         today = debtor_today(case.debtor.time_zone, now)
         item = itemization_of(case, today)
         key = f"verification:{case.pk}:{today.isoformat()}"
-        message = _queue(case, key, Purpose.VERIFICATION, _values(case, item, {}), today)
+        queue_messages([_request(case, key, Purpose.VERIFICATION, _values(case, item, {}))], today)
+        message = Message.objects.filter(idempotency_key=key).first()
         if message is None:
             raise VerificationRefused(_("The verification could not be queued: the debtor has no postal address."))
         record_verification(user, notice, sent_on=today, message_id=message.pk)

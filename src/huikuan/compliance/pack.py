@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from huikuan.kernel.compliance.packs import Pack, load_pack
+from huikuan.kernel.compliance.packs import Pack, Rule, load_pack
 
 
 def pack_name() -> str:
@@ -23,3 +23,8 @@ def _pack(name: str, overrides_json: str) -> Pack:
 def current_pack() -> Pack:
     """The rule pack in force: COMPLIANCE_PACK (cn, us, uk) with COMPLIANCE_OVERRIDES (JSON) applied."""
     return _pack(pack_name(), os.environ.get("COMPLIANCE_OVERRIDES", ""))
+
+
+def training_rule() -> Rule | None:
+    """The pack's blocking rule on collectors' training (cn.collector_training), if it has one."""
+    return next((r for r in current_pack().of_kind("collector_training") if r.severity == "block"), None)

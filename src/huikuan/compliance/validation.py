@@ -5,8 +5,8 @@
 - ``time_barred_case_ids``: cases with an account whose statute of limitations (HUIKUAN_LIMITATION_YEARS, by
   product, counted from the account's due date) has run on the debtor's day; the strict reading: one
   time-barred account makes every threat of suit on the case one too many (``time_barred_suit``).
-- ``itemization_of``: the notice's itemisation from the ledger, itemised from the accounts' due date.
-- ``record_notice`` and ``record_verification``: what was sent, kept as evidence.
+- ``itemizations_of``: the notices' itemisation from the ledger, itemised from the accounts' due date.
+- ``record_notices`` and ``record_verification``: what was sent, kept as evidence.
 
 Both reads cost a query only when the pack in force has the rule that needs them.
 """
@@ -22,7 +22,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from huikuan.audit.records import record_change
+from huikuan.audit.models import ChangeLog
+from huikuan.audit.records import change_record, record_change
 from huikuan.cases.models import Case, Interaction
 from huikuan.compliance.models import ValidationNotice
 from huikuan.compliance.pack import current_pack
@@ -97,26 +98,38 @@ def open_dispute_case_ids(case_ids: Iterable[int]) -> set[int]:
     return open_ids
 
 
+def itemizations_of(cases: Iterable[Case], today: date) -> dict[int, validation.Itemization]:
+    """Each case's itemisation for the notice, in two queries whatever their number: from the earliest due date
+    of its accounts to ``today`` (the due date stands for the last statement date of 1006.34(b)(3)(i): the
+    product keeps no statements)."""
+    cases = list(cases)
+    accounts: dict[int, list[tuple[int, date]]] = {}
+    for account_id, debtor_id, due in Account.objects.filter(debtor_id__in={c.debtor_id for c in cases}).values_list(
+        "id", "debtor_id", "due_date"
+    ):
+        accounts.setdefault(debtor_id, []).append((account_id, due))
+    moves: dict[int, list[validation.Movement]] = {}
+    entries = LedgerEntry.objects.filter(account_id__in=[a for rows in accounts.values() for a, _ in rows]).values_list(
+        "account_id", "effective_date", "principal", "interest", "fee", "penalty"
+    )
+    for account_id, effective, principal, interest, fee, penalty in entries:
+        deltas = {
+            Component.PRINCIPAL: principal,
+            Component.INTEREST: interest,
+            Component.FEE: fee,
+            Component.PENALTY: penalty,
+        }
+        moves.setdefault(account_id, []).append(validation.Movement(effective, deltas))
+    found = {}
+    for case in cases:
+        own = accounts.get(case.debtor_id, [])
+        start = min((due for _, due in own), default=case.oldest_due_date or today)
+        found[case.pk] = validation.itemize([m for a, _ in own for m in moves.get(a, [])], start)
+    return found
+
+
 def itemization_of(case: Case, today: date) -> validation.Itemization:
-    """The notice's itemisation of the case's debt: from the earliest due date of its accounts to today (the
-    due date stands for the last statement date of 1006.34(b)(3)(i): the product keeps no statements)."""
-    accounts = list(Account.objects.filter(debtor_id=case.debtor_id).values_list("id", "due_date"))
-    itemization_date = min((due for _, due in accounts), default=case.oldest_due_date or today)
-    movements = [
-        validation.Movement(
-            e.effective_date,
-            {
-                Component.PRINCIPAL: e.principal,
-                Component.INTEREST: e.interest,
-                Component.FEE: e.fee,
-                Component.PENALTY: e.penalty,
-            },
-        )
-        for e in LedgerEntry.objects.filter(account_id__in=[a for a, _ in accounts]).only(
-            "effective_date", "principal", "interest", "fee", "penalty"
-        )
-    ]
-    return validation.itemize(movements, itemization_date)
+    return itemizations_of([case], today)[case.pk]
 
 
 def itemization_values(item: validation.Itemization) -> dict[str, str]:
@@ -131,23 +144,41 @@ def itemization_values(item: validation.Itemization) -> dict[str, str]:
     }
 
 
-def record_notice(
-    case: Case, *, sent_on: date, channel: str, message_id: int | None, item: validation.Itemization
-) -> ValidationNotice:
-    """Keep what the notice said and when it went; its period ends 30 days after the assumed receipt. A
-    building block: the caller's transaction also queues the message."""
+@dataclass(frozen=True)
+class SentNotice:
+    case: Case
+    sent_on: date
+    message_id: int
+    item: validation.Itemization
+
+
+def record_notices(sent: list[SentNotice], channel: str) -> None:
+    """Keep what each notice said and when it went (its period ends 30 days after the assumed receipt), with
+    its change-log row: two bulk inserts. A building block: the caller's transaction queued the messages."""
+    calendar = current_pack().holiday_calendar
     with transaction.atomic():
-        notice = ValidationNotice.objects.create(
-            case=case,
-            sent_on=sent_on,
-            channel=channel,
-            message_id=message_id,
-            itemization_date=item.itemization_date,
-            itemization=itemization_values(item),
-            period_end=validation.validation_period_end(sent_on, current_pack().holiday_calendar),
+        ValidationNotice.objects.bulk_create(
+            [
+                ValidationNotice(
+                    case=n.case,
+                    sent_on=n.sent_on,
+                    channel=channel,
+                    message_id=n.message_id,
+                    itemization_date=n.item.itemization_date,
+                    itemization=itemization_values(n.item),
+                    period_end=validation.validation_period_end(n.sent_on, calendar),
+                )
+                for n in sent
+            ]
         )
-        record_change(None, case, "validation:notice", None, {"sent_on": sent_on.isoformat(), "channel": channel})
-    return notice
+        ChangeLog.objects.bulk_create(
+            [
+                change_record(
+                    None, n.case, "validation:notice", None, {"sent_on": n.sent_on.isoformat(), "channel": channel}
+                )
+                for n in sent
+            ]
+        )
 
 
 def record_verification(user: Any, notice: ValidationNotice, *, sent_on: date, message_id: int | None) -> None:

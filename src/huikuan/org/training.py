@@ -26,8 +26,13 @@ class TrainingError(ValueError):
 
 
 def last_trained_on(user: Any) -> date | None:
-    found = TrainingRecord.objects.filter(user_id=user.pk).aggregate(last=Max("passed_on"))["last"]
-    return found if isinstance(found, date) else None
+    return last_trained_on_each([user.pk]).get(user.pk)
+
+
+def last_trained_on_each(user_ids: list[int]) -> dict[int, date]:
+    """Each user's last passed training, in one query; users with none are absent."""
+    rows = TrainingRecord.objects.filter(user_id__in=user_ids).values("user_id").annotate(last=Max("passed_on"))
+    return {row["user_id"]: row["last"] for row in rows}
 
 
 def collector_of(user: Any) -> Collector | None:

@@ -25,7 +25,7 @@ from huikuan.cases.views_data import CaseView, load_case
 from huikuan.comms.models import Purpose
 from huikuan.compliance.facts import GateFacts, case_gate_facts, gate_facts, point_facts
 from huikuan.compliance.models import ContactDecision, TextFlag
-from huikuan.compliance.pack import current_pack
+from huikuan.compliance.pack import current_pack, training_rule
 from huikuan.compliance.validation import time_barred_case_ids
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.compliance.picker import Number, Pick, callable_own, offer_order, pick_number, rank
@@ -47,7 +47,7 @@ from huikuan.kernel.scripts import (
 from huikuan.kernel.strategy.policy import parse_policy
 from huikuan.kernel.strategy.queue import CALL, CONTACT_ACTIONS, LEGAL_REVIEW, SPECIALIST, VISIT
 from huikuan.org.staff import closable_by, team_gaps
-from huikuan.org.training import collector_of
+from huikuan.org.training import collector_of, last_trained_on_each
 from huikuan.payments.guards import ActionError
 from huikuan.payments.models import (
     Instalment,
@@ -321,12 +321,34 @@ def training_notice(
     collector = collector or collector_of(user)
     if collector is None or not collector.training_required:
         return None
-    for rule in current_pack().of_kind("collector_training"):
-        if rule.severity == "block" and not gate.training_current(collector.trained_on, day, rule.params["months"]):
-            trained = collector.trained_on.isoformat() if collector.trained_on else "—"
-            zh, en = rule.texts(trained_on=trained)
-            return TrainingNotice(rule.id, en if lang.startswith("en") else zh, rule.source)
-    return None
+    rule = training_rule()
+    if rule is None or gate.training_current(collector.trained_on, day, rule.params["months"]):
+        return None
+    trained = collector.trained_on.isoformat() if collector.trained_on else "—"
+    zh, en = rule.texts(trained_on=trained)
+    return TrainingNotice(rule.id, en if lang.startswith("en") else zh, rule.source)
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    """A collector on the team's training page: their last training and whether they may contact today."""
+
+    person: Any
+    last: date | None
+    required: bool
+    current: bool
+
+
+def training_rows(people: list[Any], day: date) -> list[TrainingRow]:
+    """The training page's rows, in one query for every person's last training."""
+    rule = training_rule()
+    last = last_trained_on_each([p.pk for p in people])
+    rows = []
+    for person in people:
+        current = rule is None or gate.training_current(last.get(person.pk), day, rule.params["months"])
+        required = bool(person.team and person.team.training_required)
+        rows.append(TrainingRow(person, last.get(person.pk), required, current))
+    return rows
 
 
 def callbacks_due(user: Any, day_end: datetime) -> list[CallBack]:
@@ -493,8 +515,10 @@ def script_facts(
     view: CaseView | None = None,
     points: list[ContactPoint] | None = None,
     pending: Promise | None = None,
+    time_barred: bool | None = None,
 ) -> tuple[ScriptFacts, list[PlanOption]]:
-    """The facts the script is composed from, and the plan options of step 3."""
+    """The facts the script is composed from, and the plan options of step 3 (``time_barred`` when the caller
+    read the gate's facts already)."""
     debtor = case.debtor
     company = debtor.kind == "company"
     view = view if view is not None else load_case(case, timezone.localdate(now))
@@ -521,7 +545,7 @@ def script_facts(
         options=tuple(options),
         has_id=bool(debtor.id_last4),
         company=company,
-        time_barred=case.pk in time_barred_case_ids([case], now),
+        time_barred=time_barred if time_barred is not None else case.pk in time_barred_case_ids([case], now),
     )
     return facts, options
 
@@ -626,7 +650,9 @@ def load_workbench(case: Case, user: Any, now: datetime, lang: str = "zh") -> Wo
     pending = next((p for p in promises if p.state == PromiseState.PENDING), None)
     last = promises[0] if promises else None
     plans = list(RepaymentPlan.objects.filter(case=case).order_by("-created_at")[:20])
-    facts_for_script, options = script_facts(case, user, now, lang, view, points, pending)
+    facts_for_script, options = script_facts(
+        case, user, now, lang, view, points, pending, time_barred=case.pk in facts.time_barred
+    )
     library = current_library()
     script = compose(facts_for_script, library, lang)
     known = values(facts_for_script, library, lang)

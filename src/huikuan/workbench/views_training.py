@@ -6,7 +6,6 @@ team requires it (cn.collector_training); this is where a lead sees who is due a
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -16,13 +15,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from huikuan import clock
-from huikuan.compliance.pack import current_pack
+from huikuan.compliance.pack import training_rule
 from huikuan.inputs import message
-from huikuan.kernel.compliance.gate import training_current
 from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int
 from huikuan.org.models import Role, TrainingKind, TrainingRecord, User
 from huikuan.org.permissions import can_record_training, has_role
-from huikuan.org.training import TrainingError, last_trained_on, record_training
+from huikuan.org.training import TrainingError, record_training
+from huikuan.workbench.views_data import training_rows
 
 
 def _people(user: Any) -> list[User]:
@@ -31,11 +30,6 @@ def _people(user: Any) -> list[User]:
     if not has_role(user, Role.ADMIN):
         found = found.filter(team_id=user.team_id) if user.team_id else found.none()
     return list(found)
-
-
-def _months() -> int | None:
-    rules = current_pack().of_kind("collector_training")
-    return int(rules[0].params["months"]) if rules else None
 
 
 @login_required
@@ -65,20 +59,13 @@ def training(request: HttpRequest) -> HttpResponse:
                     errors.append(str(exc))
                 else:
                     return redirect("workbench:training")
-    today: date = clock.today()
-    months = _months()
-    rows = []
-    for person in people:
-        last = last_trained_on(person)
-        required = bool(person.team and person.team.training_required)
-        current = months is None or training_current(last, today, months)
-        rows.append({"person": person, "last": last, "required": required, "current": current})
+    rule = training_rule()
     return render(
         request,
         "workbench/training.html",
         {
-            "rows": rows,
-            "months": months,
+            "rows": training_rows(people, clock.today()),
+            "months": rule.params["months"] if rule else None,
             "errors": errors,
             "form": form,
             "kinds": TrainingKind.choices,
