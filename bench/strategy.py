@@ -103,11 +103,12 @@ def bench_evaluation(n: int) -> dict[str, float]:
 
 GENERATE_SQL = """
 SELECT setseed(0.42);
-INSERT INTO org_team (id, name, created_at) VALUES (1, 'A', now()), (2, 'B', now()), (3, 'C', now());
+INSERT INTO org_team (id, name, created_at, training_required)
+VALUES (1, 'A', now(), false), (2, 'B', now(), false), (3, 'C', now(), false);
 INSERT INTO org_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
-                      date_joined, role, team_id, skills)
+                      date_joined, role, team_id, skills, outsourced)
 SELECT u, '!', false, 'c' || u, '', '', '', false, true, now(), 'collector', 1 + (u - 1) %% 3,
-       CASE WHEN u <= 6 THEN 'specialist' ELSE '' END
+       CASE WHEN u <= 6 THEN 'specialist' ELSE '' END, false
 FROM generate_series(1, 60) u;
 INSERT INTO portfolio_debtor (id, customer_no, kind, name, gender, id_type, id_hash, id_last4, employer,
                               address, time_zone, preferred_language, created_at, updated_at)
