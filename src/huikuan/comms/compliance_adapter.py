@@ -35,7 +35,7 @@ from huikuan.kernel.compliance.gate import (
 )
 from huikuan.kernel.compliance.packs import Pack
 from huikuan.kernel.compliance.screening import ScreenContext, screen
-from huikuan.kernel.compliance.validation import mentions_suit
+from huikuan.kernel.compliance.validation import carries_disclosure, disclosure_texts, mentions_suit
 from huikuan.portfolio.models import ContactPoint as PointRow
 from huikuan.portfolio.models import debtor_zone
 
@@ -103,7 +103,7 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
     rows = (
         Case.objects.filter(id__in={i.case_id for i in inputs if i.case_id})
         .select_related("debtor")
-        .only("id", "debtor_id", "status", "hold_reason", "debtor__time_zone")
+        .only("id", "debtor_id", "status", "hold_reason", "debtor__time_zone", "debtor__region")
     )
     cases = {c.pk: c for c in rows}
     facts = gate_facts(cases.values(), at)
@@ -114,6 +114,7 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
     ):
         stopped[debtor_id].add(Channel(channel))
     rules = pack()
+    disclosure = next((r for r in rules.of_kind("time_barred_disclosure") if r.severity == "block"), None)
     decisions = {}
     for item in inputs:
         case = cases.get(item.case_id or 0)
@@ -131,6 +132,9 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
             legal=item.purpose in purposes.LEGAL,
             # Only a time-barred debt makes the words matter; the regex is not run for the others.
             mentions_suit=case_facts.time_barred and bool(mentions_suit(item.body, item.language or "zh")),
+            discloses_time_bar=disclosure is not None
+            and case_facts.time_barred
+            and carries_disclosure(item.body, disclosure_texts(disclosure.params["disclosures"], case_facts.region)),
         )
         decisions[item.message_id] = check_contact(history, case_facts, item.point, outreach, at, rules)
     return decisions

@@ -7,7 +7,7 @@ exists exactly when its cause does: a rolled-back payment leaves no confirmation
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,9 +28,12 @@ from huikuan.comms.models import (
     Tone,
 )
 from huikuan.comms.templates import active_version
+from huikuan.compliance.validation import disclosure_rule, time_bar_disclosures
 from huikuan.db.bulkread import bulk_reads, one_of
 from huikuan.db.bulkwrite import insert_rows
+from huikuan.kernel.comms import purposes
 from huikuan.kernel.comms.variables import MessageFacts, format_date, values_for
+from huikuan.kernel.compliance.validation import disclosure_for
 from huikuan.portfolio.models import ContactPoint, Debtor, Relation, Validity
 
 DEADLINE_DAYS = 15  # a demand letter's deadline: long enough to pay or to answer a dispute
@@ -142,6 +145,7 @@ class QueueBatch:
             ).values_list("id", "value", "debtor_id")
         }
         self.cases = _cases_of(debtor_ids)
+        self.disclosures = _time_bar_disclosures(fresh, self.cases, self.now)
         self.debtors = debtor_languages(debtor_ids)
         keys = {(r.channel, r.purpose, r.tone, self.debtors.get(r.debtor_id, ("zh-hans", "", ""))[0]) for r in fresh}
         self.versions: dict[tuple[str, str, str, str], TemplateVersion | None] = {
@@ -190,11 +194,14 @@ class QueueBatch:
                 # A reminder reading "{{promise_amount}}" must never leave: count it, queue nothing.
                 report.missing_values += 1
                 continue
-            composed = composer.compose_one(values, request.idempotency_key) or compose(
+            disclosure = self._disclosure(request, version.template.language)
+            composed = (None if disclosure else composer.compose_one(values, request.idempotency_key)) or compose(
                 request.channel,
                 version.template.language,
                 version.subject,
-                version.body,
+                # The statement the debtor's state requires on a time-barred debt closes the text, so the
+                # gate's us.time_barred_disclosure finds it whatever the template says.
+                f"{version.body.rstrip()}\n\n{disclosure}" if disclosure else version.body,
                 values,
                 request.idempotency_key,
             )
@@ -221,6 +228,15 @@ class QueueBatch:
                 )
             )
         return rows
+
+    def _disclosure(self, request: Request, language: str) -> str:
+        """The time-barred disclosure this message must carry, or "" (a service message or an unwritten channel
+        owes none: the rule's channels say which)."""
+        case_id = request.case_id or self.cases.get(request.debtor_id)
+        wordings = self.disclosures.wordings.get(case_id or 0)
+        if not wordings or request.channel not in self.disclosures.channels or purposes.is_service(request.purpose):
+            return ""
+        return disclosure_for(wordings, language)
 
     def insert(self, rows: list[tuple[Any, ...]]) -> None:
         with transaction.atomic():
@@ -262,6 +278,22 @@ _MESSAGE_COLUMNS = (
     "template_version_id", "recipient", "subject", "body", "html", "content_hash", "variables", "batch", "due_at",
     "created_at", *_MESSAGE_DEFAULTS,
 )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Disclosures:
+    wordings: dict[int, Mapping[str, str]]  # case id -> language -> wording
+    channels: frozenset[str] = frozenset()
+
+
+def _time_bar_disclosures(requests: Sequence[Request], cases_of: dict[int, int], now: datetime) -> _Disclosures:
+    """The disclosures owed by the cases of these requests; no query unless the pack in force has the rule."""
+    rule = disclosure_rule()
+    if rule is None or not requests:
+        return _Disclosures({})
+    case_ids = {case_id for r in requests if (case_id := r.case_id or cases_of.get(r.debtor_id))}
+    cases = Case.objects.filter(pk__in=one_of(case_ids)).only("id", "debtor_id")
+    return _Disclosures(dict(time_bar_disclosures(cases, now)), frozenset(rule.params["channels"]))
 
 
 def _existing_keys(keys: list[str]) -> set[str]:

@@ -166,4 +166,5 @@ def case_gate_facts(case: Case, facts: GateFacts) -> gate.CaseFacts:
         closed=case.status == CaseStatus.CLOSED,
         validation_dispute_open=case.pk in facts.validation_open,
         time_barred=case.pk in facts.time_barred,
+        region=case.debtor.region,
     )

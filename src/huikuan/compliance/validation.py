@@ -13,7 +13,7 @@ Both reads cost a query only when the pack in force has the rule that needs them
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -28,6 +28,7 @@ from huikuan.cases.models import Case, Interaction
 from huikuan.compliance.models import ValidationNotice
 from huikuan.compliance.pack import current_pack
 from huikuan.kernel.compliance import validation
+from huikuan.kernel.compliance.packs import Rule
 from huikuan.kernel.contacts import Outcome
 from huikuan.kernel.ledger import Component
 from huikuan.portfolio.models import Account, LedgerEntry, Product, debtor_today
@@ -37,40 +38,74 @@ def rule_in_force(kind: str) -> bool:
     return any(rule.severity == "block" for rule in current_pack().of_kind(kind))
 
 
-def limitation_years() -> dict[str, int]:
-    """HUIKUAN_LIMITATION_YEARS checked: known products, whole years from 1."""
+def limitation_years() -> validation.LimitationTable:
+    """HUIKUAN_LIMITATION_YEARS checked and read as a table: keys "product" (anywhere), "product/STATE" and
+    "*/STATE" (any product in that state; kernel.compliance.validation.limitation_years_for picks the most
+    specific), values whole years from 1."""
     raw = getattr(settings, "HUIKUAN_LIMITATION_YEARS", {}) or {}
     if not isinstance(raw, dict):
-        raise ImproperlyConfigured('HUIKUAN_LIMITATION_YEARS must map products to whole years, e.g. {"credit_card": 6}')
-    years: dict[str, int] = {}
-    for product, value in raw.items():
-        if product not in Product.values:
+        raise ImproperlyConfigured(
+            'HUIKUAN_LIMITATION_YEARS must map products to whole years, e.g. {"credit_card": 6, "credit_card/CA": 4}'
+        )
+    table: dict[tuple[str, str], int] = {}
+    for key, value in raw.items():
+        product, region = validation.limitation_key(str(key))
+        if product not in Product.values and not (product == validation.ANY_PRODUCT and region):
             raise ImproperlyConfigured(
-                f"HUIKUAN_LIMITATION_YEARS: unknown product {product!r}; known: {', '.join(Product.values)}"
+                f"HUIKUAN_LIMITATION_YEARS: unknown product {product!r} in {key!r}; known: {', '.join(Product.values)}"
+                " (or * before a state, as in */NY)"
             )
+        if "/" in str(key) and not region:
+            raise ImproperlyConfigured(f"HUIKUAN_LIMITATION_YEARS: {key!r} names no state after the slash")
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ImproperlyConfigured(f"HUIKUAN_LIMITATION_YEARS[{product!r}] must be a whole number of years >= 1")
-        years[product] = value
-    return years
+            raise ImproperlyConfigured(f"HUIKUAN_LIMITATION_YEARS[{key!r}] must be a whole number of years >= 1")
+        if (product, region) in table:
+            raise ImproperlyConfigured(f"HUIKUAN_LIMITATION_YEARS: {key!r} is given twice (as another spelling)")
+        table[(product, region)] = value
+    return table
 
 
 def time_barred_case_ids(cases: Iterable[Case], now: datetime) -> set[int]:
-    """The cases with a time-barred account on their debtor's day at ``now``."""
-    years = limitation_years()
+    """The cases with a time-barred account on their debtor's day at ``now``: each account's period is the
+    one of its product in its debtor's state (``limitation_years_for``)."""
+    table = limitation_years()
     cases = list(cases)
-    if not years or not cases or not rule_in_force("time_barred_suit"):
+    if not table or not cases or not rule_in_force("time_barred_suit"):
         return set()
     by_debtor: dict[int, list[Case]] = {}
     for case in cases:
         by_debtor.setdefault(case.debtor_id, []).append(case)
     barred: set[int] = set()
-    rows = Account.objects.filter(debtor_id__in=by_debtor, product__in=years).values_list(
-        "debtor_id", "product", "due_date", "debtor__time_zone"
-    )
-    for debtor_id, product, due, zone in rows:
-        if validation.time_barred(due, years[product], debtor_today(zone, now)):
+    products = {product for product, _ in table}
+    accounts = Account.objects.filter(debtor_id__in=by_debtor)
+    if validation.ANY_PRODUCT not in products:
+        accounts = accounts.filter(product__in=products)
+    rows = accounts.values_list("debtor_id", "product", "due_date", "debtor__time_zone", "debtor__region")
+    for debtor_id, product, due, zone, region in rows:
+        years = validation.limitation_years_for(table, product, region)
+        if validation.time_barred(due, years, debtor_today(zone, now)):
             barred.update(c.pk for c in by_debtor[debtor_id])
     return barred
+
+
+def disclosure_rule() -> Rule | None:
+    """The pack's rule on disclosures owed on a time-barred debt, when it blocks."""
+    return next((r for r in current_pack().of_kind("time_barred_disclosure") if r.severity == "block"), None)
+
+
+def time_bar_disclosures(cases: Iterable[Case], now: datetime) -> dict[int, Mapping[str, str]]:
+    """The disclosure each of these cases owes in its written messages (case id -> language -> wording): the
+    time-barred cases whose debtor's state the pack's rule lists. Reads only when the rule is in force."""
+    rule = disclosure_rule()
+    cases = [c for c in cases]
+    if rule is None or not cases:
+        return {}
+    barred = time_barred_case_ids(cases, now)
+    if not barred:
+        return {}
+    wordings = rule.params["disclosures"]
+    regions = dict(Case.objects.filter(pk__in=barred).values_list("pk", "debtor__region"))
+    return {case_id: wordings[region] for case_id, region in regions.items() if region in wordings}
 
 
 def open_dispute_case_ids(case_ids: Iterable[int]) -> set[int]:

@@ -251,9 +251,11 @@ DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "CNY")
 DEFAULT_DEBTOR_TIME_ZONE = os.environ.get("DEFAULT_DEBTOR_TIME_ZONE", DEFAULT_TIME_ZONE)
 # The collection rule pack in force (cn, us, uk); COMPLIANCE_OVERRIDES (JSON: rule id → params) adjusts it.
 COMPLIANCE_PACK = os.environ.get("COMPLIANCE_PACK", "cn")
-# Statutes of limitations in whole years, by product (JSON, e.g. {"credit_card": 6}); counted from each
-# account's due date. A product not listed is never time-barred. The US pack refuses suits and threats of
-# suit on a time-barred debt (12 CFR 1006.26(b)). Debtors carry no state yet: one period per product.
+# Statutes of limitations in whole years, by product and the debtor's state (JSON, e.g. {"credit_card": 6,
+# "credit_card/CA": 4, "*/NY": 3}: the product in the state, else any product in the state, else the product
+# anywhere); counted from each account's due date. A debt nothing applies to is never time-barred. The US pack
+# refuses suits and threats of suit on a time-barred debt (12 CFR 1006.26(b)) and adds the disclosures states
+# require (us.time_barred_disclosure).
 HUIKUAN_LIMITATION_YEARS = json.loads(os.environ.get("HUIKUAN_LIMITATION_YEARS", "{}"))
 
 LOGGING = {

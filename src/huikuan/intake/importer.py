@@ -254,6 +254,7 @@ def field_limits() -> dict[str, int]:
         "name": length(Debtor, "name"),
         "employer": length(Debtor, "employer"),
         "address": min(length(Debtor, "address"), length(ContactPoint, "value")),
+        "region": length(Debtor, "region"),
         "email": length(ContactPoint, "value"),
         "contact1_name": contact_name,
         "contact2_name": contact_name,
@@ -341,6 +342,7 @@ _DEBTOR_COLUMNS = (
     ("monthly_income", "monthly_income", "monthly_income"),
     ("address", "address", "address"),
     ("time_zone", "time_zone", "time_zone"),
+    ("region", "region", "region"),
     ("preferred_language", "language", "language"),
 )
 _ACCOUNT_COLUMNS = (

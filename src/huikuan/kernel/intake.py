@@ -20,6 +20,7 @@ from huikuan.kernel import pii, text
 from huikuan.kernel.identifiers import normalise_email, normalise_phone, normalise_reference
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
 from huikuan.kernel.money import MoneyError, parse_amount
+from huikuan.kernel.regions import region_code
 
 REQUIRED = (
     "customer_no",
@@ -40,6 +41,7 @@ OPTIONAL = (
     "monthly_income",
     "address",
     "time_zone",
+    "region",
     "language",
     "mobile",
     "home_phone",
@@ -170,6 +172,7 @@ class AccountRow:
     address: str
     time_zone: str
     language: str
+    region: str  # kernel.regions.region_code: a US state as its code, else as written
     contacts: tuple[Contact, ...]
     contract_no: str
     product: str
@@ -404,6 +407,7 @@ def validate_row(
             address=row.text("address"),
             time_zone=time_zone,
             language=language,
+            region=region_code(row.text("region")),
             contacts=contacts,
             contract_no=contract_no,
             product=product,

@@ -18,7 +18,7 @@ class ContactPointInline(admin.TabularInline):
 @admin.register(Debtor)
 class DebtorAdmin(CaseScopedAdmin):
     case_path = "case__"
-    list_display = ["customer_no", "masked_name", "kind", "gender", "id_last4", "time_zone"]
+    list_display = ["customer_no", "masked_name", "kind", "gender", "id_last4", "time_zone", "region"]
     list_filter = ["kind", "gender", "preferred_language"]
     search_fields = ["=customer_no", "=accounts__contract_no", "=id_last4"]
     exclude = ["id_hash"]

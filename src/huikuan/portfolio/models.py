@@ -59,6 +59,10 @@ class Debtor(models.Model):
     monthly_income = MoneyField(_("monthly income"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=50, default=default_time_zone)
+    # The US state (or other region) whose law governs the debt: its limitation period and the disclosures
+    # owed on a time-barred debt (kernel.regions.region_code spells it). A database default too, so the bulk
+    # writers that insert debtors by SQL need not name it.
+    region = models.CharField(_("region"), max_length=40, blank=True, default="", db_default="")
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )

@@ -191,6 +191,10 @@ def _rule_block(rule: Rule, pack: Pack) -> tuple[pl.Expr, pl.Expr | None]:
     if rule.kind == "time_barred_suit":
         # A plan carries no text yet: the words are checked when the message is composed and sent.
         return pl.col("time_barred") & pl.col("legal"), None
+    if rule.kind == "time_barred_disclosure":
+        # A plan carries no text: the outbox writes the disclosure into the message it composes, and the
+        # scalar gate refuses at sending any written message on the debt that lacks it.
+        return pl.lit(False), None
     if rule.kind in ("collector_training", "outsourced_private_means"):
         # A plan is the machine's: no person makes these contacts yet. The queue keeps a collector without
         # current training from working them, and the scalar gate asks again with the person who calls.

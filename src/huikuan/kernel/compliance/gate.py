@@ -129,6 +129,7 @@ class CaseFacts:
     # US: a dispute inside the validation period, not yet answered by verification (validation.py).
     validation_dispute_open: bool = False
     time_barred: bool = False  # the statute of limitations has run on a debt of the case
+    region: str = ""  # the US state (or other region) whose law governs the debt: kernel.regions.region_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,9 @@ class Outreach:
     private_means: bool = False
     legal: bool = False  # a lawyer's letter or a step towards a suit
     mentions_suit: bool = False  # the text speaks of a lawsuit, a court or a judgment (validation.mentions_suit)
+    # The text states the disclosure the debtor's state requires on a time-barred debt
+    # (validation.carries_disclosure); a call or a visit carries no text, so it never does.
+    discloses_time_bar: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +357,21 @@ def _time_barred_suit(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     return None
 
 
+def _time_barred_disclosure(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
+    # A receipt or a confirmation is not a collection communication: the state laws ask the disclosure of
+    # the communications that seek payment of a time-barred debt.
+    facts, outreach = ctx.facts, ctx.outreach
+    if (
+        not facts.time_barred
+        or facts.region not in rule.params["disclosures"]
+        or outreach.channel.value not in rule.params["channels"]
+        or outreach.service
+        or outreach.discloses_time_bar
+    ):
+        return None
+    return Outcome(timed=False, extra={"region": facts.region})
+
+
 def _third_party(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     owner = ctx.point.owner
     if owner is Owner.DEBTOR or (owner is Owner.GUARANTOR and rule.params["guarantor_is_party"]):
@@ -493,6 +512,7 @@ RULE_FUNCTIONS: dict[str, Callable[[Rule, _Ctx, datetime], Outcome | None]] = {
     "outsourced_private_means": _outsourced_private_means,
     "validation_dispute": _validation_dispute,
     "time_barred_suit": _time_barred_suit,
+    "time_barred_disclosure": _time_barred_disclosure,
     "breathing_space": _breathing_space,
     "third_party": _third_party,
     "visit_collectors": _visit_collectors,

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from huikuan.kernel.holidays import CALENDARS
+from huikuan.kernel.regions import region_code
 
 PACK_DIR = Path(__file__).parent / "packs"
 SEVERITIES = ("block", "warn")
@@ -79,6 +80,20 @@ def _subset_of(choices: tuple[str, ...]) -> Check:
     return check
 
 
+def _disclosures(value: object) -> str | None:
+    """Region code -> {language: wording}, each with an English wording (the one the statutes prescribe)."""
+    if not isinstance(value, dict) or not value:
+        return "must map region codes (e.g. CA) to their wordings, e.g. {CA: {en: '...', zh: '...'}}"
+    for region, texts in value.items():
+        if not isinstance(region, str) or region != region_code(region) or not region:
+            return f"region {region!r} must be written as its code (e.g. CA, not California)"
+        if not isinstance(texts, dict) or not isinstance(texts.get("en"), str) or not texts["en"].strip():
+            return f"region {region}: needs an English wording under 'en'"
+        if any(lang not in ("en", "zh") or not isinstance(t, str) or not t.strip() for lang, t in texts.items()):
+            return f"region {region}: wordings are non-empty texts under 'en' and 'zh'"
+    return None
+
+
 # kind -> {param: check}; every listed parameter is required, none other is allowed.
 KINDS: dict[str, dict[str, Check]] = {
     "do_not_contact": {},
@@ -98,6 +113,7 @@ KINDS: dict[str, dict[str, Check]] = {
     "outsourced_private_means": {},
     "validation_dispute": {},
     "time_barred_suit": {},
+    "time_barred_disclosure": {"channels": _subset_of(CHANNELS), "disclosures": _disclosures},
     "visit_collectors": {"min": _int_at_least(1)},
     "quiet_hours": {
         "start": _hhmm,
@@ -120,7 +136,7 @@ KINDS: dict[str, dict[str, Check]] = {
     "automated_holiday": {"channels": _subset_of(CHANNELS)},
 }
 # Placeholders a rule's function fills in when it objects (besides the rule's own parameters).
-EXTRA_PLACEHOLDERS = ("active", "channel_zh", "channel_en", "kind_zh", "kind_en", "trained_on")
+EXTRA_PLACEHOLDERS = ("active", "channel_zh", "channel_en", "kind_zh", "kind_en", "trained_on", "region")
 _RULE_FIELDS = {"id", "kind", "severity", "params", "source", "reason_zh", "reason_en"}
 _PACK_FIELDS = {"pack", "title_zh", "title_en", "default_timezone", "holiday_calendar", "rules"}
 

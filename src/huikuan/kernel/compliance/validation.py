@@ -10,7 +10,9 @@
   (``itemize``). What it states must add up: the amount then, plus what was charged, less what was paid or
   credited, is the amount now.
 - A debt whose statute of limitations has run is time-barred: no suit and no threat of suit
-  (``time_barred``; ``mentions_suit`` finds the words that threaten one).
+  (``time_barred``; ``mentions_suit`` finds the words that threaten one). The period depends on the product
+  and on the state whose law governs the debt (``limitation_years_for``), and some states require written
+  communications on a time-barred debt to say so (``disclosure_for``, ``carries_disclosure``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from huikuan.kernel.holidays import is_public_holiday
 from huikuan.kernel.ledger import OWED_COMPONENTS, Component
 from huikuan.kernel.money import ZERO
 from huikuan.kernel.plans.schedule import add_months
+from huikuan.kernel.regions import region_code
 
 RECEIPT_DAYS = 5  # business days after sending (1006.34(b)(5))
 VALIDATION_DAYS = 30  # after receipt
@@ -111,6 +114,67 @@ def itemize(movements: Iterable[Movement], itemization_date: date) -> Itemizatio
             else:
                 paid -= delta
     return Itemization(itemization_date, then, interest, fees, other, paid)
+
+
+# A limitation table: (product or ANY_PRODUCT, region or ANY_REGION) -> years.
+ANY_PRODUCT = "*"
+ANY_REGION = ""
+LimitationTable = Mapping[tuple[str, str], int]
+
+
+def limitation_key(key: str) -> tuple[str, str]:
+    """A setting's key read as (product, region): "credit_card" is the product anywhere, "credit_card/CA" the
+    product in California, "*/NY" any product in New York.
+
+    >>> limitation_key("credit_card"), limitation_key("credit_card/ca"), limitation_key("*/New York")
+    (('credit_card', ''), ('credit_card', 'CA'), ('*', 'NY'))
+    """
+    product, _, region = key.partition("/")
+    return product.strip(), region_code(region)
+
+
+def limitation_years_for(table: LimitationTable, product: str, region: str) -> int | None:
+    """The limitation period of a debt: the most specific entry wins — the product in the debtor's region,
+    then any product in that region, then the product anywhere; None when nothing applies (never barred).
+
+    >>> table = {("credit_card", ""): 6, ("credit_card", "CA"): 4, ("*", "NY"): 3}
+    >>> [limitation_years_for(table, p, r) for p, r in
+    ...  [("credit_card", "CA"), ("credit_card", "NY"), ("credit_card", "TX"), ("auto_loan", "NY"), ("auto_loan", "")]]
+    [4, 3, 6, 3, None]
+    """
+    if region:
+        for key in ((product, region), (ANY_PRODUCT, region)):
+            if key in table:
+                return table[key]
+    return table.get((product, ANY_REGION))
+
+
+def disclosure_texts(disclosures: Mapping[str, Mapping[str, str]], region: str) -> tuple[str, ...]:
+    """The time-barred disclosure's wordings a region's law asks for (every language the pack states it in)."""
+    return tuple(text for text in (disclosures.get(region) or {}).values() if text)
+
+
+def disclosure_for(wordings: Mapping[str, str], lang: str) -> str:
+    """A region's disclosure (its wordings by language) in the message's language; English when the pack has
+    no wording in that language, since the English text is the one the statute prescribes.
+
+    >>> disclosure_for({"en": "We cannot sue you.", "zh": "我们不能起诉您。"}, "zh-hans")
+    '我们不能起诉您。'
+    >>> disclosure_for({"en": "We cannot sue you."}, "zh-hans"), disclosure_for({}, "en")
+    ('We cannot sue you.', '')
+    """
+    return wordings.get("zh" if lang.startswith("zh") else "en") or wordings.get("en", "")
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def carries_disclosure(text: str, wordings: Iterable[str]) -> bool:
+    """Whether ``text`` states one of the wordings whole (white space and case aside: a letter's line breaks
+    and an e-mail's paragraphs must not make a disclosure that is there look absent)."""
+    body = _folded(text)
+    return any(_folded(wording) in body for wording in wordings if wording.strip())
 
 
 def limitation_ends(start: date, years: int) -> date:

@@ -67,6 +67,9 @@ class ScriptFacts:
     whole_yuan: bool = False  # plan summaries may drop ".00"; the debt itself is always to the fen
     agreed: Agreement | None = None
     time_barred: bool = False  # the statute of limitations has run: no line may speak of a suit
+    # What the debtor's state requires a collector to say of a time-barred debt (the US pack's
+    # us.time_barred_disclosure), read out when the debt is stated; "" where no law asks it.
+    time_bar_disclosure: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,8 @@ def compose(facts: ScriptFacts, library: Library, lang: str = "zh") -> Script:
         if facts.time_barred:
             # A library written without the condition still never has a collector threaten a suit.
             lines = tuple(line for line in lines if not mentions_suit(line, lang))
+            if spec.key == "debt" and facts.time_bar_disclosure:
+                lines += (facts.time_bar_disclosure,)
         steps.append(
             ScriptStep(
                 key=spec.key,
