@@ -110,8 +110,8 @@ def test_a_disclosure_is_found_across_line_breaks_and_case_but_not_in_part() -> 
     assert not carries_disclosure("", wordings)
 
 
-def letter(**kwargs: bool) -> Outreach:
-    return Outreach(Channel.LETTER, **kwargs)
+def letter(*, service: bool = False, discloses_time_bar: bool = False) -> Outreach:
+    return Outreach(Channel.LETTER, service=service, discloses_time_bar=discloses_time_bar)
 
 
 def test_a_written_message_on_a_barred_california_debt_needs_the_disclosure() -> None:
