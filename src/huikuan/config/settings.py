@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "huikuan.web.context_processors.user_capabilities",
                 "huikuan.web.context_processors.unread_notifications",
+                "huikuan.web.context_processors.guide_tour",
             ],
         },
     },

@@ -50,6 +50,8 @@ class User(AbstractUser):
     outsourced = models.BooleanField(
         _("outsourced"), default=False, help_text=_("Works for a collection agency, not for the creditor.")
     )
+    # The first-login tour of the queue (web.views_help): shown to a collector until dismissed, once per user.
+    tour_done_at = models.DateTimeField(_("guided tour dismissed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")

@@ -40,8 +40,9 @@ def errors_xlsx(errors: Iterable[intake.RowError]) -> bytes:
     return xlsx_bytes(error_rows(errors))
 
 
-def reason(error: intake.RowError) -> str:
-    messages = {
+def error_messages() -> dict[str, str]:
+    """Every row error's code and its explanation in the active language (the user guide lists them)."""
+    return {
         "required": _("a value is required"),
         "choice": _("not one of the allowed values (%(allowed)s)"),
         "amount": _("not an amount (digits with at most two decimals)"),
@@ -91,5 +92,8 @@ def reason(error: intake.RowError) -> str:
         "key_conflict": _("this transaction was already posted with another amount, date or payer"),
         "not_allocatable": _("the payment cannot be allocated: %(detail)s"),
     }
-    template = messages.get(error.code, error.code)
+
+
+def reason(error: intake.RowError) -> str:
+    template = error_messages().get(error.code, error.code)
     return template % dict(error.params) if error.params else template.replace("%%", "%")

@@ -20,3 +20,17 @@ def unread_notifications(request: HttpRequest) -> dict[str, object]:
     """``{{ unread_notices }}``: the header's count. A callable, which the template calls where it is used:
     a page without the header (the login page) asks nothing."""
     return {"unread_notices": partial(unread_count, getattr(request, "user", None))}
+
+
+def guide_tour(request: HttpRequest) -> dict[str, object]:
+    """``{% if show_tour %}``: the first-login tour, on the queue, for a collector who has not dismissed it."""
+    user = getattr(request, "user", None)
+    match = getattr(request, "resolver_match", None)
+    show = (
+        user is not None
+        and user.is_authenticated
+        and getattr(user, "role", "") == "collector"
+        and getattr(user, "tour_done_at", None) is None
+        and getattr(match, "view_name", "") == "workbench:queue"
+    )
+    return {"show_tour": show}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from huikuan.cases.models import STAGE_LABELS, Channel
@@ -59,3 +60,12 @@ def channel_label(value: str) -> str:
         return str(Channel(value).label)
     except ValueError:
         return value
+
+
+@register.simple_tag(takes_context=True)
+def help_url(context: template.Context) -> str:
+    """The "?" of the page being shown: the guide's section for its URL name (web.views_help.help_for_page)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    name = getattr(match, "view_name", "") or ""
+    return reverse("web:help-for", args=[name]) if name else reverse("web:help")
