@@ -11,7 +11,7 @@ import pytest
 
 from huikuan.strategy.models import WorkItem
 from huikuan.web.guide import SHOT_DIR
-from tests.browser.conftest import login
+from tests.browser.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "huikuan-demo"
@@ -82,6 +82,7 @@ def test_the_question_mark_opens_the_pages_section(page: Any, live_server: Any, 
         anchor = expected.split("#")[1]
         section = page.locator(f"section#{anchor}")
         assert section.is_visible()
+        screenshot(page, f"guide-{username}-{anchor}")
         # Every picture of the section is served and loads.
         for img in section.locator("img").all():
             assert img.evaluate("el => el.complete && el.naturalWidth > 0"), img.get_attribute("src")

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 from django.utils.translation import get_language
@@ -120,10 +121,19 @@ def import_fields_table() -> str:
     )
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_IDENTIFIER = re.compile(r"[A-Za-z]\w*(?:[/_.]\w+)+")
+
+
+def _in_general(text: str) -> str:
+    """An error's explanation without its row's values: each placeholder an ellipsis, identifiers as code."""
+    return _IDENTIFIER.sub(lambda m: f"`{m.group(0)}`", _PLACEHOLDER.sub("…", text).replace("%%", "%"))
+
+
 def import_errors_table() -> str:
     return markdown_table(
         [_("Code"), _("What it means")],
-        ((f"`{code}`", text.replace("%%", "%")) for code, text in error_messages().items()),
+        ((f"`{code}`", _in_general(text)) for code, text in error_messages().items()),
     )
 
 
