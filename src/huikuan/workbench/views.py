@@ -27,7 +27,9 @@ from huikuan.cases.access import visible_case_or_404
 from huikuan.cases.models import STAGE_LABELS, Case, Outcome
 from huikuan.compliance.actions import screen_and_register
 from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
+from huikuan.compliance.pack import current_pack
 from huikuan.compliance.validation import notice_view
+from huikuan.holidays.table import missing_next_year
 from huikuan.inputs import max_amount, message, parse_choice
 from huikuan.kernel.delinquency import Stage
 from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, parse_local_datetime, parse_money
@@ -401,6 +403,7 @@ def _team_page(
         "workbench/team.html",
         {
             "routing": routing_warnings(user, today),
+            "holidays_missing": missing_next_year(current_pack().holiday_calendar, today),
             "overview": overview,
             "collectors": collectors,
             "approvals": approvals,
