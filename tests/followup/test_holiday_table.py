@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,7 +17,10 @@ from huikuan.compliance.models import GateSource
 from huikuan.compliance.pack import current_pack
 from huikuan.holidays.models import OfficialDay
 from huikuan.kernel.holidays import day_info
+from huikuan.strategy.executors import run_strategy
+from huikuan.strategy.models import WorkItem
 from tests.conftest import Personas, client_for
+from tests.followup.plans import plan_on
 from tests.strategy.conftest import CaseMaker
 
 ARRANGEMENT_2027 = """calendar,date,kind,name
@@ -86,3 +90,20 @@ def test_the_team_page_warns_from_november_when_next_year_is_missing(personas: P
         assert 'data-testid="holidays-missing"' in page and "2027" in page
         call_command("holidays_import", str(write(tmp_path, ARRANGEMENT_2027)))
         assert 'data-testid="holidays-missing"' not in lead.get("/work/team/").content.decode()
+
+
+def test_a_make_up_saturday_in_the_table_is_a_working_day_for_the_strategy(
+    champion: Any, tmp_path: Path, make_case: CaseMaker
+) -> None:
+    """The library thinks Saturday 9 October 2027 a weekend; the imported arrangement makes it a working day: the
+    missed instalment of Friday the 8th is called that Saturday, in the weekday morning window."""
+    saturday = date(2027, 10, 9)
+    case = make_case(dpd=40)
+    plan_on(case, [date(2027, 10, 8)])
+    run_strategy(saturday)
+    assert not WorkItem.objects.filter(case=case, as_of=saturday, action="call").exists()
+    call_command("holidays_import", str(write(tmp_path, ARRANGEMENT_2027)))
+    run_strategy(saturday)
+    call = WorkItem.objects.get(case=case, as_of=saturday, action="call")
+    assert call.rule == "instalment_missed_call"
+    assert call.window_start == datetime(2027, 10, 9, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, the weekday window
