@@ -49,6 +49,7 @@ from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awai
 from huikuan.portfolio.models import Account
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.actions import OutcomeEntry, OutcomeError, reassign_case, save_outcome, team_collectors
+from huikuan.workbench.aftercare import next_attempt
 from huikuan.workbench.dealing import assign_cases, deal_unassigned_cases
 from huikuan.workbench.handover import DECISIONS, HandOverError, close_hand_over
 from huikuan.workbench.identity import IdentityError, verify_identity
@@ -86,6 +87,7 @@ SHORTCUTS = (
     ("h", Outcome.HARDSHIP),
     ("c", Outcome.CALLBACK),
     ("u", Outcome.HUNG_UP),
+    ("a", Outcome.ENDED_ABUSIVE),
 )
 
 
@@ -212,6 +214,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "plan_panel": plan_panel(case, request.user, clock.now(), _lang()),
             "handover_decisions": DECISIONS,
             "validation": notice_view(case),
+            "next_attempt": next_attempt(case),
         },
     )
 
@@ -253,6 +256,7 @@ def _entry(post: Any) -> OutcomeEntry:
         payment_reference=field("payment_reference", _("Payment reference"), lambda v: clean_text(v, max_length=120))
         or "",
         stop_calls=post.get("stop_calls") == "on",
+        goal_met={"yes": True, "no": False}.get(post.get("goal_met", "")),
         complaint=post.get("complaint") == "on",
         plan_terms=terms,
     )
