@@ -56,3 +56,18 @@ def test_a_met_goal_is_recorded_on_the_items_closed(workday: dict[str, Any]) -> 
     save_outcome(alice, early, OutcomeEntry(outcome="right_party", point_id=point.pk, goal_met=True))
     assert WorkItem.objects.get(case=early).goal_met is True
     assert next_attempt(early) is None
+
+
+def test_the_analytics_count_goals_met_per_action_of_the_cases_one_sees(workday: dict[str, Any]) -> None:
+    personas = workday["personas"]
+    for key, met in (("early", True), ("middle", False), ("late", None), ("bob", True)):
+        WorkItem.objects.filter(case=workday[key]).update(goal="get_promise", goal_met=met)
+    today = timezone.localdate().isoformat()
+    alice = client_for(personas.alice).get(f"/api/analytics/goals?first={today}&last={today}").json()
+    assert alice == [
+        {"action": "call", "goal": "get_promise", "items": 3, "recorded": 2, "met": 1, "met_rate": 0.5}
+    ]  # Bob's case is not Alice's to see
+    lead = client_for(personas.lena).get(f"/api/analytics/goals?first={today}&last={today}").json()
+    assert lead[0]["items"] == 4 and lead[0]["met"] == 2
+    backwards = client_for(personas.lena).get(f"/api/analytics/goals?first={today}&last=2020-01-01")
+    assert backwards.status_code == 422
