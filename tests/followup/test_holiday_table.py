@@ -107,3 +107,19 @@ def test_a_make_up_saturday_in_the_table_is_a_working_day_for_the_strategy(
     call = WorkItem.objects.get(case=case, as_of=saturday, action="call")
     assert call.rule == "instalment_missed_call"
     assert call.window_start == datetime(2027, 10, 9, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, the weekday window
+
+
+def test_the_shipped_2026_example_imports_and_agrees_with_the_library_on_every_day(db: None) -> None:
+    """examples/holidays-cn-2026.csv is the 2026 arrangement written from the library: imported, the table must
+    answer every day of 2026 as the library does (the format and the override lose nothing)."""
+    from datetime import timedelta
+
+    from tests.strategy.conftest import ROOT
+
+    call_command("holidays_import", str(ROOT / "examples" / "holidays-cn-2026.csv"))
+    table = current_pack().calendar
+    day = date(2026, 1, 1)
+    while day.year == 2026:
+        ours, library = day_info(table, day), day_info("cn", day)
+        assert (ours.public_holiday, ours.working_day) == (library.public_holiday, library.working_day), day
+        day += timedelta(days=1)
