@@ -57,3 +57,22 @@ def test_a_re_plan_needs_the_debtors_agreement_and_something_unpaid(personas: Pe
     refresh_plans(AS_OF)
     with pytest.raises(ActionError):
         replan(personas.alice, plan, 1, confirmation="同意")
+
+
+def test_the_api_re_plans_a_plan_of_a_case_one_sees(personas: Personas, make_case: CaseMaker) -> None:
+    from tests.conftest import client_for
+
+    case = make_case(dpd=40, assignee=personas.alice)
+    plan = plan_on(case, [date(2026, 11, 15), date(2026, 12, 15)], amount="800.00")
+    RepaymentPlan.objects.filter(pk=plan.pk).update(payment_day=15, accepted_on=date(2026, 10, 1))
+    body = {"months": 1, "confirmation": "电话同意"}
+    refused = client_for(personas.carol).post(f"/api/plans/{plan.pk}/replan", body, content_type="application/json")
+    assert refused.status_code == 404  # Carol's team does not hold the case
+    answer = client_for(personas.alice).post(f"/api/plans/{plan.pk}/replan", body, content_type="application/json")
+    assert answer.status_code == 201
+    new = RepaymentPlan.objects.get(pk=answer.json()["id"])
+    assert [i.due_date for i in new.instalments.order_by("n")] == [date(2026, 12, 15), date(2027, 1, 15)]
+    too_long = client_for(personas.alice).post(
+        f"/api/plans/{new.pk}/replan", {"months": 9, "confirmation": "x"}, content_type="application/json"
+    )
+    assert too_long.status_code in (400, 422)
