@@ -73,6 +73,16 @@ def synthetic_snapshot(n: int):  # type: ignore[no-untyped-def]
         postal_id=ids(1.0),
         third_party_id=ids(0.6),
         dnc_phones=pl.Series(rng.random(n) < 0.02).cast(pl.Int32),
+        # Follow-up: a few cases on a plan (their next instalment within a month, a few missed), broken plans
+        # and abusive calls as rare as refusals.
+        next_instalment_due=pl.when(pl.Series(rng.random(n) < 0.05))
+        .then(pl.lit(AS_OF) + pl.duration(days=pl.Series(rng.integers(0, 31, n))))
+        .otherwise(None),
+        last_missed_instalment=pl.when(pl.Series(rng.random(n) < 0.01))
+        .then(pl.lit(AS_OF) - pl.duration(days=pl.Series(rng.integers(1, 10, n))))
+        .otherwise(None),
+        broken_plans=pl.Series(rng.poisson(0.02, n)),
+        abusive_streak=pl.Series(rng.poisson(0.01, n)),
     )
     return frame.select([pl.col(k).cast(v) for k, v in SNAPSHOT_SCHEMA.items()])
 

@@ -19,6 +19,7 @@ from ninja.responses import Status
 from ninja.security import django_auth
 
 from huikuan import clock
+from huikuan.analytics.goals import goals_met
 from huikuan.audit.refusals import note_refusal
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
 from huikuan.cases.contact_points import ContactPointError, NewContact, add_contact_point
@@ -420,3 +421,23 @@ def send_verification_api(request: HttpRequest, case_id: Id) -> Status:
 
 
 api.add_router("/compliance", compliance_router)
+
+
+class GoalOut(Schema):
+    action: str
+    goal: str
+    items: int
+    recorded: int
+    met: int
+    met_rate: float | None
+
+
+@api.get("/analytics/goals", response={200: list[GoalOut], **errors(401, 422)}, tags=["analytics"])
+def goals(request: HttpRequest, first: date, last: date) -> list[GoalOut]:
+    """Goals met per action over the days ``first``..``last`` (inclusive), of the cases the user sees."""
+    if last < first:
+        raise HttpError(422, "last must not be before first")
+    return [
+        GoalOut(action=r.action, goal=r.goal, items=r.items, recorded=r.recorded, met=r.met, met_rate=r.met_rate)
+        for r in goals_met(request.user, first, last)
+    ]

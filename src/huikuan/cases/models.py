@@ -131,6 +131,7 @@ class Outcome(models.TextChoices):
     HARDSHIP = KernelOutcome.HARDSHIP.value, _("Hardship")
     CALLBACK = KernelOutcome.CALLBACK.value, _("Call-back requested")
     HUNG_UP = KernelOutcome.HUNG_UP.value, _("Hung up")
+    ENDED_ABUSIVE = KernelOutcome.ENDED_ABUSIVE.value, _("Ended: abusive")
     SENT = KernelOutcome.SENT.value, _("Sent")
 
 

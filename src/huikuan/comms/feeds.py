@@ -112,6 +112,7 @@ _PENDING_PURPOSE = {
     "payment_confirmation": Purpose.PAYMENT_CONFIRMATION,
     "plan_confirmation": Purpose.PLAN_CONFIRMATION,
     "case_closed": Purpose.CASE_CLOSED,
+    "instalment_thanks": Purpose.INSTALMENT_THANKS,
 }
 
 

@@ -28,6 +28,8 @@ class Purpose(models.TextChoices):
     PLAN_CONFIRMATION = "plan_confirmation", _("Plan confirmation")
     CASE_CLOSED = "case_closed", _("Thank-you on closing")
     HOLIDAY_GREETING = "holiday_greeting", _("Holiday greeting")
+    INSTALMENT_REMINDER = "instalment_reminder", _("Instalment reminder")
+    INSTALMENT_THANKS = "instalment_thanks", _("Thank-you for an instalment paid on time")
     DEMAND_LETTER = "demand_letter", _("Demand letter")
     LAWYER_LETTER = "lawyer_letter", _("Lawyer's letter")
     VALIDATION_NOTICE = "validation_notice", _("Validation notice (US)")

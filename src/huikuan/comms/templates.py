@@ -22,6 +22,8 @@ from huikuan.comms.models import (
     Tone,
     VersionStatus,
 )
+from huikuan.kernel.comms.care import collection_content
+from huikuan.kernel.comms.purposes import CARE
 from huikuan.kernel.comms.render import TemplateError, unknown_variables
 from huikuan.org.permissions import can_manage_templates, require
 
@@ -57,6 +59,8 @@ def create_version(user: Any, template: Template, *, body: str, subject: str = "
 
 
 _SCREENED_PARTS = ("subject", "body", "html")
+# Purposes whose text may carry nothing of collection (kernel.comms.care).
+CARE_PURPOSES = frozenset({CARE})
 
 
 def screen_version(version: TemplateVersion) -> list[dict[str, Any]]:
@@ -69,6 +73,12 @@ def screen_version(version: TemplateVersion) -> list[dict[str, Any]]:
                 {"category": f.category, "severity": f.severity, "start": f.start, "end": f.end,
                  "rule_id": f.rule_id, "suggestion": f.suggestion, "part": part, "excerpt": text[f.start : f.end]}
             )  # fmt: skip
+        if version.template.purpose in CARE_PURPOSES:
+            for c in collection_content(text):
+                flags.append(
+                    {"category": "care_collection_content", "severity": "block", "start": c.start, "end": c.end,
+                     "rule_id": "care.no_collection_content", "suggestion": "", "part": part, "excerpt": c.excerpt}
+                )  # fmt: skip
     return flags
 
 

@@ -86,7 +86,7 @@ def queue_validation_notices(now: datetime | None = None) -> NoticeReport:
     if not rule_in_force("validation_dispute"):
         return report
     now = now or clock.now()
-    calendar = current_pack().holiday_calendar
+    calendar = current_pack().calendar
     pending = Case.objects.filter(status__in=IN_COLLECTION, validation_notice__isnull=True).select_related("debtor")
     last_id = 0
     while chunk := list(pending.filter(pk__gt=last_id).order_by("pk")[:BATCH]):

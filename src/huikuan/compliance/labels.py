@@ -13,6 +13,7 @@ FLAG_CATEGORIES = {
     "borrow_to_repay": _("Borrowing to repay"),
     "unlawful_fee": _("Unlawful fee"),
     "harassment": _("Harassment"),
+    "care_collection_content": _("Collection content in a care message"),
 }
 FLAG_SEVERITIES = {"block": _("blocks"), "warn": _("warning")}
 TEXT_SOURCES = {

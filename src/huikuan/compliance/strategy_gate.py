@@ -25,6 +25,7 @@ from huikuan.compliance.models import StopRequest
 from huikuan.compliance.pack import current_pack
 from huikuan.compliance.validation import limitation_years, open_dispute_case_ids, rule_in_force, time_barred_case_ids
 from huikuan.db.bulkread import bulk_reads, id_array_literal, read_frame
+from huikuan.kernel.comms.purposes import service_template
 from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_contacts
 from huikuan.kernel.compliance.gate import Hold, Owner
 from huikuan.kernel.contacts import ANSWERED, Outcome, Party, conversation_expr, owner_expr
@@ -85,6 +86,9 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         .join(record, on="contact_point_id", how="left")
         .join(points, on="contact_point_id", how="left")
     )
+    # An instalment reminder, a re-plan call and a care message serve the plan or the person, not collection
+    # (kernel.comms.purposes): the case's holds (a plan being honoured) do not stop them, as in the outbox.
+    service = service_template(pl.col("template"))
     plan = joined.select(
         pl.col("window_start").alias("at"),
         pl.col("debtor_tz").fill_null(default_time_zone()),
@@ -113,14 +117,14 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
         pl.col("call_dates").fill_null([]).alias("call_dates"),
         pl.col("last_conversation_date"),
         *[
-            (pl.col("hold") == name).fill_null(False).alias(column)
+            ((pl.col("hold") == name).fill_null(False) & ~service).alias(column)
             for name, column in HOLD_COLUMNS.items()
             if name != Hold.PLAN_HONOURED
         ],
-        pl.col("plan_honoured").fill_null(False).alias(HOLD_COLUMNS[Hold.PLAN_HONOURED]),
+        (pl.col("plan_honoured").fill_null(False) & ~service).alias(HOLD_COLUMNS[Hold.PLAN_HONOURED]),
         pl.lit(None, pl.Date).alias("breathing_space_until"),
         pl.col("case_closed").fill_null(False).alias("case_closed"),
-        pl.lit(False).alias("service"),  # the strategy plans collection only
+        service.alias("service"),
         pl.col("case_id").is_in(list(us_facts[0])).alias("validation_dispute_open"),
         pl.col("case_id").is_in(list(us_facts[1])).alias("time_barred"),
         (pl.col("action") == "lawyer_letter").alias("legal"),

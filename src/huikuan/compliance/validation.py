@@ -190,7 +190,7 @@ class SentNotice:
 def record_notices(sent: list[SentNotice], channel: str) -> None:
     """Keep what each notice said and when it went (its period ends 30 days after the assumed receipt), with
     its change-log row: two bulk inserts. A building block: the caller's transaction queued the messages."""
-    calendar = current_pack().holiday_calendar
+    calendar = current_pack().calendar
     with transaction.atomic():
         ValidationNotice.objects.bulk_create(
             [

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "huikuan.org",
     "huikuan.audit",
+    "huikuan.holidays",
     "huikuan.notifications",
     "huikuan.portfolio",
     "huikuan.cases",

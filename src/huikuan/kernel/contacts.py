@@ -39,6 +39,9 @@ class Outcome(StrEnum):
     HARDSHIP = "hardship"
     CALLBACK = "callback"
     HUNG_UP = "hung_up"
+    # The collector ended the call because the debtor became abusive: a conversation, to be tried again on
+    # another day (and, if the policy says so, on another channel); three in a row go to a specialist.
+    ENDED_ABUSIVE = "ended_abusive"
     SENT = "sent"  # an automatic message went out; nobody was reached by it
 
 
@@ -56,7 +59,7 @@ GUARANTOR = "guarantor"
 DEBTOR_OUTCOMES = frozenset(
     {
         Outcome.RIGHT_PARTY, Outcome.PROMISE, Outcome.PLAN_ACCEPTED, Outcome.REFUSAL, Outcome.DISPUTE,
-        Outcome.HARDSHIP, Outcome.CALLBACK, Outcome.HUNG_UP,
+        Outcome.HARDSHIP, Outcome.CALLBACK, Outcome.HUNG_UP, Outcome.ENDED_ABUSIVE,
     }
 )  # fmt: skip
 ANSWERED = DEBTOR_OUTCOMES | {Outcome.THIRD_PARTY}

@@ -13,12 +13,18 @@ package needs upgrading rather than trusting the calendar silently.
 
 US: federal holidays (5 U.S.C. 6103) with the Saturday→Friday / Sunday→Monday observance rule.
 UK: England & Wales bank holidays by rule (one-off proclamations such as a coronation are not known).
+
+The official table (``HolidayTable``): the State Council publishes each year's arrangement in the autumn
+before, and an installation imports it as data (the ``holidays`` app, ``huikuan holidays import``). A
+year the table holds is answered from the table alone (a day not in it is a weekday or a weekend day);
+any other year from the library, as above. The kernel takes the table as an argument: it never reads it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -135,8 +141,58 @@ def _uk_year(year: int) -> dict[date, str]:
     return days
 
 
-def day_info(calendar: str, day: date) -> DayInfo:
-    """What kind of day ``day`` is in ``calendar`` ('cn', 'us' or 'uk')."""
+HOLIDAY = "holiday"
+WORKDAY = "workday"  # a make-up working day (调休上班): a weekend day worked in exchange for a holiday
+DAY_KINDS = (HOLIDAY, WORKDAY)
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialDay:
+    calendar: str
+    day: date
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayTable:
+    """One calendar's official days as data, for the years it holds; other years fall back to the library."""
+
+    calendar: str
+    entries: tuple[OfficialDay, ...] = ()
+    _by_day: dict[date, OfficialDay] = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
+    years: frozenset[int] = field(default=frozenset(), init=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_day", {e.day: e for e in self.entries if e.calendar == self.calendar})
+        object.__setattr__(self, "years", frozenset(d.year for d in self._by_day))
+
+    def entry(self, day: date) -> OfficialDay | None:
+        return self._by_day.get(day)
+
+
+Calendar = str | HolidayTable
+
+
+def table_of(calendar: str, entries: Iterable[OfficialDay]) -> HolidayTable:
+    return HolidayTable(calendar, tuple(sorted((e for e in entries if e.calendar == calendar), key=lambda e: e.day)))
+
+
+def _table_day(table: HolidayTable, day: date) -> DayInfo:
+    entry = table.entry(day)
+    if entry is None:
+        return DayInfo(day, False, day.weekday() < 5, None)
+    if entry.kind == HOLIDAY:
+        return DayInfo(day, True, False, entry.name)
+    return DayInfo(day, False, True, entry.name)
+
+
+def day_info(calendar: Calendar, day: date) -> DayInfo:
+    """What kind of day ``day`` is in ``calendar`` ('cn', 'us' or 'uk', or an official table of one)."""
+    if isinstance(calendar, HolidayTable):
+        if day.year in calendar.years:
+            return _table_day(calendar, day)
+        calendar = calendar.calendar
     if calendar == "cn":
         return _cn_day(day)
     if calendar == "us":
@@ -148,18 +204,38 @@ def day_info(calendar: str, day: date) -> DayInfo:
     return DayInfo(day, name is not None, name is None and day.weekday() < 5, name)
 
 
-def is_public_holiday(calendar: str, day: date) -> bool:
+def is_public_holiday(calendar: Calendar, day: date) -> bool:
     return day_info(calendar, day).public_holiday
 
 
-def next_non_holiday(calendar: str, day: date) -> date:
+def is_working_day(calendar: Calendar, day: date) -> bool:
+    """A day people work: a weekday that is no holiday, or a make-up working day."""
+    return day_info(calendar, day).working_day
+
+
+def next_working_day(calendar: Calendar, day: date) -> date:
+    """The first working day strictly after ``day``."""
+    day += timedelta(days=1)
+    while not is_working_day(calendar, day):
+        day += timedelta(days=1)
+    return day
+
+
+def working_day_on_or_before(calendar: Calendar, day: date) -> date:
+    """``day`` itself when people work then, else the last working day before it."""
+    while not is_working_day(calendar, day):
+        day -= timedelta(days=1)
+    return day
+
+
+def next_non_holiday(calendar: Calendar, day: date) -> date:
     """The first day on or after ``day`` that is not a public holiday (weekends are not holidays)."""
     while is_public_holiday(calendar, day):
         day += timedelta(days=1)
     return day
 
 
-def holidays_between(calendar: str, first: date, last: date) -> list[date]:
+def holidays_between(calendar: Calendar, first: date, last: date) -> list[date]:
     """Public holidays in [first, last], for building lookup tables in batch work."""
     out: list[date] = []
     day = first
@@ -168,3 +244,87 @@ def holidays_between(calendar: str, first: date, last: date) -> list[date]:
             out.append(day)
         day += timedelta(days=1)
     return out
+
+
+# The official table's CSV (docs/holidays.md): one row per day, header ``calendar,date,kind,name``.
+CSV_COLUMNS = ("calendar", "date", "kind", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int  # 1 = the header, 2 = the first day
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+def parse_official_days(rows: Iterable[Iterable[str]]) -> tuple[list[OfficialDay], list[RowError]]:
+    """The days of an official-calendar CSV, or every error at once (with its row and column).
+
+    A make-up working day must fall on a weekend (otherwise it changes nothing), a day appears once per
+    calendar, and the calendar is one the kernel knows.
+    """
+    it = iter(rows)
+    header = [h.strip().lower() for h in next(it, [])]
+    if tuple(header) != CSV_COLUMNS:
+        return [], [RowError(1, "header", f"the header must be {','.join(CSV_COLUMNS)}")]
+    days: list[OfficialDay] = []
+    errors: list[RowError] = []
+    seen: set[tuple[str, date]] = set()
+    for number, raw in enumerate(it, start=2):
+        cells = [c.strip() for c in raw]
+        if not any(cells):
+            continue
+        if len(cells) != len(CSV_COLUMNS):
+            errors.append(RowError(number, "*", f"expected {len(CSV_COLUMNS)} columns, found {len(cells)}"))
+            continue
+        row_errors, day = official_day(number, *cells)
+        errors.extend(row_errors)
+        if day is None:
+            continue
+        if (day.calendar, day.day) in seen:
+            errors.append(RowError(number, "date", f"{day.day.isoformat()} appears twice"))
+            continue
+        seen.add((day.calendar, day.day))
+        days.append(day)
+    return (days, []) if not errors else ([], errors)
+
+
+def official_day(
+    number: int, calendar: str, when: str, kind: str, name: str
+) -> tuple[list[RowError], OfficialDay | None]:
+    """One row's day, or its errors (also the admin's check of a day entered by hand)."""
+    errors = []
+    if calendar not in CALENDARS:
+        errors.append(RowError(number, "calendar", f"{calendar!r} is not one of {', '.join(CALENDARS)}"))
+    try:
+        day = date.fromisoformat(when)
+    except ValueError:
+        errors.append(RowError(number, "date", f"{when!r} is not a date (YYYY-MM-DD)"))
+        day = None
+    if kind not in DAY_KINDS:
+        errors.append(RowError(number, "kind", f"{kind!r} is not one of {', '.join(DAY_KINDS)}"))
+    elif kind == WORKDAY and day is not None and day.weekday() < 5:
+        errors.append(RowError(number, "kind", f"{when} is a weekday: only a weekend day can be a make-up working day"))
+    if not name:
+        errors.append(RowError(number, "name", "the name is empty"))
+    elif len(name) > 60:
+        errors.append(RowError(number, "name", "the name is longer than 60 characters"))
+    if errors or day is None:
+        return errors, None
+    return [], OfficialDay(calendar, day, kind, name)
+
+
+def library_knows(calendar: str, year: int) -> bool:
+    """Whether the library alone knows ``year``'s arrangement (China's lunar holidays are published yearly)."""
+    return not day_info(calendar, date(year, 1, 1)).approximate
+
+
+def year_missing(calendar: str, today: date, held: set[int], warn_from: tuple[int, int] = (11, 1)) -> int | None:
+    """Next year, when it is ``warn_from`` (month, day) or later and neither the table nor the library knows it."""
+    if (today.month, today.day) < warn_from:
+        return None
+    year = today.year + 1
+    return None if year in held or library_knows(calendar, year) else year

@@ -373,3 +373,29 @@ def approve_waiver(request: HttpRequest, waiver_id: Id, body: DecisionIn) -> Wai
 @router.post("/waivers/{waiver_id}/reject", response={200: WaiverOut, **errors(400, 401, 403, 404, 422)})
 def reject_waiver(request: HttpRequest, waiver_id: Id, body: DecisionIn) -> WaiverOut:
     return _decide(request, waiver_id, body, False)
+
+
+class ReplanIn(Schema):
+    months: Months
+    interaction_id: Id | None = None
+    confirmation: Reason = ""
+
+
+@router.post("/plans/{plan_id}/replan", response={201: PlanOut, **errors(400, 401, 403, 404, 422)})
+def replan_plan(request: HttpRequest, plan_id: Id, body: ReplanIn) -> Status[PlanOut]:
+    """Re-plan after a missed instalment: the unpaid instalments move ``months`` later, the paid part carries
+    over; the new plan replaces this one (docs/plans.md). 400 when a rule refuses it."""
+    plan = get_object_or_404(
+        RepaymentPlan.objects.filter(case_filter(request.user, "case__")).select_related("case"), pk=plan_id
+    )
+    try:
+        new = plans.replan(
+            request.user,
+            plan,
+            body.months,
+            interaction=_interaction(plan.case, body.interaction_id),
+            confirmation=body.confirmation,
+        )
+    except guards.ActionError as exc:
+        raise HttpError(400, str(exc)) from exc
+    return Status(201, _plan_out(new))

@@ -304,6 +304,7 @@ class MessageKind(models.TextChoices):
     PAYMENT_CONFIRMATION = "payment_confirmation", _("Payment confirmation")
     CASE_CLOSED = "case_closed", _("Thank-you on closing")
     PLAN_CONFIRMATION = "plan_confirmation", _("Plan confirmation")
+    INSTALMENT_THANKS = "instalment_thanks", _("Thank-you for an instalment paid on time")
 
 
 class PendingMessage(models.Model):

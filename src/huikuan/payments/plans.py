@@ -9,7 +9,7 @@ together with the call).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,10 +21,12 @@ from huikuan import clock
 from huikuan.audit.records import record_change
 from huikuan.cases.models import Case, Interaction
 from huikuan.kernel.money import ZERO
+from huikuan.kernel.plans import Instalment as KernelInstalment
 from huikuan.kernel.plans import (
     PlanError,
     PlanOption,
     PlanOptions,
+    defer_schedule,
     design_options,
     propose_deferral,
     summary,
@@ -35,6 +37,7 @@ from huikuan.payments.guards import ActionError, case_balances, local_today, now
 from huikuan.payments.models import (
     OPEN_PLAN_STATUSES,
     Instalment,
+    InstalmentStatus,
     PlanStatus,
     RepaymentPlan,
     WaiverStatus,
@@ -315,6 +318,67 @@ def cancel_plan(user: Any, plan: RepaymentPlan, reason: str) -> RepaymentPlan:
         reject_pending_waivers(user, [plan.pk], _("plan cancelled"), plan.status_changed_at)
         record_change(user, plan, "plan:cancelled", {"status": before}, {"status": plan.status, "reason": reason})
     return plan
+
+
+def replan(
+    user: Any,
+    plan: RepaymentPlan,
+    months: int,
+    *,
+    interaction: Interaction | None = None,
+    confirmation: str = "",
+    now: datetime | None = None,
+) -> RepaymentPlan:
+    """Re-plan after a missed instalment (调整计划): the unpaid instalments move ``months`` later, the paid part
+    carries over. The new plan keeps the old one's start, so every payment made under the old plan still counts
+    towards it (the tracker reads payments from the start), its total is the old total, and it replaces the
+    old plan in force (or broken) with its confirmation. The schedule comes from the plan designer's deferral
+    (``kernel.plans.defer_schedule``) within the policy's longest deferral and plan; a re-plan is the deferral
+    an agreed plan needed, so it is allowed even where the policy offers no deferral up front. The outermost
+    transaction.
+    """
+    require_negotiator(user, plan.case)
+    confirmation = confirmation.strip()
+    if interaction is None and not confirmation:
+        raise ActionError([_("Say where the debtor agreed: the call it was recorded in or a confirmation.")])
+    policy = current_policy()
+    now = now_or_current(now)
+    with transaction.atomic(durable=True):
+        plan = RepaymentPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
+        if plan.status not in (PlanStatus.ACTIVE, PlanStatus.BROKEN):
+            raise ActionError([_("Only a plan in force or a broken plan can be re-planned.")])
+        items = list(plan.instalments.order_by("n"))
+        unpaid = [i for i in items if i.status != InstalmentStatus.PAID]
+        if not unpaid:
+            raise ActionError([_("Every instalment of this plan is paid: there is nothing to re-plan.")])
+        start = plan.accepted_on or local_today(plan.case, now)
+        moved, errors = defer_schedule(
+            [KernelInstalment(i.n, i.due_date, i.amount) for i in items],
+            months,
+            replace(policy.plan, deferral_allowed=True),
+            start,
+            plan.payment_day or unpaid[0].due_date.day,
+            from_n=unpaid[0].n,
+        )
+        if moved is None:
+            raise ActionError([plan_error_text(e) for e in errors])
+        new = RepaymentPlan.objects.create(
+            case=plan.case, kind=plan.kind, status=PlanStatus.ACTIVE, owed=plan.owed, total=plan.total,
+            payment_day=plan.payment_day, summary=_("%(summary)s — re-planned: from instalment %(n)s, %(months)s "
+                                                    "month(s) later") % {"summary": plan.summary[:380],
+                                                                         "n": unpaid[0].n, "months": months},
+            accepted_in=interaction, confirmation=confirmation[:200], accepted_on=start, created_by=user,
+            status_changed_at=now,
+        )  # fmt: skip
+        Instalment.objects.bulk_create(
+            [Instalment(plan=new, n=i.n, due_date=i.due_date, amount=i.amount) for i in moved]
+        )
+        put_in_force(user, new, now)
+        record_change(user, new, "plan:replanned", {"plan": plan.pk}, {"plan": new.pk, "from_n": unpaid[0].n,
+                                                                       "months": months})  # fmt: skip
+        settle_cases([plan.case_id], local_today(plan.case, now), policy)
+    new.refresh_from_db()
+    return new
 
 
 def plan_suspends_collection(case: Case, as_of: date | None = None) -> bool:

@@ -30,8 +30,11 @@ from huikuan.kernel.promises import settle_promises_frame
 from huikuan.payments.models import (
     TRACKED_PLAN_STATUSES,
     Instalment,
+    InstalmentStatus,
+    MessageKind,
     Payment,
     PaymentStatus,
+    PendingMessage,
     PlanStatus,
     RepaymentPlan,
 )
@@ -206,6 +209,8 @@ def refresh_plans(
         changed_items: list[Instalment] = []
         changed_plans: list[RepaymentPlan] = []
         audit: list[ChangeLog] = []
+        thanks: list[PendingMessage] = []
+        debtor_of = dict(Case.objects.filter(pk__in=list(current)).values_list("pk", "debtor_id"))
         now = clock.now()
         for plan in plans:
             items = schedule[plan.pk]
@@ -220,6 +225,11 @@ def refresh_plans(
             for item, tracked in zip(items, status.instalments, strict=True):
                 new = (tracked.state.value, tracked.paid, tracked.paid_on)
                 if (item.status, item.paid_amount, item.paid_on) != new:
+                    if paid_on_time(tracked.state.value, tracked.paid_on, item.due_date, item.status):
+                        thanks.append(
+                            PendingMessage(kind=MessageKind.INSTALMENT_THANKS, debtor_id=debtor_of[plan.case_id],
+                                           cause=f"instalment:{item.pk}:on_time")
+                        )  # fmt: skip
                     item.status, item.paid_amount, item.paid_on = new
                     changed_items.append(item)
             wanted = {
@@ -235,8 +245,15 @@ def refresh_plans(
         Instalment.objects.bulk_update(changed_items, ["status", "paid_amount", "paid_on"], batch_size=2000)
         RepaymentPlan.objects.bulk_update(changed_plans, ["status", "status_changed_at"], batch_size=2000)
         ChangeLog.objects.bulk_create(audit, batch_size=2000)
+        # The cause names the instalment: a payment reversed and made again thanks nobody twice.
+        PendingMessage.objects.bulk_create(thanks, batch_size=2000, ignore_conflicts=True)
         counts.plans_changed = len(changed_plans)
     return counts
+
+
+def paid_on_time(state: str, paid_on: date | None, due: date, before: str) -> bool:
+    """An instalment that has just become paid, on or before its due date: the debtor is thanked for it."""
+    return state == InstalmentStatus.PAID and before != InstalmentStatus.PAID and paid_on is not None and paid_on <= due
 
 
 def _debtor_days(case_ids: list[int], as_of: date, now: datetime | None) -> Callable[[int], date]:

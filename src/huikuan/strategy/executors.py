@@ -23,7 +23,9 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from huikuan import clock
+from huikuan.compliance.pack import current_pack
 from huikuan.org.permissions import can_run_strategy, require
+from huikuan.strategy.care import plan_care
 from huikuan.strategy.models import RunStatus, StrategyRun
 from huikuan.strategy.predue import plan_due_reminders
 from huikuan.strategy.run import (
@@ -80,6 +82,8 @@ def run_strategy(
             allowed, part = plan(as_of, arms, experiment, Shard(index, shards))
             part.items = allowed
             part.counts.update(plan_due_reminders(as_of, reminders, Shard(index, shards)).counts)
+            calendar = current_pack().calendar
+            part.counts.update(plan_care(as_of, reminders, calendar, part.sincere, Shard(index, shards)).counts)
             total.add(part)
         total.timings["total"] = time.perf_counter() - started
         return RunReport(None, total, previous, arms)

@@ -205,6 +205,10 @@ class WorkItem(models.Model):
     )
     reason = models.TextField(_("reason"))
     reason_en = models.TextField(_("reason (English)"))
+    # What the contact is for (policy.GOALS, from the rule's ``goal`` or its default), shown above the script;
+    # whether it was met is recorded with the outcome (None: not recorded yet).
+    goal = models.CharField(_("goal"), max_length=24, blank=True, default="")
+    goal_met = models.BooleanField(_("goal met"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=WorkStatus.choices, default=WorkStatus.PENDING)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -29,6 +29,7 @@ from django.utils.module_loading import import_string
 from huikuan import clock
 from huikuan.cases.assignment import reassign_cases
 from huikuan.comms.feeds import WorkItemRow, enqueue_for_work_items
+from huikuan.compliance.pack import current_pack
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, QUEUES, evaluate
 from huikuan.kernel.strategy.gate import ContactGate
@@ -36,6 +37,7 @@ from huikuan.kernel.strategy.policy import Policy
 from huikuan.kernel.strategy.queue import Staff, deal
 from huikuan.memory import peak_memory_mb
 from huikuan.org.staff import active_staff
+from huikuan.strategy.care import plan_care, queue_care
 from huikuan.strategy.models import (
     Experiment,
     PolicyVersion,
@@ -71,6 +73,7 @@ _WRITE_COLUMNS = (
     "policy_version_id",
     "reason",
     "reason_en",
+    "goal",
     "status",
     "assignee_id",
     "created_at",
@@ -164,6 +167,8 @@ class ShardResult:
     items_committed_at: float = 0.0
     # High-water mark of the process that ran the shard (the largest of the shards).
     peak_memory_mb: int = 0
+    # The shard's cases classified as sincere payers (for the care campaigns of the same shard; not sent on).
+    sincere: list[int] = field(default_factory=list)
 
     def add(self, other: ShardResult) -> None:
         for name in ("cases", "planned", "written", "blocked", "held"):
@@ -221,10 +226,14 @@ def plan(
         shares = [(a.name, a.share) for a in arms]
         snapshot = snapshot.with_columns(assign_arms(snapshot.get_column("case_id"), experiment.key, shares))
     parts: list[pl.DataFrame] = []
+    # The installation's official days (the holidays app, through the pack) decide the day's windows and
+    # the working days the instalment events count.
+    calendar = current_pack().calendar
     for arm in arms:
         subset = snapshot.filter(pl.col("arm") == arm.name) if experiment is not None else snapshot
-        evaluation = evaluate(subset.drop("arm", strict=False), arm.policy, as_of)
+        evaluation = evaluate(subset.drop("arm", strict=False), arm.policy, as_of, calendar)
         result.held += evaluation.held
+        result.sincere += evaluation.sincere
         result.unplanned.update(evaluation.unplanned)
         parts.append(
             evaluation.planned.with_columns(
@@ -335,7 +344,7 @@ def _copy_items(cursor: Any, rows: pl.DataFrame) -> None:
     buffer = io.BytesIO()
     rows.write_csv(buffer, include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f+00:00")
     buffer.seek(0)
-    text_columns = ("party", "arm", "segment", "reason", "reason_en", "template", "rule")
+    text_columns = ("party", "arm", "segment", "reason", "reason_en", "template", "rule", "goal")
     sql = (
         f"COPY {WorkItem._meta.db_table} ({', '.join(_WRITE_COLUMNS)}) FROM STDIN WITH "
         f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(text_columns)}))"
@@ -399,6 +408,12 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         queue_due_reminders(due, run_id, run.as_of)
     result.counts.update(due.counts)
     result.timings["pre_due"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    with transaction.atomic(durable=True):
+        care = plan_care(run.as_of, pre_due_policy(arms), current_pack().calendar, result.sincere, shard)
+        queue_care(care, run_id, run.as_of)
+    result.counts.update(care.counts)
+    result.timings["care"] += time.perf_counter() - clock
     # The process's high-water mark, Polars' buffers included; a shard process's own, not its parent's.
     result.peak_memory_mb = int(peak_memory_mb())
     return result

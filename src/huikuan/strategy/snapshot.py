@@ -25,8 +25,10 @@ from huikuan.cases.models import Case, Interaction, Promise
 from huikuan.db.bulkread import bulk_reads, read_frame
 from huikuan.kernel import lifecycle
 from huikuan.kernel.contacts import FAILED, SELF
+from huikuan.kernel.contacts import Outcome as Said
 from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
 from huikuan.kernel.strategy.policy import ESCALATIONS
+from huikuan.payments.models import Instalment, RepaymentPlan
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry, default_time_zone
 from huikuan.strategy.models import WorkItem
 
@@ -51,6 +53,8 @@ OPEN_STATUSES = tuple(sorted(lifecycle.IN_COLLECTION))
 CASE, DEBTOR, ACCOUNT = Case._meta.db_table, Debtor._meta.db_table, Account._meta.db_table
 BALANCE, ENTRY, POINT = AccountBalance._meta.db_table, LedgerEntry._meta.db_table, ContactPoint._meta.db_table
 PROMISE, INTERACTION, WORK_ITEM = Promise._meta.db_table, Interaction._meta.db_table, WorkItem._meta.db_table
+PLAN, INSTALMENT = RepaymentPlan._meta.db_table, Instalment._meta.db_table
+ABUSIVE = Said.ENDED_ABUSIVE.value
 
 
 def _quoted(values: Sequence[str]) -> str:
@@ -194,8 +198,36 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
         params,
         {"case_id": pl.Int64(), "escalated_before": pl.Int32(), "legal_review_before": pl.Int32()},
     )
+    # Plans in force and broken ones; few cases have one, and the instalments are read through their plans.
+    plans = read_frame(
+        f"""SELECT p.case_id,
+                   MIN(CASE WHEN p.status = 'active' AND i.status <> 'paid' AND i.due_date >= %(as_of)s
+                            THEN i.due_date END),
+                   MAX(CASE WHEN i.status <> 'paid' AND i.due_date < %(as_of)s THEN i.due_date END),
+                   COUNT(DISTINCT CASE WHEN p.status = 'broken' THEN p.id END)
+            FROM {PLAN} p JOIN {INSTALMENT} i ON i.plan_id = p.id
+            WHERE p.status IN ('active', 'broken'){shard.where("p.case_id")}
+            GROUP BY p.case_id""",
+        params,
+        _columns("case_id", "next_instalment_due", "last_missed_instalment", "broken_plans"),
+    )
+    # Abusive calls since the last calm conversation with the debtor, within the 90 days; only cases that
+    # had one are looked at.
+    abusive = read_frame(
+        f"""SELECT i.case_id, COUNT(*)
+            FROM {INTERACTION} i
+            LEFT JOIN (SELECT case_id, MAX(at) AS calm FROM {INTERACTION}
+                       WHERE party = 'debtor' AND outcome <> %(abusive)s AND at < %(day)s
+                         AND case_id IN (SELECT case_id FROM {INTERACTION} WHERE outcome = %(abusive)s)
+                       GROUP BY case_id) c ON c.case_id = i.case_id
+            WHERE i.outcome = %(abusive)s AND i.at >= %(since_90)s AND i.at < %(day)s
+              AND (c.calm IS NULL OR i.at > c.calm){shard.where("i.case_id")}
+            GROUP BY i.case_id""",
+        {**params, "abusive": ABUSIVE},
+        _columns("case_id", "abusive_streak"),
+    )
     frame = cases
-    for part in (balances, payments, promises, interactions, contacts, earlier):
+    for part in (balances, payments, promises, interactions, contacts, earlier, plans, abusive):
         frame = frame.join(part, on="case_id", how="left")
     zero_filled = [
         "balance_fen",
@@ -208,6 +240,8 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
         "failed_attempts_30d",
         "rpc_30d",
         "dnc_phones",
+        "broken_plans",
+        "abusive_streak",
     ]
     return (
         frame.with_columns(

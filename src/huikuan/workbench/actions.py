@@ -70,6 +70,8 @@ class OutcomeEntry:
     complaint: bool = False
     # The debtor's asks the plan was designed with on the plan panel; the plan is recomputed from them.
     plan_terms: PlanAsk = field(default_factory=PlanAsk)
+    # Whether the contact met the goal its work item stated (None: not said).
+    goal_met: bool | None = None
 
 
 @dataclass
@@ -168,13 +170,22 @@ def save_outcome(
                 CallRecording.objects.create(interaction=interaction, file=recording, uploaded_by=user)
             # The queue moves on: today's items of this channel on this case are done, whoever's queue holds
             # them. Only those: a call does not make the visit or the specialist's hand-over happen.
-            saved.items_done = WorkItem.objects.filter(
+            done = WorkItem.objects.filter(
                 case_id=case.pk,
                 as_of=timezone.localdate(now),
                 status=WorkStatus.PENDING,
                 queue__in=("collector", "specialist"),
                 channel=entry.channel,
-            ).update(status=WorkStatus.DONE)
+            )
+            if entry.goal_met is not None:
+                done.exclude(goal="").update(goal_met=entry.goal_met)
+            saved.items_done = done.update(status=WorkStatus.DONE)
+            if entry.outcome == Outcome.ENDED_ABUSIVE:
+                # No further attempt today, on any channel: the next is another day (kernel.strategy.aftercare).
+                WorkItem.objects.filter(
+                    case_id=case.pk, as_of=timezone.localdate(now), status=WorkStatus.PENDING,
+                    channel__in=("call", "sms", "email", "visit"),
+                ).update(status=WorkStatus.CANCELLED)  # fmt: skip
     except ContactBlocked as blocked:
         _keep_gate_evidence(blocked)
         decision = blocked.answer.decision

@@ -27,7 +27,9 @@ from huikuan.cases.access import visible_case_or_404
 from huikuan.cases.models import STAGE_LABELS, Case, Outcome
 from huikuan.compliance.actions import screen_and_register
 from huikuan.compliance.models import ContactDecision, ReviewState, TextFlag
+from huikuan.compliance.pack import current_pack
 from huikuan.compliance.validation import notice_view
+from huikuan.holidays.table import missing_next_year
 from huikuan.inputs import max_amount, message, parse_choice
 from huikuan.kernel.delinquency import Stage
 from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, parse_local_datetime, parse_money
@@ -47,6 +49,7 @@ from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awai
 from huikuan.portfolio.models import Account
 from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.actions import OutcomeEntry, OutcomeError, reassign_case, save_outcome, team_collectors
+from huikuan.workbench.aftercare import next_attempt
 from huikuan.workbench.dealing import assign_cases, deal_unassigned_cases
 from huikuan.workbench.handover import DECISIONS, HandOverError, close_hand_over
 from huikuan.workbench.identity import IdentityError, verify_identity
@@ -84,6 +87,7 @@ SHORTCUTS = (
     ("h", Outcome.HARDSHIP),
     ("c", Outcome.CALLBACK),
     ("u", Outcome.HUNG_UP),
+    ("a", Outcome.ENDED_ABUSIVE),
 )
 
 
@@ -210,6 +214,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "plan_panel": plan_panel(case, request.user, clock.now(), _lang()),
             "handover_decisions": DECISIONS,
             "validation": notice_view(case),
+            "next_attempt": next_attempt(case),
         },
     )
 
@@ -251,6 +256,7 @@ def _entry(post: Any) -> OutcomeEntry:
         payment_reference=field("payment_reference", _("Payment reference"), lambda v: clean_text(v, max_length=120))
         or "",
         stop_calls=post.get("stop_calls") == "on",
+        goal_met={"yes": True, "no": False}.get(post.get("goal_met", "")),
         complaint=post.get("complaint") == "on",
         plan_terms=terms,
     )
@@ -401,6 +407,7 @@ def _team_page(
         "workbench/team.html",
         {
             "routing": routing_warnings(user, today),
+            "holidays_missing": missing_next_year(current_pack().holiday_calendar, today),
             "overview": overview,
             "collectors": collectors,
             "approvals": approvals,

@@ -19,15 +19,36 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import polars as pl
+
 from huikuan.kernel.compliance.gate import CaseFacts
 
 # A verification answers the debtor's dispute: the dispute's stop on collection must not stop it (US).
-SERVICE = frozenset({"payment_confirmation", "plan_confirmation", "case_closed", "verification"})
+# The reminder before an instalment of an agreed plan and the thank-you for one paid on time serve the plan
+# the debtor keeps: the plan's hold (collection suspended while it is honoured) must not stop them. A care
+# message (a festival or birthday greeting) carries no collection content at all (``kernel.comms.care``).
+INSTALMENT_REMINDER = "instalment_reminder"
+INSTALMENT_THANKS = "instalment_thanks"
+CARE = "holiday_greeting"
+SERVICE = frozenset(
+    {"payment_confirmation", "plan_confirmation", "case_closed", "verification", INSTALMENT_REMINDER,
+     INSTALMENT_THANKS, CARE}
+)  # fmt: skip
 DUE_REMINDER = "due_reminder"
 # A step towards a suit: refused on a time-barred debt (us.time_barred_suit), whatever its words.
 LEGAL = frozenset({"lawyer_letter"})
 # Not collection of the case the message is filed under: a closed case neither refuses nor cancels them.
 NOT_CASE_COLLECTION = SERVICE | {DUE_REMINDER}
+
+
+# The strategy's templates that are service (their purpose is their template's prefix, comms.feeds): the
+# instalment reminders, the call after a missed instalment that offers a new plan, care messages.
+SERVICE_TEMPLATE_PREFIXES = ("instalment_", CARE)
+
+
+def service_template(template: pl.Expr) -> pl.Expr:
+    """The batch form: whether a planned item's template is a service one."""
+    return pl.any_horizontal(template.str.starts_with(prefix) for prefix in SERVICE_TEMPLATE_PREFIXES).fill_null(False)
 
 
 def is_service(purpose: str) -> bool:

@@ -68,7 +68,7 @@ from huikuan.kernel.compliance.gate import (
     zone,
 )
 from huikuan.kernel.compliance.packs import Pack, Rule
-from huikuan.kernel.holidays import next_non_holiday
+from huikuan.kernel.holidays import Calendar, next_non_holiday
 
 HOLD_COLUMNS = {hold.value: f"hold_{hold.value}" for hold in Hold}
 PLAN_SCHEMA: dict[str, pl.DataType] = {
@@ -227,7 +227,7 @@ def _rule_block(rule: Rule, pack: Pack) -> tuple[pl.Expr, pl.Expr | None]:
     raise ValueError(f"{pack.origin}: rule {rule.id!r}: kind {rule.kind!r} has no batch form")
 
 
-def _next_free_table(calendar: str, first: date, last: date) -> tuple[list[date], list[date]]:
+def _next_free_table(calendar: Calendar, first: date, last: date) -> tuple[list[date], list[date]]:
     days, free = [], []
     day = first
     while day <= last:
@@ -256,7 +256,7 @@ def check_contacts(frame: pl.DataFrame, pack: Pack) -> pl.DataFrame:
     first_day: date = work["_day"].min()  # type: ignore[assignment]
     horizon = [work["_day"].max(), work["breathing_space_until"].max(), work["last_conversation_date"].max()]
     last_day = max(d for d in horizon if isinstance(d, date)) + timedelta(days=40)
-    days, free = _next_free_table(pack.holiday_calendar, first_day, last_day)
+    days, free = _next_free_table(pack.calendar, first_day, last_day)
 
     def next_free(expr: pl.Expr) -> pl.Expr:
         return expr.replace_strict(days, free, default=expr, return_dtype=pl.Date)

@@ -495,9 +495,9 @@ def _automated_holiday(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
     if not (ctx.outreach.automated and _applies(rule, ctx)):
         return None
     today = t.astimezone(ctx.tz).date()
-    if not day_info(ctx.pack.holiday_calendar, today).public_holiday:
+    if not day_info(ctx.pack.calendar, today).public_holiday:
         return None
-    free = next_non_holiday(ctx.pack.holiday_calendar, today + timedelta(days=1))
+    free = next_non_holiday(ctx.pack.calendar, today + timedelta(days=1))
     return Outcome(timed=True, retry_at=local_start(free, ctx.tz))
 
 
@@ -571,7 +571,7 @@ def check_contact(
         reasons=tuple(reasons),
         next_allowed_at=next_allowed,
         must_not_disclose_debt=contact_point.owner is Owner.THIRD_PARTY,
-        calendar_approximate=day_info(pack.holiday_calendar, local.date()).approximate,
+        calendar_approximate=day_info(pack.calendar, local.date()).approximate,
         local_time=local.strftime("%Y-%m-%d %H:%M %Z"),
     )
 

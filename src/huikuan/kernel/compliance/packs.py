@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from huikuan.kernel.holidays import CALENDARS
+from huikuan.kernel.holidays import CALENDARS, Calendar, HolidayTable
 from huikuan.kernel.regions import region_code
 
 PACK_DIR = Path(__file__).parent / "packs"
@@ -167,6 +167,14 @@ class Pack:
     holiday_calendar: str
     rules: tuple[Rule, ...]
     origin: str = field(default="", compare=False)
+    # The installation's official days for ``holiday_calendar`` (the holidays app loads them); None: the
+    # library's calendar alone.
+    holiday_table: HolidayTable | None = field(default=None, compare=False)
+
+    @property
+    def calendar(self) -> Calendar:
+        """What the holiday rules read: the official table when the installation has one, else the library."""
+        return self.holiday_table if self.holiday_table is not None else self.holiday_calendar
 
     def of_kind(self, kind: str) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.kind == kind)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from huikuan.kernel.holidays import is_public_holiday
+from huikuan.kernel.holidays import Calendar, is_public_holiday
 from huikuan.kernel.ledger import OWED_COMPONENTS, Component
 from huikuan.kernel.money import ZERO
 from huikuan.kernel.plans.schedule import add_months
@@ -34,11 +34,11 @@ VALIDATION_DAYS = 30  # after receipt
 NOTICE_DAYS = 5  # after the initial communication, when the notice was not part of it (1006.34(a)(1))
 
 
-def _business_day(day: date, calendar: str) -> bool:
+def _business_day(day: date, calendar: Calendar) -> bool:
     return day.weekday() < 5 and not is_public_holiday(calendar, day)
 
 
-def assumed_receipt(sent_on: date, calendar: str = "us") -> date:
+def assumed_receipt(sent_on: date, calendar: Calendar = "us") -> date:
     """The day the consumer is assumed to have received a notice sent on ``sent_on``: the fifth day after it
     that is neither a Saturday, a Sunday nor a legal public holiday."""
     day, counted = sent_on, 0
@@ -49,7 +49,7 @@ def assumed_receipt(sent_on: date, calendar: str = "us") -> date:
     return day
 
 
-def validation_period_end(sent_on: date, calendar: str = "us") -> date:
+def validation_period_end(sent_on: date, calendar: Calendar = "us") -> date:
     """The last day of the validation period: 30 days after the assumed receipt."""
     return assumed_receipt(sent_on, calendar) + timedelta(days=VALIDATION_DAYS)
 

@@ -11,13 +11,14 @@ and the tests build it by hand. Money arrives as integer fen, so no float ever t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
 from huikuan.kernel.holds import HOLD_LABELS, hold_label
+from huikuan.kernel.holidays import Calendar, is_working_day
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
 from huikuan.kernel.strategy.policy import BEHAVIOURS, WEEKDAYS, CadenceRule, Policy, Window
 
@@ -56,6 +57,20 @@ SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
     "third_party_id": pl.Int64(),
     # The debtor's own phones that work but are marked do-not-contact: not called, yet not 失联 either.
     "dnc_phones": pl.Int32(),
+    # The plan in force: its next unpaid instalment from today on, and the latest instalment unpaid after its
+    # due date (of the plan in force or a broken one); plans of the case that broke count like broken promises.
+    "next_instalment_due": pl.Date(),
+    "last_missed_instalment": pl.Date(),
+    "broken_plans": pl.Int32(),
+    # Calls ended because the debtor was abusive since the last calm conversation with them.
+    "abusive_streak": pl.Int32(),
+}
+# Columns a snapshot built before follow-up existed may lack: they mean "nothing of the kind".
+_FOLLOW_UP_DEFAULTS = {
+    "next_instalment_due": None,
+    "last_missed_instalment": None,
+    "broken_plans": 0,
+    "abusive_streak": 0,
 }
 
 PLANNED_SCHEMA: dict[str, pl.DataType] = {
@@ -85,6 +100,7 @@ PLANNED_SCHEMA: dict[str, pl.DataType] = {
     "assignee_id": pl.Int64(),
     "reason_zh": pl.Utf8(),
     "reason_en": pl.Utf8(),
+    "goal": pl.Utf8(),
 }
 
 # Who works an item: automatic channels go to the outbox, calls and visits to collectors.
@@ -107,6 +123,8 @@ class Evaluation:
     # Items the policy wanted but could not plan, by why: no contact point, no window today.
     unplanned: dict[str, int]
     held: int
+    # The cases classified as sincere payers: a segment of the care campaigns.
+    sincere: tuple[int, ...] = ()
 
 
 def empty_snapshot() -> pl.DataFrame:
@@ -118,8 +136,24 @@ def _days(as_of: date, column: str) -> pl.Expr:
     return (pl.lit(as_of) - pl.col(column)).dt.total_days()
 
 
+def _complete(snapshot: pl.DataFrame) -> pl.DataFrame:
+    missing = [name for name in _FOLLOW_UP_DEFAULTS if name not in snapshot.columns]
+    if missing:
+        snapshot = snapshot.with_columns(
+            pl.lit(_FOLLOW_UP_DEFAULTS[name], SNAPSHOT_SCHEMA[name]).alias(name) for name in missing
+        )
+    return snapshot.with_columns(pl.col("broken_plans").fill_null(0), pl.col("abusive_streak").fill_null(0))
+
+
 def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFrame:
-    """Adds dpd, bucket, stage, hold, unreachable, behaviour, risk and balance bands, specialist."""
+    """Adds dpd, bucket, stage, hold, unreachable, behaviour, risk and balance bands, specialist.
+
+    ``broken_total`` is the broken promises and the broken plans together: a plan broken is a promise of
+    several payments broken, and weighs the same in the behaviour type, the risk proxy and escalation.
+    """
+    snapshot = _complete(snapshot).with_columns(
+        (pl.col("broken_promises") + pl.col("broken_plans")).cast(pl.Int32).alias("broken_total")
+    )
     dpd = _days(as_of, "oldest_due_date").fill_null(0).clip(lower_bound=0).cast(pl.Int32)
     stage: Any = pl.when(pl.lit(False)).then(pl.lit(""))
     for spec in policy.stages:
@@ -169,7 +203,7 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
         .then(pl.lit("promise_pending"))
         .when(pl.col("unreachable"))
         .then(pl.lit("unreachable"))
-        .when(pl.col("broken_promises") > 0)
+        .when(pl.col("broken_total") > 0)
         .then(pl.lit("broken_promise"))
         .when((pl.col("payments_since_due") > 0) | (pl.col("kept_promises") > 0) | (pl.col("cured_episodes") > 0))
         .then(pl.lit("sincere_payer"))
@@ -181,7 +215,7 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
         pl.lit(0.1)
         + (pl.col("dpd") > 30).cast(pl.Float64) * 0.25
         + (pl.col("dpd") > 90).cast(pl.Float64) * 0.2
-        + pl.col("broken_promises").clip(upper_bound=2).cast(pl.Float64) * 0.15
+        + pl.col("broken_total").clip(upper_bound=2).cast(pl.Float64) * 0.15
         + pl.col("unreachable").cast(pl.Float64) * 0.15
         - (pl.col("payments_since_due") > 0).cast(pl.Float64) * 0.1
     ).clip(0.0, 1.0)
@@ -194,7 +228,8 @@ def classify(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFram
     esc = policy.escalation
     specialist = (
         (pl.col("balance_fen") >= int(esc.specialist_min_balance * 100))
-        | (pl.col("broken_promises") >= esc.specialist_broken_promises)
+        | (pl.col("broken_total") >= esc.specialist_broken_promises)
+        | (pl.col("abusive_streak") >= esc.specialist_abusive_calls)
         | pl.col("behaviour").is_in(list(esc.specialist_behaviours))
         | pl.col("hold").is_in(list(esc.specialist_holds))
     )
@@ -216,7 +251,48 @@ def _band(value: pl.Expr, bands: list[tuple[str, float | int | None]]) -> pl.Exp
     return expr
 
 
-def _rule_mask(rule: CadenceRule, policy: Policy, as_of: date) -> pl.Expr:
+def _working(calendar: Calendar | None, day: date) -> bool:
+    """A working day in ``calendar``; without one, Monday to Friday."""
+    return is_working_day(calendar, day) if calendar is not None else day.weekday() < 5
+
+
+# How far around today the instalment events look for due dates: longer than any run of rest days.
+_EVENT_REACH = 60
+
+
+def _working_on_or_before(calendar: Calendar | None, day: date) -> date:
+    while not _working(calendar, day):
+        day -= timedelta(days=1)
+    return day
+
+
+def _nth_working_after(calendar: Calendar | None, day: date, n: int) -> date:
+    for _ in range(n):
+        day += timedelta(days=1)
+        while not _working(calendar, day):
+            day += timedelta(days=1)
+    return day
+
+
+def instalment_reminder_dues(as_of: date, offsets: tuple[int, ...], calendar: Calendar | None) -> list[date]:
+    """The instalment due dates whose reminder goes out today: offset -3 is three days before the due date,
+    moved back to the last working day when that day is a weekend or a holiday, so nothing goes out on a
+    rest day and nothing is lost to one. A handful of dates per run, not per case."""
+    if not _working(calendar, as_of):
+        return []
+    window = (as_of + timedelta(days=k) for k in range(-_EVENT_REACH, _EVENT_REACH))
+    return [
+        due for due in window if any(_working_on_or_before(calendar, due + timedelta(days=o)) == as_of for o in offsets)
+    ]
+
+
+def missed_instalment_dues(as_of: date, offsets: tuple[int, ...], calendar: Calendar | None) -> list[date]:
+    """The due dates of which today is the n-th working day after, for each offset n ≥ 1."""
+    window = (as_of - timedelta(days=k) for k in range(_EVENT_REACH, 0, -1))
+    return [due for due in window if any(n >= 1 and _nth_working_after(calendar, due, n) == as_of for n in offsets)]
+
+
+def _rule_mask(rule: CadenceRule, policy: Policy, as_of: date, calendar: Calendar | None = None) -> pl.Expr:
     mask = pl.col("stage").is_in(list(rule.stages))
     trigger = rule.trigger
     if trigger.days:
@@ -228,6 +304,12 @@ def _rule_mask(rule: CadenceRule, policy: Policy, as_of: date) -> pl.Expr:
         mask &= _days(as_of, "next_promise_due").is_in(list(trigger.offsets)).fill_null(False)
     elif trigger.event == "promise_broken":
         mask &= _days(as_of, "last_broken_due").is_in(list(trigger.offsets)).fill_null(False)
+    elif trigger.event == "instalment_due":
+        dues = instalment_reminder_dues(as_of, trigger.offsets, calendar)
+        mask &= pl.col("next_instalment_due").is_in(dues).fill_null(False)
+    elif trigger.event == "instalment_missed":
+        dues = missed_instalment_dues(as_of, trigger.offsets, calendar)
+        mask &= pl.col("last_missed_instalment").is_in(dues).fill_null(False)
     if rule.behaviours:
         mask &= pl.col("behaviour").is_in(list(rule.behaviours))
     if rule.risk:
@@ -241,7 +323,20 @@ def _rule_mask(rule: CadenceRule, policy: Policy, as_of: date) -> pl.Expr:
     return mask
 
 
-def _wanted(classified: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFrame:
+def _rule_columns(rule: CadenceRule, policy: Policy) -> list[pl.Expr]:
+    """action, template, goal of a rule's items; after a call ended in abuse, a call rule's next attempt is
+    the policy's ``abusive.switch_to`` message instead, when it names one."""
+    action, template, goal = pl.lit(rule.action), pl.lit(rule.template), pl.lit(rule.objective)
+    switch = policy.abusive.switch_to
+    if rule.action == "call" and switch:
+        after_abuse = pl.col("abusive_streak") > 0
+        action = pl.when(after_abuse).then(pl.lit(switch)).otherwise(action)
+        template = pl.when(after_abuse).then(pl.lit(policy.abusive.template)).otherwise(template)
+        goal = pl.when(after_abuse).then(pl.lit("remind")).otherwise(goal)
+    return [action.alias("action"), template.alias("template"), goal.alias("goal")]
+
+
+def _wanted(classified: pl.DataFrame, policy: Policy, as_of: date, calendar: Calendar | None = None) -> pl.DataFrame:
     """Every (case, action) the policy asks for today, before holds, contacts and windows."""
     base = ["case_id"]
     parts: list[tuple[int, str, pl.LazyFrame]] = []
@@ -251,10 +346,9 @@ def _wanted(classified: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFra
             (
                 rule.priority,
                 rule.key,
-                lazy.filter(_rule_mask(rule, policy, as_of)).select(
+                lazy.filter(_rule_mask(rule, policy, as_of, calendar)).select(
                     *base,
-                    pl.lit(rule.action).alias("action"),
-                    pl.lit(rule.template).alias("template"),
+                    *_rule_columns(rule, policy),
                     pl.lit(rule.key).alias("rule"),
                     pl.lit(rule.priority, pl.Int64).alias("weight"),
                 ),
@@ -269,6 +363,7 @@ def _wanted(classified: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFra
                 *base,
                 pl.lit("escalate_specialist").alias("action"),
                 pl.lit("escalate_specialist").alias("template"),
+                pl.lit("hand_over").alias("goal"),
                 pl.lit("escalation.specialist").alias("rule"),
                 pl.lit(esc.specialist_priority, pl.Int64).alias("weight"),
             ),
@@ -284,6 +379,7 @@ def _wanted(classified: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFra
                 *base,
                 pl.lit("legal_review").alias("action"),
                 pl.lit("legal_review").alias("template"),
+                pl.lit("legal_review").alias("goal"),
                 pl.lit("escalation.legal_review").alias("rule"),
                 pl.lit(esc.legal_review_priority, pl.Int64).alias("weight"),
             ),
@@ -296,9 +392,21 @@ def _wanted(classified: pl.DataFrame, policy: Policy, as_of: date) -> pl.DataFra
     return pl.concat(ordered).collect().unique(["case_id", "action"], keep="first")
 
 
-def _window_table(policy: Policy, time_zones: list[str], as_of: date) -> pl.DataFrame:
+def window_weekday(as_of: date, calendar: Calendar | None) -> str:
+    """The weekday whose windows apply: a holiday on a weekday is a Sunday, a make-up working day is a Monday."""
+    weekday = as_of.weekday()
+    if calendar is not None:
+        working = is_working_day(calendar, as_of)
+        if weekday < 5 and not working:
+            weekday = 6
+        elif weekday >= 5 and working:
+            weekday = 0
+    return WEEKDAYS[weekday]
+
+
+def _window_table(policy: Policy, time_zones: list[str], as_of: date, calendar: Calendar | None = None) -> pl.DataFrame:
     """Each time zone's contact and business window for ``as_of`` in UTC; computed per zone, not per row."""
-    weekday = WEEKDAYS[as_of.weekday()]
+    weekday = window_weekday(as_of, calendar)
 
     def today(windows: tuple[Window, ...]) -> Window | None:
         return next((w for w in windows if weekday in w.days), None)
@@ -369,7 +477,7 @@ def _reason(policy: Policy, language: str) -> pl.Expr:
     head, _, tail = policy.label(language, "broken_promise").partition("{n}")
     behaviour = (
         pl.when(pl.col("behaviour") == "broken_promise")
-        .then(pl.concat_str(pl.lit(head), pl.col("broken_promises").cast(pl.Utf8), pl.lit(tail)))
+        .then(pl.concat_str(pl.lit(head), pl.col("broken_total").cast(pl.Utf8), pl.lit(tail)))
         .otherwise(pl.col("behaviour").replace_strict(plain, default=pl.col("behaviour")))
     )
     money_head, _, money_tail = policy.label(language, "balance").partition("{amount}")
@@ -400,10 +508,14 @@ def _reason(policy: Policy, language: str) -> pl.Expr:
     )
 
 
-def evaluate(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> Evaluation:
-    """Today's planned items for every case in ``snapshot`` under ``policy`` (PLANNED_SCHEMA columns)."""
+def evaluate(snapshot: pl.DataFrame, policy: Policy, as_of: date, calendar: Calendar | None = None) -> Evaluation:
+    """Today's planned items for every case in ``snapshot`` under ``policy`` (PLANNED_SCHEMA columns).
+
+    ``calendar`` (the installation's official days, or a library calendar's name) decides which windows a
+    day has and which days are working days for the instalment events; without one, Monday to Friday work.
+    """
     classified = classify(snapshot, policy, as_of)
-    wanted = _wanted(classified, policy, as_of)
+    wanted = _wanted(classified, policy, as_of, calendar)
     items = wanted.join(classified, on="case_id", how="left")
 
     allowed = pl.DataFrame(
@@ -462,7 +574,7 @@ def evaluate(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> Evaluation:
         pl.col("time_zone").fill_null(DEFAULT_TIME_ZONE),
     )
     zones = sorted(items.get_column("time_zone").unique().to_list())
-    items = items.join(_window_table(policy, zones, as_of), on=["time_zone", "window_kind"], how="left")
+    items = items.join(_window_table(policy, zones, as_of, calendar), on=["time_zone", "window_kind"], how="left")
     no_window = pl.col("window_start").is_null()
     unplanned["no_window_today"] = int(items.select(no_window.sum()).item())
     items = items.filter(~no_window)
@@ -484,4 +596,5 @@ def evaluate(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> Evaluation:
     planned = planned.select([pl.col(name).cast(dtype) for name, dtype in PLANNED_SCHEMA.items()]).sort(
         ["case_id", "action"]
     )
-    return Evaluation(planned, unplanned, held)
+    sincere = classified.filter(pl.col("behaviour") == "sincere_payer").get_column("case_id").to_list()
+    return Evaluation(planned, unplanned, held, tuple(sincere))

@@ -52,7 +52,22 @@ ACTION_CHANNELS: Mapping[str, str] = {
     "legal_review": "queue",
 }
 CONTACT_KINDS = ("mobile", "home", "work", "third_party")
-EVENTS = ("promise_due", "promise_broken")
+# instalment_due: the next unpaid instalment of the plan in force, offsets in calendar days (-3: three days
+# before); instalment_missed: an instalment unpaid after its due date, offsets in working days after it.
+EVENTS = ("promise_due", "promise_broken", "instalment_due", "instalment_missed")
+# What a contact is for: the collector reads it above the script and records whether it was met.
+GOALS = (
+    "get_promise",
+    "confirm_payment",
+    "ask_broken_reason",
+    "replan",
+    "remind",
+    "thank",
+    "hand_over",
+    "legal_review",
+)
+CARE_FESTIVALS = ("spring_festival", "dragon_boat", "mid_autumn", "birthday")
+CARE_SEGMENTS = ("current_plans", "sincere_payers", "recently_closed")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOLD_REASONS = ("dispute", "hardship_review", "complaint", "deceased", "bankruptcy", "legal")
 
@@ -83,7 +98,17 @@ DEFAULT_LABELS: Mapping[str, Mapping[str, str]] = {
         "every": "每{n}天",
         "event:promise_due": "承诺还款日",
         "event:promise_broken": "跳票日",
+        "event:instalment_due": "分期还款日",
+        "event:instalment_missed": "分期未还",
         "days": "逾期第{days}天",
+        "goal:get_promise": "取得逾期金额的还款承诺",
+        "goal:confirm_payment": "确认承诺款项已还",
+        "goal:ask_broken_reason": "了解跳票原因并重新约定",
+        "goal:replan": "了解未按期还款原因，提供调整方案",
+        "goal:remind": "提醒按时还款",
+        "goal:thank": "感谢按时还款",
+        "goal:hand_over": "移交专员处理",
+        "goal:legal_review": "法务审核材料",
         "anyone": "所有",
         "risk:low": "低风险",
         "risk:medium": "中风险",
@@ -117,7 +142,17 @@ DEFAULT_LABELS: Mapping[str, Mapping[str, str]] = {
         "every": "every {n} days",
         "event:promise_due": "promise date",
         "event:promise_broken": "broken promise",
+        "event:instalment_due": "instalment date",
+        "event:instalment_missed": "missed instalment",
         "days": "DPD {days}",
+        "goal:get_promise": "get a promise for the overdue amount",
+        "goal:confirm_payment": "confirm the promised payment arrived",
+        "goal:ask_broken_reason": "ask the reason for the broken promise and agree a new date",
+        "goal:replan": "ask why the instalment was missed and offer a new plan",
+        "goal:remind": "remind of the payment due",
+        "goal:thank": "thank for paying on time",
+        "goal:hand_over": "hand the case to a specialist",
+        "goal:legal_review": "review the case for legal action",
         "anyone": "all",
         "risk:low": "low risk",
         "risk:medium": "medium risk",
@@ -175,10 +210,28 @@ class CadenceRule:
     balance: tuple[str, ...] = ()
     min_balance: Decimal | None = None
     max_balance: Decimal | None = None
+    goal: str = ""  # GOALS; empty: the default for the action and trigger (``default_goal``)
 
     @property
     def channel(self) -> str:
         return ACTION_CHANNELS[self.action]
+
+    @property
+    def objective(self) -> str:
+        return self.goal or default_goal(self.action, self.trigger)
+
+
+def default_goal(action: str, trigger: Trigger | None = None) -> str:
+    """What a contact of this kind is for when the rule does not say."""
+    event = trigger.event if trigger is not None else None
+    if action == "escalate_specialist":
+        return "hand_over"
+    if action == "legal_review":
+        return "legal_review"
+    if action in ("call", "visit"):
+        return {"promise_due": "confirm_payment", "promise_broken": "ask_broken_reason",
+                "instalment_missed": "replan", "instalment_due": "remind"}.get(event or "", "get_promise")  # fmt: skip
+    return "remind"
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +265,39 @@ class Escalation:
     legal_review_dpd: int
     legal_review_priority: int
     legal_checklist: tuple[str, ...]
+    # Calls ended because the debtor was abusive, in a row (no calm conversation between): the specialist queue.
+    specialist_abusive_calls: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Abusive:
+    """After a call ended because the debtor was abusive: the next attempt is on another day (the run plans
+    the next night at the earliest) and, with ``switch_to``, the next call becomes that message instead."""
+
+    switch_to: str | None = None  # sms or email
+    template: str = "reminder_gentle"
+
+
+@dataclass(frozen=True, slots=True)
+class CareCampaign:
+    """Care messages (关怀) before a festival or on a birthday to the debtors the segments select."""
+
+    key: str
+    festivals: tuple[str, ...]
+    action: str  # sms or email, the outbox's holiday_greeting template of that channel
+    days_before: int = 1
+    segments: tuple[str, ...] = CARE_SEGMENTS
+    closed_within_days: int = 90
+    working_days_only: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SecondDelinquency:
+    """A pre-due reminder for debtors whose case closed lately, even when the general pre_due rules are off."""
+
+    action: str = "sms"
+    days_before: int = 3
+    closed_within_days: int = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +324,9 @@ class Policy:
     behaviour: Behaviour = field(default_factory=Behaviour)
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_LABELS)
     pre_due: tuple[DueReminder, ...] = ()
+    abusive: Abusive = field(default_factory=Abusive)
+    care: tuple[CareCampaign, ...] = ()
+    second_delinquency: SecondDelinquency | None = None
 
     def stage(self, key: str) -> StageSpec:
         return next(s for s in self.stages if s.key == key)
@@ -470,6 +559,7 @@ def parse_policy(text: str) -> Policy:
             reader.fail(f"{here}.trigger.every", "'every' counts from one stage's first day: name one stage")
         balance_keys = tuple(b.key for b in balance_bands)
         risk_keys = tuple(b.key for b in risk_bands)
+        goal = reader.choice(data["goal"], f"{here}.goal", GOALS) if "goal" in data else ""
         cadence.append(
             CadenceRule(
                 key=key,
@@ -483,6 +573,7 @@ def parse_policy(text: str) -> Policy:
                 balance=reader.choices(data.get("balance"), f"{here}.balance", balance_keys),
                 min_balance=reader.amount(data.get("min_balance"), f"{here}.min_balance"),
                 max_balance=reader.amount(data.get("max_balance"), f"{here}.max_balance"),
+                goal=goal,
             )
         )
 
@@ -524,6 +615,9 @@ def parse_policy(text: str) -> Policy:
             reader.text(v, f"escalation.legal_checklist[{i}]")
             for i, v in enumerate(reader.seq(esc.get("legal_checklist"), "escalation.legal_checklist"))
         ),
+        specialist_abusive_calls=reader.integer(
+            esc.get("specialist_abusive_calls", 3), "escalation.specialist_abusive_calls", minimum=1
+        ),
     )
 
     holds_raw = reader.mapping(doc.get("holds", {}), "holds")
@@ -557,6 +651,15 @@ def parse_policy(text: str) -> Policy:
             )
         )
 
+    abusive = _abusive(reader, reader.mapping(doc.get("abusive", {}), "abusive"))
+    care = tuple(
+        _care(reader, reader.mapping(item, f"care[{i}]"), f"care[{i}]", seen_keys)
+        for i, item in enumerate(reader.seq(doc.get("care", []), "care"))
+    )
+    second = None
+    if doc.get("second_delinquency") is not None:
+        second = _second(reader, reader.mapping(doc["second_delinquency"], "second_delinquency"))
+
     labels_raw = reader.mapping(doc.get("labels", {}), "labels")
     labels: dict[str, dict[str, str]] = {lang: dict(words) for lang, words in DEFAULT_LABELS.items()}
     for lang, words in labels_raw.items():
@@ -583,6 +686,44 @@ def parse_policy(text: str) -> Policy:
         behaviour=behaviour,
         labels=labels,
         pre_due=tuple(due_reminders),
+        abusive=abusive,
+        care=care,
+        second_delinquency=second,
+    )
+
+
+def _abusive(reader: _Reader, raw: Mapping[str, Any]) -> Abusive:
+    switch = raw.get("switch_to")
+    if switch is not None:
+        switch = reader.choice(switch, "abusive.switch_to", DUE_REMINDER_ACTIONS)
+    return Abusive(switch_to=switch, template=reader.text(raw.get("template", "reminder_gentle"), "abusive.template"))
+
+
+def _care(reader: _Reader, raw: Mapping[str, Any], here: str, seen: set[str]) -> CareCampaign:
+    festivals = reader.choices(raw.get("festivals"), f"{here}.festivals", CARE_FESTIVALS)
+    if not festivals:
+        reader.fail(f"{here}.festivals", "name at least one festival")
+    segments = reader.choices(raw.get("segments", list(CARE_SEGMENTS)), f"{here}.segments", CARE_SEGMENTS)
+    if not segments:
+        reader.fail(f"{here}.segments", "name at least one segment")
+    return CareCampaign(
+        key=reader.rule_key(raw, here, seen),
+        festivals=festivals,
+        action=reader.choice(raw.get("action", "sms"), f"{here}.action", DUE_REMINDER_ACTIONS),
+        days_before=reader.integer(raw.get("days_before", 1), f"{here}.days_before", minimum=0),
+        segments=segments,
+        closed_within_days=reader.integer(raw.get("closed_within_days", 90), f"{here}.closed_within_days", minimum=1),
+        working_days_only=bool(raw.get("working_days_only", True)),
+    )
+
+
+def _second(reader: _Reader, raw: Mapping[str, Any]) -> SecondDelinquency:
+    return SecondDelinquency(
+        action=reader.choice(raw.get("action", "sms"), "second_delinquency.action", DUE_REMINDER_ACTIONS),
+        days_before=reader.integer(raw.get("days_before", 3), "second_delinquency.days_before", minimum=1),
+        closed_within_days=reader.integer(
+            raw.get("closed_within_days", 90), "second_delinquency.closed_within_days", minimum=1
+        ),
     )
 
 

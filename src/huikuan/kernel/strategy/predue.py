@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from huikuan.kernel.strategy.policy import DueReminder
+from huikuan.kernel.strategy.policy import DueReminder, SecondDelinquency
+
+SECOND_DELINQUENCY_KEY = "second_delinquency"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +55,19 @@ def due_reminders(rules: Sequence[DueReminder], accounts: Iterable[DueAccount], 
                 continue
             items.append(DueReminderItem(rule, account))
     return items
+
+
+def second_delinquency_rule(rule: SecondDelinquency) -> DueReminder:
+    """The reminder the recently closed get, as a pre-due rule of its own (its key names it in the message key)."""
+    return DueReminder(SECOND_DELINQUENCY_KEY, rule.action, rule.days_before)
+
+
+def second_delinquency_reminders(
+    rule: SecondDelinquency, general: Sequence[DueReminder], accounts: Iterable[DueAccount], today: date
+) -> list[DueReminderItem]:
+    """Reminders for the accounts of debtors whose case closed lately (the caller selects them), except where a
+    general rule already sends the same medium that day: a second delinquency is prevented once, not twice."""
+    covered = {(r.action, r.days_before) for r in general}
+    if (rule.action, rule.days_before) in covered:
+        return []
+    return due_reminders([second_delinquency_rule(rule)], accounts, today)

@@ -25,6 +25,12 @@ def action_label(code: str) -> str:
 
 
 @register.filter
+def goal_label(code: str) -> str:
+    """What a work item's contact is for, in the user's language."""
+    return _label(f"goal:{code}") if code else ""
+
+
+@register.filter
 def behaviour_label(code: str) -> str:
     return _label(code) if code else "—"
 
