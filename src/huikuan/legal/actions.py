@@ -202,9 +202,11 @@ def move_legal_case(user: Any, legal_case: LegalCase, move: Move, *, now: dateti
         from_stage, locked.stage = locked.stage, move.to
         if move.to == LegalStage.JUDGMENT:
             _post_awarded_costs(user, locked, today)
+        if move.to != LegalStage.HEARING:
+            # A hearing date belongs to the hearing stage: past it, nothing is scheduled (nor reminded of).
+            locked.next_hearing = None
         if move.to in rules.FINAL:
             locked.closed_at = now
-            locked.next_hearing = None
         locked.save()
         if move.note.strip():
             screen_and_register(move.note, source="note", case=locked.case, user=user, subject=f"legal:{locked.pk}")

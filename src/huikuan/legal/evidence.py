@@ -279,7 +279,7 @@ def _zip(records: Records, case_id: int, summary: bytes, sources: dict[str, Any]
     for rec in records.recordings[case_id]:
         data = _stored(rec.file)
         if data is not None:
-            files[f"recordings/{rec.interaction_id}-{os.path.basename(rec.file.name or "recording")}"] = data
+            files[f"recordings/{rec.interaction_id}-{os.path.basename(rec.file.name or 'recording')}"] = data
     for name, found in sources.items():
         evidence: Evidence | None = found.get(case_id)
         for f in evidence.files if evidence is not None else ():
@@ -327,7 +327,9 @@ def _audit(user: Any, records: Records, packs: dict[int, Pack]) -> None:
                 None,
                 {"case": case_id, "files": len(pack.files) + 1, "manifest_sha256": _sha(pack.manifest)},
             )
-            record_access(user, case.debtor, "evidence_pack", _("Evidence pack for legal proceedings"), "legal")
+            if getattr(user, "pk", None):
+                # The command line (the system) has no person to log; its build is in the change log above.
+                record_access(user, case.debtor, "evidence_pack", _("Evidence pack for legal proceedings"), "legal")
 
 
 def _sha(data: bytes) -> str:
