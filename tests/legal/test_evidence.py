@@ -141,6 +141,7 @@ def test_building_the_pack_is_audited(personas: Personas, evidence_case: Case) -
     pack = build_pack(personas.lara, evidence_case)
     logged = ChangeLog.objects.get(action="legal:evidence_pack")
     assert logged.user == personas.lara
+    assert logged.after is not None
     assert logged.after["manifest_sha256"] == hashlib.sha256(pack.manifest).hexdigest()
     assert AccessLog.objects.filter(user=personas.lara, field="evidence_pack").count() == 1
 
