@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import unicodedata
 import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -47,7 +49,6 @@ from huikuan.cases.access import require_visible_case
 from huikuan.cases.evidence import Evidence, EvidenceTable, evidence_sources
 from huikuan.cases.models import Case, Interaction, Promise
 from huikuan.comms.channels.letter.pdf import LetterSource, render_many
-from huikuan.comms.channels.letter.render import letter_shell
 from huikuan.comms.models import CommChannel, Message, MessageStatus
 from huikuan.kernel import legal as rules
 from huikuan.legal.models import LegalCase
@@ -60,14 +61,6 @@ from huikuan.workbench.models import CallRecording
 # Every entry's time in the ZIP: the earliest a ZIP can say. The time a pack was built is the change log's.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _OWED = ("principal", "interest", "fee", "penalty")
-_SUMMARY_CSS = """
-section.evidence h2 { font-size: 12pt; margin: 5mm 0 2mm; border-bottom: 1px solid #999; }
-section.evidence table { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin-bottom: 3mm; }
-section.evidence th, section.evidence td { border: 1px solid #bbb; padding: 0.8mm 1.5mm; text-align: left;
-  vertical-align: top; }
-section.evidence td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-section.evidence .hash { font-family: monospace; font-size: 7pt; word-break: break-all; }
-"""
 
 
 @dataclass
@@ -98,7 +91,9 @@ def build_packs(user: Any, case_ids: Sequence[int], *, workers: int = 1, chunk_s
     language = translation.get_language() or "zh-hans"
     with translation.override(language):
         sections = [LetterSource(_anchor(cid), _summary_html(records, cid, sources)) for cid in records.cases]
-        shell = letter_shell(_("Evidence pack")).replace("</style>", _SUMMARY_CSS + "</style>")
+        shell = render_to_string(
+            "legal/evidence_document.html", {"title": _("Evidence pack"), "font": settings.COMMS_LETTER_FONT}
+        )
     chunks = render_many(shell, sections, chunk_size=chunk_size, workers=workers, deterministic=True)
     pdfs = [pdf for chunk in chunks for pdf in chunk.letters]
     packs = {}
@@ -216,17 +211,22 @@ def _summary_html(records: Records, case_id: int, sources: dict[str, Any]) -> st
         evidence: Evidence | None = found.get(case_id)
         if evidence is not None:
             tables.extend(evidence.tables)
-    interactions = [
-        {
-            "at": _local(i.at, zone),
-            "channel": i.get_channel_display(),
-            "by": str(i.user) if i.user else "—",
-            "party": i.get_party_display(),
-            "outcome": i.get_outcome_display(),
-            "notes": i.notes,
-        }
+    contacts = [
+        (
+            _local(i.at, zone),
+            str(i.get_channel_display()),
+            str(i.user) if i.user else "—",
+            str(i.get_party_display()),
+            str(i.get_outcome_display()),
+            " ".join(i.notes.split()),
+        )
         for i in records.interactions[case_id]
     ]
+    contact_header = (_("Time"), _("Channel"), _("Collector"), _("Party reached"), _("Outcome"), _("Notes"))
+    statement_rows = [
+        (ln.account, ln.day.isoformat(), ln.kind, ln.reference, str(ln.amount), str(ln.balance)) for ln in lines
+    ]
+    statement_header = (_("Contract"), _("Date"), _("Kind"), _("Reference"), _("Amount"), _("Balance"))
     return render_to_string(
         "legal/evidence_summary.html",
         {
@@ -235,10 +235,10 @@ def _summary_html(records: Records, case_id: int, sources: dict[str, Any]) -> st
             "debtor": debtor,
             "zone": zone,
             "accounts": accounts,
-            "lines": lines,
+            "statement": aligned([statement_header, *statement_rows], right={4, 5}),
             "closing": rules.closing_balances(lines),
             "owed": owed(records, case_id),
-            "interactions": interactions,
+            "contacts": aligned([contact_header, *contacts]),
             "promises": records.promises[case_id],
             "plans": records.plans[case_id],
             "letters": [(m, _local(m.sent_at, zone), _local(m.delivered_at, zone)) for m in records.letters[case_id]],
@@ -249,6 +249,31 @@ def _summary_html(records: Records, case_id: int, sources: dict[str, Any]) -> st
             "tables": tables,
         },
     )
+
+
+def aligned(rows: Sequence[Sequence[str]], right: frozenset[int] | set[int] = frozenset()) -> str:
+    """Rows as columns of monospaced text, a Chinese character counted two wide (the mono face draws it so).
+
+    A long statement or contact history laid out as one block of text instead of a table of cells: the PDF's
+    layout time grows with the number of boxes, and a table cell is several (bench/evidence.py). The last
+    column is left unpadded: a long note wraps there rather than widen every line."""
+    if not rows:
+        return ""
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = [_pad(text, widths[i], right=i in right) if i < len(widths) else text for i, text in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill
 
 
 # --- The ZIP ----------------------------------------------------------------------------------------------------
