@@ -55,10 +55,13 @@ def main() -> None:
     Interaction.objects.bulk_create(
         [
             Interaction(
-                case_id=case_id, channel="call", party="debtor" if n % 3 == 0 else "nobody",
-                outcome=OUTCOMES[(case_id + n) % len(OUTCOMES)], notes=f"第{n + 1}次联系：债务人称下周还款" if n % 4 == 0 else "",
+                case_id=case_id,
+                channel="call",
+                party="debtor" if n % 3 == 0 else "nobody",
+                outcome=OUTCOMES[(case_id + n) % len(OUTCOMES)],
+                notes=f"第{n + 1}次：称下周还款" if n % 4 == 0 else "",
                 at=start + timedelta(hours=7 * n + case_id % 5),
-            )  # fmt: skip
+            )
             for case_id in case_ids
             for n in range(args.interactions)
         ],

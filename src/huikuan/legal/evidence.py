@@ -54,10 +54,11 @@ from huikuan.kernel import legal as rules
 from huikuan.legal.models import LegalCase
 from huikuan.org.permissions import can_move_legal_cases, require
 from huikuan.payments.models import RepaymentPlan
-from huikuan.portfolio.models import Account, AccountBalance, LedgerEntry, debtor_zone
+from huikuan.portfolio.models import Account, AccountBalance, EntryKind, LedgerEntry, debtor_zone
 from huikuan.tabular.writing import csv_text
 from huikuan.workbench.models import CallRecording
 
+KIND_LABELS = dict(EntryKind.choices)
 # Every entry's time in the ZIP: the earliest a ZIP can say. The time a pack was built is the change log's.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _OWED = ("principal", "interest", "fee", "penalty")
@@ -224,7 +225,15 @@ def _summary_html(records: Records, case_id: int, sources: dict[str, Any]) -> st
     ]
     contact_header = (_("Time"), _("Channel"), _("Collector"), _("Party reached"), _("Outcome"), _("Notes"))
     statement_rows = [
-        (ln.account, ln.day.isoformat(), ln.kind, ln.reference, str(ln.amount), str(ln.balance)) for ln in lines
+        (
+            ln.account,
+            ln.day.isoformat(),
+            str(KIND_LABELS.get(ln.kind, ln.kind)),
+            ln.reference,
+            str(ln.amount),
+            str(ln.balance),
+        )
+        for ln in lines
     ]
     statement_header = (_("Contract"), _("Date"), _("Kind"), _("Reference"), _("Amount"), _("Balance"))
     return render_to_string(
