@@ -48,7 +48,7 @@ class LegalErrorOut(Schema):
     """400: why the step was refused; for a move out of order, the stages allowed next."""
 
     detail: str
-    messages: list[str]
+    messages: list[str] = Field(default_factory=list)
     allowed_next: list[str] = Field(default_factory=list)
 
 
@@ -73,7 +73,7 @@ def _legal_case(request: HttpRequest, legal_case_id: int) -> LegalCase:
     return legal_case
 
 
-@router.get("/legal/cases", response={200: list[LegalCaseOut], **errors(401, 403)})
+@router.get("/legal/cases", response={200: list[LegalCaseOut], **errors(401, 403, 422)})
 def open_legal_cases(request: HttpRequest) -> list[LegalCaseOut]:
     """The open legal cases the user may see, next hearing first."""
     if not can_move_legal_cases(request.user):
@@ -96,7 +96,7 @@ def refer_api(request: HttpRequest, case_id: Id, body: ReferIn) -> Status:
         return _refused(exc)
 
 
-@router.get("/legal/{legal_case_id}", response={200: LegalCaseOut, **errors(401, 403, 404)})
+@router.get("/legal/{legal_case_id}", response={200: LegalCaseOut, **errors(401, 403, 404, 422)})
 def legal_case_api(request: HttpRequest, legal_case_id: Id) -> LegalCaseOut:
     return _out(_legal_case(request, legal_case_id))
 
@@ -158,7 +158,17 @@ def upload_api(request: HttpRequest, legal_case_id: Id, file: File[UploadedFile]
     )
 
 
-@router.post("/cases/{case_id}/evidence", response={200: bytes, **errors(401, 403, 404)})
+ZIP_RESPONSE = {
+    "responses": {
+        "200": {
+            "description": "The evidence pack (a ZIP)",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+@router.post("/cases/{case_id}/evidence", response=errors(401, 403, 404, 422), openapi_extra=ZIP_RESPONSE)
 def evidence_api(request: HttpRequest, case_id: Id) -> HttpResponse:
     """The case's evidence pack as a ZIP (summary PDF, statement, letters, documents, recordings, manifest)."""
     case = visible_case_or_404(request.user, case_id)
@@ -176,7 +186,7 @@ class EscalationOut(Schema):
     assignee_id: int | None
 
 
-@router.get("/specialists", response={200: list[EscalationOut], **errors(401, 403)})
+@router.get("/specialists", response={200: list[EscalationOut], **errors(401, 403, 422)})
 def specialists_api(request: HttpRequest) -> list[EscalationOut]:
     """The open escalations the user may decide, with their reason chain."""
     return [
