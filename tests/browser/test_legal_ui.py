@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ def test_legal_counsel_walks_a_case_from_review_to_judgment_and_downloads_the_ev
         law_firm="金诚律师事务所",
         filed_on=today,
     )
-    step(page, "hearing", next_hearing=f"{(timezone.localdate() + timezone.timedelta(days=10)).isoformat()}T09:30")
+    step(page, "hearing", next_hearing=f"{(timezone.localdate() + timedelta(days=10)).isoformat()}T09:30")
     screenshot(page, "legal-03-hearing")
     step(page, "judgment", judgment_on=today, judgment_amount="9670.00", awarded_costs="800.00")
     assert page.locator("[data-testid=costs-posted]").inner_text() == "800.00"
