@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from huikuan.cases.models import Case
 from huikuan.kernel.ledger import Component, EntryKind
@@ -42,3 +44,10 @@ def ledgered(make_case: CaseMaker, dpd: int = 120) -> Case:
 @pytest.fixture
 def late_case(make_case: CaseMaker) -> Case:
     return ledgered(make_case)
+
+
+@pytest.fixture(autouse=True)
+def english_messages() -> Iterator[None]:
+    """The actions' refusals are read in English here (the pages' requests choose their own language)."""
+    with translation.override("en"):
+        yield
