@@ -176,3 +176,13 @@ def test_the_specialist_api_decides(sam: User, escalated: Case, settings: Any) -
         content_type="application/json",
     )
     assert decided.status_code == 200 and decided.json()["closed"] == 1
+
+
+def test_a_refused_step_reads_in_chinese_on_the_page(personas: Personas, make_case: CaseMaker) -> None:
+    legal_case = open_legal_case(personas.lara, make_case(120), "转法务")
+    client = client_for(personas.lara)
+    client.post("/i18n/setlang/", {"language": "zh-hans"})
+    response = client.post(f"/legal/{legal_case.pk}/move/", {"to": "filed", "court": "北京市朝阳区人民法院"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "此步骤需要填写案号。" in body

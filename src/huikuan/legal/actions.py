@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from huikuan import clock
@@ -145,10 +145,11 @@ class Move:
     note: str = ""
 
 
+# Lazy: worded in the language of the request that is refused, not of the process that imported this.
 _FACT_MESSAGES = {
-    "required": _("%(field)s is required for this step."),
-    "future": _("%(field)s cannot be in the future."),
-    "amount": _("%(field)s must be an amount of zero or more, to the fen."),
+    "required": gettext_lazy("%(field)s is required for this step."),
+    "future": gettext_lazy("%(field)s cannot be in the future."),
+    "amount": gettext_lazy("%(field)s must be an amount of zero or more, to the fen."),
 }
 
 
