@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--interactions", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk", type=int, default=25, help="summaries laid out per WeasyPrint document")
     parser.add_argument("--backend", default="postgres", choices=["postgres", "sqlite"])
     args = parser.parse_args()
     setup_django(fresh_database(args.backend, "bench_evidence"))
@@ -71,7 +72,7 @@ def main() -> None:
     build_packs(None, case_ids[:1])
     cpu_before = _cpu_seconds()
     started = time.perf_counter()
-    packs = build_packs(None, case_ids, workers=args.workers)
+    packs = build_packs(None, case_ids, workers=args.workers, chunk_size=args.chunk)
     elapsed = time.perf_counter() - started
     cpu = _cpu_seconds() - cpu_before
     problems = 0
@@ -88,6 +89,7 @@ def main() -> None:
                 "cases": len(packs),
                 "interactions_per_case": args.interactions,
                 "workers": args.workers,
+                "chunk": args.chunk,
                 "seconds": round(elapsed, 2),
                 "packs_per_s": round(len(packs) / elapsed, 1),
                 # This process's and its workers' CPU time: what the machine's load does not stretch.
