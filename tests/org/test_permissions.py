@@ -37,6 +37,9 @@ override_warnings  .    Y    .    .     Y     Y     .     .    .
 lead_team          .    Y    .    .     Y     Y     .     .    .
 settle_messages    .    Y    Y    .     Y     Y     .     .    .
 record_training    .    Y    .    .     Y     Y     .     .    Y
+move_legal_cases   .    .    .    Y     Y     Y     .     .    .
+refer_to_legal     .    Y    .    Y     Y     Y     .     .    .
+work_specialist_queue .  Y    .    .     Y     Y     .     .    .
 """
 
 

@@ -32,6 +32,7 @@ from huikuan.compliance.contacts import log_contact
 from huikuan.compliance.models import GateSource
 from huikuan.inputs import ContactValue, Id, Notes, PersonName, Reason, errors
 from huikuan.intake.importer import ImportFileError, import_upload, mapping_text, reason
+from huikuan.legal.api import router as legal_router
 from huikuan.notifications.actions import mark_read, notifications_of
 from huikuan.notifications.texts import describe
 from huikuan.org.visibility import case_filter
@@ -41,6 +42,7 @@ from huikuan.workbench.notices import notify_due
 
 api = NinjaAPI(title="huikuan API", version="1", auth=django_auth, urls_namespace="api")
 api.add_router("/strategy", strategy_router)
+api.add_router("/", legal_router)
 
 
 @api.exception_handler(PermissionDenied)

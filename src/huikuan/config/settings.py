@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "huikuan.intake",
     "huikuan.strategy",
     "huikuan.workbench",
+    "huikuan.legal",
     "huikuan.analytics",
     "huikuan.web",
     "huikuan.demo",
@@ -351,4 +352,8 @@ CELERY_BEAT_SCHEDULE = {
     "comms-validation-notices": {"task": "huikuan.comms.tasks.validation_notices", "schedule": 3600.0},
     # Call-backs and promises that fell due, as the collectors' notifications (workbench/notices.py).
     "workbench-notify-due": {"task": "huikuan.workbench.tasks.notify_due", "schedule": 300.0},
+    # Court hearings in the next days, as legal counsel's notifications (legal/notices.py).
+    "legal-hearing-reminders": {"task": "huikuan.legal.tasks.notify_hearings", "schedule": 3600.0},
 }
+# Legal documents: the largest upload accepted (scans, PDFs, recordings), in MB.
+HUIKUAN_LEGAL_MAX_UPLOAD_MB = int(os.environ.get("HUIKUAN_LEGAL_MAX_UPLOAD_MB", "20"))

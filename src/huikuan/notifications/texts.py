@@ -27,9 +27,11 @@ def describe(notice: Notification) -> str:
         return _("Case #%(case)s: the debtor asked to be called back at %(at)s.") % _defaults(p)
     if kind == NoticeKind.PROMISE_DUE:
         return _("Case #%(case)s: a promise of %(amount)s falls due today (%(due)s).") % _defaults(p)
+    if kind == NoticeKind.HEARING_DUE:
+        return _("Case #%(case)s: the court hearing is at %(at)s (%(court)s).") % _defaults(p)
     return str(NoticeKind(kind).label) if kind in NoticeKind.values else kind
 
 
 def _defaults(params: dict[str, object]) -> dict[str, object]:
     """Every placeholder present: an older row without one of them still reads, with a dash."""
-    return {name: params.get(name, "—") for name in ("case", "by", "amount", "reason", "at", "due")}
+    return {name: params.get(name, "—") for name in ("case", "by", "amount", "reason", "at", "due", "court")}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from huikuan.kernel.strategy.queue import closable, parse_skills
+from huikuan.kernel.strategy.queue import SPECIALIST, closable, parse_skills
 from huikuan.org.models import ALL_CASES_ROLES, Role
 
 if TYPE_CHECKING:
@@ -160,6 +160,22 @@ def can_close_work_item(user: Actor, action: str) -> bool:
     return bool(role) and action in closable(role, skills)
 
 
+def can_move_legal_cases(user: Actor) -> bool:
+    """Move a legal case through its stages, record its court facts and documents, build its evidence pack."""
+    return has_role(user, Role.LEGAL, Role.ADMIN)
+
+
+def can_refer_to_legal(user: Actor) -> bool:
+    """Put a case into legal status from its page (a specialist hands over from the specialist queue instead)."""
+    return has_role(user, Role.LEGAL, *LEADS)
+
+
+def can_work_specialist_queue(user: Actor) -> bool:
+    """The specialist queue (专员): escalations with their reason chain, handed to legal or back to the team.
+    Whoever may close a specialist hand-over: a collector with the specialist skill, a lead, an admin."""
+    return can_close_work_item(user, SPECIALIST)
+
+
 CAPABILITIES = {
     "negotiate": can_negotiate,
     "edit_contacts": can_edit_contacts,
@@ -177,6 +193,9 @@ CAPABILITIES = {
     "lead_team": can_lead_team,
     "settle_messages": can_settle_messages,
     "record_training": can_record_training,
+    "move_legal_cases": can_move_legal_cases,
+    "refer_to_legal": can_refer_to_legal,
+    "work_specialist_queue": can_work_specialist_queue,
 }
 
 

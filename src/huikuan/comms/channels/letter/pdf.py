@@ -51,7 +51,11 @@ def first_pages(page_anchors: Sequence[Sequence[str]], anchors: Sequence[str]) -
     return starts
 
 
-def render_chunk(shell: str, letters: Sequence[LetterSource], base_url: str = "") -> RenderedChunk:
+def render_chunk(
+    shell: str, letters: Sequence[LetterSource], base_url: str = "", *, deterministic: bool = False
+) -> RenderedChunk:
+    """Lay the chunk out once and split it back letter by letter. ``deterministic`` derives each file's PDF /ID
+    from its content instead of the time (an evidence pack's files hash the same when built again)."""
     import pikepdf
     from weasyprint import HTML
 
@@ -70,16 +74,21 @@ def render_chunk(shell: str, letters: Sequence[LetterSource], base_url: str = ""
             with pikepdf.new() as letter:
                 letter.pages.extend(source.pages[start:end])
                 buffer = io.BytesIO()
-                letter.save(buffer)
+                letter.save(buffer, deterministic_id=deterministic)
             pdfs.append(buffer.getvalue())
     return RenderedChunk(merged, tuple(pdfs))
 
 
 def render_many(
-    shell: str, letters: Sequence[LetterSource], *, chunk_size: int = 50, workers: int = 1
+    shell: str,
+    letters: Sequence[LetterSource],
+    *,
+    chunk_size: int = 50,
+    workers: int = 1,
+    deterministic: bool = False,
 ) -> list[RenderedChunk]:
     chunks = [list(letters[i : i + chunk_size]) for i in range(0, len(letters), chunk_size)]
-    render = partial(render_chunk, shell)
+    render = partial(render_chunk, shell, deterministic=deterministic)
     if workers <= 1 or len(chunks) <= 1:
         return [render(chunk) for chunk in chunks]
     with ProcessPoolExecutor(max_workers=workers) as pool:
