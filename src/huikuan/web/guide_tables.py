@@ -156,6 +156,9 @@ def capability_labels() -> dict[str, str]:
         "lead_team": _("lead a team: the team page, reassignment, approvals"),
         "settle_messages": _("settle uncertain messages"),
         "record_training": _("record collectors' training"),
+        "move_legal_cases": _("move legal cases through their stages"),
+        "refer_to_legal": _("hand a case to legal"),
+        "work_specialist_queue": _("work the specialist queue"),
     }
 
 
