@@ -90,6 +90,7 @@ class _Rule:
     pattern: re.Pattern[str]
     unless: re.Pattern[str] | None
     require: re.Pattern[str] | None
+    require_also: re.Pattern[str] | None
     negatable: bool
     tokens: bool
     audience: str | None
@@ -104,6 +105,9 @@ class Lexicon:
     triggers: dict[str, re.Pattern[str]]
     by_first_char: dict[str, dict[str, tuple[int, ...]]]
     negation: re.Pattern[str]
+    # A denial anywhere earlier in the same clause ("我们不会联系您的通讯录好友"), unless a condition marker
+    # stands between it and the hit ("不还就打给你领导": the 不 belongs to the condition, not to the act).
+    clause_negation: re.Pattern[str] | None
     suggestions: dict[str, str]
 
 
@@ -243,6 +247,34 @@ def _compile(where: str, patterns: object) -> re.Pattern[str] | None:
         raise LexiconError(f"{where}: bad regular expression: {exc}") from exc
 
 
+_SLOTTED = frozenset({"patterns", "unless", "require", "require_also"})
+_SLOT_REF = re.compile(r"\{([a-z_]+)\}")
+
+
+def _slots(path: Path, raw: object) -> dict[str, str]:
+    """Named vocabularies by meaning (who acts, whom, what): ``{family}`` in a pattern stands for all of them."""
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{path}: slots must map a name to a list of alternatives")
+    slots: dict[str, str] = {}
+    for name, words in raw.items():
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise LexiconError(f"{path}: slot {name!r} must be a list of non-empty alternatives")
+        slots[name] = "(?:" + "|".join(_expand(f"{path}: slot {name!r}", words, slots)) + ")"
+    return slots
+
+
+def _expand(where: str, patterns: object, slots: dict[str, str]) -> object:
+    if not isinstance(patterns, list):
+        return patterns
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) not in slots:
+            raise LexiconError(f"{where}: unknown slot {{{match.group(1)}}} (known: {', '.join(sorted(slots))})")
+        return slots[match.group(1)]
+
+    return [_SLOT_REF.sub(one, p) if isinstance(p, str) else p for p in patterns]
+
+
 @lru_cache(maxsize=4)
 def load_lexicon(lang: str) -> Lexicon:
     if lang not in ("zh", "en"):
@@ -253,7 +285,19 @@ def load_lexicon(lang: str) -> Lexicon:
     negations = yaml.safe_load((LEXICON_DIR / "negation.yaml").read_text(encoding="utf-8"))[lang]
     rules: list[_Rule] = []
     by_first_char: dict[str, dict[str, list[int]]] = {audience: {} for audience in AUDIENCES}
-    allowed = {"id", "category", "severity", "patterns", "unless", "require", "negatable", "tokens", "audience"}
+    allowed = {
+        "id",
+        "category",
+        "severity",
+        "patterns",
+        "unless",
+        "require",
+        "require_also",
+        "negatable",
+        "tokens",
+        "audience",
+    }
+    slots = _slots(path, raw.get("slots") or {})
     for index, item in enumerate(raw.get("rules", [])):
         where = f"{path}: rule {item.get('id', f'#{index + 1}')!r}"
         unknown = set(item) - allowed
@@ -267,6 +311,7 @@ def load_lexicon(lang: str) -> Lexicon:
             raise LexiconError(f"{where}: audience must be debtor or third_party")
         if item["category"] not in playbook:
             raise LexiconError(f"{where}: playbook.yaml has no {lang} suggestion for {item['category']}")
+        item = {key: _expand(where, value, slots) if key in _SLOTTED else value for key, value in item.items()}
         pattern = _compile(where, item.get("patterns"))
         if pattern is None:
             raise LexiconError(f"{where}: patterns are required")
@@ -278,6 +323,7 @@ def load_lexicon(lang: str) -> Lexicon:
                 pattern=pattern,
                 unless=_compile(f"{where} (unless)", item.get("unless")),
                 require=_compile(f"{where} (require)", item.get("require")),
+                require_also=_compile(f"{where} (require_also)", item.get("require_also")),
                 negatable=bool(item.get("negatable", False)),
                 tokens=bool(item.get("tokens", False)),
                 audience=item.get("audience"),
@@ -295,7 +341,12 @@ def load_lexicon(lang: str) -> Lexicon:
             if item.get("audience") in (None, audience):
                 for ch in firsts:
                     by_first_char[audience].setdefault(ch, []).append(len(rules) - 1)
-    negation = re.compile(f"(?:{negations})" if lang == "en" else f"(?:{negations}).{{0,3}}$")
+    negation = re.compile(f"(?:{negations['near']})" if lang == "en" else f"(?:{negations['near']}).{{0,3}}$")
+    clause = negations.get("clause")
+    clause_negation = None
+    if clause:
+        blocker = negations.get("condition", "(?!)")
+        clause_negation = re.compile(f"(?:{clause})(?:(?!{blocker}).)*$")
     return Lexicon(
         lang=lang,
         rules=tuple(rules),
@@ -304,6 +355,7 @@ def load_lexicon(lang: str) -> Lexicon:
             audience: {ch: tuple(indexes) for ch, indexes in table.items()} for audience, table in by_first_char.items()
         },
         negation=negation,
+        clause_negation=clause_negation,
         suggestions=dict(playbook),
     )
 
@@ -330,12 +382,16 @@ def _word_boundaries(sentence: str) -> frozenset[int]:
     return frozenset(bounds)
 
 
-def _sentence_ids(text: str, keep: list[int]) -> list[int]:
+# The enumeration comma 、 does not end a clause: "不会收取管理费、证明费" denies both.
+_WEAK_STOPS = frozenset("，,：:")
+
+
+def _sentence_ids(text: str, keep: list[int], stops: frozenset[str] = _STRONG_STOPS) -> list[int]:
     ids: list[int] = []
     sid = 0
     k = 0
     for i, ch in enumerate(text):
-        if ch in _STRONG_STOPS:
+        if ch in stops:
             sid += 1
         if k < len(keep) and keep[k] == i:
             ids.append(sid)
@@ -380,6 +436,7 @@ def screen(text: str, context: ScreenContext | None = None) -> list[Flag]:
         if len(keep) != len(norm):  # a fold that changed length (rare compatibility forms): slow path
             norm, keep = normalise_zh(text)
     ids = _sentence_ids(text, keep)
+    clause_ids: list[int] | None = None
     # Notes stay inside the system: the same words are worth a look by QA, not a block.
     downgrade = context.source == "note"
     flags: list[Flag] = []
@@ -394,9 +451,17 @@ def screen(text: str, context: ScreenContext | None = None) -> list[Flag]:
             continue
         if rule.require is not None and not rule.require.search(sentence):
             continue
+        if rule.require_also is not None and not rule.require_also.search(sentence):
+            continue
         before = norm[ss:s] if lexicon.lang == "en" else norm[max(ss, s - 6) : s]
         if rule.negatable and lexicon.negation.search(before):
             continue
+        if rule.negatable and lexicon.clause_negation is not None:
+            if clause_ids is None:
+                clause_ids = _sentence_ids(text, keep, _STRONG_STOPS | _WEAK_STOPS)
+            cs, _ = _sentence_span(clause_ids, s)
+            if lexicon.clause_negation.search(norm[cs:s]):
+                continue
         if rule.tokens:
             bounds = _word_boundaries(sentence)
             if s - ss not in bounds or e - ss not in bounds:
