@@ -33,6 +33,9 @@ from typing import Any
 
 import yaml
 
+# The parser is private to `re` (typeshed versions disagree on whether it is declared): used at load only.
+sre_parse: Any = importlib.import_module("re._parser")
+
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 CATEGORIES = (
     "abuse",
@@ -101,9 +104,13 @@ class Lexicon:
     lang: str
     rules: tuple[_Rule, ...]
     # Per audience (rules addressed only to third parties are not even tried for the debtor):
-    # any character a pattern can start with, and that character -> indexes of rules starting with it.
+    # any character a pattern can start with, and that character -> (rule index, the rule's alternatives
+    # that start with it).
     triggers: dict[str, re.Pattern[str]]
-    by_first_char: dict[str, dict[str, tuple[int, ...]]]
+    by_first_char: dict[str, dict[str, tuple[tuple[int, re.Pattern[str]], ...]]]
+    # The same alternatives of every rule in one expression per character: one match per position tells a
+    # clean position (nearly all of them) from one where the rules must be tried one by one.
+    any_rule: dict[str, dict[str, re.Pattern[str]]]
     negation: re.Pattern[str]
     # A denial anywhere earlier in the same clause ("我们不会联系您的通讯录好友"), unless a condition marker
     # stands between it and the hit ("不还就打给你领导": the 不 belongs to the condition, not to the act).
@@ -113,6 +120,36 @@ class Lexicon:
 
 class _AnyChar(Exception):
     """A pattern may start with any character: it cannot be dispatched on its first character."""
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """``a|b(c|d)|[|]e`` -> ``["a", "b(c|d)", "[|]e"]``: split on the bars outside groups and classes."""
+    parts: list[str] = []
+    depth = 0
+    in_class = False
+    start = 0
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
 
 
 def _first_chars(items: Any) -> tuple[set[str], bool]:
@@ -259,7 +296,9 @@ def _slots(path: Path, raw: object) -> dict[str, str]:
     for name, words in raw.items():
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
             raise LexiconError(f"{path}: slot {name!r} must be a list of non-empty alternatives")
-        slots[name] = "(?:" + "|".join(_expand(f"{path}: slot {name!r}", words, slots)) + ")"
+        expanded = _expand(f"{path}: slot {name!r}", words, slots)
+        assert isinstance(expanded, list)  # a list in, a list out
+        slots[name] = "(?:" + "|".join(expanded) + ")"
     return slots
 
 
@@ -284,7 +323,7 @@ def load_lexicon(lang: str) -> Lexicon:
     playbook = yaml.safe_load((LEXICON_DIR / "playbook.yaml").read_text(encoding="utf-8"))[lang]
     negations = yaml.safe_load((LEXICON_DIR / "negation.yaml").read_text(encoding="utf-8"))[lang]
     rules: list[_Rule] = []
-    by_first_char: dict[str, dict[str, list[int]]] = {audience: {} for audience in AUDIENCES}
+    by_first_char: dict[str, dict[str, list[tuple[int, re.Pattern[str]]]]] = {audience: {} for audience in AUDIENCES}
     allowed = {
         "id",
         "category",
@@ -329,18 +368,27 @@ def load_lexicon(lang: str) -> Lexicon:
                 audience=item.get("audience"),
             )
         )
-        import re._parser as sre_parse
-
-        try:
-            firsts, nullable = _first_chars(sre_parse.parse(pattern.pattern))
-        except _AnyChar:
-            nullable = True
-        if nullable:
-            raise LexiconError(f"{where}: every pattern must start with definite characters (no leading '.')")
+        # Dispatch on the first character: each top-level alternative of each pattern is filed under the
+        # characters it can start with, and at a text position only the alternatives starting there are tried
+        # (one small regular expression per rule and character), so a common character such as 我 costs a
+        # few short matches, not a walk through every alternative of every rule.
+        per_char: dict[str, list[str]] = {}
+        for alternative in (a for p in item["patterns"] for a in _top_level_alternatives(p)):
+            try:
+                firsts, nullable = _first_chars(sre_parse.parse(alternative))
+            except _AnyChar:
+                nullable = True
+            if nullable:
+                raise LexiconError(
+                    f"{where}: every pattern must start with definite characters (no leading '.'): {alternative}"
+                )
+            for ch in firsts:
+                per_char.setdefault(ch, []).append(alternative)
+        compiled = {ch: re.compile("|".join(f"(?:{a})" for a in alts)) for ch, alts in per_char.items()}
         for audience in AUDIENCES:
             if item.get("audience") in (None, audience):
-                for ch in firsts:
-                    by_first_char[audience].setdefault(ch, []).append(len(rules) - 1)
+                for ch, sub in compiled.items():
+                    by_first_char[audience].setdefault(ch, []).append((len(rules) - 1, sub))
     negation = re.compile(f"(?:{negations['near']})" if lang == "en" else f"(?:{negations['near']}).{{0,3}}$")
     clause = negations.get("clause")
     clause_negation = None
@@ -353,6 +401,12 @@ def load_lexicon(lang: str) -> Lexicon:
         triggers={audience: _charset(table) for audience, table in by_first_char.items()},
         by_first_char={
             audience: {ch: tuple(indexes) for ch, indexes in table.items()} for audience, table in by_first_char.items()
+        },
+        any_rule={
+            audience: {
+                ch: re.compile("|".join(f"(?:{sub.pattern})" for _, sub in entries)) for ch, entries in table.items()
+            }
+            for audience, table in by_first_char.items()
         },
         negation=negation,
         clause_negation=clause_negation,
@@ -422,11 +476,15 @@ def screen(text: str, context: ScreenContext | None = None) -> list[Flag]:
         norm, keep = normalise_en(text)
     audience = "third_party" if third_party else "debtor"
     dispatch = lexicon.by_first_char[audience]
+    any_rule = lexicon.any_rule[audience]
     candidates: list[tuple[int, int, int]] = []  # (rule index, start, end) in normalised text
     for trigger in lexicon.triggers[audience].finditer(norm):
         pos = trigger.start()
-        for index in dispatch[norm[pos]]:
-            match = lexicon.rules[index].pattern.match(norm, pos)
+        ch = norm[pos]
+        if any_rule[ch].match(norm, pos) is None:
+            continue
+        for index, sub in dispatch[ch]:
+            match = sub.match(norm, pos)
             if match is not None and match.end() > pos:
                 candidates.append((index, pos, match.end()))
     if not candidates:
