@@ -7,6 +7,7 @@ agreement two scorers would reach by chance given how often each passes an item.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
