@@ -22,7 +22,9 @@ class Agreement:
     differing: tuple[str, ...]  # the items they disagree on
 
 
-def agreement(a: dict[str, bool | None], b: dict[str, bool | None], total_a: Decimal, total_b: Decimal) -> Agreement:
+def agreement(
+    a: Mapping[str, bool | None], b: Mapping[str, bool | None], total_a: Decimal, total_b: Decimal
+) -> Agreement:
     both = [item for item in a if item in b and a[item] is not None and b[item] is not None]
     agreed = sum(1 for item in both if a[item] == b[item])
     n = len(both)
