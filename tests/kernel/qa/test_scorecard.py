@@ -182,6 +182,7 @@ def test_the_total_is_a_percentage_and_every_evidence_turn_exists(turns: list[tu
         ("坐席 没有冒号", "line 1: expected 'speaker: text'"),
         ("路人: 你好", "line 1: unknown speaker"),
         ("[00:75] 坐席: 你好", "line 1: time"),
+        ("坐席: 你好\n[00:03]没有说话人", "line 2: expected 'speaker: text'"),
         ('{"turns": [{"speaker": "agent", "text": "x", "start": 5, "end": 1}]}', "turn 1: end 1.0 is before start 5.0"),
         ('{"turns": [{"speaker": "agent", "text": ""}]}', "turn 1: the text is empty"),
         ('{"turns": [{"speaker": "agent", "text": "x", "start": "soon"}]}', "turn 1: start must be seconds"),

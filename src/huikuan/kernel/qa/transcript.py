@@ -171,7 +171,7 @@ def parse_text(text: str, language: str = "zh", audience: str = "debtor") -> Tra
             continue
         match = _LINE.match(line)
         if match is None:
-            if not pending:
+            if not pending or line.lstrip().startswith("["):
                 raise TranscriptError(f"line {number}: expected 'speaker: text', e.g. '坐席: 您好' (got {line[:40]!r})")
             speaker, body, start, first = pending[-1]
             pending[-1] = (speaker, f"{body}{line.strip()}", start, first)
