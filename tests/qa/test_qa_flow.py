@@ -18,7 +18,7 @@ from django.utils import timezone
 from huikuan.cases.models import HoldReason, Interaction
 from huikuan.compliance.contacts import log_contact
 from huikuan.compliance.models import TextFlag
-from huikuan.notifications.models import Notification, NoticeKind
+from huikuan.notifications.models import NoticeKind, Notification
 from huikuan.qa.actions import QaError, attach_transcript, build_sample, submit_review, week_of
 from huikuan.qa.models import CallTranscript, QaReview, QaSample, TranscriptTurn, TurnFlag
 from huikuan.qa.queries import calibration, weekly_scores
