@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from huikuan.cases.models import HoldReason, Interaction
 from huikuan.compliance.contacts import log_contact
@@ -24,6 +24,14 @@ from huikuan.qa.models import CallTranscript, QaReview, QaSample, TranscriptTurn
 from huikuan.qa.queries import calibration, weekly_scores
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english() -> Any:
+    """The refusals are matched by their English wording (zh-hans is the default language)."""
+    with translation.override("en"):
+        yield
+
 
 # make_case's defaults: 10,000 + 1,234.56 + 200 + 965.44 owed, 12 days past due.
 GOOD = """\

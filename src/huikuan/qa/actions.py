@@ -57,7 +57,7 @@ def _ms(seconds: float | None) -> int | None:
     return None if seconds is None else round(seconds * 1000)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def attach_transcript(
     user: Any,
     interaction: Interaction,
@@ -147,7 +147,7 @@ def share_setting() -> Decimal:
     return Decimal(str(settings.QA_SAMPLE_SHARE))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def build_sample(user: Any, week: date, share: Decimal | None = None) -> int:
     """Add the week's calls to the QA queue: every flagged call, every complaint (a call of a case held for a
     complaint), a random share of each collector's other calls with a transcript. Calls already in the queue
@@ -197,7 +197,7 @@ def automatic_result(transcript: CallTranscript) -> ScoreResult:
     return ScoreResult(version=transcript.scorecard_version, items=items, total=transcript.auto_total, flags=())
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def submit_review(
     scorer: Any, transcript: CallTranscript, decisions: dict[str, tuple[bool | None, str]], coaching: str = ""
 ) -> QaReview:
