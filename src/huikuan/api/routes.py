@@ -35,6 +35,7 @@ from huikuan.notifications.actions import mark_read, notifications_of
 from huikuan.notifications.texts import describe
 from huikuan.org.visibility import case_filter
 from huikuan.portfolio.models import ContactPoint, Relation
+from huikuan.qa.api import router as qa_router
 from huikuan.strategy.api import router as strategy_router
 from huikuan.workbench.notices import notify_due
 
@@ -420,3 +421,4 @@ def send_verification_api(request: HttpRequest, case_id: Id) -> Status:
 
 
 api.add_router("/compliance", compliance_router)
+api.add_router("/qa", qa_router)

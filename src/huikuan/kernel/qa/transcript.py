@@ -117,6 +117,8 @@ def _turn(index: int, speaker: str, text: str, start: float | None, end: float |
     text = text.strip()
     if not text:
         raise TranscriptError(f"{where}: the text is empty")
+    if "\x00" in text:
+        raise TranscriptError(f"{where}: the text has a NUL character")
     if len(text) > MAX_TURN_CHARS:
         raise TranscriptError(f"{where}: the text has {len(text)} characters; at most {MAX_TURN_CHARS}")
     if start is not None and end is not None and end < start:
