@@ -14,9 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from huikuan.kernel.compliance.screening import (
+    _DELETED,
+    _STRONG_STOPS,
+    _WEAK_STOPS,
     LexiconError,
     ScreenContext,
     _expand,
+    _sentence_ids,
     _slots,
     _top_level_alternatives,
     screen,
@@ -170,3 +174,11 @@ def test_the_development_intent_corpora_meet_the_targets() -> None:
     en = evaluate(read_corpus("corpus_en_intent.tsv"), "en")
     assert en["professional_flagged"] == 0, en["_professional_flagged"]
     assert en["detection_recall"] >= 0.95, en["_missed"]
+
+
+@given(st.text(alphabet="你好。，！？；\n 、:a", max_size=40))
+def test_sentence_numbers_count_the_stops_before_each_kept_character(text: str) -> None:
+    keep = [i for i, ch in enumerate(text) if ch not in _DELETED]
+    for stops in (_STRONG_STOPS, _STRONG_STOPS | _WEAK_STOPS):
+        expected = [sum(1 for ch in text[: i + 1] if ch in stops) for i in keep]
+        assert _sentence_ids(text, keep, stops) == expected
