@@ -37,6 +37,7 @@ from huikuan.notifications.actions import mark_read, notifications_of
 from huikuan.notifications.texts import describe
 from huikuan.org.visibility import case_filter
 from huikuan.portfolio.models import ContactPoint, Relation
+from huikuan.qa.api import router as qa_router
 from huikuan.strategy.api import router as strategy_router
 from huikuan.workbench.notices import notify_due
 
@@ -443,3 +444,4 @@ def goals(request: HttpRequest, first: date, last: date) -> list[GoalOut]:
         GoalOut(action=r.action, goal=r.goal, items=r.items, recorded=r.recorded, met=r.met, met_rate=r.met_rate)
         for r in goals_met(request.user, first, last)
     ]
+api.add_router("/qa", qa_router)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "huikuan.strategy",
     "huikuan.workbench",
     "huikuan.legal",
+    "huikuan.qa",
     "huikuan.analytics",
     "huikuan.web",
     "huikuan.demo",
@@ -172,6 +173,9 @@ AXES_VERBOSE = False
 # each appending the address it saw to X-Forwarded-For) it is read from that header, counted from the right,
 # so a client cannot choose the address recorded by sending the header itself.
 HUIKUAN_PROXY_COUNT = int(os.environ.get("HUIKUAN_PROXY_COUNT", "0"))
+# The random share of each collector's transcribed calls that goes to the weekly QA queue (0..1), on top of
+# every flagged call and every complaint (docs/qa.md).
+QA_SAMPLE_SHARE = os.environ.get("HUIKUAN_QA_SAMPLE_SHARE", "0.1")
 AXES_CLIENT_IP_CALLABLE = "huikuan.audit.records.client_ip"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")

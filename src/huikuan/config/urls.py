@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("qa/calls/", include("huikuan.qa.urls")),
     path("qa/", include("huikuan.compliance.urls")),
     path("strategy/", include("huikuan.strategy.urls")),
     path("comms/", include("huikuan.comms.urls")),

@@ -20,6 +20,7 @@ class NoticeKind(models.TextChoices):
     CALLBACK_DUE = "callback_due", _("Call-back due")
     PROMISE_DUE = "promise_due", _("Promise due today")
     HEARING_DUE = "hearing_due", _("Court hearing coming")
+    QA_COACHING = "qa_coaching", _("QA coaching note")
 
 
 class Notification(models.Model):

@@ -29,6 +29,13 @@ def describe(notice: Notification) -> str:
         return _("Case #%(case)s: a promise of %(amount)s falls due today (%(due)s).") % _defaults(p)
     if kind == NoticeKind.HEARING_DUE:
         return _("Case #%(case)s: the court hearing is at %(at)s (%(court)s).") % _defaults(p)
+    if kind == NoticeKind.QA_COACHING:
+        return _("Case #%(case)s: %(by)s scored your call %(score)s and left a coaching note: %(note)s") % {
+            "case": p["case"],
+            "by": p.get("by", "—"),
+            "score": p.get("score", "—"),
+            "note": p.get("note", "—"),
+        }
     return str(NoticeKind(kind).label) if kind in NoticeKind.values else kind
 
 

@@ -55,6 +55,7 @@ from huikuan.workbench.handover import DECISIONS, HandOverError, close_hand_over
 from huikuan.workbench.identity import IdentityError, verify_identity
 from huikuan.workbench.library import current_library
 from huikuan.workbench.notices import notify_due
+from huikuan.workbench.panels import team_panels
 from huikuan.workbench.plan_panel import parse_ask, plan_panel
 from huikuan.workbench.templatetags.workbench_tags import behaviour_label
 from huikuan.workbench.views_data import (
@@ -420,6 +421,7 @@ def _team_page(
                     "case", "user"
                 )[:50]
             ),
+            "panels": team_panels(user, collectors),
             "open_items": list(
                 WorkItem.objects.filter(as_of=today, assignee__in=collectors, status=WorkStatus.PENDING)
                 .select_related("assignee", "case__debtor")
