@@ -444,4 +444,6 @@ def goals(request: HttpRequest, first: date, last: date) -> list[GoalOut]:
         GoalOut(action=r.action, goal=r.goal, items=r.items, recorded=r.recorded, met=r.met, met_rate=r.met_rate)
         for r in goals_met(request.user, first, last)
     ]
+
+
 api.add_router("/qa", qa_router)

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_notification_kind_hearing_due'),
-        ('notifications', '0002_qa_coaching_notice_kind'),
+        ("notifications", "0002_notification_kind_hearing_due"),
+        ("notifications", "0002_qa_coaching_notice_kind"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_merge_hearing_due_and_qa_coaching'),
+        ("notifications", "0003_merge_hearing_due_and_qa_coaching"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('waiver_approved', 'Waiver approved'), ('waiver_rejected', 'Waiver rejected'), ('case_assigned', 'Case reassigned to you'), ('callback_due', 'Call-back due'), ('promise_due', 'Promise due today'), ('hearing_due', 'Court hearing coming'), ('qa_coaching', 'QA coaching note')], max_length=20, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("waiver_approved", "Waiver approved"),
+                    ("waiver_rejected", "Waiver rejected"),
+                    ("case_assigned", "Case reassigned to you"),
+                    ("callback_due", "Call-back due"),
+                    ("promise_due", "Promise due today"),
+                    ("hearing_due", "Court hearing coming"),
+                    ("qa_coaching", "QA coaching note"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]
