@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "huikuan.intake",
     "huikuan.strategy",
     "huikuan.workbench",
+    "huikuan.fieldwork",
     "huikuan.analytics",
     "huikuan.web",
     "huikuan.demo",

@@ -75,6 +75,8 @@ CHANNEL_OF_KIND = {
     ContactKind.EMAIL: gate.Channel.EMAIL,
     ContactKind.POSTAL: gate.Channel.LETTER,
 }
+# A visit goes out in a party of two (the China pack's cn.visit_collectors); the visit form names the second.
+VISIT_PARTY = 2
 # One screen of work: a collector takes the next case from the top; "next case" always sees the best one.
 QUEUE_LIMIT = 50
 
@@ -89,14 +91,17 @@ def preview(
     facts: GateFacts,
     at: datetime,
     collector: gate.Collector | None = None,
+    *,
+    collectors: int = 1,
 ) -> gate.Decision:
-    """The gate's answer for a contact at ``at`` (not logged), made by ``collector`` (org.training.collector_of)."""
+    """The gate's answer for a contact at ``at`` (not logged), made by ``collector`` (org.training.collector_of)
+    in a party of ``collectors`` (a visit's)."""
     target = point_facts(point) if point is not None else gate.ContactPoint(id="", kind=gate.PointKind.POSTAL)
     return gate.check_contact(
         facts.history.get(case.pk, []),
         case_gate_facts(case, facts),
         target,
-        gate.Outreach(gate.Channel(channel), collector=collector),
+        gate.Outreach(gate.Channel(channel), collector=collector, collectors=collectors),
         at,
         current_pack(),
     )
@@ -140,7 +145,9 @@ def item_workable(
     points = facts.points.get(case.debtor_id, [])
     if item.action == VISIT:
         postal = next((p for p in points if p.pk == item.contact_point_id), None)
-        decision = preview(case, postal, gate.Channel.VISIT, facts, now, collector)
+        # Asked for two: the visit form (fieldwork) names the second collector, and the gate is asked with
+        # both when the visit is recorded.
+        decision = preview(case, postal, gate.Channel.VISIT, facts, now, collector, collectors=VISIT_PARTY)
         return Workable(decision.allowed, decision.next_allowed_at, reason_text(decision, lang))
     # The gate is asked number by number in the picker's order and only until one is allowed: a queue of
     # fifty rows asks it about fifty times when the best numbers are callable, as it did before the picker.
