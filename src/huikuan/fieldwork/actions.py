@@ -83,14 +83,15 @@ def problem_text(problem: rules.Problem) -> str:
         "debtor_not_met": _("This outcome needs the debtor among the persons met."),
         "debtor_met_not_home": _("The debtor was met: the outcome cannot be “not at home”."),
         "left_before_arrival": _("The departure must be after the arrival."),
-        "too_long": _("A visit lasts at most %(hours)s hours.") % params,
+        "too_long": _("A visit lasts at most %(hours)s hours."),
         "in_future": _("The departure is in the future."),
-        "too_old": _("A visit is recorded within %(days)s days.") % params,
+        "too_old": _("A visit is recorded within %(days)s days."),
         "empty": _("The file is empty."),
-        "too_large": _("The file is larger than %(limit_mb)s MB.") % params,
+        "too_large": _("The file is larger than %(limit_mb)s MB."),
         "file_type": _("Only photos (JPEG, PNG, WebP, GIF) and PDF documents can be uploaded."),
     }
-    return texts.get(problem.code, problem.code)
+    text = texts.get(problem.code, problem.code)
+    return text % params if params else text
 
 
 @dataclass(frozen=True)
@@ -240,8 +241,8 @@ def record_visit(
                     "case": case.pk,
                     "outcome": outcome.value,
                     "second_collector": companion.pk if companion else None,
-                    "arrived_at": entry.arrived_at,
-                    "left_at": entry.left_at,
+                    "arrived_at": entry.arrived_at.isoformat(),
+                    "left_at": entry.left_at.isoformat(),
                     "persons_met": visit.persons_met,
                     "work_item": item.pk if item else None,
                     "attachments": [a.sha256 for a in stored],
@@ -271,12 +272,15 @@ class RevealedAddress:
 def reveal_visit_address(user: Any, item_id: int, *, day: date | None = None) -> RevealedAddress:
     """The full address of a visit planned for today, for the collector who holds it; the look is audited.
 
-    An entry point. Anything else — another day's item, another collector's, a case the user no longer
-    sees — is answered like a missing item: the address is revealed for the visit only.
+    An entry point. Anything else — another day's item, another collector's, a visit already recorded, a
+    case the user no longer sees — is answered like a missing item: the address is revealed for the visit
+    still to be made, and only to whoever holds it.
     """
     day = day or clock.today()
     item = (
-        WorkItem.objects.filter(pk=item_id, action=VISIT, as_of=day, assignee_id=getattr(user, "pk", None))
+        WorkItem.objects.filter(
+            pk=item_id, action=VISIT, as_of=day, status=WorkStatus.PENDING, assignee_id=getattr(user, "pk", None)
+        )
         .select_related("case__debtor")
         .first()
     )

@@ -183,7 +183,7 @@ def create_visit(
     request: HttpRequest,
     case_id: Id,
     body: Form[VisitIn],
-    files: File[list[UploadedFile]] | None = None,
+    files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
     """Record a visit (multipart: the fields and any number of ``files``, images or PDF). The gate is asked
     with both collectors; under the China pack a visit without ``second_collector_id`` is a 409 naming
