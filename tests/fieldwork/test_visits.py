@@ -233,7 +233,7 @@ def test_an_invalid_address_makes_the_point_invalid_and_counts_toward_unreachabl
 def test_a_family_member_at_the_door_is_a_third_party_and_the_notes_are_screened(
     personas: Personas, visit_case: VisitCase
 ) -> None:
-    case, item = visit_case()
+    case, _item = visit_case()
     response = post_visit(
         client_for(personas.alice), case.pk, second_collector=personas.bob.pk, outcome="not_home",
         persons_met=["family"], notes="家属骂我们是傻逼，不开门。",
@@ -373,7 +373,7 @@ def test_the_contacts_api_sends_a_visit_to_the_visits_endpoint(personas: Persona
 def test_the_api_reveals_the_address_of_todays_visit_with_an_audit_row(
     personas: Personas, visit_case: VisitCase
 ) -> None:
-    case, item = visit_case()
+    _case, item = visit_case()
     response = client_for(personas.alice).post(f"/api/visits/items/{item.pk}/reveal")
     assert response.status_code == 200 and response.json()["address"] == "上海市浦东新区张江路1号"
     assert AccessLog.objects.filter(user=personas.alice, channel="visit").count() == 1
