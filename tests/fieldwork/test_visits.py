@@ -83,7 +83,7 @@ def test_two_collectors_record_a_visit_that_closes_the_item_and_confirms_the_add
     )
     item.refresh_from_db()
     assert item.status == "done"
-    assert ContactPoint.objects.get(pk=item.contact_point_id).validity == "valid"
+    assert ContactPoint.objects.get(pk=item.contact_point_id or 0).validity == "valid"
     (attachment,) = visit.attachments.all()
     assert attachment.sha256 == hashlib.sha256(JPEG).hexdigest() and attachment.media_type == "image/jpeg"
     assert attachment.file.read() == JPEG
@@ -220,7 +220,7 @@ def test_an_invalid_address_makes_the_point_invalid_and_counts_toward_unreachabl
         persons_met=["other"], notes="物业称无此人。",
     )  # fmt: skip
     assert response.status_code == 302
-    assert ContactPoint.objects.get(pk=item.contact_point_id).validity == "invalid"
+    assert ContactPoint.objects.get(pk=item.contact_point_id or 0).validity == "invalid"
     tomorrow = timezone.localdate() + timedelta(days=1)
     snapshot = read_snapshot(tomorrow)
     row = snapshot.filter(snapshot["case_id"] == case.pk)
