@@ -378,3 +378,18 @@ def test_the_api_reveals_the_address_of_todays_visit_with_an_audit_row(
     assert response.status_code == 200 and response.json()["address"] == "上海市浦东新区张江路1号"
     assert AccessLog.objects.filter(user=personas.alice, channel="visit").count() == 1
     assert client_for(personas.bob).post(f"/api/visits/items/{item.pk}/reveal").status_code == 404
+
+
+def test_the_admin_shows_visits_with_their_files_digests_and_adds_none_by_hand(
+    personas: Personas, visit_case: VisitCase
+) -> None:
+    case, _item = visit_case()
+    post_visit(
+        client_for(personas.alice), case.pk, second_collector=personas.bob.pk, files=[SimpleUploadedFile("a.jpg", JPEG)]
+    )
+    visit = Visit.objects.get(case=case)
+    adam = client_for(personas.adam)
+    assert adam.get("/admin/fieldwork/visit/").status_code == 200
+    page = adam.get(f"/admin/fieldwork/visit/{visit.pk}/change/").content.decode()
+    assert hashlib.sha256(JPEG).hexdigest() in page
+    assert adam.get("/admin/fieldwork/visit/add/").status_code == 403
