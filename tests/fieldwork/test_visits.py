@@ -221,6 +221,9 @@ def test_an_invalid_address_makes_the_point_invalid_and_counts_toward_unreachabl
     )  # fmt: skip
     assert response.status_code == 302
     assert ContactPoint.objects.get(pk=item.contact_point_id or 0).validity == "invalid"
+    # The case's timeline says what the door showed, not a phone's "wrong number".
+    timeline = client_for(personas.alice).get(f"/cases/{case.pk}/").content.decode()
+    assert "外访 · 地址无效或已搬离" in timeline
     tomorrow = timezone.localdate() + timedelta(days=1)
     snapshot = read_snapshot(tomorrow)
     row = snapshot.filter(snapshot["case_id"] == case.pk)

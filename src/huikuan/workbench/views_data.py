@@ -19,8 +19,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from huikuan.cases.models import Case, CaseStatus, Interaction, Promise, PromiseState
+from huikuan.cases.models import Case, CaseStatus, Channel, Interaction, Outcome, Promise, PromiseState
 from huikuan.cases.views_data import CaseView, load_case
 from huikuan.comms.models import Purpose
 from huikuan.compliance.facts import GateFacts, case_gate_facts, gate_facts, point_facts
@@ -721,6 +722,19 @@ def _sent_note(notes: str) -> str:
     return f"{Purpose(found.group(1)).label} #{found.group(2)}"
 
 
+# A visit is stored with a contact's outcome (kernel.visits); at a door, these read differently than on a phone.
+VISIT_OUTCOME_LABELS = {
+    Outcome.WRONG_NUMBER: gettext_lazy("Address invalid or moved away"),
+    Outcome.NO_ANSWER: gettext_lazy("Nobody at home"),
+}
+
+
+def outcome_label(interaction: Interaction) -> str:
+    if interaction.channel == Channel.VISIT and interaction.outcome in VISIT_OUTCOME_LABELS:
+        return str(VISIT_OUTCOME_LABELS[Outcome(interaction.outcome)])
+    return str(interaction.get_outcome_display())
+
+
 def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], lang: str) -> list[TimelineEntry]:
     """Every interaction, promise, plan, payment, message and flag of the case, newest first."""
     en = lang.startswith("en")
@@ -728,7 +742,7 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
     for i in Interaction.objects.filter(case=case).select_related("user", "contact_point").order_by("-at")[:100]:
         point = f" · {i.contact_point.tail}" if i.contact_point is not None else ""
         entries.append(
-            TimelineEntry(i.at, "interaction", f"{i.get_channel_display()} · {i.get_outcome_display()}{point}",
+            TimelineEntry(i.at, "interaction", f"{i.get_channel_display()} · {outcome_label(i)}{point}",
                           f"{_sent_note(i.notes)}{' — ' + str(i.user) if i.user else ''}")
         )  # fmt: skip
     for p in promises:
