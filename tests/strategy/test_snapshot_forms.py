@@ -1,4 +1,5 @@
-"""The snapshot's SQL forms of kernel.lifecycle.in_collection and kernel.contacts.failed_attempt agree with them."""
+"""The snapshot's SQL forms of kernel.lifecycle.in_collection and kernel.contacts.counts_toward_unreachable (failed
+calls, and visits that found the address invalid) agree with them."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_the_snapshot_reads_the_kernels_cases_in_collection_and_failed_attempts(
             for channel, outcome, hours in calls:
                 at = day - timedelta(hours=hours)
                 Interaction.objects.create(case=row, channel=channel, outcome=outcome, at=at)
-                if channel == "call" and contacts.failed_attempt(outcome) and at >= day - timedelta(days=30):
+                if contacts.counts_toward_unreachable(channel, outcome) and at >= day - timedelta(days=30):
                     failed += 1
             if lifecycle.in_collection(status, oldest, AS_OF):
                 expected[row.pk] = failed

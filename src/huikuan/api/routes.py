@@ -30,6 +30,7 @@ from huikuan.compliance.actions import ContactBlocked, ContactPointRequired
 from huikuan.compliance.api import router as compliance_router
 from huikuan.compliance.contacts import log_contact
 from huikuan.compliance.models import GateSource
+from huikuan.fieldwork.api import router as fieldwork_router
 from huikuan.inputs import ContactValue, Id, Notes, PersonName, Reason, errors
 from huikuan.intake.importer import ImportFileError, import_upload, mapping_text, reason
 from huikuan.legal.api import router as legal_router
@@ -381,6 +382,9 @@ def log_contact_api(request: HttpRequest, case_id: Id, body: ContactIn) -> Statu
     )
     if body.outcome == Outcome.SENT:
         raise HttpError(400, "'sent' is the outbox's outcome, not a contact's")
+    if body.channel == Channel.VISIT:
+        # A visit names both collectors, its times and whom it met: the gate is asked with the whole party.
+        raise HttpError(400, f"a visit is recorded with POST /api/cases/{case.pk}/visits, which names both collectors")
     try:
         logged = log_contact(
             case, point, body.channel, body.outcome, user=request.user, notes=body.notes, source=GateSource.API
@@ -447,3 +451,4 @@ def goals(request: HttpRequest, first: date, last: date) -> list[GoalOut]:
 
 
 api.add_router("/qa", qa_router)
+api.add_router("/", fieldwork_router)

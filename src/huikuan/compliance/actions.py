@@ -6,6 +6,7 @@ or warning answer is written to the QA register in the same transaction as the c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,8 +63,12 @@ def ask_gate(
     user: Any = None,
     automated: bool = False,
     collectors: int = 1,
+    companions: Sequence[Any] = (),
 ) -> GateAnswer:
     """The gate's answer for this contact now (or at `at`); blocks and warnings are logged for QA.
+
+    ``companions`` are the other collectors of a visit (users): they count toward the party's size and the
+    rules about collectors (training) hold for each of them as for ``user``.
 
     Raises ContactPointRequired for a call, SMS or e-mail without a point: standing in the postal address
     would skip do-not-contact, the per-number cap and the third-party check.
@@ -84,8 +89,9 @@ def ask_gate(
         gate.Outreach(
             gate.Channel(channel),
             automated=automated,
-            collectors=collectors,
+            collectors=max(collectors, 1 + len(companions)),
             collector=None if automated else collector_of(user),
+            companions=tuple(c for c in (collector_of(u) for u in companions) if c is not None),
         ),
         at,
         current_pack(),

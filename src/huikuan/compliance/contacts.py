@@ -6,6 +6,7 @@ call's outcome (workbench) records in its own transaction with the promise, plan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,6 +42,8 @@ def log_contact(
     notes: str = "",
     source: GateSource = GateSource.WORKBENCH,
     at: datetime | None = None,
+    companions: Sequence[Any] = (),
+    audience: str = "debtor",
 ) -> LoggedContact:
     """Record an outbound contact made now; the gate is asked first and a blocked contact is not recorded.
 
@@ -48,9 +51,9 @@ def log_contact(
     (with the rule, its source and the next allowed time) when the gate says no.
     """
     at = at or clock.now()
-    answer = _gate(case, point, channel, user=user, source=source, at=at)
+    answer = _gate(case, point, channel, user=user, source=source, at=at, companions=companions)
     with transaction.atomic(durable=True):
-        return _record(case, point, channel, outcome, user=user, notes=notes, at=at, answer=answer)
+        return _record(case, point, channel, outcome, user=user, notes=notes, at=at, answer=answer, audience=audience)
 
 
 def new_contact(
@@ -63,26 +66,38 @@ def new_contact(
     notes: str = "",
     source: GateSource = GateSource.WORKBENCH,
     at: datetime | None = None,
+    companions: Sequence[Any] = (),
+    audience: str = "debtor",
 ) -> LoggedContact:
     """``log_contact`` inside the caller's transaction (the call's outcome saves everything in one).
+
+    ``companions``: the other collectors of a visit, asked about with ``user``; ``audience``: whom the notes
+    are screened for (a third party when one was present).
 
     A refusal's evidence is written in the caller's transaction too: a caller that lets ContactBlocked
     roll its work back keeps the evidence itself (the workbench writes it again).
     """
     at = at or clock.now()
-    answer = _gate(case, point, channel, user=user, source=source, at=at)
+    answer = _gate(case, point, channel, user=user, source=source, at=at, companions=companions)
     with transaction.atomic():
-        return _record(case, point, channel, outcome, user=user, notes=notes, at=at, answer=answer)
+        return _record(case, point, channel, outcome, user=user, notes=notes, at=at, answer=answer, audience=audience)
 
 
 def _gate(
-    case: Case, point: ContactPoint | None, channel: str, *, user: Any, source: GateSource, at: datetime
+    case: Case,
+    point: ContactPoint | None,
+    channel: str,
+    *,
+    user: Any,
+    source: GateSource,
+    at: datetime,
+    companions: Sequence[Any] = (),
 ) -> GateAnswer:
     require_visible_case(user, case)
     if point is not None and point.debtor_id != case.debtor_id:
         raise ValueError(_("The contact point belongs to another debtor."))
     # The refusal is evidence for QA: it is logged before, and apart from, the contact's own writes.
-    return require_gate(case, point, channel, source=source, at=at, user=user)
+    return require_gate(case, point, channel, source=source, at=at, user=user, companions=companions)
 
 
 def _record(
@@ -95,13 +110,16 @@ def _record(
     notes: str,
     at: datetime,
     answer: GateAnswer,
+    audience: str = "debtor",
 ) -> LoggedContact:
     party = contacts.party_reached(Outcome(outcome), point.relation if point is not None else None).value
     interaction = Interaction.objects.create(
         case=case, contact_point=point, channel=channel, party=party, outcome=outcome, notes=notes, at=at, user=user
     )
     flags = (
-        screen_and_register(notes, source="note", case=case, user=user, subject=f"interaction:{interaction.pk}")
+        screen_and_register(
+            notes, source="note", case=case, user=user, subject=f"interaction:{interaction.pk}", audience=audience
+        )
         if notes.strip()
         else []
     )

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "huikuan.workbench",
     "huikuan.legal",
     "huikuan.qa",
+    "huikuan.fieldwork",
     "huikuan.analytics",
     "huikuan.web",
     "huikuan.demo",

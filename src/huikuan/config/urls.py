@@ -13,6 +13,7 @@ urlpatterns = [
     path("comms/", include("huikuan.comms.urls")),
     path("work/", include("huikuan.workbench.urls")),
     path("legal/", include("huikuan.legal.urls")),
+    path("visits/", include("huikuan.fieldwork.urls")),
     path("", include("huikuan.web.urls")),
 ]
 

@@ -69,6 +69,19 @@ CONVERSATION = DEBTOR_OUTCOMES - {Outcome.HUNG_UP}
 FAILED = frozenset(Outcome) - ANSWERED - {Outcome.SENT}
 
 
+# A visit that finds the address wrong, or the debtor moved away, is recorded with the wrong number's outcome:
+# the address no longer reaches the debtor. It counts toward 失联 as a failed call does; a visit nobody
+# answered (not at home) does not, since the address may still be the debtor's.
+UNREACHABLE_VISIT_OUTCOMES = frozenset({Outcome.WRONG_NUMBER})
+
+
+def counts_toward_unreachable(channel: str, outcome: str) -> bool:
+    """A failed call, or a visit that found the address invalid: what the behaviour type 失联 counts."""
+    if channel == "call":
+        return outcome in FAILED
+    return channel == "visit" and outcome in UNREACHABLE_VISIT_OUTCOMES
+
+
 def answered(outcome: str) -> bool:
     """Somebody picked up: the number works, and a third party reached is one reached before."""
     return outcome in ANSWERED

@@ -24,7 +24,7 @@ from django.db import connection
 from huikuan.cases.models import Case, Interaction, Promise
 from huikuan.db.bulkread import bulk_reads, read_frame
 from huikuan.kernel import lifecycle
-from huikuan.kernel.contacts import FAILED, SELF
+from huikuan.kernel.contacts import FAILED, SELF, UNREACHABLE_VISIT_OUTCOMES
 from huikuan.kernel.contacts import Outcome as Said
 from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
 from huikuan.kernel.strategy.policy import ESCALATIONS
@@ -44,8 +44,10 @@ class Shard:
         return "" if self.count == 1 else f" AND {column} %% {int(self.count)} = {int(self.index)}"
 
 
-# The SQL forms of kernel.contacts.failed_attempt and kernel.lifecycle.in_collection take their sets from there.
+# The SQL forms of kernel.contacts.counts_toward_unreachable and kernel.lifecycle.in_collection take their sets
+# from there.
 FAILED_OUTCOMES = tuple(sorted(FAILED))
+UNREACHABLE_VISITS = tuple(sorted(UNREACHABLE_VISIT_OUTCOMES))
 OPEN_STATUSES = tuple(sorted(lifecycle.IN_COLLECTION))
 
 
@@ -158,7 +160,8 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
                    SUM(CASE WHEN i.outcome = 'refusal' AND i.at >= %(since_30)s THEN 1 ELSE 0 END),
                    SUM(CASE WHEN i.outcome = 'hardship' THEN 1 ELSE 0 END),
                    SUM(CASE WHEN i.outcome = 'dispute' THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN i.channel = 'call' AND i.outcome IN ({_quoted(FAILED_OUTCOMES)})
+                   SUM(CASE WHEN ((i.channel = 'call' AND i.outcome IN ({_quoted(FAILED_OUTCOMES)}))
+                                  OR (i.channel = 'visit' AND i.outcome IN ({_quoted(UNREACHABLE_VISITS)})))
                             AND i.at >= %(since_30)s THEN 1 ELSE 0 END),
                    SUM(CASE WHEN i.party = 'debtor' AND i.channel IN ('call', 'visit')
                             AND i.at >= %(since_30)s THEN 1 ELSE 0 END)

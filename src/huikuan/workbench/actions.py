@@ -6,11 +6,14 @@ the promise or plan (through payments.promises and payments.plans), a stop reque
 call-back and today's work items — is written in ONE transaction: a refused promise leaves no half-logged call.
 ``save_outcome`` and ``reassign_case`` are entry points (the outermost transaction); what they call from the
 layers below are those layers' building blocks (``new_contact``, ``new_promise``, ``new_agreed_plan``), which
-join it.
+join it. ``new_outcome`` is ``save_outcome``'s building block: the field visit (``fieldwork``) records a visit
+through it, so a promise or a plan taken at the door passes the same checks as on the phone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -70,6 +73,8 @@ class OutcomeEntry:
     complaint: bool = False
     # The debtor's asks the plan was designed with on the plan panel; the plan is recomputed from them.
     plan_terms: PlanAsk = field(default_factory=PlanAsk)
+    # When the contact was made, if not now (a visit is recorded after the collectors leave the door).
+    at: datetime | None = None
     # Whether the contact met the goal its work item stated (None: not said).
     goal_met: bool | None = None
 
@@ -122,12 +127,34 @@ def save_outcome(
     now: datetime | None = None,
 ) -> Saved:
     """Log the call and everything agreed in it; raises OutcomeError (nothing saved) when anything fails."""
+    with outcome_refusals(), transaction.atomic(durable=True):
+        return new_outcome(user, case, entry, recording=recording, now=now)
+
+
+def new_outcome(
+    user: Any,
+    case: Case,
+    entry: OutcomeEntry,
+    *,
+    recording: UploadedFile | None = None,
+    now: datetime | None = None,
+    companions: Sequence[Any] = (),
+    audience: str = "debtor",
+) -> Saved:
+    """``save_outcome`` inside the caller's transaction: a visit records its own rows with the same contact,
+    promise, plan and work items. ``companions`` (the visit's other collectors) are asked about by the gate
+    with ``user``; ``audience`` is whom the notes are screened for.
+
+    Raises OutcomeError for what the form got wrong, and lets the gate's ContactBlocked and the actions'
+    ActionError through: the caller rolls back, and ``outcome_refusals`` words them.
+    """
     require_visible_case(user, case)
     if entry.promise_amount is not None or entry.promise_date is not None or entry.plan_kind:
         # Refused before the call is looked at: a role that may not negotiate gets the same answer as from
         # the promise and plan actions, whatever the gate would say about the call.
         require_negotiator(user, case)
     now = now or clock.now()
+    at = entry.at or now
     point = None
     if entry.point_id is not None:
         point = ContactPoint.objects.filter(pk=entry.point_id, debtor_id=case.debtor_id).first()
@@ -141,51 +168,69 @@ def save_outcome(
         notes = (notes + "\n" if notes else "") + _("Payment reference to check: %(ref)s") % {
             "ref": entry.payment_reference.strip()
         }
-    try:
-        with transaction.atomic(durable=True):
-            logged = new_contact(case, point, entry.channel, entry.outcome, user=user, notes=notes, at=now)
-            saved = Saved(logged.interaction, logged.flags)
-            interaction = logged.interaction
-            if entry.promise_amount is not None and entry.promise_date is not None:
-                saved.promise = new_promise(
-                    user, case, entry.promise_amount, entry.promise_date, interaction=interaction, now=now
-                )
-            if entry.plan_kind:
-                saved.plan = new_agreed_plan(
-                    user, case, entry.plan_kind, interaction=interaction, now=now, **entry.plan_terms.kwargs()
-                )
-            if entry.payment_reference.strip():
-                # Marked for checking: the payments team finds these claims in the audit trail by action.
-                record_change(user, case, "payment:claimed", None, {"reference": entry.payment_reference.strip()})
-            if entry.stop_calls:
-                record_stop_request(case, Channel.CALL, source="call", user=user, note=notes[:300])
-            if entry.complaint:
-                open_hold(user, case, HoldReason.COMPLAINT, now=now)
-            if entry.callback_at is not None:
-                saved.callback = CallBack.objects.create(
-                    case=case, interaction=interaction, at=entry.callback_at, user=user
-                )
-            CallBack.objects.filter(case=case, done=False, at__lte=now).update(done=True)
-            if recording is not None:
-                CallRecording.objects.create(interaction=interaction, file=recording, uploaded_by=user)
-            # The queue moves on: today's items of this channel on this case are done, whoever's queue holds
-            # them. Only those: a call does not make the visit or the specialist's hand-over happen.
-            done = WorkItem.objects.filter(
-                case_id=case.pk,
-                as_of=timezone.localdate(now),
-                status=WorkStatus.PENDING,
-                queue__in=("collector", "specialist"),
-                channel=entry.channel,
+    with transaction.atomic():
+        logged = new_contact(
+            case,
+            point,
+            entry.channel,
+            entry.outcome,
+            user=user,
+            notes=notes,
+            at=at,
+            companions=companions,
+            audience=audience,
+        )
+        saved = Saved(logged.interaction, logged.flags)
+        interaction = logged.interaction
+        if entry.promise_amount is not None and entry.promise_date is not None:
+            saved.promise = new_promise(
+                user, case, entry.promise_amount, entry.promise_date, interaction=interaction, now=now
             )
-            if entry.goal_met is not None:
-                done.exclude(goal="").update(goal_met=entry.goal_met)
-            saved.items_done = done.update(status=WorkStatus.DONE)
-            if entry.outcome == Outcome.ENDED_ABUSIVE:
-                # No further attempt today, on any channel: the next is another day (kernel.strategy.aftercare).
-                WorkItem.objects.filter(
-                    case_id=case.pk, as_of=timezone.localdate(now), status=WorkStatus.PENDING,
-                    channel__in=("call", "sms", "email", "visit"),
-                ).update(status=WorkStatus.CANCELLED)  # fmt: skip
+        if entry.plan_kind:
+            saved.plan = new_agreed_plan(
+                user, case, entry.plan_kind, interaction=interaction, now=now, **entry.plan_terms.kwargs()
+            )
+        if entry.payment_reference.strip():
+            # Marked for checking: the payments team finds these claims in the audit trail by action.
+            record_change(user, case, "payment:claimed", None, {"reference": entry.payment_reference.strip()})
+        if entry.stop_calls:
+            record_stop_request(case, Channel.CALL, source="call", user=user, note=notes[:300])
+        if entry.complaint:
+            open_hold(user, case, HoldReason.COMPLAINT, now=now)
+        if entry.callback_at is not None:
+            saved.callback = CallBack.objects.create(
+                case=case, interaction=interaction, at=entry.callback_at, user=user
+            )
+        CallBack.objects.filter(case=case, done=False, at__lte=now).update(done=True)
+        if recording is not None:
+            CallRecording.objects.create(interaction=interaction, file=recording, uploaded_by=user)
+        # The queue moves on: today's items of this channel on this case are done, whoever's queue holds
+        # them. Only those: a call does not make the visit or the specialist's hand-over happen.
+        done = WorkItem.objects.filter(
+            case_id=case.pk,
+            as_of=timezone.localdate(now),
+            status=WorkStatus.PENDING,
+            queue__in=("collector", "specialist"),
+            channel=entry.channel,
+        )
+        if entry.goal_met is not None:
+            done.exclude(goal="").update(goal_met=entry.goal_met)
+        saved.items_done = done.update(status=WorkStatus.DONE)
+        if entry.outcome == Outcome.ENDED_ABUSIVE:
+            # No further attempt today, on any channel: the next is another day (kernel.strategy.aftercare).
+            WorkItem.objects.filter(
+                case_id=case.pk, as_of=timezone.localdate(now), status=WorkStatus.PENDING,
+                channel__in=("call", "sms", "email", "visit"),
+            ).update(status=WorkStatus.CANCELLED)  # fmt: skip
+    return saved
+
+
+@contextmanager
+def outcome_refusals() -> Iterator[None]:
+    """Turns the gate's refusal and the actions' errors raised in the block into an OutcomeError in the
+    user's language; wrap it around the transaction, so the gate's evidence is kept after the rollback."""
+    try:
+        yield
     except ContactBlocked as blocked:
         _keep_gate_evidence(blocked)
         decision = blocked.answer.decision
@@ -207,7 +252,6 @@ def save_outcome(
         ) from blocked
     except ActionError as exc:
         raise OutcomeError(exc.messages) from exc
-    return saved
 
 
 def _keep_gate_evidence(blocked: ContactBlocked) -> None:

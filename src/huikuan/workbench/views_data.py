@@ -19,8 +19,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from huikuan.cases.models import Case, CaseStatus, Interaction, Promise, PromiseState
+from huikuan.cases.models import Case, CaseStatus, Channel, Interaction, Outcome, Promise, PromiseState
 from huikuan.cases.views_data import CaseView, load_case
 from huikuan.comms.models import Purpose
 from huikuan.compliance.facts import GateFacts, case_gate_facts, gate_facts, point_facts
@@ -76,6 +77,8 @@ CHANNEL_OF_KIND = {
     ContactKind.EMAIL: gate.Channel.EMAIL,
     ContactKind.POSTAL: gate.Channel.LETTER,
 }
+# A visit goes out in a party of two (the China pack's cn.visit_collectors); the visit form names the second.
+VISIT_PARTY = 2
 # One screen of work: a collector takes the next case from the top; "next case" always sees the best one.
 QUEUE_LIMIT = 50
 
@@ -90,14 +93,17 @@ def preview(
     facts: GateFacts,
     at: datetime,
     collector: gate.Collector | None = None,
+    *,
+    collectors: int = 1,
 ) -> gate.Decision:
-    """The gate's answer for a contact at ``at`` (not logged), made by ``collector`` (org.training.collector_of)."""
+    """The gate's answer for a contact at ``at`` (not logged), made by ``collector`` (org.training.collector_of)
+    in a party of ``collectors`` (a visit's)."""
     target = point_facts(point) if point is not None else gate.ContactPoint(id="", kind=gate.PointKind.POSTAL)
     return gate.check_contact(
         facts.history.get(case.pk, []),
         case_gate_facts(case, facts),
         target,
-        gate.Outreach(gate.Channel(channel), collector=collector),
+        gate.Outreach(gate.Channel(channel), collector=collector, collectors=collectors),
         at,
         current_pack(),
     )
@@ -141,7 +147,9 @@ def item_workable(
     points = facts.points.get(case.debtor_id, [])
     if item.action == VISIT:
         postal = next((p for p in points if p.pk == item.contact_point_id), None)
-        decision = preview(case, postal, gate.Channel.VISIT, facts, now, collector)
+        # Asked for two: the visit form (fieldwork) names the second collector, and the gate is asked with
+        # both when the visit is recorded.
+        decision = preview(case, postal, gate.Channel.VISIT, facts, now, collector, collectors=VISIT_PARTY)
         return Workable(decision.allowed, decision.next_allowed_at, reason_text(decision, lang))
     # The gate is asked number by number in the picker's order and only until one is allowed: a queue of
     # fifty rows asks it about fifty times when the best numbers are callable, as it did before the picker.
@@ -719,6 +727,19 @@ def _sent_note(notes: str) -> str:
     return f"{Purpose(found.group(1)).label} #{found.group(2)}"
 
 
+# A visit is stored with a contact's outcome (kernel.visits); at a door, these read differently than on a phone.
+VISIT_OUTCOME_LABELS = {
+    Outcome.WRONG_NUMBER: gettext_lazy("Address invalid or moved away"),
+    Outcome.NO_ANSWER: gettext_lazy("Nobody at home"),
+}
+
+
+def outcome_label(interaction: Interaction) -> str:
+    if interaction.channel == Channel.VISIT and interaction.outcome in VISIT_OUTCOME_LABELS:
+        return str(VISIT_OUTCOME_LABELS[Outcome(interaction.outcome)])
+    return str(interaction.get_outcome_display())
+
+
 def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], lang: str) -> list[TimelineEntry]:
     """Every interaction, promise, plan, payment, message and flag of the case, newest first."""
     en = lang.startswith("en")
@@ -726,7 +747,7 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
     for i in Interaction.objects.filter(case=case).select_related("user", "contact_point").order_by("-at")[:100]:
         point = f" · {i.contact_point.tail}" if i.contact_point is not None else ""
         entries.append(
-            TimelineEntry(i.at, "interaction", f"{i.get_channel_display()} · {i.get_outcome_display()}{point}",
+            TimelineEntry(i.at, "interaction", f"{i.get_channel_display()} · {outcome_label(i)}{point}",
                           f"{_sent_note(i.notes)}{' — ' + str(i.user) if i.user else ''}")
         )  # fmt: skip
     for p in promises:

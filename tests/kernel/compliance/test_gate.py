@@ -532,7 +532,7 @@ def test_next_allowed_at_is_itself_allowed_whatever_the_situation(seed: int, pac
 
 
 def _by(collector: Collector, channel: Channel = Channel.CALL, **kw: bool) -> Outreach:
-    return Outreach(channel, collector=collector, **kw)
+    return Outreach(channel, collector=collector, companions=(), **kw)
 
 
 def test_cn_a_collector_trained_a_year_ago_to_the_day_may_call_and_a_day_later_may_not() -> None:

@@ -175,6 +175,14 @@ class Outreach:
     # The text states the disclosure the debtor's state requires on a time-barred debt
     # (validation.carries_disclosure); a call or a visit carries no text, so it never does.
     discloses_time_bar: bool = False
+    # The other collectors of a visit: each of them meets the debtor too, so the rules about collectors
+    # (training, outsourced means) hold for every one of them, not only for the one who records it.
+    companions: tuple[Collector, ...] = ()
+
+    @property
+    def people(self) -> tuple[Collector, ...]:
+        """Everyone who makes the contact: the recording collector first, then the companions."""
+        return ((self.collector,) if self.collector is not None else ()) + self.companions
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,18 +336,25 @@ def _channel_fits_point(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
 
 
 def _collector_training(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
-    person = ctx.outreach.collector
-    if person is None or ctx.outreach.automated or not person.training_required or not _applies(rule, ctx):
+    if ctx.outreach.automated or not _applies(rule, ctx):
         return None
-    if training_current(person.trained_on, t.astimezone(ctx.tz).date(), rule.params["months"]):
+    today = t.astimezone(ctx.tz).date()
+    lapsed = [
+        person
+        for person in ctx.outreach.people
+        if person.training_required and not training_current(person.trained_on, today, rule.params["months"])
+    ]
+    if not lapsed:
         return None
+    person = lapsed[0]
     # Not timed: training lapses further with waiting; it takes a course or an assessment to lift.
     return Outcome(timed=False, extra={"trained_on": person.trained_on.isoformat() if person.trained_on else "—"})
 
 
 def _outsourced_private_means(rule: Rule, ctx: _Ctx, t: datetime) -> Outcome | None:
-    person = ctx.outreach.collector
-    if person is None or not person.outsourced or not ctx.outreach.private_means or ctx.facts.private_means_consent:
+    if not ctx.outreach.private_means or ctx.facts.private_means_consent:
+        return None
+    if not any(person.outsourced for person in ctx.outreach.people):
         return None
     return Outcome(timed=False)
 
