@@ -19,6 +19,7 @@ class NoticeKind(models.TextChoices):
     CASE_ASSIGNED = "case_assigned", _("Case reassigned to you")
     CALLBACK_DUE = "callback_due", _("Call-back due")
     PROMISE_DUE = "promise_due", _("Promise due today")
+    SELF_SERVICE = "self_service", _("Debtor's self-service request")
 
 
 class Notification(models.Model):

@@ -22,7 +22,9 @@ from dataclasses import replace
 from huikuan.kernel.compliance.gate import CaseFacts
 
 # A verification answers the debtor's dispute: the dispute's stop on collection must not stop it (US).
-SERVICE = frozenset({"payment_confirmation", "plan_confirmation", "case_closed", "verification"})
+# The self-service page's one-time code is asked for by the debtor at that moment: a hold (a dispute the
+# debtor opened there) must not lock them out of their own page.
+SERVICE = frozenset({"payment_confirmation", "plan_confirmation", "case_closed", "verification", "access_code"})
 DUE_REMINDER = "due_reminder"
 # A step towards a suit: refused on a time-barred debt (us.time_barred_suit), whatever its words.
 LEGAL = frozenset({"lawyer_letter"})
