@@ -73,12 +73,16 @@ def test_a_promise_within_the_rules_is_recorded(verified: Walk) -> None:
     assert (promise.amount, promise.due_date, promise.created_by) == (Decimal("500.00"), due, None)
 
 
-def test_a_dispute_opens_the_dispute_hold_and_tells_the_collector_and_the_lead(verified: Walk, personas: Personas) -> None:
+def test_a_dispute_opens_the_dispute_hold_and_tells_the_collector_and_the_lead(
+    verified: Walk, personas: Personas
+) -> None:
     answer = verified.post("dispute/", {"scope": "amount", "reason": "滞纳金计算有误"})
     assert answer.status_code == 302
     case = Case.objects.get(pk=verified.link.case_id)
     assert (case.status, case.hold_reason) == (CaseStatus.ON_HOLD, HoldReason.DISPUTE)
-    told = set(Notification.objects.filter(kind="self_service", case_id=case.pk).values_list("user__username", flat=True))
+    told = set(
+        Notification.objects.filter(kind="self_service", case_id=case.pk).values_list("user__username", flat=True)
+    )
     assert told == {"alice", "lena"}
 
 
