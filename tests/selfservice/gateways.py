@@ -189,7 +189,7 @@ def _wechat_handler(gateway: FakeWeChatPay) -> type[BaseHTTPRequestHandler]:
                 answer = json.dumps({"h5_url": f"{gateway.base_url}/cashier/{prepay}"})
                 self._answer(200, answer, headers=gateway.signed_headers(answer))
                 return
-            match = re.fullmatch(r"/cashier/(\w+)", self.path)
+            match = re.fullmatch(r"/cashier/(\w+)", urllib.parse.urlparse(self.path).path)
             if match and match.group(1) in gateway.orders:
                 form = urllib.parse.parse_qs(body)
                 gateway.pay(match.group(1))

@@ -12,10 +12,10 @@ import pytest
 
 from huikuan import clock
 from huikuan.cases.models import Case, CaseStatus, HoldReason, Promise
-from huikuan.org.visibility import CaseNotFound
 from huikuan.compliance.models import StopRequest
 from huikuan.notifications.models import Notification
 from huikuan.org.permissions import SelfServiceDebtor
+from huikuan.org.visibility import CaseNotFound
 from huikuan.payments.models import PlanStatus, RepaymentPlan
 from huikuan.payments.promises import record_promise
 from huikuan.selfservice.models import Event, EventKind
@@ -129,4 +129,4 @@ def test_another_cases_order_is_not_shown(verified: Walk, debt: Debt, personas: 
     order = PaymentOrder.objects.create(case=other.case, provider="wechat", order_id="HKOTHER1", amount=Decimal("1"),
                                         created_at=clock.now())  # fmt: skip
     assert verified.get(f"paid/{order.order_id}/").status_code == 404
-    assert Event.objects.filter(kind=EventKind.ACTION_REFUSED, detail__what="paid").exists()
+    assert Event.objects.filter(kind=EventKind.ACTION_REFUSED, detail__what="order").exists()

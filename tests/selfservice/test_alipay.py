@@ -32,8 +32,9 @@ def gateway(settings: Any) -> Iterator[FakeAlipay]:
 def _order(verified: Walk) -> tuple[PaymentOrder, dict[str, str]]:
     answer = verified.post("pay/", {"provider": "alipay", "amount": "1220.50"})
     assert answer.status_code == 302
-    params = {k: v[0] for k, v in parse_qs(urlparse(answer["Location"]).query).items()}
-    return PaymentOrder.objects.get(), params
+    order = PaymentOrder.objects.get()
+    params = {k: v[0] for k, v in parse_qs(urlparse(order.checkout_url).query).items()}
+    return order, params
 
 
 def test_the_wap_order_is_signed_and_its_notification_posts_once(verified: Walk, gateway: FakeAlipay) -> None:

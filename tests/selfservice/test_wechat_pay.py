@@ -16,7 +16,7 @@ from django.test import Client
 
 from huikuan import clock
 from huikuan.cases.models import Promise, PromiseState
-from huikuan.payments.models import PendingMessage, Payment, PaymentSource
+from huikuan.payments.models import Payment, PaymentSource, PendingMessage
 from huikuan.selfservice.models import Event, EventKind, OrderStatus, PaymentOrder
 from tests.selfservice.conftest import Walk
 from tests.selfservice.gateways import FakeWeChatPay, new_key
@@ -38,7 +38,9 @@ def _order(verified: Walk, amount: str = "500.00") -> PaymentOrder:
     answer = verified.post("pay/", {"provider": "wechat", "amount": amount})
     assert answer.status_code == 302, answer.content[:400]
     order = PaymentOrder.objects.get(case=verified.link.case)
-    assert answer["Location"].startswith(order.checkout_url) and "/cashier/wx" in answer["Location"]
+    assert answer["Location"] == verified.url(f"checkout/{order.order_id}/")
+    page = verified.get(f"checkout/{order.order_id}/").content.decode()
+    assert "/cashier/wx" in order.checkout_url and order.checkout_url.replace("&", "&amp;") in page
     return order
 
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("<str:token>/callback/", views.callback, name="callback"),
     path("<str:token>/opt-out/", views.opt_out, name="opt-out"),
     path("<str:token>/pay/", views.pay, name="pay"),
+    path("<str:token>/checkout/<str:order_id>/", views.checkout, name="checkout"),
     path("<str:token>/paid/<str:order_id>/", views.paid, name="paid"),
 ]

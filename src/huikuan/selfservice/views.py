@@ -158,7 +158,7 @@ def _acting(work: Callable[[HttpRequest, actions.Session, Visit], str]) -> Calla
             return _home(request, token, session, visit, [message(error)], 400)
         except ActionError as error:
             return _home(request, token, session, visit, error.messages, 400)
-        if done.startswith(("http://", "https://")):
+        if done.startswith("/"):
             return redirect(done)
         return redirect(reverse("selfservice:open", args=[token]) + f"?done={done}")
 
@@ -199,7 +199,9 @@ def _opt_out(request: HttpRequest, session: actions.Session, visit: Visit) -> st
 def _pay(request: HttpRequest, session: actions.Session, visit: Visit) -> str:
     amount = parse_money(request.POST.get("amount", ""), maximum=max_amount())
     order = orders.start_payment(session, request.POST.get("provider", ""), amount, visit)
-    return order.checkout_url
+    # Our own page links on to the provider: a form's redirect to another origin is what the CSP's
+    # form-action forbids, a link the debtor follows is not.
+    return reverse("selfservice:checkout", args=[_token(request), order.order_id])
 
 
 accept_plan = _acting(_plan)
@@ -210,6 +212,31 @@ opt_out = _acting(_opt_out)
 pay = _acting(_pay)
 
 
+def _token(request: HttpRequest) -> str:
+    return str(request.resolver_match.kwargs["token"]) if request.resolver_match else ""
+
+
+def _own_order(link: Link, order_id: str, visit: Visit) -> PaymentOrder | None:
+    order = PaymentOrder.objects.filter(order_id=order_id, case_id=link.case_id).first()
+    if order is None:
+        event(link.case_id, EventKind.ACTION_REFUSED, visit, link=link, what="order", order=order_id[:40])
+    return order
+
+
+@require_GET
+@_by_link
+def checkout(request: HttpRequest, token: str, link: Link, visit: Visit, order_id: str) -> HttpResponse:
+    """The order made: the way on to the provider's page."""
+    if _verified(request, link, visit.at) is None:
+        return _code_page(request, token, link, [_("Enter the code first.")], 403)
+    order = _own_order(link, order_id, visit)
+    if order is None:
+        return _refused(request, Refusal.UNKNOWN)
+    return render(
+        request, "selfservice/checkout.html", {"token": token, "order": order, "lang": translation.get_language()}
+    )
+
+
 @require_GET
 @_by_link
 def paid(request: HttpRequest, token: str, link: Link, visit: Visit, order_id: str) -> HttpResponse:
@@ -217,9 +244,8 @@ def paid(request: HttpRequest, token: str, link: Link, visit: Visit, order_id: s
     session = _verified(request, link, visit.at)
     if session is None:
         return _code_page(request, token, link, [_("Enter the code first.")], 403)
-    order = PaymentOrder.objects.filter(order_id=order_id, case_id=link.case_id).first()
+    order = _own_order(link, order_id, visit)
     if order is None:
-        event(link.case_id, EventKind.ACTION_REFUSED, visit, link=link, what="paid", order=order_id[:40])
         return _refused(request, Refusal.UNKNOWN)
     return render(
         request, "selfservice/paid.html", {"token": token, "order": order, "lang": translation.get_language()}
