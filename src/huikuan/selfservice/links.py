@@ -1,7 +1,7 @@
 """Self-service links and one-time codes: issuing, opening, revoking, sending and checking a code.
 
-A link is a signed token naming a ``Link`` row and its random nonce (``django.core.signing`` under its own
-salt); the row decides whether it still opens: not expired, not revoked, not locked. Nothing personal is
+A link is a signed token naming a ``Link`` row and its random nonce (``django.core.signing.Signer`` under its
+own salt); the row decides whether it still opens: not expired, not revoked, not locked. Nothing personal is
 read before a code the debtor received on their own mobile or e-mail is entered (``check_code``). Every
 refusal and every code is an ``Event`` with the request's address and user agent.
 """
@@ -66,7 +66,8 @@ def link_days() -> int:
 
 
 def token_of(link: Link) -> str:
-    return signing.dumps({"l": link.pk, "n": link.nonce}, salt=SALT)
+    """The same token for the same link (no timestamp: the row says until when it opens)."""
+    return signing.Signer(salt=SALT).sign_object({"l": link.pk, "n": link.nonce})
 
 
 def url_of(link: Link) -> str:
@@ -132,6 +133,10 @@ def revoke_link(user: Any, link: Link) -> Link:
     return link
 
 
+class CodeRefused(ActionError):
+    """No code now: too soon, too many this hour, or the link is locked (answered 429)."""
+
+
 class Refusal(StrEnum):
     TAMPERED = "tampered"
     UNKNOWN = "unknown"
@@ -143,7 +148,7 @@ class Refusal(StrEnum):
 def open_link(token: str, visit: Visit) -> Link | Refusal:
     """The link the token names if it still opens; otherwise why not (the refusal is recorded)."""
     try:
-        data = signing.loads(token, salt=SALT)
+        data = signing.Signer(salt=SALT).unsign_object(token)
         link_id, nonce = int(data["l"]), str(data["n"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         event(None, EventKind.REFUSED, visit, reason=Refusal.TAMPERED.value)
@@ -200,7 +205,7 @@ def send_code(link: Link, point_id: int, visit: Visit) -> AccessCode:
         else:
             access = _new_code(locked, point, visit)
     if refused is not None or access is None:
-        raise ActionError([_code_refusal_text(*refused)] if refused else [])
+        raise CodeRefused([_code_refusal_text(*refused)] if refused else [])
     return access
 
 

@@ -7,6 +7,7 @@ the code is shown before the code (``_verified``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,17 @@ from huikuan.kernel import selfservice as rules
 from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, parse_local_datetime, parse_money
 from huikuan.payments.guards import ActionError
 from huikuan.selfservice import actions, orders
-from huikuan.selfservice.links import Refusal, Visit, check_code, code_points, event, open_link, send_code, send_link
+from huikuan.selfservice.links import (
+    CodeRefused,
+    Refusal,
+    Visit,
+    check_code,
+    code_points,
+    event,
+    open_link,
+    send_code,
+    send_link,
+)
 from huikuan.selfservice.links import revoke_link as revoke
 from huikuan.selfservice.models import AccessCode, EventKind, Link, PaymentOrder
 from huikuan.selfservice.providers.registry import alipay, wechat
@@ -123,8 +134,10 @@ def send_code_view(request: HttpRequest, token: str, link: Link, visit: Visit) -
         send_code(link, point_id, visit)
     except InputError:
         return _code_page(request, token, link, [_("Choose one of the numbers or addresses shown.")], 400)
-    except ActionError as error:
+    except CodeRefused as error:
         return _code_page(request, token, link, error.messages, 429)
+    except ActionError as error:
+        return _code_page(request, token, link, error.messages, 400)
     return redirect(reverse("selfservice:open", args=[token]) + "?sent=1")
 
 
@@ -267,7 +280,9 @@ def notify_wechat(request: HttpRequest) -> HttpResponse:
         status, content_type, body = provider.acknowledge()
         return HttpResponse(body, status=status, content_type=content_type)
     return HttpResponse(
-        f'{{"code":"FAIL","message":"{handled.reason[:80]}"}}', status=handled.status, content_type="application/json"
+        json.dumps({"code": "FAIL", "message": handled.reason[:80]}),
+        status=handled.status,
+        content_type="application/json",
     )
 
 
