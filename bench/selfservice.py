@@ -1,12 +1,16 @@
 """Self-service speed: the debtor's page at 100 concurrent debtors, and payment notifications per second.
 
-    .venv/bin/python bench/selfservice.py [--debtors 100] [--requests 10] [--notifications 500] [--workers 2]
+    .venv/bin/python bench/selfservice.py [--debtors 100] [--requests 10] [--think 5] [--notifications 500]
+                                          [--workers 2]
 
 On a fresh PostgreSQL database: generates N debtors (the portfolio generator), opens a self-service link for
 each and enters its one-time code through HTTP (not timed). gunicorn serves the project (``--workers``
-processes, 4 threads each) on 127.0.0.1; N client threads, one per debtor with its own session, each load
-their page ``--requests`` times back to back. ``page_p95_ms`` is the 95th percentile of the time each load
-took at the client, all N at once (target ≤ 150 ms). Then ``--notifications`` WeChat Pay notifications (signed
+processes, 4 threads each) on 127.0.0.1; N client threads, one per debtor with its own session, all active
+at once, each load their page ``--requests`` times, reading it between loads for a time drawn uniformly from
+0 to twice ``--think`` seconds (a person on a phone, not a loop). ``page_p95_ms`` is the 95th percentile of
+the time each load took at the client (target ≤ 150 ms); ``page_p95_ms_no_think`` is the same with every
+debtor reloading back to back (the server's saturation: N requests always in flight).
+Then ``--notifications`` WeChat Pay notifications (signed
 with a platform key and encrypted with an APIv3 key made here, one per order) are handled in this process
 through the same path as the notification view (verify, decrypt, check the order, post, settle);
 ``notifications_per_s`` is how many it handles per second. Ends with one JSON line.
@@ -18,6 +22,7 @@ import argparse
 import http.cookiejar
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -72,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--debtors", type=int, default=100)
     parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--think", type=float, default=5.0)
     parser.add_argument("--notifications", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
@@ -129,27 +135,8 @@ def main() -> None:
             assert 'data-testid="total"' in debtor.get()
             debtors.append(debtor)
 
-        times: list[float] = []
-        lock = threading.Lock()
-        start = threading.Barrier(len(debtors))
-
-        def load(debtor: Debtor) -> None:
-            mine = []
-            start.wait()
-            for _ in range(args.requests):
-                began = time.perf_counter()
-                debtor.get()
-                mine.append((time.perf_counter() - began) * 1000)
-            with lock:
-                times.extend(mine)
-
-        threads = [threading.Thread(target=load, args=(d,)) for d in debtors]
-        began = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - began
+        times, wall = load(debtors, args.requests, args.think)
+        saturated, _wall = load(debtors, args.requests, 0.0)
     finally:
         server.terminate()
         server.wait()
@@ -163,7 +150,9 @@ def main() -> None:
                 "page_loads": len(times),
                 "page_p50_ms": round(statistics.median(times), 1),
                 "page_p95_ms": round(percentile(times, 0.95), 1),
+                "think_s": args.think,
                 "pages_per_s": round(len(times) / wall, 1),
+                "page_p95_ms_no_think": round(percentile(saturated, 0.95), 1),
                 "gunicorn_workers": args.workers,
                 "notifications": args.notifications,
                 "notifications_per_s": round(notifications_per_s, 1),
@@ -171,6 +160,33 @@ def main() -> None:
             }
         )
     )
+
+
+def load(debtors: list[Debtor], requests: int, think: float) -> tuple[list[float], float]:
+    """Every debtor loads their page ``requests`` times at once with the others; the client's times in ms."""
+    times: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(debtors))
+
+    def browse(n: int, debtor: Debtor) -> None:
+        pause = random.Random(n)
+        mine = []
+        start.wait()
+        for _ in range(requests):
+            time.sleep(pause.uniform(0, 2 * think))
+            began = time.perf_counter()
+            debtor.get()
+            mine.append((time.perf_counter() - began) * 1000)
+        with lock:
+            times.extend(mine)
+
+    threads = [threading.Thread(target=browse, args=(n, d)) for n, d in enumerate(debtors)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return times, time.perf_counter() - began
 
 
 def notifications(cases: list[Any], count: int) -> float:
