@@ -64,8 +64,13 @@ def test_an_expired_link_is_refused(walk: Walk) -> None:
 
 
 def test_a_revoked_link_no_longer_opens_even_after_the_code(verified: Walk, personas: Personas) -> None:
-    answer = client_for(personas.alice).post(f"/s/links/{verified.link.pk}/revoke/")
+    alice = client_for(personas.alice)
+    listed = alice.get(f"/s/cases/{verified.link.case_id}/links/").content.decode()
+    assert f'data-link="{verified.link.pk}"' in listed and 'data-testid="revoke"' in listed
+    assert client_for(personas.carol).post(f"/s/links/{verified.link.pk}/revoke/").status_code == 404
+    answer = alice.post(f"/s/links/{verified.link.pk}/revoke/")
     assert answer.status_code == 302
+    assert 'data-testid="revoke"' not in alice.get(f"/s/cases/{verified.link.case_id}/links/").content.decode()
     assert verified.get().status_code == 410
     assert verified.post("promise/", {"amount": "100.00", "due": clock.today().isoformat()}).status_code == 410
     assert Event.objects.filter(link=verified.link, kind=EventKind.REFUSED, detail__reason="revoked").exists()

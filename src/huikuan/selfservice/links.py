@@ -170,6 +170,17 @@ def open_link(token: str, visit: Visit) -> Link | Refusal:
     return link
 
 
+def link_state(link: Link, now: datetime) -> str:
+    """How the link stands for the staff's list: open, expired, revoked or locked (the refusal ``open_link`` gives)."""
+    if link.revoked_at is not None:
+        return Refusal.REVOKED.value
+    if rules.is_locked(link.wrong_codes):
+        return Refusal.LOCKED.value
+    if now >= link.expires_at:
+        return Refusal.EXPIRED.value
+    return "open"
+
+
 def code_points(link: Link) -> list[ContactPoint]:
     """The debtor's own mobiles and e-mail addresses a code may go to (never a third party's)."""
     return list(

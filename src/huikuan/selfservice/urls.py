@@ -7,6 +7,7 @@ urlpatterns = [
     path("notify/wechat/", views.notify_wechat, name="notify-wechat"),
     path("notify/alipay/", views.notify_alipay, name="notify-alipay"),
     path("cases/<int:case_id>/send-link/", views.send_link_view, name="send-link"),
+    path("cases/<int:case_id>/links/", views.case_links, name="case-links"),
     path("links/<int:link_id>/revoke/", views.revoke_link, name="revoke-link"),
     path("<str:token>/", views.open_page, name="open"),
     path("<str:token>/code/send/", views.send_code_view, name="send-code"),

@@ -29,7 +29,7 @@ from huikuan.cases.access import visible_case_or_404
 from huikuan.inputs import max_amount, message
 from huikuan.kernel import selfservice as rules
 from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, parse_local_datetime, parse_money
-from huikuan.payments.guards import ActionError
+from huikuan.payments.guards import ActionError, require_negotiator
 from huikuan.selfservice import actions, orders
 from huikuan.selfservice.links import (
     CodeRefused,
@@ -38,6 +38,7 @@ from huikuan.selfservice.links import (
     check_code,
     code_points,
     event,
+    link_state,
     open_link,
     send_code,
     send_link,
@@ -315,10 +316,21 @@ def send_link_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def case_links(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case's links, newest first, with whether each still opens; each open one can be revoked here."""
+    case = visible_case_or_404(request.user, case_id)
+    require_negotiator(request.user, case)
+    now = clock.now()
+    links = [(link, link_state(link, now)) for link in Link.objects.filter(case=case).order_by("-created_at")[:50]]
+    return render(request, "selfservice/case_links.html", {"case": case, "links": links})
+
+
+@login_required
 @require_POST
 def revoke_link(request: HttpRequest, link_id: int) -> HttpResponse:
     link = get_object_or_404(Link, pk=link_id)
     case = visible_case_or_404(request.user, link.case_id)
     revoke(request.user, link)
     messages.success(request, _("The self-service link no longer opens."))
-    return redirect("web:case", case_id=case.pk)
+    return redirect("selfservice:case-links", case_id=case.pk)
