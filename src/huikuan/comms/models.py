@@ -34,6 +34,8 @@ class Purpose(models.TextChoices):
     LAWYER_LETTER = "lawyer_letter", _("Lawyer's letter")
     VALIDATION_NOTICE = "validation_notice", _("Validation notice (US)")
     VERIFICATION = "verification", _("Verification of a disputed debt (US)")
+    SELF_SERVICE_LINK = "self_service_link", _("Self-service link")
+    ACCESS_CODE = "access_code", _("Self-service one-time code")
 
 
 class Tone(models.TextChoices):

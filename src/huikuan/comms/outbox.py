@@ -27,16 +27,19 @@ from huikuan.comms.models import (
     TemplateVersion,
     Tone,
 )
+from huikuan.comms.signals import links_wanted
 from huikuan.comms.templates import active_version
 from huikuan.compliance.validation import disclosure_rule, time_bar_disclosures
 from huikuan.db.bulkread import bulk_reads, one_of
 from huikuan.db.bulkwrite import insert_rows
 from huikuan.kernel.comms import purposes
+from huikuan.kernel.comms.render import placeholders
 from huikuan.kernel.comms.variables import MessageFacts, format_date, values_for
 from huikuan.kernel.compliance.validation import disclosure_for
 from huikuan.portfolio.models import ContactPoint, Debtor, Relation, Validity
 
 DEADLINE_DAYS = 15  # a demand letter's deadline: long enough to pay or to answer a dispute
+LINK = "self_service_link"
 BULK_BATCH = 1000  # from this many requests, queuing reads with the settings for whole-book queries
 
 
@@ -122,6 +125,7 @@ class QueueBatch:
     def __init__(self, requests: Sequence[Request], today: date | None = None) -> None:
         self.requests = requests
         self.report = QueueReport()
+        self.links: dict[str, str] = {}
         self.today = today or clock.today()
         self.now = clock.now()
         if not requests:
@@ -151,6 +155,24 @@ class QueueBatch:
         self.versions: dict[tuple[str, str, str, str], TemplateVersion | None] = {
             key: active_version(*key) for key in keys
         }
+        self.links = self._links(fresh)
+
+    def _links(self, fresh: list[Request]) -> dict[str, str]:
+        """Self-service links for the messages whose template asks for one and whose cause gave none."""
+        wanting = [
+            r
+            for r in fresh
+            if LINK not in dict(r.extra)
+            and (version := self.versions.get(self._key(r))) is not None
+            and LINK in placeholders(version.subject + version.body)
+        ]
+        links: dict[str, str] = {}
+        for _receiver, answer in links_wanted.send(sender=QueueBatch, requests=wanting) if wanting else ():
+            links.update(answer if isinstance(answer, dict) else {})
+        return links
+
+    def _key(self, r: Request) -> tuple[str, str, str, str]:
+        return (r.channel, r.purpose, r.tone, self.debtors.get(r.debtor_id, ("zh-hans", "", ""))[0])
 
     def compose(self) -> list[tuple[Any, ...]]:
         """The outbox rows (``_MESSAGE_COLUMNS``) of the requests not queued yet; counts land in ``report``."""
@@ -186,6 +208,8 @@ class QueueBatch:
                 composers[version.pk] = composer
             deadline = request.deadline or (today + timedelta(days=DEADLINE_DAYS))
             values = _values(shared, facts, request.debtor_id, version.template.language, deadline)
+            if request.idempotency_key in self.links:
+                values[LINK] = self.links[request.idempotency_key]
             values.update(dict(request.extra))
             if request.channel == CommChannel.LETTER:
                 values["recipient_name"] = name

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "huikuan.legal",
     "huikuan.qa",
     "huikuan.fieldwork",
+    "huikuan.selfservice",
     "huikuan.analytics",
     "huikuan.web",
     "huikuan.demo",
@@ -304,6 +305,24 @@ CELERY_BEAT_SCHEDULE = {
 HUIKUAN_MAX_AMOUNT = os.environ.get("HUIKUAN_MAX_AMOUNT", "100000000.00")
 HUIKUAN_STRATEGY_SHARDS = int(os.environ.get("HUIKUAN_STRATEGY_SHARDS", "2"))
 HUIKUAN_STRATEGY_GATE = os.environ.get("HUIKUAN_STRATEGY_GATE", "huikuan.compliance.strategy_gate.compliance_gate")
+# Debtor self-service (docs/selfservice.md): payment providers' credentials as JSON; a key ending in "_file"
+# (or "_files", a list) names PEM files read here. Without a provider's credentials the page offers bank
+# transfer only.
+
+
+def _provider_credentials(variable: str) -> dict[str, object]:
+    config: dict[str, object] = json.loads(os.environ.get(variable, "{}") or "{}")
+    for key in [k for k in config if k.endswith("_file")]:
+        config[key.removesuffix("_file")] = Path(str(config.pop(key))).read_text()
+    for key in [k for k in config if k.endswith("_files")]:
+        config[key.removesuffix("_files")] = [Path(str(f)).read_text() for f in config.pop(key)]  # type: ignore[attr-defined]
+    return config
+
+
+HUIKUAN_WECHATPAY = _provider_credentials("HUIKUAN_WECHATPAY")
+HUIKUAN_ALIPAY = _provider_credentials("HUIKUAN_ALIPAY")
+HUIKUAN_BANK_TRANSFER = json.loads(os.environ.get("HUIKUAN_BANK_TRANSFER", "{}") or "{}")
+HUIKUAN_SELF_SERVICE_LINK_DAYS = int(os.environ.get("HUIKUAN_SELF_SERVICE_LINK_DAYS", "14"))
 # Communications (docs/comms.md). The demo default needs no provider: SMS and e-mail land as files in ./var.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("work/", include("huikuan.workbench.urls")),
     path("legal/", include("huikuan.legal.urls")),
     path("visits/", include("huikuan.fieldwork.urls")),
+    path("s/", include("huikuan.selfservice.urls")),
     path("", include("huikuan.web.urls")),
 ]
 

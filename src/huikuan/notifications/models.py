@@ -21,6 +21,7 @@ class NoticeKind(models.TextChoices):
     PROMISE_DUE = "promise_due", _("Promise due today")
     HEARING_DUE = "hearing_due", _("Court hearing coming")
     QA_COACHING = "qa_coaching", _("QA coaching note")
+    SELF_SERVICE = "self_service", _("Debtor's self-service request")
 
 
 class Notification(models.Model):

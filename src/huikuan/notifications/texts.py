@@ -36,6 +36,12 @@ def describe(notice: Notification) -> str:
             "score": p.get("score", "—"),
             "note": p.get("note", "—"),
         }
+    if kind == NoticeKind.SELF_SERVICE and notice.params.get("what") == "dispute":
+        return _("Case #%(case)s: the debtor disputed the debt on the self-service page (%(reason)s).") % _defaults(p)
+    if kind == NoticeKind.SELF_SERVICE and notice.params.get("what") == "callback":
+        return _("Case #%(case)s: the debtor asked on the self-service page to be called back at %(at)s.") % _defaults(
+            p
+        )
     return str(NoticeKind(kind).label) if kind in NoticeKind.values else kind
 
 

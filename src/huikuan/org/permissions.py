@@ -19,6 +19,7 @@ The table of who may do what is in docs/architecture.md ("Permissions").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -44,12 +45,44 @@ LEADS = (Role.TEAM_LEAD, Role.ADMIN)
 READERS = (*LEADS, Role.QA, Role.LEGAL)
 
 
+# The role name a debtor acting on their own case holds (the payments policy's waiver authority is keyed by it).
+SELF_SERVICE = "self_service"
+
+
+@dataclass(frozen=True)
+class SelfServiceDebtor:
+    """The debtor acting on their own case through a self-service link, after the one-time code.
+
+    Not a staff user: it is not authenticated in Django's sense, so no row of the audit trail or of a
+    ``created_by`` names a user for it (the self-service app's own events name the link and the code). It
+    sees exactly one case (``visibility.case_filter``) and may negotiate on it (``can_negotiate``): the
+    debtor's acceptance of a plan or promise goes through the same actions as a collector's.
+    """
+
+    case_id: int
+    is_authenticated: bool = False
+    is_active: bool = True
+    is_superuser: bool = False
+    pk: None = None
+
+
+def is_self_service(user: Actor) -> bool:
+    return isinstance(user, SelfServiceDebtor)
+
+
+def staff_user(user: Actor) -> User | None:
+    """The user an action records as its author: None for the system and for a debtor acting themselves."""
+    return user if getattr(user, "is_authenticated", False) else None  # type: ignore[return-value]
+
+
 def is_system(user: Actor) -> bool:
     return user is None
 
 
 def role_of(user: Actor) -> str:
     """The role whose rules apply to the user: "" for nobody (anonymous, inactive, the system)."""
+    if isinstance(user, SelfServiceDebtor):
+        return SELF_SERVICE
     if user is None or not user.is_authenticated or not user.is_active:
         return ""
     if user.is_superuser:
@@ -75,8 +108,10 @@ def posting_roles() -> frozenset[str]:
 
 
 def can_negotiate(user: Actor) -> bool:
-    """Offer and agree repayment plans, record promises, ask for waivers, cancel a plan."""
-    return has_role(user, Role.COLLECTOR, Role.TEAM_LEAD, Role.LEGAL, Role.ADMIN)
+    """Offer and agree repayment plans, record promises, ask for waivers, cancel a plan.
+
+    The debtor on their own self-service page agrees with themselves: only on their one case (visibility)."""
+    return is_self_service(user) or has_role(user, Role.COLLECTOR, Role.TEAM_LEAD, Role.LEGAL, Role.ADMIN)
 
 
 def can_edit_contacts(user: Actor) -> bool:

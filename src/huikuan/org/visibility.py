@@ -16,7 +16,7 @@ from django.http import Http404
 
 from huikuan.audit.refusals import note_refusal
 from huikuan.org.models import Role
-from huikuan.org.permissions import has_role, sees_all_cases
+from huikuan.org.permissions import SelfServiceDebtor, has_role, sees_all_cases
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -24,8 +24,11 @@ if TYPE_CHECKING:
     from huikuan.org.models import User
 
 
-def case_filter(user: User | AnonymousUser, prefix: str = "") -> Q:
+def case_filter(user: User | AnonymousUser | SelfServiceDebtor, prefix: str = "") -> Q:
     """A Q over Case (or over a model reaching Case through `prefix`, e.g. 'case__') for this user."""
+    if isinstance(user, SelfServiceDebtor):
+        # The debtor's link opens one case: any other id is answered like a case that does not exist.
+        return Q(**{f"{prefix}pk": user.case_id})
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if sees_all_cases(user):

@@ -161,3 +161,44 @@ def reverse_payment(
         settle_cases([payment.case_id] if payment.case_id else [], today, policy)
     payment.refresh_from_db()
     return payment
+
+
+def post_provider_payment(
+    case: Case, amount: Decimal, paid_on: date, provider: str, order_id: str, *, reference: str = ""
+) -> tuple[Payment, bool]:
+    """A payment provider's verified notification of a paid order, posted as ``post_payment`` posts.
+
+    No user: the provider's signature, checked by the caller before this is called, is the authority (as the
+    bank's statement is for the import). The key is the provider's order id in the online source's space
+    (``online:<provider>:<order id>``), so the provider's retry of the same notification is a replay that
+    posts nothing, and no API client's or bank's key can meet it. The debtor's promise or instalment is
+    settled as of the debtor's today in the same transaction, and the confirmation is queued with it.
+    """
+    policy = current_policy()
+    given = f"{provider}:{order_id}".strip()
+    if not order_id.strip() or len(given) > CLIENT_KEY_LIMIT or CONTROL.search(given):
+        raise ActionError([_("The provider's order id is empty, too long or holds a control character.")])
+    if amount <= 0 or amount != quantize_fen(amount) or amount > max_amount():
+        raise ActionError([_("The amount must be positive and to the fen.")])
+    key = source_key(PaymentSource.ONLINE, given)
+    intent = PaymentIntent(
+        key=key,
+        debtor_id=case.debtor_id,
+        amount=amount,
+        paid_on=paid_on,
+        source=PaymentSource.ONLINE,
+        reference=(reference or given)[:120],
+    )
+    try:
+        with transaction.atomic(durable=True):
+            result = post_payments([intent], user=None, policy=policy, today=paid_on)
+            if key in result.created:
+                settle_cases(result.case_ids, paid_on, policy)
+    except IntegrityError:
+        existing = Payment.objects.get(idempotency_key=key)
+        if not same_payment(existing, intent):
+            raise KeyConflict(key, existing) from None
+        return existing, False
+    except PaymentRejected as exc:
+        raise ActionError(exc.messages) from exc
+    return Payment.objects.get(pk=result.ids[key]), key in result.created

@@ -19,6 +19,7 @@ class PaymentSource(models.TextChoices):
     MANUAL = "manual", _("Manual")
     BANK_STATEMENT = "bank_statement", _("Bank statement")
     API = "api", _("API")
+    ONLINE = "online", _("Online payment")
 
 
 # Each source's keys live in a space of their own: the stored key is the prefix and the key the caller
@@ -28,6 +29,8 @@ KEY_PREFIXES = {
     PaymentSource.MANUAL.value: "manual:",
     PaymentSource.BANK_STATEMENT.value: "bank:",
     PaymentSource.API.value: "api:",
+    # A payment provider's order (WeChat Pay, Alipay): "online:<provider>:<order id>".
+    PaymentSource.ONLINE.value: "online:",
 }
 # The longest key a caller may give; the column holds it with the longest prefix.
 CLIENT_KEY_LIMIT = 120
@@ -265,8 +268,14 @@ class WaiverRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=WaiverStatus.choices, default=WaiverStatus.PENDING, db_index=True
     )
+    # None: the debtor on their self-service page, accepting a plan whose waiver they were offered.
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     decided_by = models.ForeignKey(

@@ -31,7 +31,7 @@ from huikuan.kernel.plans import (
     propose_deferral,
     summary,
 )
-from huikuan.org.permissions import role_of
+from huikuan.org.permissions import role_of, staff_user
 from huikuan.payments.arrangement import OFFERS, put_in_force, reject_pending_waivers, supersede_plans
 from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator
 from huikuan.payments.models import (
@@ -167,7 +167,7 @@ def offer_plan(
             waiver_fee=option.waiver.fee if option.waiver else ZERO,
             waiver_valid_until=option.waiver.valid_until if option.waiver else None,
             summary=summary(option, case.debtor.preferred_language, policy.plan.show_whole_yuan)[:500],
-            created_by=user,
+            created_by=staff_user(user),
         )
         Instalment.objects.bulk_create(
             [Instalment(plan=plan, n=i.n, due_date=i.due_date, amount=i.amount) for i in option.schedule]

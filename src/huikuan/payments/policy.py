@@ -18,6 +18,7 @@ from huikuan.kernel.ledger import Component
 from huikuan.kernel.plans import PlanPolicy, WaiverAuthority
 from huikuan.kernel.promises import DEFAULT_HORIZON_DAYS
 from huikuan.org.models import Role
+from huikuan.org.permissions import SELF_SERVICE
 
 # A collector may give up to half the penalties and fees, at most 500 yuan; a team lead up to 5,000.
 # Anything beyond goes to the team lead as a request (or, for a lead, is beyond anyone's authority
@@ -26,6 +27,8 @@ DEFAULT_AUTHORITY = {
     Role.COLLECTOR.value: WaiverAuthority(Decimal("500.00"), Decimal("50")),
     Role.TEAM_LEAD.value: WaiverAuthority(Decimal("5000.00"), Decimal("100")),
     Role.ADMIN.value: WaiverAuthority(Decimal("100000000.00"), Decimal("100")),
+    # The debtor's own page offers what a collector could offer on the phone; more waits for a team lead.
+    SELF_SERVICE: WaiverAuthority(Decimal("500.00"), Decimal("50")),
 }
 
 

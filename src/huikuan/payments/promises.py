@@ -19,6 +19,7 @@ from huikuan.audit.records import record_change
 from huikuan.cases.models import Case, Channel, Interaction, Promise, PromiseState
 from huikuan.kernel import promises as kernel_promises
 from huikuan.kernel.ledger import total_balance
+from huikuan.org.permissions import staff_user
 from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator
 from huikuan.payments.policy import PaymentsPolicy, current_policy
 
@@ -71,7 +72,7 @@ def new_promise(
             due_date=due_date,
             channel=channel,
             interaction=interaction,
-            created_by=user,
+            created_by=staff_user(user),
             created_at=now,
         )
         record_change(

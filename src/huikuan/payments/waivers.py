@@ -27,7 +27,7 @@ from huikuan.kernel.plans.policy import CaseWaivers
 from huikuan.notifications.actions import Notice, notify
 from huikuan.notifications.models import NoticeKind
 from huikuan.org.models import Role
-from huikuan.org.permissions import can_decide_waivers, has_role, role_of
+from huikuan.org.permissions import can_decide_waivers, has_role, role_of, staff_user
 from huikuan.payments.arrangement import put_in_force
 from huikuan.payments.guards import ActionError, case_balances, local_today, now_or_current, require_negotiator
 from huikuan.payments.models import (
@@ -158,9 +158,9 @@ def new_waiver(
         penalty=penalty,
         fee=fee,
         reason=reason,
-        requested_by=user,
+        requested_by=staff_user(user),
         status=WaiverStatus.APPROVED if within else WaiverStatus.PENDING,
-        decided_by=user if within else None,
+        decided_by=staff_user(user) if within else None,
         decided_at=clock.now() if within else None,
         decision_reason=_("within the requester's authority") if within else "",
     )

@@ -36,7 +36,13 @@ from huikuan.kernel.inputs import InputError, clean_text, parse_day, parse_int, 
 from huikuan.kernel.scripts import card, match_objections
 from huikuan.kernel.strategy.policy import DEFAULT_LABELS, bare_label, behaviour_choices
 from huikuan.org.models import User
-from huikuan.org.permissions import can_edit_contacts, can_lead_team, can_post_payments, can_reveal_pii
+from huikuan.org.permissions import (
+    can_edit_contacts,
+    can_lead_team,
+    can_negotiate,
+    can_post_payments,
+    can_reveal_pii,
+)
 from huikuan.org.training import collector_of
 from huikuan.org.visibility import case_filter
 from huikuan.payments.guards import ActionError
@@ -205,6 +211,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "v": wb.view,
             "can_reveal": can_reveal_pii(request.user),
             "can_post": can_post_payments(request.user),
+            "can_negotiate": can_negotiate(request.user),
             "can_edit_contacts": can_edit_contacts(request.user),
             "added_contact": _added_contact(wb, request.GET.get("contact", "")),
             "shortcuts": SHORTCUTS,

@@ -68,6 +68,7 @@ from huikuan.strategy.models import PolicyVersion, WorkItem, WorkStatus
 from huikuan.workbench.identity import IdentityState, identity_state
 from huikuan.workbench.library import current_library
 from huikuan.workbench.models import CallBack
+from huikuan.workbench.signals import case_timeline_wanted
 
 # The channel the gate is asked about for each kind of contact point.
 CHANNEL_OF_KIND = {
@@ -777,6 +778,9 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
     for d in ContactDecision.objects.filter(case=case).order_by("-created_at")[:50]:
         text = "; ".join(str(r.get("en" if en else "zh", "")) for r in d.reasons)
         entries.append(TimelineEntry(d.created_at, "gate", ", ".join(d.rule_ids), text, flagged=not d.allowed))
+    # The apps above (the debtor's self-service pages) add their visits and actions.
+    for _receiver, more in case_timeline_wanted.send(sender=Workbench, case_id=case.pk):
+        entries.extend(more if isinstance(more, list) else [])
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 
@@ -788,7 +792,7 @@ def _waiver_entries(case: Case) -> list[TimelineEntry]:
         amount = f"{w.amount:,.2f}"
         entries.append(
             TimelineEntry(w.requested_at, "waiver", _("Waiver of %(amount)s asked for") % {"amount": amount},
-                          f"{w.reason} — {w.requested_by}")
+                          f"{w.reason} — {w.requested_by or _('the debtor (self-service)')}")
         )  # fmt: skip
         if w.decided_at is None or w.status == WaiverStatus.PENDING:
             continue

@@ -27,12 +27,14 @@ from huikuan.kernel.compliance.gate import CaseFacts
 # The reminder before an instalment of an agreed plan and the thank-you for one paid on time serve the plan
 # the debtor keeps: the plan's hold (collection suspended while it is honoured) must not stop them. A care
 # message (a festival or birthday greeting) carries no collection content at all (``kernel.comms.care``).
+# The self-service page's one-time code is asked for by the debtor at that moment: a hold (a dispute the
+# debtor opened there) must not lock them out of their own page.
 INSTALMENT_REMINDER = "instalment_reminder"
 INSTALMENT_THANKS = "instalment_thanks"
 CARE = "holiday_greeting"
 SERVICE = frozenset(
     {"payment_confirmation", "plan_confirmation", "case_closed", "verification", INSTALMENT_REMINDER,
-     INSTALMENT_THANKS, CARE}
+     INSTALMENT_THANKS, CARE, "access_code"}
 )  # fmt: skip
 DUE_REMINDER = "due_reminder"
 # A step towards a suit: refused on a time-barred debt (us.time_barred_suit), whatever its words.

@@ -50,6 +50,8 @@ VARIABLES: dict[str, str] = {
     "itemization_paid": "US validation notice: paid or credited since the itemisation date",
     "itemization_now": "US validation notice: amount owed now (the itemisation's sum)",
     "validation_end_date": "US validation notice: last day of the validation period",
+    "self_service_link": "the debtor's self-service link (signed, for this case only, expiring)",
+    "access_code": "the one-time code that opens a self-service link (only in the code message)",
 }
 
 
