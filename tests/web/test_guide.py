@@ -28,10 +28,14 @@ NOT_PAGES = frozenset(
     {
         "web:favicon", "web:login", "web:logout", "web:help", "web:help-role", "web:help-for",
         "web:help-tour-done", "comms:delivery_receipt", "comms:inbound_sms", "comms:opt_out", "set_language",
+        # The debtor's own pages (self-service, reached by a link, not by staff) and the payment providers' calls.
+        "selfservice:notify-wechat", "selfservice:notify-alipay", "selfservice:open", "selfservice:send-code",
+        "selfservice:code", "selfservice:plan", "selfservice:promise", "selfservice:dispute", "selfservice:callback",
+        "selfservice:opt-out", "selfservice:pay", "selfservice:checkout", "selfservice:paid",
     }
 )  # fmt: skip
 # The apps whose pages the guide must cover (the admin's pages are Django's, covered by one section).
-GUIDED_NAMESPACES = ("web", "workbench", "compliance", "strategy", "comms", "legal", "qa", "fieldwork")
+GUIDED_NAMESPACES = ("web", "workbench", "compliance", "strategy", "comms", "legal", "qa", "fieldwork", "selfservice")
 
 
 def _sections() -> list[guide.Section]:
