@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "huikuan.payments",
     "huikuan.comms",
     "huikuan.intake",
+    "huikuan.scoring",
     "huikuan.strategy",
     "huikuan.workbench",
     "huikuan.analytics",
