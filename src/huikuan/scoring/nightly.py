@@ -11,6 +11,7 @@ reference is stored on the version; above 0.25 the team page warns.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,10 +22,12 @@ from django.db import transaction
 from huikuan.db.bulkwrite import copy_frame
 from huikuan.kernel.scoring.model import band
 from huikuan.kernel.scoring.report import tonight_psi
+from huikuan.kernel.scoring.table import ScoringError
 from huikuan.scoring.dataset import features_as_of
 from huikuan.scoring.models import CaseScore, ModelVersion
 from huikuan.scoring.registry import in_force, load_version
 
+log = logging.getLogger(__name__)
 TOP_REASONS = 3
 SCORE_TABLE = CaseScore._meta.db_table
 
@@ -67,6 +70,18 @@ def score_frame(version: ModelVersion, frame: pl.DataFrame) -> pl.DataFrame:
             "reasons": text.get_column("r") if k else pl.Series(["[]"] * frame.height),
         }
     )
+
+
+def nightly_scores(as_of: date) -> NightlyScores | None:
+    """The nightly run's step: score, or — when the model in force cannot be used (its file refused, a
+    feature missing) — log why and clear the scores, so the strategy falls back to its rules, never to
+    yesterday's numbers or a half-written table."""
+    try:
+        return score_open_cases(as_of)
+    except ScoringError as exc:
+        log.error("nightly scoring skipped for %s: %s", as_of, exc)
+        CaseScore.objects.all().delete()
+        return None
 
 
 def score_open_cases(as_of: date) -> NightlyScores | None:

@@ -7,9 +7,11 @@ The reason codes are stored as (feature, value, points); the words are made here
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import polars as pl
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -97,10 +99,13 @@ def case_score(case_id: int) -> CaseScoreView | None:
     return CaseScoreView(row.probability, row.score, row.band, row.as_of, row.version.number, reasons)
 
 
-def score_frame() -> pl.DataFrame:
-    """case_id, probability and band of every scored case: what the strategy's snapshot joins."""
+def score_frame(as_of: date, shard_index: int = 0, shard_count: int = 1) -> pl.DataFrame:
+    """case_id, probability and band of the cases scored for the night of ``as_of`` (one shard of them):
+    what the strategy's snapshot joins. Empty without a model in force."""
+    # Integers formatted by us (as the snapshot's shards are), doubled % for the parameter binding.
+    where = "" if shard_count == 1 else f" AND case_id %% {int(shard_count)} = {int(shard_index)}"
     return read_frame(
-        f"SELECT case_id, probability, band FROM {SCORE_TABLE}",
-        [],
+        f"SELECT case_id, probability, band FROM {SCORE_TABLE} WHERE as_of = %s{where}",
+        [connection.ops.adapt_datefield_value(as_of)],
         {"case_id": pl.Int64, "probability": pl.Float64, "score_band": pl.Utf8},
     )
