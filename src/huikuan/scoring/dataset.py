@@ -53,10 +53,15 @@ def _local_day(column: str) -> pl.Expr:
     )
 
 
-def case_frame(day: date, open_only: bool) -> pl.DataFrame:
+def _one(column: str, case_id: int | None) -> str:
+    # An integer of ours (a case page's case), formatted in: COPY takes no parameters inside its query.
+    return "" if case_id is None else f" AND {column} = {int(case_id)}"
+
+
+def case_frame(day: date, open_only: bool, case_id: int | None = None) -> pl.DataFrame:
     """CASES_SCHEMA rows: every case owing at the start of ``day`` (open now, with ``open_only``)."""
     statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
-    where = f" AND c.status IN ({statuses})" if open_only else ""
+    where = (f" AND c.status IN ({statuses})" if open_only else "") + _one("c.id", case_id)
     frame = read_frame(
         f"""SELECT c.id, x.oldest_due, x.balance, x.principal, x.penalty, x.product, x.open_date, c.cured_episodes
             FROM {CASE} c
@@ -88,7 +93,9 @@ def case_frame(day: date, open_only: bool) -> pl.DataFrame:
     )
 
 
-def event_frames(since: date, until: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def event_frames(
+    since: date, until: date, case_id: int | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Payments, promises and contacts of the days ``since`` ≤ day < ``until``."""
     params = {
         "since": connection.ops.adapt_datefield_value(since),
@@ -101,19 +108,20 @@ def event_frames(since: date, until: date) -> tuple[pl.DataFrame, pl.DataFrame, 
         f"""SELECT c.id, e.effective_date, SUM(e.credit - e.principal - e.interest - e.fee - e.penalty)
             FROM {ENTRY} e JOIN {ACCOUNT} a ON a.id = e.account_id JOIN {CASE} c ON c.debtor_id = a.debtor_id
             WHERE e.kind = 'payment' AND e.effective_date >= %(since)s AND e.effective_date < %(until)s
+              {_one("c.id", case_id)}
             GROUP BY c.id, e.effective_date""",
         params,
         kf.PAYMENTS_SCHEMA,
     )
     promises = read_frame(
         f"""SELECT case_id, {_utc_text("created_at")}, due_date, state FROM {PROMISE}
-            WHERE created_at >= %(since_at)s AND created_at < %(until_at)s""",
+            WHERE created_at >= %(since_at)s AND created_at < %(until_at)s{_one("case_id", case_id)}""",
         params,
         {"case_id": pl.Int64, "made": pl.Utf8, "due_date": pl.Date, "state": pl.Utf8},
     ).with_columns(_local_day("made").alias("made"))
     contacts = read_frame(
         f"""SELECT case_id, {_utc_text("at")}, channel, party, outcome FROM {INTERACTION}
-            WHERE at >= %(since_at)s AND at < %(until_at)s ORDER BY case_id, at, id""",
+            WHERE at >= %(since_at)s AND at < %(until_at)s{_one("case_id", case_id)} ORDER BY case_id, at, id""",
         params,
         {"case_id": pl.Int64, "day": pl.Utf8, "channel": pl.Utf8, "party": pl.Utf8, "outcome": pl.Utf8},
     ).with_columns(_local_day("day").alias("day"), pl.col("outcome").is_in(sorted(FAILED)).alias("failed"))
@@ -124,11 +132,11 @@ def event_frames(since: date, until: date) -> tuple[pl.DataFrame, pl.DataFrame, 
     )
 
 
-def features_as_of(day: date) -> pl.DataFrame:
-    """The nightly scoring's rows: every case in collection, its features as of the start of ``day``."""
+def features_as_of(day: date, case_id: int | None = None) -> pl.DataFrame:
+    """The nightly scoring's rows: every case in collection (or the one), its features as of the start of ``day``."""
     with bulk_reads():
-        cases = case_frame(day, open_only=True)
-        payments, promises, contacts = event_frames(day - timedelta(days=LOOK_BACK), day)
+        cases = case_frame(day, open_only=True, case_id=case_id)
+        payments, promises, contacts = event_frames(day - timedelta(days=LOOK_BACK), day, case_id)
     return kf.build_features(cases, payments, promises, contacts)
 
 

@@ -4,9 +4,11 @@ Set-based from end to end: the features of all open cases in one builder call, t
 bands and reason codes as array operations, the rows replaced in one transaction (COPY on PostgreSQL). No
 model in force: nothing is scored and the strategy runs exactly as before (its rules proxy stands in).
 
-Each case keeps its three reason codes: the features whose points moved its score most (signed; negative
-held it down), with the case's value of the feature. The PSI of tonight's scores against the training
-reference is stored on the version; above 0.25 the team page warns.
+A scorecard's cases keep their three reason codes: the features whose points moved the score most (signed;
+negative held it down), with the case's value of the feature. A GBM's reason codes are SHAP values, about a
+millisecond a case (hours for a million): they are worked out when a case page asks (``queries.case_score``).
+The PSI of tonight's scores against the training reference is stored on the version; above 0.25 the team
+page warns.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import polars as pl
 from django.db import transaction
 
 from huikuan.db.bulkwrite import copy_frame
-from huikuan.kernel.scoring.model import band
+from huikuan.kernel.scoring.model import SCORECARD, band
 from huikuan.kernel.scoring.report import tonight_psi
 from huikuan.kernel.scoring.table import ScoringError
 from huikuan.scoring.dataset import features_as_of
@@ -40,11 +42,25 @@ class NightlyScores:
 
 
 def score_frame(version: ModelVersion, frame: pl.DataFrame) -> pl.DataFrame:
-    """case_id, probability, score, band, reasons (JSON text) for a frame of features."""
+    """case_id, probability, score, band, reasons (JSON text; empty for a GBM) for a frame of features."""
     model = load_version(version)
     raw = model.raw(frame)
     probability = model.calibrator.probability(raw)
-    names, points = model.contributions(frame)
+    base = pl.DataFrame(
+        {
+            "case_id": frame.get_column("case_id"),
+            "probability": probability,
+            "score": np.rint(model.score(raw)).astype(np.int64),
+            "band": band(probability),
+        }
+    )
+    if model.kind != SCORECARD:
+        return base.with_columns(pl.lit("[]").alias("reasons"))
+    return base.with_columns(reason_column(*model.contributions(frame), frame))
+
+
+def reason_column(names: list[str], points: np.ndarray, frame: pl.DataFrame) -> pl.Series:
+    """Each row's top reason codes as JSON text: [[feature, value, points], …], largest |points| first."""
     k = min(TOP_REASONS, len(names))
     top = np.argsort(-np.abs(points), axis=1, kind="stable")[:, :k]
     rows = np.arange(frame.height)
@@ -60,16 +76,10 @@ def score_frame(version: ModelVersion, frame: pl.DataFrame) -> pl.DataFrame:
             pl.Series(f"p{i}", np.round(points[rows, top[:, i]], 1)),
         ).with_columns(pl.col("v").list.get(pl.col(f"i{i}")).alias(f"x{i}"))
         parts.append(pl.format('["{}","{}",{}]', pl.col(f"n{i}"), pl.col(f"x{i}"), pl.col(f"p{i}")))
+    if not k:
+        return pl.Series("reasons", ["[]"] * frame.height)
     text = reasons.select(pl.concat_str([pl.lit("["), pl.concat_str(parts, separator=","), pl.lit("]")]).alias("r"))
-    return pl.DataFrame(
-        {
-            "case_id": frame.get_column("case_id"),
-            "probability": probability,
-            "score": np.rint(model.score(raw)).astype(np.int64),
-            "band": band(probability),
-            "reasons": text.get_column("r") if k else pl.Series(["[]"] * frame.height),
-        }
-    )
+    return text.get_column("r").alias("reasons")
 
 
 def nightly_scores(as_of: date) -> NightlyScores | None:

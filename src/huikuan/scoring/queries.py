@@ -6,6 +6,7 @@ The reason codes are stored as (feature, value, points); the words are made here
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,7 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huikuan.db.bulkread import read_frame
+from huikuan.scoring.dataset import features_as_of
 from huikuan.scoring.models import CaseScore
+from huikuan.scoring.nightly import reason_column
+from huikuan.scoring.registry import load_version
 
 SCORE_TABLE = CaseScore._meta.db_table
 
@@ -95,8 +99,18 @@ def case_score(case_id: int) -> CaseScoreView | None:
     row = CaseScore.objects.filter(case_id=case_id).select_related("version").first()
     if row is None:
         return None
-    reasons = [Reason(str(f), reason_text(str(f), str(v)), float(p)) for f, v, p in row.reasons]
+    stored = row.reasons or _worked_out(row)
+    reasons = [Reason(str(f), reason_text(str(f), str(v)), float(p)) for f, v, p in stored]
     return CaseScoreView(row.probability, row.score, row.band, row.as_of, row.version.number, reasons)
+
+
+def _worked_out(row: CaseScore) -> list[Any]:
+    """A GBM's reason codes for one case, from its features of the night it was scored (SHAP values)."""
+    frame = features_as_of(row.as_of, row.case_id)
+    if frame.height == 0:
+        return []
+    model = load_version(row.version)
+    return list(json.loads(reason_column(*model.contributions(frame), frame)[0]))
 
 
 def score_frame(as_of: date, shard_index: int = 0, shard_count: int = 1) -> pl.DataFrame:

@@ -27,8 +27,8 @@ from huikuan.kernel import lifecycle
 from huikuan.kernel.contacts import FAILED, SELF
 from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
 from huikuan.kernel.strategy.policy import ESCALATIONS
-from huikuan.scoring.queries import score_frame
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry, default_time_zone
+from huikuan.scoring.queries import score_frame
 from huikuan.strategy.models import WorkItem
 
 

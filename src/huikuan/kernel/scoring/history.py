@@ -16,12 +16,11 @@ from decimal import Decimal
 import polars as pl
 
 from huikuan.kernel import simulation as sim
-from huikuan.kernel.contacts import Outcome
+from huikuan.kernel.contacts import FAILED, Outcome
 from huikuan.kernel.scoring.features import CASES_SCHEMA, CONTACTS_SCHEMA, PAYMENTS_SCHEMA, PROMISES_SCHEMA
 
 CALL_SHARE = 0.35
 PRODUCTS = ("credit_card", "consumer_loan", "online_loan")
-FAILED = {Outcome.NO_ANSWER, Outcome.BUSY, Outcome.SWITCHED_OFF, Outcome.WRONG_NUMBER}
 
 
 @dataclass
@@ -38,7 +37,7 @@ class History:
         return self.start + timedelta(days=self.days - 1)
 
     def cases_as_of(self, days: list[date]) -> pl.DataFrame:
-        """CASES_SCHEMA rows for every case still owing at the start of each day."""
+        """CASES_SCHEMA rows for every case placed by and still owing at the start of each day."""
         keys = self.debtors.join(pl.DataFrame({"as_of": days}, schema={"as_of": pl.Date()}), how="cross")
         paid = (
             keys.select("case_id", "as_of")
@@ -50,15 +49,16 @@ class History:
         frame = keys.join(paid, on=["case_id", "as_of"], how="left").with_columns(
             (pl.col("opening_fen") - pl.col("paid").fill_null(0)).alias("balance_fen")
         )
-        frame = frame.filter(pl.col("balance_fen") > 0).with_columns(
+        frame = frame.filter((pl.col("balance_fen") > 0) & (pl.col("entry") <= pl.col("as_of"))).with_columns(
             (pl.col("balance_fen") * pl.col("principal_share")).round().cast(pl.Int64).alias("principal_fen"),
-            (pl.col("balance_fen") * 0.05).round().cast(pl.Int64).alias("penalty_fen"),
+            (pl.col("balance_fen") * (1 - pl.col("principal_share")) / 3).round().cast(pl.Int64).alias("penalty_fen"),
             pl.lit(0, pl.Int32).alias("cured_episodes"),
         )
         return frame.select([pl.col(n).cast(t) for n, t in CASES_SCHEMA.items()]).sort("as_of", "case_id")
 
 
-def simulate(debtors: int, days: int, seed: int = 1, start: date = date(2026, 1, 5)) -> History:
+def simulate(debtors: int, days: int, seed: int = 1, start: date = date(2026, 1, 5), spread: float = 0.8) -> History:
+    """``debtors`` cases placed over the first ``spread`` of ``days`` and followed to the end."""
     people = []
     payments: list[tuple[int, date, int]] = []
     promises: list[tuple[int, date, date, str]] = []
@@ -67,17 +67,18 @@ def simulate(debtors: int, days: int, seed: int = 1, start: date = date(2026, 1,
         p = sim.persona(seed, case_id)
         u = sim.draw(seed, "debt", case_id)
         opening = int(50_000 + (u**2) * 3_000_000)  # fen: 500 to 30,500 yuan, most small
-        dpd0 = 1 + int(sim.draw(seed, "dpd", case_id) * 150)
-        due = start - timedelta(days=dpd0)
+        # Cases are placed over the whole period, as new delinquencies keep coming: 1–30 days past due on
+        # their first day, so every as-of day holds fresh cases and old ones, with and without history.
+        entry = start + timedelta(days=int(sim.draw(seed, "entry", case_id) * days * spread))
+        due = entry - timedelta(days=1 + int(sim.draw(seed, "dpd", case_id) * 30))
         product = PRODUCTS[int(sim.draw(seed, "product", case_id) * len(PRODUCTS))]
         open_date = due - timedelta(days=90 + int(sim.draw(seed, "mob", case_id) * 900))
-        people.append(
-            (case_id, p.propensity, opening, due, product, open_date, 0.6 + 0.3 * sim.draw(seed, "ps", case_id))
-        )
+        share = 0.6 + 0.3 * sim.draw(seed, "ps", case_id)
+        people.append((case_id, p.propensity, opening, due, product, open_date, share, entry))
         balance = opening
         pending: dict[date, int] = {}
         reminded_until = start - timedelta(days=1)
-        for offset in range(days):
+        for offset in range((entry - start).days, days):
             day = start + timedelta(days=offset)
             if balance <= 0:
                 break
@@ -127,6 +128,7 @@ def simulate(debtors: int, days: int, seed: int = 1, start: date = date(2026, 1,
                 "product": pl.Utf8,
                 "open_date": pl.Date,
                 "principal_share": pl.Float64,
+                "entry": pl.Date,
             },
             orient="row",
         ),

@@ -482,8 +482,7 @@ def evaluate(snapshot: pl.DataFrame, policy: Policy, as_of: date) -> Evaluation:
     planned = items.with_columns(
         # Rule weight first, then the money at stake (expected, with a model), then age: the queue's order.
         (
-            pl.col("weight") * 100
-            + pl.when(pl.col("risk_score").is_not_null()).then(by_expected).otherwise(by_rules)
+            pl.col("weight") * 100 + pl.when(pl.col("risk_score").is_not_null()).then(by_expected).otherwise(by_rules)
         ).alias("priority"),
         queue.alias("queue"),
         pl.lit(False).alias("contact_dnc"),
