@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("qa/", include("huikuan.compliance.urls")),
     path("strategy/", include("huikuan.strategy.urls")),
+    path("analytics/models/", include("huikuan.scoring.urls")),
     path("comms/", include("huikuan.comms.urls")),
     path("work/", include("huikuan.workbench.urls")),
     path("", include("huikuan.web.urls")),

@@ -61,7 +61,10 @@ def _one(column: str, case_id: int | None) -> str:
 def case_frame(day: date, open_only: bool, case_id: int | None = None) -> pl.DataFrame:
     """CASES_SCHEMA rows: every case owing at the start of ``day`` (open now, with ``open_only``)."""
     statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
-    where = (f" AND c.status IN ({statuses})" if open_only else "") + _one("c.id", case_id)
+    # History: the cases opened before the day. Tonight: the cases in collection now, whenever they were
+    # opened (an import writes its cases with the wall clock's time), as the strategy's snapshot takes them.
+    where = f"c.status IN ({statuses})" if open_only else "c.opened_at < %(end)s"
+    where += _one("c.id", case_id)
     frame = read_frame(
         f"""SELECT c.id, x.oldest_due, x.balance, x.principal, x.penalty, x.product, x.open_date, c.cured_episodes
             FROM {CASE} c
@@ -81,7 +84,7 @@ def case_frame(day: date, open_only: bool, case_id: int | None = None) -> pl.Dat
                   GROUP BY debtor_id
                   HAVING SUM(owed) > 0 AND MIN(CASE WHEN owed > 0 THEN due_date END) < %(day)s) x
               ON x.debtor_id = c.debtor_id
-            WHERE c.opened_at < %(end)s{where}""",
+            WHERE {where}""",
         {"day": connection.ops.adapt_datefield_value(day), "end": _instant(day)},
         {
             "case_id": pl.Int64, "oldest_due": pl.Date, "balance_fen": pl.Int64, "principal_fen": pl.Int64,

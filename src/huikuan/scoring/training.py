@@ -101,17 +101,24 @@ def train_version(
     present = sorted(frame.get_column("as_of").unique().to_list())
     latest = features_as_of(as_of)
     model, report = fit(frame, kind, latest, drop_constant)
+    return save_version(model, report, present[0], present[-1], user)
+
+
+def save_version(
+    model: km.ScoringModel, report: dict[str, Any], start: date, end: date, user: Any = None
+) -> ModelVersion:
+    """The registry's row for a trained model: the next number, its file and the file's SHA-256."""
     model.info |= {"target": f"paid ≥ {kf.TARGET_SHARE:.0%} of the balance within {kf.TARGET_DAYS} days"}
     text = model.to_json()
     with transaction.atomic():
         number = (ModelVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
         return ModelVersion.objects.create(
             number=number,
-            kind=kind,
+            kind=model.kind,
             features=[[f.name, f.kind] for f in model.features],
             target=model.info["target"],
-            window_start=present[0],
-            window_end=present[-1],
+            window_start=start,
+            window_end=end,
             metrics=kr.clean(report["metrics"]),
             report=report,
             file=text,
