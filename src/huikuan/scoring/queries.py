@@ -16,7 +16,9 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from huikuan.cases.models import Outcome
 from huikuan.db.bulkread import read_frame
+from huikuan.portfolio.models import Product
 from huikuan.scoring.dataset import features_as_of
 from huikuan.scoring.models import CaseScore
 from huikuan.scoring.nightly import reason_column
@@ -68,8 +70,12 @@ class Reason:
 
 
 def _value(feature: str, raw: str) -> str:
-    if raw == "":
+    if raw == "" or raw == "unknown":
         return _("unknown")
+    if feature == "last_outcome":
+        return _("none") if raw == "none" else str(dict(Outcome.choices).get(raw, raw))
+    if feature == "product":
+        return str(dict(Product.choices).get(raw, raw))
     try:
         number = float(raw)
     except ValueError:
