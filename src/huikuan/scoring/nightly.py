@@ -23,6 +23,7 @@ from django.db import transaction
 
 from huikuan.db.bulkwrite import copy_frame
 from huikuan.kernel.scoring.model import SCORECARD, band
+from huikuan.kernel.scoring.reasons import reason_column
 from huikuan.kernel.scoring.report import tonight_psi
 from huikuan.kernel.scoring.table import ScoringError
 from huikuan.scoring.dataset import features_as_of
@@ -30,7 +31,6 @@ from huikuan.scoring.models import CaseScore, ModelVersion
 from huikuan.scoring.registry import in_force, load_version
 
 log = logging.getLogger(__name__)
-TOP_REASONS = 3
 SCORE_TABLE = CaseScore._meta.db_table
 
 
@@ -57,29 +57,6 @@ def score_frame(version: ModelVersion, frame: pl.DataFrame) -> pl.DataFrame:
     if model.kind != SCORECARD:
         return base.with_columns(pl.lit("[]").alias("reasons"))
     return base.with_columns(reason_column(*model.contributions(frame), frame))
-
-
-def reason_column(names: list[str], points: np.ndarray, frame: pl.DataFrame) -> pl.Series:
-    """Each row's top reason codes as JSON text: [[feature, value, points], …], largest |points| first."""
-    k = min(TOP_REASONS, len(names))
-    top = np.argsort(-np.abs(points), axis=1, kind="stable")[:, :k]
-    rows = np.arange(frame.height)
-    values = frame.select(
-        pl.concat_list([pl.col(n).cast(pl.Utf8).fill_null("").str.replace_all(r'["\\]', "") for n in names]).alias("v")
-    ).get_column("v")
-    parts: list[pl.Expr] = []
-    reasons = pl.DataFrame({"v": values})
-    for i in range(k):
-        reasons = reasons.with_columns(
-            pl.Series(f"n{i}", np.asarray(names, dtype=object)[top[:, i]].astype(str)),
-            pl.Series(f"i{i}", top[:, i]),
-            pl.Series(f"p{i}", np.round(points[rows, top[:, i]], 1)),
-        ).with_columns(pl.col("v").list.get(pl.col(f"i{i}")).alias(f"x{i}"))
-        parts.append(pl.format('["{}","{}",{}]', pl.col(f"n{i}"), pl.col(f"x{i}"), pl.col(f"p{i}")))
-    if not k:
-        return pl.Series("reasons", ["[]"] * frame.height)
-    text = reasons.select(pl.concat_str([pl.lit("["), pl.concat_str(parts, separator=","), pl.lit("]")]).alias("r"))
-    return text.get_column("r").alias("reasons")
 
 
 def nightly_scores(as_of: date) -> NightlyScores | None:

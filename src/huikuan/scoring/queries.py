@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy
 
 from huikuan.cases.models import Outcome
 from huikuan.db.bulkread import read_frame
+from huikuan.kernel.scoring.reasons import reason_column
 from huikuan.portfolio.models import Product
 from huikuan.scoring.dataset import features_as_of
 from huikuan.scoring.models import CaseScore
-from huikuan.scoring.nightly import reason_column
 from huikuan.scoring.registry import load_version
 
 SCORE_TABLE = CaseScore._meta.db_table
