@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from polars.testing import assert_frame_equal
 
 from huikuan.analytics.setup import prepare
@@ -98,9 +99,13 @@ def test_models_are_trained_on_the_simulated_history_promoted_with_an_audit_and_
     assert CaseScore.objects.count() == result.cases == dataset.features_as_of(AS_OF).height
     scored = CaseScore.objects.order_by("case_id").first()
     assert scored is not None and 0 < scored.probability < 1 and scored.band in "ABCDE"
-    view = case_score(scored.case_id)
-    assert view is not None and len(view.reasons) == 3
-    assert all(r.text and r.points_text.endswith("points") for r in view.reasons)
+    with translation.override("en"):
+        view = case_score(scored.case_id)
+        assert view is not None and len(view.reasons) == 3
+        assert all(r.text and r.points_text.endswith("points") for r in view.reasons)
+    with translation.override("zh-hans"):
+        zh = case_score(scored.case_id)
+        assert zh is not None and all(r.points_text.endswith("分") for r in zh.reasons)
     gbm.refresh_from_db()
     assert gbm.psi_tonight is not None and gbm.psi_on == AS_OF
 

@@ -14,6 +14,8 @@ from huikuan.scoring.models import ModelVersion
 from huikuan.tabular.writing import Cell, xlsx_sheets
 
 PARTS = ("train", "test", "latest")
+CALIBRATION = ("low", "high", "count", "predicted", "observed")
+POINTS = ("feature", "attribute", "count", "rate", "woe", "points")
 
 
 def report_json(version: ModelVersion) -> dict[str, Any]:
@@ -42,11 +44,9 @@ def _cell(value: Any) -> Cell:
     return str(value)
 
 
-def _table(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[Cell]]:
-    if not rows:
-        return []
-    header = list(rows[0])
-    return [header, *[[_cell(r.get(h)) for h in header] for r in rows]]
+def _table(rows: Sequence[dict[str, Any]], header: Sequence[str]) -> Iterable[Sequence[Cell]]:
+    # The columns by name: PostgreSQL's jsonb keeps no key order.
+    return [list(header), *[[_cell(r.get(h)) for h in header] for r in rows]]
 
 
 def report_sheets(version: ModelVersion) -> list[tuple[str, Iterable[Sequence[Cell]]]]:
@@ -70,10 +70,10 @@ def report_sheets(version: ModelVersion) -> list[tuple[str, Iterable[Sequence[Ce
     psi_rows = [{"feature": name, "psi": value} for name, value in sorted(r.get("feature_psi", {}).items())]
     return [
         ("summary", summary),
-        ("calibration", _table(r.get("calibration", {}).get("table", []))),
-        ("score distribution", _table(distribution)),
-        ("feature psi", _table(psi_rows)),
-        ("points", _table(r.get("points", []))),
+        ("calibration", _table(r.get("calibration", {}).get("table", []), CALIBRATION)),
+        ("score distribution", _table(distribution, ("from", *PARTS))),
+        ("feature psi", _table(psi_rows, ("feature", "psi"))),
+        ("points", _table(r.get("points", []), POINTS)),
     ]
 
 
