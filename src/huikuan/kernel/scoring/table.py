@@ -149,5 +149,5 @@ def numeric_array(frame: pl.DataFrame, name: str) -> npt.NDArray[np.float64]:
     return column.cast(pl.Float64).fill_nan(None).to_numpy().astype(np.float64)
 
 
-def text_values(frame: pl.DataFrame, name: str) -> list[str | None]:
-    return frame.get_column(name).cast(pl.Utf8).to_list()
+def text_values(frame: pl.DataFrame, name: str) -> pl.Series:
+    return frame.get_column(name).cast(pl.Utf8)
