@@ -3,8 +3,9 @@
 Snapshot days run every ``STEP`` days back from the last day whose 30-day target window has ended by
 ``as_of``; each snapshot is every case owing at the start of that day. The earliest 60% of the snapshot
 days train the model, the next 20% stop the GBM early and choose its calibration, the latest 20% are the
-test period the metrics are reported on (train on earlier weeks, test on later ones). The report's "latest
-population" is the cases in collection as of ``as_of`` itself.
+test period the metrics are reported on (train on earlier weeks, test on later ones). Training days whose
+30-day outcome window reaches into the test period are left out (an embargo) while at least two remain. The
+report's "latest population" is the cases in collection as of ``as_of`` itself.
 
 Nothing is written unless every check passes (too few payers or non-payers, a constant feature: a
 ``ScoringError`` with the reason); a new version is never in force until promoted.
@@ -66,9 +67,13 @@ def time_split(frame: pl.DataFrame) -> km.Split:
     if n_train + n_valid >= len(days):
         n_train = len(days) - 1 - n_valid
     valid_from, test_from = days[n_train], days[n_train + n_valid]
+    # Embargo: a training day whose 30-day outcome window reaches into the test period would share the test's
+    # payments (the same debtor, the same money); such days are left out while at least two remain.
+    clear = [d for d in days[:n_train] if d + timedelta(days=kf.TARGET_DAYS) <= test_from]
+    train_until = clear[-1] + timedelta(days=1) if len(clear) >= 2 else valid_from
     as_of = frame.get_column("as_of")
     index = np.arange(frame.height)
-    train = index[(as_of < valid_from).to_numpy()]
+    train = index[(as_of < train_until).to_numpy()]
     valid = index[((as_of >= valid_from) & (as_of < test_from)).to_numpy()]
     test = index[(as_of >= test_from).to_numpy()]
     return km.Split(train, valid, test)
