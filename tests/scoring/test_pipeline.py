@@ -135,3 +135,16 @@ def test_models_are_trained_on_the_simulated_history_promoted_with_an_audit_and_
     assert in_force() == gbm
     with pytest.raises(CommandError, match="no model version 99"):
         call_command("scoring_promote", "99", stdout=StringIO())
+
+    # The commands: a refused training writes nothing; a trained version is promoted by number.
+    before = ModelVersion.objects.count()
+    if constant:
+        with pytest.raises(CommandError, match="nothing trained: constant"):
+            call_command("scoring_train", "--as-of", AS_OF.isoformat(), stdout=StringIO())
+        assert ModelVersion.objects.count() == before
+    out = StringIO()
+    call_command("scoring_train", "--as-of", AS_OF.isoformat(), "--drop-constant", stdout=out)
+    number = before + 1
+    assert out.getvalue().startswith(f"model version {number} (scorecard)") and "AUC" in out.getvalue()
+    call_command("scoring_promote", str(number), stdout=StringIO())
+    assert in_force() == ModelVersion.objects.get(number=number)
