@@ -18,6 +18,12 @@ def resolve(argv: list[str], known: set[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["scoring"] and args[1:2] in (["train-file"], ["evaluate-file"]):
+        # Modelling on a file needs neither settings nor a database: it runs before Django starts.
+        from huikuan.scoring.files import main as files_main
+
+        sys.exit(files_main(args[1:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings")
     import django
     from django.core.exceptions import ImproperlyConfigured
@@ -29,7 +35,6 @@ def main(argv: list[str] | None = None) -> None:
         # A configuration mistake (a demo secret outside the demo, a bad schedule) is the operator's to fix:
         # the message says what, a traceback would only bury it.
         sys.exit(f"huikuan: {exc}")
-    args = list(sys.argv[1:] if argv is None else argv)
     execute_from_command_line(["huikuan", *resolve(args, set(get_commands()))])
 
 

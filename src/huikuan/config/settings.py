@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "huikuan.payments",
     "huikuan.comms",
     "huikuan.intake",
+    "huikuan.scoring",
     "huikuan.strategy",
     "huikuan.workbench",
     "huikuan.legal",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("qa/calls/", include("huikuan.qa.urls")),
     path("qa/", include("huikuan.compliance.urls")),
     path("strategy/", include("huikuan.strategy.urls")),
+    path("analytics/models/", include("huikuan.scoring.urls")),
     path("comms/", include("huikuan.comms.urls")),
     path("work/", include("huikuan.workbench.urls")),
     path("legal/", include("huikuan.legal.urls")),

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from huikuan import clock
 from huikuan.compliance.pack import current_pack
 from huikuan.org.permissions import can_run_strategy, require
+from huikuan.scoring.nightly import nightly_scores
 from huikuan.strategy.care import plan_care
 from huikuan.strategy.models import RunStatus, StrategyRun
 from huikuan.strategy.predue import plan_due_reminders
@@ -97,6 +98,8 @@ def execute_run(run: StrategyRun, arms: list[Arm], *, rebalance: bool, started: 
     """Runs an opened run's shards: in-process, or as Celery tasks whose chord closes the run."""
     started = time.perf_counter() if started is None else started
     try:
+        # Once per run, before any shard reads its snapshot: every open case scored by the model in force.
+        nightly_scores(run.as_of)
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) or run.shards == 1:
             total = _run_in_process(run, rebalance)
             finish_run(run.pk, total, time.perf_counter() - started)

@@ -30,6 +30,7 @@ from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
 from huikuan.kernel.strategy.policy import ESCALATIONS
 from huikuan.payments.models import Instalment, RepaymentPlan
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry, default_time_zone
+from huikuan.scoring.queries import score_frame
 from huikuan.strategy.models import WorkItem
 
 
@@ -201,6 +202,10 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
         params,
         {"case_id": pl.Int64(), "escalated_before": pl.Int32(), "legal_review_before": pl.Int32()},
     )
+    # The night's repayment probabilities, when a model is in force: the risk is its complement.
+    scores = score_frame(as_of, shard.index, shard.count).select(
+        "case_id", (1.0 - pl.col("probability")).alias("model_risk")
+    )
     # Plans in force and broken ones; few cases have one, and the instalments are read through their plans.
     plans = read_frame(
         f"""SELECT p.case_id,
@@ -230,7 +235,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
         _columns("case_id", "abusive_streak"),
     )
     frame = cases
-    for part in (balances, payments, promises, interactions, contacts, earlier, plans, abusive):
+    for part in (balances, payments, promises, interactions, contacts, earlier, plans, abusive, scores):
         frame = frame.join(part, on="case_id", how="left")
     zero_filled = [
         "balance_fen",
@@ -252,7 +257,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
             (pl.col("escalated_before").fill_null(0) > 0).alias("escalated_before"),
             (pl.col("legal_review_before").fill_null(0) > 0).alias("legal_review_before"),
             pl.col("hold_reason").fill_null(""),
-            pl.lit(None, pl.Float64).alias("risk_score"),
+            pl.col("model_risk").alias("risk_score"),
         )
         .select([pl.col(name).cast(dtype) for name, dtype in SNAPSHOT_SCHEMA.items()])
         .sort("case_id")

@@ -90,3 +90,17 @@ def xlsx_bytes(rows: Iterable[Sequence[Cell]], sheet: str = "Sheet1") -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_sheets(sheets: Iterable[tuple[str, Iterable[Sequence[Cell]]]]) -> bytes:
+    """Several named sheets in one workbook, each escaped as ``xlsx_bytes`` escapes its one sheet."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    for name, rows in sheets:
+        ws = book.create_sheet(name[:31])
+        for row in rows:
+            ws.append([_xlsx_cell(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -31,7 +31,8 @@ SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
     "assignee_id": pl.Int64(),
     "time_zone": pl.Utf8(),
     "balance_fen": pl.Int64(),
-    # Repayment probability from the scoring model; null until that lands, then rules stand in.
+    # 1 − the repayment probability of the scoring model in force (0 good, 1 bad); null without a model,
+    # and then a rules proxy stands in. With it, the queue's priority is the expected yuan recovered.
     "risk_score": pl.Float64(),
     "broken_promises": pl.Int32(),
     "kept_promises": pl.Int32(),
@@ -585,9 +586,16 @@ def evaluate(snapshot: pl.DataFrame, policy: Policy, as_of: date, calendar: Cale
     queue = pl.col("action").replace_strict(QUEUES, default="auto")
     queue = pl.when((queue == "collector") & pl.col("specialist")).then(pl.lit("specialist")).otherwise(queue)
     items = items.with_columns(_thousands(pl.col("balance_fen")).alias("balance_text"))
+    # With a scoring model, the money expected back (probability of paying × balance) orders a rule's items,
+    # on a log scale that fits in the rule's hundred: 1 yuan → 0, 10,000 yuan → 64, 1,000,000 → 96.
+    expected_yuan = (1.0 - pl.col("risk_score")) * pl.col("balance_fen").cast(pl.Float64) / 100
+    by_expected = ((expected_yuan + 1).log10() * 16).floor().clip(0, 99).cast(pl.Int64)
+    by_rules = balance_rank * 10 + (pl.col("dpd") // 30).clip(upper_bound=9)
     planned = items.with_columns(
-        # Rule weight first, then the money at stake, then age: the order a collector's queue is sorted in.
-        (pl.col("weight") * 100 + balance_rank * 10 + (pl.col("dpd") // 30).clip(upper_bound=9)).alias("priority"),
+        # Rule weight first, then the money at stake (expected, with a model), then age: the queue's order.
+        (
+            pl.col("weight") * 100 + pl.when(pl.col("risk_score").is_not_null()).then(by_expected).otherwise(by_rules)
+        ).alias("priority"),
         queue.alias("queue"),
         pl.lit(False).alias("contact_dnc"),
         _reason(policy, "zh").alias("reason_zh"),
