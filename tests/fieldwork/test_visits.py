@@ -7,11 +7,15 @@ Alice holds today's visit of a late case; Bob goes with her. Lena leads team A. 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import zipfile
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -19,10 +23,13 @@ from django.utils import timezone
 from huikuan.audit.models import AccessLog, ChangeLog
 from huikuan.cases.models import Interaction, Promise
 from huikuan.compliance.models import ContactDecision, TextFlag
+from huikuan.fieldwork.evidence import AttachmentChanged
 from huikuan.fieldwork.models import Visit, VisitAttachment
 from huikuan.fieldwork.queries import visits_of_case
+from huikuan.kernel.legal import check_manifest
 from huikuan.kernel.strategy.evaluate import classify
 from huikuan.kernel.visits import UPLOAD_LIMIT
+from huikuan.legal.evidence import build_pack
 from huikuan.org.models import Team
 from huikuan.portfolio.models import ContactPoint
 from huikuan.strategy.models import PolicyVersion, WorkItem
@@ -396,3 +403,29 @@ def test_the_admin_shows_visits_with_their_files_digests_and_adds_none_by_hand(
     page = adam.get(f"/admin/fieldwork/visit/{visit.pk}/change/").content.decode()
     assert hashlib.sha256(JPEG).hexdigest() in page
     assert adam.get("/admin/fieldwork/visit/add/").status_code == 403
+
+
+def test_a_visit_and_its_photo_are_in_the_legal_evidence_pack(
+    personas: Personas, visit_case: VisitCase, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    case, _ = visit_case()
+    photo = SimpleUploadedFile("门牌.jpg", JPEG, content_type="image/jpeg")
+    post_visit(client_for(personas.alice), case.pk, second_collector=personas.bob.pk, files=[photo], notes="本人在家")
+    visit = Visit.objects.get(case=case)
+    (attachment,) = visit.attachments.all()
+    pack = build_pack(personas.lara, case)
+    with zipfile.ZipFile(io.BytesIO(pack.data)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    name = f"field-visits/visit-{visit.pk}-{attachment.pk}-门牌.jpg"
+    assert files[name] == JPEG
+    manifest = json.loads(files.pop("manifest.json"))
+    assert check_manifest(manifest, files) == []
+    assert name in {f["name"] for f in manifest["files"]}
+    # The same records build the same pack: the source is deterministic.
+    assert build_pack(personas.lara, case).data == pack.data
+    # A stored photo changed behind the record's back is not evidence: the pack refuses to build.
+    with attachment.file.open("wb") as handle:
+        handle.write(JPEG + b"edited")
+    with pytest.raises(AttachmentChanged):
+        build_pack(personas.lara, case)

@@ -35,7 +35,18 @@ NOT_PAGES = frozenset(
     }
 )  # fmt: skip
 # The apps whose pages the guide must cover (the admin's pages are Django's, covered by one section).
-GUIDED_NAMESPACES = ("web", "workbench", "compliance", "strategy", "comms", "legal", "qa", "fieldwork", "selfservice", "scoring")
+GUIDED_NAMESPACES = (
+    "web",
+    "workbench",
+    "compliance",
+    "strategy",
+    "comms",
+    "legal",
+    "qa",
+    "fieldwork",
+    "selfservice",
+    "scoring",
+)
 
 
 def _sections() -> list[guide.Section]:
