@@ -301,9 +301,9 @@ def money_day_frame(day: date, grace_days: int) -> pl.DataFrame:
 def case_buckets(day: date) -> pl.DataFrame:
     """The case facts of an earlier day that the roll rollup starts from (empty before the first facts)."""
     return read_frame(
-        "SELECT case_id, team_id, bucket FROM analytics_caseday WHERE day = %s",
+        "SELECT case_id, team_id, assignee_id, product, bucket FROM analytics_caseday WHERE day = %s",
         [connection.ops.adapt_datefield_value(day)],
-        {"case_id": pl.Int64, "team_id": pl.Int64, "bucket": pl.Utf8},
+        {"case_id": pl.Int64, "team_id": pl.Int64, "assignee_id": pl.Int64, "product": pl.Utf8, "bucket": pl.Utf8},
     )
 
 

@@ -157,11 +157,14 @@ class ContactHour(models.Model):
 
 
 class RollDay(models.Model):
-    """Where the cases open 30 days before the day stand on it: cases per team (then), from and to bucket."""
+    """Where the cases open 30 days before the day stand on it: cases per team, assignee (0: none) and product
+    (then), from and to bucket."""
 
-    pk = models.CompositePrimaryKey("day", "team_id", "from_bucket", "to_bucket")
+    pk = models.CompositePrimaryKey("day", "team_id", "assignee_id", "product", "from_bucket", "to_bucket")
     day = models.DateField(_("day"))
     team_id = models.BigIntegerField(_("team"))
+    assignee_id = models.BigIntegerField(_("assignee"))
+    product = models.CharField(_("product"), max_length=20)
     from_bucket = models.CharField(_("from bucket"), max_length=6)
     to_bucket = models.CharField(_("to bucket"), max_length=6)
     cases = models.BigIntegerField(_("cases"))

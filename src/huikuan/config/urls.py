@@ -11,6 +11,7 @@ urlpatterns = [
     path("strategy/", include("huikuan.strategy.urls")),
     path("comms/", include("huikuan.comms.urls")),
     path("work/", include("huikuan.workbench.urls")),
+    path("analytics/", include("huikuan.analytics.urls")),
     path("", include("huikuan.web.urls")),
 ]
 

@@ -100,29 +100,39 @@ def contact_rollup(case_days: pl.DataFrame, contact_days: pl.DataFrame) -> pl.Da
 
 
 ROLL_DAYS = 30
-ROLL_COLUMNS = ("day", "team_id", "from_bucket", "to_bucket", "cases")
+ROLL_KEYS = ("team_id", "assignee_id", "product")
+ROLL_COLUMNS = ("day", *ROLL_KEYS, "from_bucket", "to_bucket", "cases")
 
 
 def roll_rollup(before: pl.DataFrame, case_days: pl.DataFrame) -> pl.DataFrame:
-    """Where the cases open ROLL_DAYS earlier (``before``: case_id, team_id, bucket) stand on the day of
-    ``case_days``: cases per team (then) × from bucket × to bucket (or closed). The month's roll-rate matrix
-    is ``kpis.roll_matrix`` over it.
+    """Where the cases open ROLL_DAYS earlier (``before``: case_id, team_id, assignee_id, product, bucket) stand
+    on the day of ``case_days``: cases per team, assignee and product (then) × from bucket × to bucket (or
+    closed). The month's roll-rate matrix is ``kpis.roll_matrix`` over it, for the whole portfolio or for the
+    team, collector or product a dashboard filters on.
 
     >>> from datetime import date
-    >>> before = pl.DataFrame({"case_id": [1, 2], "team_id": [5, None], "bucket": ["M1", "M1"]})
+    >>> before = pl.DataFrame({"case_id": [1, 2], "team_id": [5, None], "assignee_id": [7, None],
+    ...                        "product": ["consumer_loan"] * 2, "bucket": ["M1", "M1"]})
     >>> today = pl.DataFrame({"day": [date(2026, 4, 1)], "case_id": [1], "bucket": ["M2"]})
-    >>> roll_rollup(before, today).rows()
-    [(datetime.date(2026, 4, 1), 0, 'M1', 'closed', 1), (datetime.date(2026, 4, 1), 5, 'M1', 'M2', 1)]
+    >>> [row[1:] for row in roll_rollup(before, today).rows()]
+    [(0, 0, 'consumer_loan', 'M1', 'closed', 1), (5, 7, 'consumer_loan', 'M1', 'M2', 1)]
     """
     if case_days.is_empty() or before.is_empty():
-        return pl.DataFrame(schema={"day": pl.Date, "team_id": pl.Int64, "from_bucket": pl.Utf8,
-                                    "to_bucket": pl.Utf8, "cases": pl.Int64})  # fmt: skip
+        return pl.DataFrame(schema={"day": pl.Date, "team_id": pl.Int64, "assignee_id": pl.Int64,
+                                    "product": pl.Utf8, "from_bucket": pl.Utf8, "to_bucket": pl.Utf8,
+                                    "cases": pl.Int64})  # fmt: skip
     day = case_days.get_column("day")[0]
-    teams = before.select("case_id", pl.col("team_id").fill_null(NO_TEAM).cast(pl.Int64), "bucket")
+    keys = before.select(
+        "case_id",
+        pl.col("team_id").fill_null(NO_TEAM).cast(pl.Int64),
+        pl.col("assignee_id").fill_null(NOBODY).cast(pl.Int64),
+        pl.col("product").fill_null(UNKNOWN),
+        "bucket",
+    )
     return (
-        roll_transitions(teams, case_days.select("case_id", "bucket"))
+        roll_transitions(keys, case_days.select("case_id", "bucket"))
         .rename({"from": "from_bucket", "to": "to_bucket"})
         .with_columns(pl.lit(day).alias("day"))
         .select(ROLL_COLUMNS)
-        .sort(ROLL_COLUMNS[1:4])
+        .sort(ROLL_COLUMNS[1:6])
     )
