@@ -170,8 +170,8 @@ def _frame(rows: Iterable[Any], schema: dict[str, Any]) -> pl.DataFrame:
 
 
 PORTFOLIO_SUMS = (
-    "cases", "balance_fen", "paid_fen", "promises_settled", "promises_kept", "promises_partly", "promises_broken",
-    "settled_fen", "kept_paid_fen",
+    "cases", "balance_fen", "payments", "paid_fen", "waived_fen", "promises_settled", "promises_kept",
+    "promises_partly", "promises_broken", "settled_fen", "kept_paid_fen",
 )  # fmt: skip
 
 

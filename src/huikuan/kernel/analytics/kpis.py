@@ -254,7 +254,9 @@ def leaderboard_from_rollups(contact_hours: pl.DataFrame, portfolio_days: pl.Dat
     Worked example (the one of ``leaderboard``, rolled up): 7's contact rows sum to 3 attempts, 1 RPC and 1
     promise of 200.00; 7's portfolio row has 1 promise settled, 1 kept and 200.00 paid: the same figures.
     """
-    rows = portfolio_days.with_row_index("case_id").with_columns(pl.col("case_id").cast(pl.Int64))
+    # A rollup row without money stands for cases with no money fact that day: the facts have no row for them.
+    moved = pl.sum_horizontal("payments", "paid_fen", "waived_fen", "promises_settled") > 0
+    rows = portfolio_days.filter(moved).with_row_index("case_id").with_columns(pl.col("case_id").cast(pl.Int64))
     owners = rows.select(
         "day", "case_id", pl.when(pl.col("assignee_id") > 0).then(pl.col("assignee_id")).alias("assignee_id")
     )
