@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import polars as pl
 import pytest
 from django.db import connection
 
-from huikuan.analytics.dashboard import FIGURES
+from huikuan.analytics.dashboard import FIGURES, Filters, Scope, vintage_table
 from huikuan.audit.models import ChangeLog
+from huikuan.db.bulkread import read_frame
+from huikuan.kernel.analytics import kpis
 from huikuan.kernel.analytics.readout import wilson
 from huikuan.strategy.actions import import_policy, start_experiment
 from huikuan.strategy.models import Experiment, PolicyVersion
@@ -84,12 +87,27 @@ def test_the_leaderboard_heatmap_channels_and_vintages(facts: Facts) -> None:
     assert heat[("Mon", 10)][2:] == [3, 2, 0.6667] and heat[("Mon", 19)][2:] == [1, 0, 0.0]
     channels = rows_by(api(p.adam, "channels"), "channel")
     # Case 3's 2,000.00 after carol's call; case 1's 300.00 after alice's call and the SMS.
-    assert channels["call"] | {} == {"channel": "call", "attempts": 4, "reached": 2, "reach_rate": 0.5,
+    assert channels["Call"] | {} == {"channel": "Call", "attempts": 4, "reached": 2, "reach_rate": 0.5,
                                      "recovered": "2300.00", "recovered_per_attempt": "575.00"}  # fmt: skip
-    assert (channels["sms"]["recovered"], channels["sms"]["recovered_per_attempt"]) == ("300.00", "300.00")
+    assert (channels["SMS"]["recovered"], channels["SMS"]["recovered_per_attempt"]) == ("300.00", "300.00")
     vintages = rows_by(api(p.adam, "vintage"), "vintage")
     assert (vintages["2026-01"]["balance"], vintages["2026-01"]["recovered"]) == ("1500.00", "300.00")
     assert vintages["2026-01"]["recovery_rate"] == 0.2 and vintages["2026-02"]["recovery_rate"] == 1.0
+
+
+def test_the_vintage_table_summed_in_the_database_is_the_kernels_recovery_rate(facts: Facts) -> None:
+    cases = read_frame(
+        "SELECT day, case_id, placed_on, balance_fen FROM analytics_caseday WHERE day = %s",
+        [D1], {"day": pl.Date, "case_id": pl.Int64, "placed_on": pl.Date, "balance_fen": pl.Int64},
+    )  # fmt: skip
+    money = read_frame(
+        "SELECT day, case_id, paid_fen FROM analytics_moneyday WHERE day BETWEEN %s AND %s",
+        [D1, D2], {"day": pl.Date, "case_id": pl.Int64, "paid_fen": pl.Int64},
+    )  # fmt: skip
+    expected = kpis.recovery_rate(cases, money, "vintage")
+    assert vintage_table(Scope(), Filters(D1, D2)).equals(
+        expected.select(vintage_table(Scope(), Filters(D1, D2)).columns)
+    )
 
 
 def test_alice_sees_only_her_own_figures_on_every_surface(facts: Facts) -> None:
@@ -173,6 +191,8 @@ def test_the_page_has_every_chart_with_its_table_and_the_data_it_draws(facts: Fa
     for name in FIGURES:
         assert f'data-chart="{name}"' in page and f'id="data-{name}"' in page and f'data-testid="table-{name}"' in page
     assert "analytics/echarts/echarts.min.js" in page and "<td>2300.00</td>" in page
+    # The export and API links carry the page's filters.
+    assert f'href="/analytics/export/trend.xlsx?start={D1.isoformat()}&amp;end={D2.isoformat()}"' in page
 
 
 @pytest.fixture
@@ -209,7 +229,7 @@ def test_the_readout_gives_each_arm_its_interval_and_says_not_significant_yet(
     with connection.cursor() as cursor:
         cursor.execute("UPDATE analytics_caseday SET arm = CASE WHEN case_id = 2 THEN 'challenger' ELSE 'champion' END")
     data = api(facts.p.lena, "experiment")
-    assert data["title"].endswith("exp-d")
+    assert data["extra"]["experiment"]["key"] == "exp-d"
     kept = {r[0]: r for r in data["rows"] if r[1] == "Promise-kept rate"}
     # Champion: case 1's promise kept (1 of 1); challenger: case 2's broken (0 of 1); Wilson intervals.
     one_of_one, none_of_one = wilson(1, 1), wilson(0, 1)

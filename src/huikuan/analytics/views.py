@@ -7,6 +7,7 @@ figures are ``dashboard``'s, promoting an arm is ``strategy.actions.promote_arm`
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -68,7 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "scope": scope,
         "filters": filters,
-        "query": filters.query(),
+        "query": urlencode(filters.query()),
         "figures": figures,
         "teams": _teams(scope),
         "products": Product.choices,
@@ -112,7 +113,9 @@ def cases(request: HttpRequest) -> HttpResponse:
         return _xlsx(fig, f"cases-{drill.kind}-{drill.day.isoformat()}")
     query = request.GET.copy()
     query["format"] = "xlsx"
-    return render(request, "analytics/cases.html", {"figure": fig, "query": filters.query(), "xlsx": query.urlencode()})
+    return render(
+        request, "analytics/cases.html", {"figure": fig, "query": urlencode(filters.query()), "xlsx": query.urlencode()}
+    )
 
 
 @login_required

@@ -9,10 +9,11 @@ register = template.Library()
 
 @register.filter
 def cell(value: object, column: str) -> str:
-    """A table cell: a rate column's float as a percentage with one decimal, None as "—"."""
+    """A table cell: a float as a percentage with one decimal (the figures' only floats are rates and
+    shares; money is yuan text, counts are integers), None as "—"."""
     if value is None or value == "":
         return "—"
-    if isinstance(value, float) and (column.endswith("rate") or column in ("value", "low", "high", "difference")):
+    if isinstance(value, float):
         return f"{value * 100:.1f}%"
     return str(value)
 
