@@ -110,6 +110,11 @@ SELECT d, u %% %(teams)s + 1, 1000 + u, p, f, t, %(per_row)s / 6 + 1
 FROM (SELECT g::date AS d FROM generate_series(DATE %(first)s, DATE %(last)s, interval '1 day') g) days,
      generate_series(0, %(collectors)s - 1) u, unnest(ARRAY['consumer_loan', 'credit_card']) p,
      unnest(ARRAY['M0', 'M1', 'M2', 'M3', 'M3+']) f, unnest(ARRAY['M0', 'M1', 'M2', 'M3', 'M3+', 'closed']) t;
+INSERT INTO analytics_channelday (day, team_id, assignee_id, product, bucket, channel, recovered_fen)
+SELECT d, u %% %(teams)s + 1, 1000 + u, p, b, c, (%(per_row)s / 100 + 1) * 50000
+FROM (SELECT g::date AS d FROM generate_series(DATE %(first)s, DATE %(last)s, interval '1 day') g) days,
+     generate_series(0, %(collectors)s - 1) u, unnest(ARRAY['consumer_loan', 'credit_card']) p,
+     unnest(ARRAY['M0', 'M1', 'M2', 'M3', 'M3+']) b, unnest(ARRAY['call', 'sms']) c;
 """
 # The case facts the per-case figures and the drill-downs read: the N case rows of the days they ask for
 # (the window's first and last day, the roll's day before), 30% of the cases contacted and 1% paying on each

@@ -22,7 +22,8 @@ import pytest
 from huikuan.analytics.facts import CASE_DAY_COLUMNS, CONTACT_DAY_COLUMNS, MONEY_DAY_COLUMNS
 from huikuan.analytics.partitions import ensure_partitions
 from huikuan.db.bulkwrite import copy_frame
-from huikuan.kernel.analytics.rollup import contact_rollup, portfolio_rollup, roll_rollup
+from huikuan.kernel.analytics.kpis import attributed_payments
+from huikuan.kernel.analytics.rollup import channel_rollup, contact_rollup, portfolio_rollup, roll_rollup
 from tests.comms.conftest import smtp_server
 from tests.conftest import Personas
 
@@ -74,7 +75,10 @@ for _c in ("case_id", "debtor_id", "balance_fen", "team_id", "assignee_id"):
     CASE_TYPES[_c] = pl.Int64
 
 
-def write_day(day: date, cases: list[dict], contacts: list[dict], money: list[dict], before: pl.DataFrame) -> None:
+def write_day(
+    day: date, cases: list[dict], contacts: list[dict], money: list[dict], before: pl.DataFrame, week: list[dict]
+) -> None:
+    """One day's facts and rollups; ``week`` is the contacts of the days before (the channel attribution's)."""
     ensure_partitions(day)
     case_frame = pl.DataFrame(cases, schema_overrides=CASE_TYPES).select(CASE_DAY_COLUMNS)
     contact_frame = (
@@ -98,6 +102,9 @@ def write_day(day: date, cases: list[dict], contacts: list[dict], money: list[di
     )
     if not before.is_empty():
         copy_frame("analytics_rollday", roll_rollup(before, case_frame))
+    if money and (contacts or week):
+        touches = pl.DataFrame(week + contacts, schema_overrides={"day": pl.Date})
+        copy_frame("analytics_channelday", channel_rollup(case_frame, attributed_payments(touches, money_frame)))
 
 
 @pytest.fixture
@@ -111,10 +118,16 @@ def facts(personas: Personas) -> Facts:
         _case(R0, 2, a, p.bob.pk, card, p2, "M1", 50000),
         _case(R0, 3, b, p.carol.pk, loan, p3, "M1", 200000),
     ]
-    write_day(R0, earlier, [], [], pl.DataFrame())
+    write_day(R0, earlier, [], [], pl.DataFrame(), [])
     before = pl.DataFrame(earlier, schema_overrides=CASE_TYPES).select(
         "case_id", "team_id", "assignee_id", "product", "bucket"
     )
+    d1_contacts = [
+        _contact(D1, 1, p.alice.pk, "call", 10, 2, 1, 1, 1, 30000),
+        _contact(D1, 1, 0, "sms", 9, 1, 1, 0, 0, 0),
+        _contact(D1, 2, p.bob.pk, "call", 19, 1, 0, 0, 0, 0),
+        _contact(D1, 3, p.carol.pk, "call", 10, 1, 1, 1, 0, 0),
+    ]
     write_day(
         D1,
         [
@@ -122,14 +135,10 @@ def facts(personas: Personas) -> Facts:
             _case(D1, 2, a, p.bob.pk, card, p2, "M2", 50000),
             _case(D1, 3, b, p.carol.pk, loan, p3, "M1", 200000),
         ],
-        [
-            _contact(D1, 1, p.alice.pk, "call", 10, 2, 1, 1, 1, 30000),
-            _contact(D1, 1, 0, "sms", 9, 1, 1, 0, 0, 0),
-            _contact(D1, 2, p.bob.pk, "call", 19, 1, 0, 0, 0, 0),
-            _contact(D1, 3, p.carol.pk, "call", 10, 1, 1, 1, 0, 0),
-        ],
+        d1_contacts,
         [_money(D1, 3, paid=200000), _money(D1, 2, settled=1, broken=1, settled_fen=20000)],
         pl.DataFrame(),
+        [],
     )
     write_day(
         D2,
@@ -140,5 +149,6 @@ def facts(personas: Personas) -> Facts:
         [],
         [_money(D2, 1, paid=30000, settled=1, kept=1, settled_fen=30000, kept_fen=30000)],
         before,
+        d1_contacts,
     )
     return Facts(p)

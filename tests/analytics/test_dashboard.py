@@ -21,6 +21,7 @@ from huikuan.kernel.analytics.readout import wilson
 from huikuan.strategy.actions import import_policy, start_experiment
 from huikuan.strategy.models import Experiment, PolicyVersion
 from tests.analytics.conftest import D1, D2, Facts
+from tests.analytics.test_simulation import simulate
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +243,21 @@ def test_the_readout_gives_each_arm_its_interval_and_says_not_significant_yet(
     assert compared[6] == 0.1573 and compared[8] == "not significant yet"
     page = client_for(facts.p.lena).get("/analytics/", facts.query(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<td data-testid="verdict">not significant yet</td>' in page
+
+
+def test_the_nightly_facts_roll_up_each_channels_yuan_as_channel_stats_over_the_facts() -> None:
+    simulate(seed=3)
+    contacts = read_frame(
+        "SELECT day, case_id, channel, attempts, reached FROM analytics_contactday", [],
+        {"day": pl.Date, "case_id": pl.Int64, "channel": pl.Utf8, "attempts": pl.Int64, "reached": pl.Int64},
+    )  # fmt: skip
+    money = read_frame(
+        "SELECT day, case_id, paid_fen FROM analytics_moneyday", [],
+        {"day": pl.Date, "case_id": pl.Int64, "paid_fen": pl.Int64},
+    )  # fmt: skip
+    expected = {c: r for c, r in kpis.channel_stats(contacts, money).select("channel", "recovered_fen").rows() if r}
+    rolled = read_frame(
+        "SELECT channel, SUM(recovered_fen) FROM analytics_channelday GROUP BY channel", [],
+        {"channel": pl.Utf8, "recovered_fen": pl.Int64},
+    )  # fmt: skip
+    assert expected and dict(rolled.rows()) == expected

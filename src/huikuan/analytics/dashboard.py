@@ -14,7 +14,7 @@ the bucket (the figure says so in its note).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -27,14 +27,13 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from huikuan.analytics.models import CaseDay, ContactDay, ContactHour, MoneyDay, PortfolioDay, RollDay
+from huikuan.analytics.models import CaseDay, ChannelDay, ContactHour, MoneyDay, PortfolioDay, RollDay
 from huikuan.analytics.readout import experiment_readout
 from huikuan.cases.models import Channel
 from huikuan.db.bulkread import read_frame
 from huikuan.kernel.analytics.frames import BUCKET_ORDER
 from huikuan.kernel.analytics.kpis import (
     CLOSED,
-    channel_stats,
     channel_table,
     contact_heatmap,
     contact_rates,
@@ -166,10 +165,6 @@ def _contact_q(scope: Scope, filters: Filters) -> Q:
     if scope.user_id is not None:
         q &= Q(user_id=scope.user_id)
     return q
-
-
-def _frame(rows: Iterable[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=schema, orient="row")
 
 
 PORTFOLIO_SUMS = (
@@ -422,44 +417,18 @@ def leaderboard_figure(scope: Scope, filters: Filters) -> Figure:
     )
 
 
-def _paying_cases(scope: Scope, filters: Filters) -> pl.DataFrame:
-    """The period's payments (day, case_id, paid_fen) of the cases in the scope and filters on that day."""
-    cases = CaseDay.objects.filter(_portfolio_q(scope, filters), day__range=(filters.first, filters.last))
-    if filters.bucket:
-        cases = cases.filter(bucket=filters.bucket)
-    money = MoneyDay.objects.filter(day__range=(filters.first, filters.last), paid_fen__gt=0)
-    if not (scope.everyone and filters.team_id is None and not filters.product and not filters.bucket):
-        # The case as it stood on the day of the payment: in the scope and the filters then.
-        money = money.filter(Exists(cases.filter(day=OuterRef("day"), case_id=OuterRef("case_id"))))
-    return _frame(money.values_list("day", "case_id", "paid_fen"), PAID_SCHEMA)
-
-
-PAID_SCHEMA = {"day": pl.Date, "case_id": pl.Int64, "paid_fen": pl.Int64}
-
-
 def _channel(code: str) -> str:
     return str(Channel(code).label) if code in Channel.values else code
 
 
-def _touches(case_ids: list[int], first: date, last: date) -> pl.DataFrame:
-    """The contacts (day, case_id, channel, attempts, reached) of these cases from ``first`` to ``last``."""
-    parts = []
-    for start in range(0, len(case_ids), 5000):
-        rows = ContactDay.objects.filter(
-            case_id__in=case_ids[start : start + 5000], day__range=(first, last), attempts__gt=0
-        ).values_list("day", "case_id", "channel", "attempts", "reached")
-        parts.append(_frame(rows, TOUCH_SCHEMA))
-    return pl.concat(parts) if parts else pl.DataFrame(schema=TOUCH_SCHEMA)
-
-
-TOUCH_SCHEMA = {"day": pl.Date, "case_id": pl.Int64, "channel": pl.Utf8, "attempts": pl.Int64, "reached": pl.Int64}
-
-
-def channel_figure(scope: Scope, filters: Filters, window_days: int = 7) -> Figure:
-    payments = _paying_cases(scope, filters)
-    ids = payments["case_id"].unique().sort().to_list()
-    touches = _touches(ids, filters.first - timedelta(days=window_days), filters.last)
-    attributed = channel_stats(touches, payments, window_days).select("channel", "recovered_fen")
+def channel_figure(scope: Scope, filters: Filters) -> Figure:
+    """Per channel: attempts and reached (the contact rollup), yuan recovered after it (the channel rollup:
+    ``kpis.attributed_payments`` rolled up nightly by the paying case's team, collector, product, bucket)."""
+    q = _portfolio_q(scope, filters) & Q(day__range=(filters.first, filters.last))
+    if filters.bucket:
+        q &= Q(bucket=filters.bucket)
+    sums = ChannelDay.objects.filter(q).values("channel").annotate(**_sums(("recovered_fen",))).order_by("channel")
+    attributed = _read(sums.values_list("channel", "recovered_fen"), {"channel": pl.Utf8, "recovered_fen": pl.Int64})
     table = channel_table(contact_frame(scope, filters, ("channel",)), attributed)
     rows = [
         [

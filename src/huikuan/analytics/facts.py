@@ -33,15 +33,19 @@ import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 
+from huikuan.analytics.models import ContactDay
 from huikuan.analytics.partitions import FACT_TABLES, ensure_partitions
-from huikuan.db.bulkread import bulk_reads, read_frame
+from huikuan.db.bulkread import bulk_reads, one_of, read_frame
 from huikuan.db.bulkwrite import copy_frame
 from huikuan.kernel.analytics.frames import bucket_expr, stage_expr
-from huikuan.kernel.analytics.rollup import ROLL_DAYS, contact_rollup, portfolio_rollup, roll_rollup
+from huikuan.kernel.analytics.kpis import attributed_payments
+from huikuan.kernel.analytics.rollup import ROLL_DAYS, channel_rollup, contact_rollup, portfolio_rollup, roll_rollup
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.payments.policy import current_policy
 from huikuan.strategy.models import RunStatus, StrategyRun
 
+# A payment counts for every channel that reached for its case in the week before it (kpis.channel_stats).
+ATTRIBUTION_DAYS = 7
 CASE_DAY_COLUMNS = (
     "day", "case_id", "debtor_id", "status", "dpd", "bucket", "stage", "balance_fen", "product", "placed_on",
     "team_id", "assignee_id", "arm", "risk_band", "behaviour",
@@ -329,6 +333,25 @@ def case_buckets(day: date) -> pl.DataFrame:
     )
 
 
+def attributed_day(day: date, contacts: pl.DataFrame, money: pl.DataFrame) -> pl.DataFrame:
+    """The day's payments once per channel that reached for the case that day or in the ATTRIBUTION_DAYS
+    before (``kpis.attributed_payments``): today's contacts from the frame, the earlier days' from their
+    facts, for the paying cases only."""
+    paying = money.filter(pl.col("paid_fen") > 0)
+    columns = ["day", "case_id", "channel", "attempts"]
+    if paying.is_empty():
+        return attributed_payments(contacts.select(columns), paying)
+    earlier = ContactDay.objects.filter(
+        day__range=(day - timedelta(days=ATTRIBUTION_DAYS), day - timedelta(days=1)),
+        attempts__gt=0,
+        case_id__in=one_of(paying["case_id"].to_list()),
+    ).values_list(*columns)
+    sql, params = earlier.query.sql_with_params()
+    types = {"day": pl.Date, "case_id": pl.Int64, "channel": pl.Utf8, "attempts": pl.Int32}
+    touches = pl.concat([read_frame(sql, params, types), contacts.select(columns).cast(types)])  # type: ignore[arg-type]
+    return attributed_payments(touches, paying, ATTRIBUTION_DAYS)
+
+
 def compute_day(day: date) -> FactCounts:
     """The facts of one finished day, replacing what was there: the entry point of the nightly job.
 
@@ -361,6 +384,7 @@ def compute_day(day: date) -> FactCounts:
         copy_frame("analytics_portfolioday", portfolio_rollup(cases, money))
         copy_frame("analytics_contacthour", contact_rollup(cases, contacts))
         copy_frame("analytics_rollday", roll_rollup(case_buckets(day - timedelta(days=ROLL_DAYS)), cases))
+        copy_frame("analytics_channelday", channel_rollup(cases, attributed_day(day, contacts, money)))
         counts.timings["rollups"] = time.perf_counter() - clock
     return counts
 

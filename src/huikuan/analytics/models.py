@@ -178,6 +178,28 @@ class RollDay(models.Model):
         return f"{self.day} {self.from_bucket}→{self.to_bucket}"
 
 
+class ChannelDay(models.Model):
+    """Rollup of the yuan recovered after each channel (a payment counts for every channel that reached for
+    its case in the 7 days before): per day × team × assignee × product × bucket of the paying case."""
+
+    pk = models.CompositePrimaryKey("day", "team_id", "assignee_id", "product", "bucket", "channel")
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"))
+    assignee_id = models.BigIntegerField(_("assignee"))
+    product = models.CharField(_("product"), max_length=20)
+    bucket = models.CharField(_("bucket"), max_length=4)
+    channel = models.CharField(_("channel"), max_length=10)
+    recovered_fen = models.BigIntegerField(_("recovered (fen)"))
+
+    class Meta:
+        managed = False
+        db_table = "analytics_channelday"
+        verbose_name = _("channel day")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel}"
+
+
 class Simulation(models.Model):
     """One run of ``huikuan simulate``: its seed, days and planted effects (ground truth)."""
 

@@ -13,6 +13,7 @@ FACT_TABLES = (
     "analytics_portfolioday",
     "analytics_contacthour",
     "analytics_rollday",
+    "analytics_channelday",
 )
 
 

@@ -126,3 +126,16 @@ def test_the_roll_rollup_by_assignee_and_product_sums_to_the_roll_rates(cases: l
     sevens = rolled.filter(pl.col("assignee_id") == 7)["cases"].sum()
     assert sevens == before.filter(pl.col("assignee_id") == 7).height
     assert date(2026, 4, 1) == end
+
+
+@given(CASES, CONTACTS, MONEY)
+def test_the_channel_rollup_sums_to_channel_stats_recovered(cases: list, contacts: list, money: list) -> None:
+    from huikuan.kernel.analytics.rollup import channel_rollup
+
+    case_frame, contact_frame, money_frame = _facts(cases, contacts, money)
+    rolled = channel_rollup(case_frame, kpis.attributed_payments(contact_frame, money_frame))
+    by_channel = dict(rolled.group_by("channel").agg(pl.col("recovered_fen").sum()).rows())
+    whole = kpis.channel_stats(contact_frame, money_frame)
+    assert {c: r for c, r in whole.select("channel", "recovered_fen").rows() if r} == {
+        c: r for c, r in by_channel.items() if r
+    }

@@ -190,6 +190,26 @@ def leaderboard(case_days: pl.DataFrame, contact_days: pl.DataFrame, money_days:
     )
 
 
+def attributed_payments(contact_days: pl.DataFrame, money_days: pl.DataFrame, window_days: int = 7) -> pl.DataFrame:
+    """Each payment once for every channel that reached for its case (an attempt) on the day of the payment
+    or in the ``window_days`` before it: (day, case_id, channel, paid_fen). ``channel_stats`` sums it by
+    channel; the nightly facts roll it up by the case's team, collector, product and bucket.
+
+    Worked example: case 1 gets an SMS on day 1 and a call on day 2 and pays 100.00 on day 3: two rows,
+    (3, 1, sms, 10000) and (3, 1, call, 10000); a payment with no contact in the window gets none.
+    """
+    touches = contact_days.filter(pl.col("attempts") > 0).select("case_id", "channel", pl.col("day").alias("touched"))
+    payments = money_days.filter(pl.col("paid_fen") > 0).select("case_id", "day", "paid_fen")
+    return (
+        payments.join(touches, on="case_id")
+        .filter(
+            (pl.col("touched") <= pl.col("day")) & (pl.col("touched") >= pl.col("day") - pl.duration(days=window_days))
+        )
+        .unique(["case_id", "day", "channel"])
+        .select("day", "case_id", "channel", "paid_fen")
+    )
+
+
 def channel_stats(contact_days: pl.DataFrame, money_days: pl.DataFrame, window_days: int = 7) -> pl.DataFrame:
     """Per channel: attempts (calls made, messages sent), reached (answered, delivered), the reach rate, and
     yuan recovered per attempt (fen).
@@ -206,14 +226,8 @@ def channel_stats(contact_days: pl.DataFrame, money_days: pl.DataFrame, window_d
         .group_by("channel")
         .agg(pl.col("attempts").sum(), pl.col("reached").sum())
     )
-    touches = contact_days.filter(pl.col("attempts") > 0).select("case_id", "channel", pl.col("day").alias("touched"))
-    payments = money_days.filter(pl.col("paid_fen") > 0).select("case_id", "day", "paid_fen")
     attributed = (
-        payments.join(touches, on="case_id")
-        .filter(
-            (pl.col("touched") <= pl.col("day")) & (pl.col("touched") >= pl.col("day") - pl.duration(days=window_days))
-        )
-        .unique(["case_id", "day", "channel"])
+        attributed_payments(contact_days, money_days, window_days)
         .group_by("channel")
         .agg(pl.col("paid_fen").sum().alias("recovered_fen"))
     )
