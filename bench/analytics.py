@@ -83,7 +83,8 @@ FROM generate_series(1, %(cases)s) n WHERE n %% 20 = 3;
 
 COLLECTORS = 200  # 25 per team in 8 teams: a 1,000,000-case department's size
 TEAMS = 8
-# The rollups of D days of N cases as the nightly facts would write them (their size grows with collectors ×
+# The rollups of D days of N cases as the nightly facts would write them (the coarser ones summed from them
+# by SQL as kernel.analytics.rollup.coarse_rollups sums them) (their size grows with collectors ×
 # buckets × products × arms, not with cases): written by SQL at that size instead of rolling up N × D case rows.
 ROLLUPS_SQL = """
 INSERT INTO analytics_portfolioday (day, team_id, assignee_id, bucket, product, arm, cases, balance_fen, payments,
@@ -115,6 +116,20 @@ SELECT d, u %% %(teams)s + 1, 1000 + u, p, b, c, (%(per_row)s / 100 + 1) * 50000
 FROM (SELECT g::date AS d FROM generate_series(DATE %(first)s, DATE %(last)s, interval '1 day') g) days,
      generate_series(0, %(collectors)s - 1) u, unnest(ARRAY['consumer_loan', 'credit_card']) p,
      unnest(ARRAY['M0', 'M1', 'M2', 'M3', 'M3+']) b, unnest(ARRAY['call', 'sms']) c;
+INSERT INTO analytics_teamday SELECT day, team_id, bucket, product, arm, SUM(cases), SUM(balance_fen), SUM(payments),
+    SUM(paid_fen), SUM(waived_fen), SUM(promises_settled), SUM(promises_kept), SUM(promises_partly),
+    SUM(promises_broken), SUM(settled_fen), SUM(kept_paid_fen)
+FROM analytics_portfolioday GROUP BY day, team_id, bucket, product, arm;
+INSERT INTO analytics_collectorday SELECT day, team_id, assignee_id, SUM(cases), SUM(balance_fen), SUM(payments),
+    SUM(paid_fen), SUM(waived_fen), SUM(promises_settled), SUM(promises_kept), SUM(promises_partly),
+    SUM(promises_broken), SUM(settled_fen), SUM(kept_paid_fen)
+FROM analytics_portfolioday GROUP BY day, team_id, assignee_id;
+INSERT INTO analytics_teamhour SELECT day, team_id, channel, hour, weekday, SUM(attempts), SUM(reached), SUM(rpc),
+    SUM(promises), SUM(promised_fen)
+FROM analytics_contacthour GROUP BY day, team_id, channel, hour, weekday;
+INSERT INTO analytics_collectorchannel SELECT day, team_id, user_id, channel, SUM(attempts), SUM(reached), SUM(rpc),
+    SUM(promises), SUM(promised_fen)
+FROM analytics_contacthour GROUP BY day, team_id, user_id, channel;
 """
 # The case facts the per-case figures and the drill-downs read: the N case rows of the days they ask for
 # (the window's first and last day, the roll's day before), 30% of the cases contacted and 1% paying on each
@@ -270,9 +285,10 @@ def main() -> None:
     facts_s = bench_facts(args.cases)
     from django.db import connection
 
+    from huikuan.analytics.partitions import FACT_TABLES
+
     _execute(
-        "TRUNCATE analytics_caseday, analytics_contactday, analytics_moneyday, analytics_portfolioday, "
-        "analytics_contacthour, analytics_rollday",
+        "TRUNCATE " + ", ".join(FACT_TABLES),
         {},
     )
     connection.close()

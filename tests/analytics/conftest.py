@@ -23,7 +23,14 @@ from huikuan.analytics.facts import CASE_DAY_COLUMNS, CONTACT_DAY_COLUMNS, MONEY
 from huikuan.analytics.partitions import ensure_partitions
 from huikuan.db.bulkwrite import copy_frame
 from huikuan.kernel.analytics.kpis import attributed_payments
-from huikuan.kernel.analytics.rollup import channel_rollup, contact_rollup, portfolio_rollup, roll_rollup
+from huikuan.kernel.analytics.rollup import (
+    CONTACT_COLUMNS,
+    channel_rollup,
+    coarse_rollups,
+    contact_rollup,
+    portfolio_rollup,
+    roll_rollup,
+)
 from tests.comms.conftest import smtp_server
 from tests.conftest import Personas
 
@@ -92,19 +99,27 @@ def write_day(
         else pl.DataFrame(schema={c: pl.Int64 for c in MONEY_DAY_COLUMNS})
     ).select(MONEY_DAY_COLUMNS)
     copy_frame("analytics_caseday", case_frame)
-    if contacts:
+    portfolio = portfolio_rollup(case_frame, money_frame.with_columns(pl.col("day").cast(pl.Date)))
+    copy_frame("analytics_portfolioday", portfolio)
+    by_hour = contact_rollup(case_frame, contact_frame) if contacts else None
+    if by_hour is not None:
         copy_frame("analytics_contactday", contact_frame)
-        copy_frame("analytics_contacthour", contact_rollup(case_frame, contact_frame))
+        copy_frame("analytics_contacthour", by_hour)
     if money:
         copy_frame("analytics_moneyday", money_frame)
-    copy_frame(
-        "analytics_portfolioday", portfolio_rollup(case_frame, money_frame.with_columns(pl.col("day").cast(pl.Date)))
-    )
+    coarse = coarse_rollups(portfolio, by_hour if by_hour is not None else pl.DataFrame(schema=CONTACT_TYPES))
+    for table, frame in coarse.items():
+        copy_frame(table, frame)
     if not before.is_empty():
         copy_frame("analytics_rollday", roll_rollup(before, case_frame))
     if money and (contacts or week):
         touches = pl.DataFrame(week + contacts, schema_overrides={"day": pl.Date})
         copy_frame("analytics_channelday", channel_rollup(case_frame, attributed_payments(touches, money_frame)))
+
+
+CONTACT_TYPES: dict[str, Any] = {
+    c: pl.Date if c == "day" else pl.Utf8 if c == "channel" else pl.Int64 for c in CONTACT_COLUMNS
+}
 
 
 @pytest.fixture

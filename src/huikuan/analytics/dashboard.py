@@ -27,7 +27,18 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from huikuan.analytics.models import CaseDay, ChannelDay, ContactHour, MoneyDay, PortfolioDay, RollDay
+from huikuan.analytics.models import (
+    CaseDay,
+    ChannelDay,
+    CollectorChannel,
+    CollectorDay,
+    ContactHour,
+    MoneyDay,
+    PortfolioDay,
+    RollDay,
+    TeamDay,
+    TeamHour,
+)
 from huikuan.analytics.readout import experiment_readout
 from huikuan.cases.models import Channel
 from huikuan.db.bulkread import read_frame
@@ -178,9 +189,28 @@ def portfolio_frame(scope: Scope, filters: Filters, by: tuple[str, ...]) -> pl.D
     q = _portfolio_q(scope, filters) & Q(day__range=(filters.first, filters.last))
     if filters.bucket:
         q &= Q(bucket=filters.bucket)
-    rows = PortfolioDay.objects.filter(q).values(*by).annotate(**_sums(PORTFOLIO_SUMS)).order_by(*by)
+    rows = _portfolio_table(scope, filters, by).objects.filter(q).values(*by)
+    rows = rows.annotate(**_sums(PORTFOLIO_SUMS)).order_by(*by)
     schema = {c: (pl.Date if c == "day" else pl.Utf8 if c in ("bucket", "product", "arm") else pl.Int64) for c in by}
     return _read(rows.values_list(*by, *PORTFOLIO_SUMS), {**schema, **{c: pl.Int64 for c in PORTFOLIO_SUMS}})
+
+
+def _portfolio_table(scope: Scope, filters: Filters, by: tuple[str, ...]) -> type[Any]:
+    """The smallest portfolio rollup that has the keys the query groups and filters by."""
+    if scope.user_id is None and "assignee_id" not in by:
+        return TeamDay
+    if not filters.product and not filters.bucket and set(by) <= {"day", "team_id", "assignee_id"}:
+        return CollectorDay
+    return PortfolioDay
+
+
+def _contact_table(scope: Scope, by: tuple[str, ...]) -> type[Any]:
+    """The smallest contact rollup that has the keys the query groups and filters by."""
+    if scope.user_id is None and "user_id" not in by:
+        return TeamHour
+    if "hour" not in by and "weekday" not in by:
+        return CollectorChannel
+    return ContactHour
 
 
 def _sums(columns: tuple[str, ...]) -> dict[str, Any]:
@@ -199,7 +229,7 @@ CONTACT_SUMS = ("attempts", "reached", "rpc", "promises", "promised_fen")
 
 def contact_frame(scope: Scope, filters: Filters, by: tuple[str, ...]) -> pl.DataFrame:
     """The contact rollup summed by ``by`` over the scope, the team filter and the period."""
-    rows = ContactHour.objects.filter(_contact_q(scope, filters)).values(*by)
+    rows = _contact_table(scope, by).objects.filter(_contact_q(scope, filters)).values(*by)
     rows = rows.annotate(**_sums(CONTACT_SUMS)).order_by(*by)
     schema = {c: (pl.Date if c == "day" else pl.Utf8 if c == "channel" else pl.Int64) for c in by}
     return _read(rows.values_list(*by, *CONTACT_SUMS), {**schema, **{c: pl.Int64 for c in CONTACT_SUMS}})

@@ -39,7 +39,14 @@ from huikuan.db.bulkread import bulk_reads, one_of, read_frame
 from huikuan.db.bulkwrite import copy_frame
 from huikuan.kernel.analytics.frames import bucket_expr, stage_expr
 from huikuan.kernel.analytics.kpis import attributed_payments
-from huikuan.kernel.analytics.rollup import ROLL_DAYS, channel_rollup, contact_rollup, portfolio_rollup, roll_rollup
+from huikuan.kernel.analytics.rollup import (
+    ROLL_DAYS,
+    channel_rollup,
+    coarse_rollups,
+    contact_rollup,
+    portfolio_rollup,
+    roll_rollup,
+)
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.payments.policy import current_policy
 from huikuan.strategy.models import RunStatus, StrategyRun
@@ -381,8 +388,11 @@ def compute_day(day: date) -> FactCounts:
             counts.timings[f"{name}_write"] = time.perf_counter() - clock
         clock = time.perf_counter()
         cases, contacts, money = frames["case_days"], frames["contact_days"], frames["money_days"]
-        copy_frame("analytics_portfolioday", portfolio_rollup(cases, money))
-        copy_frame("analytics_contacthour", contact_rollup(cases, contacts))
+        portfolio, by_hour = portfolio_rollup(cases, money), contact_rollup(cases, contacts)
+        copy_frame("analytics_portfolioday", portfolio)
+        copy_frame("analytics_contacthour", by_hour)
+        for table, frame in coarse_rollups(portfolio, by_hour).items():
+            copy_frame(table, frame)
         copy_frame("analytics_rollday", roll_rollup(case_buckets(day - timedelta(days=ROLL_DAYS)), cases))
         copy_frame("analytics_channelday", channel_rollup(cases, attributed_day(day, contacts, money)))
         counts.timings["rollups"] = time.perf_counter() - clock

@@ -14,6 +14,10 @@ FACT_TABLES = (
     "analytics_contacthour",
     "analytics_rollday",
     "analytics_channelday",
+    "analytics_teamday",
+    "analytics_collectorday",
+    "analytics_teamhour",
+    "analytics_collectorchannel",
 )
 
 

@@ -139,3 +139,16 @@ def test_the_channel_rollup_sums_to_channel_stats_recovered(cases: list, contact
     assert {c: r for c, r in whole.select("channel", "recovered_fen").rows() if r} == {
         c: r for c, r in by_channel.items() if r
     }
+
+
+@given(CASES, CONTACTS, MONEY)
+def test_the_coarse_rollups_keep_every_sum(cases: list, contacts: list, money: list) -> None:
+    from huikuan.kernel.analytics.rollup import coarse_rollups
+
+    case_frame, contact_frame, money_frame = _facts(cases, contacts, money)
+    portfolio = portfolio_rollup(case_frame, money_frame)
+    by_hour = contact_rollup(case_frame, contact_frame)
+    for table, frame in coarse_rollups(portfolio, by_hour).items():
+        source = portfolio if "day" in frame.columns and "cases" in frame.columns else by_hour
+        for column in ("cases", "paid_fen", "promises_settled") if source is portfolio else ("attempts", "rpc"):
+            assert frame[column].sum() == source[column].sum(), (table, column)

@@ -99,6 +99,38 @@ def contact_rollup(case_days: pl.DataFrame, contact_days: pl.DataFrame) -> pl.Da
     )
 
 
+# Coarser rollups of the two above, each what a chart reads for a wider scope: the portfolio per team (no
+# collector), per collector (no bucket, product or arm); contacts per team (no person), per person and channel
+# (no hour). A trend of the whole book over 30 days then sums a few thousand rows, not a hundred thousand.
+COARSE = {
+    "analytics_teamday": ("portfolio", ("day", "team_id", "bucket", "product", "arm")),
+    "analytics_collectorday": ("portfolio", ("day", "team_id", "assignee_id")),
+    "analytics_teamhour": ("contact", ("day", "team_id", "channel", "hour", "weekday")),
+    "analytics_collectorchannel": ("contact", ("day", "team_id", "user_id", "channel")),
+}
+
+
+def coarse_rollups(portfolio: pl.DataFrame, contacts: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The COARSE tables from a day's portfolio and contact rollups: the same sums over fewer keys.
+
+    >>> from datetime import date
+    >>> day = date(2026, 3, 2)
+    >>> portfolio = pl.DataFrame({"day": [day] * 2, "team_id": [5, 5], "assignee_id": [7, 8], "bucket": ["M1"] * 2,
+    ...                           "product": ["consumer_loan"] * 2, "arm": ["", ""], "cases": [2, 3],
+    ...                           "balance_fen": [100, 300], **{c: [0, 1] for c in MONEY_SUMS}})
+    >>> contacts = pl.DataFrame({"day": [day], "team_id": [5], "user_id": [7], "channel": ["call"], "hour": [10],
+    ...                          "weekday": [0], **{c: [1] for c in CONTACT_SUMS}})
+    >>> coarse_rollups(portfolio, contacts)["analytics_teamday"].select("team_id", "cases", "paid_fen").rows()
+    [(5, 5, 1)]
+    """
+    sources = {"portfolio": (portfolio, ("cases", "balance_fen", *MONEY_SUMS)), "contact": (contacts, CONTACT_SUMS)}
+    out = {}
+    for table, (source, keys) in COARSE.items():
+        frame, sums = sources[source]
+        out[table] = frame.group_by(keys).agg(pl.col(c).sum() for c in sums).select(*keys, *sums).sort(keys)
+    return out
+
+
 CHANNEL_KEYS = ("day", "team_id", "assignee_id", "product", "bucket", "channel")
 CHANNEL_COLUMNS = (*CHANNEL_KEYS, "recovered_fen")
 
