@@ -274,9 +274,10 @@ def main() -> None:
     parser.add_argument("--dashboard-cases", type=int, default=None, help="cases of the dashboard (default --cases)")
     parser.add_argument("--sim-debtors", type=int, default=5000, help="0: no simulator figure")
     parser.add_argument("--sim-days", type=int, default=2)
+    parser.add_argument("--db-suffix", default="", help="to run two of these side by side: their own databases")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings_demo")
-    os.environ["DATABASE_URL"] = fresh_database("postgres", "huikuan_bench_analytics")
+    os.environ["DATABASE_URL"] = fresh_database("postgres", "huikuan_bench_analytics" + args.db_suffix)
     import django
     from django.core.management import call_command
 
@@ -295,7 +296,9 @@ def main() -> None:
     p95 = bench_dashboard(args.dashboard_cases or args.cases, args.fact_days) if args.fact_days else {}
     connection.close()
     simulate_s = (
-        bench_simulator(args.sim_debtors, args.sim_days, fresh_database("postgres", "huikuan_bench_sim"))
+        bench_simulator(
+            args.sim_debtors, args.sim_days, fresh_database("postgres", "huikuan_bench_sim" + args.db_suffix)
+        )
         if args.sim_debtors
         else None
     )
