@@ -261,3 +261,11 @@ def test_the_nightly_facts_roll_up_each_channels_yuan_as_channel_stats_over_the_
         {"channel": pl.Utf8, "recovered_fen": pl.Int64},
     )  # fmt: skip
     assert expected and dict(rolled.rows()) == expected
+
+
+def test_a_new_installation_without_facts_shows_every_figure_empty(personas: Any) -> None:
+    for user in (personas.adam, personas.lena, personas.alice):
+        page = client_for(user).get("/analytics/", HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200
+        assert "No figures for this period yet." in page.content.decode()
+    assert api(personas.adam, "leaderboard")["rows"] == []
