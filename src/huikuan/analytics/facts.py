@@ -33,15 +33,26 @@ import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 
+from huikuan.analytics.models import ContactDay
 from huikuan.analytics.partitions import FACT_TABLES, ensure_partitions
-from huikuan.db.bulkread import bulk_reads, read_frame
+from huikuan.db.bulkread import bulk_reads, one_of, read_frame
 from huikuan.db.bulkwrite import copy_frame
 from huikuan.kernel.analytics.frames import bucket_expr, stage_expr
-from huikuan.kernel.analytics.rollup import ROLL_DAYS, contact_rollup, portfolio_rollup, roll_rollup
+from huikuan.kernel.analytics.kpis import attributed_payments
+from huikuan.kernel.analytics.rollup import (
+    ROLL_DAYS,
+    channel_rollup,
+    coarse_rollups,
+    contact_rollup,
+    portfolio_rollup,
+    roll_rollup,
+)
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.payments.policy import current_policy
 from huikuan.strategy.models import RunStatus, StrategyRun
 
+# A payment counts for every channel that reached for its case in the week before it (kpis.channel_stats).
+ATTRIBUTION_DAYS = 7
 CASE_DAY_COLUMNS = (
     "day", "case_id", "debtor_id", "status", "dpd", "bucket", "stage", "balance_fen", "product", "placed_on",
     "team_id", "assignee_id", "arm", "risk_band", "behaviour",
@@ -108,31 +119,15 @@ def case_day_frame(day: date) -> pl.DataFrame:
     postgres = connection.vendor == "postgresql"
     # The placement day in the installation's zone: PostgreSQL converts; SQLite keeps UTC text, converted below.
     placed = "(c.opened_at AT TIME ZONE %(zone)s)::date" if postgres else _utc_text("c.opened_at")
-    # Per debtor first (one integer to group by), then the case: the balance snapshot less what was
-    # effective since the day began, and the oldest due date among the accounts that still owed then.
     cases = read_frame(
-        f"""SELECT c.id, c.debtor_id, c.status, c.team_id, c.assignee_id, {placed},
-                   x.balance, x.oldest_due, x.product
-            FROM cases_case c
-            JOIN (SELECT debtor_id, SUM(owed) AS balance,
-                         MIN(CASE WHEN owed > 0 THEN due_date END) AS oldest_due,
-                         MIN(CASE WHEN owed > 0 THEN product END) AS product
-                  FROM (SELECT a.debtor_id, a.due_date, a.product, b.total - COALESCE(r.later, 0) AS owed
-                        FROM portfolio_account a JOIN portfolio_accountbalance b ON b.account_id = a.id
-                        LEFT JOIN (SELECT account_id, SUM(principal + interest + fee + penalty) AS later
-                                   FROM portfolio_ledgerentry WHERE effective_date >= %(day)s
-                                   GROUP BY account_id) r ON r.account_id = a.id) owing
-                  GROUP BY debtor_id
-                  HAVING SUM(owed) > 0 AND MIN(CASE WHEN owed > 0 THEN due_date END) < %(day)s) x
-              ON x.debtor_id = c.debtor_id
-            WHERE c.opened_at < %(end)s""",
+        f"""SELECT c.id, c.debtor_id, c.status, c.team_id, c.assignee_id, {placed}
+            FROM cases_case c WHERE c.opened_at < %(end)s""",
         params,
         {
             "case_id": pl.Int64, "debtor_id": pl.Int64, "status": pl.Utf8, "team_id": pl.Int64,
-            "assignee_id": pl.Int64, "placed_on": pl.Date if postgres else pl.Utf8, "balance_fen": pl.Int64,
-            "oldest_due": pl.Date, "product": pl.Utf8,
+            "assignee_id": pl.Int64, "placed_on": pl.Date if postgres else pl.Utf8,
         },
-    )  # fmt: skip
+    ).join(debtor_balances(day), on="debtor_id")  # fmt: skip
     if not postgres:
         cases = cases.with_columns(_local("placed_on").dt.date())
     items = read_frame(
@@ -162,6 +157,44 @@ def case_day_frame(day: date) -> pl.DataFrame:
         _arms(day, frame.get_column("case_id")),
     )
     return frame.select(CASE_DAY_COLUMNS).sort("case_id")
+
+
+def debtor_balances(day: date) -> pl.DataFrame:
+    """Per debtor who owed at the start of ``day`` with money past due: the balance then, the oldest due date
+    and the product among the accounts that still owed.
+
+    An account's balance then is its snapshot less what was effective since the day began (the entries
+    since are few; summing every entry is not). The tables are read as they are (three plain scans, no
+    join in the database) and joined and grouped here: on a million accounts the database's join, sort and
+    numeric sums took most of the facts' time.
+    """
+    params = {"day": connection.ops.adapt_datefield_value(day)}
+    accounts = read_frame(
+        "SELECT id, debtor_id, due_date, product FROM portfolio_account",
+        params,
+        {"account_id": pl.Int64, "debtor_id": pl.Int64, "due_date": pl.Date, "product": pl.Utf8},
+    )
+    totals = read_frame(
+        "SELECT account_id, total FROM portfolio_accountbalance", params, {"account_id": pl.Int64, "total": pl.Int64}
+    )
+    later = read_frame(
+        """SELECT account_id, SUM(principal + interest + fee + penalty) FROM portfolio_ledgerentry
+           WHERE effective_date >= %(day)s GROUP BY account_id""",
+        params,
+        {"account_id": pl.Int64, "later": pl.Int64},
+    )
+    owing = accounts.join(totals, on="account_id").join(later, on="account_id", how="left")
+    owing = owing.with_columns((pl.col("total") - pl.col("later").fill_null(0)).alias("owed"))
+    owes = pl.col("owed") > 0
+    return (
+        owing.group_by("debtor_id")
+        .agg(
+            pl.col("owed").sum().alias("balance_fen"),
+            pl.col("due_date").filter(owes).min().alias("oldest_due"),
+            pl.col("product").filter(owes).min().alias("product"),
+        )
+        .filter((pl.col("balance_fen") > 0) & (pl.col("oldest_due") < day))
+    )
 
 
 def _arms(day: date, case_ids: pl.Series) -> pl.Series:
@@ -301,10 +334,29 @@ def money_day_frame(day: date, grace_days: int) -> pl.DataFrame:
 def case_buckets(day: date) -> pl.DataFrame:
     """The case facts of an earlier day that the roll rollup starts from (empty before the first facts)."""
     return read_frame(
-        "SELECT case_id, team_id, bucket FROM analytics_caseday WHERE day = %s",
+        "SELECT case_id, team_id, assignee_id, product, bucket FROM analytics_caseday WHERE day = %s",
         [connection.ops.adapt_datefield_value(day)],
-        {"case_id": pl.Int64, "team_id": pl.Int64, "bucket": pl.Utf8},
+        {"case_id": pl.Int64, "team_id": pl.Int64, "assignee_id": pl.Int64, "product": pl.Utf8, "bucket": pl.Utf8},
     )
+
+
+def attributed_day(day: date, contacts: pl.DataFrame, money: pl.DataFrame) -> pl.DataFrame:
+    """The day's payments once per channel that reached for the case that day or in the ATTRIBUTION_DAYS
+    before (``kpis.attributed_payments``): today's contacts from the frame, the earlier days' from their
+    facts, for the paying cases only."""
+    paying = money.filter(pl.col("paid_fen") > 0)
+    columns = ["day", "case_id", "channel", "attempts"]
+    if paying.is_empty():
+        return attributed_payments(contacts.select(columns), paying)
+    earlier = ContactDay.objects.filter(
+        day__range=(day - timedelta(days=ATTRIBUTION_DAYS), day - timedelta(days=1)),
+        attempts__gt=0,
+        case_id__in=one_of(paying["case_id"].to_list()),
+    ).values_list(*columns)
+    sql, params = earlier.query.sql_with_params()
+    types = {"day": pl.Date, "case_id": pl.Int64, "channel": pl.Utf8, "attempts": pl.Int32}
+    touches = pl.concat([read_frame(sql, params, types), contacts.select(columns).cast(types)])  # type: ignore[arg-type]
+    return attributed_payments(touches, paying, ATTRIBUTION_DAYS)
 
 
 def compute_day(day: date) -> FactCounts:
@@ -336,9 +388,13 @@ def compute_day(day: date) -> FactCounts:
             counts.timings[f"{name}_write"] = time.perf_counter() - clock
         clock = time.perf_counter()
         cases, contacts, money = frames["case_days"], frames["contact_days"], frames["money_days"]
-        copy_frame("analytics_portfolioday", portfolio_rollup(cases, money))
-        copy_frame("analytics_contacthour", contact_rollup(cases, contacts))
+        portfolio, by_hour = portfolio_rollup(cases, money), contact_rollup(cases, contacts)
+        copy_frame("analytics_portfolioday", portfolio)
+        copy_frame("analytics_contacthour", by_hour)
+        for table, frame in coarse_rollups(portfolio, by_hour).items():
+            copy_frame(table, frame)
         copy_frame("analytics_rollday", roll_rollup(case_buckets(day - timedelta(days=ROLL_DAYS)), cases))
+        copy_frame("analytics_channelday", channel_rollup(cases, attributed_day(day, contacts, money)))
         counts.timings["rollups"] = time.perf_counter() - clock
     return counts
 

@@ -157,11 +157,14 @@ class ContactHour(models.Model):
 
 
 class RollDay(models.Model):
-    """Where the cases open 30 days before the day stand on it: cases per team (then), from and to bucket."""
+    """Where the cases open 30 days before the day stand on it: cases per team, assignee (0: none) and product
+    (then), from and to bucket."""
 
-    pk = models.CompositePrimaryKey("day", "team_id", "from_bucket", "to_bucket")
+    pk = models.CompositePrimaryKey("day", "team_id", "assignee_id", "product", "from_bucket", "to_bucket")
     day = models.DateField(_("day"))
     team_id = models.BigIntegerField(_("team"))
+    assignee_id = models.BigIntegerField(_("assignee"))
+    product = models.CharField(_("product"), max_length=20)
     from_bucket = models.CharField(_("from bucket"), max_length=6)
     to_bucket = models.CharField(_("to bucket"), max_length=6)
     cases = models.BigIntegerField(_("cases"))
@@ -173,6 +176,133 @@ class RollDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.from_bucket}→{self.to_bucket}"
+
+
+class ChannelDay(models.Model):
+    """Rollup of the yuan recovered after each channel (a payment counts for every channel that reached for
+    its case in the 7 days before): per day × team × assignee × product × bucket of the paying case."""
+
+    pk = models.CompositePrimaryKey("day", "team_id", "assignee_id", "product", "bucket", "channel")
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"))
+    assignee_id = models.BigIntegerField(_("assignee"))
+    product = models.CharField(_("product"), max_length=20)
+    bucket = models.CharField(_("bucket"), max_length=4)
+    channel = models.CharField(_("channel"), max_length=10)
+    recovered_fen = models.BigIntegerField(_("recovered (fen)"))
+
+    class Meta:
+        managed = False
+        db_table = "analytics_channelday"
+        verbose_name = _("channel day")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel}"
+
+
+class TeamDay(models.Model):
+    """The portfolio rollup per team (no collector): what the whole book's and a team's charts read."""
+
+    pk = models.CompositePrimaryKey("day", "team_id", "bucket", "product", "arm")
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"))
+    bucket = models.CharField(_("bucket"), max_length=4)
+    product = models.CharField(_("product"), max_length=20)
+    arm = models.CharField(_("arm"), max_length=40)
+    cases = models.BigIntegerField()
+    balance_fen = models.BigIntegerField()
+    payments = models.BigIntegerField()
+    paid_fen = models.BigIntegerField()
+    waived_fen = models.BigIntegerField()
+    promises_settled = models.BigIntegerField()
+    promises_kept = models.BigIntegerField()
+    promises_partly = models.BigIntegerField()
+    promises_broken = models.BigIntegerField()
+    settled_fen = models.BigIntegerField()
+    kept_paid_fen = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "analytics_teamday"
+        verbose_name = _("team day")
+
+    def __str__(self) -> str:
+        return f"{self.day}"
+
+
+class CollectorDay(models.Model):
+    """The portfolio rollup per collector (no bucket, product or arm): the leaderboard's and a collector's."""
+
+    pk = models.CompositePrimaryKey("day", "team_id", "assignee_id")
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"))
+    assignee_id = models.BigIntegerField(_("assignee"))
+    cases = models.BigIntegerField()
+    balance_fen = models.BigIntegerField()
+    payments = models.BigIntegerField()
+    paid_fen = models.BigIntegerField()
+    waived_fen = models.BigIntegerField()
+    promises_settled = models.BigIntegerField()
+    promises_kept = models.BigIntegerField()
+    promises_partly = models.BigIntegerField()
+    promises_broken = models.BigIntegerField()
+    settled_fen = models.BigIntegerField()
+    kept_paid_fen = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "analytics_collectorday"
+        verbose_name = _("collector day")
+
+    def __str__(self) -> str:
+        return f"{self.day}"
+
+
+class TeamHour(models.Model):
+    """The contact rollup per team (no person): the whole book's and a team's trend and heatmap."""
+
+    pk = models.CompositePrimaryKey("day", "team_id", "channel", "hour", "weekday")
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"))
+    channel = models.CharField(_("channel"), max_length=10)
+    hour = models.SmallIntegerField(_("hour"))
+    weekday = models.SmallIntegerField(_("weekday"))
+    attempts = models.BigIntegerField()
+    reached = models.BigIntegerField()
+    rpc = models.BigIntegerField()
+    promises = models.BigIntegerField()
+    promised_fen = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "analytics_teamhour"
+        verbose_name = _("team hour")
+
+    def __str__(self) -> str:
+        return f"{self.day}"
+
+
+class CollectorChannel(models.Model):
+    """The contact rollup per person and channel (no hour): the leaderboard's."""
+
+    pk = models.CompositePrimaryKey("day", "team_id", "user_id", "channel")
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"))
+    user_id = models.BigIntegerField(_("user"))
+    channel = models.CharField(_("channel"), max_length=10)
+    attempts = models.BigIntegerField()
+    reached = models.BigIntegerField()
+    rpc = models.BigIntegerField()
+    promises = models.BigIntegerField()
+    promised_fen = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "analytics_collectorchannel"
+        verbose_name = _("collector channel")
+
+    def __str__(self) -> str:
+        return f"{self.day}"
 
 
 class Simulation(models.Model):

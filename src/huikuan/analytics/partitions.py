@@ -13,6 +13,11 @@ FACT_TABLES = (
     "analytics_portfolioday",
     "analytics_contacthour",
     "analytics_rollday",
+    "analytics_channelday",
+    "analytics_teamday",
+    "analytics_collectorday",
+    "analytics_teamhour",
+    "analytics_collectorchannel",
 )
 
 

@@ -19,6 +19,7 @@ from ninja.responses import Status
 from ninja.security import django_auth
 
 from huikuan import clock
+from huikuan.analytics.api import router as analytics_router
 from huikuan.analytics.goals import goals_met
 from huikuan.audit.refusals import note_refusal
 from huikuan.cases.access import reveal_contact_point, visible_case_or_404
@@ -45,6 +46,7 @@ from huikuan.workbench.notices import notify_due
 api = NinjaAPI(title="huikuan API", version="1", auth=django_auth, urls_namespace="api")
 api.add_router("/strategy", strategy_router)
 api.add_router("/", legal_router)
+api.add_router("/analytics", analytics_router)
 
 
 @api.exception_handler(PermissionDenied)

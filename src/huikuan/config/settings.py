@@ -296,6 +296,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": _schedule("HUIKUAN_FACTS_SCHEDULE", "30 3 * * *"),
         "options": {"expires": 60 * 60 * 6},
     },
+    # Last week's KPIs to each team lead (analytics/reports.py): Monday 08:00 in TIME_ZONE (CELERY_TIMEZONE).
+    "analytics-weekly-report": {
+        "task": "huikuan.analytics.weekly_report",
+        "schedule": _schedule("HUIKUAN_WEEKLY_REPORT_SCHEDULE", "0 8 * * 1"),
+        "options": {"expires": 60 * 60 * 12},
+    },
 }
 # The contact gate the strategy run asks before writing planned contacts: the compliance pack's batch gate;
 # huikuan.kernel.strategy.gate.minimal_gate is the pack-free fallback.

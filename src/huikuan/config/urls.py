@@ -16,6 +16,7 @@ urlpatterns = [
     path("legal/", include("huikuan.legal.urls")),
     path("visits/", include("huikuan.fieldwork.urls")),
     path("s/", include("huikuan.selfservice.urls")),
+    path("analytics/", include("huikuan.analytics.urls")),
     path("", include("huikuan.web.urls")),
 ]
 

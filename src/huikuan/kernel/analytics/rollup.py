@@ -99,30 +99,105 @@ def contact_rollup(case_days: pl.DataFrame, contact_days: pl.DataFrame) -> pl.Da
     )
 
 
+# Coarser rollups of the two above, each what a chart reads for a wider scope: the portfolio per team (no
+# collector), per collector (no bucket, product or arm); contacts per team (no person), per person and channel
+# (no hour). A trend of the whole book over 30 days then sums a few thousand rows, not a hundred thousand.
+COARSE = {
+    "analytics_teamday": ("portfolio", ("day", "team_id", "bucket", "product", "arm")),
+    "analytics_collectorday": ("portfolio", ("day", "team_id", "assignee_id")),
+    "analytics_teamhour": ("contact", ("day", "team_id", "channel", "hour", "weekday")),
+    "analytics_collectorchannel": ("contact", ("day", "team_id", "user_id", "channel")),
+}
+
+
+def coarse_rollups(portfolio: pl.DataFrame, contacts: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The COARSE tables from a day's portfolio and contact rollups: the same sums over fewer keys.
+
+    >>> from datetime import date
+    >>> day = date(2026, 3, 2)
+    >>> portfolio = pl.DataFrame({"day": [day] * 2, "team_id": [5, 5], "assignee_id": [7, 8], "bucket": ["M1"] * 2,
+    ...                           "product": ["consumer_loan"] * 2, "arm": ["", ""], "cases": [2, 3],
+    ...                           "balance_fen": [100, 300], **{c: [0, 1] for c in MONEY_SUMS}})
+    >>> contacts = pl.DataFrame({"day": [day], "team_id": [5], "user_id": [7], "channel": ["call"], "hour": [10],
+    ...                          "weekday": [0], **{c: [1] for c in CONTACT_SUMS}})
+    >>> coarse_rollups(portfolio, contacts)["analytics_teamday"].select("team_id", "cases", "paid_fen").rows()
+    [(5, 5, 1)]
+    """
+    sources = {"portfolio": (portfolio, ("cases", "balance_fen", *MONEY_SUMS)), "contact": (contacts, CONTACT_SUMS)}
+    out = {}
+    for table, (source, keys) in COARSE.items():
+        frame, sums = sources[source]
+        out[table] = frame.group_by(keys).agg(pl.col(c).sum() for c in sums).select(*keys, *sums).sort(keys)
+    return out
+
+
+CHANNEL_KEYS = ("day", "team_id", "assignee_id", "product", "bucket", "channel")
+CHANNEL_COLUMNS = (*CHANNEL_KEYS, "recovered_fen")
+
+
+def channel_rollup(case_days: pl.DataFrame, attributed: pl.DataFrame) -> pl.DataFrame:
+    """Yuan recovered after each channel (``kpis.attributed_payments``) per day × team × assignee × product ×
+    bucket of the paying case that day (0 and empty for a case not open that day, as the portfolio rollup):
+    what the channel chart reads instead of every paying case's contacts of the week before.
+
+    >>> from datetime import date
+    >>> cases = pl.DataFrame({"day": [date(2026, 3, 4)], "case_id": [1], "team_id": [5], "assignee_id": [7],
+    ...                       "bucket": ["M1"], "product": ["consumer_loan"], "arm": [""]})
+    >>> paid = pl.DataFrame({"day": [date(2026, 3, 4)] * 3, "case_id": [1, 1, 2], "channel": ["sms", "call", "sms"],
+    ...                      "paid_fen": [10000, 10000, 500]})
+    >>> channel_rollup(cases, paid).select("team_id", "channel", "recovered_fen").rows()
+    [(0, 'sms', 500), (5, 'call', 10000), (5, 'sms', 10000)]
+    """
+    attributes = _attributes(case_days).select("day", "case_id", "team_id", "assignee_id", "product", "bucket")
+    return (
+        attributed.join(attributes, on=["day", "case_id"], how="left")
+        .with_columns(
+            pl.col("team_id").fill_null(NO_TEAM),
+            pl.col("assignee_id").fill_null(NOBODY),
+            pl.col("product").fill_null(UNKNOWN),
+            pl.col("bucket").fill_null(UNKNOWN),
+        )
+        .group_by(CHANNEL_KEYS)
+        .agg(pl.col("paid_fen").sum().cast(pl.Int64).alias("recovered_fen"))
+        .select(CHANNEL_COLUMNS)
+        .sort(CHANNEL_KEYS)
+    )
+
+
 ROLL_DAYS = 30
-ROLL_COLUMNS = ("day", "team_id", "from_bucket", "to_bucket", "cases")
+ROLL_KEYS = ("team_id", "assignee_id", "product")
+ROLL_COLUMNS = ("day", *ROLL_KEYS, "from_bucket", "to_bucket", "cases")
 
 
 def roll_rollup(before: pl.DataFrame, case_days: pl.DataFrame) -> pl.DataFrame:
-    """Where the cases open ROLL_DAYS earlier (``before``: case_id, team_id, bucket) stand on the day of
-    ``case_days``: cases per team (then) × from bucket × to bucket (or closed). The month's roll-rate matrix
-    is ``kpis.roll_matrix`` over it.
+    """Where the cases open ROLL_DAYS earlier (``before``: case_id, team_id, assignee_id, product, bucket) stand
+    on the day of ``case_days``: cases per team, assignee and product (then) × from bucket × to bucket (or
+    closed). The month's roll-rate matrix is ``kpis.roll_matrix`` over it, for the whole portfolio or for the
+    team, collector or product a dashboard filters on.
 
     >>> from datetime import date
-    >>> before = pl.DataFrame({"case_id": [1, 2], "team_id": [5, None], "bucket": ["M1", "M1"]})
+    >>> before = pl.DataFrame({"case_id": [1, 2], "team_id": [5, None], "assignee_id": [7, None],
+    ...                        "product": ["consumer_loan"] * 2, "bucket": ["M1", "M1"]})
     >>> today = pl.DataFrame({"day": [date(2026, 4, 1)], "case_id": [1], "bucket": ["M2"]})
-    >>> roll_rollup(before, today).rows()
-    [(datetime.date(2026, 4, 1), 0, 'M1', 'closed', 1), (datetime.date(2026, 4, 1), 5, 'M1', 'M2', 1)]
+    >>> [row[1:] for row in roll_rollup(before, today).rows()]
+    [(0, 0, 'consumer_loan', 'M1', 'closed', 1), (5, 7, 'consumer_loan', 'M1', 'M2', 1)]
     """
     if case_days.is_empty() or before.is_empty():
-        return pl.DataFrame(schema={"day": pl.Date, "team_id": pl.Int64, "from_bucket": pl.Utf8,
-                                    "to_bucket": pl.Utf8, "cases": pl.Int64})  # fmt: skip
+        return pl.DataFrame(schema={"day": pl.Date, "team_id": pl.Int64, "assignee_id": pl.Int64,
+                                    "product": pl.Utf8, "from_bucket": pl.Utf8, "to_bucket": pl.Utf8,
+                                    "cases": pl.Int64})  # fmt: skip
     day = case_days.get_column("day")[0]
-    teams = before.select("case_id", pl.col("team_id").fill_null(NO_TEAM).cast(pl.Int64), "bucket")
+    keys = before.select(
+        "case_id",
+        pl.col("team_id").fill_null(NO_TEAM).cast(pl.Int64),
+        pl.col("assignee_id").fill_null(NOBODY).cast(pl.Int64),
+        pl.col("product").fill_null(UNKNOWN),
+        "bucket",
+    )
     return (
-        roll_transitions(teams, case_days.select("case_id", "bucket"))
+        roll_transitions(keys, case_days.select("case_id", "bucket"))
         .rename({"from": "from_bucket", "to": "to_bucket"})
         .with_columns(pl.lit(day).alias("day"))
         .select(ROLL_COLUMNS)
-        .sort(ROLL_COLUMNS[1:4])
+        .sort(ROLL_COLUMNS[1:6])
     )
