@@ -36,17 +36,9 @@ NOT_PAGES = frozenset(
 )  # fmt: skip
 # The apps whose pages the guide must cover (the admin's pages are Django's, covered by one section).
 GUIDED_NAMESPACES = (
-    "web",
-    "workbench",
-    "compliance",
-    "strategy",
-    "comms",
-    "legal",
-    "qa",
-    "fieldwork",
-    "selfservice",
-    "scoring",
-)
+    "web", "workbench", "compliance", "strategy", "comms", "legal", "qa", "fieldwork", "selfservice", "scoring",
+    "analytics",
+)  # fmt: skip
 
 
 def _sections() -> list[guide.Section]:
