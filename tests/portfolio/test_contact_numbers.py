@@ -105,8 +105,10 @@ def test_the_migration_folds_stored_numbers_and_merges_a_debtors_duplicates_keep
     before = [("portfolio", "0007_debtor_time_zone_setting")]
     executor.migrate(before)
     try:
-        others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "portfolio"]
-        apps = executor.loader.project_state([*before, *others]).apps
+        # The state of what is applied now: migrating portfolio back also unapplied the apps that depend on
+        # its later migrations (self-service's access codes point at contact points), so their tables are gone.
+        executor.loader.build_graph()
+        apps = executor.loader.project_state(sorted(executor.loader.applied_migrations)).apps
         point = apps.get_model("portfolio", "ContactPoint")
         interaction = apps.get_model("cases", "Interaction")
         point.objects.filter(debtor_id=case.debtor_id).delete()
