@@ -12,6 +12,7 @@ from huikuan.cases.models import Case
 from huikuan.comms.models import Message, Template, TemplateVersion
 from huikuan.comms.templates import ActivationRefused, activate_version, create_version, seed_default_templates
 from huikuan.compliance.actions import record_stop_request
+from huikuan.portfolio.models import Debtor
 from huikuan.strategy.actions import import_policy
 from huikuan.strategy.executors import run_strategy
 from tests.conftest import Personas
@@ -122,3 +123,15 @@ def test_the_general_rule_and_the_second_delinquency_rule_do_not_both_send(champ
     run_strategy(AS_OF)
     sms = Message.objects.filter(purpose="due_reminder", channel="sms").values_list("idempotency_key", flat=True)
     assert list(sms) == [f"predue:2026-11-23:{account.pk}:due_in_3_days_sms"]
+
+
+def test_a_sincere_payer_is_greeted_whichever_shard_its_debtor_id_falls_in(make_case: CaseMaker) -> None:
+    # The run shards by case id; a debtor whose id falls in the other shard than its case's was dropped.
+    policy_with({"action: sms, days_before: 1, segments:": "action: sms, days_before: 4, segments:"})
+    seed_default_templates()
+    sincere = []
+    for n in range(4):
+        Debtor.objects.create(customer_no=f"SPARE-{n}", name="备用")  # moves the debtor ids against the case ids
+        sincere.append(make_case(dpd=40, promises=(("kept", -30),)))
+    run_strategy(date(2027, 9, 10))
+    assert greeted() == {c.debtor_id for c in sincere}

@@ -62,7 +62,7 @@ class CarePlan:
 def plan_care(
     as_of: date, policy: Policy, calendar: Calendar, sincere_case_ids: Iterable[int], shard: Shard | None = None
 ) -> CarePlan:
-    """Today's care messages of this shard's debtors (by debtor id)."""
+    """Today's care messages of this shard's cases' debtors."""
     plan = CarePlan()
     sincere = sorted(set(sincere_case_ids))
     for campaign in policy.care:
@@ -74,10 +74,14 @@ def plan_care(
     return plan
 
 
-def _in_shard(rows: QuerySet[Case], shard: Shard | None, column: str = "debtor_id") -> QuerySet[Case]:
+def _in_shard(rows: QuerySet[Case], shard: Shard | None) -> QuerySet[Case]:
+    # By case id, as the run's snapshot shards (snapshot.Shard.where("c.id")): the sincere payers handed in are
+    # this shard's cases, and sharding the other segments by debtor instead dropped a sincere payer whose case
+    # and debtor ids fell in different shards. A debtor with cases in two shards is greeted once all the same:
+    # the greeting's key is per debtor and festival.
     if shard is None or shard.count == 1:
         return rows
-    return rows.annotate(_shard=F(column) % shard.count).filter(_shard=shard.index)
+    return rows.annotate(_shard=F("id") % shard.count).filter(_shard=shard.index)
 
 
 def _segment_debtors(campaign: CareCampaign, as_of: date, sincere: list[int], shard: Shard | None) -> set[int]:
