@@ -40,6 +40,7 @@ from huikuan.notifications.texts import describe
 from huikuan.org.visibility import case_filter
 from huikuan.portfolio.models import ContactPoint, Relation
 from huikuan.qa.api import router as qa_router
+from huikuan.scoring.api import router as scoring_router
 from huikuan.strategy.api import router as strategy_router
 from huikuan.workbench.notices import notify_due
 
@@ -47,6 +48,7 @@ api = NinjaAPI(title="huikuan API", version="1", auth=django_auth, urls_namespac
 api.add_router("/strategy", strategy_router)
 api.add_router("/", legal_router)
 api.add_router("/analytics", analytics_router)
+api.add_router("/", scoring_router)
 
 
 @api.exception_handler(PermissionDenied)
