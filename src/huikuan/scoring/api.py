@@ -70,8 +70,9 @@ def _version(number: int) -> ModelVersion:
 
 
 def _out(v: ModelVersion) -> VersionOut:
+    names = [f[0] if isinstance(f, list | tuple) else str(f) for f in v.features]
     return VersionOut(
-        number=v.number, kind=v.kind, features=[f[0] if isinstance(f, list | tuple) else str(f) for f in v.features], target=v.target, window_start=v.window_start,
+        number=v.number, kind=v.kind, features=names, target=v.target, window_start=v.window_start,
         window_end=v.window_end, metrics=v.metrics, sha256=v.sha256, in_force=v.in_force,
         promoted_at=v.promoted_at, psi_tonight=v.psi_tonight, trained_at=v.trained_at,
         trained_by=v.trained_by.get_username() if v.trained_by else None,
