@@ -39,6 +39,7 @@ import polars as pl
 from sklearn.linear_model import LogisticRegression
 
 from huikuan.kernel.scoring import metrics
+from huikuan.kernel.scoring.bands import BANDS
 from huikuan.kernel.scoring.binning import Binning, bin_categorical, bin_numeric
 from huikuan.kernel.scoring.calibration import Calibrator, choose
 from huikuan.kernel.scoring.table import (
@@ -61,8 +62,6 @@ FACTOR = PDO / math.log(2)
 OFFSET = BASE_SCORE - FACTOR * math.log(BASE_ODDS)
 MIN_IV = 0.02
 MAX_CATEGORIES = 64
-# Bands by calibrated probability of paying, best first: what a team lead reads and a policy segments by.
-BANDS: tuple[tuple[str, float], ...] = (("A", 0.5), ("B", 0.3), ("C", 0.15), ("D", 0.05), ("E", 0.0))
 
 
 def band(probability: Array) -> npt.NDArray[np.str_]:

@@ -20,6 +20,7 @@ import polars as pl
 from huikuan.kernel.holds import HOLD_LABELS, hold_label
 from huikuan.kernel.holidays import Calendar, is_working_day
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
+from huikuan.kernel.scoring.bands import band_expression
 from huikuan.kernel.strategy.policy import BEHAVIOURS, WEEKDAYS, CadenceRule, Policy, Window
 
 SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
@@ -315,6 +316,10 @@ def _rule_mask(rule: CadenceRule, policy: Policy, as_of: date, calendar: Calenda
         mask &= pl.col("behaviour").is_in(list(rule.behaviours))
     if rule.risk:
         mask &= pl.col("risk_band").is_in(list(rule.risk))
+    if rule.score_bands:
+        # The model's band of the case: risk_score is 1 − its probability, null without a model (no match).
+        band = band_expression(1.0 - pl.col("risk_score"))
+        mask &= band.is_in(list(rule.score_bands)).fill_null(False)
     if rule.balance:
         mask &= pl.col("balance_band").is_in(list(rule.balance))
     if rule.min_balance is not None:

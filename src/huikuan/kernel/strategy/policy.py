@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from huikuan.kernel.scoring.bands import BAND_KEYS
+
 TONES = ("gentle", "firm", "legal")
 BEHAVIOURS = (
     "dispute",
@@ -207,6 +209,8 @@ class CadenceRule:
     trigger: Trigger
     behaviours: tuple[str, ...] = ()
     risk: tuple[str, ...] = ()
+    # The scoring model's bands (kernel.scoring.bands, A best … E worst); a case without a score matches none.
+    score_bands: tuple[str, ...] = ()
     balance: tuple[str, ...] = ()
     min_balance: Decimal | None = None
     max_balance: Decimal | None = None
@@ -570,6 +574,7 @@ def parse_policy(text: str) -> Policy:
                 trigger=trigger,
                 behaviours=reader.choices(data.get("behaviours"), f"{here}.behaviours", BEHAVIOURS),
                 risk=reader.choices(data.get("risk"), f"{here}.risk", risk_keys),
+                score_bands=reader.choices(data.get("score_band"), f"{here}.score_band", BAND_KEYS),
                 balance=reader.choices(data.get("balance"), f"{here}.balance", balance_keys),
                 min_balance=reader.amount(data.get("min_balance"), f"{here}.min_balance"),
                 max_balance=reader.amount(data.get("max_balance"), f"{here}.max_balance"),
