@@ -54,8 +54,11 @@ def test_a_lead_reads_the_registry_and_a_version_report_as_page_json_and_workboo
     page = lena.get("/analytics/models/").content.decode()
     assert f'href="/analytics/models/{scored.number}/"' in page and 'data-testid="in-force"' in page
     report = lena.get(f"/analytics/models/{scored.number}/").content.decode()
-    for section in ("metrics", "calibration", "distribution", "feature-psi", "points"):
+    for section in ("metrics", "calibration", "calibration-curve", "distribution", "feature-psi", "points"):
         assert f'data-testid="{section}"' in report
+    # The curve's points are the calibration table's (predicted, observed) on a 200-unit square, y upwards.
+    first = scored.report["calibration"]["table"][0]
+    assert f"{first['predicted'] * 200:.1f},{200 - first['observed'] * 200:.1f}" in report
     data = lena.get(f"/analytics/models/{scored.number}/report.json").json()
     assert data["metrics"]["auc"] == scored.metrics["auc"] and data["report"]["points"]
     response = lena.get(f"/analytics/models/{scored.number}/report.xlsx")

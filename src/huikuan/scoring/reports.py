@@ -79,3 +79,20 @@ def report_sheets(version: ModelVersion) -> list[tuple[str, Iterable[Sequence[Ce
 
 def report_xlsx(version: ModelVersion) -> bytes:
     return xlsx_sheets(report_sheets(version))
+
+
+CURVE_SIZE = 200  # the calibration curve's square, in SVG units (drawn in the page, no script)
+
+
+def calibration_curve(report: dict[str, Any]) -> str:
+    """The calibration table as an SVG polyline's points: predicted (x) against observed (y), each decile a
+    point on a square of CURVE_SIZE, y upwards; a calibrated model lies on the diagonal."""
+    rows = (report.get("calibration") or {}).get("table") or []
+    points = []
+    for row in rows:
+        if row.get("predicted") is None or row.get("observed") is None:
+            continue
+        x = float(row["predicted"]) * CURVE_SIZE
+        y = CURVE_SIZE - float(row["observed"]) * CURVE_SIZE
+        points.append(f"{x:.1f},{y:.1f}")
+    return " ".join(points)

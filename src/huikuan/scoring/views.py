@@ -16,7 +16,7 @@ from huikuan.kernel.scoring.table import ScoringError
 from huikuan.org.permissions import can_run_strategy, can_view_strategy
 from huikuan.scoring.models import ModelVersion
 from huikuan.scoring.registry import promote_version
-from huikuan.scoring.reports import report_json, report_xlsx
+from huikuan.scoring.reports import calibration_curve, report_json, report_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -65,6 +65,7 @@ def version_page(request: HttpRequest, number: int) -> HttpResponse:
             "distribution": distribution,
             "psi_warning": PSI_WARNING,
             "can_promote": can_run_strategy(request.user) and not version.in_force,
+            "curve": calibration_curve(report),
         },
     )
 
