@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,7 +41,7 @@ from huikuan.analytics.models import (
     TeamHour,
 )
 from huikuan.analytics.readout import experiment_readout
-from huikuan.cases.models import Channel
+from huikuan.cases.models import Channel, Promise
 from huikuan.db.bulkread import read_frame
 from huikuan.kernel.analytics.frames import BUCKET_ORDER
 from huikuan.kernel.analytics.kpis import (
@@ -54,9 +55,13 @@ from huikuan.kernel.analytics.kpis import (
     roll_matrix,
 )
 from huikuan.kernel.analytics.rollup import ROLL_DAYS
+from huikuan.kernel.money import to_fen
 from huikuan.org.models import Role, Team, User
 from huikuan.org.permissions import has_role, sees_all_cases
+from huikuan.payments.models import Payment, PaymentSource, PaymentStatus, RepaymentPlan
 from huikuan.portfolio.models import Product
+from huikuan.selfservice.models import Event as SelfServiceEvent
+from huikuan.selfservice.models import EventKind
 from huikuan.strategy.models import Experiment
 
 DEFAULT_DAYS = 30
@@ -552,6 +557,59 @@ def vintage_figure(scope: Scope, filters: Filters) -> Figure:
     )
 
 
+def _case_scope(scope: Scope, filters: Filters, prefix: str = "case__") -> Q:
+    """The scope and the team filter on rows that belong to a case (product and bucket are not applied: a
+    payment or a plan is counted for the case, whatever bucket it stood in that day)."""
+    q = Q()
+    if scope.team_id is not None:
+        q &= Q(**{f"{prefix}team_id": scope.team_id})
+    if scope.user_id is not None:
+        q &= Q(**{f"{prefix}assignee_id": scope.user_id})
+    if filters.team_id is not None:
+        q &= Q(**{f"{prefix}team_id": filters.team_id})
+    return q
+
+
+def selfservice_figure(scope: Scope, filters: Filters) -> Figure:
+    """The share of payments, plans and promises that came through the debtor's self-service page in the
+    period: online payments (WeChat Pay, Alipay) among the posted payments, the plans and promises the debtor
+    gave on the page (its events) among all accepted in the period."""
+    in_cases = _case_scope(scope, filters)
+    posted = Payment.objects.filter(in_cases, status=PaymentStatus.POSTED, paid_on__range=(filters.first, filters.last))
+    online = posted.filter(source=PaymentSource.ONLINE)
+    # The period's days in the installation's zone, as the daily facts count them.
+    start = timezone.make_aware(datetime.combine(filters.first, time(0)))
+    end = timezone.make_aware(datetime.combine(filters.last + timedelta(days=1), time(0)))
+    events = SelfServiceEvent.objects.filter(in_cases, at__gte=start, at__lt=end)
+    plans_all = RepaymentPlan.objects.filter(in_cases, accepted_on__range=(filters.first, filters.last)).count()
+    promises_all = Promise.objects.filter(in_cases, created_at__gte=start, created_at__lt=end).count()
+
+    def money(rows: QuerySet[Any, Any]) -> int:
+        total = rows.aggregate(total=Sum("amount"))["total"]
+        return to_fen(total) if total is not None else 0
+
+    def share(part: int, whole: int) -> float | None:
+        return _ratio(part / whole) if whole else None
+
+    paid_all, paid_self = posted.count(), online.count()
+    fen_all, fen_self = money(posted), money(online)
+    plans_self = events.filter(kind=EventKind.PLAN).count()
+    promises_self = events.filter(kind=EventKind.PROMISE).count()
+    rows: list[list[Any]] = [
+        [_("Payments"), paid_all, paid_self, share(paid_self, paid_all)],
+        [_("Yuan paid"), yuan(fen_all), yuan(fen_self), share(fen_self, fen_all)],
+        [_("Plans accepted"), plans_all, plans_self, share(plans_self, plans_all)],
+        [_("Promises to pay"), promises_all, promises_self, share(promises_self, promises_all)],
+    ]
+    return Figure(
+        "selfservice",
+        _("Through self-service"),
+        [("what", _("What")), ("all", _("All")), ("self_service", _("Through self-service")), ("share", _("Share"))],
+        rows,
+        note=_("A bank transfer with the case's reference arrives through the bank statement and is counted as such."),
+    )
+
+
 def current_experiment() -> Experiment | None:
     """The experiment the readout shows: the active one, else the last that ended."""
     return Experiment.objects.order_by("-active", "-id").first()
@@ -629,6 +687,7 @@ FIGURES: dict[str, Callable[[Scope, Filters], Figure]] = {
     "leaderboard": leaderboard_figure,
     "channels": channel_figure,
     "vintage": vintage_figure,
+    "selfservice": selfservice_figure,
     "experiment": experiment_figure,
 }
 # The experiment compares the whole portfolio's arms: shown to those who may read the strategy.

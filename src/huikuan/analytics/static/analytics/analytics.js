@@ -66,6 +66,14 @@
         ],
       };
     },
+    selfservice(fig) {
+      return {
+        ...base,
+        xAxis: { type: "category", data: values(fig, "what") },
+        yAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
+        series: [{ name: label(fig, "share"), type: "bar", data: values(fig, "share").map(pct) }],
+      };
+    },
     vintage(fig) {
       return {
         ...base,
