@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -55,7 +57,11 @@ def test_resend_needs_a_reason_then_queues_it_for_the_gate_and_the_dispatcher(zh
     change = ChangeLog.objects.get(action="message:resent", subject_id=str(message.pk))
     assert change.after is not None and change.before is not None
     assert change.after["reason"] == "网关后台无此短信" and change.before["status"] == "uncertain"
-    assert dispatch_due(now=max(message.due_at, DAYTIME)).sent == 1
+    # Resent "now": sent at the first daytime hour from then in the debtor's zone (the suite may run at night).
+    local = max(message.due_at, DAYTIME).astimezone(ZoneInfo(zhang.debtor.time_zone))
+    if not 9 <= local.hour < 20:
+        local = (local + timedelta(days=1 if local.hour >= 20 else 0)).replace(hour=10, minute=0)
+    assert dispatch_due(now=local).sent == 1
     assert len(sms_gateway.requests) == 1
     # Settled once: a second decision on the same message finds nothing uncertain.
     assert quinn.post(f"/comms/uncertain/{message.pk}/delivered/", {"reason": "x"}).status_code == 404
