@@ -20,7 +20,8 @@ def resolve(argv: list[str], known: set[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["scoring"] and args[1:2] in (["train-file"], ["evaluate-file"]):
-        # Modelling on a file needs neither settings nor a database: it runs before Django starts.
+        # Modelling on a file needs neither settings nor a database: it runs before Django starts, and the
+        # model libraries are loaded for it alone, not for every other command.
         from huikuan.scoring.files import main as files_main
 
         sys.exit(files_main(args[1:]))

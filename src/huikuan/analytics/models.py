@@ -200,15 +200,9 @@ class ChannelDay(models.Model):
         return f"{self.day} {self.channel}"
 
 
-class TeamDay(models.Model):
-    """The portfolio rollup per team (no collector): what the whole book's and a team's charts read."""
+class PortfolioSums(models.Model):
+    """The portfolio rollup's sums, shared by its coarser copies (per team, per collector)."""
 
-    pk = models.CompositePrimaryKey("day", "team_id", "bucket", "product", "arm")
-    day = models.DateField(_("day"))
-    team_id = models.BigIntegerField(_("team"))
-    bucket = models.CharField(_("bucket"), max_length=4)
-    product = models.CharField(_("product"), max_length=20)
-    arm = models.CharField(_("arm"), max_length=40)
     cases = models.BigIntegerField()
     balance_fen = models.BigIntegerField()
     payments = models.BigIntegerField()
@@ -220,6 +214,33 @@ class TeamDay(models.Model):
     promises_broken = models.BigIntegerField()
     settled_fen = models.BigIntegerField()
     kept_paid_fen = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ContactSums(models.Model):
+    """The contact rollup's sums, shared by its coarser copies (per team and hour, per person and channel)."""
+
+    attempts = models.BigIntegerField()
+    reached = models.BigIntegerField()
+    rpc = models.BigIntegerField()
+    promises = models.BigIntegerField()
+    promised_fen = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class TeamDay(PortfolioSums):
+    """The portfolio rollup per team (no collector): what the whole book's and a team's charts read."""
+
+    pk = models.CompositePrimaryKey("day", "team_id", "bucket", "product", "arm")
+    day = models.DateField(_("day"))
+    team_id = models.BigIntegerField(_("team"))
+    bucket = models.CharField(_("bucket"), max_length=4)
+    product = models.CharField(_("product"), max_length=20)
+    arm = models.CharField(_("arm"), max_length=40)
 
     class Meta:
         managed = False
@@ -230,24 +251,13 @@ class TeamDay(models.Model):
         return f"{self.day}"
 
 
-class CollectorDay(models.Model):
+class CollectorDay(PortfolioSums):
     """The portfolio rollup per collector (no bucket, product or arm): the leaderboard's and a collector's."""
 
     pk = models.CompositePrimaryKey("day", "team_id", "assignee_id")
     day = models.DateField(_("day"))
     team_id = models.BigIntegerField(_("team"))
     assignee_id = models.BigIntegerField(_("assignee"))
-    cases = models.BigIntegerField()
-    balance_fen = models.BigIntegerField()
-    payments = models.BigIntegerField()
-    paid_fen = models.BigIntegerField()
-    waived_fen = models.BigIntegerField()
-    promises_settled = models.BigIntegerField()
-    promises_kept = models.BigIntegerField()
-    promises_partly = models.BigIntegerField()
-    promises_broken = models.BigIntegerField()
-    settled_fen = models.BigIntegerField()
-    kept_paid_fen = models.BigIntegerField()
 
     class Meta:
         managed = False
@@ -258,7 +268,7 @@ class CollectorDay(models.Model):
         return f"{self.day}"
 
 
-class TeamHour(models.Model):
+class TeamHour(ContactSums):
     """The contact rollup per team (no person): the whole book's and a team's trend and heatmap."""
 
     pk = models.CompositePrimaryKey("day", "team_id", "channel", "hour", "weekday")
@@ -267,11 +277,6 @@ class TeamHour(models.Model):
     channel = models.CharField(_("channel"), max_length=10)
     hour = models.SmallIntegerField(_("hour"))
     weekday = models.SmallIntegerField(_("weekday"))
-    attempts = models.BigIntegerField()
-    reached = models.BigIntegerField()
-    rpc = models.BigIntegerField()
-    promises = models.BigIntegerField()
-    promised_fen = models.BigIntegerField()
 
     class Meta:
         managed = False
@@ -282,7 +287,7 @@ class TeamHour(models.Model):
         return f"{self.day}"
 
 
-class CollectorChannel(models.Model):
+class CollectorChannel(ContactSums):
     """The contact rollup per person and channel (no hour): the leaderboard's."""
 
     pk = models.CompositePrimaryKey("day", "team_id", "user_id", "channel")
@@ -290,11 +295,6 @@ class CollectorChannel(models.Model):
     team_id = models.BigIntegerField(_("team"))
     user_id = models.BigIntegerField(_("user"))
     channel = models.CharField(_("channel"), max_length=10)
-    attempts = models.BigIntegerField()
-    reached = models.BigIntegerField()
-    rpc = models.BigIntegerField()
-    promises = models.BigIntegerField()
-    promised_fen = models.BigIntegerField()
 
     class Meta:
         managed = False

@@ -93,6 +93,13 @@ def disclosure_rule() -> Rule | None:
     return next((r for r in current_pack().of_kind("time_barred_disclosure") if r.severity == "block"), None)
 
 
+def region_disclosure(region: str) -> Mapping[str, str] | None:
+    """The wordings of the disclosure a time-barred debt owes in ``region`` (language -> text), or None where
+    the pack in force asks none."""
+    rule = disclosure_rule()
+    return None if rule is None else rule.params["disclosures"].get(region)
+
+
 def time_bar_disclosures(cases: Iterable[Case], now: datetime) -> dict[int, Mapping[str, str]]:
     """The disclosure each of these cases owes in its written messages (case id -> language -> wording): the
     time-barred cases whose debtor's state the pack's rule lists. Reads only when the rule is in force."""

@@ -19,7 +19,7 @@ from huikuan.kernel.scoring.table import ScoringError
 from huikuan.org.permissions import can_run_strategy, can_view_strategy
 from huikuan.scoring.models import ModelVersion
 from huikuan.scoring.queries import case_score
-from huikuan.scoring.registry import promote_version
+from huikuan.scoring.registry import find_version, promote_version
 from huikuan.scoring.reports import report_json
 
 router = Router(tags=["scoring"])
@@ -63,7 +63,7 @@ def _reader(request: HttpRequest) -> None:
 
 
 def _version(number: int) -> ModelVersion:
-    version = ModelVersion.objects.select_related("trained_by").filter(number=number).first()
+    version = find_version(number)
     if version is None:
         raise HttpError(404, _("There is no model version %(number)s.") % {"number": number})
     return version

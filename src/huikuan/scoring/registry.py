@@ -40,8 +40,13 @@ def load_version(version: ModelVersion) -> ScoringModel:
     return model
 
 
+def find_version(number: int) -> ModelVersion | None:
+    """The version numbered ``number`` with who trained it, or None: the pages, the API and the commands."""
+    return ModelVersion.objects.select_related("trained_by").filter(number=number).first()
+
+
 def get_version(number: int) -> ModelVersion:
-    version = ModelVersion.objects.filter(number=number).first()
+    version = find_version(number)
     if version is None:
         raise ScoringError(f"there is no model version {number}")
     return version

@@ -15,7 +15,7 @@ from huikuan.kernel.scoring.metrics import PSI_WARNING
 from huikuan.kernel.scoring.table import ScoringError
 from huikuan.org.permissions import can_run_strategy, can_view_strategy
 from huikuan.scoring.models import ModelVersion
-from huikuan.scoring.registry import promote_version
+from huikuan.scoring.registry import find_version, promote_version
 from huikuan.scoring.reports import calibration_curve, report_json, report_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,7 +27,7 @@ def _readable(request: HttpRequest) -> None:
 
 
 def _version(number: int) -> ModelVersion:
-    version = ModelVersion.objects.select_related("trained_by").filter(number=number).first()
+    version = find_version(number)
     if version is None:
         raise Http404(_("There is no model version %(number)s.") % {"number": number})
     return version

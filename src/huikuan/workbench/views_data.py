@@ -27,7 +27,7 @@ from huikuan.comms.models import Purpose
 from huikuan.compliance.facts import GateFacts, case_gate_facts, gate_facts, point_facts
 from huikuan.compliance.models import ContactDecision, TextFlag
 from huikuan.compliance.pack import current_pack, training_rule
-from huikuan.compliance.validation import time_bar_disclosures, time_barred_case_ids
+from huikuan.compliance.validation import region_disclosure, time_barred_case_ids
 from huikuan.kernel.compliance import gate
 from huikuan.kernel.compliance.picker import Number, Pick, callable_own, offer_order, pick_number, rank
 from huikuan.kernel.compliance.validation import disclosure_for
@@ -558,7 +558,7 @@ def script_facts(
         time_barred=time_barred if time_barred is not None else case.pk in time_barred_case_ids([case], now),
     )
     if facts.time_barred:
-        wordings = time_bar_disclosures([case], now).get(case.pk)
+        wordings = region_disclosure(debtor.region)
         if wordings:
             facts = replace(facts, time_bar_disclosure=disclosure_for(wordings, lang))
     return facts, options
