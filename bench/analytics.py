@@ -116,6 +116,20 @@ SELECT d, u %% %(teams)s + 1, 1000 + u, p, b, c, (%(per_row)s / 100 + 1) * 50000
 FROM (SELECT g::date AS d FROM generate_series(DATE %(first)s, DATE %(last)s, interval '1 day') g) days,
      generate_series(0, %(collectors)s - 1) u, unnest(ARRAY['consumer_loan', 'credit_card']) p,
      unnest(ARRAY['M0', 'M1', 'M2', 'M3', 'M3+']) b, unnest(ARRAY['call', 'sms']) c;
+INSERT INTO analytics_vintageday (day, vintage, team_id, assignee_id, product, bucket, cases, balance_fen, placed,
+                                  placed_fen, paid_fen)
+SELECT d, to_char(DATE %(last)s - (30 * v + 15 * (b = 'M3+')::int * v), 'YYYY-MM'), u %% %(teams)s + 1, 1000 + u, p, b,
+       2 * %(per_row)s / n, 2 * %(per_row)s / n * 900000,
+       CASE WHEN b = 'M0' AND v = 0 THEN %(per_row)s / 30 ELSE 0 END,
+       CASE WHEN b = 'M0' AND v = 0 THEN %(per_row)s / 30 * 900000 ELSE 0 END,
+       (%(per_row)s / 100 / n + (u %% 3)) * 50000
+FROM (SELECT g::date AS d FROM generate_series(DATE %(first)s, DATE %(last)s, interval '1 day') g) days,
+     generate_series(0, %(collectors)s - 1) u, unnest(ARRAY['consumer_loan', 'credit_card']) p,
+     unnest(ARRAY['M0', 'M1', 'M2', 'M3', 'M3+'], ARRAY[2, 2, 2, 2, 12]) AS bn(b, n), generate_series(0, 11) v
+WHERE v < n;
+INSERT INTO analytics_vintageteamday SELECT day, vintage, team_id, product, bucket, SUM(cases), SUM(balance_fen),
+    SUM(placed), SUM(placed_fen), SUM(paid_fen)
+FROM analytics_vintageday GROUP BY day, vintage, team_id, product, bucket;
 INSERT INTO analytics_teamday SELECT day, team_id, bucket, product, arm, SUM(cases), SUM(balance_fen), SUM(payments),
     SUM(paid_fen), SUM(waived_fen), SUM(promises_settled), SUM(promises_kept), SUM(promises_partly),
     SUM(promises_broken), SUM(settled_fen), SUM(kept_paid_fen)

@@ -30,6 +30,8 @@ from huikuan.kernel.analytics.rollup import (
     contact_rollup,
     portfolio_rollup,
     roll_rollup,
+    vintage_rollup,
+    vintage_team_rollup,
 )
 from tests.comms.conftest import smtp_server
 from tests.conftest import Personas
@@ -110,6 +112,9 @@ def write_day(
     coarse = coarse_rollups(portfolio, by_hour if by_hour is not None else pl.DataFrame(schema=CONTACT_TYPES))
     for table, frame in coarse.items():
         copy_frame(table, frame)
+    vintage = vintage_rollup(case_frame, money_frame.with_columns(pl.col("day").cast(pl.Date)))
+    copy_frame("analytics_vintageday", vintage)
+    copy_frame("analytics_vintageteamday", vintage_team_rollup(vintage))
     if not before.is_empty():
         copy_frame("analytics_rollday", roll_rollup(before, case_frame))
     if money and (contacts or week):

@@ -21,7 +21,6 @@ from typing import Any
 
 import polars as pl
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -39,6 +38,8 @@ from huikuan.analytics.models import (
     RollDay,
     TeamDay,
     TeamHour,
+    VintageDay,
+    VintageTeamDay,
 )
 from huikuan.analytics.readout import experiment_readout
 from huikuan.cases.models import Channel, Promise
@@ -54,7 +55,7 @@ from huikuan.kernel.analytics.kpis import (
     recovery_trend,
     roll_matrix,
 )
-from huikuan.kernel.analytics.rollup import ROLL_DAYS
+from huikuan.kernel.analytics.rollup import ROLL_DAYS, vintage_from_rollup
 from huikuan.kernel.money import to_fen
 from huikuan.org.models import Role, Team, User
 from huikuan.org.permissions import has_role, sees_all_cases
@@ -287,6 +288,11 @@ def _ratio(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
+VINTAGE_NOTE = gettext_lazy(
+    "Owed: each case's balance on the period's first day, or on its placement day when it was placed later. "
+    "Each part counts under the team, collector, product and bucket of its own day."
+)
+NOT_OPEN = gettext_lazy("paid after a close")
 CONTACT_NOTE = gettext_lazy("Contacts follow the team and the person only, not the product or the bucket.")
 
 
@@ -492,68 +498,48 @@ def channel_figure(scope: Scope, filters: Filters) -> Figure:
     )
 
 
-VINTAGE_SQL = """
-    SELECT k.placed_on, COUNT(*), SUM(k.balance_fen), SUM(COALESCE(m.paid, 0))
-    FROM {cases} k
-    LEFT JOIN (SELECT case_id, SUM(paid_fen) AS paid FROM {money}
-               WHERE day BETWEEN %s AND %s AND paid_fen > 0 GROUP BY case_id) m ON m.case_id = k.case_id
-    WHERE k.day = %s {where}
-    GROUP BY k.placed_on"""
-
-
 def vintage_table(scope: Scope, filters: Filters) -> pl.DataFrame:
-    """``kpis.recovery_rate`` by vintage over the cases open on the first day, summed in the database by
-    placement day (one row per day instead of one per case; a test holds it to the kernel's)."""
-    where = ""
-    params: list[Any] = [filters.first, filters.last, filters.first]
-    team = scope.team_id if scope.team_id is not None else filters.team_id
-    for column, value in (
-        ("team_id", team), ("assignee_id", scope.user_id), ("product", filters.product or None),
-        ("bucket", filters.bucket or None),
-    ):  # fmt: skip
-        if value is not None:
-            where += f" AND k.{column} = %s"
-            params.append(value)
-    sql = VINTAGE_SQL.format(cases=CaseDay._meta.db_table, money=MoneyDay._meta.db_table, where=where)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datefield_value(p) if isinstance(p, date) else p for p in params])
-        rows = cursor.fetchall()
-    days = pl.DataFrame(
-        [(str(placed)[:7], n, balance, paid) for placed, n, balance, paid in rows],
-        schema={"vintage": pl.Utf8, "cases": pl.Int64, "balance_fen": pl.Int64, "recovered_fen": pl.Int64},
-        orient="row",
-    )
-    return (
-        days.group_by("vintage")
-        .agg(pl.col("cases", "balance_fen", "recovered_fen").sum())
-        .with_columns(
-            pl.when(pl.col("balance_fen") > 0)
-            .then(pl.col("recovered_fen").cast(pl.Float64) / pl.col("balance_fen"))
-            .alias("recovery_rate")
-        )
-        .sort("vintage")
-    )
+    """``kpis.vintage_recovery`` over the period, summed from the vintage rollups (a collector's rows, else the
+    per-team copy): one row per placement month and day read, summed by the kernel's ``vintage_from_rollup``
+    (a test holds it to the KPI over the facts)."""
+    model = VintageDay if scope.user_id is not None else VintageTeamDay
+    q = _portfolio_q(scope, filters) & Q(day__range=(filters.first, filters.last))
+    if filters.bucket:
+        q &= Q(bucket=filters.bucket)
+    columns = ("cases", "balance_fen", "placed", "placed_fen", "paid_fen")
+    rows = model.objects.filter(q).values("vintage", "day").annotate(**_sums(columns)).order_by()
+    schema = {"vintage": pl.Utf8, "day": pl.Date, **{c: pl.Int64 for c in columns}}
+    frame = _read(rows.values_list("vintage", "day", *columns), schema)
+    return vintage_from_rollup(frame, filters.first)
 
 
 def vintage_figure(scope: Scope, filters: Filters) -> Figure:
-    """Recovery by placement month of the cases open on the period's first day: their balance then and what
-    they paid in the period (``kpis.recovery_rate`` by vintage)."""
+    """Recovery by placement month (``kpis.vintage_recovery``): owed, the balance on the period's first day of
+    the cases open then and the balance of the cases placed later in the period on their placement day;
+    recovered, what they paid in the period."""
     table = vintage_table(scope, filters)
     rows = [
-        [r["vintage"], r["cases"], yuan(r["balance_fen"]), yuan(r["recovered_fen"]), _ratio(r["recovery_rate"])]
+        [
+            r["vintage"] or str(NOT_OPEN),
+            r["cases"],
+            yuan(r["balance_fen"]),
+            yuan(r["recovered_fen"]),
+            _ratio(r["recovery_rate"]),
+        ]
         for r in table.iter_rows(named=True)
     ]
     return Figure(
         "vintage",
-        _("Recovery by placement month (cases open on %(day)s)") % {"day": filters.first.isoformat()},
+        _("Recovery by placement month"),
         [
             ("vintage", _("Placed in")),
             ("cases", _("Cases")),
-            ("balance", _("Balance then (yuan)")),
+            ("balance", _("Owed at the start or at placement (yuan)")),
             ("recovered", _("Recovered in the period (yuan)")),
             ("recovery_rate", _("Recovery rate")),
         ],
         rows,
+        note=str(VINTAGE_NOTE),
     )
 
 

@@ -46,6 +46,8 @@ from huikuan.kernel.analytics.rollup import (
     contact_rollup,
     portfolio_rollup,
     roll_rollup,
+    vintage_rollup,
+    vintage_team_rollup,
 )
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.payments.policy import current_policy
@@ -395,6 +397,9 @@ def compute_day(day: date) -> FactCounts:
             copy_frame(table, frame)
         copy_frame("analytics_rollday", roll_rollup(case_buckets(day - timedelta(days=ROLL_DAYS)), cases))
         copy_frame("analytics_channelday", channel_rollup(cases, attributed_day(day, contacts, money)))
+        vintage = vintage_rollup(cases, money)
+        copy_frame("analytics_vintageday", vintage)
+        copy_frame("analytics_vintageteamday", vintage_team_rollup(vintage))
         counts.timings["rollups"] = time.perf_counter() - clock
     return counts
 

@@ -337,3 +337,56 @@ class SimulatedDebtor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.debtor_id}: {self.propensity:.2f}"
+
+
+class VintageSums(models.Model):
+    """The vintage rollup's sums (kernel.analytics.rollup.VINTAGE_SUMS), shared by its per-team copy."""
+
+    cases = models.BigIntegerField()
+    balance_fen = models.BigIntegerField()
+    placed = models.BigIntegerField()
+    placed_fen = models.BigIntegerField()
+    paid_fen = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class VintageDay(VintageSums):
+    """Rollup of a day's cases, placements and payments per placement month × team × assignee × product ×
+    bucket: the recovery-by-vintage chart of a collector (``kpis.vintage_recovery`` summed)."""
+
+    pk = models.CompositePrimaryKey("day", "vintage", "team_id", "assignee_id", "product", "bucket")
+    day = models.DateField(_("day"))
+    vintage = models.CharField(_("placed in"), max_length=7)
+    team_id = models.BigIntegerField(_("team"))
+    assignee_id = models.BigIntegerField(_("assignee"))
+    product = models.CharField(_("product"), max_length=20)
+    bucket = models.CharField(_("bucket"), max_length=4)
+
+    class Meta:
+        managed = False
+        db_table = "analytics_vintageday"
+        verbose_name = _("vintage day")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.vintage}"
+
+
+class VintageTeamDay(VintageSums):
+    """The vintage rollup per team (no collector): what the whole book's and a team's chart read."""
+
+    pk = models.CompositePrimaryKey("day", "vintage", "team_id", "product", "bucket")
+    day = models.DateField(_("day"))
+    vintage = models.CharField(_("placed in"), max_length=7)
+    team_id = models.BigIntegerField(_("team"))
+    product = models.CharField(_("product"), max_length=20)
+    bucket = models.CharField(_("bucket"), max_length=4)
+
+    class Meta:
+        managed = False
+        db_table = "analytics_vintageteamday"
+        verbose_name = _("vintage team day")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.vintage}"

@@ -18,6 +18,8 @@ FACT_TABLES = (
     "analytics_collectorday",
     "analytics_teamhour",
     "analytics_collectorchannel",
+    "analytics_vintageday",
+    "analytics_vintageteamday",
 )
 
 

@@ -53,6 +53,31 @@ def test_recovery_rate_by_vintage_and_bucket_is_recovered_over_the_balance_at_en
     assert team.select("team_id", "cases", "recovery_rate").rows() == [(1, 3, pytest.approx(50_000 / 170_000))]
 
 
+def test_vintage_recovery_owes_the_first_days_balance_and_the_later_placements() -> None:
+    # The docstring's example: first day D1; case 3 is placed two days later.
+    later = D1 + timedelta(days=2)
+    cases = case_days([
+        {"case_id": 1, "placed_on": date(2026, 1, 5), "balance_fen": 100_000},
+        {"case_id": 2, "placed_on": date(2026, 1, 20), "balance_fen": 50_000},
+        # Case 1 the next day (it paid): its balance then is not owed again.
+        {"case_id": 1, "day": D1 + timedelta(days=1), "placed_on": date(2026, 1, 5), "balance_fen": 70_000},
+        {"case_id": 3, "day": later, "placed_on": later, "balance_fen": 20_000},
+        {"case_id": 3, "day": later + timedelta(days=1), "placed_on": later, "balance_fen": 20_000},
+    ])  # fmt: skip
+    money = money_days([
+        {"case_id": 1, "day": D1 + timedelta(days=1), "paid_fen": 30_000},
+        {"case_id": 3, "day": later + timedelta(days=1), "paid_fen": 20_000},
+        # Paid by a case that was not open that day (after its close): counted, under no vintage.
+        {"case_id": 9, "day": later, "paid_fen": 5_000},
+    ])  # fmt: skip
+    table = kpis.vintage_recovery(cases, money, D1)
+    assert table.rows() == [
+        ("", 0, 0, 5_000, None),
+        ("2026-01", 2, 150_000, 30_000, 0.2),
+        ("2026-03", 1, 20_000, 20_000, 1.0),
+    ]
+
+
 def test_promise_kept_rate_by_count_and_by_amount() -> None:
     money = money_days([
         {"case_id": 1, "promises_settled": 3, "promises_kept": 2, "promises_broken": 1, "settled_fen": 50_000,

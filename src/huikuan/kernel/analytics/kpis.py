@@ -53,6 +53,45 @@ def recovery_rate(case_days: pl.DataFrame, money_days: pl.DataFrame, by: str) ->
     )
 
 
+def vintage_recovery(case_days: pl.DataFrame, money_days: pl.DataFrame, first: date) -> pl.DataFrame:
+    """Recovery by placement month (vintage, YYYY-MM) over a period that starts on ``first``.
+
+    Owed: the balance on ``first`` of the cases open that day, plus the balance on their placement day of the
+    cases placed later in the period. Recovered: every payment in ``money_days``, under the vintage of the
+    case on the day it paid ("" when the case was not open that day: money after a close). Each part counts
+    where the case stood on its own day, so it sums from daily rollups (``rollup.vintage_rollup``) exactly;
+    a case that closed before ``first`` and reopened in the period adds its payments, not its balance.
+
+    Worked example, ``first`` 2026-03-01: case 1 (placed 2026-01-05, owes 1,000.00 on 03-01) pays 300.00 on
+    03-02; case 2 (placed 2026-01-20, owes 500.00) pays nothing; case 3 (placed 2026-03-04, owes 200.00 that
+    day) pays 200.00 on 03-05. 2026-01 → 300 ÷ 1,500 = 0.2; 2026-03 → 200 ÷ 200 = 1.0.
+    """
+    opened = case_days.with_columns(pl.col("placed_on").dt.strftime("%Y-%m").alias("vintage"))
+    owed = opened.filter(
+        (pl.col("day") == first) | ((pl.col("day") > first) & (pl.col("day") == pl.col("placed_on")))
+    ).select("vintage", "balance_fen")
+    paid = (
+        money_days.select("day", "case_id", "paid_fen")
+        .join(opened.select("day", "case_id", "vintage"), on=["day", "case_id"], how="left")
+        .with_columns(pl.col("vintage").fill_null(""))
+    )
+    return (
+        owed.group_by("vintage")
+        .agg(pl.len().cast(pl.Int64).alias("cases"), pl.col("balance_fen").sum().cast(pl.Int64))
+        .join(
+            paid.group_by("vintage").agg(pl.col("paid_fen").sum().alias("recovered_fen")),
+            on="vintage",
+            how="full",
+            coalesce=True,
+        )
+        .with_columns(pl.col("cases", "balance_fen", "recovered_fen").fill_null(0).cast(pl.Int64))
+        .filter((pl.col("cases") > 0) | (pl.col("recovered_fen") != 0))
+        .with_columns(_rate("recovered_fen", "balance_fen").alias("recovery_rate"))
+        .select("vintage", "cases", "balance_fen", "recovered_fen", "recovery_rate")
+        .sort("vintage")
+    )
+
+
 def promise_kept_rate(money_days: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
     """Promises kept ÷ promises settled (by count), and paid towards them ÷ promised (by amount).
 
