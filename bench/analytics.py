@@ -238,6 +238,8 @@ def bench_dashboard(cases: int, days: int) -> dict[str, float]:
     }
     asks["drill_day"] = lambda scope: drill_cases(scope, filters, Drill("day", last))
     asks["drill_roll"] = lambda scope: drill_cases(scope, filters, Drill("roll", last, "M1"))
+    # The heatmap cell of the last day's weekday at 10:00 (the other days of that weekday have no case facts here).
+    asks["drill_slot"] = lambda scope: drill_cases(scope, filters, Drill("slot", last, weekday=last.weekday(), hour=10))
     asks["drill_collector"] = lambda scope: drill_cases(
         scope, Filters(window, last), Drill("collector", last, "", 1003)
     )

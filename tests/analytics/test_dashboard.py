@@ -168,6 +168,26 @@ def test_drilling_down_from_a_day_a_roll_row_and_a_collector(facts: Facts) -> No
     assert [r[0] for r in api(p.lena, "cases", kind="collector", assignee=p.carol.pk)["rows"]] == []
 
 
+def test_a_heatmap_cell_drills_down_to_the_cases_called_then(facts: Facts) -> None:
+    p = facts.p
+    heat = api(p.adam, "heatmap")
+    monday_ten = heat["rows"].index(next(r for r in heat["rows"] if (r[0], r[1]) == ("Mon", 10)))
+    link = heat["drill"][monday_ten]
+    assert "kind=slot" in link and "weekday=0" in link and "hour=10" in link
+    # D1 is a Monday: alice called case 1 and carol case 3 at 10:00, bob case 2 at 19:00.
+    called = client_for(p.adam).get(f"/api/analytics/cases?{link}").json()
+    assert [(r[0], r[1]) for r in called["rows"]] == [(D1.isoformat(), 1), (D1.isoformat(), 3)]
+    # Lena's team has case 1 only; bob called nobody at 10:00; a Tuesday has no calls.
+    assert [r[1] for r in api(p.lena, "cases", kind="slot", weekday=0, hour=10)["rows"]] == [1]
+    assert api(p.bob, "cases", kind="slot", weekday=0, hour=10)["rows"] == []
+    assert [r[1] for r in api(p.bob, "cases", kind="slot", weekday=0, hour=19)["rows"]] == [2]
+    assert api(p.adam, "cases", kind="slot", weekday=1, hour=10)["rows"] == []
+    adam = client_for(p.adam)
+    for bad in ({"weekday": "7", "hour": "10"}, {"weekday": "0", "hour": "24"}, {"weekday": "x", "hour": "1"}, {}):
+        response = adam.get("/analytics/cases/", {**facts.query(), "kind": "slot", **bad})
+        assert response.status_code == 400, bad
+
+
 def test_every_figure_downloads_as_xlsx_and_text_cannot_become_a_formula(facts: Facts) -> None:
     p = facts.p
     p.team_b.name = '=HYPERLINK("http://x")'

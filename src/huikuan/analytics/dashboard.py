@@ -32,6 +32,7 @@ from huikuan.analytics.models import (
     ChannelDay,
     CollectorChannel,
     CollectorDay,
+    ContactDay,
     ContactHour,
     MoneyDay,
     PortfolioDay,
@@ -46,6 +47,7 @@ from huikuan.cases.models import Channel, Promise
 from huikuan.db.bulkread import read_frame
 from huikuan.kernel.analytics.frames import BUCKET_ORDER
 from huikuan.kernel.analytics.kpis import (
+    CALL_CHANNELS,
     CLOSED,
     channel_table,
     contact_heatmap,
@@ -419,6 +421,10 @@ def heatmap_figure(scope: Scope, filters: Filters) -> Figure:
         rows,
         note=str(CONTACT_NOTE),
         extra={"weekdays": [str(w) for w in WEEKDAYS]},
+        drill=[
+            _drill(filters, kind="slot", weekday=r["weekday"], hour=r["hour"])
+            for r in grid.filter(pl.col("attempts") > 0).iter_rows(named=True)
+        ],
     )
 
 
@@ -704,11 +710,13 @@ class Drill:
     day: date
     from_bucket: str = ""
     assignee: int | None = None
+    weekday: int | None = None  # a heatmap cell: 0 Monday … 6 Sunday, and the local hour
+    hour: int | None = None
 
 
 def parse_drill(params: Mapping[str, str], filters: Filters) -> Drill:
     kind = (params.get("kind") or "day").strip()
-    if kind not in ("day", "roll", "collector"):
+    if kind not in ("day", "roll", "collector", "slot"):
         raise FilterError("kind", _("no such drill-down: %(value)s") % {"value": kind[:40]})
     day = _day(params, "day", filters.last)
     from_bucket = (params.get("from_bucket") or "").strip()
@@ -720,13 +728,23 @@ def parse_drill(params: Mapping[str, str], filters: Filters) -> Drill:
         if not assignee_text.isdigit() or len(assignee_text) > 18:
             raise FilterError("assignee", _("not a user number: %(value)s") % {"value": assignee_text[:40]})
         assignee = int(assignee_text)
-    return Drill(kind, day, from_bucket, assignee)
+    slot: dict[str, int | None] = {"weekday": None, "hour": None}
+    if kind == "slot":
+        for name, top in (("weekday", 6), ("hour", 23)):
+            text = (params.get(name) or "").strip()
+            if not text.isdigit() or int(text) > top:
+                raise FilterError(
+                    name, _("not a number from 0 to %(top)s: %(value)s") % {"top": top, "value": text[:40]}
+                )
+            slot[name] = int(text)
+    return Drill(kind, day, from_bucket, assignee, slot["weekday"], slot["hour"])
 
 
 def drill_cases(scope: Scope, filters: Filters, drill: Drill) -> Figure:
     """The cases behind a figure, at most DRILL_LIMIT, in the scope: a day's paying cases (a trend's
     point), a roll-rate row (the cases of that bucket ROLL_DAYS earlier and where they stand), a
-    collector's cases on the period's last day (a leaderboard row)."""
+    collector's cases on the period's last day (a leaderboard row), the cases called in a heatmap cell
+    (weekday and hour) with the day of the call."""
     if drill.kind == "collector" and scope.user_id is not None and drill.assignee != scope.user_id:
         raise PermissionDenied(_("You may see only your own figures."))
     q = _portfolio_q(scope, filters)
@@ -736,6 +754,20 @@ def drill_cases(scope: Scope, filters: Filters, drill: Drill) -> Figure:
         paid = MoneyDay.objects.filter(day=drill.day, paid_fen__gt=0, case_id=OuterRef("case_id"))
         cases = CaseDay.objects.filter(q, Exists(paid), day=drill.day)
         title = _("Cases with payments on %(day)s") % {"day": drill.day.isoformat()}
+    elif drill.kind == "slot":
+        # The heatmap cell's calls and visits: a collector's own, else everyone's on the cases in scope. Only the
+        # period's days of that weekday are read (four or five), newest first.
+        weekday, hour = drill.weekday or 0, drill.hour or 0  # parse_drill requires both for a slot
+        days = [d for d in _days(filters) if d.weekday() == weekday]
+        called = ContactDay.objects.filter(
+            day=OuterRef("day"), case_id=OuterRef("case_id"), hour=hour, channel__in=CALL_CHANNELS,
+            attempts__gt=0, **({"user_id": scope.user_id} if scope.user_id is not None else {}),
+        )  # fmt: skip
+        cases = CaseDay.objects.filter(q, Exists(called))
+        title = _("Cases called on %(weekday)s at %(hour)s:00 in the period") % {
+            "weekday": WEEKDAYS[weekday],
+            "hour": f"{hour:02d}",
+        }
     elif drill.kind == "collector":
         cases = CaseDay.objects.filter(q, day=filters.last, assignee_id=drill.assignee)
         title = _("Cases of the collector on %(day)s") % {"day": filters.last.isoformat()}
@@ -747,7 +779,16 @@ def drill_cases(scope: Scope, filters: Filters, drill: Drill) -> Figure:
             "earlier": earlier.isoformat(),
             "day": drill.day.isoformat(),
         }
-    rows = list(cases.order_by("case_id").values_list(*CASE_COLUMNS)[:DRILL_LIMIT])
+    if drill.kind == "slot":
+        # Day by day, newest first, each in case order: the index on (day, case) reads only as far as the limit.
+        rows: list[tuple[Any, ...]] = []
+        for day in sorted(days, reverse=True):
+            found = cases.filter(day=day).order_by("case_id").values_list(*CASE_COLUMNS, "day")
+            rows += found[: DRILL_LIMIT - len(rows)]
+            if len(rows) >= DRILL_LIMIT:
+                break
+    else:
+        rows = list(cases.order_by("case_id").values_list(*CASE_COLUMNS, "day")[:DRILL_LIMIT])
     later: dict[int, str] = {}
     if drill.kind == "roll":
         found = CaseDay.objects.filter(day=drill.day, case_id__in=[r[0] for r in rows]).values_list("case_id", "bucket")
@@ -755,8 +796,9 @@ def drill_cases(scope: Scope, filters: Filters, drill: Drill) -> Figure:
     names = _user_names({r[6] for r in rows if r[6]})
     teams = dict(Team.objects.filter(pk__in={r[5] for r in rows if r[5]}).values_list("pk", "name"))
     out = []
-    for case_id, bucket, dpd, balance, product, team, assignee, arm in rows:
-        row = [
+    for case_id, bucket, dpd, balance, product, team, assignee, arm, day in rows:
+        row: list[Any] = [day.isoformat()] if drill.kind == "slot" else []
+        row += [
             case_id,
             bucket,
             dpd,
@@ -781,6 +823,8 @@ def drill_cases(scope: Scope, filters: Filters, drill: Drill) -> Figure:
     ]
     if drill.kind == "roll":
         columns.append(("now", _("Bucket on %(day)s") % {"day": drill.day.isoformat()}))
+    if drill.kind == "slot":
+        columns.insert(0, ("day", _("Day")))
     return Figure("cases", title, columns, out, extra={"limit": DRILL_LIMIT, "truncated": len(rows) == DRILL_LIMIT})
 
 
