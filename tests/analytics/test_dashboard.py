@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -294,3 +295,28 @@ def test_a_new_installation_without_facts_shows_every_figure_empty(personas: Any
         assert page.status_code == 200
         assert "No figures for this period yet." in page.content.decode()
     assert api(personas.adam, "leaderboard")["rows"] == []
+
+
+def test_the_readout_is_stored_on_the_first_ask_and_forgotten_when_a_day_of_its_period_is_rewritten(
+    facts: Facts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huikuan.analytics import readout as stored
+    from huikuan.analytics.facts import compute_day
+    from huikuan.analytics.models import StoredReadout
+    from huikuan.analytics.tasks import facts_nightly
+
+    first = stored.stored_readout(D1, D2, minimum_effect=0.05)
+    assert StoredReadout.objects.count() == 1
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(stored, "experiment_readout", fail)
+    assert stored.stored_readout(D1, D2, minimum_effect=0.05) == first  # read back, equal figures
+    monkeypatch.undo()
+    stored.stored_readout(D2, D2, minimum_effect=0.05)
+    compute_day(D1)  # D1's facts written again: the D1–D2 readout is stale, D2–D2's is not
+    assert list(StoredReadout.objects.values_list("first", "last")) == [(D2, D2)]
+    # The nightly job stores the dashboard's default period: the 30 days to yesterday.
+    facts_nightly(as_of=(D2 + timedelta(days=1)).isoformat())
+    assert StoredReadout.objects.filter(first=D2 - timedelta(days=29), last=D2, minimum_effect="0.05").exists()

@@ -42,7 +42,7 @@ from huikuan.analytics.models import (
     VintageDay,
     VintageTeamDay,
 )
-from huikuan.analytics.readout import experiment_readout
+from huikuan.analytics.readout import stored_readout
 from huikuan.cases.models import Channel, Promise
 from huikuan.db.bulkread import read_frame
 from huikuan.kernel.analytics.frames import BUCKET_ORDER
@@ -616,11 +616,21 @@ METRICS = {
 VERDICTS = {"significant": gettext_lazy("significant"), "not significant yet": gettext_lazy("not significant yet")}
 
 
-def experiment_figure(scope: Scope, filters: Filters, minimum_effect: float | None = 0.05) -> Figure:
+DEFAULT_EFFECT = 0.05  # the promise-kept difference the readout sizes the sample for
+
+
+def warm_readout(today: date) -> None:
+    """Stores the readout of the dashboard's default period (the nightly job, once the day's facts are
+    written), so the first look at the dashboard does not read every case of the period."""
+    last = today - timedelta(days=1)
+    stored_readout(last - timedelta(days=DEFAULT_DAYS - 1), last, minimum_effect=DEFAULT_EFFECT)
+
+
+def experiment_figure(scope: Scope, filters: Filters, minimum_effect: float | None = DEFAULT_EFFECT) -> Figure:
     """Each arm's figures with 95% intervals and each challenger against the champion, over the whole
     portfolio's facts of the period (an experiment is the portfolio's, not a team's)."""
     experiment = current_experiment()
-    figures, comparisons = experiment_readout(filters.first, filters.last, minimum_effect=minimum_effect)
+    figures, comparisons = stored_readout(filters.first, filters.last, minimum_effect=minimum_effect)
     rows = [
         [f.arm, str(METRICS.get(f.metric, f.metric)), _ratio(f.value), _ratio(f.low), _ratio(f.high), f.n]
         for f in figures

@@ -390,3 +390,26 @@ class VintageTeamDay(VintageSums):
 
     def __str__(self) -> str:
         return f"{self.day} {self.vintage}"
+
+
+class StoredReadout(models.Model):
+    """An experiment readout of a period, computed once and kept until a fact day of its period is written
+    again (``facts.compute_day`` deletes it): at a million cases the readout reads every case of the period,
+    too slow to compute on each look at the dashboard. The nightly job stores the dashboard's default period."""
+
+    first = models.DateField(_("first day"))
+    last = models.DateField(_("last day"))
+    baseline = models.CharField(_("baseline arm"), max_length=40)
+    minimum_effect = models.CharField(_("minimum effect"), max_length=20, blank=True)
+    figures = models.JSONField(_("figures"))
+    comparisons = models.JSONField(_("comparisons"))
+    computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored readout")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "last", "baseline", "minimum_effect"], name="readout_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first} – {self.last} vs {self.baseline}"

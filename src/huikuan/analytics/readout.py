@@ -6,11 +6,13 @@ payments in the period, promises settled and kept, call attempts and right-party
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 import polars as pl
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
+from huikuan.analytics.models import StoredReadout
 from huikuan.db.bulkread import bulk_reads, read_frame
 from huikuan.kernel.analytics.readout import READOUT_COLUMNS, ArmFigure, Comparison, readout
 
@@ -47,3 +49,33 @@ def experiment_readout(
     first: date, last: date, baseline: str = "champion", minimum_effect: float | None = None
 ) -> tuple[list[ArmFigure], list[Comparison]]:
     return readout(experiment_cases(first, last), baseline, minimum_effect)
+
+
+def stored_readout(
+    first: date, last: date, baseline: str = "champion", minimum_effect: float | None = None
+) -> tuple[list[ArmFigure], list[Comparison]]:
+    """``experiment_readout``, computed on the first ask and kept (StoredReadout) until a fact day of the period
+    is written again. Two asks at once both compute; the first to store wins, the other reads the same figures."""
+    key = {"first": first, "last": last, "baseline": baseline, "minimum_effect": _effect(minimum_effect)}
+    found = StoredReadout.objects.filter(**key).first()
+    if found is None:
+        figures, comparisons = experiment_readout(first, last, baseline, minimum_effect)
+        try:
+            with transaction.atomic():
+                StoredReadout.objects.create(
+                    **key, figures=[asdict(f) for f in figures], comparisons=[asdict(c) for c in comparisons]
+                )
+        except IntegrityError:
+            pass  # stored by a concurrent ask: the same facts, the same figures
+        return figures, comparisons
+    return [ArmFigure(**f) for f in found.figures], [Comparison(**c) for c in found.comparisons]
+
+
+def forget_readouts(day: date) -> int:
+    """The stored readouts whose period holds ``day``: its facts are being written again."""
+    deleted, _ = StoredReadout.objects.filter(first__lte=day, last__gte=day).delete()
+    return deleted
+
+
+def _effect(minimum_effect: float | None) -> str:
+    return "" if minimum_effect is None else repr(float(minimum_effect))

@@ -7,6 +7,7 @@ from datetime import date
 from celery import shared_task
 
 from huikuan import clock
+from huikuan.analytics.dashboard import warm_readout
 from huikuan.analytics.facts import nightly_facts
 from huikuan.analytics.reports import send_weekly_reports
 
@@ -14,7 +15,9 @@ from huikuan.analytics.reports import send_weekly_reports
 @shared_task(name="huikuan.analytics.nightly_facts")
 def facts_nightly(as_of: str | None = None) -> dict[str, int]:
     """The facts of the day that ended, after the settlement (01:00) and the strategy run (01:30)."""
-    counts = nightly_facts(date.fromisoformat(as_of) if as_of else clock.today())
+    today = date.fromisoformat(as_of) if as_of else clock.today()
+    counts = nightly_facts(today)
+    warm_readout(today)
     return {"case_days": counts.case_days, "contact_days": counts.contact_days, "money_days": counts.money_days}
 
 

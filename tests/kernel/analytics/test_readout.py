@@ -105,3 +105,37 @@ def test_the_bootstrap_is_the_same_for_the_same_seed() -> None:
     difference = readout.bootstrap_ratio_difference((num, den), (num * 1.5, den), seed=4)
     assert difference is not None
     assert difference[1] <= difference[0] <= difference[2]
+
+
+def test_the_bootstrap_drawn_block_by_block_is_the_bootstrap_drawn_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Bounded memory must not change the interval: blocks of 7 rounds read the generator as one draw does.
+    rng = np.random.default_rng(3)
+    num, den = rng.integers(0, 5_000, 300).astype(float), rng.integers(1, 9_000, 300).astype(float)
+    whole = readout.bootstrap_ratio(num, den, seed=11, rounds=200)
+    monkeypatch.setattr(readout, "RESAMPLE_CHUNK", 7 * 300)
+    assert readout.bootstrap_ratio(num, den, seed=11, rounds=200) == whole
+
+
+def test_from_a_large_sample_on_the_delta_method_gives_the_bootstraps_interval_and_p(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Skewed money (most cases pay nothing, some pay a lot), 25,000 cases an arm, a small true difference.
+    rng = np.random.default_rng(5)
+    arms = []
+    for pay in (0.10, 0.11):
+        den = rng.integers(1_000, 50_000, 25_000).astype(float)
+        num = np.where(rng.random(25_000) < pay, den * rng.uniform(0.2, 1.0, 25_000), 0.0)
+        arms.append((num, den))
+    delta = readout.bootstrap_ratio(*arms[0])
+    delta_diff = readout.bootstrap_ratio_difference(arms[0], arms[1])
+    monkeypatch.setattr(readout, "LARGE_SAMPLE", 10**9)  # the bootstrap, 2,000 rounds
+    boot = readout.bootstrap_ratio(*arms[0])
+    boot_diff = readout.bootstrap_ratio_difference(arms[0], arms[1])
+    assert delta and boot and delta_diff and boot_diff
+    width = boot[1] - boot[0]
+    assert abs(delta[0] - boot[0]) < 0.1 * width and abs(delta[1] - boot[1]) < 0.1 * width
+    assert delta_diff[0] == pytest.approx(boot_diff[0])
+    diff_width = boot_diff[2] - boot_diff[1]
+    assert abs(delta_diff[1] - boot_diff[1]) < 0.1 * diff_width and abs(delta_diff[2] - boot_diff[2]) < 0.1 * diff_width
+    # The bootstrap p is itself a 2,000-round estimate (its Monte Carlo error is about 0.02 here).
+    assert abs(delta_diff[3] - boot_diff[3]) < 0.06

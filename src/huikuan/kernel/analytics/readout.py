@@ -4,9 +4,11 @@ Proportions (promise-kept rate: kept ÷ settled promises; right-party contact ra
 Wilson score intervals, their difference Newcombe's interval (the hybrid of the two Wilson intervals) and
 the two-sided p-value of the pooled two-proportion z-test. Ratios of money (recovery rate: recovered ÷
 balance at entry; contacts per 1,000 yuan recovered) get a percentile bootstrap over cases, seeded, so a
-readout is the same every time it is computed. A difference is called significant when p < 0.05; until
-then the verdict is "not significant yet" with the cases each arm still needs to detect the minimum effect
-(the planted one in a simulation, or the team's choice) with 80% power.
+readout is the same every time it is computed; from LARGE_SAMPLE cases in an arm on, where the bootstrap
+would resample millions of cases thousands of times and the ratio's sampling distribution is normal, the
+delta method's interval instead (a test holds the two together at that size). A difference is called
+significant when p < 0.05; until then the verdict is "not significant yet" with the cases each arm still
+needs to detect the minimum effect (the planted one in a simulation, or the team's choice) with 80% power.
 """
 
 from __future__ import annotations
@@ -96,18 +98,50 @@ def sample_size(p1: float, effect: float) -> int | None:
     return math.ceil(root * root / (effect * effect))
 
 
+RESAMPLE_CHUNK = 8_000_000  # indices drawn at once (64 MB): a million cases × 2,000 rounds would be 16 GB
+
+
 def _resampled(num: np.ndarray, den: np.ndarray, rng: np.random.Generator, rounds: int) -> np.ndarray:
-    """The ratio of sums over ``rounds`` resamples of the cases, with replacement."""
-    index = rng.integers(0, len(den), size=(rounds, len(den)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios: np.ndarray = num[index].sum(axis=1) / den[index].sum(axis=1)
+    """The ratio of sums over ``rounds`` resamples of the cases, with replacement.
+
+    The rounds are drawn a block at a time, so memory stays bounded whatever the number of cases; the
+    generator is read in the same order as one draw of every round would read it.
+    """
+    n = len(den)
+    block = max(1, RESAMPLE_CHUNK // max(n, 1))
+    ratios = np.empty(rounds, dtype=np.float64)
+    for start in range(0, rounds, block):
+        stop = min(rounds, start + block)
+        index = rng.integers(0, n, size=(stop - start, n))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios[start:stop] = num[index].sum(axis=1) / den[index].sum(axis=1)
     return ratios
 
 
+LARGE_SAMPLE = 20_000
+
+
+def delta_ratio(num: np.ndarray, den: np.ndarray) -> tuple[float, float]:
+    """A ratio of sums over cases and its standard error by the delta method: R = Σnum ÷ Σden, and
+    R̂ − R ≈ Σ(num − R·den) ÷ Σden, so Var(R̂) ≈ n · s²(num − R·den) ÷ (Σden)².
+
+    >>> delta_ratio(np.array([1.0, 3.0]), np.array([2.0, 2.0]))
+    (1.0, 0.5)
+    """
+    total = float(den.sum())
+    ratio = float(num.sum()) / total
+    residual = num - ratio * den
+    return ratio, math.sqrt(len(den) * float(residual.var(ddof=1)) / (total * total))
+
+
 def bootstrap_ratio(num: np.ndarray, den: np.ndarray, seed: int = 0, rounds: int = 2000) -> tuple[float, float] | None:
-    """95% percentile interval of a ratio of sums over cases (None without cases or denominator)."""
+    """95% percentile interval of a ratio of sums over cases (None without cases or denominator); the delta
+    method's from LARGE_SAMPLE cases on."""
     if len(den) == 0 or den.sum() <= 0:
         return None
+    if len(den) >= LARGE_SAMPLE:
+        ratio, error = delta_ratio(num, den)
+        return ratio - Z95 * error, ratio + Z95 * error
     draws = _resampled(num, den, np.random.default_rng(seed), rounds)
     draws = draws[np.isfinite(draws)]
     low, high = np.percentile(draws, [2.5, 97.5])
@@ -120,11 +154,20 @@ def bootstrap_ratio_difference(
     """Difference of ratios of sums (arm − baseline) over cases: (difference, 2.5%, 97.5%, two-sided p).
 
     Cases are resampled with replacement within each arm; p is twice the smaller share of resampled
-    differences on either side of zero.
+    differences on either side of zero. From LARGE_SAMPLE cases in each arm on, the delta method's normal
+    interval and p instead.
     """
     (bn, bd), (an, ad) = baseline, arm
     if len(bd) == 0 or len(ad) == 0 or bd.sum() <= 0 or ad.sum() <= 0:
         return None
+    if len(bd) >= LARGE_SAMPLE and len(ad) >= LARGE_SAMPLE:
+        # Independent arms: the variances add; p from the normal distribution of the difference.
+        (arm_ratio, arm_error), (base_ratio, base_error) = delta_ratio(an, ad), delta_ratio(bn, bd)
+        difference, error = arm_ratio - base_ratio, math.hypot(arm_error, base_error)
+        if error == 0:
+            return difference, difference, difference, 1.0 if difference == 0 else 0.0
+        p = math.erfc(abs(difference) / error / math.sqrt(2))
+        return difference, difference - Z95 * error, difference + Z95 * error, p
     rng = np.random.default_rng(seed)
     arm_draws, baseline_draws = _resampled(an, ad, rng, rounds), _resampled(bn, bd, rng, rounds)
     with np.errstate(invalid="ignore"):  # a resample with no denominator is infinite; dropped below
