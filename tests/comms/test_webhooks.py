@@ -163,3 +163,27 @@ def test_two_deliveries_of_one_request_at_once_are_handled_once(small_portfolio:
         thread.join(30)
     assert sorted(answers) == [200, 409]
     assert SeenWebhook.objects.count() == 1
+
+
+def test_a_batch_of_receipts_records_each_in_turn_as_one_at_a_time_would(zhang: Any, sms_gateway: Gateway) -> None:
+    from huikuan.comms.models import DeliveryReceipt, MessageStatus
+    from huikuan.comms.optouts import record_receipts
+
+    message = sent_sms(zhang)
+    batch = [
+        {"id": message.provider_id, "status": "accepted"},
+        {"id": "gw-unknown", "status": "delivered"},
+        {"id": message.provider_id, "status": "DELIVERED"},
+    ]
+    assert record_receipts(batch) == 2
+    message.refresh_from_db()
+    assert (message.status, message.provider_status) == (MessageStatus.DELIVERED, "delivered")
+    assert message.delivered_at is not None
+    assert list(DeliveryReceipt.objects.filter(message=message).order_by("pk").values_list("status", flat=True)) == [
+        "accepted",
+        "delivered",
+    ]
+    # A final status stays final: a later failure is stored as a receipt, not as the message's status.
+    assert record_receipts([{"id": message.provider_id, "status": "failed"}]) == 1
+    message.refresh_from_db()
+    assert (message.status, message.provider_status) == (MessageStatus.DELIVERED, "failed")

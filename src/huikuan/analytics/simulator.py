@@ -6,7 +6,7 @@ Each simulated day D, with the clock (huikuan.clock) set to the moment each step
 - 01:30 the strategy run (``strategy.executors.run_strategy``, in-process: one shard);
 - 01:45 the daily facts of D-1 (``analytics.facts.compute_day``);
 - 09:00 the outbox: payments' pending messages queued, everything due dispatched through a simulated SMS
-  and e-mail provider, and a delivery receipt recorded for each (``comms.optouts.record_receipt``);
+  and e-mail provider, and a delivery receipt recorded for each (``comms.optouts.record_receipts``, the day's batch);
 - 09:00–20:30 each collector works the day's call items in their queue, up to ``calls_per_collector``,
   saving each call's outcome through ``workbench.actions.save_outcome`` (the gate, the promise rules and
   the audit apply as for a person);
@@ -46,7 +46,7 @@ from huikuan.comms.channels.base import Outgoing, SendResult
 from huikuan.comms.dispatch import Providers, dispatch_due
 from huikuan.comms.feeds import consume_pending_messages
 from huikuan.comms.models import Message, MessageStatus
-from huikuan.comms.optouts import record_receipt
+from huikuan.comms.optouts import record_receipts
 from huikuan.kernel import delinquency
 from huikuan.kernel import simulation as model
 from huikuan.kernel.contacts import SELF, Outcome
@@ -208,14 +208,17 @@ class Simulator:
         sent = Message.objects.filter(
             status=MessageStatus.SENT, provider=SimulatedProvider.name, sent_at__gte=start, sent_at__lt=end
         ).values_list("provider_id", "debtor_id", "channel", "template_version__template__tone")
+        receipts = []
         for provider_id, debtor_id, channel, tone in sent:
             p = self.persona(debtor_id)
             u = model.draw(self.seed, "delivered", self.who(debtor_id), day, channel)
             delivered = u < (DELIVERED if p.reachable else 0.3)
-            record_receipt({"id": provider_id, "status": "delivered" if delivered else "failed"})
+            receipts.append({"id": provider_id, "status": "delivered" if delivered else "failed"})
             if delivered:
                 self.reminded[debtor_id] = (day, tone or "")
                 self.report.counts["messages_delivered"] += 1
+        # The provider's receipts of the day in one batch callback (the webhook's rows, a few statements).
+        record_receipts(receipts)
 
     # The collectors' calls ---------------------------------------------------------------------------
 

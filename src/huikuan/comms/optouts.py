@@ -90,6 +90,38 @@ _FINAL_STATUSES = {"delivered": MessageStatus.DELIVERED, "undelivered": MessageS
                    "failed": MessageStatus.UNDELIVERED, "rejected": MessageStatus.UNDELIVERED}  # fmt: skip
 
 
+def record_receipts(payloads: list[dict[str, Any]]) -> int:
+    """Many delivery receipts by provider id (a provider's batch callback, the simulator's day), in one
+    transaction: the same rows as ``record_receipt`` for each in turn, in a few statements. Returns how many
+    found their message; a receipt for an unknown id is dropped, as one at a time."""
+    ids = {str(p.get("id") or p.get("provider_id") or "") for p in payloads} - {""}
+    found = 0
+    with transaction.atomic():
+        messages = {m.provider_id: m for m in Message.objects.select_for_update().filter(provider_id__in=ids)}
+        receipts: list[DeliveryReceipt] = []
+        changed: dict[int, Message] = {}
+        now = clock.now()
+        for payload in payloads:
+            message = messages.get(str(payload.get("id") or payload.get("provider_id") or ""))
+            if message is None:
+                continue
+            found += 1
+            status = str(payload.get("status") or "").lower()
+            receipts.append(DeliveryReceipt(message=message, status=status[:60], payload=payload))
+            message.provider_status = status[:60]
+            new_status = _FINAL_STATUSES.get(status)
+            if new_status is not None and message.status in (MessageStatus.SENT, MessageStatus.SENDING):
+                message.status = new_status
+                if new_status == MessageStatus.DELIVERED:
+                    message.delivered_at = now
+            changed[message.pk] = message
+        DeliveryReceipt.objects.bulk_create(receipts, batch_size=2000)
+        Message.objects.bulk_update(
+            list(changed.values()), ["provider_status", "status", "delivered_at"], batch_size=2000
+        )
+    return found
+
+
 def record_receipt(payload: dict[str, Any]) -> Message | None:
     """A delivery receipt found by provider id or by our reference; stored as received, status updated."""
     provider_id = str(payload.get("id") or payload.get("provider_id") or "")
