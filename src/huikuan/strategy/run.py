@@ -370,8 +370,9 @@ def _replace_pending_pg(cursor: Any, as_of: date, rows: pl.DataFrame, shard: Sha
     table = WorkItem._meta.db_table
     where = "w.as_of = %(as_of)s AND w.status = %(pending)s" + shard.where("w.case_id")
     params = {"as_of": as_of, "pending": WorkStatus.PENDING.value}
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} w WHERE {where})", params)
-    if not cursor.fetchone()[0]:
+    cursor.execute(f"SELECT count(*) FROM {table} w WHERE {where}", params)
+    pending = cursor.fetchone()[0]
+    if not pending:
         _copy_items(cursor, rows, table)
         return Rewrite(inserted=rows.height)
     columns = ", ".join(_WRITE_COLUMNS)
@@ -398,12 +399,15 @@ def _replace_pending_pg(cursor: Any, as_of: date, rows: pl.DataFrame, shard: Sha
     )
     deleted = cursor.rowcount
     # What is left pending under a planned row's key is that row unchanged (the key is unique for the day, and
-    # done or cancelled items were taken out of the plan).
-    cursor.execute(
-        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_PLANNED_TABLE} t WHERE NOT EXISTS"
-        f" (SELECT 1 FROM {table} w WHERE w.as_of = t.as_of AND w.case_id = t.case_id AND w.action = t.action)"
-    )
-    inserted = cursor.rowcount
+    # done or cancelled items were taken out of the plan). So when as many are left as were planned, each
+    # planned row is among them and there is nothing to insert: a re-run after a day without change.
+    inserted = 0
+    if pending - deleted != rows.height:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_PLANNED_TABLE} t WHERE NOT EXISTS"
+            f" (SELECT 1 FROM {table} w WHERE w.as_of = t.as_of AND w.case_id = t.case_id AND w.action = t.action)"
+        )
+        inserted = cursor.rowcount
     cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
     cursor.execute("SET LOCAL work_mem TO DEFAULT")
     return Rewrite(inserted=inserted, deleted=deleted)
