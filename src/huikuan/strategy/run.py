@@ -340,7 +340,8 @@ def prepare_items(run_id: int, as_of: date, items: pl.DataFrame) -> pl.DataFrame
 
 # What makes two pending items of a day the same item: everything the run writes but its run, its creation
 # time and its status (pending on both sides). A re-run leaves an item equal in these alone, with the run that
-# planned it first: rewriting a million unchanged rows and their four indexes was the re-run's whole cost.
+# planned it first: rewriting a million unchanged rows left as many dead tuples and index entries for the next
+# night, and gave an item a collector had open a new row.
 _SAME_ITEM = tuple(
     c for c in _WRITE_COLUMNS if c not in ("run_id", "created_at", "status", "as_of", "case_id", "action")
 )
