@@ -190,8 +190,77 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]:
+def start_workers(count: int, url: str, redis_url: str) -> list[object]:
+    """``count`` Celery worker processes (one task at a time each) on a private queue of ``redis_url``.
+
+    The run then goes through the broker as on several machines: the nightly task opens it, each shard is a
+    task on whichever worker is free, and the chord closes it.
+    """
+    import subprocess
+    import uuid
+
+    queue = f"bench-strategy-{uuid.uuid4().hex[:8]}"
+    os.environ.update(REDIS_URL=redis_url, HUIKUAN_CELERY_QUEUE=queue)
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT / "src")}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings_demo")
+    # As the shard processes do: the cores shared out between the workers, not a full pool each.
+    env.setdefault("POLARS_MAX_THREADS", str(max(1, (os.cpu_count() or 1) // count)))
+    logs = [Path(f"/tmp/bench-strategy-worker{i}-{os.getpid()}.log") for i in range(count)]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "huikuan.config",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "-n",
+                f"w{i}-{queue}@%h",
+                "--prefetch-multiplier=1",
+                "-O",
+                "fair",
+                "--loglevel=INFO",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w"),
+        )
+        for i, log in enumerate(logs)
+    ]
+    deadline = time.monotonic() + 120
+    while not all(" ready." in log.read_text() for log in logs):
+        if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+            raise SystemExit("the Celery workers did not start: " + " ".join(str(log) for log in logs))
+        time.sleep(0.2)
+    print(f"{count} Celery workers on {redis_url}, queue {queue} (logs {logs[0].parent}/bench-strategy-worker*)")
+    return workers
+
+
+def run_on_workers(shards: int):  # type: ignore[no-untyped-def]
+    """A real run through the broker; returns the closed run (the chord's callback closes it)."""
+    from huikuan.strategy.executors import run_strategy
+    from huikuan.strategy.models import RunStatus
+
+    report = run_strategy(AS_OF, shards=shards)
+    run = report.run
+    assert run is not None
+    while run.status == RunStatus.RUNNING:
+        time.sleep(0.2)
+        run.refresh_from_db()
+    assert run.status == RunStatus.DONE, run.error
+    return run
+
+
+def bench_end_to_end(n: int, url: str, reuse: bool = False, workers: int = 0, redis_url: str = "") -> dict[str, object]:
     os.environ["DATABASE_URL"] = url
+    processes = start_workers(workers, url, redis_url) if workers else []
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings_demo")
     ensure_database(url)
     import django
@@ -233,19 +302,36 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]
     generated = time.perf_counter() - started
     print(f"generated {n:,} cases in PostgreSQL in {generated:.1f}s (server-side generate_series)")
 
-    from huikuan.comms.models import Message
     from huikuan.comms.templates import seed_default_templates
     from huikuan.strategy.actions import import_policy
-    from huikuan.strategy.executors import run_strategy
 
     seed_default_templates()
     import_policy((ROOT / "examples" / "policy-default.yaml").read_text(encoding="utf-8"), activate=True)
     before = int(peak_rss_mb())
+    try:
+        return {"generate_s": round(generated, 1), **_runs(before, workers)}
+    finally:
+        for process in processes:
+            process.terminate()  # type: ignore[attr-defined]
+        for process in processes:
+            process.wait(timeout=60)  # type: ignore[attr-defined]
+
+
+def _runs(before: int, workers: int) -> dict[str, object]:
+    """The first run of the day and a same-day re-run, in this process's children or on the workers."""
+    from huikuan.comms.models import Message
+    from huikuan.strategy.executors import run_strategy
+
+    def run_once():  # type: ignore[no-untyped-def]
+        if workers:
+            return run_on_workers(workers)
+        report = run_strategy(AS_OF)
+        assert report.run is not None
+        return report.run
+
     started = time.perf_counter()
-    report = run_strategy(AS_OF)
+    run = run_once()
     end_to_end = time.perf_counter() - started
-    assert report.run is not None
-    run = report.run
     items_s = run.timings.get("items", end_to_end)
     print(
         f"end to end: {run.cases:,} cases -> {run.written:,} work items written in {items_s:.1f}s"
@@ -258,14 +344,17 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]
         " (the shard processes' peaks added up, or this process's high-water mark if larger)"
     )
     started = time.perf_counter()
-    rerun = run_strategy(AS_OF)
+    rerun = run_once()
     rerun_s = time.perf_counter() - started
-    assert rerun.run is not None and rerun.run.written == run.written
+    assert rerun.written == run.written
     assert Message.objects.count() == messages, "a re-run queues nothing twice"
-    print(f"re-run the same day (replaces pending items): {rerun_s:.1f}s, {rerun.run.written:,} items")
-    print(f"  phases: {rerun.run.timings}")
+    print(
+        f"re-run the same day: {rerun_s:.1f}s, {rerun.written:,} items,"
+        f" {rerun.details.get('inserted', 0):,} rewritten, {rerun.details.get('deleted', 0):,} deleted"
+    )
+    print(f"  phases: {rerun.timings}")
     return {
-        "generate_s": round(generated, 1),
+        "workers": workers,
         "end_to_end_s": round(items_s, 2),
         "run_with_outbox_s": round(end_to_end, 2),
         "shards": run.shards,
@@ -275,7 +364,8 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False) -> dict[str, object]
         "cases": run.cases,
         "items_written": run.written,
         "messages_queued": messages,
-        "rerun_phases_s": rerun.run.timings,
+        "rerun_phases_s": rerun.timings,
+        "rerun_rewritten": rerun.details.get("inserted", 0),
         "rss_before_run_mb": before,
     }
 
@@ -286,12 +376,16 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_strategy")
     parser.add_argument("--skip-end-to-end", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="keep cases already generated for this N")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="run on N Celery worker processes (N shards) through Redis"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="the broker for --workers")
     args = parser.parse_args()
     figures: dict[str, object] = {"benchmark": "strategy", "cases": args.cases}
     figures.update(bench_evaluation(args.cases))
     figures["peak_rss_after_evaluation_mb"] = int(peak_rss_mb())
     if not args.skip_end_to_end:
-        figures.update(bench_end_to_end(args.cases, args.database_url, args.reuse))
+        figures.update(bench_end_to_end(args.cases, args.database_url, args.reuse, args.workers, args.redis_url))
     figures["peak_rss_mb"] = int(peak_rss_mb())
     print(f"peak memory (RSS high-water mark of the process): {figures['peak_rss_mb']} MB")
     print(json.dumps(figures))

@@ -164,16 +164,26 @@ def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db: None, tmp_path: Path) -> object:
-    """A real Celery worker in its own process, on Redis, against this test's database.
+@dataclass
+class CeleryWorkers:
+    """Real Celery workers in processes of their own: ``run`` sends a task and waits for its result."""
 
-    Yields a function that sends a task by name to the worker's private queue and waits for the result.
-    Private queues keep parallel test runs on the same Redis from taking each other's tasks.
+    run: Any
+    logs: list[Path]
+
+
+@contextmanager
+def _celery_workers(count: int, tmp_path: Path) -> Iterator[CeleryWorkers]:
+    """``count`` real Celery workers in their own processes, on Redis, against this test's database.
+
+    Private queues keep parallel test runs on the same Redis from taking each other's tasks. Each worker
+    takes one task at a time (solo pool, prefetch 1, fair scheduling), so with several workers a run's shards
+    spread over them rather than queue behind the first; each logs at INFO to its own file.
     """
     import os
     import subprocess
     import sys
+    import time
     import uuid
 
     from django.db import connection
@@ -187,12 +197,35 @@ def celery_worker_process(transactional_db: None, tmp_path: Path) -> object:
         url = f"sqlite:///{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "HUIKUAN_CELERY_QUEUE": queue}
     env.pop("HUIKUAN_TEST_DB", None)
-    log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "huikuan.config", "worker", "--pool=solo", "-Q", queue,
-         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"),
-    )  # fmt: skip
+    logs = [tmp_path / f"worker{i}.log" for i in range(count)]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "huikuan.config",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "-n",
+                f"w{i}-{queue}@%h",
+                "--prefetch-multiplier=1",
+                "-O",
+                "fair",
+                "--loglevel=INFO" if count > 1 else "--loglevel=WARNING",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w"),
+        )
+        for i, log in enumerate(logs)
+    ]
     # A client app of its own: the project's app may already hold an in-memory broker from eager tests.
     from celery import Celery
     from kombu import Exchange, Queue
@@ -204,19 +237,49 @@ def celery_worker_process(transactional_db: None, tmp_path: Path) -> object:
     with client.connection_for_write() as conn:
         Queue(queue, Exchange(queue), routing_key=queue)(conn).declare()
 
+    def tails() -> str:
+        return "\n".join(f"worker {i} log:\n{log.read_text()[-3000:]}" for i, log in enumerate(logs))
+
+    if count > 1:
+        # Every worker listening before the first task goes out, or the first up would take all the shards.
+        deadline = time.monotonic() + 60
+        while not all(" ready." in log.read_text() for log in logs):
+            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                raise AssertionError(f"the workers did not start:\n{tails()}")
+            time.sleep(0.2)
+
     def run(name: str, *args: object, timeout: float = 60, **kwargs: object) -> object:
         result = client.send_task(name, args=args, kwargs=kwargs, queue=queue)
         try:
             return result.get(timeout=timeout)
         except Exception as exc:
-            raise AssertionError(f"worker log:\n{log.read_text()[-3000:]}") from exc
+            raise AssertionError(tails()) from exc
 
     try:
-        yield run
+        yield CeleryWorkers(run, logs)
     finally:
         client.close()
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db: None, tmp_path: Path) -> Iterator[Any]:
+    """A real Celery worker in its own process, on Redis, against this test's database.
+
+    Yields a function that sends a task by name to the worker's private queue and waits for the result.
+    """
+    with _celery_workers(1, tmp_path) as workers:
+        yield workers.run
+
+
+@pytest.fixture
+def two_celery_workers(transactional_db: None, tmp_path: Path) -> Iterator[CeleryWorkers]:
+    """Two real Celery worker processes on one private queue (see ``_celery_workers``)."""
+    with _celery_workers(2, tmp_path) as workers:
+        yield workers

@@ -139,6 +139,33 @@ def test_rerun_the_same_day_replaces_pending_items_and_never_duplicates(champion
     assert StrategyRun.objects.filter(dry_run=False).count() == 2
 
 
+def test_a_rerun_rewrites_only_the_items_of_the_case_that_changed(champion: Any, make_case: CaseMaker) -> None:
+    from huikuan.portfolio.models import AccountBalance
+
+    cases = [make_case(dpd) for dpd in (1, 4, 13, 31, 45, 95, 120)]
+    first = run_strategy(AS_OF, shards=2).run
+    assert first is not None
+    before = {(w.case_id, w.action): (w.pk, w.run_id) for w in WorkItem.objects.all()}
+    changed = cases[4]
+    # A larger balance: the reason chain names it, so each of the case's items reads differently.
+    AccountBalance.objects.filter(account__debtor=changed.debtor).update(total=Decimal("99000.00"))
+    second = run_strategy(AS_OF, shards=2).run
+    assert second is not None
+    after = {(w.case_id, w.action): (w.pk, w.run_id) for w in WorkItem.objects.all()}
+    assert after.keys() == before.keys()
+    rewritten = {key for key in after if after[key] != before[key]}
+    assert rewritten == {key for key in after if key[0] == changed.pk} and rewritten
+    assert all(after[key][1] == second.pk for key in rewritten)
+    assert second.details["inserted"] == second.details["deleted"] == len(rewritten)
+    assert second.written == first.written == len(after)
+    # And what stands is what a run from nothing plans.
+    standing = sorted(WorkItem.objects.values_list("case_id", "action", "reason", "reason_en", "assignee_id"))
+    assert any("99,000" in reason for _c, _a, reason, _e, _u in standing)
+    WorkItem.objects.all().delete()
+    run_strategy(AS_OF, shards=2)
+    assert sorted(WorkItem.objects.values_list("case_id", "action", "reason", "reason_en", "assignee_id")) == standing
+
+
 def test_dry_run_writes_nothing(champion: Any, make_case: CaseMaker, capsys: pytest.CaptureFixture[str]) -> None:
     make_case(45, promises=(("broken", -1), ("broken", -10)))
     make_case(13)

@@ -249,6 +249,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # The queue tasks go to when nothing routes them (the strategy's shards, the outbox): lets one deployment
 # (or one test run) share a Redis with another without taking its tasks.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("HUIKUAN_CELERY_QUEUE", "celery")
+# A worker process reserves one task beyond the one it runs, not four: a strategy shard takes minutes, and a
+# machine that reserved several would run them one after another while other machines stood idle
+# (docs/deploy.md, "More worker machines").
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 # Roles that may ask to see a full phone number or contact detail (every reveal is audited).
 PII_REVEAL_ROLES = [

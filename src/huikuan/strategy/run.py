@@ -5,8 +5,9 @@ id: each shard reads its cases, evaluates, asks the gate and replaces that day's
 cases in one transaction. Where the shards run (in-process, child processes, Celery workers) is
 executors.py's business: this module knows only one shard's work and the run's bookkeeping.
 
-Idempotent for a day: a re-run deletes the day's pending items of its cases and writes them again;
-items already done or cancelled that day are left alone and not planned twice.
+Idempotent for a day: a re-run makes the day's pending items of its cases what it planned, deleting and
+inserting only the items that differ; items already done or cancelled that day are left alone and not
+planned twice.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Mod
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -169,9 +171,12 @@ class ShardResult:
     peak_memory_mb: int = 0
     # The shard's cases classified as sincere payers (for the care campaigns of the same shard; not sent on).
     sincere: list[int] = field(default_factory=list)
+    # Work items the run inserted and pending ones it deleted: on a re-run, only those that changed.
+    inserted: int = 0
+    deleted: int = 0
 
     def add(self, other: ShardResult) -> None:
-        for name in ("cases", "planned", "written", "blocked", "held"):
+        for name in ("cases", "planned", "written", "blocked", "held", "inserted", "deleted"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.versions |= other.versions
         for name in ("counts", "gate", "unplanned"):
@@ -183,7 +188,9 @@ class ShardResult:
         self.items_committed_at = max(self.items_committed_at, other.items_committed_at)
         self.peak_memory_mb = max(self.peak_memory_mb, other.peak_memory_mb)
 
-    _SCALARS = ("cases", "planned", "written", "blocked", "held", "items_committed_at", "peak_memory_mb")
+    _SCALARS = (
+        "cases", "planned", "written", "blocked", "held", "inserted", "deleted", "items_committed_at", "peak_memory_mb"
+    )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-able data, for a Celery task's return value or a shard process's answer."""
@@ -315,17 +322,11 @@ def _rows(run_id: int, as_of: date, items: pl.DataFrame) -> pl.DataFrame:
     ).select(_WRITE_COLUMNS)
 
 
-def prepare_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -> pl.DataFrame:
-    """Delete the day's pending items of the shard's cases and return the rows to write (``_WRITE_COLUMNS``).
+def prepare_items(run_id: int, as_of: date, items: pl.DataFrame) -> pl.DataFrame:
+    """The rows the shard's plan asks for (``_WRITE_COLUMNS``), less what was already done or cancelled today.
 
-    Inside the caller's transaction.
+    Inside the caller's transaction; ``_write`` then makes the day's pending items of the shard these rows.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {WorkItem._meta.db_table} WHERE as_of = %(as_of)s AND status = %(pending)s"
-            + shard.where("case_id"),
-            {"as_of": connection.ops.adapt_datefield_value(as_of), "pending": WorkStatus.PENDING.value},
-        )
     # What was already done or cancelled today stays; it is not planned a second time.
     settled = pl.DataFrame(
         list(WorkItem.objects.filter(as_of=as_of).exclude(status=WorkStatus.PENDING).values_list("case_id", "action")),
@@ -337,8 +338,103 @@ def prepare_items(run_id: int, as_of: date, items: pl.DataFrame, shard: Shard) -
     return _rows(run_id, as_of, items)
 
 
-def _copy_items(cursor: Any, rows: pl.DataFrame) -> None:
-    """COPY the rows into the work item table; ``cursor`` is a psycopg cursor of the run's transaction."""
+# What makes two pending items of a day the same item: everything the run writes but its run, its creation
+# time and its status (pending on both sides). A re-run leaves an item equal in these alone, with the run that
+# planned it first: rewriting a million unchanged rows left as many dead tuples and index entries for the next
+# night, and gave an item a collector had open a new row.
+_SAME_ITEM = tuple(
+    c for c in _WRITE_COLUMNS if c not in ("run_id", "created_at", "status", "as_of", "case_id", "action")
+)
+_PLANNED_TABLE = "strategy_planned_items"
+
+
+@dataclass
+class Rewrite:
+    """How the day's pending items of a shard changed: rows inserted and rows deleted."""
+
+    inserted: int = 0
+    deleted: int = 0
+
+
+def _pending(as_of: date, shard: Shard) -> Any:
+    """The day's pending items of the shard (a queryset)."""
+    pending = WorkItem.objects.filter(as_of=as_of, status=WorkStatus.PENDING)
+    if shard.count > 1:
+        pending = pending.annotate(_shard=Mod("case_id", shard.count)).filter(_shard=shard.index)
+    return pending
+
+
+def _replace_pending_pg(cursor: Any, as_of: date, rows: pl.DataFrame, shard: Shard) -> Rewrite:
+    """PostgreSQL: the plan COPYed into a temporary table, then one DELETE of the pending items it no longer
+    holds as they are and one INSERT of its rows not pending yet. A first night (nothing pending) COPYs
+    straight into the table."""
+    table = WorkItem._meta.db_table
+    where = "w.as_of = %(as_of)s AND w.status = %(pending)s" + shard.where("w.case_id")
+    params = {"as_of": as_of, "pending": WorkStatus.PENDING.value}
+    cursor.execute(f"SELECT count(*) FROM {table} w WHERE {where}", params)
+    pending = cursor.fetchone()[0]
+    if not pending:
+        _copy_items(cursor, rows, table)
+        return Rewrite(inserted=rows.height)
+    columns = ", ".join(_WRITE_COLUMNS)
+    cursor.execute(f"DROP TABLE IF EXISTS {_PLANNED_TABLE}")
+    # Temporary: no WAL, no index, gone at the commit.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {_PLANNED_TABLE} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
+    )
+    _copy_items(cursor, rows, _PLANNED_TABLE)
+    cursor.execute(f"ANALYZE {_PLANNED_TABLE}")
+    # The day's items were written after the table's statistics were taken, which then count next to none of
+    # them; the planner would anti-join half a million items by a nested loop over the planned rows (a
+    # re-run's DELETE ran for over ten minutes at 1M cases). Hash joins, for these two statements only, with
+    # the memory to hold half a million planned rows without spilling.
+    cursor.execute("SET LOCAL enable_nestloop = off")
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM w.{c}" for c in _SAME_ITEM)
+    cursor.execute(
+        (
+            f"DELETE FROM {table} w WHERE {where} AND NOT EXISTS (SELECT 1 FROM {_PLANNED_TABLE} t"
+            f" WHERE t.case_id = w.case_id AND t.action = w.action AND {same})"
+        ),
+        params,
+    )
+    deleted = cursor.rowcount
+    # What is left pending under a planned row's key is that row unchanged (the key is unique for the day, and
+    # done or cancelled items were taken out of the plan). So when as many are left as were planned, each
+    # planned row is among them and there is nothing to insert: a re-run after a day without change.
+    inserted = 0
+    if pending - deleted != rows.height:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_PLANNED_TABLE} t WHERE NOT EXISTS"
+            f" (SELECT 1 FROM {table} w WHERE w.as_of = t.as_of AND w.case_id = t.case_id AND w.action = t.action)"
+        )
+        inserted = cursor.rowcount
+    cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+    cursor.execute("SET LOCAL work_mem TO DEFAULT")
+    return Rewrite(inserted=inserted, deleted=deleted)
+
+
+def _replace_pending_orm(as_of: date, rows: pl.DataFrame, shard: Shard) -> Rewrite:
+    """SQLite: the same difference, worked out in Python (a test database's few hundred items)."""
+    pending = _pending(as_of, shard)
+    before = {(r[1], r[2]): (r[0], r[3:]) for r in pending.values_list("id", "case_id", "action", *_SAME_ITEM)}
+    keep: set[int] = set()
+    fresh: list[WorkItem] = []
+    for row in rows.iter_rows(named=True):
+        found = before.get((row["case_id"], row["action"]))
+        if found is not None and found[1] == tuple(row[c] for c in _SAME_ITEM):
+            keep.add(found[0])
+        else:
+            fresh.append(WorkItem(**row))
+    gone = [pk for pk, _ in before.values() if pk not in keep]
+    for start in range(0, len(gone), 500):
+        WorkItem.objects.filter(pk__in=gone[start : start + 500]).delete()
+    WorkItem.objects.bulk_create(fresh, batch_size=2000)
+    return Rewrite(inserted=len(fresh), deleted=len(gone))
+
+
+def _copy_items(cursor: Any, rows: pl.DataFrame, table: str) -> None:
+    """COPY the rows into ``table``; ``cursor`` is a psycopg cursor of the run's transaction."""
     if rows.height == 0:
         return
     buffer = io.BytesIO()
@@ -346,7 +442,7 @@ def _copy_items(cursor: Any, rows: pl.DataFrame) -> None:
     buffer.seek(0)
     text_columns = ("party", "arm", "segment", "reason", "reason_en", "template", "rule", "goal")
     sql = (
-        f"COPY {WorkItem._meta.db_table} ({', '.join(_WRITE_COLUMNS)}) FROM STDIN WITH "
+        f"COPY {table} ({', '.join(_WRITE_COLUMNS)}) FROM STDIN WITH "
         f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(text_columns)}))"
     )
     with cursor.copy(sql) as copy:
@@ -359,21 +455,22 @@ def _reassign(run_id: int, changed: pl.DataFrame) -> None:
     reassign_cases(changed.select("case_id", "chosen").iter_rows(), detail={"reason": "strategy run", "run": run_id})
 
 
-def _write(run_id: int, rows: pl.DataFrame, changed: pl.DataFrame, timings: dict[str, float]) -> None:
-    """Write the items (COPY on PostgreSQL, ``bulk_create`` on SQLite) and the new case assignees."""
+def _write(
+    run_id: int, as_of: date, shard: Shard, rows: pl.DataFrame, changed: pl.DataFrame, timings: dict[str, float]
+) -> Rewrite:
+    """Make the day's pending items of the shard ``rows``, touching only those that differ, and move the cases
+    dealt to someone new."""
     clock = time.perf_counter()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            _copy_items(cursor.cursor, rows)
-    elif rows.height:
-        WorkItem.objects.bulk_create(
-            (WorkItem(**dict(zip(_WRITE_COLUMNS, row, strict=True))) for row in rows.iter_rows()),
-            batch_size=2000,
-        )
+            rewrite = _replace_pending_pg(cursor.cursor, as_of, rows, shard)
+    else:
+        rewrite = _replace_pending_orm(as_of, rows, shard)
     timings["write"] += time.perf_counter() - clock
     clock = time.perf_counter()
     _reassign(run_id, changed)
     timings["assignees"] += time.perf_counter() - clock
+    return rewrite
 
 
 def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardResult:
@@ -386,11 +483,12 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     result.timings["assign"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic(durable=True):
-        rows = prepare_items(run_id, run.as_of, items, shard)
+        rows = prepare_items(run_id, run.as_of, items)
         result.written = rows.height
         result.versions = set(rows.get_column("policy_version_id").unique().to_list())
         result.timings["write"] += time.perf_counter() - clock
-        _write(run_id, rows, changed, result.timings)
+        rewrite = _write(run_id, run.as_of, shard, rows, changed, result.timings)
+        result.inserted, result.deleted = rewrite.inserted, rewrite.deleted
         clock = time.perf_counter()
     # Deferred constraints (the new assignees' users) are checked and the WAL flushed here.
     result.timings["commit"] += time.perf_counter() - clock
@@ -490,7 +588,13 @@ def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
         blocked=total.blocked,
         held=total.held,
         counts=dict(sorted(total.counts.items())),
-        details={"gate": dict(total.gate), "unplanned": dict(total.unplanned)},
+        details={
+            "gate": dict(total.gate),
+            "unplanned": dict(total.unplanned),
+            # The items this run inserted and the pending ones it deleted (a re-run: only what changed).
+            "inserted": total.inserted,
+            "deleted": total.deleted,
+        },
         timings={k: round(v, 3) for k, v in total.timings.items()},
         peak_memory_mb=max(int(peak_memory_mb()), total.peak_memory_mb),
         finished_at=clock.now(),
