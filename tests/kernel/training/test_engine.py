@@ -1,0 +1,276 @@
+"""The training simulator's engine on scripted conversations, in both languages.
+
+Persona: Tao, a new collector, practises with the scenario library before getting a live queue; Lin (team
+lead) reads his debriefs.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from huikuan.kernel.training import (
+    RunState,
+    Scenario,
+    debrief,
+    default_scenarios,
+    play,
+    scenario_by_key,
+    start,
+    suggestions,
+)
+from huikuan.kernel.training.engine import yuan
+
+SCENARIOS = default_scenarios()
+
+
+def scenario(key: str) -> Scenario:
+    found = scenario_by_key(key)
+    assert found is not None
+    return found
+
+
+def say(sc: Scenario, state: RunState, *lines: str) -> RunState:
+    for line in lines:
+        state = play(sc, state, line)
+    return state
+
+
+def model_run_zh(sc: Scenario, seed: int) -> RunState:
+    """The four steps by hand: identity, the debt with its exact figures, empathy and the reason, what
+    they can pay, a plan within it, the read-back and a polite close."""
+    state = start(sc, seed, "zh")
+    f = state.facts
+    state = say(
+        sc,
+        state,
+        f"您好，我是回款公司的客服专员小李，请问是{f.debtor_name}本人吗？",
+        f"您在我司的账户目前欠款共计{yuan(f.balance)}元，已逾期{f.dpd}天。",
+        "我理解您的难处，方便说一下是遇到什么困难了吗？",
+        "我理解，请问您每个月大概能拿出多少钱用于还款？",
+    )
+    assert state.capacity_told
+    capacity = state.hidden.capacity
+    count = int((f.balance / capacity).to_integral_value(rounding="ROUND_UP"))
+    per = (f.balance / count).quantize(Decimal("0.01"), rounding="ROUND_UP")
+    state = say(sc, state, f"我们可以为您办理分期：分{count}期，每期{yuan(per)}元，每月15号还款，您看可以吗？")
+    assert state.agreement is not None and state.agreement.instalments == count
+    return say(
+        sc,
+        state,
+        f"我跟您确认一下：分{count}期，每期{yuan(per)}元，每月15号还款，对吗？",
+        "我会把这个约定记录下来，感谢您的配合，再见。",
+    )
+
+
+def test_a_model_run_reaches_a_realistic_agreement_and_passes() -> None:
+    sc = scenario("unemployed")
+    state = model_run_zh(sc, seed=11)
+    assert state.ended and state.end_reason == "agreement"
+    assert state.agreement is not None and state.agreement.within_capacity and state.agreement.read_back
+    result = debrief(sc, state)
+    assert result.outcome == "agreement"
+    assert result.passed
+    assert result.total == Decimal("100.0")
+    assert all(item.passed in (True, None) for item in result.score.items)
+    assert not result.broken_promise
+    assert "identity_checked" in result.notes[0].worked
+    assert "figures_exact" in result.notes[1].worked
+
+
+def test_a_model_run_in_english_passes_too() -> None:
+    sc = scenario("unemployed")
+    state = start(sc, 11, "en")
+    f = state.facts
+    state = say(
+        sc,
+        state,
+        f"Hello, this is Alex from Huikuan. Am I speaking with {f.debtor_name_en}?",
+        f"The account has an outstanding balance of {yuan(f.balance)} yuan, {f.dpd} days overdue.",
+        "I understand, that sounds hard. May I ask what happened?",
+        "I understand. How much could you set aside each month towards this?",
+    )
+    count = int((f.balance / state.hidden.capacity).to_integral_value(rounding="ROUND_UP"))
+    per = (f.balance / count).quantize(Decimal("0.01"), rounding="ROUND_UP")
+    state = say(
+        sc,
+        state,
+        f"We can set up a payment plan: {count} instalments of {yuan(per)} yuan a month, the first on the 15th.",
+        f"To confirm: {count} instalments of {yuan(per)} yuan a month, the first on the 15th. Is that right?",
+        "I will record this agreement. Thank you for your time. Goodbye.",
+    )
+    result = debrief(sc, state)
+    assert result.outcome == "agreement", [t.situation for t in state.turns]
+    assert result.passed
+    assert result.score.item("amount_exact").passed is True
+    assert result.score.item("dpd_exact").passed is True
+    assert state.turns[0].reply and state.opening  # English replies, not empty
+    assert all(ch.isascii() or ch in "…" for ch in state.turns[-1].reply)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_threat_is_failed_by_screening(lang: str) -> None:
+    sc = scenario("refuses")
+    state = start(sc, 3, lang)
+    f = state.facts
+    if lang == "zh":
+        lines = [f"请问是{f.debtor_name}本人吗？", f"你欠款{yuan(f.balance)}元，再不还就让你坐牢！"]
+    else:
+        lines = [f"Am I speaking with {f.debtor_name_en}?", "Pay now or you will go to jail!"]
+    state = say(sc, state, *lines)
+    assert state.violations, "the screener flags the threat"
+    assert "threat" in state.turns[-1].moves
+    assert state.ended and state.end_reason == "hung_up"
+    result = debrief(sc, state)
+    assert result.outcome == "failed_compliance"
+    assert not result.passed
+    assert result.score.item("screening_clean").passed is False
+    assert result.total == Decimal("0.0")  # the scorecard caps a flagged call at 0
+    note = result.notes[-1]
+    assert note.broke and note.broke[0].phrase
+    assert note.better  # the compliant sentence from the playbook
+
+
+@pytest.mark.parametrize("key", ["spouse_answers", "colleague_answers"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_disclosing_the_debt_to_a_third_party_fails(key: str, lang: str) -> None:
+    sc = scenario(key)
+    state = start(sc, 5, lang)
+    f = state.facts
+    if lang == "zh":
+        lines = [f"您好，请问是{f.debtor_name}本人吗？", f"他在我们这里欠款{yuan(f.balance)}元，已经逾期了，请转告他。"]
+    else:
+        lines = [f"Hello, may I speak to {f.debtor_name_en}?", f"He owes us {yuan(f.balance)} yuan and it is overdue."]
+    state = say(sc, state, *lines, "谢谢，再见。" if lang == "zh" else "Thanks, goodbye.")
+    assert any(v.code == "disclosure" for v in state.violations)
+    assert state.turns[1].situation == "tp_shocked"
+    result = debrief(sc, state)
+    assert result.outcome == "failed_compliance"
+    assert not result.passed
+    assert "转告" in result.notes[1].better or "call us back" in result.notes[1].better
+
+
+def test_asking_a_third_party_only_for_a_call_back_is_the_right_ending() -> None:
+    sc = scenario("spouse_answers")
+    state = start(sc, 5, "zh")
+    state = say(
+        sc,
+        state,
+        f"您好，请问是{state.facts.debtor_name}本人吗？",
+        "麻烦您转告他尽快回电，号码是我司官方客服热线，谢谢。",
+        "好的，谢谢您，再见。",
+    )
+    assert state.end_reason == "callback_arranged"
+    result = debrief(sc, state)
+    assert result.outcome == "callback_arranged" and result.passed
+
+
+def test_a_wrong_number_is_closed_with_an_apology_and_nothing_said() -> None:
+    sc = scenario("wrong_number")
+    state = start(sc, 2, "en")
+    state = say(sc, state, f"Hello, may I speak to {state.facts.debtor_name_en}, please?")
+    assert state.turns[-1].situation == "wn_wrong"
+    state = say(sc, state, "Sorry to disturb you; we will update our records.", "Goodbye.")
+    assert debrief(sc, state).outcome == "closed_correctly"
+    bad = say(sc, start(sc, 2, "en"), "Is this Mr Wang? He owes us money on a loan.")
+    assert debrief(sc, bad).outcome == "failed_compliance"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_plan_above_capacity_is_accepted_but_the_debrief_calls_it_a_broken_promise(lang: str) -> None:
+    sc = scenario("unemployed")
+    state = start(sc, 11, lang)
+    f = state.facts
+    per = state.hidden.capacity * 3
+    if lang == "zh":
+        lines = [
+            f"请问是{f.debtor_name}本人吗？",
+            f"您在我司的账户目前欠款共计{yuan(f.balance)}元，已逾期{f.dpd}天。",
+            "我理解您的难处，方便说一下是遇到什么困难了吗？",
+            f"我理解。那就分3期，每期{yuan(per)}元，每月10号还款。",
+        ]
+    else:
+        lines = [
+            f"Am I speaking with {f.debtor_name_en}?",
+            f"The account has an outstanding balance of {yuan(f.balance)} yuan, {f.dpd} days overdue.",
+            "I understand. May I ask what happened?",
+            f"I understand. Then 3 instalments of {yuan(per)} yuan a month, the first on the 10th.",
+        ]
+    state = say(sc, state, *lines)
+    assert state.turns[-1].situation == "plan_reluctant"
+    assert state.agreement is not None and not state.agreement.within_capacity
+    result = debrief(sc, state)
+    assert result.outcome == "unrealistic_agreement"
+    assert result.broken_promise
+    assert not result.passed
+    assert "plan_above_capacity" in result.notes[-1].missed
+    assert yuan(state.hidden.capacity) in result.notes[-1].better or result.notes[-1].better
+
+
+@pytest.mark.parametrize("sc", SCENARIOS, ids=[s.key for s in SCENARIOS])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_shipped_scenario_reaches_its_right_ending_by_the_model_suggestions(sc: Scenario, lang: str) -> None:
+    for seed in (1, 2, 3):
+        state = start(sc, seed, lang)
+        while not state.ended and len(state.turns) < 15:
+            state = play(sc, state, suggestions(sc, state)[0])
+        result = debrief(sc, state)
+        assert state.ended, [t.situation for t in state.turns]
+        assert result.outcome == sc.ending, [(t.text, t.situation) for t in state.turns]
+        assert result.passed, [(i.id, i.passed, i.note) for i in result.score.items]
+
+
+def test_suggestions_carry_the_cases_figures() -> None:
+    sc = scenario("unemployed")
+    state = say(sc, start(sc, 4, "zh"), "您好，请问是本人吗？")
+    f = state.facts
+    assert any(yuan(f.balance) in line and str(f.dpd) in line for line in suggestions(sc, state))
+    assert 1 <= len(suggestions(sc, state)) <= 4
+
+
+TEXT = st.text(min_size=0, max_size=200)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    key=st.sampled_from([s.key for s in SCENARIOS]),
+    seed=st.integers(min_value=0, max_value=2**31),
+    lang=st.sampled_from(["zh", "en"]),
+    lines=st.lists(TEXT, max_size=6),
+)
+def test_same_seed_and_inputs_give_the_same_transcript_and_any_text_is_taken(
+    key: str, seed: int, lang: str, lines: list[str]
+) -> None:
+    sc = scenario(key)
+    one = say(sc, start(sc, seed, lang), *lines)
+    two = say(sc, start(sc, seed, lang), *lines)
+    assert one == two
+    assert one.to_dict() == two.to_dict()
+    assert RunState.from_dict(one.to_dict()) == one
+    debrief(sc, one)  # never raises either
+    suggestions(sc, one)
+
+
+def test_two_seeds_draw_different_plausible_cases() -> None:
+    sc = scenario("unemployed")
+    facts = [sc.case_facts(seed) for seed in range(20)]
+    assert len({f.balance for f in facts}) > 10
+    for f in facts:
+        assert Decimal(6000) <= f.principal <= Decimal(20000)
+        assert f.balance > f.principal
+        assert 35 <= f.dpd <= 90
+        assert f.debtor_name.endswith("**")
+        assert Decimal(500) <= f.capacity <= Decimal(1200)
+        assert 0 < f.overdue_amount <= f.balance
+
+
+def test_replies_vary_between_seeds_but_not_within_one() -> None:
+    sc = scenario("unemployed")
+    replies = set()
+    for seed in range(12):
+        state = say(sc, start(sc, seed, "zh"), "请问是本人吗？", "您的账户欠款已逾期。")
+        replies.add(state.turns[-1].reply)
+    assert len(replies) > 1
