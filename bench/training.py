@@ -17,14 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import threading
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from huikuan.kernel.training import RunState, Scenario, debrief, default_scenarios, play, start, suggestions  # noqa: E402
+from huikuan.kernel.training import RunState, Scenario, debrief, default_scenarios, play, start, suggestions
 
 OFF_SCRIPT = {
     "zh": ["嗯嗯", "你今天必须还钱！", "我们再看看吧", "请问您现在方便接听吗？", "好的"],
