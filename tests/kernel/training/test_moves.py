@@ -145,3 +145,50 @@ def test_odd_input_is_taken(text: str) -> None:
     state = play(sc, start(sc, 1, "zh"), text)
     assert len(state.turns) == 1 and state.turns[0].reply
     assert len(state.turns[0].text) <= 1000
+
+
+def test_a_first_payment_before_payday_is_a_promise_that_would_break() -> None:
+    sc = scenario_by_key("payday_delay")
+    assert sc is not None and sc.persona.payday == 15
+    state = start(sc, 6, "zh")
+    f = state.facts
+    state = play(sc, state, f"请问是{f.debtor_name}本人吗？")
+    state = play(sc, state, f"您在我司的账户目前欠款共计{yuan(f.balance)}元，已逾期{f.dpd}天。")
+    state = play(sc, state, "请问您具体哪一天可以还款？")
+    assert state.turns[-1].situation == "payday"
+    early = play(sc, state, "分12期，每月5号还款。")
+    assert early.agreement is not None and not early.agreement.within_capacity
+    assert debrief(sc, early).outcome == "unrealistic_agreement"
+    on_payday = play(sc, state, "分12期，每月15号还款。")
+    assert on_payday.agreement is not None and on_payday.agreement.within_capacity
+
+
+def test_the_refuser_needs_to_be_heard_before_a_plan() -> None:
+    sc = scenario_by_key("refuses")
+    assert sc is not None and sc.needs.willingness == 0
+    state = start(sc, 6, "zh")
+    f = state.facts
+    state = play(sc, state, f"请问是{f.debtor_name}本人吗？")
+    state = play(sc, state, f"您在我司的账户目前欠款共计{yuan(f.balance)}元，已逾期{f.dpd}天。")
+    assert play(sc, state, "分12期。").turns[-1].situation == "plan_refused"
+    state = play(sc, state, "我理解您的想法，请问是什么原因让您不愿意还款？")
+    assert state.hidden.willingness == sc.persona.willingness + 2
+    assert play(sc, state, "分24期。").turns[-1].situation in ("plan_accepted", "plan_reluctant")
+
+
+def test_saying_i_understand_again_does_not_keep_raising_trust() -> None:
+    sc = scenario_by_key("unemployed")
+    assert sc is not None
+    state = start(sc, 6, "zh")
+    for _ in range(5):
+        state = play(sc, state, "我理解。")
+    assert state.hidden.trust == sc.persona.trust + 1
+
+
+def test_a_turn_the_persona_did_not_understand_gets_the_model_line_in_the_debrief() -> None:
+    sc = scenario_by_key("unemployed")
+    assert sc is not None
+    state = play(sc, start(sc, 6, "zh"), "嗯嗯")
+    note = debrief(sc, state).notes[0]
+    assert "not_understood" in note.missed
+    assert state.facts.debtor_name in note.better  # the identity line, as suggested at that point

@@ -26,8 +26,11 @@ from huikuan.kernel.training.engine import (
     TurnRecord,
     fitting_plan,
     plan_sentence,
+    play,
     playbook_sentences,
     playbook_values,
+    start,
+    suggestions,
     yuan,
 )
 from huikuan.kernel.training.moves import Violation
@@ -216,7 +219,7 @@ def _coach(scenario: Scenario, state: RunState, move: str, lang: str) -> str:
         return sentence
 
 
-def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: set[str]) -> TurnNote:
+def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: set[str], model: str) -> TurnNote:
     lang = state.language
     moves = set(record.moves)
     worked: list[str] = []
@@ -273,6 +276,8 @@ def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: 
                 or next(iter(playbook_sentences(scenario, state, lang)), "")
                 or next(iter(playbook_sentences(scenario, state, lang, "emotional")), "")
             )
+    if not better and (missed or record.violations):
+        better = model
     return TurnNote(
         index=record.index,
         text=record.text,
@@ -305,6 +310,21 @@ def _held_to_violations(result: ScoreResult, state: RunState) -> ScoreResult:
     return replace(result, items=items, total=total(load_scorecard(result.version), items))
 
 
+def _model_lines(scenario: Scenario, state: RunState) -> list[str]:
+    """For each turn, the model line the simulator would have suggested there: the run is replayed from its
+    seed (deterministic), so the state before each turn is known. Empty when the scenario has changed
+    since the run (its case no longer draws the same), rather than advice for another case."""
+    current = start(scenario, state.seed, state.language)
+    if current.facts != state.facts:
+        return []
+    lines = []
+    for record in state.turns:
+        options = suggestions(scenario, current)
+        lines.append(options[0] if options else "")
+        current = play(scenario, current, record.text)
+    return lines
+
+
 def debrief(scenario: Scenario, state: RunState) -> Debrief:
     """Score the run with the conversation scorecard and explain it turn by turn."""
     t = transcript(state)
@@ -313,8 +333,10 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
     code = outcome(scenario, state)
     notes = []
     seen: set[str] = set()
+    models = _model_lines(scenario, state)
     for record in state.turns:
-        notes.append(_note(scenario, state, record, seen))
+        model = models[record.index - 1] if record.index <= len(models) else ""
+        notes.append(_note(scenario, state, record, seen, model))
         seen.update(record.moves)
     broken = state.agreement is not None and not state.agreement.within_capacity
     passed = code == scenario.ending and result.total >= scenario.pass_mark and not state.violations

@@ -288,7 +288,18 @@ def _apply(hidden: Hidden, deltas: dict[str, int]) -> Hidden:
 
 
 def _needs_met(scenario: Scenario, hidden: Hidden, seen: set[str]) -> bool:
-    return hidden.trust >= scenario.needs.trust and all(m in seen for m in scenario.needs.moves)
+    needs = scenario.needs
+    return (
+        hidden.trust >= needs.trust and hidden.willingness >= needs.willingness and all(m in seen for m in needs.moves)
+    )
+
+
+def _affordable(scenario: Scenario, hidden: Hidden, offer: Offer) -> bool:
+    """Whether the persona could keep this plan: each instalment within what it can pay a month and, for a
+    persona paid on a fixed day, the first payment not due before its pay arrives."""
+    payday = scenario.persona.payday
+    early = payday > 0 and offer.first_day is not None and offer.first_day < payday
+    return offer.instalment <= hidden.capacity and not early
 
 
 def _debtor_situation(
@@ -308,7 +319,7 @@ def _debtor_situation(
             return "plan_vague", None, agreement, told
         if not _needs_met(scenario, hidden, seen):
             return "plan_refused", None, agreement, told
-        within = offer.instalment <= hidden.capacity
+        within = _affordable(scenario, hidden, offer)
         made = Agreement(
             offer.instalment, offer.instalments, offer.first_day, offer.total, within, "read_back" in moves
         )

@@ -241,10 +241,12 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Needs:
-    """What it takes for the persona to accept a plan: trust at least ``trust`` and these moves made."""
+    """What it takes for the persona to accept a plan: trust and willingness at least these, and these
+    moves made. (The default willingness, the scale's floor, asks nothing of it.)"""
 
     trust: int = 0
     moves: tuple[str, ...] = ()
+    willingness: int = STATE_MIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -558,6 +560,7 @@ def _scenario(
     needs = Needs(
         trust=reader.integer(n.get("trust"), f"{where}.needs.trust", STATE_MIN, STATE_MAX, 0),
         moves=tuple(reader.choice(m, f"{where}.needs.moves", MOVE_CODES) for m in moves),
+        willingness=reader.integer(n.get("willingness"), f"{where}.needs.willingness", STATE_MIN, STATE_MAX, STATE_MIN),
     )
     default_ending = {"debtor": "agreement", "third_party": "callback_arranged", "wrong_number": "closed_correctly"}
     ending = reader.choice(item.get("ending"), f"{where}.ending", ENDINGS, default_ending[answerer])
@@ -661,7 +664,11 @@ def scenario_dict(scenario: Scenario) -> dict[str, Any]:
             "product": dict(f.product),
             "term_months": f.term_months,
         },
-        "needs": {"trust": scenario.needs.trust, "moves": list(scenario.needs.moves)},
+        "needs": {
+            "trust": scenario.needs.trust,
+            "willingness": scenario.needs.willingness,
+            "moves": list(scenario.needs.moves),
+        },
         "ending": scenario.ending,
         "pass_mark": int(scenario.pass_mark),
         "rules": [_dump_rule(rule) for rule in scenario.rules],
