@@ -16,6 +16,7 @@ one seed always the same case.
 from __future__ import annotations
 
 import random
+import string
 import zlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from huikuan.kernel.scripts.library import OBJECTION_KEYS
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 LANGS = ("zh", "en")
@@ -90,6 +93,31 @@ SITUATIONS = (
     "tp_shocked",
     "wn_wrong",
     "wn_ok",
+)
+# The placeholders a reply may name (engine._values fills them) and those a coach sentence may name
+# (engine.playbook_values, the call-script library's names).
+REPLY_FIELDS = frozenset(
+    {
+        "name",
+        "balance",
+        "amount",
+        "overdue",
+        "principal",
+        "dpd",
+        "capacity",
+        "last_amount",
+        "last_days",
+        "payday",
+        "product",
+        "relation",
+        "tail",
+        "agreed_amount",
+        "instalments",
+        "agreed_total",
+    }
+)
+COACH_FIELDS = frozenset(
+    {"org", "agent", "name", "tail", "tail_digits", "amount", "dpd", "agreed_amount", "plan_count", "plan_total"}
 )
 SURNAMES = (
     "王",
@@ -369,6 +397,21 @@ class _Reader:
             out[lang] = item
         return out
 
+    def placeholders(self, texts: dict[str, str], where: str, allowed: frozenset[str]) -> None:
+        for lang, text in texts.items():
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+            except ValueError as exc:
+                self.bad(f"{where}.{lang}", f"unbalanced braces: {exc}")
+                continue
+            unknown = names - allowed
+            if unknown:
+                self.bad(
+                    f"{where}.{lang}",
+                    f"unknown placeholder(s) {', '.join(sorted('{' + n + '}' for n in unknown))}; "
+                    f"known: {', '.join(sorted(allowed))}",
+                )
+
     def integer(self, value: Any, where: str, low: int, high: int, default: int | None = None) -> int:
         if value is None and default is not None:
             return default
@@ -455,7 +498,12 @@ class _Reader:
             if not isinstance(variants, list) or not variants:
                 self.bad(here, "must be a non-empty list of {zh, en} variants")
                 continue
-            out[str(situation)] = tuple(self.text(v, f"{here}[{i}]") for i, v in enumerate(variants))
+            texts = []
+            for i, variant in enumerate(variants):
+                text = self.text(variant, f"{here}[{i}]")
+                self.placeholders(text, f"{here}[{i}]", REPLY_FIELDS)
+                texts.append(text)
+            out[str(situation)] = tuple(texts)
         return out
 
 
@@ -536,7 +584,7 @@ def _scenario(
         willingness=reader.integer(p.get("willingness"), f"{where}.persona.willingness", STATE_MIN, STATE_MAX, 0),
         patience=reader.integer(p.get("patience"), f"{where}.persona.patience", 0, 50, 0),
         capacity=reader.decimal_range(p.get("capacity"), f"{where}.persona.capacity", Decimal(0), Decimal(10**7)),
-        objection=str(p.get("objection") or ""),
+        objection=reader.choice(p.get("objection") or "", f"{where}.persona.objection", ("", *OBJECTION_KEYS)),
         payday=reader.integer(p.get("payday"), f"{where}.persona.payday", 0, 28, 0),
     )
     f = item.get("facts")
@@ -580,6 +628,7 @@ def _scenario(
         for move, sentence in coach_raw.items():
             reader.choice(move, f"{where}.coach.{move}", MOVE_CODES)
             coach[str(move)] = reader.text(sentence, f"{where}.coach.{move}")
+            reader.placeholders(coach[str(move)], f"{where}.coach.{move}", COACH_FIELDS)
     pass_mark = reader.integer(item.get("pass_mark"), f"{where}.pass_mark", 0, 100, 70)
     return Scenario(
         key=key,
