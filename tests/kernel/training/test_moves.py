@@ -11,7 +11,7 @@ import pytest
 
 from huikuan.kernel.training import debrief, play, recognise, scenario_by_key, start
 from huikuan.kernel.training.engine import yuan
-from huikuan.kernel.training.moves import normalise, parse_offer
+from huikuan.kernel.training.moves import cn_number, normalise, parse_offer
 
 BALANCE = Decimal("12000.00")
 
@@ -24,6 +24,8 @@ BALANCE = Decimal("12000.00")
         ("每个月还3千元", "zh", "3000.00", 4, None),
         ("分4期", "zh", "3000.00", 4, None),
         ("先还500元，剩下的再商量", "zh", "500.00", 1, None),
+        ("每个月还一千五百元，分八期", "zh", "1500.00", 8, None),
+        ("分六期，每期两千元，每月10号", "zh", "2000.00", 6, 10),
         ("Six instalments of 2,000 yuan a month, the first on the 3rd", "en", "2000.00", 6, 3),
         ("We can do 1,500 yuan per month", "en", "1500.00", 8, None),
         ("a payment plan over 12 months", "en", "1000.00", 12, None),
@@ -108,6 +110,10 @@ def test_the_impatient_persona_hangs_up_without_a_plan_in_five_turns() -> None:
     assert state.ended and state.end_reason == "hung_up"
     assert debrief(sc, state).outcome == "hung_up"
     assert play(sc, state, "还在吗？") is state  # an ended run takes no more turns
+    pushed = start(sc, 1, "zh")
+    for line in ["请问是本人吗？", "你今天必须还钱", "嗯", "好的"]:
+        pushed = play(sc, pushed, line)
+    assert pushed.end_reason == "hung_up" and len(pushed.turns) == 4  # pressure cost it a turn
 
 
 def test_the_scam_suspicious_persona_refuses_a_plan_until_it_can_verify() -> None:
@@ -192,3 +198,22 @@ def test_a_turn_the_persona_did_not_understand_gets_the_model_line_in_the_debrie
     note = debrief(sc, state).notes[0]
     assert "not_understood" in note.missed
     assert state.facts.debtor_name in note.better  # the identity line, as suggested at that point
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("三千", 3000),
+        ("一千五", 1500),
+        ("一千五百", 1500),
+        ("两万五", 25000),
+        ("两万五千", 25000),
+        ("十二", 12),
+        ("一百零八", 108),
+        ("八百", 800),
+        ("一万", 10000),
+        ("甲", None),
+    ],
+)
+def test_chinese_numerals(text: str, value: int | None) -> None:
+    assert cn_number(text) == value

@@ -71,7 +71,7 @@ class Hidden:
     mood: int
     trust: int
     willingness: int
-    patience: int  # turns left before it hangs up without a plan (0: never hangs up for that)
+    patience: int  # turns left before it hangs up without a plan (for a persona with patience at all)
     capacity: Decimal  # monthly yuan it can really pay
 
     def to_dict(self) -> dict[str, Any]:
@@ -430,9 +430,12 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
     else:
         situation, end_reason = _other_situation(answerer, moves, seen)
 
-    # A persona out of patience or out of temper hangs up before any plan is agreed.
+    # An impatient persona counts its turns down (a rule may take more, e.g. on pressure); out of patience
+    # or out of temper, it hangs up before any plan is agreed.
+    if scenario.persona.patience > 0:
+        hidden = replace(hidden, patience=max(0, hidden.patience - 1))
     if end_reason is None and agreement is None and answerer == "debtor":
-        out_of_patience = scenario.persona.patience > 0 and index >= scenario.persona.patience
+        out_of_patience = scenario.persona.patience > 0 and hidden.patience == 0
         if out_of_patience or hidden.mood <= STATE_MIN:
             situation, end_reason = "hang_up", "hung_up"
     if end_reason is None and index >= MAX_TURNS:
