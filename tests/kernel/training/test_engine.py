@@ -275,3 +275,82 @@ def test_replies_vary_between_seeds_but_not_within_one() -> None:
         state = say(sc, start(sc, seed, "zh"), "请问是本人吗？", "您的账户欠款已逾期。")
         replies.add(state.turns[-1].reply)
     assert len(replies) > 1
+
+
+LINES = {
+    "zh": [
+        "您好",
+        "请问是本人吗？",
+        "您的账户欠款已逾期。",
+        "我理解您的难处。",
+        "方便说一下是什么原因吗？",
+        "请问您每个月大概能拿出多少钱用于还款？",
+        "分6期，每期800元，每月15号还款。",
+        "分3期。",
+        "每个月还五千元。",
+        "我跟您确认一下，对吗？",
+        "你今天必须马上还钱！",
+        "再不还就让你坐牢！",
+        "你这个老赖",
+        "麻烦您转告他尽快回电。",
+        "抱歉打扰了。",
+        "请您提供还款流水号。",
+        "我把账单明细逐项给您核对。",
+        "您可以拨打官方客服热线核实。",
+        "我再说一遍。",
+        "感谢您的配合，再见。",
+    ],
+    "en": [
+        "Hello",
+        "Am I speaking with Mr Wang?",
+        "The account is overdue.",
+        "I understand, that must be hard.",
+        "May I ask what happened?",
+        "How much could you set aside each month?",
+        "Six instalments of 800 yuan a month, the first on the 15th.",
+        "A payment plan over 3 months.",
+        "To confirm: is that right?",
+        "Pay right now or else!",
+        "You will be arrested if you do not pay.",
+        "You idiot.",
+        "Could you ask him to call us back?",
+        "Sorry to disturb you.",
+        "Could you give me the payment reference?",
+        "Let me go through the bill item by item.",
+        "You can check with our official hotline.",
+        "Thank you, goodbye.",
+    ],
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    key=st.sampled_from([s.key for s in SCENARIOS]),
+    seed=st.integers(min_value=0, max_value=10**6),
+    lang=st.sampled_from(["zh", "en"]),
+    picks=st.lists(st.integers(min_value=0, max_value=99), max_size=12),
+)
+def test_invariants_of_any_run(key: str, seed: int, lang: str, picks: list[int]) -> None:
+    sc = scenario(key)
+    lines = LINES[lang]
+    state = start(sc, seed, lang)
+    for pick in picks:
+        state = play(sc, state, lines[pick % len(lines)])
+    for name in ("mood", "trust", "willingness"):
+        assert -5 <= getattr(state.hidden, name) <= 5
+    assert state.hidden.patience >= 0
+    assert state.ended == (state.end_reason is not None)
+    assert [t for t in state.turns if t.ended] == ([state.turns[-1]] if state.ended else [])
+    result = debrief(sc, state)
+    assert (result.outcome == "failed_compliance") == bool(state.violations)
+    if state.violations:
+        assert result.total == 0 and not result.passed
+    if result.passed:
+        assert result.outcome == sc.ending and result.total >= sc.pass_mark
+    agreement = state.agreement
+    if agreement is not None:
+        assert sc.persona.answerer == "debtor"
+        if agreement.within_capacity:
+            assert agreement.instalment <= state.hidden.capacity
+        assert result.broken_promise == (not agreement.within_capacity)
+    assert len(result.notes) == len(state.turns)
