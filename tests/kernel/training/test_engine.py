@@ -18,6 +18,7 @@ from huikuan.kernel.training import (
     Scenario,
     debrief,
     default_scenarios,
+    end_call,
     play,
     scenario_by_key,
     start,
@@ -354,3 +355,14 @@ def test_invariants_of_any_run(key: str, seed: int, lang: str, picks: list[int])
             assert agreement.instalment <= state.hidden.capacity
         assert result.broken_promise == (not agreement.within_capacity)
     assert len(result.notes) == len(state.turns)
+
+
+def test_the_trainee_may_end_the_call_and_an_agreement_made_stays_made() -> None:
+    sc = scenario("unemployed")
+    state = model_run_zh(sc, seed=11)
+    assert end_call(state) is state  # already ended by the close
+    cut = end_call(state.__class__.from_dict({**state.to_dict(), "ended": False, "end_reason": None}))
+    assert cut.end_reason == "trainee_ended" and debrief(sc, cut).outcome == "agreement"
+    early = end_call(say(sc, start(sc, 11, "zh"), "您好"))
+    assert early.ended and debrief(sc, early).outcome == "no_agreement"
+    assert play(sc, early, "还在吗") is early

@@ -472,6 +472,14 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
     )
 
 
+def end_call(state: RunState) -> RunState:
+    """The trainee puts the phone down: the run ends where it stands (``trainee_ended``; an agreement made
+    stays made). Ending without a polite close is what the scorecard's ending item then marks."""
+    if state.ended:
+        return state
+    return replace(state, ended=True, end_reason="trainee_ended")
+
+
 # --- Suggestions ----------------------------------------------------------------------------------
 
 
