@@ -217,3 +217,18 @@ def test_a_turn_the_persona_did_not_understand_gets_the_model_line_in_the_debrie
 )
 def test_chinese_numerals(text: str, value: int | None) -> None:
     assert cn_number(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "violation"),
+    [
+        ("我们可以办理滚动还款", "zh", False),  # 滚 of 滚动 is no insult
+        ("我们不会上门，也绝不会找你家人", "zh", False),
+        ("再不还就上门找你", "zh", True),  # the 不 is the condition's, the threat stands
+        ("we will not tell your employer", "en", False),
+        ("If you do not pay, we will tell your employer", "en", True),
+        ("You will go to jail", "en", True),  # the screener lets it through; the simulator does not
+    ],
+)
+def test_a_denied_threat_is_none_and_a_conditional_one_is(text: str, lang: str, violation: bool) -> None:
+    assert bool(recognise(text, lang, "debtor", BALANCE).violations) is violation

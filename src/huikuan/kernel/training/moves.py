@@ -284,6 +284,26 @@ def plan_total(per: Decimal, count: int, balance: Decimal) -> Decimal:
     return balance if balance <= total < balance + FEN * count else total
 
 
+# A denial just before a threat or insult cue ("我们不会上门", "we will not tell your employer") is the
+# opposite of a threat: the simulator's own cues skip it (the screener has its own negation rules).
+# A condition is no denial: in "再不还就上门找你" the 不 belongs to "if you don't pay", and in "if you do not
+# pay, we will..." the clause ends before the threat; the denial must stand in the threat's own clause.
+_ZH_DENIAL = re.compile(r"(?:不|没|别|绝不|从不|不会|不是)(?:(?!就|否则|的话|要不)[^。！？!?；;，,]){0,3}$")
+_EN_DENIAL = re.compile(
+    r"\b(?:not|never|no one|nobody|won'?t|don'?t|wouldn'?t|will not|do not)\b(?:(?!\bor\b|\bthen\b)[^.!?;,]){0,25}$"
+)
+
+
+def _asserted(pattern: re.Pattern[str], norm: str, lang: str) -> re.Match[str] | None:
+    """The first match of ``pattern`` in ``norm`` that is not denied just before it."""
+    denial = _ZH_DENIAL if lang == "zh" else _EN_DENIAL
+    for match in pattern.finditer(norm):
+        before = norm[max(0, match.start() - (8 if lang == "zh" else 40)) : match.start()]
+        if not denial.search(before):
+            return match
+    return None
+
+
 def recognise(text: str, lang: str, audience: str, balance: Decimal) -> Recognition:
     """The moves of one trainee turn said to ``audience`` (debtor / third_party)."""
     text = text[:MAX_TEXT]
@@ -312,7 +332,7 @@ def recognise(text: str, lang: str, audience: str, balance: Decimal) -> Recognit
         ("threat", "threat", categories & {"threat", "false_authority", "harassment"}),
         ("insult", "abuse", "abuse" in categories),
     ):
-        cue = specs[move].cues[lang].search(norm)
+        cue = _asserted(specs[move].cues[lang], norm, lang)
         if flagged or cue:
             moves.append(move)
         if cue and not flagged:
