@@ -232,3 +232,23 @@ def test_chinese_numerals(text: str, value: int | None) -> None:
 )
 def test_a_denied_threat_is_none_and_a_conditional_one_is(text: str, lang: str, violation: bool) -> None:
     assert bool(recognise(text, lang, "debtor", BALANCE).violations) is violation
+
+
+def test_a_read_back_restates_the_figures() -> None:
+    sc = scenario_by_key("unemployed")
+    assert sc is not None
+    state = start(sc, 6, "zh")
+    f = state.facts
+    state = play(sc, state, f"喂，你好，是{f.debtor_name}吗？")
+    assert "identity_check" in state.turns[-1].moves
+    state = play(sc, state, f"您在我司的账户目前欠款共计{yuan(f.balance)}元，已逾期{f.dpd}天。")
+    state = play(sc, state, "我理解您的难处，方便说一下是遇到什么困难了吗？")
+    state = play(sc, state, "分24期，每期100元。")
+    assert state.agreement is not None and not state.agreement.read_back
+    bare = play(sc, state, "对吗？")
+    assert bare.turns[-1].situation == "confirmed" and bare.agreement is not None and not bare.agreement.read_back
+    note = debrief(sc, bare).notes[-1]
+    assert "read_back_without_figures" in note.missed and "100.00" in note.better
+    full = play(sc, state, "我跟您确认一下：分24期，每期100元，对吗？")
+    assert full.agreement is not None and full.agreement.read_back
+    assert "read_back" in debrief(sc, full).notes[-1].worked

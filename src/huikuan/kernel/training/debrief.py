@@ -29,6 +29,7 @@ from huikuan.kernel.training.engine import (
     play,
     playbook_sentences,
     playbook_values,
+    read_back_sentence,
     start,
     suggestions,
     yuan,
@@ -62,6 +63,10 @@ NOTE_LABELS: dict[str, dict[str, str]] = {
     "plan_too_early": {"zh": "时机未到就提方案", "en": "Plan offered before the persona was ready"},
     "plan_without_figures": {"zh": "方案没有具体金额和期数", "en": "Plan without figures"},
     "read_back": {"zh": "复述确认了约定", "en": "Agreement read back"},
+    "read_back_without_figures": {
+        "zh": "确认时没有复述金额、期数和日期",
+        "en": "Confirmed without restating the amount, count and date",
+    },
     "closed_politely": {"zh": "礼貌结束通话", "en": "Closed politely"},
     "callback_requested": {"zh": "只请对方转告回电", "en": "Only asked for a call-back"},
     "apologised": {"zh": "致歉", "en": "Apologised"},
@@ -94,7 +99,6 @@ _WORKED = {
     "empathy": "empathy_shown",
     "ask_reason": "reason_asked",
     "ask_capacity": "capacity_asked",
-    "read_back": "read_back",
     "callback_request": "callback_requested",
     "apologise": "apologised",
     "explain_bill": "bill_explained",
@@ -253,6 +257,12 @@ def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: 
     elif record.situation == "plan_vague":
         missed.append("plan_without_figures")
         better = plan_sentence(state, lang, fitting_plan(_told(state), lang))
+    if "read_back" in moves and record.situation in ("confirmed", "goodbye"):
+        if record.offer is not None:
+            worked.append("read_back")
+        else:
+            missed.append("read_back_without_figures")
+            better = better or read_back_sentence(state, lang)
     if "close" in moves and not record.violations:
         worked.append("closed_politely")
     if "pressure" in moves:

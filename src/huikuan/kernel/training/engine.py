@@ -309,8 +309,12 @@ def _debtor_situation(
     agreement = state.agreement
     told = state.capacity_told
     identified = "identity_check" in seen
-    if "read_back" in moves and agreement is not None:
-        agreement = replace(agreement, read_back=True)
+    # A read-back restates the figures: the same instalment confirms the agreement; other figures are a new
+    # offer (below); "对吗？" alone gets a yes but is no read-back (the debrief says the figures were missing).
+    same = offer is not None and agreement is not None and offer.instalment == agreement.instalment
+    if "read_back" in moves and agreement is not None and (same or offer is None):
+        if same:
+            agreement = replace(agreement, read_back=True)
         if "close" in moves:
             return "goodbye", "agreement", agreement, told
         return "confirmed", None, agreement, told
