@@ -58,6 +58,8 @@ def test_no_figure_no_offer() -> None:
         ("Hello, am I speaking with Wang **?", "en", {"greeting", "identity_check"}),
         ("I understand. May I ask what happened?", "en", {"empathy", "ask_reason"}),
         ("Sorry to disturb you. Goodbye.", "en", {"apologise", "close"}),
+        ("Hi, is this Zhang **?", "en", {"greeting", "identity_check"}),
+        ("Is this Mr Zhang?", "en", {"identity_check"}),
     ],
 )
 def test_moves_are_recognised(text: str, lang: str, expected: set[str]) -> None:
@@ -252,3 +254,21 @@ def test_a_read_back_restates_the_figures() -> None:
     full = play(sc, state, "我跟您确认一下：分24期，每期100元，对吗？")
     assert full.agreement is not None and full.agreement.read_back
     assert "read_back" in debrief(sc, full).notes[-1].worked
+
+
+def test_restating_the_amount_alone_is_not_wrong_figures_but_no_figures_is_noted() -> None:
+    sc = scenario_by_key("slow_speaker")
+    assert sc is not None
+    state = play(sc, start(sc, 3, "zh"), "您好，请问是本人吗？")
+    state = play(sc, state, "您的账户已经逾期了。")
+    state = play(sc, state, f"我再说一遍，慢慢说：您欠款{yuan(state.facts.balance)}元")
+    notes = debrief(sc, state).notes
+    assert "figures_missing" in notes[1].missed
+    assert "figures_wrong" not in notes[2].missed and "figures_missing" not in notes[2].missed
+
+
+def test_a_plan_before_identity_gets_who_are_you() -> None:
+    sc = scenario_by_key("disputes_amount")
+    assert sc is not None
+    state = play(sc, start(sc, 3, "en"), "How about 1,500 yuan per month for 10 months?")
+    assert state.turns[-1].situation == "who_are_you" and state.agreement is None

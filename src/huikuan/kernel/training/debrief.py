@@ -51,6 +51,10 @@ NOTE_LABELS: dict[str, dict[str, str]] = {
     "identity_checked": {"zh": "先核实了身份", "en": "Identity checked first"},
     "figures_exact": {"zh": "金额和逾期天数准确", "en": "Amount and days overdue exact"},
     "figures_wrong": {"zh": "金额或逾期天数与案件不符", "en": "Amount or days overdue not as on the case"},
+    "figures_missing": {
+        "zh": "说明欠款时没有说出金额和逾期天数",
+        "en": "The debt stated without the amount and days overdue",
+    },
     "debt_before_identity": {"zh": "未核实身份就说明欠款", "en": "Debt stated before identity was confirmed"},
     "empathy_shown": {"zh": "表达了共情", "en": "Empathy shown"},
     "reason_asked": {"zh": "询问了原因", "en": "Asked the reason"},
@@ -235,13 +239,16 @@ def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: 
         if "identity_check" not in seen_before and "identity_check" not in moves:
             missed.append("debt_before_identity")
             better = _identity_line(scenario, state, lang)
-        amount_ok = state.facts.balance in record.amounts
-        dpd_ok = record.dpd == state.facts.dpd
-        if amount_ok and dpd_ok:
-            worked.append("figures_exact")
-        else:
+        f = state.facts
+        wrong = (record.amounts and f.balance not in record.amounts) or (record.dpd not in (None, f.dpd))
+        if wrong:
             missed.append("figures_wrong")
             better = better or _debt_line(state, lang)
+        elif not record.amounts and record.dpd is None:
+            missed.append("figures_missing")
+            better = better or _debt_line(state, lang)
+        elif f.balance in record.amounts and record.dpd == f.dpd:
+            worked.append("figures_exact")
     worked.extend(code for move, code in _WORKED.items() if move in moves)
     if record.situation in ("plan_accepted", "plan_reluctant") and record.offer is not None:
         if record.situation == "plan_accepted":

@@ -338,7 +338,8 @@ def _debtor_situation(
         return "objection", None, agreement, told
     if "identity_check" in moves and "identity_check" not in state.seen:
         return "identity_confirmed", None, agreement, told
-    if not identified and moves & {"ask_reason", "ask_capacity", "explain_bill", "payment_reference"}:
+    substantive = {"ask_reason", "ask_capacity", "explain_bill", "payment_reference", "offer_plan", "read_back"}
+    if not identified and moves & substantive:
         return "who_are_you", None, agreement, told
     if "verify_channel" in moves:
         return "verified", None, agreement, told
