@@ -272,3 +272,14 @@ def test_a_plan_before_identity_gets_who_are_you() -> None:
     assert sc is not None
     state = play(sc, start(sc, 3, "en"), "How about 1,500 yuan per month for 10 months?")
     assert state.turns[-1].situation == "who_are_you" and state.agreement is None
+
+
+def test_the_reply_fits_the_personas_mood() -> None:
+    sc = scenario_by_key("refuses")  # mood -2 at the start
+    assert sc is not None
+    state = play(sc, start(sc, 2, "zh"), "您好，请问是本人吗？")
+    assert state.turns[-1].reply == "是我，又是你们？有事快说。"
+    calm = scenario_by_key("already_paid")  # mood 0
+    assert calm is not None
+    calm_state = play(calm, start(calm, 2, "zh"), "您好，请问是本人吗？")
+    assert calm_state.turns[-1].reply != "是我，又是你们？有事快说。"

@@ -133,6 +133,11 @@ def _broken(mutate: object) -> list[str]:
             "scenarios[0] (unemployed).coach.empathy.en: unbalanced braces",
         ),
         (lambda d: d["scenarios"][0]["persona"].update(objection="moaning"), "(unemployed).persona.objection"),
+        (
+            lambda d: d["common"]["replies"]["goodbye"][0].update(mood=[3, -3]),
+            "common.replies.goodbye[0].mood",
+        ),
+        (lambda d: d["common"]["replies"]["goodbye"][0].update(tone="sad"), "common.replies.goodbye[0]: unknown"),
         (lambda d: d.update(scenarios=[]), "edited.yaml: scenarios"),
     ],
 )

@@ -247,8 +247,15 @@ class _Missing(dict[str, str]):
         return "…"
 
 
-def _pick(scenario: Scenario, situation: str, seed: int, turn: int, lang: str, values: dict[str, str]) -> str:
-    variants = scenario.replies[situation]
+def _pick(
+    scenario: Scenario, situation: str, seed: int, turn: int, lang: str, values: dict[str, str], hidden: Hidden
+) -> str:
+    """A variant of the situation's replies that fits the persona's mood and trust now (one written for
+    that state first), chosen by (seed, turn, situation); when none fits, any of them."""
+    fitting = [v for v in scenario.replies[situation] if v.fits(hidden.mood, hidden.trust)]
+    # A variant written for this state (a range narrower than the scale) wins over the general ones.
+    specific = [v for v in fitting if v.mood != (STATE_MIN, STATE_MAX) or v.trust != (STATE_MIN, STATE_MAX)]
+    variants = specific or fitting or list(scenario.replies[situation])
     index = zlib.crc32(f"{seed}:{turn}:{situation}".encode()) % len(variants)
     text = variants[index][lang]
     try:
@@ -263,7 +270,7 @@ def start(scenario: Scenario, seed: int, language: str = "zh") -> RunState:
     facts = scenario.case_facts(seed)
     p = scenario.persona
     hidden = Hidden(p.mood, p.trust, p.willingness, p.patience, facts.capacity)
-    opening = _pick(scenario, "opening", seed, 0, lang, _values(scenario, facts, hidden, lang, None))
+    opening = _pick(scenario, "opening", seed, 0, lang, _values(scenario, facts, hidden, lang, None), hidden)
     return RunState(
         scenario_key=scenario.key,
         scenario_version=scenario.version,
@@ -450,7 +457,7 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
     values = _values(scenario, state.facts, hidden, lang, agreement)
     if found and found.offer is not None and situation in ("plan_refused", "plan_vague"):
         values.update({"agreed_amount": yuan(found.offer.instalment), "instalments": str(found.offer.instalments)})
-    reply = _pick(scenario, situation, state.seed, index, lang, values)
+    reply = _pick(scenario, situation, state.seed, index, lang, values, hidden)
     record = TurnRecord(
         index=index,
         text=clean,

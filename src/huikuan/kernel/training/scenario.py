@@ -268,6 +268,31 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Reply:
+    """One variant of a situation's reply, said only while the persona's mood and trust are in its ranges
+    (the whole scale by default): the same situation reads differently to a calm and an angry persona."""
+
+    zh: str
+    en: str
+    mood: tuple[int, int] = (STATE_MIN, STATE_MAX)
+    trust: tuple[int, int] = (STATE_MIN, STATE_MAX)
+
+    def __getitem__(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+    def fits(self, mood: int, trust: int) -> bool:
+        return self.mood[0] <= mood <= self.mood[1] and self.trust[0] <= trust <= self.trust[1]
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"zh": self.zh, "en": self.en}
+        if self.mood != (STATE_MIN, STATE_MAX):
+            out["mood"] = list(self.mood)
+        if self.trust != (STATE_MIN, STATE_MAX):
+            out["trust"] = list(self.trust)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class Needs:
     """What it takes for the persona to accept a plan: trust and willingness at least these, and these
     moves made. (The default willingness, the scale's floor, asks nothing of it.)"""
@@ -288,7 +313,7 @@ class Scenario:
     needs: Needs
     ending: str
     rules: tuple[Rule, ...]  # the scenario's own rules followed by the common ones it does not replace
-    replies: dict[str, tuple[dict[str, str], ...]]  # situation -> variants (zh/en), common ones included
+    replies: dict[str, tuple[Reply, ...]]  # situation -> variants (zh/en), common ones included
     coach: dict[str, dict[str, str]] = field(default_factory=dict)  # move -> the compliant sentence (zh/en)
     pass_mark: Decimal = Decimal(70)
     source: str = ""  # the YAML text the scenario was read from (its whole file)
@@ -483,7 +508,7 @@ class _Reader:
             out.append(Rule(on=on, delta=tuple(delta), end=end, say=say, once=bool(raw.get("once", False))))
         return out
 
-    def replies(self, value: Any, where: str) -> dict[str, tuple[dict[str, str], ...]]:
+    def replies(self, value: Any, where: str) -> dict[str, tuple[Reply, ...]]:
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -500,9 +525,25 @@ class _Reader:
                 continue
             texts = []
             for i, variant in enumerate(variants):
-                text = self.text(variant, f"{here}[{i}]")
-                self.placeholders(text, f"{here}[{i}]", REPLY_FIELDS)
-                texts.append(text)
+                at = f"{here}[{i}]"
+                text = self.text(variant, at)
+                self.placeholders(text, at, REPLY_FIELDS)
+                ranges = {}
+                if isinstance(variant, dict):
+                    for name in ("mood", "trust"):
+                        if name in variant:
+                            ranges[name] = self.int_range(variant[name], f"{at}.{name}", STATE_MIN, STATE_MAX)
+                    unknown = set(variant) - {"zh", "en", "mood", "trust"}
+                    if unknown:
+                        self.bad(at, f"unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+                texts.append(
+                    Reply(
+                        zh=text["zh"],
+                        en=text["en"],
+                        mood=ranges.get("mood", (STATE_MIN, STATE_MAX)),
+                        trust=ranges.get("trust", (STATE_MIN, STATE_MAX)),
+                    )
+                )
             out[str(situation)] = tuple(texts)
         return out
 
@@ -558,7 +599,7 @@ def _scenario(
     i: int,
     version: int,
     common_rules: list[Rule],
-    common_replies: dict[str, tuple[dict[str, str], ...]],
+    common_replies: dict[str, tuple[Reply, ...]],
     text: str,
 ) -> Scenario | None:
     if not isinstance(item, dict):
@@ -721,7 +762,7 @@ def scenario_dict(scenario: Scenario) -> dict[str, Any]:
         "ending": scenario.ending,
         "pass_mark": int(scenario.pass_mark),
         "rules": [_dump_rule(rule) for rule in scenario.rules],
-        "replies": {k: [dict(v) for v in variants] for k, variants in scenario.replies.items()},
+        "replies": {k: [v.as_dict() for v in variants] for k, variants in scenario.replies.items()},
         "coach": {k: dict(v) for k, v in scenario.coach.items()},
     }
 
