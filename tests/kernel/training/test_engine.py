@@ -230,7 +230,14 @@ def test_suggestions_carry_the_cases_figures() -> None:
     state = say(sc, start(sc, 4, "zh"), "您好，请问是本人吗？")
     f = state.facts
     assert any(yuan(f.balance) in line and str(f.dpd) in line for line in suggestions(sc, state))
-    assert 1 <= len(suggestions(sc, state)) <= 4
+    for sc in SCENARIOS:
+        for lang in ("zh", "en"):
+            state = start(sc, 4, lang)
+            while not state.ended:
+                options = suggestions(sc, state)
+                assert 3 <= len(options) <= 4 and len(set(options)) == len(options)
+                state = play(sc, state, options[0])
+            assert suggestions(sc, state) == []
 
 
 TEXT = st.text(min_size=0, max_size=200)

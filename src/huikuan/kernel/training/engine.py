@@ -616,7 +616,8 @@ def suggestions(scenario: Scenario, state: RunState, language: str | None = None
                 else "抱歉打扰了，我们会更新记录，不会再拨打这个号码。"
             )
         out.append("Thank you, goodbye." if en else "好的，谢谢您，再见。")
-        return out[:4]
+        out.extend(_fillers(state, lang, "other"))
+        return list(dict.fromkeys(out))[:4]
     soothe = ""
     if _last_voiced_hardship(state):
         soothe = "I understand, that sounds hard. " if en else "我理解您的难处。"
@@ -672,4 +673,33 @@ def suggestions(scenario: Scenario, state: RunState, language: str | None = None
             if en
             else "我会把这个约定记录下来，感谢您的配合，再见。"
         )
+    out.extend(_fillers(state, lang, "debtor"))
     return list(dict.fromkeys(out))[:4]
+
+
+def _fillers(state: RunState, lang: str, side: str) -> list[str]:
+    """Other lines a trainee might pick, all compliant but not all well timed (a question about the reason
+    before the debt is stated, a vague plan): the choice between them is the exercise."""
+    en = lang == "en"
+    f = state.facts
+    if side == "other":
+        return (
+            ["May I ask whether you are a family member?", "Is there a better time to reach him?"]
+            if en
+            else ["请问您是他的家人吗？", "请问他什么时候方便接电话？"]
+        )
+    return (
+        [
+            "Is now a convenient time to talk?",
+            f"The account has an outstanding balance of {yuan(f.balance)} yuan.",
+            "We can look at instalments or a deferral for you.",
+            "May I ask what happened?",
+        ]
+        if en
+        else [
+            "请问您现在方便接听吗？",
+            f"您在我司的账户目前欠款共计{yuan(f.balance)}元。",
+            "我们可以为您申请分期或延期。",
+            "方便说一下是什么原因吗？",
+        ]
+    )
