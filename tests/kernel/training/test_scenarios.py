@@ -19,6 +19,7 @@ from huikuan.kernel.scripts import OBJECTION_KEYS
 from huikuan.kernel.training import (
     MOVES,
     SITUATIONS,
+    debrief,
     default_scenarios,
     default_yaml,
     dump,
@@ -207,7 +208,7 @@ _JUNK = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(edits=st.lists(st.tuples(st.integers(min_value=0, max_value=len(_PATHS) - 1), _JUNK), min_size=1, max_size=3))
 def test_any_edit_of_the_library_is_read_or_reported_never_raised(edits: list[tuple[int, object]]) -> None:
     doc: object = copy.deepcopy(_DOC)
@@ -226,6 +227,8 @@ def test_any_edit_of_the_library_is_read_or_reported_never_raised(edits: list[tu
     text = yaml.dump(doc, Dumper=yaml.CSafeDumper, allow_unicode=True)
     scenarios, problems = parse_scenarios(text, source="fuzz.yaml")
     assert scenarios or problems
-    for sc in scenarios:  # whatever was accepted plays
-        state = play(sc, start(sc, 1, "zh"), "您好，请问是本人吗？")
-        suggestions(sc, state)
+    for sc in scenarios[:3]:  # whatever was accepted plays to the end and is debriefed
+        state = start(sc, 1, "zh")
+        while not state.ended and len(state.turns) < 8:
+            state = play(sc, state, (suggestions(sc, state) or ["您好"])[0])
+        debrief(sc, state)
