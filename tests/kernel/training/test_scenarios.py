@@ -232,3 +232,12 @@ def test_any_edit_of_the_library_is_read_or_reported_never_raised(edits: list[tu
         while not state.ended and len(state.turns) < 8:
             state = play(sc, state, (suggestions(sc, state) or ["您好"])[0])
         debrief(sc, state)
+
+
+def test_a_range_with_fen_survives_a_dump() -> None:
+    doc = yaml.safe_load(default_yaml())
+    doc["scenarios"][0]["persona"]["capacity"] = ["500.50", 1200]
+    scenarios, problems = parse_scenarios(yaml.safe_dump(doc, allow_unicode=True))
+    assert problems == []
+    again, problems = parse_scenarios(dump(scenarios))
+    assert problems == [] and again[0].persona.capacity == (Decimal("500.50"), Decimal(1200))
