@@ -326,6 +326,9 @@ def _debtor_situation(
             return "goodbye", "agreement", agreement, told
         return "confirmed", None, agreement, told
     if "offer_plan" in moves and identified and not (offer is None and "ask_capacity" in moves):
+        if "state_debt" not in seen:
+            # A plan for a debt nobody has named yet: the persona cannot tell what it is agreeing to.
+            return "confused", None, agreement, told
         if offer is None:
             return "plan_vague", None, agreement, told
         if not _needs_met(scenario, hidden, seen):
