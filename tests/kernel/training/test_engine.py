@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from huikuan.kernel.compliance.screening import ScreenContext, screen
 from huikuan.kernel.training import (
     RunState,
     Scenario,
@@ -331,7 +332,7 @@ LINES = {
 }
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     key=st.sampled_from([s.key for s in SCENARIOS]),
     seed=st.integers(min_value=0, max_value=10**6),
@@ -362,6 +363,9 @@ def test_invariants_of_any_run(key: str, seed: int, lang: str, picks: list[int])
             assert agreement.instalment <= state.hidden.capacity
         assert result.broken_promise == (not agreement.within_capacity)
     assert len(result.notes) == len(state.turns)
+    context = ScreenContext(lang=lang, audience=state.audience, source="transcript")
+    for note in result.notes:  # what the debrief proposes saying is itself compliant, to whoever was on the line
+        assert [f for f in screen(note.better, context) if f.severity == "block"] == [], note.better
 
 
 def test_the_trainee_may_end_the_call_and_an_agreement_made_stays_made() -> None:

@@ -293,6 +293,11 @@ def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: 
                 or next(iter(playbook_sentences(scenario, state, lang)), "")
                 or next(iter(playbook_sentences(scenario, state, lang, "emotional")), "")
             )
+    if state.answerer != "debtor" and (missed or record.violations):
+        # With a third party or a stranger on the line, the only right words are the call-back request or
+        # the apology: never a debtor's line, which would disclose the debt to them.
+        key = "third_party" if state.answerer == "third_party" else "wrong_number"
+        better = next(iter(playbook_sentences(scenario, state, lang, key)), "") or model
     if not better and (missed or record.violations):
         better = model
     return TurnNote(
