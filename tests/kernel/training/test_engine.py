@@ -343,8 +343,11 @@ def test_invariants_of_any_run(key: str, seed: int, lang: str, picks: list[int])
     sc = scenario(key)
     lines = LINES[lang]
     state = start(sc, seed, lang)
+    context = ScreenContext(lang=lang, audience=state.audience, source="transcript")
     for pick in picks:
         state = play(sc, state, lines[pick % len(lines)])
+        for line in suggestions(sc, state):  # off the model path too, every proposal is compliant
+            assert [f for f in screen(line, context) if f.severity == "block"] == [], line
     for name in ("mood", "trust", "willingness"):
         assert -5 <= getattr(state.hidden, name) <= 5
     assert state.hidden.patience >= 0
@@ -363,7 +366,6 @@ def test_invariants_of_any_run(key: str, seed: int, lang: str, picks: list[int])
             assert agreement.instalment <= state.hidden.capacity
         assert result.broken_promise == (not agreement.within_capacity)
     assert len(result.notes) == len(state.turns)
-    context = ScreenContext(lang=lang, audience=state.audience, source="transcript")
     for note in result.notes:  # what the debrief proposes saying is itself compliant, to whoever was on the line
         assert [f for f in screen(note.better, context) if f.severity == "block"] == [], note.better
 
