@@ -141,6 +141,7 @@ def test_rules_from_the_yaml_move_the_hidden_state() -> None:
     before = state.hidden
     state = play(sc, state, "我理解您现在的心情，别着急。")
     assert state.hidden.trust == before.trust + 2 and state.hidden.mood == before.mood + 2
+    assert (state.turns[-1].mood, state.turns[-1].trust) == (state.hidden.mood, state.hidden.trust)
     state = play(sc, state, "你赶紧还钱！")
     assert state.hidden.mood == before.mood + 2 - 4
     assert "pressure" in debrief(sc, state).notes[-1].missed

@@ -102,6 +102,9 @@ class TurnRecord:
     end_reason: str | None
     amounts: tuple[Decimal, ...] = ()
     dpd: int | None = None
+    # The persona's mood and trust after this turn, so the debrief can draw how the call felt to it.
+    mood: int = 0
+    trust: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +120,8 @@ class TurnRecord:
             "end_reason": self.end_reason,
             "amounts": [str(a) for a in self.amounts],
             "dpd": self.dpd,
+            "mood": self.mood,
+            "trust": self.trust,
         }
 
     @classmethod
@@ -134,6 +139,8 @@ class TurnRecord:
             end_reason=d.get("end_reason"),
             amounts=tuple(Decimal(a) for a in d.get("amounts", ())),
             dpd=d.get("dpd"),
+            mood=int(d.get("mood", 0)),
+            trust=int(d.get("trust", 0)),
         )
 
 
@@ -474,6 +481,8 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
         end_reason=end_reason,
         amounts=found.amounts if found else (),
         dpd=found.dpd if found else None,
+        mood=hidden.mood,
+        trust=hidden.trust,
     )
     return replace(
         state,
