@@ -233,7 +233,8 @@ def _values(
         "capacity": yuan(hidden.capacity),
         "last_amount": yuan(f.last_payment_amount),
         "last_days": str(f.last_payment_days_ago),
-        "payday": str(persona.payday or f.due_day),
+        # English says "on the 15th", Chinese "15号": the ordinal belongs to the language, not the YAML.
+        "payday": ordinal(persona.payday or f.due_day) if lang == "en" else str(persona.payday or f.due_day),
         "product": f.product.get(lang, ""),
         "relation": persona.relation.get(lang, ""),
         "tail": f.phone_tail,
