@@ -35,6 +35,8 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
+    """The plan the persona said yes to (each instalment, how many, the first day of the month)."""
+
     instalment: Decimal
     instalments: int
     first_day: int | None
@@ -90,6 +92,8 @@ class Hidden:
 
 @dataclass(frozen=True, slots=True)
 class TurnRecord:
+    """One trainee turn and the persona's answer, with what the engine read in it."""
+
     index: int  # 1-based trainee turn
     text: str  # what the trainee typed
     moves: tuple[str, ...]
@@ -146,6 +150,10 @@ class TurnRecord:
 
 @dataclass(frozen=True, slots=True)
 class RunState:
+    """One practice call so far: an immutable value (``play`` returns a new one), stored by the app as
+    ``to_dict()`` JSON. The case and the persona's hidden state travel with it, so a stored run reads the
+    same even after its scenario's YAML is edited."""
+
     scenario_key: str
     scenario_version: int
     seed: int
