@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from huikuan.kernel.training import debrief, play, recognise, scenario_by_key, start
-from huikuan.kernel.training.engine import yuan
+from huikuan.kernel.training import debrief, play, recognise, scenario_by_key, start, suggestions
+from huikuan.kernel.training.engine import words, yuan
 from huikuan.kernel.training.moves import cn_number, normalise, parse_offer
 
 BALANCE = Decimal("12000.00")
@@ -293,3 +293,29 @@ def test_a_plan_before_the_debt_is_named_is_not_understood() -> None:
     state = play(sc, state, "分12期，每期1000元。")
     assert state.turns[-1].situation == "confused" and state.agreement is None
     assert yuan(state.facts.balance) in debrief(sc, state).notes[-1].better
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_slow_listener_does_not_follow_a_long_turn(lang: str) -> None:
+    sc = scenario_by_key("slow_speaker")
+    assert sc is not None and sc.persona.max_words
+    state = start(sc, 3, lang)
+    f = state.facts
+    if lang == "zh":
+        opening = f"您好，请问是{f.debtor_name}本人吗？"
+        long = (
+            f"您在我司的账户目前欠款共计{yuan(f.balance)}元，已逾期{f.dpd}天，我们可以为您办理分期，"
+            "分12期，每期500元，每月10号还款，请您按时还款，以免产生更多的滞纳金和费用。"
+        )
+    else:
+        opening = f"Hello, am I speaking with {f.debtor_name_en}?"
+        long = (
+            f"The account has an outstanding balance of {yuan(f.balance)} yuan, {f.dpd} days overdue, and we can "
+            "set up a payment plan of 12 instalments of 500 yuan a month from the 10th if you pay on time."
+        )
+    state = play(sc, play(sc, state, opening), long)
+    assert state.turns[-1].situation == "too_long" and state.agreement is None
+    note = debrief(sc, state).notes[-1]
+    assert "too_long" in note.missed and note.better
+    for line in suggestions(sc, state):
+        assert words(line, lang) <= sc.persona.max_words[lang], line

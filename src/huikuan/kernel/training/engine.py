@@ -151,8 +151,8 @@ class TurnRecord:
 @dataclass(frozen=True, slots=True)
 class RunState:
     """One practice call so far: an immutable value (``play`` returns a new one), stored by the app as
-    ``to_dict()`` JSON. The case and the persona's hidden state travel with it, so a stored run reads the
-    same even after its scenario's YAML is edited."""
+    ``to_dict()`` JSON. The case and the persona's hidden state travel with it, so a stored run keeps its
+    figures even if the scenario's YAML is edited later."""
 
     scenario_key: str
     scenario_version: int
@@ -214,6 +214,15 @@ class RunState:
             capacity_told=bool(d.get("capacity_told", False)),
             answerer=str(d.get("answerer", "debtor")),
         )
+
+
+_WORD = re.compile(r"[\u4e00-\u9fff]|[0-9][0-9,.]*|[a-z']+", re.IGNORECASE)
+
+
+def words(text: str, lang: str) -> int:
+    """How long a turn is to a listener: Chinese characters (a number counts as one), English words."""
+    found = _WORD.findall(text)
+    return len(found) if lang == "zh" else sum(1 for w in found if not ("\u4e00" <= w[0] <= "\u9fff"))
 
 
 def yuan(amount: Decimal) -> str:
@@ -460,6 +469,12 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
         )
     else:
         situation, end_reason = _other_situation(answerer, moves, seen)
+
+    # A slow listener does not follow a long turn: it asks for one thing at a time, and nothing in the turn
+    # (a plan, a figure) reached it. Endings by a rule (a threat) stand.
+    limit = scenario.persona.max_words.get(lang, 0)
+    if limit and answerer == "debtor" and rule_end is None and words(clean, lang) > limit and "close" not in moves:
+        situation, end_reason, agreement, told = "too_long", None, state.agreement, state.capacity_told
 
     # An impatient persona counts its turns down (a rule may take more, e.g. on pressure); out of patience
     # or out of temper, it hangs up before any plan is agreed.

@@ -97,6 +97,7 @@ SITUATIONS = (
     "tp_shocked",
     "wn_wrong",
     "wn_ok",
+    "too_long",
 )
 # The placeholders a reply may name (engine._values fills them) and those a coach sentence may name
 # (engine.playbook_values, the call-script library's names).
@@ -185,6 +186,9 @@ class Persona:
     capacity: tuple[Decimal, Decimal]  # monthly yuan it can really pay, drawn from this range
     objection: str  # the playbook objection it raises (kernel/scripts/default.yaml), "" for none
     payday: int = 0  # day of the month its pay arrives (0: not relevant)
+    # The longest turn it follows, in Chinese characters / English words ({} or 0: any): a slow listener
+    # asks for one thing at a time.
+    max_words: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +445,14 @@ class _Reader:
                     f"known: {', '.join(sorted(allowed))}",
                 )
 
+    def limits(self, value: Any, where: str) -> dict[str, int]:
+        if value is None or value == {}:
+            return {}
+        if not isinstance(value, dict) or set(value) - set(LANGS):
+            self.bad(where, "must map zh and/or en to a whole number of characters / words")
+            return {}
+        return {str(lang): self.integer(n, f"{where}.{lang}", 1, 10000, 1) for lang, n in value.items()}
+
     def integer(self, value: Any, where: str, low: int, high: int, default: int | None = None) -> int:
         if value is None and default is not None:
             return default
@@ -632,6 +644,7 @@ def _scenario(
         capacity=reader.decimal_range(p.get("capacity"), f"{where}.persona.capacity", Decimal(0), Decimal(10**7)),
         objection=reader.choice(p.get("objection") or "", f"{where}.persona.objection", ("", *OBJECTION_KEYS)),
         payday=reader.integer(p.get("payday"), f"{where}.persona.payday", 0, 28, 0),
+        max_words=reader.limits(p.get("max_words"), f"{where}.persona.max_words"),
     )
     f = item.get("facts")
     if not isinstance(f, dict):
@@ -749,6 +762,7 @@ def scenario_dict(scenario: Scenario) -> dict[str, Any]:
         "capacity": [_number(p.capacity[0]), _number(p.capacity[1])],
         "objection": p.objection,
         "payday": p.payday,
+        "max_words": dict(p.max_words),
     }
     if p.relation:
         persona["relation"] = dict(p.relation)
