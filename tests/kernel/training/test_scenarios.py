@@ -241,3 +241,12 @@ def test_a_range_with_fen_survives_a_dump() -> None:
     assert problems == []
     again, problems = parse_scenarios(dump(scenarios))
     assert problems == [] and again[0].persona.capacity == (Decimal("500.50"), Decimal(1200))
+
+
+def test_a_version_stored_before_a_later_situation_existed_still_reads() -> None:
+    doc = yaml.safe_load(dump(default_scenarios()[:2]))
+    for scenario in doc["scenarios"]:
+        del scenario["replies"]["too_long"]
+    scenarios, problems = parse_scenarios(yaml.safe_dump(doc, allow_unicode=True))
+    assert problems == []
+    assert scenarios[0].replies["too_long"][0]["zh"]
