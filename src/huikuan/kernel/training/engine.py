@@ -734,6 +734,16 @@ def _fillers(state: RunState, lang: str, side: str) -> list[str]:
             if en
             else ["请问您是他的家人吗？", "请问他什么时候方便接电话？"]
         )
+    if state.agreement is not None:
+        return (
+            [
+                "Do you have any other questions?",
+                "Please pay through our official channels; you will receive a confirmation once it arrives.",
+                "Is now a convenient time to talk?",
+            ]
+            if en
+            else ["请问您还有其他问题吗？", "请通过我司官方渠道还款，到账后会给您发送确认。", "请问您现在方便接听吗？"]
+        )
     return (
         [
             "Is now a convenient time to talk?",
