@@ -8,9 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from huikuan.kernel.training import debrief, play, recognise, scenario_by_key, start, suggestions
-from huikuan.kernel.training.engine import words, yuan
+from huikuan.kernel.training.engine import ordinal, words, yuan
 from huikuan.kernel.training.moves import cn_number, normalise, parse_offer
 
 BALANCE = Decimal("12000.00")
@@ -319,3 +321,21 @@ def test_the_slow_listener_does_not_follow_a_long_turn(lang: str) -> None:
     assert "too_long" in note.missed and note.better
     for line in suggestions(sc, state):
         assert words(line, lang) <= sc.persona.max_words[lang], line
+
+
+@given(
+    per=st.decimals(min_value=Decimal("1.00"), max_value=Decimal("99999.99"), places=2),
+    count=st.integers(min_value=2, max_value=60),
+    day=st.integers(min_value=1, max_value=28),
+    lang=st.sampled_from(["zh", "en"]),
+)
+def test_a_plan_said_with_its_figures_is_read_back_exactly(per: Decimal, count: int, day: int, lang: str) -> None:
+    balance = per * count + Decimal("0.50")
+    if lang == "zh":
+        text = f"我们可以分{count}期，每期{yuan(per)}元，每月{day}号还款。"
+    else:
+        text = f"A payment plan of {count} instalments of {yuan(per)} yuan a month, the first on the {ordinal(day)}."
+    offer = parse_offer(normalise(text, lang), lang, balance)
+    assert offer is not None
+    assert (offer.instalment, offer.instalments, offer.first_day) == (per, count, day)
+    assert offer.total == per * count
