@@ -106,7 +106,7 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
         .only("id", "debtor_id", "status", "hold_reason", "debtor__time_zone", "debtor__region")
     )
     cases = {c.pk: c for c in rows}
-    facts = gate_facts(cases.values(), at)
+    facts = gate_facts(cases.values(), at, gate_only=True)
     caseless = {i.debtor_id for i in inputs if i.case_id not in cases}
     stopped: dict[int, set[Channel]] = defaultdict(set)
     for debtor_id, channel in StopRequest.objects.filter(debtor_id__in=caseless, withdrawn_at__isnull=True).values_list(

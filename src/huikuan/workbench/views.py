@@ -53,7 +53,6 @@ from huikuan.payments.posting import KeyConflict
 from huikuan.payments.promises import promise_refusals
 from huikuan.payments.waivers import approve_waiver, reject_waiver, waivers_awaiting
 from huikuan.portfolio.models import Account
-from huikuan.strategy.models import WorkItem, WorkStatus
 from huikuan.workbench.actions import OutcomeEntry, OutcomeError, reassign_case, save_outcome, team_collectors
 from huikuan.workbench.aftercare import next_attempt
 from huikuan.workbench.dealing import assign_cases, deal_unassigned_cases
@@ -74,6 +73,7 @@ from huikuan.workbench.views_data import (
     promise_confirm,
     queue_left,
     routing_warnings,
+    team_open_items,
     team_overview,
     training_notice,
     typed_promise,
@@ -429,11 +429,7 @@ def _team_page(
                 )[:50]
             ),
             "panels": team_panels(user, collectors),
-            "open_items": list(
-                WorkItem.objects.filter(as_of=today, assignee__in=collectors, status=WorkStatus.PENDING)
-                .select_related("assignee", "case__debtor")
-                .order_by("-priority")[:100]
-            ),
+            "open_items": team_open_items(collectors, today),
         },
         status=400 if errors else 200,
     )

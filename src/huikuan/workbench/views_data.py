@@ -231,6 +231,30 @@ def queue_items(user: Any, day: date) -> Any:
     return WorkItem.objects.filter(as_of=day, assignee=user, status=WorkStatus.PENDING)
 
 
+def top_cases(items: Any, limit: int) -> list[int]:
+    """The first ``limit`` cases of these items by their best priority (ties by case id).
+
+    Read down the queue index (assignee, day, status, priority, case) in priority order: a case's first item
+    there carries its best priority, so the cases in order of first appearance are the cases in order of
+    their best priority, and only the top of the index is read. Grouping every item by case first read
+    the whole queue, 80,000 items for the busiest collector at a million cases (half a second).
+    """
+    found: dict[int, None] = {}
+    page = limit * 4  # a case has one to three items a day
+    offset = 0
+    ordered = items.order_by("-priority", "case_id").values_list("case_id", flat=True)
+    while len(found) < limit:
+        chunk = list(ordered[offset : offset + page])
+        for case_id in chunk:
+            found.setdefault(case_id, None)
+            if len(found) == limit:
+                break
+        if len(chunk) < page:
+            break
+        offset += page
+    return list(found)
+
+
 def _rows(
     user: Any, case_ids: list[int], day: date, now: datetime, lang: str, collector: gate.Collector | None = None
 ) -> list[QueueRow]:
@@ -303,13 +327,7 @@ def load_queue(
         items = items.filter(behaviour=filters.behaviour)
     # The top of the queue by case first, then those cases' items: joining before the LIMIT made
     # PostgreSQL join every item of a busy queue (8,000 items: 100 ms).
-    case_ids = list(
-        items.values("case_id")
-        .annotate(top=Max("priority"))
-        .order_by("-top", "case_id")
-        .values_list("case_id", flat=True)[:QUEUE_LIMIT]
-    )
-    result = _rows(user, case_ids, day, now, lang, collector)
+    result = _rows(user, top_cases(items, QUEUE_LIMIT), day, now, lang, collector)
     if filters.callable_now:
         result = [r for r in result if r.allowed]
     return result
@@ -841,24 +859,40 @@ def routing_warnings(lead: Any, day: date) -> list[RoutingWarning]:
     return [RoutingWarning(gap, *texts[gap]) for gap in team_gaps(lead.team_id) if gap in texts]
 
 
+def team_open_items(collectors: list[Any], day: date, limit: int = 100) -> list[WorkItem]:
+    """The team's best open items of the day: each collector's top from the queue index, then the best of
+    those (one short index read per collector instead of sorting the whole team's day)."""
+    ids: list[tuple[int, int, int]] = []
+    for collector in collectors:
+        ids += (
+            queue_items(collector, day)
+            .order_by("-priority", "case_id")
+            .values_list("priority", "case_id", "id")[:limit]
+        )
+    best = [i for _p, _c, i in sorted(ids, key=lambda r: (-r[0], r[1]))[:limit]]
+    items = WorkItem.objects.filter(id__in=best).select_related("assignee", "case__debtor").in_bulk()
+    return [items[i] for i in best]
+
+
 def team_overview(collectors: list[Any], day: date) -> list[tuple[Any, int, int, int]]:
     """Per collector: open and done items of the day and cases held (two grouped queries)."""
-    counts: dict[int, dict[str, int]] = {
-        row["assignee_id"]: {"pending": row["pending"], "done": row["done"]}
-        for row in WorkItem.objects.filter(as_of=day, assignee__in=collectors)
-        .values("assignee_id")
-        .annotate(
-            pending=Count("id", filter=Q(status=WorkStatus.PENDING)),
-            done=Count("id", filter=Q(status=WorkStatus.DONE)),
-        )
-    }
+    # COUNT(*) grouped by the indexed columns: PostgreSQL counts from the queue index and the case
+    # assignee index alone (no table visit), a third of a million items for a team at a million cases.
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for assignee_id, status, n in (
+        WorkItem.objects.filter(as_of=day, assignee__in=collectors, status__in=[WorkStatus.PENDING, WorkStatus.DONE])
+        .values("assignee_id", "status")
+        .annotate(n=Count("*"))
+        .values_list("assignee_id", "status", "n")
+    ):
+        counts[assignee_id][status] = n
     cases = dict(
         Case.objects.filter(assignee__in=collectors)
         .values("assignee_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list("assignee_id", "n")
     )
     return [
-        (c, counts.get(c.pk, {}).get("pending", 0), counts.get(c.pk, {}).get("done", 0), cases.get(c.pk, 0))
+        (c, counts[c.pk].get(WorkStatus.PENDING, 0), counts[c.pk].get(WorkStatus.DONE, 0), cases.get(c.pk, 0))
         for c in collectors
     ]

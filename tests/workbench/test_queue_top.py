@@ -1,0 +1,36 @@
+"""The queue's top cases read from the priority order equal the cases ordered by their best item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Max
+
+from huikuan.strategy.models import WorkItem
+from huikuan.workbench.views_data import queue_items, top_cases
+
+
+def _add(call: WorkItem, action: str, priority: int) -> None:
+    WorkItem.objects.create(
+        run=call.run, as_of=call.as_of, case=call.case, action=action, channel="visit", template="", rule=action,
+        window_start=call.window_start, window_end=call.window_end, priority=priority, stage=call.stage,
+        behaviour=call.behaviour, segment=call.segment, queue="collector", policy_version=call.policy_version,
+        reason="r", reason_en="r", assignee=call.assignee, created_at=call.created_at,
+    )  # fmt: skip
+
+
+def test_top_cases_follow_each_cases_best_item_whatever_the_limit(workday: dict[str, Any]) -> None:
+    early, late = WorkItem.objects.get(case=workday["early"]), WorkItem.objects.get(case=workday["late"])
+    _add(early, "visit", 95)  # the early case's best item now beats the middle case's call (90)
+    _add(late, "visit", 10)  # a lower second item does not move the late case
+    items = queue_items(workday["personas"].alice, early.as_of)
+    grouped = list(
+        items.values("case_id")
+        .annotate(top=Max("priority"))
+        .order_by("-top", "case_id")
+        .values_list("case_id", flat=True)
+    )
+    assert grouped == [workday["early"].pk, workday["middle"].pk, workday["late"].pk]
+    for limit in (1, 2, 3, 50):
+        assert top_cases(items, limit) == grouped[:limit]
+    assert top_cases(items.filter(action="visit"), 50) == [workday["early"].pk, workday["late"].pk]
