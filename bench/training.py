@@ -121,7 +121,8 @@ def main() -> None:
 
     # Warm-up: the lexicons, jieba's dictionary and the scorecard load once per process.
     sc = default_scenarios()[0]
-    debrief(sc, play(sc, start(sc, 0), "您好，滚动还款的事，你这个老赖"))
+    debrief(sc, play(sc, start(sc, 0, "zh"), "您好，滚动还款的事，你这个老赖"))
+    debrief(sc, play(sc, start(sc, 1, "en"), "Hello, you idiot, roll over the payment"))
 
     t0 = time.perf_counter()
     replies, debriefs, finished = interleaved(args.runs, args.turns)

@@ -6,6 +6,7 @@ lead) reads his debriefs.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from huikuan.kernel.training import (
     Scenario,
     debrief,
     default_scenarios,
+    end_call,
     play,
     scenario_by_key,
     start,
@@ -228,7 +230,14 @@ def test_suggestions_carry_the_cases_figures() -> None:
     state = say(sc, start(sc, 4, "zh"), "您好，请问是本人吗？")
     f = state.facts
     assert any(yuan(f.balance) in line and str(f.dpd) in line for line in suggestions(sc, state))
-    assert 1 <= len(suggestions(sc, state)) <= 4
+    for sc in SCENARIOS:
+        for lang in ("zh", "en"):
+            state = start(sc, 4, lang)
+            while not state.ended:
+                options = suggestions(sc, state)
+                assert 3 <= len(options) <= 4 and len(set(options)) == len(options)
+                state = play(sc, state, options[0])
+            assert suggestions(sc, state) == []
 
 
 TEXT = st.text(min_size=0, max_size=200)
@@ -249,7 +258,7 @@ def test_same_seed_and_inputs_give_the_same_transcript_and_any_text_is_taken(
     two = say(sc, start(sc, seed, lang), *lines)
     assert one == two
     assert one.to_dict() == two.to_dict()
-    assert RunState.from_dict(one.to_dict()) == one
+    assert RunState.from_dict(json.loads(json.dumps(one.to_dict()))) == one
     debrief(sc, one)  # never raises either
     suggestions(sc, one)
 
@@ -274,3 +283,93 @@ def test_replies_vary_between_seeds_but_not_within_one() -> None:
         state = say(sc, start(sc, seed, "zh"), "请问是本人吗？", "您的账户欠款已逾期。")
         replies.add(state.turns[-1].reply)
     assert len(replies) > 1
+
+
+LINES = {
+    "zh": [
+        "您好",
+        "请问是本人吗？",
+        "您的账户欠款已逾期。",
+        "我理解您的难处。",
+        "方便说一下是什么原因吗？",
+        "请问您每个月大概能拿出多少钱用于还款？",
+        "分6期，每期800元，每月15号还款。",
+        "分3期。",
+        "每个月还五千元。",
+        "我跟您确认一下，对吗？",
+        "你今天必须马上还钱！",
+        "再不还就让你坐牢！",
+        "你这个老赖",
+        "麻烦您转告他尽快回电。",
+        "抱歉打扰了。",
+        "请您提供还款流水号。",
+        "我把账单明细逐项给您核对。",
+        "您可以拨打官方客服热线核实。",
+        "我再说一遍。",
+        "感谢您的配合，再见。",
+    ],
+    "en": [
+        "Hello",
+        "Am I speaking with Mr Wang?",
+        "The account is overdue.",
+        "I understand, that must be hard.",
+        "May I ask what happened?",
+        "How much could you set aside each month?",
+        "Six instalments of 800 yuan a month, the first on the 15th.",
+        "A payment plan over 3 months.",
+        "To confirm: is that right?",
+        "Pay right now or else!",
+        "You will be arrested if you do not pay.",
+        "You idiot.",
+        "Could you ask him to call us back?",
+        "Sorry to disturb you.",
+        "Could you give me the payment reference?",
+        "Let me go through the bill item by item.",
+        "You can check with our official hotline.",
+        "Thank you, goodbye.",
+    ],
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    key=st.sampled_from([s.key for s in SCENARIOS]),
+    seed=st.integers(min_value=0, max_value=10**6),
+    lang=st.sampled_from(["zh", "en"]),
+    picks=st.lists(st.integers(min_value=0, max_value=99), max_size=12),
+)
+def test_invariants_of_any_run(key: str, seed: int, lang: str, picks: list[int]) -> None:
+    sc = scenario(key)
+    lines = LINES[lang]
+    state = start(sc, seed, lang)
+    for pick in picks:
+        state = play(sc, state, lines[pick % len(lines)])
+    for name in ("mood", "trust", "willingness"):
+        assert -5 <= getattr(state.hidden, name) <= 5
+    assert state.hidden.patience >= 0
+    assert state.ended == (state.end_reason is not None)
+    assert [t for t in state.turns if t.ended] == ([state.turns[-1]] if state.ended else [])
+    result = debrief(sc, state)
+    assert (result.outcome == "failed_compliance") == bool(state.violations)
+    if state.violations:
+        assert result.total == 0 and not result.passed
+    if result.passed:
+        assert result.outcome == sc.ending and result.total >= sc.pass_mark
+    agreement = state.agreement
+    if agreement is not None:
+        assert sc.persona.answerer == "debtor"
+        if agreement.within_capacity:
+            assert agreement.instalment <= state.hidden.capacity
+        assert result.broken_promise == (not agreement.within_capacity)
+    assert len(result.notes) == len(state.turns)
+
+
+def test_the_trainee_may_end_the_call_and_an_agreement_made_stays_made() -> None:
+    sc = scenario("unemployed")
+    state = model_run_zh(sc, seed=11)
+    assert end_call(state) is state  # already ended by the close
+    cut = end_call(state.__class__.from_dict({**state.to_dict(), "ended": False, "end_reason": None}))
+    assert cut.end_reason == "trainee_ended" and debrief(sc, cut).outcome == "agreement"
+    early = end_call(say(sc, start(sc, 11, "zh"), "您好"))
+    assert early.ended and debrief(sc, early).outcome == "no_agreement"
+    assert play(sc, early, "还在吗") is early

@@ -124,6 +124,20 @@ def _broken(mutate: object) -> list[str]:
         (lambda d: d["scenarios"][9].update(key="unemployed"), "duplicate key 'unemployed'"),
         (lambda d: d["common"]["replies"].pop("goodbye"), "common.replies"),
         (lambda d: d.update(version="one"), "edited.yaml: version"),
+        (
+            lambda d: d["scenarios"][0]["replies"]["objection"][0].update(zh="我欠{debt}元"),
+            "scenarios[0] (unemployed).replies.objection[0].zh: unknown placeholder(s) {debt}",
+        ),
+        (
+            lambda d: d["scenarios"][0]["coach"]["empathy"].update(en="I {understand"),
+            "scenarios[0] (unemployed).coach.empathy.en: unbalanced braces",
+        ),
+        (lambda d: d["scenarios"][0]["persona"].update(objection="moaning"), "(unemployed).persona.objection"),
+        (
+            lambda d: d["common"]["replies"]["goodbye"][0].update(mood=[3, -3]),
+            "common.replies.goodbye[0].mood",
+        ),
+        (lambda d: d["common"]["replies"]["goodbye"][0].update(tone="sad"), "common.replies.goodbye[0]: unknown"),
         (lambda d: d.update(scenarios=[]), "edited.yaml: scenarios"),
     ],
 )

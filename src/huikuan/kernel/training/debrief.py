@@ -26,8 +26,12 @@ from huikuan.kernel.training.engine import (
     TurnRecord,
     fitting_plan,
     plan_sentence,
+    play,
     playbook_sentences,
     playbook_values,
+    read_back_sentence,
+    start,
+    suggestions,
     yuan,
 )
 from huikuan.kernel.training.moves import Violation
@@ -47,6 +51,10 @@ NOTE_LABELS: dict[str, dict[str, str]] = {
     "identity_checked": {"zh": "先核实了身份", "en": "Identity checked first"},
     "figures_exact": {"zh": "金额和逾期天数准确", "en": "Amount and days overdue exact"},
     "figures_wrong": {"zh": "金额或逾期天数与案件不符", "en": "Amount or days overdue not as on the case"},
+    "figures_missing": {
+        "zh": "说明欠款时没有说出金额和逾期天数",
+        "en": "The debt stated without the amount and days overdue",
+    },
     "debt_before_identity": {"zh": "未核实身份就说明欠款", "en": "Debt stated before identity was confirmed"},
     "empathy_shown": {"zh": "表达了共情", "en": "Empathy shown"},
     "reason_asked": {"zh": "询问了原因", "en": "Asked the reason"},
@@ -59,6 +67,10 @@ NOTE_LABELS: dict[str, dict[str, str]] = {
     "plan_too_early": {"zh": "时机未到就提方案", "en": "Plan offered before the persona was ready"},
     "plan_without_figures": {"zh": "方案没有具体金额和期数", "en": "Plan without figures"},
     "read_back": {"zh": "复述确认了约定", "en": "Agreement read back"},
+    "read_back_without_figures": {
+        "zh": "确认时没有复述金额、期数和日期",
+        "en": "Confirmed without restating the amount, count and date",
+    },
     "closed_politely": {"zh": "礼貌结束通话", "en": "Closed politely"},
     "callback_requested": {"zh": "只请对方转告回电", "en": "Only asked for a call-back"},
     "apologised": {"zh": "致歉", "en": "Apologised"},
@@ -91,7 +103,6 @@ _WORKED = {
     "empathy": "empathy_shown",
     "ask_reason": "reason_asked",
     "ask_capacity": "capacity_asked",
-    "read_back": "read_back",
     "callback_request": "callback_requested",
     "apologise": "apologised",
     "explain_bill": "bill_explained",
@@ -216,7 +227,7 @@ def _coach(scenario: Scenario, state: RunState, move: str, lang: str) -> str:
         return sentence
 
 
-def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: set[str]) -> TurnNote:
+def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: set[str], model: str) -> TurnNote:
     lang = state.language
     moves = set(record.moves)
     worked: list[str] = []
@@ -228,13 +239,16 @@ def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: 
         if "identity_check" not in seen_before and "identity_check" not in moves:
             missed.append("debt_before_identity")
             better = _identity_line(scenario, state, lang)
-        amount_ok = state.facts.balance in record.amounts
-        dpd_ok = record.dpd == state.facts.dpd
-        if amount_ok and dpd_ok:
-            worked.append("figures_exact")
-        else:
+        f = state.facts
+        wrong = (record.amounts and f.balance not in record.amounts) or (record.dpd not in (None, f.dpd))
+        if wrong:
             missed.append("figures_wrong")
             better = better or _debt_line(state, lang)
+        elif not record.amounts and record.dpd is None:
+            missed.append("figures_missing")
+            better = better or _debt_line(state, lang)
+        elif f.balance in record.amounts and record.dpd == f.dpd:
+            worked.append("figures_exact")
     worked.extend(code for move, code in _WORKED.items() if move in moves)
     if record.situation in ("plan_accepted", "plan_reluctant") and record.offer is not None:
         if record.situation == "plan_accepted":
@@ -250,6 +264,12 @@ def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: 
     elif record.situation == "plan_vague":
         missed.append("plan_without_figures")
         better = plan_sentence(state, lang, fitting_plan(_told(state), lang))
+    if "read_back" in moves and record.situation in ("confirmed", "goodbye"):
+        if record.offer is not None:
+            worked.append("read_back")
+        else:
+            missed.append("read_back_without_figures")
+            better = better or read_back_sentence(state, lang)
     if "close" in moves and not record.violations:
         worked.append("closed_politely")
     if "pressure" in moves:
@@ -273,6 +293,8 @@ def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: 
                 or next(iter(playbook_sentences(scenario, state, lang)), "")
                 or next(iter(playbook_sentences(scenario, state, lang, "emotional")), "")
             )
+    if not better and (missed or record.violations):
+        better = model
     return TurnNote(
         index=record.index,
         text=record.text,
@@ -305,6 +327,21 @@ def _held_to_violations(result: ScoreResult, state: RunState) -> ScoreResult:
     return replace(result, items=items, total=total(load_scorecard(result.version), items))
 
 
+def _model_lines(scenario: Scenario, state: RunState) -> list[str]:
+    """For each turn, the model line the simulator would have suggested there: the run is replayed from its
+    seed (deterministic), so the state before each turn is known. Empty when the scenario has changed
+    since the run (its case no longer draws the same), rather than advice for another case."""
+    current = start(scenario, state.seed, state.language)
+    if current.facts != state.facts:
+        return []
+    lines = []
+    for record in state.turns:
+        options = suggestions(scenario, current)
+        lines.append(options[0] if options else "")
+        current = play(scenario, current, record.text)
+    return lines
+
+
 def debrief(scenario: Scenario, state: RunState) -> Debrief:
     """Score the run with the conversation scorecard and explain it turn by turn."""
     t = transcript(state)
@@ -313,8 +350,10 @@ def debrief(scenario: Scenario, state: RunState) -> Debrief:
     code = outcome(scenario, state)
     notes = []
     seen: set[str] = set()
+    models = _model_lines(scenario, state)
     for record in state.turns:
-        notes.append(_note(scenario, state, record, seen))
+        model = models[record.index - 1] if record.index <= len(models) else ""
+        notes.append(_note(scenario, state, record, seen, model))
         seen.update(record.moves)
     broken = state.agreement is not None and not state.agreement.within_capacity
     passed = code == scenario.ending and result.total >= scenario.pass_mark and not state.violations

@@ -71,7 +71,7 @@ class Hidden:
     mood: int
     trust: int
     willingness: int
-    patience: int  # turns left before it hangs up without a plan (0: never hangs up for that)
+    patience: int  # turns left before it hangs up without a plan (for a persona with patience at all)
     capacity: Decimal  # monthly yuan it can really pay
 
     def to_dict(self) -> dict[str, Any]:
@@ -247,8 +247,15 @@ class _Missing(dict[str, str]):
         return "…"
 
 
-def _pick(scenario: Scenario, situation: str, seed: int, turn: int, lang: str, values: dict[str, str]) -> str:
-    variants = scenario.replies[situation]
+def _pick(
+    scenario: Scenario, situation: str, seed: int, turn: int, lang: str, values: dict[str, str], hidden: Hidden
+) -> str:
+    """A variant of the situation's replies that fits the persona's mood and trust now (one written for
+    that state first), chosen by (seed, turn, situation); when none fits, any of them."""
+    fitting = [v for v in scenario.replies[situation] if v.fits(hidden.mood, hidden.trust)]
+    # A variant written for this state (a range narrower than the scale) wins over the general ones.
+    specific = [v for v in fitting if v.mood != (STATE_MIN, STATE_MAX) or v.trust != (STATE_MIN, STATE_MAX)]
+    variants = specific or fitting or list(scenario.replies[situation])
     index = zlib.crc32(f"{seed}:{turn}:{situation}".encode()) % len(variants)
     text = variants[index][lang]
     try:
@@ -263,7 +270,7 @@ def start(scenario: Scenario, seed: int, language: str = "zh") -> RunState:
     facts = scenario.case_facts(seed)
     p = scenario.persona
     hidden = Hidden(p.mood, p.trust, p.willingness, p.patience, facts.capacity)
-    opening = _pick(scenario, "opening", seed, 0, lang, _values(scenario, facts, hidden, lang, None))
+    opening = _pick(scenario, "opening", seed, 0, lang, _values(scenario, facts, hidden, lang, None), hidden)
     return RunState(
         scenario_key=scenario.key,
         scenario_version=scenario.version,
@@ -288,7 +295,18 @@ def _apply(hidden: Hidden, deltas: dict[str, int]) -> Hidden:
 
 
 def _needs_met(scenario: Scenario, hidden: Hidden, seen: set[str]) -> bool:
-    return hidden.trust >= scenario.needs.trust and all(m in seen for m in scenario.needs.moves)
+    needs = scenario.needs
+    return (
+        hidden.trust >= needs.trust and hidden.willingness >= needs.willingness and all(m in seen for m in needs.moves)
+    )
+
+
+def _affordable(scenario: Scenario, hidden: Hidden, offer: Offer) -> bool:
+    """Whether the persona could keep this plan: each instalment within what it can pay a month and, for a
+    persona paid on a fixed day, the first payment not due before its pay arrives."""
+    payday = scenario.persona.payday
+    early = payday > 0 and offer.first_day is not None and offer.first_day < payday
+    return offer.instalment <= hidden.capacity and not early
 
 
 def _debtor_situation(
@@ -298,8 +316,12 @@ def _debtor_situation(
     agreement = state.agreement
     told = state.capacity_told
     identified = "identity_check" in seen
-    if "read_back" in moves and agreement is not None:
-        agreement = replace(agreement, read_back=True)
+    # A read-back restates the figures: the same instalment confirms the agreement; other figures are a new
+    # offer (below); "对吗？" alone gets a yes but is no read-back (the debrief says the figures were missing).
+    same = offer is not None and agreement is not None and offer.instalment == agreement.instalment
+    if "read_back" in moves and agreement is not None and (same or offer is None):
+        if same:
+            agreement = replace(agreement, read_back=True)
         if "close" in moves:
             return "goodbye", "agreement", agreement, told
         return "confirmed", None, agreement, told
@@ -308,7 +330,7 @@ def _debtor_situation(
             return "plan_vague", None, agreement, told
         if not _needs_met(scenario, hidden, seen):
             return "plan_refused", None, agreement, told
-        within = offer.instalment <= hidden.capacity
+        within = _affordable(scenario, hidden, offer)
         made = Agreement(
             offer.instalment, offer.instalments, offer.first_day, offer.total, within, "read_back" in moves
         )
@@ -323,7 +345,8 @@ def _debtor_situation(
         return "objection", None, agreement, told
     if "identity_check" in moves and "identity_check" not in state.seen:
         return "identity_confirmed", None, agreement, told
-    if not identified and moves & {"ask_reason", "ask_capacity", "explain_bill", "payment_reference"}:
+    substantive = {"ask_reason", "ask_capacity", "explain_bill", "payment_reference", "offer_plan", "read_back"}
+    if not identified and moves & substantive:
         return "who_are_you", None, agreement, told
     if "verify_channel" in moves:
         return "verified", None, agreement, told
@@ -419,9 +442,12 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
     else:
         situation, end_reason = _other_situation(answerer, moves, seen)
 
-    # A persona out of patience or out of temper hangs up before any plan is agreed.
+    # An impatient persona counts its turns down (a rule may take more, e.g. on pressure); out of patience
+    # or out of temper, it hangs up before any plan is agreed.
+    if scenario.persona.patience > 0:
+        hidden = replace(hidden, patience=max(0, hidden.patience - 1))
     if end_reason is None and agreement is None and answerer == "debtor":
-        out_of_patience = scenario.persona.patience > 0 and index >= scenario.persona.patience
+        out_of_patience = scenario.persona.patience > 0 and hidden.patience == 0
         if out_of_patience or hidden.mood <= STATE_MIN:
             situation, end_reason = "hang_up", "hung_up"
     if end_reason is None and index >= MAX_TURNS:
@@ -431,7 +457,7 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
     values = _values(scenario, state.facts, hidden, lang, agreement)
     if found and found.offer is not None and situation in ("plan_refused", "plan_vague"):
         values.update({"agreed_amount": yuan(found.offer.instalment), "instalments": str(found.offer.instalments)})
-    reply = _pick(scenario, situation, state.seed, index, lang, values)
+    reply = _pick(scenario, situation, state.seed, index, lang, values, hidden)
     record = TurnRecord(
         index=index,
         text=clean,
@@ -456,6 +482,14 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
         agreement=agreement,
         capacity_told=told,
     )
+
+
+def end_call(state: RunState) -> RunState:
+    """The trainee puts the phone down: the run ends where it stands (``trainee_ended``; an agreement made
+    stays made). Ending without a polite close is what the scorecard's ending item then marks."""
+    if state.ended:
+        return state
+    return replace(state, ended=True, end_reason="trainee_ended")
 
 
 # --- Suggestions ----------------------------------------------------------------------------------
@@ -582,7 +616,8 @@ def suggestions(scenario: Scenario, state: RunState, language: str | None = None
                 else "抱歉打扰了，我们会更新记录，不会再拨打这个号码。"
             )
         out.append("Thank you, goodbye." if en else "好的，谢谢您，再见。")
-        return out[:4]
+        out.extend(_fillers(state, lang, "other"))
+        return list(dict.fromkeys(out))[:4]
     soothe = ""
     if _last_voiced_hardship(state):
         soothe = "I understand, that sounds hard. " if en else "我理解您的难处。"
@@ -638,4 +673,33 @@ def suggestions(scenario: Scenario, state: RunState, language: str | None = None
             if en
             else "我会把这个约定记录下来，感谢您的配合，再见。"
         )
+    out.extend(_fillers(state, lang, "debtor"))
     return list(dict.fromkeys(out))[:4]
+
+
+def _fillers(state: RunState, lang: str, side: str) -> list[str]:
+    """Other lines a trainee might pick, all compliant but not all well timed (a question about the reason
+    before the debt is stated, a vague plan): the choice between them is the exercise."""
+    en = lang == "en"
+    f = state.facts
+    if side == "other":
+        return (
+            ["May I ask whether you are a family member?", "Is there a better time to reach him?"]
+            if en
+            else ["请问您是他的家人吗？", "请问他什么时候方便接电话？"]
+        )
+    return (
+        [
+            "Is now a convenient time to talk?",
+            f"The account has an outstanding balance of {yuan(f.balance)} yuan.",
+            "We can look at instalments or a deferral for you.",
+            "May I ask what happened?",
+        ]
+        if en
+        else [
+            "请问您现在方便接听吗？",
+            f"您在我司的账户目前欠款共计{yuan(f.balance)}元。",
+            "我们可以为您申请分期或延期。",
+            "方便说一下是什么原因吗？",
+        ]
+    )

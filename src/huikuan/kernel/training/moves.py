@@ -50,7 +50,11 @@ _EN_COUNT = re.compile(
     r"\b([0-9]{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty[- ]four)"
     r"\s+(?:monthly\s+|equal\s+)?(?:instal?lments?|payments|months)\b"
 )
-_ZH_PER = re.compile(rf"(?:每期|每个?月|一期|首期|第一期|月供)[^0-9]{{0,6}}[¥￥]?({_NUM})(万|千)?")
+_ZH_PER_LEAD = r"(?:每期|每个?月|一期|首期|第一期|月供)(?:还款|付款|还|付|交)?(?:金额)?(?:为|是)?"
+_ZH_PER = re.compile(rf"{_ZH_PER_LEAD}[¥￥]?({_NUM})(万|千)?(?![号日0-9])")
+_CN_NUM = "[零一二两三四五六七八九十百千万]{1,10}"
+_ZH_CN_AMOUNT = re.compile(rf"({_CN_NUM})(?:元|块钱|块(?!儿))")
+_ZH_CN_PER = re.compile(rf"{_ZH_PER_LEAD}({_CN_NUM})(?:元|块)")
 _EN_PER = re.compile(
     rf"(?:[¥$]\s?({_NUM})|({_NUM})\s?(?:yuan|rmb|cny))\s*(?:a|per|each|every)\s+month"
     rf"|(?:each|monthly)\s+(?:payment|instal?lment)?\s*(?:of)?\s*(?:[¥$]\s?({_NUM})|({_NUM})\s?(?:yuan|rmb|cny))"
@@ -165,12 +169,38 @@ def _zh_int(raw: str) -> int | None:
     return _CN_DIGITS.get(raw)
 
 
+def cn_number(text: str) -> int | None:
+    """A number written in Chinese numerals: 三千 3000, 一千五 1500 (the spoken short form), 两万五千 25000."""
+    units = {"十": 10, "百": 100, "千": 1000}
+    total = section = number = 0
+    last_unit = 1
+    for ch in text:
+        if ch in _CN_DIGITS:
+            number = _CN_DIGITS[ch]
+        elif ch in units:
+            section += (number or 1) * units[ch]
+            number, last_unit = 0, units[ch]
+        elif ch == "万":
+            total += (section + number) * 10000
+            section = number = 0
+            last_unit = 10000
+        else:
+            return None
+    if number and last_unit >= 100 and text[-1] in _CN_DIGITS and text[-2:-1] in ("十", "百", "千", "万"):
+        number *= last_unit // 10  # 一千五 is 1500, not 1005
+    value = total + section + number
+    return value or None
+
+
 def amounts_in(norm: str, lang: str) -> list[Decimal]:
     found: list[Decimal] = []
     if lang == "zh":
         for m in _ZH_AMOUNT.finditer(norm):
             if (value := _decimal(m.group(1), m.group(2))) is not None:
                 found.append(value)
+        for m in _ZH_CN_AMOUNT.finditer(norm):
+            if (number := cn_number(m.group(1))) is not None and number < 10**9:
+                found.append(Decimal(number).quantize(FEN))
         if not found:
             found = [v for m in _ZH_YEN_AMOUNT.finditer(norm) if (v := _decimal(m.group(1))) is not None]
     else:
@@ -198,7 +228,11 @@ def _count(norm: str, lang: str) -> int | None:
 def _per_month(norm: str, lang: str) -> Decimal | None:
     if lang == "zh":
         m = _ZH_PER.search(norm)
-        return _decimal(m.group(1), m.group(2)) if m else None
+        cn = _ZH_CN_PER.search(norm)
+        if m and (cn is None or m.start() <= cn.start()):
+            return _decimal(m.group(1), m.group(2))
+        number = cn_number(cn.group(1)) if cn else None
+        return Decimal(number).quantize(FEN) if number else None
     m = _EN_PER.search(norm)
     if m is None:
         return None
@@ -250,6 +284,26 @@ def plan_total(per: Decimal, count: int, balance: Decimal) -> Decimal:
     return balance if balance <= total < balance + FEN * count else total
 
 
+# A denial just before a threat or insult cue ("我们不会上门", "we will not tell your employer") is the
+# opposite of a threat: the simulator's own cues skip it (the screener has its own negation rules).
+# A condition is no denial: in "再不还就上门找你" the 不 belongs to "if you don't pay", and in "if you do not
+# pay, we will..." the clause ends before the threat; the denial must stand in the threat's own clause.
+_ZH_DENIAL = re.compile(r"(?:不|没|别|绝不|从不|不会|不是)(?:(?!就|否则|的话|要不)[^。！？!?；;，,]){0,3}$")
+_EN_DENIAL = re.compile(
+    r"\b(?:not|never|no one|nobody|won'?t|don'?t|wouldn'?t|will not|do not)\b(?:(?!\bor\b|\bthen\b)[^.!?;,]){0,25}$"
+)
+
+
+def _asserted(pattern: re.Pattern[str], norm: str, lang: str) -> re.Match[str] | None:
+    """The first match of ``pattern`` in ``norm`` that is not denied just before it."""
+    denial = _ZH_DENIAL if lang == "zh" else _EN_DENIAL
+    for match in pattern.finditer(norm):
+        before = norm[max(0, match.start() - (8 if lang == "zh" else 40)) : match.start()]
+        if not denial.search(before):
+            return match
+    return None
+
+
 def recognise(text: str, lang: str, audience: str, balance: Decimal) -> Recognition:
     """The moves of one trainee turn said to ``audience`` (debtor / third_party)."""
     text = text[:MAX_TEXT]
@@ -278,7 +332,7 @@ def recognise(text: str, lang: str, audience: str, balance: Decimal) -> Recognit
         ("threat", "threat", categories & {"threat", "false_authority", "harassment"}),
         ("insult", "abuse", "abuse" in categories),
     ):
-        cue = specs[move].cues[lang].search(norm)
+        cue = _asserted(specs[move].cues[lang], norm, lang)
         if flagged or cue:
             moves.append(move)
         if cue and not flagged:

@@ -16,6 +16,7 @@ one seed always the same case.
 from __future__ import annotations
 
 import random
+import string
 import zlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from huikuan.kernel.scripts.library import OBJECTION_KEYS
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 LANGS = ("zh", "en")
@@ -90,6 +93,31 @@ SITUATIONS = (
     "tp_shocked",
     "wn_wrong",
     "wn_ok",
+)
+# The placeholders a reply may name (engine._values fills them) and those a coach sentence may name
+# (engine.playbook_values, the call-script library's names).
+REPLY_FIELDS = frozenset(
+    {
+        "name",
+        "balance",
+        "amount",
+        "overdue",
+        "principal",
+        "dpd",
+        "capacity",
+        "last_amount",
+        "last_days",
+        "payday",
+        "product",
+        "relation",
+        "tail",
+        "agreed_amount",
+        "instalments",
+        "agreed_total",
+    }
+)
+COACH_FIELDS = frozenset(
+    {"org", "agent", "name", "tail", "tail_digits", "amount", "dpd", "agreed_amount", "plan_count", "plan_total"}
 )
 SURNAMES = (
     "王",
@@ -240,11 +268,38 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Reply:
+    """One variant of a situation's reply, said only while the persona's mood and trust are in its ranges
+    (the whole scale by default): the same situation reads differently to a calm and an angry persona."""
+
+    zh: str
+    en: str
+    mood: tuple[int, int] = (STATE_MIN, STATE_MAX)
+    trust: tuple[int, int] = (STATE_MIN, STATE_MAX)
+
+    def __getitem__(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+    def fits(self, mood: int, trust: int) -> bool:
+        return self.mood[0] <= mood <= self.mood[1] and self.trust[0] <= trust <= self.trust[1]
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"zh": self.zh, "en": self.en}
+        if self.mood != (STATE_MIN, STATE_MAX):
+            out["mood"] = list(self.mood)
+        if self.trust != (STATE_MIN, STATE_MAX):
+            out["trust"] = list(self.trust)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class Needs:
-    """What it takes for the persona to accept a plan: trust at least ``trust`` and these moves made."""
+    """What it takes for the persona to accept a plan: trust and willingness at least these, and these
+    moves made. (The default willingness, the scale's floor, asks nothing of it.)"""
 
     trust: int = 0
     moves: tuple[str, ...] = ()
+    willingness: int = STATE_MIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +313,7 @@ class Scenario:
     needs: Needs
     ending: str
     rules: tuple[Rule, ...]  # the scenario's own rules followed by the common ones it does not replace
-    replies: dict[str, tuple[dict[str, str], ...]]  # situation -> variants (zh/en), common ones included
+    replies: dict[str, tuple[Reply, ...]]  # situation -> variants (zh/en), common ones included
     coach: dict[str, dict[str, str]] = field(default_factory=dict)  # move -> the compliant sentence (zh/en)
     pass_mark: Decimal = Decimal(70)
     source: str = ""  # the YAML text the scenario was read from (its whole file)
@@ -367,6 +422,21 @@ class _Reader:
             out[lang] = item
         return out
 
+    def placeholders(self, texts: dict[str, str], where: str, allowed: frozenset[str]) -> None:
+        for lang, text in texts.items():
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+            except ValueError as exc:
+                self.bad(f"{where}.{lang}", f"unbalanced braces: {exc}")
+                continue
+            unknown = names - allowed
+            if unknown:
+                self.bad(
+                    f"{where}.{lang}",
+                    f"unknown placeholder(s) {', '.join(sorted('{' + n + '}' for n in unknown))}; "
+                    f"known: {', '.join(sorted(allowed))}",
+                )
+
     def integer(self, value: Any, where: str, low: int, high: int, default: int | None = None) -> int:
         if value is None and default is not None:
             return default
@@ -438,7 +508,7 @@ class _Reader:
             out.append(Rule(on=on, delta=tuple(delta), end=end, say=say, once=bool(raw.get("once", False))))
         return out
 
-    def replies(self, value: Any, where: str) -> dict[str, tuple[dict[str, str], ...]]:
+    def replies(self, value: Any, where: str) -> dict[str, tuple[Reply, ...]]:
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -453,7 +523,28 @@ class _Reader:
             if not isinstance(variants, list) or not variants:
                 self.bad(here, "must be a non-empty list of {zh, en} variants")
                 continue
-            out[str(situation)] = tuple(self.text(v, f"{here}[{i}]") for i, v in enumerate(variants))
+            texts = []
+            for i, variant in enumerate(variants):
+                at = f"{here}[{i}]"
+                text = self.text(variant, at)
+                self.placeholders(text, at, REPLY_FIELDS)
+                ranges = {}
+                if isinstance(variant, dict):
+                    for name in ("mood", "trust"):
+                        if name in variant:
+                            ranges[name] = self.int_range(variant[name], f"{at}.{name}", STATE_MIN, STATE_MAX)
+                    unknown = set(variant) - {"zh", "en", "mood", "trust"}
+                    if unknown:
+                        self.bad(at, f"unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+                texts.append(
+                    Reply(
+                        zh=text["zh"],
+                        en=text["en"],
+                        mood=ranges.get("mood", (STATE_MIN, STATE_MAX)),
+                        trust=ranges.get("trust", (STATE_MIN, STATE_MAX)),
+                    )
+                )
+            out[str(situation)] = tuple(texts)
         return out
 
 
@@ -508,7 +599,7 @@ def _scenario(
     i: int,
     version: int,
     common_rules: list[Rule],
-    common_replies: dict[str, tuple[dict[str, str], ...]],
+    common_replies: dict[str, tuple[Reply, ...]],
     text: str,
 ) -> Scenario | None:
     if not isinstance(item, dict):
@@ -534,7 +625,7 @@ def _scenario(
         willingness=reader.integer(p.get("willingness"), f"{where}.persona.willingness", STATE_MIN, STATE_MAX, 0),
         patience=reader.integer(p.get("patience"), f"{where}.persona.patience", 0, 50, 0),
         capacity=reader.decimal_range(p.get("capacity"), f"{where}.persona.capacity", Decimal(0), Decimal(10**7)),
-        objection=str(p.get("objection") or ""),
+        objection=reader.choice(p.get("objection") or "", f"{where}.persona.objection", ("", *OBJECTION_KEYS)),
         payday=reader.integer(p.get("payday"), f"{where}.persona.payday", 0, 28, 0),
     )
     f = item.get("facts")
@@ -558,6 +649,7 @@ def _scenario(
     needs = Needs(
         trust=reader.integer(n.get("trust"), f"{where}.needs.trust", STATE_MIN, STATE_MAX, 0),
         moves=tuple(reader.choice(m, f"{where}.needs.moves", MOVE_CODES) for m in moves),
+        willingness=reader.integer(n.get("willingness"), f"{where}.needs.willingness", STATE_MIN, STATE_MAX, STATE_MIN),
     )
     default_ending = {"debtor": "agreement", "third_party": "callback_arranged", "wrong_number": "closed_correctly"}
     ending = reader.choice(item.get("ending"), f"{where}.ending", ENDINGS, default_ending[answerer])
@@ -577,6 +669,7 @@ def _scenario(
         for move, sentence in coach_raw.items():
             reader.choice(move, f"{where}.coach.{move}", MOVE_CODES)
             coach[str(move)] = reader.text(sentence, f"{where}.coach.{move}")
+            reader.placeholders(coach[str(move)], f"{where}.coach.{move}", COACH_FIELDS)
     pass_mark = reader.integer(item.get("pass_mark"), f"{where}.pass_mark", 0, 100, 70)
     return Scenario(
         key=key,
@@ -661,11 +754,15 @@ def scenario_dict(scenario: Scenario) -> dict[str, Any]:
             "product": dict(f.product),
             "term_months": f.term_months,
         },
-        "needs": {"trust": scenario.needs.trust, "moves": list(scenario.needs.moves)},
+        "needs": {
+            "trust": scenario.needs.trust,
+            "willingness": scenario.needs.willingness,
+            "moves": list(scenario.needs.moves),
+        },
         "ending": scenario.ending,
         "pass_mark": int(scenario.pass_mark),
         "rules": [_dump_rule(rule) for rule in scenario.rules],
-        "replies": {k: [dict(v) for v in variants] for k, variants in scenario.replies.items()},
+        "replies": {k: [v.as_dict() for v in variants] for k, variants in scenario.replies.items()},
         "coach": {k: dict(v) for k, v in scenario.coach.items()},
     }
 
