@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -28,6 +27,7 @@ from huikuan.kernel.training import (
     Scenario,
     debrief,
     default_scenarios,
+    end_call,
     parse_scenarios,
     play,
     scenario_yaml,
@@ -42,7 +42,6 @@ from huikuan.training.models import Assessment, AssessmentItem, Assignment, Scen
 
 LANGUAGES = ("zh", "en")
 MAX_TURN_CHARS = 500
-MAX_TURNS = 60
 MAX_ITEMS = 20
 
 
@@ -209,9 +208,7 @@ def take_turn(user: Any, run: TrainingRun, text: str) -> TrainingRun:
         locked = TrainingRun.objects.select_for_update().get(pk=run.pk)
         if locked.finished_at is not None:
             raise TrainingError(_("The call has ended; open the debrief."))
-        state = play(scenario, _state(locked), text)
-        if not state.ended and len(state.turns) >= MAX_TURNS:
-            state = replace(state, ended=True, end_reason="too_long")
+        state = play(scenario, _state(locked), text)  # the engine ends a call past its MAX_TURNS
         locked.state = state.to_dict()
         if state.ended:
             _finish(locked, scenario, state)
@@ -229,9 +226,7 @@ def end_run(user: Any, run: TrainingRun) -> TrainingRun:
         locked = TrainingRun.objects.select_for_update().get(pk=run.pk)
         if locked.finished_at is not None:
             return locked
-        state = _state(locked)
-        if not state.ended:
-            state = replace(state, ended=True, end_reason="trainee_ended")
+        state = end_call(_state(locked))
         locked.state = state.to_dict()
         _finish(locked, scenario, state)
     _settle_after(locked)

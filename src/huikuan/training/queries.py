@@ -19,6 +19,11 @@ from huikuan.training.models import Assessment, AssessmentItem, Assignment, Trai
 from huikuan.workbench.panels import TeamPanel
 
 
+def _tenth(value: Any) -> Decimal | None:
+    """A score as the pages show it: SQLite's MAX of a decimal comes back with float noise."""
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
+
+
 def visible_runs(user: Any) -> QuerySet[TrainingRun]:
     """Runs the user may open: their own; a lead's team's; every run for QA and administrators."""
     runs = TrainingRun.objects.select_related("user", "scenario")
@@ -83,7 +88,7 @@ def _statuses(assignments: Sequence[Assignment]) -> list[AssignmentStatus]:
             status.items.append(
                 ItemStatus(
                     item,
-                    best=max(scores) if scores else None,
+                    best=_tenth(max(scores)) if scores else None,
                     runs=len(played),
                     passed=any(item_passed(r, assignment.assessment) for r in played),
                 )
@@ -123,7 +128,7 @@ def leaderboard(team: Team | None) -> list[BoardRow]:
         .select_related("team")
         .order_by("-passes", "-best", "username")
     )
-    return [BoardRow(u, u.runs, u.passes, u.best) for u in rows]
+    return [BoardRow(u, u.runs, u.passes, _tenth(u.best)) for u in rows]
 
 
 def team_results(collectors: Sequence[Any]) -> tuple[list[BoardRow], list[dict[str, Any]]]:
@@ -131,14 +136,14 @@ def team_results(collectors: Sequence[Any]) -> tuple[list[BoardRow], list[dict[s
     ids = [c.pk for c in collectors]
     finished = TrainingRun.objects.filter(user_id__in=ids, finished_at__isnull=False)
     per_user: dict[int, tuple[int, int, Decimal | None]] = {
-        row["user_id"]: (row["runs"], row["passes"], row["best"])
+        row["user_id"]: (row["runs"], row["passes"], _tenth(row["best"]))
         for row in finished.values("user_id").annotate(
             runs=Count("id"), passes=Count("id", filter=Q(passed=True)), best=Max("score")
         )
     }
     people = [BoardRow(c, *per_user.get(c.pk, (0, 0, None))) for c in collectors]
     scenarios: list[dict[str, Any]] = [
-        dict(row)
+        {**row, "best": _tenth(row["best"])}
         for row in (
             finished.values("scenario__key", "scenario__title_zh", "scenario__title_en")
             .annotate(runs=Count("id"), passes=Count("id", filter=Q(passed=True)), best=Max("score"))
