@@ -369,7 +369,12 @@ def test_the_trainee_may_end_the_call_and_an_agreement_made_stays_made() -> None
     state = model_run_zh(sc, seed=11)
     assert end_call(state) is state  # already ended by the close
     cut = end_call(state.__class__.from_dict({**state.to_dict(), "ended": False, "end_reason": None}))
-    assert cut.end_reason == "trainee_ended" and debrief(sc, cut).outcome == "agreement"
+    assert cut.end_reason == "agreement" and debrief(sc, cut).outcome == "agreement"
+    spouse = scenario("spouse_answers")
+    asked = say(spouse, start(spouse, 2, "zh"), "您好，请问是本人吗？", "麻烦您转告他尽快回电。")
+    assert debrief(spouse, end_call(asked)).outcome == "callback_arranged"
+    told = say(spouse, start(spouse, 2, "zh"), "麻烦您转告他尽快回电处理欠款。")
+    assert debrief(spouse, end_call(told)).outcome == "failed_compliance"
     early = end_call(say(sc, start(sc, 11, "zh"), "您好"))
     assert early.ended and debrief(sc, early).outcome == "no_agreement"
     assert play(sc, early, "还在吗") is early

@@ -123,7 +123,7 @@ def test_the_scam_suspicious_persona_refuses_a_plan_until_it_can_verify() -> Non
     assert sc is not None
     state = start(sc, 2, "zh")
     state = play(sc, state, "请问是本人吗？")
-    state = play(sc, state, "我们可以分6期，每期1000元。")
+    state = play(sc, state, "您的账户欠款已逾期，我们可以分6期，每期1000元。")
     assert state.turns[-1].situation == "plan_refused"
     assert state.agreement is None
     state = play(sc, state, "您可以拨打我司官方客服热线核实。")
@@ -283,3 +283,12 @@ def test_the_reply_fits_the_personas_mood() -> None:
     assert calm is not None
     calm_state = play(calm, start(calm, 2, "zh"), "您好，请问是本人吗？")
     assert calm_state.turns[-1].reply != "是我，又是你们？有事快说。"
+
+
+def test_a_plan_before_the_debt_is_named_is_not_understood() -> None:
+    sc = scenario_by_key("hangs_up")  # needs nothing: only the missing debt statement stops the plan
+    assert sc is not None
+    state = play(sc, start(sc, 3, "zh"), "您好，请问是本人吗？")
+    state = play(sc, state, "分12期，每期1000元。")
+    assert state.turns[-1].situation == "confused" and state.agreement is None
+    assert yuan(state.facts.balance) in debrief(sc, state).notes[-1].better

@@ -6,6 +6,7 @@ Persona: Ada (admin) edits a copy of the library in the admin and needs every mi
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from huikuan.kernel.scripts import OBJECTION_KEYS
 from huikuan.kernel.training import (
     MOVES,
     SITUATIONS,
+    debrief,
     default_scenarios,
     default_yaml,
     dump,
@@ -181,3 +183,61 @@ def test_case_figures_stay_money() -> None:
         f = sc.case_facts(3)
         for value in (f.principal, f.balance, f.overdue_amount, f.monthly_instalment, f.capacity):
             assert isinstance(value, Decimal) and value == value.quantize(Decimal("0.01"))
+
+
+def _leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    if isinstance(node, dict):
+        return [path] + [p for k, v in node.items() for p in _leaves(v, (*path, k))]
+    if isinstance(node, list):
+        return [path] + [p for i, v in enumerate(node) for p in _leaves(v, (*path, i))]
+    return [path]
+
+
+_DOC = yaml.safe_load(default_yaml())
+_PATHS = _leaves(_DOC)
+_JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.just("NaN"),
+    st.just("{"),
+    st.lists(st.one_of(st.integers(), st.text(max_size=5), st.just("NaN")), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(edits=st.lists(st.tuples(st.integers(min_value=0, max_value=len(_PATHS) - 1), _JUNK), min_size=1, max_size=3))
+def test_any_edit_of_the_library_is_read_or_reported_never_raised(edits: list[tuple[int, object]]) -> None:
+    doc: object = copy.deepcopy(_DOC)
+    for index, value in edits:
+        path = _PATHS[index]
+        if not path:
+            doc = value
+            continue
+        node = doc
+        try:
+            for key in path[:-1]:
+                node = node[key]  # type: ignore[index]
+            node[path[-1]] = value  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit replaced this branch
+    text = yaml.dump(doc, Dumper=yaml.CSafeDumper, allow_unicode=True)
+    scenarios, problems = parse_scenarios(text, source="fuzz.yaml")
+    assert scenarios or problems
+    for sc in scenarios[:3]:  # whatever was accepted plays to the end and is debriefed
+        state = start(sc, 1, "zh")
+        while not state.ended and len(state.turns) < 8:
+            state = play(sc, state, (suggestions(sc, state) or ["您好"])[0])
+        debrief(sc, state)
+
+
+def test_a_range_with_fen_survives_a_dump() -> None:
+    doc = yaml.safe_load(default_yaml())
+    doc["scenarios"][0]["persona"]["capacity"] = ["500.50", 1200]
+    scenarios, problems = parse_scenarios(yaml.safe_dump(doc, allow_unicode=True))
+    assert problems == []
+    again, problems = parse_scenarios(dump(scenarios))
+    assert problems == [] and again[0].persona.capacity == (Decimal("500.50"), Decimal(1200))

@@ -326,6 +326,9 @@ def _debtor_situation(
             return "goodbye", "agreement", agreement, told
         return "confirmed", None, agreement, told
     if "offer_plan" in moves and identified and not (offer is None and "ask_capacity" in moves):
+        if "state_debt" not in seen:
+            # A plan for a debt nobody has named yet: the persona cannot tell what it is agreeing to.
+            return "confused", None, agreement, told
         if offer is None:
             return "plan_vague", None, agreement, told
         if not _needs_met(scenario, hidden, seen):
@@ -485,11 +488,21 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
 
 
 def end_call(state: RunState) -> RunState:
-    """The trainee puts the phone down: the run ends where it stands (``trainee_ended``; an agreement made
-    stays made). Ending without a polite close is what the scorecard's ending item then marks."""
+    """The trainee puts the phone down: the run ends where it stands. An agreement made stays made, and a
+    call-back asked of a third party (or an apology to a stranger) with nothing disclosed is the right
+    ending however the line was closed; otherwise ``trainee_ended``. Ending without a polite word is what
+    the scorecard's ending item marks."""
     if state.ended:
         return state
-    return replace(state, ended=True, end_reason="trainee_ended")
+    seen = set(state.seen)
+    clean = "disclosure_third_party" not in seen
+    if state.answerer == "debtor":
+        reason = "agreement" if state.agreement is not None else "trainee_ended"
+    elif state.answerer == "third_party":
+        reason = "callback_arranged" if clean and "callback_request" in seen else "trainee_ended"
+    else:
+        reason = "closed_correctly" if clean and "apologise" in seen else "trainee_ended"
+    return replace(state, ended=True, end_reason=reason)
 
 
 # --- Suggestions ----------------------------------------------------------------------------------
