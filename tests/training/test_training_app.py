@@ -11,7 +11,7 @@ Quinn (QA), Adam (administrator).
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from typing import Any
 
 import pytest
@@ -28,10 +28,12 @@ from huikuan.training.actions import (
     create_assessment,
     end_run,
     in_force,
+    run_state,
     seed_library,
     start_run,
     take_turn,
 )
+from huikuan.training.demo import model_call
 from huikuan.training.models import Assignment, ScenarioVersion, TrainingRun
 from tests.conftest import Personas, client_for
 from tests.training.helpers import MODEL_KEY, THREAT_LINES, play_lines, play_model, play_suggestions
@@ -294,3 +296,20 @@ def test_bad_assessments_are_refused_with_the_reason(
     form = {"title": "x", "pass_mark": "60", "deadline": deadline, "scenarios": [next(iter(library.values())).pk]}
     answer = english(personas.lena).post("/training/assessments/", {**form, **change})
     assert answer.status_code == 400 and reason in answer.content.decode()
+
+
+def test_a_plan_above_the_debtors_capacity_reads_as_a_broken_promise_in_the_debrief(
+    personas: Personas, library: dict[str, ScenarioVersion]
+) -> None:
+    run = start_run(personas.alice, library[MODEL_KEY], "zh", seed=7)
+    state = run_state(run)
+    lines = model_call(state)
+    f = state.facts
+    each = (state.hidden.capacity * 2).quantize(Decimal("0.01"))
+    count = int((f.balance / each).to_integral_value(rounding=ROUND_UP))
+    lines[4] = f"我们可以为您办理分期：分{count}期，每期{each:,.2f}元，每月{f.due_day}号还款，您看可以吗？"
+    lines[5] = f"我跟您确认一下：分{count}期，每期{each:,.2f}元，每月{f.due_day}号还款，对吗？"
+    run = play_lines(personas.alice, run, lines)
+    assert run.passed is False
+    page = english(personas.alice).get(f"/training/run/{run.pk}/debrief/").content.decode()
+    assert "broken promise" in page
