@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from huikuan.kernel.compliance.screening import ScreenContext, screen
 from huikuan.kernel.training import (
     RunState,
     Scenario,
@@ -331,7 +332,7 @@ LINES = {
 }
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     key=st.sampled_from([s.key for s in SCENARIOS]),
     seed=st.integers(min_value=0, max_value=10**6),
@@ -342,8 +343,11 @@ def test_invariants_of_any_run(key: str, seed: int, lang: str, picks: list[int])
     sc = scenario(key)
     lines = LINES[lang]
     state = start(sc, seed, lang)
+    context = ScreenContext(lang=lang, audience=state.audience, source="transcript")
     for pick in picks:
         state = play(sc, state, lines[pick % len(lines)])
+        for line in suggestions(sc, state):  # off the model path too, every proposal is compliant
+            assert [f for f in screen(line, context) if f.severity == "block"] == [], line
     for name in ("mood", "trust", "willingness"):
         assert -5 <= getattr(state.hidden, name) <= 5
     assert state.hidden.patience >= 0
@@ -362,6 +366,8 @@ def test_invariants_of_any_run(key: str, seed: int, lang: str, picks: list[int])
             assert agreement.instalment <= state.hidden.capacity
         assert result.broken_promise == (not agreement.within_capacity)
     assert len(result.notes) == len(state.turns)
+    for note in result.notes:  # what the debrief proposes saying is itself compliant, to whoever was on the line
+        assert [f for f in screen(note.better, context) if f.severity == "block"] == [], note.better
 
 
 def test_the_trainee_may_end_the_call_and_an_agreement_made_stays_made() -> None:

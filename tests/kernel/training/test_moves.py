@@ -8,9 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from huikuan.kernel.training import debrief, play, recognise, scenario_by_key, start
-from huikuan.kernel.training.engine import yuan
+from huikuan.kernel.training import debrief, play, recognise, scenario_by_key, start, suggestions
+from huikuan.kernel.training.engine import ordinal, words, yuan
 from huikuan.kernel.training.moves import cn_number, normalise, parse_offer
 
 BALANCE = Decimal("12000.00")
@@ -141,6 +143,7 @@ def test_rules_from_the_yaml_move_the_hidden_state() -> None:
     before = state.hidden
     state = play(sc, state, "我理解您现在的心情，别着急。")
     assert state.hidden.trust == before.trust + 2 and state.hidden.mood == before.mood + 2
+    assert (state.turns[-1].mood, state.turns[-1].trust) == (state.hidden.mood, state.hidden.trust)
     state = play(sc, state, "你赶紧还钱！")
     assert state.hidden.mood == before.mood + 2 - 4
     assert "pressure" in debrief(sc, state).notes[-1].missed
@@ -292,3 +295,47 @@ def test_a_plan_before_the_debt_is_named_is_not_understood() -> None:
     state = play(sc, state, "分12期，每期1000元。")
     assert state.turns[-1].situation == "confused" and state.agreement is None
     assert yuan(state.facts.balance) in debrief(sc, state).notes[-1].better
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_slow_listener_does_not_follow_a_long_turn(lang: str) -> None:
+    sc = scenario_by_key("slow_speaker")
+    assert sc is not None and sc.persona.max_words
+    state = start(sc, 3, lang)
+    f = state.facts
+    if lang == "zh":
+        opening = f"您好，请问是{f.debtor_name}本人吗？"
+        long = (
+            f"您在我司的账户目前欠款共计{yuan(f.balance)}元，已逾期{f.dpd}天，我们可以为您办理分期，"
+            "分12期，每期500元，每月10号还款，请您按时还款，以免产生更多的滞纳金和费用。"
+        )
+    else:
+        opening = f"Hello, am I speaking with {f.debtor_name_en}?"
+        long = (
+            f"The account has an outstanding balance of {yuan(f.balance)} yuan, {f.dpd} days overdue, and we can "
+            "set up a payment plan of 12 instalments of 500 yuan a month from the 10th if you pay on time."
+        )
+    state = play(sc, play(sc, state, opening), long)
+    assert state.turns[-1].situation == "too_long" and state.agreement is None
+    note = debrief(sc, state).notes[-1]
+    assert "too_long" in note.missed and note.better
+    for line in suggestions(sc, state):
+        assert words(line, lang) <= sc.persona.max_words[lang], line
+
+
+@given(
+    per=st.decimals(min_value=Decimal("1.00"), max_value=Decimal("99999.99"), places=2),
+    count=st.integers(min_value=2, max_value=60),
+    day=st.integers(min_value=1, max_value=28),
+    lang=st.sampled_from(["zh", "en"]),
+)
+def test_a_plan_said_with_its_figures_is_read_back_exactly(per: Decimal, count: int, day: int, lang: str) -> None:
+    balance = per * count + Decimal("0.50")
+    if lang == "zh":
+        text = f"我们可以分{count}期，每期{yuan(per)}元，每月{day}号还款。"
+    else:
+        text = f"A payment plan of {count} instalments of {yuan(per)} yuan a month, the first on the {ordinal(day)}."
+    offer = parse_offer(normalise(text, lang), lang, balance)
+    assert offer is not None
+    assert (offer.instalment, offer.instalments, offer.first_day) == (per, count, day)
+    assert offer.total == per * count

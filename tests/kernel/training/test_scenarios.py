@@ -241,3 +241,29 @@ def test_a_range_with_fen_survives_a_dump() -> None:
     assert problems == []
     again, problems = parse_scenarios(dump(scenarios))
     assert problems == [] and again[0].persona.capacity == (Decimal("500.50"), Decimal(1200))
+
+
+def test_a_version_stored_before_a_later_situation_existed_still_reads() -> None:
+    doc = yaml.safe_load(dump(default_scenarios()[:2]))
+    for scenario in doc["scenarios"]:
+        del scenario["replies"]["too_long"]
+    scenarios, problems = parse_scenarios(yaml.safe_dump(doc, allow_unicode=True))
+    assert problems == []
+    assert scenarios[0].replies["too_long"][0]["zh"]
+
+
+@given(key=st.sampled_from([s.key for s in default_scenarios()]), seed=st.integers(min_value=0, max_value=2**40))
+def test_drawn_cases_stay_within_their_scenarios_ranges(key: str, seed: int) -> None:
+    sc = next(s for s in default_scenarios() if s.key == key)
+    f = sc.case_facts(seed)
+    assert f == sc.case_facts(seed)  # one seed, one case
+    assert sc.facts.principal[0] <= f.principal <= sc.facts.principal[1]
+    assert sc.facts.dpd[0] <= f.dpd <= sc.facts.dpd[1]
+    assert sc.persona.capacity[0] <= f.capacity <= sc.persona.capacity[1]
+    assert f.principal < f.balance
+    assert 0 < f.overdue_amount <= f.balance and f.monthly_instalment > 0
+    assert 1 <= f.due_day <= 28 and len(f.phone_tail) == 4
+    assert "**" in f.debtor_name and "**" in f.debtor_name_en
+    assert f.company == (sc.persona.kind == "company")
+    assert f.last_payment_days_ago > f.dpd
+    assert all(line["zh"] and line["en"] for line in f.history)

@@ -81,6 +81,7 @@ NOTE_LABELS: dict[str, dict[str, str]] = {
     "date_asked": {"zh": "问了具体日期", "en": "Asked for an exact date"},
     "pressure": {"zh": "施压", "en": "Pressure"},
     "not_understood": {"zh": "对方没听懂这句话的用意", "en": "The persona could not tell what you meant"},
+    "too_long": {"zh": "一句话说得太长，对方跟不上", "en": "Too much in one turn for this listener"},
     "hung_up": {"zh": "对方挂断了电话", "en": "The persona hung up"},
     "broken_promise": {
         "zh": "承诺将会落空：每期金额超出对方每月能力",
@@ -281,6 +282,8 @@ def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: 
         )
     if record.situation == "confused" and not record.violations:
         missed.append("not_understood")
+    if record.situation == "too_long":
+        missed.append("too_long")
     if record.end_reason == "hung_up":
         missed.append("hung_up")
     if record.violations:
@@ -293,6 +296,11 @@ def _note(scenario: Scenario, state: RunState, record: TurnRecord, seen_before: 
                 or next(iter(playbook_sentences(scenario, state, lang)), "")
                 or next(iter(playbook_sentences(scenario, state, lang, "emotional")), "")
             )
+    if state.answerer != "debtor" and (missed or record.violations):
+        # With a third party or a stranger on the line, the only right words are the call-back request or
+        # the apology: never a debtor's line, which would disclose the debt to them.
+        key = "third_party" if state.answerer == "third_party" else "wrong_number"
+        better = next(iter(playbook_sentences(scenario, state, lang, key)), "") or model
     if not better and (missed or record.violations):
         better = model
     return TurnNote(

@@ -35,6 +35,8 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
+    """The plan the persona said yes to (each instalment, how many, the first day of the month)."""
+
     instalment: Decimal
     instalments: int
     first_day: int | None
@@ -90,6 +92,8 @@ class Hidden:
 
 @dataclass(frozen=True, slots=True)
 class TurnRecord:
+    """One trainee turn and the persona's answer, with what the engine read in it."""
+
     index: int  # 1-based trainee turn
     text: str  # what the trainee typed
     moves: tuple[str, ...]
@@ -102,6 +106,9 @@ class TurnRecord:
     end_reason: str | None
     amounts: tuple[Decimal, ...] = ()
     dpd: int | None = None
+    # The persona's mood and trust after this turn, so the debrief can draw how the call felt to it.
+    mood: int = 0
+    trust: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +124,8 @@ class TurnRecord:
             "end_reason": self.end_reason,
             "amounts": [str(a) for a in self.amounts],
             "dpd": self.dpd,
+            "mood": self.mood,
+            "trust": self.trust,
         }
 
     @classmethod
@@ -134,11 +143,17 @@ class TurnRecord:
             end_reason=d.get("end_reason"),
             amounts=tuple(Decimal(a) for a in d.get("amounts", ())),
             dpd=d.get("dpd"),
+            mood=int(d.get("mood", 0)),
+            trust=int(d.get("trust", 0)),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class RunState:
+    """One practice call so far: an immutable value (``play`` returns a new one), stored by the app as
+    ``to_dict()`` JSON. The case and the persona's hidden state travel with it, so a stored run keeps its
+    figures even if the scenario's YAML is edited later."""
+
     scenario_key: str
     scenario_version: int
     seed: int
@@ -201,6 +216,15 @@ class RunState:
         )
 
 
+_WORD = re.compile(r"[\u4e00-\u9fff]|[0-9][0-9,.]*|[a-z']+", re.IGNORECASE)
+
+
+def words(text: str, lang: str) -> int:
+    """How long a turn is to a listener: Chinese characters (a number counts as one), English words."""
+    found = _WORD.findall(text)
+    return len(found) if lang == "zh" else sum(1 for w in found if not ("\u4e00" <= w[0] <= "\u9fff"))
+
+
 def yuan(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
@@ -226,7 +250,8 @@ def _values(
         "capacity": yuan(hidden.capacity),
         "last_amount": yuan(f.last_payment_amount),
         "last_days": str(f.last_payment_days_ago),
-        "payday": str(persona.payday or f.due_day),
+        # English says "on the 15th", Chinese "15号": the ordinal belongs to the language, not the YAML.
+        "payday": ordinal(persona.payday or f.due_day) if lang == "en" else str(persona.payday or f.due_day),
         "product": f.product.get(lang, ""),
         "relation": persona.relation.get(lang, ""),
         "tail": f.phone_tail,
@@ -445,6 +470,12 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
     else:
         situation, end_reason = _other_situation(answerer, moves, seen)
 
+    # A slow listener does not follow a long turn: it asks for one thing at a time, and nothing in the turn
+    # (a plan, a figure) reached it. Endings by a rule (a threat) stand.
+    limit = scenario.persona.max_words.get(lang, 0)
+    if limit and answerer == "debtor" and rule_end is None and words(clean, lang) > limit and "close" not in moves:
+        situation, end_reason, agreement, told = "too_long", None, state.agreement, state.capacity_told
+
     # An impatient persona counts its turns down (a rule may take more, e.g. on pressure); out of patience
     # or out of temper, it hangs up before any plan is agreed.
     if scenario.persona.patience > 0:
@@ -474,6 +505,8 @@ def play(scenario: Scenario, state: RunState, text: str) -> RunState:
         end_reason=end_reason,
         amounts=found.amounts if found else (),
         dpd=found.dpd if found else None,
+        mood=hidden.mood,
+        trust=hidden.trust,
     )
     return replace(
         state,
@@ -700,6 +733,16 @@ def _fillers(state: RunState, lang: str, side: str) -> list[str]:
             ["May I ask whether you are a family member?", "Is there a better time to reach him?"]
             if en
             else ["请问您是他的家人吗？", "请问他什么时候方便接电话？"]
+        )
+    if state.agreement is not None:
+        return (
+            [
+                "Do you have any other questions?",
+                "Please pay through our official channels; you will receive a confirmation once it arrives.",
+                "Is now a convenient time to talk?",
+            ]
+            if en
+            else ["请问您还有其他问题吗？", "请通过我司官方渠道还款，到账后会给您发送确认。", "请问您现在方便接听吗？"]
         )
     return (
         [

@@ -97,6 +97,7 @@ SITUATIONS = (
     "tp_shocked",
     "wn_wrong",
     "wn_ok",
+    "too_long",
 )
 # The placeholders a reply may name (engine._values fills them) and those a coach sentence may name
 # (engine.playbook_values, the call-script library's names).
@@ -123,6 +124,8 @@ REPLY_FIELDS = frozenset(
 COACH_FIELDS = frozenset(
     {"org", "agent", "name", "tail", "tail_digits", "amount", "dpd", "agreed_amount", "plan_count", "plan_total"}
 )
+# Situations added after the first stored versions: a library without replies for them is still valid.
+LATER_SITUATIONS = frozenset({"too_long"})
 SURNAMES = (
     "王",
     "李",
@@ -185,6 +188,9 @@ class Persona:
     capacity: tuple[Decimal, Decimal]  # monthly yuan it can really pay, drawn from this range
     objection: str  # the playbook objection it raises (kernel/scripts/default.yaml), "" for none
     payday: int = 0  # day of the month its pay arrives (0: not relevant)
+    # The longest turn it follows, in Chinese characters / English words ({} or 0: any): a slow listener
+    # asks for one thing at a time.
+    max_words: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +447,14 @@ class _Reader:
                     f"known: {', '.join(sorted(allowed))}",
                 )
 
+    def limits(self, value: Any, where: str) -> dict[str, int]:
+        if value is None or value == {}:
+            return {}
+        if not isinstance(value, dict) or set(value) - set(LANGS):
+            self.bad(where, "must map zh and/or en to a whole number of characters / words")
+            return {}
+        return {str(lang): self.integer(n, f"{where}.{lang}", 1, 10000, 1) for lang, n in value.items()}
+
     def integer(self, value: Any, where: str, low: int, high: int, default: int | None = None) -> int:
         if value is None and default is not None:
             return default
@@ -576,7 +590,7 @@ def parse_scenarios(text: str, source: str = "scenarios.yaml") -> tuple[list[Sce
         common = {}
     common_rules = reader.rules(common.get("rules"), "common.rules")
     common_replies = reader.replies(common.get("replies"), "common.replies")
-    missing = [s for s in SITUATIONS if s not in common_replies]
+    missing = [s for s in SITUATIONS if s not in common_replies and s not in LATER_SITUATIONS]
     if missing and "replies" in common:
         reader.bad("common.replies", f"every situation needs a common reply; missing: {', '.join(missing)}")
     items = raw.get("scenarios")
@@ -632,6 +646,7 @@ def _scenario(
         capacity=reader.decimal_range(p.get("capacity"), f"{where}.persona.capacity", Decimal(0), Decimal(10**7)),
         objection=reader.choice(p.get("objection") or "", f"{where}.persona.objection", ("", *OBJECTION_KEYS)),
         payday=reader.integer(p.get("payday"), f"{where}.persona.payday", 0, 28, 0),
+        max_words=reader.limits(p.get("max_words"), f"{where}.persona.max_words"),
     )
     f = item.get("facts")
     if not isinstance(f, dict):
@@ -664,7 +679,10 @@ def _scenario(
     replies = dict(common_replies)
     replies.update(reader.replies(item.get("replies"), f"{where}.replies"))
     for situation in SITUATIONS:
-        if situation not in replies:
+        if situation not in replies and situation in LATER_SITUATIONS:
+            # A version stored before this situation existed still reads: the shipped common reply stands in.
+            replies[situation] = _shipped_replies(situation)
+        elif situation not in replies:
             reader.bad(f"{where}.replies.{situation}", "no reply for this situation here nor in common.replies")
     coach_raw = item.get("coach") or {}
     coach = {}
@@ -691,6 +709,12 @@ def _scenario(
         pass_mark=Decimal(pass_mark),
         source=text,
     )
+
+
+@lru_cache(maxsize=8)
+def _shipped_replies(situation: str) -> tuple[Reply, ...]:
+    raw: Any = yaml.load((SCENARIO_DIR / "default.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
+    return tuple(Reply(zh=v["zh"], en=v["en"]) for v in raw["common"]["replies"][situation])
 
 
 @lru_cache(maxsize=1)
@@ -749,6 +773,7 @@ def scenario_dict(scenario: Scenario) -> dict[str, Any]:
         "capacity": [_number(p.capacity[0]), _number(p.capacity[1])],
         "objection": p.objection,
         "payday": p.payday,
+        "max_words": dict(p.max_words),
     }
     if p.relation:
         persona["relation"] = dict(p.relation)
