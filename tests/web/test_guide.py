@@ -37,7 +37,7 @@ NOT_PAGES = frozenset(
 # The apps whose pages the guide must cover (the admin's pages are Django's, covered by one section).
 GUIDED_NAMESPACES = (
     "web", "workbench", "compliance", "strategy", "comms", "legal", "qa", "fieldwork", "selfservice", "scoring",
-    "analytics",
+    "analytics", "training",
 )  # fmt: skip
 
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "huikuan.qa",
     "huikuan.fieldwork",
     "huikuan.selfservice",
+    "huikuan.training",
     "huikuan.analytics",
     "huikuan.web",
     "huikuan.demo",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("visits/", include("huikuan.fieldwork.urls")),
     path("s/", include("huikuan.selfservice.urls")),
     path("analytics/", include("huikuan.analytics.urls")),
+    path("training/", include("huikuan.training.urls")),
     path("", include("huikuan.web.urls")),
 ]
 

@@ -13,6 +13,7 @@ from huikuan.comms.templates import seed_default_templates
 from huikuan.org.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
 from huikuan.portfolio.models import Debtor
 from huikuan.strategy.models import PolicyVersion, StrategyRun
+from huikuan.training.demo import seed_demo_training
 
 DEFAULT_POLICY = Path(__file__).resolve().parents[3] / "strategy" / "policies" / "default.yaml"
 
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             call_command("generate", debtors=options["debtors"], seed=options["seed"], assign=True, stdout=self.stdout)
         if not StrategyRun.objects.filter(as_of=clock.today(), dry_run=False).exists():
             call_command("strategy_run", stdout=self.stdout)
+        # The training pages: the scenario library, an assessment for the first team, a few finished runs.
+        self.stdout.write(seed_demo_training())
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for user in DEMO_USERS:
