@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case
 from huikuan.intake import importer
 from huikuan.intake.importer import import_accounts
-from huikuan.kernel.intake import content_hash
+from huikuan.kernel.intake import FIELDS, RowHasher, content_hash
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
 from tests.intake.test_import import HEADER, counts, row, write
@@ -213,3 +216,22 @@ def test_the_content_hash_names_fields_values_first_row_and_context() -> None:
         )
         == 7
     )
+
+
+rows_of_fields = st.dictionaries(st.sampled_from(FIELDS), st.text(max_size=12), min_size=1, max_size=8)
+
+
+@examples(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(rows_of_fields, st.booleans()), min_size=1, max_size=6), st.randoms())
+def test_one_hasher_over_many_rows_hashes_each_as_content_hash_does(
+    batch: list[tuple[dict[str, str], bool]], random: Any
+) -> None:
+    """The import's hasher (fields sorted once per file) gives each row its content hash, whatever the
+    fields of the rows before it and the order of its columns; different contents hash differently."""
+    hasher = RowHasher("ctx")
+    for raw, first in batch:
+        shuffled = list(raw.items())
+        random.shuffle(shuffled)
+        assert hasher(dict(shuffled), first) == content_hash(raw, first, "ctx")
+    by_content = {(tuple(sorted(raw.items())), first): content_hash(raw, first, "ctx") for raw, first in batch}
+    assert len(set(by_content.values())) == len(by_content)

@@ -42,7 +42,7 @@ from huikuan.intake.staging import (
     validated_chunks,
 )
 from huikuan.kernel import intake
-from huikuan.kernel.ledger import IMPORT_OPENING_PREFIX, Component, import_state_tag
+from huikuan.kernel.ledger import IMPORT_OPENING_PREFIX, Component
 from huikuan.kernel.money import FEN
 from huikuan.org.models import Team, User
 from huikuan.org.permissions import can_import, require
@@ -192,9 +192,9 @@ def import_accounts(
         synced: set[int] = set()
         moved: list[intake.RowError] = []
         # closing(): a failed write stops the worker now, not whenever the generator is collected.
-        # Read after the lock: no other import changes what it holds until this one ends.
-        known = _known_rows()
-        with closing(validated_chunks(job, parallel=parallel, known=known)) as chunks:
+        # Read after the lock (no other import changes what it holds until this one ends), while the worker
+        # makes its first pass over the file.
+        with closing(validated_chunks(job, parallel=parallel, known=_known_rows)) as chunks:
             for chunk in chunks:
                 report.rows += chunk.rows
                 report.errors.extend(chunk.errors)
@@ -259,31 +259,24 @@ def import_accounts(
 def _known_rows() -> KnownRows:
     """The content hashes the last imports stored, for the worker to skip the rows that did not change.
 
-    An account's hash is handed on only while its balance is opened and in the state its imported row stated
-    (the snapshot's state tag is the row's): once a payment, a waiver or an accrual has moved it, the row is
-    validated and written again, and the import posts what the ledger rule says, as before hashes.
+    An account's hash is handed on only while its balance is opened and holds what its imported row stated:
+    once a payment, a waiver or an accrual has moved it, the row is validated and written again, and the
+    import posts what the ledger rule says, as before hashes. Compared by the database, in one pass.
     """
-    known_accounts: dict[str, str] = {}
+    stated = " || '|' || ".join(f"CAST(b.{c.value} AS text)" for c in _OWED)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT customer_no, import_hash FROM {Debtor._meta.db_table} WHERE import_hash <> ''")
-        known_debtors = dict(cursor.fetchall())
+        debtors = dict(cursor.fetchall())
         cursor.execute(
-            f"SELECT a.contract_no, a.import_hash, a.import_tag, b.principal, b.interest, b.fee, b.penalty "
+            f"SELECT a.contract_no, a.import_hash "
             f"FROM {Account._meta.db_table} a JOIN {AccountBalance._meta.db_table} b ON b.account_id = a.id "
-            # An unopened snapshot (no entries) is opened by the import, as the ledger rule says.
-            f"WHERE a.import_hash <> '' AND b.entry_count > 0"
+            # An unopened snapshot (no entries) is opened by the import, as the ledger rule says, unless the
+            # row states nothing owed: then the opening posts nothing either.
+            f"WHERE a.import_hash <> '' AND a.import_balance = {stated} "
+            f"AND (b.entry_count > 0 OR a.import_balance = '0|0|0|0')"
         )
-        for contract_no, row_hash, tag, principal, interest, fee, penalty in cursor.fetchall():
-            # Money is stored in fen; as yuan with two places, the spelling the row's tag was taken of.
-            state = import_state_tag(
-                Decimal(principal).scaleb(-2),
-                Decimal(interest).scaleb(-2),
-                Decimal(fee).scaleb(-2),
-                Decimal(penalty).scaleb(-2),
-            )
-            if state == tag:
-                known_accounts[contract_no] = row_hash
-    return KnownRows(accounts=known_accounts, debtors=known_debtors)
+        accounts = dict(cursor.fetchall())
+    return KnownRows(accounts=accounts, debtors=debtors)
 
 
 def field_limits() -> dict[str, int]:
@@ -520,7 +513,7 @@ class _ChunkWriter:
         """The SET and WHERE of an upsert that writes the file's columns and the row's content hash, and
         stamps `updated_at` only when a value changed (a new hash alone, such as a row spelt with other
         spaces, is not a change to the record)."""
-        hashed = ["import_hash", "import_tag"] if table == self.account else ["import_hash"]
+        hashed = ["import_hash", "import_balance"] if table == self.account else ["import_hash"]
         stored = ", ".join(f"{table}.{c}" for c in updated)
         given = ", ".join(f"excluded.{c}" for c in updated)
         return (
@@ -550,9 +543,11 @@ class _ChunkWriter:
         self.report.accounts_updated += self.existing
         columns = ("debtor_id", *_ACCOUNT_COLUMNS)
         cursor.execute(
-            f"INSERT INTO {self.account} (contract_no, {', '.join(columns)}, import_hash, import_tag, "
+            f"INSERT INTO {self.account} (contract_no, {', '.join(columns)}, import_hash, import_balance, "
             f"created_at, updated_at) "
-            f"SELECT s.contract_no, d.id, {', '.join(f's.{c}' for c in _ACCOUNT_COLUMNS)}, s.row_hash, s.tag, %s, %s "
+            f"SELECT s.contract_no, d.id, {', '.join(f's.{c}' for c in _ACCOUNT_COLUMNS)}, s.row_hash, "
+            + " || '|' || ".join(f"CAST(s.{c.value} AS text)" for c in _OWED)
+            + ", %s, %s "
             f"FROM {_ROWS} s JOIN {self.debtor} d ON d.customer_no = s.customer_no WHERE true "
             f"ORDER BY s.line_no "
             f"ON CONFLICT (contract_no) DO UPDATE SET " + self._upsert(self.account, self.account_updates),

@@ -151,7 +151,7 @@ def stage_chunks(job: StageJob, known: KnownRows | None = None) -> Iterator[Stag
 
 
 def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None, stored: KnownRows) -> Iterator[StagedChunk]:
-    """`stage_chunks` with the first pass's answer given: the worker gets it from the importing process."""
+    """`stage_chunks` with the first pass's answer and the stored content hashes given."""
     headers = dict(job.mapping.columns)
     missing, body = mapped_rows(job.path, job.mapping, intake.REQUIRED)
     if missing:
@@ -171,7 +171,7 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None, stored: Known
     seen: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)  # customer → contacts staged
     accounts: list[tuple[Any, ...]] = []
     contacts: list[tuple[Any, ...]] = []
-    context = hash_context(job)
+    content_hash = intake.RowHasher(hash_context(job))
     for number, raw in body:
         chunk.rows += 1
         if isinstance(raw, Unreadable):
@@ -180,7 +180,7 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None, stored: Known
             break
         customer_no, contract_no, name = intake.row_keys(raw)
         first = rules.is_new_customer(customer_no)
-        row_hash = intake.content_hash(raw, first, context)
+        row_hash = content_hash(raw, first)
         if stored.accounts.get(contract_no) == row_hash and (not first or stored.debtors.get(customer_no) == row_hash):
             # The row the last import wrote, under the same settings, and its balance has not moved since: it
             # validated then and would write nothing now. Only the rules across rows still see it.
@@ -339,7 +339,7 @@ def _copy_value(value: Any) -> str:
 
 
 def validated_chunks(
-    job: StageJob, *, parallel: bool | None = None, known: KnownRows | None = None
+    job: StageJob, *, parallel: bool | None = None, known: Callable[[], KnownRows] = KnownRows
 ) -> Generator[StagedChunk, None, None]:
     """`stage_chunks`, run in a worker process when the file is large enough to gain from it.
 
@@ -351,16 +351,17 @@ def validated_chunks(
     """
     if parallel is None:
         parallel = job.path.stat().st_size >= PARALLEL_MIN_BYTES
-    known = known or KnownRows()
     if not parallel or not interpreters.can_start():
-        yield from stage_chunks(job, known)
+        yield from stage_chunks(job, known())
         return
     worker = interpreters.start("huikuan.intake.staging", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert worker.stdin is not None and worker.stdout is not None
     try:
-        # The importing process has nothing to do until the first chunk: it makes the first pass over
-        # the file while the worker starts up, and the worker begins validating as soon as it is up.
-        pickle.dump((job, find_last_rows(job), known), worker.stdin)
+        # The worker makes the first pass over the file (the last row of each customer) while this process
+        # reads the stored content hashes from the database, which the worker needs only after it.
+        pickle.dump(job, worker.stdin)
+        worker.stdin.flush()
+        pickle.dump(known(), worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         worker.stdin.close()
         while True:
             try:
@@ -385,8 +386,10 @@ def validated_chunks(
 def _serve() -> None:
     """The worker's side: one job from stdin, its chunks to stdout."""
     out = sys.stdout.buffer
-    job, last_rows, known = pickle.load(sys.stdin.buffer)
+    job = pickle.load(sys.stdin.buffer)
     try:
+        last_rows = find_last_rows(job)
+        known = pickle.load(sys.stdin.buffer)
         for chunk in _stage_chunks(job, last_rows, known):
             pickle.dump(("chunk", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
             out.flush()

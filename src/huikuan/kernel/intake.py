@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 from zoneinfo import available_timezones
 
 from huikuan.kernel import pii, text
@@ -544,15 +545,38 @@ def content_hash(raw: Mapping[str, str], first_of_customer: bool, context: str) 
     a row's validation and staging depend on (the settings, the key of the ID hash, ROW_RULES_VERSION).
 
     Two rows with the same hash validate to the same record, so the import may skip one whose hash is the
-    one it stored last time. The fields go in marshalled, which spells every string with its length, so no
-    two contents share a text (a row with a separator character of its own must not pass for a stored
-    one); marshal is C, a fraction of the cost of joining the fields in Python, once per row. Format 0:
-    the later ones write a string seen twice as a back-reference and an interned string with its own
-    mark, so equal rows could differ by where their strings came from; format 0 writes each string whole.
+    one it stored last time. `RowHasher` gives the same hash faster for the rows of one file.
     """
-    content = marshal.dumps(sorted(raw.items()), 0)
-    head = f"{context}\x1f{'1' if first_of_customer else '0'}\x1f".encode()
-    return hashlib.blake2b(head + content, digest_size=16).hexdigest()
+    return RowHasher(context)(raw, first_of_customer)
+
+
+class RowHasher:
+    """`content_hash` for many rows with the same fields (a file's): the field names are sorted and written
+    once, and each row's values are picked in that order by one C call.
+
+    Names and values go in marshalled, which spells every string with its length, so no two contents share
+    a text (a row with a separator character of its own must not pass for a stored one); marshal is C, a
+    fraction of the cost of joining the fields in Python, once per row. Format 0: the later ones write a
+    string seen twice as a back-reference and an interned string with its own mark, so equal rows could
+    differ by where their strings came from; format 0 writes each string whole.
+    """
+
+    def __init__(self, context: str) -> None:
+        self.context = context
+        self.fields: frozenset[str] = frozenset()
+        self.head = b""
+        self.pick: Callable[[Mapping[str, str]], tuple[str, ...]] = lambda raw: ()
+
+    def __call__(self, raw: Mapping[str, str], first_of_customer: bool) -> str:
+        if raw.keys() != self.fields:
+            names = tuple(sorted(raw))
+            self.fields = frozenset(names)
+            self.head = f"{self.context}\x1f".encode() + marshal.dumps(names, 0)
+            getter = itemgetter(*names)
+            # itemgetter of one name gives the value itself, not a tuple of one.
+            self.pick = getter if len(names) > 1 else (lambda raw: (getter(raw),))
+        content = self.head + (b"1" if first_of_customer else b"0") + marshal.dumps(self.pick(raw), 0)
+        return hashlib.blake2b(content, digest_size=16).hexdigest()
 
 
 def excel_value(value: object) -> str:

@@ -215,15 +215,15 @@ class Account(models.Model):
     daily_penalty_rate = models.DecimalField(
         _("daily penalty rate"), max_digits=7, decimal_places=5, default=Decimal("0")
     )
-    # The content hash of the file row that last wrote this account, and the balance state it stated
-    # (kernel.ledger.import_state_tag): the next import skips a row with that hash while the snapshot is
-    # still in that state. Once anything else has moved the balance (a payment, a waiver) the row is
+    # The content hash of the file row that last wrote this account, and the balance it stated (principal,
+    # interest, fee and penalty in fen, '|' between): the next import skips a row with that hash while the
+    # snapshot still holds that balance. Once anything else has moved it (a payment, a waiver) the row is
     # processed again, as it was before there were hashes.
     import_hash = models.CharField(
         _("import content hash"), max_length=32, blank=True, default="", db_default="", editable=False
     )
-    import_tag = models.CharField(
-        _("imported balance state"), max_length=12, blank=True, default="", db_default="", editable=False
+    import_balance = models.CharField(
+        _("imported balance state"), max_length=80, blank=True, default="", db_default="", editable=False
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
