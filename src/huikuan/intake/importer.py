@@ -33,7 +33,14 @@ from huikuan.cases.sync import refresh_cases
 from huikuan.inputs import max_amount
 from huikuan.intake import staging
 from huikuan.intake.authority import ImportAuthority
-from huikuan.intake.staging import CONTACT_COLUMNS, STAGE_COLUMNS, StagedChunk, StageJob, validated_chunks
+from huikuan.intake.staging import (
+    CONTACT_COLUMNS,
+    STAGE_COLUMNS,
+    KnownRows,
+    StagedChunk,
+    StageJob,
+    validated_chunks,
+)
 from huikuan.kernel import intake
 from huikuan.kernel.ledger import IMPORT_OPENING_PREFIX, Component
 from huikuan.kernel.money import FEN
@@ -79,6 +86,9 @@ class ImportReport:
     debtors_created: int = 0
     accounts_created: int = 0
     accounts_updated: int = 0
+    # Of the rows of existing accounts (counted in accounts_updated), those skipped unread: the same
+    # content as the last import's row, and the balance where that import left it.
+    rows_unchanged: int = 0
     entries_posted: int = 0
     cases_created: int = 0
     dry_run: bool = False
@@ -182,10 +192,15 @@ def import_accounts(
         synced: set[int] = set()
         moved: list[intake.RowError] = []
         # closing(): a failed write stops the worker now, not whenever the generator is collected.
-        with closing(validated_chunks(job, parallel=parallel)) as chunks:
+        # Read after the lock (no other import changes what it holds until this one ends), while the worker
+        # makes its first pass over the file.
+        with closing(validated_chunks(job, parallel=parallel, known=_known_rows)) as chunks:
             for chunk in chunks:
                 report.rows += chunk.rows
                 report.errors.extend(chunk.errors)
+                # A skipped row is an existing account's, and is counted with them as before it was skipped.
+                report.rows_unchanged += chunk.unchanged
+                report.accounts_updated += chunk.unchanged
                 if not report.ok:
                     continue  # keep reading: the report lists every error of the file
                 authority.add(chunk)
@@ -228,6 +243,7 @@ def import_accounts(
             debtors_created=report.debtors_created,
             accounts_created=report.accounts_created,
             accounts_updated=report.accounts_updated,
+            rows_unchanged=report.rows_unchanged,
             entries_posted=report.entries_posted,
             cases_created=report.cases_created,
             created_by=user if getattr(user, "is_authenticated", False) else None,
@@ -238,6 +254,29 @@ def import_accounts(
             transaction.set_rollback(True)
             report.batch_id = None
     return report
+
+
+def _known_rows() -> KnownRows:
+    """The content hashes the last imports stored, for the worker to skip the rows that did not change.
+
+    An account's hash is handed on only while its balance is opened and holds what its imported row stated:
+    once a payment, a waiver or an accrual has moved it, the row is validated and written again, and the
+    import posts what the ledger rule says, as before hashes. Compared by the database, in one pass.
+    """
+    stated = " || '|' || ".join(f"CAST(b.{c.value} AS text)" for c in _OWED)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT customer_no, import_hash FROM {Debtor._meta.db_table} WHERE import_hash <> ''")
+        debtors = dict(cursor.fetchall())
+        cursor.execute(
+            f"SELECT a.contract_no, a.import_hash "
+            f"FROM {Account._meta.db_table} a JOIN {AccountBalance._meta.db_table} b ON b.account_id = a.id "
+            # An unopened snapshot (no entries) is opened by the import, as the ledger rule says, unless the
+            # row states nothing owed: then the opening posts nothing either.
+            f"WHERE a.import_hash <> '' AND a.import_balance = {stated} "
+            f"AND (b.entry_count > 0 OR a.import_balance = '0|0|0|0')"
+        )
+        accounts = dict(cursor.fetchall())
+    return KnownRows(accounts=accounts, debtors=debtors)
 
 
 def field_limits() -> dict[str, int]:
@@ -461,18 +500,28 @@ class _ChunkWriter:
         self.report.debtors_created += cursor.fetchone()[0]
         target = ", ".join(c for c, _s, _f in _DEBTOR_COLUMNS)
         source = ", ".join(s for _c, s, _f in _DEBTOR_COLUMNS)
-        updated = self.debtor_updates
         # The first row of a customer in the file carries the debtor's data; a debtor whose data did not
         # change is not rewritten, so a replayed file leaves the table alone.
         cursor.execute(
-            f"INSERT INTO {self.debtor} (customer_no, {target}, created_at, updated_at) "
-            f"SELECT customer_no, {source}, %s, %s FROM {_ROWS} WHERE first_of_customer ORDER BY line_no "
-            f"ON CONFLICT (customer_no) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in updated)
-            + ", updated_at = excluded.updated_at "
-            f"WHERE ({', '.join(f'{self.debtor}.{c}' for c in updated)}) {self.distinct} "
-            f"({', '.join(f'excluded.{c}' for c in updated)})",
+            f"INSERT INTO {self.debtor} (customer_no, {target}, import_hash, created_at, updated_at) "
+            f"SELECT customer_no, {source}, row_hash, %s, %s FROM {_ROWS} WHERE first_of_customer ORDER BY line_no "
+            f"ON CONFLICT (customer_no) DO UPDATE SET " + self._upsert(self.debtor, self.debtor_updates),
             [now, now],
+        )
+
+    def _upsert(self, table: str, updated: Sequence[str]) -> str:
+        """The SET and WHERE of an upsert that writes the file's columns and the row's content hash, and
+        stamps `updated_at` only when a value changed (a new hash alone, such as a row spelt with other
+        spaces, is not a change to the record)."""
+        hashed = ["import_hash", "import_balance"] if table == self.account else ["import_hash"]
+        stored = ", ".join(f"{table}.{c}" for c in updated)
+        given = ", ".join(f"excluded.{c}" for c in updated)
+        return (
+            ", ".join(f"{c} = excluded.{c}" for c in (*updated, *hashed))
+            + f", updated_at = CASE WHEN ({stored}) {self.distinct} ({given}) "
+            f"THEN excluded.updated_at ELSE {table}.updated_at END "
+            f"WHERE ({stored}, {', '.join(f'{table}.{c}' for c in hashed)}) {self.distinct} "
+            f"({given}, {', '.join(f'excluded.{c}' for c in hashed)})"
         )
 
     def _contacts(self, cursor: Any, now: object) -> None:
@@ -493,17 +542,15 @@ class _ChunkWriter:
         self.report.accounts_created += cursor.fetchone()[0] - self.existing
         self.report.accounts_updated += self.existing
         columns = ("debtor_id", *_ACCOUNT_COLUMNS)
-        updated = self.account_updates
         cursor.execute(
-            f"INSERT INTO {self.account} (contract_no, {', '.join(columns)}, created_at, updated_at) "
-            f"SELECT s.contract_no, d.id, {', '.join(f's.{c}' for c in _ACCOUNT_COLUMNS)}, %s, %s "
+            f"INSERT INTO {self.account} (contract_no, {', '.join(columns)}, import_hash, import_balance, "
+            f"created_at, updated_at) "
+            f"SELECT s.contract_no, d.id, {', '.join(f's.{c}' for c in _ACCOUNT_COLUMNS)}, s.row_hash, "
+            + " || '|' || ".join(f"CAST(s.{c.value} AS text)" for c in _OWED)
+            + ", %s, %s "
             f"FROM {_ROWS} s JOIN {self.debtor} d ON d.customer_no = s.customer_no WHERE true "
             f"ORDER BY s.line_no "
-            f"ON CONFLICT (contract_no) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in updated)
-            + ", updated_at = excluded.updated_at "
-            f"WHERE ({', '.join(f'{self.account}.{c}' for c in updated)}) {self.distinct} "
-            f"({', '.join(f'excluded.{c}' for c in updated)})",
+            f"ON CONFLICT (contract_no) DO UPDATE SET " + self._upsert(self.account, self.account_updates),
             [now, now],
         )
 

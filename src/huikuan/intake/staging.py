@@ -67,6 +67,7 @@ STAGE_COLUMNS = (
     ("effective_date", "date"),
     ("tag", "text"),  # names the file's target balance (state_tag)
     ("adjustment_reference", "text"),
+    ("row_hash", "text"),  # kernel.intake.content_hash, stored on the account (and the debtor, first row)
 )
 CONTACT_COLUMNS = (
     ("line_no", "integer"),
@@ -112,6 +113,31 @@ class StagedChunk:
     contacts: Rows = ""
     # (row, customer_no, team, collector) of the rows naming a team or a collector.
     people: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # Rows skipped unread: their content hash is the one the last import stored, and nothing moved since.
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class KnownRows:
+    """What the last imports stored, for skipping rows that did not change (kernel.intake.content_hash).
+
+    `accounts` holds contract number → hash only for accounts whose balance is still in the state their
+    last imported row stated; `debtors` customer number → the hash of the row that last wrote the debtor.
+    """
+
+    accounts: Mapping[str, str] = field(default_factory=dict)
+    debtors: Mapping[str, str] = field(default_factory=dict)
+
+
+def hash_context(job: StageJob) -> str:
+    """Everything besides a row's own cells that decides what the row validates and stages to."""
+    limits = ",".join(f"{name}={limit}" for name, limit in sorted(job.limits.items()))
+    # The ID hash's key is in, as a keyed hash of a constant (never the key): a new key must rewrite them.
+    key = hash_id_number("content-hash", job.pii_key)[:16]
+    return (
+        f"v{intake.ROW_RULES_VERSION}|{job.region}|{job.default_currency}|{job.default_time_zone}|"
+        f"{job.max_amount}|{limits}|{key}"
+    )
 
 
 def state_tag(record: intake.AccountRow) -> str:
@@ -119,13 +145,13 @@ def state_tag(record: intake.AccountRow) -> str:
     return ledger.import_state_tag(record.principal, record.interest, record.fee, record.penalty)
 
 
-def stage_chunks(job: StageJob) -> Iterator[StagedChunk]:
+def stage_chunks(job: StageJob, known: KnownRows | None = None) -> Iterator[StagedChunk]:
     """The file validated in chunks of `job.chunk_rows` rows, errors in row order as a whole-file check."""
-    yield from _stage_chunks(job, find_last_rows(job))
+    yield from _stage_chunks(job, find_last_rows(job), known or KnownRows())
 
 
-def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None) -> Iterator[StagedChunk]:
-    """`stage_chunks` with the first pass's answer given: the worker gets it from the importing process."""
+def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None, stored: KnownRows) -> Iterator[StagedChunk]:
+    """`stage_chunks` with the first pass's answer and the stored content hashes given."""
     headers = dict(job.mapping.columns)
     missing, body = mapped_rows(job.path, job.mapping, intake.REQUIRED)
     if missing:
@@ -145,18 +171,31 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None) -> Iterator[S
     seen: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)  # customer → contacts staged
     accounts: list[tuple[Any, ...]] = []
     contacts: list[tuple[Any, ...]] = []
+    content_hash = intake.RowHasher(hash_context(job))
     for number, raw in body:
         chunk.rows += 1
         if isinstance(raw, Unreadable):
             failed = True
             chunk.errors.append(unreadable_error(number, raw))
             break
-        record, errors = intake.validate_row(number, raw, headers, ctx)
+        customer_no, contract_no, name = intake.row_keys(raw)
+        first = rules.is_new_customer(customer_no)
+        row_hash = content_hash(raw, first)
+        if stored.accounts.get(contract_no) == row_hash and (not first or stored.debtors.get(customer_no) == row_hash):
+            # The row the last import wrote, under the same settings, and its balance has not moved since: it
+            # validated then and would write nothing now. Only the rules across rows still see it.
+            record, errors = None, rules.check_keys(number, customer_no, contract_no, name)
+            if not errors:
+                chunk.unchanged += 1
+                if last_rows is not None and last_rows.get(customer_no) == number:
+                    seen.pop(customer_no, None)
+        else:
+            record, errors = intake.validate_row(number, raw, headers, ctx)
         if record is not None:
             errors = rules.check(record)
             if not errors and not failed:
                 last = last_rows is not None and last_rows.get(record.customer_no) == number
-                accounts.append(_stage_row(record, rules.first_of_customer(record), last, job, today_in))
+                accounts.append(_stage_row(record, rules.first_of_customer(record), last, job, today_in, row_hash))
                 # A customer's rows usually repeat the same contacts: only a contact's first appearance is
                 # staged (the one the database would keep), and the database is spared the rest. The set
                 # is dropped after the customer's last row, when that is known.
@@ -215,7 +254,12 @@ def find_last_rows(job: StageJob) -> dict[str, int] | None:
 
 
 def _stage_row(
-    r: intake.AccountRow, first: bool, last: bool, job: StageJob, today_in: Callable[[str | None], date]
+    r: intake.AccountRow,
+    first: bool,
+    last: bool,
+    job: StageJob,
+    today_in: Callable[[str | None], date],
+    row_hash: str,
 ) -> tuple[Any, ...]:
     # The balances of a file without an as_of date are the debtor's today's, as a payment's date is.
     effective = r.as_of or today_in(r.time_zone)
@@ -252,6 +296,7 @@ def _stage_row(
         effective.isoformat(),
         tag,
         ledger.import_adjustment_reference(effective, tag),
+        row_hash,
     )
 
 
@@ -293,7 +338,9 @@ def _copy_value(value: Any) -> str:
     return str(value)
 
 
-def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Generator[StagedChunk, None, None]:
+def validated_chunks(
+    job: StageJob, *, parallel: bool | None = None, known: Callable[[], KnownRows] = KnownRows
+) -> Generator[StagedChunk, None, None]:
     """`stage_chunks`, run in a worker process when the file is large enough to gain from it.
 
     `parallel=None` decides by file size. The worker is a plain child interpreter running this module
@@ -305,14 +352,16 @@ def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Generato
     if parallel is None:
         parallel = job.path.stat().st_size >= PARALLEL_MIN_BYTES
     if not parallel or not interpreters.can_start():
-        yield from stage_chunks(job)
+        yield from stage_chunks(job, known())
         return
     worker = interpreters.start("huikuan.intake.staging", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert worker.stdin is not None and worker.stdout is not None
     try:
-        # The importing process has nothing to do until the first chunk: it makes the first pass over
-        # the file while the worker starts up, and the worker begins validating as soon as it is up.
-        pickle.dump((job, find_last_rows(job)), worker.stdin)
+        # The worker makes the first pass over the file (the last row of each customer) while this process
+        # reads the stored content hashes from the database, which the worker needs only after it.
+        pickle.dump(job, worker.stdin)
+        worker.stdin.flush()
+        pickle.dump(known(), worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         worker.stdin.close()
         while True:
             try:
@@ -337,9 +386,11 @@ def validated_chunks(job: StageJob, *, parallel: bool | None = None) -> Generato
 def _serve() -> None:
     """The worker's side: one job from stdin, its chunks to stdout."""
     out = sys.stdout.buffer
-    job, last_rows = pickle.load(sys.stdin.buffer)
+    job = pickle.load(sys.stdin.buffer)
     try:
-        for chunk in _stage_chunks(job, last_rows):
+        last_rows = find_last_rows(job)
+        known = pickle.load(sys.stdin.buffer)
+        for chunk in _stage_chunks(job, last_rows, known):
             pickle.dump(("chunk", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
             out.flush()
         pickle.dump(("done", None), out)

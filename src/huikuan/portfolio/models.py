@@ -66,6 +66,12 @@ class Debtor(models.Model):
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
+    # The content hash of the file row that last wrote this debtor (kernel.intake.content_hash): a file
+    # row with the same hash is skipped by the next import, unread, so a replayed file writes nothing.
+    # Empty for a debtor no import wrote; a database default so the bulk writers need not name it.
+    import_hash = models.CharField(
+        _("import content hash"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -209,6 +215,16 @@ class Account(models.Model):
     daily_penalty_rate = models.DecimalField(
         _("daily penalty rate"), max_digits=7, decimal_places=5, default=Decimal("0")
     )
+    # The content hash of the file row that last wrote this account, and the balance it stated (principal,
+    # interest, fee and penalty in fen, '|' between): the next import skips a row with that hash while the
+    # snapshot still holds that balance. Once anything else has moved it (a payment, a waiver) the row is
+    # processed again, as it was before there were hashes.
+    import_hash = models.CharField(
+        _("import content hash"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
+    import_balance = models.CharField(
+        _("imported balance state"), max_length=80, blank=True, default="", db_default="", editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -337,6 +353,8 @@ class ImportBatch(models.Model):
     accounts_updated = models.PositiveIntegerField(_("accounts updated"), default=0)
     entries_posted = models.PositiveIntegerField(_("ledger entries posted"), default=0)
     cases_created = models.PositiveIntegerField(_("cases created"), default=0)
+    # Rows skipped because their content hash and their account's balance were as the last import left them.
+    rows_unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0, db_default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("by")
     )

@@ -237,7 +237,9 @@ def mapped_rows(
             if not joined.strip():
                 continue
             if "'" in joined:
-                values = [unescape(v) for v in values]
+                # Only a cell that begins with the apostrophe can be one of ours (a generated file's phones
+                # all are): the others are not passed through a call each.
+                values = [unescape(v) if v[:1] == "'" else v for v in values]
             if len(values) < width:  # a short row reads as empty cells
                 values = [*values, *([""] * (width - len(values)))]
             yield number, dict(zip(names, pick(values), strict=True))

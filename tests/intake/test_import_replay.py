@@ -1,0 +1,237 @@
+"""A replayed file does nearly nothing: rows whose content hash is the one the last import stored are skipped.
+
+A skipped row is not validated or written again; the rules across rows still see it, and a row whose account
+moved since (a payment) or whose settings changed is read again, so the import ends where a full re-read ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
+
+from huikuan.audit.models import ChangeLog
+from huikuan.cases.models import Case
+from huikuan.intake import importer
+from huikuan.intake.importer import import_accounts
+from huikuan.kernel.intake import FIELDS, RowHasher, content_hash
+from huikuan.kernel.ledger import Component, EntryKind
+from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
+from tests.intake.test_import import HEADER, counts, row, write
+from tests.postings import post_entry
+
+
+def rows() -> list[dict[str, str]]:
+    return [
+        row(),
+        row(customer_no="C2", contract_no="HT-2", name="李娜", id_number="", mobile="13700002222", email=""),
+        row(customer_no="C2", contract_no="HT-2b", name="李娜", id_number="", mobile="13700002222", email=""),
+        row(customer_no="C3", contract_no="HT-3", name="王芳", id_number="", mobile="13600003333", email=""),
+    ]
+
+
+def stamps() -> tuple[dict[str, Any], dict[str, Any], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    return (
+        dict(Debtor.objects.values_list("customer_no", "updated_at")),
+        dict(Account.objects.values_list("contract_no", "updated_at")),
+        list(AccountBalance.objects.order_by("account_id").values_list("account_id", "total", "entry_count")),
+        list(Case.objects.order_by("id").values_list("id", "status", "assignee_id", "team_id", "oldest_due_date")),
+    )
+
+
+@pytest.fixture
+def synced(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
+    """The debtors whose cases each import synced."""
+    calls: list[set[int]] = []
+    real = importer.refresh_cases
+
+    def spy(debtor_ids: Iterable[int], *args: Any, **kwargs: Any) -> Any:
+        ids = set(debtor_ids)
+        if ids:
+            calls.append(ids)
+        return real(ids, *args, **kwargs)
+
+    monkeypatch.setattr(importer, "refresh_cases", spy)
+    return calls
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parallel", [False, True], ids=["inline", "worker"])
+def test_the_same_file_twice_changes_nothing_and_says_so(
+    tmp_path: Path, parallel: bool, synced: list[set[int]]
+) -> None:
+    path = write(tmp_path / "a.csv", rows())
+    first = import_accounts(path, parallel=parallel)
+    assert first.ok, first.error_lines()
+    before, audit = (
+        (counts(), stamps(), list(ContactPoint.objects.values_list("id", "value"))),
+        ChangeLog.objects.count(),
+    )
+    synced.clear()
+
+    replay = import_accounts(path, parallel=parallel)
+    assert replay.ok, replay.error_lines()
+    assert (replay.rows, replay.rows_unchanged, replay.accounts_updated) == (4, 4, 4)
+    assert (replay.debtors_created, replay.accounts_created, replay.entries_posted, replay.cases_created) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert (counts(), stamps(), list(ContactPoint.objects.values_list("id", "value"))) == before
+    assert ChangeLog.objects.count() == audit, "the replay logged a change"
+    assert synced == [], "no case needed syncing"
+    assert replay.batch_id is not None
+    batch = ImportBatch.objects.get(pk=replay.batch_id)
+    assert (batch.rows, batch.rows_unchanged, batch.accounts_created, batch.entries_posted) == (4, 4, 0, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parallel", [False, True], ids=["inline", "worker"])
+def test_one_changed_row_updates_exactly_its_account_debtor_and_case(
+    tmp_path: Path, parallel: bool, synced: list[set[int]]
+) -> None:
+    data = rows()
+    assert import_accounts(write(tmp_path / "a.csv", data), parallel=parallel).ok
+    debtors, accounts, _balances, cases = stamps()
+    entries = LedgerEntry.objects.count()
+    synced.clear()
+
+    data[3] = {**data[3], "principal": "11000", "due_date": "2026-08-31"}  # C3's only account
+    report = import_accounts(write(tmp_path / "b.csv", data), parallel=parallel)
+    assert report.ok, report.error_lines()
+    assert (report.rows_unchanged, report.accounts_updated, report.entries_posted) == (3, 4, 1)
+    after_debtors, after_accounts, _balances, after_cases = stamps()
+    c3 = Debtor.objects.get(customer_no="C3")
+    assert {k for k in debtors if after_debtors[k] != debtors[k]} == set(), "no debtor's data changed"
+    assert {k for k in accounts if after_accounts[k] != accounts[k]} == {"HT-3"}
+    assert LedgerEntry.objects.count() == entries + 1
+    adjustment = LedgerEntry.objects.get(account__contract_no="HT-3", kind="adjustment")
+    assert adjustment.principal == Decimal("-1000.00")
+    assert AccountBalance.objects.get(account__contract_no="HT-3").principal == Decimal("11000.00")
+    assert synced == [{c3.pk}], "only the changed debtor's case is synced"
+    changed_cases = {case[0] for case in after_cases if case not in cases}
+    assert changed_cases == set(Case.objects.filter(debtor=c3).values_list("id", flat=True))
+    assert Case.objects.get(debtor=c3).oldest_due_date == date(2026, 8, 31)
+    assert set(ChangeLog.objects.filter(action="import:account").values_list("subject_id", flat=True)) == {
+        str(Account.objects.get(contract_no="HT-3").pk)
+    }
+
+    # A debtor's data changes with its customer's first row; the debtor's other account row is skipped.
+    data[1] = {**data[1], "gender": "女"}
+    report = import_accounts(write(tmp_path / "c.csv", data), parallel=parallel)
+    assert report.ok and report.rows_unchanged == 3
+    assert Debtor.objects.get(customer_no="C2").gender == "female"
+    assert dict(Debtor.objects.values_list("customer_no", "updated_at"))["C1"] == debtors["C1"]
+
+
+@pytest.mark.django_db
+def test_a_row_whose_balance_moved_since_is_read_again(tmp_path: Path) -> None:
+    """A payment since the last import: the row is processed as it was before hashes, and the file's
+    state is posted as the ledger rule says (here, the difference back to the file's balance)."""
+    path = write(tmp_path / "a.csv", rows())
+    assert import_accounts(path).ok
+    account = Account.objects.get(contract_no="HT-2")
+    post_entry(account, EntryKind.PAYMENT, "pay-1", {Component.PRINCIPAL: Decimal("-100.00")}, date(2026, 11, 1))
+    report = import_accounts(path)
+    assert report.ok and report.rows_unchanged == 3
+    assert report.entries_posted == 1
+    assert AccountBalance.objects.get(account=account).principal == Decimal("12000.00")
+    # Back in the file's state, written by the file: the next replay skips it again.
+    assert import_accounts(path).rows_unchanged == 4
+
+
+@pytest.mark.django_db
+def test_columns_in_another_order_are_the_same_content(tmp_path: Path) -> None:
+    assert import_accounts(write(tmp_path / "a.csv", rows())).ok
+    report = import_accounts(write(tmp_path / "b.csv", rows(), list(reversed(HEADER))))
+    assert report.ok and report.rows_unchanged == 4
+
+
+@pytest.mark.django_db
+def test_other_settings_read_every_row_again(tmp_path: Path, settings: Any) -> None:
+    path = write(tmp_path / "a.csv", rows())
+    assert import_accounts(path).ok
+    settings.DEFAULT_CURRENCY = "HKD"  # a row's meaning may depend on it: every row is validated again
+    report = import_accounts(path)
+    assert report.ok and (report.rows_unchanged, report.accounts_updated, report.entries_posted) == (0, 4, 0)
+    # The rows' hashes under the new settings are stored: the next replay skips them again.
+    assert import_accounts(path).rows_unchanged == 4
+
+
+@pytest.mark.django_db
+def test_a_skipped_row_still_counts_for_the_rules_across_rows(tmp_path: Path) -> None:
+    data = rows()
+    assert import_accounts(write(tmp_path / "a.csv", data)).ok
+    # Row 6 repeats row 2's contract, row 7 gives C3 another name: both are errors though rows 2-5 are skipped.
+    data.append(row(customer_no="C9", contract_no="HT-1", name="赵六", id_number="", email=""))
+    data.append(row(customer_no="C3", contract_no="HT-9", name="别名", id_number="", email=""))
+    before = counts()
+    report = import_accounts(write(tmp_path / "b.csv", data))
+    assert [(e.row, e.column, e.code) for e in report.errors] == [
+        (6, "contract_no", "duplicate"),
+        (7, "name", "name_conflict"),
+    ]
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_a_dry_run_stores_no_hash(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.csv", rows())
+    assert import_accounts(path, dry_run=True).ok
+    report = import_accounts(path)
+    assert report.ok and report.rows_unchanged == 0 and report.accounts_created == 4
+
+
+def test_the_content_hash_names_fields_values_first_row_and_context() -> None:
+    raw = {"customer_no": "C1", "name": "张伟"}
+    same = content_hash(raw, True, "ctx")
+    assert content_hash(dict(reversed(raw.items())), True, "ctx") == same
+    # The same text however its strings were made (interned, shared, built): the worker's and the
+    # importing process's hashes of one row must agree.
+    built = {"".join(["custo", "mer_no"]): "".join(["C", "1"]), "name": "".join(["张", "伟"])}
+    assert content_hash(built, True, "ctx") == same
+    shared = "".join(["北京市", "朝阳区"])
+    apart = {"a": "".join(["北京市", "朝阳区"]), "b": "".join(["北京", "市朝阳区"])}
+    assert content_hash({"a": shared, "b": shared}, True, "ctx") == content_hash(apart, True, "ctx")
+    # Each of these is another content; the last two would be one text if values were simply joined.
+    assert (
+        len(
+            {
+                same,
+                content_hash(raw, False, "ctx"),
+                content_hash(raw, True, "other"),
+                content_hash({**raw, "name": "张伟 "}, True, "ctx"),
+                content_hash({**raw, "employer": ""}, True, "ctx"),
+                content_hash({"customer_no": "C1\x1fname", "name": ""}, True, "ctx"),
+                content_hash({"customer_no": "C1", "name": "\x1fname"}, True, "ctx"),
+            }
+        )
+        == 7
+    )
+
+
+rows_of_fields = st.dictionaries(st.sampled_from(FIELDS), st.text(max_size=12), min_size=1, max_size=8)
+
+
+@examples(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(rows_of_fields, st.booleans()), min_size=1, max_size=6), st.randoms())
+def test_one_hasher_over_many_rows_hashes_each_as_content_hash_does(
+    batch: list[tuple[dict[str, str], bool]], random: Any
+) -> None:
+    """The import's hasher (fields sorted once per file) gives each row its content hash, whatever the
+    fields of the rows before it and the order of its columns; different contents hash differently."""
+    hasher = RowHasher("ctx")
+    for raw, first in batch:
+        shuffled = list(raw.items())
+        random.shuffle(shuffled)
+        assert hasher(dict(shuffled), first) == content_hash(raw, first, "ctx")
+    by_content = {(tuple(sorted(raw.items())), first): content_hash(raw, first, "ctx") for raw, first in batch}
+    assert len(set(by_content.values())) == len(by_content)
