@@ -11,14 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from huikuan.notifications.models import Notification
 from huikuan.payments.models import Payment, PaymentStatus, WaiverStatus
 from huikuan.payments.waivers import request_waiver
 from huikuan.portfolio.models import ContactPoint, Validity
 from tests.browser.conftest import is_csp_violation, login, screenshot
-from tests.workbench.fixtures import make_case, run, workday
+from tests.workbench.fixtures import earliest_today, make_case, run, workday
 from tests.workbench.opening import in_ledger
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -124,7 +123,7 @@ def test_a_leads_day_approvals_notifications_and_payments(
     page.click("[data-testid=team-payments-link]")
     page.fill("[data-testid=field-contract]", case.debtor.accounts.get().contract_no)
     page.fill("[data-testid=field-amount]", "1,000.00")
-    page.fill("[data-testid=field-paid_on]", timezone.localdate().isoformat())
+    page.fill("[data-testid=field-paid_on]", earliest_today().isoformat())
     page.fill("[data-testid=field-reference]", "TX-20261206-1")
     with page.expect_navigation():
         page.click("[data-testid=post-payment]")

@@ -22,7 +22,7 @@ from huikuan.portfolio.models import LedgerEntry
 from tests.browser.conftest import login, screenshot
 from tests.conftest import Personas
 from tests.legal.conftest import ledgered
-from tests.workbench.fixtures import CaseMaker, make_case, run
+from tests.workbench.fixtures import CaseMaker, earliest_today, make_case, run
 from tests.workbench.test_routing import add_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,7 +68,7 @@ def test_legal_counsel_walks_a_case_from_review_to_judgment_and_downloads_the_ev
     screenshot(page, "legal-02-review")
 
     step(page, "letter", note="律师函已由金诚律师事务所发出")
-    today = timezone.localdate().isoformat()
+    today = earliest_today().isoformat()  # the debtor's today or yesterday, never their tomorrow
     step(
         page,
         "filed",

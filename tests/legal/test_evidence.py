@@ -39,6 +39,7 @@ from huikuan.legal.evidence import ZIP_TIME, build_pack
 from huikuan.portfolio.models import AccountBalance, ContactPoint
 from huikuan.workbench.models import CallRecording
 from tests.conftest import Personas, client_for
+from tests.workbench.fixtures import earliest_today
 
 
 def unzip(data: bytes) -> dict[str, bytes]:
@@ -122,7 +123,7 @@ def test_the_ledger_statement_sums_to_the_balance_to_the_fen(personas: Personas,
 
 
 def _filing() -> MoveFacts:
-    return MoveFacts(court="北京市朝阳区人民法院", case_number="(2026)京0105民初1234号", filed_on=timezone.localdate())
+    return MoveFacts(court="北京市朝阳区人民法院", case_number="(2026)京0105民初1234号", filed_on=earliest_today())
 
 
 def test_the_same_records_give_the_same_pack_byte_for_byte(personas: Personas, evidence_case: Case) -> None:

@@ -28,14 +28,15 @@ from huikuan.portfolio.models import AccountBalance, LedgerEntry
 from huikuan.strategy.models import WorkStatus
 from tests.conftest import Personas
 from tests.legal.conftest import ledgered
-from tests.workbench.fixtures import CaseMaker
+from tests.workbench.fixtures import CaseMaker, earliest_today
 from tests.workbench.test_routing import add_item
 
 FILING = MoveFacts(court="北京市朝阳区人民法院", case_number="(2026)京0105民初1234号", filed_on=None)
 
 
 def today() -> date:
-    return timezone.localdate()
+    """A day that is today or yesterday for the debtor, never tomorrow (their zone is where it is daytime)."""
+    return earliest_today()
 
 
 def filing() -> MoveFacts:

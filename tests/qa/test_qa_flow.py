@@ -58,7 +58,7 @@ def call(case: Any, user: Any, outcome: str = "right_party", at: Any = None) -> 
 def test_a_transcript_is_stored_turn_by_turn_scored_against_the_case_and_flagged_with_times(
     personas: Any, make_case: Any
 ) -> None:
-    case = make_case(12)
+    case = make_case(12, debtors_days=True)
     logged = call(case, personas.alice)
     stored = attach_transcript(personas.quinn, logged, THREAT)
     turns = list(stored.turns.all())
@@ -90,13 +90,13 @@ def test_a_third_party_on_the_line_makes_stating_the_debt_a_disclosure(personas:
     assert stored.audience == "third_party"
     assert set(TurnFlag.objects.values_list("turn__index", "category")) == {(2, "disclosure")}
     # the same words to the debtor are a plain statement of the debt
-    other = call(make_case(12), personas.alice)
+    other = call(make_case(12, debtors_days=True), personas.alice)
     doc["turns"][2]["text"] = "您在我们这借的钱逾期了，请尽快还款。"
     assert attach_transcript(personas.quinn, other, json.dumps(doc, ensure_ascii=False)).flagged is False
 
 
 def test_a_bad_transcript_is_refused_with_where_and_nothing_is_written(personas: Any, make_case: Any) -> None:
-    logged = call(make_case(12), personas.alice)
+    logged = call(make_case(12, debtors_days=True), personas.alice)
     with pytest.raises(QaError, match="line 2: expected 'speaker: text'"):
         attach_transcript(personas.quinn, logged, "坐席: 您好\n\n[00:03]没有说话人\n".replace("\n\n", "\n"))
     assert not CallTranscript.objects.exists() and not TranscriptTurn.objects.exists()
@@ -108,12 +108,15 @@ def test_a_bad_transcript_is_refused_with_where_and_nothing_is_written(personas:
 
 
 def test_the_weekly_sample_takes_every_flagged_call_every_complaint_and_a_share(personas: Any, make_case: Any) -> None:
-    flagged = attach_transcript(personas.quinn, call(make_case(12), personas.alice), THREAT)
-    complaint_case = make_case(12)
+    flagged = attach_transcript(personas.quinn, call(make_case(12, debtors_days=True), personas.alice), THREAT)
+    complaint_case = make_case(12, debtors_days=True)
     complaint = attach_transcript(personas.quinn, call(complaint_case, personas.alice), GOOD)
     complaint_case.hold_reason = HoldReason.COMPLAINT
     complaint_case.save()
-    plain = [attach_transcript(personas.quinn, call(make_case(12), personas.alice), GOOD) for _ in range(4)]
+    plain = [
+        attach_transcript(personas.quinn, call(make_case(12, debtors_days=True), personas.alice), GOOD)
+        for _ in range(4)
+    ]
     week = week_of(timezone.localdate())
     added = build_sample(personas.quinn, week, share=Decimal("0.5"))
     reasons = dict(QaSample.objects.values_list("transcript_id", "reason"))
@@ -129,7 +132,7 @@ def test_the_weekly_sample_takes_every_flagged_call_every_complaint_and_a_share(
 def test_scoring_confirms_or_overrides_with_a_reason_coaches_and_calibrates(personas: Any, make_case: Any) -> None:
     stored = attach_transcript(
         personas.quinn,
-        call(make_case(12), personas.alice),
+        call(make_case(12, debtors_days=True), personas.alice),
         GOOD.replace("对吗？", "。").replace("我跟您确认一下：", ""),
     )
     assert {i["id"]: i["passed"] for i in stored.auto_items}["agreement_read_back"] is False
@@ -154,7 +157,7 @@ def test_scoring_confirms_or_overrides_with_a_reason_coaches_and_calibrates(pers
 
 
 def test_weekly_scores_per_collector(personas: Any, make_case: Any) -> None:
-    stored = attach_transcript(personas.quinn, call(make_case(12), personas.alice), GOOD)
+    stored = attach_transcript(personas.quinn, call(make_case(12, debtors_days=True), personas.alice), GOOD)
     submit_review(personas.quinn, stored, {})
     mondays, rows = weekly_scores([personas.alice, personas.bob])
     assert mondays[-1] == week_of(timezone.localdate()) and len(mondays) == 4

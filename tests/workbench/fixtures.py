@@ -8,7 +8,7 @@ a time zone where it is early afternoon now, so the compliance gate's quiet hour
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 from pathlib import Path
@@ -35,6 +35,13 @@ def daytime_zone() -> str:
     if offset < -11:
         offset += 24
     return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
+def earliest_today() -> date:
+    """The day it is now where the day is earliest (UTC-12): today for some debtor, yesterday for others,
+    never in the future for any. A payment dated by the installation's day (Shanghai) is a day ahead of a
+    debtor in a daytime zone during the Shanghai night, and "today" for a payment is the debtor's."""
+    return (datetime.now(UTC) - timedelta(hours=12)).date()
 
 
 @pytest.fixture
@@ -76,18 +83,22 @@ def make_case(personas: Personas, run: StrategyRun) -> CaseMaker:
         penalty: str = "965.44",
         item: bool = True,
         third_party: bool = False,
+        debtors_days: bool = False,
     ) -> Case:
+        """``dpd`` days past due on the installation's day, or with ``debtors_days`` on the debtor's, as a call
+        states it (the two differ by a day in the Shanghai night: the debtor lives where it is daytime)."""
         n = next(_serial)
         today = timezone.localdate()
         debtor = Debtor.objects.create(
             customer_no=f"W{n:05d}", name=name, gender=gender, time_zone=zone, id_last4="123X"
         )
+        counted_from = debtor.today(timezone.now()) if debtors_days else today
         mobile = ContactPoint.objects.create(debtor=debtor, kind="mobile", value=f"+86139{n:08d}", validity="valid")
         if third_party:
             ContactPoint.objects.create(
                 debtor=debtor, kind="mobile", value=f"+86137{n:08d}", relation="spouse", contact_name="李梅"
             )
-        due = today - timedelta(days=dpd)
+        due = counted_from - timedelta(days=dpd)
         account = Account.objects.create(
             debtor=debtor, contract_no=f"WB{n:06d}", product="consumer_loan", original_amount=Decimal(principal),
             open_date=due - timedelta(days=300), due_date=due,

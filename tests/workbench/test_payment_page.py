@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from huikuan.payments.models import Payment
 from tests.conftest import client_for
+from tests.workbench.fixtures import earliest_today
 
 
 def test_only_finance_roles_see_and_use_the_form(workday: dict[str, Any]) -> None:
@@ -24,7 +23,7 @@ def test_only_finance_roles_see_and_use_the_form(workday: dict[str, Any]) -> Non
 def test_an_overpayment_is_shown_back_and_posts_once_confirmed(workday: dict[str, Any]) -> None:
     case = workday["middle"]  # owes 12,400.00; the default threshold lets 100.00 over pass unasked
     lena = client_for(workday["personas"].lena)
-    form = {"key": "k-1", "amount": "12,600.00", "paid_on": timezone.localdate().isoformat(), "reference": "TX-7"}
+    form = {"key": "k-1", "amount": "12,600.00", "paid_on": earliest_today().isoformat(), "reference": "TX-7"}
     asked = lena.post(f"/work/cases/{case.pk}/payment/", form, HTTP_ACCEPT_LANGUAGE="en")
     assert asked.status_code == 200
     body = asked.content.decode()
@@ -44,7 +43,7 @@ def test_bad_fields_are_named_and_nothing_posts(workday: dict[str, Any]) -> None
     case = workday["middle"]
     lena = client_for(workday["personas"].lena)
     for field, value in (("amount", "NaN"), ("amount", "1e999999"), ("paid_on", "2026-02-30"), ("account", "²")):
-        form = {"key": "k", "amount": "100.00", "paid_on": timezone.localdate().isoformat(), field: value}
+        form = {"key": "k", "amount": "100.00", "paid_on": earliest_today().isoformat(), field: value}
         answer = lena.post(f"/work/cases/{case.pk}/payment/", form, HTTP_ACCEPT_LANGUAGE="en")
         assert answer.status_code == 400 and 'data-testid="payment-errors"' in answer.content.decode()
     assert not Payment.objects.exists()

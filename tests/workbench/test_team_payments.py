@@ -6,20 +6,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from huikuan.audit.models import ChangeLog
 from huikuan.payments.incoming import post_payment
 from huikuan.payments.models import Payment, PaymentStatus
 from tests.conftest import client_for
-from tests.workbench.fixtures import CaseMaker
+from tests.workbench.fixtures import CaseMaker, earliest_today
 from tests.workbench.opening import in_ledger
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def _form(contract: str, **extra: str) -> dict[str, str]:
-    form = {"key": "form-1", "contract": contract, "amount": "1,000.00", "paid_on": timezone.localdate().isoformat()}
+    form = {"key": "form-1", "contract": contract, "amount": "1,000.00", "paid_on": earliest_today().isoformat()}
     return form | extra
 
 
@@ -33,7 +31,7 @@ def test_only_those_who_post_money_open_the_page(workday: dict[str, Any]) -> Non
 
 def test_the_list_holds_the_teams_payments_only(workday: dict[str, Any], make_case: CaseMaker) -> None:
     p = workday["personas"]
-    today = timezone.localdate()
+    today = earliest_today()
     ours, _ = post_payment(p.lena, workday["middle"], Decimal("10.00"), today, "ours")
     theirs_case = make_case(30, assignee=p.carol, name="孙丽")
     theirs, _ = post_payment(p.adam, theirs_case, Decimal("20.00"), today, "theirs")
@@ -84,7 +82,7 @@ def test_fields_are_checked_at_the_field_and_nothing_posts(workday: dict[str, An
 
 def test_a_reversal_needs_its_reason_and_happens_once(workday: dict[str, Any]) -> None:
     p = workday["personas"]
-    payment, _ = post_payment(p.lena, in_ledger(workday["middle"]), Decimal("300.00"), timezone.localdate(), "bounced")
+    payment, _ = post_payment(p.lena, in_ledger(workday["middle"]), Decimal("300.00"), earliest_today(), "bounced")
     lena = client_for(p.lena)
     refused = lena.post(f"/work/team/payments/{payment.pk}/reverse/", {"reason": "  "})
     assert refused.status_code == 400
@@ -113,7 +111,7 @@ def test_a_reversal_needs_its_reason_and_happens_once(workday: dict[str, Any]) -
 def test_a_payment_of_another_team_cannot_be_reversed_from_here(workday: dict[str, Any], make_case: CaseMaker) -> None:
     p = workday["personas"]
     theirs = make_case(30, assignee=p.carol, name="孙丽")
-    payment, _ = post_payment(p.adam, theirs, Decimal("20.00"), timezone.localdate(), "theirs")
+    payment, _ = post_payment(p.adam, theirs, Decimal("20.00"), earliest_today(), "theirs")
     assert client_for(p.lena).post(f"/work/team/payments/{payment.pk}/reverse/", {"reason": "x"}).status_code == 404
     assert client_for(p.alice).post(f"/work/team/payments/{payment.pk}/reverse/", {"reason": "x"}).status_code == 403
     payment.refresh_from_db()
