@@ -37,6 +37,15 @@ def test_lawful_sentences_are_not_flagged(text: str) -> None:
     assert screen(text) == []
 
 
+def test_the_speaker_denying_an_insult_of_themselves_is_not_abuse_but_calling_the_debtor_one_is() -> None:
+    # A debtor asks whether the call is a scam; the collector's denial is the professional answer.
+    for text in ("您放心，我们不是骗子，我是星河金融的贷后专员。", "我们真的不是什么骗子", "本公司并不是骗子"):
+        assert screen(text) == [], text
+    for text, word in (("我们不是骗子，你才是骗子", "骗子"), ("你不是骗子吗？", "骗子"), ("你就是个老赖", "老赖")):
+        flags = screen(text)
+        assert [(f.category, text[f.start : f.end]) for f in flags] == [("abuse", word)], text
+
+
 def test_arrest_warrant_is_false_authority_with_offsets_into_the_original() -> None:
     text = "法院已经下了逮捕令"
     flags = screen(text)

@@ -99,6 +99,7 @@ class _Rule:
     negatable: bool
     tokens: bool
     audience: str | None
+    self_deniable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,8 @@ class Lexicon:
     # stands between it and the hit ("不还就打给你领导": the 不 belongs to the condition, not to the act).
     clause_negation: re.Pattern[str] | None
     suggestions: dict[str, str]
+    # The speaker denying the word of themselves just before it ("我们不是骗子"): lifts self_deniable rules.
+    self_denial: re.Pattern[str] | None = None
 
 
 class _AnyChar(Exception):
@@ -335,6 +338,7 @@ def load_lexicon(lang: str) -> Lexicon:
         "require",
         "require_also",
         "negatable",
+        "self_deniable",
         "tokens",
         "audience",
     }
@@ -366,6 +370,7 @@ def load_lexicon(lang: str) -> Lexicon:
                 require=_compile(f"{where} (require)", item.get("require")),
                 require_also=_compile(f"{where} (require_also)", item.get("require_also")),
                 negatable=bool(item.get("negatable", False)),
+                self_deniable=bool(item.get("self_deniable", False)),
                 tokens=bool(item.get("tokens", False)),
                 audience=item.get("audience"),
             )
@@ -412,6 +417,7 @@ def load_lexicon(lang: str) -> Lexicon:
         },
         negation=negation,
         clause_negation=clause_negation,
+        self_denial=re.compile(negations["self_denial"]) if negations.get("self_denial") else None,
         suggestions=dict(playbook),
     )
 
@@ -521,6 +527,12 @@ def screen(text: str, context: ScreenContext | None = None) -> list[Flag]:
             continue
         before = norm[ss:s] if lexicon.lang == "en" else norm[max(ss, s - 6) : s]
         if rule.negatable and lexicon.negation.search(before):
+            continue
+        if (
+            rule.self_deniable
+            and lexicon.self_denial is not None
+            and lexicon.self_denial.search(norm[max(ss, s - 10) : s])
+        ):
             continue
         if rule.negatable and lexicon.clause_negation is not None:
             if clause_ids is None:
