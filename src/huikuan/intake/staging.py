@@ -227,7 +227,11 @@ def _checked_rows(
     after it, and for a row of a contract with a stored hash: it is most likely skipped unread, and when
     it is not, the scalar rule gives the same answer."""
     rows = iter(body)
-    while batch := list(islice(rows, job.chunk_rows)):
+    # The chunks' sizes (the first is small, see _stage_chunks): the writer's first chunk is not kept
+    # waiting for the checks of a whole chunk's rows.
+    size = max(1, job.chunk_rows // 5)
+    while batch := list(islice(rows, size)):
+        size = job.chunk_rows
         readable = list(takewhile(lambda item: not isinstance(item[1], Unreadable), batch))
         picked = [i for i, (_, raw) in enumerate(readable) if (raw.get("contract_no") or "").strip() not in stored]
         answers: list[Mapping[str, object] | None] = [None] * len(batch)
