@@ -18,10 +18,11 @@ import subprocess
 import sys
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import islice, takewhile
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,7 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None, stored: Known
     accounts: list[tuple[Any, ...]] = []
     contacts: list[tuple[Any, ...]] = []
     content_hash = intake.RowHasher(hash_context(job))
-    for number, raw in body:
+    for number, raw, checked in _checked_rows(body, job, stored.accounts):
         chunk.rows += 1
         if isinstance(raw, Unreadable):
             failed = True
@@ -190,7 +191,7 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None, stored: Known
                 if last_rows is not None and last_rows.get(customer_no) == number:
                     seen.pop(customer_no, None)
         else:
-            record, errors = intake.validate_row(number, raw, headers, ctx)
+            record, errors = intake.validate_row(number, raw, headers, ctx, checked)
         if record is not None:
             errors = rules.check(record)
             if not errors and not failed:
@@ -216,6 +217,30 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None, stored: Known
             chunk, accounts, contacts = StagedChunk(0), [], []
     if chunk.rows or not failed:
         yield _finish(chunk, accounts, contacts, failed, job)
+
+
+def _checked_rows(
+    body: Iterable[tuple[int, Any]], job: StageJob, stored: Mapping[str, str]
+) -> Iterator[tuple[int, Any, Mapping[str, object] | None]]:
+    """The rows of `body` with their answers from the columnar checks (kernel.intake.checked_fields), taken
+    for a chunk's rows at once. None (the scalar rule reads the whole row) for an unreadable row and those
+    after it, and for a row of a contract with a stored hash: it is most likely skipped unread, and when
+    it is not, the scalar rule gives the same answer."""
+    rows = iter(body)
+    # The chunks' sizes (the first is small, see _stage_chunks): the writer's first chunk is not kept
+    # waiting for the checks of a whole chunk's rows.
+    size = max(1, job.chunk_rows // 5)
+    while batch := list(islice(rows, size)):
+        size = job.chunk_rows
+        readable = list(takewhile(lambda item: not isinstance(item[1], Unreadable), batch))
+        picked = [i for i, (_, raw) in enumerate(readable) if (raw.get("contract_no") or "").strip() not in stored]
+        answers: list[Mapping[str, object] | None] = [None] * len(batch)
+        if picked:
+            frame = intake.column_frame([readable[i][1] for i in picked])
+            for i, answer in zip(picked, intake.checked_fields(frame, job.max_amount), strict=True):
+                answers[i] = answer
+        for (number, raw), answer in zip(batch, answers, strict=True):
+            yield number, raw, answer
 
 
 def _finish(

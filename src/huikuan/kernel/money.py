@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import polars as pl
+
 FEN = Decimal("0.01")
 YUAN = Decimal("1")
 ZERO = Decimal("0.00")
@@ -78,6 +80,23 @@ def parse_amount(value: object) -> Decimal:
     if isinstance(exponent, int) and exponent < -2 and amount != quantize_fen(amount):
         raise MoneyError(f"more than two decimal places: {value!r}")
     return quantize_fen(amount)
+
+
+def plain_amount_fen(text: pl.Expr) -> pl.Expr:
+    """`parse_amount` for a column of stripped texts, as whole fen (Int64), where a text has the plain form
+    (``_PLAIN_AMOUNT``: digits, then at most two decimals); null for any other text, whose answer only
+    `parse_amount` gives (grouped digits, currency signs, signs, more places). The same pattern: one rule."""
+    plain = text.str.extract_groups(f"^{_PLAIN_AMOUNT.pattern}$")
+    whole = plain.struct.field("1").cast(pl.Int64, strict=False)
+    fraction = plain.struct.field("2").fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
+    return whole * 100 + fraction
+
+
+def amount_text_refused(text: pl.Expr) -> pl.Expr:
+    """True where `to_decimal` certainly refuses a stripped text as an amount: ASCII, and not of the shape
+    ``_AMOUNT_TEXT`` (the same pattern) once currency signs are gone. False where it may accept it."""
+    cleaned = text.str.replace_all("[" + re.escape("¥￥元") + "]", "").str.strip_chars()
+    return text.str.contains(r"^[\x00-\x7f]*$") & ~cleaned.str.contains(f"^(?:{_AMOUNT_TEXT.pattern})$")
 
 
 def to_fen(value: Decimal) -> int:

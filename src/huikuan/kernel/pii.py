@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+import polars as pl
+
 from huikuan.kernel.identifiers import fold
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -84,6 +86,24 @@ def validate_cn_id(raw: str) -> str | None:
     if _ID_CHECK[total % 11] != value[17]:
         return "check character does not match"
     return None
+
+
+def cn_id_valid(value: pl.Expr) -> pl.Expr:
+    """`validate_cn_id(v) is None` for a column of ID numbers already in their one spelling
+    (`normalise_id_number`) and ASCII: the shape, the birth date and the check character, with the same
+    weights and check characters. Null where the value is null."""
+    shaped = value.str.contains(f"^{_CN_ID_SHAPE.pattern}$")
+    digits = [value.str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(17)]
+    total = pl.sum_horizontal([d * w for d, w in zip(digits, _ID_WEIGHTS, strict=True)])
+    check = (total % 11).replace_strict(dict(enumerate(_ID_CHECK)), default=None, return_dtype=pl.String)
+    year = value.str.slice(6, 4).cast(pl.Int64, strict=False)
+    born = value.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    return (
+        pl.when(value.is_null())
+        .then(None)
+        .otherwise(shaped & (year >= 1) & born.is_not_null() & (check == value.str.slice(17, 1)))
+        .fill_null(pl.when(value.is_null()).then(None).otherwise(False))
+    )
 
 
 def validate_uscc(raw: str) -> str | None:
