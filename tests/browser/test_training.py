@@ -60,7 +60,10 @@ def test_lena_assigns_alice_plays_the_model_call_and_lena_sees_the_pass(
     run = TrainingRun.objects.get(user=p.alice)
     lines = model_call(run_state(run))
     assert page.locator("[data-testid=suggestions] button[data-key='1']").inner_text().endswith(lines[0])
+    # training.js focuses the box when it runs: wait for it, or the Escape lands first and "1" is typed in the box.
+    page.wait_for_load_state("load")
     page.locator("[data-testid=say-text]").press("Escape")
+    page.wait_for_function("document.activeElement === null || document.activeElement.name !== 'text'")
     with page.expect_navigation():
         page.keyboard.press("1")
     for n, line in enumerate(lines[1:]):
