@@ -69,8 +69,8 @@ def copy_floor(path: Path) -> float:
     return seconds
 
 
-def run_backend(backend: str, path: Path) -> dict[str, object]:
-    setup_django(fresh_database(backend, "huikuan_bench_import"))
+def run_backend(backend: str, path: Path, database_url: str | None = None) -> dict[str, object]:
+    setup_django(fresh_database(backend, "huikuan_bench_import", database_url))
     from huikuan.intake.importer import import_accounts
 
     floor = copy_floor(path) if backend == "postgres" else None
@@ -104,9 +104,14 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
     parser.add_argument("--backend", choices=["sqlite", "postgres"], help="internal: run one backend")
     parser.add_argument("--file", type=Path, help="internal: the file to import")
+    parser.add_argument(
+        "--database-url",
+        help="the PostgreSQL database to drop and create for the run (default: huikuan_bench_import on the "
+        "BENCH_PG_ADMIN server); give your own when other benchmarks share the server",
+    )
     args = parser.parse_args()
     if args.backend:
-        print(json.dumps(run_backend(args.backend, args.file)))
+        print(json.dumps(run_backend(args.backend, args.file, args.database_url)))
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "accounts.csv"
@@ -116,7 +121,15 @@ def main() -> None:
         results = []
         for backend in args.backends.split(","):
             out = subprocess.run(
-                [sys.executable, __file__, "--backend", backend, "--file", str(path)],
+                [
+                    sys.executable,
+                    __file__,
+                    "--backend",
+                    backend,
+                    "--file",
+                    str(path),
+                    *(["--database-url", args.database_url] if args.database_url else []),
+                ],
                 check=True,
                 capture_output=True,
                 text=True,
