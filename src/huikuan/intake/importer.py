@@ -259,15 +259,13 @@ def import_accounts(
 
 
 class _StoredHashes:
-    """The content hashes the last imports stored (staging.KnownSource): read whole while the worker makes its
-    first pass when the book holds at most `WHOLE_BOOK_FACTOR` times the accounts the file can hold (one
-    scan costs less than looking up each key, and overlaps the pass), else only the file's keys, so a small
-    file against a large book neither reads nor hands the worker every account's hash."""
+    """The content hashes the last imports stored (staging.KnownSource): read whole, while the worker makes
+    its first pass, when the book holds at most `WHOLE_BOOK_FACTOR` times the accounts the file can hold
+    (one scan costs less than looking up each key); else only the file's keys', so a small file against a
+    large book neither reads nor hands the worker every account's hash."""
 
-    def whole_if_small(self, path: Path) -> KnownRows | None:
-        if _stored_accounts() > WHOLE_BOOK_FACTOR * (path.stat().st_size // _MIN_ROW_BYTES + 1):
-            return None
-        return _known_rows(None, None)
+    def by_keys(self, path: Path) -> bool:
+        return _stored_accounts() > WHOLE_BOOK_FACTOR * (path.stat().st_size // _MIN_ROW_BYTES + 1)
 
     def of(self, customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows:
         return _known_rows(customers, contracts)

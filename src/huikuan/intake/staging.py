@@ -133,9 +133,9 @@ class KnownRows:
 class KnownSource(Protocol):
     """Where the stored content hashes come from (the importer reads them from the database)."""
 
-    def whole_if_small(self, path: Path) -> KnownRows | None:
-        """Every stored hash, read at once, when that costs less than looking up the file's keys (a book not
-        much larger than the file); None to be asked for the file's keys instead."""
+    def by_keys(self, path: Path) -> bool:
+        """Whether to ask for the file's keys' hashes (`of` with the keys) rather than every one (`of` with
+        None): when the book is much larger than the file, so one scan would read mostly others' hashes."""
 
     def of(self, customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows:
         """The stored hashes of these customers and contracts (None: of every one)."""
@@ -144,33 +144,28 @@ class KnownSource(Protocol):
 class NothingKnown:
     """Nothing stored: every row is validated and written (a file staged without a database)."""
 
-    def whole_if_small(self, path: Path) -> KnownRows | None:
-        return KnownRows()
+    def by_keys(self, path: Path) -> bool:
+        return False
 
     def of(self, customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows:
         return KnownRows()
 
 
 class _Known:
-    """The stored hashes of a file's keys, gathered batch by batch as the first pass hands the keys on, unless
-    they were all read at once before it."""
+    """The stored hashes: every one, or those of the file's keys, gathered batch by batch as the first pass
+    hands the keys on."""
 
-    def __init__(self, source: KnownSource, path: Path) -> None:
+    def __init__(self, source: KnownSource) -> None:
         self.source = source
-        self.whole = source.whole_if_small(path)
         self.accounts: dict[str, str] = {}
         self.debtors: dict[str, str] = {}
 
     def add(self, customers: Sequence[str] | None, contracts: Sequence[str] | None) -> None:
-        if self.whole is not None:
-            return
         found = self.source.of(customers, contracts)
         self.accounts.update(found.accounts)
         self.debtors.update(found.debtors)
 
     def rows(self) -> KnownRows:
-        if self.whole is not None:
-            return self.whole
         return KnownRows(accounts=self.accounts, debtors=self.debtors)
 
 
@@ -305,7 +300,7 @@ def find_last_rows(job: StageJob) -> dict[str, int] | None:
     worker, instead of all cases after the last chunk. A spreadsheet is not read twice (parsing it is
     what costs); its cases are synced at the end.
     """
-    keys = FirstPass(job)
+    keys = FirstPass(job, keys=False)
     for _batch in keys.batches():
         pass
     return keys.last_rows
@@ -321,17 +316,17 @@ class FirstPass:
     exhausted), and the file's customer and contract numbers in batches, for the importing process to read
     the content hashes stored for them alone (not those of every account in the database).
 
-    A spreadsheet is not read twice (parsing it is what costs): `batches` yields nothing and `last_rows` stays
-    None, and its stored hashes are read whole (`needs_all`).
+    With `keys` False it yields nothing (the hashes are read whole). A spreadsheet is not read twice (parsing
+    it is what costs): `batches` yields nothing and `last_rows` stays None.
     """
 
-    def __init__(self, job: StageJob) -> None:
+    def __init__(self, job: StageJob, keys: bool) -> None:
         self.job = job
+        self.keys = keys and readable_twice(job)
         self.last_rows: dict[str, int] | None = None
-        self.needs_all = job.path.suffix.lower() not in {".csv", ".txt"}
 
     def batches(self) -> Iterator[tuple[list[str], list[str]]]:
-        if self.needs_all:
+        if not readable_twice(self.job):
             return
         job = self.job
         header, body = read_table(job.path, job.mapping)
@@ -352,16 +347,21 @@ class FirstPass:
                 # Spelt as validate_row spells it (folded to ASCII digits), or a customer's last row would be
                 # missed; a key spelt otherwise (an escaped cell) only makes its row be read again.
                 customer_no = normalise_reference(values[column])
-                if customer_no not in last:
+                if self.keys and customer_no not in last:
                     customers.append(customer_no)
                 last[customer_no] = number
-            if contract is not None and contract < len(values):
+            if self.keys and contract is not None and contract < len(values):
                 contracts.append(normalise_reference(values[contract]))
-            if len(contracts) >= KEY_BATCH_ROWS:
-                yield customers, contracts
-                customers, contracts = [], []
+                if len(contracts) >= KEY_BATCH_ROWS:
+                    yield customers, contracts
+                    customers, contracts = [], []
         if customers or contracts:
             yield customers, contracts
+
+
+def readable_twice(job: StageJob) -> bool:
+    """Whether the file gets a first pass: a CSV file, not a spreadsheet."""
+    return job.path.suffix.lower() in {".csv", ".txt"}
 
 
 def _stage_row(
@@ -468,31 +468,31 @@ def validated_chunks(
     if parallel is None:
         parallel = job.path.stat().st_size >= PARALLEL_MIN_BYTES
     if not parallel or not interpreters.can_start():
-        keys = FirstPass(job)
-        stored = _Known(known, job.path)
+        stored = _Known(known)
+        keys = FirstPass(job, keys=known.by_keys(job.path))
+        if not keys.keys:
+            stored.add(None, None)
         for customers, contracts in keys.batches():
             stored.add(customers, contracts)
-        if keys.needs_all:
-            stored.add(None, None)
         yield from _stage_chunks(job, keys.last_rows, stored.rows())
         return
     worker = interpreters.start("huikuan.intake.staging", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert worker.stdin is not None and worker.stdout is not None
     try:
-        pickle.dump(job, worker.stdin)
+        by_keys = known.by_keys(job.path) and readable_twice(job)
+        pickle.dump((job, by_keys), worker.stdin)
         worker.stdin.flush()
-        # The worker makes its first pass over the file and hands on the keys it finds, a batch at a time;
-        # this process reads the stored content hashes (all of them first, when the book is small, else the
-        # batch's) while the worker reads on, and sends them back once the pass is over (the worker needs them
-        # only for its second pass).
-        stored = _Known(known, job.path)
+        # The worker makes its first pass over the file while this process reads the stored content hashes:
+        # all of them, or the keys' the worker hands on, a batch at a time as it finds them. They go back once
+        # the pass is over (the worker needs them only for its second pass).
+        stored = _Known(known)
+        if not by_keys:
+            stored.add(None, None)
         while True:
             kind, payload = _receive(worker)
             if kind == "keys":
                 stored.add(*payload)
             elif kind == "keys_end":
-                if payload:
-                    stored.add(None, None)
                 break
         pickle.dump(stored.rows(), worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         worker.stdin.close()
@@ -528,13 +528,13 @@ def _receive(worker: subprocess.Popen[bytes]) -> tuple[str, Any]:
 def _serve() -> None:
     """The worker's side: one job from stdin, the file's keys and then its chunks to stdout."""
     out = sys.stdout.buffer
-    job = pickle.load(sys.stdin.buffer)
+    job, by_keys = pickle.load(sys.stdin.buffer)
     try:
-        keys = FirstPass(job)
+        keys = FirstPass(job, by_keys)
         for batch in keys.batches():
             pickle.dump(("keys", batch), out, protocol=pickle.HIGHEST_PROTOCOL)
             out.flush()
-        pickle.dump(("keys_end", keys.needs_all), out)
+        pickle.dump(("keys_end", None), out)
         out.flush()
         known = pickle.load(sys.stdin.buffer)
         for chunk in _stage_chunks(job, keys.last_rows, known):
