@@ -173,7 +173,12 @@ def test_a_book_not_much_larger_than_the_file_is_read_whole(tmp_path: Path, monk
     assert import_accounts(path).ok
     asked: list[tuple[Any, Any]] = []
     real_lookup = importer._known_rows
-    monkeypatch.setattr(importer, "_known_rows", lambda c, k: asked.append((c, k)) or real_lookup(c, k))
+
+    def lookup(customers: Any, contracts: Any) -> KnownRows:
+        asked.append((customers, contracts))
+        return real_lookup(customers, contracts)
+
+    monkeypatch.setattr(importer, "_known_rows", lookup)
     assert import_accounts(path).rows_unchanged == 4
     assert asked == [(None, None)]
 
