@@ -278,13 +278,14 @@ WHOLE_BOOK_FACTOR = 4
 
 
 def _stored_accounts() -> int:
-    """About how many accounts are stored: the planner's count on PostgreSQL (no scan), an exact one on SQLite."""
+    """About how many accounts are stored: the planner's count on PostgreSQL (no scan), counted when the table
+    was never analysed (the count is -1 then); an exact count on SQLite."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Account._meta.db_table])
             found = cursor.fetchone()
-            # -1: never counted yet (a new table); a few rows are read whole whatever the count.
-            return max(0, int(found[0])) if found else 0
+            if found and found[0] >= 0:
+                return int(found[0])
         cursor.execute(f"SELECT COUNT(*) FROM {Account._meta.db_table}")
         return int(cursor.fetchone()[0])
 
