@@ -184,6 +184,37 @@ def test_a_book_not_much_larger_than_the_file_is_read_whole(tmp_path: Path, monk
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("parallel", [False, True], ids=["inline", "worker"])
+def test_a_spreadsheet_has_no_first_pass_and_its_replay_reads_the_hashes_whole(
+    tmp_path: Path, parallel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    for data in rows():
+        book.active.append([data.get(column, "") for column in HEADER])
+    path = tmp_path / "a.xlsx"
+    book.save(path)
+    assert import_accounts(path, parallel=parallel).ok
+    asked: list[tuple[Any, Any]] = []
+    real_lookup = importer._known_rows
+
+    def lookup(customers: Any, contracts: Any) -> KnownRows:
+        asked.append((customers, contracts))
+        return real_lookup(customers, contracts)
+
+    monkeypatch.setattr(importer, "_stored_accounts", lambda: 10**9)  # even against a large book
+    monkeypatch.setattr(importer, "_known_rows", lookup)
+    before = (counts(), stamps())
+    replay = import_accounts(path, parallel=parallel)
+    assert replay.ok, replay.error_lines()
+    assert (replay.rows_unchanged, replay.entries_posted) == (4, 0)
+    assert (counts(), stamps()) == before
+    assert asked == [(None, None)]
+
+
+@pytest.mark.django_db
 def test_a_row_whose_balance_moved_since_is_read_again(tmp_path: Path) -> None:
     """A payment since the last import: the row is processed as it was before hashes, and the file's
     state is posted as the ledger rule says (here, the difference back to the file's balance)."""
