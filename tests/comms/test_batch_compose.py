@@ -67,7 +67,9 @@ def _both_ways(requests: list[Any], today: date) -> tuple[Any, Any]:
                     for field, value in vars(batch.report).items():
                         setattr(counts, field, getattr(counts, field) + value)
             else:
-                counts = outbox.queue_messages(requests, today)
+                # Read as a night's batch is (facts as frames, hash joins), however small this one is.
+                with mock.patch.object(outbox, "BULK_BATCH", 1):
+                    counts = outbox.queue_messages(requests, today)
             results.append((_queued(), _raw_variables(), astuple_report(counts)))
             transaction.set_rollback(True)
         assert not Message.objects.exists()
@@ -185,3 +187,39 @@ def test_time_barred_disclosures_are_the_same_in_a_batch(small_portfolio: Person
     bodies = [row[COLUMNS.index("body")] for row in one[0]]
     assert any(wordings["CA"]["en"] in body for body in bodies)
     assert any(wordings["TX"]["en"] in body for body in bodies)
+
+
+def test_a_nights_facts_read_as_frames_are_the_facts_read_row_by_row(small_portfolio: Personas) -> None:
+    """Accounts owing and settled, promises, plans and instalments: the frame reader gives every debtor the
+    same facts (and no debtor more or fewer) as the row reader."""
+    from decimal import Decimal
+
+    from huikuan.cases.models import Case
+    from huikuan.comms.facts import facts_for_debtors, facts_for_many_debtors
+    from huikuan.payments.models import Instalment, InstalmentStatus, PlanStatus, RepaymentPlan
+    from huikuan.portfolio.models import AccountBalance, Debtor
+
+    cases = list(Case.objects.order_by("id")[:4])
+    # An active plan with a part-paid instalment, an accepted one beside it; a plan only accepted elsewhere.
+    for case, status in ((cases[0], PlanStatus.ACTIVE), (cases[0], PlanStatus.ACCEPTED), (cases[1], PlanStatus.ACCEPTED)):
+        plan = RepaymentPlan.objects.create(
+            case=case, kind="instalments", status=status, owed=Decimal("900.00"), total=Decimal("900.00"),
+            summary=f"3 x 300.00 ({status})",
+        )  # fmt: skip
+        for n in (1, 2):
+            Instalment.objects.create(
+                plan=plan, n=n, due_date=date(2026, 12, n), amount=Decimal("300.00"),
+                paid_amount=Decimal("120.55") if n == 1 else Decimal("0"),
+                status=InstalmentStatus.PARTLY_PAID if n == 1 else InstalmentStatus.DUE,
+            )  # fmt: skip
+    # A debtor whose every account is settled: no contract is owed, one is named all the same.
+    AccountBalance.objects.filter(account__debtor_id=cases[2].debtor_id).update(total=0)
+    ids = set(Debtor.objects.values_list("id", flat=True)) | {10**9}  # and one that does not exist
+    today = date(2026, 11, 20)
+    by_rows = facts_for_debtors(ids, today)
+    assert by_rows == facts_for_many_debtors(ids, today)
+    assert any(f.promise_amount for f in by_rows.values()) and any(f.next_due_amount for f in by_rows.values())
+    assert by_rows[cases[0].debtor_id].plan_summary.endswith("(active)")
+    assert by_rows[cases[1].debtor_id].plan_summary.endswith("(accepted)")
+    assert by_rows[cases[2].debtor_id].due_date is None and by_rows[cases[2].debtor_id].contract_no
+    assert facts_for_many_debtors(set(), today) == {}
