@@ -5,7 +5,6 @@ queues: every column of every row, and the same counts of what was not queued.""
 from __future__ import annotations
 
 import itertools
-from dataclasses import astuple
 from datetime import date, timedelta
 from typing import Any
 from unittest import mock
@@ -52,11 +51,15 @@ def _both_ways(requests: list[Any], today: date) -> tuple[Any, Any]:
         # The opt-out link's signature carries a timestamp, and a self-service link its row's id and a random
         # nonce: they are made the same for the two paths (the same sequence, asked for in the same order).
         nonces = (f"{n:032x}" for n in itertools.count())
+
+        def nonce(_: int, nonces: Any = nonces) -> str:
+            return next(nonces)
+
         with (
             transaction.atomic(),
             clock.use(clock.FixedClock(DAYTIME)),
             mock.patch("django.core.signing.time.time", return_value=1_795_000_000.0),
-            mock.patch("huikuan.selfservice.links.secrets.token_hex", side_effect=lambda _: next(nonces)),
+            mock.patch("huikuan.selfservice.links.secrets.token_hex", side_effect=nonce),
             mock.patch("huikuan.selfservice.links.token_of", side_effect=lambda link: link.nonce),
         ):
             counts = outbox.QueueReport()
@@ -201,7 +204,11 @@ def test_a_nights_facts_read_as_frames_are_the_facts_read_row_by_row(small_portf
 
     cases = list(Case.objects.order_by("id")[:4])
     # An active plan with a part-paid instalment, an accepted one beside it; a plan only accepted elsewhere.
-    for case, status in ((cases[0], PlanStatus.ACTIVE), (cases[0], PlanStatus.ACCEPTED), (cases[1], PlanStatus.ACCEPTED)):
+    for case, status in (
+        (cases[0], PlanStatus.ACTIVE),
+        (cases[0], PlanStatus.ACCEPTED),
+        (cases[1], PlanStatus.ACCEPTED),
+    ):
         plan = RepaymentPlan.objects.create(
             case=case, kind="instalments", status=status, owed=Decimal("900.00"), total=Decimal("900.00"),
             summary=f"3 x 300.00 ({status})",

@@ -134,7 +134,6 @@ class BulkComposer:
             sms=None,
         )
 
-
     def fill_frame(self, columns: Mapping[str, list[str]]) -> pl.DataFrame:
         """``compose_one`` for many messages at once: subject, body and html columns, one row per message.
 

@@ -9,8 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 import polars as pl
+from django.conf import settings
 from django.db import models
 
 from huikuan.cases.models import Promise, PromiseState
@@ -198,12 +198,19 @@ def facts_for_many_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, 
             how="left",
         )
         .select(
-            "debtor_id", "name", "gender", "kind",
+            "debtor_id",
+            "name",
+            "gender",
+            "kind",
             pl.coalesce("named", "any", pl.lit("")).alias("contract_no"),
             *(pl.col(part).fill_null(0) for part in ("principal", "interest", "fee", "penalty")),
-            "due_date", "promise_amount", "promise_date", pl.col("plan_summary").fill_null(""), "next_due_date",
+            "due_date",
+            "promise_amount",
+            "promise_date",
+            pl.col("plan_summary").fill_null(""),
+            "next_due_date",
             "next_due",
-        )  # fmt: skip
+        )
     )
     sender = sender_facts()
     creditor, law_firm = dict(sender["creditor"]), dict(sender["law_firm"])  # type: ignore[call-overload]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -95,11 +95,9 @@ def default_points(debtor_ids: set[int]) -> dict[tuple[int, str], tuple[int, str
             sql, params, {"debtor_id": pl.Int64, "kind": pl.String, "id": pl.Int64, "value": pl.String,
                           "validity": pl.String},
         )  # fmt: skip
-        best = (
-            frame.sort(
-                [pl.col("debtor_id"), pl.col("kind"), pl.col("validity") != Validity.VALID.value, pl.col("id")]
-            ).unique(["debtor_id", "kind"], keep="first", maintain_order=True)
-        )
+        best = frame.sort(
+            [pl.col("debtor_id"), pl.col("kind"), pl.col("validity") != Validity.VALID.value, pl.col("id")]
+        ).unique(["debtor_id", "kind"], keep="first", maintain_order=True)
         return {
             (debtor_id, kind): (point_id, value or "")
             for debtor_id, kind, point_id, value in best.select("debtor_id", "kind", "id", "value").rows()
@@ -497,11 +495,11 @@ def _empty_frame() -> pl.DataFrame:
     return pl.DataFrame(schema={name: _FRAME_SCHEMA[name] for name in _MESSAGE_COLUMNS})
 
 
-def _adapter() -> Any:
+def _adapter() -> Callable[[datetime], str]:
     """A datetime as the frame carries it: the database's own value on SQLite (text), ISO 8601 with its
-    offset for PostgreSQL's COPY (the same instant ``adapt_datetimefield_value`` would bind)."""
+    offset for PostgreSQL's COPY (which binds the datetime itself: ``adapt_datetimefield_value`` leaves it)."""
     if connection.vendor == "postgresql":
-        return lambda moment: connection.ops.adapt_datetimefield_value(moment).isoformat()
+        return datetime.isoformat
     return lambda moment: str(connection.ops.adapt_datetimefield_value(moment))
 
 
@@ -521,9 +519,13 @@ def _insert_frame(frame: pl.DataFrame) -> None:
         frame.write_csv(buffer, include_header=False, null_value="\\N", quote_style="non_numeric")
         sql = f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
         try:
-            with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
-                with cursor.cursor.copy(sql) as copy:
-                    copy.write(buffer.getvalue())
+            with (
+                transaction.atomic(),
+                connection.cursor() as cursor,
+                connection.wrap_database_errors,
+                cursor.cursor.copy(sql) as copy,
+            ):
+                copy.write(buffer.getvalue())
             return
         except IntegrityError:
             pass
