@@ -230,3 +230,21 @@ def test_a_nights_facts_read_as_frames_are_the_facts_read_row_by_row(small_portf
     assert by_rows[cases[1].debtor_id].plan_summary.endswith("(accepted)")
     assert by_rows[cases[2].debtor_id].due_date is None and by_rows[cases[2].debtor_id].contract_no
     assert facts_for_many_debtors(set(), today) == {}
+
+
+def test_a_key_queued_since_the_batch_was_read_is_left_alone(varied: list[Any]) -> None:
+    """Another transaction may commit one of the batch's keys between the read and the write: the COPY then
+    fails on the unique key inside its savepoint, and the staged insert skips that key and writes the rest."""
+    from huikuan.comms.models import Message
+    from huikuan.comms.outbox import QueueBatch
+
+    batch = QueueBatch(varied[:12], date(2026, 11, 20))
+    frame = batch.compose()
+    first = frame.row(0, named=True)["idempotency_key"]
+    Message.objects.create(
+        idempotency_key=first, debtor_id=varied[0].debtor_id, channel="sms", purpose="reminder", body="earlier",
+        due_at=DAYTIME,
+    )  # fmt: skip
+    batch.insert(frame)
+    assert Message.objects.get(idempotency_key=first).body == "earlier"
+    assert Message.objects.count() == frame.height

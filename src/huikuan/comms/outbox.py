@@ -310,7 +310,8 @@ class QueueBatch:
             return _empty_frame()
         today, now, existing, facts, debtors = self.today, self.now, set(self.existing), self.facts, self.debtors
         composers: dict[int, BulkComposer] = {}
-        links = OptOutLinks() if any(r.channel == CommChannel.EMAIL for r in self.requests) else None
+        # Resolving the opt-out URL loads the whole URLconf on a shard's first e-mail: only when one is composed.
+        links: OptOutLinks | None = None
         shared: dict[tuple[int, str], dict[str, str]] = {}
         deadlines: dict[tuple[date, str], str] = {}
         due: dict[datetime, str] = {}
@@ -335,6 +336,8 @@ class QueueBatch:
                 continue
             composer = composers.get(version.pk)
             if composer is None:
+                if links is None and request.channel == CommChannel.EMAIL:
+                    links = OptOutLinks()
                 composer = BulkComposer(
                     request.channel, version.template.language, version.subject, version.body, links
                 )
