@@ -32,7 +32,7 @@ from huikuan.comms.models import (
 from huikuan.comms.signals import links_wanted
 from huikuan.comms.templates import active_version
 from huikuan.compliance.validation import disclosure_rule, time_bar_disclosures
-from huikuan.db.bulkread import bulk_reads, one_of, read_frame
+from huikuan.db.bulkread import bulk_reads, one_of
 from huikuan.db.bulkwrite import insert_rows
 from huikuan.kernel.comms import purposes
 from huikuan.kernel.comms.render import content_hash, placeholders
@@ -88,20 +88,6 @@ def default_points(debtor_ids: set[int]) -> dict[tuple[int, str], tuple[int, str
         .order_by("debtor_id", "validity", "id")  # "unverified" < "valid": reversed below
         .values_list("debtor_id", "kind", "id", "value", "validity")
     )
-    if len(debtor_ids) >= BULK_BATCH:
-        # A night's hundred thousand points: read as a frame, ranked and cut to one per debtor and kind there.
-        sql, params = rows.query.sql_with_params()
-        frame = read_frame(
-            sql, params, {"debtor_id": pl.Int64, "kind": pl.String, "id": pl.Int64, "value": pl.String,
-                          "validity": pl.String},
-        )  # fmt: skip
-        best = frame.sort(
-            [pl.col("debtor_id"), pl.col("kind"), pl.col("validity") != Validity.VALID.value, pl.col("id")]
-        ).unique(["debtor_id", "kind"], keep="first", maintain_order=True)
-        return {
-            (debtor_id, kind): (point_id, value or "")
-            for debtor_id, kind, point_id, value in best.select("debtor_id", "kind", "id", "value").rows()
-        }
     ranked = sorted(rows, key=lambda r: (r[0], r[1], r[4] != Validity.VALID, r[2]))
     for debtor_id, kind, point_id, value, _ in ranked:
         points.setdefault((debtor_id, kind), (point_id, value))
