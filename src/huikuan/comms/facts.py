@@ -7,14 +7,17 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+import polars as pl
 from django.conf import settings
 from django.db import models
 
 from huikuan.cases.models import Promise, PromiseState
-from huikuan.db.bulkread import one_of
+from huikuan.db.bulkread import one_of, read_frame
 from huikuan.kernel.comms.variables import Amounts, MessageFacts
 from huikuan.payments.models import Instalment, InstalmentStatus, PlanStatus, RepaymentPlan
+from huikuan.portfolio.fields import from_fen
 from huikuan.portfolio.models import Account, Debtor
 
 ZERO = Decimal("0.00")
@@ -122,3 +125,124 @@ def facts_for_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, Messa
 
 def with_deadline(facts: MessageFacts, deadline: date | None) -> MessageFacts:
     return replace(facts, deadline=deadline)
+
+
+def facts_for_many_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, MessageFacts]:
+    """``facts_for_debtors`` for a night's batch: the same queries, their rows read as frames (COPY on
+    PostgreSQL) and reduced per debtor by Polars instead of a Python loop over Decimal rows.
+
+    Amounts stay integer fen until each debtor's ``MessageFacts`` is built. The rows are reduced in the
+    order the queries give them, so the first row per debtor is the one ``setdefault`` keeps there; a test
+    holds the two functions equal.
+    """
+    ids = set(debtor_ids)
+    if not ids:
+        return {}
+    debtors = _frame(
+        Debtor.objects.filter(id__in=one_of(ids)).values_list("id", "name", "gender", "kind"),
+        {"debtor_id": pl.Int64, "name": pl.String, "gender": pl.String, "kind": pl.String},
+    )
+    accounts = _frame(
+        Account.objects.filter(debtor_id__in=one_of(ids)).values_list(
+            "debtor_id", "contract_no", "due_date", "balance__principal", "balance__interest", "balance__fee",
+            "balance__penalty", "balance__total",
+        ),
+        {"debtor_id": pl.Int64, "contract_no": pl.String, "due_date": pl.Date, "principal": pl.Int64,
+         "interest": pl.Int64, "fee": pl.Int64, "penalty": pl.Int64, "total": pl.Int64},
+    ).with_columns(pl.col("principal", "interest", "fee", "penalty", "total").fill_null(0))  # fmt: skip
+    any_contract = accounts.group_by("debtor_id", maintain_order=True).agg(pl.col("contract_no").first().alias("any"))
+    owing = accounts.filter(pl.col("total") > 0)
+    sums = owing.group_by("debtor_id").agg(pl.col("principal", "interest", "fee", "penalty").sum())
+    # The owing account overdue longest names the contract: oldest due date, then the larger total.
+    named = (
+        owing.sort(["debtor_id", "due_date", "total", "contract_no"], descending=[False, False, True, False])
+        .group_by("debtor_id", maintain_order=True)
+        .agg(pl.col("contract_no").first().alias("named"), pl.col("due_date").first())
+    )
+    promises = _frame(
+        Promise.objects.filter(case__debtor_id__in=one_of(ids), state__in=[PromiseState.PENDING, PromiseState.BROKEN])
+        .order_by("case__debtor_id", "-due_date")
+        .values_list("case__debtor_id", "amount", "due_date"),
+        {"debtor_id": pl.Int64, "promise_amount": pl.Int64, "promise_date": pl.Date},
+    ).unique("debtor_id", keep="first", maintain_order=True)
+    plans = _frame(
+        RepaymentPlan.objects.filter(
+            case__debtor_id__in=one_of(ids), status__in=[PlanStatus.ACTIVE, PlanStatus.ACCEPTED]
+        )
+        .annotate(
+            active=models.Case(models.When(status=PlanStatus.ACTIVE, then=models.Value(0)), default=models.Value(1))
+        )
+        .order_by("case__debtor_id", "active", "-created_at")
+        .values_list("case__debtor_id", "active", "summary"),
+        {"debtor_id": pl.Int64, "active": pl.Int64, "plan_summary": pl.String},
+    ).unique("debtor_id", keep="first", maintain_order=True)
+    instalments = _frame(
+        Instalment.objects.filter(
+            plan__case__debtor_id__in=one_of(ids),
+            plan__status=PlanStatus.ACTIVE,
+            status__in=[InstalmentStatus.DUE, InstalmentStatus.PARTLY_PAID],
+        )
+        .order_by("plan__case__debtor_id", "due_date")
+        .values_list("plan__case__debtor_id", "due_date", "amount", "paid_amount"),
+        {"debtor_id": pl.Int64, "next_due_date": pl.Date, "amount": pl.Int64, "paid": pl.Int64},
+    ).unique("debtor_id", keep="first", maintain_order=True)
+    joined = (
+        debtors.join(any_contract, on="debtor_id", how="left")
+        .join(sums, on="debtor_id", how="left")
+        .join(named, on="debtor_id", how="left")
+        .join(promises, on="debtor_id", how="left")
+        .join(plans.select("debtor_id", "plan_summary"), on="debtor_id", how="left")
+        .join(
+            instalments.select("debtor_id", "next_due_date", (pl.col("amount") - pl.col("paid")).alias("next_due")),
+            on="debtor_id",
+            how="left",
+        )
+        .select(
+            "debtor_id",
+            "name",
+            "gender",
+            "kind",
+            pl.coalesce("named", "any", pl.lit("")).alias("contract_no"),
+            *(pl.col(part).fill_null(0) for part in ("principal", "interest", "fee", "penalty")),
+            "due_date",
+            "promise_amount",
+            "promise_date",
+            pl.col("plan_summary").fill_null(""),
+            "next_due_date",
+            "next_due",
+        )
+    )
+    sender = sender_facts()
+    creditor, law_firm = dict(sender["creditor"]), dict(sender["law_firm"])  # type: ignore[call-overload]
+    channels, hotline = dict(sender["payment_channels"]), str(sender["hotline"])  # type: ignore[call-overload]
+    result = {}
+    for (debtor_id, name, gender, kind, contract_no, principal, interest, fee, penalty, due, promise_amount,
+         promise_date, plan_summary, next_due_date, next_due) in joined.iter_rows():  # fmt: skip
+        result[debtor_id] = MessageFacts(
+            name=name or "",
+            gender=gender or "",
+            company_debtor=kind == "company",
+            contract_no=contract_no,
+            amounts=Amounts(from_fen(principal), from_fen(interest), from_fen(fee), from_fen(penalty)),
+            today=today,
+            due_date=due,
+            promise_amount=None if promise_amount is None else from_fen(promise_amount),
+            promise_date=promise_date,
+            plan_summary=plan_summary,
+            next_due_date=next_due_date,
+            next_due_amount=None if next_due is None else from_fen(next_due),
+            creditor=dict(creditor),
+            law_firm=dict(law_firm),
+            hotline=hotline,
+            payment_channels=dict(channels),
+        )
+    return result
+
+
+def _frame(query: models.QuerySet[Any, Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """The rows of a ``values_list`` query as a frame with ``schema`` (the query's SQL, read by ``read_frame``).
+
+    Money columns come as the integer fen they are stored as (no field converter runs).
+    """
+    sql, params = query.query.sql_with_params()
+    return read_frame(sql, params, schema)

@@ -6,20 +6,22 @@ exists exactly when its cause does: a rolled-back payment leaves no confirmation
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+import polars as pl
+from django.db import IntegrityError, connection, transaction
 
 from huikuan import clock
 from huikuan.cases.models import Case
 from huikuan.comms.bulk_compose import BulkComposer, OptOutLinks
 from huikuan.comms.compose import compose
-from huikuan.comms.facts import facts_for_debtors
+from huikuan.comms.facts import facts_for_debtors, facts_for_many_debtors
 from huikuan.comms.models import (
     CommChannel,
     Message,
@@ -33,7 +35,7 @@ from huikuan.compliance.validation import disclosure_rule, time_bar_disclosures
 from huikuan.db.bulkread import bulk_reads, one_of
 from huikuan.db.bulkwrite import insert_rows
 from huikuan.kernel.comms import purposes
-from huikuan.kernel.comms.render import placeholders
+from huikuan.kernel.comms.render import content_hash, placeholders
 from huikuan.kernel.comms.variables import MessageFacts, format_date, values_for
 from huikuan.kernel.compliance.validation import disclosure_for
 from huikuan.portfolio.models import ContactPoint, Debtor, Relation, Validity
@@ -92,7 +94,29 @@ def default_points(debtor_ids: set[int]) -> dict[tuple[int, str], tuple[int, str
     return points
 
 
+@contextmanager
+def _hash_joins() -> Iterator[None]:
+    """The debtors' facts and points joined by hashing, not by an index look-up per debtor.
+
+    The planner cannot tell how many ids ``one_of`` holds and loops over them one index probe at a time;
+    for a night's hundred thousand debtors scanning the tables once and hashing takes half as long. Set
+    for these reads only (the explicit points and the cases are probed by primary key, as they should be).
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_nestloop = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+
+
 def _cases_of(debtor_ids: set[int]) -> dict[int, int]:
+    if not debtor_ids:
+        return {}
 
     return dict(Case.objects.filter(debtor_id__in=one_of(debtor_ids)).values_list("debtor_id", "id"))
 
@@ -140,15 +164,21 @@ class QueueBatch:
         # Only what is not queued yet needs facts: a same-day re-run of the strategy reads nothing more.
         fresh = [r for r in requests if r.idempotency_key not in self.existing]
         debtor_ids = {r.debtor_id for r in fresh}
-        self.facts = facts_for_debtors(debtor_ids, self.today)
-        self.points = default_points(debtor_ids)
+        if len(requests) >= BULK_BATCH:
+            with _hash_joins():
+                self.facts = facts_for_many_debtors(debtor_ids, self.today)
+                self.points = default_points(debtor_ids)
+        else:
+            self.facts = facts_for_debtors(debtor_ids, self.today)
+            self.points = default_points(debtor_ids)
         self.explicit = {
             p[0]: (p[1], p[2])
             for p in ContactPoint.objects.filter(
                 id__in=one_of({r.contact_point_id for r in fresh if r.contact_point_id})
             ).values_list("id", "value", "debtor_id")
         }
-        self.cases = _cases_of(debtor_ids)
+        # A request names its case (a work item always does); the debtor's case stands in where it does not.
+        self.cases = _cases_of({r.debtor_id for r in fresh if not r.case_id})
         self.disclosures = _time_bar_disclosures(fresh, self.cases, self.now)
         self.debtors = debtor_languages(debtor_ids)
         keys = {(r.channel, r.purpose, r.tone, self.debtors.get(r.debtor_id, ("zh-hans", "", ""))[0]) for r in fresh}
@@ -159,13 +189,11 @@ class QueueBatch:
 
     def _links(self, fresh: list[Request]) -> dict[str, str]:
         """Self-service links for the messages whose template asks for one and whose cause gave none."""
-        wanting = [
-            r
-            for r in fresh
-            if LINK not in dict(r.extra)
-            and (version := self.versions.get(self._key(r))) is not None
-            and LINK in placeholders(version.subject + version.body)
-        ]
+        asks = {
+            key: version is not None and LINK in placeholders(version.subject + version.body)
+            for key, version in self.versions.items()
+        }
+        wanting = [r for r in fresh if asks.get(self._key(r)) and LINK not in dict(r.extra)]
         links: dict[str, str] = {}
         for _receiver, answer in links_wanted.send(sender=QueueBatch, requests=wanting) if wanting else ():
             links.update(answer if isinstance(answer, dict) else {})
@@ -174,8 +202,9 @@ class QueueBatch:
     def _key(self, r: Request) -> tuple[str, str, str, str]:
         return (r.channel, r.purpose, r.tone, self.debtors.get(r.debtor_id, ("zh-hans", "", ""))[0])
 
-    def compose(self) -> list[tuple[Any, ...]]:
-        """The outbox rows (``_MESSAGE_COLUMNS``) of the requests not queued yet; counts land in ``report``."""
+    def compose_rows(self) -> list[tuple[Any, ...]]:
+        """The outbox rows (``_MESSAGE_COLUMNS``) of the requests not queued yet, composed one by one; counts
+        land in ``report``. A single message takes this path; ``compose`` gives the same rows for a batch."""
         report = self.report
         if not self.requests:
             return []
@@ -253,6 +282,138 @@ class QueueBatch:
             )
         return rows
 
+    def compose(self) -> pl.DataFrame:
+        """The outbox rows of ``compose_rows`` as one frame (``_MESSAGE_COLUMNS``), composed per template version.
+
+        The loop over the requests only decides (duplicate, recipient, version, values, missing values) and
+        gathers each message's values by name; the texts are then filled per version by ``fill_frame`` (one
+        ``concat_str`` per skeleton over all its messages) and hashed. A message the skeleton cannot promise
+        exactly (a disclosure to append, a value with a line break, ...) is composed by ``compose`` as in
+        ``compose_rows``. The frame goes to the database by COPY in ``insert``.
+        """
+        report = self.report
+        if not self.requests:
+            return _empty_frame()
+        today, now, existing, facts, debtors = self.today, self.now, set(self.existing), self.facts, self.debtors
+        composers: dict[int, BulkComposer] = {}
+        # Resolving the opt-out URL loads the whole URLconf on a shard's first e-mail: only when one is composed.
+        links: OptOutLinks | None = None
+        shared: dict[tuple[int, str], dict[str, str]] = {}
+        deadlines: dict[tuple[date, str], str] = {}
+        due: dict[datetime, str] = {}
+        adapt = _adapter()
+        columns: dict[str, list[Any]] = {name: [] for name in _COMPOSED_COLUMNS}
+        # Per version: the positions of its messages in ``columns`` and their values by name.
+        groups: dict[int, tuple[list[int], dict[str, list[str]]]] = {}
+        texts: dict[int, tuple[str, str, str, str]] = {}  # position -> (subject, body, html, hash) of ``compose``
+        for request in self.requests:
+            if request.idempotency_key in existing:
+                report.duplicate += 1
+                continue
+            existing.add(request.idempotency_key)
+            language, name, address = debtors.get(request.debtor_id, ("zh-hans", "", ""))
+            point_id, recipient = recipient_for(request, self.points, self.explicit, name, address)
+            if not recipient:
+                report.no_contact_point += 1
+                continue
+            version = self.versions[(request.channel, request.purpose, request.tone, language)]
+            if version is None or request.debtor_id not in facts:
+                report.no_template += 1
+                continue
+            composer = composers.get(version.pk)
+            if composer is None:
+                if links is None and request.channel == CommChannel.EMAIL:
+                    links = OptOutLinks()
+                composer = BulkComposer(
+                    request.channel, version.template.language, version.subject, version.body, links
+                )
+                composers[version.pk] = composer
+            template_language = version.template.language
+            deadline = request.deadline or (today + timedelta(days=DEADLINE_DAYS))
+            base = shared.get((request.debtor_id, template_language))
+            if base is None:
+                base = shared[(request.debtor_id, template_language)] = values_for(
+                    facts[request.debtor_id], template_language
+                )
+            values = dict(base)
+            formatted = deadlines.get((deadline, template_language))
+            if formatted is None:
+                formatted = deadlines[(deadline, template_language)] = format_date(deadline, template_language)
+            values["deadline"] = formatted
+            if request.idempotency_key in self.links:
+                values[LINK] = self.links[request.idempotency_key]
+            if request.extra:
+                values.update(dict(request.extra))
+            if request.channel == CommChannel.LETTER:
+                values["recipient_name"] = name
+                values["recipient_address"] = recipient
+            if composer.missing(values):
+                report.missing_values += 1
+                continue
+            position = len(columns["idempotency_key"])
+            disclosure = self._disclosure(request, template_language)
+            if disclosure or not composer.fits(values, request.idempotency_key):
+                composed = compose(
+                    request.channel,
+                    template_language,
+                    version.subject,
+                    f"{version.body.rstrip()}\n\n{disclosure}" if disclosure else version.body,
+                    values,
+                    request.idempotency_key,
+                )
+                texts[position] = (composed.subject, composed.body, composed.html, composed.content_hash)
+            else:
+                group = groups.get(version.pk)
+                if group is None:
+                    group = groups[version.pk] = ([], {name: [] for name in composer.names})
+                group[0].append(position)
+                by_name = group[1]
+                for value_name in composer.value_names:
+                    by_name[value_name].append(values.get(value_name, ""))
+                if request.channel == CommChannel.EMAIL:
+                    by_name["opt_out_url"].append(composer.url(request.idempotency_key))
+            when = request.due_at or now
+            due_at = due.get(when)
+            if due_at is None:
+                due_at = due[when] = adapt(when)
+            columns["idempotency_key"].append(request.idempotency_key)
+            columns["case_id"].append(request.case_id or self.cases.get(request.debtor_id))
+            columns["debtor_id"].append(request.debtor_id)
+            columns["contact_point_id"].append(point_id)
+            columns["channel"].append(request.channel)
+            columns["purpose"].append(request.purpose)
+            columns["language"].append(template_language)
+            columns["template_version_id"].append(version.pk)
+            columns["recipient"].append(recipient)
+            columns["variables"].append(json.dumps(values))
+            columns["batch"].append(request.batch)
+            columns["due_at"].append(due_at)
+        count = len(columns["idempotency_key"])
+        subjects: list[str] = [""] * count
+        bodies: list[str] = [""] * count
+        pages: list[str] = [""] * count
+        hashes: list[str] = [""] * count
+        for position, (subject, body, page, digest) in texts.items():
+            subjects[position], bodies[position], pages[position], hashes[position] = subject, body, page, digest
+        for pk, (positions, by_name) in groups.items():
+            filled = composers[pk].fill_frame(by_name)
+            for position, (subject, body, page) in zip(positions, filled.rows(), strict=True):
+                subjects[position], bodies[position], pages[position] = subject, body, page
+                hashes[position] = content_hash(subject, body, page)
+        data = {
+            **{name: columns[name] for name in _COMPOSED_COLUMNS[:9]},
+            "subject": subjects,
+            "body": bodies,
+            "html": pages,
+            "content_hash": hashes,
+            **{name: columns[name] for name in _COMPOSED_COLUMNS[9:]},
+        }
+        frame = pl.DataFrame(data, schema={name: _FRAME_SCHEMA[name] for name in data})
+        return frame.with_columns(
+            pl.lit(adapt(now), dtype=pl.String).alias("created_at"),
+            *(pl.lit(value, dtype=_FRAME_SCHEMA[name]).alias(name) for name, value in _MESSAGE_DEFAULTS.items()),
+        ).select(_MESSAGE_COLUMNS)
+
     def _disclosure(self, request: Request, language: str) -> str:
         """The time-barred disclosure this message must carry, or "" (a service message or an unwritten channel
         owes none: the rule's channels say which)."""
@@ -262,9 +423,13 @@ class QueueBatch:
             return ""
         return disclosure_for(wordings, language)
 
-    def insert(self, rows: list[tuple[Any, ...]]) -> None:
-        with transaction.atomic():
-            insert_rows(Message._meta.db_table, _MESSAGE_COLUMNS, rows, conflict=["idempotency_key"])
+    def insert(self, rows: list[tuple[Any, ...]] | pl.DataFrame) -> None:
+        """Write the rows of ``compose`` (a frame) or ``compose_rows``; a key already queued is left alone."""
+        if isinstance(rows, pl.DataFrame):
+            _insert_frame(rows)
+        else:
+            with transaction.atomic():
+                insert_rows(Message._meta.db_table, _MESSAGE_COLUMNS, rows, conflict=["idempotency_key"])
         self.report.queued = len(rows)
 
 
@@ -302,6 +467,59 @@ _MESSAGE_COLUMNS = (
     "template_version_id", "recipient", "subject", "body", "html", "content_hash", "variables", "batch", "due_at",
     "created_at", *_MESSAGE_DEFAULTS,
 )  # fmt: skip
+
+
+# The columns ``compose`` gathers per message, in _MESSAGE_COLUMNS order around the four texts.
+_COMPOSED_COLUMNS = (
+    "idempotency_key", "case_id", "debtor_id", "contact_point_id", "channel", "purpose", "language",
+    "template_version_id", "recipient", "variables", "batch", "due_at",
+)  # fmt: skip
+_FRAME_SCHEMA: dict[str, Any] = {
+    **dict.fromkeys(_MESSAGE_COLUMNS, pl.String),
+    **dict.fromkeys(("case_id", "debtor_id", "contact_point_id", "template_version_id", "attempts"), pl.Int64),
+}
+
+
+def _empty_frame() -> pl.DataFrame:
+    return pl.DataFrame(schema={name: _FRAME_SCHEMA[name] for name in _MESSAGE_COLUMNS})
+
+
+def _adapter() -> Callable[[datetime], str]:
+    """A datetime as the frame carries it: the database's own value on SQLite (text), ISO 8601 with its
+    offset for PostgreSQL's COPY (which binds the datetime itself: ``adapt_datetimefield_value`` leaves it)."""
+    if connection.vendor == "postgresql":
+        return datetime.isoformat
+    return lambda moment: str(connection.ops.adapt_datetimefield_value(moment))
+
+
+def _insert_frame(frame: pl.DataFrame) -> None:
+    """The frame's rows into the outbox: COPY straight into the table on PostgreSQL, a bulk insert elsewhere.
+
+    ``compose`` left out every key already queued when the batch was read, so the COPY normally meets no
+    conflict; should a concurrent transaction have committed one of the keys since, the COPY fails on the
+    unique key inside its savepoint and the rows go through the staged insert that skips what exists.
+    """
+    if frame.height == 0:
+        return
+    table = Message._meta.db_table
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        # Every text quoted: an unquoted \N is NULL to COPY, a quoted one is the text.
+        frame.write_csv(buffer, include_header=False, null_value="\\N", quote_style="non_numeric")
+        sql = f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        try:
+            with (
+                transaction.atomic(),
+                connection.cursor() as cursor,
+                connection.wrap_database_errors,
+                cursor.cursor.copy(sql) as copy,
+            ):
+                copy.write(buffer.getvalue())
+            return
+        except IntegrityError:
+            pass
+    with transaction.atomic():
+        insert_rows(table, _MESSAGE_COLUMNS, frame.rows(), conflict=["idempotency_key"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,5 +564,7 @@ def recipient_for(
 
 
 def queue_message(request: Request, today: date | None = None) -> Message | None:
-    queue_messages([request], today)
+    """One message, composed by itself (``compose_rows``): the path ``compose`` is held equal to."""
+    batch = QueueBatch([request], today)
+    batch.insert(batch.compose_rows())
     return Message.objects.filter(idempotency_key=request.idempotency_key).first()
