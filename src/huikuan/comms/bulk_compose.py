@@ -58,9 +58,8 @@ class OptOutLinks:
 
     def __init__(self) -> None:
         mark = "TOKEN0opt0out"
-        self.prefix, _, self.suffix = (settings.SITE_URL.rstrip("/") + reverse("comms:opt_out", args=[mark])).partition(
-            mark
-        )
+        path = reverse("comms:opt_out", args=[mark], urlconf=settings.HUIKUAN_LINK_URLCONF)
+        self.prefix, _, self.suffix = (settings.SITE_URL.rstrip("/") + path).partition(mark)
 
     def __call__(self, idempotency_key: str) -> str:
         token = signing.dumps(idempotency_key, salt=OPT_OUT_SALT, compress=True)

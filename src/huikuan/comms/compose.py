@@ -29,7 +29,7 @@ class Composed:
 
 def opt_out_url(idempotency_key: str) -> str:
     token = signing.dumps(idempotency_key, salt=OPT_OUT_SALT, compress=True)
-    return settings.SITE_URL.rstrip("/") + reverse("comms:opt_out", args=[token])
+    return settings.SITE_URL.rstrip("/") + reverse("comms:opt_out", args=[token], urlconf=settings.HUIKUAN_LINK_URLCONF)
 
 
 def paragraphs(text: str) -> list[str]:

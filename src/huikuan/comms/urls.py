@@ -1,12 +1,12 @@
 from django.urls import path
 
-from huikuan.comms import views, views_templates, views_uncertain
+from huikuan.comms import link_urls, views, views_templates, views_uncertain
 
 app_name = "comms"
 urlpatterns = [
     path("webhooks/delivery/", views.delivery_receipt, name="delivery_receipt"),
     path("webhooks/inbound-sms/", views.inbound_sms, name="inbound_sms"),
-    path("opt-out/<str:token>/", views.opt_out, name="opt_out"),
+    *link_urls.urlpatterns,  # the opt-out page
     path("uncertain/", views_uncertain.uncertain_list, name="uncertain"),
     path("uncertain/<int:message_id>/resend/", views_uncertain.settle, {"decision": "resend"}, name="uncertain-resend"),
     path(

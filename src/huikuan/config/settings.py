@@ -101,6 +101,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "huikuan.config.urls"
+# The URLconf of the links messages carry (opt-out, self-service): composing needs only these (config.link_urls).
+HUIKUAN_LINK_URLCONF = "huikuan.config.link_urls"
 WSGI_APPLICATION = "huikuan.config.wsgi.application"
 
 TEMPLATES = [

@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-import polars as pl
-from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huikuan.cases.models import Outcome
-from huikuan.db.bulkread import read_frame
 from huikuan.kernel.scoring.reasons import reason_column
 from huikuan.portfolio.models import Product
 from huikuan.scoring.dataset import features_as_of
 from huikuan.scoring.models import CaseScore
 from huikuan.scoring.registry import load_version
-
-SCORE_TABLE = CaseScore._meta.db_table
 
 # Each feature's sentence with its value; %(value)s is the case's value of the feature.
 REASON_TEXT = {
@@ -117,15 +111,3 @@ def _worked_out(row: CaseScore) -> list[Any]:
         return []
     model = load_version(row.version)
     return list(json.loads(reason_column(*model.contributions(frame), frame)[0]))
-
-
-def score_frame(as_of: date, shard_index: int = 0, shard_count: int = 1) -> pl.DataFrame:
-    """case_id, probability and band of the cases scored for the night of ``as_of`` (one shard of them):
-    what the strategy's snapshot joins. Empty without a model in force."""
-    # Integers formatted by us (as the snapshot's shards are), doubled % for the parameter binding.
-    where = "" if shard_count == 1 else f" AND case_id %% {int(shard_count)} = {int(shard_index)}"
-    return read_frame(
-        f"SELECT case_id, probability, band FROM {SCORE_TABLE} WHERE as_of = %s{where}",
-        [connection.ops.adapt_datefield_value(as_of)],
-        {"case_id": pl.Int64, "probability": pl.Float64, "score_band": pl.Utf8},
-    )

@@ -71,7 +71,9 @@ def token_of(link: Link) -> str:
 
 
 def url_of(link: Link) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("selfservice:open", args=[token_of(link)])
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "selfservice:open", args=[token_of(link)], urlconf=settings.HUIKUAN_LINK_URLCONF
+    )
 
 
 def issue_link(case: Case, *, channel: str = "", user: Any = None, message_key: str = "") -> Link:

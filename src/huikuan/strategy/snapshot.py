@@ -30,7 +30,7 @@ from huikuan.kernel.strategy.evaluate import SNAPSHOT_SCHEMA
 from huikuan.kernel.strategy.policy import ESCALATIONS
 from huikuan.payments.models import Instalment, RepaymentPlan
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, LedgerEntry, default_time_zone
-from huikuan.scoring.queries import score_frame
+from huikuan.scoring.stored import stored_scores
 from huikuan.strategy.models import WorkItem
 
 
@@ -203,7 +203,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
         {"case_id": pl.Int64(), "escalated_before": pl.Int32(), "legal_review_before": pl.Int32()},
     )
     # The night's repayment probabilities, when a model is in force: the risk is its complement.
-    scores = score_frame(as_of, shard.index, shard.count).select(
+    scores = stored_scores(as_of, shard.index, shard.count).select(
         "case_id", (1.0 - pl.col("probability")).alias("model_risk")
     )
     # Plans in force and broken ones; few cases have one, and the instalments are read through their plans.
