@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -863,16 +864,34 @@ def routing_warnings(lead: Any, day: date) -> list[RoutingWarning]:
 def team_open_items(collectors: list[Any], day: date, limit: int = 100) -> list[WorkItem]:
     """The team's best open items of the day: each collector's top from the queue index, then the best of
     those (one short index read per collector instead of sorting the whole team's day)."""
-    ids: list[tuple[int, int, int]] = []
-    for collector in collectors:
-        ids += (
-            queue_items(collector, day)
-            .order_by("-priority", "case_id")
-            .values_list("priority", "case_id", "id")[:limit]
-        )
-    best = [i for _p, _c, i in sorted(ids, key=lambda r: (-r[0], r[1]))[:limit]]
+    if connection.vendor == "postgresql":
+        best = _team_best_pg([c.pk for c in collectors], day, limit)
+    else:
+        ids: list[tuple[int, int, int]] = []
+        for collector in collectors:
+            ids += (
+                queue_items(collector, day)
+                .order_by("-priority", "case_id")
+                .values_list("priority", "case_id", "id")[:limit]
+            )
+        best = [i for _p, _c, i in sorted(ids, key=lambda r: (-r[0], r[1]))[:limit]]
     items = WorkItem.objects.filter(id__in=best).select_related("assignee", "case__debtor").in_bulk()
     return [items[i] for i in best]
+
+
+def _team_best_pg(collector_ids: list[int], day: date, limit: int) -> list[int]:
+    """The same reads in one statement: a LATERAL top per collector (twenty round trips were a fifth of the
+    team page at a million cases)."""
+    table = WorkItem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT w.id FROM unnest(%s::bigint[]) AS a(id) CROSS JOIN LATERAL"
+            f" (SELECT id, priority, case_id FROM {table} WHERE assignee_id = a.id AND as_of = %s AND status = %s"
+            "  ORDER BY priority DESC, case_id LIMIT %s) AS w"
+            " ORDER BY w.priority DESC, w.case_id LIMIT %s",
+            [collector_ids, day, WorkStatus.PENDING.value, limit, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def team_overview(collectors: list[Any], day: date) -> list[tuple[Any, int, int, int]]:
