@@ -33,7 +33,7 @@ def _counted(day: Any) -> dict[int, dict[str, int]]:
 
 
 def _kept(day: Any, personas: Personas) -> dict[int, dict[str, int]]:
-    everyone = list(WorkItem.objects.values_list("assignee_id", flat=True).distinct()) + [personas.alice.pk]
+    everyone = [*WorkItem.objects.values_list("assignee_id", flat=True).distinct(), personas.alice.pk, personas.bob.pk]
     return {k: v for k, v in queue_counts([a for a in everyone if a], day).items() if v}
 
 
