@@ -140,8 +140,9 @@ _SENT_FIELDS = ("status", "document", "content_hash", "gate_decision", "provider
 
 def _mark_sent(messages: list[Message]) -> None:
     """One set-based update (bulk_update's CASE expressions cost the batch a tenth of its time at 1,000 letters)."""
-    fields = [Message._meta.get_field(name) for name in _SENT_FIELDS]
+    by_name = {field.name: field for field in Message._meta.concrete_fields}
+    fields = [by_name[name] for name in _SENT_FIELDS]
     rows = [
         (m.pk, *(field.get_db_prep_save(getattr(m, field.attname), connection) for field in fields)) for m in messages
     ]
-    update_rows(Message._meta.db_table, [field.column for field in fields], rows)
+    update_rows(Message._meta.db_table, _SENT_FIELDS, rows)  # plain fields: each column is the field's name
