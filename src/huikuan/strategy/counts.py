@@ -29,23 +29,27 @@ def queue_counts(assignee_ids: Iterable[int], day: date) -> dict[int, dict[str, 
 
 
 def compact_queue_counts(before: date) -> int:
-    """Fold the rows of the days before ``before`` into one per (assignee, day, status); returns the rows left.
+    """Fold the rows of the days before ``before`` into one per (assignee, day, status); returns the keys folded.
 
     PostgreSQL's triggers append a row per statement (a collector's every closed item adds two), so the rows
-    of a day grow with its work; folding past days keeps the table at one row a key. One statement on
-    PostgreSQL (it deletes exactly the rows it sums, whatever commits meanwhile); SQLite keeps one row a key
-    already, and only its zero rows go.
+    of a day grow with its work; folding past days keeps the table at one row a key (the nightly run calls
+    this for the days before its own). One statement on PostgreSQL, which deletes exactly the rows it sums
+    whatever commits meanwhile, and touches only keys with more than one row (or a zero sum), so a night
+    rewrites yesterday's keys, not the whole history. SQLite keeps one row a key already; its zero rows go.
     """
     table = QueueCount._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"WITH folded AS (DELETE FROM {table} WHERE as_of < %s RETURNING assignee_id, as_of, status, n)"
+                f"WITH folded AS (DELETE FROM {table} WHERE as_of < %(before)s AND (assignee_id, as_of, status) IN"
+                f" (SELECT assignee_id, as_of, status FROM {table} WHERE as_of < %(before)s"
+                "   GROUP BY assignee_id, as_of, status HAVING count(*) > 1 OR sum(n) = 0)"
+                "  RETURNING assignee_id, as_of, status, n)"
                 f" INSERT INTO {table} (assignee_id, as_of, status, n)"
                 " SELECT assignee_id, as_of, status, sum(n) FROM folded"
                 " GROUP BY assignee_id, as_of, status HAVING sum(n) <> 0",
-                [before],
+                {"before": before},
             )
             return cursor.rowcount
         cursor.execute(f"DELETE FROM {table} WHERE as_of < %s AND n = 0", [before])
-        return QueueCount.objects.filter(as_of__lt=before).count()
+        return 0
