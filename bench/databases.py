@@ -12,17 +12,22 @@ from pathlib import Path
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def fresh_database(backend: str, name: str) -> str:
-    """A DATABASE_URL for an empty database of `backend` ('sqlite' or 'postgres')."""
+def fresh_database(backend: str, name: str, url: str | None = None) -> str:
+    """A DATABASE_URL for an empty database of `backend` ('sqlite' or 'postgres').
+
+    `url` names the PostgreSQL database to (re)create instead of `name` on the admin server, so benchmarks
+    run side by side on one server each use their own."""
     if backend == "sqlite":
         folder = Path(tempfile.mkdtemp(prefix=f"{name}-"))
         return f"sqlite:///{folder / 'bench.sqlite3'}"
     import psycopg
 
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+    server, name = url.rsplit("/", 1) if url else (PG_ADMIN_URL.rsplit("/", 1)[0], name)
+    admin = f"{server}/postgres" if url else PG_ADMIN_URL
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    return f"{server}/{name}"
 
 
 def setup_django(database_url: str) -> None:

@@ -21,6 +21,7 @@ from huikuan.audit.models import ChangeLog
 from huikuan.cases.models import Case
 from huikuan.intake import importer
 from huikuan.intake.importer import import_accounts
+from huikuan.intake.staging import KnownRows
 from huikuan.kernel.intake import FIELDS, RowHasher, content_hash
 from huikuan.kernel.ledger import Component, EntryKind
 from huikuan.portfolio.models import Account, AccountBalance, ContactPoint, Debtor, ImportBatch, LedgerEntry
@@ -130,6 +131,87 @@ def test_one_changed_row_updates_exactly_its_account_debtor_and_case(
     assert report.ok and report.rows_unchanged == 3
     assert Debtor.objects.get(customer_no="C2").gender == "female"
     assert dict(Debtor.objects.values_list("customer_no", "updated_at"))["C1"] == debtors["C1"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parallel", [False, True], ids=["inline", "worker"])
+def test_a_book_much_larger_than_the_file_is_asked_for_the_files_keys_only(
+    tmp_path: Path, parallel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against a large book the stored hashes of the file's customers and contracts are read, not every one:
+    the replay skips the same rows, and the worker is handed no other account's hash."""
+    data = rows()
+    assert import_accounts(write(tmp_path / "book.csv", data), parallel=parallel).ok
+    other = [row(customer_no="C8", contract_no="HT-8", name="周八", id_number="", mobile="13500008888", email="")]
+    assert import_accounts(write(tmp_path / "other.csv", other), parallel=parallel).ok
+    asked: list[tuple[Any, Any]] = []
+    handed: list[KnownRows] = []
+    real_lookup = importer._known_rows
+
+    def lookup(customers: Any, contracts: Any) -> KnownRows:
+        asked.append((customers, contracts))
+        found = real_lookup(customers, contracts)
+        handed.append(found)
+        return found
+
+    monkeypatch.setattr(importer, "_stored_accounts", lambda: 10**9)  # a book much larger than any file
+    monkeypatch.setattr(importer, "_known_rows", lookup)
+    before = (counts(), stamps())
+    replay = import_accounts(write(tmp_path / "again.csv", data), parallel=parallel)
+    assert replay.ok, replay.error_lines()
+    assert (replay.rows_unchanged, replay.entries_posted) == (4, 0)
+    assert (counts(), stamps()) == before
+    assert [(sorted(c), sorted(k)) for c, k in asked] == [(["C1", "C2", "C3"], ["HT-1", "HT-2", "HT-2b", "HT-3"])]
+    assert sorted(handed[0].accounts) == ["HT-1", "HT-2", "HT-2b", "HT-3"]
+    assert sorted(handed[0].debtors) == ["C1", "C2", "C3"]
+
+
+@pytest.mark.django_db
+def test_a_book_not_much_larger_than_the_file_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One scan of every stored hash costs less than looking up each of the file's keys."""
+    path = write(tmp_path / "a.csv", rows())
+    assert import_accounts(path).ok
+    asked: list[tuple[Any, Any]] = []
+    real_lookup = importer._known_rows
+
+    def lookup(customers: Any, contracts: Any) -> KnownRows:
+        asked.append((customers, contracts))
+        return real_lookup(customers, contracts)
+
+    monkeypatch.setattr(importer, "_known_rows", lookup)
+    assert import_accounts(path).rows_unchanged == 4
+    assert asked == [(None, None)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parallel", [False, True], ids=["inline", "worker"])
+def test_a_spreadsheet_has_no_first_pass_and_its_replay_reads_the_hashes_whole(
+    tmp_path: Path, parallel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    for data in rows():
+        book.active.append([data.get(column, "") for column in HEADER])
+    path = tmp_path / "a.xlsx"
+    book.save(path)
+    assert import_accounts(path, parallel=parallel).ok
+    asked: list[tuple[Any, Any]] = []
+    real_lookup = importer._known_rows
+
+    def lookup(customers: Any, contracts: Any) -> KnownRows:
+        asked.append((customers, contracts))
+        return real_lookup(customers, contracts)
+
+    monkeypatch.setattr(importer, "_stored_accounts", lambda: 10**9)  # even against a large book
+    monkeypatch.setattr(importer, "_known_rows", lookup)
+    before = (counts(), stamps())
+    replay = import_accounts(path, parallel=parallel)
+    assert replay.ok, replay.error_lines()
+    assert (replay.rows_unchanged, replay.entries_posted) == (4, 0)
+    assert (counts(), stamps()) == before
+    assert asked == [(None, None)]
 
 
 @pytest.mark.django_db

@@ -12,10 +12,13 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import translation
 
+from huikuan.compliance.strategy_gate import compliance_gate
 from huikuan.kernel.strategy.arms import arm_for
+from huikuan.kernel.strategy.gate import KNOWN_CLOSED, KNOWN_COLUMNS, KNOWN_POINT_KIND, KNOWN_POINT_RELATION, KNOWN_TZ
+from huikuan.portfolio.models import ContactPoint
 from huikuan.strategy.executors import run_strategy
 from huikuan.strategy.models import RunStatus, StrategyRun, WorkItem, WorkStatus
-from huikuan.strategy.run import StrategyError
+from huikuan.strategy.run import StrategyError, plan, resolve_arms, with_known_facts
 from tests.conftest import AS_OF, Personas
 
 from .conftest import ROOT, CaseMaker
@@ -413,3 +416,59 @@ def test_a_do_not_contact_phone_keeps_the_debtor_reachable_in_the_snapshot(champ
     calls = evaluate(snapshot, champion.policy(), AS_OF).planned.filter(pl.col("action") == "call")
     parties = dict(zip(calls["case_id"], calls["party"], strict=True))
     assert dnc.pk not in parties and parties.get(lost.pk) == "third_party"
+
+
+def test_the_gate_decides_the_same_with_the_snapshots_facts_as_when_it_reads_them(
+    champion: Any, small_portfolio: Personas
+) -> None:
+    """The run hands the gate the zones and own points' kinds it read with the snapshot (KNOWN_COLUMNS); the
+    gate must then decide exactly as when it reads them itself, and it must have been given them."""
+    seen: list[pl.DataFrame] = []
+
+    def with_facts(frame: pl.DataFrame) -> pl.DataFrame:
+        seen.append(frame)
+        return compliance_gate(frame)
+
+    def reading(frame: pl.DataFrame) -> pl.DataFrame:
+        return compliance_gate(frame.drop(KNOWN_COLUMNS, strict=False))
+
+    arms, experiment = resolve_arms()
+    given, _ = plan(AS_OF, arms, experiment, gate=with_facts)
+    read, _ = plan(AS_OF, arms, experiment, gate=reading)
+    assert given.height > 0
+    assert given.columns == read.columns and not set(KNOWN_COLUMNS) & set(given.columns)
+    assert given.sort("case_id", "action").equals(read.sort("case_id", "action"))
+    facts = seen[0].filter(pl.col("channel") != "queue")
+    assert facts.get_column(KNOWN_TZ).null_count() == 0
+    own = facts.filter(pl.col("party") == "debtor")
+    assert own.get_column(KNOWN_POINT_KIND).null_count() == 0
+    # Each kind the snapshot names is the point's stored kind, and the debtor's own.
+    stored = dict(ContactPoint.objects.values_list("id", "kind"))
+    relations = dict(ContactPoint.objects.values_list("id", "relation"))
+    for point, kind, relation in own.select("contact_point_id", KNOWN_POINT_KIND, KNOWN_POINT_RELATION).iter_rows():
+        assert (stored[point], relations[point]) == (kind, relation)
+
+
+def test_known_facts_name_only_the_debtors_own_points() -> None:
+    snapshot = pl.DataFrame(
+        {
+            "case_id": [1, 2],
+            "time_zone": ["Asia/Shanghai", "Asia/Urumqi"],
+            "mobile_id": [10, None],
+            "home_id": [11, 20],
+            "work_id": [None, None],
+            "email_id": [12, None],
+            "postal_id": [13, 21],
+        },
+        schema_overrides={"work_id": pl.Int64, "mobile_id": pl.Int64},
+    )
+    planned = pl.DataFrame(
+        {"case_id": [1, 1, 1, 1, 2, 2, 2], "contact_point_id": [10, 11, 12, 13, 20, 99, None]},
+        schema={"case_id": pl.Int64, "contact_point_id": pl.Int64},
+    )
+    out = with_known_facts(planned, snapshot)
+    assert out.get_column(KNOWN_POINT_KIND).to_list() == ["mobile", "home", "email", "postal", "home", None, None]
+    assert out.get_column(KNOWN_POINT_RELATION).to_list() == ["self"] * 5 + [None, None]
+    assert out.get_column(KNOWN_TZ).to_list() == ["Asia/Shanghai"] * 4 + ["Asia/Urumqi"] * 3
+    assert out.get_column(KNOWN_CLOSED).to_list() == [False] * 7
+    assert out.columns == ["case_id", "contact_point_id", *KNOWN_COLUMNS]

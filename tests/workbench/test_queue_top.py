@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.db.models import Max
 
 from huikuan.strategy.models import WorkItem
+from huikuan.workbench import views, views_data
 from huikuan.workbench.views_data import queue_items, top_cases
+from tests.conftest import client_for
 
 
 def _add(call: WorkItem, action: str, priority: int) -> None:
@@ -52,3 +55,20 @@ def test_the_teams_best_open_items_are_its_pending_items_in_priority_order(workd
     )
     for limit in (1, 2, 3, 100):
         assert [w.pk for w in team_open_items([alice, bob], early.as_of, limit)] == list(everyone[:limit])
+
+
+def test_the_queue_page_says_how_many_cases_it_holds_beyond_the_first_screen(
+    workday: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page lists the first QUEUE_LIMIT cases; the count is the queue's, not the page's."""
+    alice = client_for(workday["personas"].alice)
+    whole = alice.get("/work/").content.decode()
+    assert "3 个案件" in whole and "显示前" not in whole
+    monkeypatch.setattr(views, "QUEUE_LIMIT", 2)
+    monkeypatch.setattr(views_data, "QUEUE_LIMIT", 2)
+    page = alice.get("/work/").content.decode()
+    assert "共 3 个案件，显示前 2 个" in page
+    assert page.count("data-case=") == 2
+    # Filters count what they keep: the late stage holds one case, shown whole.
+    late = alice.get("/work/?stage=late").content.decode()
+    assert "1 个案件" in late and "显示前" not in late

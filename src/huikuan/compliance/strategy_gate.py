@@ -30,6 +30,13 @@ from huikuan.kernel.compliance.batch import HOLD_COLUMNS, PLAN_SCHEMA, check_con
 from huikuan.kernel.compliance.gate import Hold, Owner
 from huikuan.kernel.contacts import ANSWERED, Outcome, Party, conversation_expr, owner_expr
 from huikuan.kernel.localtime import with_local_day
+from huikuan.kernel.strategy.gate import (
+    KNOWN_CLOSED,
+    KNOWN_COLUMNS,
+    KNOWN_POINT_KIND,
+    KNOWN_POINT_RELATION,
+    KNOWN_TZ,
+)
 from huikuan.payments.models import PlanStatus, RepaymentPlan
 from huikuan.payments.queries import suspended_case_ids
 from huikuan.portfolio.models import ContactPoint, Debtor, default_time_zone
@@ -63,6 +70,8 @@ _HISTORY_SCHEMA: dict[str, pl.DataType] = {
 
 
 def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
+    """The decision per planned item. Facts the caller passed as ``KNOWN_COLUMNS`` (kernel.strategy.gate) are
+    not read again: the nightly run passes its snapshot's zones and the kinds of the debtor's own points."""
     if planned.is_empty():
         return planned.with_columns(pl.lit(True).alias("allowed"), pl.lit("").alias("gate_reason"))
     frame = planned.with_row_index("_row").with_columns(
@@ -74,17 +83,26 @@ def compliance_gate(planned: pl.DataFrame) -> pl.DataFrame:
     case_ids = contacts.get_column("case_id")
     first_window: datetime | None = contacts.get_column("window_start").min()  # type: ignore[assignment]
     outsiders = contacts.filter((pl.col("party") != "debtor") & pl.col("contact_point_id").is_not_null())
+    known_cases = _known_case_facts(contacts)
+    known_points = _known_points(contacts)
+    unknown_points = contacts.get_column("contact_point_id").drop_nulls()
+    if known_points is not None:
+        known_ids = known_points.get_column("contact_point_id").implode()
+        unknown_points = unknown_points.filter(~unknown_points.is_in(known_ids))
     with bulk_reads():
-        facts = _case_facts(case_ids)
+        facts = _case_facts(case_ids, known_cases)
         history = _call_history(case_ids, facts.select("case_id", "debtor_tz"), first_window)
         record = _third_party_record(outsiders.get_column("contact_point_id"), first_window)
-        points = _points(contacts.get_column("contact_point_id").drop_nulls())
+        points = _points(unknown_points)
         us_facts = _us_facts(case_ids.unique().to_list(), first_window)
+    if known_points is not None:
+        points = pl.concat([known_points, points])
     joined = (
         contacts.join(facts, on="case_id", how="left")
         .join(history, on="case_id", how="left")
         .join(record, on="contact_point_id", how="left")
         .join(points, on="contact_point_id", how="left")
+        .drop(KNOWN_COLUMNS, strict=False)
     )
     # An instalment reminder, a re-plan call and a care message serve the plan or the person, not collection
     # (kernel.comms.purposes): the case's holds (a plan being honoured) do not stop them, as in the outbox.
@@ -175,18 +193,54 @@ def _planned(case_ids: pl.Series, column: str) -> tuple[str, dict[str, object]]:
     return f"{column} BETWEEN %(lo)s AND %(hi)s", bounds
 
 
-def _case_facts(case_ids: pl.Series) -> pl.DataFrame:
+def _known_case_facts(contacts: pl.DataFrame) -> pl.DataFrame | None:
+    """The zone and closed flag per case when the caller passed both for every planned contact, else None."""
+    if KNOWN_TZ not in contacts.columns or KNOWN_CLOSED not in contacts.columns:
+        return None
+    known = contacts.select(
+        "case_id", pl.col(KNOWN_TZ).alias("debtor_tz"), pl.col(KNOWN_CLOSED).cast(pl.Int64).alias("closed")
+    ).unique("case_id")
+    if known.get_column("debtor_tz").null_count() or known.get_column("closed").null_count():
+        return None
+    return known
+
+
+def _known_points(contacts: pl.DataFrame) -> pl.DataFrame | None:
+    """The planned points whose kind and relation the caller passed (_POINT_SCHEMA), or None."""
+    if KNOWN_POINT_KIND not in contacts.columns or KNOWN_POINT_RELATION not in contacts.columns:
+        return None
+    return (
+        contacts.filter(
+            pl.col("contact_point_id").is_not_null()
+            & pl.col(KNOWN_POINT_KIND).is_not_null()
+            & pl.col(KNOWN_POINT_RELATION).is_not_null()
+        )
+        .select(
+            "contact_point_id",
+            pl.col(KNOWN_POINT_KIND).alias("point_kind"),
+            pl.col(KNOWN_POINT_RELATION).alias("relation"),
+        )
+        .unique("contact_point_id")
+        .select([pl.col(n).cast(t) for n, t in _POINT_SCHEMA.items()])
+    )
+
+
+def _case_facts(case_ids: pl.Series, known: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per case: the debtor's time zone, whether it is closed, whether an honoured plan suspends collection,
-    the stopped media."""
+    the stopped media. ``known`` (case_id, debtor_tz, closed), when given, saves reading the first two."""
     in_cases, bounds = _planned(case_ids, "c.id")
     wanted = pl.DataFrame({"case_id": case_ids.unique()})
-    # A debtor with no zone recorded lives in the setting's (``kernel.localtime.zone_name``).
-    cases = read_frame(
-        f"SELECT c.id, COALESCE(NULLIF(d.time_zone, ''), %(zone)s), CASE WHEN c.status = %(closed)s THEN 1 ELSE 0 END"
-        f" FROM {Case._meta.db_table} c JOIN {Debtor._meta.db_table} d ON d.id = c.debtor_id WHERE {in_cases}",
-        {**bounds, "closed": CaseStatus.CLOSED.value, "zone": default_time_zone()},
-        {"case_id": pl.Int64(), "debtor_tz": pl.Utf8(), "closed": pl.Int64()},
-    ).join(wanted, on="case_id", how="semi")
+    if known is not None:
+        cases = known.join(wanted, on="case_id", how="semi")
+    else:
+        # A debtor with no zone recorded lives in the setting's (``kernel.localtime.zone_name``).
+        cases = read_frame(
+            f"SELECT c.id, COALESCE(NULLIF(d.time_zone, ''), %(zone)s),"
+            f" CASE WHEN c.status = %(closed)s THEN 1 ELSE 0 END"
+            f" FROM {Case._meta.db_table} c JOIN {Debtor._meta.db_table} d ON d.id = c.debtor_id WHERE {in_cases}",
+            {**bounds, "closed": CaseStatus.CLOSED.value, "zone": default_time_zone()},
+            {"case_id": pl.Int64(), "debtor_tz": pl.Utf8(), "closed": pl.Int64()},
+        ).join(wanted, on="case_id", how="semi")
     stops = (
         read_frame(
             f"SELECT c.id, s.channel FROM {StopRequest._meta.db_table} s"

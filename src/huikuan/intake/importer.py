@@ -30,6 +30,7 @@ from huikuan import clock
 from huikuan.audit.models import ChangeLog
 from huikuan.audit.records import change_record
 from huikuan.cases.sync import refresh_cases
+from huikuan.db.bulkread import one_of
 from huikuan.inputs import max_amount
 from huikuan.intake import staging
 from huikuan.intake.authority import ImportAuthority
@@ -192,9 +193,10 @@ def import_accounts(
         synced: set[int] = set()
         moved: list[intake.RowError] = []
         # closing(): a failed write stops the worker now, not whenever the generator is collected.
-        # Read after the lock (no other import changes what it holds until this one ends), while the worker
-        # makes its first pass over the file.
-        with closing(validated_chunks(job, parallel=parallel, known=_known_rows)) as chunks:
+        # The stored hashes are read after the lock (no other import changes them until this one ends), while
+        # the worker makes its first pass over the file: all of them, or only the file's keys' when the book is
+        # much larger than the file.
+        with closing(validated_chunks(job, parallel=parallel, known=_StoredHashes())) as chunks:
             for chunk in chunks:
                 report.rows += chunk.rows
                 report.errors.extend(chunk.errors)
@@ -256,26 +258,76 @@ def import_accounts(
     return report
 
 
-def _known_rows() -> KnownRows:
+class _StoredHashes:
+    """The content hashes the last imports stored (staging.KnownSource): read whole, while the worker makes
+    its first pass, when the book holds at most `WHOLE_BOOK_FACTOR` times the accounts the file can hold
+    (one scan costs less than looking up each key); else only the file's keys', so a small file against a
+    large book neither reads nor hands the worker every account's hash."""
+
+    def by_keys(self, path: Path) -> bool:
+        return _stored_accounts() > WHOLE_BOOK_FACTOR * (path.stat().st_size // _MIN_ROW_BYTES + 1)
+
+    def of(self, customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows:
+        return _known_rows(customers, contracts)
+
+
+# A file row (customer, contract, name and amounts at the least) is longer than this, so a file holds fewer
+# rows than its size over it; a generated row is about 280 bytes.
+_MIN_ROW_BYTES = 100
+WHOLE_BOOK_FACTOR = 4
+
+
+def _stored_accounts() -> int:
+    """About how many accounts are stored: the planner's count on PostgreSQL (no scan), counted when the table
+    was never analysed (the count is -1 then); an exact count on SQLite."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Account._meta.db_table])
+            found = cursor.fetchone()
+            if found and found[0] >= 0:
+                return int(found[0])
+        cursor.execute(f"SELECT COUNT(*) FROM {Account._meta.db_table}")
+        return int(cursor.fetchone()[0])
+
+
+def _known_rows(customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows:
     """The content hashes the last imports stored, for the worker to skip the rows that did not change.
 
-    An account's hash is handed on only while its balance is opened and holds what its imported row stated:
+    Only those of the given customers and contracts (a batch of the file's keys; None: every one). An
+    account's hash is handed on only while its balance is opened and holds what its imported row stated:
     once a payment, a waiver or an accrual has moved it, the row is validated and written again, and the
     import posts what the ledger rule says, as before hashes. Compared by the database, in one pass.
     """
     stated = " || '|' || ".join(f"CAST(b.{c.value} AS text)" for c in _OWED)
+
+    def among(column: str, keys: Sequence[str] | None) -> tuple[str, tuple[Any, ...]]:
+        if keys is None:
+            return "", ()
+        values = one_of(keys)
+        return f" AND {column} IN ({values.sql})", tuple(values.params)
+
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT customer_no, import_hash FROM {Debtor._meta.db_table} WHERE import_hash <> ''")
-        debtors = dict(cursor.fetchall())
-        cursor.execute(
-            f"SELECT a.contract_no, a.import_hash "
-            f"FROM {Account._meta.db_table} a JOIN {AccountBalance._meta.db_table} b ON b.account_id = a.id "
-            # An unopened snapshot (no entries) is opened by the import, as the ledger rule says, unless the
-            # row states nothing owed: then the opening posts nothing either.
-            f"WHERE a.import_hash <> '' AND a.import_balance = {stated} "
-            f"AND (b.entry_count > 0 OR a.import_balance = '0|0|0|0')"
-        )
-        accounts = dict(cursor.fetchall())
+        debtors: dict[str, str] = {}
+        if customers is None or customers:
+            where, params = among("customer_no", customers)
+            cursor.execute(
+                f"SELECT customer_no, import_hash FROM {Debtor._meta.db_table} WHERE import_hash <> ''{where}",
+                params,
+            )
+            debtors = dict(cursor.fetchall())
+        accounts: dict[str, str] = {}
+        if contracts is None or contracts:
+            where, params = among("a.contract_no", contracts)
+            cursor.execute(
+                f"SELECT a.contract_no, a.import_hash "
+                f"FROM {Account._meta.db_table} a JOIN {AccountBalance._meta.db_table} b ON b.account_id = a.id "
+                # An unopened snapshot (no entries) is opened by the import, as the ledger rule says, unless the
+                # row states nothing owed: then the opening posts nothing either.
+                f"WHERE a.import_hash <> '' AND a.import_balance = {stated} "
+                f"AND (b.entry_count > 0 OR a.import_balance = '0|0|0|0'){where}",
+                params,
+            )
+            accounts = dict(cursor.fetchall())
     return KnownRows(accounts=accounts, debtors=debtors)
 
 

@@ -32,9 +32,17 @@ from huikuan import clock
 from huikuan.cases.assignment import reassign_cases
 from huikuan.comms.feeds import WorkItemRow, enqueue_for_work_items
 from huikuan.compliance.pack import current_pack
+from huikuan.kernel.contacts import SELF
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, QUEUES, evaluate
-from huikuan.kernel.strategy.gate import ContactGate
+from huikuan.kernel.strategy.gate import (
+    KNOWN_CLOSED,
+    KNOWN_COLUMNS,
+    KNOWN_POINT_KIND,
+    KNOWN_POINT_RELATION,
+    KNOWN_TZ,
+    ContactGate,
+)
 from huikuan.kernel.strategy.policy import Policy
 from huikuan.kernel.strategy.queue import Staff, deal
 from huikuan.memory import peak_memory_mb
@@ -255,17 +263,48 @@ def plan(
         planned = pl.concat(parts).sort(["case_id", "action"])
     result.timings["evaluate"] += time.perf_counter() - clock
     clock = time.perf_counter()
-    decided = (gate or contact_gate())(planned)
+    decided = (gate or contact_gate())(with_known_facts(planned, snapshot))
     blocked = decided.filter(~pl.col("allowed"))
     result.gate.update(dict(blocked.group_by("gate_reason").len().iter_rows()))
     result.blocked = blocked.height
-    allowed = decided.filter(pl.col("allowed")).drop("allowed", "gate_reason")
+    allowed = decided.filter(pl.col("allowed")).drop("allowed", "gate_reason", *KNOWN_COLUMNS, strict=False)
     result.timings["gate"] += time.perf_counter() - clock
     result.planned = allowed.height
     result.counts.update(
         {f"{stage}|{action}": n for stage, action, n in allowed.group_by("stage", "action").len().iter_rows()}
     )
     return allowed, result
+
+
+# The snapshot's columns of the debtor's own points, by the stored kind each holds (snapshot.py's query).
+_OWN_POINT_COLUMNS = {"mobile_id": "mobile", "home_id": "home", "work_id": "work", "email_id": "email",
+                      "postal_id": "postal"}  # fmt: skip
+
+
+def with_known_facts(planned: pl.DataFrame, snapshot: pl.DataFrame) -> pl.DataFrame:
+    """The planned items with the facts the snapshot already holds, as the gate's ``known_*`` columns.
+
+    The debtor's zone is the snapshot's; its cases are all in collection, so none is closed; a planned point
+    that is one of the snapshot's own points has that column's kind and is the debtor's own. A third party's
+    number is left unknown (the snapshot does not keep its relation): the gate reads those few.
+    """
+    if planned.is_empty():
+        return planned
+    own = snapshot.select("case_id", "time_zone", *_OWN_POINT_COLUMNS)
+    point = pl.col("contact_point_id")
+    kind = pl.lit(None, pl.Utf8)
+    for column, name in reversed(_OWN_POINT_COLUMNS.items()):
+        kind = pl.when(point.is_not_null() & (point == pl.col(column))).then(pl.lit(name)).otherwise(kind)
+    return (
+        planned.join(own, on="case_id", how="left")
+        .with_columns(
+            pl.col("time_zone").alias(KNOWN_TZ),
+            pl.when(pl.col("time_zone").is_not_null()).then(pl.lit(False)).alias(KNOWN_CLOSED),
+            kind.alias(KNOWN_POINT_KIND),
+        )
+        .with_columns(pl.when(pl.col(KNOWN_POINT_KIND).is_not_null()).then(pl.lit(SELF)).alias(KNOWN_POINT_RELATION))
+        .drop("time_zone", *_OWN_POINT_COLUMNS)
+    )
 
 
 def _staff() -> list[Staff]:

@@ -64,6 +64,7 @@ from huikuan.workbench.panels import team_panels
 from huikuan.workbench.plan_panel import parse_ask, plan_panel
 from huikuan.workbench.templatetags.workbench_tags import behaviour_label
 from huikuan.workbench.views_data import (
+    QUEUE_LIMIT,
     QueueFilters,
     callbacks_due,
     has_open_items,
@@ -72,6 +73,7 @@ from huikuan.workbench.views_data import (
     next_case_id,
     promise_confirm,
     queue_left,
+    queue_size,
     routing_warnings,
     team_open_items,
     team_overview,
@@ -132,12 +134,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     # The gate's view of the person, read once for the rows and the training notice.
     collector = collector_of(request.user)
     rows = load_queue(request.user, today, filters, now, _lang(), collector) if not unknown else []
+    # The page lists the top of the queue: when there is more, it says how much (not with "callable now",
+    # which only the gate can count, case by case).
+    total = queue_size(request.user, today, filters) if rows and len(rows) >= QUEUE_LIMIT else len(rows)
     day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(0)))
     return render(
         request,
         "workbench/queue.html",
         {
             "rows": rows,
+            "total": total if not filters.callable_now else len(rows),
             "filters": filters,
             "unknown": unknown,
             "behaviours": [(code, behaviour_label(code)) for code, _labels in behaviour_choices()],

@@ -310,6 +310,22 @@ def _rows(
     return result
 
 
+def _filtered(items: Any, filters: QueueFilters) -> Any:
+    if filters.stage:
+        items = items.filter(stage=filters.stage)
+    if filters.action:
+        items = items.filter(action=filters.action)
+    if filters.behaviour:
+        items = items.filter(behaviour=filters.behaviour)
+    return items
+
+
+def queue_size(user: Any, day: date, filters: QueueFilters) -> int:
+    """How many cases the filtered queue holds (the page shows the first ``QUEUE_LIMIT``); counted on the
+    queue index, so the busiest queue at a million cases costs a few milliseconds."""
+    return int(_filtered(queue_items(user, day), filters).values("case_id").distinct().count())
+
+
 def load_queue(
     user: Any,
     day: date,
@@ -320,13 +336,7 @@ def load_queue(
 ) -> list[QueueRow]:
     """Today's cases of this user, one row each with its items, best item first, each with when it can be
     worked (the gate's next allowed time for contacts)."""
-    items = queue_items(user, day)
-    if filters.stage:
-        items = items.filter(stage=filters.stage)
-    if filters.action:
-        items = items.filter(action=filters.action)
-    if filters.behaviour:
-        items = items.filter(behaviour=filters.behaviour)
+    items = _filtered(queue_items(user, day), filters)
     # The top of the queue by case first, then those cases' items: joining before the LIMIT made
     # PostgreSQL join every item of a busy queue (8,000 items: 100 ms).
     result = _rows(user, top_cases(items, QUEUE_LIMIT), day, now, lang, collector)

@@ -2,7 +2,10 @@
 
 The nightly run hands every planned item to a gate before writing it. The gate takes the planned frame
 (``PLANNED_SCHEMA`` columns from ``evaluate``) and returns it with two more columns, ``allowed`` (bool) and
-``gate_reason`` (text, empty when allowed). Which gate runs is the setting ``HUIKUAN_STRATEGY_GATE`` (a
+``gate_reason`` (text, empty when allowed). The frame may also carry facts the run already holds from its
+snapshot (``KNOWN_COLUMNS``: the debtor's zone and whether the case is closed, per case; the planned point's
+stored kind and relation, null where unknown): a gate that needs them uses them instead of reading them
+again, and may ignore them. Which gate runs is the setting ``HUIKUAN_STRATEGY_GATE`` (a
 dotted path); the compliance kernel's batch gate replaces ``minimal_gate`` there once it has landed.
 
 ``minimal_gate`` holds only the rules the strategy engine cannot do without:
@@ -19,6 +22,10 @@ from collections.abc import Callable
 import polars as pl
 
 ContactGate = Callable[[pl.DataFrame], pl.DataFrame]
+
+KNOWN_TZ, KNOWN_CLOSED = "known_debtor_tz", "known_case_closed"
+KNOWN_POINT_KIND, KNOWN_POINT_RELATION = "known_point_kind", "known_point_relation"
+KNOWN_COLUMNS = (KNOWN_TZ, KNOWN_CLOSED, KNOWN_POINT_KIND, KNOWN_POINT_RELATION)
 
 QUIET_START_MINUTE = 22 * 60
 QUIET_END_MINUTE = 8 * 60

@@ -230,15 +230,23 @@ def deal(items: pl.DataFrame, staff: Sequence[Staff]) -> Deal:
             hand_overs.append((case_id, team_id))
     owners: dict[int, int | None] = {}
     pools: Pools[int] = {}
+    # A team's pool and its members' ids, once per (team, specialist case): half a million cases a shard
+    # would otherwise each scan their team's list.
+    pool_of: dict[tuple[int | None, bool], tuple[list[Staff], tuple[int, ...], frozenset[int]]] = {}
     for case_id, (team_id, assignee_id, marked) in cases.items():
-        pool = owner_pool(teams.get(team_id, _Team()), marked)
+        found = pool_of.get((team_id, marked))
+        if found is None:
+            pool = owner_pool(teams.get(team_id, _Team()), marked)
+            ids = tuple(s.user_id for s in pool)
+            found = pool_of[(team_id, marked)] = (pool, ids, frozenset(ids))
+        pool, ids, members = found
         if not pool:
             owners[case_id] = None
-        elif assignee_id is not None and any(s.user_id == assignee_id for s in pool):
+        elif assignee_id is not None and assignee_id in members:
             owners[case_id] = assignee_id
             loads[assignee_id] += 1
         else:
-            pools.setdefault(tuple(s.user_id for s in pool), (pool, []))[1].append(case_id)
+            pools.setdefault(ids, (pool, []))[1].append(case_id)
     for pool, units in _by_constraint(pools):
         owners.update(_deal_pool(units, pool, loads))
     # Pass 2: hand-overs the holder cannot close go to the team's leads; legal reviews to counsel.
@@ -263,14 +271,30 @@ def deal(items: pl.DataFrame, staff: Sequence[Staff]) -> Deal:
             extra.setdefault(tuple(s.user_id for s in counsel), (counsel, []))[1].append((case_id, LEGAL_REVIEW))
     for people, work in _by_constraint(extra):
         assigned.update(_deal_pool(work, people, loads))
-    dealt = [
-        (case_id, action, owners.get(case_id) if action in CONTACT_ACTIONS else assigned[(case_id, action)])
-        for case_id, action, _team, _assignee, _specialist in rows.iter_rows()
-    ]
-    return Deal(
-        pl.DataFrame(dealt, schema=ITEMS_SCHEMA, orient="row"),
-        pl.DataFrame(list(owners.items()), schema=OWNERS_SCHEMA, orient="row"),
+    # Calls and visits go to the case's owner, the rest as dealt in pass 2; joined as frames, in the rows' order.
+    owned = pl.DataFrame({"case_id": list(owners), "assignee_id": list(owners.values())}, schema=OWNERS_SCHEMA)
+    others = pl.DataFrame(
+        {
+            "case_id": [case_id for case_id, _ in assigned],
+            "action": [action for _, action in assigned],
+            "_other": list(assigned.values()),
+        },
+        schema={"case_id": pl.Int64, "action": pl.Utf8, "_other": pl.Int64},
     )
+    dealt = (
+        rows.select("case_id", "action")
+        .join(owned, on="case_id", how="left", maintain_order="left")
+        .join(others, on=["case_id", "action"], how="left", maintain_order="left")
+        .select(
+            "case_id",
+            "action",
+            pl.when(pl.col("action").is_in(list(CONTACT_ACTIONS)))
+            .then(pl.col("assignee_id"))
+            .otherwise(pl.col("_other"))
+            .alias("assignee_id"),
+        )
+    )
+    return Deal(dealt.cast(pl.Schema(ITEMS_SCHEMA)), owned)
 
 
 def _by_constraint(pools: Pools[K]) -> list[tuple[list[Staff], list[K]]]:
