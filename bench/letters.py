@@ -1,6 +1,6 @@
 """Letter speed: 1,000 demand letters rendered to PDF as one batch (print file + one PDF per letter).
 
-    .venv/bin/python bench/letters.py [--letters 1000] [--workers 2] [--backend postgres|sqlite]
+    .venv/bin/python bench/letters.py [--letters 1000] [--workers 2] [--backend postgres|sqlite] [--database NAME]
 Seeds debtors with the portfolio generator and queues one demand letter each (not timed), then times
 render_letter_batch: gate check, HTML, PDF layout with the embedded Chinese font, split, files, evidence rows.
 Target: ≥ 20 letters/s on 2 cores. Ends with one JSON line of figures.
@@ -28,8 +28,9 @@ def main() -> None:
     parser.add_argument("--letters", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backend", default="postgres", choices=["postgres", "sqlite"])
+    parser.add_argument("--database", default="bench_letters", help="the database's name (dropped and created)")
     args = parser.parse_args()
-    setup_django(fresh_database(args.backend, "bench_letters"))
+    setup_django(fresh_database(args.backend, args.database))
 
     from huikuan.comms.channels.letter.render import render_letter_batch
     from huikuan.comms.outbox import Request, queue_messages

@@ -116,3 +116,28 @@ def test_pages_must_be_told_apart_letter_by_letter() -> None:
         first_pages([["a", "b"], ["c"]], ["a", "b", "c"])
     with pytest.raises(LayoutError, match="start a new page"):
         first_pages([["b"], ["a"]], ["a", "b"])
+
+
+def test_chunks_come_back_in_order_from_the_workers_while_the_letters_are_still_read(tmp_path: Path) -> None:
+    """The batch composes letters lazily and files each chunk as it returns: the order must hold."""
+    from huikuan.comms.channels.letter.pdf import LetterSource, render_stream
+    from huikuan.comms.channels.letter.render import letter_shell
+
+    read: list[int] = []
+
+    def letters() -> Any:
+        for i in range(7):
+            read.append(i)
+            yield LetterSource(
+                f"l{i}", f'<section class="letter" id="l{i}" data-reference="R{i}"><p>第{i}封</p></section>'
+            )
+
+    chunks = list(render_stream(letter_shell("test"), letters(), chunk_size=2, workers=2))
+    assert read == list(range(7)) and [len(c.letters) for c in chunks] == [2, 2, 2, 1]
+    pages = [
+        _pdf_pages_text(pdf, tmp_path, f"{n}-{i}.pdf")
+        for n, chunk in enumerate(chunks)
+        for i, pdf in enumerate(chunk.letters)
+    ]
+    assert [len(p) for p in pages] == [1] * 7
+    assert all(f"第{i}封" in page[0] and f"R{i}·1" in page[0] for i, page in enumerate(pages))

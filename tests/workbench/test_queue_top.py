@@ -39,6 +39,24 @@ def test_top_cases_follow_each_cases_best_item_whatever_the_limit(workday: dict[
     assert top_cases(items.filter(action="visit"), 50) == [workday["early"].pk, workday["late"].pk]
 
 
+def test_the_teams_best_open_items_are_its_pending_items_in_priority_order(workday: dict[str, Any]) -> None:
+    """One LATERAL statement on PostgreSQL, one read per collector on SQLite: the same items either way."""
+    from huikuan.strategy.models import WorkStatus
+    from huikuan.workbench.views_data import team_open_items
+
+    alice, bob = workday["personas"].alice, workday["personas"].bob
+    early = WorkItem.objects.get(case=workday["early"])
+    _add(early, "visit", 90)  # ties the middle case's call: the lower case id first
+    WorkItem.objects.filter(case=workday["late"]).update(status=WorkStatus.DONE)  # done: not open
+    everyone = (
+        WorkItem.objects.filter(as_of=early.as_of, assignee__in=[alice, bob], status=WorkStatus.PENDING)
+        .order_by("-priority", "case_id")
+        .values_list("id", flat=True)
+    )
+    for limit in (1, 2, 3, 100):
+        assert [w.pk for w in team_open_items([alice, bob], early.as_of, limit)] == list(everyone[:limit])
+
+
 def test_the_queue_page_says_how_many_cases_it_holds_beyond_the_first_screen(
     workday: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,6 +27,7 @@ from huikuan.compliance.pack import current_pack
 from huikuan.org.permissions import can_run_strategy, require
 from huikuan.scoring.nightly import nightly_scores
 from huikuan.strategy.care import plan_care
+from huikuan.strategy.counts import compact_queue_counts
 from huikuan.strategy.models import RunStatus, StrategyRun
 from huikuan.strategy.predue import plan_due_reminders
 from huikuan.strategy.run import (
@@ -129,6 +130,9 @@ def _run_in_process(run: StrategyRun, rebalance: bool) -> ShardResult:
 def nightly_run(shards: int | None = None) -> int | None:
     """The beat schedule's entry point: today's run with the policy in force (shards: the setting's)."""
     report = run_strategy(shards=shards)
+    # Housekeeping after the night's writes, outside the shards' transactions: the days before today's run
+    # folded to one count row a key (strategy.counts).
+    compact_queue_counts(clock.today())
     return report.run.pk if report.run else None
 
 

@@ -250,3 +250,26 @@ class WorkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of} #{self.case_id} {self.action}"
+
+
+class QueueCount(models.Model):
+    """A change in the number of work items of one collector, day and status; the sum of a key's rows is the count.
+
+    Written only by the database's triggers on the work items (migration 0009), in the statement that changes
+    the items, so the sum is exact whatever writes them: the run's COPY, the ORM, a reassignment's UPDATE.
+    PostgreSQL appends one row per key and statement and never updates one, so the night's shards and the
+    collectors closing items never wait on each other's locks; SQLite (one writer at a time) keeps one row a
+    key. The team page sums a team's rows of the day instead of counting a third of a million items
+    (strategy.counts). ``counts.compact_queue_counts`` folds the rows of past days into one a key.
+    """
+
+    assignee_id = models.BigIntegerField()
+    as_of = models.DateField()
+    status = models.CharField(max_length=10)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["as_of", "assignee_id"], name="queue_count_day")]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.assignee_id} {self.status} {self.n:+d}"

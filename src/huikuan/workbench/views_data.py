@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,6 +65,7 @@ from huikuan.payments.models import (
 )
 from huikuan.payments.plans import propose_options
 from huikuan.portfolio.models import PHONE_KINDS, AccountBalance, ContactKind, ContactPoint, Relation
+from huikuan.strategy.counts import queue_counts
 from huikuan.strategy.models import PolicyVersion, WorkItem, WorkStatus
 from huikuan.workbench.identity import IdentityState, identity_state
 from huikuan.workbench.library import current_library
@@ -872,30 +874,41 @@ def routing_warnings(lead: Any, day: date) -> list[RoutingWarning]:
 def team_open_items(collectors: list[Any], day: date, limit: int = 100) -> list[WorkItem]:
     """The team's best open items of the day: each collector's top from the queue index, then the best of
     those (one short index read per collector instead of sorting the whole team's day)."""
-    ids: list[tuple[int, int, int]] = []
-    for collector in collectors:
-        ids += (
-            queue_items(collector, day)
-            .order_by("-priority", "case_id")
-            .values_list("priority", "case_id", "id")[:limit]
-        )
-    best = [i for _p, _c, i in sorted(ids, key=lambda r: (-r[0], r[1]))[:limit]]
+    if connection.vendor == "postgresql":
+        best = _team_best_pg([c.pk for c in collectors], day, limit)
+    else:
+        ids: list[tuple[int, int, int]] = []
+        for collector in collectors:
+            ids += (
+                queue_items(collector, day)
+                .order_by("-priority", "case_id")
+                .values_list("priority", "case_id", "id")[:limit]
+            )
+        best = [i for _p, _c, i in sorted(ids, key=lambda r: (-r[0], r[1]))[:limit]]
     items = WorkItem.objects.filter(id__in=best).select_related("assignee", "case__debtor").in_bulk()
     return [items[i] for i in best]
 
 
+def _team_best_pg(collector_ids: list[int], day: date, limit: int) -> list[int]:
+    """The same reads in one statement: a LATERAL top per collector (twenty round trips were a fifth of the
+    team page at a million cases)."""
+    table = WorkItem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT w.id FROM unnest(%s::bigint[]) AS a(id) CROSS JOIN LATERAL"
+            f" (SELECT id, priority, case_id FROM {table} WHERE assignee_id = a.id AND as_of = %s AND status = %s"
+            "  ORDER BY priority DESC, case_id LIMIT %s) AS w"
+            " ORDER BY w.priority DESC, w.case_id LIMIT %s",
+            [collector_ids, day, WorkStatus.PENDING.value, limit, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def team_overview(collectors: list[Any], day: date) -> list[tuple[Any, int, int, int]]:
-    """Per collector: open and done items of the day and cases held (two grouped queries)."""
-    # COUNT(*) grouped by the indexed columns: PostgreSQL counts from the queue index and the case
-    # assignee index alone (no table visit), a third of a million items for a team at a million cases.
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for assignee_id, status, n in (
-        WorkItem.objects.filter(as_of=day, assignee__in=collectors, status__in=[WorkStatus.PENDING, WorkStatus.DONE])
-        .values("assignee_id", "status")
-        .annotate(n=Count("*"))
-        .values_list("assignee_id", "status", "n")
-    ):
-        counts[assignee_id][status] = n
+    """Per collector: open and done items of the day and cases held."""
+    # The items' counts are kept by the database (strategy.counts): counting them read a third of a million
+    # index entries for a team at a million cases, most of the team page's time.
+    counts = queue_counts([c.pk for c in collectors], day)
     cases = dict(
         Case.objects.filter(assignee__in=collectors)
         .values("assignee_id")

@@ -11,11 +11,12 @@ more than strictly needed, in exchange for the throughput.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from itertools import pairwise
+from itertools import islice, pairwise
 
 # Imported with the module, not on the first render: the batch's worker processes are forked from the
 # process that imports this, so they start with WeasyPrint and qpdf loaded instead of each importing them
@@ -90,12 +91,51 @@ def render_many(
     workers: int = 1,
     deterministic: bool = False,
 ) -> list[RenderedChunk]:
-    chunks = [list(letters[i : i + chunk_size]) for i in range(0, len(letters), chunk_size)]
+    return list(render_stream(shell, letters, chunk_size=chunk_size, workers=workers, deterministic=deterministic))
+
+
+def _chunks(letters: Iterable[LetterSource], size: int) -> Iterator[list[LetterSource]]:
+    iterator = iter(letters)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def render_stream(
+    shell: str,
+    letters: Iterable[LetterSource],
+    *,
+    chunk_size: int = 50,
+    workers: int = 1,
+    deterministic: bool = False,
+) -> Iterator[RenderedChunk]:
+    """The chunks laid out, in order, as they are done.
+
+    ``letters`` is read lazily and at most two chunks per worker are in flight: the workers start on the first
+    chunk while the caller is still composing the rest, and the caller files each chunk's letters while the
+    workers lay out the next ones. The caller's own work then fills the cores instead of leaving one idle
+    before and after the layout, and a large batch never holds all its PDFs at once.
+    """
     render = partial(render_chunk, shell, deterministic=deterministic)
-    if workers <= 1 or len(chunks) <= 1:
-        return [render(chunk) for chunk in chunks]
+    chunks = _chunks(letters, chunk_size)
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    if workers <= 1 or second is None:
+        # One chunk is laid out here: starting worker processes would cost more than it saves.
+        yield render(first)
+        if second is not None:
+            yield render(second)
+            yield from map(render, chunks)
+        return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(render, chunks))
+        pending: deque[Future[RenderedChunk]] = deque([pool.submit(render, first), pool.submit(render, second)])
+        for chunk in chunks:
+            pending.append(pool.submit(render, chunk))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def concatenate(pdfs: Sequence[bytes]) -> bytes:

@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from huikuan import clock
 from huikuan.cases.models import Interaction, Outcome, Party
-from huikuan.comms.channels.letter.pdf import SLOT, LetterSource, concatenate, render_many
+from huikuan.comms.channels.letter.pdf import SLOT, LayoutError, LetterSource, concatenate, render_stream
 from huikuan.comms.compliance_adapter import decision_record, gate_inputs, gate_messages
 from huikuan.comms.compose import paragraphs
 from huikuan.comms.models import CommChannel, Message, MessageStatus
+from huikuan.db.bulkwrite import update_rows
 
 _AMOUNT_ROWS = (("principal", "Principal"), ("interest", "Interest"), ("fee", "Fees"), ("penalty", "Late charges"))
 
@@ -97,35 +98,51 @@ def render_letter_batch(batch: str, *, out_dir: Path | None = None, workers: int
             Message.objects.bulk_update(blocked, ["status", "gate_decision"])
     if not allowed:
         return BatchResult(batch, 0, len(blocked), None, directory)
-    sources = [LetterSource(letter_anchor(m), letter_html(m)) for m in allowed]
-    chunks = render_many(letter_shell(batch), sources, workers=workers or min(os.cpu_count() or 1, 4))
-    letter_pdfs = [pdf for chunk in chunks for pdf in chunk.letters]
+    # Composed lazily: the workers lay out the first chunks while the rest are composed (render_stream).
+    sources = (LetterSource(letter_anchor(m), letter_html(m)) for m in allowed)
+    stream = render_stream(letter_shell(batch), sources, workers=workers or min(os.cpu_count() or 1, 4))
     print_file = directory / f"{safe}-print.pdf"
-    print_file.write_bytes(concatenate([chunk.merged for chunk in chunks]) if len(chunks) > 1 else chunks[0].merged)
+    merged: list[bytes] = []
+    letters = iter(allowed)
+    for chunk in stream:
+        merged.append(chunk.merged)
+        # The chunk's files first in the zip: it ends there without taking a message of the next chunk.
+        for pdf, message in zip(chunk.letters, letters, strict=False):
+            path = directory / f"letter-{message.id}.pdf"
+            path.write_bytes(pdf)
+            message.document = str(path)
+            message.content_hash = hashlib.sha256(pdf).hexdigest()
+    if next(letters, None) is not None:
+        raise LayoutError("the batch's letters and their PDFs do not pair up")
+    print_file.write_bytes(concatenate(merged) if len(merged) > 1 else merged[0])
     sent_at = clock.now()
-    evidence = []
-    for message, pdf in zip(allowed, letter_pdfs, strict=True):
-        path = directory / f"letter-{message.id}.pdf"
-        path.write_bytes(pdf)
+    for message in allowed:
         message.status = MessageStatus.SENT
-        message.document = str(path)
-        message.content_hash = hashlib.sha256(pdf).hexdigest()
         message.gate_decision = decision_record(decisions[message.id], now)
         message.provider = "print"
         message.provider_id = print_file.name
         message.sent_at = sent_at
         message.attempts += 1
-        if message.case_id:
-            evidence.append(
-                Interaction(case_id=message.case_id, contact_point_id=message.contact_point_id,
-                            channel=CommChannel.LETTER, party=Party.NOBODY, outcome=Outcome.SENT,
-                            notes=f"{message.purpose} #{message.id}", at=sent_at)
-            )  # fmt: skip
+    evidence = [
+        Interaction(case_id=m.case_id, contact_point_id=m.contact_point_id, channel=CommChannel.LETTER,
+                    party=Party.NOBODY, outcome=Outcome.SENT, notes=f"{m.purpose} #{m.id}", at=sent_at)
+        for m in allowed
+        if m.case_id
+    ]  # fmt: skip
     with transaction.atomic():
-        Message.objects.bulk_update(
-            allowed,
-            ["status", "document", "content_hash", "gate_decision", "provider", "provider_id", "sent_at", "attempts"],
-            batch_size=500,
-        )
+        _mark_sent(allowed)
         Interaction.objects.bulk_create(evidence, batch_size=500)
     return BatchResult(batch, len(allowed), len(blocked), print_file, directory)
+
+
+_SENT_FIELDS = ("status", "document", "content_hash", "gate_decision", "provider", "provider_id", "sent_at", "attempts")
+
+
+def _mark_sent(messages: list[Message]) -> None:
+    """One set-based update (bulk_update's CASE expressions cost the batch a tenth of its time at 1,000 letters)."""
+    by_name = {field.name: field for field in Message._meta.concrete_fields}
+    fields = [by_name[name] for name in _SENT_FIELDS]
+    rows = [
+        (m.pk, *(field.get_db_prep_save(getattr(m, field.attname), connection) for field in fields)) for m in messages
+    ]
+    update_rows(Message._meta.db_table, _SENT_FIELDS, rows)  # plain fields: each column is the field's name
