@@ -72,3 +72,18 @@ def test_the_queue_page_says_how_many_cases_it_holds_beyond_the_first_screen(
     # Filters count what they keep: the late stage holds one case, shown whole.
     late = alice.get("/work/?stage=late").content.decode()
     assert "1 个案件" in late and "显示前" not in late
+
+
+def test_a_queue_longer_than_the_count_reads_says_how_many_at_least(
+    workday: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting the busiest queue's every case cost most of the page: past QUEUE_COUNT_ITEMS items it says N+."""
+    alice = client_for(workday["personas"].alice)
+    monkeypatch.setattr(views, "QUEUE_LIMIT", 1)
+    monkeypatch.setattr(views_data, "QUEUE_LIMIT", 1)
+    monkeypatch.setattr(views_data, "QUEUE_COUNT_ITEMS", 2)
+    page = alice.get("/work/").content.decode()
+    # Two items read, of two cases: at least two, and there may be more.
+    assert "共 2 个以上案件，显示前 1 个" in page
+    monkeypatch.setattr(views_data, "QUEUE_COUNT_ITEMS", 4)
+    assert "共 3 个案件，显示前 1 个" in alice.get("/work/").content.decode()

@@ -136,7 +136,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = load_queue(request.user, today, filters, now, _lang(), collector) if not unknown else []
     # The page lists the top of the queue: when there is more, it says how much (not with "callable now",
     # which only the gate can count, case by case).
-    total = queue_size(request.user, today, filters) if rows and len(rows) >= QUEUE_LIMIT else len(rows)
+    total, more = queue_size(request.user, today, filters) if len(rows) >= QUEUE_LIMIT else (len(rows), False)
     day_end = timezone.make_aware(datetime.combine(today + timedelta(days=1), time(0)))
     return render(
         request,
@@ -144,6 +144,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "total": total if not filters.callable_now else len(rows),
+            "more": more and not filters.callable_now,
             "filters": filters,
             "unknown": unknown,
             "behaviours": [(code, behaviour_label(code)) for code, _labels in behaviour_choices()],
