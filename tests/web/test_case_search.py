@@ -116,3 +116,15 @@ def test_status_and_holder_filters_take_chinese_labels(personas: Personas, cases
     assert found(personas.alice, "", status="处理中") == found(personas.alice, "", status="open")
     response = client_for(personas.alice).get("/", {"status": "没有这种"})
     assert response.status_code == 400 and response.context["problems"]
+
+
+def test_the_case_list_puts_cases_owing_nothing_last_on_both_databases(
+    personas: Personas, cases: dict[str, Case]
+) -> None:
+    """Oldest debt first; a case with no due date (paid off, closed) after every case that owes. SQLite sorts
+    NULL first: without the explicit NULLS LAST the demo's collector saw a page of closed cases first."""
+    paid = cases["li"]
+    Case.objects.filter(pk=paid.pk).update(oldest_due_date=None, status="closed")
+    response = client_for(personas.alice).get("/")
+    listed = [row.pk for row in response.context["page"]]
+    assert listed[-1] == paid.pk and cases["wang"].pk in listed[:-1]
