@@ -202,19 +202,16 @@ class QueueBatch:
     def _key(self, r: Request) -> tuple[str, str, str, str]:
         return (r.channel, r.purpose, r.tone, self.debtors.get(r.debtor_id, ("zh-hans", "", ""))[0])
 
-    def compose_rows(self) -> list[tuple[Any, ...]]:
-        """The outbox rows (``_MESSAGE_COLUMNS``) of the requests not queued yet, composed one by one; counts
-        land in ``report``. A single message takes this path; ``compose`` gives the same rows for a batch."""
-        report = self.report
-        if not self.requests:
-            return []
-        today, now, existing, facts, debtors = self.today, self.now, set(self.existing), self.facts, self.debtors
+    def _decided(self) -> Iterator[tuple[Request, int | None, str, Any, BulkComposer, dict[str, str]]]:
+        """The requests to queue, each with its point, recipient, template version, composer and values; what
+        is left out is counted in ``report`` (a duplicate, no point, no template, a value missing)."""
+        report, today, facts, debtors = self.report, self.today, self.facts, self.debtors
+        existing = set(self.existing)
         composers: dict[int, BulkComposer] = {}
-        links = OptOutLinks()
-        rows: list[tuple[Any, ...]] = []
-        created_at = connection.ops.adapt_datetimefield_value(now)
-        # Per debtor and language, the values without the deadline: a debtor's messages share them.
+        # Resolving the opt-out URL loads a URLconf: only when an e-mail is composed.
+        links: OptOutLinks | None = None
         shared: dict[tuple[int, str], dict[str, str]] = {}
+        deadlines: dict[tuple[date, str], str] = {}
         for request in self.requests:
             if request.idempotency_key in existing:
                 report.duplicate += 1
@@ -231,12 +228,14 @@ class QueueBatch:
                 continue
             composer = composers.get(version.pk)
             if composer is None:
+                if links is None and request.channel == CommChannel.EMAIL:
+                    links = OptOutLinks()
                 composer = BulkComposer(
                     request.channel, version.template.language, version.subject, version.body, links
                 )
                 composers[version.pk] = composer
             deadline = request.deadline or (today + timedelta(days=DEADLINE_DAYS))
-            values = _values(shared, facts, request.debtor_id, version.template.language, deadline)
+            values = _values(shared, facts, request.debtor_id, version.template.language, deadline, deadlines)
             if request.idempotency_key in self.links:
                 values[LINK] = self.links[request.idempotency_key]
             values.update(dict(request.extra))
@@ -247,6 +246,17 @@ class QueueBatch:
                 # A reminder reading "{{promise_amount}}" must never leave: count it, queue nothing.
                 report.missing_values += 1
                 continue
+            yield request, point_id, recipient, version, composer, values
+
+    def compose_rows(self) -> list[tuple[Any, ...]]:
+        """The outbox rows (``_MESSAGE_COLUMNS``) of the requests not queued yet, composed one by one; counts
+        land in ``report``. A single message takes this path; ``compose`` gives the same rows for a batch."""
+        if not self.requests:
+            return []
+        now = self.now
+        rows: list[tuple[Any, ...]] = []
+        created_at = connection.ops.adapt_datetimefield_value(now)
+        for request, point_id, recipient, version, composer, values in self._decided():
             disclosure = self._disclosure(request, version.template.language)
             composed = (None if disclosure else composer.compose_one(values, request.idempotency_key)) or compose(
                 request.channel,
@@ -291,65 +301,19 @@ class QueueBatch:
         exactly (a disclosure to append, a value with a line break, ...) is composed by ``compose`` as in
         ``compose_rows``. The frame goes to the database by COPY in ``insert``.
         """
-        report = self.report
         if not self.requests:
             return _empty_frame()
-        today, now, existing, facts, debtors = self.today, self.now, set(self.existing), self.facts, self.debtors
+        now = self.now
         composers: dict[int, BulkComposer] = {}
-        # Resolving the opt-out URL loads the whole URLconf on a shard's first e-mail: only when one is composed.
-        links: OptOutLinks | None = None
-        shared: dict[tuple[int, str], dict[str, str]] = {}
-        deadlines: dict[tuple[date, str], str] = {}
         due: dict[datetime, str] = {}
         adapt = _adapter()
         columns: dict[str, list[Any]] = {name: [] for name in _COMPOSED_COLUMNS}
         # Per version: the positions of its messages in ``columns`` and their values by name.
         groups: dict[int, tuple[list[int], dict[str, list[str]]]] = {}
         texts: dict[int, tuple[str, str, str, str]] = {}  # position -> (subject, body, html, hash) of ``compose``
-        for request in self.requests:
-            if request.idempotency_key in existing:
-                report.duplicate += 1
-                continue
-            existing.add(request.idempotency_key)
-            language, name, address = debtors.get(request.debtor_id, ("zh-hans", "", ""))
-            point_id, recipient = recipient_for(request, self.points, self.explicit, name, address)
-            if not recipient:
-                report.no_contact_point += 1
-                continue
-            version = self.versions[(request.channel, request.purpose, request.tone, language)]
-            if version is None or request.debtor_id not in facts:
-                report.no_template += 1
-                continue
-            composer = composers.get(version.pk)
-            if composer is None:
-                if links is None and request.channel == CommChannel.EMAIL:
-                    links = OptOutLinks()
-                composer = BulkComposer(
-                    request.channel, version.template.language, version.subject, version.body, links
-                )
-                composers[version.pk] = composer
+        for request, point_id, recipient, version, composer, values in self._decided():
+            composers[version.pk] = composer
             template_language = version.template.language
-            deadline = request.deadline or (today + timedelta(days=DEADLINE_DAYS))
-            base = shared.get((request.debtor_id, template_language))
-            if base is None:
-                base = shared[(request.debtor_id, template_language)] = values_for(
-                    facts[request.debtor_id], template_language
-                )
-            values = dict(base)
-            formatted = deadlines.get((deadline, template_language))
-            if formatted is None:
-                formatted = deadlines[(deadline, template_language)] = format_date(deadline, template_language)
-            values["deadline"] = formatted
-            if request.idempotency_key in self.links:
-                values[LINK] = self.links[request.idempotency_key]
-            if request.extra:
-                values.update(dict(request.extra))
-            if request.channel == CommChannel.LETTER:
-                values["recipient_name"] = name
-                values["recipient_address"] = recipient
-            if composer.missing(values):
-                report.missing_values += 1
-                continue
             position = len(columns["idempotency_key"])
             disclosure = self._disclosure(request, template_language)
             if disclosure or not composer.fits(values, request.idempotency_key):
@@ -439,14 +403,20 @@ def _values(
     debtor_id: int,
     language: str,
     deadline: date,
+    deadlines: dict[tuple[date, str], str] | None = None,
 ) -> dict[str, str]:
-    """The message's placeholder values: exactly ``values_for`` with the deadline, computed once per debtor."""
+    """The message's placeholder values: exactly ``values_for`` with the deadline, computed once per debtor
+    (``shared``) and the deadline's text once per day and language (``deadlines``)."""
     base = shared.get((debtor_id, language))
     if base is None:
         base = shared[(debtor_id, language)] = values_for(facts[debtor_id], language)
     values = dict(base)
     # values_for formats the deadline like the other optional dates; the facts' own deadline is unset.
-    values["deadline"] = format_date(deadline, language)
+    deadlines = {} if deadlines is None else deadlines
+    formatted = deadlines.get((deadline, language))
+    if formatted is None:
+        formatted = deadlines[(deadline, language)] = format_date(deadline, language)
+    values["deadline"] = formatted
     return values
 
 
