@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -567,26 +567,34 @@ def selfservice_figure(scope: Scope, filters: Filters) -> Figure:
     period: online payments (WeChat Pay, Alipay) among the posted payments, the plans and promises the debtor
     gave on the page (its events) among all accepted in the period."""
     in_cases = _case_scope(scope, filters)
-    posted = Payment.objects.filter(in_cases, status=PaymentStatus.POSTED, paid_on__range=(filters.first, filters.last))
-    online = posted.filter(source=PaymentSource.ONLINE)
     # The period's days in the installation's zone, as the daily facts count them.
     start = timezone.make_aware(datetime.combine(filters.first, time(0)))
     end = timezone.make_aware(datetime.combine(filters.last + timedelta(days=1), time(0)))
-    events = SelfServiceEvent.objects.filter(in_cases, at__gte=start, at__lt=end)
+    # One statement per table, each figure a filtered aggregate: nine round trips were four.
+    online = Q(source=PaymentSource.ONLINE)
+    paid = Payment.objects.filter(
+        in_cases, status=PaymentStatus.POSTED, paid_on__range=(filters.first, filters.last)
+    ).aggregate(
+        n_all=Count("id"),
+        n_self=Count("id", filter=online),
+        fen_all=Sum("amount"),
+        fen_self=Sum("amount", filter=online),
+    )
+    events = SelfServiceEvent.objects.filter(in_cases, at__gte=start, at__lt=end).aggregate(
+        plans=Count("id", filter=Q(kind=EventKind.PLAN)), promises=Count("id", filter=Q(kind=EventKind.PROMISE))
+    )
     plans_all = RepaymentPlan.objects.filter(in_cases, accepted_on__range=(filters.first, filters.last)).count()
     promises_all = Promise.objects.filter(in_cases, created_at__gte=start, created_at__lt=end).count()
 
-    def money(rows: QuerySet[Any, Any]) -> int:
-        total = rows.aggregate(total=Sum("amount"))["total"]
+    def fen(total: Any) -> int:
         return to_fen(total) if total is not None else 0
 
     def share(part: int, whole: int) -> float | None:
         return _ratio(part / whole) if whole else None
 
-    paid_all, paid_self = posted.count(), online.count()
-    fen_all, fen_self = money(posted), money(online)
-    plans_self = events.filter(kind=EventKind.PLAN).count()
-    promises_self = events.filter(kind=EventKind.PROMISE).count()
+    paid_all, paid_self = paid["n_all"], paid["n_self"]
+    fen_all, fen_self = fen(paid["fen_all"]), fen(paid["fen_self"])
+    plans_self, promises_self = events["plans"], events["promises"]
     rows: list[list[Any]] = [
         [_("Payments"), paid_all, paid_self, share(paid_self, paid_all)],
         [_("Yuan paid"), yuan(fen_all), yuan(fen_self), share(fen_self, fen_all)],

@@ -197,6 +197,9 @@ class Promise(models.Model):
         verbose_name = _("promise to pay")
         verbose_name_plural = _("promises to pay")
         ordering = ["-due_date"]
+        # The promises given in a period: the dashboard's self-service share counts them on every view and the
+        # nightly contact facts read a day's; without it both scan every promise (120 ms at a million cases).
+        indexes = [models.Index(fields=["created_at"], name="promise_created")]
 
     def __str__(self) -> str:
         return f"{self.amount} @ {self.due_date}"

@@ -7,8 +7,10 @@ compliance.contacts.log_contact, which asks the gate again and records what it m
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -408,6 +410,29 @@ def callbacks_due(user: Any, day_end: datetime) -> list[CallBack]:
     )
 
 
+def _day_stream(items: Any, page: int) -> Iterator[tuple[int, int]]:
+    """(priority, case) of these items in the queue's order, best first, read down the queue index a page at
+    a time from where the last page ended (a case's further items at the same priority add nothing)."""
+    ordered = items.order_by("-priority", "case_id").values_list("priority", "case_id")
+    last: tuple[int, int] | None = None
+    while True:
+        after = (
+            ordered
+            if last is None
+            else ordered.filter(Q(priority__lt=last[0]) | Q(priority=last[0], case_id__gt=last[1]))
+        )
+        chunk = list(after[:page])
+        yield from chunk
+        if len(chunk) < page:
+            return
+        last = chunk[-1]
+
+
+# Cases handed to the gate at once by "next case": the first one is usually workable, so a short first batch.
+NEXT_BATCH = 10
+NEXT_PAGE = 200
+
+
 def next_case_id(user: Any, day: date, now: datetime, after: int | None = None) -> int | None:
     """The case to work next: the first case after ``after`` in the queue's order that has an item the user
     can close now, or None at the end of the queue.
@@ -418,30 +443,54 @@ def next_case_id(user: Any, day: date, now: datetime, after: int | None = None) 
     pass ends, whatever the user saves or skips (it used to offer the best case other than the current one,
     so two cases whose items the collector could not close took turns for ever). Cases whose only items the
     user cannot close (another role's kind) are never offered; contacts the gate refuses now are skipped.
+
+    Read as a walk down the queue index: one stream per status (pending, done, cancelled), each in the index's
+    order, merged; a case's first item in the merged stream carries its best priority, so the cases come in
+    the queue's order and only the head of the queue is read. Grouping the collector's whole day first took
+    0.3–1 s for the busiest queue at a million cases.
     """
     kinds = closable_by(user)
-    cases = (
-        WorkItem.objects.filter(as_of=day, assignee=user, action__in=kinds)
-        .values("case_id")
-        .annotate(top=Max("priority"), open=Count("id", filter=Q(status=WorkStatus.PENDING)))
-        .filter(open__gt=0)
-    )
+    mine = WorkItem.objects.filter(as_of=day, assignee=user, action__in=kinds)
+    start: int | None = None
     if after is not None:
-        start = (
-            WorkItem.objects.filter(as_of=day, assignee=user, action__in=kinds, case_id=after)
-            .aggregate(top=Max("priority"))
-            .get("top")
-        )
-        cases = cases.exclude(case_id=after)
+        start = mine.filter(case_id=after).aggregate(top=Max("priority"))["top"]
+    streams = []
+    for status in WorkStatus.values:
+        items = mine.filter(status=status)
         if start is not None:
-            cases = cases.filter(Q(top__lt=start) | Q(top=start, case_id__gt=after))
-    ordered = cases.order_by("-top", "case_id").values_list("case_id", flat=True)
-    offset = 0
-    while chunk := list(ordered[offset : offset + QUEUE_LIMIT]):
-        for row in _rows(user, chunk, day, now, "zh"):
-            if row.allowed:
-                return row.case.pk
-        offset += QUEUE_LIMIT
+            items = items.filter(Q(priority__lt=start) | Q(priority=start, case_id__gt=after))
+        streams.append(_day_stream(items, NEXT_PAGE))
+    seen: set[int] = {after} if after is not None else set()
+    batch: list[tuple[int, int]] = []
+    for priority, case_id in heapq.merge(*streams, key=lambda row: (-row[0], row[1])):
+        if case_id in seen:
+            continue
+        seen.add(case_id)
+        batch.append((priority, case_id))
+        if len(batch) == NEXT_BATCH:
+            if (found := _first_workable(user, mine, batch, day, now, start is not None)) is not None:
+                return found
+            batch = []
+    return _first_workable(user, mine, batch, day, now, start is not None) if batch else None
+
+
+def _first_workable(
+    user: Any, mine: Any, batch: list[tuple[int, int]], day: date, now: datetime, resumed: bool
+) -> int | None:
+    """The first case of the batch (in its order) with an item the user can close now. After a resumed walk,
+    a case whose best item lies before where the walk began is not in this part of the queue: left out."""
+    case_ids = [case_id for _priority, case_id in batch]
+    if resumed:
+        tops = dict(
+            mine.filter(case_id__in=case_ids)
+            .values("case_id")
+            .annotate(top=Max("priority"))
+            .values_list("case_id", "top")
+        )
+        case_ids = [case_id for priority, case_id in batch if tops.get(case_id) == priority]
+    for row in _rows(user, case_ids, day, now, "zh"):
+        if row.allowed:
+            return row.case.pk
     return None
 
 
