@@ -70,6 +70,32 @@ def test_letter_for_a_case_on_hold_is_not_printed(zhang: Any, tmp_path: Path) ->
     assert message.status == MessageStatus.BLOCKED and message.gate_decision["blocking_rule"] == "cn.holds"
 
 
+def test_the_letters_own_engine_composes_what_the_site_engine_composes(zhang: Any, monkeypatch: Any) -> None:
+    from django.template.loader import render_to_string
+
+    from huikuan.comms.channels.letter import render
+    from huikuan.comms.models import Message
+    from huikuan.comms.outbox import Request, queue_messages
+
+    queue_messages(
+        [
+            Request("work:11", zhang.debtor_id, "letter", "demand_letter", "formal", case_id=zhang.pk, batch="run:9"),
+            Request("work:12", zhang.debtor_id, "letter", "lawyer_letter", "formal", case_id=zhang.pk, batch="run:9"),
+        ]
+    )
+    messages = list(Message.objects.filter(batch="run:9").order_by("id"))
+    assert len(messages) == 2
+    for message in messages:
+        for language in ("zh-hans", "en"):
+            message.language = language
+            own = render.letter_document(message)
+            monkeypatch.setattr(render, "_render", render_to_string)
+            site = render.letter_document(message)
+            monkeypatch.undo()
+            assert own == site
+            assert "{{" not in own and "{%" not in own and message.idempotency_key in own
+
+
 def _pdf_pages_text(pdf: bytes, tmp_path: Path, name: str) -> list[str]:
     path = tmp_path / name
     path.write_bytes(pdf)

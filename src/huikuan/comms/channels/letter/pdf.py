@@ -10,6 +10,7 @@ more than strictly needed, in exchange for the throughput.
 
 from __future__ import annotations
 
+import gc
 import io
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -83,6 +84,19 @@ def render_chunk(
     return RenderedChunk(merged, tuple(pdfs))
 
 
+def _start_worker() -> None:
+    """Set up a forked layout worker's garbage collector (its own process: the caller's is left alone).
+
+    The worker inherits the caller's heap (Django, the application, the batch's messages): a few hundred
+    thousand objects that every full collection scanned again, and WeasyPrint's boxes and styles set off a young
+    collection every 700 allocations, each moving the chunk's live boxes up a generation. Together that was
+    15–20% of a chunk's CPU. The inherited objects are never the worker's garbage, so they are frozen out of
+    the collector; a larger first threshold collects the layout's short-lived cycles in fewer passes.
+    """
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def render_many(
     shell: str,
     letters: Sequence[LetterSource],
@@ -128,7 +142,7 @@ def render_stream(
             yield render(second)
             yield from map(render, chunks)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
         pending: deque[Future[RenderedChunk]] = deque([pool.submit(render, first), pool.submit(render, second)])
         for chunk in chunks:
             pending.append(pool.submit(render, chunk))
