@@ -58,6 +58,7 @@ from huikuan.strategy.models import (
 )
 from huikuan.strategy.predue import plan_due_reminders, queue_due_reminders
 from huikuan.strategy.snapshot import Shard, read_snapshot
+from huikuan.strategy.snapshot_cache import hold_journal, keep_history, take_snapshot
 
 DEFAULT_GATE = "huikuan.kernel.strategy.gate.minimal_gate"
 # A 1,000,000-case run takes minutes; one still "running" after this has lost its process.
@@ -182,9 +183,12 @@ class ShardResult:
     # Work items the run inserted and pending ones it deleted: on a re-run, only those that changed.
     inserted: int = 0
     deleted: int = 0
+    # Shards that started from the history an earlier run of the day kept, and the cases they read again.
+    cached: int = 0
+    reread: int = 0
 
     def add(self, other: ShardResult) -> None:
-        for name in ("cases", "planned", "written", "blocked", "held", "inserted", "deleted"):
+        for name in ("cases", "planned", "written", "blocked", "held", "inserted", "deleted", "cached", "reread"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.versions |= other.versions
         for name in ("counts", "gate", "unplanned"):
@@ -197,7 +201,8 @@ class ShardResult:
         self.peak_memory_mb = max(self.peak_memory_mb, other.peak_memory_mb)
 
     _SCALARS = (
-        "cases", "planned", "written", "blocked", "held", "inserted", "deleted", "items_committed_at", "peak_memory_mb"
+        "cases", "planned", "written", "blocked", "held", "inserted", "deleted", "cached", "reread",
+        "items_committed_at", "peak_memory_mb",
     )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -228,12 +233,15 @@ def plan(
     experiment: Experiment | None,
     shard: Shard | None = None,
     gate: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    snapshot: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, ShardResult]:
-    """Read and evaluate one shard: the allowed items (PLANNED_SCHEMA + arm, policy_version_id)."""
+    """Read (unless ``snapshot`` is given) and evaluate one shard: the allowed items (PLANNED_SCHEMA + arm,
+    policy_version_id)."""
     result = ShardResult()
     clock = time.perf_counter()
     shard = shard or Shard()
-    snapshot = read_snapshot(as_of, shard)
+    if snapshot is None:
+        snapshot = read_snapshot(as_of, shard)
     result.timings["read"] += time.perf_counter() - clock
     result.cases = snapshot.height
     clock = time.perf_counter()
@@ -516,18 +524,29 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     """One shard of a real run: plan, assign, write. The unit a Celery worker takes."""
     run = StrategyRun.objects.select_related("policy_version", "experiment").get(pk=run_id)
     arms, experiment = resolve_arms(run.policy_version.label if run.policy_version else None)
-    allowed, result = plan(run.as_of, arms, experiment, shard)
+    clock = time.perf_counter()
+    # A re-run the same day starts from the history the day's last run kept (strategy.snapshot_cache).
+    taken = take_snapshot(run.as_of, shard)
+    read_s = time.perf_counter() - clock
+    allowed, result = plan(run.as_of, arms, experiment, shard, snapshot=taken.frame)
+    result.timings["read"] += read_s
+    result.cached, result.reread = int(taken.cached), taken.reread
     clock = time.perf_counter()
     items, changed = assign_queue(allowed, rebalance)
     result.timings["assign"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic(durable=True):
+        hold_journal()
         rows = prepare_items(run_id, run.as_of, items)
         result.written = rows.height
         result.versions = set(rows.get_column("policy_version_id").unique().to_list())
         result.timings["write"] += time.perf_counter() - clock
         rewrite = _write(run_id, run.as_of, shard, rows, changed, result.timings)
         result.inserted, result.deleted = rewrite.inserted, rewrite.deleted
+        clock = time.perf_counter()
+        # In this transaction: its reassignments are in the kept history, or no history is kept.
+        keep_history(run.as_of, shard, taken, changed)
+        result.timings["keep"] += time.perf_counter() - clock
         clock = time.perf_counter()
     # Deferred constraints (the new assignees' users) are checked and the WAL flushed here.
     result.timings["commit"] += time.perf_counter() - clock
@@ -633,6 +652,8 @@ def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
             # The items this run inserted and the pending ones it deleted (a re-run: only what changed).
             "inserted": total.inserted,
             "deleted": total.deleted,
+            # Shards that started from a kept history, and the changed cases they read again.
+            "snapshot": {"cached_shards": total.cached, "reread": total.reread},
         },
         timings={k: round(v, 3) for k, v in total.timings.items()},
         peak_memory_mb=max(int(peak_memory_mb()), total.peak_memory_mb),
