@@ -43,7 +43,8 @@ def book(transactional_db: None, champion: Any, make_case: CaseMaker) -> list[Ca
     return cases
 
 
-def _rerun_snapshot(shard: Shard = Shard()) -> tuple[Any, pl.DataFrame]:
+def _rerun_snapshot() -> tuple[Any, pl.DataFrame]:
+    shard = Shard()
     taken = take_snapshot(AS_OF, shard)
     return taken, read_snapshot(AS_OF, shard)
 
@@ -168,6 +169,30 @@ def test_a_new_case_comes_in_and_a_rerun_plans_what_a_run_from_nothing_plans(
     )
 
 
+def test_a_rerun_from_the_kept_history_rewrites_only_the_items_of_the_changed_case(book: list[Case]) -> None:
+    first = run_strategy(AS_OF, shards=2).run
+    assert first is not None
+    before = {(w.case_id, w.action): (w.pk, w.run_id) for w in WorkItem.objects.all()}
+    changed = book[4]
+    _balance(changed)  # the reason chain names the balance: each of the case's items reads differently
+    second = run_strategy(AS_OF, shards=2).run
+    assert second is not None and second.details["snapshot"] == {"cached_shards": 2, "reread": 1}
+    after = {(w.case_id, w.action): (w.pk, w.run_id) for w in WorkItem.objects.all()}
+    assert after.keys() == before.keys()
+    rewritten = {key for key in after if after[key] != before[key]}
+    assert rewritten == {key for key in after if key[0] == changed.pk} and rewritten
+    assert second.details["inserted"] == second.details["deleted"] == len(rewritten)
+    # A collector finishes an item: the journal names its case, the re-run leaves the item done.
+    done = WorkItem.objects.exclude(case=changed).filter(status="pending").first()
+    assert done is not None
+    WorkItem.objects.filter(pk=done.pk).update(status="done")
+    third = run_strategy(AS_OF, shards=2).run
+    assert third is not None and third.details["snapshot"]["reread"] == 1
+    assert WorkItem.objects.get(pk=done.pk).status == "done"
+    assert third.details["inserted"] == third.details["deleted"] == 0
+    assert WorkItem.objects.count() == len(after)
+
+
 def test_a_truncate_leaves_nothing_to_rerun_from(book: list[Case]) -> None:
     run_strategy(AS_OF, shards=1)
     with connection.cursor() as cursor:
@@ -210,5 +235,6 @@ def test_a_history_read_before_a_compaction_is_not_kept(book: list[Case]) -> Non
     assert taken.cached
     compact(AS_OF + timedelta(days=1), 1)  # another day's run: the kept history goes, the epoch moves on
     with transaction.atomic():
-        assert not keep_history(AS_OF, Shard(), taken, pl.DataFrame({"case_id": [], "chosen": []}))
+        nobody = pl.DataFrame({"case_id": [], "chosen": []})
+        assert not keep_history(AS_OF, Shard(), taken, nobody, pl.DataFrame({"case_id": []}))
     assert not take_snapshot(AS_OF, Shard()).cached

@@ -32,6 +32,7 @@ from huikuan import clock
 from huikuan.cases.assignment import reassign_cases
 from huikuan.comms.feeds import WorkItemRow, enqueue_for_work_items
 from huikuan.compliance.pack import current_pack
+from huikuan.db.bulkread import id_array_literal
 from huikuan.kernel.contacts import SELF
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, QUEUES, evaluate
@@ -395,6 +396,19 @@ _SAME_ITEM = tuple(
 _PLANNED_TABLE = "strategy_planned_items"
 
 
+def differing_cases(planned: pl.DataFrame, pending: pl.DataFrame) -> set[int]:
+    """The cases whose planned rows are not exactly ``pending``'s (by key and every ``_SAME_ITEM`` column)."""
+    columns = ["case_id", "action", *_SAME_ITEM]
+    new, old = planned.select(columns), pending.select(columns)
+    differ = pl.concat(
+        [
+            new.join(old, on=columns, how="anti", nulls_equal=True),
+            old.join(new, on=columns, how="anti", nulls_equal=True),
+        ]
+    )
+    return set(differ.get_column("case_id").unique().to_list())
+
+
 @dataclass
 class Rewrite:
     """How the day's pending items of a shard changed: rows inserted and rows deleted."""
@@ -411,13 +425,21 @@ def _pending(as_of: date, shard: Shard) -> Any:
     return pending
 
 
-def _replace_pending_pg(cursor: Any, as_of: date, rows: pl.DataFrame, shard: Shard) -> Rewrite:
+def _replace_pending_pg(
+    cursor: Any, as_of: date, rows: pl.DataFrame, shard: Shard, candidates: set[int] | None = None
+) -> Rewrite:
     """PostgreSQL: the plan COPYed into a temporary table, then one DELETE of the pending items it no longer
     holds as they are and one INSERT of its rows not pending yet. A first night (nothing pending) COPYs
-    straight into the table."""
+    straight into the table. ``candidates``: the only cases whose items can differ (the rest are left)."""
     table = WorkItem._meta.db_table
     where = "w.as_of = %(as_of)s AND w.status = %(pending)s" + shard.where("w.case_id")
-    params = {"as_of": as_of, "pending": WorkStatus.PENDING.value}
+    params: dict[str, Any] = {"as_of": as_of, "pending": WorkStatus.PENDING.value}
+    if candidates is not None:
+        if not candidates:
+            return Rewrite()
+        where += " AND w.case_id = ANY(%(candidates)s::bigint[])"
+        params["candidates"] = id_array_literal(sorted(candidates))
+        rows = rows.filter(pl.col("case_id").is_in(sorted(candidates)))
     cursor.execute(f"SELECT count(*) FROM {table} w WHERE {where}", params)
     pending = cursor.fetchone()[0]
     if not pending:
@@ -503,14 +525,20 @@ def _reassign(run_id: int, changed: pl.DataFrame) -> None:
 
 
 def _write(
-    run_id: int, as_of: date, shard: Shard, rows: pl.DataFrame, changed: pl.DataFrame, timings: dict[str, float]
+    run_id: int,
+    as_of: date,
+    shard: Shard,
+    rows: pl.DataFrame,
+    changed: pl.DataFrame,
+    timings: dict[str, float],
+    candidates: set[int] | None = None,
 ) -> Rewrite:
     """Make the day's pending items of the shard ``rows``, touching only those that differ, and move the cases
-    dealt to someone new."""
+    dealt to someone new. ``candidates`` (PostgreSQL): the only cases whose pending items can differ."""
     clock = time.perf_counter()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            rewrite = _replace_pending_pg(cursor.cursor, as_of, rows, shard)
+            rewrite = _replace_pending_pg(cursor.cursor, as_of, rows, shard, candidates)
     else:
         rewrite = _replace_pending_orm(as_of, rows, shard)
     timings["write"] += time.perf_counter() - clock
@@ -540,12 +568,15 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         rows = prepare_items(run_id, run.as_of, items)
         result.written = rows.height
         result.versions = set(rows.get_column("policy_version_id").unique().to_list())
+        # With the items the day's last run left pending: only the cases the journal names or whose planned
+        # items differ from those can differ from what is pending now.
+        candidates = None if taken.items is None else set(taken.changed) | differing_cases(rows, taken.items)
         result.timings["write"] += time.perf_counter() - clock
-        rewrite = _write(run_id, run.as_of, shard, rows, changed, result.timings)
+        rewrite = _write(run_id, run.as_of, shard, rows, changed, result.timings, candidates)
         result.inserted, result.deleted = rewrite.inserted, rewrite.deleted
         clock = time.perf_counter()
         # In this transaction: its reassignments are in the kept history, or no history is kept.
-        keep_history(run.as_of, shard, taken, changed)
+        keep_history(run.as_of, shard, taken, changed, rows)
         result.timings["keep"] += time.perf_counter() - clock
         clock = time.perf_counter()
     # Deferred constraints (the new assignees' users) are checked and the WAL flushed here.

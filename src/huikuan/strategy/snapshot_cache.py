@@ -14,6 +14,8 @@ What keeps it right:
 - a TRUNCATE of any journaled table journals "everything": no kept history survives it;
 - the run's own write (today's items, which no history reads, and the assignees it deals) is not journaled;
   the assignees are patched into the history it keeps in that same transaction, or the kept one is dropped;
+  it keeps the items it left pending too: the re-run compares its plan with them and rewrites only the cases
+  whose items differ or that the journal names (a collector's finished item is a journaled change);
 - a compaction at the start of each run drops the journal rows every kept history has seen, and histories
   of another day, another code version or another shard count; it advances an epoch, and a history read
   before a compaction is not kept after it (the journal rows it would need may be gone);
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -80,7 +82,13 @@ class Taken:
     taken: str | None = None  # the database snapshot the history is as of; None: not to be kept
     epoch: int = 0
     cached: bool = False  # the history started from a kept one
-    reread: int = 0  # cases read again on top of it
+    changed: list[int] = field(default_factory=list)  # the cases read again on top of it
+    # The day's items the run that kept the history left pending (its written rows), when it did.
+    items: pl.DataFrame | None = None
+
+    @property
+    def reread(self) -> int:
+        return len(self.changed)
 
 
 def in_use() -> bool:
@@ -104,24 +112,24 @@ def take_snapshot(as_of: date, shard: Shard) -> Taken:
         cursor.execute(f"SELECT pg_current_snapshot()::text, (SELECT last_value FROM {EPOCH})")
         taken, epoch = cursor.fetchone()
         cursor.execute(
-            f"SELECT taken::text, history FROM {CACHE}"
+            f"SELECT taken::text, history, items FROM {CACHE}"
             " WHERE shard_index = %s AND shard_count = %s AND as_of = %s AND version = %s",
             [shard.index, shard.count, as_of, code_version()],
         )
         kept = cursor.fetchone()
-        history: pl.DataFrame | None = None
-        cached, reread = False, 0
         if kept is not None:
             changed = _changed_cases(cursor, kept[0], shard)
             before = pl.read_ipc(io.BytesIO(bytes(kept[1])))
             if changed is not None and len(changed) <= REREAD_LIMIT * max(before.height, 1):
-                history, cached, reread = before, True, len(changed)
+                history = before
                 if changed:
                     fresh = read_history(as_of, shard, changed)
                     history = pl.concat([before.filter(~pl.col("case_id").is_in(changed)), fresh]).sort("case_id")
-        if history is None:
-            history = read_history(as_of, shard)
-        return Taken(with_risk_scores(history, as_of, shard), history, taken, int(epoch), cached, reread)
+                items = None if kept[2] is None else pl.read_ipc(io.BytesIO(bytes(kept[2])))
+                frame = with_risk_scores(history, as_of, shard)
+                return Taken(frame, history, taken, int(epoch), cached=True, changed=changed, items=items)
+        history = read_history(as_of, shard)
+        return Taken(with_risk_scores(history, as_of, shard), history, taken, int(epoch))
 
 
 def _changed_cases(cursor: Any, taken: str, shard: Shard) -> list[int] | None:
@@ -153,10 +161,10 @@ def hold_journal() -> None:
             cursor.execute("SET LOCAL huikuan.snapshot_journal = 'off'")
 
 
-def keep_history(as_of: date, shard: Shard, taken: Taken, assignees: pl.DataFrame) -> bool:
-    """Keep the shard's history, with the assignees the run deals (case_id, chosen), in the run's write
-    transaction. Returns whether it was kept; when not, the shard's earlier history is dropped (this
-    transaction's reassignments are not journaled, so it would be stale)."""
+def keep_history(as_of: date, shard: Shard, taken: Taken, assignees: pl.DataFrame, items: pl.DataFrame) -> bool:
+    """Keep the shard's history, with the assignees the run deals (case_id, chosen), and the day's items it
+    leaves pending (its written rows), in the run's write transaction. Returns whether it was kept; when not,
+    the shard's earlier history is dropped (this transaction's writes are not journaled: it would be stale)."""
     if not in_use():
         return False
     with connection.cursor() as cursor:
@@ -178,16 +186,26 @@ def keep_history(as_of: date, shard: Shard, taken: Taken, assignees: pl.DataFram
                 )
                 .drop("chosen")
             )
-        buffer = io.BytesIO()
-        history.write_ipc(buffer, compression="lz4")
+        kept_history, kept_items = io.BytesIO(), io.BytesIO()
+        history.write_ipc(kept_history, compression="lz4")
+        items.write_ipc(kept_items, compression="lz4")
         # psycopg's own cursor: `%b` sends the bytes as binary, not as a hex string twice their size.
         with connection.wrap_database_errors:
             cursor.cursor.execute(
-                f"INSERT INTO {CACHE} (shard_index, shard_count, as_of, version, taken, history)"
-                " VALUES (%s, %s, %s, %s, %s::pg_snapshot, %b)"
+                f"INSERT INTO {CACHE} (shard_index, shard_count, as_of, version, taken, history, items)"
+                " VALUES (%s, %s, %s, %s, %s::pg_snapshot, %b, %b)"
                 " ON CONFLICT (shard_index, shard_count) DO UPDATE SET as_of = EXCLUDED.as_of,"
-                " version = EXCLUDED.version, taken = EXCLUDED.taken, history = EXCLUDED.history, created_at = now()",
-                [shard.index, shard.count, as_of, code_version(), taken.taken, buffer.getvalue()],
+                " version = EXCLUDED.version, taken = EXCLUDED.taken, history = EXCLUDED.history,"
+                " items = EXCLUDED.items, created_at = now()",
+                [
+                    shard.index,
+                    shard.count,
+                    as_of,
+                    code_version(),
+                    taken.taken,
+                    kept_history.getvalue(),
+                    kept_items.getvalue(),
+                ],
             )
     return True
 

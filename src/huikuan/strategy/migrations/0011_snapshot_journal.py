@@ -2,8 +2,9 @@
 
 PostgreSQL only (SQLite always reads the whole snapshot). Three objects:
 
-- ``strategy_snapshotcache``: one row a shard, the snapshot's history as Arrow IPC, the database snapshot
-  (``pg_current_snapshot()``) it was read under, its day, its code version and shard count;
+- ``strategy_snapshotcache``: one row a shard, the snapshot's history and the work items the run left pending
+  as Arrow IPC, the database snapshot (``pg_current_snapshot()``) it was read under, its day, its code version
+  and shard count;
 - ``strategy_snapshotchange``: the journal, one row a (statement, case or debtor) of every table the
   snapshot reads, with the writing transaction's id; a row with neither (a TRUNCATE) means "everything";
 - ``strategy_snapshot_epoch``: a sequence the compaction advances, so a snapshot read before a compaction
@@ -77,6 +78,7 @@ def create(apps, schema_editor):
     schema_editor.execute(
         f"CREATE UNLOGGED TABLE {CACHE} (shard_index integer NOT NULL, shard_count integer NOT NULL,"
         " as_of date NOT NULL, version text NOT NULL, taken pg_snapshot NOT NULL, history bytea NOT NULL,"
+        " items bytea,"
         " created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (shard_index, shard_count))"
     )
     schema_editor.execute(
