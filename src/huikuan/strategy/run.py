@@ -396,17 +396,18 @@ _SAME_ITEM = tuple(
 _PLANNED_TABLE = "strategy_planned_items"
 
 
+def item_digests(rows: pl.DataFrame) -> pl.DataFrame:
+    """(case_id, action, digest): each row's ``_SAME_ITEM`` columns hashed, what a re-run compares its plan
+    with. Polars' hash is stable for one version of Polars (the kept history's code version names it)."""
+    return rows.select("case_id", "action", pl.struct(list(_SAME_ITEM)).hash(seed=23).alias("digest"))
+
+
 def differing_cases(planned: pl.DataFrame, pending: pl.DataFrame) -> set[int]:
-    """The cases whose planned rows are not exactly ``pending``'s (by key and every ``_SAME_ITEM`` column)."""
-    columns = ["case_id", "action", *_SAME_ITEM]
-    new, old = planned.select(columns), pending.select(columns)
-    differ = pl.concat(
-        [
-            new.join(old, on=columns, how="anti", nulls_equal=True),
-            old.join(new, on=columns, how="anti", nulls_equal=True),
-        ]
-    )
-    return set(differ.get_column("case_id").unique().to_list())
+    """The cases whose planned rows are not exactly those ``pending`` (``item_digests``) describes."""
+    new = item_digests(planned)
+    added = new.join(pending, on=["case_id", "action", "digest"], how="anti")
+    gone = pending.join(new, on=["case_id", "action", "digest"], how="anti")
+    return set(pl.concat([added, gone]).get_column("case_id").unique().to_list())
 
 
 @dataclass
@@ -576,7 +577,7 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         result.inserted, result.deleted = rewrite.inserted, rewrite.deleted
         clock = time.perf_counter()
         # In this transaction: its reassignments are in the kept history, or no history is kept.
-        keep_history(run.as_of, shard, taken, changed, rows)
+        keep_history(run.as_of, shard, taken, changed, item_digests(rows))
         result.timings["keep"] += time.perf_counter() - clock
         clock = time.perf_counter()
     # Deferred constraints (the new assignees' users) are checked and the WAL flushed here.

@@ -67,6 +67,7 @@ def code_version() -> str:
                 ESCALATIONS,
                 default_time_zone(),
                 settings.TIME_ZONE,
+                pl.__version__,  # the kept items' digests are Polars hashes
             )
         ).encode()
     )
@@ -83,7 +84,7 @@ class Taken:
     epoch: int = 0
     cached: bool = False  # the history started from a kept one
     changed: list[int] = field(default_factory=list)  # the cases read again on top of it
-    # The day's items the run that kept the history left pending (its written rows), when it did.
+    # The day's items the run that kept the history left pending (run.item_digests of its written rows).
     items: pl.DataFrame | None = None
 
     @property
@@ -163,8 +164,9 @@ def hold_journal() -> None:
 
 def keep_history(as_of: date, shard: Shard, taken: Taken, assignees: pl.DataFrame, items: pl.DataFrame) -> bool:
     """Keep the shard's history, with the assignees the run deals (case_id, chosen), and the day's items it
-    leaves pending (its written rows), in the run's write transaction. Returns whether it was kept; when not,
-    the shard's earlier history is dropped (this transaction's writes are not journaled: it would be stale)."""
+    leaves pending (their digests: case_id, action, digest), in the run's write transaction. Returns whether
+    it was kept; when not, the shard's earlier history is dropped (this transaction's writes are not
+    journaled: it would be stale)."""
     if not in_use():
         return False
     with connection.cursor() as cursor:
