@@ -576,8 +576,11 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         rewrite = _write(run_id, run.as_of, shard, rows, changed, result.timings, candidates)
         result.inserted, result.deleted = rewrite.inserted, rewrite.deleted
         clock = time.perf_counter()
-        # In this transaction: its reassignments are in the kept history, or no history is kept.
-        keep_history(run.as_of, shard, taken, changed, item_digests(rows))
+        # In this transaction: its reassignments are in the kept history, or no history is kept. A re-run that
+        # found nothing changed and wrote nothing leaves the kept one as it is: it still describes the shard
+        # (the journal rows since its snapshot are read again next time too, which is all the difference).
+        if not (taken.cached and not taken.changed and changed.is_empty() and not rewrite.inserted + rewrite.deleted):
+            keep_history(run.as_of, shard, taken, changed, item_digests(rows))
         result.timings["keep"] += time.perf_counter() - clock
         clock = time.perf_counter()
     # Deferred constraints (the new assignees' users) are checked and the WAL flushed here.
