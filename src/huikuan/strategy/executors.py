@@ -44,6 +44,7 @@ from huikuan.strategy.run import (
     run_shard,
 )
 from huikuan.strategy.shard_process import can_start_children, run_in_processes
+from huikuan.strategy.snapshot_cache import compact as compact_snapshots
 
 
 @dataclass
@@ -101,6 +102,8 @@ def execute_run(run: StrategyRun, arms: list[Arm], *, rebalance: bool, started: 
     try:
         # Once per run, before any shard reads its snapshot: every open case scored by the model in force.
         nightly_scores(run.as_of)
+        # Kept histories of another day, version or shard count go, and journal rows no kept one needs.
+        compact_snapshots(run.as_of, run.shards)
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True) or run.shards == 1:
             total = _run_in_process(run, rebalance)
             finish_run(run.pk, total, time.perf_counter() - started)

@@ -32,6 +32,7 @@ from huikuan import clock
 from huikuan.cases.assignment import reassign_cases
 from huikuan.comms.feeds import WorkItemRow, enqueue_for_work_items
 from huikuan.compliance.pack import current_pack
+from huikuan.db.bulkread import id_array_literal
 from huikuan.kernel.contacts import SELF
 from huikuan.kernel.strategy.arms import assign_arms
 from huikuan.kernel.strategy.evaluate import PLANNED_SCHEMA, QUEUES, evaluate
@@ -58,6 +59,7 @@ from huikuan.strategy.models import (
 )
 from huikuan.strategy.predue import plan_due_reminders, queue_due_reminders
 from huikuan.strategy.snapshot import Shard, read_snapshot
+from huikuan.strategy.snapshot_cache import hold_journal, keep_history, take_snapshot
 
 DEFAULT_GATE = "huikuan.kernel.strategy.gate.minimal_gate"
 # A 1,000,000-case run takes minutes; one still "running" after this has lost its process.
@@ -182,9 +184,12 @@ class ShardResult:
     # Work items the run inserted and pending ones it deleted: on a re-run, only those that changed.
     inserted: int = 0
     deleted: int = 0
+    # Shards that started from the history an earlier run of the day kept, and the cases they read again.
+    cached: int = 0
+    reread: int = 0
 
     def add(self, other: ShardResult) -> None:
-        for name in ("cases", "planned", "written", "blocked", "held", "inserted", "deleted"):
+        for name in ("cases", "planned", "written", "blocked", "held", "inserted", "deleted", "cached", "reread"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.versions |= other.versions
         for name in ("counts", "gate", "unplanned"):
@@ -197,7 +202,8 @@ class ShardResult:
         self.peak_memory_mb = max(self.peak_memory_mb, other.peak_memory_mb)
 
     _SCALARS = (
-        "cases", "planned", "written", "blocked", "held", "inserted", "deleted", "items_committed_at", "peak_memory_mb"
+        "cases", "planned", "written", "blocked", "held", "inserted", "deleted", "cached", "reread",
+        "items_committed_at", "peak_memory_mb",
     )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -228,12 +234,15 @@ def plan(
     experiment: Experiment | None,
     shard: Shard | None = None,
     gate: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    snapshot: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, ShardResult]:
-    """Read and evaluate one shard: the allowed items (PLANNED_SCHEMA + arm, policy_version_id)."""
+    """Read (unless ``snapshot`` is given) and evaluate one shard: the allowed items (PLANNED_SCHEMA + arm,
+    policy_version_id)."""
     result = ShardResult()
     clock = time.perf_counter()
     shard = shard or Shard()
-    snapshot = read_snapshot(as_of, shard)
+    if snapshot is None:
+        snapshot = read_snapshot(as_of, shard)
     result.timings["read"] += time.perf_counter() - clock
     result.cases = snapshot.height
     clock = time.perf_counter()
@@ -387,6 +396,20 @@ _SAME_ITEM = tuple(
 _PLANNED_TABLE = "strategy_planned_items"
 
 
+def item_digests(rows: pl.DataFrame) -> pl.DataFrame:
+    """(case_id, action, digest): each row's ``_SAME_ITEM`` columns hashed, what a re-run compares its plan
+    with. Polars' hash is stable for one version of Polars (the kept history's code version names it)."""
+    return rows.select("case_id", "action", pl.struct(list(_SAME_ITEM)).hash(seed=23).alias("digest"))
+
+
+def differing_cases(planned: pl.DataFrame, pending: pl.DataFrame) -> set[int]:
+    """The cases whose planned rows are not exactly those ``pending`` (``item_digests``) describes."""
+    new = item_digests(planned)
+    added = new.join(pending, on=["case_id", "action", "digest"], how="anti")
+    gone = pending.join(new, on=["case_id", "action", "digest"], how="anti")
+    return set(pl.concat([added, gone]).get_column("case_id").unique().to_list())
+
+
 @dataclass
 class Rewrite:
     """How the day's pending items of a shard changed: rows inserted and rows deleted."""
@@ -403,13 +426,21 @@ def _pending(as_of: date, shard: Shard) -> Any:
     return pending
 
 
-def _replace_pending_pg(cursor: Any, as_of: date, rows: pl.DataFrame, shard: Shard) -> Rewrite:
+def _replace_pending_pg(
+    cursor: Any, as_of: date, rows: pl.DataFrame, shard: Shard, candidates: set[int] | None = None
+) -> Rewrite:
     """PostgreSQL: the plan COPYed into a temporary table, then one DELETE of the pending items it no longer
     holds as they are and one INSERT of its rows not pending yet. A first night (nothing pending) COPYs
-    straight into the table."""
+    straight into the table. ``candidates``: the only cases whose items can differ (the rest are left)."""
     table = WorkItem._meta.db_table
     where = "w.as_of = %(as_of)s AND w.status = %(pending)s" + shard.where("w.case_id")
-    params = {"as_of": as_of, "pending": WorkStatus.PENDING.value}
+    params: dict[str, Any] = {"as_of": as_of, "pending": WorkStatus.PENDING.value}
+    if candidates is not None:
+        if not candidates:
+            return Rewrite()
+        where += " AND w.case_id = ANY(%(candidates)s::bigint[])"
+        params["candidates"] = id_array_literal(sorted(candidates))
+        rows = rows.filter(pl.col("case_id").is_in(sorted(candidates)))
     cursor.execute(f"SELECT count(*) FROM {table} w WHERE {where}", params)
     pending = cursor.fetchone()[0]
     if not pending:
@@ -495,14 +526,20 @@ def _reassign(run_id: int, changed: pl.DataFrame) -> None:
 
 
 def _write(
-    run_id: int, as_of: date, shard: Shard, rows: pl.DataFrame, changed: pl.DataFrame, timings: dict[str, float]
+    run_id: int,
+    as_of: date,
+    shard: Shard,
+    rows: pl.DataFrame,
+    changed: pl.DataFrame,
+    timings: dict[str, float],
+    candidates: set[int] | None = None,
 ) -> Rewrite:
     """Make the day's pending items of the shard ``rows``, touching only those that differ, and move the cases
-    dealt to someone new."""
+    dealt to someone new. ``candidates`` (PostgreSQL): the only cases whose pending items can differ."""
     clock = time.perf_counter()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            rewrite = _replace_pending_pg(cursor.cursor, as_of, rows, shard)
+            rewrite = _replace_pending_pg(cursor.cursor, as_of, rows, shard, candidates)
     else:
         rewrite = _replace_pending_orm(as_of, rows, shard)
     timings["write"] += time.perf_counter() - clock
@@ -516,18 +553,35 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     """One shard of a real run: plan, assign, write. The unit a Celery worker takes."""
     run = StrategyRun.objects.select_related("policy_version", "experiment").get(pk=run_id)
     arms, experiment = resolve_arms(run.policy_version.label if run.policy_version else None)
-    allowed, result = plan(run.as_of, arms, experiment, shard)
+    clock = time.perf_counter()
+    # A re-run the same day starts from the history the day's last run kept (strategy.snapshot_cache).
+    taken = take_snapshot(run.as_of, shard)
+    read_s = time.perf_counter() - clock
+    allowed, result = plan(run.as_of, arms, experiment, shard, snapshot=taken.frame)
+    result.timings["read"] += read_s
+    result.cached, result.reread = int(taken.cached), taken.reread
     clock = time.perf_counter()
     items, changed = assign_queue(allowed, rebalance)
     result.timings["assign"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic(durable=True):
+        hold_journal()
         rows = prepare_items(run_id, run.as_of, items)
         result.written = rows.height
         result.versions = set(rows.get_column("policy_version_id").unique().to_list())
+        # With the items the day's last run left pending: only the cases the journal names or whose planned
+        # items differ from those can differ from what is pending now.
+        candidates = None if taken.items is None else set(taken.changed) | differing_cases(rows, taken.items)
         result.timings["write"] += time.perf_counter() - clock
-        rewrite = _write(run_id, run.as_of, shard, rows, changed, result.timings)
+        rewrite = _write(run_id, run.as_of, shard, rows, changed, result.timings, candidates)
         result.inserted, result.deleted = rewrite.inserted, rewrite.deleted
+        clock = time.perf_counter()
+        # In this transaction: its reassignments are in the kept history, or no history is kept. A re-run that
+        # found nothing changed and wrote nothing leaves the kept one as it is: it still describes the shard
+        # (the journal rows since its snapshot are read again next time too, which is all the difference).
+        if not (taken.cached and not taken.changed and changed.is_empty() and not rewrite.inserted + rewrite.deleted):
+            keep_history(run.as_of, shard, taken, changed, item_digests(rows))
+        result.timings["keep"] += time.perf_counter() - clock
         clock = time.perf_counter()
     # Deferred constraints (the new assignees' users) are checked and the WAL flushed here.
     result.timings["commit"] += time.perf_counter() - clock
@@ -633,6 +687,8 @@ def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
             # The items this run inserted and the pending ones it deleted (a re-run: only what changed).
             "inserted": total.inserted,
             "deleted": total.deleted,
+            # Shards that started from a kept history, and the changed cases they read again.
+            "snapshot": {"cached_shards": total.cached, "reread": total.reread},
         },
         timings={k: round(v, 3) for k, v in total.timings.items()},
         peak_memory_mb=max(int(peak_memory_mb()), total.peak_memory_mb),

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from huikuan.cases.models import Case, Interaction, Promise
-from huikuan.db.bulkread import bulk_reads, read_frame
+from huikuan.db.bulkread import bulk_reads, id_array_literal, read_frame
 from huikuan.kernel import lifecycle
 from huikuan.kernel.contacts import FAILED, SELF, UNREACHABLE_VISIT_OUTCOMES
 from huikuan.kernel.contacts import Outcome as Said
@@ -60,6 +60,15 @@ PLAN, INSTALMENT = RepaymentPlan._meta.db_table, Instalment._meta.db_table
 ABUSIVE = Said.ENDED_ABUSIVE.value
 
 
+# The snapshot's columns but the risk score: what the database's history gives (``read_history``).
+HISTORY_SCHEMA = {name: dtype for name, dtype in SNAPSHOT_SCHEMA.items() if name != "risk_score"}
+
+
+def _among(only: Sequence[int] | None, column: str) -> str:
+    """The restriction to ``only``'s cases (bound as one array parameter), or none."""
+    return "" if only is None else f" AND {column} = ANY(%(only)s::bigint[])"
+
+
 def _quoted(values: Sequence[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
@@ -71,15 +80,42 @@ def _day_start(as_of: date) -> Any:
 
 def read_snapshot(as_of: date, shard: Shard | None = None) -> pl.DataFrame:
     """One row per open case with SNAPSHOT_SCHEMA columns, sorted by case id."""
+    shard = shard or Shard()
     with bulk_reads():
-        if connection.vendor == "postgresql" and shard is not None and shard.count > 1:
-            # PostgreSQL guesses that a shard's `id % N = i` keeps 0.5% of the cases, not 1/N, and then
-            # joins the accounts, balances and ledger by index lookups, case by case: twice as slow as
-            # hashing for half a million cases (a shard's read takes 24 s instead of 14 s at 1M cases
-            # under load). Without the shard predicate the estimates are right and the planner free.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_nestloop = off")
-        return _read_snapshot(as_of, shard)
+        return with_risk_scores(read_history(as_of, shard), as_of, shard)
+
+
+def read_history(as_of: date, shard: Shard, only: Sequence[int] | None = None) -> pl.DataFrame:
+    """The snapshot but its risk score (HISTORY_SCHEMA), sorted by case id; ``only``: just these cases.
+
+    Inside ``bulk_reads``. The part a same-day re-run can keep (strategy.snapshot_cache): the night's scores
+    are rewritten whole on every run, so they are joined afresh each time (``with_risk_scores``).
+    """
+    whole_shard = connection.vendor == "postgresql" and shard.count > 1 and only is None
+    if whole_shard:
+        # PostgreSQL guesses that a shard's `id % N = i` keeps 0.5% of the cases, not 1/N, and then
+        # joins the accounts, balances and ledger by index lookups, case by case: twice as slow as
+        # hashing for half a million cases (a shard's read takes 24 s instead of 14 s at 1M cases
+        # under load). Without the shard predicate the estimates are right and the planner free. A read
+        # of a few changed cases (``only``) is what index lookups are for.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_nestloop = off")
+    history = _read_history(as_of, shard, only)
+    if whole_shard:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+    return history
+
+
+def with_risk_scores(history: pl.DataFrame, as_of: date, shard: Shard) -> pl.DataFrame:
+    """The history with the night's repayment probabilities, when a model is in force: the risk is its
+    complement (null without a score)."""
+    scores = stored_scores(as_of, shard.index, shard.count).select(
+        "case_id", (1.0 - pl.col("probability")).alias("risk_score")
+    )
+    return history.join(scores, on="case_id", how="left", maintain_order="left").select(
+        [pl.col(name).cast(dtype) for name, dtype in SNAPSHOT_SCHEMA.items()]
+    )
 
 
 def _columns(*names: str) -> dict[str, pl.DataType]:
@@ -87,8 +123,7 @@ def _columns(*names: str) -> dict[str, pl.DataType]:
     return {name: SNAPSHOT_SCHEMA[name] for name in names}
 
 
-def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
-    shard = shard or Shard()
+def _read_history(as_of: date, shard: Shard, only: Sequence[int] | None) -> pl.DataFrame:
     day = _day_start(as_of)
     since_30 = _day_start(as_of - timedelta(days=30))
     since_90 = _day_start(as_of - timedelta(days=90))
@@ -96,7 +131,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
     yesterday = connection.ops.adapt_datefield_value(as_of - timedelta(days=1))
     case_where = (
         f"c.status IN ({_quoted(OPEN_STATUSES)}) AND c.oldest_due_date IS NOT NULL"
-        f" AND c.oldest_due_date < %(as_of)s{shard.where('c.id')}"
+        f" AND c.oldest_due_date < %(as_of)s{shard.where('c.id')}{_among(only, 'c.id')}"
     )
     params = {
         "as_of": as_of_param,
@@ -105,6 +140,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
         "since_30": since_30,
         "since_90": since_90,
         "default_zone": default_time_zone(),
+        "only": id_array_literal(only or ()),
     }
 
     cases = read_frame(
@@ -151,7 +187,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
                    MAX(CASE WHEN p.state = 'broken' THEN p.due_date END),
                    MIN(CASE WHEN p.state = 'pending' AND p.due_date >= %(yesterday)s THEN p.due_date END)
             FROM {PROMISE} p
-            WHERE p.created_at < %(day)s{shard.where("p.case_id")}
+            WHERE p.created_at < %(day)s{shard.where("p.case_id")}{_among(only, "p.case_id")}
             GROUP BY p.case_id""",
         params,
         _columns("case_id", "broken_promises", "kept_promises", "last_broken_due", "next_promise_due"),
@@ -167,7 +203,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
                    SUM(CASE WHEN i.party = 'debtor' AND i.channel IN ('call', 'visit')
                             AND i.at >= %(since_30)s THEN 1 ELSE 0 END)
             FROM {INTERACTION} i
-            WHERE i.at >= %(since_90)s AND i.at < %(day)s{shard.where("i.case_id")}
+            WHERE i.at >= %(since_90)s AND i.at < %(day)s{shard.where("i.case_id")}{_among(only, "i.case_id")}
             GROUP BY i.case_id""",
         params,
         _columns("case_id", "refusals_30d", "hardship_90d", "disputes_90d", "failed_attempts_30d", "rpc_30d"),
@@ -197,14 +233,10 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
                    MAX(CASE WHEN w.action = 'legal_review' THEN 1 ELSE 0 END)
             FROM {WORK_ITEM} w
             WHERE w.action IN ({_quoted(ESCALATIONS)}) AND w.status <> 'cancelled'
-              AND w.as_of < %(as_of)s{shard.where("w.case_id")}
+              AND w.as_of < %(as_of)s{shard.where("w.case_id")}{_among(only, "w.case_id")}
             GROUP BY w.case_id""",
         params,
         {"case_id": pl.Int64(), "escalated_before": pl.Int32(), "legal_review_before": pl.Int32()},
-    )
-    # The night's repayment probabilities, when a model is in force: the risk is its complement.
-    scores = stored_scores(as_of, shard.index, shard.count).select(
-        "case_id", (1.0 - pl.col("probability")).alias("model_risk")
     )
     # Plans in force and broken ones; few cases have one, and the instalments are read through their plans.
     plans = read_frame(
@@ -214,7 +246,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
                    MAX(CASE WHEN i.status <> 'paid' AND i.due_date < %(as_of)s THEN i.due_date END),
                    COUNT(DISTINCT CASE WHEN p.status = 'broken' THEN p.id END)
             FROM {PLAN} p JOIN {INSTALMENT} i ON i.plan_id = p.id
-            WHERE p.status IN ('active', 'broken'){shard.where("p.case_id")}
+            WHERE p.status IN ('active', 'broken'){shard.where("p.case_id")}{_among(only, "p.case_id")}
             GROUP BY p.case_id""",
         params,
         _columns("case_id", "next_instalment_due", "last_missed_instalment", "broken_plans"),
@@ -229,13 +261,13 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
                          AND case_id IN (SELECT case_id FROM {INTERACTION} WHERE outcome = %(abusive)s)
                        GROUP BY case_id) c ON c.case_id = i.case_id
             WHERE i.outcome = %(abusive)s AND i.at >= %(since_90)s AND i.at < %(day)s
-              AND (c.calm IS NULL OR i.at > c.calm){shard.where("i.case_id")}
+              AND (c.calm IS NULL OR i.at > c.calm){shard.where("i.case_id")}{_among(only, "i.case_id")}
             GROUP BY i.case_id""",
         {**params, "abusive": ABUSIVE},
         _columns("case_id", "abusive_streak"),
     )
     frame = cases
-    for part in (balances, payments, promises, interactions, contacts, earlier, plans, abusive, scores):
+    for part in (balances, payments, promises, interactions, contacts, earlier, plans, abusive):
         frame = frame.join(part, on="case_id", how="left")
     zero_filled = [
         "balance_fen",
@@ -257,8 +289,7 @@ def _read_snapshot(as_of: date, shard: Shard | None) -> pl.DataFrame:
             (pl.col("escalated_before").fill_null(0) > 0).alias("escalated_before"),
             (pl.col("legal_review_before").fill_null(0) > 0).alias("legal_review_before"),
             pl.col("hold_reason").fill_null(""),
-            pl.col("model_risk").alias("risk_score"),
         )
-        .select([pl.col(name).cast(dtype) for name, dtype in SNAPSHOT_SCHEMA.items()])
+        .select([pl.col(name).cast(dtype) for name, dtype in HISTORY_SCHEMA.items()])
         .sort("case_id")
     )

@@ -1,0 +1,240 @@
+"""The history a run keeps for the day's re-runs (strategy.snapshot_cache; PostgreSQL, real transactions).
+
+Each test runs a real first run (which deals assignees and keeps its history), changes the book the way the
+product does, and checks that the re-run's snapshot, built from the kept history and the changed cases read
+again, is the snapshot a whole read gives, and that it read only the changed cases.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+import pytest
+from django.db import connection, transaction
+from polars.testing import assert_frame_equal
+
+from huikuan.cases.models import Case, Interaction, Promise
+from huikuan.payments.models import Instalment, RepaymentPlan
+from huikuan.portfolio.models import AccountBalance, ContactPoint, Debtor, LedgerEntry
+from huikuan.strategy.executors import run_strategy
+from huikuan.strategy.models import WorkItem
+from huikuan.strategy.snapshot import Shard, read_snapshot
+from huikuan.strategy.snapshot_cache import compact, keep_history, take_snapshot
+from tests.conftest import AS_OF
+
+from .conftest import CaseMaker
+
+
+@pytest.fixture
+def book(transactional_db: None, champion: Any, make_case: CaseMaker) -> list[Case]:
+    if connection.vendor != "postgresql":
+        pytest.skip("the kept history is PostgreSQL's (SQLite reads the whole snapshot every run)")
+    from huikuan.comms.templates import seed_default_templates
+
+    seed_default_templates()
+    cases = [make_case(dpd) for dpd in (2, 5, 13, 31, 45, 60, 95, 120)]
+    cases.append(make_case(40, promises=(("pending", 3), ("broken", -4))))
+    cases.append(make_case(70, outcomes=("no_answer", "refusal")))
+    return cases
+
+
+def _rerun_snapshot() -> tuple[Any, pl.DataFrame]:
+    shard = Shard()
+    taken = take_snapshot(AS_OF, shard)
+    return taken, read_snapshot(AS_OF, shard)
+
+
+def _past(days: int) -> datetime:
+    return datetime.combine(AS_OF - timedelta(days=days), time(3), tzinfo=UTC)
+
+
+def _balance(case: Case) -> None:
+    AccountBalance.objects.filter(account__debtor=case.debtor).update(total=Decimal("99000.00"))
+
+
+def _payment(case: Case) -> None:
+    account = case.debtor.accounts.get()
+    LedgerEntry.objects.create(
+        account=account, kind="payment", reference="P-1", effective_date=AS_OF - timedelta(days=1),
+        principal=Decimal("-100.00"),
+    )  # fmt: skip
+
+
+def _interaction(case: Case) -> None:
+    Interaction.objects.create(case=case, channel="call", outcome="dispute", party="debtor", at=_past(3))
+
+
+def _promise(case: Case) -> None:
+    Promise.objects.filter(case=case, state="pending").update(state="broken")
+
+
+def _do_not_contact(case: Case) -> None:
+    ContactPoint.objects.filter(debtor=case.debtor, kind="mobile").update(do_not_contact=True)
+
+
+def _hold(case: Case) -> None:
+    Case.objects.filter(pk=case.pk).update(status="on_hold", hold_reason="dispute")
+
+
+def _close(case: Case) -> None:
+    Case.objects.filter(pk=case.pk).update(status="closed")
+
+
+def _zone(case: Case) -> None:
+    Debtor.objects.filter(pk=case.debtor_id).update(time_zone="Asia/Urumqi")
+
+
+def _plan(case: Case) -> None:
+    plan = RepaymentPlan.objects.create(
+        case=case, kind="instalments", status="active", owed=Decimal("1000.00"), total=Decimal("1000.00")
+    )
+    Instalment.objects.create(plan=plan, n=1, due_date=AS_OF + timedelta(days=4), amount=Decimal("500.00"))
+    Instalment.objects.create(plan=plan, n=2, due_date=AS_OF - timedelta(days=2), amount=Decimal("500.00"))
+
+
+def _escalated_before(case: Case) -> None:
+    item = WorkItem.objects.first()  # any of the run's items, made an escalation of this case three days ago
+    assert item is not None
+    WorkItem.objects.create(
+        **{
+            f.attname: getattr(item, f.attname)
+            for f in WorkItem._meta.concrete_fields
+            if f.attname not in ("id", "as_of", "action", "case_id")
+        },
+        case_id=case.pk,
+        as_of=AS_OF - timedelta(days=3),
+        action="escalate_specialist",
+    )
+
+
+def _reassigned(case: Case) -> None:
+    from huikuan.org.models import User
+
+    other = User.objects.exclude(pk=Case.objects.get(pk=case.pk).assignee_id).filter(is_active=True).first()
+    Case.objects.filter(pk=case.pk).update(assignee=other)
+
+
+CHANGES: dict[str, Callable[[Case], None]] = {
+    "balance": _balance,
+    "payment": _payment,
+    "interaction": _interaction,
+    "promise": _promise,
+    "do_not_contact": _do_not_contact,
+    "hold": _hold,
+    "close": _close,
+    "time_zone": _zone,
+    "plan": _plan,
+    "earlier_escalation": _escalated_before,
+    "reassigned": _reassigned,
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_rerun_reads_only_the_changed_case_and_sees_what_a_whole_read_sees(book: list[Case], change: str) -> None:
+    run_strategy(AS_OF, shards=1)
+    unchanged, whole = _rerun_snapshot()
+    assert unchanged.cached and unchanged.reread == 0
+    # The run dealt assignees to the cases: the kept history has them, as the database does.
+    assert_frame_equal(unchanged.frame, whole)
+    assert whole.get_column("assignee_id").null_count() < whole.height
+
+    CHANGES[change](book[8])
+    taken, whole = _rerun_snapshot()
+    assert taken.cached and taken.reread == 1
+    assert_frame_equal(taken.frame, whole)
+    assert not taken.frame.equals(unchanged.frame), "the change is one the snapshot shows"
+
+
+def test_a_new_case_comes_in_and_a_rerun_plans_what_a_run_from_nothing_plans(
+    book: list[Case], make_case: CaseMaker
+) -> None:
+    run_strategy(AS_OF, shards=2)
+    make_case(33)
+    _balance(book[3])
+    second = run_strategy(AS_OF, shards=2).run
+    assert second is not None
+    assert second.details["snapshot"] == {"cached_shards": 2, "reread": 2}
+    standing = sorted(WorkItem.objects.values_list("case_id", "action", "reason", "assignee_id", "window_start"))
+    # The same day planned from a whole read: no kept history (another shard count), nothing pending.
+    WorkItem.objects.all().delete()
+    third = run_strategy(AS_OF, shards=1).run
+    assert third is not None and third.details["snapshot"] == {"cached_shards": 0, "reread": 0}
+    assert sorted(WorkItem.objects.values_list("case_id", "action", "reason", "assignee_id", "window_start")) == (
+        standing
+    )
+
+
+def test_a_rerun_from_the_kept_history_rewrites_only_the_items_of_the_changed_case(book: list[Case]) -> None:
+    first = run_strategy(AS_OF, shards=2).run
+    assert first is not None
+    before = {(w.case_id, w.action): (w.pk, w.run_id) for w in WorkItem.objects.all()}
+    changed = book[4]
+    _balance(changed)  # the reason chain names the balance: each of the case's items reads differently
+    second = run_strategy(AS_OF, shards=2).run
+    assert second is not None and second.details["snapshot"] == {"cached_shards": 2, "reread": 1}
+    after = {(w.case_id, w.action): (w.pk, w.run_id) for w in WorkItem.objects.all()}
+    assert after.keys() == before.keys()
+    rewritten = {key for key in after if after[key] != before[key]}
+    assert rewritten == {key for key in after if key[0] == changed.pk} and rewritten
+    assert second.details["inserted"] == second.details["deleted"] == len(rewritten)
+    # A collector finishes an item: the journal names its case, the re-run leaves the item done.
+    done = WorkItem.objects.exclude(case=changed).filter(status="pending").first()
+    assert done is not None
+    WorkItem.objects.filter(pk=done.pk).update(status="done")
+    third = run_strategy(AS_OF, shards=2).run
+    assert third is not None and third.details["snapshot"]["reread"] == 1
+    assert WorkItem.objects.get(pk=done.pk).status == "done"
+    assert third.details["inserted"] == third.details["deleted"] == 0
+    assert WorkItem.objects.count() == len(after)
+
+
+def test_a_truncate_leaves_nothing_to_rerun_from(book: list[Case]) -> None:
+    run_strategy(AS_OF, shards=1)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE strategy_workitem")
+    taken, whole = _rerun_snapshot()
+    assert not taken.cached
+    assert_frame_equal(taken.frame, whole)
+
+
+def test_a_change_committed_after_the_read_began_is_read_again(book: list[Case]) -> None:
+    """A transaction that started before the first run's read and commits after it: its change is in no
+    kept row, whatever the order of the transaction ids, so the re-run reads its case again."""
+    started, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                _balance(book[2])
+                started.set()
+                release.wait(60)
+        finally:
+            connection.close()
+            done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert started.wait(60)
+    run_strategy(AS_OF, shards=1)  # reads while the writer's transaction is open
+    release.set()
+    assert done.wait(60)
+    thread.join()
+    taken, whole = _rerun_snapshot()
+    assert taken.cached and taken.reread == 1
+    assert_frame_equal(taken.frame, whole)
+
+
+def test_a_history_read_before_a_compaction_is_not_kept(book: list[Case]) -> None:
+    run_strategy(AS_OF, shards=1)
+    taken = take_snapshot(AS_OF, Shard())
+    assert taken.cached
+    compact(AS_OF + timedelta(days=1), 1)  # another day's run: the kept history goes, the epoch moves on
+    with transaction.atomic():
+        nobody = pl.DataFrame({"case_id": [], "chosen": []})
+        assert not keep_history(AS_OF, Shard(), taken, nobody, pl.DataFrame({"case_id": []}))
+    assert not take_snapshot(AS_OF, Shard()).cached
