@@ -19,6 +19,8 @@ from django.db import connection, transaction
 from polars.testing import assert_frame_equal
 
 from huikuan.cases.models import Case, Interaction, Promise
+from huikuan.comms.templates import seed_default_templates
+from huikuan.org.models import User
 from huikuan.payments.models import Instalment, RepaymentPlan
 from huikuan.portfolio.models import AccountBalance, ContactPoint, Debtor, LedgerEntry
 from huikuan.strategy.executors import run_strategy
@@ -34,8 +36,6 @@ from .conftest import CaseMaker
 def book(transactional_db: None, champion: Any, make_case: CaseMaker) -> list[Case]:
     if connection.vendor != "postgresql":
         pytest.skip("the kept history is PostgreSQL's (SQLite reads the whole snapshot every run)")
-    from huikuan.comms.templates import seed_default_templates
-
     seed_default_templates()
     cases = [make_case(dpd) for dpd in (2, 5, 13, 31, 45, 60, 95, 120)]
     cases.append(make_case(40, promises=(("pending", 3), ("broken", -4))))
@@ -113,9 +113,8 @@ def _escalated_before(case: Case) -> None:
 
 
 def _reassigned(case: Case) -> None:
-    from huikuan.org.models import User
-
-    other = User.objects.exclude(pk=Case.objects.get(pk=case.pk).assignee_id).filter(is_active=True).first()
+    holder = Case.objects.get(pk=case.pk).assignee_id
+    other = next(user for user in User.objects.filter(is_active=True).order_by("pk") if user.pk != holder)
     Case.objects.filter(pk=case.pk).update(assignee=other)
 
 
