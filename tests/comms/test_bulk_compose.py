@@ -96,8 +96,8 @@ def test_the_email_engine_renders_what_the_project_engine_renders(
     language: str, subject: str, paragraphs: list[str], company: str, url: str
 ) -> None:
     # The e-mails have an engine of their own (it does not import every app's template tags): same output.
-    page = {"subject": subject, "paragraphs": paragraphs, "opt_out_url": url, "company": company}
-    text = {"body": subject, "opt_out_url": url}
+    page: dict[str, object] = {"subject": subject, "paragraphs": paragraphs, "opt_out_url": url, "company": company}
+    text: dict[str, object] = {"body": subject, "opt_out_url": url}
     with translation.override(language):
         for name, context in (("comms/email/message.html", page), ("comms/email/message.txt", text)):
             assert compose_module.render_email(name, context) == render_to_string(name, context)
