@@ -1,6 +1,6 @@
 """Outbox speed: messages/s through the dispatcher (claim, gate, HTTP send, record) to a loopback gateway.
 
-    .venv/bin/python bench/outbox.py [--messages 10000] [--workers 2] [--backend postgres|sqlite]
+    .venv/bin/python bench/outbox.py [--messages 10000] [--workers 2] [--backend postgres|sqlite] [--database NAME]
 Seeds debtors, queues SMS reminders (not timed), starts an HTTP/JSON SMS gateway on 127.0.0.1 in its own
 process and times dispatch_due until the outbox is empty. With --workers N, N dispatcher processes run at
 once, as N Celery worker processes would: on PostgreSQL they claim disjoint batches (SKIP LOCKED).
@@ -70,8 +70,9 @@ def main() -> None:
     parser.add_argument("--debtors", type=int, default=2000)
     parser.add_argument("--backend", default="postgres", choices=["postgres", "sqlite"])
     parser.add_argument("--workers", type=int, default=2, help="dispatcher processes (1 on SQLite: one writer)")
+    parser.add_argument("--database", default="bench_outbox", help="the database's name (dropped and created)")
     args = parser.parse_args()
-    setup_django(fresh_database(args.backend, "bench_outbox"))
+    setup_django(fresh_database(args.backend, args.database))
 
     from django.conf import settings
 

@@ -19,11 +19,10 @@ from collections.abc import Mapping
 import polars as pl
 from django.conf import settings
 from django.core import signing
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from huikuan.comms.compose import OPT_OUT_SALT, Composed, opt_out_url, paragraphs
+from huikuan.comms.compose import OPT_OUT_SALT, Composed, opt_out_url, paragraphs, render_email
 from huikuan.kernel.comms.render import VARIABLES, content_hash, placeholders, render
 
 _MARK = "\x00"
@@ -177,7 +176,7 @@ def _skeleton(
     if channel != "email":
         return rendered_subject, text, ""
     with translation.override(language):
-        page = render_to_string(
+        page = render_email(
             "comms/email/message.html",
             {
                 "subject": rendered_subject,
@@ -186,5 +185,5 @@ def _skeleton(
                 "company": values.get("company", ""),
             },
         )
-        text = render_to_string("comms/email/message.txt", {"body": text.strip(), "opt_out_url": url})
+        text = render_email("comms/email/message.txt", {"body": text.strip(), "opt_out_url": url})
     return rendered_subject, text, page

@@ -23,6 +23,7 @@ from huikuan.cases.models import Case
 from huikuan.compliance.facts import case_gate_facts, gate_facts, gate_point
 from huikuan.compliance.models import StopRequest
 from huikuan.compliance.pack import current_pack
+from huikuan.db.bulkread import one_of
 from huikuan.kernel.comms import purposes
 from huikuan.kernel.compliance.gate import (
     CaseFacts,
@@ -66,7 +67,7 @@ def gate_inputs(messages: Sequence[Any]) -> list[GateInput]:
     point_ids = {m.contact_point_id for m in messages if m.contact_point_id}
     points = {
         p["id"]: p
-        for p in PointRow.objects.filter(id__in=point_ids).values(
+        for p in PointRow.objects.filter(id__in=one_of(point_ids)).values(
             "id", "kind", "relation", "validity", "do_not_contact", "debtor__time_zone"
         )
     }
@@ -101,7 +102,7 @@ def gate_messages(inputs: Sequence[GateInput], at: datetime) -> dict[int, Decisi
 
     # Only what case_gate_facts reads: whole case and debtor rows cost more to build than the gate itself.
     rows = (
-        Case.objects.filter(id__in={i.case_id for i in inputs if i.case_id})
+        Case.objects.filter(id__in=one_of({i.case_id for i in inputs if i.case_id}))
         .select_related("debtor")
         .only("id", "debtor_id", "status", "hold_reason", "debtor__time_zone", "debtor__region")
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.template.loader import render_to_string
+from django.template import Context, Engine
 from django.urls import reverse
 from django.utils import translation
 
@@ -15,6 +15,17 @@ from huikuan.kernel.comms.render import content_hash, render
 from huikuan.kernel.comms.sms import SmsLength, sms_length
 
 OPT_OUT_SALT = "huikuan.comms.opt-out"
+
+# The e-mail's two templates have an engine of their own, loading only the tags they use. The project's engine
+# imports every app's template tags the first time it renders, scoring's among them with LightGBM and
+# scikit-learn: 5 to 10 s in each shard process of the nightly run, for two small templates. Same templates
+# (found through the apps as the project's engine finds them), same autoescaping and filters, same text.
+EMAIL_TEMPLATES = Engine(app_dirs=True, libraries={"i18n": "django.templatetags.i18n"})
+
+
+def render_email(template_name: str, context: dict[str, object]) -> str:
+    """``render_to_string`` of an e-mail template, without a request (no context processors, as before)."""
+    return EMAIL_TEMPLATES.get_template(template_name).render(Context(context, autoescape=EMAIL_TEMPLATES.autoescape))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +58,7 @@ def compose(
     link = opt_out_url(idempotency_key) if channel == "email" and idempotency_key else ""
     if channel == "email":
         with translation.override(language):
-            html = render_to_string(
+            html = render_email(
                 "comms/email/message.html",
                 {
                     "subject": rendered_subject.text,
@@ -59,7 +70,7 @@ def compose(
     text = rendered_body.text
     if channel == "email" and idempotency_key:
         with translation.override(language):
-            text = render_to_string("comms/email/message.txt", {"body": text.strip(), "opt_out_url": link})
+            text = render_email("comms/email/message.txt", {"body": text.strip(), "opt_out_url": link})
     return Composed(
         subject=rendered_subject.text,
         body=text,

@@ -13,6 +13,7 @@ exclusion.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from huikuan import clock
@@ -31,6 +32,7 @@ from huikuan.comms.channels.email.provider import EmailProvider
 from huikuan.comms.channels.sms.providers import sms_provider
 from huikuan.comms.compliance_adapter import decision_record, gate_inputs, gate_messages
 from huikuan.comms.models import CommChannel, Message, MessageStatus
+from huikuan.db.bulkread import one_of
 from huikuan.kernel.comms.delivery import Recovery, next_try, recover_expired_lease
 
 SENDABLE = (CommChannel.SMS, CommChannel.EMAIL)
@@ -133,7 +135,7 @@ def claim(batch_size: int, now: datetime, providers: Providers) -> tuple[str, li
                 last_error="worker lost mid-send; the provider cannot de-duplicate, so it is not resent",
             )
         if rows:
-            Message.objects.filter(id__in=[m.id for m in rows]).update(
+            Message.objects.filter(id__in=one_of([m.id for m in rows])).update(
                 status=MessageStatus.SENDING, lease_token=token, lease_until=lease_until
             )
     return token, rows, len(uncertain)
@@ -163,38 +165,74 @@ _RECORD_FIELDS = ("status", "due_at", "attempts", "sent_at", "provider", "provid
 def _record(token: str, updates: list[tuple[Message, dict[str, Any]]], interactions: list[Any]) -> None:
     """Write the outcomes of a batch, only for rows whose lease is still ours.
 
-    The rows still carrying our token are locked first (one SELECT … FOR UPDATE); a message whose lease
-    expired and was taken over is left to the newer worker. The updates then go as one executemany, which
-    psycopg pipelines: per-row ORM updates or bulk_update's CASE expressions were the dispatcher's bottleneck.
+    A message whose lease expired and was taken over is left to the newer worker. On PostgreSQL one UPDATE
+    over the batch's outcomes as arrays (``_record_pg``); elsewhere the rows still carrying our token are
+    locked first (one SELECT … FOR UPDATE) and the updates go as one executemany. Per-row ORM updates or
+    bulk_update's CASE expressions were the dispatcher's bottleneck.
     """
-    from django.db import connection
-
     if not updates:
         return
+    with transaction.atomic():
+        ours = _record_pg(token, updates) if connection.vendor == "postgresql" else _record_rows(token, updates)
+        kept = [i.row for i in interactions if i.message_id in ours]
+        if kept:
+            Interaction.objects.bulk_create(kept, batch_size=500)
+
+
+def _record_rows(token: str, updates: list[tuple[Message, dict[str, Any]]]) -> set[int]:
     table = connection.ops.quote_name(Message._meta.db_table)
     assignments = ", ".join(f"{connection.ops.quote_name(f)} = %s" for f in _RECORD_FIELDS)
     sql = f"UPDATE {table} SET {assignments}, lease_token = '', lease_until = NULL WHERE id = %s"
     by_field = {f.name: f for f in Message._meta.fields}
-    with transaction.atomic():
-        ours = set(
-            Message.objects.select_for_update()
-            .filter(id__in=[m.id for m, _ in updates], lease_token=token)
-            .values_list("id", flat=True)
-        )
-        params = []
-        for message, values in updates:
-            if message.id not in ours:
-                continue
-            row = []
-            for name in _RECORD_FIELDS:
-                value = values.get(name, getattr(message, name))
-                row.append(by_field[name].get_db_prep_save(value, connection))
-            params.append((*row, message.id))
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
-        kept = [i.row for i in interactions if i.message_id in ours]
-        if kept:
-            Interaction.objects.bulk_create(kept, batch_size=500)
+    ours = set(
+        Message.objects.select_for_update()
+        .filter(id__in=[m.id for m, _ in updates], lease_token=token)
+        .values_list("id", flat=True)
+    )
+    params = []
+    for message, values in updates:
+        if message.id not in ours:
+            continue
+        row = []
+        for name in _RECORD_FIELDS:
+            value = values.get(name, getattr(message, name))
+            row.append(by_field[name].get_db_prep_save(value, connection))
+        params.append((*row, message.id))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    return ours
+
+
+# The outcome columns' types in the batch's JSON rows that ``_record_pg`` reads, in _RECORD_FIELDS order.
+_RECORD_TYPES = ("text", "timestamptz", "integer", "timestamptz", "text", "text", "text", "jsonb", "text")
+
+
+def _record_pg(token: str, updates: list[tuple[Message, dict[str, Any]]]) -> set[int]:
+    """The batch's outcomes in one statement, bound as one JSON document (``jsonb_to_recordset``).
+
+    The UPDATE's own condition keeps the lease check: PostgreSQL locks each row and re-reads its token
+    before writing it (READ COMMITTED), so a row taken over since is skipped, as a SELECT … FOR UPDATE would.
+    The ids written come back for the interactions. One ``json.dumps`` of the batch replaces preparing and
+    binding nine parameters per row.
+    """
+    rows = []
+    for message, values in updates:
+        row: dict[str, Any] = {"id": message.id}
+        for name in _RECORD_FIELDS:
+            value = values.get(name, getattr(message, name))
+            row[name] = value.isoformat() if isinstance(value, datetime) else value
+        rows.append(row)
+    table = connection.ops.quote_name(Message._meta.db_table)
+    assignments = ", ".join(f"{name} = v.{name}" for name in _RECORD_FIELDS)
+    record = ", ".join(f"{name} {kind}" for name, kind in zip(_RECORD_FIELDS, _RECORD_TYPES, strict=True))
+    sql = (
+        f"UPDATE {table} AS m SET {assignments}, lease_token = '', lease_until = NULL"
+        f" FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, {record})"
+        " WHERE m.id = v.id AND m.lease_token = %s RETURNING m.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(rows), token])
+        return {row[0] for row in cursor.fetchall()}
 
 
 @dataclass(frozen=True, slots=True)

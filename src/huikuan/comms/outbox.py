@@ -164,19 +164,22 @@ class QueueBatch:
         # Only what is not queued yet needs facts: a same-day re-run of the strategy reads nothing more.
         fresh = [r for r in requests if r.idempotency_key not in self.existing]
         debtor_ids = {r.debtor_id for r in fresh}
-        if len(requests) >= BULK_BATCH:
-            with _hash_joins():
-                self.facts = facts_for_many_debtors(debtor_ids, self.today)
-                self.points = default_points(debtor_ids)
-        else:
-            self.facts = facts_for_debtors(debtor_ids, self.today)
-            self.points = default_points(debtor_ids)
         self.explicit = {
             p[0]: (p[1], p[2])
             for p in ContactPoint.objects.filter(
                 id__in=one_of({r.contact_point_id for r in fresh if r.contact_point_id})
             ).values_list("id", "value", "debtor_id")
         }
+        # A request naming one of its debtor's points is sent there (``recipient_for``): the debtor's default
+        # points are read only for the others. A night's work items all name theirs.
+        wanting = {r.debtor_id for r in fresh if self._explicit_owner(r) != r.debtor_id}
+        if len(requests) >= BULK_BATCH:
+            with _hash_joins():
+                self.facts = facts_for_many_debtors(debtor_ids, self.today)
+                self.points = default_points(wanting) if wanting else {}
+        else:
+            self.facts = facts_for_debtors(debtor_ids, self.today)
+            self.points = default_points(wanting) if wanting else {}
         # A request names its case (a work item always does); the debtor's case stands in where it does not.
         self.cases = _cases_of({r.debtor_id for r in fresh if not r.case_id})
         self.disclosures = _time_bar_disclosures(fresh, self.cases, self.now)
@@ -186,6 +189,11 @@ class QueueBatch:
             key: active_version(*key) for key in keys
         }
         self.links = self._links(fresh)
+
+    def _explicit_owner(self, request: Request) -> int | None:
+        """The debtor owning the point the request names, or None (no point named, or no such point)."""
+        found = self.explicit.get(request.contact_point_id) if request.contact_point_id else None
+        return found[1] if found else None
 
     def _links(self, fresh: list[Request]) -> dict[str, str]:
         """Self-service links for the messages whose template asks for one and whose cause gave none."""

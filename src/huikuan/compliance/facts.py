@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import Count, Q
 
@@ -54,7 +55,22 @@ def point_facts(point: ContactPoint) -> gate.ContactPoint:
     return gate_point(point.pk, point.kind, point.relation, point.validity, point.do_not_contact)
 
 
-def event_of(interaction: Interaction, debt_id: str) -> gate.ContactEvent:
+class HistoryRow(NamedTuple):
+    """The columns of an interaction the gate's history reads (``HISTORY_FIELDS``), as plain values."""
+
+    case_id: int
+    at: datetime
+    channel: str
+    contact_point_id: int | None
+    outcome: str
+    party: str
+    user_id: int | None
+
+
+HISTORY_FIELDS = HistoryRow._fields
+
+
+def event_of(interaction: Interaction | HistoryRow, debt_id: str) -> gate.ContactEvent:
     outcome, party = interaction.outcome, interaction.party
     return gate.ContactEvent(
         at=interaction.at,
@@ -96,13 +112,18 @@ def gate_facts(cases: Iterable[Case], now: datetime, *, gate_only: bool = False)
     debtor_ids = [c.debtor_id for c in cases]
     points: dict[int, list[ContactPoint]] = defaultdict(list)
     point_rows = ContactPoint.objects.filter(debtor_id__in=debtor_ids).order_by("relation", "kind", "id")
-    for p in point_rows.only(*GATE_POINT_FIELDS) if gate_only else point_rows:
+    # Named tuples of GATE_POINT_FIELDS for the gate alone: a model instance per point cost the dispatcher more
+    # than the gate (six points a debtor); ``case_gate_facts`` reads the same attributes of either.
+    for p in point_rows.values_list(*GATE_POINT_FIELDS, named=True) if gate_only else point_rows:
         points[p.debtor_id].append(p)
     history: dict[int, list[gate.ContactEvent]] = defaultdict(list)
+    # Tuples, not model instances: building a deferred Interaction per row cost the dispatcher more than the
+    # query (ten rows a message in a busy book).
     rows = Interaction.objects.filter(
         case_id__in=case_ids, at__gte=now - timedelta(days=HISTORY_DAYS), at__lt=now
-    ).only("case_id", "at", "channel", "contact_point_id", "outcome", "party", "user_id")
-    for row in rows:
+    ).values_list(*HISTORY_FIELDS)
+    for values in rows:
+        row = HistoryRow(*values)
         history[row.case_id].append(event_of(row, str(row.case_id)))
     stopped: dict[int, set[str]] = defaultdict(set)
     for debtor_id, channel in StopRequest.objects.filter(
@@ -110,7 +131,7 @@ def gate_facts(cases: Iterable[Case], now: datetime, *, gate_only: bool = False)
     ).values_list("debtor_id", "channel"):
         stopped[debtor_id].add(channel)
     refused, answered = third_party_record(
-        [p.pk for ps in points.values() for p in ps if p.relation != Relation.SELF], now
+        [p.id for ps in points.values() for p in ps if p.relation != Relation.SELF], now
     )
     # An honoured plan's instalments are late or not on each debtor's day at ``now``; the UTC date is a day
     # behind every Shanghai morning.
@@ -165,12 +186,12 @@ def case_gate_facts(case: Case, facts: GateFacts) -> gate.CaseFacts:
         debt_id=str(case.pk),
         timezone=debtor_zone(case.debtor.time_zone),
         holds=frozenset(holds),
-        debtor_point_ids=frozenset(str(p.pk) for p in own_phones),
+        debtor_point_ids=frozenset(str(p.id) for p in own_phones),
         # Do-not-contact bars that number, not the debtor: only invalid numbers make them 失联.
         valid_debtor_points=sum(1 for p in own_phones if p.validity != Validity.INVALID),
         stopped_channels=frozenset(gate.Channel(c) for c in facts.stopped.get(case.debtor_id, ())),
-        refused_points=frozenset(str(p.pk) for p in points if p.pk in facts.refused_points),
-        answered_points=frozenset(str(p.pk) for p in points if p.pk in facts.answered_points),
+        refused_points=frozenset(str(p.id) for p in points if p.id in facts.refused_points),
+        answered_points=frozenset(str(p.id) for p in points if p.id in facts.answered_points),
         closed=case.status == CaseStatus.CLOSED,
         validation_dispute_open=case.pk in facts.validation_open,
         time_barred=case.pk in facts.time_barred,
