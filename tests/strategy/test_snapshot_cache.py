@@ -192,6 +192,17 @@ def test_a_rerun_from_the_kept_history_rewrites_only_the_items_of_the_changed_ca
     assert WorkItem.objects.count() == len(after)
 
 
+def test_a_deleted_case_leaves_the_kept_history(book: list[Case]) -> None:
+    run_strategy(AS_OF, shards=1)
+    gone = next(case for case in book if not Promise.objects.filter(case=case).exists())
+    WorkItem.objects.filter(case=gone).delete()
+    Case.objects.filter(pk=gone.pk).delete()
+    taken, whole = _rerun_snapshot()
+    assert taken.cached and taken.reread == 1
+    assert gone.pk not in taken.frame.get_column("case_id").to_list()
+    assert_frame_equal(taken.frame, whole)
+
+
 def test_a_truncate_leaves_nothing_to_rerun_from(book: list[Case]) -> None:
     run_strategy(AS_OF, shards=1)
     with connection.cursor() as cursor:

@@ -134,7 +134,10 @@ def take_snapshot(as_of: date, shard: Shard) -> Taken:
 
 
 def _changed_cases(cursor: Any, taken: str, shard: Shard) -> list[int] | None:
-    """The shard's cases that changed in transactions ``taken`` does not see; None: everything may have."""
+    """The shard's cases that changed in transactions ``taken`` does not see; None: everything may have.
+
+    A journaled case id counts as it is (a deleted case must leave the kept history); a debtor's change
+    counts for the debtor's case."""
     cursor.execute(
         f"SELECT case_id, debtor_id FROM {JOURNAL} WHERE NOT pg_visible_in_snapshot(xid, %s::pg_snapshot)"
         " AND case_id IS NULL AND debtor_id IS NULL LIMIT 1",
@@ -145,7 +148,7 @@ def _changed_cases(cursor: Any, taken: str, shard: Shard) -> list[int] | None:
     cursor.execute(
         f"""WITH changed AS (SELECT DISTINCT case_id, debtor_id FROM {JOURNAL}
                              WHERE NOT pg_visible_in_snapshot(xid, %(taken)s::pg_snapshot))
-            SELECT c.id FROM {CASE} c JOIN changed j ON j.case_id = c.id WHERE TRUE{shard.where("c.id")}
+            SELECT case_id FROM changed WHERE case_id IS NOT NULL{shard.where("case_id")}
             UNION
             SELECT c.id FROM {CASE} c JOIN changed j ON j.debtor_id = c.debtor_id WHERE TRUE{shard.where("c.id")}""",
         {"taken": taken},
