@@ -19,12 +19,15 @@ from django.db import connection, transaction
 from polars.testing import assert_frame_equal
 
 from huikuan.cases.models import Case, Interaction, Promise
+from huikuan.comms.models import Message, TemplateVersion, VersionStatus
 from huikuan.comms.templates import seed_default_templates
 from huikuan.org.models import User
 from huikuan.payments.models import Instalment, RepaymentPlan
 from huikuan.portfolio.models import AccountBalance, ContactPoint, Debtor, LedgerEntry
+from huikuan.strategy import run as strategy_run
 from huikuan.strategy.executors import run_strategy
 from huikuan.strategy.models import WorkItem
+from huikuan.strategy.run import AUTOMATIC_ACTIONS
 from huikuan.strategy.snapshot import Shard, read_snapshot
 from huikuan.strategy.snapshot_cache import compact, keep_history, take_snapshot
 from tests.conftest import AS_OF
@@ -249,3 +252,84 @@ def test_a_history_read_before_a_compaction_is_not_kept(book: list[Case]) -> Non
         nobody = pl.DataFrame({"case_id": [], "chosen": []})
         assert not keep_history(AS_OF, Shard(), taken, nobody, pl.DataFrame({"case_id": []}))
     assert not take_snapshot(AS_OF, Shard()).cached
+
+
+# The outbox's hand-over on a re-run -------------------------------------------------------------------------------
+
+
+def _messages() -> list[tuple[str, int | None, str]]:
+    return sorted(Message.objects.values_list("idempotency_key", "case_id", "body"))
+
+
+def _automatic_cases() -> set[int]:
+    return set(WorkItem.objects.filter(action__in=AUTOMATIC_ACTIONS).values_list("case_id", flat=True))
+
+
+def test_a_rerun_after_a_completed_hand_over_hands_over_only_the_changed_cases(book: list[Case]) -> None:
+    first = run_strategy(AS_OF, shards=2).run
+    assert first is not None and first.details["handed_over"] == WorkItem.objects.count()
+    queued = _messages()
+    assert queued, "the book has messages to queue"
+    changed = next(case for case in book if case.pk in _automatic_cases())
+    _balance(changed)
+    second = run_strategy(AS_OF, shards=2).run
+    assert second is not None and second.details["snapshot"]["reread"] == 1
+    # Only the changed case's items were offered; everything else was queued by the first run.
+    assert second.details["handed_over"] == WorkItem.objects.filter(case=changed).count() > 0
+    assert _messages() == queued
+    # Nothing changed since: nothing is offered, and a hand-over of everything would add nothing either.
+    third = run_strategy(AS_OF, shards=2).run
+    assert third is not None and third.details["handed_over"] == 0
+    assert _messages() == queued
+
+
+def test_a_message_left_out_for_want_of_a_contact_point_comes_in_when_the_point_does(
+    book: list[Case], make_case: CaseMaker
+) -> None:
+    run_strategy(AS_OF, shards=1)
+    texted = Case.objects.get(pk=WorkItem.objects.filter(action="sms").values_list("case_id", flat=True)[0])
+    # A case at the same stage as one the policy texts, with no phone to text.
+    mute = make_case((AS_OF - texted.oldest_due_date).days, mobile=False)
+    run_strategy(AS_OF, shards=1)
+    assert not Message.objects.filter(case=mute).exists()
+    queued = _messages()
+    ContactPoint.objects.create(debtor=mute.debtor, kind="mobile", value="+8613900000001", validity="valid")
+    second = run_strategy(AS_OF, shards=1).run
+    assert second is not None and 0 < second.details["handed_over"] < WorkItem.objects.count()
+    fresh = [m for m in _messages() if m not in queued]
+    assert fresh and {case for _key, case, _body in fresh} == {mute.pk}
+
+
+def test_a_template_activated_since_the_last_hand_over_gets_its_messages_queued(book: list[Case]) -> None:
+    active = list(TemplateVersion.objects.filter(status=VersionStatus.ACTIVE, template__channel="sms"))
+    TemplateVersion.objects.filter(pk__in=[v.pk for v in active]).update(status=VersionStatus.RETIRED)
+    run_strategy(AS_OF, shards=1)
+    assert not Message.objects.filter(channel="sms").exists()
+    # Nothing the journal sees changes: only the templates in force.
+    TemplateVersion.objects.filter(pk__in=[v.pk for v in active]).update(status=VersionStatus.ACTIVE)
+    second = run_strategy(AS_OF, shards=1).run
+    assert second is not None and second.details["snapshot"]["reread"] == 0
+    assert second.details["handed_over"] == WorkItem.objects.count()
+    assert Message.objects.filter(channel="sms").exists()
+
+
+def test_a_hand_over_that_failed_is_done_whole_by_the_next_run(
+    book: list[Case], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the outbox is down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(strategy_run, "enqueue_for_work_items", refuse)
+        with pytest.raises(RuntimeError):
+            run_strategy(AS_OF, shards=1)
+    assert not Message.objects.exists() and WorkItem.objects.exists()
+    second = run_strategy(AS_OF, shards=1).run
+    assert second is not None and second.details["snapshot"]["cached_shards"] == 1
+    assert second.details["handed_over"] == WorkItem.objects.count()
+    queued = _messages()
+    # The same messages as a day whose first run handed over everything.
+    Message.objects.all().delete()
+    WorkItem.objects.all().delete()
+    run_strategy(AS_OF, shards=2)
+    assert [(key, case) for key, case, _ in _messages()] == [(key, case) for key, case, _ in queued]

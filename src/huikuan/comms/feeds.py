@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from django.db import transaction
 
 from huikuan import clock
 from huikuan.cases.models import Case
+from huikuan.comms import bulk_compose, compose, facts, outbox
 from huikuan.comms.models import (
     CommChannel,
     Purpose,
+    TemplateVersion,
     Tone,
+    VersionStatus,
 )
 from huikuan.comms.outbox import QueueReport, Request, debtor_languages, queue_messages
 from huikuan.db.bulkread import one_of
@@ -79,6 +84,20 @@ def enqueue_for_work_items(items: Iterable[WorkItemLike], run_id: int | str, tod
     ``render_letter_batch`` prints together.
     """
     return queue_messages(work_item_requests(items, run_id), today)
+
+
+def queuing_state() -> str:
+    """What queuing a work item's message depends on besides the debtor's and the case's data: the templates
+    in force and the code that composes. A same-day re-run that finds it as the last hand-over left it needs to
+    hand over only the cases whose data or items changed (a message left out for want of a template or a
+    value is not in the outbox, so only a change here or in those data can let it in)."""
+    digest = hashlib.sha256()
+    active = TemplateVersion.objects.filter(status=VersionStatus.ACTIVE).order_by("pk")
+    digest.update(repr(list(active.values_list("pk", "template_id"))).encode())
+    for module in (bulk_compose, compose, facts, outbox):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:32]
 
 
 def work_item_requests(items: Iterable[WorkItemLike], run_id: int | str) -> list[Request]:

@@ -30,7 +30,7 @@ from django.utils.module_loading import import_string
 
 from huikuan import clock
 from huikuan.cases.assignment import reassign_cases
-from huikuan.comms.feeds import WorkItemRow, enqueue_for_work_items
+from huikuan.comms.feeds import WorkItemRow, enqueue_for_work_items, queuing_state
 from huikuan.compliance.pack import current_pack
 from huikuan.db.bulkread import id_array_literal
 from huikuan.kernel.contacts import SELF
@@ -59,7 +59,12 @@ from huikuan.strategy.models import (
 )
 from huikuan.strategy.predue import plan_due_reminders, queue_due_reminders
 from huikuan.strategy.snapshot import Shard, read_snapshot
-from huikuan.strategy.snapshot_cache import hold_journal, keep_history, take_snapshot
+from huikuan.strategy.snapshot_cache import (
+    hold_journal,
+    keep_history,
+    mark_handed_over,
+    take_snapshot,
+)
 
 DEFAULT_GATE = "huikuan.kernel.strategy.gate.minimal_gate"
 # A 1,000,000-case run takes minutes; one still "running" after this has lost its process.
@@ -187,9 +192,13 @@ class ShardResult:
     # Shards that started from the history an earlier run of the day kept, and the cases they read again.
     cached: int = 0
     reread: int = 0
+    # The day's items offered to the outbox's hand-over (a re-run after a completed one: the changed cases').
+    handed_over: int = 0
 
     def add(self, other: ShardResult) -> None:
-        for name in ("cases", "planned", "written", "blocked", "held", "inserted", "deleted", "cached", "reread"):
+        for name in (
+            "cases", "planned", "written", "blocked", "held", "inserted", "deleted", "cached", "reread", "handed_over",
+        ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.versions |= other.versions
         for name in ("counts", "gate", "unplanned"):
@@ -203,7 +212,7 @@ class ShardResult:
 
     _SCALARS = (
         "cases", "planned", "written", "blocked", "held", "inserted", "deleted", "cached", "reread",
-        "items_committed_at", "peak_memory_mb",
+        "handed_over", "items_committed_at", "peak_memory_mb",
     )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -571,7 +580,8 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         result.versions = set(rows.get_column("policy_version_id").unique().to_list())
         # With the items the day's last run left pending: only the cases the journal names or whose planned
         # items differ from those can differ from what is pending now.
-        candidates = None if taken.items is None else set(taken.changed) | differing_cases(rows, taken.items)
+        differing = None if taken.items is None else differing_cases(rows, taken.items)
+        candidates = None if differing is None else set(taken.changed) | differing
         result.timings["write"] += time.perf_counter() - clock
         rewrite = _write(run_id, run.as_of, shard, rows, changed, result.timings, candidates)
         result.inserted, result.deleted = rewrite.inserted, rewrite.deleted
@@ -590,8 +600,16 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     # message cannot be queued tonight (the run is then marked failed), and a re-run queues what is
     # missing and nothing twice (the idempotency keys).
     clock = time.perf_counter()
+    state = queuing_state()
     with transaction.atomic(durable=True):
-        _hand_over_messages(run_id, rows)
+        # After the last run's completed hand-over under the same templates and code, only the cases whose
+        # data (the journal's; a debtor has one case) or items changed since can add a message: the others'
+        # are in the outbox or were left out, for want of a point or a value, as before.
+        again = candidates if taken.handed_over == state else None
+        handed = rows if again is None else rows.filter(pl.col("case_id").is_in(sorted(again)))
+        _hand_over_messages(run_id, handed)
+        mark_handed_over(shard, taken, state)
+    result.handed_over = handed.height
     result.timings["outbox"] += time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic(durable=True):
@@ -689,6 +707,8 @@ def finish_run(run_id: int, total: ShardResult, seconds: float) -> None:
             "deleted": total.deleted,
             # Shards that started from a kept history, and the changed cases they read again.
             "snapshot": {"cached_shards": total.cached, "reread": total.reread},
+            # The day's items offered to the outbox (all of them unless a completed hand-over stood).
+            "handed_over": total.handed_over,
         },
         timings={k: round(v, 3) for k, v in total.timings.items()},
         peak_memory_mb=max(int(peak_memory_mb()), total.peak_memory_mb),

@@ -86,6 +86,10 @@ class Taken:
     changed: list[int] = field(default_factory=list)  # the cases read again on top of it
     # The day's items the run that kept the history left pending (run.item_digests of its written rows).
     items: pl.DataFrame | None = None
+    kept: str | None = None  # the database snapshot the kept history was read under (a cached one's)
+    # The queuing state (comms.feeds.queuing_state) under which that run's hand-over to the outbox completed;
+    # None: it did not complete (or nothing was kept).
+    handed_over: str | None = None
 
     @property
     def reread(self) -> int:
@@ -113,7 +117,7 @@ def take_snapshot(as_of: date, shard: Shard) -> Taken:
         cursor.execute(f"SELECT pg_current_snapshot()::text, (SELECT last_value FROM {EPOCH})")
         taken, epoch = cursor.fetchone()
         cursor.execute(
-            f"SELECT taken::text, history, items FROM {CACHE}"
+            f"SELECT taken::text, history, items, handed_over FROM {CACHE}"
             " WHERE shard_index = %s AND shard_count = %s AND as_of = %s AND version = %s",
             [shard.index, shard.count, as_of, code_version()],
         )
@@ -128,7 +132,10 @@ def take_snapshot(as_of: date, shard: Shard) -> Taken:
                     history = pl.concat([before.filter(~pl.col("case_id").is_in(changed)), fresh]).sort("case_id")
                 items = None if kept[2] is None else pl.read_ipc(io.BytesIO(bytes(kept[2])))
                 frame = with_risk_scores(history, as_of, shard)
-                return Taken(frame, history, taken, int(epoch), cached=True, changed=changed, items=items)
+                return Taken(
+                    frame, history, taken, int(epoch), cached=True, changed=changed, items=items, kept=kept[0],
+                    handed_over=kept[3],
+                )  # fmt: skip
         history = read_history(as_of, shard)
         return Taken(with_risk_scores(history, as_of, shard), history, taken, int(epoch))
 
@@ -201,7 +208,7 @@ def keep_history(as_of: date, shard: Shard, taken: Taken, assignees: pl.DataFram
                 " VALUES (%s, %s, %s, %s, %s::pg_snapshot, %b, %b)"
                 " ON CONFLICT (shard_index, shard_count) DO UPDATE SET as_of = EXCLUDED.as_of,"
                 " version = EXCLUDED.version, taken = EXCLUDED.taken, history = EXCLUDED.history,"
-                " items = EXCLUDED.items, created_at = now()",
+                " items = EXCLUDED.items, handed_over = NULL, created_at = now()",
                 [
                     shard.index,
                     shard.count,
@@ -213,6 +220,20 @@ def keep_history(as_of: date, shard: Shard, taken: Taken, assignees: pl.DataFram
                 ],
             )
     return True
+
+
+def mark_handed_over(shard: Shard, taken: Taken, state: str) -> None:
+    """In the hand-over's transaction: the history kept for the shard now stands for a completed hand-over of
+    the run's items under ``state`` (comms.feeds.queuing_state). That is the history this run kept, or the
+    one it started from when it kept none (nothing had changed); a history kept by a later run is left alone."""
+    if not in_use() or taken.taken is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CACHE} SET handed_over = %s WHERE shard_index = %s AND shard_count = %s"
+            " AND taken::text IN (%s, %s)",
+            [state, shard.index, shard.count, taken.taken, taken.kept or taken.taken],
+        )
 
 
 def compact(as_of: date, shards: int) -> None:
