@@ -8,6 +8,8 @@
    assignment → work items written by COPY and committed (the end to end the issue asks for: read → work
    items written), then SMS, e-mails and letters rendered into the comms outbox (the run's total). The
    run uses the default shards (HUIKUAN_STRATEGY_SHARDS: 2 child processes side by side).
+3. Same-day re-runs: one with nothing changed (`rerun_s`), then one after a promise was taken on 1% of
+   the cases (`rerun_after_change_s`): each from the history the run before kept (strategy/snapshot_cache.py).
 
 Prints the figures and ends with one JSON line. Needs PostgreSQL; the database (default bench_strategy) is
 created if missing and its tables are emptied first.
@@ -30,6 +32,9 @@ from databases import peak_rss_mb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 AS_OF = date(2026, 11, 20)
+# When the promises the benchmark adds between its re-runs were given (--reuse removes them by it; the
+# generated ones are older).
+CHANGE_AT = "2026-11-19T23:00:00+00:00"
 
 
 def synthetic_snapshot(n: int):  # type: ignore[no-untyped-def]
@@ -279,6 +284,7 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False, workers: int = 0, re
         if reuse:
             # Same cases; the runs, items and assignments of earlier benchmarks are reset, and the change log
             # the runs' reassignments wrote (each run would otherwise write into a bigger one).
+            cursor.execute("DELETE FROM cases_promise WHERE created_at = TIMESTAMPTZ %s", [CHANGE_AT])
             cursor.execute(
                 "TRUNCATE comms_message, strategy_workitem, strategy_strategyrun, strategy_experimentarm, "
                 "strategy_experiment, strategy_policyversion, audit_changelog CASCADE"
@@ -318,7 +324,10 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False, workers: int = 0, re
 
 
 def _runs(before: int, workers: int) -> dict[str, object]:
-    """The first run of the day and a same-day re-run, in this process's children or on the workers."""
+    """The first run of the day, a same-day re-run with nothing changed, and one after a change to 1% of the
+    cases, in this process's children or on the workers."""
+    from django.db import connection, transaction
+
     from huikuan.comms.models import Message
     from huikuan.strategy.executors import run_strategy
 
@@ -353,6 +362,25 @@ def _runs(before: int, workers: int) -> dict[str, object]:
         f" {rerun.details.get('inserted', 0):,} rewritten, {rerun.details.get('deleted', 0):,} deleted"
     )
     print(f"  phases: {rerun.timings}")
+    # The day goes on: one case in a hundred promised to pay in three days (a promise the policy follows
+    # instead of its reminders), and the strategy runs again.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_promise (case_id, amount, due_date, channel, state, paid_amount, created_at)"
+            " SELECT id, 50000, DATE %s + 3, 'call', 'pending', 0, TIMESTAMPTZ %s FROM cases_case"
+            " WHERE id %% 100 = 7",
+            [AS_OF.isoformat(), CHANGE_AT],
+        )
+        touched = cursor.rowcount
+    started = time.perf_counter()
+    after = run_once()
+    after_s = time.perf_counter() - started
+    print(
+        f"re-run after a promise on {touched:,} cases: {after_s:.1f}s,"
+        f" {after.details.get('inserted', 0):,} items rewritten, {after.details.get('deleted', 0):,} deleted,"
+        f" {after.details.get('handed_over', 0):,} offered to the outbox"
+    )
+    print(f"  phases: {after.timings}")
     return {
         "workers": workers,
         "end_to_end_s": round(items_s, 2),
@@ -366,6 +394,10 @@ def _runs(before: int, workers: int) -> dict[str, object]:
         "messages_queued": messages,
         "rerun_phases_s": rerun.timings,
         "rerun_rewritten": rerun.details.get("inserted", 0),
+        "rerun_after_change_cases": touched,
+        "rerun_after_change_s": round(after_s, 2),
+        "rerun_after_change_phases_s": after.timings,
+        "rerun_after_change_rewritten": after.details.get("inserted", 0),
         "rss_before_run_mb": before,
     }
 

@@ -212,43 +212,69 @@ def deal(items: pl.DataFrame, staff: Sequence[Staff]) -> Deal:
         .sort(["priority", "case_id", "action"], descending=[True, False, False])
         .select("case_id", "action", "team_id", "assignee_id", "specialist")
     )
-    # Pass 1: one owner per case that has calls, visits or a hand-over (in priority order of its best item).
-    cases: dict[int, tuple[int | None, int | None, bool]] = {}
-    hand_overs: list[tuple[int, int | None]] = []
-    legal: list[tuple[int, int | None]] = []
-    for case_id, action, team_id, assignee_id, specialist in rows.iter_rows():
-        if action == LEGAL_REVIEW:
-            legal.append((case_id, team_id))
-            continue
-        known = cases.get(case_id)
-        marked = bool(specialist) or action == SPECIALIST
-        if known is None:
-            cases[case_id] = (team_id, assignee_id, marked)
-        elif marked and not known[2]:
-            cases[case_id] = (known[0], known[1], True)
-        if action == SPECIALIST:
-            hand_overs.append((case_id, team_id))
-    owners: dict[int, int | None] = {}
-    pools: Pools[int] = {}
-    # A team's pool and its members' ids, once per (team, specialist case): half a million cases a shard
-    # would otherwise each scan their team's list.
-    pool_of: dict[tuple[int | None, bool], tuple[list[Staff], tuple[int, ...], frozenset[int]]] = {}
-    for case_id, (team_id, assignee_id, marked) in cases.items():
-        found = pool_of.get((team_id, marked))
-        if found is None:
-            pool = owner_pool(teams.get(team_id, _Team()), marked)
-            ids = tuple(s.user_id for s in pool)
-            found = pool_of[(team_id, marked)] = (pool, ids, frozenset(ids))
-        pool, ids, members = found
+    # Pass 1: one owner per case that has calls, visits or a hand-over (in priority order of its best item),
+    # in columns: a shard's half a million rows went through a Python loop each night and each re-run.
+    legal = rows.filter(pl.col("action") == LEGAL_REVIEW).select("case_id", "team_id")
+    contact = rows.filter(pl.col("action") != LEGAL_REVIEW)
+    hand_overs = contact.filter(pl.col("action") == SPECIALIST).select("case_id", "team_id").rows()
+    cases = contact.group_by("case_id", maintain_order=True).agg(
+        pl.col("team_id").first(),
+        pl.col("assignee_id").first(),
+        (pl.col("specialist").fill_null(False) | (pl.col("action") == SPECIALIST)).any().alias("marked"),
+    )
+    # Each (team, specialist case) names its pool once; keys with the same people share one pool (and its
+    # cases keep their order across the keys), as the people are dealt together.
+    pool_ids: dict[tuple[int, ...], int] = {}
+    pool_of: dict[int, list[Staff]] = {}
+    keys: list[tuple[int | None, bool, int | None]] = []
+    members: list[tuple[int, int]] = []
+    for team_id, marked in cases.select("team_id", "marked").unique().rows():
+        pool = owner_pool(teams.get(team_id, _Team()), marked)
+        ids = tuple(s.user_id for s in pool)
         if not pool:
-            owners[case_id] = None
-        elif assignee_id is not None and assignee_id in members:
-            owners[case_id] = assignee_id
-            loads[assignee_id] += 1
-        else:
-            pools.setdefault(ids, (pool, []))[1].append(case_id)
+            keys.append((team_id, marked, None))
+            continue
+        if ids not in pool_ids:
+            pool_ids[ids] = len(pool_ids)
+            pool_of[pool_ids[ids]] = pool
+            members.extend((pool_ids[ids], user_id) for user_id in ids)
+        keys.append((team_id, marked, pool_ids[ids]))
+    keyed = cases.join(
+        pl.DataFrame(keys, schema={"team_id": pl.Int64, "marked": pl.Boolean, "_pool": pl.Int64}, orient="row"),
+        on=["team_id", "marked"],
+        how="left",
+        maintain_order="left",
+        nulls_equal=True,
+    ).join(
+        pl.DataFrame(members, schema={"_pool": pl.Int64, "assignee_id": pl.Int64}, orient="row").with_columns(
+            pl.lit(True).alias("_member")
+        ),
+        on=["_pool", "assignee_id"],
+        how="left",
+        maintain_order="left",
+    )
+    # Kept by their holder (still in the pool), or nobody's (no pool): decided in the cases' order.
+    kept = keyed.filter(pl.col("_member").fill_null(False) | pl.col("_pool").is_null())
+    for user_id, count in kept.filter(pl.col("_member").fill_null(False)).group_by("assignee_id").len().rows():
+        loads[user_id] += count
+    pools: Pools[int] = {}
+    waiting = keyed.filter(pl.col("_pool").is_not_null() & ~pl.col("_member").fill_null(False))
+    for pool_index, units in waiting.group_by("_pool", maintain_order=True).agg("case_id").rows():
+        pool = pool_of[pool_index]
+        pools[tuple(s.user_id for s in pool)] = (pool, units)
+    dealt_owners: list[tuple[int, int]] = []
     for pool, units in _by_constraint(pools):
-        owners.update(_deal_pool(units, pool, loads))
+        dealt_owners.extend(_deal_pool(units, pool, loads).items())
+    owned = pl.concat(
+        [
+            kept.select(
+                "case_id", pl.when(pl.col("_pool").is_not_null()).then(pl.col("assignee_id")).alias("assignee_id")
+            ),
+            pl.DataFrame(dealt_owners, schema=OWNERS_SCHEMA, orient="row"),
+        ]
+    ).cast(pl.Schema(OWNERS_SCHEMA))
+    handed = {case_id for case_id, _ in hand_overs}
+    owners: dict[int, int | None] = dict(owned.filter(pl.col("case_id").is_in(sorted(handed))).rows()) if handed else {}
     # Pass 2: hand-overs the holder cannot close go to the team's leads; legal reviews to counsel.
     kinds = {s.user_id: s.kinds for s in staff}
     assigned: dict[tuple[int, str], int | None] = {}
@@ -263,16 +289,35 @@ def deal(items: pl.DataFrame, staff: Sequence[Staff]) -> Deal:
             assigned[(case_id, SPECIALIST)] = None
         else:
             extra.setdefault(tuple(s.user_id for s in leads), (leads, []))[1].append((case_id, SPECIALIST))
-    for case_id, team_id in legal:
-        counsel = legal_pool(teams.get(team_id, _Team()), department)
-        if not counsel:
-            assigned[(case_id, LEGAL_REVIEW)] = None
-        else:
-            extra.setdefault(tuple(s.user_id for s in counsel), (counsel, []))[1].append((case_id, LEGAL_REVIEW))
+    # Legal reviews by their team's counsel, in columns too (a shard can hold a hundred thousand); after the
+    # hand-overs in a pool both share, each in the rows' order.
+    counsel_of = {
+        team_id: legal_pool(teams.get(team_id, _Team()), department)
+        for team_id in legal.get_column("team_id").unique().to_list()
+    }
+    counsels: dict[tuple[int, ...], int] = {}  # each pool of counsel once, however many teams it serves
+    team_pool: list[tuple[int | None, int]] = []
+    for team_id, pool in counsel_of.items():
+        if pool:
+            team_pool.append((team_id, counsels.setdefault(tuple(s.user_id for s in pool), len(counsels))))
+    legal = legal.join(
+        pl.DataFrame(team_pool, schema={"team_id": pl.Int64, "_pool": pl.Int64}, orient="row"),
+        on="team_id",
+        how="left",
+        maintain_order="left",
+        nulls_equal=True,
+    )
+    for case_id in legal.filter(pl.col("_pool").is_null()).get_column("case_id").to_list():
+        assigned[(case_id, LEGAL_REVIEW)] = None
+    pool_at = {index: ids for ids, index in counsels.items()}
+    by_person = {s.user_id: s for s in staff}
+    for index, units in legal.drop_nulls("_pool").group_by("_pool", maintain_order=True).agg("case_id").rows():
+        ids = pool_at[index]
+        counsel = [by_person[user_id] for user_id in ids]
+        extra.setdefault(ids, (counsel, []))[1].extend((case_id, LEGAL_REVIEW) for case_id in units)
     for people, work in _by_constraint(extra):
         assigned.update(_deal_pool(work, people, loads))
     # Calls and visits go to the case's owner, the rest as dealt in pass 2; joined as frames, in the rows' order.
-    owned = pl.DataFrame({"case_id": list(owners), "assignee_id": list(owners.values())}, schema=OWNERS_SCHEMA)
     others = pl.DataFrame(
         {
             "case_id": [case_id for case_id, _ in assigned],
