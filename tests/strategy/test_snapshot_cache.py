@@ -289,6 +289,7 @@ def test_a_message_left_out_for_want_of_a_contact_point_comes_in_when_the_point_
     run_strategy(AS_OF, shards=1)
     texted = Case.objects.get(pk=WorkItem.objects.filter(action="sms").values_list("case_id", flat=True)[0])
     # A case at the same stage as one the policy texts, with no phone to text.
+    assert texted.oldest_due_date is not None
     mute = make_case((AS_OF - texted.oldest_due_date).days, mobile=False)
     run_strategy(AS_OF, shards=1)
     assert not Message.objects.filter(case=mute).exists()

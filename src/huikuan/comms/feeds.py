@@ -88,9 +88,10 @@ def enqueue_for_work_items(items: Iterable[WorkItemLike], run_id: int | str, tod
 
 def queuing_state() -> str:
     """What queuing a work item's message depends on besides the debtor's and the case's data: the templates
-    in force, the code that composes and the day it composes on (its deadlines). A same-day re-run that finds it as the last hand-over left it needs to
-    hand over only the cases whose data or items changed (a message left out for want of a template or a
-    value is not in the outbox, so only a change here or in those data can let it in)."""
+    in force, the code that composes and the day it composes on (its deadlines). A same-day re-run that
+    finds it as the last hand-over left it needs to hand over only the cases whose data or items changed (a
+    message left out for want of a template or a value is not in the outbox, so only a change here or in
+    those data can let it in)."""
     digest = hashlib.sha256(clock.today().isoformat().encode())
     active = TemplateVersion.objects.filter(status=VersionStatus.ACTIVE).order_by("pk")
     digest.update(repr(list(active.values_list("pk", "template_id"))).encode())
