@@ -412,10 +412,9 @@ def item_digests(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def differing_cases(planned: pl.DataFrame, pending: pl.DataFrame) -> set[int]:
-    """The cases whose planned rows are not exactly those ``pending`` (``item_digests``) describes."""
-    new = item_digests(planned)
-    added = new.join(pending, on=["case_id", "action", "digest"], how="anti")
-    gone = pending.join(new, on=["case_id", "action", "digest"], how="anti")
+    """The cases whose planned rows (their ``item_digests``) are not exactly those ``pending`` describes."""
+    added = planned.join(pending, on=["case_id", "action", "digest"], how="anti")
+    gone = pending.join(planned, on=["case_id", "action", "digest"], how="anti")
     return set(pl.concat([added, gone]).get_column("case_id").unique().to_list())
 
 
@@ -580,7 +579,9 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         result.versions = set(rows.get_column("policy_version_id").unique().to_list())
         # With the items the day's last run left pending: only the cases the journal names or whose planned
         # items differ from those can differ from what is pending now.
-        differing = None if taken.items is None else differing_cases(rows, taken.items)
+        # Hashed once: compared with what the last run left pending, and kept for the next run to compare.
+        digests = item_digests(rows)
+        differing = None if taken.items is None else differing_cases(digests, taken.items)
         candidates = None if differing is None else set(taken.changed) | differing
         result.timings["write"] += time.perf_counter() - clock
         rewrite = _write(run_id, run.as_of, shard, rows, changed, result.timings, candidates)
@@ -590,7 +591,7 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         # found nothing changed and wrote nothing leaves the kept one as it is: it still describes the shard
         # (the journal rows since its snapshot are read again next time too, which is all the difference).
         if not (taken.cached and not taken.changed and changed.is_empty() and not rewrite.inserted + rewrite.deleted):
-            keep_history(run.as_of, shard, taken, changed, item_digests(rows))
+            keep_history(run.as_of, shard, taken, changed, digests)
         result.timings["keep"] += time.perf_counter() - clock
         clock = time.perf_counter()
     # Deferred constraints (the new assignees' users) are checked and the WAL flushed here.
