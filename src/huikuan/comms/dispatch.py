@@ -212,7 +212,17 @@ def _lease_pg(batch_size: int, now: datetime, token: str, lease_until: datetime)
         f" RETURNING {columns}"
     )
     queued, sending = MessageStatus.QUEUED.value, MessageStatus.SENDING.value
-    params = [queued, now, sending, now, [c.value for c in SENDABLE], batch_size, sending, token, lease_until]
+    params: list[Any] = [
+        queued,
+        now,
+        sending,
+        now,
+        [c.value for c in SENDABLE],
+        batch_size,
+        sending,
+        token,
+        lease_until,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = [Claimed(*values) for values in cursor.fetchall()]
