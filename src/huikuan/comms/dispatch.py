@@ -227,8 +227,8 @@ def _lease_pg(batch_size: int, now: datetime, token: str, lease_until: datetime)
         cursor.execute(sql, params)
         rows = [Claimed(*values) for values in cursor.fetchall()]
     for row in rows:
-        # Django reads jsonb as text and leaves the decoding to the field; a raw cursor gets the text.
-        if isinstance(row.gate_decision, str):
+        # Django's connection reads jsonb as text and leaves the decoding to the field: a raw cursor gets the text.
+        if row.gate_decision is not None:
             row.gate_decision = json.loads(row.gate_decision)
     rows.sort(key=lambda row: (row.due_at, row.id))  # RETURNING keeps no order
     return rows
