@@ -133,7 +133,9 @@ def start_gateway() -> tuple[ThreadingHTTPServer, Gateway]:
             raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             body = json.loads(raw)
             with state.lock:
-                state.requests.append({"body": body, "auth": self.headers.get("Authorization", "")})
+                state.requests.append(
+                    {"body": body, "auth": self.headers.get("Authorization", ""), "connection": self.client_address[1]}
+                )
                 slow = state.slow_first > 0 and state.delay > 0
                 if slow:
                     state.slow_first -= 1

@@ -167,3 +167,36 @@ def test_chunks_come_back_in_order_from_the_workers_while_the_letters_are_still_
     ]
     assert [len(p) for p in pages] == [1] * 7
     assert all(f"第{i}封" in page[0] and f"R{i}·1" in page[0] for i, page in enumerate(pages))
+
+
+def test_chunks_are_even_and_a_multiple_of_the_workers_so_the_layout_ends_together() -> None:
+    """978 letters in 50s left a last chunk of 28 that one worker laid out while the other sat idle."""
+    from huikuan.comms.channels.letter.pdf import chunk_sizes
+
+    assert chunk_sizes(978, 50, 2) == [49] * 18 + [48] * 2
+    assert chunk_sizes(1000, 50, 2) == [50] * 20
+    assert chunk_sizes(101, 50, 2) == [26, 25, 25, 25]
+    assert chunk_sizes(50, 50, 2) == [50] and chunk_sizes(3, 50, 2) == [3]  # one chunk: laid out in the caller
+    assert chunk_sizes(0, 50, 2) == []
+    for count in range(1, 400):
+        for workers in (1, 2, 3, 4):
+            sizes = chunk_sizes(count, 50, workers)
+            assert sum(sizes) == count and max(sizes) <= 50 and max(sizes) - min(sizes) <= 1
+            assert len(sizes) == 1 or len(sizes) % workers == 0
+
+
+def test_the_stream_lays_out_the_planned_chunks_and_reads_letters_beyond_the_count(tmp_path: Path) -> None:
+    from huikuan.comms.channels.letter.pdf import LetterSource, render_stream
+    from huikuan.comms.channels.letter.render import letter_shell
+
+    def letters(n: int) -> Any:
+        for i in range(n):
+            yield LetterSource(f"l{i}", f'<section class="letter" id="l{i}" data-reference="R{i}"><p>{i}</p></section>')
+
+    chunks = list(render_stream(letter_shell("test"), letters(7), chunk_size=3, workers=2, count=7))
+    assert [len(c.letters) for c in chunks] == [2, 2, 2, 1]  # 3 + 3 + 1 without the count
+    # More letters than counted: the rest go in chunks of chunk_size; fewer: the stream just ends.
+    more = list(render_stream(letter_shell("test"), letters(9), chunk_size=3, workers=2, count=7))
+    assert [len(c.letters) for c in more] == [2, 2, 2, 1, 2]
+    fewer = list(render_stream(letter_shell("test"), letters(5), chunk_size=3, workers=2, count=7))
+    assert [len(c.letters) for c in fewer] == [2, 2, 1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from datetime import timedelta
@@ -126,6 +127,66 @@ def test_an_unreachable_gateway_is_a_temporary_failure_without_resend(sms_gatewa
             provider.send(Outgoing("k:3", MOBILE, "", "第三条", "", "zh-hans"))
     finally:
         provider.close()
+
+
+def test_a_batch_of_sms_is_pipelined_on_one_connection_and_each_answer_goes_to_its_message(
+    zhang: Any, sms_gateway: Gateway, settings: Any
+) -> None:
+    """Requests written ahead of their answers: each answer belongs to the request at its place in the line."""
+    from huikuan.comms.models import MessageStatus
+
+    settings.COMMS_SMS_HTTP = {**settings.COMMS_SMS_HTTP, "pipeline": 25}
+    messages = [queue_sms(zhang, f"work:{n}") for n in range(5)]
+    sms_gateway.fail_next = 1  # the first request in the line is answered 503, the others 200
+    report = dispatch()
+    assert (report.sent, report.retrying) == (4, 1)
+    assert len({r["connection"] for r in sms_gateway.requests}) == 1
+    for message in messages:
+        message.refresh_from_db()
+    first, *others = messages
+    assert first.status == MessageStatus.QUEUED and "503" in first.last_error
+    assert [m.provider_id for m in others] == [sms_gateway.delivered[m.idempotency_key] for m in others]
+    assert len({m.provider_id for m in others}) == 4
+
+
+def test_a_gateway_that_hangs_up_mid_line_gets_the_unanswered_requests_again(
+    zhang: Any, sms_gateway: Gateway, settings: Any
+) -> None:
+    """It answered one request and closed: the others it never read are written again on a new connection."""
+    from huikuan.comms.models import MessageStatus
+
+    settings.COMMS_SMS_HTTP = {**settings.COMMS_SMS_HTTP, "pipeline": 25}
+    messages = [queue_sms(zhang, f"work:{n}") for n in range(3)]
+    sms_gateway.hang_up_after_answer = True
+    assert dispatch().sent == 3
+    assert [r["body"]["ref"] for r in sms_gateway.requests] == ["work:0", "work:1", "work:2"]
+    assert len({r["connection"] for r in sms_gateway.requests}) == 3
+    for message in messages:
+        message.refresh_from_db()
+        assert message.status == MessageStatus.SENT
+        assert message.provider_id == sms_gateway.delivered[message.idempotency_key]
+
+
+def test_pipelined_answers_are_read_one_after_the_other_from_one_buffer() -> None:
+    """http.client cannot: each response reads through a buffer of its own and swallows the next answer."""
+    from huikuan.comms.channels.sms.providers import read_answer
+
+    stream = io.BufferedReader(
+        io.BytesIO(
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+            b'HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{"id": "a"}'
+            b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"id\r\n7;x=y\r\n": "b"}\r\n0\r\n\r\n'
+            b"HTTP/1.1 503 Busy\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno"
+            b"HTTP/1.0 200 OK\r\n\r\nto the end"
+        )
+    )
+    answers = [read_answer(stream) for _ in range(4)]
+    assert [(a.status, a.body, a.keep_alive) for a in answers] == [
+        (200, b'{"id": "a"}', True),
+        (200, b'{"id": "b"}', True),
+        (503, b"no", False),
+        (200, b"to the end", False),
+    ]
 
 
 def test_rejected_message_fails_without_retry(zhang: Any, sms_gateway: Gateway) -> None:

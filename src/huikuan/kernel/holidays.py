@@ -49,6 +49,11 @@ _CN_FIXED |= {(10, 2): "National Day", (10, 3): "National Day"}
 _warned_years: set[int] = set()
 
 
+# Cached: the package validates every date against min() and max() of its whole holiday table (~0.1 ms a call),
+# and the gate asks about the same few days for every message of a batch. A day's answer never changes
+# within a process (the package's data is fixed at install), and the warning below is still logged once
+# per year, by the first call that computes it.
+@lru_cache(maxsize=4096)
 def _cn_day(day: date) -> DayInfo:
     try:
         is_holiday, name = chinese_calendar.get_holiday_detail(day)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+import chinese_calendar
+
+from huikuan.kernel import holidays
 from huikuan.kernel.holidays import day_info, holidays_between, next_non_holiday
 
 
@@ -35,3 +39,23 @@ def test_uk_bank_holidays_with_easter_and_substitutes() -> None:
     assert date(2026, 4, 3) in days and date(2026, 4, 6) in days  # Good Friday, Easter Monday
     assert date(2026, 12, 28) in days  # Boxing Day on a Saturday moves to Monday
     assert len(days) == 8
+
+
+def test_a_chinese_day_is_looked_up_in_the_library_once(monkeypatch: Any) -> None:
+    """The gate asks about the same days for every message of a batch; the library checks each date against its
+    whole table (min and max of every key) on every call, a tenth of the dispatcher's CPU."""
+    calls: list[date] = []
+    library = chinese_calendar.get_holiday_detail
+
+    def counting(day: date) -> Any:
+        calls.append(day)
+        return library(day)
+
+    monkeypatch.setattr(chinese_calendar, "get_holiday_detail", counting)
+    holidays._cn_day.cache_clear()
+    try:
+        answers = [day_info("cn", date(2026, 10, 1)) for _ in range(3)] + [day_info("cn", date(2026, 10, 9))]
+    finally:
+        holidays._cn_day.cache_clear()  # the counting lookups' answers stay in no other test's way
+    assert calls == [date(2026, 10, 1), date(2026, 10, 9)]
+    assert answers[0] == answers[2] and answers[0].public_holiday and not answers[3].public_holiday

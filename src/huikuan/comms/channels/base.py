@@ -32,6 +32,10 @@ class PermanentFailure(Exception):
 
 
 class Provider(Protocol):
+    """A sending adapter. One may also offer ``send_many(messages) -> list[SendResult | Exception]`` (an outcome per
+    message, in order, failures returned rather than raised) and ``pipeline: int``: the dispatcher then hands each
+    sending thread runs of ``pipeline`` messages (the HTTP SMS gateway pipelines them on one connection)."""
+
     name: str
     # True when sending the same key twice reaches the debtor once: the dispatcher may then resend a message
     # whose worker died mid-send; otherwise it marks the message uncertain.

@@ -108,8 +108,29 @@ def render_many(
     return list(render_stream(shell, letters, chunk_size=chunk_size, workers=workers, deterministic=deterministic))
 
 
-def _chunks(letters: Iterable[LetterSource], size: int) -> Iterator[list[LetterSource]]:
+def chunk_sizes(count: int, size: int, workers: int) -> list[int]:
+    """Chunks of at most ``size`` letters, as many per worker, and as even as can be.
+
+    Fifty-letter chunks left the last one short (978 letters: nineteen of 50 and one of 28): the worker that did
+    not get it sat idle while the other laid it out, a second of one core at the end of every batch. Equal
+    chunks, a multiple of the workers in number, end together.
+    """
+    if count <= size:
+        return [count] if count > 0 else []  # one chunk, laid out in the caller's process (render_stream)
+    per_round = size * max(1, workers)
+    chunks = max(1, workers) * -(-count // per_round)
+    base, extra = divmod(count, chunks)
+    return [base + 1] * extra + [base] * (chunks - extra)
+
+
+def _chunks(letters: Iterable[LetterSource], size: int, sizes: Sequence[int] = ()) -> Iterator[list[LetterSource]]:
+    """The letters in chunks of ``sizes`` in turn, then of ``size`` (for letters beyond the planned count)."""
     iterator = iter(letters)
+    for planned in sizes:
+        chunk = list(islice(iterator, planned))
+        if not chunk:
+            return
+        yield chunk
     while chunk := list(islice(iterator, size)):
         yield chunk
 
@@ -121,8 +142,10 @@ def render_stream(
     chunk_size: int = 50,
     workers: int = 1,
     deterministic: bool = False,
+    count: int | None = None,
 ) -> Iterator[RenderedChunk]:
-    """The chunks laid out, in order, as they are done.
+    """The chunks laid out, in order, as they are done. ``count``, the number of letters when the caller knows it,
+    evens the chunks out across the workers (``chunk_sizes``).
 
     ``letters`` is read lazily and at most two chunks per worker are in flight: the workers start on the first
     chunk while the caller is still composing the rest, and the caller files each chunk's letters while the
@@ -130,7 +153,7 @@ def render_stream(
     before and after the layout, and a large batch never holds all its PDFs at once.
     """
     render = partial(render_chunk, shell, deterministic=deterministic)
-    chunks = _chunks(letters, chunk_size)
+    chunks = _chunks(letters, chunk_size, chunk_sizes(count, chunk_size, workers) if count and workers > 1 else ())
     first = next(chunks, None)
     if first is None:
         return

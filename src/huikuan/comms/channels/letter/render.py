@@ -116,7 +116,8 @@ def render_letter_batch(batch: str, *, out_dir: Path | None = None, workers: int
         return BatchResult(batch, 0, len(blocked), None, directory)
     # Composed lazily: the workers lay out the first chunks while the rest are composed (render_stream).
     sources = (LetterSource(letter_anchor(m), letter_html(m)) for m in allowed)
-    stream = render_stream(letter_shell(batch), sources, workers=workers or min(os.cpu_count() or 1, 4))
+    workers = workers or min(os.cpu_count() or 1, 4)
+    stream = render_stream(letter_shell(batch), sources, workers=workers, count=len(allowed))
     print_file = directory / f"{safe}-print.pdf"
     merged: list[bytes] = []
     letters = iter(allowed)
