@@ -71,6 +71,9 @@ def main() -> None:
     parser.add_argument("--backend", default="postgres", choices=["postgres", "sqlite"])
     parser.add_argument("--workers", type=int, default=2, help="dispatcher processes (1 on SQLite: one writer)")
     parser.add_argument("--database", default="bench_outbox", help="the database's name (dropped and created)")
+    parser.add_argument(
+        "--pipeline", type=int, default=25, help="SMS requests pipelined per connection (the setting's default is 1)"
+    )
     args = parser.parse_args()
     setup_django(fresh_database(args.backend, args.database))
 
@@ -113,7 +116,11 @@ def main() -> None:
         except OSError:
             time.sleep(0.05)
     settings.COMMS_SMS_PROVIDER = "http"
-    settings.COMMS_SMS_HTTP = {**settings.COMMS_SMS_HTTP, "url": f"http://127.0.0.1:{port}/sms"}
+    settings.COMMS_SMS_HTTP = {
+        **settings.COMMS_SMS_HTTP,
+        "url": f"http://127.0.0.1:{port}/sms",
+        "pipeline": args.pipeline,
+    }
     workers = 1 if args.backend == "sqlite" else max(1, args.workers)
     started = time.perf_counter()
     if workers == 1:
@@ -139,6 +146,7 @@ def main() -> None:
                 "backend": args.backend,
                 "queued": queued,
                 "workers": workers,
+                "sms_pipeline": args.pipeline,
                 **report.as_dict(),
                 "left_queued": Message.objects.filter(status="queued").count(),
                 "seconds": round(elapsed, 2),

@@ -356,9 +356,10 @@ COMMS_SMS_HTTP = {
     "payload": os.environ.get("HUIKUAN_SMS_PAYLOAD", '{"to": "{to}", "text": "{text}", "reference": "{key}"}'),
     "id_field": os.environ.get("HUIKUAN_SMS_ID_FIELD", "id"),
     "timeout": float(os.environ.get("HUIKUAN_SMS_TIMEOUT", "5")),
-    # Requests written ahead on one kept-alive connection (HTTP/1.1 pipelining; 1 = one at a time, for a gateway
-    # that mishandles it): comms/channels/sms/providers.py.
-    "pipeline": int(os.environ.get("HUIKUAN_SMS_PIPELINE", "25")),
+    # Requests written ahead on one kept-alive connection (HTTP/1.1 pipelining: comms/channels/sms/providers.py).
+    # Off (1, one at a time) unless asked for: many gateways and proxies mishandle pipelined requests, and one
+    # slow answer holds up those behind it. 25 is what bench/outbox.py measures against its loopback gateway.
+    "pipeline": int(os.environ.get("HUIKUAN_SMS_PIPELINE", "1")),
 }
 COMMS_WEBHOOK_SECRET = _SECRETS["HUIKUAN_WEBHOOK_SECRET"]
 COMMS_LEASE_SECONDS = int(os.environ.get("HUIKUAN_COMMS_LEASE_SECONDS", "120"))
