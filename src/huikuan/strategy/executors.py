@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from huikuan import clock
+from huikuan.cases.counts import compact_held_counts
 from huikuan.compliance.pack import current_pack
 from huikuan.org.permissions import can_run_strategy, require
 from huikuan.scoring.nightly import nightly_scores
@@ -134,8 +135,10 @@ def nightly_run(shards: int | None = None) -> int | None:
     """The beat schedule's entry point: today's run with the policy in force (shards: the setting's)."""
     report = run_strategy(shards=shards)
     # Housekeeping after the night's writes, outside the shards' transactions: the days before today's run
-    # folded to one count row a key (strategy.counts).
+    # folded to one count row a key (strategy.counts), and the cases held folded to one row a user after the
+    # night's reassignment appended its own (cases.counts).
     compact_queue_counts(clock.today())
+    compact_held_counts()
     return report.run.pk if report.run else None
 
 
