@@ -43,6 +43,7 @@ from huikuan.analytics.models import (
     VintageTeamDay,
 )
 from huikuan.analytics.readout import stored_readout
+from huikuan.cases.counts import promises_created
 from huikuan.cases.models import Channel, Promise
 from huikuan.db.bulkread import read_frame
 from huikuan.kernel.analytics.frames import BUCKET_ORDER
@@ -584,7 +585,12 @@ def selfservice_figure(scope: Scope, filters: Filters) -> Figure:
         plans=Count("id", filter=Q(kind=EventKind.PLAN)), promises=Count("id", filter=Q(kind=EventKind.PROMISE))
     )
     plans_all = RepaymentPlan.objects.filter(in_cases, accepted_on__range=(filters.first, filters.last)).count()
-    promises_all = Promise.objects.filter(in_cases, created_at__gte=start, created_at__lt=end).count()
+    # The whole portfolio's from the hours the database keeps (cases.counts): counting the period's promises
+    # read every one of them on each view (300,000 at a million cases). A team's are counted through its cases.
+    if in_cases:
+        promises_all = Promise.objects.filter(in_cases, created_at__gte=start, created_at__lt=end).count()
+    else:
+        promises_all = promises_created(start, end)
 
     def fen(total: Any) -> int:
         return to_fen(total) if total is not None else 0

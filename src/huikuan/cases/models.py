@@ -225,3 +225,23 @@ class Promise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} @ {self.due_date}"
+
+
+class PromiseHour(models.Model):
+    """A change in the number of promises created in one hour (UTC); the sum of an hour's rows is the count.
+
+    Written only by the database's triggers on the promises (migration 0010), like ``HeldCount``: PostgreSQL
+    appends one row per hour and statement, SQLite keeps one row an hour. The dashboard's self-service share
+    over the whole portfolio sums the hours of its period instead of counting every promise given in it
+    (300,000 index entries at a million cases, on every view). ``counts.compact_promise_hours`` folds each
+    hour's rows into one.
+    """
+
+    hour = models.DateTimeField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["hour"], name="promise_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}:00 {self.n:+d}"
