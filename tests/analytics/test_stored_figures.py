@@ -4,8 +4,10 @@ them, makes the next look compute them again."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
@@ -13,6 +15,7 @@ from django.utils import translation
 
 from huikuan.analytics import dashboard
 from huikuan.analytics.dashboard import STORED, Figure, Filters, Scope, figure, figure_names, figures
+from huikuan.analytics.facts import compute_day
 from huikuan.analytics.models import StoredFigure
 from huikuan.analytics.stored import fact_day_written, store_figure, written_count
 from tests.analytics.conftest import D1, D2, Facts, _case, write_day
@@ -101,6 +104,16 @@ def test_the_page_shows_the_stored_figures(facts: Facts) -> None:
     assert again == first and set(first) >= {f"data-{name}" for name in STORED}
 
 
-def _charts(page: str) -> dict[str, str]:
-    """The data each chart draws (its json_script), by id."""
-    return dict(re.findall(r'<script id="(data-[a-z]+)" type="application/json">(.*?)</script>', page, re.S))
+def _charts(page: str) -> dict[str, Any]:
+    """The data each chart draws (its json_script), by id (PostgreSQL's jsonb keeps no key order)."""
+    found = re.findall(r'<script id="(data-[a-z]+)" type="application/json">(.*?)</script>', page, re.S)
+    return {key: json.loads(text) for key, text in found}
+
+
+def test_the_nightly_write_of_a_day_forgets_its_periods_figures(facts: Facts) -> None:
+    figures(sorted(STORED), Scope(), Filters(D1, D2))
+    figures(sorted(STORED), Scope(), Filters(D2, D2))
+    written = written_count(D1, D2)
+    compute_day(D1)
+    assert written_count(D1, D2) == written + 1
+    assert set(StoredFigure.objects.values_list("first", "last").distinct()) == {(D2, D2)}
