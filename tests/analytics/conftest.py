@@ -21,6 +21,7 @@ import pytest
 
 from huikuan.analytics.facts import CASE_DAY_COLUMNS, CONTACT_DAY_COLUMNS, MONEY_DAY_COLUMNS
 from huikuan.analytics.partitions import ensure_partitions
+from huikuan.analytics.stored import fact_day_written
 from huikuan.db.bulkwrite import copy_frame
 from huikuan.kernel.analytics.kpis import attributed_payments
 from huikuan.kernel.analytics.rollup import (
@@ -89,6 +90,7 @@ def write_day(
 ) -> None:
     """One day's facts and rollups; ``week`` is the contacts of the days before (the channel attribution's)."""
     ensure_partitions(day)
+    fact_day_written(day)  # as compute_day records it: the stored figures of its periods are stale
     case_frame = pl.DataFrame(cases, schema_overrides=CASE_TYPES).select(CASE_DAY_COLUMNS)
     contact_frame = (
         pl.DataFrame(contacts, schema_overrides={"day": pl.Date, "hour": pl.Int16, "weekday": pl.Int16})

@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from huikuan.analytics.models import ContactDay
 from huikuan.analytics.partitions import FACT_TABLES, ensure_partitions
 from huikuan.analytics.readout import forget_readouts
+from huikuan.analytics.stored import fact_day_written
 from huikuan.db.bulkread import bulk_reads, one_of, read_frame
 from huikuan.db.bulkwrite import copy_frame
 from huikuan.kernel.analytics.frames import bucket_expr, stage_expr
@@ -377,6 +378,7 @@ def compute_day(day: date) -> FactCounts:
             for table in FACT_TABLES:
                 cursor.execute(f"DELETE FROM {table} WHERE day = %s", [connection.ops.adapt_datefield_value(day)])
         forget_readouts(day)
+        fact_day_written(day)  # the stored figures of its periods are stale (analytics.stored)
         counts.timings["delete"] = time.perf_counter() - clock
         frames: dict[str, pl.DataFrame] = {}
         for name, build, table in (

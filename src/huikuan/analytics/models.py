@@ -413,3 +413,47 @@ class StoredReadout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first} – {self.last} vs {self.baseline}"
+
+
+class FactDayWritten(models.Model):
+    """One row each time ``facts.compute_day`` writes a day's facts and rollups (in the same transaction).
+
+    The stored dashboard figures of a period (``StoredFigure``) are valid only while the number of these rows
+    in their period is the one they were computed under: a figure computed from rollups that a night's write
+    was replacing meanwhile is stored under the count before the write, and the next look computes it again.
+    Append-only, so concurrent writers of different days never wait on each other.
+    """
+
+    day = models.DateField(_("day"))
+    written_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fact day written")
+        indexes = [models.Index(fields=["day"], name="fact_day_written")]
+
+    def __str__(self) -> str:
+        return f"{self.day} @ {self.written_at}"
+
+
+class StoredFigure(models.Model):
+    """A dashboard figure read from the rollups alone (``dashboard.STORED``), as computed for one scope, filters
+    and language: the rollups change only when a day of the period is written again, so the figure is kept
+    until then (``written`` is the period's ``FactDayWritten`` count it was computed under; ``compute_day``
+    also deletes the period's figures). Six of them were 30–60 ms of each look at the dashboard."""
+
+    key = models.CharField(_("figure and filters"), max_length=200)
+    first = models.DateField(_("first day"))
+    last = models.DateField(_("last day"))
+    written = models.IntegerField(_("fact days written"))
+    figure = models.JSONField(_("figure"))
+    computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored figure")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "first", "last", "written"], name="figure_once"),
+        ]
+        indexes = [models.Index(fields=["first", "last"], name="stored_figure_period")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.first} – {self.last}"

@@ -26,6 +26,7 @@ from huikuan.analytics.dashboard import (
     drill_cases,
     figure,
     figure_names,
+    figures,
     parse_drill,
     parse_filters,
     scope_of,
@@ -62,7 +63,7 @@ def _read(request: HttpRequest) -> tuple[Scope, Filters]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     try:
         scope, filters = _read(request)
-        figures = [figure(name, scope, filters) for name in figure_names(scope)]
+        shown = figures(figure_names(scope), scope, filters)
     except FilterError as error:
         return _bad_request(request, error)
     experiment = current_experiment() if "experiment" in figure_names(scope) else None
@@ -70,7 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "filters": filters,
         "query": urlencode(filters.query()),
-        "figures": figures,
+        "figures": shown,
         "teams": _teams(scope),
         "products": Product.choices,
         "buckets": BUCKET_ORDER,

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from huikuan import clock
+from huikuan.cases.counts import compact_held_counts, compact_promise_hours
 from huikuan.compliance.pack import current_pack
 from huikuan.org.permissions import can_run_strategy, require
 from huikuan.scoring.nightly import nightly_scores
@@ -134,8 +135,11 @@ def nightly_run(shards: int | None = None) -> int | None:
     """The beat schedule's entry point: today's run with the policy in force (shards: the setting's)."""
     report = run_strategy(shards=shards)
     # Housekeeping after the night's writes, outside the shards' transactions: the days before today's run
-    # folded to one count row a key (strategy.counts).
+    # folded to one count row a key (strategy.counts); the cases held and the promises given, to one row a user
+    # and an hour (cases.counts: the night's reassignment and the day's promises appended rows of their own).
     compact_queue_counts(clock.today())
+    compact_held_counts()
+    compact_promise_hours()
     return report.run.pk if report.run else None
 
 
