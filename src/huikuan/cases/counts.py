@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from django.db import connection, transaction
 from django.db.models import Sum
 
 from huikuan.cases.models import HeldCount, Promise, PromiseHour
+from huikuan.db.counts import fold_counts
 
 
 def cases_held(assignee_ids: Iterable[int]) -> dict[int, int]:
@@ -29,23 +29,9 @@ def compact_held_counts() -> int:
 
     PostgreSQL's triggers append a row per statement that moves cases (a lead's every reassignment adds two),
     so the rows grow with the moves; folding keeps the table near one row a user (the nightly run calls
-    this). One statement on PostgreSQL, which deletes exactly the rows it sums whatever commits meanwhile, and
-    touches only users with more than one row (or a zero sum). SQLite keeps one row a user already; its zero
-    rows go.
+    this; ``db.counts.fold_counts``).
     """
-    table = HeldCount._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH folded AS (DELETE FROM {table} WHERE assignee_id IN"
-                f" (SELECT assignee_id FROM {table} GROUP BY assignee_id HAVING count(*) > 1 OR sum(n) = 0)"
-                "  RETURNING assignee_id, n)"
-                f" INSERT INTO {table} (assignee_id, n)"
-                " SELECT assignee_id, sum(n) FROM folded GROUP BY assignee_id HAVING sum(n) <> 0"
-            )
-            return cursor.rowcount
-        cursor.execute(f"DELETE FROM {table} WHERE n = 0")
-        return 0
+    return fold_counts(HeldCount._meta.db_table, ["assignee_id"])
 
 
 def _whole_hour(at: datetime) -> bool:
@@ -63,16 +49,5 @@ def promises_created(start: datetime, end: datetime) -> int:
 
 def compact_promise_hours() -> int:
     """Fold each hour's rows into one (each promise given appends a row on PostgreSQL); returns the hours folded.
-    The same single statement as ``compact_held_counts``."""
-    table = PromiseHour._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH folded AS (DELETE FROM {table} WHERE hour IN"
-                f" (SELECT hour FROM {table} GROUP BY hour HAVING count(*) > 1 OR sum(n) = 0)"
-                "  RETURNING hour, n)"
-                f" INSERT INTO {table} (hour, n) SELECT hour, sum(n) FROM folded GROUP BY hour HAVING sum(n) <> 0"
-            )
-            return cursor.rowcount
-        cursor.execute(f"DELETE FROM {table} WHERE n = 0")
-        return 0
+    ``db.counts.fold_counts``, as ``compact_held_counts``."""
+    return fold_counts(PromiseHour._meta.db_table, ["hour"])

@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import connection, transaction
 from django.db.models import Sum
 
+from huikuan.db.counts import fold_counts
 from huikuan.strategy.models import QueueCount
 
 
@@ -33,23 +33,9 @@ def compact_queue_counts(before: date) -> int:
 
     PostgreSQL's triggers append a row per statement (a collector's every closed item adds two), so the rows
     of a day grow with its work; folding past days keeps the table at one row a key (the nightly run calls
-    this for the days before its own). One statement on PostgreSQL, which deletes exactly the rows it sums
-    whatever commits meanwhile, and touches only keys with more than one row (or a zero sum), so a night
-    rewrites yesterday's keys, not the whole history. SQLite keeps one row a key already; its zero rows go.
+    this for the days before its own; ``db.counts.fold_counts``): a night rewrites yesterday's keys, not the
+    whole history.
     """
-    table = QueueCount._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH folded AS (DELETE FROM {table} WHERE as_of < %(before)s AND (assignee_id, as_of, status) IN"
-                f" (SELECT assignee_id, as_of, status FROM {table} WHERE as_of < %(before)s"
-                "   GROUP BY assignee_id, as_of, status HAVING count(*) > 1 OR sum(n) = 0)"
-                "  RETURNING assignee_id, as_of, status, n)"
-                f" INSERT INTO {table} (assignee_id, as_of, status, n)"
-                " SELECT assignee_id, as_of, status, sum(n) FROM folded"
-                " GROUP BY assignee_id, as_of, status HAVING sum(n) <> 0",
-                {"before": before},
-            )
-            return cursor.rowcount
-        cursor.execute(f"DELETE FROM {table} WHERE as_of < %s AND n = 0", [before])
-        return 0
+    return fold_counts(
+        QueueCount._meta.db_table, ["assignee_id", "as_of", "status"], "as_of < %(before)s", {"before": before}
+    )
