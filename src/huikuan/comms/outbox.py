@@ -21,7 +21,7 @@ from huikuan import clock
 from huikuan.cases.models import Case
 from huikuan.comms.bulk_compose import BulkComposer, OptOutLinks
 from huikuan.comms.compose import compose
-from huikuan.comms.facts import facts_for_debtors, facts_for_many_debtors
+from huikuan.comms.facts import facts_for_debtors, values_for_many_debtors
 from huikuan.comms.models import (
     CommChannel,
     Message,
@@ -173,21 +173,32 @@ class QueueBatch:
         # A request naming one of its debtor's points is sent there (``recipient_for``): the debtor's default
         # points are read only for the others. A night's work items all name theirs.
         wanting = {r.debtor_id for r in fresh if self._explicit_owner(r) != r.debtor_id}
-        if len(requests) >= BULK_BATCH:
-            with _hash_joins():
-                self.facts = facts_for_many_debtors(debtor_ids, self.today)
-                self.points = default_points(wanting) if wanting else {}
-        else:
-            self.facts = facts_for_debtors(debtor_ids, self.today)
-            self.points = default_points(wanting) if wanting else {}
-        # A request names its case (a work item always does); the debtor's case stands in where it does not.
-        self.cases = _cases_of({r.debtor_id for r in fresh if not r.case_id})
-        self.disclosures = _time_bar_disclosures(fresh, self.cases, self.now)
         self.debtors = debtor_languages(debtor_ids)
-        keys = {(r.channel, r.purpose, r.tone, self.debtors.get(r.debtor_id, ("zh-hans", "", ""))[0]) for r in fresh}
+        keys = {self._key(r) for r in fresh}
         self.versions: dict[tuple[str, str, str, str], TemplateVersion | None] = {
             key: active_version(*key) for key in keys
         }
+        # The placeholder values per debtor and language (``_values``): a batch's computed up front in columns
+        # for the template languages its messages use, a single message's from its facts when composed.
+        self.facts: dict[int, MessageFacts] = {}
+        self.shared: dict[tuple[int, str], dict[str, str]] = {}
+        if len(requests) >= BULK_BATCH:
+            wanted = set()
+            for r in fresh:
+                version = self.versions[self._key(r)]
+                if version is not None:
+                    wanted.add((r.debtor_id, version.template.language))
+            with _hash_joins():
+                self.shared = values_for_many_debtors(wanted, self.today)
+                self.points = default_points(wanting) if wanting else {}
+            self.known = {debtor_id for debtor_id, _language in self.shared}
+        else:
+            self.facts = facts_for_debtors(debtor_ids, self.today)
+            self.points = default_points(wanting) if wanting else {}
+            self.known = set(self.facts)
+        # A request names its case (a work item always does); the debtor's case stands in where it does not.
+        self.cases = _cases_of({r.debtor_id for r in fresh if not r.case_id})
+        self.disclosures = _time_bar_disclosures(fresh, self.cases, self.now)
         self.links = self._links(fresh)
 
     def _explicit_owner(self, request: Request) -> int | None:
@@ -218,7 +229,7 @@ class QueueBatch:
         composers: dict[int, BulkComposer] = {}
         # Resolving the opt-out URL loads a URLconf: only when an e-mail is composed.
         links: OptOutLinks | None = None
-        shared: dict[tuple[int, str], dict[str, str]] = {}
+        shared = dict(self.shared)
         deadlines: dict[tuple[date, str], str] = {}
         for request in self.requests:
             if request.idempotency_key in existing:
@@ -231,7 +242,7 @@ class QueueBatch:
                 report.no_contact_point += 1
                 continue
             version = self.versions[(request.channel, request.purpose, request.tone, language)]
-            if version is None or request.debtor_id not in facts:
+            if version is None or request.debtor_id not in self.known:
                 report.no_template += 1
                 continue
             composer = composers.get(version.pk)

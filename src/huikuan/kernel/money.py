@@ -111,6 +111,25 @@ def format_yuan(amount: Decimal, *, fen: bool = True) -> str:
     return f"{amount.quantize(YUAN, rounding=ROUND_HALF_UP):,.0f}"
 
 
+def grouped_digits(whole: pl.Expr) -> pl.Expr:
+    """A non-negative integer column as text with thousands separators: 1234567 -> '1,234,567'.
+
+    Arithmetic on groups of three digits rather than a regular expression (a third of the time): the six
+    groups below 10**18 (past any amount ``LIMIT`` lets in, counted in fen) zero-padded and joined, then the
+    leading zeros and separators stripped.
+    """
+    groups = [((whole // 1000**level) % 1000).cast(pl.Utf8).str.zfill(3) for level in range(5, -1, -1)]
+    text = pl.concat_str(groups, separator=",").str.strip_chars_start("0,")
+    return pl.when(whole == 0).then(pl.lit("0")).otherwise(text)
+
+
+def fen_text(fen: pl.Expr) -> pl.Expr:
+    """``format_yuan`` of an integer column of fen, in columns: 1240050 -> '12,400.50', -5 -> '-0.05'."""
+    cents = fen.abs()
+    text = pl.concat_str(grouped_digits(cents // 100), pl.lit("."), (cents % 100).cast(pl.Utf8).str.zfill(2))
+    return pl.when(fen < 0).then(pl.lit("-") + text).otherwise(text)
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal

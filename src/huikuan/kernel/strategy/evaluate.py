@@ -20,6 +20,7 @@ import polars as pl
 from huikuan.kernel.holds import HOLD_LABELS, hold_label
 from huikuan.kernel.holidays import Calendar, is_working_day
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE
+from huikuan.kernel.money import grouped_digits
 from huikuan.kernel.scoring.bands import band_expression
 from huikuan.kernel.strategy.policy import BEHAVIOURS, WEEKDAYS, CadenceRule, Policy, Window
 
@@ -461,26 +462,8 @@ def _window_table(policy: Policy, time_zones: list[str], as_of: date, calendar: 
 
 
 def _thousands(fen: pl.Expr) -> pl.Expr:
-    """Whole yuan, rounded half up, with thousands separators: 1240000 fen -> '12,400'.
-
-    Arithmetic on groups of three digits rather than a regular expression: a third of the time.
-    """
-    yuan = (fen.abs() + 50) // 100
-
-    def group(divisor: int) -> pl.Expr:
-        return ((yuan // divisor) % 1000).cast(pl.Utf8).str.zfill(3)
-
-    text = (
-        pl.when(yuan >= 1_000_000_000)
-        .then(
-            pl.concat_str((yuan // 1_000_000_000).cast(pl.Utf8), group(1_000_000), group(1000), group(1), separator=",")
-        )
-        .when(yuan >= 1_000_000)
-        .then(pl.concat_str((yuan // 1_000_000).cast(pl.Utf8), group(1000), group(1), separator=","))
-        .when(yuan >= 1000)
-        .then(pl.concat_str((yuan // 1000).cast(pl.Utf8), group(1), separator=","))
-        .otherwise(yuan.cast(pl.Utf8))
-    )
+    """Whole yuan, rounded half up, with thousands separators: 1240000 fen -> '12,400'."""
+    text = grouped_digits((fen.abs() + 50) // 100)
     return pl.when(fen < 0).then(pl.lit("-") + text).otherwise(text)
 
 
