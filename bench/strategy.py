@@ -10,6 +10,8 @@
    run uses the default shards (HUIKUAN_STRATEGY_SHARDS: 2 child processes side by side).
 3. Same-day re-runs: one with nothing changed (`rerun_s`), then one after a promise was taken on 1% of
    the cases (`rerun_after_change_s`): each from the history the run before kept (strategy/snapshot_cache.py).
+4. The next night (`next_night_s`): the following day's run with the first night's assignments standing, as
+   every night after the first is (the first deals the whole book: hundreds of thousands of reassignments).
 
 Prints the figures and ends with one JSON line. Needs PostgreSQL; the database (default bench_strategy) is
 created if missing and its tables are emptied first.
@@ -22,7 +24,7 @@ import json
 import os
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -248,12 +250,12 @@ def start_workers(count: int, url: str, redis_url: str) -> list[object]:
     return workers
 
 
-def run_on_workers(shards: int):  # type: ignore[no-untyped-def]
+def run_on_workers(shards: int, as_of: date = AS_OF):  # type: ignore[no-untyped-def]
     """A real run through the broker; returns the closed run (the chord's callback closes it)."""
     from huikuan.strategy.executors import run_strategy
     from huikuan.strategy.models import RunStatus
 
-    report = run_strategy(AS_OF, shards=shards)
+    report = run_strategy(as_of, shards=shards)
     run = report.run
     assert run is not None
     while run.status == RunStatus.RUNNING:
@@ -328,13 +330,15 @@ def _runs(before: int, workers: int) -> dict[str, object]:
     cases, in this process's children or on the workers."""
     from django.db import connection, transaction
 
+    from huikuan.audit.models import ChangeLog
+    from huikuan.cases.assignment import REASSIGNED
     from huikuan.comms.models import Message
     from huikuan.strategy.executors import run_strategy
 
-    def run_once():  # type: ignore[no-untyped-def]
+    def run_once(as_of: date = AS_OF):  # type: ignore[no-untyped-def]
         if workers:
-            return run_on_workers(workers)
-        report = run_strategy(AS_OF)
+            return run_on_workers(workers, as_of)
+        report = run_strategy(as_of)
         assert report.run is not None
         return report.run
 
@@ -381,6 +385,21 @@ def _runs(before: int, workers: int) -> dict[str, object]:
         f" {after.details.get('handed_over', 0):,} offered to the outbox"
     )
     print(f"  phases: {after.timings}")
+    # The next night: a new day (no history kept from today's runs), with today's assignments standing. The
+    # night a team lives every night after the first, which dealt the whole book (hundreds of thousands of
+    # reassignments) once.
+    moves = ChangeLog.objects.filter(action=REASSIGNED)
+    moved_before, messages_before = moves.count(), Message.objects.count()
+    started = time.perf_counter()
+    following = run_once(AS_OF + timedelta(days=1))
+    following_s = time.perf_counter() - started
+    following_moves = moves.count() - moved_before
+    following_messages = Message.objects.count() - messages_before
+    print(
+        f"the next night: {following_s:.1f}s, {following.cases:,} cases -> {following.written:,} items,"
+        f" {following_moves:,} reassigned, {following_messages:,} messages queued"
+    )
+    print(f"  phases: {following.timings}")
     return {
         "workers": workers,
         "end_to_end_s": round(items_s, 2),
@@ -398,6 +417,11 @@ def _runs(before: int, workers: int) -> dict[str, object]:
         "rerun_after_change_s": round(after_s, 2),
         "rerun_after_change_phases_s": after.timings,
         "rerun_after_change_rewritten": after.details.get("inserted", 0),
+        "next_night_s": round(following_s, 2),
+        "next_night_items": following.written,
+        "next_night_reassigned": following_moves,
+        "next_night_messages": following_messages,
+        "next_night_phases_s": following.timings,
         "rss_before_run_mb": before,
     }
 
