@@ -308,18 +308,19 @@ def _known_rows(customers: Sequence[str] | None, contracts: Sequence[str] | None
         values = one_of(keys)
         return f" AND {column} IN ({values.sql})", tuple(values.params)
 
-    # Each map as one JSON object, built by the database, so this process handles one text per map.
+    # Each map as JSON objects built by the database, so this process handles a few texts, not a row per
+    # hash; one object per million ids, each well below the largest text a database value holds (1 GB).
     object_of = "json_object_agg" if connection.vendor == "postgresql" else "json_group_object"
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, ...]] = {}
     with connection.cursor() as cursor:
         if customers is None or customers:
             where, params = among("customer_no", customers)
             cursor.execute(
                 f"SELECT CAST({object_of}(customer_no, import_hash) AS text) FROM {Debtor._meta.db_table} "
-                f"WHERE import_hash <> ''{where}",
+                f"WHERE import_hash <> ''{where} GROUP BY id / {_IDS_PER_OBJECT}",
                 params,
             )
-            found["debtors"] = cursor.fetchone()[0] or "{}"
+            found["debtors"] = tuple(text for (text,) in cursor.fetchall())
         if contracts is None or contracts:
             where, params = among("a.contract_no", contracts)
             cursor.execute(
@@ -328,11 +329,14 @@ def _known_rows(customers: Sequence[str] | None, contracts: Sequence[str] | None
                 # An unopened snapshot (no entries) is opened by the import, as the ledger rule says, unless the
                 # row states nothing owed: then the opening posts nothing either.
                 f"WHERE a.import_hash <> '' AND a.import_balance = {stated} "
-                f"AND (b.entry_count > 0 OR a.import_balance = '0|0|0|0'){where}",
+                f"AND (b.entry_count > 0 OR a.import_balance = '0|0|0|0'){where} GROUP BY a.id / {_IDS_PER_OBJECT}",
                 params,
             )
-            found["accounts"] = cursor.fetchone()[0] or "{}"
+            found["accounts"] = tuple(text for (text,) in cursor.fetchall())
     return JsonRows(**found)
+
+
+_IDS_PER_OBJECT = 1_000_000
 
 
 def field_limits() -> dict[str, int]:

@@ -144,18 +144,26 @@ class KnownRows:
 
 @dataclass(frozen=True)
 class JsonRows:
-    """`KnownRows` as the database writes them out: each map as the text of one JSON object.
+    """`KnownRows` as the database writes them out: each map as the text of JSON objects.
 
     The importing process hands the text to the worker as it comes, and the worker reads it into the maps
     (json.loads, in C): fetching 200,000 rows for a book of 100,000 accounts into Python tuples and a map,
     then pickling and unpickling the map, took about a second of a replay while the worker waited for it.
     """
 
-    accounts: str = "{}"
-    debtors: str = "{}"
+    # A map may come in several objects (the database builds one per slice of ids).
+    accounts: tuple[str, ...] = ()
+    debtors: tuple[str, ...] = ()
 
     def rows(self) -> KnownRows:
-        return KnownRows(accounts=json.loads(self.accounts), debtors=json.loads(self.debtors))
+        return KnownRows(accounts=_json_map(self.accounts), debtors=_json_map(self.debtors))
+
+
+def _json_map(objects: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for text in objects:
+        found.update(json.loads(text))
+    return found
 
 
 class KnownSource(Protocol):
