@@ -37,6 +37,7 @@ from huikuan.intake.authority import ImportAuthority
 from huikuan.intake.staging import (
     CONTACT_COLUMNS,
     STAGE_COLUMNS,
+    JsonRows,
     KnownRows,
     StagedChunk,
     StageJob,
@@ -267,7 +268,7 @@ class _StoredHashes:
     def by_keys(self, path: Path) -> bool:
         return _stored_accounts() > WHOLE_BOOK_FACTOR * (path.stat().st_size // _MIN_ROW_BYTES + 1)
 
-    def of(self, customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows:
+    def of(self, customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows | JsonRows:
         return _known_rows(customers, contracts)
 
 
@@ -290,13 +291,14 @@ def _stored_accounts() -> int:
         return int(cursor.fetchone()[0])
 
 
-def _known_rows(customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows:
+def _known_rows(customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows | JsonRows:
     """The content hashes the last imports stored, for the worker to skip the rows that did not change.
 
     Only those of the given customers and contracts (a batch of the file's keys; None: every one). An
     account's hash is handed on only while its balance is opened and holds what its imported row stated:
     once a payment, a waiver or an accrual has moved it, the row is validated and written again, and the
     import posts what the ledger rule says, as before hashes. Compared by the database, in one pass.
+    Handed on as the database writes them, as JSON text, to be read where they are used (staging.JsonRows).
     """
     stated = " || '|' || ".join(f"CAST(b.{c.value} AS text)" for c in _OWED)
 
@@ -306,29 +308,35 @@ def _known_rows(customers: Sequence[str] | None, contracts: Sequence[str] | None
         values = one_of(keys)
         return f" AND {column} IN ({values.sql})", tuple(values.params)
 
+    # Each map as JSON objects built by the database, so this process handles a few texts, not a row per
+    # hash; one object per million ids, each well below the largest text a database value holds (1 GB).
+    object_of = "json_object_agg" if connection.vendor == "postgresql" else "json_group_object"
+    found: dict[str, tuple[str, ...]] = {}
     with connection.cursor() as cursor:
-        debtors: dict[str, str] = {}
         if customers is None or customers:
             where, params = among("customer_no", customers)
             cursor.execute(
-                f"SELECT customer_no, import_hash FROM {Debtor._meta.db_table} WHERE import_hash <> ''{where}",
+                f"SELECT CAST({object_of}(customer_no, import_hash) AS text) FROM {Debtor._meta.db_table} "
+                f"WHERE import_hash <> ''{where} GROUP BY id / {_IDS_PER_OBJECT}",
                 params,
             )
-            debtors = dict(cursor.fetchall())
-        accounts: dict[str, str] = {}
+            found["debtors"] = tuple(text for (text,) in cursor.fetchall())
         if contracts is None or contracts:
             where, params = among("a.contract_no", contracts)
             cursor.execute(
-                f"SELECT a.contract_no, a.import_hash "
+                f"SELECT CAST({object_of}(a.contract_no, a.import_hash) AS text) "
                 f"FROM {Account._meta.db_table} a JOIN {AccountBalance._meta.db_table} b ON b.account_id = a.id "
                 # An unopened snapshot (no entries) is opened by the import, as the ledger rule says, unless the
                 # row states nothing owed: then the opening posts nothing either.
                 f"WHERE a.import_hash <> '' AND a.import_balance = {stated} "
-                f"AND (b.entry_count > 0 OR a.import_balance = '0|0|0|0'){where}",
+                f"AND (b.entry_count > 0 OR a.import_balance = '0|0|0|0'){where} GROUP BY a.id / {_IDS_PER_OBJECT}",
                 params,
             )
-            accounts = dict(cursor.fetchall())
-    return KnownRows(accounts=accounts, debtors=debtors)
+            found["accounts"] = tuple(text for (text,) in cursor.fetchall())
+    return JsonRows(**found)
+
+
+_IDS_PER_OBJECT = 1_000_000
 
 
 def field_limits() -> dict[str, int]:

@@ -13,6 +13,9 @@ runs in-process for small files.
 
 from __future__ import annotations
 
+import gc
+import json
+import os
 import pickle
 import subprocess
 import sys
@@ -22,7 +25,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import islice, takewhile
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,7 +35,14 @@ from huikuan.kernel.identifiers import normalise_reference
 from huikuan.kernel.localtime import DEFAULT_TIME_ZONE, local_days
 from huikuan.kernel.money import to_fen
 from huikuan.kernel.pii import hash_id_number
-from huikuan.tabular.reading import ColumnMapping, Unreadable, mapped_rows, read_table, unreadable_error
+from huikuan.tabular.reading import (
+    ColumnMapping,
+    MappedCells,
+    Unreadable,
+    mapped_cells,
+    read_table,
+    unreadable_error,
+)
 
 # One row per account row of the file; `first_of_customer` marks the row whose debtor data is written,
 # `last_of_customer` the row after which the debtor's case can be synced.
@@ -80,6 +90,8 @@ CONTACT_COLUMNS = (
     ("contact_name", "text"),
 )
 CHUNK_ROWS = 5000
+# The worker's threshold of the collector's youngest generation (see _serve); Python's default is 700.
+GC_THRESHOLD = 50_000
 # Below this many bytes the worker's start-up (~0.2 s) costs more than it saves.
 PARALLEL_MIN_BYTES = 1_000_000
 
@@ -130,6 +142,30 @@ class KnownRows:
     debtors: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class JsonRows:
+    """`KnownRows` as the database writes them out: each map as the text of JSON objects.
+
+    The importing process hands the text to the worker as it comes, and the worker reads it into the maps
+    (json.loads, in C): fetching 200,000 rows for a book of 100,000 accounts into Python tuples and a map,
+    then pickling and unpickling the map, took about a second of a replay while the worker waited for it.
+    """
+
+    # A map may come in several objects (the database builds one per slice of ids).
+    accounts: tuple[str, ...] = ()
+    debtors: tuple[str, ...] = ()
+
+    def rows(self) -> KnownRows:
+        return KnownRows(accounts=_json_map(self.accounts), debtors=_json_map(self.debtors))
+
+
+def _json_map(objects: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for text in objects:
+        found.update(json.loads(text))
+    return found
+
+
 class KnownSource(Protocol):
     """Where the stored content hashes come from (the importer reads them from the database)."""
 
@@ -137,7 +173,7 @@ class KnownSource(Protocol):
         """Whether to ask for the file's keys' hashes (`of` with the keys) rather than every one (`of` with
         None): when the book is much larger than the file, so one scan would read mostly others' hashes."""
 
-    def of(self, customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows:
+    def of(self, customers: Sequence[str] | None, contracts: Sequence[str] | None) -> KnownRows | JsonRows:
         """The stored hashes of these customers and contracts (None: of every one)."""
 
 
@@ -153,20 +189,27 @@ class NothingKnown:
 
 class _Known:
     """The stored hashes: every one, or those of the file's keys, gathered batch by batch as the first pass
-    hands the keys on."""
+    hands the keys on; read into maps by `known_rows` where they are used (in the worker, when there is one)."""
 
     def __init__(self, source: KnownSource) -> None:
         self.source = source
-        self.accounts: dict[str, str] = {}
-        self.debtors: dict[str, str] = {}
+        self.parts: list[KnownRows | JsonRows] = []
 
     def add(self, customers: Sequence[str] | None, contracts: Sequence[str] | None) -> None:
-        found = self.source.of(customers, contracts)
-        self.accounts.update(found.accounts)
-        self.debtors.update(found.debtors)
+        self.parts.append(self.source.of(customers, contracts))
 
-    def rows(self) -> KnownRows:
-        return KnownRows(accounts=self.accounts, debtors=self.debtors)
+
+def known_rows(parts: Sequence[KnownRows | JsonRows]) -> KnownRows:
+    """The stored hashes of every part, as one pair of maps."""
+    found = [part.rows() if isinstance(part, JsonRows) else part for part in parts]
+    if len(found) == 1:
+        return found[0]
+    accounts: dict[str, str] = {}
+    debtors: dict[str, str] = {}
+    for part in found:
+        accounts.update(part.accounts)
+        debtors.update(part.debtors)
+    return KnownRows(accounts=accounts, debtors=debtors)
 
 
 def hash_context(job: StageJob) -> str:
@@ -187,14 +230,17 @@ def state_tag(record: intake.AccountRow) -> str:
 
 def stage_chunks(job: StageJob, known: KnownRows | None = None) -> Iterator[StagedChunk]:
     """The file validated in chunks of `job.chunk_rows` rows, errors in row order as a whole-file check."""
-    yield from _stage_chunks(job, find_last_rows(job), known or KnownRows())
+    yield from _stage_chunks(job, FirstPass(job, keys=False).last_rows, known or KnownRows())
 
 
-def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None, stored: KnownRows) -> Iterator[StagedChunk]:
-    """`stage_chunks` with the first pass's answer and the stored content hashes given."""
+def _stage_chunks(
+    job: StageJob, last_rows: Callable[[], dict[str, int] | None], stored: KnownRows
+) -> Iterator[StagedChunk]:
+    """`stage_chunks` with the stored content hashes given, and the first pass's answer, asked for only once
+    a row is to be staged: a replay whose every row is skipped reads the file once."""
     headers = dict(job.mapping.columns)
-    missing, body = mapped_rows(job.path, job.mapping, intake.REQUIRED)
-    if missing:
+    missing, cells, body = mapped_cells(job.path, job.mapping, intake.REQUIRED)
+    if cells is None:
         yield StagedChunk(0, missing)
         return
     ctx = intake.RowContext(
@@ -211,75 +257,104 @@ def _stage_chunks(job: StageJob, last_rows: dict[str, int] | None, stored: Known
     seen: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)  # customer → contacts staged
     accounts: list[tuple[Any, ...]] = []
     contacts: list[tuple[Any, ...]] = []
-    content_hash = intake.RowHasher(hash_context(job))
-    for number, raw, checked in _checked_rows(body, job, stored.accounts):
-        chunk.rows += 1
-        if isinstance(raw, Unreadable):
-            failed = True
-            chunk.errors.append(unreadable_error(number, raw))
-            break
-        customer_no, contract_no, name = intake.row_keys(raw)
-        first = rules.is_new_customer(customer_no)
-        row_hash = content_hash(raw, first)
-        if stored.accounts.get(contract_no) == row_hash and (not first or stored.debtors.get(customer_no) == row_hash):
-            # The row the last import wrote, under the same settings, and its balance has not moved since: it
-            # validated then and would write nothing now. Only the rules across rows still see it.
-            record, errors = None, rules.check_keys(number, customer_no, contract_no, name)
-            if not errors:
-                chunk.unchanged += 1
-                if last_rows is not None and last_rows.get(customer_no) == number:
-                    seen.pop(customer_no, None)
-        else:
-            record, errors = intake.validate_row(number, raw, headers, ctx, checked)
-        if record is not None:
-            errors = rules.check(record)
-            if not errors and not failed:
-                last = last_rows is not None and last_rows.get(record.customer_no) == number
-                accounts.append(_stage_row(record, rules.first_of_customer(record), last, job, today_in, row_hash))
-                # A customer's rows usually repeat the same contacts: only a contact's first appearance is
-                # staged (the one the database would keep), and the database is spared the rest. The set
-                # is dropped after the customer's last row, when that is known.
-                known = seen.pop(record.customer_no, set()) if last else seen[record.customer_no]
-                for i, c in enumerate(record.contacts):
-                    if (c.kind, c.value) not in known:
-                        known.add((c.kind, c.value))
-                        contacts.append((number, i, record.customer_no, c.kind, c.value, c.relation, c.name))
-                if record.team or record.collector:
-                    chunk.people.append((number, record.customer_no, record.team, record.collector))
-        if errors:
-            failed = True
-            chunk.errors.extend(errors)
-        # The writer waits for the first chunk with nothing to do, so the first one is small.
-        if chunk.rows == (job.chunk_rows if yielded else max(1, job.chunk_rows // 5)):
-            yielded = True
-            yield _finish(chunk, accounts, contacts, failed, job)
-            chunk, accounts, contacts = StagedChunk(0), [], []
+    # Of the file's cells as written: a row skipped as unchanged is never read as fields (see _checked_batches).
+    content_hash = intake.RowHasher(hash_context(job)).of_cells(cells.positions)
+    stored_accounts, stored_debtors = stored.accounts, stored.debtors
+    for batch, batch_keys, raws, answers in _checked_batches(body, cells, job, stored_accounts):
+        for (number, cells_or_problem), (customer_no, contract_no, name), raw, checked in zip(
+            batch, batch_keys, raws, answers, strict=True
+        ):
+            chunk.rows += 1
+            if isinstance(cells_or_problem, Unreadable):
+                failed = True
+                chunk.errors.append(unreadable_error(number, cells_or_problem))
+                break
+            first = rules.is_new_customer(customer_no)
+            row_hash = content_hash(cells_or_problem, first)
+            if stored_accounts.get(contract_no) == row_hash and (
+                not first or stored_debtors.get(customer_no) == row_hash
+            ):
+                # The row the last import wrote, under the same settings, and its balance has not moved since:
+                # it validated then and would write nothing now. Only the rules across rows still see it.
+                record, errors = None, rules.check_keys(number, customer_no, contract_no, name)
+                if not errors:
+                    chunk.unchanged += 1
+                    # Only a customer with a row staged has contacts seen, so this asks for the first pass
+                    # only once it has been made.
+                    if customer_no in seen:
+                        found = last_rows()
+                        if found is not None and found.get(customer_no) == number:
+                            del seen[customer_no]
+            else:
+                record, errors = intake.validate_row(
+                    number, cells.mapped(cells_or_problem) if raw is None else raw, headers, ctx, checked
+                )
+            if record is not None:
+                errors = rules.check(record)
+                if not errors and not failed:
+                    found = last_rows()
+                    last = found is not None and found.get(record.customer_no) == number
+                    accounts.append(_stage_row(record, rules.first_of_customer(record), last, job, today_in, row_hash))
+                    # A customer's rows usually repeat the same contacts: only a contact's first appearance is
+                    # staged (the one the database would keep), and the database is spared the rest. The set
+                    # is dropped after the customer's last row, when that is known.
+                    known = seen.pop(record.customer_no, set()) if last else seen[record.customer_no]
+                    for i, c in enumerate(record.contacts):
+                        if (c.kind, c.value) not in known:
+                            known.add((c.kind, c.value))
+                            contacts.append((number, i, record.customer_no, c.kind, c.value, c.relation, c.name))
+                    if record.team or record.collector:
+                        chunk.people.append((number, record.customer_no, record.team, record.collector))
+            if errors:
+                failed = True
+                chunk.errors.extend(errors)
+            # The writer waits for the first chunk with nothing to do, so the first one is small.
+            if chunk.rows == (job.chunk_rows if yielded else max(1, job.chunk_rows // 5)):
+                yielded = True
+                yield _finish(chunk, accounts, contacts, failed, job)
+                chunk, accounts, contacts = StagedChunk(0), [], []
     if chunk.rows or not failed:
         yield _finish(chunk, accounts, contacts, failed, job)
 
 
-def _checked_rows(
-    body: Iterable[tuple[int, Any]], job: StageJob, stored: Mapping[str, str]
-) -> Iterator[tuple[int, Any, Mapping[str, object] | None]]:
-    """The rows of `body` with their answers from the columnar checks (kernel.intake.checked_fields), taken
-    for a chunk's rows at once. None (the scalar rule reads the whole row) for an unreadable row and those
-    after it, and for a row of a contract with a stored hash: it is most likely skipped unread, and when
-    it is not, the scalar rule gives the same answer."""
+def _checked_batches(
+    body: Iterable[tuple[int, list[str] | Unreadable]], cells: MappedCells, job: StageJob, stored: Mapping[str, str]
+) -> Iterator[
+    tuple[
+        list[tuple[int, list[str] | Unreadable]],
+        list[tuple[str, str, str]],
+        list[dict[str, str] | None],
+        list[Mapping[str, object] | None],
+    ]
+]:
+    """The rows of `body` a chunk's rows at a time, with each row's keys (kernel.intake.row_keys), its fields,
+    and its answer from the columnar checks (kernel.intake.checked_fields), taken for the rows at once.
+
+    Only the rows of contracts without a stored hash are read as fields here and checked as columns. The
+    others are most likely skipped unread (fields None: read by the caller if not), and when one is not,
+    the scalar rule gives the same answer (answer None). So a replay reads no row as fields at all."""
+    keys_of = cells.reader(("customer_no", "contract_no", "name"))
+    row_keys = intake.row_keys
     rows = iter(body)
     # The chunks' sizes (the first is small, see _stage_chunks): the writer's first chunk is not kept
     # waiting for the checks of a whole chunk's rows.
     size = max(1, job.chunk_rows // 5)
     while batch := list(islice(rows, size)):
         size = job.chunk_rows
-        readable = list(takewhile(lambda item: not isinstance(item[1], Unreadable), batch))
-        picked = [i for i, (_, raw) in enumerate(readable) if (raw.get("contract_no") or "").strip() not in stored]
+        # Only the last of the file's rows can be unreadable (nothing after it is read); it has no keys.
+        readable: list[list[str]] = [values for _, values in batch if not isinstance(values, Unreadable)]
+        keys = [row_keys(*keys_of(values)) for values in readable]
+        picked = [i for i, (_, contract_no, _) in enumerate(keys) if contract_no not in stored]
+        raws: list[dict[str, str] | None] = [None] * len(batch)
         answers: list[Mapping[str, object] | None] = [None] * len(batch)
         if picked:
-            frame = intake.column_frame([readable[i][1] for i in picked])
-            for i, answer in zip(picked, intake.checked_fields(frame, job.max_amount), strict=True):
-                answers[i] = answer
-        for (number, raw), answer in zip(batch, answers, strict=True):
-            yield number, raw, answer
+            fields = [cells.mapped(readable[i]) for i in picked]
+            for i, raw, answer in zip(
+                picked, fields, intake.checked_fields(intake.column_frame(fields), job.max_amount), strict=True
+            ):
+                raws[i], answers[i] = raw, answer
+        keys.extend([("", "", "")] * (len(batch) - len(readable)))
+        yield batch, keys, raws, answers
 
 
 def _finish(
@@ -293,19 +368,6 @@ def _finish(
     return chunk
 
 
-def find_last_rows(job: StageJob) -> dict[str, int] | None:
-    """Customer number → the number of its last row, from a quick first pass over a CSV file.
-
-    It lets the importer sync a debtor's case as soon as the debtor's last row is written, beside the
-    worker, instead of all cases after the last chunk. A spreadsheet is not read twice (parsing it is
-    what costs); its cases are synced at the end.
-    """
-    keys = FirstPass(job, keys=False)
-    for _batch in keys.batches():
-        pass
-    return keys.last_rows
-
-
 # Keys handed on per batch by the first pass: the importing process looks up the stored hashes of one batch
 # while the worker reads the next. Large, because the planner may answer a batch with one scan of the whole
 # book (a hash join against the batch's keys) where that costs less than a lookup per key: each batch would
@@ -314,32 +376,49 @@ KEY_BATCH_ROWS = 500_000
 
 
 class FirstPass:
-    """The quick first pass over a CSV file: each customer's last row (`last_rows`, once `batches` is
-    exhausted), and the file's customer and contract numbers in batches, for the importing process to read
-    the content hashes stored for them alone (not those of every account in the database).
+    """The quick first pass over a CSV file: each customer's last row (`last_rows`), and the file's customer
+    and contract numbers in batches (`batches`, with `keys`), for the importing process to read the content
+    hashes stored for them alone (not those of every account in the database).
 
-    With `keys` False it yields nothing (the hashes are read whole). A spreadsheet is not read twice (parsing
-    it is what costs): `batches` yields nothing and `last_rows` stays None.
+    The last rows let the importer sync a debtor's case as soon as the debtor's last row is written, beside
+    the worker, instead of all cases after the last chunk. They are needed only once a row is staged, so
+    without `keys` the pass is made when they are first asked for: a replay that skips every row reads the
+    file once. A spreadsheet is not read twice (parsing it is what costs): `batches` yields nothing,
+    `last_rows` is None, and its cases are synced at the end.
     """
 
     def __init__(self, job: StageJob, keys: bool) -> None:
         self.job = job
         self.keys = keys and readable_twice(job)
-        self.last_rows: dict[str, int] | None = None
+        self._last: dict[str, int] | None = None
+        self._made = False
 
     def batches(self) -> Iterator[tuple[list[str], list[str]]]:
-        if not readable_twice(self.job):
-            return
+        """The file's keys, when asked for (else nothing, and nothing is read); the pass is made on the way."""
+        if self.keys:
+            yield from self._pass()
+
+    def last_rows(self) -> dict[str, int] | None:
+        """Customer number → the number of its last row (None for a spreadsheet), the pass made if not yet."""
+        if not self._made:
+            for _batch in self._pass():
+                pass
+        return self._last
+
+    def _pass(self) -> Iterator[tuple[list[str], list[str]]]:
         job = self.job
+        if not readable_twice(job):
+            self._made = True
+            return
         header, body = read_table(job.path, job.mapping)
-        # The last column of that title, as mapped_rows reads it.
+        # The last column of that title, as mapped_cells reads it.
         position = {title: i for i, title in enumerate(header)}
         column = position.get(job.mapping.columns.get("customer_no", ""))
         if column is None:
+            self._made = True
             return  # no customer numbers: the file is refused for that column
         contract = position.get(job.mapping.columns.get("contract_no", ""))
         last: dict[str, int] = {}
-        self.last_rows = last
         customers: list[str] = []
         contracts: list[str] = []
         for number, values in enumerate(body, start=2):
@@ -357,6 +436,8 @@ class FirstPass:
                 if len(contracts) >= KEY_BATCH_ROWS:
                     yield customers, contracts
                     customers, contracts = [], []
+        # Known only once the whole file has been read (a pass left half-way is made again when asked for).
+        self._last, self._made = last, True
         if customers or contracts:
             yield customers, contracts
 
@@ -462,9 +543,10 @@ def validated_chunks(
     The pipe holds little, so the worker validates at most one chunk ahead of the writer. The caller
     must exhaust or close the iterator; the worker is stopped in either case.
 
-    `known` gives the stored content hashes: all at once while the first pass runs, when the book is not
-    much larger than the file, else those of the file's customers and contracts, a batch at a time as the
-    first pass finds them, so a file of a few accounts does not read the hashes of the whole book.
+    `known` gives the stored content hashes: all at once while the worker starts, when the book is not much
+    larger than the file, else those of the file's customers and contracts, a batch at a time as the first
+    pass finds them, so a file of a few accounts does not read the hashes of the whole book. (Without the
+    keys, the first pass waits until a row is to be staged: see FirstPass.)
     """
     known = known or NothingKnown()
     if parallel is None:
@@ -476,7 +558,7 @@ def validated_chunks(
             stored.add(None, None)
         for customers, contracts in keys.batches():
             stored.add(customers, contracts)
-        yield from _stage_chunks(job, keys.last_rows, stored.rows())
+        yield from _stage_chunks(job, keys.last_rows, known_rows(stored.parts))
         return
     worker = interpreters.start("huikuan.intake.staging", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert worker.stdin is not None and worker.stdout is not None
@@ -484,9 +566,9 @@ def validated_chunks(
         by_keys = known.by_keys(job.path) and readable_twice(job)
         pickle.dump((job, by_keys), worker.stdin)
         worker.stdin.flush()
-        # The worker makes its first pass over the file while this process reads the stored content hashes:
-        # all of them, or the keys' the worker hands on, a batch at a time as it finds them. They go back once
-        # the pass is over (the worker needs them only for its second pass).
+        # This process reads the stored content hashes while the worker starts: all of them, or the keys' the
+        # worker hands on from its first pass, a batch at a time as it finds them. They go back once the keys
+        # are all handed on (the worker needs them only once it stages rows).
         stored = _Known(known)
         if not by_keys:
             stored.add(None, None)
@@ -496,7 +578,7 @@ def validated_chunks(
                 stored.add(*payload)
             elif kind == "keys_end":
                 break
-        pickle.dump(stored.rows(), worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(stored.parts, worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         worker.stdin.close()
         while True:
             kind, payload = _receive(worker)
@@ -531,6 +613,10 @@ def _serve() -> None:
     """The worker's side: one job from stdin, the file's keys and then its chunks to stdout."""
     out = sys.stdout.buffer
     job, by_keys = pickle.load(sys.stdin.buffer)
+    # The worker allocates a few containers for each row (its cells, its keys, its hash's values) and keeps
+    # almost none of them: at the default threshold (700 allocations) the collector ran every few rows and
+    # took about a sixth of a replay's CPU time. Reference cycles are still collected, less often.
+    gc.set_threshold(GC_THRESHOLD)
     try:
         keys = FirstPass(job, by_keys)
         for batch in keys.batches():
@@ -538,7 +624,7 @@ def _serve() -> None:
             out.flush()
         pickle.dump(("keys_end", None), out)
         out.flush()
-        known = pickle.load(sys.stdin.buffer)
+        known = known_rows(pickle.load(sys.stdin.buffer))
         for chunk in _stage_chunks(job, keys.last_rows, known):
             pickle.dump(("chunk", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
             out.flush()
@@ -557,3 +643,6 @@ if __name__ == "__main__":
     from huikuan.intake import staging
 
     staging._serve()
+    # The importing process waits for this process to end: freeing the stored hashes' and the rules' maps on
+    # the way out took about a tenth of a second of a replay. What it had to say is flushed.
+    os._exit(0)

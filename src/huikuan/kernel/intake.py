@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
+from typing import Any
 from zoneinfo import available_timezones
 
 import polars as pl
@@ -718,15 +719,21 @@ class FileRules:
 
 # Part of every row's content hash: raise it when a change to the rules above could turn a row that was
 # valid, or the values it validated to, into something else, so the next import reads every row again.
-ROW_RULES_VERSION = 1
+# 2: the hash is of the file's cells as written, before the writer's apostrophe is taken off (1 hashed them
+# after), so a stored hash of 1 is never compared with one of 2.
+ROW_RULES_VERSION = 2
 
 
-def row_keys(raw: Mapping[str, str]) -> tuple[str, str, str]:
-    """(customer_no, contract_no, name) as `validate_row` spells them, from a raw row, without validating it."""
+def row_keys(customer_no: str, contract_no: str, name: str) -> tuple[str, str, str]:
+    """(customer_no, contract_no, name) as `validate_row` spells them, from a row's raw texts of those
+    fields, without validating the row."""
+    customer_no, contract_no = customer_no.strip(), contract_no.strip()
+    # Per row of every file: an ASCII number (nearly all of them) is its own normal form, and is not passed
+    # through two calls (normalise_reference folds nothing in it and strips nothing more).
     return (
-        normalise_reference(raw.get("customer_no", "").strip()),
-        normalise_reference(raw.get("contract_no", "").strip()),
-        raw.get("name", "").strip(),
+        customer_no if customer_no.isascii() else normalise_reference(customer_no),
+        contract_no if contract_no.isascii() else normalise_reference(contract_no),
+        name.strip(),
     )
 
 
@@ -762,12 +769,45 @@ class RowHasher:
         if raw.keys() != self.fields:
             names = tuple(sorted(raw))
             self.fields = frozenset(names)
-            self.head = f"{self.context}\x1f".encode() + marshal.dumps(names, 0)
-            getter = itemgetter(*names)
-            # itemgetter of one name gives the value itself, not a tuple of one.
-            self.pick = getter if len(names) > 1 else (lambda raw: (getter(raw),))
+            self.head = self._head(names)
+            self.pick = _tuple_getter(names)
         content = self.head + (b"1" if first_of_customer else b"0") + marshal.dumps(self.pick(raw), 0)
         return hashlib.blake2b(content, digest_size=16).hexdigest()
+
+    def _head(self, names: tuple[str, ...]) -> bytes:
+        return f"{self.context}\x1f".encode() + marshal.dumps(names, 0)
+
+    def of_cells(self, positions: Mapping[str, int]) -> Callable[[Sequence[str], bool], str]:
+        """The hash of a row given as a list of cells, `positions` naming each field's cell: the hash of the
+        mapping of those fields to those cells (a property test holds them equal), without building it.
+        Used for every row of a file the import replays, most of which are skipped without ever being read
+        as fields."""
+        names = tuple(sorted(positions))
+        # The hash of the head (the context and the names, longer than most rows' values) is taken once, and
+        # each row's hash goes on from a copy of it.
+        heads = {
+            first: hashlib.blake2b(self._head(names) + (b"1" if first else b"0"), digest_size=16)
+            for first in (False, True)
+        }
+        pick = _tuple_getter(tuple(positions[name] for name in names))
+        dumps = marshal.dumps
+
+        def hash_cells(values: Sequence[str], first_of_customer: bool) -> str:
+            hashing = heads[first_of_customer].copy()
+            hashing.update(dumps(pick(values), 0))
+            return hashing.hexdigest()
+
+        return hash_cells
+
+
+def _tuple_getter(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """The items at these keys as a tuple, by one C call (itemgetter of one key gives the item itself)."""
+    if len(keys) == 1:
+        only = keys[0]
+        return lambda source: (source[only],)
+    if not keys:
+        return lambda source: ()
+    return itemgetter(*keys)
 
 
 def excel_value(value: object) -> str:

@@ -215,36 +215,76 @@ def mapped_rows(
     comes as ``Unreadable`` at its row, and is the last. A cell written by the project's own writer with an
     apostrophe before a formula character (tabular/writing.py) reads as it was before the apostrophe.
     """
+    missing, cells, body = mapped_cells(path, mapping, required)
+    if cells is None:
+        return missing, iter(())
+
+    def rows() -> Iterator[tuple[int, dict[str, str] | Unreadable]]:
+        for number, values in body:
+            yield number, values if isinstance(values, Unreadable) else cells.mapped(values)
+
+    return [], rows()
+
+
+class MappedCells:
+    """Where a file's mapped fields are among its cells, to read a row's fields from its cells.
+
+    The rows of `mapped_cells` are the file's cells as they are (not unescaped): a caller that needs only
+    a few fields of most rows (the import's replay, which compares a row's cells with what it stored) does
+    not build every row's mapping of fields, nor unescape cells it does not read.
+    """
+
+    def __init__(self, positions: Mapping[str, int]) -> None:
+        # Field → the index of its cell (the last column of that title, as a dict of the header keeps it).
+        self.positions = dict(positions)
+        self.names = tuple(self.positions)
+        self.width = max(self.positions.values(), default=-1) + 1
+        self._pick = _picker(tuple(self.positions.values()))
+
+    def mapped(self, values: Sequence[str]) -> dict[str, str]:
+        """The row as canonical field → text, each cell as it was before the writer's apostrophe."""
+        return dict(zip(self.names, [unescape(v) if v[:1] == "'" else v for v in self._pick(values)], strict=True))
+
+    def reader(self, names: Sequence[str]) -> Callable[[Sequence[str]], tuple[str, ...]]:
+        """A reader of these fields' texts (unescaped, as `mapped` gives them) from a row's cells."""
+        pick = _picker(tuple(self.positions[name] for name in names))
+
+        def read(values: Sequence[str]) -> tuple[str, ...]:
+            found = pick(values)
+            # Nearly no such cell holds an apostrophe at all: those are taken as they are, by two C calls.
+            return found if "'" not in "".join(found) else tuple(unescape(v) for v in found)
+
+        return read
+
+
+def mapped_cells(
+    path: Path, mapping: ColumnMapping, required: Sequence[str]
+) -> tuple[list[intake.RowError], MappedCells | None, Iterator[tuple[int, list[str] | Unreadable]]]:
+    """`mapped_rows` as the rows' cells: the missing columns (and None), or where each field is and the
+    non-empty rows as (row number, cells), a short row padded with empty cells to every mapped column."""
     header, body = read_table(path, mapping)
     headers = dict(mapping.columns)
     position = {title: i for i, title in enumerate(header)}
     missing = _missing_columns(position, headers, required)
     if missing:
-        return missing, iter(())
-    indexes = {f: position[t] for f, t in headers.items() if t in position}
-    names = tuple(indexes)
-    pick = _picker(tuple(indexes.values()))
-    width = max(indexes.values(), default=-1) + 1
+        return missing, None, iter(())
+    cells = MappedCells({f: position[t] for f, t in headers.items() if t in position})
+    width = cells.width
 
-    def rows() -> Iterator[tuple[int, dict[str, str] | Unreadable]]:
+    def rows() -> Iterator[tuple[int, list[str] | Unreadable]]:
         # Per row of a large file, so done in C where it can: an empty row has nothing but whitespace once
-        # joined, and the mapped cells are picked by one itemgetter call.
+        # joined.
         for number, values in enumerate(body, start=2):
             if isinstance(values, Unreadable):
                 yield number, values
                 return
-            joined = "".join(values)
-            if not joined.strip():
+            if not "".join(values).strip():
                 continue
-            if "'" in joined:
-                # Only a cell that begins with the apostrophe can be one of ours (a generated file's phones
-                # all are): the others are not passed through a call each.
-                values = [unescape(v) if v[:1] == "'" else v for v in values]
             if len(values) < width:  # a short row reads as empty cells
                 values = [*values, *([""] * (width - len(values)))]
-            yield number, dict(zip(names, pick(values), strict=True))
+            yield number, values
 
-    return [], rows()
+    return [], cells, rows()
 
 
 def file_columns(
