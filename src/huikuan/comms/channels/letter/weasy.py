@@ -32,8 +32,9 @@ from typing import Any
 import weasyprint
 import weasyprint.layout
 from weasyprint import CSS, HTML
+from weasyprint.css.counters import CounterStyle
 from weasyprint.formatting_structure import boxes, build
-from weasyprint.html import UA, UA_COUNTER_STYLE, UA_FORM_STYLESHEET
+from weasyprint.html import UA, UA_FORM_STYLESHEET
 from weasyprint.layout import page as page_layout
 from weasyprint.layout.percent import resolve_percentages
 
@@ -64,7 +65,9 @@ def letter_user_agent_css(user_agent: str) -> str:
 
 PINNED = weasyprint.__version__ == WEASYPRINT_VERSION
 # Another WeasyPrint version lays the letters out with its own stylesheet and margin boxes (slower, not wrong).
-LETTER_UA_STYLESHEET = CSS(string=letter_user_agent_css(UA), counter_style=UA_COUNTER_STYLE) if PINNED else None
+# The sheet's @counter-style rules go to a dictionary of their own: WeasyPrint filled UA_COUNTER_STYLE (which every
+# document copies) when it read its own sheet, and reading them into it again only logs "invalid name" warnings.
+LETTER_UA_STYLESHEET = CSS(string=letter_user_agent_css(UA), counter_style=CounterStyle()) if PINNED else None
 
 
 class LetterHTML(HTML):
