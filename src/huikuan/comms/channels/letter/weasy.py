@@ -16,7 +16,7 @@
    WeasyPrint is the pinned version, and takes the lean path only inside `lean_margin_boxes()`: any other document
    laid out in the process goes through WeasyPrint's own function.
 
-Together a fifth of a chunk's CPU with the letters' own change (no per-letter `id` or `lang` on the section, see
+Together with the letters' own change a quarter of a chunk's CPU (no per-letter `id` or `lang` on the section, see
 letter.html), with the same PDF bytes. `tests/comms/test_letter_weasy.py` fails when WeasyPrint's version, its
 user-agent stylesheet's rules or the source of the function copied here change, and compares both paths.
 """
