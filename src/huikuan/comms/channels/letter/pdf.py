@@ -24,7 +24,7 @@ from itertools import islice, pairwise
 # (a second or two of CPU per worker, on the two cores that lay the letters out).
 import pikepdf
 
-from huikuan.comms.channels.letter.weasy import LetterHTML, lean_margin_boxes
+from huikuan.comms.channels.letter.weasy import LetterHTML
 
 SLOT = "<!--letters-->"
 
@@ -68,8 +68,7 @@ def render_chunk(
     if SLOT not in shell:
         raise LayoutError(f"the document shell has no {SLOT} slot")
     html = shell.replace(SLOT, "".join(letter.html for letter in letters))
-    with lean_margin_boxes():  # the footer is the letters' one margin box: the other fifteen are not built
-        document = LetterHTML(string=html, base_url=base_url or None).render()
+    document = LetterHTML(string=html, base_url=base_url or None).render()
     starts = first_pages([list(page.anchors) for page in document.pages], [letter.anchor for letter in letters])
     merged = document.write_pdf()
     assert merged is not None
