@@ -2,10 +2,10 @@
 
 A chunk of letters is laid out as ONE document: the style cascade, the font set-up and the font subset are
 then paid once per chunk instead of once per letter (a third less time per letter than one document each).
-Every letter is a `<section>` with its own id that starts a page group (see the document's stylesheet), so
-its first page is found from the page anchors and the chunk's PDF is split back into one file per letter
-for the evidence archive. Each letter's file therefore carries the chunk's font subset: a few kilobytes
-more than strictly needed, in exchange for the throughput.
+Every letter is a `<section>` that starts a page group (see the document's stylesheet) and whose first line
+carries the letter's id, so its first page is found from the page anchors and the chunk's PDF is split back into
+one file per letter for the evidence archive. Each letter's file therefore carries the chunk's font subset: a few
+kilobytes more than strictly needed, in exchange for the throughput.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from itertools import islice, pairwise
 # process that imports this, so they start with WeasyPrint and qpdf loaded instead of each importing them
 # (a second or two of CPU per worker, on the two cores that lay the letters out).
 import pikepdf
-from weasyprint import HTML
+
+from huikuan.comms.channels.letter.weasy import LetterHTML
 
 SLOT = "<!--letters-->"
 
@@ -67,7 +68,7 @@ def render_chunk(
     if SLOT not in shell:
         raise LayoutError(f"the document shell has no {SLOT} slot")
     html = shell.replace(SLOT, "".join(letter.html for letter in letters))
-    document = HTML(string=html, base_url=base_url or None).render()
+    document = LetterHTML(string=html, base_url=base_url or None).render()
     starts = first_pages([list(page.anchors) for page in document.pages], [letter.anchor for letter in letters])
     merged = document.write_pdf()
     assert merged is not None

@@ -69,14 +69,17 @@ def letter_html(message: Message) -> str:
         )
 
 
-def letter_shell(title: str) -> str:
-    """The document around the letters: page set-up, font and styles, and the slot the sections go in."""
-    return _render("comms/letter/document.html", {"title": title, "font": settings.COMMS_LETTER_FONT})
+def letter_shell(title: str, lang: str = "") -> str:
+    """The document around the letters: page set-up, font and styles, and the slot the sections go in. ``lang``
+    is for a browser showing one letter (a batch mixes languages; each letter's is set by its class)."""
+    context = {"title": title, "font": settings.COMMS_LETTER_FONT, "lang": lang}
+    return _render("comms/letter/document.html", context)
 
 
 def letter_document(message: Message) -> str:
     """One letter as a whole HTML document, laid out as the batch lays it out (the template preview)."""
-    return letter_shell(message.subject).replace(SLOT, letter_html(message))
+    lang = "zh-Hans" if message.language.startswith("zh") else "en"
+    return letter_shell(message.subject, lang).replace(SLOT, letter_html(message))
 
 
 @dataclass
