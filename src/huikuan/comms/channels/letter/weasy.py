@@ -10,9 +10,10 @@ sheet is WeasyPrint's own (slower, the same letters); `tests/comms/test_letter_w
 are compared with the new version's and re-pinned.
 
 Together with the letters' own change (no per-letter `id` or `lang` on the section, see letter.html, so the
-letters of a chunk share their computed styles) this is most of the quarter of a chunk's CPU saved in session 7,
-with the same PDF bytes. WeasyPrint's page margin boxes (sixteen built per page, fifteen of them empty in a
-letter) are left as WeasyPrint builds them: avoiding that meant carrying a modified copy of its layout code.
+letters of a chunk share their computed styles) this takes about a quarter off a chunk's layout CPU, with the
+same PDF bytes (docs/notes/issue-23-letters7.md). WeasyPrint's page margin boxes (sixteen built per page,
+fifteen of them empty in a letter) are left as WeasyPrint builds them: avoiding that meant carrying a modified
+copy of its layout code.
 """
 
 from __future__ import annotations
