@@ -11,8 +11,6 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from huikuan.kernel.strategy.queue import (
-    CONTACT_ACTIONS,
-    ITEMS_SCHEMA,
     LEGAL_REVIEW,
     OWNERS_SCHEMA,
     SPECIALIST,
@@ -22,6 +20,7 @@ from huikuan.kernel.strategy.queue import (
     Staff,
     _by_constraint,
     _deal_pool,
+    _dealt,
     _Team,
     _teams,
     deal,
@@ -138,27 +137,6 @@ def _reference_deal(items: pl.DataFrame, staff: Sequence[Staff]) -> Deal:
             extra.setdefault(tuple(s.user_id for s in counsel), (counsel, []))[1].append((case_id, LEGAL_REVIEW))
     for people, work in _by_constraint(extra):
         assigned.update(_deal_pool(work, people, loads))
-    # Calls and visits go to the case's owner, the rest as dealt in pass 2; joined as frames, in the rows' order.
+    # Calls and visits to the owners, the rest as dealt: the kernel's assembly (not what is held to the loop).
     owned = pl.DataFrame({"case_id": list(owners), "assignee_id": list(owners.values())}, schema=OWNERS_SCHEMA)
-    others = pl.DataFrame(
-        {
-            "case_id": [case_id for case_id, _ in assigned],
-            "action": [action for _, action in assigned],
-            "_other": list(assigned.values()),
-        },
-        schema={"case_id": pl.Int64, "action": pl.Utf8, "_other": pl.Int64},
-    )
-    dealt = (
-        rows.select("case_id", "action")
-        .join(owned, on="case_id", how="left", maintain_order="left")
-        .join(others, on=["case_id", "action"], how="left", maintain_order="left")
-        .select(
-            "case_id",
-            "action",
-            pl.when(pl.col("action").is_in(list(CONTACT_ACTIONS)))
-            .then(pl.col("assignee_id"))
-            .otherwise(pl.col("_other"))
-            .alias("assignee_id"),
-        )
-    )
-    return Deal(dealt.cast(pl.Schema(ITEMS_SCHEMA)), owned)
+    return _dealt(rows, owned, assigned)

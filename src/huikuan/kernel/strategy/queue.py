@@ -21,7 +21,7 @@ only look at it: a queue row its holder cannot finish is how "next case" used to
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -317,7 +317,12 @@ def deal(items: pl.DataFrame, staff: Sequence[Staff]) -> Deal:
         extra.setdefault(ids, (counsel, []))[1].extend((case_id, LEGAL_REVIEW) for case_id in units)
     for people, work in _by_constraint(extra):
         assigned.update(_deal_pool(work, people, loads))
-    # Calls and visits go to the case's owner, the rest as dealt in pass 2; joined as frames, in the rows' order.
+    return _dealt(rows, owned, assigned)
+
+
+def _dealt(rows: pl.DataFrame, owned: pl.DataFrame, assigned: Mapping[tuple[int, str], int | None]) -> Deal:
+    """The deal of ``rows``: calls and visits to the case's owner (``owned``), the rest as dealt in pass 2
+    (``assigned``, by case and action); joined as frames, in the rows' order."""
     others = pl.DataFrame(
         {
             "case_id": [case_id for case_id, _ in assigned],
