@@ -194,11 +194,12 @@ def test_time_barred_disclosures_are_the_same_in_a_batch(small_portfolio: Person
 
 def test_a_nights_facts_read_as_frames_are_the_facts_read_row_by_row(small_portfolio: Personas) -> None:
     """Accounts owing and settled, promises, plans and instalments: the frame reader gives every debtor the
-    same facts (and no debtor more or fewer) as the row reader."""
+    same placeholder values in both languages (and no debtor more or fewer) as the row reader's facts give."""
     from decimal import Decimal
 
     from huikuan.cases.models import Case
-    from huikuan.comms.facts import facts_for_debtors, facts_for_many_debtors
+    from huikuan.comms.facts import facts_for_debtors, values_for_many_debtors
+    from huikuan.kernel.comms.variables import values_for
     from huikuan.payments.models import Instalment, InstalmentStatus, PlanStatus, RepaymentPlan
     from huikuan.portfolio.models import AccountBalance, Debtor
 
@@ -224,12 +225,18 @@ def test_a_nights_facts_read_as_frames_are_the_facts_read_row_by_row(small_portf
     ids = set(Debtor.objects.values_list("id", flat=True)) | {10**9}  # and one that does not exist
     today = date(2026, 11, 20)
     by_rows = facts_for_debtors(ids, today)
-    assert by_rows == facts_for_many_debtors(ids, today)
+    wanted = [(debtor_id, language) for debtor_id in ids for language in ("zh-hans", "en")]
+    by_frames = values_for_many_debtors(wanted, today)
+    assert by_frames == {
+        (debtor_id, language): values_for(facts, language)
+        for debtor_id, facts in by_rows.items()
+        for language in ("zh-hans", "en")
+    }
     assert any(f.promise_amount for f in by_rows.values()) and any(f.next_due_amount for f in by_rows.values())
     assert by_rows[cases[0].debtor_id].plan_summary.endswith("(active)")
     assert by_rows[cases[1].debtor_id].plan_summary.endswith("(accepted)")
     assert by_rows[cases[2].debtor_id].due_date is None and by_rows[cases[2].debtor_id].contract_no
-    assert facts_for_many_debtors(set(), today) == {}
+    assert values_for_many_debtors([], today) == {}
 
 
 def test_a_key_queued_since_the_batch_was_read_is_left_alone(varied: list[Any]) -> None:

@@ -24,7 +24,6 @@ from huikuan.kernel.comms.variables import (
     values_frame,
 )
 from huikuan.payments.models import Instalment, InstalmentStatus, PlanStatus, RepaymentPlan
-from huikuan.portfolio.fields import from_fen
 from huikuan.portfolio.models import Account, Debtor
 
 ZERO = Decimal("0.00")
@@ -219,34 +218,6 @@ def facts_frame(debtor_ids: Iterable[int]) -> pl.DataFrame:
         [pl.col(name).cast(dtype) if name in joined.columns else pl.lit(None, dtype).alias(name)
          for name, dtype in FACTS_SCHEMA.items()]
     )  # fmt: skip
-
-
-def facts_for_many_debtors(debtor_ids: Iterable[int], today: date) -> dict[int, MessageFacts]:
-    """``facts_for_debtors`` by ``facts_frame``: the same facts (a test holds them equal)."""
-    sender = sender_facts()
-    creditor, law_firm = dict(sender["creditor"]), dict(sender["law_firm"])  # type: ignore[call-overload]
-    channels, hotline = dict(sender["payment_channels"]), str(sender["hotline"])  # type: ignore[call-overload]
-    result = {}
-    for row in facts_frame(debtor_ids).iter_rows(named=True):
-        result[row["debtor_id"]] = MessageFacts(
-            name=row["name"],
-            gender=row["gender"],
-            company_debtor=row["company"],
-            contract_no=row["contract_no"],
-            amounts=Amounts(*(from_fen(row[part]) for part in ("principal", "interest", "fee", "penalty"))),
-            today=today,
-            due_date=row["due_date"],
-            promise_amount=None if row["promise_amount"] is None else from_fen(row["promise_amount"]),
-            promise_date=row["promise_date"],
-            plan_summary=row["plan_summary"],
-            next_due_date=row["next_due_date"],
-            next_due_amount=None if row["next_due_amount"] is None else from_fen(row["next_due_amount"]),
-            creditor=dict(creditor),
-            law_firm=dict(law_firm),
-            hotline=hotline,
-            payment_channels=dict(channels),
-        )
-    return result
 
 
 def values_for_many_debtors(wanted: Iterable[tuple[int, str]], today: date) -> dict[tuple[int, str], dict[str, str]]:
