@@ -43,7 +43,7 @@ from huikuan.db.bulkread import bulk_reads
 from huikuan.kernel.strategy.policy import ESCALATIONS
 from huikuan.portfolio.models import default_time_zone
 from huikuan.strategy import snapshot
-from huikuan.strategy.snapshot import Shard, read_history, with_risk_scores
+from huikuan.strategy.snapshot import Shard, carried_forward, read_history, with_risk_scores
 
 CACHE, JOURNAL, EPOCH = "strategy_snapshotcache", "strategy_snapshotchange", "strategy_snapshot_epoch"
 CASE = snapshot.CASE
@@ -90,6 +90,8 @@ class Taken:
     # The queuing state (comms.feeds.queuing_state) under which that run's hand-over to the outbox completed;
     # None: it did not complete (or nothing was kept).
     handed_over: str | None = None
+    # The history started from one kept by a run of the same day (False: of an earlier day, or none).
+    same_day: bool = False
 
     @property
     def reread(self) -> int:
@@ -117,24 +119,32 @@ def take_snapshot(as_of: date, shard: Shard) -> Taken:
         cursor.execute(f"SELECT pg_current_snapshot()::text, (SELECT last_value FROM {EPOCH})")
         taken, epoch = cursor.fetchone()
         cursor.execute(
-            f"SELECT taken::text, history, items, handed_over FROM {CACHE}"
-            " WHERE shard_index = %s AND shard_count = %s AND as_of = %s AND version = %s",
+            f"SELECT taken::text, history, items, handed_over, as_of FROM {CACHE}"
+            " WHERE shard_index = %s AND shard_count = %s AND as_of <= %s AND version = %s",
             [shard.index, shard.count, as_of, code_version()],
         )
         kept = cursor.fetchone()
         if kept is not None:
             changed = _changed_cases(cursor, kept[0], shard)
+            same_day = kept[4] == as_of
             before = pl.read_ipc(io.BytesIO(bytes(kept[1])))
+            if changed is not None and not same_day:
+                # An earlier day's history: brought to this day, with the cases whose rows changed since and
+                # those the day's move changes read again.
+                before, moved = carried_forward(before, kept[4], as_of, shard)
+                changed = sorted(set(changed).union(moved))
             if changed is not None and len(changed) <= REREAD_LIMIT * max(before.height, 1):
                 history = before
                 if changed:
                     fresh = read_history(as_of, shard, changed)
                     history = pl.concat([before.filter(~pl.col("case_id").is_in(changed)), fresh]).sort("case_id")
-                items = None if kept[2] is None else pl.read_ipc(io.BytesIO(bytes(kept[2])))
+                # The items the kept run left pending and its hand-over are that day's: another day's run writes
+                # and hands over its own whole.
+                items = None if kept[2] is None or not same_day else pl.read_ipc(io.BytesIO(bytes(kept[2])))
                 frame = with_risk_scores(history, as_of, shard)
                 return Taken(
                     frame, history, taken, int(epoch), cached=True, changed=changed, items=items, kept=kept[0],
-                    handed_over=kept[3],
+                    handed_over=kept[3] if same_day else None, same_day=same_day,
                 )  # fmt: skip
         history = read_history(as_of, shard)
         return Taken(with_risk_scores(history, as_of, shard), history, taken, int(epoch))
@@ -244,7 +254,7 @@ def compact(as_of: date, shards: int) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
         cursor.execute(f"SELECT nextval('{EPOCH}')")
         cursor.execute(
-            f"DELETE FROM {CACHE} WHERE as_of <> %s OR version <> %s OR shard_count <> %s",
+            f"DELETE FROM {CACHE} WHERE as_of > %s OR version <> %s OR shard_count <> %s",
             [as_of, code_version(), shards],
         )
         cursor.execute(f"SELECT min(pg_snapshot_xmin(taken)) FROM {CACHE}")
