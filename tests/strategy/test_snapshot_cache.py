@@ -157,6 +157,29 @@ def test_a_rerun_reads_only_the_changed_case_and_sees_what_a_whole_read_sees(boo
     assert not taken.frame.equals(unchanged.frame), "the change is one the snapshot shows"
 
 
+def test_an_interaction_the_snapshot_does_not_count_is_not_journaled(book: list[Case]) -> None:
+    """Every sent message leaves an interaction (an SMS that reached nobody): the journal skips the kinds the
+    snapshot counts in no column (migration strategy 0014), so a day of sending reads nothing again. Every such
+    combination, written after the kept read, leaves the whole read equal to the kept history."""
+    run_strategy(AS_OF, shards=1)
+    counted = {"refusal", "hardship", "dispute", "ended_abusive"}
+    case = book[8]
+    for channel in ("sms", "email", "letter"):
+        for party in ("nobody", "third_party"):
+            for outcome in Interaction._meta.get_field("outcome").choices or ():
+                if outcome[0] not in counted:
+                    Interaction.objects.create(case=case, channel=channel, party=party, outcome=outcome[0], at=_past(3))
+    taken, whole = _rerun_snapshot()
+    assert taken.cached and taken.reread == 0
+    assert_frame_equal(taken.frame, whole)
+    # The same channels reaching the debtor, or with an outcome the snapshot counts, are journaled.
+    for party, outcome in (("debtor", "sent"), ("nobody", "refusal")):
+        Interaction.objects.create(case=case, channel="sms", party=party, outcome=outcome, at=_past(3))
+        taken, whole = _rerun_snapshot()
+        assert taken.reread == 1
+        assert_frame_equal(taken.frame, whole)
+
+
 def test_a_new_case_comes_in_and_a_rerun_plans_what_a_run_from_nothing_plans(
     book: list[Case], make_case: CaseMaker
 ) -> None:
@@ -251,7 +274,7 @@ def test_a_history_read_before_a_compaction_is_not_kept(book: list[Case]) -> Non
     run_strategy(AS_OF, shards=1)
     taken = take_snapshot(AS_OF, Shard())
     assert taken.cached
-    compact(AS_OF + timedelta(days=1), 1)  # another day's run: the kept history goes, the epoch moves on
+    compact(AS_OF + timedelta(days=1), 1)  # the next day's run: the epoch moves on
     with transaction.atomic():
         nobody = pl.DataFrame({"case_id": [], "chosen": []})
         assert not keep_history(AS_OF, Shard(), taken, nobody, pl.DataFrame({"case_id": []}))
@@ -519,3 +542,13 @@ def test_the_next_night_from_the_kept_history_plans_what_a_whole_read_plans(
         == standing
     )
     assert sorted(Message.objects.values_list("idempotency_key", "body")) == messages
+
+
+def test_a_run_for_a_past_day_does_not_start_from_a_later_days_history(book: list[Case]) -> None:
+    run_strategy(AS_OF, shards=1)
+    yesterday = AS_OF - timedelta(days=1)
+    taken, whole = _next_day_snapshot(yesterday)
+    assert not taken.cached
+    assert_frame_equal(taken.frame, whole)
+    compact(yesterday, 1)  # and its compaction drops the later day's history
+    assert not take_snapshot(AS_OF, Shard()).cached

@@ -1,4 +1,4 @@
-"""A shard's snapshot kept between the runs of one day, so a re-run reads only the cases that changed.
+"""A shard's snapshot kept between runs, so a re-run, or the next night, reads only the cases that changed.
 
 PostgreSQL only; the tables and triggers are migration strategy 0011's. The first run of a day reads the
 whole history of its shard (``snapshot.read_history``) and keeps it, with the database snapshot it was read
@@ -10,6 +10,11 @@ reads those cases again and puts them in place. A case that left collection come
 row and drops out; a new case comes in. The night's scores are joined afresh every time (the scoring step
 rewrites them whole).
 
+The next night starts from the last night's history the same way: brought forward to its day
+(``snapshot.carried_forward``: the cases a bound that moves with the day changes are read again too, and the
+kept night's escalations ORed in), without the kept day's items or hand-over (the new day writes and hands
+over its own whole). The journal skips the interactions the snapshot does not count (migration 0014).
+
 What keeps it right:
 - a TRUNCATE of any journaled table journals "everything": no kept history survives it;
 - the run's own write (today's items, which no history reads, and the assignees it deals) is not journaled;
@@ -17,7 +22,7 @@ What keeps it right:
   it keeps the items it left pending too: the re-run compares its plan with them and rewrites only the cases
   whose items differ or that the journal names (a collector's finished item is a journaled change);
 - a compaction at the start of each run drops the journal rows every kept history has seen, and histories
-  of another day, another code version or another shard count; it advances an epoch, and a history read
+  of a later day (a run for a past day), another code version or another shard count; it advances an epoch, and a history read
   before a compaction is not kept after it (the journal rows it would need may be gone);
 - the kept history carries a version of the code that read it (the SQL's module and the sets it inlines):
   a deployment in the day reads whole again.
