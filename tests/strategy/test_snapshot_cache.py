@@ -7,6 +7,7 @@ again, is the snapshot a whole read gives, and that it read only the changed cas
 
 from __future__ import annotations
 
+import importlib
 import random
 import threading
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from huikuan.strategy import snapshot_cache
 from huikuan.strategy.executors import run_strategy
 from huikuan.strategy.models import WorkItem
 from huikuan.strategy.run import AUTOMATIC_ACTIONS
-from huikuan.strategy.snapshot import Shard, read_snapshot
+from huikuan.strategy.snapshot import COUNTED_INTERACTIONS, Shard, read_snapshot
 from huikuan.strategy.snapshot_cache import compact, keep_history, take_snapshot
 from tests.conftest import AS_OF
 
@@ -172,6 +173,14 @@ def test_an_interaction_the_snapshot_does_not_count_is_not_journaled(book: list[
     taken, whole = _rerun_snapshot()
     assert taken.cached and taken.reread == 0
     assert_frame_equal(taken.frame, whole)
+    # Nor does the next night read the case again for them: they are not among the interactions it counts.
+    tomorrow = take_snapshot(AS_OF + timedelta(days=1), Shard())
+    assert tomorrow.cached and case.pk not in tomorrow.changed
+    assert_frame_equal(tomorrow.frame, read_snapshot(AS_OF + timedelta(days=1), Shard()))
+    # The journal's triggers keep the rows the snapshot counts, in the migration's frozen copy of the text.
+    assert importlib.import_module("huikuan.strategy.migrations.0014_journal_interactions_read").READ == (
+        COUNTED_INTERACTIONS
+    )
     # The same channels reaching the debtor, or with an outcome the snapshot counts, are journaled.
     for party, outcome in (("debtor", "sent"), ("nobody", "refusal")):
         Interaction.objects.create(case=case, channel="sms", party=party, outcome=outcome, at=_past(3))

@@ -60,6 +60,14 @@ PLAN, INSTALMENT = RepaymentPlan._meta.db_table, Instalment._meta.db_table
 ABUSIVE = Said.ENDED_ABUSIVE.value
 
 
+# The interactions the history's queries count in some column (a call or a visit, one that reached the debtor,
+# or an outcome counted whatever its channel); the others (a sent message's SMS that reached nobody) change no
+# case's history. The snapshot journal's interaction triggers keep the same rows (migration strategy 0014, a
+# frozen copy of this text, held to it by tests/strategy/test_snapshot_cache.py).
+COUNTED_INTERACTIONS = (
+    "channel IN ('call', 'visit') OR party = 'debtor' OR outcome IN ('refusal', 'hardship', 'dispute', 'ended_abusive')"
+)
+
 # The snapshot's columns but the risk score: what the database's history gives (``read_history``).
 HISTORY_SCHEMA = {name: dtype for name, dtype in SNAPSHOT_SCHEMA.items() if name != "risk_score"}
 
@@ -182,7 +190,7 @@ def carried_forward(history: pl.DataFrame, since: date, until: date, shard: Shar
         UNION
         SELECT i.case_id FROM {INTERACTION} i
         WHERE ({between("i.at", "day")} OR {between("i.at", "since_30")} OR {between("i.at", "since_90")})
-              {shard.where("i.case_id")}
+              AND ({COUNTED_INTERACTIONS}){shard.where("i.case_id")}
         UNION
         SELECT p.case_id FROM {PLAN} p JOIN {INSTALMENT} i ON i.plan_id = p.id
         WHERE {between("i.due_date", "as_of")}{shard.where("p.case_id")}

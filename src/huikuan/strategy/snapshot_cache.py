@@ -22,8 +22,9 @@ What keeps it right:
   it keeps the items it left pending too: the re-run compares its plan with them and rewrites only the cases
   whose items differ or that the journal names (a collector's finished item is a journaled change);
 - a compaction at the start of each run drops the journal rows every kept history has seen, and histories
-  of a later day (a run for a past day), another code version or another shard count; it advances an epoch, and a history read
-  before a compaction is not kept after it (the journal rows it would need may be gone);
+  of a later day (a run for a past day), another code version or another shard count; it advances an
+  epoch, and a history read before a compaction is not kept after it (the journal rows it would need may
+  be gone);
 - the kept history carries a version of the code that read it (the SQL's module and the sets it inlines):
   a deployment in the day reads whole again.
 Anything unusual (no kept history, the journal says "everything", more than a fifth of the shard changed)
