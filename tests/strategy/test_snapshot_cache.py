@@ -522,14 +522,15 @@ def test_a_history_brought_forward_one_or_several_days_is_a_whole_read(
 def test_the_next_night_from_the_kept_history_plans_what_a_whole_read_plans(
     book: list[Case], make_case: CaseMaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(snapshot_cache, "REREAD_LIMIT", float("inf"))  # a small book changes more than a fifth
-    run_strategy(AS_OF, shards=2)
+    # A small book changes more than a fifth; one shard, so the run is in this process and sees the limit.
+    monkeypatch.setattr(snapshot_cache, "REREAD_LIMIT", float("inf"))
+    run_strategy(AS_OF, shards=1)
     make_case(0)
     _at_a_moving_bound(book[2], "refusal_leaves_30_days")
     _balance(book[3])
     tomorrow = AS_OF + timedelta(days=1)
-    night = run_strategy(tomorrow, shards=2).run
-    assert night is not None and night.details["snapshot"]["cached_shards"] == 2
+    night = run_strategy(tomorrow, shards=1).run
+    assert night is not None and night.details["snapshot"]["cached_shards"] == 1
     standing = sorted(
         WorkItem.objects.filter(as_of=tomorrow).values_list(
             "case_id", "action", "reason", "assignee_id", "window_start"
@@ -541,7 +542,7 @@ def test_the_next_night_from_the_kept_history_plans_what_a_whole_read_plans(
     Message.objects.filter(idempotency_key__contains=str(tomorrow)).delete()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM strategy_snapshotcache")
-    again = run_strategy(tomorrow, shards=2).run
+    again = run_strategy(tomorrow, shards=1).run
     assert again is not None and again.details["snapshot"] == {"cached_shards": 0, "reread": 0}
     assert (
         sorted(
