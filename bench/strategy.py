@@ -12,7 +12,9 @@
    the cases (`rerun_after_change_s`): each from the history the run before kept (strategy/snapshot_cache.py).
 4. The next night (`next_night_s`): the following day's run with the first night's assignments standing, as
    every night after the first is (the first deals the whole book: hundreds of thousands of reassignments),
-   on the tables vacuumed and analysed as a day of autovacuum would leave them.
+   after a day of work (`day_between`: every queued message sent, 9,000 calls, 6,000 finished items, 2,000
+   payments), on the tables vacuumed and analysed as a day of autovacuum would leave them. It starts from the
+   history the day's last run kept (`next_night_snapshot`: the shards that did, the cases read again).
 
 Prints the figures and ends with one JSON line. Needs PostgreSQL; the database (default bench_strategy) is
 created if missing and its tables are emptied first.
@@ -288,6 +290,13 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False, workers: int = 0, re
             # Same cases; the runs, items and assignments of earlier benchmarks are reset, and the change log
             # the runs' reassignments wrote (each run would otherwise write into a bigger one).
             cursor.execute("DELETE FROM cases_promise WHERE created_at = TIMESTAMPTZ %s", [CHANGE_AT])
+            # The day between the nights (``_a_day_of_work``) of an earlier benchmark.
+            cursor.execute("DELETE FROM cases_interaction WHERE at = TIMESTAMPTZ %s", [DAY_AT])
+            cursor.execute(
+                "UPDATE portfolio_accountbalance SET principal = principal + 100, total = total + 100"
+                " WHERE account_id IN (SELECT account_id FROM portfolio_ledgerentry WHERE reference = 'bench-day')"
+            )
+            cursor.execute("DELETE FROM portfolio_ledgerentry WHERE reference = 'bench-day'")
             cursor.execute(
                 "TRUNCATE comms_message, strategy_workitem, strategy_strategyrun, strategy_experimentarm, "
                 "strategy_experiment, strategy_policyversion, audit_changelog CASCADE"
@@ -324,6 +333,57 @@ def bench_end_to_end(n: int, url: str, reuse: bool = False, workers: int = 0, re
             process.terminate()  # type: ignore[attr-defined]
         for process in processes:
             process.wait(timeout=60)  # type: ignore[attr-defined]
+
+
+# A day's work between two nights at the benchmark's scale (sixty collectors): calls with their outcomes, the
+# items they finish, payments posted.
+DAY_CALLS, DAY_DONE, DAY_PAYMENTS = 9_000, 6_000, 2_000
+DAY_AT = "2026-11-20T10:00:00+08:00"  # during AS_OF, in the runs' zone
+
+
+def _a_day_of_work() -> dict[str, int]:
+    """What a day between two nights writes, in the product's tables (the journal's triggers see it as they
+    would see the product's own writes). Deterministic: the cases are picked by id."""
+    from django.db import connection, transaction
+
+    figures = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The outbox sent every queued message (comms.dispatch leaves one such interaction per message).
+        cursor.execute(
+            "INSERT INTO cases_interaction (case_id, channel, party, outcome, notes, at)"
+            " SELECT case_id, channel, 'nobody', 'sent', '', TIMESTAMPTZ %s FROM comms_message"
+            " WHERE case_id IS NOT NULL",
+            [DAY_AT],
+        )
+        figures["sent"] = cursor.rowcount
+        cursor.execute(
+            "INSERT INTO cases_interaction (case_id, channel, party, outcome, notes, at)"
+            " SELECT id, 'call', CASE WHEN id %% 3 = 0 THEN 'nobody' ELSE 'debtor' END,"
+            "        (ARRAY['no_answer', 'right_party', 'callback', 'refusal', 'hardship'])[1 + id %% 5], '',"
+            "        TIMESTAMPTZ %s FROM cases_case WHERE id %% 97 = 3 ORDER BY id LIMIT %s",
+            [DAY_AT, DAY_CALLS],
+        )
+        figures["calls"] = cursor.rowcount
+        cursor.execute(
+            "UPDATE strategy_workitem SET status = 'done' WHERE id IN (SELECT id FROM strategy_workitem"
+            " WHERE as_of = %s AND status = 'pending' AND action = 'call' AND case_id %% 89 = 5 ORDER BY id"
+            " LIMIT %s)",
+            [AS_OF.isoformat(), DAY_DONE],
+        )
+        figures["items_done"] = cursor.rowcount
+        cursor.execute(
+            "INSERT INTO portfolio_ledgerentry (account_id, kind, reference, effective_date, principal, interest,"
+            " fee, penalty, credit, note, created_at)"
+            " SELECT id, 'payment', 'bench-day', DATE %s, -100, 0, 0, 0, 0, '', now() FROM portfolio_account"
+            " WHERE id %% 83 = 11 ORDER BY id LIMIT %s",
+            [AS_OF.isoformat(), DAY_PAYMENTS],
+        )
+        figures["payments"] = cursor.rowcount
+        cursor.execute(
+            "UPDATE portfolio_accountbalance SET principal = principal - 100, total = total - 100"
+            " WHERE account_id IN (SELECT account_id FROM portfolio_ledgerentry WHERE reference = 'bench-day')"
+        )
+    return figures
 
 
 def _runs(before: int, workers: int) -> dict[str, object]:
@@ -386,9 +446,13 @@ def _runs(before: int, workers: int) -> dict[str, object]:
         f" {after.details.get('handed_over', 0):,} offered to the outbox"
     )
     print(f"  phases: {after.timings}")
-    # The next night: a new day (no history kept from today's runs), with today's assignments standing. The
-    # night a team lives every night after the first, which dealt the whole book (hundreds of thousands of
-    # reassignments) once.
+    # The day between the two nights, as the product leaves it: every queued message sent (each leaves a
+    # "sent" interaction on its case), the collectors' calls and finished items, and payments. The next night
+    # starts from the history the day's last run kept, reading again what the day changed.
+    day = _a_day_of_work()
+    print(f"the day: {day}")
+    # The next night, with today's assignments standing. The night a team lives every night after the first,
+    # which dealt the whole book (hundreds of thousands of reassignments) once.
     moves = ChangeLog.objects.filter(action=REASSIGNED)
     moved_before, messages_before = moves.count(), Message.objects.count()
     # A day passes between two nights, and autovacuum with it: the first night's million items, moves and
@@ -428,6 +492,8 @@ def _runs(before: int, workers: int) -> dict[str, object]:
         "next_night_reassigned": following_moves,
         "next_night_messages": following_messages,
         "next_night_phases_s": following.timings,
+        "next_night_snapshot": following.details.get("snapshot"),
+        "day_between": day,
         "rss_before_run_mb": before,
     }
 

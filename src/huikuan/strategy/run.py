@@ -562,7 +562,8 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
     run = StrategyRun.objects.select_related("policy_version", "experiment").get(pk=run_id)
     arms, experiment = resolve_arms(run.policy_version.label if run.policy_version else None)
     clock = time.perf_counter()
-    # A re-run the same day starts from the history the day's last run kept (strategy.snapshot_cache).
+    # A run starts from the history the last run kept (strategy.snapshot_cache): a re-run the same day, or the
+    # next night, reading again only the cases that changed or that the day's move changes.
     taken = take_snapshot(run.as_of, shard)
     read_s = time.perf_counter() - clock
     allowed, result = plan(run.as_of, arms, experiment, shard, snapshot=taken.frame)
@@ -590,7 +591,7 @@ def run_shard(run_id: int, shard: Shard, *, rebalance: bool = False) -> ShardRes
         # In this transaction: its reassignments are in the kept history, or no history is kept. A re-run that
         # found nothing changed and wrote nothing leaves the kept one as it is: it still describes the shard
         # (the journal rows since its snapshot are read again next time too, which is all the difference).
-        if not (taken.cached and not taken.changed and changed.is_empty() and not rewrite.inserted + rewrite.deleted):
+        if not (taken.same_day and not taken.changed and changed.is_empty() and not rewrite.inserted + rewrite.deleted):
             keep_history(run.as_of, shard, taken, changed, digests)
         result.timings["keep"] += time.perf_counter() - clock
         clock = time.perf_counter()

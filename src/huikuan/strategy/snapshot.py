@@ -60,6 +60,14 @@ PLAN, INSTALMENT = RepaymentPlan._meta.db_table, Instalment._meta.db_table
 ABUSIVE = Said.ENDED_ABUSIVE.value
 
 
+# The interactions the history's queries count in some column (a call or a visit, one that reached the debtor,
+# or an outcome counted whatever its channel); the others (a sent message's SMS that reached nobody) change no
+# case's history. The snapshot journal's interaction triggers keep the same rows (migration strategy 0014, a
+# frozen copy of this text, held to it by tests/strategy/test_snapshot_cache.py).
+COUNTED_INTERACTIONS = (
+    "channel IN ('call', 'visit') OR party = 'debtor' OR outcome IN ('refusal', 'hardship', 'dispute', 'ended_abusive')"
+)
+
 # The snapshot's columns but the risk score: what the database's history gives (``read_history``).
 HISTORY_SCHEMA = {name: dtype for name, dtype in SNAPSHOT_SCHEMA.items() if name != "risk_score"}
 
@@ -123,22 +131,82 @@ def _columns(*names: str) -> dict[str, pl.DataType]:
     return {name: SNAPSHOT_SCHEMA[name] for name in names}
 
 
+def _bounds(as_of: date) -> dict[str, Any]:
+    """Every bound of the history's queries that moves with the day: what makes a case's history read
+    differently from one day to the next with no row changed (``carried_forward`` follows these)."""
+    return {
+        "as_of": connection.ops.adapt_datefield_value(as_of),
+        "yesterday": connection.ops.adapt_datefield_value(as_of - timedelta(days=1)),
+        "day": _day_start(as_of),
+        "since_30": _day_start(as_of - timedelta(days=30)),
+        "since_90": _day_start(as_of - timedelta(days=90)),
+    }
+
+
+def carried_forward(history: pl.DataFrame, since: date, until: date, shard: Shard) -> tuple[pl.DataFrame, list[int]]:
+    """A history read on ``since`` (the shard's, HISTORY_SCHEMA), brought to the later day ``until`` as far as
+    that needs no read of its cases, and the cases that do need one.
+
+    With no row changed, a case's history reads differently on ``until`` only through the bounds that move
+    with the day (``_bounds``): for each of them, the rows between its value on the one day and on the other
+    name the cases to read again (a superset: the rows' other conditions are not looked at). The earlier
+    escalations are the exception: those of the days in between (the earlier run's own hand-overs, half a
+    book's on a first night) only ever set a case's flags, so they are ORed in instead. The cases whose rows
+    changed are the snapshot journal's (strategy.snapshot_cache). PostgreSQL (the kept histories are)."""
+    old, new = _bounds(since), _bounds(until)
+    params = {f"{key}_0": value for key, value in old.items()} | {f"{key}_1": value for key, value in new.items()}
+
+    def between(column: str, bound: str) -> str:
+        return f"({column} >= %({bound}_0)s AND {column} < %({bound}_1)s)"
+
+    escalations = read_frame(
+        f"""SELECT w.case_id,
+                   MAX(CASE WHEN w.action = 'escalate_specialist' THEN 1 ELSE 0 END),
+                   MAX(CASE WHEN w.action = 'legal_review' THEN 1 ELSE 0 END)
+            FROM {WORK_ITEM} w
+            WHERE w.action IN ({_quoted(ESCALATIONS)}) AND w.status <> 'cancelled'
+              AND {between("w.as_of", "as_of")}{shard.where("w.case_id")}
+            GROUP BY w.case_id""",
+        params,
+        {"case_id": pl.Int64(), "escalated": pl.Int32(), "legal_review": pl.Int32()},
+    )
+    carried = (
+        history.join(escalations, on="case_id", how="left", maintain_order="left")
+        .with_columns(
+            (pl.col("escalated_before") | (pl.col("escalated").fill_null(0) > 0)).alias("escalated_before"),
+            (pl.col("legal_review_before") | (pl.col("legal_review").fill_null(0) > 0)).alias("legal_review_before"),
+        )
+        .select(history.columns)
+    )
+    sql = f"""
+        SELECT c.id FROM {CASE} c
+        WHERE {between("c.oldest_due_date", "as_of")}{shard.where("c.id")}
+        UNION
+        SELECT c.id FROM {ENTRY} e JOIN {ACCOUNT} a ON a.id = e.account_id JOIN {CASE} c ON c.debtor_id = a.debtor_id
+        WHERE e.kind = 'payment' AND {between("e.effective_date", "as_of")}{shard.where("c.id")}
+        UNION
+        SELECT p.case_id FROM {PROMISE} p
+        WHERE ({between("p.created_at", "day")} OR {between("p.due_date", "yesterday")}){shard.where("p.case_id")}
+        UNION
+        SELECT i.case_id FROM {INTERACTION} i
+        WHERE ({between("i.at", "day")} OR {between("i.at", "since_30")} OR {between("i.at", "since_90")})
+              AND ({COUNTED_INTERACTIONS}){shard.where("i.case_id")}
+        UNION
+        SELECT p.case_id FROM {PLAN} p JOIN {INSTALMENT} i ON i.plan_id = p.id
+        WHERE {between("i.due_date", "as_of")}{shard.where("p.case_id")}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return carried, sorted(row[0] for row in cursor.fetchall())
+
+
 def _read_history(as_of: date, shard: Shard, only: Sequence[int] | None) -> pl.DataFrame:
-    day = _day_start(as_of)
-    since_30 = _day_start(as_of - timedelta(days=30))
-    since_90 = _day_start(as_of - timedelta(days=90))
-    as_of_param = connection.ops.adapt_datefield_value(as_of)
-    yesterday = connection.ops.adapt_datefield_value(as_of - timedelta(days=1))
     case_where = (
         f"c.status IN ({_quoted(OPEN_STATUSES)}) AND c.oldest_due_date IS NOT NULL"
         f" AND c.oldest_due_date < %(as_of)s{shard.where('c.id')}{_among(only, 'c.id')}"
     )
     params = {
-        "as_of": as_of_param,
-        "yesterday": yesterday,
-        "day": day,
-        "since_30": since_30,
-        "since_90": since_90,
+        **_bounds(as_of),
         "default_zone": default_time_zone(),
         "only": id_array_literal(only or ()),
     }

@@ -1,4 +1,4 @@
-"""A shard's snapshot kept between the runs of one day, so a re-run reads only the cases that changed.
+"""A shard's snapshot kept between runs, so a re-run, or the next night, reads only the cases that changed.
 
 PostgreSQL only; the tables and triggers are migration strategy 0011's. The first run of a day reads the
 whole history of its shard (``snapshot.read_history``) and keeps it, with the database snapshot it was read
@@ -10,6 +10,11 @@ reads those cases again and puts them in place. A case that left collection come
 row and drops out; a new case comes in. The night's scores are joined afresh every time (the scoring step
 rewrites them whole).
 
+The next night starts from the last night's history the same way: brought forward to its day
+(``snapshot.carried_forward``: the cases a bound that moves with the day changes are read again too, and the
+kept night's escalations ORed in), without the kept day's items or hand-over (the new day writes and hands
+over its own whole). The journal skips the interactions the snapshot does not count (migration 0014).
+
 What keeps it right:
 - a TRUNCATE of any journaled table journals "everything": no kept history survives it;
 - the run's own write (today's items, which no history reads, and the assignees it deals) is not journaled;
@@ -17,8 +22,9 @@ What keeps it right:
   it keeps the items it left pending too: the re-run compares its plan with them and rewrites only the cases
   whose items differ or that the journal names (a collector's finished item is a journaled change);
 - a compaction at the start of each run drops the journal rows every kept history has seen, and histories
-  of another day, another code version or another shard count; it advances an epoch, and a history read
-  before a compaction is not kept after it (the journal rows it would need may be gone);
+  of a later day (a run for a past day), another code version or another shard count; it advances an
+  epoch, and a history read before a compaction is not kept after it (the journal rows it would need may
+  be gone);
 - the kept history carries a version of the code that read it (the SQL's module and the sets it inlines):
   a deployment in the day reads whole again.
 Anything unusual (no kept history, the journal says "everything", more than a fifth of the shard changed)
@@ -43,7 +49,7 @@ from huikuan.db.bulkread import bulk_reads
 from huikuan.kernel.strategy.policy import ESCALATIONS
 from huikuan.portfolio.models import default_time_zone
 from huikuan.strategy import snapshot
-from huikuan.strategy.snapshot import Shard, read_history, with_risk_scores
+from huikuan.strategy.snapshot import Shard, carried_forward, read_history, with_risk_scores
 
 CACHE, JOURNAL, EPOCH = "strategy_snapshotcache", "strategy_snapshotchange", "strategy_snapshot_epoch"
 CASE = snapshot.CASE
@@ -90,6 +96,8 @@ class Taken:
     # The queuing state (comms.feeds.queuing_state) under which that run's hand-over to the outbox completed;
     # None: it did not complete (or nothing was kept).
     handed_over: str | None = None
+    # The history started from one kept by a run of the same day (False: of an earlier day, or none).
+    same_day: bool = False
 
     @property
     def reread(self) -> int:
@@ -117,24 +125,32 @@ def take_snapshot(as_of: date, shard: Shard) -> Taken:
         cursor.execute(f"SELECT pg_current_snapshot()::text, (SELECT last_value FROM {EPOCH})")
         taken, epoch = cursor.fetchone()
         cursor.execute(
-            f"SELECT taken::text, history, items, handed_over FROM {CACHE}"
-            " WHERE shard_index = %s AND shard_count = %s AND as_of = %s AND version = %s",
+            f"SELECT taken::text, history, items, handed_over, as_of FROM {CACHE}"
+            " WHERE shard_index = %s AND shard_count = %s AND as_of <= %s AND version = %s",
             [shard.index, shard.count, as_of, code_version()],
         )
         kept = cursor.fetchone()
         if kept is not None:
             changed = _changed_cases(cursor, kept[0], shard)
+            same_day = kept[4] == as_of
             before = pl.read_ipc(io.BytesIO(bytes(kept[1])))
+            if changed is not None and not same_day:
+                # An earlier day's history: brought to this day, with the cases whose rows changed since and
+                # those the day's move changes read again.
+                before, moved = carried_forward(before, kept[4], as_of, shard)
+                changed = sorted(set(changed).union(moved))
             if changed is not None and len(changed) <= REREAD_LIMIT * max(before.height, 1):
                 history = before
                 if changed:
                     fresh = read_history(as_of, shard, changed)
                     history = pl.concat([before.filter(~pl.col("case_id").is_in(changed)), fresh]).sort("case_id")
-                items = None if kept[2] is None else pl.read_ipc(io.BytesIO(bytes(kept[2])))
+                # The items the kept run left pending and its hand-over are that day's: another day's run writes
+                # and hands over its own whole.
+                items = None if kept[2] is None or not same_day else pl.read_ipc(io.BytesIO(bytes(kept[2])))
                 frame = with_risk_scores(history, as_of, shard)
                 return Taken(
                     frame, history, taken, int(epoch), cached=True, changed=changed, items=items, kept=kept[0],
-                    handed_over=kept[3],
+                    handed_over=kept[3] if same_day else None, same_day=same_day,
                 )  # fmt: skip
         history = read_history(as_of, shard)
         return Taken(with_risk_scores(history, as_of, shard), history, taken, int(epoch))
@@ -244,7 +260,7 @@ def compact(as_of: date, shards: int) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
         cursor.execute(f"SELECT nextval('{EPOCH}')")
         cursor.execute(
-            f"DELETE FROM {CACHE} WHERE as_of <> %s OR version <> %s OR shard_count <> %s",
+            f"DELETE FROM {CACHE} WHERE as_of > %s OR version <> %s OR shard_count <> %s",
             [as_of, code_version(), shards],
         )
         cursor.execute(f"SELECT min(pg_snapshot_xmin(taken)) FROM {CACHE}")
