@@ -111,15 +111,16 @@ def format_yuan(amount: Decimal, *, fen: bool = True) -> str:
     return f"{amount.quantize(YUAN, rounding=ROUND_HALF_UP):,.0f}"
 
 
-def grouped_digits(whole: pl.Expr) -> pl.Expr:
+def grouped_digits(whole: pl.Expr, groups: int = 6) -> pl.Expr:
     """A non-negative integer column as text with thousands separators: 1234567 -> '1,234,567'.
 
     Arithmetic on groups of three digits rather than a regular expression (a third of the time): the six
     groups below 10**18 (past any amount ``LIMIT`` lets in, counted in fen) zero-padded and joined, then the
-    leading zeros and separators stripped.
+    leading zeros and separators stripped. A caller who knows its numbers are below 1000**``groups`` asks
+    for fewer groups: each is a division, a cast and a zero fill over the whole column.
     """
-    groups = [((whole // 1000**level) % 1000).cast(pl.Utf8).str.zfill(3) for level in range(5, -1, -1)]
-    text = pl.concat_str(groups, separator=",").str.strip_chars_start("0,")
+    parts = [((whole // 1000**level) % 1000).cast(pl.Utf8).str.zfill(3) for level in range(groups - 1, -1, -1)]
+    text = pl.concat_str(parts, separator=",").str.strip_chars_start("0,")
     return pl.when(whole == 0).then(pl.lit("0")).otherwise(text)
 
 
