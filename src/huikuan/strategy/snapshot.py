@@ -159,16 +159,8 @@ def carried_forward(history: pl.DataFrame, since: date, until: date, shard: Shar
     def between(column: str, bound: str) -> str:
         return f"({column} >= %({bound}_0)s AND {column} < %({bound}_1)s)"
 
-    escalations = read_frame(
-        f"""SELECT w.case_id,
-                   MAX(CASE WHEN w.action = 'escalate_specialist' THEN 1 ELSE 0 END),
-                   MAX(CASE WHEN w.action = 'legal_review' THEN 1 ELSE 0 END)
-            FROM {WORK_ITEM} w
-            WHERE w.action IN ({_quoted(ESCALATIONS)}) AND w.status <> 'cancelled'
-              AND {between("w.as_of", "as_of")}{shard.where("w.case_id")}
-            GROUP BY w.case_id""",
-        params,
-        {"case_id": pl.Int64(), "escalated": pl.Int32(), "legal_review": pl.Int32()},
+    escalations = _escalations(
+        between("w.as_of", "as_of") + shard.where("w.case_id"), params, "escalated", "legal_review"
     )
     carried = (
         history.join(escalations, on="case_id", how="left", maintain_order="left")
@@ -198,6 +190,21 @@ def carried_forward(history: pl.DataFrame, since: date, until: date, shard: Shar
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return carried, sorted(row[0] for row in cursor.fetchall())
+
+
+def _escalations(where: str, params: dict[str, Any], escalated: str, legal_review: str) -> pl.DataFrame:
+    """Per case, whether its hand-overs that ``where`` selects (not cancelled) include an escalation to a
+    specialist and a legal review, as 1 or 0 in the columns so named."""
+    return read_frame(
+        f"""SELECT w.case_id,
+                   MAX(CASE WHEN w.action = 'escalate_specialist' THEN 1 ELSE 0 END),
+                   MAX(CASE WHEN w.action = 'legal_review' THEN 1 ELSE 0 END)
+            FROM {WORK_ITEM} w
+            WHERE w.action IN ({_quoted(ESCALATIONS)}) AND w.status <> 'cancelled' AND {where}
+            GROUP BY w.case_id""",
+        params,
+        {"case_id": pl.Int64(), escalated: pl.Int32(), legal_review: pl.Int32()},
+    )
 
 
 def _read_history(as_of: date, shard: Shard, only: Sequence[int] | None) -> pl.DataFrame:
@@ -295,16 +302,11 @@ def _read_history(as_of: date, shard: Shard, only: Sequence[int] | None) -> pl.D
         {**params, "no": False, "own": SELF},
         _columns("case_id", "mobile_id", "home_id", "work_id", "email_id", "postal_id", "third_party_id", "dnc_phones"),
     )
-    earlier = read_frame(
-        f"""SELECT w.case_id,
-                   MAX(CASE WHEN w.action = 'escalate_specialist' THEN 1 ELSE 0 END),
-                   MAX(CASE WHEN w.action = 'legal_review' THEN 1 ELSE 0 END)
-            FROM {WORK_ITEM} w
-            WHERE w.action IN ({_quoted(ESCALATIONS)}) AND w.status <> 'cancelled'
-              AND w.as_of < %(as_of)s{shard.where("w.case_id")}{_among(only, "w.case_id")}
-            GROUP BY w.case_id""",
+    earlier = _escalations(
+        f"w.as_of < %(as_of)s{shard.where('w.case_id')}{_among(only, 'w.case_id')}",
         params,
-        {"case_id": pl.Int64(), "escalated_before": pl.Int32(), "legal_review_before": pl.Int32()},
+        "escalated_before",
+        "legal_review_before",
     )
     # Plans in force and broken ones; few cases have one, and the instalments are read through their plans.
     plans = read_frame(
