@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any, cast
 
 import polars as pl
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Lookup
 from django.db.models.expressions import RawSQL
@@ -106,6 +107,9 @@ class AnyOf(Lookup):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, params = self.process_lhs(compiler, connection)
         items = list(self.rhs)
+        if not items:
+            # As ``field__in=[]``: no rows, and no statement sent (nor an empty array of a guessed type).
+            raise EmptyResultSet
         if connection.vendor == "postgresql":
             if items and isinstance(items[0], str):
                 return f"{lhs} = ANY(%s::text[])", (*params, items)
