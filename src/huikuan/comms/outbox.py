@@ -135,6 +135,9 @@ def debtor_languages(debtor_ids: set[int]) -> dict[int, tuple[str, str, str]]:
 def _debtor_frame(debtor_ids: set[int]) -> pl.DataFrame:
     """What a batch reads of its debtors, in one statement: ``debtor_languages``' columns and the ones the
     placeholder values need (``facts_frame``'s name, gender and kind), as a frame."""
+    if not debtor_ids:
+        # A re-hand-over whose keys are all queued: no statement (AnyOf of nothing has no SQL to read).
+        return pl.DataFrame(schema=_DEBTOR_SCHEMA)
     query = Debtor.objects.filter(AnyOf(F("id"), debtor_ids)).values_list(
         "id", "preferred_language", "name", "address", "gender", "kind"
     )
