@@ -255,3 +255,27 @@ def test_a_key_queued_since_the_batch_was_read_is_left_alone(varied: list[Any]) 
     batch.insert(frame)
     assert Message.objects.get(idempotency_key=first).body == "earlier"
     assert Message.objects.count() == frame.height
+
+
+def test_a_batch_handed_over_again_reads_nothing_more_and_queues_nothing(varied: list[Any]) -> None:
+    """A night's batch whose every key is queued already (a re-run's hand-over): counted as duplicates, no
+    debtor or fact read (the batch path reads its debtors as one frame: none to read), nothing written."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from huikuan.comms import outbox
+    from huikuan.comms.models import Message
+
+    today = date(2026, 11, 20)
+    with mock.patch.object(outbox, "BULK_BATCH", 1):
+        first = outbox.queue_messages(varied, today)
+        stored = list(Message.objects.order_by("id").values_list(*COLUMNS))
+        # The ones queued (the others, left out for want of a point or a value, would be looked at again).
+        keys = set(Message.objects.values_list("idempotency_key", flat=True))
+        queued = [r for r in varied if r.idempotency_key in keys]
+        with CaptureQueriesContext(connection) as queries:
+            again = outbox.queue_messages(queued, today)
+    assert first.queued > 0
+    assert astuple_report(again) == (0, len(queued), 0, 0, 0)
+    assert list(Message.objects.order_by("id").values_list(*COLUMNS)) == stored
+    assert not [q for q in queries if "portfolio_debtor" in q["sql"] or "portfolio_account" in q["sql"]]

@@ -133,21 +133,25 @@ def with_deadline(facts: MessageFacts, deadline: date | None) -> MessageFacts:
     return replace(facts, deadline=deadline)
 
 
-def facts_frame(debtor_ids: Iterable[int]) -> pl.DataFrame:
+def facts_frame(debtor_ids: Iterable[int], debtors: pl.DataFrame | None = None) -> pl.DataFrame:
     """``facts_for_debtors`` for a night's batch, as one frame (FACTS_SCHEMA, a debtor a row): the same
     queries, their rows read as frames (COPY on PostgreSQL) and reduced per debtor by Polars instead of a
     Python loop over Decimal rows.
 
     Amounts stay integer fen. The rows are reduced in the order the queries give them, so the first row per
-    debtor is the one ``setdefault`` keeps there; a test holds the two readers equal.
+    debtor is the one ``setdefault`` keeps there; a test holds the two readers equal. ``debtors`` (debtor_id,
+    name, gender, kind), when the caller has read them already, stands in for the debtors' query.
     """
     ids = set(debtor_ids)
     if not ids:
         return pl.DataFrame(schema=FACTS_SCHEMA)
-    debtors = _frame(
-        Debtor.objects.filter(id__in=one_of(ids)).values_list("id", "name", "gender", "kind"),
-        {"debtor_id": pl.Int64, "name": pl.String, "gender": pl.String, "kind": pl.String},
-    )
+    if debtors is None:
+        debtors = _frame(
+            Debtor.objects.filter(id__in=one_of(ids)).values_list("id", "name", "gender", "kind"),
+            {"debtor_id": pl.Int64, "name": pl.String, "gender": pl.String, "kind": pl.String},
+        )
+    else:
+        debtors = debtors.select("debtor_id", "name", "gender", "kind").filter(pl.col("debtor_id").is_in(sorted(ids)))
     accounts = _frame(
         Account.objects.filter(debtor_id__in=one_of(ids)).values_list(
             "debtor_id", "contract_no", "due_date", "balance__principal", "balance__interest", "balance__fee",
@@ -220,16 +224,18 @@ def facts_frame(debtor_ids: Iterable[int]) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def values_for_many_debtors(wanted: Iterable[tuple[int, str]], today: date) -> dict[tuple[int, str], dict[str, str]]:
+def values_for_many_debtors(
+    wanted: Iterable[tuple[int, str]], today: date, debtors: pl.DataFrame | None = None
+) -> dict[tuple[int, str], dict[str, str]]:
     """``values_for`` of each (debtor, language) in ``wanted``, computed in columns (``values_frame``): a
     night's messages without a ``MessageFacts`` and a formatted amount per debtor in Python. A debtor that
-    does not exist is left out, as ``facts_for_debtors`` leaves it out."""
+    does not exist is left out, as ``facts_for_debtors`` leaves it out. ``debtors``: see ``facts_frame``."""
     languages: dict[str, set[int]] = defaultdict(set)
     for debtor_id, language in wanted:
         languages[language].add(debtor_id)
     if not languages:
         return {}
-    frame = facts_frame(set().union(*languages.values()))
+    frame = facts_frame(set().union(*languages.values()), debtors)
     sender = sender_facts()
     texts = SenderTexts(
         creditor=dict(sender["creditor"]),  # type: ignore[call-overload]

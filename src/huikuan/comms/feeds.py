@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from django.db import transaction
+from django.db.models import F
 
 from huikuan import clock
 from huikuan.cases.models import Case
@@ -22,7 +23,7 @@ from huikuan.comms.models import (
     VersionStatus,
 )
 from huikuan.comms.outbox import QueueReport, Request, debtor_languages, queue_messages
-from huikuan.db.bulkread import one_of
+from huikuan.db.bulkread import AnyOf
 from huikuan.kernel.comms.variables import format_date
 from huikuan.kernel.money import format_yuan
 from huikuan.payments.models import Payment, PendingMessage
@@ -105,7 +106,7 @@ def work_item_requests(items: Iterable[WorkItemLike], run_id: int | str) -> list
     """The queuing requests of the items that are messages or letters (see ``enqueue_for_work_items``)."""
 
     chosen = [item for item in items if item.action in _ACTION_CHANNEL]
-    debtors = dict(Case.objects.filter(id__in=one_of({i.case_id for i in chosen})).values_list("id", "debtor_id"))
+    debtors = dict(Case.objects.filter(AnyOf(F("id"), {i.case_id for i in chosen})).values_list("id", "debtor_id"))
     requests = []
     for item in chosen:
         purpose, tone = purpose_and_tone(item.action, item.template)

@@ -16,7 +16,9 @@ from datetime import date
 from typing import Any, cast
 
 import polars as pl
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
+from django.db.models import Lookup
 from django.db.models.expressions import RawSQL
 
 # Memory for one sort or hash table of a whole-book aggregate (PostgreSQL may use twice this for hashes). At
@@ -88,6 +90,31 @@ def one_of(values: Iterable[int] | Iterable[str]) -> RawSQL:
             return RawSQL("SELECT unnest(%s::text[])", (items,))
         return RawSQL("SELECT unnest(%s::bigint[])", (id_array_literal(cast(list[int], items)),))
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(items),))
+
+
+class AnyOf(Lookup):
+    """``lhs`` is one of ``values``, bound as one parameter: ``AnyOf(F("id"), ids)`` inside ``filter()``.
+
+    ``one_of``'s ``IN (SELECT unnest(array))`` hides the array's length from PostgreSQL's planner, which then
+    hashes the ids and scans the whole table; ``= ANY(array)`` it estimates, and probes the index for a few
+    ten thousand keys out of millions (a night's message keys: 0.2 s instead of 0.5-0.8 s, and not growing
+    with the outbox). Where a scan is cheaper, it still scans. SQLite takes a JSON list, as in ``one_of``.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        items = list(self.rhs)
+        if not items:
+            # As ``field__in=[]``: no rows, and no statement sent (nor an empty array of a guessed type).
+            raise EmptyResultSet
+        if connection.vendor == "postgresql":
+            if items and isinstance(items[0], str):
+                return f"{lhs} = ANY(%s::text[])", (*params, items)
+            return f"{lhs} = ANY(%s::bigint[])", (*params, id_array_literal(cast(list[int], items)))
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(items))
 
 
 def id_array_literal(ids: Iterable[int]) -> str:
