@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -124,12 +124,14 @@ def _cases_of(debtor_ids: set[int]) -> dict[int, int]:
 
 def debtor_languages(debtor_ids: set[int]) -> dict[int, tuple[str, str, str]]:
     """Per debtor: the language to write in, the name and the registered address."""
-    return {
-        row[0]: (row[1] or "zh-hans", row[2], row[3])
-        for row in Debtor.objects.filter(AnyOf(F("id"), debtor_ids)).values_list(
-            "id", "preferred_language", "name", "address"
-        )
-    }
+    return _languages(
+        Debtor.objects.filter(AnyOf(F("id"), debtor_ids)).values_list("id", "preferred_language", "name", "address")
+    )
+
+
+def _languages(rows: Iterable[tuple[Any, ...]]) -> dict[int, tuple[str, str, str]]:
+    """(id, preferred language, name, address) rows as ``debtor_languages`` gives them: no language, Chinese."""
+    return {row[0]: (row[1] or "zh-hans", row[2], row[3]) for row in rows}
 
 
 def _debtor_frame(debtor_ids: set[int]) -> pl.DataFrame:
@@ -202,10 +204,7 @@ class QueueBatch:
         if people is None:
             self.debtors = debtor_languages(debtor_ids)
         else:
-            self.debtors = {
-                row[0]: (row[1] or "zh-hans", row[2], row[3])
-                for row in people.select("debtor_id", "preferred_language", "name", "address").iter_rows()
-            }
+            self.debtors = _languages(people.select("debtor_id", "preferred_language", "name", "address").iter_rows())
         keys = {self._key(r) for r in fresh}
         self.versions: dict[tuple[str, str, str, str], TemplateVersion | None] = {
             key: active_version(*key) for key in keys
