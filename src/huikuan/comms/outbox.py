@@ -501,7 +501,7 @@ class QueueBatch:
         )
         # The first of a key not queued yet goes on; the others are duplicates, as in ``_decided``.
         duplicate = (
-            pl.col("idempotency_key").is_in(pl.Series(list(self.existing), dtype=pl.String))
+            pl.col("idempotency_key").is_in(pl.Series(list(self.existing), dtype=pl.String).implode())
             | ~pl.col("idempotency_key").is_first_distinct()
         )
         frame = frame.with_columns(duplicate.alias("_duplicate"))
@@ -750,14 +750,21 @@ def _variables(rows: pl.DataFrame) -> pl.Series:
             for row in rows.select(names).iter_rows()
         ]
         return pl.Series("variables", texts, dtype=pl.String)
+    return rows.select(_json_objects(names).alias("variables")).to_series()
+
+
+def _json_objects(names: Sequence[str]) -> pl.Expr:
+    """Per row, ``json.JSONEncoder(ensure_ascii=False).encode`` of the object whose members are the ``names``
+    columns in that order, a null one left out: the same separators and the same escapes."""
     pairs = [
         pl.when(pl.col(name).is_not_null()).then(
-            pl.concat_str(pl.lit(f'"{name}": "'), pl.col(name).str.replace_many(_JSON_FROM, _JSON_TO), pl.lit('"'))
+            pl.concat_str(pl.lit(f"{json.dumps(name)}: \""), pl.col(name).str.replace_many(_JSON_FROM, _JSON_TO),
+                          pl.lit('"'))
         )
         for name in names
-    ]
-    body = pl.concat_str(pairs, separator=", ", ignore_nulls=True) if pairs else pl.lit("")
-    return rows.select(pl.concat_str(pl.lit("{"), body.fill_null(""), pl.lit("}")).alias("variables")).to_series()
+    ]  # fmt: skip
+    body = pl.concat_str(pairs, separator=", ", ignore_nulls=True).fill_null("") if pairs else pl.lit("")
+    return pl.concat_str(pl.lit("{"), body, pl.lit("}"))
 
 
 def _missing_and_unfit(composer: BulkComposer, columns: list[str]) -> tuple[pl.Expr, pl.Expr]:
