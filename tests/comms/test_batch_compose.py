@@ -10,6 +10,8 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.comms.conftest import DAYTIME
 from tests.conftest import Personas
@@ -279,3 +281,76 @@ def test_a_batch_handed_over_again_reads_nothing_more_and_queues_nothing(varied:
     assert astuple_report(again) == (0, len(queued), 0, 0, 0)
     assert list(Message.objects.order_by("id").values_list(*COLUMNS)) == stored
     assert not [q for q in queries if "portfolio_debtor" in q["sql"] or "portfolio_account" in q["sql"]]
+
+
+def test_a_night_decides_in_columns_and_composes_only_the_awkward_ones_one_by_one(varied: list[Any]) -> None:
+    """The varied batch goes both ways inside ``compose``: most messages in columns (``_compose_columns``), the
+    ones with a cause's own values or a value the skeleton cannot take by ``_compose_each``."""
+    from huikuan.comms import outbox
+
+    each = outbox.QueueBatch._compose_each
+    asked: list[int] = []
+
+    def spy(batch: Any, positions: Any) -> Any:
+        asked.extend(positions)
+        return each(batch, positions)
+
+    with mock.patch.object(outbox, "BULK_BATCH", 1), mock.patch.object(outbox.QueueBatch, "_compose_each", spy):
+        batch = outbox.QueueBatch(varied, date(2026, 11, 20))
+        rows = batch.compose()
+    assert 0 < len(asked) < rows.height
+    assert {bool(varied[position].extra) for position in asked} == {True}
+
+
+def test_awkward_names_and_contracts_queue_the_same_in_a_batch(varied: list[Any]) -> None:
+    """Quotes, backslashes and control characters (the values' JSON escapes them), separators Python strips
+    and Polars does not (\\x1c), ideographic and other white space at an end, line breaks, HTML, in the
+    debtors' names and addresses (a letter's recipient) and contract numbers (the masked account): the same
+    rows, the ones the skeleton cannot take composed one by one."""
+    from huikuan.cases.models import Case
+    from huikuan.comms import outbox
+    from huikuan.portfolio.models import Account, ContactPoint, Debtor
+
+    awkward = ['王"五\\', "\x1c赵六", "钱七\u3000", "\t孙八", "李\x01九", "<b>&周</b>", "吴\x1f", "郑\u00a0十 "]
+    contracts = ["HT1234 ", "HT12\x1c34", "HT1234\x1c", 'HT"\\12', "HT\n1234", "HT<&>'", "HT\u3000", "HT\x0b12"]
+    for case, name, contract in zip(Case.objects.order_by("id")[9:], awkward, contracts, strict=False):
+        Debtor.objects.filter(pk=case.debtor_id).update(name=name, address=f"{name}路1号")
+        ContactPoint.objects.filter(debtor_id=case.debtor_id, kind="postal").delete()
+        for k, account in enumerate(Account.objects.filter(debtor_id=case.debtor_id).order_by("id")):
+            Account.objects.filter(pk=account.pk).update(contract_no=f"{k}{contract}")
+    _assert_same(varied)
+    # The skeleton could not take some of them (white space at an end, a line break): composed one by one.
+    each = outbox.QueueBatch._compose_each
+    asked: list[int] = []
+
+    def spy(batch: Any, positions: Any) -> Any:
+        asked.extend(positions)
+        return each(batch, positions)
+
+    with mock.patch.object(outbox, "BULK_BATCH", 1), mock.patch.object(outbox.QueueBatch, "_compose_each", spy):
+        outbox.QueueBatch(varied, date(2026, 11, 20)).compose()
+    assert any(not varied[position].extra for position in asked)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.text()),
+            st.one_of(st.none(), st.text(alphabet=st.characters(max_codepoint=0x40))),
+            st.one_of(st.none(), st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Zs", "Po"]))),
+        ),
+        max_size=20,
+    )
+)
+def test_the_values_json_written_in_columns_is_the_encoders_text(rows: list[tuple[Any, ...]]) -> None:
+    import json
+
+    import polars as pl
+
+    from huikuan.comms.outbox import _json_objects
+
+    names = ["honorific", "deadline", "recipient_address"]
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    expected = [encode({n: v for n, v in zip(names, row, strict=True) if v is not None}) for row in rows]
+    assert frame.select(_json_objects(names)).to_series().to_list() == expected

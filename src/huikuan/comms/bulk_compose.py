@@ -140,6 +140,10 @@ class BulkComposer:
         columns, HTML-escaped where ``fill`` escapes: the same text without a Python join per message.
         """
         frame = pl.DataFrame({name: columns[name] for name in self.names}, schema=dict.fromkeys(self.names, pl.String))
+        return self.fill_columns(frame)
+
+    def fill_columns(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``fill_frame`` of a frame holding the ``names`` columns."""
         return frame.select(
             _concat(self.subject, escape=False).alias("subject"),
             _concat(self.body, escape=False).alias("body"),

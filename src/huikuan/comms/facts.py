@@ -230,6 +230,18 @@ def values_for_many_debtors(
     """``values_for`` of each (debtor, language) in ``wanted``, computed in columns (``values_frame``): a
     night's messages without a ``MessageFacts`` and a formatted amount per debtor in Python. A debtor that
     does not exist is left out, as ``facts_for_debtors`` leaves it out. ``debtors``: see ``facts_frame``."""
+    result: dict[tuple[int, str], dict[str, str]] = {}
+    for language, values in value_frames(wanted, today, debtors).items():
+        for debtor_id, row in value_dicts(values).items():
+            result[(debtor_id, language)] = row
+    return result
+
+
+def value_frames(
+    wanted: Iterable[tuple[int, str]], today: date, debtors: pl.DataFrame | None = None
+) -> dict[str, pl.DataFrame]:
+    """``values_for_many_debtors`` as frames: per language, ``values_frame`` of its debtors (a debtor a row,
+    "debtor_id" and a text column per placeholder, null where the value is absent)."""
     languages: dict[str, set[int]] = defaultdict(set)
     for debtor_id, language in wanted:
         languages[language].add(debtor_id)
@@ -243,12 +255,15 @@ def values_for_many_debtors(
         hotline=str(sender["hotline"]),
         payment_channels=dict(sender["payment_channels"]),  # type: ignore[call-overload]
     )
-    result: dict[tuple[int, str], dict[str, str]] = {}
-    for language, ids in languages.items():
-        some = frame if len(languages) == 1 else frame.filter(pl.col("debtor_id").is_in(sorted(ids)))
-        for debtor_id, values in value_dicts(values_frame(some, language, today, texts)).items():
-            result[(debtor_id, language)] = values
-    return result
+    return {
+        language: values_frame(
+            frame if len(languages) == 1 else frame.filter(pl.col("debtor_id").is_in(sorted(ids))),
+            language,
+            today,
+            texts,
+        )
+        for language, ids in languages.items()
+    }
 
 
 def _frame(query: models.QuerySet[Any, Any], schema: dict[str, Any]) -> pl.DataFrame:

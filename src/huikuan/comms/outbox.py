@@ -22,7 +22,7 @@ from huikuan import clock
 from huikuan.cases.models import Case
 from huikuan.comms.bulk_compose import BulkComposer, OptOutLinks
 from huikuan.comms.compose import compose
-from huikuan.comms.facts import facts_for_debtors, values_for_many_debtors
+from huikuan.comms.facts import facts_for_debtors, value_frames
 from huikuan.comms.models import (
     CommChannel,
     Message,
@@ -37,7 +37,7 @@ from huikuan.db.bulkread import AnyOf, bulk_reads, one_of, read_frame
 from huikuan.db.bulkwrite import insert_rows
 from huikuan.kernel.comms import purposes
 from huikuan.kernel.comms.render import content_hash, placeholders
-from huikuan.kernel.comms.variables import MessageFacts, format_date, values_for
+from huikuan.kernel.comms.variables import VALUE_ORDER, MessageFacts, format_date, value_dicts, values_for
 from huikuan.kernel.compliance.validation import disclosure_for
 from huikuan.portfolio.models import ContactPoint, Debtor, Relation, Validity
 
@@ -174,6 +174,8 @@ class QueueBatch:
     def __init__(self, requests: Sequence[Request], today: date | None = None) -> None:
         self.requests = requests
         self.report = QueueReport()
+        self.composers: dict[int, BulkComposer] = {}
+        self.opt_out: OptOutLinks | None = None
         self.links: dict[str, str] = {}
         self.today = today or clock.today()
         self.now = clock.now()
@@ -213,6 +215,10 @@ class QueueBatch:
         # for the template languages its messages use, a single message's from its facts when composed.
         self.facts: dict[int, MessageFacts] = {}
         self.shared: dict[tuple[int, str], dict[str, str]] = {}
+        # A batch's values stay in their frames (language -> ``values_frame``): ``compose`` joins them to the
+        # messages; only the few messages composed one by one turn theirs into dictionaries (``_shared``).
+        self.value_frames: dict[str, pl.DataFrame] | None = None
+        self.people = people
         if people is not None:
             wanted = set()
             for r in fresh:
@@ -220,11 +226,11 @@ class QueueBatch:
                 if version is not None:
                     wanted.add((r.debtor_id, version.template.language))
             with _hash_joins():
-                self.shared = values_for_many_debtors(
+                self.value_frames = value_frames(
                     wanted, self.today, people.select("debtor_id", "name", "gender", "kind")
                 )
                 self.points = default_points(wanting) if wanting else {}
-            self.known = {debtor_id for debtor_id, _language in self.shared}
+            self.known = set().union(*(frame["debtor_id"].to_list() for frame in self.value_frames.values()))
         else:
             self.facts = facts_for_debtors(debtor_ids, self.today)
             self.points = default_points(wanting) if wanting else {}
@@ -254,17 +260,29 @@ class QueueBatch:
     def _key(self, r: Request) -> tuple[str, str, str, str]:
         return (r.channel, r.purpose, r.tone, self.debtors.get(r.debtor_id, ("zh-hans", "", ""))[0])
 
-    def _decided(self) -> Iterator[tuple[Request, int | None, str, Any, BulkComposer, dict[str, str]]]:
-        """The requests to queue, each with its point, recipient, template version, composer and values; what
-        is left out is counted in ``report`` (a duplicate, no point, no template, a value missing)."""
+    def _shared(self, requests: Sequence[Request]) -> dict[tuple[int, str], dict[str, str]]:
+        """``_values``' values per (debtor, language) for these requests: a batch's taken from its frames."""
+        if self.value_frames is None:
+            return dict(self.shared)
+        ids = sorted({r.debtor_id for r in requests})
+        shared: dict[tuple[int, str], dict[str, str]] = {}
+        for language, frame in self.value_frames.items():
+            for debtor_id, values in value_dicts(frame.filter(pl.col("debtor_id").is_in(ids))).items():
+                shared[(debtor_id, language)] = values
+        return shared
+
+    def _decided(
+        self, requests: Sequence[Request] | None = None
+    ) -> Iterator[tuple[int, Request, int | None, str, Any, BulkComposer, dict[str, str]]]:
+        """The requests to queue (``requests``, by default all), each with its point, recipient, template
+        version, composer and values; what is left out is counted in ``report`` (a duplicate, no point, no
+        template, a value missing). Each comes with its index in ``requests``."""
+        requests = self.requests if requests is None else requests
         report, today, facts, debtors = self.report, self.today, self.facts, self.debtors
         existing = set(self.existing)
-        composers: dict[int, BulkComposer] = {}
-        # Resolving the opt-out URL loads a URLconf: only when an e-mail is composed.
-        links: OptOutLinks | None = None
-        shared = dict(self.shared)
+        shared = self._shared(requests)
         deadlines: dict[tuple[date, str], str] = {}
-        for request in self.requests:
+        for index, request in enumerate(requests):
             if request.idempotency_key in existing:
                 report.duplicate += 1
                 continue
@@ -278,14 +296,7 @@ class QueueBatch:
             if version is None or request.debtor_id not in self.known:
                 report.no_template += 1
                 continue
-            composer = composers.get(version.pk)
-            if composer is None:
-                if links is None and request.channel == CommChannel.EMAIL:
-                    links = OptOutLinks()
-                composer = BulkComposer(
-                    request.channel, version.template.language, version.subject, version.body, links
-                )
-                composers[version.pk] = composer
+            composer = self._composer(version)
             deadline = request.deadline or (today + timedelta(days=DEADLINE_DAYS))
             values = _values(shared, facts, request.debtor_id, version.template.language, deadline, deadlines)
             if request.idempotency_key in self.links:
@@ -298,7 +309,19 @@ class QueueBatch:
                 # A reminder reading "{{promise_amount}}" must never leave: count it, queue nothing.
                 report.missing_values += 1
                 continue
-            yield request, point_id, recipient, version, composer, values
+            yield index, request, point_id, recipient, version, composer, values
+
+    def _composer(self, version: TemplateVersion) -> BulkComposer:
+        composer = self.composers.get(version.pk)
+        if composer is None:
+            # Resolving the opt-out URL loads a URLconf: only when an e-mail is composed.
+            if self.opt_out is None and version.template.channel == CommChannel.EMAIL:
+                self.opt_out = OptOutLinks()
+            composer = BulkComposer(
+                version.template.channel, version.template.language, version.subject, version.body, self.opt_out
+            )
+            self.composers[version.pk] = composer
+        return composer
 
     def compose_rows(self) -> list[tuple[Any, ...]]:
         """The outbox rows (``_MESSAGE_COLUMNS``) of the requests not queued yet, composed one by one; counts
@@ -308,7 +331,7 @@ class QueueBatch:
         now = self.now
         rows: list[tuple[Any, ...]] = []
         created_at = connection.ops.adapt_datetimefield_value(now)
-        for request, point_id, recipient, version, composer, values in self._decided():
+        for _index, request, point_id, recipient, version, composer, values in self._decided():
             disclosure = self._disclosure(request, version.template.language)
             composed = (None if disclosure else composer.compose_one(values, request.idempotency_key)) or compose(
                 request.channel,
@@ -345,26 +368,44 @@ class QueueBatch:
         return rows
 
     def compose(self) -> pl.DataFrame:
-        """The outbox rows of ``compose_rows`` as one frame (``_MESSAGE_COLUMNS``), composed per template version.
+        """The outbox rows of ``compose_rows`` as one frame (``_MESSAGE_COLUMNS``), in the requests' order.
 
-        The loop over the requests only decides (duplicate, recipient, version, values, missing values) and
-        gathers each message's values by name; the texts are then filled per version by ``fill_frame`` (one
-        ``concat_str`` per skeleton over all its messages) and hashed. A message the skeleton cannot promise
-        exactly (a disclosure to append, a value with a line break, ...) is composed by ``compose`` as in
-        ``compose_rows``. The frame goes to the database by COPY in ``insert``.
+        A batch read as one (``BULK_BATCH``) is decided and composed in columns (``_compose_columns``); a
+        small one, and the messages the columns cannot promise, message by message (``_compose_each``). The
+        frame goes to the database by COPY in ``insert``.
         """
         if not self.requests:
             return _empty_frame()
+        batch = self.value_frames is not None
+        frame = self._compose_columns() if batch else self._compose_each(range(len(self.requests)))
+        return (
+            frame.sort("_position")
+            .with_columns(
+                pl.lit(_adapter()(self.now), dtype=pl.String).alias("created_at"),
+                *(pl.lit(value, dtype=_FRAME_SCHEMA[name]).alias(name) for name, value in _MESSAGE_DEFAULTS.items()),
+            )
+            .select(_MESSAGE_COLUMNS)
+        )
+
+    def _compose_each(self, positions: Sequence[int]) -> pl.DataFrame:
+        """The rows of the requests at ``positions`` (``_ROW_SCHEMA``, with "_position"), decided one by one.
+
+        The loop only decides (duplicate, recipient, version, values, missing values) and gathers each
+        message's values by name; the texts are then filled per version by ``fill_frame`` (one ``concat_str``
+        per skeleton over all its messages) and hashed. A message the skeleton cannot promise exactly (a
+        disclosure to append, a value with a line break, ...) is composed by ``compose`` as in ``compose_rows``.
+        """
+        requests = [self.requests[position] for position in positions]
         now = self.now
         composers: dict[int, BulkComposer] = {}
         due: dict[datetime, str] = {}
         adapt = _adapter()
         dumps = _json_text()
-        columns: dict[str, list[Any]] = {name: [] for name in _COMPOSED_COLUMNS}
+        columns: dict[str, list[Any]] = {name: [] for name in ("_position", *_COMPOSED_COLUMNS)}
         # Per version: the positions of its messages in ``columns`` and their values by name.
         groups: dict[int, tuple[list[int], dict[str, list[str]]]] = {}
         texts: dict[int, tuple[str, str, str, str]] = {}  # position -> (subject, body, html, hash) of ``compose``
-        for request, point_id, recipient, version, composer, values in self._decided():
+        for index, request, point_id, recipient, version, composer, values in self._decided(requests):
             composers[version.pk] = composer
             template_language = version.template.language
             position = len(columns["idempotency_key"])
@@ -393,6 +434,7 @@ class QueueBatch:
             due_at = due.get(when)
             if due_at is None:
                 due_at = due[when] = adapt(when)
+            columns["_position"].append(positions[index])
             columns["idempotency_key"].append(request.idempotency_key)
             columns["case_id"].append(request.case_id or self.cases.get(request.debtor_id))
             columns["debtor_id"].append(request.debtor_id)
@@ -412,12 +454,13 @@ class QueueBatch:
         hashes: list[str] = [""] * count
         for position, (subject, body, page, digest) in texts.items():
             subjects[position], bodies[position], pages[position], hashes[position] = subject, body, page, digest
-        for pk, (positions, by_name) in groups.items():
+        for pk, (places, by_name) in groups.items():
             filled = composers[pk].fill_frame(by_name)
-            for position, (subject, body, page) in zip(positions, filled.rows(), strict=True):
+            for position, (subject, body, page) in zip(places, filled.rows(), strict=True):
                 subjects[position], bodies[position], pages[position] = subject, body, page
                 hashes[position] = content_hash(subject, body, page)
         data = {
+            "_position": columns["_position"],
             **{name: columns[name] for name in _COMPOSED_COLUMNS[:9]},
             "subject": subjects,
             "body": bodies,
@@ -425,20 +468,189 @@ class QueueBatch:
             "content_hash": hashes,
             **{name: columns[name] for name in _COMPOSED_COLUMNS[9:]},
         }
-        frame = pl.DataFrame(data, schema={name: _FRAME_SCHEMA[name] for name in data})
-        return frame.with_columns(
-            pl.lit(adapt(now), dtype=pl.String).alias("created_at"),
-            *(pl.lit(value, dtype=_FRAME_SCHEMA[name]).alias(name) for name, value in _MESSAGE_DEFAULTS.items()),
-        ).select(_MESSAGE_COLUMNS)
+        return pl.DataFrame(data, schema=_ROW_SCHEMA)
+
+    def _compose_columns(self) -> pl.DataFrame:
+        """``_compose_each`` of a whole batch read as one, in columns: the same rows and counts.
+
+        Each decision of ``_decided`` is a join or an expression over all the messages at once (duplicate,
+        recipient, version, values, missing value), the values' JSON a ``concat_str``, and the texts are
+        filled per version as ``_compose_each`` fills them. What the columns cannot promise goes to
+        ``_compose_each``: a cause's own values, a time-barred disclosure, a value the skeleton cannot take.
+        """
+        requests, report, cases, now = self.requests, self.report, self.cases, self.now
+        adapt = _adapter()
+        due = {when: adapt(when or now) for when in {r.due_at for r in requests}}
+        wordings = self.disclosures.wordings
+        frame = pl.DataFrame(
+            {
+                "_position": range(len(requests)),
+                "idempotency_key": [r.idempotency_key for r in requests],
+                "case_id": [r.case_id or cases.get(r.debtor_id) for r in requests],
+                "debtor_id": [r.debtor_id for r in requests],
+                "_named": [r.contact_point_id or None for r in requests],
+                "channel": [r.channel for r in requests],
+                "purpose": [r.purpose for r in requests],
+                "_tone": [r.tone for r in requests],
+                "batch": [r.batch for r in requests],
+                "due_at": [due[r.due_at] for r in requests],
+                "_deadline": [r.deadline for r in requests],
+                "_each": [bool(r.extra) or (bool(wordings) and self._owes_disclosure(r)) for r in requests],
+            },
+            schema=_REQUEST_SCHEMA,
+        )
+        # The first of a key not queued yet goes on; the others are duplicates, as in ``_decided``.
+        duplicate = (
+            pl.col("idempotency_key").is_in(pl.Series(list(self.existing), dtype=pl.String).implode())
+            | ~pl.col("idempotency_key").is_first_distinct()
+        )
+        frame = frame.with_columns(duplicate.alias("_duplicate"))
+        report.duplicate += int(frame["_duplicate"].sum())
+        frame = frame.filter(~pl.col("_duplicate"))
+        each = frame.filter(pl.col("_each"))["_position"].to_list()
+        frame = self._recipients(frame.filter(~pl.col("_each")))
+        unreachable = pl.col("recipient").fill_null("") == ""
+        report.no_contact_point += int(frame.select(unreachable.sum()).item())
+        frame = self._with_values(frame.filter(~unreachable))
+        unknown = pl.col("template_version_id").is_null() | pl.col("_known").is_null()
+        report.no_template += int(frame.select(unknown.sum()).item())
+        frame = frame.filter(~unknown)
+        versions = {version.pk: version for version in self.versions.values() if version is not None}
+        filled: list[pl.DataFrame] = []
+        for (pk,), group in frame.partition_by("template_version_id", as_dict=True).items():
+            composer = self._composer(versions[int(pk)])
+            missing, unfit = _missing_and_unfit(composer, group.columns)
+            group = group.with_columns(missing.alias("_missing"), unfit.alias("_unfit"))
+            report.missing_values += int(group["_missing"].sum())
+            group = group.filter(~pl.col("_missing"))
+            each.extend(group.filter(pl.col("_unfit"))["_position"].to_list())
+            group = group.filter(~pl.col("_unfit"))
+            values = group.select(pl.col(name).fill_null("") if name in group.columns else pl.lit("").alias(name)
+                                  for name in composer.value_names)  # fmt: skip
+            if composer.channel == CommChannel.EMAIL:
+                urls = [composer.url(key) for key in group["idempotency_key"]]
+                values = values.with_columns(pl.Series("opt_out_url", urls, dtype=pl.String))
+            texts = composer.fill_columns(values)
+            hashes = [content_hash(*row) for row in texts.iter_rows()]
+            filled.append(
+                pl.concat([group, texts.with_columns(pl.Series("content_hash", hashes, pl.String))], how="horizontal")
+            )
+        rows = pl.concat(filled, how="diagonal_relaxed") if filled else None
+        frames = []
+        if rows is not None:
+            frames.append(rows.with_columns(_variables(rows)).select(list(_ROW_SCHEMA)).cast(_ROW_SCHEMA))  # type: ignore[arg-type]
+        if each:
+            frames.append(self._compose_each(sorted(each)))
+        return pl.concat(frames) if frames else pl.DataFrame(schema=_ROW_SCHEMA)
+
+    def _recipients(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``recipient_for`` in columns: "contact_point_id" and "recipient" ("" where there is none)."""
+        explicit = pl.DataFrame(
+            [(point_id, value, owner) for point_id, (value, owner) in self.explicit.items()],
+            schema={"_named": pl.Int64, "_named_value": pl.String, "_owner": pl.Int64},
+            orient="row",
+        )
+        defaults = pl.DataFrame(
+            [(debtor_id, kind, point_id, value) for (debtor_id, kind), (point_id, value) in self.points.items()],
+            schema={"debtor_id": pl.Int64, "_kind": pl.String, "_default": pl.Int64, "_default_value": pl.String},
+            orient="row",
+        )
+        people = self._people()
+        kind = pl.col("channel").replace_strict(_CHANNEL_KIND, default=None, return_dtype=pl.String)
+        own = (pl.col("_owner") == pl.col("debtor_id")).fill_null(False)
+        found = pl.col("_default").is_not_null()
+        registered = (pl.col("channel") == CommChannel.LETTER) & (pl.col("_address") != "")
+        return (
+            frame.join(explicit, on="_named", how="left")
+            .join(people, on="debtor_id", how="left")
+            .with_columns(
+                kind.alias("_kind"),
+                pl.col("_language").fill_null(_DEFAULT_LANGUAGE),
+                pl.col("_name", "_address").fill_null(""),
+            )
+            .join(defaults, on=["debtor_id", "_kind"], how="left")
+            .with_columns(
+                pl.when(own).then("_named").when(found).then("_default").otherwise(None).alias("contact_point_id"),
+                pl.when(own)
+                .then("_named_value")
+                .when(found)
+                .then("_default_value")
+                .when(registered)
+                .then("_address")
+                .otherwise(pl.lit(""))
+                .alias("recipient"),
+            )
+        )
+
+    def _people(self) -> pl.DataFrame:
+        """The batch's debtors as ``_languages`` reads them: language (Chinese when unset), name, address."""
+        people = self.people if self.people is not None else pl.DataFrame(schema=_DEBTOR_SCHEMA)
+        return people.select(
+            "debtor_id",
+            pl.when(pl.col("preferred_language") == "")
+            .then(pl.lit(_DEFAULT_LANGUAGE))
+            .otherwise("preferred_language")
+            .alias("_language"),
+            pl.col("name").alias("_name"),
+            pl.col("address").alias("_address"),
+        )
+
+    def _with_values(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The template version ("template_version_id", "language": its language) and the placeholder values
+        of ``_values`` (a column each, null where absent; "_known" null for a debtor without facts), the
+        letter's recipient and the self-service link as ``_decided`` adds them."""
+        versions = pl.DataFrame(
+            [(*key, version.pk, version.template.language) for key, version in self.versions.items() if version],
+            schema={"channel": pl.String, "purpose": pl.String, "_tone": pl.String, "_language": pl.String,
+                    "template_version_id": pl.Int64, "language": pl.String},
+            orient="row",
+        )  # fmt: skip
+        values = pl.concat(
+            [
+                values.with_columns(pl.lit(language, pl.String).alias("language"), pl.lit(True).alias("_known"))
+                for language, values in (self.value_frames or {}).items()
+            ]
+            or [pl.DataFrame(schema={"debtor_id": pl.Int64, "language": pl.String, "_known": pl.Boolean})],
+            how="diagonal_relaxed",
+        ).drop("deadline", strict=False)
+        frame = (
+            frame.join(versions, on=["channel", "purpose", "_tone", "_language"], how="left")
+            .join(values, on=["debtor_id", "language"], how="left")
+            .with_columns(pl.col("_deadline").fill_null(self.today + timedelta(days=DEADLINE_DAYS)))
+        )
+        # The deadline's text once per day and language, by ``format_date`` itself.
+        days = frame.select("_deadline", "language").unique().drop_nulls()
+        texts = days.with_columns(
+            pl.Series("deadline", [format_date(day, language) for day, language in days.iter_rows()], pl.String)
+        )
+        links = pl.DataFrame(
+            {"idempotency_key": list(self.links), LINK: list(self.links.values())},
+            schema={"idempotency_key": pl.String, LINK: pl.String},
+        )
+        letter = pl.col("channel") == CommChannel.LETTER
+        return (
+            frame.join(texts, on=["_deadline", "language"], how="left")
+            .join(links, on="idempotency_key", how="left")
+            .with_columns(
+                pl.when(letter).then("_name").alias("recipient_name"),
+                pl.when(letter).then("recipient").alias("recipient_address"),
+            )
+        )
 
     def _disclosure(self, request: Request, language: str) -> str:
         """The time-barred disclosure this message must carry, or "" (a service message or an unwritten channel
         owes none: the rule's channels say which)."""
-        case_id = request.case_id or self.cases.get(request.debtor_id)
-        wordings = self.disclosures.wordings.get(case_id or 0)
-        if not wordings or request.channel not in self.disclosures.channels or purposes.is_service(request.purpose):
+        if not self._owes_disclosure(request):
             return ""
-        return disclosure_for(wordings, language)
+        return disclosure_for(self.disclosures.wordings[request.case_id or self.cases[request.debtor_id]], language)
+
+    def _owes_disclosure(self, request: Request) -> bool:
+        case_id = request.case_id or self.cases.get(request.debtor_id)
+        return (
+            bool(self.disclosures.wordings.get(case_id or 0))
+            and request.channel in self.disclosures.channels
+            and not purposes.is_service(request.purpose)
+        )
 
     def insert(self, rows: list[tuple[Any, ...]] | pl.DataFrame) -> None:
         """Write the rows of ``compose`` (a frame) or ``compose_rows``; a key already queued is left alone."""
@@ -501,6 +713,80 @@ _FRAME_SCHEMA: dict[str, Any] = {
     **dict.fromkeys(_MESSAGE_COLUMNS, pl.String),
     **dict.fromkeys(("case_id", "debtor_id", "contact_point_id", "template_version_id", "attempts"), pl.Int64),
 }
+
+
+# A message's row before the defaults: "_position" (its request's index) and the columns composing gives it.
+_ROW_SCHEMA: dict[str, Any] = {
+    "_position": pl.Int64,
+    **{name: _FRAME_SCHEMA[name] for name in _MESSAGE_COLUMNS[: _MESSAGE_COLUMNS.index("created_at")]},
+}
+# The requests of a batch as ``_compose_columns`` reads them.
+_REQUEST_SCHEMA: dict[str, Any] = {
+    "_position": pl.Int64, "idempotency_key": pl.String, "case_id": pl.Int64, "debtor_id": pl.Int64,
+    "_named": pl.Int64, "channel": pl.String, "purpose": pl.String, "_tone": pl.String, "batch": pl.String,
+    "due_at": pl.String, "_deadline": pl.Date, "_each": pl.Boolean,
+}  # fmt: skip
+_DEFAULT_LANGUAGE = "zh-hans"
+# The one kind of point each channel is sent to (``recipient_for`` tries the kinds in order: one each).
+_CHANNEL_KIND = {channel: kinds[0] for channel, kinds in _POINT_KIND.items()}
+assert all(len(kinds) == 1 for kinds in _POINT_KIND.values())
+# The values' JSON in ``_decided``'s order: values_for's, then what it adds (an optional value is absent).
+_JSON_NAMES = (*(name for name in VALUE_ORDER if name != "deadline"), "deadline", LINK, "recipient_name",
+               "recipient_address")  # fmt: skip
+# JSONEncoder(ensure_ascii=False)'s escapes: the quote, the backslash and the control characters.
+_JSON_FROM = ["\\", '"', *map(chr, range(0x20))]
+_JSON_TO = [json.dumps(character)[1:-1] for character in _JSON_FROM]
+
+
+def _variables(rows: pl.DataFrame) -> pl.Series:
+    """The "variables" column of ``_compose_columns``' rows: the JSON ``_json_text`` gives of each message's
+    values (``_JSON_NAMES``, an absent one left out). On PostgreSQL written in columns, the encoder's text
+    character for character; on SQLite (ASCII escapes, which columns cannot write) by the encoder per row."""
+    names = [name for name in _JSON_NAMES if name in rows.columns]
+    if connection.vendor != "postgresql":
+        dumps = _json_text()
+        texts = [
+            dumps({name: value for name, value in zip(names, row, strict=True) if value is not None})
+            for row in rows.select(names).iter_rows()
+        ]
+        return pl.Series("variables", texts, dtype=pl.String)
+    return rows.select(_json_objects(names).alias("variables")).to_series()
+
+
+def _json_objects(names: Sequence[str]) -> pl.Expr:
+    """Per row, ``json.JSONEncoder(ensure_ascii=False).encode`` of the object whose members are the ``names``
+    columns in that order, a null one left out: the same separators and the same escapes."""
+    pairs = [
+        pl.when(pl.col(name).is_not_null()).then(
+            pl.concat_str(pl.lit(f"{json.dumps(name)}: \""), pl.col(name).str.replace_many(_JSON_FROM, _JSON_TO),
+                          pl.lit('"'))
+        )
+        for name in names
+    ]  # fmt: skip
+    body = pl.concat_str(pairs, separator=", ", ignore_nulls=True).fill_null("") if pairs else pl.lit("")
+    return pl.concat_str(pl.lit("{"), body, pl.lit("}"))
+
+
+def _missing_and_unfit(composer: BulkComposer, columns: list[str]) -> tuple[pl.Expr, pl.Expr]:
+    """``composer.missing`` in columns (a value the version uses is absent or empty), and whether the skeleton
+    might not give what ``compose`` gives (then ``_compose_each`` decides by ``fits`` itself): a value with
+    a sentinel, a line break or a separator character Python strips but Polars does not (\x1c-\x1f), or
+    white space at an end; for an e-mail, no key or a footer's creditor the skeleton cannot take."""
+
+    def value(name: str) -> pl.Expr:
+        return pl.col(name).fill_null("") if name in columns else pl.lit("", pl.String)
+
+    missing = [value(name) == "" for name in composer.used]
+    unfit = [
+        value(name).str.contains(r"[\x00\n\r\x1c-\x1f]") | (value(name) != value(name).str.strip_chars())
+        for name in composer.used
+    ]
+    if composer.channel == CommChannel.EMAIL:
+        unfit += [pl.col("idempotency_key") == "", value("company").str.contains(r"[\x00\n\r]")]
+    return (
+        pl.any_horizontal(missing) if missing else pl.lit(False),
+        pl.any_horizontal(unfit) if unfit else pl.lit(False),
+    )
 
 
 def _empty_frame() -> pl.DataFrame:
