@@ -283,9 +283,8 @@ def test_a_batch_handed_over_again_reads_nothing_more_and_queues_nothing(varied:
     assert not [q for q in queries if "portfolio_debtor" in q["sql"] or "portfolio_account" in q["sql"]]
 
 
-def test_a_night_decides_in_columns_and_composes_only_the_awkward_ones_one_by_one(varied: list[Any]) -> None:
-    """The varied batch goes both ways inside ``compose``: most messages in columns (``_compose_columns``), the
-    ones with a cause's own values or a value the skeleton cannot take by ``_compose_each``."""
+def _composed_one_by_one(requests: list[Any]) -> tuple[Any, list[int]]:
+    """The batch's rows, composed as a night's batch is, and the positions ``_compose_each`` was asked for."""
     from huikuan.comms import outbox
 
     each = outbox.QueueBatch._compose_each
@@ -296,8 +295,14 @@ def test_a_night_decides_in_columns_and_composes_only_the_awkward_ones_one_by_on
         return each(batch, positions)
 
     with mock.patch.object(outbox, "BULK_BATCH", 1), mock.patch.object(outbox.QueueBatch, "_compose_each", spy):
-        batch = outbox.QueueBatch(varied, date(2026, 11, 20))
-        rows = batch.compose()
+        rows = outbox.QueueBatch(requests, date(2026, 11, 20)).compose()
+    return rows, asked
+
+
+def test_a_night_decides_in_columns_and_composes_only_the_awkward_ones_one_by_one(varied: list[Any]) -> None:
+    """The varied batch goes both ways inside ``compose``: most messages in columns (``_compose_columns``), the
+    ones with a cause's own values or a value the skeleton cannot take by ``_compose_each``."""
+    rows, asked = _composed_one_by_one(varied)
     assert 0 < len(asked) < rows.height
     assert {bool(varied[position].extra) for position in asked} == {True}
 
@@ -308,7 +313,6 @@ def test_awkward_names_and_contracts_queue_the_same_in_a_batch(varied: list[Any]
     debtors' names and addresses (a letter's recipient) and contract numbers (the masked account): the same
     rows, the ones the skeleton cannot take composed one by one."""
     from huikuan.cases.models import Case
-    from huikuan.comms import outbox
     from huikuan.portfolio.models import Account, ContactPoint, Debtor
 
     awkward = ['王"五\\', "\x1c赵六", "钱七\u3000", "\t孙八", "李\x01九", "<b>&周</b>", "吴\x1f", "郑\u00a0十 "]
@@ -320,15 +324,7 @@ def test_awkward_names_and_contracts_queue_the_same_in_a_batch(varied: list[Any]
             Account.objects.filter(pk=account.pk).update(contract_no=f"{k}{contract}")
     _assert_same(varied)
     # The skeleton could not take some of them (white space at an end, a line break): composed one by one.
-    each = outbox.QueueBatch._compose_each
-    asked: list[int] = []
-
-    def spy(batch: Any, positions: Any) -> Any:
-        asked.extend(positions)
-        return each(batch, positions)
-
-    with mock.patch.object(outbox, "BULK_BATCH", 1), mock.patch.object(outbox.QueueBatch, "_compose_each", spy):
-        outbox.QueueBatch(varied, date(2026, 11, 20)).compose()
+    _rows, asked = _composed_one_by_one(varied)
     assert any(not varied[position].extra for position in asked)
 
 
