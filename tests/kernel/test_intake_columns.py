@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from huikuan.kernel import intake
@@ -107,26 +107,38 @@ def rows(draw: st.DrawFn) -> dict[str, str]:
     return row
 
 
+# Found by CI: a passport's number the expressions do not decide (they check a resident's only), on a row with
+# no error at all; the row is read whole by the scalar rule, which finds nothing to say.
+_UNDECIDED_BUT_FINE = {
+    "customer_no": "C1", "name": "张三", "contract_no": "K1", "product": "credit_card", "mobile": "",
+    "id_type": "passport", "debtor_kind": "", "id_number": "110000200001010000", "original_amount": "0.01",
+    "principal": "0.00", "interest": "", "fee": "", "penalty": "", "monthly_income": "",
+    "open_date": "2024-1-1 12:00", "due_date": "2024-1-1 12:00", "as_of": "",
+}  # fmt: skip
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(rows(), min_size=1, max_size=8))
+@example([_UNDECIDED_BUT_FINE])
 def test_columnar_and_scalar_agree(raws: list[dict[str, str]]) -> None:
     frame = intake.column_frame(raws)
     answer = intake.validate_frame(frame, CTX.max_amount)
     checked = intake.checked_fields(frame, CTX.max_amount)
     for i, raw in enumerate(raws):
         record, errors = intake.validate_row(i + 2, raw, HEADERS, CTX)
-        for name in intake.COLUMN_FIELDS:
-            if f"{name}!" not in answer.columns:
-                continue
-            code = answer[f"{name}!"][i]
+        codes = {name: answer[f"{name}!"][i] for name in intake.COLUMN_FIELDS if f"{name}!" in answer.columns}
+        for name, code in codes.items():
             if code == intake.UNDECIDED:
                 continue
             assert not code or code in intake.COLUMN_CODES
             scalar = [e.code for e in errors if e.column == name]
             assert scalar == ([code] if code else []), (name, raw[name], code, errors)
-        # The same rows flagged: a row the expressions flag has an error, and is read whole by the scalar rule.
-        if checked[i] is None:
+        # A row the expressions flag has an error, and is read whole by the scalar rule; so is one with a field
+        # they could not decide, which may have none.
+        flagged = any(code not in ("", intake.UNDECIDED) for code in codes.values())
+        if flagged:
             assert errors
+            assert checked[i] is None
         # With the expressions' answer the scalar rule gives exactly what it gives alone.
         # (repr: an amount's places too, which Decimal's equality does not compare.)
         assert repr(intake.validate_row(i + 2, raw, HEADERS, CTX, checked[i])) == repr((record, errors))
