@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -230,11 +230,16 @@ def values_for_many_debtors(
     """``values_for`` of each (debtor, language) in ``wanted``, computed in columns (``values_frame``): a
     night's messages without a ``MessageFacts`` and a formatted amount per debtor in Python. A debtor that
     does not exist is left out, as ``facts_for_debtors`` leaves it out. ``debtors``: see ``facts_frame``."""
-    result: dict[tuple[int, str], dict[str, str]] = {}
-    for language, values in value_frames(wanted, today, debtors).items():
-        for debtor_id, row in value_dicts(values).items():
-            result[(debtor_id, language)] = row
-    return result
+    return values_by_debtor(value_frames(wanted, today, debtors))
+
+
+def values_by_debtor(frames: Mapping[str, pl.DataFrame]) -> dict[tuple[int, str], dict[str, str]]:
+    """``value_frames``' frames as ``values_for``'s dictionaries, by (debtor, language)."""
+    return {
+        (debtor_id, language): row
+        for language, values in frames.items()
+        for debtor_id, row in value_dicts(values).items()
+    }
 
 
 def value_frames(

@@ -22,7 +22,7 @@ from huikuan import clock
 from huikuan.cases.models import Case
 from huikuan.comms.bulk_compose import BulkComposer, OptOutLinks
 from huikuan.comms.compose import compose
-from huikuan.comms.facts import facts_for_debtors, value_frames
+from huikuan.comms.facts import facts_for_debtors, value_frames, values_by_debtor
 from huikuan.comms.models import (
     CommChannel,
     Message,
@@ -37,13 +37,16 @@ from huikuan.db.bulkread import AnyOf, bulk_reads, one_of, read_frame
 from huikuan.db.bulkwrite import insert_rows
 from huikuan.kernel.comms import purposes
 from huikuan.kernel.comms.render import content_hash, placeholders
-from huikuan.kernel.comms.variables import VALUE_ORDER, MessageFacts, format_date, value_dicts, values_for
+from huikuan.kernel.comms.variables import VALUE_ORDER, MessageFacts, format_date, values_for
 from huikuan.kernel.compliance.validation import disclosure_for
 from huikuan.portfolio.models import ContactPoint, Debtor, Relation, Validity
 
 DEADLINE_DAYS = 15  # a demand letter's deadline: long enough to pay or to answer a dispute
 LINK = "self_service_link"
 BULK_BATCH = 1000  # from this many requests, queuing reads with the settings for whole-book queries
+# The language a debtor is written to when none is recorded; the debtor not found reads as one without data.
+_DEFAULT_LANGUAGE = "zh-hans"
+_UNKNOWN_DEBTOR = (_DEFAULT_LANGUAGE, "", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,7 @@ def debtor_languages(debtor_ids: set[int]) -> dict[int, tuple[str, str, str]]:
 
 def _languages(rows: Iterable[tuple[Any, ...]]) -> dict[int, tuple[str, str, str]]:
     """(id, preferred language, name, address) rows as ``debtor_languages`` gives them: no language, Chinese."""
-    return {row[0]: (row[1] or "zh-hans", row[2], row[3]) for row in rows}
+    return {row[0]: (row[1] or _DEFAULT_LANGUAGE, row[2], row[3]) for row in rows}
 
 
 def _debtor_frame(debtor_ids: set[int]) -> pl.DataFrame:
@@ -258,18 +261,16 @@ class QueueBatch:
         return links
 
     def _key(self, r: Request) -> tuple[str, str, str, str]:
-        return (r.channel, r.purpose, r.tone, self.debtors.get(r.debtor_id, ("zh-hans", "", ""))[0])
+        return (r.channel, r.purpose, r.tone, self.debtors.get(r.debtor_id, _UNKNOWN_DEBTOR)[0])
 
     def _shared(self, requests: Sequence[Request]) -> dict[tuple[int, str], dict[str, str]]:
         """``_values``' values per (debtor, language) for these requests: a batch's taken from its frames."""
         if self.value_frames is None:
             return dict(self.shared)
         ids = sorted({r.debtor_id for r in requests})
-        shared: dict[tuple[int, str], dict[str, str]] = {}
-        for language, frame in self.value_frames.items():
-            for debtor_id, values in value_dicts(frame.filter(pl.col("debtor_id").is_in(ids))).items():
-                shared[(debtor_id, language)] = values
-        return shared
+        return values_by_debtor(
+            {language: frame.filter(pl.col("debtor_id").is_in(ids)) for language, frame in self.value_frames.items()}
+        )
 
     def _decided(
         self, requests: Sequence[Request] | None = None
@@ -287,7 +288,7 @@ class QueueBatch:
                 report.duplicate += 1
                 continue
             existing.add(request.idempotency_key)
-            language, name, address = debtors.get(request.debtor_id, ("zh-hans", "", ""))
+            language, name, address = debtors.get(request.debtor_id, _UNKNOWN_DEBTOR)
             point_id, recipient = recipient_for(request, self.points, self.explicit, name, address)
             if not recipient:
                 report.no_contact_point += 1
@@ -726,7 +727,6 @@ _REQUEST_SCHEMA: dict[str, Any] = {
     "_named": pl.Int64, "channel": pl.String, "purpose": pl.String, "_tone": pl.String, "batch": pl.String,
     "due_at": pl.String, "_deadline": pl.Date, "_each": pl.Boolean,
 }  # fmt: skip
-_DEFAULT_LANGUAGE = "zh-hans"
 # The one kind of point each channel is sent to (``recipient_for`` tries the kinds in order: one each).
 _CHANNEL_KIND = {channel: kinds[0] for channel, kinds in _POINT_KIND.items()}
 assert all(len(kinds) == 1 for kinds in _POINT_KIND.values())
