@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from huikuan import clock
 from huikuan.audit.models import ChangeLog
@@ -88,6 +89,12 @@ def test_the_team_page_warns_from_november_when_next_year_is_missing(personas: P
     with clock.use(FixedClock(datetime(2026, 11, 1, 4, 0, tzinfo=UTC))):
         page = lead.get("/work/team/").content.decode()
         assert 'data-testid="holidays-missing"' in page and "2027" in page
+        # The admin's table of official days is a link only for whoever may open it: a lead (staff, for the
+        # admin's other pages) would be answered 403 there.
+        table = reverse("admin:holidays_officialday_changelist")
+        assert table not in page and lead.get(table).status_code == 403
+        admin = client_for(personas.adam)
+        assert table in admin.get("/work/team/").content.decode() and admin.get(table).status_code == 200
         call_command("holidays_import", str(write(tmp_path, ARRANGEMENT_2027)))
         assert 'data-testid="holidays-missing"' not in lead.get("/work/team/").content.decode()
 

@@ -265,6 +265,35 @@ def test_a_call_the_gate_blocks_is_not_recorded_and_the_refusal_is_kept(workday:
     assert ContactDecision.objects.filter(case=case, allowed=False, rule_ids=["cn.stop_medium"]).exists()
 
 
+def test_a_blocked_contact_reads_as_its_reason_on_the_team_page_and_the_timeline(workday: dict[str, Any]) -> None:
+    """The lead and the collector read why the gate blocked, in their language; the rule's id is the pack's
+    reference (the QA register's column), not words for them."""
+    from huikuan.compliance.actions import record_stop_request
+    from huikuan.compliance.models import TextFlag
+    from huikuan.compliance.pack import current_pack
+
+    case, personas = workday["middle"], workday["personas"]
+    record_stop_request(case, "call", source="call")
+    mobile = ContactPoint.objects.get(debtor=case.debtor, kind="mobile")
+    client_for(personas.alice).post(f"/work/cases/{case.pk}/save/", {"outcome": "no_answer", "point": mobile.pk})
+    TextFlag.objects.create(
+        case=case, source="note", excerpt="再不还就上门", category="threat", severity="block", rule_id="threat.visit"
+    )
+    rule = next(r for r in current_pack().rules if r.id == "cn.stop_medium")
+    lead = client_for(personas.lena)
+    for language, reason, flag in (
+        ("zh-hans", rule.reason_zh, "威胁 · 拦截"),
+        ("en", rule.reason_en, "Threat · blocks"),
+    ):
+        team = lead.get("/work/team/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        row = next(line for line in team.splitlines() if f"/cases/{case.pk}/" in line and "cn.stop_medium" in line)
+        assert reason in row and ">cn.stop_medium<" not in row
+        page = client_for(personas.alice).get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        timeline = page[page.index('data-testid="timeline"') :]
+        assert reason in timeline and "cn.stop_medium" not in timeline
+        assert flag in timeline and "threat ·" not in timeline
+
+
 def test_the_promise_date_cannot_be_before_the_debtors_today_not_the_servers(
     make_case: CaseMaker, personas: Any, monkeypatch: Any
 ) -> None:

@@ -83,6 +83,15 @@ class ContactDecision(Reviewed):
     def __str__(self) -> str:
         return f"{self.channel} {'allowed' if self.allowed else 'blocked'} {', '.join(self.rule_ids)}"
 
+    def reason_text(self, language: str) -> str:
+        """Why, in ``language`` (zh… or en): the rules' reasons as the pack worded them when the gate decided.
+
+        Pages show this rather than the rule ids, which are the pack's references, not words for a reader.
+        """
+        zh = language.lower().startswith("zh")
+        texts = [str(r.get("zh" if zh else "en", "")) for r in self.reasons if isinstance(r, dict)]
+        return ("；" if zh else "; ").join(t for t in texts if t)
+
 
 class TextFlag(Reviewed):
     """A screener hit on words that were about to leave the system, or on a note or transcript."""

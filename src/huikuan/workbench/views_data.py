@@ -29,6 +29,7 @@ from huikuan.cases.models import Case, CaseStatus, Channel, Interaction, Outcome
 from huikuan.cases.views_data import CaseView, load_case
 from huikuan.comms.models import Purpose
 from huikuan.compliance.facts import GateFacts, case_gate_facts, gate_facts, point_facts
+from huikuan.compliance.labels import FLAG_CATEGORIES, FLAG_SEVERITIES
 from huikuan.compliance.models import ContactDecision, TextFlag
 from huikuan.compliance.pack import current_pack, training_rule
 from huikuan.compliance.validation import region_disclosure, time_barred_case_ids
@@ -859,12 +860,14 @@ def _timeline(case: Case, promises: list[Promise], plans: list[RepaymentPlan], l
         status = _("sent to the outbox") if msg.consumed_at else _("waiting for the outbox")
         entries.append(TimelineEntry(msg.created_at, "message", str(MessageKind(msg.kind).label), str(status)))
     for flag in TextFlag.objects.filter(case=case).order_by("-created_at")[:50]:
-        entries.append(
-            TimelineEntry(flag.created_at, "flag", f"{flag.category} · {flag.severity}", flag.excerpt, flagged=True)
-        )
+        category = FLAG_CATEGORIES.get(flag.category, flag.category)
+        severity = FLAG_SEVERITIES.get(flag.severity, flag.severity)
+        entries.append(TimelineEntry(flag.created_at, "flag", f"{category} · {severity}", flag.excerpt, flagged=True))
     for d in ContactDecision.objects.filter(case=case).order_by("-created_at")[:50]:
-        text = "; ".join(str(r.get("en" if en else "zh", "")) for r in d.reasons)
-        entries.append(TimelineEntry(d.created_at, "gate", ", ".join(d.rule_ids), text, flagged=not d.allowed))
+        text = d.reason_text("en" if en else "zh")
+        # The rule ids are the pack's references (the QA register lists them); the reader gets the verdict and why.
+        verdict = f"{_('Gate')} · {_('warned') if d.allowed else _('blocked')}"
+        entries.append(TimelineEntry(d.created_at, "gate", verdict, text, flagged=not d.allowed))
     # The apps above (the debtor's self-service pages) add their visits and actions.
     for _receiver, more in case_timeline_wanted.send(sender=Workbench, case_id=case.pk):
         entries.extend(more if isinstance(more, list) else [])

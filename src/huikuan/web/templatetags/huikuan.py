@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from huikuan.cases.models import STAGE_LABELS, Channel
@@ -37,6 +39,12 @@ def stage_label(value: str) -> str:
         return str(STAGE_LABELS[Stage(value)])
     except ValueError:
         return value
+
+
+@register.filter
+def gate_reasons(decision: Any) -> str:
+    """A gate decision's reasons in the page's language."""
+    return str(decision.reason_text(get_language() or "zh-hans"))
 
 
 @register.filter
