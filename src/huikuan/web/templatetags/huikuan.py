@@ -43,8 +43,8 @@ def stage_label(value: str) -> str:
 
 @register.filter
 def gate_reasons(decision: Any) -> str:
-    """A gate decision's reasons in the page's language."""
-    return str(decision.reason_text(get_language() or "zh-hans"))
+    """A gate decision's reasons in the page's language; its rule ids if it recorded no wording."""
+    return str(decision.reason_text(get_language() or "zh-hans")) or ", ".join(decision.rule_ids)
 
 
 @register.filter
