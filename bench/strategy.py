@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -215,7 +216,8 @@ def start_workers(count: int, url: str, redis_url: str) -> list[object]:
     env.setdefault("DJANGO_SETTINGS_MODULE", "huikuan.config.settings_demo")
     # As the shard processes do: the cores shared out between the workers, not a full pool each.
     env.setdefault("POLARS_MAX_THREADS", str(max(1, (os.cpu_count() or 1) // count)))
-    logs = [Path(f"/tmp/bench-strategy-worker{i}-{os.getpid()}.log") for i in range(count)]
+    # In the system's temporary directory, wherever the machine keeps it.
+    logs = [Path(tempfile.gettempdir()) / f"bench-strategy-worker{i}-{os.getpid()}.log" for i in range(count)]
     workers = [
         subprocess.Popen(
             [
