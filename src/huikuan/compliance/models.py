@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from huikuan.kernel.compliance.gate import reasons_in
+
 
 class ReviewState(models.TextChoices):
     OPEN = "open", _("Open")
@@ -88,9 +90,8 @@ class ContactDecision(Reviewed):
 
         Pages show this rather than the rule ids, which are the pack's references, not words for a reader.
         """
-        zh = language.lower().startswith("zh")
-        texts = [str(r.get("zh" if zh else "en", "")) for r in self.reasons if isinstance(r, dict)]
-        return ("；" if zh else "; ").join(t for t in texts if t)
+        wordings = ((str(r.get("zh", "")), str(r.get("en", ""))) for r in self.reasons if isinstance(r, dict))
+        return reasons_in(wordings, language)
 
 
 class TextFlag(Reviewed):

@@ -128,7 +128,7 @@ def first_own_phone(points: list[ContactPoint]) -> ContactPoint | None:
 
 
 def reason_text(decision: gate.Decision, lang: str) -> str:
-    return "；".join(r.text_en if lang.startswith("en") else r.text_zh for r in decision.reasons)
+    return gate.reasons_in(((r.text_zh, r.text_en) for r in decision.reasons), lang)
 
 
 # ------------------------------------------------------------------------------------------------ queue

@@ -215,6 +215,19 @@ class Decision:
         return tuple(r for r in self.reasons if r.severity == "warn")
 
 
+def reasons_in(wordings: Iterable[tuple[str, str]], language: str) -> str:
+    """Reasons worded (Chinese, English), in ``language`` (English for "en…", else Chinese), joined as that
+    language punctuates a list; an empty wording is left out. The one wording of a decision, live or stored.
+
+    >>> reasons_in([("已拦截。", "Blocked."), ("请稍后。", "Later.")], "zh-hans")
+    '已拦截。；请稍后。'
+    >>> reasons_in([("已拦截。", "Blocked."), ("", "")], "en")
+    'Blocked.'
+    """
+    english = language.lower().startswith("en")
+    return ("; " if english else "；").join(t for t in (en if english else zh for zh, en in wordings) if t)
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     timed: bool  # the objection lifts by itself at retry_at
